@@ -1,0 +1,90 @@
+#pragma once
+/// Error codes of the codec layer (ETF, JSON, typed decode, transport decompression).
+///
+/// Each area has its own `enum class` and `boost::system::error_category`, so an
+/// error_code says both what went wrong and which layer found it. Messages come from
+/// one switch per category (error.cpp). Protocol-level and gateway close-code errors
+/// live in src/ and generated/ respectively; nothing here knows a Discord type.
+
+#include <boost/system/error_code.hpp>
+
+#include <cstddef>
+#include <string>
+#include <type_traits>
+
+namespace dgw {
+
+/// Errors of the ETF reader and writer (encoding/dgw/etf/).
+enum class etf_errc {
+    truncated = 1,        ///< input ends inside a term
+    bad_version,          ///< first byte is not 131
+    unknown_tag,          ///< a tag Discord never sends (pid, ref, fun, ...)
+    too_deep,             ///< nesting deeper than the configured limit
+    big_too_large,        ///< big integer with a magnitude over 64 bits
+    length_too_large,     ///< a declared length exceeds the remaining input
+    compressed_too_large, ///< COMPRESSED term's declared size exceeds the limit
+    compressed_corrupt,   ///< zlib error or size mismatch inside COMPRESSED
+    trailing_data,        ///< bytes left after the top-level term
+    bad_atom,             ///< atom with invalid length or encoding
+    invalid_utf8,         ///< BINARY_EXT text that is not UTF-8 where text is required
+    unexpected_type,      ///< the term is valid but not of the type the caller asked for
+    integer_overflow,     ///< an integer does not fit the requested C++ type
+};
+
+/// Errors of JSON parsing and of typed decoding (either encoding) into generated types.
+enum class codec_errc {
+    syntax = 1,           ///< malformed JSON
+    type_mismatch,        ///< value of the wrong type for the field (see path)
+    invalid_snowflake,    ///< snowflake that is not a decimal uint64
+    invalid_enum,         ///< enum value of the wrong type
+    missing_field,        ///< a field the envelope needs (op) is absent
+    not_an_object,        ///< the gateway envelope is not an object / map
+    too_deep,             ///< nesting deeper than the configured limit
+    payload_too_large,    ///< a payload to send exceeds 4096 bytes
+    invalid_utf8,         ///< text that is not valid UTF-8
+    number_out_of_range,  ///< a number that does not fit the field's type
+};
+
+/// Errors of the transport decompressors (encoding/dgw/compress/).
+enum class compress_errc {
+    corrupt = 1,          ///< the compressed stream is invalid
+    too_large,            ///< decompressed message exceeds the configured maximum
+    incomplete,           ///< input ended inside a message (no sync flush / flush point)
+    library,              ///< zlib/zstd reported an internal error (e.g. out of memory)
+};
+
+const boost::system::error_category& etf_category() noexcept;
+const boost::system::error_category& codec_category() noexcept;
+const boost::system::error_category& compress_category() noexcept;
+
+inline boost::system::error_code make_error_code(etf_errc e) noexcept {
+    return {static_cast<int>(e), etf_category()};
+}
+inline boost::system::error_code make_error_code(codec_errc e) noexcept {
+    return {static_cast<int>(e), codec_category()};
+}
+inline boost::system::error_code make_error_code(compress_errc e) noexcept {
+    return {static_cast<int>(e), compress_category()};
+}
+
+/// A decode failure with its location: the byte offset into the input and, for typed
+/// decoding, the field path (e.g. `d.member.user.id`). `detail` adds specifics such as
+/// the tag byte seen.
+struct decode_error {
+    boost::system::error_code code;
+    std::size_t offset = 0;
+    std::string path;
+    std::string detail;
+
+    explicit operator bool() const noexcept { return static_cast<bool>(code); }
+    /// "type mismatch at d.author.id (byte 1234): expected string, got integer"
+    std::string message() const;
+};
+
+} // namespace dgw
+
+namespace boost::system {
+template <> struct is_error_code_enum<dgw::etf_errc> : std::true_type {};
+template <> struct is_error_code_enum<dgw::codec_errc> : std::true_type {};
+template <> struct is_error_code_enum<dgw::compress_errc> : std::true_type {};
+} // namespace boost::system

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Builds dgw and runs the whole test suite with CTest.
+# Usage: scripts/test.sh [--sanitize]   (--sanitize: ASan+UBSan build in build-asan/)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+dir="$root/build"; extra=()
+if [ "${1:-}" = "--sanitize" ]; then
+  dir="$root/build-asan"; extra=(-DDGW_SANITIZE=ON -DDGW_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug)
+fi
+"$root/scripts/build.sh" "$dir" "${extra[@]}"
+cd "$dir"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --output-on-failure --timeout 900 -j "$(nproc)"
