@@ -20,6 +20,8 @@ struct etf_category_impl final : boost::system::error_category {
         case etf_errc::invalid_utf8: return "ETF text is not valid UTF-8";
         case etf_errc::unexpected_type: return "unexpected ETF term type";
         case etf_errc::integer_overflow: return "ETF integer out of range";
+        case etf_errc::bad_float: return "ETF float is not finite or malformed";
+        case etf_errc::handler_stopped: return "ETF parse stopped by the handler";
         }
         return "unknown ETF error";
     }

@@ -29,6 +29,8 @@ enum class etf_errc {
     invalid_utf8,         ///< BINARY_EXT text that is not UTF-8 where text is required
     unexpected_type,      ///< the term is valid but not of the type the caller asked for
     integer_overflow,     ///< an integer does not fit the requested C++ type
+    bad_float,            ///< a float that is NaN/infinite (Erlang rejects them) or malformed FLOAT_EXT text
+    handler_stopped,      ///< a parse handler returned false
 };
 
 /// Errors of JSON parsing and of typed decoding (either encoding) into generated types.
