@@ -1,0 +1,176 @@
+#pragma once
+/// Pull reader for the Erlang External Term Format (ETF) as Discord's gateway sends it.
+///
+/// The reader turns one ETF message (version byte 131 + one term) into a flat stream of
+/// JSON-shaped tokens: maps, arrays, keys, strings, numbers, booleans and null. It never
+/// allocates per token: strings are views into the input, and containers are tracked on a
+/// stack of small frames (inline for the first 32 levels, one heap block up to
+/// `limits::max_depth` beyond that). Every length is checked against the remaining input
+/// before it is used, so a truncated or hostile message yields an error, never a read
+/// past the end.
+///
+/// Mapping (see GATEWAY_NOTES.md §7.3):
+/// - MAP_EXT -> map_begin(pairs), key + value per pair, map_end.
+/// - atoms: `nil` -> null, `true`/`false` -> boolean, other atoms -> string (atom=true).
+///   As keys, every atom (even `nil`) is a key token.
+/// - BINARY_EXT -> string; NIL_EXT -> empty array; STRING_EXT -> array of int64 (it is a
+///   list of small integers, not text); LIST_EXT -> array (an improper tail is one extra
+///   element); SMALL/LARGE_TUPLE_EXT -> array.
+/// - integers -> int64, or uint64 for bigs in (INT64_MAX, UINT64_MAX].
+/// - COMPRESSED (80) is accepted only directly after the version byte, as Erlang's own
+///   binary_to_term does; the term inside is read from an inflated copy.
+
+#include <dgw/error.hpp>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace dgw::etf {
+
+/// Resource limits for one message; the defaults suit Discord gateway traffic.
+struct limits {
+    /// Containers may nest this deep (the top-level map is depth 1); deeper is `too_deep`.
+    std::size_t max_depth = 512;
+    /// Largest uncompressed size a COMPRESSED term may declare (`compressed_too_large`).
+    std::size_t max_compressed_size = 64u << 20;
+    /// Check BINARY_EXT, STRING_EXT keys and UTF-8 atoms for valid UTF-8 (`invalid_utf8`).
+    bool validate_utf8 = true;
+};
+
+/// What a token is; containers come as begin/end pairs, `end` follows the top-level term.
+enum class token_kind : std::uint8_t {
+    map_begin,
+    map_end,
+    array_begin,
+    array_end,
+    key,
+    string,
+    int64,
+    uint64,
+    float64,
+    boolean,
+    null,
+    end,
+};
+
+/// One token of the stream; only the fields that belong to `kind` are meaningful.
+struct token {
+    /// What this token is.
+    token_kind kind = token_kind::end;
+    /// key/string: the text came from an atom (ATOM_EXT, SMALL_ATOM_EXT, ATOM_UTF8_EXT,
+    /// SMALL_ATOM_UTF8_EXT) rather than a binary.
+    bool atom = false;
+    /// boolean: the value.
+    bool b = false;
+    /// map_begin/map_end: number of pairs. array_begin: the declared element count
+    /// (LIST_EXT's n, without an improper tail). array_end: elements actually delivered,
+    /// i.e. n + 1 when an improper tail was delivered as an extra element.
+    std::uint32_t count = 0;
+    /// int64: every integer that fits int64 (SMALL_INTEGER_EXT is unsigned 0..255).
+    std::int64_t i = 0;
+    /// uint64: only bigs in (INT64_MAX, UINT64_MAX].
+    std::uint64_t u = 0;
+    /// float64: NEW_FLOAT_EXT or FLOAT_EXT.
+    double f = 0;
+    /// key/string: the text. A view into the input, into the reader's inflated COMPRESSED
+    /// buffer, or into a small buffer inside the reader (Latin-1 atoms converted to UTF-8,
+    /// integer keys formatted as decimal); the last kind is valid until the next call.
+    std::string_view str;
+    /// Byte offset of this term's tag. Inside a COMPRESSED term it is an offset into the
+    /// inflated buffer (see `reader::inflated()`).
+    std::size_t offset = 0;
+};
+
+/// Pull tokenizer over one ETF message. Not thread-safe; cheap to construct.
+///
+/// Errors are sticky: after `next` or `skip_value` returns false, `error()` says what and
+/// where, and further calls return false. Error offsets point at the tag of the term that
+/// failed (for COMPRESSED content: into the inflated buffer, and `detail` says so).
+class reader {
+public:
+    /// Reads `input`, which must start with the version byte 131; nothing is parsed yet.
+    /// The input must outlive the reader and every token it returns.
+    explicit reader(std::string_view input, limits lim = {});
+    /// Deleted: the reader keeps a view, so a temporary string would dangle at once.
+    reader(std::string&& input, limits lim = {}) = delete;
+
+    reader(reader&&) noexcept = default;
+    reader& operator=(reader&&) noexcept = default;
+    reader(const reader&) = delete;
+    reader& operator=(const reader&) = delete;
+    ~reader();
+
+    /// Produces the next token; false on error. After the top-level term, returns a token
+    /// of kind `end` (once the input is known to hold no trailing bytes, else
+    /// `trailing_data`), and `end` again on every later call.
+    bool next(token& t);
+
+    /// Skips the value whose first token `next` would return, with all its children.
+    /// Structure and bounds are checked, content is not: binaries are skipped by length
+    /// without UTF-8 validation, bigs are not range-checked, atoms are not decoded, and
+    /// max_depth does not apply (the skip uses a counter, not a stack, so depth costs
+    /// nothing). Unknown tags, truncation and bad lengths are still errors. In a map it
+    /// skips whatever comes next, a key or a value. Returns false with `unexpected_type`
+    /// if the next token would close a container or end the message.
+    bool skip_value();
+
+    /// The error after `next` or `skip_value` returned false; empty before that.
+    const decode_error& error() const noexcept { return err_; }
+
+    /// Current byte offset (into the inflated buffer once inside COMPRESSED).
+    std::size_t offset() const noexcept { return pos_; }
+
+    /// Number of containers currently open.
+    std::size_t depth() const noexcept { return depth_; }
+
+    /// True once the reader has moved into the inflated content of a COMPRESSED term, so
+    /// offsets refer to that buffer instead of the input.
+    bool inflated() const noexcept { return static_cast<bool>(inflated_); }
+
+private:
+    enum class frame_kind : std::uint8_t { map, list, tuple, bytes };
+    /// One open container; `phase` is key/value for maps, elements/closing for lists.
+    struct frame {
+        std::uint32_t count;
+        std::uint32_t remaining;
+        frame_kind kind;
+        std::uint8_t phase;
+    };
+    static constexpr std::size_t inline_frames = 32;
+    static constexpr std::size_t scratch_size = 512; // 255 Latin-1 chars -> at most 510 bytes
+
+    bool start();
+    bool read_value(token& t, bool as_key);
+    bool read_atom(token& t, std::size_t at, std::string_view s, bool utf8, bool as_key);
+    bool read_big(token& t, std::size_t at, std::size_t n, bool as_key);
+    bool read_float_ext(token& t, std::size_t at);
+    bool push(frame_kind kind, std::uint32_t count, std::size_t at);
+    bool close(token& t, frame_kind kind, std::uint32_t count);
+    bool inflate_compressed();
+    bool check_utf8(std::string_view s, std::size_t at);
+    bool fail(etf_errc code, std::size_t at, std::string detail = {});
+    bool need(std::size_t at, std::size_t n);
+    bool need_length(std::size_t at, std::uint64_t len, std::size_t header);
+    frame* frames() noexcept { return heap_frames_ ? heap_frames_.get() : inline_frames_.data(); }
+    bool skip_one(std::uint64_t& pending);
+
+    std::string_view data_;            // the bytes being read: input or inflated buffer
+    std::string_view input_;           // the original input, for the trailing-data check
+    limits lim_;
+    std::size_t pos_ = 0;
+    std::size_t depth_ = 0;
+    bool started_ = false;             // version byte consumed
+    bool top_read_ = false;            // the top-level term has been entered
+    bool failed_ = false;
+    decode_error err_;
+    std::array<frame, inline_frames> inline_frames_{};
+    std::unique_ptr<frame[]> heap_frames_;
+    std::unique_ptr<char[]> inflated_;
+    std::array<char, scratch_size> scratch_{};
+};
+
+} // namespace dgw::etf

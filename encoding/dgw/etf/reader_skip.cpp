@@ -1,0 +1,182 @@
+// reader::skip_value and COMPRESSED handling; the token path is in reader.cpp.
+#include <dgw/etf/byte_io.hpp>
+#include <dgw/etf/reader.hpp>
+#include <dgw/etf/tags.hpp>
+
+#include <zlib.h>
+
+#include <climits>
+
+namespace dgw::etf {
+
+using detail::be16;
+using detail::be32;
+using detail::u8;
+
+bool reader::skip_value() {
+    if (failed_) return false;
+    if (!started_ && !start()) return false;
+    if (depth_ == 0) {
+        if (top_read_) return fail(etf_errc::unexpected_type, pos_, "no value to skip: the term has ended");
+        top_read_ = true;
+    } else {
+        frame& f = frames()[depth_ - 1];
+        auto none = [&] { return fail(etf_errc::unexpected_type, pos_, "no value to skip: the container ends here"); };
+        switch (f.kind) {
+        case frame_kind::map:
+            if (f.phase == 0) {
+                if (f.remaining == 0) return none();
+                f.phase = 1;
+            } else {
+                f.phase = 0;
+                --f.remaining;
+            }
+            break;
+        case frame_kind::list:
+            if (f.remaining != 0) {
+                --f.remaining;
+            } else {
+                if (f.phase != 0) return none();
+                if (pos_ >= data_.size()) return fail(etf_errc::truncated, pos_, "expected the list tail");
+                if (u8(data_, pos_) == tag::nil) return none();
+                f.phase = 1;
+            }
+            break;
+        case frame_kind::tuple:
+            if (f.remaining == 0) return none();
+            --f.remaining;
+            break;
+        case frame_kind::bytes:
+            // The bounds of the whole STRING_EXT were checked when it was opened.
+            if (f.remaining == 0) return none();
+            --f.remaining;
+            ++pos_;
+            return true;
+        }
+    }
+    std::uint64_t pending = 1;
+    while (pending != 0)
+        if (!skip_one(pending)) return false;
+    return true;
+}
+
+// Skips one term's own bytes and adds its children to `pending`. Every term takes at least
+// one byte, so `pending` never exceeds the remaining input: checking each new count
+// against that keeps the counter bounded (no overflow) and catches lying counts early.
+bool reader::skip_one(std::uint64_t& pending) {
+    --pending;
+    const std::size_t at = pos_;
+    if (at >= data_.size()) return fail(etf_errc::truncated, at, "expected a term");
+    const std::uint8_t tg = u8(data_, at);
+    std::size_t header = 0;
+    std::uint64_t bytes = 0;    // payload bytes after the header
+    std::uint64_t children = 0; // terms that follow the header
+    switch (tg) {
+    case tag::small_integer: header = 2; break;
+    case tag::integer: header = 5; break;
+    case tag::new_float: header = 9; break;
+    case tag::float_text: header = 32; break;
+    case tag::nil: header = 1; break;
+    case tag::atom:
+    case tag::atom_utf8:
+    case tag::string:
+        header = 3;
+        if (!need(at, header)) return false;
+        bytes = be16(data_, at + 1);
+        break;
+    case tag::small_atom:
+    case tag::small_atom_utf8:
+        header = 2;
+        if (!need(at, header)) return false;
+        bytes = u8(data_, at + 1);
+        break;
+    case tag::binary:
+        header = 5;
+        if (!need(at, header)) return false;
+        bytes = be32(data_, at + 1);
+        break;
+    case tag::small_big:
+        header = 3;
+        if (!need(at, header)) return false;
+        bytes = u8(data_, at + 1);
+        break;
+    case tag::large_big:
+        header = 6;
+        if (!need(at, header)) return false;
+        bytes = be32(data_, at + 1);
+        break;
+    case tag::small_tuple:
+        header = 2;
+        if (!need(at, header)) return false;
+        children = u8(data_, at + 1);
+        break;
+    case tag::large_tuple:
+    case tag::list:
+    case tag::map:
+        header = 5;
+        if (!need(at, header)) return false;
+        children = be32(data_, at + 1);
+        if (tg == tag::list) children += 1; // the tail
+        if (tg == tag::map) children *= 2;
+        break;
+    case tag::compressed:
+        return fail(etf_errc::unknown_tag, at, "COMPRESSED (tag 80) is only allowed directly after the version byte");
+    default:
+        return fail(etf_errc::unknown_tag, at, "tag " + std::to_string(tg));
+    }
+    if (!need(at, header)) return false;
+    if (!need_length(at, bytes + children + pending, header)) return false;
+    pos_ = at + header + static_cast<std::size_t>(bytes);
+    pending += children;
+    return true;
+}
+
+bool reader::inflate_compressed() {
+    constexpr std::size_t at = 1;
+    if (!need(at, 5)) return false;
+    const std::uint32_t size = be32(data_, at + 1);
+    if (size > lim_.max_compressed_size)
+        return fail(etf_errc::compressed_too_large, at,
+                    "declared size " + std::to_string(size) + " exceeds the limit " +
+                        std::to_string(lim_.max_compressed_size));
+    const std::string_view z = data_.substr(at + 5);
+    // Deflate cannot expand data more than about 1032:1, so a size the compressed bytes
+    // could never produce is rejected before allocating for it.
+    if (size == 0 || size / 1032 > z.size() + 64 || z.size() > UINT_MAX)
+        return fail(etf_errc::compressed_corrupt, at,
+                    "declared size " + std::to_string(size) + " is impossible for " + std::to_string(z.size()) +
+                        " compressed bytes");
+    std::unique_ptr<char[]> out(new char[size]);
+    z_stream zs{};
+    if (inflateInit(&zs) != Z_OK) return fail(etf_errc::compressed_corrupt, at, "inflateInit failed");
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(z.data()));
+    zs.avail_in = static_cast<uInt>(z.size());
+    zs.next_out = reinterpret_cast<Bytef*>(out.get());
+    zs.avail_out = size;
+    const int rc = inflate(&zs, Z_FINISH);
+    const uLong produced = zs.total_out;
+    const uInt left_in = zs.avail_in;
+    const uInt left_out = zs.avail_out;
+    inflateEnd(&zs);
+    if (rc != Z_STREAM_END) {
+        // Input used up before the stream's end (even with the output full) is truncation.
+        if (rc == Z_BUF_ERROR && left_in == 0)
+            return fail(etf_errc::truncated, at, "zlib data ends early");
+        if (left_out == 0)
+            return fail(etf_errc::compressed_corrupt, at,
+                        "inflates to more than the declared " + std::to_string(size) + " bytes");
+        return fail(etf_errc::compressed_corrupt, at, "zlib error " + std::to_string(rc));
+    }
+    if (produced != size)
+        return fail(etf_errc::compressed_corrupt, at,
+                    "inflated to " + std::to_string(produced) + " bytes, declared " + std::to_string(size));
+    if (left_in != 0)
+        return fail(etf_errc::trailing_data, data_.size() - left_in,
+                    std::to_string(left_in) + " bytes after the zlib stream");
+    inflated_ = std::move(out);
+    data_ = std::string_view(inflated_.get(), size);
+    pos_ = 0;
+    return true;
+}
+
+} // namespace dgw::etf
