@@ -59,6 +59,9 @@ result zstd_stream::feed(std::string_view ws_message) {
     stream_offset_ += ws_message.size();
     if (hint != 0 && hint != block_header_size)
         return fail(compress_errc::incomplete, stream_offset_, "websocket message ends inside a zstd block");
+    // A frame header alone also leaves the decoder waiting for a block header, but no
+    // gateway message is empty.
+    if (out_.size() == 0) return fail(compress_errc::incomplete, stream_offset_, "websocket message holds no zstd block");
     return complete();
 }
 

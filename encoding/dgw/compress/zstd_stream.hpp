@@ -12,9 +12,10 @@ namespace dgw::compress {
 /// websocket message one flushed chunk of it holding exactly one gateway message.
 ///
 /// Every non-empty feed() returns a message or an error, never need_more. A websocket
-/// message that stops inside a block (or inside the frame header) is reported as
-/// compress_errc::incomplete; one cut exactly at an internal block boundary of a
-/// multi-block message cannot be told from a whole one.
+/// message that stops inside a block or the frame header, or that decodes to nothing,
+/// is reported as compress_errc::incomplete; one cut exactly at an internal block
+/// boundary of a multi-block message (over 128 KiB) cannot be told from a whole one.
+/// Frames that do end (a peer that ends one frame per message) are accepted too.
 class zstd_stream final : public decompressor {
 public:
     /// Creates the ZSTD_DCtx (library default window limit, 128 MiB). Throws std::bad_alloc.
