@@ -1,0 +1,68 @@
+#pragma once
+/// Building and serializing the payloads the client sends.
+///
+/// Another seam, like inbound.hpp: payloads are boost::json::value envelopes
+/// `{"op":N,"d":...}` serialized to JSON text or to ETF with binary keys (atom keys close
+/// the connection with 4002). The generated command types will replace the builders here.
+
+#include <dgw/encoding.hpp>
+#include <dgw/inbound.hpp>
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace dgw {
+
+/// Discord's limit on one sent payload, counted on the serialized bytes (larger closes with 4002).
+inline constexpr std::size_t max_payload_size = 4096;
+
+/// One websocket message to send.
+struct frame {
+    std::string bytes; ///< the serialized payload
+    bool binary = false; ///< binary frame (ETF) or text frame (JSON)
+};
+
+/// The Identify fields a client chooses (the docs' Identify table).
+struct identify_params {
+    std::string token; ///< bot token, without the "Bot " prefix; never logged
+    /// Connection properties; Discord expects os, browser and device.
+    boost::json::object properties{{"os", "linux"}, {"browser", "dgw"}, {"device", "dgw"}};
+    std::uint64_t intents = 0;         ///< gateway intents bitfield
+    std::uint32_t shard_id = 0;        ///< this connection's shard
+    std::uint32_t shard_count = 1;     ///< total shards; [0, 1] for an unsharded bot
+    std::optional<boost::json::object> presence; ///< initial Update Presence d, if any
+    std::optional<int> large_threshold; ///< 50..250 members; absent keeps Discord's default (50)
+    bool compress = false;             ///< payload compression; only with JSON and no transport compression
+};
+
+/// A command a user sends: one of ops 3, 4, 8, 31, 43 and its d.
+struct command {
+    opcode op = opcode::presence_update; ///< must be a user-sendable opcode
+    boost::json::value d;                ///< the command's data, as the docs show it
+};
+
+/// True for the five opcodes a user may send; heartbeat, identify and resume belong to the client.
+bool is_user_command(opcode op) noexcept;
+
+/// `{"op":1,"d":seq}`, with d null before the first dispatch (never 0).
+boost::json::value heartbeat_payload(std::optional<std::int64_t> seq);
+
+/// `{"op":2,"d":{token, properties, intents, shard, ...}}`; compress is written only when true.
+boost::json::value identify_payload(const identify_params& p);
+
+/// `{"op":6,"d":{token, session_id, seq}}`; seq is null if no dispatch was ever seen.
+boost::json::value resume_payload(const std::string& token, const std::string& session_id,
+                                  std::optional<std::int64_t> seq);
+
+/// `{"op":N,"d":d}` for a user command.
+boost::json::value command_payload(const command& c);
+
+/// Serializes an envelope as the connection requires: JSON text, or ETF (binary keys) in a binary frame.
+frame encode(const boost::json::value& payload, payload_encoding enc);
+
+} // namespace dgw
