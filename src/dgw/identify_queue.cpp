@@ -1,0 +1,73 @@
+#include <dgw/identify_queue.hpp>
+
+#include <algorithm>
+#include <utility>
+
+namespace dgw {
+
+local_identify_queue::local_identify_queue(session_start_limit limit,
+                                           std::function<clock::time_point()> now)
+    : now_(std::move(now)) {
+    update(limit);
+}
+
+void local_identify_queue::update(session_start_limit limit) {
+    limit.max_concurrency = std::max<std::uint32_t>(limit.max_concurrency, 1);
+    limit.remaining = std::min(limit.remaining, limit.total);
+    limit_ = limit;
+    reset_at_ = now_() + limit.reset_after;
+    if (bucket_last_.size() != limit.max_concurrency) bucket_last_.assign(limit.max_concurrency, std::nullopt);
+}
+
+void local_identify_queue::refill(clock::time_point now) {
+    if (now < reset_at_) return;
+    limit_.remaining = limit_.total;
+    // Without a fresh fetch the next reset is unknown; Discord's period is a day.
+    while (reset_at_ <= now) reset_at_ += std::chrono::hours(24);
+}
+
+identify_queue::ticket local_identify_queue::request(std::uint32_t shard_id, std::function<void()> on_grant) {
+    ticket id = next_ticket_++;
+    waiting_.push_back({id, shard_id, std::move(on_grant)});
+    poll();
+    return id;
+}
+
+void local_identify_queue::cancel(ticket t) {
+    auto it = std::find_if(waiting_.begin(), waiting_.end(), [t](const pending& p) { return p.id == t; });
+    if (it != waiting_.end()) waiting_.erase(it);
+}
+
+void local_identify_queue::poll() {
+    auto now = now_();
+    refill(now);
+    std::vector<std::function<void()>> granted;
+    for (auto it = waiting_.begin(); it != waiting_.end() && limit_.remaining > 0;) {
+        auto& last = bucket_last_[it->shard_id % limit_.max_concurrency];
+        if (last && now < *last + bucket_period) {
+            ++it; // the bucket is busy; later requests of other buckets may still go
+            continue;
+        }
+        last = now;
+        --limit_.remaining;
+        granted.push_back(std::move(it->on_grant));
+        it = waiting_.erase(it);
+    }
+    // Callbacks run after the queue is consistent, because they may re-enter request().
+    for (auto& g : granted)
+        if (g) g();
+}
+
+std::optional<local_identify_queue::clock::time_point> local_identify_queue::next_wakeup() const {
+    if (waiting_.empty()) return std::nullopt;
+    if (limit_.remaining == 0) return reset_at_;
+    std::optional<clock::time_point> best;
+    for (const auto& p : waiting_) {
+        const auto& last = bucket_last_[p.shard_id % limit_.max_concurrency];
+        clock::time_point at = last ? *last + bucket_period : clock::time_point::min();
+        if (!best || at < *best) best = at;
+    }
+    return best;
+}
+
+} // namespace dgw
