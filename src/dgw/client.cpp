@@ -1,0 +1,255 @@
+#include <dgw/client.hpp>
+
+#include <dgw/close_policy.hpp>
+#include <dgw/gateway_url.hpp>
+#include <dgw/protocol_error.hpp>
+
+#include <boost/system/system_error.hpp>
+
+#include <stdexcept>
+#include <type_traits>
+#include <utility>
+
+namespace dgw {
+
+namespace {
+
+// RFC 6455 caps a close reason at 123 bytes; cut on a UTF-8 boundary.
+std::string close_reason(const std::string& detail) {
+    constexpr std::size_t max = 123;
+    if (detail.size() <= max) return detail;
+    std::size_t n = max;
+    while (n > 0 && (static_cast<unsigned char>(detail[n]) & 0xC0) == 0x80) --n;
+    return detail.substr(0, n);
+}
+
+} // namespace
+
+const char* to_string(close_cause c) noexcept {
+    switch (c) {
+    case close_cause::shutdown: return "shutdown";
+    case close_cause::server_closed: return "server_closed";
+    case close_cause::reconnect_requested: return "reconnect_requested";
+    case close_cause::invalid_session: return "invalid_session";
+    case close_cause::zombie: return "zombie";
+    case close_cause::malformed_message: return "malformed_message";
+    }
+    return "?";
+}
+
+client::client(client_config config)
+    : config_(std::move(config)), state_(state::awaiting_hello{}), rng_(std::random_device{}()) {
+    validate();
+}
+
+client::client(client_config config, client& parent)
+    : config_(std::move(config)), state_(state::awaiting_hello{}), rng_(std::random_device{}()) {
+    validate();
+    auto* dead = std::get_if<state::closed>(&parent.state_);
+    if (dead == nullptr) throw std::logic_error("dgw::client: the parent connection is still open");
+    state_ = state::awaiting_hello{dead->resumable};
+    stats_ = parent.stats_;
+    ++stats_.reconnects;
+    pending_ = std::move(parent.pending_);
+    parent.pending_.clear();
+}
+
+void client::validate() const {
+    auto bad = [](const char* why) {
+        throw boost::system::system_error(make_error_code(protocol_errc::invalid_config), why);
+    };
+    if (config_.gateway_url.empty()) bad("gateway_url is empty");
+    if (config_.identify.shard_count == 0 || config_.identify.shard_id >= config_.identify.shard_count)
+        bad("shard_id must be below shard_count");
+    // Payload compression is JSON-only and exclusive with transport compression (notes §6).
+    if (config_.identify.compress &&
+        (config_.encoding != payload_encoding::json || config_.compression != transport_compression::none))
+        bad("identify.compress needs JSON encoding and no transport compression");
+    int c = config_.reconnect_close_code;
+    if (c == 1000 || c == 1001 || !(c == 1012 || (c >= 3000 && c <= 4999)))
+        bad("reconnect_close_code must keep the session (not 1000/1001) and be sendable");
+}
+
+std::vector<action> client::step(input in) {
+    actions out;
+    std::visit([&](auto& i) { handle(i, out); }, in);
+    auto now = std::visit([](auto& i) { return i.now; }, in);
+    sync_timer(now, out);
+    return out;
+}
+
+std::vector<action> client::on_message(std::string_view bytes, clock::time_point now) {
+    return step(message_received{bytes, now});
+}
+std::vector<action> client::on_close(int code, std::string_view reason, clock::time_point now) {
+    return step(socket_closed{code, reason, now});
+}
+std::vector<action> client::on_timer(clock::time_point now) { return step(timer_fired{now}); }
+std::vector<action> client::on_identify_granted(clock::time_point now) { return step(identify_granted{now}); }
+std::vector<action> client::shutdown(clock::time_point now) { return step(shutdown_requested{now}); }
+
+std::vector<action> client::send(command cmd, clock::time_point now, boost::system::error_code& ec) {
+    ec = {};
+    auto out = step(user_command{std::move(cmd), now});
+    for (auto& a : out)
+        if (auto* r = std::get_if<command_refused>(&a)) ec = r->reason;
+    return out;
+}
+
+gateway_query client::query() const noexcept {
+    return gateway_query{10, config_.encoding, config_.compression};
+}
+
+bool client::resumes() const noexcept {
+    if (auto* c = std::get_if<state::closed>(&state_)) return c->resumable.has_value();
+    if (auto* w = std::get_if<state::awaiting_hello>(&state_)) return w->resume.has_value();
+    return std::holds_alternative<state::resuming>(state_);
+}
+
+std::string client::url() const {
+    auto session = current_session();
+    if (auto* c = std::get_if<state::closed>(&state_)) session = c->resumable;
+    // A READY without resume_gateway_url (older gateways) leaves only the cached URL.
+    if (resumes() && session && !session->resume_gateway_url.empty())
+        return gateway_url(session->resume_gateway_url, query());
+    return gateway_url(config_.gateway_url, query());
+}
+
+link* client::current_link() noexcept {
+    return std::visit(
+        [](auto& s) -> link* {
+            if constexpr (requires { s.conn; }) return &s.conn;
+            else return nullptr;
+        },
+        state_);
+}
+
+std::optional<session_info> client::current_session() const {
+    return std::visit(
+        [](const auto& s) -> std::optional<session_info> {
+            using S = std::decay_t<decltype(s)>;
+            if constexpr (std::is_same_v<S, state::awaiting_hello>) return s.resume;
+            else if constexpr (requires { s.session; }) return s.session;
+            else return std::nullopt;
+        },
+        state_);
+}
+
+void client::log(log_level level, std::string line) const {
+    if (!config_.log) return;
+    mask_secret(line, config_.identify.token);
+    config_.log(level, line);
+}
+
+void client::emit(frame f, opcode op, actions& out) {
+    ++stats_.messages_sent;
+    stats_.bytes_sent += f.bytes.size();
+    if (config_.capture) {
+        std::string copy = f.bytes;
+        mask_secret(copy, config_.identify.token);
+        config_.capture(capture_direction::sent, copy, f.binary);
+    }
+    out.push_back(send_frame{std::move(f), op});
+}
+
+void client::sync_timer(clock::time_point now, actions& out) {
+    std::optional<clock::time_point> want;
+    if (auto* conn = current_link()) {
+        want = conn->beat.due();
+        // A queued command waits for a permit; wake up when one frees, if before the beat.
+        if (std::holds_alternative<state::connected>(state_) && !pending_.empty())
+            want = std::min(*want, conn->limiter.next_available(now));
+    }
+    if (want == timer_) return;
+    timer_ = want;
+    if (want) out.push_back(set_timer{*want});
+    else out.push_back(cancel_timer{});
+}
+
+void client::enter_closed(state::closed next, actions& out) {
+    if (auto* id = std::get_if<state::identifying>(&state_);
+        id != nullptr && !id->identify_sent && config_.await_identify_permit)
+        out.push_back(cancel_identify{config_.identify.shard_id});
+    state_ = std::move(next);
+}
+
+void client::reconnect_after(close_cause cause, std::optional<int> our_close, int code, std::string detail,
+                             bool resume, std::chrono::milliseconds delay, actions& out) {
+    std::optional<session_info> session = resume ? current_session() : std::nullopt;
+    if (our_close) out.push_back(close_socket{*our_close, close_reason(detail)});
+    log(log_level::info, "closing (" + std::string(to_string(cause)) + ": " + detail + "); will " +
+                             (session ? "resume" : "identify") + " after " + std::to_string(delay.count()) + " ms");
+    enter_closed(state::closed{session, cause, code, detail}, out);
+    out.push_back(reconnect{url(), delay, session.has_value()});
+}
+
+void client::handle(const socket_closed& in, actions& out) {
+    if (closed()) return; // the echo of a close we started, or a late report
+    std::string reason(in.reason);
+    mask_secret(reason, config_.identify.token);
+    std::string detail = "server closed with " + std::to_string(in.code) + (reason.empty() ? "" : " (" + reason + ")");
+    switch (close_policy(in.code)) {
+    case close_action::stop:
+        log(log_level::error, detail + "; not reconnecting");
+        enter_closed(state::closed{std::nullopt, close_cause::server_closed, in.code, detail}, out);
+        out.push_back(stop{make_error_code(protocol_errc::fatal_close), in.code, detail});
+        return;
+    case close_action::new_session:
+        reconnect_after(close_cause::server_closed, std::nullopt, in.code, detail, false, {}, out);
+        return;
+    case close_action::resume:
+        reconnect_after(close_cause::server_closed, std::nullopt, in.code, detail, true, {}, out);
+        return;
+    }
+}
+
+void client::handle(const shutdown_requested&, actions& out) {
+    if (closed()) return;
+    log(log_level::info, "shutting down (close 1000 ends the session)");
+    out.push_back(close_socket{1000, "shutdown"});
+    enter_closed(state::closed{std::nullopt, close_cause::shutdown, 1000, "shutdown requested"}, out);
+    out.push_back(stop{make_error_code(protocol_errc::shutdown), 0, "shutdown requested"});
+}
+
+void client::handle(const timer_fired& in, actions& out) {
+    link* conn = current_link();
+    if (conn == nullptr) return;
+    if (conn->beat.zombie(in.now)) {
+        reconnect_after(close_cause::zombie, config_.reconnect_close_code, config_.reconnect_close_code,
+                        "no heartbeat ACK since the previous heartbeat", true, {}, out);
+        return;
+    }
+    if (conn->beat.is_due(in.now)) send_heartbeat(*conn, in.now, out);
+    flush_queue(in.now, out);
+}
+
+void client::handle(const identify_granted& in, actions& out) {
+    auto* id = std::get_if<state::identifying>(&state_);
+    if (id == nullptr || id->identify_sent) {
+        log(log_level::debug, "identify grant ignored: no Identify is waiting");
+        return;
+    }
+    send_identify(id->conn, in.now, out);
+    id->identify_sent = true;
+}
+
+void client::send_identify(link& conn, clock::time_point now, actions& out) {
+    conn.limiter.acquire_priority(now);
+    ++stats_.identifies;
+    log(log_level::info, "identifying shard " + std::to_string(config_.identify.shard_id) + "/" +
+                             std::to_string(config_.identify.shard_count) + " with intents " +
+                             std::to_string(config_.identify.intents));
+    emit(encode(identify_payload(config_.identify), config_.encoding), opcode::identify, out);
+}
+
+void client::send_heartbeat(link& conn, clock::time_point now, actions& out) {
+    std::optional<std::int64_t> seq;
+    if (auto* id = std::get_if<state::identifying>(&state_)) seq = id->seq;
+    else if (auto s = current_session()) seq = s->seq;
+    conn.limiter.acquire_priority(now);
+    conn.beat.sent(now);
+    ++stats_.heartbeats_sent;
+    emit(encode(heartbeat_payload(seq), config_.encoding), opcode::heartbeat, out);
+}
+
+} // namespace dgw

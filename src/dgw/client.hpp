@@ -1,0 +1,166 @@
+#pragma once
+/// The sans-IO gateway client: one per connection, a state machine from inputs to actions.
+///
+/// A client is born for one websocket connection and dies with it (state::closed). To
+/// reconnect, make a new client with the dead one as parent: it resumes the parent's
+/// session when there is one, otherwise it identifies. Nothing here sleeps, spawns,
+/// locks or reads a clock; the driver passes time in and performs the actions out.
+///
+/// Typed events are not here yet: dispatches leave as deliver_event (name, sequence and
+/// undecoded bytes); per-type handlers will sit on top of that action.
+
+#include <dgw/client_io.hpp>
+#include <dgw/client_state.hpp>
+#include <dgw/encoding.hpp>
+#include <dgw/gateway_url.hpp>
+#include <dgw/log.hpp>
+#include <dgw/outbound.hpp>
+
+#include <boost/system/error_code.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace dgw {
+
+/// Everything a client needs to know; the same config is reused for every reconnect.
+struct client_config {
+    identify_params identify;    ///< token, intents, shard, presence, properties
+    std::string gateway_url;     ///< cached GET /gateway(/bot) URL, no query; new sessions connect here
+    payload_encoding encoding = payload_encoding::json;
+    transport_compression compression = transport_compression::none;
+    /// Wait for identify_granted before Identify (emit request_identify). Turn off only
+    /// when a single process identifies rarely and the daily budget cannot be at risk.
+    bool await_identify_permit = true;
+    /// Commands before READY/RESUMED wait in the queue (true) or are refused with not_ready.
+    bool queue_until_ready = true;
+    std::size_t max_queued = 1024; ///< queued commands beyond this are refused with rate_limited
+    /// Code for closes meant to resume (op 7, op 9, zombie); never 1000/1001, which end the session.
+    int reconnect_close_code = 4000;
+    std::function<double()> jitter; ///< first-beat jitter in [0, 1); default: uniform random
+    /// Delay before identifying after op 9 d=false; default: uniform random 1-5 s.
+    std::function<std::chrono::milliseconds()> invalid_session_delay;
+    log_hook log;         ///< optional; lines never contain the token
+    capture_hook capture; ///< optional; frames with the token masked
+};
+
+/// Counters and measurements; a child client continues its parent's.
+struct client_stats {
+    std::uint64_t messages_received = 0; ///< gateway messages decoded or attempted
+    std::uint64_t bytes_received = 0;    ///< their (decompressed) sizes
+    std::uint64_t messages_sent = 0;     ///< frames sent, heartbeats included
+    std::uint64_t bytes_sent = 0;
+    std::uint64_t dispatches = 0;        ///< op 0 messages
+    std::uint64_t heartbeats_sent = 0;
+    std::uint64_t heartbeat_acks = 0;
+    std::uint64_t identifies = 0;        ///< Identify payloads sent
+    std::uint64_t resumes = 0;           ///< successful resumes (RESUMED received)
+    std::uint64_t reconnects = 0;        ///< clients made from a parent
+    std::uint64_t commands_sent = 0;     ///< user commands that left
+    std::uint64_t commands_refused = 0;
+    /// Time from the last acknowledged heartbeat to its op 11.
+    std::optional<gateway_clock::duration> heartbeat_latency;
+};
+
+/// One gateway connection's protocol logic.
+class client {
+public:
+    using clock = gateway_clock;
+
+    /// A client for a new session (it will Identify on config.gateway_url).
+    /// Throws boost::system::system_error(protocol_errc::invalid_config) on a bad config.
+    explicit client(client_config config);
+
+    /// The next client after `parent` died: it resumes when the parent is resumable.
+    ///
+    /// Takes over the parent's unsent command queue (those commands never left) and its
+    /// statistics. Throws std::logic_error if the parent is not closed.
+    client(client_config config, client& parent);
+
+    client(client&&) = default;
+    client& operator=(client&&) = default;
+    client(const client&) = delete;
+    client& operator=(const client&) = delete;
+
+    /// Feeds one input; returns what the driver must do, in order.
+    std::vector<action> step(input in);
+
+    /// step(message_received{bytes, now}).
+    std::vector<action> on_message(std::string_view bytes, clock::time_point now);
+    /// step(socket_closed{code, reason, now}).
+    std::vector<action> on_close(int code, std::string_view reason, clock::time_point now);
+    /// step(timer_fired{now}).
+    std::vector<action> on_timer(clock::time_point now);
+    /// step(identify_granted{now}).
+    std::vector<action> on_identify_granted(clock::time_point now);
+    /// step(user_command{cmd, now}); a refusal is also reported through `ec`.
+    std::vector<action> send(command cmd, clock::time_point now, boost::system::error_code& ec);
+    /// step(shutdown_requested{now}).
+    std::vector<action> shutdown(clock::time_point now);
+
+    /// The current state.
+    const client_state& state() const noexcept { return state_; }
+    /// True once dead.
+    bool closed() const noexcept { return std::holds_alternative<state::closed>(state_); }
+    /// True when this client will Resume (or, when closed, when its child would).
+    bool resumes() const noexcept;
+    /// Where this client's socket must connect (gateway URL or resume URL, with query).
+    std::string url() const;
+    /// The query every URL of this client carries.
+    gateway_query query() const noexcept;
+    /// Counters so far, parent's included.
+    const client_stats& stats() const noexcept { return stats_; }
+    /// Commands waiting for READY or for a rate-limit permit.
+    std::size_t queued() const noexcept { return pending_.size(); }
+    /// The armed timer, if any.
+    std::optional<clock::time_point> timer() const noexcept { return timer_; }
+
+private:
+    struct queued_command {
+        frame message;
+        opcode op;
+    };
+    using actions = std::vector<action>;
+
+    void validate() const;
+    void handle(const message_received& in, actions& out);
+    void handle(const socket_closed& in, actions& out);
+    void handle(const timer_fired& in, actions& out);
+    void handle(const identify_granted& in, actions& out);
+    void handle(const user_command& in, actions& out);
+    void handle(const shutdown_requested& in, actions& out);
+
+    void on_hello(std::int64_t interval_ms, clock::time_point now, actions& out);
+    void on_dispatch(const inbound& msg, clock::time_point now, actions& out);
+    void send_identify(link& conn, clock::time_point now, actions& out);
+    void send_heartbeat(link& conn, clock::time_point now, actions& out);
+    void emit(frame f, opcode op, actions& out);
+    void flush_queue(clock::time_point now, actions& out);
+    void sync_timer(clock::time_point now, actions& out);
+    void refuse(boost::system::error_code ec, opcode op, std::string detail, actions& out);
+
+    /// Closes toward a reconnect; `resume` asks to keep the session if there is one.
+    void reconnect_after(close_cause cause, std::optional<int> our_close, int code, std::string detail,
+                         bool resume, std::chrono::milliseconds delay, actions& out);
+    void enter_closed(state::closed next, actions& out);
+
+    link* current_link() noexcept;
+    std::optional<session_info> current_session() const;
+    void log(log_level level, std::string line) const;
+
+    client_config config_;
+    client_state state_;
+    client_stats stats_;
+    std::deque<queued_command> pending_;
+    std::optional<clock::time_point> timer_;
+    std::minstd_rand rng_;
+};
+
+} // namespace dgw

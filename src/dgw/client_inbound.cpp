@@ -1,0 +1,135 @@
+// The client's reaction to received messages, by opcode and state.
+#include <dgw/client.hpp>
+
+#include <dgw/inbound.hpp>
+#include <dgw/protocol_error.hpp>
+
+namespace dgw {
+
+void client::handle(const message_received& in, actions& out) {
+    if (closed()) {
+        log(log_level::debug, "message after close ignored");
+        return;
+    }
+    ++stats_.messages_received;
+    stats_.bytes_received += in.bytes.size();
+    if (config_.capture) {
+        std::string copy(in.bytes);
+        mask_secret(copy, config_.identify.token);
+        config_.capture(capture_direction::received, copy, config_.encoding == payload_encoding::etf);
+    }
+
+    inbound msg;
+    decode_error err;
+    if (!decode_inbound(in.bytes, config_.encoding, msg, err)) {
+        // A lost message may be a lost dispatch; resuming replays it from our last s.
+        reconnect_after(close_cause::malformed_message, config_.reconnect_close_code, config_.reconnect_close_code,
+                        "undecodable message: " + err.message(), true, {}, out);
+        return;
+    }
+
+    switch (static_cast<opcode>(msg.op)) {
+    case opcode::dispatch:
+        on_dispatch(msg, in.now, out);
+        break;
+    case opcode::hello:
+        on_hello(msg.heartbeat_interval, in.now, out);
+        break;
+    case opcode::reconnect:
+        // Valid in any state, even before Hello: keep the session (non-1000 close) and resume.
+        reconnect_after(close_cause::reconnect_requested, config_.reconnect_close_code,
+                        config_.reconnect_close_code, "op 7 Reconnect", true, {}, out);
+        break;
+    case opcode::invalid_session: {
+        if (msg.resumable) {
+            reconnect_after(close_cause::invalid_session, config_.reconnect_close_code,
+                            config_.reconnect_close_code, "op 9 Invalid Session (resumable)", true, {}, out);
+        } else {
+            auto delay = config_.invalid_session_delay
+                             ? config_.invalid_session_delay()
+                             : std::chrono::milliseconds(std::uniform_int_distribution<int>(1000, 5000)(rng_));
+            reconnect_after(close_cause::invalid_session, config_.reconnect_close_code,
+                            config_.reconnect_close_code, "op 9 Invalid Session (not resumable)", false, delay, out);
+        }
+        break;
+    }
+    case opcode::heartbeat:
+        // The server wants a beat now, not at the next slot.
+        if (link* conn = current_link()) send_heartbeat(*conn, in.now, out);
+        else log(log_level::debug, "op 1 before Hello ignored");
+        break;
+    case opcode::heartbeat_ack:
+        if (link* conn = current_link()) {
+            ++stats_.heartbeat_acks;
+            if (auto latency = conn->beat.acked(in.now)) stats_.heartbeat_latency = *latency;
+        }
+        break;
+    default:
+        log(log_level::debug, "ignoring op " + std::to_string(msg.op));
+        break;
+    }
+    if (!closed()) flush_queue(in.now, out);
+}
+
+void client::on_hello(std::int64_t interval_ms, clock::time_point now, actions& out) {
+    auto* waiting = std::get_if<state::awaiting_hello>(&state_);
+    if (waiting == nullptr) {
+        log(log_level::warning, "second Hello ignored");
+        return;
+    }
+    double jitter = config_.jitter ? config_.jitter() : std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+    std::chrono::milliseconds interval(interval_ms);
+    link conn{heartbeat(interval, now, jitter), command_ratelimiter(interval)};
+    log(log_level::debug, "Hello: heartbeat every " + std::to_string(interval_ms) + " ms");
+
+    if (waiting->resume) {
+        session_info session = std::move(*waiting->resume);
+        conn.limiter.acquire_priority(now);
+        log(log_level::info, "resuming session " + session.session_id + " at seq " +
+                                 (session.seq ? std::to_string(*session.seq) : std::string("null")));
+        emit(encode(resume_payload(config_.identify.token, session.session_id, session.seq), config_.encoding),
+             opcode::resume, out);
+        state_ = state::resuming{std::move(conn), std::move(session)};
+        return;
+    }
+    state_ = state::identifying{std::move(conn), false, std::nullopt};
+    auto& id = std::get<state::identifying>(state_);
+    if (config_.await_identify_permit) {
+        out.push_back(request_identify{config_.identify.shard_id});
+    } else {
+        send_identify(id.conn, now, out);
+        id.identify_sent = true;
+    }
+}
+
+void client::on_dispatch(const inbound& msg, clock::time_point, actions& out) {
+    ++stats_.dispatches;
+    // The sequence is stored before the event leaves, whatever the event (unknown ones too).
+    std::visit(
+        [&](auto& s) {
+            using S = std::decay_t<decltype(s)>;
+            if constexpr (std::is_same_v<S, state::identifying>) {
+                if (msg.s) s.seq = msg.s;
+            } else if constexpr (std::is_same_v<S, state::resuming> || std::is_same_v<S, state::connected>) {
+                if (msg.s) s.session.seq = msg.s;
+            }
+        },
+        state_);
+
+    if (std::holds_alternative<state::awaiting_hello>(state_)) {
+        log(log_level::warning, "dispatch " + msg.t + " before Hello ignored");
+        return;
+    }
+    if (auto* id = std::get_if<state::identifying>(&state_); id != nullptr && msg.t == "READY") {
+        session_info session{msg.session_id, msg.resume_gateway_url, id->seq};
+        log(log_level::info, "READY: session " + session.session_id);
+        state_ = state::connected{std::move(id->conn), std::move(session)};
+    } else if (auto* rs = std::get_if<state::resuming>(&state_); rs != nullptr && msg.t == "RESUMED") {
+        ++stats_.resumes;
+        log(log_level::info, "RESUMED at seq " + (rs->session.seq ? std::to_string(*rs->session.seq) : "null"));
+        state_ = state::connected{std::move(rs->conn), std::move(rs->session)};
+    }
+    out.push_back(deliver_event{msg.t, msg.s, std::string(msg.payload), msg.encoding});
+}
+
+} // namespace dgw

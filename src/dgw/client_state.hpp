@@ -1,0 +1,80 @@
+#pragma once
+/// The client's states: each holds only what is valid in it.
+
+#include <dgw/heartbeat.hpp>
+#include <dgw/ratelimit.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+
+namespace dgw {
+
+/// What a Resume needs: the session from READY and the last dispatch sequence.
+struct session_info {
+    std::string session_id;
+    std::string resume_gateway_url;  ///< without query; the query is appended on use
+    std::optional<std::int64_t> seq; ///< last s of a dispatch; updated before delivery
+};
+
+/// What exists once Hello arrived: the heartbeat and the command budget it sizes.
+struct link {
+    heartbeat beat;
+    command_ratelimiter limiter;
+};
+
+/// Why a client closed.
+enum class close_cause {
+    shutdown,            ///< the user asked (sent 1000)
+    server_closed,       ///< the socket closed under us; see code
+    reconnect_requested, ///< op 7
+    invalid_session,     ///< op 9
+    zombie,              ///< no op 11 before the next heartbeat
+    malformed_message,   ///< a message we could not decode
+};
+
+/// "shutdown", "server_closed", ...
+const char* to_string(close_cause c) noexcept;
+
+namespace state {
+
+/// Connected socket, no Hello yet. `resume` is the parent's session when it was resumable.
+struct awaiting_hello {
+    std::optional<session_info> resume;
+};
+
+/// Hello received, Identify pending or sent; READY not yet received.
+struct identifying {
+    link conn;
+    bool identify_sent = false;       ///< false while waiting for the identify queue
+    std::optional<std::int64_t> seq;  ///< s of dispatches before READY (none expected)
+};
+
+/// Hello received and Resume sent; replayed dispatches until RESUMED.
+struct resuming {
+    link conn;
+    session_info session;
+};
+
+/// READY or RESUMED received: the session is live and user commands flow.
+struct connected {
+    link conn;
+    session_info session;
+};
+
+/// Dead. A new client with this one as parent resumes `resumable` if set, else identifies.
+struct closed {
+    std::optional<session_info> resumable;
+    close_cause cause = close_cause::shutdown;
+    int code = 0;        ///< the close code sent or received, 0 if none
+    std::string detail;  ///< human-readable reason (token-free)
+};
+
+} // namespace state
+
+/// The client's state.
+using client_state = std::variant<state::awaiting_hello, state::identifying, state::resuming, state::connected,
+                                  state::closed>;
+
+} // namespace dgw
