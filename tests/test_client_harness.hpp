@@ -133,6 +133,7 @@ struct harness {
     client c;
     clock::time_point now{std::chrono::hours(1000)};
     bool auto_grant = true; ///< answer request_identify at once
+    bool auto_ack = false;  ///< answer each timed heartbeat with op 11 at once
 
     std::vector<action> all;          ///< every action of every client, in order
     std::vector<sent_message> sent;
@@ -215,7 +216,9 @@ struct harness {
     void advance_to(clock::time_point t) {
         while (timer && *timer <= t) {
             now = std::max(now, *timer);
+            auto beats = sent.size();
             run(c.on_timer(now));
+            if (auto_ack && sent.size() > beats && sent.back().op == opcode::heartbeat) feed(ack());
         }
         now = std::max(now, t);
     }

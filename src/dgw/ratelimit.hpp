@@ -2,9 +2,12 @@
 /// The per-connection command budget: 120 sends per sliding 60 s, heartbeats included.
 ///
 /// Exceeding it closes the connection with 4008, so the limiter holds back enough permits
-/// for the heartbeats the window can contain (ceil(60 s / interval) + 1, as twilight does)
-/// and lets user commands have the rest. Heartbeats, Identify and Resume never wait: they
-/// take a permit unconditionally, which the reservation makes safe.
+/// for the heartbeats the window can contain (ceil(60 s / interval) + 1, as twilight does).
+/// A user command is allowed only while the window holds fewer than 120 - reserve sends,
+/// counting every send (heartbeats, Identify and Resume too; twilight leaves heartbeats
+/// uncounted, which is one permit more generous but blind to op 1 bursts). Heartbeats,
+/// Identify and Resume never wait: they take a permit unconditionally, which the
+/// reservation makes safe.
 
 #include <chrono>
 #include <cstddef>

@@ -1,0 +1,153 @@
+// The client's wire seams: the inbound envelope decoder, the outbound payload builders and
+// serializer, and the gateway URL helper.
+#include "test_client_harness.hpp"
+
+#include <dgw/gateway_url.hpp>
+#include <dgw/inbound.hpp>
+#include <dgw/log.hpp>
+#include <dgw/outbound.hpp>
+#include <dgw/protocol_error.hpp>
+
+#include <boost/test/data/test_case.hpp>
+#include <boost/test/unit_test.hpp>
+
+namespace bdata = boost::unit_test::data;
+using namespace dgw;
+using namespace dgw::test;
+
+namespace {
+
+inbound decode_ok(const boost::json::value& v, payload_encoding enc, std::string& storage) {
+    storage = wire(v, enc);
+    inbound msg;
+    decode_error err;
+    BOOST_TEST_REQUIRE(decode_inbound(storage, enc, msg, err), err.message());
+    return msg;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(client_wire)
+
+BOOST_DATA_TEST_CASE(inbound_envelopes, bdata::make(encodings), enc_name) {
+    auto enc = parse_encoding(enc_name);
+    std::string buf;
+
+    auto h = decode_ok(hello(41250), enc, buf);
+    BOOST_TEST(h.op == 10);
+    BOOST_TEST(h.heartbeat_interval == 41250);
+    BOOST_TEST(!h.s.has_value());
+    BOOST_TEST(h.t.empty());
+
+    auto r = decode_ok(ready(1, "abc"), enc, buf);
+    BOOST_TEST(r.op == 0);
+    BOOST_TEST(*r.s == 1);
+    BOOST_TEST(r.t == "READY");
+    BOOST_TEST(r.session_id == "abc");
+    BOOST_TEST(r.resume_gateway_url == resume_base);
+    BOOST_TEST(r.payload == buf);
+    BOOST_TEST((r.encoding == enc));
+
+    BOOST_TEST(decode_ok(invalid_session(true), enc, buf).resumable);
+    BOOST_TEST(!decode_ok(invalid_session(false), enc, buf).resumable);
+    BOOST_TEST(!decode_ok({{"op", 9}}, enc, buf).resumable);
+
+    // op 11 as documented: no d, s or t at all; and an s on a non-dispatch is not a sequence.
+    auto a = decode_ok({{"op", 11}}, enc, buf);
+    BOOST_TEST(a.op == 11);
+    BOOST_TEST(!decode_ok({{"op", 11}, {"s", 5}}, enc, buf).s.has_value());
+
+    // Large sequence numbers (SMALL_BIG_EXT in ETF) and unknown opcodes survive.
+    auto big = decode_ok(dispatch("X", 3000000000LL), enc, buf);
+    BOOST_TEST(*big.s == 3000000000LL);
+    BOOST_TEST(decode_ok({{"op", 99}, {"d", nullptr}}, enc, buf).op == 99);
+}
+
+BOOST_DATA_TEST_CASE(inbound_errors, bdata::make(encodings), enc_name) {
+    auto enc = parse_encoding(enc_name);
+    auto fails = [&](const std::string& bytes, codec_errc expected) {
+        inbound msg;
+        decode_error err;
+        bool ok = decode_inbound(bytes, enc, msg, err);
+        BOOST_TEST(!ok);
+        if (expected != codec_errc{}) BOOST_TEST((err.code == expected));
+    };
+    fails(wire({{"d", nullptr}}, enc), codec_errc::missing_field);
+    fails(wire({{"op", "ten"}}, enc), codec_errc::missing_field);
+    fails(wire(boost::json::array{1, 2}, enc), codec_errc::not_an_object);
+    fails(wire({{"op", 10}, {"d", {{"_trace", boost::json::array{}}}}}, enc), codec_errc::missing_field);
+    fails(wire({{"op", 10}, {"d", {{"heartbeat_interval", 0}}}}, enc), codec_errc::missing_field);
+    fails(std::string("\x83\x74\x00"), codec_errc{});
+    fails(std::string("{\"op\":"), codec_errc{});
+}
+
+BOOST_AUTO_TEST_CASE(heartbeat_payload_is_null_before_any_dispatch) {
+    BOOST_TEST(boost::json::serialize(heartbeat_payload(std::nullopt)) == R"({"op":1,"d":null})");
+    BOOST_TEST(boost::json::serialize(heartbeat_payload(0)) == R"({"op":1,"d":0})");
+}
+
+BOOST_AUTO_TEST_CASE(heartbeat_etf_bytes_match_the_notes) {
+    // GATEWAY_NOTES §7.3: {"op":1,"d":null} with binary keys; key order is free, so
+    // compare after decoding and check each key is a BINARY_EXT.
+    auto f = encode(heartbeat_payload(std::nullopt), payload_encoding::etf);
+    BOOST_TEST(f.binary);
+    BOOST_TEST(etf_key_checker(f.bytes).ok());
+    BOOST_TEST(f.bytes.find(std::string("\x6D\x00\x00\x00\x02op", 7)) != std::string::npos);
+    BOOST_TEST(f.bytes.find(std::string("\x6D\x00\x00\x00\x01" "d", 6)) != std::string::npos);
+    BOOST_TEST(f.bytes.find("nil") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(identify_and_resume_payloads) {
+    identify_params p;
+    p.token = "t";
+    p.intents = 1u << 15;
+    auto id = identify_payload(p).as_object();
+    BOOST_TEST(id.at("op").as_int64() == 2);
+    BOOST_TEST(!id.at("d").as_object().contains("compress"));
+    BOOST_TEST(!id.at("d").as_object().contains("presence"));
+    BOOST_TEST(!id.at("d").as_object().contains("large_threshold"));
+    p.compress = true;
+    BOOST_TEST(identify_payload(p).at("d").at("compress").as_bool());
+
+    auto rs = resume_payload("t", "s", 42);
+    BOOST_TEST(boost::json::serialize(rs) == R"({"op":6,"d":{"token":"t","session_id":"s","seq":42}})");
+    BOOST_TEST(resume_payload("t", "s", std::nullopt).at("d").at("seq").is_null());
+}
+
+BOOST_AUTO_TEST_CASE(user_commands_are_the_five_send_opcodes) {
+    for (int op : {3, 4, 8, 31, 43}) BOOST_TEST(is_user_command(static_cast<opcode>(op)));
+    for (int op : {0, 1, 2, 6, 7, 9, 10, 11, 5, 44}) BOOST_TEST(!is_user_command(static_cast<opcode>(op)));
+}
+
+BOOST_AUTO_TEST_CASE(gateway_urls) {
+    gateway_query json{};
+    BOOST_TEST(gateway_url("wss://gateway.discord.gg", json) == "wss://gateway.discord.gg/?v=10&encoding=json");
+    BOOST_TEST(gateway_url("wss://gateway.discord.gg/", json) == "wss://gateway.discord.gg/?v=10&encoding=json");
+    gateway_query etf{10, payload_encoding::etf, transport_compression::zlib_stream};
+    BOOST_TEST(gateway_url("wss://gateway-us-east1-b.discord.gg", etf) ==
+               "wss://gateway-us-east1-b.discord.gg/?v=10&encoding=etf&compress=zlib-stream");
+    // A query already present is replaced, never doubled.
+    BOOST_TEST(gateway_url("wss://g.example/?v=6&encoding=json", etf) ==
+               "wss://g.example/?v=10&encoding=etf&compress=zlib-stream");
+    gateway_query zstd{10, payload_encoding::json, transport_compression::zstd_stream};
+    BOOST_TEST(gateway_url("wss://g.example/path", zstd) == "wss://g.example/path?v=10&encoding=json&compress=zstd-stream");
+}
+
+BOOST_AUTO_TEST_CASE(mask_secret_keeps_length) {
+    std::string s = "a SECRET b SECRETSECRET c";
+    mask_secret(s, "SECRET");
+    BOOST_TEST(s == "a ****** b ************ c");
+    std::string t = "unchanged";
+    mask_secret(t, "");
+    BOOST_TEST(t == "unchanged");
+}
+
+BOOST_AUTO_TEST_CASE(protocol_error_messages) {
+    boost::system::error_code ec = protocol_errc::payload_too_large;
+    BOOST_TEST(std::string(ec.category().name()) == "dgw.protocol");
+    BOOST_TEST(ec.message().find("4096") != std::string::npos);
+    for (int e = 1; e <= static_cast<int>(protocol_errc::shutdown); ++e)
+        BOOST_TEST(make_error_code(static_cast<protocol_errc>(e)).message() != "unknown protocol error");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
