@@ -1,0 +1,73 @@
+#pragma once
+/// Entry points of the typed decoder: one value, or a whole gateway envelope
+/// `{op, s, t, d}` whose `d` is decoded straight into the type `t` names, in one pass.
+///
+/// JSON: Discord writes `t` before `d`, so the payload type is known when `d` starts. If a
+/// producer puts `d` first, `d` is captured as compact JSON text and decoded after the
+/// envelope is read (two passes, same result).
+/// ETF: Erlang sorts map keys, so `d` always precedes `op`, `s` and `t`. The decoder reads
+/// `t` (and `op`) from the message's tail first, where the sorted layout puts them, then
+/// decodes `d` in one pass and checks the guess against the real keys; a wrong guess
+/// (e.g. a hand-made term in another order) falls back to a second pass over `d`.
+
+#include <dgw/codec/type_info.hpp>
+#include <dgw/error.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace dgw::codec {
+
+/// What to do with an envelope's `d`.
+enum class payload_action : std::uint8_t {
+    decode, ///< decode into `storage`, described by `ti`
+    raw,    ///< keep the undecoded bytes in envelope::raw_d
+    skip,   ///< drop it (events nobody subscribed to)
+};
+
+/// The caller's answer for a given op/t.
+struct payload_choice {
+    payload_action action = payload_action::skip;
+    const type_info* ti = nullptr;
+    void* storage = nullptr;
+};
+
+/// The envelope fields; `d` went where the chooser said.
+struct envelope {
+    std::int64_t op = -1;            ///< -1 when absent
+    std::optional<std::int64_t> s;   ///< null/absent -> nullopt
+    bool has_t = false;              ///< t present and not null
+    std::string t;
+    bool has_d = false;
+    /// payload_action::raw: JSON text of d (compact), or a standalone ETF term (with
+    /// the version byte) holding d's bytes exactly as received.
+    std::string raw_d;
+
+    void clear() { op = -1; s.reset(); has_t = false; t.clear(); has_d = false; raw_d.clear(); }
+};
+
+/// Decides what happens to `d` once op and t are known. `t` is empty when !has_t.
+using chooser = payload_choice (*)(void* ctx, std::int64_t op, std::string_view t, bool has_t);
+
+/// Decode limits shared by both encodings.
+struct decode_limits {
+    std::size_t max_depth = 512;
+};
+
+/// Decodes one JSON value into `obj` (described by `ti`). `root` prefixes error paths.
+bool decode_json_value(std::string_view in, const type_info& ti, void* obj, decode_error& err,
+                       std::string_view root = "d", const decode_limits& lim = {});
+/// Decodes one ETF message (version byte + term) into `obj`.
+bool decode_etf_value(std::string_view in, const type_info& ti, void* obj, decode_error& err,
+                      std::string_view root = "d", const decode_limits& lim = {});
+
+/// Decodes a JSON gateway message. `env` is cleared first.
+bool decode_json_envelope(std::string_view in, envelope& env, chooser choose, void* ctx, decode_error& err,
+                          const decode_limits& lim = {});
+/// Decodes an ETF gateway message. `env` is cleared first.
+bool decode_etf_envelope(std::string_view in, envelope& env, chooser choose, void* ctx, decode_error& err,
+                         const decode_limits& lim = {});
+
+} // namespace dgw::codec

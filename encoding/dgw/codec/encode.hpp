@@ -1,0 +1,52 @@
+#pragma once
+/// Typed encoders: walk a generated struct's `type_info` and write JSON text or ETF.
+/// Absent optional fields and required fields recorded as missing at decode time are
+/// omitted; null stays null. So decode -> encode reproduces every known field.
+
+#include <dgw/codec/type_info.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace dgw::codec {
+
+/// ETF conventions. Client sends (the default): binary keys, snowflakes as binaries, as
+/// Discord requires of clients. Discord's own receive style: atom keys, integer snowflakes.
+struct etf_style {
+    bool atom_keys = false;
+    bool snowflakes_as_int = false;
+};
+
+/// Appends the compact JSON text of one value.
+void encode_json_value(const type_info& ti, const void* obj, std::string& out);
+/// Appends one ETF term (no version byte).
+void encode_etf_value(const type_info& ti, const void* obj, std::string& out, etf_style style = {});
+
+/// The payload of an envelope: a typed value, raw bytes in the target encoding
+/// (JSON text / an ETF term *with* version byte), or absent (d: null).
+struct payload_ref {
+    const type_info* ti = nullptr;
+    const void* obj = nullptr;
+    std::string_view raw;   ///< used when ti == nullptr and !raw.empty()
+};
+
+/// Appends `{"t":..,"s":..,"op":..,"d":..}` (Discord's key order).
+void encode_json_envelope(std::int64_t op, std::optional<std::int64_t> s, std::optional<std::string_view> t,
+                          const payload_ref& d, std::string& out);
+/// Appends a whole ETF message (version byte + map of d, op, s, t). `raw` for ETF is a
+/// standalone term (with version byte); `raw_json` lets JSON text be converted.
+void encode_etf_envelope(std::int64_t op, std::optional<std::int64_t> s, std::optional<std::string_view> t,
+                         const payload_ref& d, std::string& out, etf_style style = {});
+
+/// Appends a client command `{"op":op,"d":d}`: JSON text, or ETF with binary keys and
+/// snowflakes as binaries (`etf` true), as Discord requires of what clients send.
+void encode_command(std::int64_t op, const payload_ref& d, bool etf, std::string& out);
+
+/// Converts a raw ETF term (with version byte) to the JSON text the typed JSON encoder
+/// would write for an `any` value, and back; used for raw payloads across encodings.
+bool etf_term_to_json_text(std::string_view etf, std::string& out);
+void json_text_to_etf_term(std::string_view json, std::string& out, etf_style style);
+
+} // namespace dgw::codec

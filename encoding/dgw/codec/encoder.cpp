@@ -1,0 +1,297 @@
+#include <dgw/codec/encode.hpp>
+#include <dgw/error.hpp>
+#include <dgw/etf/json.hpp>
+#include <dgw/etf/writer.hpp>
+#include <dgw/json/text.hpp>
+#include <dgw/raw_json.hpp>
+#include <dgw/snowflake.hpp>
+#include <dgw/timestamp.hpp>
+
+#include <boost/json.hpp>
+
+#include <vector>
+
+namespace dgw::codec {
+namespace {
+
+/// The two output formats behind one small interface, so the walk over type_info is
+/// written once. Virtual calls are fine here: encoding is not on the receive hot path.
+struct emitter {
+    virtual ~emitter() = default;
+    virtual void begin_object(std::uint32_t n) = 0;
+    virtual void key(std::string_view k) = 0;
+    virtual void end_object() = 0;
+    virtual void begin_array(std::uint32_t n) = 0;
+    virtual void end_array() = 0;
+    virtual void null() = 0;
+    virtual void boolean(bool v) = 0;
+    virtual void int64(std::int64_t v) = 0;
+    virtual void uint64(std::uint64_t v) = 0;
+    virtual void float64(double v) = 0;
+    virtual void string(std::string_view v) = 0;
+    virtual void snowflake(std::uint64_t v) = 0;
+    virtual void any(std::string_view json_text) = 0;
+};
+
+struct json_emitter final : emitter {
+    std::string& out;
+    std::vector<bool> first;  // per open container: nothing written yet
+    bool after_key = false;
+    explicit json_emitter(std::string& o) : out(o) {}
+
+    void sep() {
+        if (after_key) { after_key = false; return; }
+        if (first.empty()) return;
+        if (first.back()) first.back() = false;
+        else out += ',';
+    }
+    void begin_object(std::uint32_t) override { sep(); out += '{'; first.push_back(true); }
+    void key(std::string_view k) override {
+        if (first.back()) first.back() = false;
+        else out += ',';
+        json::append_string(out, k);
+        out += ':';
+        after_key = true;
+    }
+    void end_object() override { out += '}'; first.pop_back(); }
+    void begin_array(std::uint32_t) override { sep(); out += '['; first.push_back(true); }
+    void end_array() override { out += ']'; first.pop_back(); }
+    void null() override { sep(); out += "null"; }
+    void boolean(bool v) override { sep(); out += v ? "true" : "false"; }
+    void int64(std::int64_t v) override { sep(); json::append_int(out, v); }
+    void uint64(std::uint64_t v) override { sep(); json::append_uint(out, v); }
+    void float64(double v) override { sep(); json::append_double(out, v); }
+    void string(std::string_view v) override { sep(); json::append_string(out, v); }
+    void snowflake(std::uint64_t v) override {
+        sep();
+        out += '"';
+        json::append_uint(out, v);
+        out += '"';
+    }
+    void any(std::string_view t) override { sep(); out += t.empty() ? std::string_view("null") : t; }
+};
+
+struct etf_emitter final : emitter {
+    std::string& out;
+    etf::writer w;
+    etf_style style;
+    etf_emitter(std::string& o, etf_style s) : out(o), w(o, etf::writer_options{s.atom_keys}), style(s) {}
+
+    void begin_object(std::uint32_t n) override { w.begin_map(n); }
+    void key(std::string_view k) override { w.key(k); }
+    void end_object() override {}
+    void begin_array(std::uint32_t n) override { w.begin_array(n); }
+    void end_array() override { w.end_array(); }
+    void null() override { w.null(); }
+    void boolean(bool v) override { w.boolean(v); }
+    void int64(std::int64_t v) override { w.int64(v); }
+    void uint64(std::uint64_t v) override { w.uint64(v); }
+    void float64(double v) override { w.float64(v); }
+    void string(std::string_view v) override { w.string(v); }
+    void snowflake(std::uint64_t v) override {
+        if (style.snowflakes_as_int) {
+            w.uint64(v);
+        } else {
+            char buf[24];
+            std::string s;
+            json::append_uint(s, v);
+            w.string(s);
+            (void)buf;
+        }
+    }
+    void any(std::string_view t) override {
+        boost::system::error_code ec;
+        boost::json::value v = boost::json::parse(t.empty() ? std::string_view("null") : t, ec);
+        std::string term;
+        etf::from_json(v, term, etf::writer_options{style.atom_keys});
+        out.append(term, 1, std::string::npos); // drop the version byte: this is a nested term
+    }
+};
+
+void emit(const type_info& ti, const void* p, emitter& e);
+
+/// Whether an object's field is written, and its value's address (nullptr: null).
+bool field_present(const field_info& f, const void* obj, std::uint64_t missing, const void*& value) {
+    const void* slot = f.cget(obj);
+    switch (f.pres) {
+    case presence::required:
+        value = slot;
+        return !(f.required_bit >= 0 && (missing >> f.required_bit) & 1);
+    case presence::optional:
+        value = f.type->opt_get(slot);
+        return value != nullptr;
+    case presence::nullable:
+        value = f.type->opt_get(slot);
+        return !(f.required_bit >= 0 && (missing >> f.required_bit) & 1);
+    case presence::optional_nullable: {
+        const int st = f.type->maybe_state(slot);
+        value = f.type->maybe_get(slot);
+        return st != 0;
+    }
+    }
+    return false;
+}
+
+struct map_ctx {
+    const type_info* elem;
+    emitter* e;
+};
+
+void emit(const type_info& ti, const void* p, emitter& e) {
+    switch (ti.k) {
+    case kind::boolean: e.boolean(*static_cast<const bool*>(p)); return;
+    case kind::int64: e.int64(*static_cast<const std::int64_t*>(p)); return;
+    case kind::float64: e.float64(*static_cast<const double*>(p)); return;
+    case kind::string:
+    case kind::string_enum: e.string(*static_cast<const std::string*>(p)); return;
+    case kind::timestamp: e.string(static_cast<const Timestamp*>(p)->text); return;
+    case kind::snowflake: e.snowflake(static_cast<const Snowflake*>(p)->value); return;
+    case kind::int_enum: e.int64(ti.get_int(p)); return;
+    case kind::flags: e.uint64(static_cast<std::uint64_t>(ti.get_int(p))); return;
+    case kind::string_flags: {
+        std::string s;
+        json::append_uint(s, static_cast<std::uint64_t>(ti.get_int(p)));
+        e.string(s);
+        return;
+    }
+    case kind::any: e.any(static_cast<const RawJson*>(p)->text); return;
+    case kind::boxed: emit(*ti.elem, ti.cunbox(p), e); return;
+    case kind::object: {
+        const std::uint64_t missing = ti.cmissing(p);
+        std::uint32_t n = 0;
+        const void* v;
+        for (std::uint16_t i = 0; i < ti.field_count; ++i) n += field_present(ti.fields[i], p, missing, v);
+        e.begin_object(n);
+        for (std::uint16_t i = 0; i < ti.field_count; ++i) {
+            const field_info& f = ti.fields[i];
+            if (!field_present(f, p, missing, v)) continue;
+            e.key(f.name);
+            if (v) emit(*f.type, v, e);
+            else e.null();
+        }
+        e.end_object();
+        return;
+    }
+    case kind::array: {
+        const std::size_t n = ti.size(p);
+        e.begin_array(static_cast<std::uint32_t>(n));
+        for (std::size_t i = 0; i < n; ++i) emit(*ti.elem, ti.at(p, i), e);
+        e.end_array();
+        return;
+    }
+    case kind::map: {
+        e.begin_object(static_cast<std::uint32_t>(ti.size(p)));
+        map_ctx c{ti.elem, &e};
+        ti.map_each(p, &c, [](void* vc, std::uint64_t k, const void* v) {
+            auto& mc = *static_cast<map_ctx*>(vc);
+            std::string ks;
+            json::append_uint(ks, k);
+            mc.e->key(ks);
+            emit(*mc.elem, v, *mc.e);
+        });
+        e.end_object();
+        return;
+    }
+    }
+}
+
+void emit_payload(const payload_ref& d, emitter& e, bool etf) {
+    if (d.ti) {
+        emit(*d.ti, d.obj, e);
+    } else if (d.raw.empty()) {
+        e.null();
+    } else if (etf) {
+        // a standalone ETF term: nest it without its version byte
+        static_cast<etf_emitter&>(e).out.append(d.raw.substr(1));
+    } else {
+        e.any(d.raw);
+    }
+}
+
+} // namespace
+
+void encode_json_value(const type_info& ti, const void* obj, std::string& out) {
+    json_emitter e(out);
+    emit(ti, obj, e);
+}
+
+void encode_etf_value(const type_info& ti, const void* obj, std::string& out, etf_style style) {
+    etf_emitter e(out, style);
+    emit(ti, obj, e);
+}
+
+void encode_json_envelope(std::int64_t op, std::optional<std::int64_t> s, std::optional<std::string_view> t,
+                          const payload_ref& d, std::string& out) {
+    json_emitter e(out);
+    e.begin_object(4);
+    e.key("t");
+    if (t) e.string(*t);
+    else e.null();
+    e.key("s");
+    if (s) e.int64(*s);
+    else e.null();
+    e.key("op");
+    e.int64(op);
+    e.key("d");
+    emit_payload(d, e, false);
+    e.end_object();
+}
+
+void encode_etf_envelope(std::int64_t op, std::optional<std::int64_t> s, std::optional<std::string_view> t,
+                         const payload_ref& d, std::string& out, etf_style style) {
+    etf_emitter e(out, style);
+    e.w.version();
+    // Erlang's sorted order: the receive side of this library (and Discord) expects d first.
+    e.begin_object(4);
+    e.key("d");
+    emit_payload(d, e, true);
+    e.key("op");
+    e.int64(op);
+    e.key("s");
+    if (s) e.int64(*s);
+    else e.null();
+    e.key("t");
+    if (t) {
+        if (style.atom_keys) e.w.atom(*t);
+        else e.string(*t);
+    } else {
+        e.null();
+    }
+}
+
+void encode_command(std::int64_t op, const payload_ref& d, bool etf, std::string& out) {
+    if (etf) {
+        etf_emitter e(out, etf_style{});
+        e.w.version();
+        e.begin_object(2);
+        e.key("d");
+        emit_payload(d, e, true);
+        e.key("op");
+        e.int64(op);
+        return;
+    }
+    json_emitter e(out);
+    e.begin_object(2);
+    e.key("op");
+    e.int64(op);
+    e.key("d");
+    emit_payload(d, e, false);
+    e.end_object();
+}
+
+bool etf_term_to_json_text(std::string_view etf, std::string& out) {
+    decode_error err;
+    boost::json::value v = etf::to_json(etf, err);
+    if (err) return false;
+    // Through the typed capture rules: snowflake-sized integers stay numbers here.
+    out += boost::json::serialize(v);
+    return true;
+}
+
+void json_text_to_etf_term(std::string_view json, std::string& out, etf_style style) {
+    boost::system::error_code ec;
+    boost::json::value v = boost::json::parse(json, ec);
+    etf::from_json(v, out, etf::writer_options{style.atom_keys});
+}
+
+} // namespace dgw::codec

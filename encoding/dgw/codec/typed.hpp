@@ -1,0 +1,43 @@
+#pragma once
+/// Typed decode/encode of any generated type through its description:
+/// `dgw::decode_json(text, user, err)`, `dgw::encode_etf(user)`. The description of each
+/// generated type is `dgw::describe<T>()`, specialised in generated code.
+
+#include <dgw/codec/decode.hpp>
+#include <dgw/codec/encode.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace dgw {
+
+/// The codec description of a generated type (specialised for every generated struct).
+template <class T>
+const codec::type_info& describe();
+
+/// Decodes a JSON value of type T (unknown fields ignored; errors name the field path).
+template <class T>
+bool decode_json(std::string_view in, T& out, decode_error& err) {
+    return codec::decode_json_value(in, describe<T>(), &out, err, "$");
+}
+/// Decodes an ETF message (version byte + term) of type T.
+template <class T>
+bool decode_etf(std::string_view in, T& out, decode_error& err) {
+    return codec::decode_etf_value(in, describe<T>(), &out, err, "$");
+}
+/// Compact JSON text of a value.
+template <class T>
+std::string encode_json(const T& v) {
+    std::string out;
+    codec::encode_json_value(describe<T>(), &v, out);
+    return out;
+}
+/// An ETF message (version byte + term) of a value.
+template <class T>
+std::string encode_etf(const T& v, codec::etf_style style = {}) {
+    std::string out(1, static_cast<char>(131));
+    codec::encode_etf_value(describe<T>(), &v, out, style);
+    return out;
+}
+
+} // namespace dgw
