@@ -43,18 +43,18 @@ struct limits {
 
 /// What a token is; containers come as begin/end pairs, `end` follows the top-level term.
 enum class token_kind : std::uint8_t {
-    map_begin,
-    map_end,
-    array_begin,
-    array_end,
-    key,
-    string,
-    int64,
-    uint64,
-    float64,
-    boolean,
-    null,
-    end,
+    map_begin,   ///< MAP_EXT; `count` pairs follow as key + value
+    map_end,     ///< end of the innermost map
+    array_begin, ///< LIST_EXT, NIL_EXT, STRING_EXT or a tuple; `count` elements follow
+    array_end,   ///< end of the innermost array
+    key,         ///< a map key as text (`str`)
+    string,      ///< BINARY_EXT or a non-special atom (`str`, `atom`)
+    int64,       ///< an integer in `i`
+    uint64,      ///< an integer above INT64_MAX in `u`
+    float64,     ///< a float in `f`
+    boolean,     ///< the atom true or false, in `b`
+    null,        ///< the atom nil
+    end,         ///< the message is complete
 };
 
 /// One token of the stream; only the fields that belong to `kind` are meaningful.
@@ -98,10 +98,14 @@ public:
     /// Deleted: the reader keeps a view, so a temporary string would dangle at once.
     reader(std::string&& input, limits lim = {}) = delete;
 
+    /// Movable: the stack and any inflated buffer move along (token views into the
+    /// input or inflated buffer stay valid; views into the small internal buffer do not).
     reader(reader&&) noexcept = default;
+    /// See the move constructor.
     reader& operator=(reader&&) noexcept = default;
     reader(const reader&) = delete;
     reader& operator=(const reader&) = delete;
+    /// Frees the heap stack and inflated buffer, if any.
     ~reader();
 
     /// Produces the next token; false on error. After the top-level term, returns a token
