@@ -232,5 +232,7 @@ def render_all(model, marker):
     for k, chunk in enumerate(chunks):
         put(f"dgw/tables/types_{k}.cpp", "tables.cpp.j2", structs=chunk, with_enums=(k == 0),
             with_composites=(k == 1))
-    put("dgw/tables/events.cpp", "tables.cpp.j2", structs=ev, with_enums=False, with_composites=False)
+    half = (len(ev) + 1) // 2
+    for k, chunk in enumerate((ev[:half], ev[half:])):
+        put(f"dgw/tables/events_{k}.cpp", "tables.cpp.j2", structs=chunk, with_enums=False, with_composites=False)
     return files

@@ -25,6 +25,9 @@ class value_decoder {
 public:
     explicit value_decoder(std::size_t max_depth = 512);
 
+    /// Changes the nesting limit for the next start().
+    void set_max_depth(std::size_t d) noexcept { max_depth_ = d; }
+
     /// Begins decoding into `obj`, whose type `ti` describes; `root` names it in paths ("d").
     void start(const type_info* ti, void* obj, std::string_view root = "d");
 

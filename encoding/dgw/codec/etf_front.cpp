@@ -166,7 +166,9 @@ bool decode_etf_envelope(std::string_view in, envelope& env, chooser choose, voi
     bool decoded_on_guess = false;
     std::size_t d_begin = 0, d_end = 0;
     bool d_deferred = false;
-    value_decoder dec(lim.max_depth);
+    // Reused per thread: its frame stack is the only allocation of a decode.
+    thread_local value_decoder dec(512);
+    dec.set_max_depth(lim.max_depth);
 
     for (;;) {
         if (!r.next(t)) return reader_failed(r, err);

@@ -6,6 +6,8 @@
 
 #include <boost/json/basic_parser_impl.hpp>
 
+#include <memory>
+
 namespace dgw::codec {
 namespace {
 
@@ -143,6 +145,22 @@ struct envelope_handler : handler_base<envelope_handler> {
     bool not_object = false;
 
     explicit envelope_handler(std::size_t depth_limit) : dec(depth_limit) {}
+
+    void reset(envelope* e, chooser c, void* x) {
+        env = e;
+        choose = c;
+        ctx = x;
+        depth = 0;
+        m = mode::top;
+        key_ = top_key::none;
+        skip_depth = 0;
+        deferred.text.clear();
+        d_deferred = false;
+        not_object = false;
+        raw_target = false;
+        scratch.clear();
+        in_part = false;
+    }
 
     bool fwd(bool ok, error_code& ec) {
         if (!ok) {
@@ -295,11 +313,18 @@ struct envelope_handler : handler_base<envelope_handler> {
 bool decode_json_envelope(std::string_view in, envelope& env, chooser choose, void* ctx, decode_error& err,
                           const decode_limits& lim) {
     env.clear();
-    boost::json::basic_parser<envelope_handler> p(options(lim), lim.max_depth);
+    // One parser per thread, reused: constructing one per message costs an allocation.
+    using parser = boost::json::basic_parser<envelope_handler>;
+    thread_local std::unique_ptr<parser> cached;
+    thread_local std::size_t cached_depth = 0;
+    if (!cached || cached_depth != lim.max_depth) {
+        cached = std::make_unique<parser>(options(lim), lim.max_depth);
+        cached_depth = lim.max_depth;
+    }
+    parser& p = *cached;
+    p.reset();
     auto& h = p.handler();
-    h.env = &env;
-    h.choose = choose;
-    h.ctx = ctx;
+    h.reset(&env, choose, ctx);
     if (!run(p, in, err, &h.dec)) return false;
     if (h.raw_target) env.raw_d = std::move(h.deferred.text);
     if (!h.d_deferred) return true;
