@@ -11,7 +11,7 @@
 
 #include <dgw/client_io.hpp>
 #include <dgw/client_state.hpp>
-#include <dgw/encoding.hpp>
+#include <dgw/wire_options.hpp>
 #include <dgw/gateway_url.hpp>
 #include <dgw/log.hpp>
 #include <dgw/outbound.hpp>
@@ -34,7 +34,8 @@ namespace dgw {
 struct client_config {
     identify_params identify;    ///< token, intents, shard, presence, properties
     std::string gateway_url;     ///< cached GET /gateway(/bot) URL, no query; new sessions connect here
-    payload_encoding encoding = payload_encoding::json;
+    payload_encoding encoding = payload_encoding::json; ///< `?encoding=`, both directions
+    /// `?compress=`; the driver decompresses before on_message. Excludes identify.compress.
     transport_compression compression = transport_compression::none;
     /// Wait for identify_granted before Identify (emit request_identify). Turn off only
     /// when a single process identifies rarely and the daily budget cannot be at risk.
@@ -56,7 +57,7 @@ struct client_stats {
     std::uint64_t messages_received = 0; ///< gateway messages decoded or attempted
     std::uint64_t bytes_received = 0;    ///< their (decompressed) sizes
     std::uint64_t messages_sent = 0;     ///< frames sent, heartbeats included
-    std::uint64_t bytes_sent = 0;
+    std::uint64_t bytes_sent = 0;        ///< their sizes
     std::uint64_t dispatches = 0;        ///< op 0 messages
     std::uint64_t heartbeats_sent = 0;
     std::uint64_t heartbeat_acks = 0;
@@ -72,6 +73,7 @@ struct client_stats {
 /// One gateway connection's protocol logic.
 class client {
 public:
+    /// The clock of every time point passed in.
     using clock = gateway_clock;
 
     /// A client for a new session (it will Identify on config.gateway_url).

@@ -4,7 +4,7 @@
 /// The driver (a shard with a websocket, or a test) owns every side effect. It passes
 /// inputs with the current time and performs the returned actions in order.
 
-#include <dgw/encoding.hpp>
+#include <dgw/wire_options.hpp>
 #include <dgw/outbound.hpp>
 
 #include <boost/system/error_code.hpp>
@@ -26,35 +26,35 @@ using gateway_clock = std::chrono::steady_clock;
 /// One complete gateway message (decompressed), as received.
 struct message_received {
     std::string_view bytes;     ///< JSON text or ETF bytes; only read during step()
-    gateway_clock::time_point now;
+    gateway_clock::time_point now; ///< when it arrived
 };
 
 /// The websocket closed, by the server or by the network (pass 1006 when there was no close frame).
 struct socket_closed {
-    int code = 1006;
-    std::string_view reason;
-    gateway_clock::time_point now;
+    int code = 1006;               ///< the close frame's code
+    std::string_view reason;       ///< the close frame's reason text (may be empty)
+    gateway_clock::time_point now; ///< when the close was seen
 };
 
 /// The timer set by the last set_timer action fired (firing late or early is harmless).
 struct timer_fired {
-    gateway_clock::time_point now;
+    gateway_clock::time_point now; ///< the current time (not necessarily the armed one)
 };
 
 /// The identify queue granted this client's request_identify.
 struct identify_granted {
-    gateway_clock::time_point now;
+    gateway_clock::time_point now; ///< when the grant arrived
 };
 
 /// The user wants a command sent.
 struct user_command {
-    command cmd;
-    gateway_clock::time_point now;
+    command cmd;                   ///< opcode and d
+    gateway_clock::time_point now; ///< when it was submitted
 };
 
 /// The user wants this connection and its session ended (closes with 1000).
 struct shutdown_requested {
-    gateway_clock::time_point now;
+    gateway_clock::time_point now; ///< when the user asked
 };
 
 /// Anything that can happen to a client.
@@ -71,7 +71,7 @@ struct send_frame {
 
 /// (Re)arm the client's single timer; call step(timer_fired) at or after `at`.
 struct set_timer {
-    gateway_clock::time_point at;
+    gateway_clock::time_point at; ///< the earliest useful wake-up (heartbeat or a rate-limit permit)
 };
 
 /// Disarm the timer; nothing is due any more.
@@ -79,8 +79,8 @@ struct cancel_timer {};
 
 /// Close the websocket with this code. Never 1000/1001 unless the user shut down.
 struct close_socket {
-    int code = 4000;
-    std::string reason;
+    int code = 4000;    ///< close frame code
+    std::string reason; ///< close frame reason, at most 123 bytes, token-free
 };
 
 /// A dispatch (op 0) for the application; the seam where typed events will plug in.
@@ -93,33 +93,33 @@ struct deliver_event {
 
 /// Ask the identify queue for permission; answer with step(identify_granted).
 struct request_identify {
-    std::uint32_t shard_id = 0;
+    std::uint32_t shard_id = 0; ///< for identify_queue::request
 };
 
 /// Withdraw an unanswered request_identify: this connection is gone.
 struct cancel_identify {
-    std::uint32_t shard_id = 0;
+    std::uint32_t shard_id = 0; ///< the shard whose request is withdrawn
 };
 
 /// Connect again: make a new client with this one as parent, open `url` after `delay`.
 struct reconnect {
     std::string url;                 ///< full URL with query
-    std::chrono::milliseconds delay{0};
+    std::chrono::milliseconds delay{0}; ///< wait this long before connecting (op 9 backoff)
     bool resume = false;             ///< the new client will Resume (else Identify)
 };
 
 /// Do not reconnect; the reason says why (shutdown, or a close code that needs a human).
 struct stop {
-    boost::system::error_code reason;
+    boost::system::error_code reason; ///< protocol_errc::shutdown or protocol_errc::fatal_close
     int close_code = 0;              ///< the server's close code, 0 if none
-    std::string detail;
+    std::string detail;              ///< human-readable, token-free
 };
 
 /// A user command was not accepted; nothing was sent or queued.
 struct command_refused {
-    boost::system::error_code reason;
-    opcode op = opcode::presence_update;
-    std::string detail;
+    boost::system::error_code reason;    ///< a protocol_errc
+    opcode op = opcode::presence_update; ///< the refused command's opcode
+    std::string detail;                  ///< e.g. the payload size; token-free
 };
 
 /// Something the driver must do, in list order.

@@ -1,7 +1,7 @@
 #pragma once
 /// Building the URL a connection opens: a base from Discord plus our query string.
 
-#include <dgw/encoding.hpp>
+#include <dgw/wire_options.hpp>
 
 #include <string>
 #include <string_view>

@@ -5,7 +5,7 @@
 /// or ETF through dgw::etf::to_json); the generated envelope decoder will replace it
 /// without the state machine noticing, because the machine only ever sees `inbound`.
 
-#include <dgw/encoding.hpp>
+#include <dgw/wire_options.hpp>
 #include <dgw/error.hpp>
 
 #include <cstdint>

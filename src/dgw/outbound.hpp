@@ -5,7 +5,7 @@
 /// `{"op":N,"d":...}` serialized to JSON text or to ETF with binary keys (atom keys close
 /// the connection with 4002). The generated command types will replace the builders here.
 
-#include <dgw/encoding.hpp>
+#include <dgw/wire_options.hpp>
 #include <dgw/inbound.hpp>
 
 #include <boost/json/object.hpp>
