@@ -13,15 +13,15 @@ namespace dgw {
 
 /// What a Resume needs: the session from READY and the last dispatch sequence.
 struct session_info {
-    std::string session_id;
+    std::string session_id;          ///< READY d.session_id
     std::string resume_gateway_url;  ///< without query; the query is appended on use
     std::optional<std::int64_t> seq; ///< last s of a dispatch; updated before delivery
 };
 
 /// What exists once Hello arrived: the heartbeat and the command budget it sizes.
 struct link {
-    heartbeat beat;
-    command_ratelimiter limiter;
+    heartbeat beat;              ///< schedule and ACK tracking
+    command_ratelimiter limiter; ///< 120/60 s budget sized by the interval
 };
 
 /// Why a client closed.
@@ -41,32 +41,32 @@ namespace state {
 
 /// Connected socket, no Hello yet. `resume` is the parent's session when it was resumable.
 struct awaiting_hello {
-    std::optional<session_info> resume;
+    std::optional<session_info> resume; ///< set: Resume after Hello; empty: Identify
 };
 
 /// Hello received, Identify pending or sent; READY not yet received.
 struct identifying {
-    link conn;
+    link conn;                        ///< heartbeat and budget since Hello
     bool identify_sent = false;       ///< false while waiting for the identify queue
     std::optional<std::int64_t> seq;  ///< s of dispatches before READY (none expected)
 };
 
 /// Hello received and Resume sent; replayed dispatches until RESUMED.
 struct resuming {
-    link conn;
-    session_info session;
+    link conn;            ///< heartbeat and budget since Hello
+    session_info session; ///< the session being resumed; seq advances with replays
 };
 
 /// READY or RESUMED received: the session is live and user commands flow.
 struct connected {
-    link conn;
-    session_info session;
+    link conn;            ///< heartbeat and budget since Hello
+    session_info session; ///< the live session
 };
 
 /// Dead. A new client with this one as parent resumes `resumable` if set, else identifies.
 struct closed {
-    std::optional<session_info> resumable;
-    close_cause cause = close_cause::shutdown;
+    std::optional<session_info> resumable;     ///< what a child resumes; empty: it identifies
+    close_cause cause = close_cause::shutdown; ///< why the connection ended
     int code = 0;        ///< the close code sent or received, 0 if none
     std::string detail;  ///< human-readable reason (token-free)
 };

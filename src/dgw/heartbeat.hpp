@@ -14,6 +14,7 @@ namespace dgw {
 /// Heartbeat schedule and ACK tracking, started by Hello.
 class heartbeat {
 public:
+    /// The clock of every time point passed in (injected, never read here).
     using clock = std::chrono::steady_clock;
 
     /// Starts at Hello (`hello_at`): the first beat is due after interval * jitter, jitter in [0, 1).

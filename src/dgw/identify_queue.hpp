@@ -48,6 +48,7 @@ struct session_start_limit {
 /// the budget is assumed to refill to `total` every 24 h; update() takes fresh numbers.
 class local_identify_queue final : public identify_queue {
 public:
+    /// The clock whose time the injected `now` function returns.
     using clock = std::chrono::steady_clock;
 
     /// Length of one concurrency window.
@@ -56,7 +57,9 @@ public:
     /// A queue for `limit`, fetched at now(); `now` is called whenever time matters.
     local_identify_queue(session_start_limit limit, std::function<clock::time_point()> now);
 
+    /// Queues the request; grants it before returning if its bucket and the budget allow.
     ticket request(std::uint32_t shard_id, std::function<void()> on_grant) override;
+    /// Drops a waiting request; it spends no budget.
     void cancel(ticket t) override;
 
     /// Grants every request whose bucket and the daily budget allow it now.

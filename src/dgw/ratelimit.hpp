@@ -18,6 +18,7 @@ namespace dgw {
 /// Sliding-window log of send times; a permit used at t counts until t + 60 s.
 class command_ratelimiter {
 public:
+    /// The clock of every time point passed in (injected, never read here).
     using clock = std::chrono::steady_clock;
 
     /// Sends allowed per window (Discord's limit).
