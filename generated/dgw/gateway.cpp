@@ -337,8 +337,7 @@ void encode(const GatewayMessage& m, Encoding enc, std::string& out, codec::etf_
                 codec::etf_term_to_json_text(raw->data, converted);
                 d.raw = converted;
             } else {
-                converted.push_back(static_cast<char>(131));
-                codec::json_text_to_etf_term(raw->data, converted, style);
+                codec::json_text_to_etf_term(raw->data, converted, style); // writes the version byte
                 d.raw = converted;
             }
         }

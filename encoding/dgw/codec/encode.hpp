@@ -47,6 +47,7 @@ void encode_command(std::int64_t op, const payload_ref& d, bool etf, std::string
 /// Converts a raw ETF term (with version byte) to the JSON text the typed JSON encoder
 /// would write for an `any` value, and back; used for raw payloads across encodings.
 bool etf_term_to_json_text(std::string_view etf, std::string& out);
+/// Appends a standalone ETF message (version byte included) of the JSON text.
 void json_text_to_etf_term(std::string_view json, std::string& out, etf_style style);
 
 } // namespace dgw::codec

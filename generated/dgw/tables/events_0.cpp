@@ -4,27 +4,25 @@
 #include <dgw/describe.hpp>
 #include <dgw/detail/type_infos.hpp>
 
+#include <cstring>
+
 namespace dgw::codec::gen {
 
 // dgw::events::ApplicationCommandPermissionsUpdate
 namespace {
 int find_ApplicationCommandPermissionsUpdate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 8:
-        if (k == "guild_id") return 2;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 2 : -1;
     case 11:
-        if (k == "permissions") return 3;
-        break;
+        return std::memcmp(p, "permissions", 11) == 0 ? 3 : -1;
     case 14:
-        if (k == "application_id") return 1;
-        break;
-    default: break;
+        return std::memcmp(p, "application_id", 14) == 0 ? 1 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_ApplicationCommandPermissionsUpdate[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::ApplicationCommandPermissionsUpdate, &dgw::events::ApplicationCommandPermissionsUpdate::id>::get,
@@ -42,35 +40,51 @@ constinit const type_info ti_ApplicationCommandPermissionsUpdate = object_info<d
 // dgw::events::AutoModerationActionExecution
 namespace {
 int find_AutoModerationActionExecution(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 6:
-        if (k == "action") return 1;
-        break;
+        return std::memcmp(p, "action", 6) == 0 ? 1 : -1;
     case 7:
-        if (k == "rule_id") return 2;
-        if (k == "user_id") return 4;
-        if (k == "content") return 8;
-        break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "content", 7) == 0) return 8;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "rule_id", 7) == 0) return 2;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user_id", 7) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "guild_id") return 0;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 0 : -1;
     case 10:
-        if (k == "channel_id") return 5;
-        if (k == "message_id") return 6;
-        break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "channel_id", 10) == 0) return 5;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "message_id", 10) == 0) return 6;
+            return -1;
+        default: return -1;
+        }
     case 15:
-        if (k == "matched_keyword") return 9;
-        if (k == "matched_content") return 10;
-        break;
+        switch (p[8]) {
+        case 'c':
+            if (std::memcmp(p, "matched_content", 15) == 0) return 10;
+            return -1;
+        case 'k':
+            if (std::memcmp(p, "matched_keyword", 15) == 0) return 9;
+            return -1;
+        default: return -1;
+        }
     case 17:
-        if (k == "rule_trigger_type") return 3;
-        break;
+        return std::memcmp(p, "rule_trigger_type", 17) == 0 ? 3 : -1;
     case 23:
-        if (k == "alert_system_message_id") return 7;
-        break;
-    default: break;
+        return std::memcmp(p, "alert_system_message_id", 23) == 0 ? 7 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_AutoModerationActionExecution[] = {
     {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::AutoModerationActionExecution, &dgw::events::AutoModerationActionExecution::guild_id>::get,
@@ -102,37 +116,50 @@ constinit const type_info ti_AutoModerationActionExecution = object_info<dgw::ev
 // dgw::events::AutoModerationRuleCreate
 namespace {
 int find_AutoModerationRuleCreate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "name") return 2;
-        break;
+        return std::memcmp(p, "name", 4) == 0 ? 2 : -1;
     case 7:
-        if (k == "actions") return 7;
-        if (k == "enabled") return 8;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "actions", 7) == 0) return 7;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "enabled", 7) == 0) return 8;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "guild_id") return 1;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
     case 10:
-        if (k == "creator_id") return 3;
-        if (k == "event_type") return 4;
-        break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "creator_id", 10) == 0) return 3;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "event_type", 10) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
     case 12:
-        if (k == "trigger_type") return 5;
-        if (k == "exempt_roles") return 9;
-        break;
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "exempt_roles", 12) == 0) return 9;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "trigger_type", 12) == 0) return 5;
+            return -1;
+        default: return -1;
+        }
     case 15:
-        if (k == "exempt_channels") return 10;
-        break;
+        return std::memcmp(p, "exempt_channels", 15) == 0 ? 10 : -1;
     case 16:
-        if (k == "trigger_metadata") return 6;
-        break;
-    default: break;
+        return std::memcmp(p, "trigger_metadata", 16) == 0 ? 6 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_AutoModerationRuleCreate[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::AutoModerationRuleCreate, &dgw::events::AutoModerationRuleCreate::id>::get,
@@ -164,37 +191,50 @@ constinit const type_info ti_AutoModerationRuleCreate = object_info<dgw::events:
 // dgw::events::AutoModerationRuleDelete
 namespace {
 int find_AutoModerationRuleDelete(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "name") return 2;
-        break;
+        return std::memcmp(p, "name", 4) == 0 ? 2 : -1;
     case 7:
-        if (k == "actions") return 7;
-        if (k == "enabled") return 8;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "actions", 7) == 0) return 7;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "enabled", 7) == 0) return 8;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "guild_id") return 1;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
     case 10:
-        if (k == "creator_id") return 3;
-        if (k == "event_type") return 4;
-        break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "creator_id", 10) == 0) return 3;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "event_type", 10) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
     case 12:
-        if (k == "trigger_type") return 5;
-        if (k == "exempt_roles") return 9;
-        break;
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "exempt_roles", 12) == 0) return 9;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "trigger_type", 12) == 0) return 5;
+            return -1;
+        default: return -1;
+        }
     case 15:
-        if (k == "exempt_channels") return 10;
-        break;
+        return std::memcmp(p, "exempt_channels", 15) == 0 ? 10 : -1;
     case 16:
-        if (k == "trigger_metadata") return 6;
-        break;
-    default: break;
+        return std::memcmp(p, "trigger_metadata", 16) == 0 ? 6 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_AutoModerationRuleDelete[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::AutoModerationRuleDelete, &dgw::events::AutoModerationRuleDelete::id>::get,
@@ -226,37 +266,50 @@ constinit const type_info ti_AutoModerationRuleDelete = object_info<dgw::events:
 // dgw::events::AutoModerationRuleUpdate
 namespace {
 int find_AutoModerationRuleUpdate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "name") return 2;
-        break;
+        return std::memcmp(p, "name", 4) == 0 ? 2 : -1;
     case 7:
-        if (k == "actions") return 7;
-        if (k == "enabled") return 8;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "actions", 7) == 0) return 7;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "enabled", 7) == 0) return 8;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "guild_id") return 1;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
     case 10:
-        if (k == "creator_id") return 3;
-        if (k == "event_type") return 4;
-        break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "creator_id", 10) == 0) return 3;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "event_type", 10) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
     case 12:
-        if (k == "trigger_type") return 5;
-        if (k == "exempt_roles") return 9;
-        break;
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "exempt_roles", 12) == 0) return 9;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "trigger_type", 12) == 0) return 5;
+            return -1;
+        default: return -1;
+        }
     case 15:
-        if (k == "exempt_channels") return 10;
-        break;
+        return std::memcmp(p, "exempt_channels", 15) == 0 ? 10 : -1;
     case 16:
-        if (k == "trigger_metadata") return 6;
-        break;
-    default: break;
+        return std::memcmp(p, "trigger_metadata", 16) == 0 ? 6 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_AutoModerationRuleUpdate[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::AutoModerationRuleUpdate, &dgw::events::AutoModerationRuleUpdate::id>::get,
@@ -288,86 +341,143 @@ constinit const type_info ti_AutoModerationRuleUpdate = object_info<dgw::events:
 // dgw::events::ChannelCreate
 namespace {
 int find_ChannelCreate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "type") return 1;
-        if (k == "name") return 5;
-        if (k == "nsfw") return 7;
-        if (k == "icon") return 13;
-        break;
+        switch (p[1]) {
+        case 'a':
+            if (std::memcmp(p, "name", 4) == 0) return 5;
+            return -1;
+        case 'c':
+            if (std::memcmp(p, "icon", 4) == 0) return 13;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "nsfw", 4) == 0) return 7;
+            return -1;
+        case 'y':
+            if (std::memcmp(p, "type", 4) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
     case 5:
-        if (k == "topic") return 6;
-        if (k == "flags") return 28;
-        break;
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 28;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "topic", 5) == 0) return 6;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "member") return 24;
-        break;
+        return std::memcmp(p, "member", 6) == 0 ? 24 : -1;
     case 7:
-        if (k == "bitrate") return 9;
-        if (k == "managed") return 16;
-        break;
+        switch (p[0]) {
+        case 'b':
+            if (std::memcmp(p, "bitrate", 7) == 0) return 9;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "managed", 7) == 0) return 16;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "guild_id") return 2;
-        if (k == "position") return 3;
-        if (k == "owner_id") return 14;
-        break;
+        switch (p[0]) {
+        case 'g':
+            if (std::memcmp(p, "guild_id", 8) == 0) return 2;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "owner_id", 8) == 0) return 14;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "position", 8) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
     case 9:
-        if (k == "parent_id") return 17;
-        break;
+        return std::memcmp(p, "parent_id", 9) == 0 ? 17 : -1;
     case 10:
-        if (k == "user_limit") return 10;
-        if (k == "recipients") return 12;
-        if (k == "rtc_region") return 19;
-        break;
+        switch (p[1]) {
+        case 'e':
+            if (std::memcmp(p, "recipients", 10) == 0) return 12;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "user_limit", 10) == 0) return 10;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "rtc_region", 10) == 0) return 19;
+            return -1;
+        default: return -1;
+        }
     case 11:
-        if (k == "permissions") return 26;
-        break;
+        return std::memcmp(p, "permissions", 11) == 0 ? 26 : -1;
     case 12:
-        if (k == "member_count") return 22;
-        if (k == "applied_tags") return 31;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "applied_tags", 12) == 0) return 31;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "member_count", 12) == 0) return 22;
+            return -1;
+        default: return -1;
+        }
     case 13:
-        if (k == "message_count") return 21;
-        break;
+        return std::memcmp(p, "message_count", 13) == 0 ? 21 : -1;
     case 14:
-        if (k == "application_id") return 15;
-        if (k == "available_tags") return 30;
-        break;
+        switch (p[1]) {
+        case 'p':
+            if (std::memcmp(p, "application_id", 14) == 0) return 15;
+            return -1;
+        case 'v':
+            if (std::memcmp(p, "available_tags", 14) == 0) return 30;
+            return -1;
+        default: return -1;
+        }
     case 15:
-        if (k == "last_message_id") return 8;
-        if (k == "thread_metadata") return 23;
-        if (k == "app_permissions") return 27;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "app_permissions", 15) == 0) return 27;
+            return -1;
+        case 'l':
+            if (std::memcmp(p, "last_message_id", 15) == 0) return 8;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "thread_metadata", 15) == 0) return 23;
+            return -1;
+        default: return -1;
+        }
     case 18:
-        if (k == "last_pin_timestamp") return 18;
-        if (k == "video_quality_mode") return 20;
-        if (k == "total_message_sent") return 29;
-        if (k == "default_sort_order") return 34;
-        break;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "default_sort_order", 18) == 0) return 34;
+            return -1;
+        case 'l':
+            if (std::memcmp(p, "last_pin_timestamp", 18) == 0) return 18;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "total_message_sent", 18) == 0) return 29;
+            return -1;
+        case 'v':
+            if (std::memcmp(p, "video_quality_mode", 18) == 0) return 20;
+            return -1;
+        default: return -1;
+        }
     case 19:
-        if (k == "rate_limit_per_user") return 11;
-        break;
+        return std::memcmp(p, "rate_limit_per_user", 19) == 0 ? 11 : -1;
     case 20:
-        if (k == "default_forum_layout") return 35;
-        break;
+        return std::memcmp(p, "default_forum_layout", 20) == 0 ? 35 : -1;
     case 21:
-        if (k == "permission_overwrites") return 4;
-        break;
+        return std::memcmp(p, "permission_overwrites", 21) == 0 ? 4 : -1;
     case 22:
-        if (k == "default_reaction_emoji") return 32;
-        break;
+        return std::memcmp(p, "default_reaction_emoji", 22) == 0 ? 32 : -1;
     case 29:
-        if (k == "default_auto_archive_duration") return 25;
-        break;
+        return std::memcmp(p, "default_auto_archive_duration", 29) == 0 ? 25 : -1;
     case 34:
-        if (k == "default_thread_rate_limit_per_user") return 33;
-        break;
-    default: break;
+        return std::memcmp(p, "default_thread_rate_limit_per_user", 34) == 0 ? 33 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_ChannelCreate[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::id>::get,
@@ -449,86 +559,143 @@ constinit const type_info ti_ChannelCreate = object_info<dgw::events::ChannelCre
 // dgw::events::ChannelDelete
 namespace {
 int find_ChannelDelete(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "type") return 1;
-        if (k == "name") return 5;
-        if (k == "nsfw") return 7;
-        if (k == "icon") return 13;
-        break;
+        switch (p[1]) {
+        case 'a':
+            if (std::memcmp(p, "name", 4) == 0) return 5;
+            return -1;
+        case 'c':
+            if (std::memcmp(p, "icon", 4) == 0) return 13;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "nsfw", 4) == 0) return 7;
+            return -1;
+        case 'y':
+            if (std::memcmp(p, "type", 4) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
     case 5:
-        if (k == "topic") return 6;
-        if (k == "flags") return 28;
-        break;
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 28;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "topic", 5) == 0) return 6;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "member") return 24;
-        break;
+        return std::memcmp(p, "member", 6) == 0 ? 24 : -1;
     case 7:
-        if (k == "bitrate") return 9;
-        if (k == "managed") return 16;
-        break;
+        switch (p[0]) {
+        case 'b':
+            if (std::memcmp(p, "bitrate", 7) == 0) return 9;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "managed", 7) == 0) return 16;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "guild_id") return 2;
-        if (k == "position") return 3;
-        if (k == "owner_id") return 14;
-        break;
+        switch (p[0]) {
+        case 'g':
+            if (std::memcmp(p, "guild_id", 8) == 0) return 2;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "owner_id", 8) == 0) return 14;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "position", 8) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
     case 9:
-        if (k == "parent_id") return 17;
-        break;
+        return std::memcmp(p, "parent_id", 9) == 0 ? 17 : -1;
     case 10:
-        if (k == "user_limit") return 10;
-        if (k == "recipients") return 12;
-        if (k == "rtc_region") return 19;
-        break;
+        switch (p[1]) {
+        case 'e':
+            if (std::memcmp(p, "recipients", 10) == 0) return 12;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "user_limit", 10) == 0) return 10;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "rtc_region", 10) == 0) return 19;
+            return -1;
+        default: return -1;
+        }
     case 11:
-        if (k == "permissions") return 26;
-        break;
+        return std::memcmp(p, "permissions", 11) == 0 ? 26 : -1;
     case 12:
-        if (k == "member_count") return 22;
-        if (k == "applied_tags") return 31;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "applied_tags", 12) == 0) return 31;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "member_count", 12) == 0) return 22;
+            return -1;
+        default: return -1;
+        }
     case 13:
-        if (k == "message_count") return 21;
-        break;
+        return std::memcmp(p, "message_count", 13) == 0 ? 21 : -1;
     case 14:
-        if (k == "application_id") return 15;
-        if (k == "available_tags") return 30;
-        break;
+        switch (p[1]) {
+        case 'p':
+            if (std::memcmp(p, "application_id", 14) == 0) return 15;
+            return -1;
+        case 'v':
+            if (std::memcmp(p, "available_tags", 14) == 0) return 30;
+            return -1;
+        default: return -1;
+        }
     case 15:
-        if (k == "last_message_id") return 8;
-        if (k == "thread_metadata") return 23;
-        if (k == "app_permissions") return 27;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "app_permissions", 15) == 0) return 27;
+            return -1;
+        case 'l':
+            if (std::memcmp(p, "last_message_id", 15) == 0) return 8;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "thread_metadata", 15) == 0) return 23;
+            return -1;
+        default: return -1;
+        }
     case 18:
-        if (k == "last_pin_timestamp") return 18;
-        if (k == "video_quality_mode") return 20;
-        if (k == "total_message_sent") return 29;
-        if (k == "default_sort_order") return 34;
-        break;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "default_sort_order", 18) == 0) return 34;
+            return -1;
+        case 'l':
+            if (std::memcmp(p, "last_pin_timestamp", 18) == 0) return 18;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "total_message_sent", 18) == 0) return 29;
+            return -1;
+        case 'v':
+            if (std::memcmp(p, "video_quality_mode", 18) == 0) return 20;
+            return -1;
+        default: return -1;
+        }
     case 19:
-        if (k == "rate_limit_per_user") return 11;
-        break;
+        return std::memcmp(p, "rate_limit_per_user", 19) == 0 ? 11 : -1;
     case 20:
-        if (k == "default_forum_layout") return 35;
-        break;
+        return std::memcmp(p, "default_forum_layout", 20) == 0 ? 35 : -1;
     case 21:
-        if (k == "permission_overwrites") return 4;
-        break;
+        return std::memcmp(p, "permission_overwrites", 21) == 0 ? 4 : -1;
     case 22:
-        if (k == "default_reaction_emoji") return 32;
-        break;
+        return std::memcmp(p, "default_reaction_emoji", 22) == 0 ? 32 : -1;
     case 29:
-        if (k == "default_auto_archive_duration") return 25;
-        break;
+        return std::memcmp(p, "default_auto_archive_duration", 29) == 0 ? 25 : -1;
     case 34:
-        if (k == "default_thread_rate_limit_per_user") return 33;
-        break;
-    default: break;
+        return std::memcmp(p, "default_thread_rate_limit_per_user", 34) == 0 ? 33 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_ChannelDelete[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::id>::get,
@@ -610,14 +777,20 @@ constinit const type_info ti_ChannelDelete = object_info<dgw::events::ChannelDel
 // dgw::events::ChannelInfo
 namespace {
 int find_ChannelInfo(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 8:
-        if (k == "guild_id") return 0;
-        if (k == "channels") return 1;
-        break;
-    default: break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "channels", 8) == 0) return 1;
+            return -1;
+        case 'g':
+            if (std::memcmp(p, "guild_id", 8) == 0) return 0;
+            return -1;
+        default: return -1;
+        }
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_ChannelInfo[] = {
     {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::ChannelInfo, &dgw::events::ChannelInfo::guild_id>::get,
@@ -631,19 +804,16 @@ constinit const type_info ti_ChannelInfo = object_info<dgw::events::ChannelInfo>
 // dgw::events::ChannelPinsUpdate
 namespace {
 int find_ChannelPinsUpdate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 8:
-        if (k == "guild_id") return 0;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 0 : -1;
     case 10:
-        if (k == "channel_id") return 1;
-        break;
+        return std::memcmp(p, "channel_id", 10) == 0 ? 1 : -1;
     case 18:
-        if (k == "last_pin_timestamp") return 2;
-        break;
-    default: break;
+        return std::memcmp(p, "last_pin_timestamp", 18) == 0 ? 2 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_ChannelPinsUpdate[] = {
     {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::ChannelPinsUpdate, &dgw::events::ChannelPinsUpdate::guild_id>::get,
@@ -659,86 +829,143 @@ constinit const type_info ti_ChannelPinsUpdate = object_info<dgw::events::Channe
 // dgw::events::ChannelUpdate
 namespace {
 int find_ChannelUpdate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "type") return 1;
-        if (k == "name") return 5;
-        if (k == "nsfw") return 7;
-        if (k == "icon") return 13;
-        break;
+        switch (p[1]) {
+        case 'a':
+            if (std::memcmp(p, "name", 4) == 0) return 5;
+            return -1;
+        case 'c':
+            if (std::memcmp(p, "icon", 4) == 0) return 13;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "nsfw", 4) == 0) return 7;
+            return -1;
+        case 'y':
+            if (std::memcmp(p, "type", 4) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
     case 5:
-        if (k == "topic") return 6;
-        if (k == "flags") return 28;
-        break;
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 28;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "topic", 5) == 0) return 6;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "member") return 24;
-        break;
+        return std::memcmp(p, "member", 6) == 0 ? 24 : -1;
     case 7:
-        if (k == "bitrate") return 9;
-        if (k == "managed") return 16;
-        break;
+        switch (p[0]) {
+        case 'b':
+            if (std::memcmp(p, "bitrate", 7) == 0) return 9;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "managed", 7) == 0) return 16;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "guild_id") return 2;
-        if (k == "position") return 3;
-        if (k == "owner_id") return 14;
-        break;
+        switch (p[0]) {
+        case 'g':
+            if (std::memcmp(p, "guild_id", 8) == 0) return 2;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "owner_id", 8) == 0) return 14;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "position", 8) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
     case 9:
-        if (k == "parent_id") return 17;
-        break;
+        return std::memcmp(p, "parent_id", 9) == 0 ? 17 : -1;
     case 10:
-        if (k == "user_limit") return 10;
-        if (k == "recipients") return 12;
-        if (k == "rtc_region") return 19;
-        break;
+        switch (p[1]) {
+        case 'e':
+            if (std::memcmp(p, "recipients", 10) == 0) return 12;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "user_limit", 10) == 0) return 10;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "rtc_region", 10) == 0) return 19;
+            return -1;
+        default: return -1;
+        }
     case 11:
-        if (k == "permissions") return 26;
-        break;
+        return std::memcmp(p, "permissions", 11) == 0 ? 26 : -1;
     case 12:
-        if (k == "member_count") return 22;
-        if (k == "applied_tags") return 31;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "applied_tags", 12) == 0) return 31;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "member_count", 12) == 0) return 22;
+            return -1;
+        default: return -1;
+        }
     case 13:
-        if (k == "message_count") return 21;
-        break;
+        return std::memcmp(p, "message_count", 13) == 0 ? 21 : -1;
     case 14:
-        if (k == "application_id") return 15;
-        if (k == "available_tags") return 30;
-        break;
+        switch (p[1]) {
+        case 'p':
+            if (std::memcmp(p, "application_id", 14) == 0) return 15;
+            return -1;
+        case 'v':
+            if (std::memcmp(p, "available_tags", 14) == 0) return 30;
+            return -1;
+        default: return -1;
+        }
     case 15:
-        if (k == "last_message_id") return 8;
-        if (k == "thread_metadata") return 23;
-        if (k == "app_permissions") return 27;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "app_permissions", 15) == 0) return 27;
+            return -1;
+        case 'l':
+            if (std::memcmp(p, "last_message_id", 15) == 0) return 8;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "thread_metadata", 15) == 0) return 23;
+            return -1;
+        default: return -1;
+        }
     case 18:
-        if (k == "last_pin_timestamp") return 18;
-        if (k == "video_quality_mode") return 20;
-        if (k == "total_message_sent") return 29;
-        if (k == "default_sort_order") return 34;
-        break;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "default_sort_order", 18) == 0) return 34;
+            return -1;
+        case 'l':
+            if (std::memcmp(p, "last_pin_timestamp", 18) == 0) return 18;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "total_message_sent", 18) == 0) return 29;
+            return -1;
+        case 'v':
+            if (std::memcmp(p, "video_quality_mode", 18) == 0) return 20;
+            return -1;
+        default: return -1;
+        }
     case 19:
-        if (k == "rate_limit_per_user") return 11;
-        break;
+        return std::memcmp(p, "rate_limit_per_user", 19) == 0 ? 11 : -1;
     case 20:
-        if (k == "default_forum_layout") return 35;
-        break;
+        return std::memcmp(p, "default_forum_layout", 20) == 0 ? 35 : -1;
     case 21:
-        if (k == "permission_overwrites") return 4;
-        break;
+        return std::memcmp(p, "permission_overwrites", 21) == 0 ? 4 : -1;
     case 22:
-        if (k == "default_reaction_emoji") return 32;
-        break;
+        return std::memcmp(p, "default_reaction_emoji", 22) == 0 ? 32 : -1;
     case 29:
-        if (k == "default_auto_archive_duration") return 25;
-        break;
+        return std::memcmp(p, "default_auto_archive_duration", 29) == 0 ? 25 : -1;
     case 34:
-        if (k == "default_thread_rate_limit_per_user") return 33;
-        break;
-    default: break;
+        return std::memcmp(p, "default_thread_rate_limit_per_user", 34) == 0 ? 33 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_ChannelUpdate[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::id>::get,
@@ -820,34 +1047,43 @@ constinit const type_info ti_ChannelUpdate = object_info<dgw::events::ChannelUpd
 // dgw::events::EntitlementCreate
 namespace {
 int find_EntitlementCreate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "type") return 4;
-        break;
+        return std::memcmp(p, "type", 4) == 0 ? 4 : -1;
     case 6:
-        if (k == "sku_id") return 1;
-        break;
+        return std::memcmp(p, "sku_id", 6) == 0 ? 1 : -1;
     case 7:
-        if (k == "user_id") return 3;
-        if (k == "deleted") return 5;
-        if (k == "ends_at") return 7;
-        break;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "deleted", 7) == 0) return 5;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "ends_at", 7) == 0) return 7;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user_id", 7) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "guild_id") return 8;
-        if (k == "consumed") return 9;
-        break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "consumed", 8) == 0) return 9;
+            return -1;
+        case 'g':
+            if (std::memcmp(p, "guild_id", 8) == 0) return 8;
+            return -1;
+        default: return -1;
+        }
     case 9:
-        if (k == "starts_at") return 6;
-        break;
+        return std::memcmp(p, "starts_at", 9) == 0 ? 6 : -1;
     case 14:
-        if (k == "application_id") return 2;
-        break;
-    default: break;
+        return std::memcmp(p, "application_id", 14) == 0 ? 2 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_EntitlementCreate[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::EntitlementCreate, &dgw::events::EntitlementCreate::id>::get,
@@ -877,34 +1113,43 @@ constinit const type_info ti_EntitlementCreate = object_info<dgw::events::Entitl
 // dgw::events::EntitlementDelete
 namespace {
 int find_EntitlementDelete(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "type") return 4;
-        break;
+        return std::memcmp(p, "type", 4) == 0 ? 4 : -1;
     case 6:
-        if (k == "sku_id") return 1;
-        break;
+        return std::memcmp(p, "sku_id", 6) == 0 ? 1 : -1;
     case 7:
-        if (k == "user_id") return 3;
-        if (k == "deleted") return 5;
-        if (k == "ends_at") return 7;
-        break;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "deleted", 7) == 0) return 5;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "ends_at", 7) == 0) return 7;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user_id", 7) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "guild_id") return 8;
-        if (k == "consumed") return 9;
-        break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "consumed", 8) == 0) return 9;
+            return -1;
+        case 'g':
+            if (std::memcmp(p, "guild_id", 8) == 0) return 8;
+            return -1;
+        default: return -1;
+        }
     case 9:
-        if (k == "starts_at") return 6;
-        break;
+        return std::memcmp(p, "starts_at", 9) == 0 ? 6 : -1;
     case 14:
-        if (k == "application_id") return 2;
-        break;
-    default: break;
+        return std::memcmp(p, "application_id", 14) == 0 ? 2 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_EntitlementDelete[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::EntitlementDelete, &dgw::events::EntitlementDelete::id>::get,
@@ -934,34 +1179,43 @@ constinit const type_info ti_EntitlementDelete = object_info<dgw::events::Entitl
 // dgw::events::EntitlementUpdate
 namespace {
 int find_EntitlementUpdate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "type") return 4;
-        break;
+        return std::memcmp(p, "type", 4) == 0 ? 4 : -1;
     case 6:
-        if (k == "sku_id") return 1;
-        break;
+        return std::memcmp(p, "sku_id", 6) == 0 ? 1 : -1;
     case 7:
-        if (k == "user_id") return 3;
-        if (k == "deleted") return 5;
-        if (k == "ends_at") return 7;
-        break;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "deleted", 7) == 0) return 5;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "ends_at", 7) == 0) return 7;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user_id", 7) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "guild_id") return 8;
-        if (k == "consumed") return 9;
-        break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "consumed", 8) == 0) return 9;
+            return -1;
+        case 'g':
+            if (std::memcmp(p, "guild_id", 8) == 0) return 8;
+            return -1;
+        default: return -1;
+        }
     case 9:
-        if (k == "starts_at") return 6;
-        break;
+        return std::memcmp(p, "starts_at", 9) == 0 ? 6 : -1;
     case 14:
-        if (k == "application_id") return 2;
-        break;
-    default: break;
+        return std::memcmp(p, "application_id", 14) == 0 ? 2 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_EntitlementUpdate[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::EntitlementUpdate, &dgw::events::EntitlementUpdate::id>::get,
@@ -991,30 +1245,33 @@ constinit const type_info ti_EntitlementUpdate = object_info<dgw::events::Entitl
 // dgw::events::GuildAuditLogEntryCreate
 namespace {
 int find_GuildAuditLogEntryCreate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 3;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 3 : -1;
     case 6:
-        if (k == "reason") return 6;
-        break;
+        return std::memcmp(p, "reason", 6) == 0 ? 6 : -1;
     case 7:
-        if (k == "changes") return 1;
-        if (k == "user_id") return 2;
-        if (k == "options") return 5;
-        break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "changes", 7) == 0) return 1;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "options", 7) == 0) return 5;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user_id", 7) == 0) return 2;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "guild_id") return 7;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 7 : -1;
     case 9:
-        if (k == "target_id") return 0;
-        break;
+        return std::memcmp(p, "target_id", 9) == 0 ? 0 : -1;
     case 11:
-        if (k == "action_type") return 4;
-        break;
-    default: break;
+        return std::memcmp(p, "action_type", 11) == 0 ? 4 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_GuildAuditLogEntryCreate[] = {
     {"target_id", &dgw::codec::ti_string, presence::nullable, 0, &member<dgw::events::GuildAuditLogEntryCreate, &dgw::events::GuildAuditLogEntryCreate::target_id>::get,
@@ -1040,16 +1297,14 @@ constinit const type_info ti_GuildAuditLogEntryCreate = object_info<dgw::events:
 // dgw::events::GuildBanAdd
 namespace {
 int find_GuildBanAdd(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 4:
-        if (k == "user") return 1;
-        break;
+        return std::memcmp(p, "user", 4) == 0 ? 1 : -1;
     case 8:
-        if (k == "guild_id") return 0;
-        break;
-    default: break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 0 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_GuildBanAdd[] = {
     {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildBanAdd, &dgw::events::GuildBanAdd::guild_id>::get,
@@ -1063,16 +1318,14 @@ constinit const type_info ti_GuildBanAdd = object_info<dgw::events::GuildBanAdd>
 // dgw::events::GuildBanRemove
 namespace {
 int find_GuildBanRemove(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 4:
-        if (k == "user") return 1;
-        break;
+        return std::memcmp(p, "user", 4) == 0 ? 1 : -1;
     case 8:
-        if (k == "guild_id") return 0;
-        break;
-    default: break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 0 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_GuildBanRemove[] = {
     {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildBanRemove, &dgw::events::GuildBanRemove::guild_id>::get,
@@ -1086,114 +1339,234 @@ constinit const type_info ti_GuildBanRemove = object_info<dgw::events::GuildBanR
 // dgw::events::GuildCreate
 namespace {
 int find_GuildCreate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "name") return 1;
-        if (k == "icon") return 2;
-        break;
+        switch (p[0]) {
+        case 'i':
+            if (std::memcmp(p, "icon", 4) == 0) return 2;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
     case 5:
-        if (k == "owner") return 6;
-        if (k == "roles") return 17;
-        if (k == "large") return 45;
-        break;
+        switch (p[0]) {
+        case 'l':
+            if (std::memcmp(p, "large", 5) == 0) return 45;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "owner", 5) == 0) return 6;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "roles", 5) == 0) return 17;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "splash") return 4;
-        if (k == "region") return 9;
-        if (k == "emojis") return 18;
-        if (k == "banner") return 29;
-        break;
+        switch (p[0]) {
+        case 'b':
+            if (std::memcmp(p, "banner", 6) == 0) return 29;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "emojis", 6) == 0) return 18;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "region", 6) == 0) return 9;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "splash", 6) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
     case 7:
-        if (k == "members") return 49;
-        if (k == "threads") return 51;
-        break;
+        switch (p[0]) {
+        case 'm':
+            if (std::memcmp(p, "members", 7) == 0) return 49;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "threads", 7) == 0) return 51;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "owner_id") return 7;
-        if (k == "features") return 19;
-        if (k == "stickers") return 40;
-        if (k == "channels") return 50;
-        break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "channels", 8) == 0) return 50;
+            return -1;
+        case 'f':
+            if (std::memcmp(p, "features", 8) == 0) return 19;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "owner_id", 8) == 0) return 7;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "stickers", 8) == 0) return 40;
+            return -1;
+        default: return -1;
+        }
     case 9:
-        if (k == "icon_hash") return 3;
-        if (k == "mfa_level") return 20;
-        if (k == "joined_at") return 44;
-        if (k == "presences") return 52;
-        break;
+        switch (p[0]) {
+        case 'i':
+            if (std::memcmp(p, "icon_hash", 9) == 0) return 3;
+            return -1;
+        case 'j':
+            if (std::memcmp(p, "joined_at", 9) == 0) return 44;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "mfa_level", 9) == 0) return 20;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "presences", 9) == 0) return 52;
+            return -1;
+        default: return -1;
+        }
     case 10:
-        if (k == "nsfw_level") return 39;
-        break;
+        return std::memcmp(p, "nsfw_level", 10) == 0 ? 39 : -1;
     case 11:
-        if (k == "permissions") return 8;
-        if (k == "afk_timeout") return 11;
-        if (k == "max_members") return 26;
-        if (k == "description") return 28;
-        if (k == "unavailable") return 46;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "afk_timeout", 11) == 0) return 11;
+            return -1;
+        case 'd':
+            if (std::memcmp(p, "description", 11) == 0) return 28;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "max_members", 11) == 0) return 26;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "permissions", 11) == 0) return 8;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "unavailable", 11) == 0) return 46;
+            return -1;
+        default: return -1;
+        }
     case 12:
-        if (k == "premium_tier") return 30;
-        if (k == "member_count") return 47;
-        if (k == "voice_states") return 48;
-        break;
+        switch (p[0]) {
+        case 'm':
+            if (std::memcmp(p, "member_count", 12) == 0) return 47;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "premium_tier", 12) == 0) return 30;
+            return -1;
+        case 'v':
+            if (std::memcmp(p, "voice_states", 12) == 0) return 48;
+            return -1;
+        default: return -1;
+        }
     case 13:
-        if (k == "max_presences") return 25;
-        break;
+        return std::memcmp(p, "max_presences", 13) == 0 ? 25 : -1;
     case 14:
-        if (k == "afk_channel_id") return 10;
-        if (k == "widget_enabled") return 12;
-        if (k == "application_id") return 21;
-        if (k == "welcome_screen") return 38;
-        if (k == "incidents_data") return 43;
-        break;
+        switch (p[1]) {
+        case 'e':
+            if (std::memcmp(p, "welcome_screen", 14) == 0) return 38;
+            return -1;
+        case 'f':
+            if (std::memcmp(p, "afk_channel_id", 14) == 0) return 10;
+            return -1;
+        case 'i':
+            if (std::memcmp(p, "widget_enabled", 14) == 0) return 12;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "incidents_data", 14) == 0) return 43;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "application_id", 14) == 0) return 21;
+            return -1;
+        default: return -1;
+        }
     case 15:
-        if (k == "vanity_url_code") return 27;
-        if (k == "stage_instances") return 53;
-        break;
+        switch (p[0]) {
+        case 's':
+            if (std::memcmp(p, "stage_instances", 15) == 0) return 53;
+            return -1;
+        case 'v':
+            if (std::memcmp(p, "vanity_url_code", 15) == 0) return 27;
+            return -1;
+        default: return -1;
+        }
     case 16:
-        if (k == "discovery_splash") return 5;
-        if (k == "rules_channel_id") return 24;
-        if (k == "preferred_locale") return 32;
-        break;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "discovery_splash", 16) == 0) return 5;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "preferred_locale", 16) == 0) return 32;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "rules_channel_id", 16) == 0) return 24;
+            return -1;
+        default: return -1;
+        }
     case 17:
-        if (k == "widget_channel_id") return 13;
-        if (k == "system_channel_id") return 22;
-        if (k == "soundboard_sounds") return 55;
-        break;
+        switch (p[1]) {
+        case 'i':
+            if (std::memcmp(p, "widget_channel_id", 17) == 0) return 13;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "soundboard_sounds", 17) == 0) return 55;
+            return -1;
+        case 'y':
+            if (std::memcmp(p, "system_channel_id", 17) == 0) return 22;
+            return -1;
+        default: return -1;
+        }
     case 18:
-        if (k == "verification_level") return 14;
-        break;
+        return std::memcmp(p, "verification_level", 18) == 0 ? 14 : -1;
     case 20:
-        if (k == "system_channel_flags") return 23;
-        break;
+        return std::memcmp(p, "system_channel_flags", 20) == 0 ? 23 : -1;
     case 22:
-        if (k == "guild_scheduled_events") return 54;
-        break;
+        return std::memcmp(p, "guild_scheduled_events", 22) == 0 ? 54 : -1;
     case 23:
-        if (k == "explicit_content_filter") return 16;
-        if (k == "max_video_channel_users") return 34;
-        break;
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "explicit_content_filter", 23) == 0) return 16;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "max_video_channel_users", 23) == 0) return 34;
+            return -1;
+        default: return -1;
+        }
     case 24:
-        if (k == "approximate_member_count") return 36;
-        if (k == "safety_alerts_channel_id") return 42;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "approximate_member_count", 24) == 0) return 36;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "safety_alerts_channel_id", 24) == 0) return 42;
+            return -1;
+        default: return -1;
+        }
     case 25:
-        if (k == "public_updates_channel_id") return 33;
-        break;
+        return std::memcmp(p, "public_updates_channel_id", 25) == 0 ? 33 : -1;
     case 26:
-        if (k == "premium_subscription_count") return 31;
-        if (k == "approximate_presence_count") return 37;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "approximate_presence_count", 26) == 0) return 37;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "premium_subscription_count", 26) == 0) return 31;
+            return -1;
+        default: return -1;
+        }
     case 28:
-        if (k == "premium_progress_bar_enabled") return 41;
-        break;
+        return std::memcmp(p, "premium_progress_bar_enabled", 28) == 0 ? 41 : -1;
     case 29:
-        if (k == "default_message_notifications") return 15;
-        if (k == "max_stage_video_channel_users") return 35;
-        break;
-    default: break;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "default_message_notifications", 29) == 0) return 15;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "max_stage_video_channel_users", 29) == 0) return 35;
+            return -1;
+        default: return -1;
+        }
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_GuildCreate[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::id>::get,
@@ -1315,16 +1688,14 @@ constinit const type_info ti_GuildCreate = object_info<dgw::events::GuildCreate>
 // dgw::events::GuildDelete
 namespace {
 int find_GuildDelete(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 11:
-        if (k == "unavailable") return 1;
-        break;
-    default: break;
+        return std::memcmp(p, "unavailable", 11) == 0 ? 1 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_GuildDelete[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildDelete, &dgw::events::GuildDelete::id>::get,
@@ -1338,16 +1709,14 @@ constinit const type_info ti_GuildDelete = object_info<dgw::events::GuildDelete>
 // dgw::events::GuildEmojisUpdate
 namespace {
 int find_GuildEmojisUpdate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 6:
-        if (k == "emojis") return 1;
-        break;
+        return std::memcmp(p, "emojis", 6) == 0 ? 1 : -1;
     case 8:
-        if (k == "guild_id") return 0;
-        break;
-    default: break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 0 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_GuildEmojisUpdate[] = {
     {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildEmojisUpdate, &dgw::events::GuildEmojisUpdate::guild_id>::get,
@@ -1361,13 +1730,12 @@ constinit const type_info ti_GuildEmojisUpdate = object_info<dgw::events::GuildE
 // dgw::events::GuildIntegrationsUpdate
 namespace {
 int find_GuildIntegrationsUpdate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 8:
-        if (k == "guild_id") return 0;
-        break;
-    default: break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 0 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_GuildIntegrationsUpdate[] = {
     {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildIntegrationsUpdate, &dgw::events::GuildIntegrationsUpdate::guild_id>::get,
@@ -1379,27 +1747,36 @@ constinit const type_info ti_GuildIntegrationsUpdate = object_info<dgw::events::
 // dgw::events::GuildMembersChunk
 namespace {
 int find_GuildMembersChunk(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 5:
-        if (k == "nonce") return 6;
-        break;
+        return std::memcmp(p, "nonce", 5) == 0 ? 6 : -1;
     case 7:
-        if (k == "members") return 1;
-        break;
+        return std::memcmp(p, "members", 7) == 0 ? 1 : -1;
     case 8:
-        if (k == "guild_id") return 0;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 0 : -1;
     case 9:
-        if (k == "not_found") return 4;
-        if (k == "presences") return 5;
-        break;
+        switch (p[0]) {
+        case 'n':
+            if (std::memcmp(p, "not_found", 9) == 0) return 4;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "presences", 9) == 0) return 5;
+            return -1;
+        default: return -1;
+        }
     case 11:
-        if (k == "chunk_index") return 2;
-        if (k == "chunk_count") return 3;
-        break;
-    default: break;
+        switch (p[6]) {
+        case 'c':
+            if (std::memcmp(p, "chunk_count", 11) == 0) return 3;
+            return -1;
+        case 'i':
+            if (std::memcmp(p, "chunk_index", 11) == 0) return 2;
+            return -1;
+        default: return -1;
+        }
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_GuildMembersChunk[] = {
     {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildMembersChunk, &dgw::events::GuildMembersChunk::guild_id>::get,
@@ -1423,51 +1800,64 @@ constinit const type_info ti_GuildMembersChunk = object_info<dgw::events::GuildM
 // dgw::events::GuildMemberAdd
 namespace {
 int find_GuildMemberAdd(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 4:
-        if (k == "user") return 0;
-        if (k == "nick") return 1;
-        if (k == "deaf") return 7;
-        if (k == "mute") return 8;
-        break;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "deaf", 4) == 0) return 7;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "mute", 4) == 0) return 8;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "nick", 4) == 0) return 1;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user", 4) == 0) return 0;
+            return -1;
+        default: return -1;
+        }
     case 5:
-        if (k == "roles") return 4;
-        if (k == "flags") return 9;
-        break;
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 9;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "roles", 5) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "avatar") return 2;
-        if (k == "banner") return 3;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "avatar", 6) == 0) return 2;
+            return -1;
+        case 'b':
+            if (std::memcmp(p, "banner", 6) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
     case 7:
-        if (k == "pending") return 10;
-        break;
+        return std::memcmp(p, "pending", 7) == 0 ? 10 : -1;
     case 8:
-        if (k == "guild_id") return 16;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 16 : -1;
     case 9:
-        if (k == "joined_at") return 5;
-        break;
+        return std::memcmp(p, "joined_at", 9) == 0 ? 5 : -1;
     case 11:
-        if (k == "permissions") return 11;
-        break;
+        return std::memcmp(p, "permissions", 11) == 0 ? 11 : -1;
     case 12:
-        if (k == "collectibles") return 14;
-        break;
+        return std::memcmp(p, "collectibles", 12) == 0 ? 14 : -1;
     case 13:
-        if (k == "premium_since") return 6;
-        break;
+        return std::memcmp(p, "premium_since", 13) == 0 ? 6 : -1;
     case 22:
-        if (k == "avatar_decoration_data") return 13;
-        break;
+        return std::memcmp(p, "avatar_decoration_data", 22) == 0 ? 13 : -1;
     case 25:
-        if (k == "unusual_dm_activity_until") return 15;
-        break;
+        return std::memcmp(p, "unusual_dm_activity_until", 25) == 0 ? 15 : -1;
     case 28:
-        if (k == "communication_disabled_until") return 12;
-        break;
-    default: break;
+        return std::memcmp(p, "communication_disabled_until", 28) == 0 ? 12 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_GuildMemberAdd[] = {
     {"user", &dgw::codec::gen::ti_User, presence::optional, -1, &member<dgw::events::GuildMemberAdd, &dgw::events::GuildMemberAdd::user>::get,
@@ -1511,16 +1901,14 @@ constinit const type_info ti_GuildMemberAdd = object_info<dgw::events::GuildMemb
 // dgw::events::GuildMemberRemove
 namespace {
 int find_GuildMemberRemove(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 4:
-        if (k == "user") return 1;
-        break;
+        return std::memcmp(p, "user", 4) == 0 ? 1 : -1;
     case 8:
-        if (k == "guild_id") return 0;
-        break;
-    default: break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 0 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_GuildMemberRemove[] = {
     {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildMemberRemove, &dgw::events::GuildMemberRemove::guild_id>::get,
@@ -1534,45 +1922,60 @@ constinit const type_info ti_GuildMemberRemove = object_info<dgw::events::GuildM
 // dgw::events::GuildMemberUpdate
 namespace {
 int find_GuildMemberUpdate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 4:
-        if (k == "user") return 2;
-        if (k == "nick") return 3;
-        if (k == "deaf") return 8;
-        if (k == "mute") return 9;
-        break;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "deaf", 4) == 0) return 8;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "mute", 4) == 0) return 9;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "nick", 4) == 0) return 3;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user", 4) == 0) return 2;
+            return -1;
+        default: return -1;
+        }
     case 5:
-        if (k == "roles") return 1;
-        if (k == "flags") return 12;
-        break;
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 12;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "roles", 5) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "avatar") return 4;
-        if (k == "banner") return 5;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "avatar", 6) == 0) return 4;
+            return -1;
+        case 'b':
+            if (std::memcmp(p, "banner", 6) == 0) return 5;
+            return -1;
+        default: return -1;
+        }
     case 7:
-        if (k == "pending") return 10;
-        break;
+        return std::memcmp(p, "pending", 7) == 0 ? 10 : -1;
     case 8:
-        if (k == "guild_id") return 0;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 0 : -1;
     case 9:
-        if (k == "joined_at") return 6;
-        break;
+        return std::memcmp(p, "joined_at", 9) == 0 ? 6 : -1;
     case 12:
-        if (k == "collectibles") return 14;
-        break;
+        return std::memcmp(p, "collectibles", 12) == 0 ? 14 : -1;
     case 13:
-        if (k == "premium_since") return 7;
-        break;
+        return std::memcmp(p, "premium_since", 13) == 0 ? 7 : -1;
     case 22:
-        if (k == "avatar_decoration_data") return 13;
-        break;
+        return std::memcmp(p, "avatar_decoration_data", 22) == 0 ? 13 : -1;
     case 28:
-        if (k == "communication_disabled_until") return 11;
-        break;
-    default: break;
+        return std::memcmp(p, "communication_disabled_until", 28) == 0 ? 11 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_GuildMemberUpdate[] = {
     {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildMemberUpdate, &dgw::events::GuildMemberUpdate::guild_id>::get,
@@ -1612,16 +2015,14 @@ constinit const type_info ti_GuildMemberUpdate = object_info<dgw::events::GuildM
 // dgw::events::GuildRoleCreate
 namespace {
 int find_GuildRoleCreate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 4:
-        if (k == "role") return 1;
-        break;
+        return std::memcmp(p, "role", 4) == 0 ? 1 : -1;
     case 8:
-        if (k == "guild_id") return 0;
-        break;
-    default: break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 0 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_GuildRoleCreate[] = {
     {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildRoleCreate, &dgw::events::GuildRoleCreate::guild_id>::get,
@@ -1635,16 +2036,14 @@ constinit const type_info ti_GuildRoleCreate = object_info<dgw::events::GuildRol
 // dgw::events::GuildRoleDelete
 namespace {
 int find_GuildRoleDelete(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 7:
-        if (k == "role_id") return 1;
-        break;
+        return std::memcmp(p, "role_id", 7) == 0 ? 1 : -1;
     case 8:
-        if (k == "guild_id") return 0;
-        break;
-    default: break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 0 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_GuildRoleDelete[] = {
     {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildRoleDelete, &dgw::events::GuildRoleDelete::guild_id>::get,
@@ -1658,16 +2057,14 @@ constinit const type_info ti_GuildRoleDelete = object_info<dgw::events::GuildRol
 // dgw::events::GuildRoleUpdate
 namespace {
 int find_GuildRoleUpdate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 4:
-        if (k == "role") return 1;
-        break;
+        return std::memcmp(p, "role", 4) == 0 ? 1 : -1;
     case 8:
-        if (k == "guild_id") return 0;
-        break;
-    default: break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 0 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_GuildRoleUpdate[] = {
     {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildRoleUpdate, &dgw::events::GuildRoleUpdate::guild_id>::get,
@@ -1681,53 +2078,63 @@ constinit const type_info ti_GuildRoleUpdate = object_info<dgw::events::GuildRol
 // dgw::events::GuildScheduledEventCreate
 namespace {
 int find_GuildScheduledEventCreate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "name") return 4;
-        break;
+        return std::memcmp(p, "name", 4) == 0 ? 4 : -1;
     case 5:
-        if (k == "image") return 15;
-        break;
+        return std::memcmp(p, "image", 5) == 0 ? 15 : -1;
     case 6:
-        if (k == "status") return 9;
-        break;
+        return std::memcmp(p, "status", 6) == 0 ? 9 : -1;
     case 7:
-        if (k == "creator") return 13;
-        break;
+        return std::memcmp(p, "creator", 7) == 0 ? 13 : -1;
     case 8:
-        if (k == "guild_id") return 1;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
     case 9:
-        if (k == "entity_id") return 11;
-        break;
+        return std::memcmp(p, "entity_id", 9) == 0 ? 11 : -1;
     case 10:
-        if (k == "channel_id") return 2;
-        if (k == "creator_id") return 3;
-        if (k == "user_count") return 14;
-        break;
+        switch (p[1]) {
+        case 'h':
+            if (std::memcmp(p, "channel_id", 10) == 0) return 2;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "creator_id", 10) == 0) return 3;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "user_count", 10) == 0) return 14;
+            return -1;
+        default: return -1;
+        }
     case 11:
-        if (k == "description") return 5;
-        if (k == "entity_type") return 10;
-        break;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "description", 11) == 0) return 5;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "entity_type", 11) == 0) return 10;
+            return -1;
+        default: return -1;
+        }
     case 13:
-        if (k == "privacy_level") return 8;
-        break;
+        return std::memcmp(p, "privacy_level", 13) == 0 ? 8 : -1;
     case 15:
-        if (k == "entity_metadata") return 12;
-        if (k == "recurrence_rule") return 16;
-        break;
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "entity_metadata", 15) == 0) return 12;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "recurrence_rule", 15) == 0) return 16;
+            return -1;
+        default: return -1;
+        }
     case 18:
-        if (k == "scheduled_end_time") return 7;
-        break;
+        return std::memcmp(p, "scheduled_end_time", 18) == 0 ? 7 : -1;
     case 20:
-        if (k == "scheduled_start_time") return 6;
-        break;
-    default: break;
+        return std::memcmp(p, "scheduled_start_time", 20) == 0 ? 6 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_GuildScheduledEventCreate[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildScheduledEventCreate, &dgw::events::GuildScheduledEventCreate::id>::get,
@@ -1771,53 +2178,63 @@ constinit const type_info ti_GuildScheduledEventCreate = object_info<dgw::events
 // dgw::events::GuildScheduledEventDelete
 namespace {
 int find_GuildScheduledEventDelete(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "name") return 4;
-        break;
+        return std::memcmp(p, "name", 4) == 0 ? 4 : -1;
     case 5:
-        if (k == "image") return 15;
-        break;
+        return std::memcmp(p, "image", 5) == 0 ? 15 : -1;
     case 6:
-        if (k == "status") return 9;
-        break;
+        return std::memcmp(p, "status", 6) == 0 ? 9 : -1;
     case 7:
-        if (k == "creator") return 13;
-        break;
+        return std::memcmp(p, "creator", 7) == 0 ? 13 : -1;
     case 8:
-        if (k == "guild_id") return 1;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
     case 9:
-        if (k == "entity_id") return 11;
-        break;
+        return std::memcmp(p, "entity_id", 9) == 0 ? 11 : -1;
     case 10:
-        if (k == "channel_id") return 2;
-        if (k == "creator_id") return 3;
-        if (k == "user_count") return 14;
-        break;
+        switch (p[1]) {
+        case 'h':
+            if (std::memcmp(p, "channel_id", 10) == 0) return 2;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "creator_id", 10) == 0) return 3;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "user_count", 10) == 0) return 14;
+            return -1;
+        default: return -1;
+        }
     case 11:
-        if (k == "description") return 5;
-        if (k == "entity_type") return 10;
-        break;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "description", 11) == 0) return 5;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "entity_type", 11) == 0) return 10;
+            return -1;
+        default: return -1;
+        }
     case 13:
-        if (k == "privacy_level") return 8;
-        break;
+        return std::memcmp(p, "privacy_level", 13) == 0 ? 8 : -1;
     case 15:
-        if (k == "entity_metadata") return 12;
-        if (k == "recurrence_rule") return 16;
-        break;
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "entity_metadata", 15) == 0) return 12;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "recurrence_rule", 15) == 0) return 16;
+            return -1;
+        default: return -1;
+        }
     case 18:
-        if (k == "scheduled_end_time") return 7;
-        break;
+        return std::memcmp(p, "scheduled_end_time", 18) == 0 ? 7 : -1;
     case 20:
-        if (k == "scheduled_start_time") return 6;
-        break;
-    default: break;
+        return std::memcmp(p, "scheduled_start_time", 20) == 0 ? 6 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_GuildScheduledEventDelete[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildScheduledEventDelete, &dgw::events::GuildScheduledEventDelete::id>::get,
@@ -1861,53 +2278,63 @@ constinit const type_info ti_GuildScheduledEventDelete = object_info<dgw::events
 // dgw::events::GuildScheduledEventUpdate
 namespace {
 int find_GuildScheduledEventUpdate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "name") return 4;
-        break;
+        return std::memcmp(p, "name", 4) == 0 ? 4 : -1;
     case 5:
-        if (k == "image") return 15;
-        break;
+        return std::memcmp(p, "image", 5) == 0 ? 15 : -1;
     case 6:
-        if (k == "status") return 9;
-        break;
+        return std::memcmp(p, "status", 6) == 0 ? 9 : -1;
     case 7:
-        if (k == "creator") return 13;
-        break;
+        return std::memcmp(p, "creator", 7) == 0 ? 13 : -1;
     case 8:
-        if (k == "guild_id") return 1;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
     case 9:
-        if (k == "entity_id") return 11;
-        break;
+        return std::memcmp(p, "entity_id", 9) == 0 ? 11 : -1;
     case 10:
-        if (k == "channel_id") return 2;
-        if (k == "creator_id") return 3;
-        if (k == "user_count") return 14;
-        break;
+        switch (p[1]) {
+        case 'h':
+            if (std::memcmp(p, "channel_id", 10) == 0) return 2;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "creator_id", 10) == 0) return 3;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "user_count", 10) == 0) return 14;
+            return -1;
+        default: return -1;
+        }
     case 11:
-        if (k == "description") return 5;
-        if (k == "entity_type") return 10;
-        break;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "description", 11) == 0) return 5;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "entity_type", 11) == 0) return 10;
+            return -1;
+        default: return -1;
+        }
     case 13:
-        if (k == "privacy_level") return 8;
-        break;
+        return std::memcmp(p, "privacy_level", 13) == 0 ? 8 : -1;
     case 15:
-        if (k == "entity_metadata") return 12;
-        if (k == "recurrence_rule") return 16;
-        break;
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "entity_metadata", 15) == 0) return 12;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "recurrence_rule", 15) == 0) return 16;
+            return -1;
+        default: return -1;
+        }
     case 18:
-        if (k == "scheduled_end_time") return 7;
-        break;
+        return std::memcmp(p, "scheduled_end_time", 18) == 0 ? 7 : -1;
     case 20:
-        if (k == "scheduled_start_time") return 6;
-        break;
-    default: break;
+        return std::memcmp(p, "scheduled_start_time", 20) == 0 ? 6 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_GuildScheduledEventUpdate[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildScheduledEventUpdate, &dgw::events::GuildScheduledEventUpdate::id>::get,
@@ -1951,19 +2378,16 @@ constinit const type_info ti_GuildScheduledEventUpdate = object_info<dgw::events
 // dgw::events::GuildScheduledEventUserAdd
 namespace {
 int find_GuildScheduledEventUserAdd(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 7:
-        if (k == "user_id") return 1;
-        break;
+        return std::memcmp(p, "user_id", 7) == 0 ? 1 : -1;
     case 8:
-        if (k == "guild_id") return 2;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 2 : -1;
     case 24:
-        if (k == "guild_scheduled_event_id") return 0;
-        break;
-    default: break;
+        return std::memcmp(p, "guild_scheduled_event_id", 24) == 0 ? 0 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_GuildScheduledEventUserAdd[] = {
     {"guild_scheduled_event_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildScheduledEventUserAdd, &dgw::events::GuildScheduledEventUserAdd::guild_scheduled_event_id>::get,
@@ -1979,19 +2403,16 @@ constinit const type_info ti_GuildScheduledEventUserAdd = object_info<dgw::event
 // dgw::events::GuildScheduledEventUserRemove
 namespace {
 int find_GuildScheduledEventUserRemove(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 7:
-        if (k == "user_id") return 1;
-        break;
+        return std::memcmp(p, "user_id", 7) == 0 ? 1 : -1;
     case 8:
-        if (k == "guild_id") return 2;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 2 : -1;
     case 24:
-        if (k == "guild_scheduled_event_id") return 0;
-        break;
-    default: break;
+        return std::memcmp(p, "guild_scheduled_event_id", 24) == 0 ? 0 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_GuildScheduledEventUserRemove[] = {
     {"guild_scheduled_event_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildScheduledEventUserRemove, &dgw::events::GuildScheduledEventUserRemove::guild_scheduled_event_id>::get,
@@ -2007,16 +2428,14 @@ constinit const type_info ti_GuildScheduledEventUserRemove = object_info<dgw::ev
 // dgw::events::GuildSoundboardSoundsUpdate
 namespace {
 int find_GuildSoundboardSoundsUpdate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 8:
-        if (k == "guild_id") return 1;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
     case 17:
-        if (k == "soundboard_sounds") return 0;
-        break;
-    default: break;
+        return std::memcmp(p, "soundboard_sounds", 17) == 0 ? 0 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_GuildSoundboardSoundsUpdate[] = {
     {"soundboard_sounds", &dgw::codec::gen::ti_SoundboardSound_array, presence::required, 0, &member<dgw::events::GuildSoundboardSoundsUpdate, &dgw::events::GuildSoundboardSoundsUpdate::soundboard_sounds>::get,
@@ -2030,28 +2449,39 @@ constinit const type_info ti_GuildSoundboardSoundsUpdate = object_info<dgw::even
 // dgw::events::GuildSoundboardSoundCreate
 namespace {
 int find_GuildSoundboardSoundCreate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 4:
-        if (k == "name") return 0;
-        if (k == "user") return 7;
-        break;
+        switch (p[0]) {
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 0;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user", 4) == 0) return 7;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "volume") return 2;
-        break;
+        return std::memcmp(p, "volume", 6) == 0 ? 2 : -1;
     case 8:
-        if (k == "sound_id") return 1;
-        if (k == "emoji_id") return 3;
-        if (k == "guild_id") return 5;
-        break;
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "emoji_id", 8) == 0) return 3;
+            return -1;
+        case 'g':
+            if (std::memcmp(p, "guild_id", 8) == 0) return 5;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "sound_id", 8) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
     case 9:
-        if (k == "available") return 6;
-        break;
+        return std::memcmp(p, "available", 9) == 0 ? 6 : -1;
     case 10:
-        if (k == "emoji_name") return 4;
-        break;
-    default: break;
+        return std::memcmp(p, "emoji_name", 10) == 0 ? 4 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_GuildSoundboardSoundCreate[] = {
     {"name", &dgw::codec::ti_string, presence::required, 0, &member<dgw::events::GuildSoundboardSoundCreate, &dgw::events::GuildSoundboardSoundCreate::name>::get,
@@ -2077,14 +2507,20 @@ constinit const type_info ti_GuildSoundboardSoundCreate = object_info<dgw::event
 // dgw::events::GuildSoundboardSoundDelete
 namespace {
 int find_GuildSoundboardSoundDelete(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 8:
-        if (k == "sound_id") return 0;
-        if (k == "guild_id") return 1;
-        break;
-    default: break;
+        switch (p[0]) {
+        case 'g':
+            if (std::memcmp(p, "guild_id", 8) == 0) return 1;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "sound_id", 8) == 0) return 0;
+            return -1;
+        default: return -1;
+        }
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_GuildSoundboardSoundDelete[] = {
     {"sound_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildSoundboardSoundDelete, &dgw::events::GuildSoundboardSoundDelete::sound_id>::get,
@@ -2098,28 +2534,39 @@ constinit const type_info ti_GuildSoundboardSoundDelete = object_info<dgw::event
 // dgw::events::GuildSoundboardSoundUpdate
 namespace {
 int find_GuildSoundboardSoundUpdate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 4:
-        if (k == "name") return 0;
-        if (k == "user") return 7;
-        break;
+        switch (p[0]) {
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 0;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user", 4) == 0) return 7;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "volume") return 2;
-        break;
+        return std::memcmp(p, "volume", 6) == 0 ? 2 : -1;
     case 8:
-        if (k == "sound_id") return 1;
-        if (k == "emoji_id") return 3;
-        if (k == "guild_id") return 5;
-        break;
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "emoji_id", 8) == 0) return 3;
+            return -1;
+        case 'g':
+            if (std::memcmp(p, "guild_id", 8) == 0) return 5;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "sound_id", 8) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
     case 9:
-        if (k == "available") return 6;
-        break;
+        return std::memcmp(p, "available", 9) == 0 ? 6 : -1;
     case 10:
-        if (k == "emoji_name") return 4;
-        break;
-    default: break;
+        return std::memcmp(p, "emoji_name", 10) == 0 ? 4 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_GuildSoundboardSoundUpdate[] = {
     {"name", &dgw::codec::ti_string, presence::required, 0, &member<dgw::events::GuildSoundboardSoundUpdate, &dgw::events::GuildSoundboardSoundUpdate::name>::get,
@@ -2145,14 +2592,20 @@ constinit const type_info ti_GuildSoundboardSoundUpdate = object_info<dgw::event
 // dgw::events::GuildStickersUpdate
 namespace {
 int find_GuildStickersUpdate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 8:
-        if (k == "guild_id") return 0;
-        if (k == "stickers") return 1;
-        break;
-    default: break;
+        switch (p[0]) {
+        case 'g':
+            if (std::memcmp(p, "guild_id", 8) == 0) return 0;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "stickers", 8) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_GuildStickersUpdate[] = {
     {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildStickersUpdate, &dgw::events::GuildStickersUpdate::guild_id>::get,
@@ -2166,98 +2619,185 @@ constinit const type_info ti_GuildStickersUpdate = object_info<dgw::events::Guil
 // dgw::events::GuildUpdate
 namespace {
 int find_GuildUpdate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "name") return 1;
-        if (k == "icon") return 2;
-        break;
+        switch (p[0]) {
+        case 'i':
+            if (std::memcmp(p, "icon", 4) == 0) return 2;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
     case 5:
-        if (k == "owner") return 6;
-        if (k == "roles") return 17;
-        break;
+        switch (p[0]) {
+        case 'o':
+            if (std::memcmp(p, "owner", 5) == 0) return 6;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "roles", 5) == 0) return 17;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "splash") return 4;
-        if (k == "region") return 9;
-        if (k == "emojis") return 18;
-        if (k == "banner") return 29;
-        break;
+        switch (p[0]) {
+        case 'b':
+            if (std::memcmp(p, "banner", 6) == 0) return 29;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "emojis", 6) == 0) return 18;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "region", 6) == 0) return 9;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "splash", 6) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "owner_id") return 7;
-        if (k == "features") return 19;
-        if (k == "stickers") return 40;
-        break;
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "features", 8) == 0) return 19;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "owner_id", 8) == 0) return 7;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "stickers", 8) == 0) return 40;
+            return -1;
+        default: return -1;
+        }
     case 9:
-        if (k == "icon_hash") return 3;
-        if (k == "mfa_level") return 20;
-        break;
+        switch (p[0]) {
+        case 'i':
+            if (std::memcmp(p, "icon_hash", 9) == 0) return 3;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "mfa_level", 9) == 0) return 20;
+            return -1;
+        default: return -1;
+        }
     case 10:
-        if (k == "nsfw_level") return 39;
-        break;
+        return std::memcmp(p, "nsfw_level", 10) == 0 ? 39 : -1;
     case 11:
-        if (k == "permissions") return 8;
-        if (k == "afk_timeout") return 11;
-        if (k == "max_members") return 26;
-        if (k == "description") return 28;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "afk_timeout", 11) == 0) return 11;
+            return -1;
+        case 'd':
+            if (std::memcmp(p, "description", 11) == 0) return 28;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "max_members", 11) == 0) return 26;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "permissions", 11) == 0) return 8;
+            return -1;
+        default: return -1;
+        }
     case 12:
-        if (k == "premium_tier") return 30;
-        break;
+        return std::memcmp(p, "premium_tier", 12) == 0 ? 30 : -1;
     case 13:
-        if (k == "max_presences") return 25;
-        break;
+        return std::memcmp(p, "max_presences", 13) == 0 ? 25 : -1;
     case 14:
-        if (k == "afk_channel_id") return 10;
-        if (k == "widget_enabled") return 12;
-        if (k == "application_id") return 21;
-        if (k == "welcome_screen") return 38;
-        if (k == "incidents_data") return 43;
-        break;
+        switch (p[1]) {
+        case 'e':
+            if (std::memcmp(p, "welcome_screen", 14) == 0) return 38;
+            return -1;
+        case 'f':
+            if (std::memcmp(p, "afk_channel_id", 14) == 0) return 10;
+            return -1;
+        case 'i':
+            if (std::memcmp(p, "widget_enabled", 14) == 0) return 12;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "incidents_data", 14) == 0) return 43;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "application_id", 14) == 0) return 21;
+            return -1;
+        default: return -1;
+        }
     case 15:
-        if (k == "vanity_url_code") return 27;
-        break;
+        return std::memcmp(p, "vanity_url_code", 15) == 0 ? 27 : -1;
     case 16:
-        if (k == "discovery_splash") return 5;
-        if (k == "rules_channel_id") return 24;
-        if (k == "preferred_locale") return 32;
-        break;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "discovery_splash", 16) == 0) return 5;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "preferred_locale", 16) == 0) return 32;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "rules_channel_id", 16) == 0) return 24;
+            return -1;
+        default: return -1;
+        }
     case 17:
-        if (k == "widget_channel_id") return 13;
-        if (k == "system_channel_id") return 22;
-        break;
+        switch (p[0]) {
+        case 's':
+            if (std::memcmp(p, "system_channel_id", 17) == 0) return 22;
+            return -1;
+        case 'w':
+            if (std::memcmp(p, "widget_channel_id", 17) == 0) return 13;
+            return -1;
+        default: return -1;
+        }
     case 18:
-        if (k == "verification_level") return 14;
-        break;
+        return std::memcmp(p, "verification_level", 18) == 0 ? 14 : -1;
     case 20:
-        if (k == "system_channel_flags") return 23;
-        break;
+        return std::memcmp(p, "system_channel_flags", 20) == 0 ? 23 : -1;
     case 23:
-        if (k == "explicit_content_filter") return 16;
-        if (k == "max_video_channel_users") return 34;
-        break;
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "explicit_content_filter", 23) == 0) return 16;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "max_video_channel_users", 23) == 0) return 34;
+            return -1;
+        default: return -1;
+        }
     case 24:
-        if (k == "approximate_member_count") return 36;
-        if (k == "safety_alerts_channel_id") return 42;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "approximate_member_count", 24) == 0) return 36;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "safety_alerts_channel_id", 24) == 0) return 42;
+            return -1;
+        default: return -1;
+        }
     case 25:
-        if (k == "public_updates_channel_id") return 33;
-        break;
+        return std::memcmp(p, "public_updates_channel_id", 25) == 0 ? 33 : -1;
     case 26:
-        if (k == "premium_subscription_count") return 31;
-        if (k == "approximate_presence_count") return 37;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "approximate_presence_count", 26) == 0) return 37;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "premium_subscription_count", 26) == 0) return 31;
+            return -1;
+        default: return -1;
+        }
     case 28:
-        if (k == "premium_progress_bar_enabled") return 41;
-        break;
+        return std::memcmp(p, "premium_progress_bar_enabled", 28) == 0 ? 41 : -1;
     case 29:
-        if (k == "default_message_notifications") return 15;
-        if (k == "max_stage_video_channel_users") return 35;
-        break;
-    default: break;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "default_message_notifications", 29) == 0) return 15;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "max_stage_video_channel_users", 29) == 0) return 35;
+            return -1;
+        default: return -1;
+        }
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_GuildUpdate[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::id>::get,
@@ -2355,47 +2895,66 @@ constinit const type_info ti_GuildUpdate = object_info<dgw::events::GuildUpdate>
 // dgw::events::IntegrationCreate
 namespace {
 int find_IntegrationCreate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "name") return 1;
-        if (k == "type") return 2;
-        if (k == "user") return 9;
-        break;
+        switch (p[0]) {
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 1;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "type", 4) == 0) return 2;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user", 4) == 0) return 9;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "scopes") return 15;
-        break;
+        return std::memcmp(p, "scopes", 6) == 0 ? 15 : -1;
     case 7:
-        if (k == "enabled") return 3;
-        if (k == "syncing") return 4;
-        if (k == "role_id") return 5;
-        if (k == "account") return 10;
-        if (k == "revoked") return 13;
-        break;
+        switch (p[1]) {
+        case 'c':
+            if (std::memcmp(p, "account", 7) == 0) return 10;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "revoked", 7) == 0) return 13;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "enabled", 7) == 0) return 3;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "role_id", 7) == 0) return 5;
+            return -1;
+        case 'y':
+            if (std::memcmp(p, "syncing", 7) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "guild_id") return 16;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 16 : -1;
     case 9:
-        if (k == "synced_at") return 11;
-        break;
+        return std::memcmp(p, "synced_at", 9) == 0 ? 11 : -1;
     case 11:
-        if (k == "application") return 14;
-        break;
+        return std::memcmp(p, "application", 11) == 0 ? 14 : -1;
     case 15:
-        if (k == "expire_behavior") return 7;
-        break;
+        return std::memcmp(p, "expire_behavior", 15) == 0 ? 7 : -1;
     case 16:
-        if (k == "enable_emoticons") return 6;
-        if (k == "subscriber_count") return 12;
-        break;
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "enable_emoticons", 16) == 0) return 6;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "subscriber_count", 16) == 0) return 12;
+            return -1;
+        default: return -1;
+        }
     case 19:
-        if (k == "expire_grace_period") return 8;
-        break;
-    default: break;
+        return std::memcmp(p, "expire_grace_period", 19) == 0 ? 8 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_IntegrationCreate[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::IntegrationCreate, &dgw::events::IntegrationCreate::id>::get,
@@ -2439,19 +2998,16 @@ constinit const type_info ti_IntegrationCreate = object_info<dgw::events::Integr
 // dgw::events::IntegrationDelete
 namespace {
 int find_IntegrationDelete(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 8:
-        if (k == "guild_id") return 1;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
     case 14:
-        if (k == "application_id") return 2;
-        break;
-    default: break;
+        return std::memcmp(p, "application_id", 14) == 0 ? 2 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_IntegrationDelete[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::IntegrationDelete, &dgw::events::IntegrationDelete::id>::get,

@@ -4,52 +4,73 @@
 #include <dgw/describe.hpp>
 #include <dgw/detail/type_infos.hpp>
 
+#include <cstring>
+
 namespace dgw::codec::gen {
 
 // dgw::events::IntegrationUpdate
 namespace {
 int find_IntegrationUpdate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "name") return 1;
-        if (k == "type") return 2;
-        if (k == "user") return 9;
-        break;
+        switch (p[0]) {
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 1;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "type", 4) == 0) return 2;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user", 4) == 0) return 9;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "scopes") return 15;
-        break;
+        return std::memcmp(p, "scopes", 6) == 0 ? 15 : -1;
     case 7:
-        if (k == "enabled") return 3;
-        if (k == "syncing") return 4;
-        if (k == "role_id") return 5;
-        if (k == "account") return 10;
-        if (k == "revoked") return 13;
-        break;
+        switch (p[1]) {
+        case 'c':
+            if (std::memcmp(p, "account", 7) == 0) return 10;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "revoked", 7) == 0) return 13;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "enabled", 7) == 0) return 3;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "role_id", 7) == 0) return 5;
+            return -1;
+        case 'y':
+            if (std::memcmp(p, "syncing", 7) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "guild_id") return 16;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 16 : -1;
     case 9:
-        if (k == "synced_at") return 11;
-        break;
+        return std::memcmp(p, "synced_at", 9) == 0 ? 11 : -1;
     case 11:
-        if (k == "application") return 14;
-        break;
+        return std::memcmp(p, "application", 11) == 0 ? 14 : -1;
     case 15:
-        if (k == "expire_behavior") return 7;
-        break;
+        return std::memcmp(p, "expire_behavior", 15) == 0 ? 7 : -1;
     case 16:
-        if (k == "enable_emoticons") return 6;
-        if (k == "subscriber_count") return 12;
-        break;
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "enable_emoticons", 16) == 0) return 6;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "subscriber_count", 16) == 0) return 12;
+            return -1;
+        default: return -1;
+        }
     case 19:
-        if (k == "expire_grace_period") return 8;
-        break;
-    default: break;
+        return std::memcmp(p, "expire_grace_period", 19) == 0 ? 8 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_IntegrationUpdate[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::IntegrationUpdate, &dgw::events::IntegrationUpdate::id>::get,
@@ -93,54 +114,83 @@ constinit const type_info ti_IntegrationUpdate = object_info<dgw::events::Integr
 // dgw::events::InteractionCreate
 namespace {
 int find_InteractionCreate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "type") return 2;
-        if (k == "data") return 3;
-        if (k == "user") return 9;
-        break;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "data", 4) == 0) return 3;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "type", 4) == 0) return 2;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user", 4) == 0) return 9;
+            return -1;
+        default: return -1;
+        }
     case 5:
-        if (k == "guild") return 4;
-        if (k == "token") return 10;
-        break;
+        switch (p[0]) {
+        case 'g':
+            if (std::memcmp(p, "guild", 5) == 0) return 4;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "token", 5) == 0) return 10;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "member") return 8;
-        if (k == "locale") return 14;
-        break;
+        switch (p[0]) {
+        case 'l':
+            if (std::memcmp(p, "locale", 6) == 0) return 14;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "member", 6) == 0) return 8;
+            return -1;
+        default: return -1;
+        }
     case 7:
-        if (k == "channel") return 6;
-        if (k == "version") return 11;
-        if (k == "message") return 12;
-        if (k == "context") return 18;
-        break;
+        switch (p[2]) {
+        case 'a':
+            if (std::memcmp(p, "channel", 7) == 0) return 6;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "context", 7) == 0) return 18;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "version", 7) == 0) return 11;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "message", 7) == 0) return 12;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "guild_id") return 5;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 5 : -1;
     case 10:
-        if (k == "channel_id") return 7;
-        break;
+        return std::memcmp(p, "channel_id", 10) == 0 ? 7 : -1;
     case 12:
-        if (k == "guild_locale") return 15;
-        if (k == "entitlements") return 16;
-        break;
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "entitlements", 12) == 0) return 16;
+            return -1;
+        case 'g':
+            if (std::memcmp(p, "guild_locale", 12) == 0) return 15;
+            return -1;
+        default: return -1;
+        }
     case 14:
-        if (k == "application_id") return 1;
-        break;
+        return std::memcmp(p, "application_id", 14) == 0 ? 1 : -1;
     case 15:
-        if (k == "app_permissions") return 13;
-        break;
+        return std::memcmp(p, "app_permissions", 15) == 0 ? 13 : -1;
     case 21:
-        if (k == "attachment_size_limit") return 19;
-        break;
+        return std::memcmp(p, "attachment_size_limit", 21) == 0 ? 19 : -1;
     case 30:
-        if (k == "authorizing_integration_owners") return 17;
-        break;
-    default: break;
+        return std::memcmp(p, "authorizing_integration_owners", 30) == 0 ? 17 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_InteractionCreate[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::id>::get,
@@ -190,38 +240,70 @@ constinit const type_info ti_InteractionCreate = object_info<dgw::events::Intera
 // dgw::events::InviteCreate
 namespace {
 int find_InviteCreate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 4:
-        if (k == "code") return 1;
-        if (k == "uses") return 11;
-        break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "code", 4) == 0) return 1;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "uses", 4) == 0) return 11;
+            return -1;
+        default: return -1;
+        }
     case 7:
-        if (k == "inviter") return 4;
-        if (k == "max_age") return 5;
-        break;
+        switch (p[0]) {
+        case 'i':
+            if (std::memcmp(p, "inviter", 7) == 0) return 4;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "max_age", 7) == 0) return 5;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "guild_id") return 3;
-        if (k == "max_uses") return 6;
-        if (k == "role_ids") return 13;
-        break;
+        switch (p[0]) {
+        case 'g':
+            if (std::memcmp(p, "guild_id", 8) == 0) return 3;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "max_uses", 8) == 0) return 6;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "role_ids", 8) == 0) return 13;
+            return -1;
+        default: return -1;
+        }
     case 9:
-        if (k == "temporary") return 10;
-        break;
+        return std::memcmp(p, "temporary", 9) == 0 ? 10 : -1;
     case 10:
-        if (k == "channel_id") return 0;
-        if (k == "created_at") return 2;
-        if (k == "expires_at") return 12;
-        break;
+        switch (p[1]) {
+        case 'h':
+            if (std::memcmp(p, "channel_id", 10) == 0) return 0;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "created_at", 10) == 0) return 2;
+            return -1;
+        case 'x':
+            if (std::memcmp(p, "expires_at", 10) == 0) return 12;
+            return -1;
+        default: return -1;
+        }
     case 11:
-        if (k == "target_type") return 7;
-        if (k == "target_user") return 8;
-        break;
+        switch (p[7]) {
+        case 't':
+            if (std::memcmp(p, "target_type", 11) == 0) return 7;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "target_user", 11) == 0) return 8;
+            return -1;
+        default: return -1;
+        }
     case 18:
-        if (k == "target_application") return 9;
-        break;
-    default: break;
+        return std::memcmp(p, "target_application", 18) == 0 ? 9 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_InviteCreate[] = {
     {"channel_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::InviteCreate, &dgw::events::InviteCreate::channel_id>::get,
@@ -259,19 +341,16 @@ constinit const type_info ti_InviteCreate = object_info<dgw::events::InviteCreat
 // dgw::events::InviteDelete
 namespace {
 int find_InviteDelete(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 4:
-        if (k == "code") return 2;
-        break;
+        return std::memcmp(p, "code", 4) == 0 ? 2 : -1;
     case 8:
-        if (k == "guild_id") return 1;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
     case 10:
-        if (k == "channel_id") return 0;
-        break;
-    default: break;
+        return std::memcmp(p, "channel_id", 10) == 0 ? 0 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_InviteDelete[] = {
     {"channel_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::InviteDelete, &dgw::events::InviteDelete::channel_id>::get,
@@ -287,88 +366,161 @@ constinit const type_info ti_InviteDelete = object_info<dgw::events::InviteDelet
 // dgw::events::MessageCreate
 namespace {
 int find_MessageCreate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 3:
-        if (k == "tts") return 6;
-        break;
+        return std::memcmp(p, "tts", 3) == 0 ? 6 : -1;
     case 4:
-        if (k == "type") return 17;
-        if (k == "poll") return 34;
-        if (k == "call") return 35;
-        break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "call", 4) == 0) return 35;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "poll", 4) == 0) return 34;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "type", 4) == 0) return 17;
+            return -1;
+        default: return -1;
+        }
     case 5:
-        if (k == "nonce") return 14;
-        if (k == "flags") return 21;
-        break;
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 21;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "nonce", 5) == 0) return 14;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "author") return 2;
-        if (k == "embeds") return 12;
-        if (k == "pinned") return 15;
-        if (k == "thread") return 27;
-        if (k == "member") return 38;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "author", 6) == 0) return 2;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "embeds", 6) == 0) return 12;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "member", 6) == 0) return 38;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "pinned", 6) == 0) return 15;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "thread", 6) == 0) return 27;
+            return -1;
+        default: return -1;
+        }
     case 7:
-        if (k == "content") return 3;
-        break;
+        return std::memcmp(p, "content", 7) == 0 ? 3 : -1;
     case 8:
-        if (k == "mentions") return 8;
-        if (k == "activity") return 18;
-        if (k == "stickers") return 30;
-        if (k == "position") return 31;
-        if (k == "resolved") return 33;
-        if (k == "guild_id") return 37;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "activity", 8) == 0) return 18;
+            return -1;
+        case 'g':
+            if (std::memcmp(p, "guild_id", 8) == 0) return 37;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "mentions", 8) == 0) return 8;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "position", 8) == 0) return 31;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "resolved", 8) == 0) return 33;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "stickers", 8) == 0) return 30;
+            return -1;
+        default: return -1;
+        }
     case 9:
-        if (k == "timestamp") return 4;
-        if (k == "reactions") return 13;
-        break;
+        switch (p[0]) {
+        case 'r':
+            if (std::memcmp(p, "reactions", 9) == 0) return 13;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "timestamp", 9) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
     case 10:
-        if (k == "channel_id") return 1;
-        if (k == "webhook_id") return 16;
-        if (k == "components") return 28;
-        break;
+        switch (p[1]) {
+        case 'e':
+            if (std::memcmp(p, "webhook_id", 10) == 0) return 16;
+            return -1;
+        case 'h':
+            if (std::memcmp(p, "channel_id", 10) == 0) return 1;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "components", 10) == 0) return 28;
+            return -1;
+        default: return -1;
+        }
     case 11:
-        if (k == "attachments") return 11;
-        if (k == "application") return 19;
-        if (k == "interaction") return 26;
-        break;
+        switch (p[1]) {
+        case 'n':
+            if (std::memcmp(p, "interaction", 11) == 0) return 26;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "application", 11) == 0) return 19;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "attachments", 11) == 0) return 11;
+            return -1;
+        default: return -1;
+        }
     case 12:
-        if (k == "channel_type") return 39;
-        break;
+        return std::memcmp(p, "channel_type", 12) == 0 ? 39 : -1;
     case 13:
-        if (k == "mention_roles") return 9;
-        if (k == "sticker_items") return 29;
-        break;
+        switch (p[0]) {
+        case 'm':
+            if (std::memcmp(p, "mention_roles", 13) == 0) return 9;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "sticker_items", 13) == 0) return 29;
+            return -1;
+        default: return -1;
+        }
     case 14:
-        if (k == "application_id") return 20;
-        break;
+        return std::memcmp(p, "application_id", 14) == 0 ? 20 : -1;
     case 16:
-        if (k == "edited_timestamp") return 5;
-        if (k == "mention_everyone") return 7;
-        if (k == "mention_channels") return 10;
-        break;
+        switch (p[8]) {
+        case 'c':
+            if (std::memcmp(p, "mention_channels", 16) == 0) return 10;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "mention_everyone", 16) == 0) return 7;
+            return -1;
+        case 'i':
+            if (std::memcmp(p, "edited_timestamp", 16) == 0) return 5;
+            return -1;
+        default: return -1;
+        }
     case 17:
-        if (k == "message_reference") return 22;
-        if (k == "message_snapshots") return 23;
-        break;
+        switch (p[8]) {
+        case 'r':
+            if (std::memcmp(p, "message_reference", 17) == 0) return 22;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "message_snapshots", 17) == 0) return 23;
+            return -1;
+        default: return -1;
+        }
     case 18:
-        if (k == "referenced_message") return 24;
-        break;
+        return std::memcmp(p, "referenced_message", 18) == 0 ? 24 : -1;
     case 19:
-        if (k == "shared_client_theme") return 36;
-        break;
+        return std::memcmp(p, "shared_client_theme", 19) == 0 ? 36 : -1;
     case 20:
-        if (k == "interaction_metadata") return 25;
-        break;
+        return std::memcmp(p, "interaction_metadata", 20) == 0 ? 25 : -1;
     case 22:
-        if (k == "role_subscription_data") return 32;
-        break;
-    default: break;
+        return std::memcmp(p, "role_subscription_data", 22) == 0 ? 32 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_MessageCreate[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::id>::get,
@@ -458,19 +610,16 @@ constinit const type_info ti_MessageCreate = object_info<dgw::events::MessageCre
 // dgw::events::MessageDelete
 namespace {
 int find_MessageDelete(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 8:
-        if (k == "guild_id") return 2;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 2 : -1;
     case 10:
-        if (k == "channel_id") return 1;
-        break;
-    default: break;
+        return std::memcmp(p, "channel_id", 10) == 0 ? 1 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_MessageDelete[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::MessageDelete, &dgw::events::MessageDelete::id>::get,
@@ -486,19 +635,16 @@ constinit const type_info ti_MessageDelete = object_info<dgw::events::MessageDel
 // dgw::events::MessageDeleteBulk
 namespace {
 int find_MessageDeleteBulk(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 3:
-        if (k == "ids") return 0;
-        break;
+        return std::memcmp(p, "ids", 3) == 0 ? 0 : -1;
     case 8:
-        if (k == "guild_id") return 2;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 2 : -1;
     case 10:
-        if (k == "channel_id") return 1;
-        break;
-    default: break;
+        return std::memcmp(p, "channel_id", 10) == 0 ? 1 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_MessageDeleteBulk[] = {
     {"ids", &dgw::codec::ti_snowflake_array, presence::required, 0, &member<dgw::events::MessageDeleteBulk, &dgw::events::MessageDeleteBulk::ids>::get,
@@ -514,23 +660,26 @@ constinit const type_info ti_MessageDeleteBulk = object_info<dgw::events::Messag
 // dgw::events::MessagePollVoteAdd
 namespace {
 int find_MessagePollVoteAdd(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 7:
-        if (k == "user_id") return 0;
-        break;
+        return std::memcmp(p, "user_id", 7) == 0 ? 0 : -1;
     case 8:
-        if (k == "guild_id") return 3;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 3 : -1;
     case 9:
-        if (k == "answer_id") return 4;
-        break;
+        return std::memcmp(p, "answer_id", 9) == 0 ? 4 : -1;
     case 10:
-        if (k == "channel_id") return 1;
-        if (k == "message_id") return 2;
-        break;
-    default: break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "channel_id", 10) == 0) return 1;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "message_id", 10) == 0) return 2;
+            return -1;
+        default: return -1;
+        }
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_MessagePollVoteAdd[] = {
     {"user_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::MessagePollVoteAdd, &dgw::events::MessagePollVoteAdd::user_id>::get,
@@ -550,23 +699,26 @@ constinit const type_info ti_MessagePollVoteAdd = object_info<dgw::events::Messa
 // dgw::events::MessagePollVoteRemove
 namespace {
 int find_MessagePollVoteRemove(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 7:
-        if (k == "user_id") return 0;
-        break;
+        return std::memcmp(p, "user_id", 7) == 0 ? 0 : -1;
     case 8:
-        if (k == "guild_id") return 3;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 3 : -1;
     case 9:
-        if (k == "answer_id") return 4;
-        break;
+        return std::memcmp(p, "answer_id", 9) == 0 ? 4 : -1;
     case 10:
-        if (k == "channel_id") return 1;
-        if (k == "message_id") return 2;
-        break;
-    default: break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "channel_id", 10) == 0) return 1;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "message_id", 10) == 0) return 2;
+            return -1;
+        default: return -1;
+        }
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_MessagePollVoteRemove[] = {
     {"user_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::MessagePollVoteRemove, &dgw::events::MessagePollVoteRemove::user_id>::get,
@@ -586,36 +738,42 @@ constinit const type_info ti_MessagePollVoteRemove = object_info<dgw::events::Me
 // dgw::events::MessageReactionAdd
 namespace {
 int find_MessageReactionAdd(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 4:
-        if (k == "type") return 9;
-        break;
+        return std::memcmp(p, "type", 4) == 0 ? 9 : -1;
     case 5:
-        if (k == "emoji") return 5;
-        if (k == "burst") return 7;
-        break;
+        switch (p[0]) {
+        case 'b':
+            if (std::memcmp(p, "burst", 5) == 0) return 7;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "emoji", 5) == 0) return 5;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "member") return 4;
-        break;
+        return std::memcmp(p, "member", 6) == 0 ? 4 : -1;
     case 7:
-        if (k == "user_id") return 0;
-        break;
+        return std::memcmp(p, "user_id", 7) == 0 ? 0 : -1;
     case 8:
-        if (k == "guild_id") return 3;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 3 : -1;
     case 10:
-        if (k == "channel_id") return 1;
-        if (k == "message_id") return 2;
-        break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "channel_id", 10) == 0) return 1;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "message_id", 10) == 0) return 2;
+            return -1;
+        default: return -1;
+        }
     case 12:
-        if (k == "burst_colors") return 8;
-        break;
+        return std::memcmp(p, "burst_colors", 12) == 0 ? 8 : -1;
     case 17:
-        if (k == "message_author_id") return 6;
-        break;
-    default: break;
+        return std::memcmp(p, "message_author_id", 17) == 0 ? 6 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_MessageReactionAdd[] = {
     {"user_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::MessageReactionAdd, &dgw::events::MessageReactionAdd::user_id>::get,
@@ -645,27 +803,36 @@ constinit const type_info ti_MessageReactionAdd = object_info<dgw::events::Messa
 // dgw::events::MessageReactionRemove
 namespace {
 int find_MessageReactionRemove(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 4:
-        if (k == "type") return 6;
-        break;
+        return std::memcmp(p, "type", 4) == 0 ? 6 : -1;
     case 5:
-        if (k == "emoji") return 4;
-        if (k == "burst") return 5;
-        break;
+        switch (p[0]) {
+        case 'b':
+            if (std::memcmp(p, "burst", 5) == 0) return 5;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "emoji", 5) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
     case 7:
-        if (k == "user_id") return 0;
-        break;
+        return std::memcmp(p, "user_id", 7) == 0 ? 0 : -1;
     case 8:
-        if (k == "guild_id") return 3;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 3 : -1;
     case 10:
-        if (k == "channel_id") return 1;
-        if (k == "message_id") return 2;
-        break;
-    default: break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "channel_id", 10) == 0) return 1;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "message_id", 10) == 0) return 2;
+            return -1;
+        default: return -1;
+        }
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_MessageReactionRemove[] = {
     {"user_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::MessageReactionRemove, &dgw::events::MessageReactionRemove::user_id>::get,
@@ -689,17 +856,22 @@ constinit const type_info ti_MessageReactionRemove = object_info<dgw::events::Me
 // dgw::events::MessageReactionRemoveAll
 namespace {
 int find_MessageReactionRemoveAll(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 8:
-        if (k == "guild_id") return 2;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 2 : -1;
     case 10:
-        if (k == "channel_id") return 0;
-        if (k == "message_id") return 1;
-        break;
-    default: break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "channel_id", 10) == 0) return 0;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "message_id", 10) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_MessageReactionRemoveAll[] = {
     {"channel_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::MessageReactionRemoveAll, &dgw::events::MessageReactionRemoveAll::channel_id>::get,
@@ -715,20 +887,24 @@ constinit const type_info ti_MessageReactionRemoveAll = object_info<dgw::events:
 // dgw::events::MessageReactionRemoveEmoji
 namespace {
 int find_MessageReactionRemoveEmoji(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 5:
-        if (k == "emoji") return 3;
-        break;
+        return std::memcmp(p, "emoji", 5) == 0 ? 3 : -1;
     case 8:
-        if (k == "guild_id") return 1;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
     case 10:
-        if (k == "channel_id") return 0;
-        if (k == "message_id") return 2;
-        break;
-    default: break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "channel_id", 10) == 0) return 0;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "message_id", 10) == 0) return 2;
+            return -1;
+        default: return -1;
+        }
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_MessageReactionRemoveEmoji[] = {
     {"channel_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::MessageReactionRemoveEmoji, &dgw::events::MessageReactionRemoveEmoji::channel_id>::get,
@@ -746,88 +922,161 @@ constinit const type_info ti_MessageReactionRemoveEmoji = object_info<dgw::event
 // dgw::events::MessageUpdate
 namespace {
 int find_MessageUpdate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 3:
-        if (k == "tts") return 6;
-        break;
+        return std::memcmp(p, "tts", 3) == 0 ? 6 : -1;
     case 4:
-        if (k == "type") return 17;
-        if (k == "poll") return 34;
-        if (k == "call") return 35;
-        break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "call", 4) == 0) return 35;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "poll", 4) == 0) return 34;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "type", 4) == 0) return 17;
+            return -1;
+        default: return -1;
+        }
     case 5:
-        if (k == "nonce") return 14;
-        if (k == "flags") return 21;
-        break;
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 21;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "nonce", 5) == 0) return 14;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "author") return 2;
-        if (k == "embeds") return 12;
-        if (k == "pinned") return 15;
-        if (k == "thread") return 27;
-        if (k == "member") return 38;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "author", 6) == 0) return 2;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "embeds", 6) == 0) return 12;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "member", 6) == 0) return 38;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "pinned", 6) == 0) return 15;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "thread", 6) == 0) return 27;
+            return -1;
+        default: return -1;
+        }
     case 7:
-        if (k == "content") return 3;
-        break;
+        return std::memcmp(p, "content", 7) == 0 ? 3 : -1;
     case 8:
-        if (k == "mentions") return 8;
-        if (k == "activity") return 18;
-        if (k == "stickers") return 30;
-        if (k == "position") return 31;
-        if (k == "resolved") return 33;
-        if (k == "guild_id") return 37;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "activity", 8) == 0) return 18;
+            return -1;
+        case 'g':
+            if (std::memcmp(p, "guild_id", 8) == 0) return 37;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "mentions", 8) == 0) return 8;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "position", 8) == 0) return 31;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "resolved", 8) == 0) return 33;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "stickers", 8) == 0) return 30;
+            return -1;
+        default: return -1;
+        }
     case 9:
-        if (k == "timestamp") return 4;
-        if (k == "reactions") return 13;
-        break;
+        switch (p[0]) {
+        case 'r':
+            if (std::memcmp(p, "reactions", 9) == 0) return 13;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "timestamp", 9) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
     case 10:
-        if (k == "channel_id") return 1;
-        if (k == "webhook_id") return 16;
-        if (k == "components") return 28;
-        break;
+        switch (p[1]) {
+        case 'e':
+            if (std::memcmp(p, "webhook_id", 10) == 0) return 16;
+            return -1;
+        case 'h':
+            if (std::memcmp(p, "channel_id", 10) == 0) return 1;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "components", 10) == 0) return 28;
+            return -1;
+        default: return -1;
+        }
     case 11:
-        if (k == "attachments") return 11;
-        if (k == "application") return 19;
-        if (k == "interaction") return 26;
-        break;
+        switch (p[1]) {
+        case 'n':
+            if (std::memcmp(p, "interaction", 11) == 0) return 26;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "application", 11) == 0) return 19;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "attachments", 11) == 0) return 11;
+            return -1;
+        default: return -1;
+        }
     case 12:
-        if (k == "channel_type") return 39;
-        break;
+        return std::memcmp(p, "channel_type", 12) == 0 ? 39 : -1;
     case 13:
-        if (k == "mention_roles") return 9;
-        if (k == "sticker_items") return 29;
-        break;
+        switch (p[0]) {
+        case 'm':
+            if (std::memcmp(p, "mention_roles", 13) == 0) return 9;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "sticker_items", 13) == 0) return 29;
+            return -1;
+        default: return -1;
+        }
     case 14:
-        if (k == "application_id") return 20;
-        break;
+        return std::memcmp(p, "application_id", 14) == 0 ? 20 : -1;
     case 16:
-        if (k == "edited_timestamp") return 5;
-        if (k == "mention_everyone") return 7;
-        if (k == "mention_channels") return 10;
-        break;
+        switch (p[8]) {
+        case 'c':
+            if (std::memcmp(p, "mention_channels", 16) == 0) return 10;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "mention_everyone", 16) == 0) return 7;
+            return -1;
+        case 'i':
+            if (std::memcmp(p, "edited_timestamp", 16) == 0) return 5;
+            return -1;
+        default: return -1;
+        }
     case 17:
-        if (k == "message_reference") return 22;
-        if (k == "message_snapshots") return 23;
-        break;
+        switch (p[8]) {
+        case 'r':
+            if (std::memcmp(p, "message_reference", 17) == 0) return 22;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "message_snapshots", 17) == 0) return 23;
+            return -1;
+        default: return -1;
+        }
     case 18:
-        if (k == "referenced_message") return 24;
-        break;
+        return std::memcmp(p, "referenced_message", 18) == 0 ? 24 : -1;
     case 19:
-        if (k == "shared_client_theme") return 36;
-        break;
+        return std::memcmp(p, "shared_client_theme", 19) == 0 ? 36 : -1;
     case 20:
-        if (k == "interaction_metadata") return 25;
-        break;
+        return std::memcmp(p, "interaction_metadata", 20) == 0 ? 25 : -1;
     case 22:
-        if (k == "role_subscription_data") return 32;
-        break;
-    default: break;
+        return std::memcmp(p, "role_subscription_data", 22) == 0 ? 32 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_MessageUpdate[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::id>::get,
@@ -917,25 +1166,20 @@ constinit const type_info ti_MessageUpdate = object_info<dgw::events::MessageUpd
 // dgw::events::PresenceUpdate
 namespace {
 int find_PresenceUpdate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 4:
-        if (k == "user") return 0;
-        break;
+        return std::memcmp(p, "user", 4) == 0 ? 0 : -1;
     case 6:
-        if (k == "status") return 2;
-        break;
+        return std::memcmp(p, "status", 6) == 0 ? 2 : -1;
     case 8:
-        if (k == "guild_id") return 1;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
     case 10:
-        if (k == "activities") return 3;
-        break;
+        return std::memcmp(p, "activities", 10) == 0 ? 3 : -1;
     case 13:
-        if (k == "client_status") return 4;
-        break;
-    default: break;
+        return std::memcmp(p, "client_status", 13) == 0 ? 4 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_PresenceUpdate[] = {
     {"user", &dgw::codec::gen::ti_PartialUser, presence::required, 0, &member<dgw::events::PresenceUpdate, &dgw::events::PresenceUpdate::user>::get,
@@ -955,19 +1199,16 @@ constinit const type_info ti_PresenceUpdate = object_info<dgw::events::PresenceU
 // dgw::events::RateLimited
 namespace {
 int find_RateLimited(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 4:
-        if (k == "meta") return 2;
-        break;
+        return std::memcmp(p, "meta", 4) == 0 ? 2 : -1;
     case 6:
-        if (k == "opcode") return 0;
-        break;
+        return std::memcmp(p, "opcode", 6) == 0 ? 0 : -1;
     case 11:
-        if (k == "retry_after") return 1;
-        break;
-    default: break;
+        return std::memcmp(p, "retry_after", 11) == 0 ? 1 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_RateLimited[] = {
     {"opcode", &dgw::codec::ti_int, presence::required, 0, &member<dgw::events::RateLimited, &dgw::events::RateLimited::opcode>::get,
@@ -983,31 +1224,24 @@ constinit const type_info ti_RateLimited = object_info<dgw::events::RateLimited>
 // dgw::events::Ready
 namespace {
 int find_Ready(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 1:
-        if (k == "v") return 0;
-        break;
+        return std::memcmp(p, "v", 1) == 0 ? 0 : -1;
     case 4:
-        if (k == "user") return 1;
-        break;
+        return std::memcmp(p, "user", 4) == 0 ? 1 : -1;
     case 5:
-        if (k == "shard") return 5;
-        break;
+        return std::memcmp(p, "shard", 5) == 0 ? 5 : -1;
     case 6:
-        if (k == "guilds") return 2;
-        break;
+        return std::memcmp(p, "guilds", 6) == 0 ? 2 : -1;
     case 10:
-        if (k == "session_id") return 3;
-        break;
+        return std::memcmp(p, "session_id", 10) == 0 ? 3 : -1;
     case 11:
-        if (k == "application") return 6;
-        break;
+        return std::memcmp(p, "application", 11) == 0 ? 6 : -1;
     case 18:
-        if (k == "resume_gateway_url") return 4;
-        break;
-    default: break;
+        return std::memcmp(p, "resume_gateway_url", 18) == 0 ? 4 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_Ready[] = {
     {"v", &dgw::codec::ti_int, presence::required, 0, &member<dgw::events::Ready, &dgw::events::Ready::v>::get,
@@ -1031,13 +1265,12 @@ constinit const type_info ti_Ready = object_info<dgw::events::Ready>("Ready", fi
 // dgw::events::Resumed
 namespace {
 int find_Resumed(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 6:
-        if (k == "_trace") return 0;
-        break;
-    default: break;
+        return std::memcmp(p, "_trace", 6) == 0 ? 0 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_Resumed[] = {
     {"_trace", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::events::Resumed, &dgw::events::Resumed::_trace>::get,
@@ -1049,16 +1282,14 @@ constinit const type_info ti_Resumed = object_info<dgw::events::Resumed>("Resume
 // dgw::events::SoundboardSounds
 namespace {
 int find_SoundboardSounds(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 8:
-        if (k == "guild_id") return 1;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
     case 17:
-        if (k == "soundboard_sounds") return 0;
-        break;
-    default: break;
+        return std::memcmp(p, "soundboard_sounds", 17) == 0 ? 0 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_SoundboardSounds[] = {
     {"soundboard_sounds", &dgw::codec::gen::ti_SoundboardSound_array, presence::required, 0, &member<dgw::events::SoundboardSounds, &dgw::events::SoundboardSounds::soundboard_sounds>::get,
@@ -1072,31 +1303,24 @@ constinit const type_info ti_SoundboardSounds = object_info<dgw::events::Soundbo
 // dgw::events::StageInstanceCreate
 namespace {
 int find_StageInstanceCreate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 5:
-        if (k == "topic") return 3;
-        break;
+        return std::memcmp(p, "topic", 5) == 0 ? 3 : -1;
     case 8:
-        if (k == "guild_id") return 1;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
     case 10:
-        if (k == "channel_id") return 2;
-        break;
+        return std::memcmp(p, "channel_id", 10) == 0 ? 2 : -1;
     case 13:
-        if (k == "privacy_level") return 4;
-        break;
+        return std::memcmp(p, "privacy_level", 13) == 0 ? 4 : -1;
     case 21:
-        if (k == "discoverable_disabled") return 5;
-        break;
+        return std::memcmp(p, "discoverable_disabled", 21) == 0 ? 5 : -1;
     case 24:
-        if (k == "guild_scheduled_event_id") return 6;
-        break;
-    default: break;
+        return std::memcmp(p, "guild_scheduled_event_id", 24) == 0 ? 6 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_StageInstanceCreate[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::StageInstanceCreate, &dgw::events::StageInstanceCreate::id>::get,
@@ -1120,31 +1344,24 @@ constinit const type_info ti_StageInstanceCreate = object_info<dgw::events::Stag
 // dgw::events::StageInstanceDelete
 namespace {
 int find_StageInstanceDelete(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 5:
-        if (k == "topic") return 3;
-        break;
+        return std::memcmp(p, "topic", 5) == 0 ? 3 : -1;
     case 8:
-        if (k == "guild_id") return 1;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
     case 10:
-        if (k == "channel_id") return 2;
-        break;
+        return std::memcmp(p, "channel_id", 10) == 0 ? 2 : -1;
     case 13:
-        if (k == "privacy_level") return 4;
-        break;
+        return std::memcmp(p, "privacy_level", 13) == 0 ? 4 : -1;
     case 21:
-        if (k == "discoverable_disabled") return 5;
-        break;
+        return std::memcmp(p, "discoverable_disabled", 21) == 0 ? 5 : -1;
     case 24:
-        if (k == "guild_scheduled_event_id") return 6;
-        break;
-    default: break;
+        return std::memcmp(p, "guild_scheduled_event_id", 24) == 0 ? 6 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_StageInstanceDelete[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::StageInstanceDelete, &dgw::events::StageInstanceDelete::id>::get,
@@ -1168,31 +1385,24 @@ constinit const type_info ti_StageInstanceDelete = object_info<dgw::events::Stag
 // dgw::events::StageInstanceUpdate
 namespace {
 int find_StageInstanceUpdate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 5:
-        if (k == "topic") return 3;
-        break;
+        return std::memcmp(p, "topic", 5) == 0 ? 3 : -1;
     case 8:
-        if (k == "guild_id") return 1;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
     case 10:
-        if (k == "channel_id") return 2;
-        break;
+        return std::memcmp(p, "channel_id", 10) == 0 ? 2 : -1;
     case 13:
-        if (k == "privacy_level") return 4;
-        break;
+        return std::memcmp(p, "privacy_level", 13) == 0 ? 4 : -1;
     case 21:
-        if (k == "discoverable_disabled") return 5;
-        break;
+        return std::memcmp(p, "discoverable_disabled", 21) == 0 ? 5 : -1;
     case 24:
-        if (k == "guild_scheduled_event_id") return 6;
-        break;
-    default: break;
+        return std::memcmp(p, "guild_scheduled_event_id", 24) == 0 ? 6 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_StageInstanceUpdate[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::StageInstanceUpdate, &dgw::events::StageInstanceUpdate::id>::get,
@@ -1216,34 +1426,43 @@ constinit const type_info ti_StageInstanceUpdate = object_info<dgw::events::Stag
 // dgw::events::SubscriptionCreate
 namespace {
 int find_SubscriptionCreate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 6:
-        if (k == "status") return 7;
-        break;
+        return std::memcmp(p, "status", 6) == 0 ? 7 : -1;
     case 7:
-        if (k == "user_id") return 1;
-        if (k == "sku_ids") return 2;
-        if (k == "country") return 9;
-        break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "country", 7) == 0) return 9;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "sku_ids", 7) == 0) return 2;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user_id", 7) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
     case 11:
-        if (k == "canceled_at") return 8;
-        break;
+        return std::memcmp(p, "canceled_at", 11) == 0 ? 8 : -1;
     case 15:
-        if (k == "entitlement_ids") return 3;
-        if (k == "renewal_sku_ids") return 4;
-        break;
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "entitlement_ids", 15) == 0) return 3;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "renewal_sku_ids", 15) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
     case 18:
-        if (k == "current_period_end") return 6;
-        break;
+        return std::memcmp(p, "current_period_end", 18) == 0 ? 6 : -1;
     case 20:
-        if (k == "current_period_start") return 5;
-        break;
-    default: break;
+        return std::memcmp(p, "current_period_start", 20) == 0 ? 5 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_SubscriptionCreate[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::SubscriptionCreate, &dgw::events::SubscriptionCreate::id>::get,
@@ -1273,34 +1492,43 @@ constinit const type_info ti_SubscriptionCreate = object_info<dgw::events::Subsc
 // dgw::events::SubscriptionDelete
 namespace {
 int find_SubscriptionDelete(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 6:
-        if (k == "status") return 7;
-        break;
+        return std::memcmp(p, "status", 6) == 0 ? 7 : -1;
     case 7:
-        if (k == "user_id") return 1;
-        if (k == "sku_ids") return 2;
-        if (k == "country") return 9;
-        break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "country", 7) == 0) return 9;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "sku_ids", 7) == 0) return 2;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user_id", 7) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
     case 11:
-        if (k == "canceled_at") return 8;
-        break;
+        return std::memcmp(p, "canceled_at", 11) == 0 ? 8 : -1;
     case 15:
-        if (k == "entitlement_ids") return 3;
-        if (k == "renewal_sku_ids") return 4;
-        break;
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "entitlement_ids", 15) == 0) return 3;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "renewal_sku_ids", 15) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
     case 18:
-        if (k == "current_period_end") return 6;
-        break;
+        return std::memcmp(p, "current_period_end", 18) == 0 ? 6 : -1;
     case 20:
-        if (k == "current_period_start") return 5;
-        break;
-    default: break;
+        return std::memcmp(p, "current_period_start", 20) == 0 ? 5 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_SubscriptionDelete[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::SubscriptionDelete, &dgw::events::SubscriptionDelete::id>::get,
@@ -1330,34 +1558,43 @@ constinit const type_info ti_SubscriptionDelete = object_info<dgw::events::Subsc
 // dgw::events::SubscriptionUpdate
 namespace {
 int find_SubscriptionUpdate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 6:
-        if (k == "status") return 7;
-        break;
+        return std::memcmp(p, "status", 6) == 0 ? 7 : -1;
     case 7:
-        if (k == "user_id") return 1;
-        if (k == "sku_ids") return 2;
-        if (k == "country") return 9;
-        break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "country", 7) == 0) return 9;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "sku_ids", 7) == 0) return 2;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user_id", 7) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
     case 11:
-        if (k == "canceled_at") return 8;
-        break;
+        return std::memcmp(p, "canceled_at", 11) == 0 ? 8 : -1;
     case 15:
-        if (k == "entitlement_ids") return 3;
-        if (k == "renewal_sku_ids") return 4;
-        break;
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "entitlement_ids", 15) == 0) return 3;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "renewal_sku_ids", 15) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
     case 18:
-        if (k == "current_period_end") return 6;
-        break;
+        return std::memcmp(p, "current_period_end", 18) == 0 ? 6 : -1;
     case 20:
-        if (k == "current_period_start") return 5;
-        break;
-    default: break;
+        return std::memcmp(p, "current_period_start", 20) == 0 ? 5 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_SubscriptionUpdate[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::SubscriptionUpdate, &dgw::events::SubscriptionUpdate::id>::get,
@@ -1387,87 +1624,151 @@ constinit const type_info ti_SubscriptionUpdate = object_info<dgw::events::Subsc
 // dgw::events::ThreadCreate
 namespace {
 int find_ThreadCreate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "type") return 1;
-        if (k == "name") return 5;
-        if (k == "nsfw") return 7;
-        if (k == "icon") return 13;
-        break;
+        switch (p[1]) {
+        case 'a':
+            if (std::memcmp(p, "name", 4) == 0) return 5;
+            return -1;
+        case 'c':
+            if (std::memcmp(p, "icon", 4) == 0) return 13;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "nsfw", 4) == 0) return 7;
+            return -1;
+        case 'y':
+            if (std::memcmp(p, "type", 4) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
     case 5:
-        if (k == "topic") return 6;
-        if (k == "flags") return 28;
-        break;
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 28;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "topic", 5) == 0) return 6;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "member") return 24;
-        break;
+        return std::memcmp(p, "member", 6) == 0 ? 24 : -1;
     case 7:
-        if (k == "bitrate") return 9;
-        if (k == "managed") return 16;
-        break;
+        switch (p[0]) {
+        case 'b':
+            if (std::memcmp(p, "bitrate", 7) == 0) return 9;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "managed", 7) == 0) return 16;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "guild_id") return 2;
-        if (k == "position") return 3;
-        if (k == "owner_id") return 14;
-        break;
+        switch (p[0]) {
+        case 'g':
+            if (std::memcmp(p, "guild_id", 8) == 0) return 2;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "owner_id", 8) == 0) return 14;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "position", 8) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
     case 9:
-        if (k == "parent_id") return 17;
-        break;
+        return std::memcmp(p, "parent_id", 9) == 0 ? 17 : -1;
     case 10:
-        if (k == "user_limit") return 10;
-        if (k == "recipients") return 12;
-        if (k == "rtc_region") return 19;
-        break;
+        switch (p[1]) {
+        case 'e':
+            if (std::memcmp(p, "recipients", 10) == 0) return 12;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "user_limit", 10) == 0) return 10;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "rtc_region", 10) == 0) return 19;
+            return -1;
+        default: return -1;
+        }
     case 11:
-        if (k == "permissions") return 26;
-        break;
+        return std::memcmp(p, "permissions", 11) == 0 ? 26 : -1;
     case 12:
-        if (k == "member_count") return 22;
-        if (k == "applied_tags") return 31;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "applied_tags", 12) == 0) return 31;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "member_count", 12) == 0) return 22;
+            return -1;
+        default: return -1;
+        }
     case 13:
-        if (k == "message_count") return 21;
-        if (k == "newly_created") return 36;
-        break;
+        switch (p[0]) {
+        case 'm':
+            if (std::memcmp(p, "message_count", 13) == 0) return 21;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "newly_created", 13) == 0) return 36;
+            return -1;
+        default: return -1;
+        }
     case 14:
-        if (k == "application_id") return 15;
-        if (k == "available_tags") return 30;
-        break;
+        switch (p[1]) {
+        case 'p':
+            if (std::memcmp(p, "application_id", 14) == 0) return 15;
+            return -1;
+        case 'v':
+            if (std::memcmp(p, "available_tags", 14) == 0) return 30;
+            return -1;
+        default: return -1;
+        }
     case 15:
-        if (k == "last_message_id") return 8;
-        if (k == "thread_metadata") return 23;
-        if (k == "app_permissions") return 27;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "app_permissions", 15) == 0) return 27;
+            return -1;
+        case 'l':
+            if (std::memcmp(p, "last_message_id", 15) == 0) return 8;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "thread_metadata", 15) == 0) return 23;
+            return -1;
+        default: return -1;
+        }
     case 18:
-        if (k == "last_pin_timestamp") return 18;
-        if (k == "video_quality_mode") return 20;
-        if (k == "total_message_sent") return 29;
-        if (k == "default_sort_order") return 34;
-        break;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "default_sort_order", 18) == 0) return 34;
+            return -1;
+        case 'l':
+            if (std::memcmp(p, "last_pin_timestamp", 18) == 0) return 18;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "total_message_sent", 18) == 0) return 29;
+            return -1;
+        case 'v':
+            if (std::memcmp(p, "video_quality_mode", 18) == 0) return 20;
+            return -1;
+        default: return -1;
+        }
     case 19:
-        if (k == "rate_limit_per_user") return 11;
-        break;
+        return std::memcmp(p, "rate_limit_per_user", 19) == 0 ? 11 : -1;
     case 20:
-        if (k == "default_forum_layout") return 35;
-        break;
+        return std::memcmp(p, "default_forum_layout", 20) == 0 ? 35 : -1;
     case 21:
-        if (k == "permission_overwrites") return 4;
-        break;
+        return std::memcmp(p, "permission_overwrites", 21) == 0 ? 4 : -1;
     case 22:
-        if (k == "default_reaction_emoji") return 32;
-        break;
+        return std::memcmp(p, "default_reaction_emoji", 22) == 0 ? 32 : -1;
     case 29:
-        if (k == "default_auto_archive_duration") return 25;
-        break;
+        return std::memcmp(p, "default_auto_archive_duration", 29) == 0 ? 25 : -1;
     case 34:
-        if (k == "default_thread_rate_limit_per_user") return 33;
-        break;
-    default: break;
+        return std::memcmp(p, "default_thread_rate_limit_per_user", 34) == 0 ? 33 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_ThreadCreate[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::id>::get,
@@ -1551,22 +1852,18 @@ constinit const type_info ti_ThreadCreate = object_info<dgw::events::ThreadCreat
 // dgw::events::ThreadDelete
 namespace {
 int find_ThreadDelete(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "type") return 3;
-        break;
+        return std::memcmp(p, "type", 4) == 0 ? 3 : -1;
     case 8:
-        if (k == "guild_id") return 1;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
     case 9:
-        if (k == "parent_id") return 2;
-        break;
-    default: break;
+        return std::memcmp(p, "parent_id", 9) == 0 ? 2 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_ThreadDelete[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::ThreadDelete, &dgw::events::ThreadDelete::id>::get,
@@ -1584,20 +1881,24 @@ constinit const type_info ti_ThreadDelete = object_info<dgw::events::ThreadDelet
 // dgw::events::ThreadListSync
 namespace {
 int find_ThreadListSync(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 7:
-        if (k == "threads") return 2;
-        if (k == "members") return 3;
-        break;
+        switch (p[0]) {
+        case 'm':
+            if (std::memcmp(p, "members", 7) == 0) return 3;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "threads", 7) == 0) return 2;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "guild_id") return 0;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 0 : -1;
     case 11:
-        if (k == "channel_ids") return 1;
-        break;
-    default: break;
+        return std::memcmp(p, "channel_ids", 11) == 0 ? 1 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_ThreadListSync[] = {
     {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::ThreadListSync, &dgw::events::ThreadListSync::guild_id>::get,
@@ -1615,25 +1916,20 @@ constinit const type_info ti_ThreadListSync = object_info<dgw::events::ThreadLis
 // dgw::events::ThreadMembersUpdate
 namespace {
 int find_ThreadMembersUpdate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 8:
-        if (k == "guild_id") return 1;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
     case 12:
-        if (k == "member_count") return 2;
-        break;
+        return std::memcmp(p, "member_count", 12) == 0 ? 2 : -1;
     case 13:
-        if (k == "added_members") return 3;
-        break;
+        return std::memcmp(p, "added_members", 13) == 0 ? 3 : -1;
     case 18:
-        if (k == "removed_member_ids") return 4;
-        break;
-    default: break;
+        return std::memcmp(p, "removed_member_ids", 18) == 0 ? 4 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_ThreadMembersUpdate[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::ThreadMembersUpdate, &dgw::events::ThreadMembersUpdate::id>::get,
@@ -1653,28 +1949,22 @@ constinit const type_info ti_ThreadMembersUpdate = object_info<dgw::events::Thre
 // dgw::events::ThreadMemberUpdate
 namespace {
 int find_ThreadMemberUpdate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 5:
-        if (k == "flags") return 3;
-        break;
+        return std::memcmp(p, "flags", 5) == 0 ? 3 : -1;
     case 6:
-        if (k == "member") return 4;
-        break;
+        return std::memcmp(p, "member", 6) == 0 ? 4 : -1;
     case 7:
-        if (k == "user_id") return 1;
-        break;
+        return std::memcmp(p, "user_id", 7) == 0 ? 1 : -1;
     case 8:
-        if (k == "guild_id") return 5;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 5 : -1;
     case 14:
-        if (k == "join_timestamp") return 2;
-        break;
-    default: break;
+        return std::memcmp(p, "join_timestamp", 14) == 0 ? 2 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_ThreadMemberUpdate[] = {
     {"id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::ThreadMemberUpdate, &dgw::events::ThreadMemberUpdate::id>::get,
@@ -1696,86 +1986,143 @@ constinit const type_info ti_ThreadMemberUpdate = object_info<dgw::events::Threa
 // dgw::events::ThreadUpdate
 namespace {
 int find_ThreadUpdate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "type") return 1;
-        if (k == "name") return 5;
-        if (k == "nsfw") return 7;
-        if (k == "icon") return 13;
-        break;
+        switch (p[1]) {
+        case 'a':
+            if (std::memcmp(p, "name", 4) == 0) return 5;
+            return -1;
+        case 'c':
+            if (std::memcmp(p, "icon", 4) == 0) return 13;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "nsfw", 4) == 0) return 7;
+            return -1;
+        case 'y':
+            if (std::memcmp(p, "type", 4) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
     case 5:
-        if (k == "topic") return 6;
-        if (k == "flags") return 28;
-        break;
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 28;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "topic", 5) == 0) return 6;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "member") return 24;
-        break;
+        return std::memcmp(p, "member", 6) == 0 ? 24 : -1;
     case 7:
-        if (k == "bitrate") return 9;
-        if (k == "managed") return 16;
-        break;
+        switch (p[0]) {
+        case 'b':
+            if (std::memcmp(p, "bitrate", 7) == 0) return 9;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "managed", 7) == 0) return 16;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "guild_id") return 2;
-        if (k == "position") return 3;
-        if (k == "owner_id") return 14;
-        break;
+        switch (p[0]) {
+        case 'g':
+            if (std::memcmp(p, "guild_id", 8) == 0) return 2;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "owner_id", 8) == 0) return 14;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "position", 8) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
     case 9:
-        if (k == "parent_id") return 17;
-        break;
+        return std::memcmp(p, "parent_id", 9) == 0 ? 17 : -1;
     case 10:
-        if (k == "user_limit") return 10;
-        if (k == "recipients") return 12;
-        if (k == "rtc_region") return 19;
-        break;
+        switch (p[1]) {
+        case 'e':
+            if (std::memcmp(p, "recipients", 10) == 0) return 12;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "user_limit", 10) == 0) return 10;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "rtc_region", 10) == 0) return 19;
+            return -1;
+        default: return -1;
+        }
     case 11:
-        if (k == "permissions") return 26;
-        break;
+        return std::memcmp(p, "permissions", 11) == 0 ? 26 : -1;
     case 12:
-        if (k == "member_count") return 22;
-        if (k == "applied_tags") return 31;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "applied_tags", 12) == 0) return 31;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "member_count", 12) == 0) return 22;
+            return -1;
+        default: return -1;
+        }
     case 13:
-        if (k == "message_count") return 21;
-        break;
+        return std::memcmp(p, "message_count", 13) == 0 ? 21 : -1;
     case 14:
-        if (k == "application_id") return 15;
-        if (k == "available_tags") return 30;
-        break;
+        switch (p[1]) {
+        case 'p':
+            if (std::memcmp(p, "application_id", 14) == 0) return 15;
+            return -1;
+        case 'v':
+            if (std::memcmp(p, "available_tags", 14) == 0) return 30;
+            return -1;
+        default: return -1;
+        }
     case 15:
-        if (k == "last_message_id") return 8;
-        if (k == "thread_metadata") return 23;
-        if (k == "app_permissions") return 27;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "app_permissions", 15) == 0) return 27;
+            return -1;
+        case 'l':
+            if (std::memcmp(p, "last_message_id", 15) == 0) return 8;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "thread_metadata", 15) == 0) return 23;
+            return -1;
+        default: return -1;
+        }
     case 18:
-        if (k == "last_pin_timestamp") return 18;
-        if (k == "video_quality_mode") return 20;
-        if (k == "total_message_sent") return 29;
-        if (k == "default_sort_order") return 34;
-        break;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "default_sort_order", 18) == 0) return 34;
+            return -1;
+        case 'l':
+            if (std::memcmp(p, "last_pin_timestamp", 18) == 0) return 18;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "total_message_sent", 18) == 0) return 29;
+            return -1;
+        case 'v':
+            if (std::memcmp(p, "video_quality_mode", 18) == 0) return 20;
+            return -1;
+        default: return -1;
+        }
     case 19:
-        if (k == "rate_limit_per_user") return 11;
-        break;
+        return std::memcmp(p, "rate_limit_per_user", 19) == 0 ? 11 : -1;
     case 20:
-        if (k == "default_forum_layout") return 35;
-        break;
+        return std::memcmp(p, "default_forum_layout", 20) == 0 ? 35 : -1;
     case 21:
-        if (k == "permission_overwrites") return 4;
-        break;
+        return std::memcmp(p, "permission_overwrites", 21) == 0 ? 4 : -1;
     case 22:
-        if (k == "default_reaction_emoji") return 32;
-        break;
+        return std::memcmp(p, "default_reaction_emoji", 22) == 0 ? 32 : -1;
     case 29:
-        if (k == "default_auto_archive_duration") return 25;
-        break;
+        return std::memcmp(p, "default_auto_archive_duration", 29) == 0 ? 25 : -1;
     case 34:
-        if (k == "default_thread_rate_limit_per_user") return 33;
-        break;
-    default: break;
+        return std::memcmp(p, "default_thread_rate_limit_per_user", 34) == 0 ? 33 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_ThreadUpdate[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::id>::get,
@@ -1857,25 +2204,20 @@ constinit const type_info ti_ThreadUpdate = object_info<dgw::events::ThreadUpdat
 // dgw::events::TypingStart
 namespace {
 int find_TypingStart(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 6:
-        if (k == "member") return 4;
-        break;
+        return std::memcmp(p, "member", 6) == 0 ? 4 : -1;
     case 7:
-        if (k == "user_id") return 2;
-        break;
+        return std::memcmp(p, "user_id", 7) == 0 ? 2 : -1;
     case 8:
-        if (k == "guild_id") return 1;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
     case 9:
-        if (k == "timestamp") return 3;
-        break;
+        return std::memcmp(p, "timestamp", 9) == 0 ? 3 : -1;
     case 10:
-        if (k == "channel_id") return 0;
-        break;
-    default: break;
+        return std::memcmp(p, "channel_id", 10) == 0 ? 0 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_TypingStart[] = {
     {"channel_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::TypingStart, &dgw::events::TypingStart::channel_id>::get,
@@ -1895,47 +2237,88 @@ constinit const type_info ti_TypingStart = object_info<dgw::events::TypingStart>
 // dgw::events::UserUpdate
 namespace {
 int find_UserUpdate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 3:
-        if (k == "bot") return 5;
-        break;
+        return std::memcmp(p, "bot", 3) == 0 ? 5 : -1;
     case 5:
-        if (k == "email") return 12;
-        if (k == "flags") return 13;
-        break;
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "email", 5) == 0) return 12;
+            return -1;
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 13;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "avatar") return 4;
-        if (k == "system") return 6;
-        if (k == "banner") return 8;
-        if (k == "locale") return 10;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "avatar", 6) == 0) return 4;
+            return -1;
+        case 'b':
+            if (std::memcmp(p, "banner", 6) == 0) return 8;
+            return -1;
+        case 'l':
+            if (std::memcmp(p, "locale", 6) == 0) return 10;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "system", 6) == 0) return 6;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "username") return 1;
-        if (k == "verified") return 11;
-        break;
+        switch (p[0]) {
+        case 'u':
+            if (std::memcmp(p, "username", 8) == 0) return 1;
+            return -1;
+        case 'v':
+            if (std::memcmp(p, "verified", 8) == 0) return 11;
+            return -1;
+        default: return -1;
+        }
     case 11:
-        if (k == "global_name") return 3;
-        if (k == "mfa_enabled") return 7;
-        break;
+        switch (p[0]) {
+        case 'g':
+            if (std::memcmp(p, "global_name", 11) == 0) return 3;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "mfa_enabled", 11) == 0) return 7;
+            return -1;
+        default: return -1;
+        }
     case 12:
-        if (k == "accent_color") return 9;
-        if (k == "premium_type") return 14;
-        if (k == "public_flags") return 15;
-        if (k == "collectibles") return 17;
-        break;
+        switch (p[1]) {
+        case 'c':
+            if (std::memcmp(p, "accent_color", 12) == 0) return 9;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "collectibles", 12) == 0) return 17;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "premium_type", 12) == 0) return 14;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "public_flags", 12) == 0) return 15;
+            return -1;
+        default: return -1;
+        }
     case 13:
-        if (k == "discriminator") return 2;
-        if (k == "primary_guild") return 18;
-        break;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "discriminator", 13) == 0) return 2;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "primary_guild", 13) == 0) return 18;
+            return -1;
+        default: return -1;
+        }
     case 22:
-        if (k == "avatar_decoration_data") return 16;
-        break;
-    default: break;
+        return std::memcmp(p, "avatar_decoration_data", 22) == 0 ? 16 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_UserUpdate[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::UserUpdate, &dgw::events::UserUpdate::id>::get,
@@ -1983,30 +2366,38 @@ constinit const type_info ti_UserUpdate = object_info<dgw::events::UserUpdate>("
 // dgw::events::VoiceChannelEffectSend
 namespace {
 int find_VoiceChannelEffectSend(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 5:
-        if (k == "emoji") return 3;
-        break;
+        return std::memcmp(p, "emoji", 5) == 0 ? 3 : -1;
     case 7:
-        if (k == "user_id") return 2;
-        break;
+        return std::memcmp(p, "user_id", 7) == 0 ? 2 : -1;
     case 8:
-        if (k == "guild_id") return 1;
-        if (k == "sound_id") return 6;
-        break;
+        switch (p[0]) {
+        case 'g':
+            if (std::memcmp(p, "guild_id", 8) == 0) return 1;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "sound_id", 8) == 0) return 6;
+            return -1;
+        default: return -1;
+        }
     case 10:
-        if (k == "channel_id") return 0;
-        break;
+        return std::memcmp(p, "channel_id", 10) == 0 ? 0 : -1;
     case 12:
-        if (k == "animation_id") return 5;
-        if (k == "sound_volume") return 7;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "animation_id", 12) == 0) return 5;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "sound_volume", 12) == 0) return 7;
+            return -1;
+        default: return -1;
+        }
     case 14:
-        if (k == "animation_type") return 4;
-        break;
-    default: break;
+        return std::memcmp(p, "animation_type", 14) == 0 ? 4 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_VoiceChannelEffectSend[] = {
     {"channel_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::VoiceChannelEffectSend, &dgw::events::VoiceChannelEffectSend::channel_id>::get,
@@ -2032,19 +2423,16 @@ constinit const type_info ti_VoiceChannelEffectSend = object_info<dgw::events::V
 // dgw::events::VoiceChannelStartTimeUpdate
 namespace {
 int find_VoiceChannelStartTimeUpdate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 8:
-        if (k == "guild_id") return 1;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
     case 16:
-        if (k == "voice_start_time") return 2;
-        break;
-    default: break;
+        return std::memcmp(p, "voice_start_time", 16) == 0 ? 2 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_VoiceChannelStartTimeUpdate[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::VoiceChannelStartTimeUpdate, &dgw::events::VoiceChannelStartTimeUpdate::id>::get,
@@ -2060,19 +2448,16 @@ constinit const type_info ti_VoiceChannelStartTimeUpdate = object_info<dgw::even
 // dgw::events::VoiceChannelStatusUpdate
 namespace {
 int find_VoiceChannelStatusUpdate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 6:
-        if (k == "status") return 2;
-        break;
+        return std::memcmp(p, "status", 6) == 0 ? 2 : -1;
     case 8:
-        if (k == "guild_id") return 1;
-        break;
-    default: break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_VoiceChannelStatusUpdate[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::VoiceChannelStatusUpdate, &dgw::events::VoiceChannelStatusUpdate::id>::get,
@@ -2088,17 +2473,22 @@ constinit const type_info ti_VoiceChannelStatusUpdate = object_info<dgw::events:
 // dgw::events::VoiceServerUpdate
 namespace {
 int find_VoiceServerUpdate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 5:
-        if (k == "token") return 0;
-        break;
+        return std::memcmp(p, "token", 5) == 0 ? 0 : -1;
     case 8:
-        if (k == "guild_id") return 1;
-        if (k == "endpoint") return 2;
-        break;
-    default: break;
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "endpoint", 8) == 0) return 2;
+            return -1;
+        case 'g':
+            if (std::memcmp(p, "guild_id", 8) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_VoiceServerUpdate[] = {
     {"token", &dgw::codec::ti_string, presence::required, 0, &member<dgw::events::VoiceServerUpdate, &dgw::events::VoiceServerUpdate::token>::get,
@@ -2114,39 +2504,61 @@ constinit const type_info ti_VoiceServerUpdate = object_info<dgw::events::VoiceS
 // dgw::events::VoiceStateUpdate
 namespace {
 int find_VoiceStateUpdate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 4:
-        if (k == "deaf") return 5;
-        if (k == "mute") return 6;
-        break;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "deaf", 4) == 0) return 5;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "mute", 4) == 0) return 6;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "member") return 3;
-        break;
+        return std::memcmp(p, "member", 6) == 0 ? 3 : -1;
     case 7:
-        if (k == "user_id") return 2;
-        break;
+        return std::memcmp(p, "user_id", 7) == 0 ? 2 : -1;
     case 8:
-        if (k == "guild_id") return 0;
-        if (k == "suppress") return 11;
-        break;
+        switch (p[0]) {
+        case 'g':
+            if (std::memcmp(p, "guild_id", 8) == 0) return 0;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "suppress", 8) == 0) return 11;
+            return -1;
+        default: return -1;
+        }
     case 9:
-        if (k == "self_deaf") return 7;
-        if (k == "self_mute") return 8;
-        break;
+        switch (p[5]) {
+        case 'd':
+            if (std::memcmp(p, "self_deaf", 9) == 0) return 7;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "self_mute", 9) == 0) return 8;
+            return -1;
+        default: return -1;
+        }
     case 10:
-        if (k == "channel_id") return 1;
-        if (k == "session_id") return 4;
-        if (k == "self_video") return 10;
-        break;
+        switch (p[2]) {
+        case 'a':
+            if (std::memcmp(p, "channel_id", 10) == 0) return 1;
+            return -1;
+        case 'l':
+            if (std::memcmp(p, "self_video", 10) == 0) return 10;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "session_id", 10) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
     case 11:
-        if (k == "self_stream") return 9;
-        break;
+        return std::memcmp(p, "self_stream", 11) == 0 ? 9 : -1;
     case 26:
-        if (k == "request_to_speak_timestamp") return 12;
-        break;
-    default: break;
+        return std::memcmp(p, "request_to_speak_timestamp", 26) == 0 ? 12 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_VoiceStateUpdate[] = {
     {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::VoiceStateUpdate, &dgw::events::VoiceStateUpdate::guild_id>::get,
@@ -2182,16 +2594,14 @@ constinit const type_info ti_VoiceStateUpdate = object_info<dgw::events::VoiceSt
 // dgw::events::WebhooksUpdate
 namespace {
 int find_WebhooksUpdate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 8:
-        if (k == "guild_id") return 0;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 0 : -1;
     case 10:
-        if (k == "channel_id") return 1;
-        break;
-    default: break;
+        return std::memcmp(p, "channel_id", 10) == 0 ? 1 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_WebhooksUpdate[] = {
     {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::WebhooksUpdate, &dgw::events::WebhooksUpdate::guild_id>::get,

@@ -4,6 +4,8 @@
 #include <dgw/describe.hpp>
 #include <dgw/detail/type_infos.hpp>
 
+#include <cstring>
+
 namespace dgw::codec::gen {
 
 constinit const type_info ti_ActivityFlags = int_info<dgw::types::ActivityFlags>(kind::flags, "ActivityFlags");
@@ -79,16 +81,14 @@ constinit const type_info ti_VoiceChannelEffectAnimationType = int_info<dgw::typ
 // dgw::types::AvatarDecorationData
 namespace {
 int find_AvatarDecorationData(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 5:
-        if (k == "asset") return 0;
-        break;
+        return std::memcmp(p, "asset", 5) == 0 ? 0 : -1;
     case 6:
-        if (k == "sku_id") return 1;
-        break;
-    default: break;
+        return std::memcmp(p, "sku_id", 6) == 0 ? 1 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_AvatarDecorationData[] = {
     {"asset", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::AvatarDecorationData, &dgw::types::AvatarDecorationData::asset>::get,
@@ -102,23 +102,26 @@ constinit const type_info ti_AvatarDecorationData = object_info<dgw::types::Avat
 // dgw::types::ApplicationTeam
 namespace {
 int find_ApplicationTeam(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 1;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 1 : -1;
     case 4:
-        if (k == "icon") return 0;
-        if (k == "name") return 3;
-        break;
+        switch (p[0]) {
+        case 'i':
+            if (std::memcmp(p, "icon", 4) == 0) return 0;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
     case 7:
-        if (k == "members") return 2;
-        break;
+        return std::memcmp(p, "members", 7) == 0 ? 2 : -1;
     case 13:
-        if (k == "owner_user_id") return 4;
-        break;
-    default: break;
+        return std::memcmp(p, "owner_user_id", 13) == 0 ? 4 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_ApplicationTeam[] = {
     {"icon", &dgw::codec::ti_string, presence::nullable, 0, &member<dgw::types::ApplicationTeam, &dgw::types::ApplicationTeam::icon>::get,
@@ -138,83 +141,124 @@ constinit const type_info ti_ApplicationTeam = object_info<dgw::types::Applicati
 // dgw::types::Application
 namespace {
 int find_Application(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 3:
-        if (k == "bot") return 7;
-        break;
+        return std::memcmp(p, "bot", 3) == 0 ? 7 : -1;
     case 4:
-        if (k == "name") return 1;
-        if (k == "icon") return 2;
-        if (k == "team") return 12;
-        if (k == "slug") return 16;
-        if (k == "tags") return 29;
-        break;
+        switch (p[2]) {
+        case 'a':
+            if (std::memcmp(p, "team", 4) == 0) return 12;
+            return -1;
+        case 'g':
+            if (std::memcmp(p, "tags", 4) == 0) return 29;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "name", 4) == 0) return 1;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "icon", 4) == 0) return 2;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "slug", 4) == 0) return 16;
+            return -1;
+        default: return -1;
+        }
     case 5:
-        if (k == "owner") return 10;
-        if (k == "guild") return 14;
-        if (k == "flags") return 18;
-        break;
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 18;
+            return -1;
+        case 'g':
+            if (std::memcmp(p, "guild", 5) == 0) return 14;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "owner", 5) == 0) return 10;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "guild_id") return 13;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 13 : -1;
     case 9:
-        if (k == "flags_new") return 19;
-        break;
+        return std::memcmp(p, "flags_new", 9) == 0 ? 19 : -1;
     case 10:
-        if (k == "bot_public") return 5;
-        if (k == "verify_key") return 11;
-        break;
+        switch (p[0]) {
+        case 'b':
+            if (std::memcmp(p, "bot_public", 10) == 0) return 5;
+            return -1;
+        case 'v':
+            if (std::memcmp(p, "verify_key", 10) == 0) return 11;
+            return -1;
+        default: return -1;
+        }
     case 11:
-        if (k == "description") return 3;
-        if (k == "rpc_origins") return 4;
-        if (k == "cover_image") return 17;
-        break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "cover_image", 11) == 0) return 17;
+            return -1;
+        case 'd':
+            if (std::memcmp(p, "description", 11) == 0) return 3;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "rpc_origins", 11) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
     case 13:
-        if (k == "redirect_uris") return 23;
-        break;
+        return std::memcmp(p, "redirect_uris", 13) == 0 ? 23 : -1;
     case 14:
-        if (k == "primary_sku_id") return 15;
-        if (k == "install_params") return 30;
-        break;
+        switch (p[0]) {
+        case 'i':
+            if (std::memcmp(p, "install_params", 14) == 0) return 30;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "primary_sku_id", 14) == 0) return 15;
+            return -1;
+        default: return -1;
+        }
     case 18:
-        if (k == "privacy_policy_url") return 9;
-        if (k == "event_webhooks_url") return 26;
-        if (k == "custom_install_url") return 32;
-        break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "custom_install_url", 18) == 0) return 32;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "event_webhooks_url", 18) == 0) return 26;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "privacy_policy_url", 18) == 0) return 9;
+            return -1;
+        default: return -1;
+        }
     case 20:
-        if (k == "terms_of_service_url") return 8;
-        if (k == "event_webhooks_types") return 28;
-        break;
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "event_webhooks_types", 20) == 0) return 28;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "terms_of_service_url", 20) == 0) return 8;
+            return -1;
+        default: return -1;
+        }
     case 21:
-        if (k == "event_webhooks_status") return 27;
-        break;
+        return std::memcmp(p, "event_webhooks_status", 21) == 0 ? 27 : -1;
     case 22:
-        if (k == "bot_require_code_grant") return 6;
-        break;
+        return std::memcmp(p, "bot_require_code_grant", 22) == 0 ? 6 : -1;
     case 23:
-        if (k == "approximate_guild_count") return 20;
-        break;
+        return std::memcmp(p, "approximate_guild_count", 23) == 0 ? 20 : -1;
     case 24:
-        if (k == "integration_types_config") return 31;
-        break;
+        return std::memcmp(p, "integration_types_config", 24) == 0 ? 31 : -1;
     case 25:
-        if (k == "interactions_endpoint_url") return 24;
-        break;
+        return std::memcmp(p, "interactions_endpoint_url", 25) == 0 ? 24 : -1;
     case 30:
-        if (k == "approximate_user_install_count") return 21;
-        break;
+        return std::memcmp(p, "approximate_user_install_count", 30) == 0 ? 21 : -1;
     case 33:
-        if (k == "role_connections_verification_url") return 25;
-        break;
+        return std::memcmp(p, "role_connections_verification_url", 33) == 0 ? 25 : -1;
     case 36:
-        if (k == "approximate_user_authorization_count") return 22;
-        break;
-    default: break;
+        return std::memcmp(p, "approximate_user_authorization_count", 36) == 0 ? 22 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_Application[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Application, &dgw::types::Application::id>::get,
@@ -290,37 +334,50 @@ constinit const type_info ti_Application = object_info<dgw::types::Application>(
 // dgw::types::AutoModerationRule
 namespace {
 int find_AutoModerationRule(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "name") return 2;
-        break;
+        return std::memcmp(p, "name", 4) == 0 ? 2 : -1;
     case 7:
-        if (k == "actions") return 7;
-        if (k == "enabled") return 8;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "actions", 7) == 0) return 7;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "enabled", 7) == 0) return 8;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "guild_id") return 1;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
     case 10:
-        if (k == "creator_id") return 3;
-        if (k == "event_type") return 4;
-        break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "creator_id", 10) == 0) return 3;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "event_type", 10) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
     case 12:
-        if (k == "trigger_type") return 5;
-        if (k == "exempt_roles") return 9;
-        break;
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "exempt_roles", 12) == 0) return 9;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "trigger_type", 12) == 0) return 5;
+            return -1;
+        default: return -1;
+        }
     case 15:
-        if (k == "exempt_channels") return 10;
-        break;
+        return std::memcmp(p, "exempt_channels", 15) == 0 ? 10 : -1;
     case 16:
-        if (k == "trigger_metadata") return 6;
-        break;
-    default: break;
+        return std::memcmp(p, "trigger_metadata", 16) == 0 ? 6 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_AutoModerationRule[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::id>::get,
@@ -352,25 +409,20 @@ constinit const type_info ti_AutoModerationRule = object_info<dgw::types::AutoMo
 // dgw::types::ThreadMember
 namespace {
 int find_ThreadMember(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 5:
-        if (k == "flags") return 3;
-        break;
+        return std::memcmp(p, "flags", 5) == 0 ? 3 : -1;
     case 6:
-        if (k == "member") return 4;
-        break;
+        return std::memcmp(p, "member", 6) == 0 ? 4 : -1;
     case 7:
-        if (k == "user_id") return 1;
-        break;
+        return std::memcmp(p, "user_id", 7) == 0 ? 1 : -1;
     case 14:
-        if (k == "join_timestamp") return 2;
-        break;
-    default: break;
+        return std::memcmp(p, "join_timestamp", 14) == 0 ? 2 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_ThreadMember[] = {
     {"id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::ThreadMember, &dgw::types::ThreadMember::id>::get,
@@ -390,14 +442,20 @@ constinit const type_info ti_ThreadMember = object_info<dgw::types::ThreadMember
 // dgw::types::FollowedChannel
 namespace {
 int find_FollowedChannel(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 10:
-        if (k == "channel_id") return 0;
-        if (k == "webhook_id") return 1;
-        break;
-    default: break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "channel_id", 10) == 0) return 0;
+            return -1;
+        case 'w':
+            if (std::memcmp(p, "webhook_id", 10) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_FollowedChannel[] = {
     {"channel_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::FollowedChannel, &dgw::types::FollowedChannel::channel_id>::get,
@@ -411,20 +469,24 @@ constinit const type_info ti_FollowedChannel = object_info<dgw::types::FollowedC
 // dgw::types::Overwrite
 namespace {
 int find_Overwrite(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "type") return 1;
-        if (k == "deny") return 3;
-        break;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "deny", 4) == 0) return 3;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "type", 4) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
     case 5:
-        if (k == "allow") return 2;
-        break;
-    default: break;
+        return std::memcmp(p, "allow", 5) == 0 ? 2 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_Overwrite[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Overwrite, &dgw::types::Overwrite::id>::get,
@@ -442,28 +504,22 @@ constinit const type_info ti_Overwrite = object_info<dgw::types::Overwrite>("Ove
 // dgw::types::ThreadAddedMember
 namespace {
 int find_ThreadAddedMember(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 5:
-        if (k == "flags") return 3;
-        break;
+        return std::memcmp(p, "flags", 5) == 0 ? 3 : -1;
     case 6:
-        if (k == "member") return 4;
-        break;
+        return std::memcmp(p, "member", 6) == 0 ? 4 : -1;
     case 7:
-        if (k == "user_id") return 1;
-        break;
+        return std::memcmp(p, "user_id", 7) == 0 ? 1 : -1;
     case 8:
-        if (k == "presence") return 5;
-        break;
+        return std::memcmp(p, "presence", 8) == 0 ? 5 : -1;
     case 14:
-        if (k == "join_timestamp") return 2;
-        break;
-    default: break;
+        return std::memcmp(p, "join_timestamp", 14) == 0 ? 2 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_ThreadAddedMember[] = {
     {"id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::ThreadAddedMember, &dgw::types::ThreadAddedMember::id>::get,
@@ -485,24 +541,34 @@ constinit const type_info ti_ThreadAddedMember = object_info<dgw::types::ThreadA
 // dgw::types::ResolvedData
 namespace {
 int find_ResolvedData(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 5:
-        if (k == "users") return 0;
-        if (k == "roles") return 2;
-        break;
+        switch (p[0]) {
+        case 'r':
+            if (std::memcmp(p, "roles", 5) == 0) return 2;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "users", 5) == 0) return 0;
+            return -1;
+        default: return -1;
+        }
     case 7:
-        if (k == "members") return 1;
-        break;
+        return std::memcmp(p, "members", 7) == 0 ? 1 : -1;
     case 8:
-        if (k == "channels") return 3;
-        if (k == "messages") return 4;
-        break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "channels", 8) == 0) return 3;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "messages", 8) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
     case 11:
-        if (k == "attachments") return 5;
-        break;
-    default: break;
+        return std::memcmp(p, "attachments", 11) == 0 ? 5 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_ResolvedData[] = {
     {"users", &dgw::codec::gen::ti_User_map, presence::optional, -1, &member<dgw::types::ResolvedData, &dgw::types::ResolvedData::users>::get,
@@ -524,21 +590,27 @@ constinit const type_info ti_ResolvedData = object_info<dgw::types::ResolvedData
 // dgw::types::SelectOption
 namespace {
 int find_SelectOption(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 5:
-        if (k == "label") return 0;
-        if (k == "value") return 1;
-        if (k == "emoji") return 3;
-        break;
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "emoji", 5) == 0) return 3;
+            return -1;
+        case 'l':
+            if (std::memcmp(p, "label", 5) == 0) return 0;
+            return -1;
+        case 'v':
+            if (std::memcmp(p, "value", 5) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
     case 7:
-        if (k == "default") return 4;
-        break;
+        return std::memcmp(p, "default", 7) == 0 ? 4 : -1;
     case 11:
-        if (k == "description") return 2;
-        break;
-    default: break;
+        return std::memcmp(p, "description", 11) == 0 ? 2 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_SelectOption[] = {
     {"label", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::SelectOption, &dgw::types::SelectOption::label>::get,
@@ -558,33 +630,40 @@ constinit const type_info ti_SelectOption = object_info<dgw::types::SelectOption
 // dgw::types::EmbedImage
 namespace {
 int find_EmbedImage(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 3:
-        if (k == "url") return 0;
-        break;
+        return std::memcmp(p, "url", 3) == 0 ? 0 : -1;
     case 5:
-        if (k == "width") return 3;
-        if (k == "flags") return 8;
-        break;
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 8;
+            return -1;
+        case 'w':
+            if (std::memcmp(p, "width", 5) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "height") return 2;
-        break;
+        return std::memcmp(p, "height", 6) == 0 ? 2 : -1;
     case 9:
-        if (k == "proxy_url") return 1;
-        break;
+        return std::memcmp(p, "proxy_url", 9) == 0 ? 1 : -1;
     case 11:
-        if (k == "placeholder") return 5;
-        if (k == "description") return 7;
-        break;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "description", 11) == 0) return 7;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "placeholder", 11) == 0) return 5;
+            return -1;
+        default: return -1;
+        }
     case 12:
-        if (k == "content_type") return 4;
-        break;
+        return std::memcmp(p, "content_type", 12) == 0 ? 4 : -1;
     case 19:
-        if (k == "placeholder_version") return 6;
-        break;
-    default: break;
+        return std::memcmp(p, "placeholder_version", 19) == 0 ? 6 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_EmbedImage[] = {
     {"url", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::url>::get,
@@ -612,16 +691,14 @@ constinit const type_info ti_EmbedImage = object_info<dgw::types::EmbedImage>("E
 // dgw::types::EmbedProvider
 namespace {
 int find_EmbedProvider(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 3:
-        if (k == "url") return 1;
-        break;
+        return std::memcmp(p, "url", 3) == 0 ? 1 : -1;
     case 4:
-        if (k == "name") return 0;
-        break;
-    default: break;
+        return std::memcmp(p, "name", 4) == 0 ? 0 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_EmbedProvider[] = {
     {"name", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedProvider, &dgw::types::EmbedProvider::name>::get,
@@ -635,38 +712,60 @@ constinit const type_info ti_EmbedProvider = object_info<dgw::types::EmbedProvid
 // dgw::types::Embed
 namespace {
 int find_Embed(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 3:
-        if (k == "url") return 3;
-        break;
+        return std::memcmp(p, "url", 3) == 0 ? 3 : -1;
     case 4:
-        if (k == "type") return 1;
-        break;
+        return std::memcmp(p, "type", 4) == 0 ? 1 : -1;
     case 5:
-        if (k == "title") return 0;
-        if (k == "color") return 5;
-        if (k == "image") return 7;
-        if (k == "video") return 9;
-        if (k == "flags") return 13;
-        break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "color", 5) == 0) return 5;
+            return -1;
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 13;
+            return -1;
+        case 'i':
+            if (std::memcmp(p, "image", 5) == 0) return 7;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "title", 5) == 0) return 0;
+            return -1;
+        case 'v':
+            if (std::memcmp(p, "video", 5) == 0) return 9;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "footer") return 6;
-        if (k == "author") return 11;
-        if (k == "fields") return 12;
-        break;
+        switch (p[1]) {
+        case 'i':
+            if (std::memcmp(p, "fields", 6) == 0) return 12;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "footer", 6) == 0) return 6;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "author", 6) == 0) return 11;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "provider") return 10;
-        break;
+        return std::memcmp(p, "provider", 8) == 0 ? 10 : -1;
     case 9:
-        if (k == "timestamp") return 4;
-        if (k == "thumbnail") return 8;
-        break;
+        switch (p[1]) {
+        case 'h':
+            if (std::memcmp(p, "thumbnail", 9) == 0) return 8;
+            return -1;
+        case 'i':
+            if (std::memcmp(p, "timestamp", 9) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
     case 11:
-        if (k == "description") return 2;
-        break;
-    default: break;
+        return std::memcmp(p, "description", 11) == 0 ? 2 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_Embed[] = {
     {"title", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::title>::get,
@@ -704,16 +803,14 @@ constinit const type_info ti_Embed = object_info<dgw::types::Embed>("Embed", fie
 // dgw::types::Ban
 namespace {
 int find_Ban(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 4:
-        if (k == "user") return 1;
-        break;
+        return std::memcmp(p, "user", 4) == 0 ? 1 : -1;
     case 6:
-        if (k == "reason") return 0;
-        break;
-    default: break;
+        return std::memcmp(p, "reason", 6) == 0 ? 0 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_Ban[] = {
     {"reason", &dgw::codec::ti_string, presence::nullable, 0, &member<dgw::types::Ban, &dgw::types::Ban::reason>::get,
@@ -727,44 +824,64 @@ constinit const type_info ti_Ban = object_info<dgw::types::Ban>("Ban", fields_Ba
 // dgw::types::Integration
 namespace {
 int find_Integration(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "name") return 1;
-        if (k == "type") return 2;
-        if (k == "user") return 9;
-        break;
+        switch (p[0]) {
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 1;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "type", 4) == 0) return 2;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user", 4) == 0) return 9;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "scopes") return 15;
-        break;
+        return std::memcmp(p, "scopes", 6) == 0 ? 15 : -1;
     case 7:
-        if (k == "enabled") return 3;
-        if (k == "syncing") return 4;
-        if (k == "role_id") return 5;
-        if (k == "account") return 10;
-        if (k == "revoked") return 13;
-        break;
+        switch (p[1]) {
+        case 'c':
+            if (std::memcmp(p, "account", 7) == 0) return 10;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "revoked", 7) == 0) return 13;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "enabled", 7) == 0) return 3;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "role_id", 7) == 0) return 5;
+            return -1;
+        case 'y':
+            if (std::memcmp(p, "syncing", 7) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
     case 9:
-        if (k == "synced_at") return 11;
-        break;
+        return std::memcmp(p, "synced_at", 9) == 0 ? 11 : -1;
     case 11:
-        if (k == "application") return 14;
-        break;
+        return std::memcmp(p, "application", 11) == 0 ? 14 : -1;
     case 15:
-        if (k == "expire_behavior") return 7;
-        break;
+        return std::memcmp(p, "expire_behavior", 15) == 0 ? 7 : -1;
     case 16:
-        if (k == "enable_emoticons") return 6;
-        if (k == "subscriber_count") return 12;
-        break;
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "enable_emoticons", 16) == 0) return 6;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "subscriber_count", 16) == 0) return 12;
+            return -1;
+        default: return -1;
+        }
     case 19:
-        if (k == "expire_grace_period") return 8;
-        break;
-    default: break;
+        return std::memcmp(p, "expire_grace_period", 19) == 0 ? 8 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_Integration[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Integration, &dgw::types::Integration::id>::get,
@@ -806,35 +923,34 @@ constinit const type_info ti_Integration = object_info<dgw::types::Integration>(
 // dgw::types::MessageInteractionMetadata
 namespace {
 int find_MessageInteractionMetadata(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "type") return 1;
-        if (k == "user") return 2;
-        break;
+        switch (p[0]) {
+        case 't':
+            if (std::memcmp(p, "type", 4) == 0) return 1;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user", 4) == 0) return 2;
+            return -1;
+        default: return -1;
+        }
     case 11:
-        if (k == "target_user") return 5;
-        break;
+        return std::memcmp(p, "target_user", 11) == 0 ? 5 : -1;
     case 17:
-        if (k == "target_message_id") return 6;
-        break;
+        return std::memcmp(p, "target_message_id", 17) == 0 ? 6 : -1;
     case 21:
-        if (k == "interacted_message_id") return 7;
-        break;
+        return std::memcmp(p, "interacted_message_id", 21) == 0 ? 7 : -1;
     case 28:
-        if (k == "original_response_message_id") return 4;
-        break;
+        return std::memcmp(p, "original_response_message_id", 28) == 0 ? 4 : -1;
     case 30:
-        if (k == "authorizing_integration_owners") return 3;
-        break;
+        return std::memcmp(p, "authorizing_integration_owners", 30) == 0 ? 3 : -1;
     case 31:
-        if (k == "triggering_interaction_metadata") return 8;
-        break;
-    default: break;
+        return std::memcmp(p, "triggering_interaction_metadata", 31) == 0 ? 8 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_MessageInteractionMetadata[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::MessageInteractionMetadata, &dgw::types::MessageInteractionMetadata::id>::get,
@@ -862,22 +978,18 @@ constinit const type_info ti_MessageInteractionMetadata = object_info<dgw::types
 // dgw::types::RoleSubscriptionData
 namespace {
 int find_RoleSubscriptionData(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 9:
-        if (k == "tier_name") return 1;
-        break;
+        return std::memcmp(p, "tier_name", 9) == 0 ? 1 : -1;
     case 10:
-        if (k == "is_renewal") return 3;
-        break;
+        return std::memcmp(p, "is_renewal", 10) == 0 ? 3 : -1;
     case 23:
-        if (k == "total_months_subscribed") return 2;
-        break;
+        return std::memcmp(p, "total_months_subscribed", 23) == 0 ? 2 : -1;
     case 28:
-        if (k == "role_subscription_listing_id") return 0;
-        break;
-    default: break;
+        return std::memcmp(p, "role_subscription_listing_id", 28) == 0 ? 0 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_RoleSubscriptionData[] = {
     {"role_subscription_listing_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::RoleSubscriptionData, &dgw::types::RoleSubscriptionData::role_subscription_listing_id>::get,
@@ -895,26 +1007,28 @@ constinit const type_info ti_RoleSubscriptionData = object_info<dgw::types::Role
 // dgw::types::Poll
 namespace {
 int find_Poll(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 6:
-        if (k == "expiry") return 2;
-        break;
+        return std::memcmp(p, "expiry", 6) == 0 ? 2 : -1;
     case 7:
-        if (k == "answers") return 1;
-        if (k == "results") return 5;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "answers", 7) == 0) return 1;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "results", 7) == 0) return 5;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "question") return 0;
-        break;
+        return std::memcmp(p, "question", 8) == 0 ? 0 : -1;
     case 11:
-        if (k == "layout_type") return 4;
-        break;
+        return std::memcmp(p, "layout_type", 11) == 0 ? 4 : -1;
     case 17:
-        if (k == "allow_multiselect") return 3;
-        break;
-    default: break;
+        return std::memcmp(p, "allow_multiselect", 17) == 0 ? 3 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_Poll[] = {
     {"question", &dgw::codec::gen::ti_PollMedia, presence::required, 0, &member<dgw::types::Poll, &dgw::types::Poll::question>::get,
@@ -936,19 +1050,16 @@ constinit const type_info ti_Poll = object_info<dgw::types::Poll>("Poll", fields
 // dgw::types::ApplicationCommandPermissions
 namespace {
 int find_ApplicationCommandPermissions(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "type") return 1;
-        break;
+        return std::memcmp(p, "type", 4) == 0 ? 1 : -1;
     case 10:
-        if (k == "permission") return 2;
-        break;
-    default: break;
+        return std::memcmp(p, "permission", 10) == 0 ? 2 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_ApplicationCommandPermissions[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::ApplicationCommandPermissions, &dgw::types::ApplicationCommandPermissions::id>::get,
@@ -964,22 +1075,18 @@ constinit const type_info ti_ApplicationCommandPermissions = object_info<dgw::ty
 // dgw::types::GuildApplicationCommandPermissions
 namespace {
 int find_GuildApplicationCommandPermissions(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 8:
-        if (k == "guild_id") return 2;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 2 : -1;
     case 11:
-        if (k == "permissions") return 3;
-        break;
+        return std::memcmp(p, "permissions", 11) == 0 ? 3 : -1;
     case 14:
-        if (k == "application_id") return 1;
-        break;
-    default: break;
+        return std::memcmp(p, "application_id", 14) == 0 ? 1 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_GuildApplicationCommandPermissions[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::GuildApplicationCommandPermissions, &dgw::types::GuildApplicationCommandPermissions::id>::get,
@@ -997,42 +1104,46 @@ constinit const type_info ti_GuildApplicationCommandPermissions = object_info<dg
 // dgw::types::MessageSnapshotMessage
 namespace {
 int find_MessageSnapshotMessage(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 4:
-        if (k == "type") return 0;
-        break;
+        return std::memcmp(p, "type", 4) == 0 ? 0 : -1;
     case 5:
-        if (k == "flags") return 6;
-        break;
+        return std::memcmp(p, "flags", 5) == 0 ? 6 : -1;
     case 6:
-        if (k == "embeds") return 2;
-        break;
+        return std::memcmp(p, "embeds", 6) == 0 ? 2 : -1;
     case 7:
-        if (k == "content") return 1;
-        break;
+        return std::memcmp(p, "content", 7) == 0 ? 1 : -1;
     case 8:
-        if (k == "mentions") return 7;
-        if (k == "stickers") return 9;
-        break;
+        switch (p[0]) {
+        case 'm':
+            if (std::memcmp(p, "mentions", 8) == 0) return 7;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "stickers", 8) == 0) return 9;
+            return -1;
+        default: return -1;
+        }
     case 9:
-        if (k == "timestamp") return 4;
-        break;
+        return std::memcmp(p, "timestamp", 9) == 0 ? 4 : -1;
     case 10:
-        if (k == "components") return 11;
-        break;
+        return std::memcmp(p, "components", 10) == 0 ? 11 : -1;
     case 11:
-        if (k == "attachments") return 3;
-        break;
+        return std::memcmp(p, "attachments", 11) == 0 ? 3 : -1;
     case 13:
-        if (k == "mention_roles") return 8;
-        if (k == "sticker_items") return 10;
-        break;
+        switch (p[0]) {
+        case 'm':
+            if (std::memcmp(p, "mention_roles", 13) == 0) return 8;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "sticker_items", 13) == 0) return 10;
+            return -1;
+        default: return -1;
+        }
     case 16:
-        if (k == "edited_timestamp") return 5;
-        break;
-    default: break;
+        return std::memcmp(p, "edited_timestamp", 16) == 0 ? 5 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_MessageSnapshotMessage[] = {
     {"type", &dgw::codec::gen::ti_MessageType, presence::required, 0, &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::type>::get,
@@ -1066,55 +1177,74 @@ constinit const type_info ti_MessageSnapshotMessage = object_info<dgw::types::Me
 // dgw::types::Attachment
 namespace {
 int find_Attachment(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 3:
-        if (k == "url") return 6;
-        break;
+        return std::memcmp(p, "url", 3) == 0 ? 6 : -1;
     case 4:
-        if (k == "size") return 5;
-        break;
+        return std::memcmp(p, "size", 4) == 0 ? 5 : -1;
     case 5:
-        if (k == "title") return 2;
-        if (k == "width") return 9;
-        if (k == "flags") return 15;
-        break;
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 15;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "title", 5) == 0) return 2;
+            return -1;
+        case 'w':
+            if (std::memcmp(p, "width", 5) == 0) return 9;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "height") return 8;
-        break;
+        return std::memcmp(p, "height", 6) == 0 ? 8 : -1;
     case 8:
-        if (k == "filename") return 1;
-        if (k == "waveform") return 14;
-        break;
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "filename", 8) == 0) return 1;
+            return -1;
+        case 'w':
+            if (std::memcmp(p, "waveform", 8) == 0) return 14;
+            return -1;
+        default: return -1;
+        }
     case 9:
-        if (k == "proxy_url") return 7;
-        if (k == "ephemeral") return 12;
-        break;
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "ephemeral", 9) == 0) return 12;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "proxy_url", 9) == 0) return 7;
+            return -1;
+        default: return -1;
+        }
     case 11:
-        if (k == "description") return 3;
-        if (k == "placeholder") return 10;
-        if (k == "application") return 18;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "application", 11) == 0) return 18;
+            return -1;
+        case 'd':
+            if (std::memcmp(p, "description", 11) == 0) return 3;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "placeholder", 11) == 0) return 10;
+            return -1;
+        default: return -1;
+        }
     case 12:
-        if (k == "content_type") return 4;
-        break;
+        return std::memcmp(p, "content_type", 12) == 0 ? 4 : -1;
     case 13:
-        if (k == "duration_secs") return 13;
-        break;
+        return std::memcmp(p, "duration_secs", 13) == 0 ? 13 : -1;
     case 15:
-        if (k == "clip_created_at") return 17;
-        break;
+        return std::memcmp(p, "clip_created_at", 15) == 0 ? 17 : -1;
     case 17:
-        if (k == "clip_participants") return 16;
-        break;
+        return std::memcmp(p, "clip_participants", 17) == 0 ? 16 : -1;
     case 19:
-        if (k == "placeholder_version") return 11;
-        break;
-    default: break;
+        return std::memcmp(p, "placeholder_version", 19) == 0 ? 11 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_Attachment[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Attachment, &dgw::types::Attachment::id>::get,
@@ -1162,19 +1292,16 @@ constinit const type_info ti_Attachment = object_info<dgw::types::Attachment>("A
 // dgw::types::ActivityEmoji
 namespace {
 int find_ActivityEmoji(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 1;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 1 : -1;
     case 4:
-        if (k == "name") return 0;
-        break;
+        return std::memcmp(p, "name", 4) == 0 ? 0 : -1;
     case 8:
-        if (k == "animated") return 2;
-        break;
-    default: break;
+        return std::memcmp(p, "animated", 8) == 0 ? 2 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_ActivityEmoji[] = {
     {"name", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::ActivityEmoji, &dgw::types::ActivityEmoji::name>::get,
@@ -1190,16 +1317,14 @@ constinit const type_info ti_ActivityEmoji = object_info<dgw::types::ActivityEmo
 // dgw::types::ActivityButton
 namespace {
 int find_ActivityButton(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 3:
-        if (k == "url") return 1;
-        break;
+        return std::memcmp(p, "url", 3) == 0 ? 1 : -1;
     case 5:
-        if (k == "label") return 0;
-        break;
-    default: break;
+        return std::memcmp(p, "label", 5) == 0 ? 0 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_ActivityButton[] = {
     {"label", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::ActivityButton, &dgw::types::ActivityButton::label>::get,
@@ -1213,28 +1338,22 @@ constinit const type_info ti_ActivityButton = object_info<dgw::types::ActivityBu
 // dgw::types::RoleTags
 namespace {
 int find_RoleTags(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 6:
-        if (k == "bot_id") return 0;
-        break;
+        return std::memcmp(p, "bot_id", 6) == 0 ? 0 : -1;
     case 14:
-        if (k == "integration_id") return 1;
-        break;
+        return std::memcmp(p, "integration_id", 14) == 0 ? 1 : -1;
     case 17:
-        if (k == "guild_connections") return 5;
-        break;
+        return std::memcmp(p, "guild_connections", 17) == 0 ? 5 : -1;
     case 18:
-        if (k == "premium_subscriber") return 2;
-        break;
+        return std::memcmp(p, "premium_subscriber", 18) == 0 ? 2 : -1;
     case 22:
-        if (k == "available_for_purchase") return 4;
-        break;
+        return std::memcmp(p, "available_for_purchase", 22) == 0 ? 4 : -1;
     case 23:
-        if (k == "subscription_listing_id") return 3;
-        break;
-    default: break;
+        return std::memcmp(p, "subscription_listing_id", 23) == 0 ? 3 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_RoleTags[] = {
     {"bot_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::RoleTags, &dgw::types::RoleTags::bot_id>::get,
@@ -1256,34 +1375,48 @@ constinit const type_info ti_RoleTags = object_info<dgw::types::RoleTags>("RoleT
 // dgw::types::GuildScheduledEventRecurrenceRule
 namespace {
 int find_GuildScheduledEventRecurrenceRule(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 3:
-        if (k == "end") return 1;
-        break;
+        return std::memcmp(p, "end", 3) == 0 ? 1 : -1;
     case 5:
-        if (k == "start") return 0;
-        if (k == "count") return 9;
-        break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "count", 5) == 0) return 9;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "start", 5) == 0) return 0;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "interval") return 3;
-        if (k == "by_month") return 6;
-        break;
+        switch (p[0]) {
+        case 'b':
+            if (std::memcmp(p, "by_month", 8) == 0) return 6;
+            return -1;
+        case 'i':
+            if (std::memcmp(p, "interval", 8) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
     case 9:
-        if (k == "frequency") return 2;
-        break;
+        return std::memcmp(p, "frequency", 9) == 0 ? 2 : -1;
     case 10:
-        if (k == "by_weekday") return 4;
-        break;
+        return std::memcmp(p, "by_weekday", 10) == 0 ? 4 : -1;
     case 11:
-        if (k == "by_year_day") return 8;
-        break;
+        return std::memcmp(p, "by_year_day", 11) == 0 ? 8 : -1;
     case 12:
-        if (k == "by_n_weekday") return 5;
-        if (k == "by_month_day") return 7;
-        break;
-    default: break;
+        switch (p[3]) {
+        case 'm':
+            if (std::memcmp(p, "by_month_day", 12) == 0) return 7;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "by_n_weekday", 12) == 0) return 5;
+            return -1;
+        default: return -1;
+        }
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_GuildScheduledEventRecurrenceRule[] = {
     {"start", &dgw::codec::ti_timestamp, presence::required, 0, &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::start>::get,
@@ -1313,31 +1446,24 @@ constinit const type_info ti_GuildScheduledEventRecurrenceRule = object_info<dgw
 // dgw::types::StageInstance
 namespace {
 int find_StageInstance(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 5:
-        if (k == "topic") return 3;
-        break;
+        return std::memcmp(p, "topic", 5) == 0 ? 3 : -1;
     case 8:
-        if (k == "guild_id") return 1;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
     case 10:
-        if (k == "channel_id") return 2;
-        break;
+        return std::memcmp(p, "channel_id", 10) == 0 ? 2 : -1;
     case 13:
-        if (k == "privacy_level") return 4;
-        break;
+        return std::memcmp(p, "privacy_level", 13) == 0 ? 4 : -1;
     case 21:
-        if (k == "discoverable_disabled") return 5;
-        break;
+        return std::memcmp(p, "discoverable_disabled", 21) == 0 ? 5 : -1;
     case 24:
-        if (k == "guild_scheduled_event_id") return 6;
-        break;
-    default: break;
+        return std::memcmp(p, "guild_scheduled_event_id", 24) == 0 ? 6 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_StageInstance[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::StageInstance, &dgw::types::StageInstance::id>::get,
@@ -1361,39 +1487,61 @@ constinit const type_info ti_StageInstance = object_info<dgw::types::StageInstan
 // dgw::types::VoiceState
 namespace {
 int find_VoiceState(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 4:
-        if (k == "deaf") return 5;
-        if (k == "mute") return 6;
-        break;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "deaf", 4) == 0) return 5;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "mute", 4) == 0) return 6;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "member") return 3;
-        break;
+        return std::memcmp(p, "member", 6) == 0 ? 3 : -1;
     case 7:
-        if (k == "user_id") return 2;
-        break;
+        return std::memcmp(p, "user_id", 7) == 0 ? 2 : -1;
     case 8:
-        if (k == "guild_id") return 0;
-        if (k == "suppress") return 11;
-        break;
+        switch (p[0]) {
+        case 'g':
+            if (std::memcmp(p, "guild_id", 8) == 0) return 0;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "suppress", 8) == 0) return 11;
+            return -1;
+        default: return -1;
+        }
     case 9:
-        if (k == "self_deaf") return 7;
-        if (k == "self_mute") return 8;
-        break;
+        switch (p[5]) {
+        case 'd':
+            if (std::memcmp(p, "self_deaf", 9) == 0) return 7;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "self_mute", 9) == 0) return 8;
+            return -1;
+        default: return -1;
+        }
     case 10:
-        if (k == "channel_id") return 1;
-        if (k == "session_id") return 4;
-        if (k == "self_video") return 10;
-        break;
+        switch (p[2]) {
+        case 'a':
+            if (std::memcmp(p, "channel_id", 10) == 0) return 1;
+            return -1;
+        case 'l':
+            if (std::memcmp(p, "self_video", 10) == 0) return 10;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "session_id", 10) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
     case 11:
-        if (k == "self_stream") return 9;
-        break;
+        return std::memcmp(p, "self_stream", 11) == 0 ? 9 : -1;
     case 26:
-        if (k == "request_to_speak_timestamp") return 12;
-        break;
-    default: break;
+        return std::memcmp(p, "request_to_speak_timestamp", 26) == 0 ? 12 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_VoiceState[] = {
     {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::VoiceState, &dgw::types::VoiceState::guild_id>::get,
@@ -1429,19 +1577,16 @@ constinit const type_info ti_VoiceState = object_info<dgw::types::VoiceState>("V
 // dgw::commands::Resume
 namespace {
 int find_Resume(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 3:
-        if (k == "seq") return 2;
-        break;
+        return std::memcmp(p, "seq", 3) == 0 ? 2 : -1;
     case 5:
-        if (k == "token") return 0;
-        break;
+        return std::memcmp(p, "token", 5) == 0 ? 0 : -1;
     case 10:
-        if (k == "session_id") return 1;
-        break;
-    default: break;
+        return std::memcmp(p, "session_id", 10) == 0 ? 1 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_Resume[] = {
     {"token", &dgw::codec::ti_string, presence::required, 0, &member<dgw::commands::Resume, &dgw::commands::Resume::token>::get,
@@ -1457,20 +1602,24 @@ constinit const type_info ti_Resume = object_info<dgw::commands::Resume>("Resume
 // dgw::commands::UpdateVoiceState
 namespace {
 int find_UpdateVoiceState(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 8:
-        if (k == "guild_id") return 0;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 0 : -1;
     case 9:
-        if (k == "self_mute") return 2;
-        if (k == "self_deaf") return 3;
-        break;
+        switch (p[5]) {
+        case 'd':
+            if (std::memcmp(p, "self_deaf", 9) == 0) return 3;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "self_mute", 9) == 0) return 2;
+            return -1;
+        default: return -1;
+        }
     case 10:
-        if (k == "channel_id") return 1;
-        break;
-    default: break;
+        return std::memcmp(p, "channel_id", 10) == 0 ? 1 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_UpdateVoiceState[] = {
     {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::commands::UpdateVoiceState, &dgw::commands::UpdateVoiceState::guild_id>::get,

@@ -4,6 +4,8 @@
 #include <dgw/describe.hpp>
 #include <dgw/detail/type_infos.hpp>
 
+#include <cstring>
+
 namespace dgw::codec::gen {
 
 constinit const type_info ti_Activity_array = array_info<dgw::types::Activity>("Activity[]", &dgw::codec::gen::ti_Activity);
@@ -66,20 +68,24 @@ constinit const type_info ti_snowflake_map = map_info<dgw::Snowflake>("map<snowf
 // dgw::types::Nameplate
 namespace {
 int find_Nameplate(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 5:
-        if (k == "asset") return 1;
-        if (k == "label") return 2;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "asset", 5) == 0) return 1;
+            return -1;
+        case 'l':
+            if (std::memcmp(p, "label", 5) == 0) return 2;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "sku_id") return 0;
-        break;
+        return std::memcmp(p, "sku_id", 6) == 0 ? 0 : -1;
     case 7:
-        if (k == "palette") return 3;
-        break;
-    default: break;
+        return std::memcmp(p, "palette", 7) == 0 ? 3 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_Nameplate[] = {
     {"sku_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Nameplate, &dgw::types::Nameplate::sku_id>::get,
@@ -97,16 +103,14 @@ constinit const type_info ti_Nameplate = object_info<dgw::types::Nameplate>("Nam
 // dgw::types::WelcomeScreen
 namespace {
 int find_WelcomeScreen(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 11:
-        if (k == "description") return 0;
-        break;
+        return std::memcmp(p, "description", 11) == 0 ? 0 : -1;
     case 16:
-        if (k == "welcome_channels") return 1;
-        break;
-    default: break;
+        return std::memcmp(p, "welcome_channels", 16) == 0 ? 1 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_WelcomeScreen[] = {
     {"description", &dgw::codec::ti_string, presence::nullable, 0, &member<dgw::types::WelcomeScreen, &dgw::types::WelcomeScreen::description>::get,
@@ -120,16 +124,14 @@ constinit const type_info ti_WelcomeScreen = object_info<dgw::types::WelcomeScre
 // dgw::types::ApplicationInstallParams
 namespace {
 int find_ApplicationInstallParams(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 6:
-        if (k == "scopes") return 0;
-        break;
+        return std::memcmp(p, "scopes", 6) == 0 ? 0 : -1;
     case 11:
-        if (k == "permissions") return 1;
-        break;
-    default: break;
+        return std::memcmp(p, "permissions", 11) == 0 ? 1 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_ApplicationInstallParams[] = {
     {"scopes", &dgw::codec::ti_string_array, presence::required, 0, &member<dgw::types::ApplicationInstallParams, &dgw::types::ApplicationInstallParams::scopes>::get,
@@ -143,83 +145,124 @@ constinit const type_info ti_ApplicationInstallParams = object_info<dgw::types::
 // dgw::types::PartialApplication
 namespace {
 int find_PartialApplication(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 3:
-        if (k == "bot") return 7;
-        break;
+        return std::memcmp(p, "bot", 3) == 0 ? 7 : -1;
     case 4:
-        if (k == "name") return 1;
-        if (k == "icon") return 2;
-        if (k == "team") return 12;
-        if (k == "slug") return 16;
-        if (k == "tags") return 29;
-        break;
+        switch (p[2]) {
+        case 'a':
+            if (std::memcmp(p, "team", 4) == 0) return 12;
+            return -1;
+        case 'g':
+            if (std::memcmp(p, "tags", 4) == 0) return 29;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "name", 4) == 0) return 1;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "icon", 4) == 0) return 2;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "slug", 4) == 0) return 16;
+            return -1;
+        default: return -1;
+        }
     case 5:
-        if (k == "owner") return 10;
-        if (k == "guild") return 14;
-        if (k == "flags") return 18;
-        break;
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 18;
+            return -1;
+        case 'g':
+            if (std::memcmp(p, "guild", 5) == 0) return 14;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "owner", 5) == 0) return 10;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "guild_id") return 13;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 13 : -1;
     case 9:
-        if (k == "flags_new") return 19;
-        break;
+        return std::memcmp(p, "flags_new", 9) == 0 ? 19 : -1;
     case 10:
-        if (k == "bot_public") return 5;
-        if (k == "verify_key") return 11;
-        break;
+        switch (p[0]) {
+        case 'b':
+            if (std::memcmp(p, "bot_public", 10) == 0) return 5;
+            return -1;
+        case 'v':
+            if (std::memcmp(p, "verify_key", 10) == 0) return 11;
+            return -1;
+        default: return -1;
+        }
     case 11:
-        if (k == "description") return 3;
-        if (k == "rpc_origins") return 4;
-        if (k == "cover_image") return 17;
-        break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "cover_image", 11) == 0) return 17;
+            return -1;
+        case 'd':
+            if (std::memcmp(p, "description", 11) == 0) return 3;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "rpc_origins", 11) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
     case 13:
-        if (k == "redirect_uris") return 23;
-        break;
+        return std::memcmp(p, "redirect_uris", 13) == 0 ? 23 : -1;
     case 14:
-        if (k == "primary_sku_id") return 15;
-        if (k == "install_params") return 30;
-        break;
+        switch (p[0]) {
+        case 'i':
+            if (std::memcmp(p, "install_params", 14) == 0) return 30;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "primary_sku_id", 14) == 0) return 15;
+            return -1;
+        default: return -1;
+        }
     case 18:
-        if (k == "privacy_policy_url") return 9;
-        if (k == "event_webhooks_url") return 26;
-        if (k == "custom_install_url") return 32;
-        break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "custom_install_url", 18) == 0) return 32;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "event_webhooks_url", 18) == 0) return 26;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "privacy_policy_url", 18) == 0) return 9;
+            return -1;
+        default: return -1;
+        }
     case 20:
-        if (k == "terms_of_service_url") return 8;
-        if (k == "event_webhooks_types") return 28;
-        break;
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "event_webhooks_types", 20) == 0) return 28;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "terms_of_service_url", 20) == 0) return 8;
+            return -1;
+        default: return -1;
+        }
     case 21:
-        if (k == "event_webhooks_status") return 27;
-        break;
+        return std::memcmp(p, "event_webhooks_status", 21) == 0 ? 27 : -1;
     case 22:
-        if (k == "bot_require_code_grant") return 6;
-        break;
+        return std::memcmp(p, "bot_require_code_grant", 22) == 0 ? 6 : -1;
     case 23:
-        if (k == "approximate_guild_count") return 20;
-        break;
+        return std::memcmp(p, "approximate_guild_count", 23) == 0 ? 20 : -1;
     case 24:
-        if (k == "integration_types_config") return 31;
-        break;
+        return std::memcmp(p, "integration_types_config", 24) == 0 ? 31 : -1;
     case 25:
-        if (k == "interactions_endpoint_url") return 24;
-        break;
+        return std::memcmp(p, "interactions_endpoint_url", 25) == 0 ? 24 : -1;
     case 30:
-        if (k == "approximate_user_install_count") return 21;
-        break;
+        return std::memcmp(p, "approximate_user_install_count", 30) == 0 ? 21 : -1;
     case 33:
-        if (k == "role_connections_verification_url") return 25;
-        break;
+        return std::memcmp(p, "role_connections_verification_url", 33) == 0 ? 25 : -1;
     case 36:
-        if (k == "approximate_user_authorization_count") return 22;
-        break;
-    default: break;
+        return std::memcmp(p, "approximate_user_authorization_count", 36) == 0 ? 22 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_PartialApplication[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::id>::get,
@@ -295,16 +338,14 @@ constinit const type_info ti_PartialApplication = object_info<dgw::types::Partia
 // dgw::types::AutoModerationAction
 namespace {
 int find_AutoModerationAction(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 4:
-        if (k == "type") return 0;
-        break;
+        return std::memcmp(p, "type", 4) == 0 ? 0 : -1;
     case 8:
-        if (k == "metadata") return 1;
-        break;
-    default: break;
+        return std::memcmp(p, "metadata", 8) == 0 ? 1 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_AutoModerationAction[] = {
     {"type", &dgw::codec::gen::ti_AutoModerationActionType, presence::required, 0, &member<dgw::types::AutoModerationAction, &dgw::types::AutoModerationAction::type>::get,
@@ -318,48 +359,62 @@ constinit const type_info ti_AutoModerationAction = object_info<dgw::types::Auto
 // dgw::types::GuildMember
 namespace {
 int find_GuildMember(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 4:
-        if (k == "user") return 0;
-        if (k == "nick") return 1;
-        if (k == "deaf") return 7;
-        if (k == "mute") return 8;
-        break;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "deaf", 4) == 0) return 7;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "mute", 4) == 0) return 8;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "nick", 4) == 0) return 1;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user", 4) == 0) return 0;
+            return -1;
+        default: return -1;
+        }
     case 5:
-        if (k == "roles") return 4;
-        if (k == "flags") return 9;
-        break;
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 9;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "roles", 5) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "avatar") return 2;
-        if (k == "banner") return 3;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "avatar", 6) == 0) return 2;
+            return -1;
+        case 'b':
+            if (std::memcmp(p, "banner", 6) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
     case 7:
-        if (k == "pending") return 10;
-        break;
+        return std::memcmp(p, "pending", 7) == 0 ? 10 : -1;
     case 9:
-        if (k == "joined_at") return 5;
-        break;
+        return std::memcmp(p, "joined_at", 9) == 0 ? 5 : -1;
     case 11:
-        if (k == "permissions") return 11;
-        break;
+        return std::memcmp(p, "permissions", 11) == 0 ? 11 : -1;
     case 12:
-        if (k == "collectibles") return 14;
-        break;
+        return std::memcmp(p, "collectibles", 12) == 0 ? 14 : -1;
     case 13:
-        if (k == "premium_since") return 6;
-        break;
+        return std::memcmp(p, "premium_since", 13) == 0 ? 6 : -1;
     case 22:
-        if (k == "avatar_decoration_data") return 13;
-        break;
+        return std::memcmp(p, "avatar_decoration_data", 22) == 0 ? 13 : -1;
     case 25:
-        if (k == "unusual_dm_activity_until") return 15;
-        break;
+        return std::memcmp(p, "unusual_dm_activity_until", 25) == 0 ? 15 : -1;
     case 28:
-        if (k == "communication_disabled_until") return 12;
-        break;
-    default: break;
+        return std::memcmp(p, "communication_disabled_until", 28) == 0 ? 12 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_GuildMember[] = {
     {"user", &dgw::codec::gen::ti_User, presence::optional, -1, &member<dgw::types::GuildMember, &dgw::types::GuildMember::user>::get,
@@ -401,25 +456,20 @@ constinit const type_info ti_GuildMember = object_info<dgw::types::GuildMember>(
 // dgw::types::Presence
 namespace {
 int find_Presence(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 4:
-        if (k == "user") return 0;
-        break;
+        return std::memcmp(p, "user", 4) == 0 ? 0 : -1;
     case 6:
-        if (k == "status") return 2;
-        break;
+        return std::memcmp(p, "status", 6) == 0 ? 2 : -1;
     case 8:
-        if (k == "guild_id") return 1;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
     case 10:
-        if (k == "activities") return 3;
-        break;
+        return std::memcmp(p, "activities", 10) == 0 ? 3 : -1;
     case 13:
-        if (k == "client_status") return 4;
-        break;
-    default: break;
+        return std::memcmp(p, "client_status", 13) == 0 ? 4 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_Presence[] = {
     {"user", &dgw::codec::gen::ti_PartialUser, presence::required, 0, &member<dgw::types::Presence, &dgw::types::Presence::user>::get,
@@ -439,32 +489,32 @@ constinit const type_info ti_Presence = object_info<dgw::types::Presence>("Prese
 // dgw::types::Emoji
 namespace {
 int find_Emoji(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "name") return 1;
-        if (k == "user") return 3;
-        break;
+        switch (p[0]) {
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 1;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user", 4) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
     case 5:
-        if (k == "roles") return 2;
-        break;
+        return std::memcmp(p, "roles", 5) == 0 ? 2 : -1;
     case 7:
-        if (k == "managed") return 5;
-        break;
+        return std::memcmp(p, "managed", 7) == 0 ? 5 : -1;
     case 8:
-        if (k == "animated") return 6;
-        break;
+        return std::memcmp(p, "animated", 8) == 0 ? 6 : -1;
     case 9:
-        if (k == "available") return 7;
-        break;
+        return std::memcmp(p, "available", 9) == 0 ? 7 : -1;
     case 14:
-        if (k == "require_colons") return 4;
-        break;
-    default: break;
+        return std::memcmp(p, "require_colons", 14) == 0 ? 4 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_Emoji[] = {
     {"id", &dgw::codec::ti_snowflake, presence::nullable, 0, &member<dgw::types::Emoji, &dgw::types::Emoji::id>::get,
@@ -490,73 +540,144 @@ constinit const type_info ti_Emoji = object_info<dgw::types::Emoji>("Emoji", fie
 // dgw::types::Component
 namespace {
 int find_Component(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 1;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 1 : -1;
     case 3:
-        if (k == "url") return 6;
-        break;
+        return std::memcmp(p, "url", 3) == 0 ? 6 : -1;
     case 4:
-        if (k == "type") return 0;
-        if (k == "file") return 28;
-        if (k == "name") return 29;
-        if (k == "size") return 30;
-        break;
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "file", 4) == 0) return 28;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 29;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "size", 4) == 0) return 30;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "type", 4) == 0) return 0;
+            return -1;
+        default: return -1;
+        }
     case 5:
-        if (k == "style") return 3;
-        if (k == "label") return 4;
-        if (k == "emoji") return 5;
-        if (k == "value") return 18;
-        if (k == "media") return 24;
-        if (k == "items") return 27;
-        break;
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "emoji", 5) == 0) return 5;
+            return -1;
+        case 'i':
+            if (std::memcmp(p, "items", 5) == 0) return 27;
+            return -1;
+        case 'l':
+            if (std::memcmp(p, "label", 5) == 0) return 4;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "media", 5) == 0) return 24;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "style", 5) == 0) return 3;
+            return -1;
+        case 'v':
+            if (std::memcmp(p, "value", 5) == 0) return 18;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "sku_id") return 7;
-        if (k == "values") return 19;
-        break;
+        switch (p[0]) {
+        case 's':
+            if (std::memcmp(p, "sku_id", 6) == 0) return 7;
+            return -1;
+        case 'v':
+            if (std::memcmp(p, "values", 6) == 0) return 19;
+            return -1;
+        default: return -1;
+        }
     case 7:
-        if (k == "options") return 9;
-        if (k == "default") return 20;
-        if (k == "content") return 23;
-        if (k == "spoiler") return 26;
-        if (k == "divider") return 31;
-        if (k == "spacing") return 32;
-        break;
+        switch (p[2]) {
+        case 'a':
+            if (std::memcmp(p, "spacing", 7) == 0) return 32;
+            return -1;
+        case 'f':
+            if (std::memcmp(p, "default", 7) == 0) return 20;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "content", 7) == 0) return 23;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "spoiler", 7) == 0) return 26;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "options", 7) == 0) return 9;
+            return -1;
+        case 'v':
+            if (std::memcmp(p, "divider", 7) == 0) return 31;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "disabled") return 8;
-        if (k == "required") return 15;
-        if (k == "resolved") return 36;
-        break;
+        switch (p[3]) {
+        case 'a':
+            if (std::memcmp(p, "disabled", 8) == 0) return 8;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "resolved", 8) == 0) return 36;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "required", 8) == 0) return 15;
+            return -1;
+        default: return -1;
+        }
     case 9:
-        if (k == "custom_id") return 2;
-        if (k == "accessory") return 22;
-        if (k == "component") return 34;
-        break;
+        switch (p[1]) {
+        case 'c':
+            if (std::memcmp(p, "accessory", 9) == 0) return 22;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "component", 9) == 0) return 34;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "custom_id", 9) == 0) return 2;
+            return -1;
+        default: return -1;
+        }
     case 10:
-        if (k == "min_values") return 11;
-        if (k == "max_values") return 12;
-        if (k == "min_length") return 16;
-        if (k == "max_length") return 17;
-        if (k == "components") return 21;
-        if (k == "file_types") return 35;
-        break;
+        switch (p[2]) {
+        case 'l':
+            if (std::memcmp(p, "file_types", 10) == 0) return 35;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "components", 10) == 0) return 21;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "min_values", 10) == 0) return 11;
+            if (std::memcmp(p, "min_length", 10) == 0) return 16;
+            return -1;
+        case 'x':
+            if (std::memcmp(p, "max_values", 10) == 0) return 12;
+            if (std::memcmp(p, "max_length", 10) == 0) return 17;
+            return -1;
+        default: return -1;
+        }
     case 11:
-        if (k == "placeholder") return 10;
-        if (k == "description") return 25;
-        break;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "description", 11) == 0) return 25;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "placeholder", 11) == 0) return 10;
+            return -1;
+        default: return -1;
+        }
     case 12:
-        if (k == "accent_color") return 33;
-        break;
+        return std::memcmp(p, "accent_color", 12) == 0 ? 33 : -1;
     case 13:
-        if (k == "channel_types") return 14;
-        break;
+        return std::memcmp(p, "channel_types", 13) == 0 ? 14 : -1;
     case 14:
-        if (k == "default_values") return 13;
-        break;
-    default: break;
+        return std::memcmp(p, "default_values", 14) == 0 ? 13 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_Component[] = {
     {"type", &dgw::codec::gen::ti_ComponentType, presence::required, 0, &member<dgw::types::Component, &dgw::types::Component::type>::get,
@@ -640,16 +761,14 @@ constinit const type_info ti_Component = object_info<dgw::types::Component>("Com
 // dgw::types::UnavailableGuild
 namespace {
 int find_UnavailableGuild(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 11:
-        if (k == "unavailable") return 1;
-        break;
-    default: break;
+        return std::memcmp(p, "unavailable", 11) == 0 ? 1 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_UnavailableGuild[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::UnavailableGuild, &dgw::types::UnavailableGuild::id>::get,
@@ -663,22 +782,18 @@ constinit const type_info ti_UnavailableGuild = object_info<dgw::types::Unavaila
 // dgw::types::IncidentsData
 namespace {
 int find_IncidentsData(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 16:
-        if (k == "raid_detected_at") return 3;
-        break;
+        return std::memcmp(p, "raid_detected_at", 16) == 0 ? 3 : -1;
     case 18:
-        if (k == "dms_disabled_until") return 1;
-        break;
+        return std::memcmp(p, "dms_disabled_until", 18) == 0 ? 1 : -1;
     case 19:
-        if (k == "dm_spam_detected_at") return 2;
-        break;
+        return std::memcmp(p, "dm_spam_detected_at", 19) == 0 ? 2 : -1;
     case 22:
-        if (k == "invites_disabled_until") return 0;
-        break;
-    default: break;
+        return std::memcmp(p, "invites_disabled_until", 22) == 0 ? 0 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_IncidentsData[] = {
     {"invites_disabled_until", &dgw::codec::ti_timestamp, presence::nullable, 0, &member<dgw::types::IncidentsData, &dgw::types::IncidentsData::invites_disabled_until>::get,
@@ -696,16 +811,14 @@ constinit const type_info ti_IncidentsData = object_info<dgw::types::IncidentsDa
 // dgw::types::IntegrationAccount
 namespace {
 int find_IntegrationAccount(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "name") return 1;
-        break;
-    default: break;
+        return std::memcmp(p, "name", 4) == 0 ? 1 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_IntegrationAccount[] = {
     {"id", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::IntegrationAccount, &dgw::types::IntegrationAccount::id>::get,
@@ -719,37 +832,50 @@ constinit const type_info ti_IntegrationAccount = object_info<dgw::types::Integr
 // dgw::types::InteractionData
 namespace {
 int find_InteractionData(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "name") return 1;
-        if (k == "type") return 2;
-        break;
+        switch (p[0]) {
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 1;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "type", 4) == 0) return 2;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "values") return 9;
-        break;
+        return std::memcmp(p, "values", 6) == 0 ? 9 : -1;
     case 7:
-        if (k == "options") return 4;
-        break;
+        return std::memcmp(p, "options", 7) == 0 ? 4 : -1;
     case 8:
-        if (k == "resolved") return 3;
-        if (k == "guild_id") return 5;
-        break;
+        switch (p[0]) {
+        case 'g':
+            if (std::memcmp(p, "guild_id", 8) == 0) return 5;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "resolved", 8) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
     case 9:
-        if (k == "target_id") return 6;
-        if (k == "custom_id") return 7;
-        break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "custom_id", 9) == 0) return 7;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "target_id", 9) == 0) return 6;
+            return -1;
+        default: return -1;
+        }
     case 10:
-        if (k == "components") return 10;
-        break;
+        return std::memcmp(p, "components", 10) == 0 ? 10 : -1;
     case 14:
-        if (k == "component_type") return 8;
-        break;
-    default: break;
+        return std::memcmp(p, "component_type", 14) == 0 ? 8 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_InteractionData[] = {
     {"id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::InteractionData, &dgw::types::InteractionData::id>::get,
@@ -781,23 +907,26 @@ constinit const type_info ti_InteractionData = object_info<dgw::types::Interacti
 // dgw::types::MessageReference
 namespace {
 int find_MessageReference(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 4:
-        if (k == "type") return 0;
-        break;
+        return std::memcmp(p, "type", 4) == 0 ? 0 : -1;
     case 8:
-        if (k == "guild_id") return 3;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 3 : -1;
     case 10:
-        if (k == "message_id") return 1;
-        if (k == "channel_id") return 2;
-        break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "channel_id", 10) == 0) return 2;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "message_id", 10) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
     case 18:
-        if (k == "fail_if_not_exists") return 4;
-        break;
-    default: break;
+        return std::memcmp(p, "fail_if_not_exists", 18) == 0 ? 4 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_MessageReference[] = {
     {"type", &dgw::codec::gen::ti_MessageReferenceType, presence::optional, -1, &member<dgw::types::MessageReference, &dgw::types::MessageReference::type>::get,
@@ -817,21 +946,27 @@ constinit const type_info ti_MessageReference = object_info<dgw::types::MessageR
 // dgw::types::MessageInteraction
 namespace {
 int find_MessageInteraction(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "type") return 1;
-        if (k == "name") return 2;
-        if (k == "user") return 3;
-        break;
+        switch (p[0]) {
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 2;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "type", 4) == 0) return 1;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user", 4) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "member") return 4;
-        break;
-    default: break;
+        return std::memcmp(p, "member", 6) == 0 ? 4 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_MessageInteraction[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::MessageInteraction, &dgw::types::MessageInteraction::id>::get,
@@ -851,16 +986,14 @@ constinit const type_info ti_MessageInteraction = object_info<dgw::types::Messag
 // dgw::types::PollMedia
 namespace {
 int find_PollMedia(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 4:
-        if (k == "text") return 0;
-        break;
+        return std::memcmp(p, "text", 4) == 0 ? 0 : -1;
     case 5:
-        if (k == "emoji") return 1;
-        break;
-    default: break;
+        return std::memcmp(p, "emoji", 5) == 0 ? 1 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_PollMedia[] = {
     {"text", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::PollMedia, &dgw::types::PollMedia::text>::get,
@@ -874,22 +1007,18 @@ constinit const type_info ti_PollMedia = object_info<dgw::types::PollMedia>("Pol
 // dgw::types::MessageSharedClientTheme
 namespace {
 int find_MessageSharedClientTheme(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 6:
-        if (k == "colors") return 0;
-        break;
+        return std::memcmp(p, "colors", 6) == 0 ? 0 : -1;
     case 8:
-        if (k == "base_mix") return 2;
-        break;
+        return std::memcmp(p, "base_mix", 8) == 0 ? 2 : -1;
     case 10:
-        if (k == "base_theme") return 3;
-        break;
+        return std::memcmp(p, "base_theme", 10) == 0 ? 3 : -1;
     case 14:
-        if (k == "gradient_angle") return 1;
-        break;
-    default: break;
+        return std::memcmp(p, "gradient_angle", 14) == 0 ? 1 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_MessageSharedClientTheme[] = {
     {"colors", &dgw::codec::ti_string_array, presence::required, 0, &member<dgw::types::MessageSharedClientTheme, &dgw::types::MessageSharedClientTheme::colors>::get,
@@ -907,21 +1036,32 @@ constinit const type_info ti_MessageSharedClientTheme = object_info<dgw::types::
 // dgw::types::ApplicationCommandInteractionDataOption
 namespace {
 int find_ApplicationCommandInteractionDataOption(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 4:
-        if (k == "name") return 0;
-        if (k == "type") return 1;
-        break;
+        switch (p[0]) {
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 0;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "type", 4) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
     case 5:
-        if (k == "value") return 2;
-        break;
+        return std::memcmp(p, "value", 5) == 0 ? 2 : -1;
     case 7:
-        if (k == "options") return 3;
-        if (k == "focused") return 4;
-        break;
-    default: break;
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "focused", 7) == 0) return 4;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "options", 7) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_ApplicationCommandInteractionDataOption[] = {
     {"name", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::ApplicationCommandInteractionDataOption, &dgw::types::ApplicationCommandInteractionDataOption::name>::get,
@@ -941,74 +1081,106 @@ constinit const type_info ti_ApplicationCommandInteractionDataOption = object_in
 // dgw::types::InviteTargetApplication
 namespace {
 int find_InviteTargetApplication(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 3:
-        if (k == "bot") return 7;
-        break;
+        return std::memcmp(p, "bot", 3) == 0 ? 7 : -1;
     case 4:
-        if (k == "name") return 1;
-        if (k == "icon") return 2;
-        if (k == "slug") return 14;
-        if (k == "tags") return 26;
-        break;
+        switch (p[0]) {
+        case 'i':
+            if (std::memcmp(p, "icon", 4) == 0) return 2;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 1;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "slug", 4) == 0) return 14;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "tags", 4) == 0) return 26;
+            return -1;
+        default: return -1;
+        }
     case 5:
-        if (k == "owner") return 10;
-        if (k == "flags") return 16;
-        break;
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 16;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "owner", 5) == 0) return 10;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "guild_id") return 12;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 12 : -1;
     case 9:
-        if (k == "flags_new") return 17;
-        break;
+        return std::memcmp(p, "flags_new", 9) == 0 ? 17 : -1;
     case 10:
-        if (k == "bot_public") return 5;
-        if (k == "verify_key") return 11;
-        break;
+        switch (p[0]) {
+        case 'b':
+            if (std::memcmp(p, "bot_public", 10) == 0) return 5;
+            return -1;
+        case 'v':
+            if (std::memcmp(p, "verify_key", 10) == 0) return 11;
+            return -1;
+        default: return -1;
+        }
     case 11:
-        if (k == "description") return 3;
-        if (k == "rpc_origins") return 4;
-        if (k == "cover_image") return 15;
-        break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "cover_image", 11) == 0) return 15;
+            return -1;
+        case 'd':
+            if (std::memcmp(p, "description", 11) == 0) return 3;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "rpc_origins", 11) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
     case 13:
-        if (k == "redirect_uris") return 21;
-        break;
+        return std::memcmp(p, "redirect_uris", 13) == 0 ? 21 : -1;
     case 14:
-        if (k == "primary_sku_id") return 13;
-        break;
+        return std::memcmp(p, "primary_sku_id", 14) == 0 ? 13 : -1;
     case 18:
-        if (k == "privacy_policy_url") return 9;
-        if (k == "event_webhooks_url") return 24;
-        if (k == "custom_install_url") return 27;
-        break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "custom_install_url", 18) == 0) return 27;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "event_webhooks_url", 18) == 0) return 24;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "privacy_policy_url", 18) == 0) return 9;
+            return -1;
+        default: return -1;
+        }
     case 20:
-        if (k == "terms_of_service_url") return 8;
-        if (k == "event_webhooks_types") return 25;
-        break;
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "event_webhooks_types", 20) == 0) return 25;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "terms_of_service_url", 20) == 0) return 8;
+            return -1;
+        default: return -1;
+        }
     case 22:
-        if (k == "bot_require_code_grant") return 6;
-        break;
+        return std::memcmp(p, "bot_require_code_grant", 22) == 0 ? 6 : -1;
     case 23:
-        if (k == "approximate_guild_count") return 18;
-        break;
+        return std::memcmp(p, "approximate_guild_count", 23) == 0 ? 18 : -1;
     case 25:
-        if (k == "interactions_endpoint_url") return 22;
-        break;
+        return std::memcmp(p, "interactions_endpoint_url", 25) == 0 ? 22 : -1;
     case 30:
-        if (k == "approximate_user_install_count") return 19;
-        break;
+        return std::memcmp(p, "approximate_user_install_count", 30) == 0 ? 19 : -1;
     case 33:
-        if (k == "role_connections_verification_url") return 23;
-        break;
+        return std::memcmp(p, "role_connections_verification_url", 33) == 0 ? 23 : -1;
     case 36:
-        if (k == "approximate_user_authorization_count") return 20;
-        break;
-    default: break;
+        return std::memcmp(p, "approximate_user_authorization_count", 36) == 0 ? 20 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_InviteTargetApplication[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::id>::get,
@@ -1074,34 +1246,43 @@ constinit const type_info ti_InviteTargetApplication = object_info<dgw::types::I
 // dgw::types::Subscription
 namespace {
 int find_Subscription(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 6:
-        if (k == "status") return 7;
-        break;
+        return std::memcmp(p, "status", 6) == 0 ? 7 : -1;
     case 7:
-        if (k == "user_id") return 1;
-        if (k == "sku_ids") return 2;
-        if (k == "country") return 9;
-        break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "country", 7) == 0) return 9;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "sku_ids", 7) == 0) return 2;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user_id", 7) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
     case 11:
-        if (k == "canceled_at") return 8;
-        break;
+        return std::memcmp(p, "canceled_at", 11) == 0 ? 8 : -1;
     case 15:
-        if (k == "entitlement_ids") return 3;
-        if (k == "renewal_sku_ids") return 4;
-        break;
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "entitlement_ids", 15) == 0) return 3;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "renewal_sku_ids", 15) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
     case 18:
-        if (k == "current_period_end") return 6;
-        break;
+        return std::memcmp(p, "current_period_end", 18) == 0 ? 6 : -1;
     case 20:
-        if (k == "current_period_start") return 5;
-        break;
-    default: break;
+        return std::memcmp(p, "current_period_start", 20) == 0 ? 5 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_Subscription[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Subscription, &dgw::types::Subscription::id>::get,
@@ -1131,16 +1312,14 @@ constinit const type_info ti_Subscription = object_info<dgw::types::Subscription
 // dgw::types::ActivityParty
 namespace {
 int find_ActivityParty(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "size") return 1;
-        break;
-    default: break;
+        return std::memcmp(p, "size", 4) == 0 ? 1 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_ActivityParty[] = {
     {"id", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ActivityParty, &dgw::types::ActivityParty::id>::get,
@@ -1154,50 +1333,73 @@ constinit const type_info ti_ActivityParty = object_info<dgw::types::ActivityPar
 // dgw::types::Activity
 namespace {
 int find_Activity(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 3:
-        if (k == "url") return 2;
-        break;
+        return std::memcmp(p, "url", 3) == 0 ? 2 : -1;
     case 4:
-        if (k == "name") return 0;
-        if (k == "type") return 1;
-        break;
+        switch (p[0]) {
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 0;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "type", 4) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
     case 5:
-        if (k == "state") return 9;
-        if (k == "emoji") return 11;
-        if (k == "party") return 12;
-        if (k == "flags") return 16;
-        break;
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "emoji", 5) == 0) return 11;
+            return -1;
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 16;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "party", 5) == 0) return 12;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "state", 5) == 0) return 9;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "assets") return 13;
-        break;
+        return std::memcmp(p, "assets", 6) == 0 ? 13 : -1;
     case 7:
-        if (k == "details") return 7;
-        if (k == "secrets") return 14;
-        if (k == "buttons") return 17;
-        break;
+        switch (p[0]) {
+        case 'b':
+            if (std::memcmp(p, "buttons", 7) == 0) return 17;
+            return -1;
+        case 'd':
+            if (std::memcmp(p, "details", 7) == 0) return 7;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "secrets", 7) == 0) return 14;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "instance") return 15;
-        break;
+        return std::memcmp(p, "instance", 8) == 0 ? 15 : -1;
     case 9:
-        if (k == "state_url") return 10;
-        break;
+        return std::memcmp(p, "state_url", 9) == 0 ? 10 : -1;
     case 10:
-        if (k == "created_at") return 3;
-        if (k == "timestamps") return 4;
-        break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "created_at", 10) == 0) return 3;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "timestamps", 10) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
     case 11:
-        if (k == "details_url") return 8;
-        break;
+        return std::memcmp(p, "details_url", 11) == 0 ? 8 : -1;
     case 14:
-        if (k == "application_id") return 5;
-        break;
+        return std::memcmp(p, "application_id", 14) == 0 ? 5 : -1;
     case 19:
-        if (k == "status_display_type") return 6;
-        break;
-    default: break;
+        return std::memcmp(p, "status_display_type", 19) == 0 ? 6 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_Activity[] = {
     {"name", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::Activity, &dgw::types::Activity::name>::get,
@@ -1243,19 +1445,16 @@ constinit const type_info ti_Activity = object_info<dgw::types::Activity>("Activ
 // dgw::types::GuildScheduledEventUser
 namespace {
 int find_GuildScheduledEventUser(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 4:
-        if (k == "user") return 1;
-        break;
+        return std::memcmp(p, "user", 4) == 0 ? 1 : -1;
     case 6:
-        if (k == "member") return 2;
-        break;
+        return std::memcmp(p, "member", 6) == 0 ? 2 : -1;
     case 24:
-        if (k == "guild_scheduled_event_id") return 0;
-        break;
-    default: break;
+        return std::memcmp(p, "guild_scheduled_event_id", 24) == 0 ? 0 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_GuildScheduledEventUser[] = {
     {"guild_scheduled_event_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::GuildScheduledEventUser, &dgw::types::GuildScheduledEventUser::guild_scheduled_event_id>::get,
@@ -1271,28 +1470,39 @@ constinit const type_info ti_GuildScheduledEventUser = object_info<dgw::types::G
 // dgw::types::SoundboardSound
 namespace {
 int find_SoundboardSound(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 4:
-        if (k == "name") return 0;
-        if (k == "user") return 7;
-        break;
+        switch (p[0]) {
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 0;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user", 4) == 0) return 7;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "volume") return 2;
-        break;
+        return std::memcmp(p, "volume", 6) == 0 ? 2 : -1;
     case 8:
-        if (k == "sound_id") return 1;
-        if (k == "emoji_id") return 3;
-        if (k == "guild_id") return 5;
-        break;
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "emoji_id", 8) == 0) return 3;
+            return -1;
+        case 'g':
+            if (std::memcmp(p, "guild_id", 8) == 0) return 5;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "sound_id", 8) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
     case 9:
-        if (k == "available") return 6;
-        break;
+        return std::memcmp(p, "available", 9) == 0 ? 6 : -1;
     case 10:
-        if (k == "emoji_name") return 4;
-        break;
-    default: break;
+        return std::memcmp(p, "emoji_name", 10) == 0 ? 4 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_SoundboardSound[] = {
     {"name", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::name>::get,
@@ -1318,31 +1528,24 @@ constinit const type_info ti_SoundboardSound = object_info<dgw::types::Soundboar
 // dgw::types::StickerPack
 namespace {
 int find_StickerPack(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "name") return 2;
-        break;
+        return std::memcmp(p, "name", 4) == 0 ? 2 : -1;
     case 6:
-        if (k == "sku_id") return 3;
-        break;
+        return std::memcmp(p, "sku_id", 6) == 0 ? 3 : -1;
     case 8:
-        if (k == "stickers") return 1;
-        break;
+        return std::memcmp(p, "stickers", 8) == 0 ? 1 : -1;
     case 11:
-        if (k == "description") return 5;
-        break;
+        return std::memcmp(p, "description", 11) == 0 ? 5 : -1;
     case 15:
-        if (k == "banner_asset_id") return 6;
-        break;
+        return std::memcmp(p, "banner_asset_id", 15) == 0 ? 6 : -1;
     case 16:
-        if (k == "cover_sticker_id") return 4;
-        break;
-    default: break;
+        return std::memcmp(p, "cover_sticker_id", 16) == 0 ? 4 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_StickerPack[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::StickerPack, &dgw::types::StickerPack::id>::get,
@@ -1366,20 +1569,24 @@ constinit const type_info ti_StickerPack = object_info<dgw::types::StickerPack>(
 // dgw::commands::UpdatePresenceActivity
 namespace {
 int find_UpdatePresenceActivity(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 3:
-        if (k == "url") return 2;
-        break;
+        return std::memcmp(p, "url", 3) == 0 ? 2 : -1;
     case 4:
-        if (k == "name") return 0;
-        if (k == "type") return 1;
-        break;
+        switch (p[0]) {
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 0;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "type", 4) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
     case 5:
-        if (k == "state") return 3;
-        break;
-    default: break;
+        return std::memcmp(p, "state", 5) == 0 ? 3 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_UpdatePresenceActivity[] = {
     {"name", &dgw::codec::ti_string, presence::required, 0, &member<dgw::commands::UpdatePresenceActivity, &dgw::commands::UpdatePresenceActivity::name>::get,
@@ -1397,13 +1604,12 @@ constinit const type_info ti_UpdatePresenceActivity = object_info<dgw::commands:
 // dgw::commands::Heartbeat
 namespace {
 int find_Heartbeat(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 1:
-        if (k == "d") return 0;
-        break;
-    default: break;
+        return std::memcmp(p, "d", 1) == 0 ? 0 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_Heartbeat[] = {
     {"d", &dgw::codec::ti_int, presence::nullable, 0, &member<dgw::commands::Heartbeat, &dgw::commands::Heartbeat::d>::get,
@@ -1415,13 +1621,12 @@ constinit const type_info ti_Heartbeat = object_info<dgw::commands::Heartbeat>("
 // dgw::commands::RequestSoundboardSounds
 namespace {
 int find_RequestSoundboardSounds(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 9:
-        if (k == "guild_ids") return 0;
-        break;
-    default: break;
+        return std::memcmp(p, "guild_ids", 9) == 0 ? 0 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_RequestSoundboardSounds[] = {
     {"guild_ids", &dgw::codec::ti_snowflake_array, presence::required, 0, &member<dgw::commands::RequestSoundboardSounds, &dgw::commands::RequestSoundboardSounds::guild_ids>::get,

@@ -4,18 +4,19 @@
 #include <dgw/describe.hpp>
 #include <dgw/detail/type_infos.hpp>
 
+#include <cstring>
+
 namespace dgw::codec::gen {
 
 // dgw::types::Collectibles
 namespace {
 int find_Collectibles(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 9:
-        if (k == "nameplate") return 0;
-        break;
-    default: break;
+        return std::memcmp(p, "nameplate", 9) == 0 ? 0 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_Collectibles[] = {
     {"nameplate", &dgw::codec::gen::ti_Nameplate, presence::optional, -1, &member<dgw::types::Collectibles, &dgw::types::Collectibles::nameplate>::get,
@@ -27,47 +28,88 @@ constinit const type_info ti_Collectibles = object_info<dgw::types::Collectibles
 // dgw::types::PartialUser
 namespace {
 int find_PartialUser(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 3:
-        if (k == "bot") return 5;
-        break;
+        return std::memcmp(p, "bot", 3) == 0 ? 5 : -1;
     case 5:
-        if (k == "email") return 12;
-        if (k == "flags") return 13;
-        break;
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "email", 5) == 0) return 12;
+            return -1;
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 13;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "avatar") return 4;
-        if (k == "system") return 6;
-        if (k == "banner") return 8;
-        if (k == "locale") return 10;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "avatar", 6) == 0) return 4;
+            return -1;
+        case 'b':
+            if (std::memcmp(p, "banner", 6) == 0) return 8;
+            return -1;
+        case 'l':
+            if (std::memcmp(p, "locale", 6) == 0) return 10;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "system", 6) == 0) return 6;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "username") return 1;
-        if (k == "verified") return 11;
-        break;
+        switch (p[0]) {
+        case 'u':
+            if (std::memcmp(p, "username", 8) == 0) return 1;
+            return -1;
+        case 'v':
+            if (std::memcmp(p, "verified", 8) == 0) return 11;
+            return -1;
+        default: return -1;
+        }
     case 11:
-        if (k == "global_name") return 3;
-        if (k == "mfa_enabled") return 7;
-        break;
+        switch (p[0]) {
+        case 'g':
+            if (std::memcmp(p, "global_name", 11) == 0) return 3;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "mfa_enabled", 11) == 0) return 7;
+            return -1;
+        default: return -1;
+        }
     case 12:
-        if (k == "accent_color") return 9;
-        if (k == "premium_type") return 14;
-        if (k == "public_flags") return 15;
-        if (k == "collectibles") return 17;
-        break;
+        switch (p[1]) {
+        case 'c':
+            if (std::memcmp(p, "accent_color", 12) == 0) return 9;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "collectibles", 12) == 0) return 17;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "premium_type", 12) == 0) return 14;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "public_flags", 12) == 0) return 15;
+            return -1;
+        default: return -1;
+        }
     case 13:
-        if (k == "discriminator") return 2;
-        if (k == "primary_guild") return 18;
-        break;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "discriminator", 13) == 0) return 2;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "primary_guild", 13) == 0) return 18;
+            return -1;
+        default: return -1;
+        }
     case 22:
-        if (k == "avatar_decoration_data") return 16;
-        break;
-    default: break;
+        return std::memcmp(p, "avatar_decoration_data", 22) == 0 ? 16 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_PartialUser[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::PartialUser, &dgw::types::PartialUser::id>::get,
@@ -115,20 +157,24 @@ constinit const type_info ti_PartialUser = object_info<dgw::types::PartialUser>(
 // dgw::types::ApplicationTeamMember
 namespace {
 int find_ApplicationTeamMember(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 4:
-        if (k == "user") return 2;
-        if (k == "role") return 3;
-        break;
+        switch (p[0]) {
+        case 'r':
+            if (std::memcmp(p, "role", 4) == 0) return 3;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user", 4) == 0) return 2;
+            return -1;
+        default: return -1;
+        }
     case 7:
-        if (k == "team_id") return 1;
-        break;
+        return std::memcmp(p, "team_id", 7) == 0 ? 1 : -1;
     case 16:
-        if (k == "membership_state") return 0;
-        break;
-    default: break;
+        return std::memcmp(p, "membership_state", 16) == 0 ? 0 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_ApplicationTeamMember[] = {
     {"membership_state", &dgw::codec::gen::ti_ApplicationTeamMembershipState, presence::required, 0, &member<dgw::types::ApplicationTeamMember, &dgw::types::ApplicationTeamMember::membership_state>::get,
@@ -146,27 +192,31 @@ constinit const type_info ti_ApplicationTeamMember = object_info<dgw::types::App
 // dgw::types::AuditLogEntry
 namespace {
 int find_AuditLogEntry(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 3;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 3 : -1;
     case 6:
-        if (k == "reason") return 6;
-        break;
+        return std::memcmp(p, "reason", 6) == 0 ? 6 : -1;
     case 7:
-        if (k == "changes") return 1;
-        if (k == "user_id") return 2;
-        if (k == "options") return 5;
-        break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "changes", 7) == 0) return 1;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "options", 7) == 0) return 5;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user_id", 7) == 0) return 2;
+            return -1;
+        default: return -1;
+        }
     case 9:
-        if (k == "target_id") return 0;
-        break;
+        return std::memcmp(p, "target_id", 9) == 0 ? 0 : -1;
     case 11:
-        if (k == "action_type") return 4;
-        break;
-    default: break;
+        return std::memcmp(p, "action_type", 11) == 0 ? 4 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_AuditLogEntry[] = {
     {"target_id", &dgw::codec::ti_string, presence::nullable, 0, &member<dgw::types::AuditLogEntry, &dgw::types::AuditLogEntry::target_id>::get,
@@ -190,26 +240,28 @@ constinit const type_info ti_AuditLogEntry = object_info<dgw::types::AuditLogEnt
 // dgw::types::AutoModerationTriggerMetadata
 namespace {
 int find_AutoModerationTriggerMetadata(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 7:
-        if (k == "presets") return 2;
-        break;
+        return std::memcmp(p, "presets", 7) == 0 ? 2 : -1;
     case 10:
-        if (k == "allow_list") return 3;
-        break;
+        return std::memcmp(p, "allow_list", 10) == 0 ? 3 : -1;
     case 14:
-        if (k == "keyword_filter") return 0;
-        if (k == "regex_patterns") return 1;
-        break;
+        switch (p[0]) {
+        case 'k':
+            if (std::memcmp(p, "keyword_filter", 14) == 0) return 0;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "regex_patterns", 14) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
     case 19:
-        if (k == "mention_total_limit") return 4;
-        break;
+        return std::memcmp(p, "mention_total_limit", 19) == 0 ? 4 : -1;
     case 31:
-        if (k == "mention_raid_protection_enabled") return 5;
-        break;
-    default: break;
+        return std::memcmp(p, "mention_raid_protection_enabled", 31) == 0 ? 5 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_AutoModerationTriggerMetadata[] = {
     {"keyword_filter", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::AutoModerationTriggerMetadata, &dgw::types::AutoModerationTriggerMetadata::keyword_filter>::get,
@@ -231,28 +283,22 @@ constinit const type_info ti_AutoModerationTriggerMetadata = object_info<dgw::ty
 // dgw::types::ThreadMetadata
 namespace {
 int find_ThreadMetadata(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 6:
-        if (k == "locked") return 3;
-        break;
+        return std::memcmp(p, "locked", 6) == 0 ? 3 : -1;
     case 8:
-        if (k == "archived") return 0;
-        break;
+        return std::memcmp(p, "archived", 8) == 0 ? 0 : -1;
     case 9:
-        if (k == "invitable") return 4;
-        break;
+        return std::memcmp(p, "invitable", 9) == 0 ? 4 : -1;
     case 16:
-        if (k == "create_timestamp") return 5;
-        break;
+        return std::memcmp(p, "create_timestamp", 16) == 0 ? 5 : -1;
     case 17:
-        if (k == "archive_timestamp") return 2;
-        break;
+        return std::memcmp(p, "archive_timestamp", 17) == 0 ? 2 : -1;
     case 21:
-        if (k == "auto_archive_duration") return 1;
-        break;
-    default: break;
+        return std::memcmp(p, "auto_archive_duration", 21) == 0 ? 1 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_ThreadMetadata[] = {
     {"archived", &dgw::codec::ti_bool, presence::required, 0, &member<dgw::types::ThreadMetadata, &dgw::types::ThreadMetadata::archived>::get,
@@ -274,16 +320,14 @@ constinit const type_info ti_ThreadMetadata = object_info<dgw::types::ThreadMeta
 // dgw::types::DefaultReaction
 namespace {
 int find_DefaultReaction(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 8:
-        if (k == "emoji_id") return 0;
-        break;
+        return std::memcmp(p, "emoji_id", 8) == 0 ? 0 : -1;
     case 10:
-        if (k == "emoji_name") return 1;
-        break;
-    default: break;
+        return std::memcmp(p, "emoji_name", 10) == 0 ? 1 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_DefaultReaction[] = {
     {"emoji_id", &dgw::codec::ti_snowflake, presence::nullable, 0, &member<dgw::types::DefaultReaction, &dgw::types::DefaultReaction::emoji_id>::get,
@@ -297,86 +341,143 @@ constinit const type_info ti_DefaultReaction = object_info<dgw::types::DefaultRe
 // dgw::types::Channel
 namespace {
 int find_Channel(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "type") return 1;
-        if (k == "name") return 5;
-        if (k == "nsfw") return 7;
-        if (k == "icon") return 13;
-        break;
+        switch (p[1]) {
+        case 'a':
+            if (std::memcmp(p, "name", 4) == 0) return 5;
+            return -1;
+        case 'c':
+            if (std::memcmp(p, "icon", 4) == 0) return 13;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "nsfw", 4) == 0) return 7;
+            return -1;
+        case 'y':
+            if (std::memcmp(p, "type", 4) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
     case 5:
-        if (k == "topic") return 6;
-        if (k == "flags") return 28;
-        break;
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 28;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "topic", 5) == 0) return 6;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "member") return 24;
-        break;
+        return std::memcmp(p, "member", 6) == 0 ? 24 : -1;
     case 7:
-        if (k == "bitrate") return 9;
-        if (k == "managed") return 16;
-        break;
+        switch (p[0]) {
+        case 'b':
+            if (std::memcmp(p, "bitrate", 7) == 0) return 9;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "managed", 7) == 0) return 16;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "guild_id") return 2;
-        if (k == "position") return 3;
-        if (k == "owner_id") return 14;
-        break;
+        switch (p[0]) {
+        case 'g':
+            if (std::memcmp(p, "guild_id", 8) == 0) return 2;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "owner_id", 8) == 0) return 14;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "position", 8) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
     case 9:
-        if (k == "parent_id") return 17;
-        break;
+        return std::memcmp(p, "parent_id", 9) == 0 ? 17 : -1;
     case 10:
-        if (k == "user_limit") return 10;
-        if (k == "recipients") return 12;
-        if (k == "rtc_region") return 19;
-        break;
+        switch (p[1]) {
+        case 'e':
+            if (std::memcmp(p, "recipients", 10) == 0) return 12;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "user_limit", 10) == 0) return 10;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "rtc_region", 10) == 0) return 19;
+            return -1;
+        default: return -1;
+        }
     case 11:
-        if (k == "permissions") return 26;
-        break;
+        return std::memcmp(p, "permissions", 11) == 0 ? 26 : -1;
     case 12:
-        if (k == "member_count") return 22;
-        if (k == "applied_tags") return 31;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "applied_tags", 12) == 0) return 31;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "member_count", 12) == 0) return 22;
+            return -1;
+        default: return -1;
+        }
     case 13:
-        if (k == "message_count") return 21;
-        break;
+        return std::memcmp(p, "message_count", 13) == 0 ? 21 : -1;
     case 14:
-        if (k == "application_id") return 15;
-        if (k == "available_tags") return 30;
-        break;
+        switch (p[1]) {
+        case 'p':
+            if (std::memcmp(p, "application_id", 14) == 0) return 15;
+            return -1;
+        case 'v':
+            if (std::memcmp(p, "available_tags", 14) == 0) return 30;
+            return -1;
+        default: return -1;
+        }
     case 15:
-        if (k == "last_message_id") return 8;
-        if (k == "thread_metadata") return 23;
-        if (k == "app_permissions") return 27;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "app_permissions", 15) == 0) return 27;
+            return -1;
+        case 'l':
+            if (std::memcmp(p, "last_message_id", 15) == 0) return 8;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "thread_metadata", 15) == 0) return 23;
+            return -1;
+        default: return -1;
+        }
     case 18:
-        if (k == "last_pin_timestamp") return 18;
-        if (k == "video_quality_mode") return 20;
-        if (k == "total_message_sent") return 29;
-        if (k == "default_sort_order") return 34;
-        break;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "default_sort_order", 18) == 0) return 34;
+            return -1;
+        case 'l':
+            if (std::memcmp(p, "last_pin_timestamp", 18) == 0) return 18;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "total_message_sent", 18) == 0) return 29;
+            return -1;
+        case 'v':
+            if (std::memcmp(p, "video_quality_mode", 18) == 0) return 20;
+            return -1;
+        default: return -1;
+        }
     case 19:
-        if (k == "rate_limit_per_user") return 11;
-        break;
+        return std::memcmp(p, "rate_limit_per_user", 19) == 0 ? 11 : -1;
     case 20:
-        if (k == "default_forum_layout") return 35;
-        break;
+        return std::memcmp(p, "default_forum_layout", 20) == 0 ? 35 : -1;
     case 21:
-        if (k == "permission_overwrites") return 4;
-        break;
+        return std::memcmp(p, "permission_overwrites", 21) == 0 ? 4 : -1;
     case 22:
-        if (k == "default_reaction_emoji") return 32;
-        break;
+        return std::memcmp(p, "default_reaction_emoji", 22) == 0 ? 32 : -1;
     case 29:
-        if (k == "default_auto_archive_duration") return 25;
-        break;
+        return std::memcmp(p, "default_auto_archive_duration", 29) == 0 ? 25 : -1;
     case 34:
-        if (k == "default_thread_rate_limit_per_user") return 33;
-        break;
-    default: break;
+        return std::memcmp(p, "default_thread_rate_limit_per_user", 34) == 0 ? 33 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_Channel[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Channel, &dgw::types::Channel::id>::get,
@@ -458,19 +559,16 @@ constinit const type_info ti_Channel = object_info<dgw::types::Channel>("Channel
 // dgw::types::MediaGalleryItem
 namespace {
 int find_MediaGalleryItem(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 5:
-        if (k == "media") return 0;
-        break;
+        return std::memcmp(p, "media", 5) == 0 ? 0 : -1;
     case 7:
-        if (k == "spoiler") return 2;
-        break;
+        return std::memcmp(p, "spoiler", 7) == 0 ? 2 : -1;
     case 11:
-        if (k == "description") return 1;
-        break;
-    default: break;
+        return std::memcmp(p, "description", 11) == 0 ? 1 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_MediaGalleryItem[] = {
     {"media", &dgw::codec::gen::ti_UnfurledMediaItem, presence::required, 0, &member<dgw::types::MediaGalleryItem, &dgw::types::MediaGalleryItem::media>::get,
@@ -486,33 +584,40 @@ constinit const type_info ti_MediaGalleryItem = object_info<dgw::types::MediaGal
 // dgw::types::EmbedThumbnail
 namespace {
 int find_EmbedThumbnail(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 3:
-        if (k == "url") return 0;
-        break;
+        return std::memcmp(p, "url", 3) == 0 ? 0 : -1;
     case 5:
-        if (k == "width") return 3;
-        if (k == "flags") return 8;
-        break;
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 8;
+            return -1;
+        case 'w':
+            if (std::memcmp(p, "width", 5) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "height") return 2;
-        break;
+        return std::memcmp(p, "height", 6) == 0 ? 2 : -1;
     case 9:
-        if (k == "proxy_url") return 1;
-        break;
+        return std::memcmp(p, "proxy_url", 9) == 0 ? 1 : -1;
     case 11:
-        if (k == "placeholder") return 5;
-        if (k == "description") return 7;
-        break;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "description", 11) == 0) return 7;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "placeholder", 11) == 0) return 5;
+            return -1;
+        default: return -1;
+        }
     case 12:
-        if (k == "content_type") return 4;
-        break;
+        return std::memcmp(p, "content_type", 12) == 0 ? 4 : -1;
     case 19:
-        if (k == "placeholder_version") return 6;
-        break;
-    default: break;
+        return std::memcmp(p, "placeholder_version", 19) == 0 ? 6 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_EmbedThumbnail[] = {
     {"url", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::url>::get,
@@ -540,22 +645,18 @@ constinit const type_info ti_EmbedThumbnail = object_info<dgw::types::EmbedThumb
 // dgw::types::EmbedAuthor
 namespace {
 int find_EmbedAuthor(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 3:
-        if (k == "url") return 1;
-        break;
+        return std::memcmp(p, "url", 3) == 0 ? 1 : -1;
     case 4:
-        if (k == "name") return 0;
-        break;
+        return std::memcmp(p, "name", 4) == 0 ? 0 : -1;
     case 8:
-        if (k == "icon_url") return 2;
-        break;
+        return std::memcmp(p, "icon_url", 8) == 0 ? 2 : -1;
     case 14:
-        if (k == "proxy_icon_url") return 3;
-        break;
-    default: break;
+        return std::memcmp(p, "proxy_icon_url", 14) == 0 ? 3 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_EmbedAuthor[] = {
     {"name", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::EmbedAuthor, &dgw::types::EmbedAuthor::name>::get,
@@ -573,16 +674,14 @@ constinit const type_info ti_EmbedAuthor = object_info<dgw::types::EmbedAuthor>(
 // dgw::types::Hello
 namespace {
 int find_Hello(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 6:
-        if (k == "_trace") return 1;
-        break;
+        return std::memcmp(p, "_trace", 6) == 0 ? 1 : -1;
     case 18:
-        if (k == "heartbeat_interval") return 0;
-        break;
-    default: break;
+        return std::memcmp(p, "heartbeat_interval", 18) == 0 ? 0 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_Hello[] = {
     {"heartbeat_interval", &dgw::codec::ti_int, presence::required, 0, &member<dgw::types::Hello, &dgw::types::Hello::heartbeat_interval>::get,
@@ -596,16 +695,14 @@ constinit const type_info ti_Hello = object_info<dgw::types::Hello>("Hello", fie
 // dgw::types::GatewayRateLimitMetadata
 namespace {
 int find_GatewayRateLimitMetadata(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 5:
-        if (k == "nonce") return 1;
-        break;
+        return std::memcmp(p, "nonce", 5) == 0 ? 1 : -1;
     case 8:
-        if (k == "guild_id") return 0;
-        break;
-    default: break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 0 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_GatewayRateLimitMetadata[] = {
     {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::GatewayRateLimitMetadata, &dgw::types::GatewayRateLimitMetadata::guild_id>::get,
@@ -619,20 +716,24 @@ constinit const type_info ti_GatewayRateLimitMetadata = object_info<dgw::types::
 // dgw::types::WelcomeScreenChannel
 namespace {
 int find_WelcomeScreenChannel(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 8:
-        if (k == "emoji_id") return 2;
-        break;
+        return std::memcmp(p, "emoji_id", 8) == 0 ? 2 : -1;
     case 10:
-        if (k == "channel_id") return 0;
-        if (k == "emoji_name") return 3;
-        break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "channel_id", 10) == 0) return 0;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "emoji_name", 10) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
     case 11:
-        if (k == "description") return 1;
-        break;
-    default: break;
+        return std::memcmp(p, "description", 11) == 0 ? 1 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_WelcomeScreenChannel[] = {
     {"channel_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::WelcomeScreenChannel, &dgw::types::WelcomeScreenChannel::channel_id>::get,
@@ -650,23 +751,26 @@ constinit const type_info ti_WelcomeScreenChannel = object_info<dgw::types::Welc
 // dgw::types::IntegrationApplication
 namespace {
 int find_IntegrationApplication(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 3:
-        if (k == "bot") return 4;
-        break;
+        return std::memcmp(p, "bot", 3) == 0 ? 4 : -1;
     case 4:
-        if (k == "name") return 1;
-        if (k == "icon") return 2;
-        break;
+        switch (p[0]) {
+        case 'i':
+            if (std::memcmp(p, "icon", 4) == 0) return 2;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
     case 11:
-        if (k == "description") return 3;
-        break;
-    default: break;
+        return std::memcmp(p, "description", 11) == 0 ? 3 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_IntegrationApplication[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::IntegrationApplication, &dgw::types::IntegrationApplication::id>::get,
@@ -686,19 +790,16 @@ constinit const type_info ti_IntegrationApplication = object_info<dgw::types::In
 // dgw::types::InteractionGuild
 namespace {
 int find_InteractionGuild(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 6:
-        if (k == "locale") return 1;
-        break;
+        return std::memcmp(p, "locale", 6) == 0 ? 1 : -1;
     case 8:
-        if (k == "features") return 2;
-        break;
-    default: break;
+        return std::memcmp(p, "features", 8) == 0 ? 2 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_InteractionGuild[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::InteractionGuild, &dgw::types::InteractionGuild::id>::get,
@@ -714,16 +815,14 @@ constinit const type_info ti_InteractionGuild = object_info<dgw::types::Interact
 // dgw::types::MessageActivity
 namespace {
 int find_MessageActivity(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 4:
-        if (k == "type") return 0;
-        break;
+        return std::memcmp(p, "type", 4) == 0 ? 0 : -1;
     case 8:
-        if (k == "party_id") return 1;
-        break;
-    default: break;
+        return std::memcmp(p, "party_id", 8) == 0 ? 1 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_MessageActivity[] = {
     {"type", &dgw::codec::gen::ti_MessageActivityType, presence::required, 0, &member<dgw::types::MessageActivity, &dgw::types::MessageActivity::type>::get,
@@ -737,48 +836,62 @@ constinit const type_info ti_MessageActivity = object_info<dgw::types::MessageAc
 // dgw::types::PartialGuildMember
 namespace {
 int find_PartialGuildMember(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 4:
-        if (k == "user") return 0;
-        if (k == "nick") return 1;
-        if (k == "deaf") return 7;
-        if (k == "mute") return 8;
-        break;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "deaf", 4) == 0) return 7;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "mute", 4) == 0) return 8;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "nick", 4) == 0) return 1;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user", 4) == 0) return 0;
+            return -1;
+        default: return -1;
+        }
     case 5:
-        if (k == "roles") return 4;
-        if (k == "flags") return 9;
-        break;
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 9;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "roles", 5) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "avatar") return 2;
-        if (k == "banner") return 3;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "avatar", 6) == 0) return 2;
+            return -1;
+        case 'b':
+            if (std::memcmp(p, "banner", 6) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
     case 7:
-        if (k == "pending") return 10;
-        break;
+        return std::memcmp(p, "pending", 7) == 0 ? 10 : -1;
     case 9:
-        if (k == "joined_at") return 5;
-        break;
+        return std::memcmp(p, "joined_at", 9) == 0 ? 5 : -1;
     case 11:
-        if (k == "permissions") return 11;
-        break;
+        return std::memcmp(p, "permissions", 11) == 0 ? 11 : -1;
     case 12:
-        if (k == "collectibles") return 14;
-        break;
+        return std::memcmp(p, "collectibles", 12) == 0 ? 14 : -1;
     case 13:
-        if (k == "premium_since") return 6;
-        break;
+        return std::memcmp(p, "premium_since", 13) == 0 ? 6 : -1;
     case 22:
-        if (k == "avatar_decoration_data") return 13;
-        break;
+        return std::memcmp(p, "avatar_decoration_data", 22) == 0 ? 13 : -1;
     case 25:
-        if (k == "unusual_dm_activity_until") return 15;
-        break;
+        return std::memcmp(p, "unusual_dm_activity_until", 25) == 0 ? 15 : -1;
     case 28:
-        if (k == "communication_disabled_until") return 12;
-        break;
-    default: break;
+        return std::memcmp(p, "communication_disabled_until", 28) == 0 ? 12 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_PartialGuildMember[] = {
     {"user", &dgw::codec::gen::ti_User, presence::optional, -1, &member<dgw::types::PartialGuildMember, &dgw::types::PartialGuildMember::user>::get,
@@ -820,16 +933,14 @@ constinit const type_info ti_PartialGuildMember = object_info<dgw::types::Partia
 // dgw::types::MessageCall
 namespace {
 int find_MessageCall(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 12:
-        if (k == "participants") return 0;
-        break;
+        return std::memcmp(p, "participants", 12) == 0 ? 0 : -1;
     case 15:
-        if (k == "ended_timestamp") return 1;
-        break;
-    default: break;
+        return std::memcmp(p, "ended_timestamp", 15) == 0 ? 1 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_MessageCall[] = {
     {"participants", &dgw::codec::ti_snowflake_array, presence::required, 0, &member<dgw::types::MessageCall, &dgw::types::MessageCall::participants>::get,
@@ -843,54 +954,83 @@ constinit const type_info ti_MessageCall = object_info<dgw::types::MessageCall>(
 // dgw::types::Interaction
 namespace {
 int find_Interaction(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "type") return 2;
-        if (k == "data") return 3;
-        if (k == "user") return 9;
-        break;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "data", 4) == 0) return 3;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "type", 4) == 0) return 2;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user", 4) == 0) return 9;
+            return -1;
+        default: return -1;
+        }
     case 5:
-        if (k == "guild") return 4;
-        if (k == "token") return 10;
-        break;
+        switch (p[0]) {
+        case 'g':
+            if (std::memcmp(p, "guild", 5) == 0) return 4;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "token", 5) == 0) return 10;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "member") return 8;
-        if (k == "locale") return 14;
-        break;
+        switch (p[0]) {
+        case 'l':
+            if (std::memcmp(p, "locale", 6) == 0) return 14;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "member", 6) == 0) return 8;
+            return -1;
+        default: return -1;
+        }
     case 7:
-        if (k == "channel") return 6;
-        if (k == "version") return 11;
-        if (k == "message") return 12;
-        if (k == "context") return 18;
-        break;
+        switch (p[2]) {
+        case 'a':
+            if (std::memcmp(p, "channel", 7) == 0) return 6;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "context", 7) == 0) return 18;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "version", 7) == 0) return 11;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "message", 7) == 0) return 12;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "guild_id") return 5;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 5 : -1;
     case 10:
-        if (k == "channel_id") return 7;
-        break;
+        return std::memcmp(p, "channel_id", 10) == 0 ? 7 : -1;
     case 12:
-        if (k == "guild_locale") return 15;
-        if (k == "entitlements") return 16;
-        break;
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "entitlements", 12) == 0) return 16;
+            return -1;
+        case 'g':
+            if (std::memcmp(p, "guild_locale", 12) == 0) return 15;
+            return -1;
+        default: return -1;
+        }
     case 14:
-        if (k == "application_id") return 1;
-        break;
+        return std::memcmp(p, "application_id", 14) == 0 ? 1 : -1;
     case 15:
-        if (k == "app_permissions") return 13;
-        break;
+        return std::memcmp(p, "app_permissions", 15) == 0 ? 13 : -1;
     case 21:
-        if (k == "attachment_size_limit") return 19;
-        break;
+        return std::memcmp(p, "attachment_size_limit", 21) == 0 ? 19 : -1;
     case 30:
-        if (k == "authorizing_integration_owners") return 17;
-        break;
-    default: break;
+        return std::memcmp(p, "authorizing_integration_owners", 30) == 0 ? 17 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_Interaction[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Interaction, &dgw::types::Interaction::id>::get,
@@ -940,13 +1080,12 @@ constinit const type_info ti_Interaction = object_info<dgw::types::Interaction>(
 // dgw::types::MessageSnapshot
 namespace {
 int find_MessageSnapshot(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 7:
-        if (k == "message") return 0;
-        break;
-    default: break;
+        return std::memcmp(p, "message", 7) == 0 ? 0 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_MessageSnapshot[] = {
     {"message", &dgw::codec::gen::ti_MessageSnapshotMessage, presence::required, 0, &member<dgw::types::MessageSnapshot, &dgw::types::MessageSnapshot::message>::get,
@@ -958,20 +1097,24 @@ constinit const type_info ti_MessageSnapshot = object_info<dgw::types::MessageSn
 // dgw::types::ChannelMention
 namespace {
 int find_ChannelMention(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "type") return 2;
-        if (k == "name") return 3;
-        break;
+        switch (p[0]) {
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 3;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "type", 4) == 0) return 2;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "guild_id") return 1;
-        break;
-    default: break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_ChannelMention[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::ChannelMention, &dgw::types::ChannelMention::id>::get,
@@ -989,16 +1132,14 @@ constinit const type_info ti_ChannelMention = object_info<dgw::types::ChannelMen
 // dgw::types::ReactionCountDetails
 namespace {
 int find_ReactionCountDetails(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 5:
-        if (k == "burst") return 0;
-        break;
+        return std::memcmp(p, "burst", 5) == 0 ? 0 : -1;
     case 6:
-        if (k == "normal") return 1;
-        break;
-    default: break;
+        return std::memcmp(p, "normal", 6) == 0 ? 1 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_ReactionCountDetails[] = {
     {"burst", &dgw::codec::ti_int, presence::required, 0, &member<dgw::types::ReactionCountDetails, &dgw::types::ReactionCountDetails::burst>::get,
@@ -1012,34 +1153,43 @@ constinit const type_info ti_ReactionCountDetails = object_info<dgw::types::Reac
 // dgw::types::Entitlement
 namespace {
 int find_Entitlement(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "type") return 4;
-        break;
+        return std::memcmp(p, "type", 4) == 0 ? 4 : -1;
     case 6:
-        if (k == "sku_id") return 1;
-        break;
+        return std::memcmp(p, "sku_id", 6) == 0 ? 1 : -1;
     case 7:
-        if (k == "user_id") return 3;
-        if (k == "deleted") return 5;
-        if (k == "ends_at") return 7;
-        break;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "deleted", 7) == 0) return 5;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "ends_at", 7) == 0) return 7;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user_id", 7) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "guild_id") return 8;
-        if (k == "consumed") return 9;
-        break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "consumed", 8) == 0) return 9;
+            return -1;
+        case 'g':
+            if (std::memcmp(p, "guild_id", 8) == 0) return 8;
+            return -1;
+        default: return -1;
+        }
     case 9:
-        if (k == "starts_at") return 6;
-        break;
+        return std::memcmp(p, "starts_at", 9) == 0 ? 6 : -1;
     case 14:
-        if (k == "application_id") return 2;
-        break;
-    default: break;
+        return std::memcmp(p, "application_id", 14) == 0 ? 2 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_Entitlement[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Entitlement, &dgw::types::Entitlement::id>::get,
@@ -1069,16 +1219,14 @@ constinit const type_info ti_Entitlement = object_info<dgw::types::Entitlement>(
 // dgw::types::ActivityTimestamps
 namespace {
 int find_ActivityTimestamps(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 3:
-        if (k == "end") return 1;
-        break;
+        return std::memcmp(p, "end", 3) == 0 ? 1 : -1;
     case 5:
-        if (k == "start") return 0;
-        break;
-    default: break;
+        return std::memcmp(p, "start", 5) == 0 ? 0 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_ActivityTimestamps[] = {
     {"start", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::ActivityTimestamps, &dgw::types::ActivityTimestamps::start>::get,
@@ -1092,19 +1240,16 @@ constinit const type_info ti_ActivityTimestamps = object_info<dgw::types::Activi
 // dgw::types::ActivitySecrets
 namespace {
 int find_ActivitySecrets(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 4:
-        if (k == "join") return 0;
-        break;
+        return std::memcmp(p, "join", 4) == 0 ? 0 : -1;
     case 5:
-        if (k == "match") return 2;
-        break;
+        return std::memcmp(p, "match", 5) == 0 ? 2 : -1;
     case 8:
-        if (k == "spectate") return 1;
-        break;
-    default: break;
+        return std::memcmp(p, "spectate", 8) == 0 ? 1 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_ActivitySecrets[] = {
     {"join", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ActivitySecrets, &dgw::types::ActivitySecrets::join>::get,
@@ -1120,19 +1265,16 @@ constinit const type_info ti_ActivitySecrets = object_info<dgw::types::ActivityS
 // dgw::types::RoleColors
 namespace {
 int find_RoleColors(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 13:
-        if (k == "primary_color") return 0;
-        break;
+        return std::memcmp(p, "primary_color", 13) == 0 ? 0 : -1;
     case 14:
-        if (k == "tertiary_color") return 2;
-        break;
+        return std::memcmp(p, "tertiary_color", 14) == 0 ? 2 : -1;
     case 15:
-        if (k == "secondary_color") return 1;
-        break;
-    default: break;
+        return std::memcmp(p, "secondary_color", 15) == 0 ? 1 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_RoleColors[] = {
     {"primary_color", &dgw::codec::ti_int, presence::required, 0, &member<dgw::types::RoleColors, &dgw::types::RoleColors::primary_color>::get,
@@ -1148,13 +1290,12 @@ constinit const type_info ti_RoleColors = object_info<dgw::types::RoleColors>("R
 // dgw::types::GuildScheduledEventEntityMetadata
 namespace {
 int find_GuildScheduledEventEntityMetadata(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 8:
-        if (k == "location") return 0;
-        break;
-    default: break;
+        return std::memcmp(p, "location", 8) == 0 ? 0 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_GuildScheduledEventEntityMetadata[] = {
     {"location", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::GuildScheduledEventEntityMetadata, &dgw::types::GuildScheduledEventEntityMetadata::location>::get,
@@ -1166,53 +1307,63 @@ constinit const type_info ti_GuildScheduledEventEntityMetadata = object_info<dgw
 // dgw::types::GuildScheduledEvent
 namespace {
 int find_GuildScheduledEvent(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "name") return 4;
-        break;
+        return std::memcmp(p, "name", 4) == 0 ? 4 : -1;
     case 5:
-        if (k == "image") return 15;
-        break;
+        return std::memcmp(p, "image", 5) == 0 ? 15 : -1;
     case 6:
-        if (k == "status") return 9;
-        break;
+        return std::memcmp(p, "status", 6) == 0 ? 9 : -1;
     case 7:
-        if (k == "creator") return 13;
-        break;
+        return std::memcmp(p, "creator", 7) == 0 ? 13 : -1;
     case 8:
-        if (k == "guild_id") return 1;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
     case 9:
-        if (k == "entity_id") return 11;
-        break;
+        return std::memcmp(p, "entity_id", 9) == 0 ? 11 : -1;
     case 10:
-        if (k == "channel_id") return 2;
-        if (k == "creator_id") return 3;
-        if (k == "user_count") return 14;
-        break;
+        switch (p[1]) {
+        case 'h':
+            if (std::memcmp(p, "channel_id", 10) == 0) return 2;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "creator_id", 10) == 0) return 3;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "user_count", 10) == 0) return 14;
+            return -1;
+        default: return -1;
+        }
     case 11:
-        if (k == "description") return 5;
-        if (k == "entity_type") return 10;
-        break;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "description", 11) == 0) return 5;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "entity_type", 11) == 0) return 10;
+            return -1;
+        default: return -1;
+        }
     case 13:
-        if (k == "privacy_level") return 8;
-        break;
+        return std::memcmp(p, "privacy_level", 13) == 0 ? 8 : -1;
     case 15:
-        if (k == "entity_metadata") return 12;
-        if (k == "recurrence_rule") return 16;
-        break;
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "entity_metadata", 15) == 0) return 12;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "recurrence_rule", 15) == 0) return 16;
+            return -1;
+        default: return -1;
+        }
     case 18:
-        if (k == "scheduled_end_time") return 7;
-        break;
+        return std::memcmp(p, "scheduled_end_time", 18) == 0 ? 7 : -1;
     case 20:
-        if (k == "scheduled_start_time") return 6;
-        break;
-    default: break;
+        return std::memcmp(p, "scheduled_start_time", 20) == 0 ? 6 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_GuildScheduledEvent[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::GuildScheduledEvent, &dgw::types::GuildScheduledEvent::id>::get,
@@ -1256,19 +1407,16 @@ constinit const type_info ti_GuildScheduledEvent = object_info<dgw::types::Guild
 // dgw::types::StickerItem
 namespace {
 int find_StickerItem(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "name") return 1;
-        break;
+        return std::memcmp(p, "name", 4) == 0 ? 1 : -1;
     case 11:
-        if (k == "format_type") return 2;
-        break;
-    default: break;
+        return std::memcmp(p, "format_type", 11) == 0 ? 2 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_StickerItem[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::StickerItem, &dgw::types::StickerItem::id>::get,
@@ -1284,19 +1432,16 @@ constinit const type_info ti_StickerItem = object_info<dgw::types::StickerItem>(
 // dgw::types::ChannelInfoChannel
 namespace {
 int find_ChannelInfoChannel(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 6:
-        if (k == "status") return 1;
-        break;
+        return std::memcmp(p, "status", 6) == 0 ? 1 : -1;
     case 16:
-        if (k == "voice_start_time") return 2;
-        break;
-    default: break;
+        return std::memcmp(p, "voice_start_time", 16) == 0 ? 2 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_ChannelInfoChannel[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::ChannelInfoChannel, &dgw::types::ChannelInfoChannel::id>::get,
@@ -1312,22 +1457,18 @@ constinit const type_info ti_ChannelInfoChannel = object_info<dgw::types::Channe
 // dgw::commands::UpdatePresence
 namespace {
 int find_UpdatePresence(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 3:
-        if (k == "afk") return 3;
-        break;
+        return std::memcmp(p, "afk", 3) == 0 ? 3 : -1;
     case 5:
-        if (k == "since") return 0;
-        break;
+        return std::memcmp(p, "since", 5) == 0 ? 0 : -1;
     case 6:
-        if (k == "status") return 2;
-        break;
+        return std::memcmp(p, "status", 6) == 0 ? 2 : -1;
     case 10:
-        if (k == "activities") return 1;
-        break;
-    default: break;
+        return std::memcmp(p, "activities", 10) == 0 ? 1 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_UpdatePresence[] = {
     {"since", &dgw::codec::ti_int, presence::nullable, 0, &member<dgw::commands::UpdatePresence, &dgw::commands::UpdatePresence::since>::get,
@@ -1345,22 +1486,35 @@ constinit const type_info ti_UpdatePresence = object_info<dgw::commands::UpdateP
 // dgw::commands::RequestGuildMembers
 namespace {
 int find_RequestGuildMembers(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 5:
-        if (k == "query") return 1;
-        if (k == "limit") return 2;
-        if (k == "nonce") return 5;
-        break;
+        switch (p[0]) {
+        case 'l':
+            if (std::memcmp(p, "limit", 5) == 0) return 2;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "nonce", 5) == 0) return 5;
+            return -1;
+        case 'q':
+            if (std::memcmp(p, "query", 5) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "guild_id") return 0;
-        if (k == "user_ids") return 4;
-        break;
+        switch (p[0]) {
+        case 'g':
+            if (std::memcmp(p, "guild_id", 8) == 0) return 0;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user_ids", 8) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
     case 9:
-        if (k == "presences") return 3;
-        break;
-    default: break;
+        return std::memcmp(p, "presences", 9) == 0 ? 3 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_RequestGuildMembers[] = {
     {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::commands::RequestGuildMembers, &dgw::commands::RequestGuildMembers::guild_id>::get,

@@ -4,27 +4,25 @@
 #include <dgw/describe.hpp>
 #include <dgw/detail/type_infos.hpp>
 
+#include <cstring>
+
 namespace dgw::codec::gen {
 
 // dgw::types::UserPrimaryGuild
 namespace {
 int find_UserPrimaryGuild(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 3:
-        if (k == "tag") return 2;
-        break;
+        return std::memcmp(p, "tag", 3) == 0 ? 2 : -1;
     case 5:
-        if (k == "badge") return 3;
-        break;
+        return std::memcmp(p, "badge", 5) == 0 ? 3 : -1;
     case 16:
-        if (k == "identity_enabled") return 1;
-        break;
+        return std::memcmp(p, "identity_enabled", 16) == 0 ? 1 : -1;
     case 17:
-        if (k == "identity_guild_id") return 0;
-        break;
-    default: break;
+        return std::memcmp(p, "identity_guild_id", 17) == 0 ? 0 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_UserPrimaryGuild[] = {
     {"identity_guild_id", &dgw::codec::ti_snowflake, presence::nullable, 0, &member<dgw::types::UserPrimaryGuild, &dgw::types::UserPrimaryGuild::identity_guild_id>::get,
@@ -42,39 +40,44 @@ constinit const type_info ti_UserPrimaryGuild = object_info<dgw::types::UserPrim
 // dgw::types::ApplicationGuild
 namespace {
 int find_ApplicationGuild(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "name") return 1;
-        if (k == "icon") return 2;
-        break;
+        switch (p[0]) {
+        case 'i':
+            if (std::memcmp(p, "icon", 4) == 0) return 2;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "splash") return 3;
-        if (k == "banner") return 4;
-        break;
+        switch (p[0]) {
+        case 'b':
+            if (std::memcmp(p, "banner", 6) == 0) return 4;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "splash", 6) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "features") return 6;
-        break;
+        return std::memcmp(p, "features", 8) == 0 ? 6 : -1;
     case 11:
-        if (k == "description") return 5;
-        break;
+        return std::memcmp(p, "description", 11) == 0 ? 5 : -1;
     case 14:
-        if (k == "welcome_screen") return 10;
-        break;
+        return std::memcmp(p, "welcome_screen", 14) == 0 ? 10 : -1;
     case 15:
-        if (k == "vanity_url_code") return 8;
-        break;
+        return std::memcmp(p, "vanity_url_code", 15) == 0 ? 8 : -1;
     case 18:
-        if (k == "verification_level") return 7;
-        break;
+        return std::memcmp(p, "verification_level", 18) == 0 ? 7 : -1;
     case 26:
-        if (k == "premium_subscription_count") return 9;
-        break;
-    default: break;
+        return std::memcmp(p, "premium_subscription_count", 26) == 0 ? 9 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_ApplicationGuild[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::ApplicationGuild, &dgw::types::ApplicationGuild::id>::get,
@@ -106,13 +109,12 @@ constinit const type_info ti_ApplicationGuild = object_info<dgw::types::Applicat
 // dgw::types::ApplicationIntegrationTypeConfiguration
 namespace {
 int find_ApplicationIntegrationTypeConfiguration(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 21:
-        if (k == "oauth2_install_params") return 0;
-        break;
-    default: break;
+        return std::memcmp(p, "oauth2_install_params", 21) == 0 ? 0 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_ApplicationIntegrationTypeConfiguration[] = {
     {"oauth2_install_params", &dgw::codec::gen::ti_ApplicationInstallParams, presence::optional, -1, &member<dgw::types::ApplicationIntegrationTypeConfiguration, &dgw::types::ApplicationIntegrationTypeConfiguration::oauth2_install_params>::get,
@@ -124,47 +126,42 @@ constinit const type_info ti_ApplicationIntegrationTypeConfiguration = object_in
 // dgw::types::OptionalAuditEntryInfo
 namespace {
 int find_OptionalAuditEntryInfo(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 6;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 6 : -1;
     case 4:
-        if (k == "type") return 10;
-        break;
+        return std::memcmp(p, "type", 4) == 0 ? 10 : -1;
     case 5:
-        if (k == "count") return 4;
-        break;
+        return std::memcmp(p, "count", 5) == 0 ? 4 : -1;
     case 6:
-        if (k == "status") return 12;
-        break;
+        return std::memcmp(p, "status", 6) == 0 ? 12 : -1;
     case 9:
-        if (k == "role_name") return 9;
-        break;
+        return std::memcmp(p, "role_name", 9) == 0 ? 9 : -1;
     case 10:
-        if (k == "channel_id") return 3;
-        if (k == "message_id") return 8;
-        break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "channel_id", 10) == 0) return 3;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "message_id", 10) == 0) return 8;
+            return -1;
+        default: return -1;
+        }
     case 14:
-        if (k == "application_id") return 0;
-        break;
+        return std::memcmp(p, "application_id", 14) == 0 ? 0 : -1;
     case 15:
-        if (k == "members_removed") return 7;
-        break;
+        return std::memcmp(p, "members_removed", 15) == 0 ? 7 : -1;
     case 16:
-        if (k == "integration_type") return 11;
-        break;
+        return std::memcmp(p, "integration_type", 16) == 0 ? 11 : -1;
     case 18:
-        if (k == "delete_member_days") return 5;
-        break;
+        return std::memcmp(p, "delete_member_days", 18) == 0 ? 5 : -1;
     case 25:
-        if (k == "auto_moderation_rule_name") return 1;
-        break;
+        return std::memcmp(p, "auto_moderation_rule_name", 25) == 0 ? 1 : -1;
     case 33:
-        if (k == "auto_moderation_rule_trigger_type") return 2;
-        break;
-    default: break;
+        return std::memcmp(p, "auto_moderation_rule_trigger_type", 33) == 0 ? 2 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_OptionalAuditEntryInfo[] = {
     {"application_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::OptionalAuditEntryInfo, &dgw::types::OptionalAuditEntryInfo::application_id>::get,
@@ -200,17 +197,22 @@ constinit const type_info ti_OptionalAuditEntryInfo = object_info<dgw::types::Op
 // dgw::types::AuditLogChange
 namespace {
 int find_AuditLogChange(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 3:
-        if (k == "key") return 2;
-        break;
+        return std::memcmp(p, "key", 3) == 0 ? 2 : -1;
     case 9:
-        if (k == "new_value") return 0;
-        if (k == "old_value") return 1;
-        break;
-    default: break;
+        switch (p[0]) {
+        case 'n':
+            if (std::memcmp(p, "new_value", 9) == 0) return 0;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "old_value", 9) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_AuditLogChange[] = {
     {"new_value", &dgw::codec::ti_any, presence::optional, -1, &member<dgw::types::AuditLogChange, &dgw::types::AuditLogChange::new_value>::get,
@@ -226,19 +228,16 @@ constinit const type_info ti_AuditLogChange = object_info<dgw::types::AuditLogCh
 // dgw::types::AutoModerationActionMetadata
 namespace {
 int find_AutoModerationActionMetadata(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 10:
-        if (k == "channel_id") return 0;
-        break;
+        return std::memcmp(p, "channel_id", 10) == 0 ? 0 : -1;
     case 14:
-        if (k == "custom_message") return 2;
-        break;
+        return std::memcmp(p, "custom_message", 14) == 0 ? 2 : -1;
     case 16:
-        if (k == "duration_seconds") return 1;
-        break;
-    default: break;
+        return std::memcmp(p, "duration_seconds", 16) == 0 ? 1 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_AutoModerationActionMetadata[] = {
     {"channel_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::AutoModerationActionMetadata, &dgw::types::AutoModerationActionMetadata::channel_id>::get,
@@ -254,47 +253,88 @@ constinit const type_info ti_AutoModerationActionMetadata = object_info<dgw::typ
 // dgw::types::User
 namespace {
 int find_User(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 3:
-        if (k == "bot") return 5;
-        break;
+        return std::memcmp(p, "bot", 3) == 0 ? 5 : -1;
     case 5:
-        if (k == "email") return 12;
-        if (k == "flags") return 13;
-        break;
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "email", 5) == 0) return 12;
+            return -1;
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 13;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "avatar") return 4;
-        if (k == "system") return 6;
-        if (k == "banner") return 8;
-        if (k == "locale") return 10;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "avatar", 6) == 0) return 4;
+            return -1;
+        case 'b':
+            if (std::memcmp(p, "banner", 6) == 0) return 8;
+            return -1;
+        case 'l':
+            if (std::memcmp(p, "locale", 6) == 0) return 10;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "system", 6) == 0) return 6;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "username") return 1;
-        if (k == "verified") return 11;
-        break;
+        switch (p[0]) {
+        case 'u':
+            if (std::memcmp(p, "username", 8) == 0) return 1;
+            return -1;
+        case 'v':
+            if (std::memcmp(p, "verified", 8) == 0) return 11;
+            return -1;
+        default: return -1;
+        }
     case 11:
-        if (k == "global_name") return 3;
-        if (k == "mfa_enabled") return 7;
-        break;
+        switch (p[0]) {
+        case 'g':
+            if (std::memcmp(p, "global_name", 11) == 0) return 3;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "mfa_enabled", 11) == 0) return 7;
+            return -1;
+        default: return -1;
+        }
     case 12:
-        if (k == "accent_color") return 9;
-        if (k == "premium_type") return 14;
-        if (k == "public_flags") return 15;
-        if (k == "collectibles") return 17;
-        break;
+        switch (p[1]) {
+        case 'c':
+            if (std::memcmp(p, "accent_color", 12) == 0) return 9;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "collectibles", 12) == 0) return 17;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "premium_type", 12) == 0) return 14;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "public_flags", 12) == 0) return 15;
+            return -1;
+        default: return -1;
+        }
     case 13:
-        if (k == "discriminator") return 2;
-        if (k == "primary_guild") return 18;
-        break;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "discriminator", 13) == 0) return 2;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "primary_guild", 13) == 0) return 18;
+            return -1;
+        default: return -1;
+        }
     case 22:
-        if (k == "avatar_decoration_data") return 16;
-        break;
-    default: break;
+        return std::memcmp(p, "avatar_decoration_data", 22) == 0 ? 16 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_User[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::User, &dgw::types::User::id>::get,
@@ -342,22 +382,18 @@ constinit const type_info ti_User = object_info<dgw::types::User>("User", fields
 // dgw::types::ClientStatus
 namespace {
 int find_ClientStatus(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "vr") return 3;
-        break;
+        return std::memcmp(p, "vr", 2) == 0 ? 3 : -1;
     case 3:
-        if (k == "web") return 2;
-        break;
+        return std::memcmp(p, "web", 3) == 0 ? 2 : -1;
     case 6:
-        if (k == "mobile") return 1;
-        break;
+        return std::memcmp(p, "mobile", 6) == 0 ? 1 : -1;
     case 7:
-        if (k == "desktop") return 0;
-        break;
-    default: break;
+        return std::memcmp(p, "desktop", 7) == 0 ? 0 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_ClientStatus[] = {
     {"desktop", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ClientStatus, &dgw::types::ClientStatus::desktop>::get,
@@ -375,25 +411,20 @@ constinit const type_info ti_ClientStatus = object_info<dgw::types::ClientStatus
 // dgw::types::ForumTag
 namespace {
 int find_ForumTag(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "name") return 1;
-        break;
+        return std::memcmp(p, "name", 4) == 0 ? 1 : -1;
     case 8:
-        if (k == "emoji_id") return 3;
-        break;
+        return std::memcmp(p, "emoji_id", 8) == 0 ? 3 : -1;
     case 9:
-        if (k == "moderated") return 2;
-        break;
+        return std::memcmp(p, "moderated", 9) == 0 ? 2 : -1;
     case 10:
-        if (k == "emoji_name") return 4;
-        break;
-    default: break;
+        return std::memcmp(p, "emoji_name", 10) == 0 ? 4 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_ForumTag[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::ForumTag, &dgw::types::ForumTag::id>::get,
@@ -413,35 +444,34 @@ constinit const type_info ti_ForumTag = object_info<dgw::types::ForumTag>("Forum
 // dgw::types::UnfurledMediaItem
 namespace {
 int find_UnfurledMediaItem(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 3:
-        if (k == "url") return 0;
-        break;
+        return std::memcmp(p, "url", 3) == 0 ? 0 : -1;
     case 5:
-        if (k == "width") return 3;
-        if (k == "flags") return 7;
-        break;
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 7;
+            return -1;
+        case 'w':
+            if (std::memcmp(p, "width", 5) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "height") return 2;
-        break;
+        return std::memcmp(p, "height", 6) == 0 ? 2 : -1;
     case 9:
-        if (k == "proxy_url") return 1;
-        break;
+        return std::memcmp(p, "proxy_url", 9) == 0 ? 1 : -1;
     case 11:
-        if (k == "placeholder") return 4;
-        break;
+        return std::memcmp(p, "placeholder", 11) == 0 ? 4 : -1;
     case 12:
-        if (k == "content_type") return 6;
-        break;
+        return std::memcmp(p, "content_type", 12) == 0 ? 6 : -1;
     case 13:
-        if (k == "attachment_id") return 8;
-        break;
+        return std::memcmp(p, "attachment_id", 13) == 0 ? 8 : -1;
     case 19:
-        if (k == "placeholder_version") return 5;
-        break;
-    default: break;
+        return std::memcmp(p, "placeholder_version", 19) == 0 ? 5 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_UnfurledMediaItem[] = {
     {"url", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::url>::get,
@@ -469,16 +499,14 @@ constinit const type_info ti_UnfurledMediaItem = object_info<dgw::types::Unfurle
 // dgw::types::SelectDefaultValue
 namespace {
 int find_SelectDefaultValue(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "type") return 1;
-        break;
-    default: break;
+        return std::memcmp(p, "type", 4) == 0 ? 1 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_SelectDefaultValue[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::SelectDefaultValue, &dgw::types::SelectDefaultValue::id>::get,
@@ -492,19 +520,16 @@ constinit const type_info ti_SelectDefaultValue = object_info<dgw::types::Select
 // dgw::types::EmbedFooter
 namespace {
 int find_EmbedFooter(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 4:
-        if (k == "text") return 0;
-        break;
+        return std::memcmp(p, "text", 4) == 0 ? 0 : -1;
     case 8:
-        if (k == "icon_url") return 1;
-        break;
+        return std::memcmp(p, "icon_url", 8) == 0 ? 1 : -1;
     case 14:
-        if (k == "proxy_icon_url") return 2;
-        break;
-    default: break;
+        return std::memcmp(p, "proxy_icon_url", 14) == 0 ? 2 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_EmbedFooter[] = {
     {"text", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::EmbedFooter, &dgw::types::EmbedFooter::text>::get,
@@ -520,33 +545,40 @@ constinit const type_info ti_EmbedFooter = object_info<dgw::types::EmbedFooter>(
 // dgw::types::EmbedVideo
 namespace {
 int find_EmbedVideo(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 3:
-        if (k == "url") return 0;
-        break;
+        return std::memcmp(p, "url", 3) == 0 ? 0 : -1;
     case 5:
-        if (k == "width") return 3;
-        if (k == "flags") return 8;
-        break;
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 8;
+            return -1;
+        case 'w':
+            if (std::memcmp(p, "width", 5) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "height") return 2;
-        break;
+        return std::memcmp(p, "height", 6) == 0 ? 2 : -1;
     case 9:
-        if (k == "proxy_url") return 1;
-        break;
+        return std::memcmp(p, "proxy_url", 9) == 0 ? 1 : -1;
     case 11:
-        if (k == "placeholder") return 5;
-        if (k == "description") return 7;
-        break;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "description", 11) == 0) return 7;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "placeholder", 11) == 0) return 5;
+            return -1;
+        default: return -1;
+        }
     case 12:
-        if (k == "content_type") return 4;
-        break;
+        return std::memcmp(p, "content_type", 12) == 0 ? 4 : -1;
     case 19:
-        if (k == "placeholder_version") return 6;
-        break;
-    default: break;
+        return std::memcmp(p, "placeholder_version", 19) == 0 ? 6 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_EmbedVideo[] = {
     {"url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedVideo, &dgw::types::EmbedVideo::url>::get,
@@ -574,19 +606,16 @@ constinit const type_info ti_EmbedVideo = object_info<dgw::types::EmbedVideo>("E
 // dgw::types::EmbedField
 namespace {
 int find_EmbedField(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 4:
-        if (k == "name") return 0;
-        break;
+        return std::memcmp(p, "name", 4) == 0 ? 0 : -1;
     case 5:
-        if (k == "value") return 1;
-        break;
+        return std::memcmp(p, "value", 5) == 0 ? 1 : -1;
     case 6:
-        if (k == "inline") return 2;
-        break;
-    default: break;
+        return std::memcmp(p, "inline", 6) == 0 ? 2 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_EmbedField[] = {
     {"name", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::EmbedField, &dgw::types::EmbedField::name>::get,
@@ -602,19 +631,16 @@ constinit const type_info ti_EmbedField = object_info<dgw::types::EmbedField>("E
 // dgw::types::ReadyApplication
 namespace {
 int find_ReadyApplication(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 5:
-        if (k == "flags") return 1;
-        break;
+        return std::memcmp(p, "flags", 5) == 0 ? 1 : -1;
     case 9:
-        if (k == "flags_new") return 2;
-        break;
-    default: break;
+        return std::memcmp(p, "flags_new", 9) == 0 ? 2 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_ReadyApplication[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::ReadyApplication, &dgw::types::ReadyApplication::id>::get,
@@ -630,98 +656,185 @@ constinit const type_info ti_ReadyApplication = object_info<dgw::types::ReadyApp
 // dgw::types::Guild
 namespace {
 int find_Guild(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "name") return 1;
-        if (k == "icon") return 2;
-        break;
+        switch (p[0]) {
+        case 'i':
+            if (std::memcmp(p, "icon", 4) == 0) return 2;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
     case 5:
-        if (k == "owner") return 6;
-        if (k == "roles") return 17;
-        break;
+        switch (p[0]) {
+        case 'o':
+            if (std::memcmp(p, "owner", 5) == 0) return 6;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "roles", 5) == 0) return 17;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "splash") return 4;
-        if (k == "region") return 9;
-        if (k == "emojis") return 18;
-        if (k == "banner") return 29;
-        break;
+        switch (p[0]) {
+        case 'b':
+            if (std::memcmp(p, "banner", 6) == 0) return 29;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "emojis", 6) == 0) return 18;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "region", 6) == 0) return 9;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "splash", 6) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "owner_id") return 7;
-        if (k == "features") return 19;
-        if (k == "stickers") return 40;
-        break;
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "features", 8) == 0) return 19;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "owner_id", 8) == 0) return 7;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "stickers", 8) == 0) return 40;
+            return -1;
+        default: return -1;
+        }
     case 9:
-        if (k == "icon_hash") return 3;
-        if (k == "mfa_level") return 20;
-        break;
+        switch (p[0]) {
+        case 'i':
+            if (std::memcmp(p, "icon_hash", 9) == 0) return 3;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "mfa_level", 9) == 0) return 20;
+            return -1;
+        default: return -1;
+        }
     case 10:
-        if (k == "nsfw_level") return 39;
-        break;
+        return std::memcmp(p, "nsfw_level", 10) == 0 ? 39 : -1;
     case 11:
-        if (k == "permissions") return 8;
-        if (k == "afk_timeout") return 11;
-        if (k == "max_members") return 26;
-        if (k == "description") return 28;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "afk_timeout", 11) == 0) return 11;
+            return -1;
+        case 'd':
+            if (std::memcmp(p, "description", 11) == 0) return 28;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "max_members", 11) == 0) return 26;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "permissions", 11) == 0) return 8;
+            return -1;
+        default: return -1;
+        }
     case 12:
-        if (k == "premium_tier") return 30;
-        break;
+        return std::memcmp(p, "premium_tier", 12) == 0 ? 30 : -1;
     case 13:
-        if (k == "max_presences") return 25;
-        break;
+        return std::memcmp(p, "max_presences", 13) == 0 ? 25 : -1;
     case 14:
-        if (k == "afk_channel_id") return 10;
-        if (k == "widget_enabled") return 12;
-        if (k == "application_id") return 21;
-        if (k == "welcome_screen") return 38;
-        if (k == "incidents_data") return 43;
-        break;
+        switch (p[1]) {
+        case 'e':
+            if (std::memcmp(p, "welcome_screen", 14) == 0) return 38;
+            return -1;
+        case 'f':
+            if (std::memcmp(p, "afk_channel_id", 14) == 0) return 10;
+            return -1;
+        case 'i':
+            if (std::memcmp(p, "widget_enabled", 14) == 0) return 12;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "incidents_data", 14) == 0) return 43;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "application_id", 14) == 0) return 21;
+            return -1;
+        default: return -1;
+        }
     case 15:
-        if (k == "vanity_url_code") return 27;
-        break;
+        return std::memcmp(p, "vanity_url_code", 15) == 0 ? 27 : -1;
     case 16:
-        if (k == "discovery_splash") return 5;
-        if (k == "rules_channel_id") return 24;
-        if (k == "preferred_locale") return 32;
-        break;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "discovery_splash", 16) == 0) return 5;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "preferred_locale", 16) == 0) return 32;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "rules_channel_id", 16) == 0) return 24;
+            return -1;
+        default: return -1;
+        }
     case 17:
-        if (k == "widget_channel_id") return 13;
-        if (k == "system_channel_id") return 22;
-        break;
+        switch (p[0]) {
+        case 's':
+            if (std::memcmp(p, "system_channel_id", 17) == 0) return 22;
+            return -1;
+        case 'w':
+            if (std::memcmp(p, "widget_channel_id", 17) == 0) return 13;
+            return -1;
+        default: return -1;
+        }
     case 18:
-        if (k == "verification_level") return 14;
-        break;
+        return std::memcmp(p, "verification_level", 18) == 0 ? 14 : -1;
     case 20:
-        if (k == "system_channel_flags") return 23;
-        break;
+        return std::memcmp(p, "system_channel_flags", 20) == 0 ? 23 : -1;
     case 23:
-        if (k == "explicit_content_filter") return 16;
-        if (k == "max_video_channel_users") return 34;
-        break;
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "explicit_content_filter", 23) == 0) return 16;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "max_video_channel_users", 23) == 0) return 34;
+            return -1;
+        default: return -1;
+        }
     case 24:
-        if (k == "approximate_member_count") return 36;
-        if (k == "safety_alerts_channel_id") return 42;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "approximate_member_count", 24) == 0) return 36;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "safety_alerts_channel_id", 24) == 0) return 42;
+            return -1;
+        default: return -1;
+        }
     case 25:
-        if (k == "public_updates_channel_id") return 33;
-        break;
+        return std::memcmp(p, "public_updates_channel_id", 25) == 0 ? 33 : -1;
     case 26:
-        if (k == "premium_subscription_count") return 31;
-        if (k == "approximate_presence_count") return 37;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "approximate_presence_count", 26) == 0) return 37;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "premium_subscription_count", 26) == 0) return 31;
+            return -1;
+        default: return -1;
+        }
     case 28:
-        if (k == "premium_progress_bar_enabled") return 41;
-        break;
+        return std::memcmp(p, "premium_progress_bar_enabled", 28) == 0 ? 41 : -1;
     case 29:
-        if (k == "default_message_notifications") return 15;
-        if (k == "max_stage_video_channel_users") return 35;
-        break;
-    default: break;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "default_message_notifications", 29) == 0) return 15;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "max_stage_video_channel_users", 29) == 0) return 35;
+            return -1;
+        default: return -1;
+        }
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_Guild[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Guild, &dgw::types::Guild::id>::get,
@@ -819,16 +932,14 @@ constinit const type_info ti_Guild = object_info<dgw::types::Guild>("Guild", fie
 // dgw::types::PollResults
 namespace {
 int find_PollResults(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 12:
-        if (k == "is_finalized") return 0;
-        break;
+        return std::memcmp(p, "is_finalized", 12) == 0 ? 0 : -1;
     case 13:
-        if (k == "answer_counts") return 1;
-        break;
-    default: break;
+        return std::memcmp(p, "answer_counts", 13) == 0 ? 1 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_PollResults[] = {
     {"is_finalized", &dgw::codec::ti_bool, presence::required, 0, &member<dgw::types::PollResults, &dgw::types::PollResults::is_finalized>::get,
@@ -842,83 +953,153 @@ constinit const type_info ti_PollResults = object_info<dgw::types::PollResults>(
 // dgw::types::Message
 namespace {
 int find_Message(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 3:
-        if (k == "tts") return 6;
-        break;
+        return std::memcmp(p, "tts", 3) == 0 ? 6 : -1;
     case 4:
-        if (k == "type") return 17;
-        if (k == "poll") return 34;
-        if (k == "call") return 35;
-        break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "call", 4) == 0) return 35;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "poll", 4) == 0) return 34;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "type", 4) == 0) return 17;
+            return -1;
+        default: return -1;
+        }
     case 5:
-        if (k == "nonce") return 14;
-        if (k == "flags") return 21;
-        break;
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 21;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "nonce", 5) == 0) return 14;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "author") return 2;
-        if (k == "embeds") return 12;
-        if (k == "pinned") return 15;
-        if (k == "thread") return 27;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "author", 6) == 0) return 2;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "embeds", 6) == 0) return 12;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "pinned", 6) == 0) return 15;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "thread", 6) == 0) return 27;
+            return -1;
+        default: return -1;
+        }
     case 7:
-        if (k == "content") return 3;
-        break;
+        return std::memcmp(p, "content", 7) == 0 ? 3 : -1;
     case 8:
-        if (k == "mentions") return 8;
-        if (k == "activity") return 18;
-        if (k == "stickers") return 30;
-        if (k == "position") return 31;
-        if (k == "resolved") return 33;
-        break;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "activity", 8) == 0) return 18;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "mentions", 8) == 0) return 8;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "position", 8) == 0) return 31;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "resolved", 8) == 0) return 33;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "stickers", 8) == 0) return 30;
+            return -1;
+        default: return -1;
+        }
     case 9:
-        if (k == "timestamp") return 4;
-        if (k == "reactions") return 13;
-        break;
+        switch (p[0]) {
+        case 'r':
+            if (std::memcmp(p, "reactions", 9) == 0) return 13;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "timestamp", 9) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
     case 10:
-        if (k == "channel_id") return 1;
-        if (k == "webhook_id") return 16;
-        if (k == "components") return 28;
-        break;
+        switch (p[1]) {
+        case 'e':
+            if (std::memcmp(p, "webhook_id", 10) == 0) return 16;
+            return -1;
+        case 'h':
+            if (std::memcmp(p, "channel_id", 10) == 0) return 1;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "components", 10) == 0) return 28;
+            return -1;
+        default: return -1;
+        }
     case 11:
-        if (k == "attachments") return 11;
-        if (k == "application") return 19;
-        if (k == "interaction") return 26;
-        break;
+        switch (p[1]) {
+        case 'n':
+            if (std::memcmp(p, "interaction", 11) == 0) return 26;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "application", 11) == 0) return 19;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "attachments", 11) == 0) return 11;
+            return -1;
+        default: return -1;
+        }
     case 13:
-        if (k == "mention_roles") return 9;
-        if (k == "sticker_items") return 29;
-        break;
+        switch (p[0]) {
+        case 'm':
+            if (std::memcmp(p, "mention_roles", 13) == 0) return 9;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "sticker_items", 13) == 0) return 29;
+            return -1;
+        default: return -1;
+        }
     case 14:
-        if (k == "application_id") return 20;
-        break;
+        return std::memcmp(p, "application_id", 14) == 0 ? 20 : -1;
     case 16:
-        if (k == "edited_timestamp") return 5;
-        if (k == "mention_everyone") return 7;
-        if (k == "mention_channels") return 10;
-        break;
+        switch (p[8]) {
+        case 'c':
+            if (std::memcmp(p, "mention_channels", 16) == 0) return 10;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "mention_everyone", 16) == 0) return 7;
+            return -1;
+        case 'i':
+            if (std::memcmp(p, "edited_timestamp", 16) == 0) return 5;
+            return -1;
+        default: return -1;
+        }
     case 17:
-        if (k == "message_reference") return 22;
-        if (k == "message_snapshots") return 23;
-        break;
+        switch (p[8]) {
+        case 'r':
+            if (std::memcmp(p, "message_reference", 17) == 0) return 22;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "message_snapshots", 17) == 0) return 23;
+            return -1;
+        default: return -1;
+        }
     case 18:
-        if (k == "referenced_message") return 24;
-        break;
+        return std::memcmp(p, "referenced_message", 18) == 0 ? 24 : -1;
     case 19:
-        if (k == "shared_client_theme") return 36;
-        break;
+        return std::memcmp(p, "shared_client_theme", 19) == 0 ? 36 : -1;
     case 20:
-        if (k == "interaction_metadata") return 25;
-        break;
+        return std::memcmp(p, "interaction_metadata", 20) == 0 ? 25 : -1;
     case 22:
-        if (k == "role_subscription_data") return 32;
-        break;
-    default: break;
+        return std::memcmp(p, "role_subscription_data", 22) == 0 ? 32 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_Message[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Message, &dgw::types::Message::id>::get,
@@ -1002,26 +1183,28 @@ constinit const type_info ti_Message = object_info<dgw::types::Message>("Message
 // dgw::types::Reaction
 namespace {
 int find_Reaction(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "me") return 2;
-        break;
+        return std::memcmp(p, "me", 2) == 0 ? 2 : -1;
     case 5:
-        if (k == "count") return 0;
-        if (k == "emoji") return 4;
-        break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "count", 5) == 0) return 0;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "emoji", 5) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        if (k == "me_burst") return 3;
-        break;
+        return std::memcmp(p, "me_burst", 8) == 0 ? 3 : -1;
     case 12:
-        if (k == "burst_colors") return 5;
-        break;
+        return std::memcmp(p, "burst_colors", 12) == 0 ? 5 : -1;
     case 13:
-        if (k == "count_details") return 1;
-        break;
-    default: break;
+        return std::memcmp(p, "count_details", 13) == 0 ? 1 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_Reaction[] = {
     {"count", &dgw::codec::ti_int, presence::required, 0, &member<dgw::types::Reaction, &dgw::types::Reaction::count>::get,
@@ -1043,16 +1226,14 @@ constinit const type_info ti_Reaction = object_info<dgw::types::Reaction>("React
 // dgw::types::PollAnswer
 namespace {
 int find_PollAnswer(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 9:
-        if (k == "answer_id") return 0;
-        break;
+        return std::memcmp(p, "answer_id", 9) == 0 ? 0 : -1;
     case 10:
-        if (k == "poll_media") return 1;
-        break;
-    default: break;
+        return std::memcmp(p, "poll_media", 10) == 0 ? 1 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_PollAnswer[] = {
     {"answer_id", &dgw::codec::ti_int, presence::required, 0, &member<dgw::types::PollAnswer, &dgw::types::PollAnswer::answer_id>::get,
@@ -1066,19 +1247,16 @@ constinit const type_info ti_PollAnswer = object_info<dgw::types::PollAnswer>("P
 // dgw::types::PollAnswerCount
 namespace {
 int find_PollAnswerCount(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 5:
-        if (k == "count") return 1;
-        break;
+        return std::memcmp(p, "count", 5) == 0 ? 1 : -1;
     case 8:
-        if (k == "me_voted") return 2;
-        break;
-    default: break;
+        return std::memcmp(p, "me_voted", 8) == 0 ? 2 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_PollAnswerCount[] = {
     {"id", &dgw::codec::ti_int, presence::required, 0, &member<dgw::types::PollAnswerCount, &dgw::types::PollAnswerCount::id>::get,
@@ -1094,25 +1272,42 @@ constinit const type_info ti_PollAnswerCount = object_info<dgw::types::PollAnswe
 // dgw::types::ActivityAssets
 namespace {
 int find_ActivityAssets(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 9:
-        if (k == "large_url") return 2;
-        if (k == "small_url") return 5;
-        break;
+        switch (p[0]) {
+        case 'l':
+            if (std::memcmp(p, "large_url", 9) == 0) return 2;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "small_url", 9) == 0) return 5;
+            return -1;
+        default: return -1;
+        }
     case 10:
-        if (k == "large_text") return 1;
-        if (k == "small_text") return 4;
-        break;
+        switch (p[0]) {
+        case 'l':
+            if (std::memcmp(p, "large_text", 10) == 0) return 1;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "small_text", 10) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
     case 11:
-        if (k == "large_image") return 0;
-        if (k == "small_image") return 3;
-        break;
+        switch (p[0]) {
+        case 'l':
+            if (std::memcmp(p, "large_image", 11) == 0) return 0;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "small_image", 11) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
     case 18:
-        if (k == "invite_cover_image") return 6;
-        break;
-    default: break;
+        return std::memcmp(p, "invite_cover_image", 18) == 0 ? 6 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_ActivityAssets[] = {
     {"large_image", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::large_image>::get,
@@ -1136,39 +1331,56 @@ constinit const type_info ti_ActivityAssets = object_info<dgw::types::ActivityAs
 // dgw::types::Role
 namespace {
 int find_Role(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "name") return 1;
-        if (k == "icon") return 5;
-        if (k == "tags") return 11;
-        break;
+        switch (p[0]) {
+        case 'i':
+            if (std::memcmp(p, "icon", 4) == 0) return 5;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 1;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "tags", 4) == 0) return 11;
+            return -1;
+        default: return -1;
+        }
     case 5:
-        if (k == "color") return 2;
-        if (k == "hoist") return 4;
-        if (k == "flags") return 12;
-        break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "color", 5) == 0) return 2;
+            return -1;
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 12;
+            return -1;
+        case 'h':
+            if (std::memcmp(p, "hoist", 5) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        if (k == "colors") return 3;
-        break;
+        return std::memcmp(p, "colors", 6) == 0 ? 3 : -1;
     case 7:
-        if (k == "managed") return 9;
-        break;
+        return std::memcmp(p, "managed", 7) == 0 ? 9 : -1;
     case 8:
-        if (k == "position") return 7;
-        break;
+        return std::memcmp(p, "position", 8) == 0 ? 7 : -1;
     case 11:
-        if (k == "permissions") return 8;
-        if (k == "mentionable") return 10;
-        break;
+        switch (p[0]) {
+        case 'm':
+            if (std::memcmp(p, "mentionable", 11) == 0) return 10;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "permissions", 11) == 0) return 8;
+            return -1;
+        default: return -1;
+        }
     case 13:
-        if (k == "unicode_emoji") return 6;
-        break;
-    default: break;
+        return std::memcmp(p, "unicode_emoji", 13) == 0 ? 6 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_Role[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Role, &dgw::types::Role::id>::get,
@@ -1204,16 +1416,14 @@ constinit const type_info ti_Role = object_info<dgw::types::Role>("Role", fields
 // dgw::types::GuildScheduledEventRecurrenceRuleNWeekday
 namespace {
 int find_GuildScheduledEventRecurrenceRuleNWeekday(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 1:
-        if (k == "n") return 0;
-        break;
+        return std::memcmp(p, "n", 1) == 0 ? 0 : -1;
     case 3:
-        if (k == "day") return 1;
-        break;
-    default: break;
+        return std::memcmp(p, "day", 3) == 0 ? 1 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_GuildScheduledEventRecurrenceRuleNWeekday[] = {
     {"n", &dgw::codec::ti_int, presence::required, 0, &member<dgw::types::GuildScheduledEventRecurrenceRuleNWeekday, &dgw::types::GuildScheduledEventRecurrenceRuleNWeekday::n>::get,
@@ -1227,35 +1437,46 @@ constinit const type_info ti_GuildScheduledEventRecurrenceRuleNWeekday = object_
 // dgw::types::Sticker
 namespace {
 int find_Sticker(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "id") return 0;
-        break;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        if (k == "name") return 2;
-        if (k == "tags") return 4;
-        if (k == "type") return 5;
-        if (k == "user") return 9;
-        break;
+        switch (p[2]) {
+        case 'e':
+            if (std::memcmp(p, "user", 4) == 0) return 9;
+            return -1;
+        case 'g':
+            if (std::memcmp(p, "tags", 4) == 0) return 4;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "name", 4) == 0) return 2;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "type", 4) == 0) return 5;
+            return -1;
+        default: return -1;
+        }
     case 7:
-        if (k == "pack_id") return 1;
-        break;
+        return std::memcmp(p, "pack_id", 7) == 0 ? 1 : -1;
     case 8:
-        if (k == "guild_id") return 8;
-        break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 8 : -1;
     case 9:
-        if (k == "available") return 7;
-        break;
+        return std::memcmp(p, "available", 9) == 0 ? 7 : -1;
     case 10:
-        if (k == "sort_value") return 10;
-        break;
+        return std::memcmp(p, "sort_value", 10) == 0 ? 10 : -1;
     case 11:
-        if (k == "description") return 3;
-        if (k == "format_type") return 6;
-        break;
-    default: break;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "description", 11) == 0) return 3;
+            return -1;
+        case 'f':
+            if (std::memcmp(p, "format_type", 11) == 0) return 6;
+            return -1;
+        default: return -1;
+        }
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_Sticker[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Sticker, &dgw::types::Sticker::id>::get,
@@ -1287,19 +1508,16 @@ constinit const type_info ti_Sticker = object_info<dgw::types::Sticker>("Sticker
 // dgw::commands::IdentifyConnectionProperties
 namespace {
 int find_IdentifyConnectionProperties(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 2:
-        if (k == "os") return 0;
-        break;
+        return std::memcmp(p, "os", 2) == 0 ? 0 : -1;
     case 6:
-        if (k == "device") return 2;
-        break;
+        return std::memcmp(p, "device", 6) == 0 ? 2 : -1;
     case 7:
-        if (k == "browser") return 1;
-        break;
-    default: break;
+        return std::memcmp(p, "browser", 7) == 0 ? 1 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_IdentifyConnectionProperties[] = {
     {"os", &dgw::codec::ti_string, presence::required, 0, &member<dgw::commands::IdentifyConnectionProperties, &dgw::commands::IdentifyConnectionProperties::os>::get,
@@ -1315,30 +1533,38 @@ constinit const type_info ti_IdentifyConnectionProperties = object_info<dgw::com
 // dgw::commands::Identify
 namespace {
 int find_Identify(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 5:
-        if (k == "token") return 0;
-        if (k == "shard") return 4;
-        break;
+        switch (p[0]) {
+        case 's':
+            if (std::memcmp(p, "shard", 5) == 0) return 4;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "token", 5) == 0) return 0;
+            return -1;
+        default: return -1;
+        }
     case 7:
-        if (k == "intents") return 6;
-        break;
+        return std::memcmp(p, "intents", 7) == 0 ? 6 : -1;
     case 8:
-        if (k == "compress") return 2;
-        if (k == "presence") return 5;
-        break;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "compress", 8) == 0) return 2;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "presence", 8) == 0) return 5;
+            return -1;
+        default: return -1;
+        }
     case 10:
-        if (k == "properties") return 1;
-        break;
+        return std::memcmp(p, "properties", 10) == 0 ? 1 : -1;
     case 12:
-        if (k == "capabilities") return 7;
-        break;
+        return std::memcmp(p, "capabilities", 12) == 0 ? 7 : -1;
     case 15:
-        if (k == "large_threshold") return 3;
-        break;
-    default: break;
+        return std::memcmp(p, "large_threshold", 15) == 0 ? 3 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_Identify[] = {
     {"token", &dgw::codec::ti_string, presence::required, 0, &member<dgw::commands::Identify, &dgw::commands::Identify::token>::get,
@@ -1364,16 +1590,14 @@ constinit const type_info ti_Identify = object_info<dgw::commands::Identify>("Id
 // dgw::commands::RequestChannelInfo
 namespace {
 int find_RequestChannelInfo(std::string_view k) noexcept {
+    const char* p = k.data();
     switch (k.size()) {
     case 6:
-        if (k == "fields") return 1;
-        break;
+        return std::memcmp(p, "fields", 6) == 0 ? 1 : -1;
     case 8:
-        if (k == "guild_id") return 0;
-        break;
-    default: break;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 0 : -1;
+    default: return -1;
     }
-    return -1;
 }
 constexpr field_info fields_RequestChannelInfo[] = {
     {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::commands::RequestChannelInfo, &dgw::commands::RequestChannelInfo::guild_id>::get,
