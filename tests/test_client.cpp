@@ -195,9 +195,9 @@ BOOST_DATA_TEST_CASE(op9_false_new_session_on_cached_url_after_delay, bdata::mak
 
 BOOST_AUTO_TEST_CASE(op9_default_delay_is_between_one_and_five_seconds) {
     for (int i = 0; i < 50; ++i) {
-        auto cfg = harness::make_config(payload_encoding::json);
+        auto cfg = harness::make_config(Encoding::Json);
         cfg.invalid_session_delay = nullptr;
-        harness h(payload_encoding::json, cfg);
+        harness h(Encoding::Json, cfg);
         h.to_ready(1);
         h.feed(invalid_session(false));
         BOOST_TEST_REQUIRE(h.reconnects.size() == 1u);
@@ -302,7 +302,7 @@ BOOST_DATA_TEST_CASE(identify_fields_and_urls, bdata::make(encodings), enc_name)
 
 BOOST_AUTO_TEST_CASE(config_breaking_protocol_rules_is_rejected) {
     auto bad = [](auto mutate) {
-        auto cfg = harness::make_config(payload_encoding::json);
+        auto cfg = harness::make_config(Encoding::Json);
         mutate(cfg);
         try {
             dgw::client c(cfg);
@@ -312,7 +312,7 @@ BOOST_AUTO_TEST_CASE(config_breaking_protocol_rules_is_rejected) {
         return false;
     };
     BOOST_TEST(bad([](client_config& c) { c.identify.compress = true; c.compression = transport_compression::zlib_stream; }));
-    BOOST_TEST(bad([](client_config& c) { c.identify.compress = true; c.encoding = payload_encoding::etf; }));
+    BOOST_TEST(bad([](client_config& c) { c.identify.compress = true; c.encoding = Encoding::Etf; }));
     BOOST_TEST(bad([](client_config& c) { c.reconnect_close_code = 1000; }));
     BOOST_TEST(bad([](client_config& c) { c.reconnect_close_code = 1001; }));
     BOOST_TEST(bad([](client_config& c) { c.identify.shard_id = 2; c.identify.shard_count = 2; }));
@@ -321,7 +321,7 @@ BOOST_AUTO_TEST_CASE(config_breaking_protocol_rules_is_rejected) {
 }
 
 BOOST_AUTO_TEST_CASE(parent_must_be_closed) {
-    harness h(payload_encoding::json);
+    harness h(Encoding::Json);
     BOOST_CHECK_THROW(dgw::client(h.cfg, h.c), std::logic_error);
 }
 

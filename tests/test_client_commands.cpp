@@ -28,7 +28,7 @@ boost::json::value members(std::uint64_t guild) {
 
 // The activity name that makes the serialized Update Presence exactly `size` bytes: each
 // ASCII character adds one byte in JSON and in an ETF BINARY_EXT alike.
-std::string padding_for(std::size_t size, payload_encoding enc) {
+std::string padding_for(std::size_t size, Encoding enc) {
     auto base = encode(command_payload({opcode::presence_update, presence("")}), enc).bytes.size();
     return std::string(size - base, 'x');
 }

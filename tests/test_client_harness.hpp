@@ -34,13 +34,13 @@ inline constexpr std::int64_t interval_ms = 41250;
 /// The encodings every scenario runs in, as data for BOOST_DATA_TEST_CASE.
 inline const std::vector<std::string> encodings{"json", "etf"};
 
-inline payload_encoding parse_encoding(const std::string& name) {
-    return name == "etf" ? payload_encoding::etf : payload_encoding::json;
+inline Encoding parse_encoding(const std::string& name) {
+    return name == "etf" ? Encoding::Etf : Encoding::Json;
 }
 
 /// Serializes a message the way the server would: JSON text, or ETF with atom keys.
-inline std::string wire(const boost::json::value& v, payload_encoding enc) {
-    if (enc == payload_encoding::json) return boost::json::serialize(v);
+inline std::string wire(const boost::json::value& v, Encoding enc) {
+    if (enc == Encoding::Json) return boost::json::serialize(v);
     std::string out;
     etf::from_json(v, out, etf::writer_options{.atom_keys = true});
     return out;
@@ -128,7 +128,7 @@ struct sent_message {
 
 /// Drives one client (and its successors) like a shard would, recording everything.
 struct harness {
-    payload_encoding enc;
+    Encoding enc;
     client_config cfg;
     client c;
     clock::time_point now{std::chrono::hours(1000)};
@@ -147,7 +147,7 @@ struct harness {
     std::vector<std::string> captures;
     std::optional<clock::time_point> timer;
 
-    static client_config make_config(payload_encoding e, std::vector<std::string>* logs = nullptr,
+    static client_config make_config(Encoding e, std::vector<std::string>* logs = nullptr,
                                       std::vector<std::string>* caps = nullptr) {
         client_config c;
         c.identify.token = token;
@@ -161,17 +161,17 @@ struct harness {
         return c;
     }
 
-    explicit harness(payload_encoding e) : enc(e), cfg(make_config(e, &log_lines, &captures)), c(cfg) {}
-    harness(payload_encoding e, client_config config) : enc(e), cfg(std::move(config)), c(cfg) {}
+    explicit harness(Encoding e) : enc(e), cfg(make_config(e, &log_lines, &captures)), c(cfg) {}
+    harness(Encoding e, client_config config) : enc(e), cfg(std::move(config)), c(cfg) {}
 
     /// Performs actions like a shard: records them and answers identify requests.
     void run(std::vector<action> acts) {
         for (auto& a : acts) {
             all.push_back(a);
             if (auto* s = std::get_if<send_frame>(&a)) {
-                BOOST_TEST_REQUIRE(s->message.binary == (enc == payload_encoding::etf));
+                BOOST_TEST_REQUIRE(s->message.binary == (enc == Encoding::Etf));
                 boost::json::value v;
-                if (enc == payload_encoding::json) {
+                if (enc == Encoding::Json) {
                     v = boost::json::parse(s->message.bytes);
                 } else {
                     BOOST_TEST_REQUIRE(etf_key_checker(s->message.bytes).ok(), "client ETF must use binary keys");

@@ -74,7 +74,7 @@ BOOST_DATA_TEST_CASE(masked_etf_captures_stay_decodable, bdata::make(encodings),
     BOOST_TEST_REQUIRE(h.captures.size() == 3u); // Hello in, Identify out, READY in
     const std::string& identify = h.captures[1];
     boost::json::value v;
-    if (enc == payload_encoding::json) {
+    if (enc == Encoding::Json) {
         v = boost::json::parse(identify);
     } else {
         decode_error err;
@@ -123,7 +123,7 @@ BOOST_DATA_TEST_CASE(counters_and_latency, bdata::make(encodings), enc_name) {
 }
 
 BOOST_AUTO_TEST_CASE(log_levels_say_how_bad_it_is) {
-    harness h(payload_encoding::json);
+    harness h(Encoding::Json);
     h.to_ready(1);
     h.close_from_server(4014, "Disallowed intent(s).");
     bool error_logged = false;
@@ -132,8 +132,8 @@ BOOST_AUTO_TEST_CASE(log_levels_say_how_bad_it_is) {
 }
 
 BOOST_AUTO_TEST_CASE(no_hooks_no_problem) {
-    auto cfg = harness::make_config(payload_encoding::json);
-    harness h(payload_encoding::json, cfg); // make_config without sinks: log and capture unset
+    auto cfg = harness::make_config(Encoding::Json);
+    harness h(Encoding::Json, cfg); // make_config without sinks: log and capture unset
     BOOST_TEST(!h.cfg.log);
     h.to_ready(1);
     h.feed(reconnect_op());

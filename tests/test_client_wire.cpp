@@ -17,7 +17,7 @@ using namespace dgw::test;
 
 namespace {
 
-inbound decode_ok(const boost::json::value& v, payload_encoding enc, std::string& storage) {
+inbound decode_ok(const boost::json::value& v, Encoding enc, std::string& storage) {
     storage = wire(v, enc);
     inbound msg;
     decode_error err;
@@ -89,7 +89,7 @@ BOOST_AUTO_TEST_CASE(heartbeat_payload_is_null_before_any_dispatch) {
 BOOST_AUTO_TEST_CASE(heartbeat_etf_bytes_match_the_notes) {
     // GATEWAY_NOTES §7.3: {"op":1,"d":null} with binary keys; key order is free, so
     // compare after decoding and check each key is a BINARY_EXT.
-    auto f = encode(heartbeat_payload(std::nullopt), payload_encoding::etf);
+    auto f = encode(heartbeat_payload(std::nullopt), Encoding::Etf);
     BOOST_TEST(f.binary);
     BOOST_TEST(etf_key_checker(f.bytes).ok());
     BOOST_TEST(f.bytes.find(std::string("\x6D\x00\x00\x00\x02op", 7)) != std::string::npos);
@@ -123,13 +123,13 @@ BOOST_AUTO_TEST_CASE(gateway_urls) {
     gateway_query json{};
     BOOST_TEST(gateway_url("wss://gateway.discord.gg", json) == "wss://gateway.discord.gg/?v=10&encoding=json");
     BOOST_TEST(gateway_url("wss://gateway.discord.gg/", json) == "wss://gateway.discord.gg/?v=10&encoding=json");
-    gateway_query etf{10, payload_encoding::etf, transport_compression::zlib_stream};
+    gateway_query etf{10, Encoding::Etf, transport_compression::zlib_stream};
     BOOST_TEST(gateway_url("wss://gateway-us-east1-b.discord.gg", etf) ==
                "wss://gateway-us-east1-b.discord.gg/?v=10&encoding=etf&compress=zlib-stream");
     // A query already present is replaced, never doubled.
     BOOST_TEST(gateway_url("wss://g.example/?v=6&encoding=json", etf) ==
                "wss://g.example/?v=10&encoding=etf&compress=zlib-stream");
-    gateway_query zstd{10, payload_encoding::json, transport_compression::zstd_stream};
+    gateway_query zstd{10, Encoding::Json, transport_compression::zstd_stream};
     BOOST_TEST(gateway_url("wss://g.example/path", zstd) == "wss://g.example/path?v=10&encoding=json&compress=zstd-stream");
 }
 

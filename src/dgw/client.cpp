@@ -63,7 +63,7 @@ void client::validate() const {
         bad("shard_id must be below shard_count");
     // Payload compression is JSON-only and exclusive with transport compression (notes §6).
     if (config_.identify.compress &&
-        (config_.encoding != payload_encoding::json || config_.compression != transport_compression::none))
+        (config_.encoding != Encoding::Json || config_.compression != transport_compression::none))
         bad("identify.compress needs JSON encoding and no transport compression");
     int c = config_.reconnect_close_code;
     if (c == 1000 || c == 1001 || !(c == 1012 || (c >= 3000 && c <= 4999)))

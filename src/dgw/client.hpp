@@ -34,7 +34,7 @@ namespace dgw {
 struct client_config {
     identify_params identify;    ///< token, intents, shard, presence, properties
     std::string gateway_url;     ///< cached GET /gateway(/bot) URL, no query; new sessions connect here
-    payload_encoding encoding = payload_encoding::json; ///< `?encoding=`, both directions
+    Encoding encoding = Encoding::Json; ///< `?encoding=`, both directions
     /// `?compress=`; the driver decompresses before on_message. Excludes identify.compress.
     transport_compression compression = transport_compression::none;
     /// Wait for identify_granted before Identify (emit request_identify). Turn off only

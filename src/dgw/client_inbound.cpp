@@ -16,7 +16,7 @@ void client::handle(const message_received& in, actions& out) {
     if (config_.capture) {
         std::string copy(in.bytes);
         mask_secret(copy, config_.identify.token);
-        config_.capture(capture_direction::received, copy, config_.encoding == payload_encoding::etf);
+        config_.capture(capture_direction::received, copy, config_.encoding == Encoding::Etf);
     }
 
     inbound msg;

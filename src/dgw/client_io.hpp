@@ -88,7 +88,7 @@ struct deliver_event {
     std::string t;                  ///< event name; empty if null
     std::optional<std::int64_t> s;  ///< its sequence number
     std::string payload;            ///< the whole undecoded message (envelope and d)
-    payload_encoding encoding = payload_encoding::json; ///< how `payload` is encoded
+    Encoding encoding = Encoding::Json; ///< how `payload` is encoded
 };
 
 /// Ask the identify queue for permission; answer with step(identify_granted).

@@ -11,7 +11,7 @@ namespace dgw {
 /// The query every gateway URL needs; Identify and Resume connections must use the same one.
 struct gateway_query {
     int version = 10; ///< leaving v out silently selects the deprecated v6
-    payload_encoding encoding = payload_encoding::json;
+    Encoding encoding = Encoding::Json;
     transport_compression compression = transport_compression::none;
 };
 

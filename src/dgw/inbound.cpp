@@ -41,14 +41,14 @@ std::string as_string(const boost::json::value* v) {
 
 std::ostream& operator<<(std::ostream& os, opcode op) { return os << "op " << static_cast<int>(op); }
 
-bool decode_inbound(std::string_view bytes, payload_encoding enc, inbound& out, decode_error& err) {
+bool decode_inbound(std::string_view bytes, Encoding enc, inbound& out, decode_error& err) {
     out = inbound{};
     out.payload = bytes;
     out.encoding = enc;
     err = decode_error{};
 
     boost::json::value root;
-    if (enc == payload_encoding::json) {
+    if (enc == Encoding::Json) {
         boost::system::error_code ec;
         root = boost::json::parse(bytes, ec);
         if (ec) return fail(err, codec_errc::syntax, "", ec.message());

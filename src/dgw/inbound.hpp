@@ -46,7 +46,7 @@ struct inbound {
     std::string session_id;       ///< READY d.session_id, else empty
     std::string resume_gateway_url; ///< READY d.resume_gateway_url, else empty
     std::string_view payload;     ///< the whole undecoded message; views the decoder's input
-    payload_encoding encoding = payload_encoding::json; ///< how `payload` is encoded
+    Encoding encoding = Encoding::Json; ///< how `payload` is encoded
 };
 
 /// Decodes the envelope of one complete (already decompressed) gateway message.
@@ -56,6 +56,6 @@ struct inbound {
 /// a positive heartbeat_interval is an error: the connection cannot work without it.
 /// `out.payload` views `bytes`, so `bytes` must outlive `out`.
 /// Returns false and fills `err` on failure.
-bool decode_inbound(std::string_view bytes, payload_encoding enc, inbound& out, decode_error& err);
+bool decode_inbound(std::string_view bytes, Encoding enc, inbound& out, decode_error& err);
 
 } // namespace dgw

@@ -63,9 +63,9 @@ boost::json::value command_payload(const command& c) {
     return o;
 }
 
-frame encode(const boost::json::value& payload, payload_encoding enc) {
+frame encode(const boost::json::value& payload, Encoding enc) {
     frame f;
-    if (enc == payload_encoding::json) {
+    if (enc == Encoding::Json) {
         f.bytes = boost::json::serialize(payload);
         f.binary = false;
     } else {

@@ -63,6 +63,6 @@ boost::json::value resume_payload(const std::string& token, const std::string& s
 boost::json::value command_payload(const command& c);
 
 /// Serializes an envelope as the connection requires: JSON text, or ETF (binary keys) in a binary frame.
-frame encode(const boost::json::value& payload, payload_encoding enc);
+frame encode(const boost::json::value& payload, Encoding enc);
 
 } // namespace dgw
