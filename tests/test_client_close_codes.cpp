@@ -1,9 +1,9 @@
 // What the client does after each server close code, checked against a table written
 // here by hand from the docs' close-code table (GATEWAY_NOTES.md §1.8), independent of
-// the implementation's close_policy, so a mistake in either shows.
+// the schema's generated close_action policy, so a mistake in either shows.
 #include "test_client_harness.hpp"
 
-#include <dgw/close_policy.hpp>
+#include <dgw/close_code.hpp>
 #include <dgw/protocol_error.hpp>
 
 #include <boost/test/data/test_case.hpp>
@@ -52,11 +52,11 @@ BOOST_AUTO_TEST_SUITE(client_close_codes)
 BOOST_AUTO_TEST_CASE(policy_matches_the_hand_written_table) {
     for (const auto& r : table) {
         BOOST_TEST_CONTEXT("close code " << r.code << " (" << r.meaning << ")") {
-            auto got = close_policy(r.code);
+            auto got = close_action(r.code);
             switch (r.expected) {
-            case next::resume: BOOST_TEST((got == close_action::resume)); break;
-            case next::new_session: BOOST_TEST((got == close_action::new_session)); break;
-            case next::stop: BOOST_TEST((got == close_action::stop)); break;
+            case next::resume: BOOST_TEST((got == CloseAction::Resume)); break;
+            case next::new_session: BOOST_TEST((got == CloseAction::NewSession)); break;
+            case next::stop: BOOST_TEST((got == CloseAction::Stop)); break;
             }
         }
     }

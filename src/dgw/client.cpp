@@ -1,6 +1,6 @@
 #include <dgw/client.hpp>
 
-#include <dgw/close_policy.hpp>
+#include <dgw/close_code.hpp>
 #include <dgw/gateway_url.hpp>
 #include <dgw/protocol_error.hpp>
 
@@ -188,16 +188,17 @@ void client::handle(const socket_closed& in, actions& out) {
     std::string reason(in.reason);
     mask_secret(reason, config_.identify.token);
     std::string detail = "server closed with " + std::to_string(in.code) + (reason.empty() ? "" : " (" + reason + ")");
-    switch (close_policy(in.code)) {
-    case close_action::stop:
+    // The schema's policy (generated): 4004/4010-4014 stop, 4007/4009 new session, else resume.
+    switch (close_action(in.code)) {
+    case CloseAction::Stop:
         log(log_level::error, detail + "; not reconnecting");
         enter_closed(state::closed{std::nullopt, close_cause::server_closed, in.code, detail}, out);
         out.push_back(stop{make_error_code(protocol_errc::fatal_close), in.code, detail});
         return;
-    case close_action::new_session:
+    case CloseAction::NewSession:
         reconnect_after(close_cause::server_closed, std::nullopt, in.code, detail, false, {}, out);
         return;
-    case close_action::resume:
+    case CloseAction::Resume:
         reconnect_after(close_cause::server_closed, std::nullopt, in.code, detail, true, {}, out);
         return;
     }
