@@ -30,7 +30,7 @@ BOOST_DATA_TEST_CASE(identify_ready_dispatch_reconnect_resume_replay_resumed, bd
     auto hello_at = h.now;
     h.feed(hello());
     BOOST_TEST_REQUIRE(h.sent.size() == 1u);
-    BOOST_TEST(h.sent[0].op == opcode::identify);
+    BOOST_TEST(h.sent[0].op == Opcode::Identify);
     const auto& id = h.sent[0].v.at("d").as_object();
     BOOST_TEST(id.at("token").as_string() == token);
     BOOST_TEST(id.at("intents").to_number<std::int64_t>() == 513);
@@ -53,7 +53,7 @@ BOOST_DATA_TEST_CASE(identify_ready_dispatch_reconnect_resume_replay_resumed, bd
     BOOST_TEST(*h.events[3].s == 4);
 
     h.advance_to(*h.timer);
-    BOOST_TEST(h.last_sent().op == opcode::heartbeat);
+    BOOST_TEST(h.last_sent().op == Opcode::Heartbeat);
     BOOST_TEST(h.last_sent().v.at("d").to_number<std::int64_t>() == 4);
     h.feed(ack());
 
@@ -71,7 +71,7 @@ BOOST_DATA_TEST_CASE(identify_ready_dispatch_reconnect_resume_replay_resumed, bd
     std::size_t before = h.sent.size();
     h.feed(hello());
     BOOST_TEST_REQUIRE(h.sent.size() == before + 1);
-    BOOST_TEST(h.last_sent().op == opcode::resume);
+    BOOST_TEST(h.last_sent().op == Opcode::Resume);
     const auto& rs = h.last_sent().v.at("d").as_object();
     BOOST_TEST(rs.at("token").as_string() == token);
     BOOST_TEST(rs.at("session_id").as_string() == "sess-1");
@@ -87,12 +87,12 @@ BOOST_DATA_TEST_CASE(identify_ready_dispatch_reconnect_resume_replay_resumed, bd
     BOOST_TEST(*h.events[4].s == 5);
     BOOST_TEST(*h.events[5].s == 6);
     BOOST_TEST(h.events[6].t == "RESUMED");
-    BOOST_TEST(h.sent_with(opcode::identify).size() == 1u);
+    BOOST_TEST(h.sent_with(Opcode::Identify).size() == 1u);
     BOOST_TEST(h.c.stats().resumes == 1u);
     BOOST_TEST(h.c.stats().reconnects == 1u);
 
     h.advance_to(*h.timer);
-    BOOST_TEST(h.last_sent().op == opcode::heartbeat);
+    BOOST_TEST(h.last_sent().op == Opcode::Heartbeat);
     BOOST_TEST(h.last_sent().v.at("d").to_number<std::int64_t>() == 7);
     BOOST_TEST(h.stops.empty());
 }
@@ -106,7 +106,7 @@ BOOST_DATA_TEST_CASE(heartbeat_cadence_null_before_first_dispatch, bdata::make(e
     BOOST_TEST(h.sent.empty());
 
     h.advance_to(hello_at + std::chrono::milliseconds(interval_ms));
-    auto beats = h.sent_with(opcode::heartbeat);
+    auto beats = h.sent_with(Opcode::Heartbeat);
     BOOST_TEST_REQUIRE(beats.size() == 1u);
     BOOST_TEST((beats[0].at == hello_at + std::chrono::microseconds(interval_ms * 250)));
     BOOST_TEST(beats[0].v.at("d").is_null()); // null, never 0
@@ -115,7 +115,7 @@ BOOST_DATA_TEST_CASE(heartbeat_cadence_null_before_first_dispatch, bdata::make(e
     h.run(h.c.on_identify_granted(h.now));
     h.feed(ready(1));
     h.advance_to(beats[0].at + std::chrono::milliseconds(interval_ms));
-    beats = h.sent_with(opcode::heartbeat);
+    beats = h.sent_with(Opcode::Heartbeat);
     BOOST_TEST_REQUIRE(beats.size() == 2u);
     BOOST_TEST((beats[1].at - beats[0].at == std::chrono::milliseconds(interval_ms)));
     BOOST_TEST(beats[1].v.at("d").to_number<std::int64_t>() == 1);
@@ -128,7 +128,7 @@ BOOST_DATA_TEST_CASE(op1_is_answered_at_once, bdata::make(encodings), enc_name) 
     h.advance(1s);
     auto at = h.now;
     h.feed(heartbeat_request());
-    BOOST_TEST(h.last_sent().op == opcode::heartbeat);
+    BOOST_TEST(h.last_sent().op == Opcode::Heartbeat);
     BOOST_TEST((h.last_sent().at == at));
     BOOST_TEST(h.last_sent().v.at("d").to_number<std::int64_t>() == 2);
     // The early beat gets a full interval to be acknowledged before the next one.
@@ -136,20 +136,20 @@ BOOST_DATA_TEST_CASE(op1_is_answered_at_once, bdata::make(encodings), enc_name) 
     h.feed(ack());
     h.advance_to(*h.timer);
     BOOST_TEST(h.closes.empty());
-    BOOST_TEST(h.sent_with(opcode::heartbeat).size() == 2u);
+    BOOST_TEST(h.sent_with(Opcode::Heartbeat).size() == 2u);
 }
 
 BOOST_DATA_TEST_CASE(zombie_connection_closes_without_1000_and_resumes, bdata::make(encodings), enc_name) {
     harness h(parse_encoding(enc_name));
     h.to_ready(1);
     h.advance_to(*h.timer);
-    BOOST_TEST(h.sent_with(opcode::heartbeat).size() == 1u);
+    BOOST_TEST(h.sent_with(Opcode::Heartbeat).size() == 1u);
     h.feed(ack());
     h.advance_to(*h.timer); // second beat, never acknowledged
-    BOOST_TEST(h.sent_with(opcode::heartbeat).size() == 2u);
+    BOOST_TEST(h.sent_with(Opcode::Heartbeat).size() == 2u);
     BOOST_TEST(h.closes.empty());
     h.advance_to(*h.timer); // third slot: zombie
-    BOOST_TEST(h.sent_with(opcode::heartbeat).size() == 2u);
+    BOOST_TEST(h.sent_with(Opcode::Heartbeat).size() == 2u);
     BOOST_TEST_REQUIRE(h.closes.size() == 1u);
     BOOST_TEST(keeps_session(h.closes[0].code));
     BOOST_TEST_REQUIRE(h.reconnects.size() == 1u);
@@ -158,7 +158,7 @@ BOOST_DATA_TEST_CASE(zombie_connection_closes_without_1000_and_resumes, bdata::m
     BOOST_TEST((cl.cause == close_cause::zombie));
     h.reconnect_client();
     h.feed(hello());
-    BOOST_TEST(h.last_sent().op == opcode::resume);
+    BOOST_TEST(h.last_sent().op == Opcode::Resume);
 }
 
 BOOST_DATA_TEST_CASE(op9_true_resumes, bdata::make(encodings), enc_name) {
@@ -174,7 +174,7 @@ BOOST_DATA_TEST_CASE(op9_true_resumes, bdata::make(encodings), enc_name) {
     BOOST_TEST(h.stops.empty());
     h.reconnect_client();
     h.feed(hello());
-    BOOST_TEST(h.last_sent().op == opcode::resume);
+    BOOST_TEST(h.last_sent().op == Opcode::Resume);
     BOOST_TEST(h.last_sent().v.at("d").at("seq").to_number<std::int64_t>() == 2);
 }
 
@@ -190,7 +190,7 @@ BOOST_DATA_TEST_CASE(op9_false_new_session_on_cached_url_after_delay, bdata::mak
     BOOST_TEST((h.reconnects[0].delay == 3000ms)); // the injected draw
     h.reconnect_client();
     h.feed(hello());
-    BOOST_TEST(h.last_sent().op == opcode::identify);
+    BOOST_TEST(h.last_sent().op == Opcode::Identify);
 }
 
 BOOST_AUTO_TEST_CASE(op9_default_delay_is_between_one_and_five_seconds) {
@@ -211,13 +211,13 @@ BOOST_DATA_TEST_CASE(failed_resume_op9_false_identifies, bdata::make(encodings),
     h.feed(reconnect_op());
     h.reconnect_client();
     h.feed(hello());
-    BOOST_TEST(h.last_sent().op == opcode::resume);
+    BOOST_TEST(h.last_sent().op == Opcode::Resume);
     h.feed(invalid_session(false));
     BOOST_TEST(!h.reconnects.back().resume);
     BOOST_TEST(h.reconnects.back().url == url_for(gateway_base, enc_name));
     h.reconnect_client();
     h.feed(hello());
-    BOOST_TEST(h.last_sent().op == opcode::identify);
+    BOOST_TEST(h.last_sent().op == Opcode::Identify);
     h.feed(ready(1, "sess-2"));
     BOOST_TEST(std::get<state::connected>(h.c.state()).session.session_id == "sess-2");
 }
@@ -237,7 +237,7 @@ BOOST_DATA_TEST_CASE(op7_before_hello, bdata::make(encodings), enc_name) {
     BOOST_TEST(h.reconnects.back().url == url_for(resume_base, enc_name));
     h.reconnect_client();
     h.feed(hello());
-    BOOST_TEST(h.last_sent().op == opcode::resume);
+    BOOST_TEST(h.last_sent().op == Opcode::Resume);
 }
 
 BOOST_DATA_TEST_CASE(shutdown_closes_with_1000_and_stops, bdata::make(encodings), enc_name) {
@@ -262,11 +262,11 @@ BOOST_DATA_TEST_CASE(identify_waits_for_the_queue_and_cancels_when_closed, bdata
     h.auto_grant = false;
     h.feed(hello());
     BOOST_TEST(h.identify_requests == std::vector<std::uint32_t>{0});
-    BOOST_TEST(h.sent_with(opcode::identify).empty());
+    BOOST_TEST(h.sent_with(Opcode::Identify).empty());
     h.run(h.c.on_identify_granted(h.now));
-    BOOST_TEST(h.sent_with(opcode::identify).size() == 1u);
+    BOOST_TEST(h.sent_with(Opcode::Identify).size() == 1u);
     h.run(h.c.on_identify_granted(h.now)); // a duplicate grant must not cause a second Identify (4005)
-    BOOST_TEST(h.sent_with(opcode::identify).size() == 1u);
+    BOOST_TEST(h.sent_with(Opcode::Identify).size() == 1u);
 
     harness w(parse_encoding(enc_name));
     w.auto_grant = false;

@@ -88,7 +88,7 @@ BOOST_DATA_TEST_CASE(every_close_code_in_a_live_session, bdata::make(encodings),
             BOOST_TEST(h.reconnects[0].url == (resume ? resume_base : gateway_base) + "/?v=10&encoding=" + enc);
             h.reconnect_client();
             h.feed(hello());
-            BOOST_TEST(h.last_sent().op == (resume ? opcode::resume : opcode::identify));
+            BOOST_TEST(h.last_sent().op == (resume ? Opcode::Resume : Opcode::Identify));
             if (resume) BOOST_TEST(h.last_sent().v.at("d").at("seq").to_number<std::int64_t>() == 2);
         }
     }
@@ -122,7 +122,7 @@ BOOST_DATA_TEST_CASE(resume_connection_closed_keeps_the_parent_session, bdata::m
     BOOST_TEST(h.reconnects.back().resume);
     h.reconnect_client();
     h.feed(hello());
-    BOOST_TEST(h.last_sent().op == opcode::resume);
+    BOOST_TEST(h.last_sent().op == Opcode::Resume);
     BOOST_TEST(h.last_sent().v.at("d").at("seq").to_number<std::int64_t>() == 9);
     h.close_from_server(4007); // the resume came too late: new session
     BOOST_TEST(!h.reconnects.back().resume);

@@ -29,7 +29,7 @@ boost::json::value members(std::uint64_t guild) {
 // The activity name that makes the serialized Update Presence exactly `size` bytes: each
 // ASCII character adds one byte in JSON and in an ETF BINARY_EXT alike.
 std::string padding_for(std::size_t size, Encoding enc) {
-    auto base = encode(command_payload({opcode::presence_update, presence("")}), enc).bytes.size();
+    auto base = encode_payload(command_payload({Opcode::PresenceUpdate, presence("")}), enc).bytes.size();
     return std::string(size - base, 'x');
 }
 
@@ -53,12 +53,12 @@ BOOST_DATA_TEST_CASE(payload_of_4096_bytes_is_sent_4097_refused, bdata::make(enc
     harness h(enc);
     h.to_ready(1);
     auto ok = padding_for(4096, enc);
-    BOOST_TEST(!h.send_command(opcode::presence_update, presence(ok)));
-    BOOST_TEST(h.last_sent().op == opcode::presence_update);
+    BOOST_TEST(!h.send_command(Opcode::PresenceUpdate, presence(ok)));
+    BOOST_TEST(h.last_sent().op == Opcode::PresenceUpdate);
     BOOST_TEST(h.last_sent().size == 4096u);
 
     std::size_t before = h.sent.size();
-    auto ec = h.send_command(opcode::presence_update, presence(ok + "x"));
+    auto ec = h.send_command(Opcode::PresenceUpdate, presence(ok + "x"));
     BOOST_TEST((ec == protocol_errc::payload_too_large));
     BOOST_TEST(h.sent.size() == before);
     BOOST_TEST(h.c.queued() == 0u);
@@ -70,20 +70,20 @@ BOOST_DATA_TEST_CASE(payload_of_4096_bytes_is_sent_4097_refused, bdata::make(enc
 BOOST_DATA_TEST_CASE(oversized_command_is_refused_even_before_ready, bdata::make(encodings), enc_name) {
     auto enc = parse_encoding(enc_name);
     harness h(enc);
-    auto ec = h.send_command(opcode::presence_update, presence(padding_for(4097, enc)));
+    auto ec = h.send_command(Opcode::PresenceUpdate, presence(padding_for(4097, enc)));
     BOOST_TEST((ec == protocol_errc::payload_too_large));
     BOOST_TEST(h.c.queued() == 0u);
 }
 
 BOOST_DATA_TEST_CASE(commands_before_ready_are_queued_then_sent_in_order, bdata::make(encodings), enc_name) {
     harness h(parse_encoding(enc_name));
-    BOOST_TEST(!h.send_command(opcode::request_guild_members, members(1)));
+    BOOST_TEST(!h.send_command(Opcode::RequestGuildMembers, members(1)));
     h.feed(hello());
-    BOOST_TEST(!h.send_command(opcode::request_guild_members, members(2)));
+    BOOST_TEST(!h.send_command(Opcode::RequestGuildMembers, members(2)));
     BOOST_TEST(h.c.queued() == 2u);
-    BOOST_TEST(h.sent_with(opcode::request_guild_members).empty()); // before READY Discord closes with 4003
+    BOOST_TEST(h.sent_with(Opcode::RequestGuildMembers).empty()); // before READY Discord closes with 4003
     h.feed(ready(1));
-    auto sent = h.sent_with(opcode::request_guild_members);
+    auto sent = h.sent_with(Opcode::RequestGuildMembers);
     BOOST_TEST_REQUIRE(sent.size() == 2u);
     BOOST_TEST(sent[0].v.at("d").at("guild_id").as_string() == "1");
     BOOST_TEST(sent[1].v.at("d").at("guild_id").as_string() == "2");
@@ -95,13 +95,13 @@ BOOST_DATA_TEST_CASE(queued_commands_survive_a_reconnect, bdata::make(encodings)
     h.to_ready(1);
     h.feed(reconnect_op());
     h.reconnect_client();
-    BOOST_TEST(!h.send_command(opcode::request_guild_members, members(7)));
+    BOOST_TEST(!h.send_command(Opcode::RequestGuildMembers, members(7)));
     h.close_from_server(1006); // dies before Hello; the command never left
     h.reconnect_client();
     BOOST_TEST(h.c.queued() == 1u);
     h.feed(hello());
     h.feed(dispatch("RESUMED", 2));
-    BOOST_TEST(h.sent_with(opcode::request_guild_members).size() == 1u);
+    BOOST_TEST(h.sent_with(Opcode::RequestGuildMembers).size() == 1u);
 }
 
 BOOST_DATA_TEST_CASE(refusing_before_ready_when_queueing_is_off, bdata::make(encodings), enc_name) {
@@ -109,12 +109,12 @@ BOOST_DATA_TEST_CASE(refusing_before_ready_when_queueing_is_off, bdata::make(enc
     auto cfg = harness::make_config(enc);
     cfg.queue_until_ready = false;
     harness h(enc, cfg);
-    BOOST_TEST((h.send_command(opcode::presence_update, presence("a")) == protocol_errc::not_ready));
+    BOOST_TEST((h.send_command(Opcode::PresenceUpdate, presence("a")) == protocol_errc::not_ready));
     h.feed(hello());
-    BOOST_TEST((h.send_command(opcode::presence_update, presence("a")) == protocol_errc::not_ready));
+    BOOST_TEST((h.send_command(Opcode::PresenceUpdate, presence("a")) == protocol_errc::not_ready));
     h.feed(ready(1));
-    BOOST_TEST(!h.send_command(opcode::presence_update, presence("a")));
-    BOOST_TEST(h.sent_with(opcode::presence_update).size() == 1u);
+    BOOST_TEST(!h.send_command(Opcode::PresenceUpdate, presence("a")));
+    BOOST_TEST(h.sent_with(Opcode::PresenceUpdate).size() == 1u);
 }
 
 BOOST_DATA_TEST_CASE(other_refusals, bdata::make(encodings), enc_name) {
@@ -122,16 +122,16 @@ BOOST_DATA_TEST_CASE(other_refusals, bdata::make(encodings), enc_name) {
     auto cfg = harness::make_config(enc);
     cfg.max_queued = 2;
     harness h(enc, cfg);
-    BOOST_TEST((h.send_command(opcode::identify, boost::json::object{}) == protocol_errc::invalid_command));
-    BOOST_TEST((h.send_command(opcode::heartbeat, nullptr) == protocol_errc::invalid_command));
-    BOOST_TEST((h.send_command(opcode::resume, boost::json::object{}) == protocol_errc::invalid_command));
-    BOOST_TEST(!h.send_command(opcode::voice_state_update, {{"guild_id", "1"}, {"channel_id", nullptr},
+    BOOST_TEST((h.send_command(Opcode::Identify, boost::json::object{}) == protocol_errc::invalid_command));
+    BOOST_TEST((h.send_command(Opcode::Heartbeat, nullptr) == protocol_errc::invalid_command));
+    BOOST_TEST((h.send_command(Opcode::Resume, boost::json::object{}) == protocol_errc::invalid_command));
+    BOOST_TEST(!h.send_command(Opcode::VoiceStateUpdate, {{"guild_id", "1"}, {"channel_id", nullptr},
                                                             {"self_mute", false}, {"self_deaf", false}}));
-    BOOST_TEST(!h.send_command(opcode::request_soundboard_sounds, {{"guild_ids", {"1", "2"}}}));
-    BOOST_TEST((h.send_command(opcode::request_channel_info, {{"guild_id", "1"}, {"fields", {"status"}}}) ==
+    BOOST_TEST(!h.send_command(Opcode::RequestSoundboardSounds, {{"guild_ids", {"1", "2"}}}));
+    BOOST_TEST((h.send_command(Opcode::RequestChannelInfo, {{"guild_id", "1"}, {"fields", {"status"}}}) ==
                 protocol_errc::rate_limited));
     h.run(h.c.shutdown(h.now));
-    BOOST_TEST((h.send_command(opcode::presence_update, presence("a")) == protocol_errc::client_closed));
+    BOOST_TEST((h.send_command(Opcode::PresenceUpdate, presence("a")) == protocol_errc::client_closed));
     BOOST_TEST(h.c.stats().commands_refused == 5u);
 }
 
@@ -140,26 +140,26 @@ BOOST_DATA_TEST_CASE(burst_of_500_respects_120_per_minute_and_heartbeat_slots, b
     auto cfg_hello_at = h.now;
     h.to_ready(1);
     for (int i = 0; i < 500; ++i)
-        BOOST_TEST_REQUIRE(!h.send_command(opcode::request_guild_members, members(static_cast<std::uint64_t>(i))));
+        BOOST_TEST_REQUIRE(!h.send_command(Opcode::RequestGuildMembers, members(static_cast<std::uint64_t>(i))));
     // Every send counts, Identify included: Identify + 116 commands = 117, and the
     // reserve of 3 (ceil(60 / 41.25) + 1) stays free for heartbeats.
-    BOOST_TEST(h.sent_with(opcode::request_guild_members).size() == 116u);
+    BOOST_TEST(h.sent_with(Opcode::RequestGuildMembers).size() == 116u);
     BOOST_TEST(h.sent.size() == 117u);
 
     auto end = h.now + 6min;
     while (h.timer && *h.timer <= end) {
         h.advance_to(*h.timer);
-        if (h.last_sent().op == opcode::heartbeat && h.last_sent().at == h.now) h.feed(ack());
+        if (h.last_sent().op == Opcode::Heartbeat && h.last_sent().at == h.now) h.feed(ack());
     }
     BOOST_TEST(h.c.queued() == 0u);
-    auto cmds = h.sent_with(opcode::request_guild_members);
+    auto cmds = h.sent_with(Opcode::RequestGuildMembers);
     BOOST_TEST_REQUIRE(cmds.size() == 500u);
     for (std::size_t i = 0; i < cmds.size(); ++i) // order kept
         BOOST_TEST_REQUIRE(cmds[i].v.at("d").at("guild_id").as_string() == std::to_string(i));
     BOOST_TEST(max_in_any_window(h.sent) <= 120u);
     BOOST_TEST(h.closes.empty()); // no zombie verdict along the way
 
-    auto beats = h.sent_with(opcode::heartbeat);
+    auto beats = h.sent_with(Opcode::Heartbeat);
     BOOST_TEST_REQUIRE(beats.size() >= 8u);
     auto slot = cfg_hello_at + std::chrono::microseconds(interval_ms * 250);
     for (const auto& b : beats) {
@@ -171,10 +171,10 @@ BOOST_DATA_TEST_CASE(burst_of_500_respects_120_per_minute_and_heartbeat_slots, b
 BOOST_DATA_TEST_CASE(server_heartbeat_requests_during_a_burst_still_go_out, bdata::make(encodings), enc_name) {
     harness h(parse_encoding(enc_name));
     h.to_ready(1);
-    for (int i = 0; i < 200; ++i) h.send_command(opcode::request_guild_members, members(1));
-    auto before = h.sent_with(opcode::heartbeat).size();
+    for (int i = 0; i < 200; ++i) h.send_command(Opcode::RequestGuildMembers, members(1));
+    auto before = h.sent_with(Opcode::Heartbeat).size();
     h.feed(heartbeat_request());
-    BOOST_TEST(h.sent_with(opcode::heartbeat).size() == before + 1);
+    BOOST_TEST(h.sent_with(Opcode::Heartbeat).size() == before + 1);
     BOOST_TEST(max_in_any_window(h.sent) <= 120u);
 }
 

@@ -5,6 +5,7 @@
 
 #include <dgw/client.hpp>
 #include <dgw/etf/json.hpp>
+#include <dgw/opcode.hpp>
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
@@ -12,9 +13,17 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <ostream>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+// Boost.Test prints compared values; teach it Opcode without claiming dgw's operator<<.
+template <> struct boost::test_tools::tt_detail::print_log_value<dgw::Opcode> {
+    void operator()(std::ostream& os, dgw::Opcode op) {
+        os << dgw::to_string(op) << " (op " << static_cast<int>(op) << ")";
+    }
+};
 
 namespace dgw::test {
 
@@ -121,7 +130,7 @@ private:
 /// One frame the client sent, decoded back to JSON.
 struct sent_message {
     clock::time_point at;
-    opcode op;
+    Opcode op;
     boost::json::value v;
     std::size_t size;
 };
@@ -206,7 +215,7 @@ struct harness {
 
     void feed(const boost::json::value& v) { run(c.on_message(wire(v, enc), now)); }
     void close_from_server(int code, std::string_view reason = "") { run(c.on_close(code, reason, now)); }
-    boost::system::error_code send_command(opcode op, boost::json::value d) {
+    boost::system::error_code send_command(Opcode op, boost::json::value d) {
         boost::system::error_code ec;
         run(c.send(dgw::command{op, std::move(d)}, now, ec));
         return ec;
@@ -218,7 +227,7 @@ struct harness {
             now = std::max(now, *timer);
             auto beats = sent.size();
             run(c.on_timer(now));
-            if (auto_ack && sent.size() > beats && sent.back().op == opcode::heartbeat) feed(ack());
+            if (auto_ack && sent.size() > beats && sent.back().op == Opcode::Heartbeat) feed(ack());
         }
         now = std::max(now, t);
     }
@@ -238,7 +247,7 @@ struct harness {
         BOOST_TEST_REQUIRE(std::holds_alternative<state::connected>(c.state()));
     }
 
-    std::vector<sent_message> sent_with(opcode op) const {
+    std::vector<sent_message> sent_with(Opcode op) const {
         std::vector<sent_message> r;
         for (auto& m : sent)
             if (m.op == op) r.push_back(m);

@@ -36,10 +36,10 @@ BOOST_DATA_TEST_CASE(the_token_never_appears_in_logs_errors_or_captures, bdata::
     h.feed(ack());
     h.advance(2min);
     // A command quoting the token, one too large to send, and one refused as invalid.
-    h.send_command(opcode::presence_update, {{"since", nullptr}, {"activities", boost::json::array{}},
+    h.send_command(Opcode::PresenceUpdate, {{"since", nullptr}, {"activities", boost::json::array{}},
                                              {"status", token}, {"afk", false}});
-    h.send_command(opcode::presence_update, {{"status", token + std::string(5000, 'x')}});
-    h.send_command(opcode::identify, {{"token", token}});
+    h.send_command(Opcode::PresenceUpdate, {{"status", token + std::string(5000, 'x')}});
+    h.send_command(Opcode::Identify, {{"token", token}});
     h.feed(reconnect_op());
     h.reconnect_client();
     h.feed(hello()); // Resume carries the token
@@ -50,8 +50,8 @@ BOOST_DATA_TEST_CASE(the_token_never_appears_in_logs_errors_or_captures, bdata::
     h.reconnect_client();
     h.close_from_server(4004, "Authentication failed: " + token);
 
-    BOOST_TEST(h.sent_with(opcode::identify).size() == 2u);
-    BOOST_TEST(h.sent_with(opcode::resume).size() == 1u);
+    BOOST_TEST(h.sent_with(Opcode::Identify).size() == 2u);
+    BOOST_TEST(h.sent_with(Opcode::Resume).size() == 1u);
     BOOST_TEST(!h.log_lines.empty());
     BOOST_TEST(h.captures.size() > 10u);
     const std::string masked(token.size(), '*');

@@ -32,11 +32,11 @@ BOOST_DATA_TEST_CASE(resume_was_never_sent, bdata::make(encodings), enc_name) {
         h.close_from_server(1006);
         h.reconnect_client();
         h.feed(hello());
-        BOOST_TEST(h.last_sent().op == opcode::resume);
+        BOOST_TEST(h.last_sent().op == Opcode::Resume);
         h.feed(dispatch("RESUMED", 2 + round));
     }
-    BOOST_TEST(h.sent_with(opcode::identify).size() == 1u);
-    BOOST_TEST(h.sent_with(opcode::resume).size() == 3u);
+    BOOST_TEST(h.sent_with(Opcode::Identify).size() == 1u);
+    BOOST_TEST(h.sent_with(Opcode::Resume).size() == 3u);
     BOOST_TEST(h.c.stats().resumes == 3u);
 }
 
@@ -65,18 +65,18 @@ BOOST_DATA_TEST_CASE(rate_limiting_inverted, bdata::make(encodings), enc_name) {
     h.auto_ack = true;
     h.to_ready(1);
     auto t0 = h.now;
-    h.send_command(opcode::request_guild_members, {{"guild_id", "1"}, {"query", ""}, {"limit", 0}});
-    BOOST_TEST(h.sent_with(opcode::request_guild_members).size() == 1u); // under the limit: at once
+    h.send_command(Opcode::RequestGuildMembers, {{"guild_id", "1"}, {"query", ""}, {"limit", 0}});
+    BOOST_TEST(h.sent_with(Opcode::RequestGuildMembers).size() == 1u); // under the limit: at once
     BOOST_TEST((h.last_sent().at == t0));
     for (int i = 0; i < 200; ++i)
-        h.send_command(opcode::request_guild_members, {{"guild_id", "1"}, {"query", ""}, {"limit", 0}});
-    auto in_first_minute = h.sent_with(opcode::request_guild_members).size();
+        h.send_command(Opcode::RequestGuildMembers, {{"guild_id", "1"}, {"query", ""}, {"limit", 0}});
+    auto in_first_minute = h.sent_with(Opcode::RequestGuildMembers).size();
     BOOST_TEST(in_first_minute == 116u); // over the limit: held back
     BOOST_TEST(h.c.queued() == 201u - in_first_minute);
     h.advance(59s);
-    BOOST_TEST(h.sent_with(opcode::request_guild_members).size() == in_first_minute);
+    BOOST_TEST(h.sent_with(Opcode::RequestGuildMembers).size() == in_first_minute);
     h.advance(1s); // the window slides: permits come back
-    BOOST_TEST(h.sent_with(opcode::request_guild_members).size() > in_first_minute);
+    BOOST_TEST(h.sent_with(Opcode::RequestGuildMembers).size() > in_first_minute);
 }
 
 // Go: a heartbeat goroutine read the sequence while the reader goroutine wrote it, and
@@ -90,7 +90,7 @@ BOOST_DATA_TEST_CASE(heartbeats_racing_the_reader, bdata::make(encodings), enc_n
     h.now = due;
     h.feed(dispatch("MESSAGE_CREATE", 2)); // arrives at the very instant the beat is due
     h.run(h.c.on_timer(due));
-    BOOST_TEST(h.last_sent().op == opcode::heartbeat);
+    BOOST_TEST(h.last_sent().op == Opcode::Heartbeat);
     BOOST_TEST(h.last_sent().v.at("d").to_number<std::int64_t>() == 2);
     h.feed(ack());
 
@@ -98,12 +98,12 @@ BOOST_DATA_TEST_CASE(heartbeats_racing_the_reader, bdata::make(encodings), enc_n
     h.now = due;
     h.run(h.c.on_timer(due)); // this time the beat goes first
     h.feed(dispatch("MESSAGE_CREATE", 3));
-    BOOST_TEST(h.sent_with(opcode::heartbeat).back().v.at("d").to_number<std::int64_t>() == 2);
+    BOOST_TEST(h.sent_with(Opcode::Heartbeat).back().v.at("d").to_number<std::int64_t>() == 2);
 
     h.close_from_server(1006);
-    auto beats = h.sent_with(opcode::heartbeat).size();
+    auto beats = h.sent_with(Opcode::Heartbeat).size();
     h.run(h.c.on_timer(h.now + 10min)); // a stale timer on a dead connection
-    BOOST_TEST(h.sent_with(opcode::heartbeat).size() == beats);
+    BOOST_TEST(h.sent_with(Opcode::Heartbeat).size() == beats);
     BOOST_TEST(!h.c.timer().has_value());
 }
 

@@ -89,7 +89,7 @@ BOOST_AUTO_TEST_CASE(heartbeat_payload_is_null_before_any_dispatch) {
 BOOST_AUTO_TEST_CASE(heartbeat_etf_bytes_match_the_notes) {
     // GATEWAY_NOTES §7.3: {"op":1,"d":null} with binary keys; key order is free, so
     // compare after decoding and check each key is a BINARY_EXT.
-    auto f = encode(heartbeat_payload(std::nullopt), Encoding::Etf);
+    auto f = encode_payload(heartbeat_payload(std::nullopt), Encoding::Etf);
     BOOST_TEST(f.binary);
     BOOST_TEST(etf_key_checker(f.bytes).ok());
     BOOST_TEST(f.bytes.find(std::string("\x6D\x00\x00\x00\x02op", 7)) != std::string::npos);
@@ -115,8 +115,8 @@ BOOST_AUTO_TEST_CASE(identify_and_resume_payloads) {
 }
 
 BOOST_AUTO_TEST_CASE(user_commands_are_the_five_send_opcodes) {
-    for (int op : {3, 4, 8, 31, 43}) BOOST_TEST(is_user_command(static_cast<opcode>(op)));
-    for (int op : {0, 1, 2, 6, 7, 9, 10, 11, 5, 44}) BOOST_TEST(!is_user_command(static_cast<opcode>(op)));
+    for (int op : {3, 4, 8, 31, 43}) BOOST_TEST(is_user_command(static_cast<Opcode>(op)));
+    for (int op : {0, 1, 2, 6, 7, 9, 10, 11, 5, 44}) BOOST_TEST(!is_user_command(static_cast<Opcode>(op)));
 }
 
 BOOST_AUTO_TEST_CASE(gateway_urls) {

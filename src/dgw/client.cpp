@@ -141,7 +141,7 @@ void client::log(log_level level, std::string line) const {
     config_.log(level, line);
 }
 
-void client::emit(frame f, opcode op, actions& out) {
+void client::emit(frame f, Opcode op, actions& out) {
     ++stats_.messages_sent;
     stats_.bytes_sent += f.bytes.size();
     if (config_.capture) {
@@ -240,7 +240,7 @@ void client::send_identify(link& conn, clock::time_point now, actions& out) {
     log(log_level::info, "identifying shard " + std::to_string(config_.identify.shard_id) + "/" +
                              std::to_string(config_.identify.shard_count) + " with intents " +
                              std::to_string(config_.identify.intents));
-    emit(encode(identify_payload(config_.identify), config_.encoding), opcode::identify, out);
+    emit(encode_payload(identify_payload(config_.identify), config_.encoding), Opcode::Identify, out);
 }
 
 void client::send_heartbeat(link& conn, clock::time_point now, actions& out) {
@@ -250,7 +250,7 @@ void client::send_heartbeat(link& conn, clock::time_point now, actions& out) {
     conn.limiter.acquire_priority(now);
     conn.beat.sent(now);
     ++stats_.heartbeats_sent;
-    emit(encode(heartbeat_payload(seq), config_.encoding), opcode::heartbeat, out);
+    emit(encode_payload(heartbeat_payload(seq), config_.encoding), Opcode::Heartbeat, out);
 }
 
 } // namespace dgw

@@ -127,7 +127,7 @@ public:
 private:
     struct queued_command {
         frame message;
-        opcode op;
+        Opcode op;
     };
     using actions = std::vector<action>;
 
@@ -143,10 +143,10 @@ private:
     void on_dispatch(const inbound& msg, clock::time_point now, actions& out);
     void send_identify(link& conn, clock::time_point now, actions& out);
     void send_heartbeat(link& conn, clock::time_point now, actions& out);
-    void emit(frame f, opcode op, actions& out);
+    void emit(frame f, Opcode op, actions& out);
     void flush_queue(clock::time_point now, actions& out);
     void sync_timer(clock::time_point now, actions& out);
-    void refuse(boost::system::error_code ec, opcode op, std::string detail, actions& out);
+    void refuse(boost::system::error_code ec, Opcode op, std::string detail, actions& out);
 
     /// Closes toward a reconnect; `resume` asks to keep the session if there is one.
     void reconnect_after(close_cause cause, std::optional<int> our_close, int code, std::string detail,

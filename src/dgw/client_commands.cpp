@@ -5,7 +5,7 @@
 
 namespace dgw {
 
-void client::refuse(boost::system::error_code ec, opcode op, std::string detail, actions& out) {
+void client::refuse(boost::system::error_code ec, Opcode op, std::string detail, actions& out) {
     ++stats_.commands_refused;
     mask_secret(detail, config_.identify.token);
     log(log_level::warning, "command op " + std::to_string(static_cast<int>(op)) + " refused: " + detail);
@@ -13,13 +13,13 @@ void client::refuse(boost::system::error_code ec, opcode op, std::string detail,
 }
 
 void client::handle(const user_command& in, actions& out) {
-    const opcode op = in.cmd.op;
+    const Opcode op = in.cmd.op;
     if (closed()) return refuse(protocol_errc::client_closed, op, "the connection is closed", out);
     if (!is_user_command(op))
         return refuse(protocol_errc::invalid_command, op,
                       "op " + std::to_string(static_cast<int>(op)) + " is not a user command", out);
 
-    frame f = encode(command_payload(in.cmd), config_.encoding);
+    frame f = encode_payload(command_payload(in.cmd), config_.encoding);
     // Discord would close with 4002 and lose the session's commands; refuse it here instead.
     if (f.bytes.size() > max_payload_size)
         return refuse(protocol_errc::payload_too_large, op,

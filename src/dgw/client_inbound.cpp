@@ -28,19 +28,19 @@ void client::handle(const message_received& in, actions& out) {
         return;
     }
 
-    switch (static_cast<opcode>(msg.op)) {
-    case opcode::dispatch:
+    switch (static_cast<Opcode>(msg.op)) {
+    case Opcode::Dispatch:
         on_dispatch(msg, in.now, out);
         break;
-    case opcode::hello:
+    case Opcode::Hello:
         on_hello(msg.heartbeat_interval, in.now, out);
         break;
-    case opcode::reconnect:
+    case Opcode::Reconnect:
         // Valid in any state, even before Hello: keep the session (non-1000 close) and resume.
         reconnect_after(close_cause::reconnect_requested, config_.reconnect_close_code,
                         config_.reconnect_close_code, "op 7 Reconnect", true, {}, out);
         break;
-    case opcode::invalid_session: {
+    case Opcode::InvalidSession: {
         if (msg.resumable) {
             reconnect_after(close_cause::invalid_session, config_.reconnect_close_code,
                             config_.reconnect_close_code, "op 9 Invalid Session (resumable)", true, {}, out);
@@ -53,12 +53,12 @@ void client::handle(const message_received& in, actions& out) {
         }
         break;
     }
-    case opcode::heartbeat:
+    case Opcode::Heartbeat:
         // The server wants a beat now, not at the next slot.
         if (link* conn = current_link()) send_heartbeat(*conn, in.now, out);
         else log(log_level::debug, "op 1 before Hello ignored");
         break;
-    case opcode::heartbeat_ack:
+    case Opcode::HeartbeatAck:
         if (link* conn = current_link()) {
             ++stats_.heartbeat_acks;
             if (auto latency = conn->beat.acked(in.now)) stats_.heartbeat_latency = *latency;
@@ -87,8 +87,8 @@ void client::on_hello(std::int64_t interval_ms, clock::time_point now, actions& 
         conn.limiter.acquire_priority(now);
         log(log_level::info, "resuming session " + session.session_id + " at seq " +
                                  (session.seq ? std::to_string(*session.seq) : std::string("null")));
-        emit(encode(resume_payload(config_.identify.token, session.session_id, session.seq), config_.encoding),
-             opcode::resume, out);
+        emit(encode_payload(resume_payload(config_.identify.token, session.session_id, session.seq), config_.encoding),
+             Opcode::Resume, out);
         state_ = state::resuming{std::move(conn), std::move(session)};
         return;
     }

@@ -66,7 +66,7 @@ using input = std::variant<message_received, socket_closed, timer_fired, identif
 /// Send one websocket message.
 struct send_frame {
     frame message;                  ///< bytes and frame type
-    opcode op = opcode::heartbeat;  ///< what it is, for logs and tests
+    Opcode op = Opcode::Heartbeat;  ///< what it is, for logs and tests
 };
 
 /// (Re)arm the client's single timer; call step(timer_fired) at or after `at`.
@@ -118,7 +118,7 @@ struct stop {
 /// A user command was not accepted; nothing was sent or queued.
 struct command_refused {
     boost::system::error_code reason;    ///< a protocol_errc
-    opcode op = opcode::presence_update; ///< the refused command's opcode
+    Opcode op = Opcode::PresenceUpdate; ///< the refused command's opcode
     std::string detail;                  ///< e.g. the payload size; token-free
 };
 

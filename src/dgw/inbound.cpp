@@ -4,8 +4,6 @@
 
 #include <boost/json.hpp>
 
-#include <ostream>
-
 namespace dgw {
 namespace {
 
@@ -39,8 +37,6 @@ std::string as_string(const boost::json::value* v) {
 
 } // namespace
 
-std::ostream& operator<<(std::ostream& os, opcode op) { return os << "op " << static_cast<int>(op); }
-
 bool decode_inbound(std::string_view bytes, Encoding enc, inbound& out, decode_error& err) {
     out = inbound{};
     out.payload = bytes;
@@ -66,8 +62,8 @@ bool decode_inbound(std::string_view bytes, Encoding enc, inbound& out, decode_e
 
     const boost::json::value* d = obj->if_contains("d");
     const boost::json::object* dobj = d != nullptr ? d->if_object() : nullptr;
-    switch (static_cast<opcode>(out.op)) {
-    case opcode::dispatch:
+    switch (static_cast<Opcode>(out.op)) {
+    case Opcode::Dispatch:
         // Only dispatches carry a meaningful s; taking it from any other op corrupts heartbeats.
         out.s = as_int(obj->if_contains("s"));
         out.t = as_string(obj->if_contains("t"));
@@ -76,14 +72,14 @@ bool decode_inbound(std::string_view bytes, Encoding enc, inbound& out, decode_e
             out.resume_gateway_url = as_string(dobj->if_contains("resume_gateway_url"));
         }
         break;
-    case opcode::hello: {
+    case Opcode::Hello: {
         auto iv = dobj != nullptr ? as_int(dobj->if_contains("heartbeat_interval")) : std::nullopt;
         if (!iv || *iv <= 0)
             return fail(err, codec_errc::missing_field, "d.heartbeat_interval", "Hello needs a positive interval");
         out.heartbeat_interval = *iv;
         break;
     }
-    case opcode::invalid_session:
+    case Opcode::InvalidSession:
         out.resumable = d != nullptr && d->is_bool() && d->get_bool();
         break;
     default:

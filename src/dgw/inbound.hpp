@@ -7,34 +7,14 @@
 
 #include <dgw/wire_options.hpp>
 #include <dgw/error.hpp>
+#include <dgw/opcode.hpp>
 
 #include <cstdint>
-#include <iosfwd>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace dgw {
-
-/// Gateway opcodes the client receives or sends (the docs' opcode table).
-enum class opcode : int {
-    dispatch = 0,
-    heartbeat = 1,
-    identify = 2,
-    presence_update = 3,
-    voice_state_update = 4,
-    resume = 6,
-    reconnect = 7,
-    request_guild_members = 8,
-    invalid_session = 9,
-    hello = 10,
-    heartbeat_ack = 11,
-    request_soundboard_sounds = 31,
-    request_channel_info = 43,
-};
-
-/// Writes "op N" (for logs and test diagnostics).
-std::ostream& operator<<(std::ostream& os, opcode op);
 
 /// What the state machine needs from one received message; everything else stays undecoded.
 struct inbound {

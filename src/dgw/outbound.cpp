@@ -7,13 +7,13 @@
 
 namespace dgw {
 
-bool is_user_command(opcode op) noexcept {
+bool is_user_command(Opcode op) noexcept {
     switch (op) {
-    case opcode::presence_update:
-    case opcode::voice_state_update:
-    case opcode::request_guild_members:
-    case opcode::request_soundboard_sounds:
-    case opcode::request_channel_info:
+    case Opcode::PresenceUpdate:
+    case Opcode::VoiceStateUpdate:
+    case Opcode::RequestGuildMembers:
+    case Opcode::RequestSoundboardSounds:
+    case Opcode::RequestChannelInfo:
         return true;
     default:
         return false;
@@ -22,7 +22,7 @@ bool is_user_command(opcode op) noexcept {
 
 boost::json::value heartbeat_payload(std::optional<std::int64_t> seq) {
     boost::json::object o;
-    o["op"] = static_cast<int>(opcode::heartbeat);
+    o["op"] = static_cast<int>(Opcode::Heartbeat);
     if (seq) o["d"] = *seq;
     else o["d"] = nullptr;
     return o;
@@ -38,7 +38,7 @@ boost::json::value identify_payload(const identify_params& p) {
     if (p.large_threshold) d["large_threshold"] = *p.large_threshold;
     if (p.compress) d["compress"] = true;
     boost::json::object o;
-    o["op"] = static_cast<int>(opcode::identify);
+    o["op"] = static_cast<int>(Opcode::Identify);
     o["d"] = std::move(d);
     return o;
 }
@@ -51,7 +51,7 @@ boost::json::value resume_payload(const std::string& token, const std::string& s
     if (seq) d["seq"] = *seq;
     else d["seq"] = nullptr;
     boost::json::object o;
-    o["op"] = static_cast<int>(opcode::resume);
+    o["op"] = static_cast<int>(Opcode::Resume);
     o["d"] = std::move(d);
     return o;
 }
@@ -63,7 +63,7 @@ boost::json::value command_payload(const command& c) {
     return o;
 }
 
-frame encode(const boost::json::value& payload, Encoding enc) {
+frame encode_payload(const boost::json::value& payload, Encoding enc) {
     frame f;
     if (enc == Encoding::Json) {
         f.bytes = boost::json::serialize(payload);

@@ -42,12 +42,12 @@ struct identify_params {
 
 /// A command a user sends: one of ops 3, 4, 8, 31, 43 and its d.
 struct command {
-    opcode op = opcode::presence_update; ///< must be a user-sendable opcode
+    Opcode op = Opcode::PresenceUpdate; ///< must be a user-sendable opcode
     boost::json::value d;                ///< the command's data, as the docs show it
 };
 
 /// True for the five opcodes a user may send; heartbeat, identify and resume belong to the client.
-bool is_user_command(opcode op) noexcept;
+bool is_user_command(Opcode op) noexcept;
 
 /// `{"op":1,"d":seq}`, with d null before the first dispatch (never 0).
 boost::json::value heartbeat_payload(std::optional<std::int64_t> seq);
@@ -63,6 +63,6 @@ boost::json::value resume_payload(const std::string& token, const std::string& s
 boost::json::value command_payload(const command& c);
 
 /// Serializes an envelope as the connection requires: JSON text, or ETF (binary keys) in a binary frame.
-frame encode(const boost::json::value& payload, Encoding enc);
+frame encode_payload(const boost::json::value& payload, Encoding enc);
 
 } // namespace dgw
