@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <new>
 
 namespace dgw::etf {
 namespace {
@@ -15,8 +16,6 @@ namespace {
 using detail::be16;
 using detail::be32;
 using detail::u8;
-
-std::string tag_detail(std::uint8_t t) { return "tag " + std::to_string(t); }
 
 // Erlang rejects atoms over 255 characters; a UTF-8 character takes at most 4 bytes.
 constexpr std::size_t max_atom_chars = 255;
@@ -28,7 +27,27 @@ reader::reader(std::string_view input, limits lim) : data_(input), input_(input)
 
 reader::~reader() = default;
 
-bool reader::fail(etf_errc code, std::size_t at, std::string detail) {
+reader::reader(reader&& o) noexcept
+    : data_(o.data_), input_(o.input_), lim_(o.lim_), pos_(o.pos_), depth_(o.depth_), started_(o.started_),
+      top_read_(o.top_read_), failed_(o.failed_), err_(std::move(o.err_)),
+      heap_frames_(std::move(o.heap_frames_)), inflated_(std::move(o.inflated_)) {
+    // Only the live frames are copied; the scratch buffer is not carried over (token views
+    // into it die with the move, as documented).
+    if (heap_frames_)
+        frames_ = heap_frames_.get();
+    else
+        std::copy_n(o.inline_frames_.data(), depth_, inline_frames_.data());
+}
+
+reader& reader::operator=(reader&& o) noexcept {
+    if (this != &o) {
+        this->~reader();
+        new (this) reader(std::move(o));
+    }
+    return *this;
+}
+
+bool reader::fail_text(etf_errc code, std::size_t at, std::string detail) {
     failed_ = true;
     err_.code = code;
     err_.offset = at;
@@ -38,116 +57,64 @@ bool reader::fail(etf_errc code, std::size_t at, std::string detail) {
     return false;
 }
 
-bool reader::need(std::size_t at, std::size_t n) {
-    if (data_.size() - at >= n) return true;
-    return fail(etf_errc::truncated, at,
-                "term needs " + std::to_string(n) + " bytes, " + std::to_string(data_.size() - at) +
-                    " remain");
+bool reader::fail(etf_errc code, std::size_t at, const char* what, std::uint64_t n) {
+    std::string detail = what;
+    if (n != no_number) detail += std::to_string(n);
+    return fail_text(code, at, std::move(detail));
 }
 
-// `len` counts whatever must follow the `header` bytes (bytes, or terms of at least one
-// byte each), so comparing it with the remaining bytes also bounds element counts.
-bool reader::need_length(std::size_t at, std::uint64_t len, std::size_t header) {
-    const std::uint64_t rest = data_.size() - at - header;
-    if (len <= rest) return true;
-    return fail(etf_errc::length_too_large, at,
-                "declared length " + std::to_string(len) + " exceeds the " + std::to_string(rest) +
-                    " remaining bytes");
+bool reader::fail_truncated(std::size_t at, std::size_t n) {
+    return fail_text(etf_errc::truncated, at,
+                     "term needs " + std::to_string(n) + " bytes, " + std::to_string(data_.size() - at) +
+                         " remain");
+}
+
+bool reader::fail_length(std::size_t at, std::uint64_t len, std::size_t header) {
+    return fail_text(etf_errc::length_too_large, at,
+                     "declared length " + std::to_string(len) + " exceeds the " +
+                         std::to_string(data_.size() - at - header) + " remaining bytes");
+}
+
+bool reader::fail_utf8(std::size_t at, std::size_t bad) {
+    return fail(etf_errc::invalid_utf8, at, "invalid UTF-8 at byte ", bad);
 }
 
 bool reader::check_utf8(std::string_view s, std::size_t at) {
     if (!lim_.validate_utf8) return true;
     const std::size_t bad = detail::invalid_utf8_at(s);
-    if (bad == s.size()) return true;
-    return fail(etf_errc::invalid_utf8, at, "invalid UTF-8 at byte " + std::to_string(bad) + " of the text");
+    return bad == s.size() || fail_utf8(at, bad);
 }
 
 bool reader::start() {
     if (input_.empty()) return fail(etf_errc::truncated, 0, "empty input");
     if (u8(input_, 0) != tag::version)
-        return fail(etf_errc::bad_version, 0, "first byte is " + std::to_string(u8(input_, 0)));
+        return fail(etf_errc::bad_version, 0, "first byte is ", u8(input_, 0));
     pos_ = 1;
     started_ = true;
     if (input_.size() > 1 && u8(input_, 1) == tag::compressed) return inflate_compressed();
     return true;
 }
 
-bool reader::push(frame_kind kind, std::uint32_t count, std::size_t at) {
+bool reader::push(frame_state state, std::uint32_t count, std::size_t at) {
     if (depth_ >= lim_.max_depth)
-        return fail(etf_errc::too_deep, at, "depth limit " + std::to_string(lim_.max_depth));
+        return fail(etf_errc::too_deep, at, "depth limit ", lim_.max_depth);
     if (depth_ == inline_frames && !heap_frames_) {
         // Every container takes at least one byte, so the input bounds the depth too.
         const std::size_t cap = std::min(lim_.max_depth, data_.size() + 1);
         heap_frames_.reset(new frame[cap]);
         std::copy(inline_frames_.begin(), inline_frames_.end(), heap_frames_.get());
+        frames_ = heap_frames_.get();
     }
-    frames()[depth_++] = frame{count, count, kind, 0};
+    frames_[depth_++] = frame{count, count, state};
     return true;
 }
 
-bool reader::close(token& t, frame_kind kind, std::uint32_t count) {
+bool reader::close(token& t, bool map, std::uint32_t count) {
     --depth_;
-    t.kind = kind == frame_kind::map ? token_kind::map_end : token_kind::array_end;
+    t.kind = map ? token_kind::map_end : token_kind::array_end;
     t.count = count;
     t.offset = pos_;
     return true;
-}
-
-bool reader::next(token& t) {
-    if (failed_) return false;
-    if (!started_ && !start()) return false;
-    t.atom = false;
-    if (depth_ == 0) {
-        if (top_read_) {
-            if (pos_ != data_.size())
-                return fail(etf_errc::trailing_data, pos_,
-                            std::to_string(data_.size() - pos_) + " bytes after the term");
-            t.kind = token_kind::end;
-            t.offset = pos_;
-            return true;
-        }
-        top_read_ = true;
-        return read_value(t, false);
-    }
-    frame& f = frames()[depth_ - 1];
-    switch (f.kind) {
-    case frame_kind::map:
-        if (f.phase == 0) {
-            if (f.remaining == 0) return close(t, f.kind, f.count);
-            f.phase = 1;
-            return read_value(t, true);
-        }
-        f.phase = 0;
-        --f.remaining;
-        return read_value(t, false);
-    case frame_kind::list:
-        if (f.remaining != 0) {
-            --f.remaining;
-            return read_value(t, false);
-        }
-        if (f.phase == 0) {
-            if (pos_ >= data_.size()) return fail(etf_errc::truncated, pos_, "expected the list tail");
-            if (u8(data_, pos_) == tag::nil) {
-                ++pos_;
-                return close(t, f.kind, f.count);
-            }
-            f.phase = 1; // an improper tail: deliver it as one more element
-            return read_value(t, false);
-        }
-        return close(t, f.kind, f.count + 1);
-    case frame_kind::tuple:
-        if (f.remaining == 0) return close(t, f.kind, f.count);
-        --f.remaining;
-        return read_value(t, false);
-    case frame_kind::bytes:
-        if (f.remaining == 0) return close(t, f.kind, f.count);
-        --f.remaining;
-        t.kind = token_kind::int64;
-        t.i = u8(data_, pos_);
-        t.offset = pos_++;
-        return true;
-    }
-    return false;
 }
 
 bool reader::read_value(token& t, bool as_key) {
@@ -166,10 +133,6 @@ bool reader::read_value(token& t, bool as_key) {
         }
         return true;
     };
-    auto not_a_key = [&] {
-        return fail(etf_errc::unexpected_type, at,
-                    "map key must be an atom, binary, string or integer, got " + tag_detail(tg));
-    };
     switch (tg) {
     case tag::small_integer:
         if (!need(at, 2)) return false;
@@ -180,7 +143,7 @@ bool reader::read_value(token& t, bool as_key) {
         pos_ = at + 5;
         return integer(static_cast<std::int32_t>(be32(data_, at + 1)));
     case tag::new_float: {
-        if (as_key) return not_a_key();
+        if (as_key) return fail_key(at, tg);
         if (!need(at, 9)) return false;
         std::uint64_t bits = 0;
         for (std::size_t k = 1; k <= 8; ++k) bits = (bits << 8) | u8(data_, at + k);
@@ -193,7 +156,7 @@ bool reader::read_value(token& t, bool as_key) {
         return true;
     }
     case tag::float_text:
-        if (as_key) return not_a_key();
+        if (as_key) return fail_key(at, tg);
         return read_float_ext(t, at);
     case tag::atom:
     case tag::atom_utf8: {
@@ -201,7 +164,10 @@ bool reader::read_value(token& t, bool as_key) {
         const std::size_t len = be16(data_, at + 1);
         if (!need_length(at, len, 3)) return false;
         pos_ = at + 3 + len;
-        return read_atom(t, at, data_.substr(at + 3, len), tg == tag::atom_utf8, as_key);
+        const std::string_view s = data_.substr(at + 3, len);
+        if (len <= max_atom_chars && !detail::has_high_bit(s)) [[likely]]
+            return atom_token(t, s, as_key); // ASCII: valid as Latin-1 and as UTF-8
+        return read_atom(t, at, s, tg == tag::atom_utf8, as_key);
     }
     case tag::small_atom:
     case tag::small_atom_utf8: {
@@ -236,14 +202,14 @@ bool reader::read_value(token& t, bool as_key) {
             t.str = s;
             return true;
         }
-        if (!push(frame_kind::bytes, len, at)) return false;
+        if (!push(frame_state::bytes, len, at)) return false;
         t.kind = token_kind::array_begin;
         t.count = len;
         return true;
     }
     case tag::nil:
-        if (as_key) return not_a_key();
-        if (!push(frame_kind::tuple, 0, at)) return false;
+        if (as_key) return fail_key(at, tg);
+        if (!push(frame_state::tuple, 0, at)) return false;
         pos_ = at + 1;
         t.kind = token_kind::array_begin;
         t.count = 0;
@@ -252,7 +218,7 @@ bool reader::read_value(token& t, bool as_key) {
     case tag::large_tuple:
     case tag::small_tuple:
     case tag::map: {
-        if (as_key) return not_a_key();
+        if (as_key) return fail_key(at, tg);
         const bool small = tg == tag::small_tuple;
         const std::size_t header = small ? 2 : 5;
         if (!need(at, header)) return false;
@@ -260,7 +226,9 @@ bool reader::read_value(token& t, bool as_key) {
         // Each element takes at least one byte; a list also has its tail, a map two terms per pair.
         const std::uint64_t min_bytes = tg == tag::map ? 2ull * n : tg == tag::list ? n + 1ull : n;
         if (!need_length(at, min_bytes, header)) return false;
-        const frame_kind k = tg == tag::map ? frame_kind::map : tg == tag::list ? frame_kind::list : frame_kind::tuple;
+        const frame_state k = tg == tag::map    ? frame_state::map_key
+                              : tg == tag::list ? frame_state::list
+                                                : frame_state::tuple;
         if (!push(k, n, at)) return false;
         pos_ = at + header;
         t.kind = tg == tag::map ? token_kind::map_begin : token_kind::array_begin;
@@ -282,18 +250,115 @@ bool reader::read_value(token& t, bool as_key) {
     case tag::compressed:
         return fail(etf_errc::unknown_tag, at, "COMPRESSED (tag 80) is only allowed directly after the version byte");
     default:
-        return fail(etf_errc::unknown_tag, at, tag_detail(tg));
+        return fail(etf_errc::unknown_tag, at, "tag ", tg);
     }
+}
+
+bool reader::next(token& t) {
+    if (failed_) [[unlikely]]
+        return false;
+    if (!started_) [[unlikely]] {
+        if (!start()) return false;
+    }
+    t.atom = false;
+    if (depth_ != 0) [[likely]] {
+        frame& f = frames_[depth_ - 1];
+        // Maps hold most tokens; plain branches on their two states predict better (the
+        // key/value alternation is in the branch history) than one indirect jump.
+        if (f.state == frame_state::map_value) {
+            f.state = frame_state::map_key;
+            --f.remaining;
+            return read_value(t, false);
+        }
+        if (f.state == frame_state::map_key) {
+            if (f.remaining == 0) return close(t, true, f.count);
+            f.state = frame_state::map_value;
+            return read_key(t);
+        }
+        switch (f.state) {
+        case frame_state::map_key:
+        case frame_state::map_value:
+            break; // handled above
+        case frame_state::list:
+            if (f.remaining != 0) {
+                --f.remaining;
+                break;
+            }
+            if (pos_ >= data_.size()) return fail(etf_errc::truncated, pos_, "expected the list tail");
+            if (u8(data_, pos_) == tag::nil) {
+                ++pos_;
+                return close(t, false, f.count);
+            }
+            f.state = frame_state::list_closing; // an improper tail: one more element
+            break;
+        case frame_state::list_closing:
+            return close(t, false, f.count + 1);
+        case frame_state::tuple:
+            if (f.remaining == 0) return close(t, false, f.count);
+            --f.remaining;
+            break;
+        case frame_state::bytes:
+            if (f.remaining == 0) return close(t, false, f.count);
+            --f.remaining;
+            t.kind = token_kind::int64;
+            t.i = u8(data_, pos_);
+            t.offset = pos_++;
+            return true;
+        }
+    } else {
+        if (top_read_) {
+            if (pos_ != data_.size())
+                return fail(etf_errc::trailing_data, pos_, "bytes after the term: ", data_.size() - pos_);
+            t.kind = token_kind::end;
+            t.offset = pos_;
+            return true;
+        }
+        top_read_ = true;
+    }
+    return read_value(t, false);
+}
+
+// Keys are nearly half of all tokens and almost always ASCII atoms (from Discord) or
+// binaries (from clients), so those two skip the general dispatch in read_value.
+bool reader::read_key(token& t) {
+    const std::size_t at = pos_;
+    const std::size_t left = data_.size() - at;
+    if (left >= 3 && u8(data_, at) == tag::atom) {
+        const std::size_t len = be16(data_, at + 1);
+        if (len <= left - 3 && len <= max_atom_chars) {
+            const std::string_view s = data_.substr(at + 3, len);
+            if (!detail::has_high_bit(s)) {
+                pos_ = at + 3 + len;
+                t.kind = token_kind::key;
+                t.atom = true;
+                t.str = s;
+                t.offset = at;
+                return true;
+            }
+        }
+    } else if (left >= 5 && u8(data_, at) == tag::binary) {
+        const std::size_t len = be32(data_, at + 1);
+        if (len <= left - 5) {
+            const std::string_view s = data_.substr(at + 5, len);
+            if (!check_utf8(s, at)) return false;
+            pos_ = at + 5 + len;
+            t.kind = token_kind::key;
+            t.str = s;
+            t.offset = at;
+            return true;
+        }
+    }
+    return read_value(t, true);
 }
 
 bool reader::read_atom(token& t, std::size_t at, std::string_view s, bool utf8, bool as_key) {
     if (utf8) {
         if (s.size() > max_utf8_atom_bytes)
-            return fail(etf_errc::bad_atom, at, "UTF-8 atom of " + std::to_string(s.size()) + " bytes");
+            return fail(etf_errc::bad_atom, at, "UTF-8 atom longer than 1020 bytes: ", s.size());
         if (!check_utf8(s, at)) return false;
     } else {
         if (s.size() > max_atom_chars)
-            return fail(etf_errc::bad_atom, at, "atom of " + std::to_string(s.size()) + " characters");
+            return fail(etf_errc::bad_atom, at, "atom longer than 255 characters: ", s.size());
         // Latin-1 is converted, not rejected: OTP <= 25 writes any atom whose characters
         // are all below 256 as ATOM_EXT, so such atoms are legitimate.
         if (detail::has_high_bit(s)) {
@@ -310,19 +375,7 @@ bool reader::read_atom(token& t, std::size_t at, std::string_view s, bool utf8, 
             s = std::string_view(scratch_.data(), o);
         }
     }
-    t.atom = true;
-    t.str = s;
-    if (as_key) {
-        t.kind = token_kind::key;
-    } else if (s == "nil") {
-        t.kind = token_kind::null;
-    } else if (s == "true" || s == "false") {
-        t.kind = token_kind::boolean;
-        t.b = s[0] == 't';
-    } else {
-        t.kind = token_kind::string;
-    }
-    return true;
+    return atom_token(t, s, as_key);
 }
 
 bool reader::read_big(token& t, std::size_t at, std::size_t n, bool as_key) {
@@ -332,7 +385,7 @@ bool reader::read_big(token& t, std::size_t at, std::size_t n, bool as_key) {
     std::size_t sig = n;
     while (sig > 0 && u8(data_, digits + sig - 1) == 0) --sig;
     if (sig > 8)
-        return fail(etf_errc::big_too_large, at, std::to_string(sig) + " significant magnitude bytes");
+        return fail(etf_errc::big_too_large, at, "significant magnitude bytes: ", sig);
     std::uint64_t mag = 0;
     for (std::size_t k = sig; k-- > 0;) mag = (mag << 8) | u8(data_, digits + k);
     constexpr std::uint64_t int64_max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());

@@ -100,9 +100,9 @@ public:
 
     /// Movable: the stack and any inflated buffer move along (token views into the
     /// input or inflated buffer stay valid; views into the small internal buffer do not).
-    reader(reader&&) noexcept = default;
+    reader(reader&& other) noexcept;
     /// See the move constructor.
-    reader& operator=(reader&&) noexcept = default;
+    reader& operator=(reader&& other) noexcept;
     reader(const reader&) = delete;
     reader& operator=(const reader&) = delete;
     /// Frees the heap stack and inflated buffer, if any.
@@ -136,31 +136,64 @@ public:
     bool inflated() const noexcept { return static_cast<bool>(inflated_); }
 
 private:
-    enum class frame_kind : std::uint8_t { map, list, tuple, bytes };
-    /// One open container; `phase` is key/value for maps, elements/closing for lists.
+    // What the innermost open container expects next; one byte so next() dispatches once.
+    // list: elements, then the tail check; list_closing: an improper tail was delivered.
+    enum class frame_state : std::uint8_t { map_key, map_value, list, list_closing, tuple, bytes };
     struct frame {
         std::uint32_t count;
         std::uint32_t remaining;
-        frame_kind kind;
-        std::uint8_t phase;
+        frame_state state;
     };
     static constexpr std::size_t inline_frames = 32;
     static constexpr std::size_t scratch_size = 512; // 255 Latin-1 chars -> at most 510 bytes
 
     bool start();
+    bool read_key(token& t);
     bool read_value(token& t, bool as_key);
+    // Atom text (already UTF-8) -> key, null, boolean or string token.
+    static bool atom_token(token& t, std::string_view s, bool as_key) noexcept {
+        t.atom = true;
+        t.str = s;
+        if (as_key) {
+            t.kind = token_kind::key;
+        } else if (s == "nil") {
+            t.kind = token_kind::null;
+        } else if (s == "true" || s == "false") {
+            t.kind = token_kind::boolean;
+            t.b = s.size() == 4;
+        } else {
+            t.kind = token_kind::string;
+        }
+        return true;
+    }
     bool read_atom(token& t, std::size_t at, std::string_view s, bool utf8, bool as_key);
     bool read_big(token& t, std::size_t at, std::size_t n, bool as_key);
     bool read_float_ext(token& t, std::size_t at);
-    bool push(frame_kind kind, std::uint32_t count, std::size_t at);
-    bool close(token& t, frame_kind kind, std::uint32_t count);
+    bool push(frame_state state, std::uint32_t count, std::size_t at);
+    bool close(token& t, bool map, std::uint32_t count);
     bool inflate_compressed();
     bool check_utf8(std::string_view s, std::size_t at);
-    bool fail(etf_errc code, std::size_t at, std::string detail = {});
-    bool need(std::size_t at, std::size_t n);
-    bool need_length(std::size_t at, std::uint64_t len, std::size_t header);
-    frame* frames() noexcept { return heap_frames_ ? heap_frames_.get() : inline_frames_.data(); }
-    bool skip_one(std::uint64_t& pending);
+    bool fail_key(std::size_t at, std::uint8_t tg) {
+        return fail(etf_errc::unexpected_type, at, "map key must be an atom, binary, string or integer, got tag ", tg);
+    }
+    // Failure paths are cold and out of line so the hot token path stays small; `what`
+    // is followed by the number `n` in the detail text unless n is no_number.
+    static constexpr std::uint64_t no_number = ~std::uint64_t{0};
+    [[gnu::cold, gnu::noinline]] bool fail(etf_errc code, std::size_t at, const char* what,
+                                           std::uint64_t n = no_number);
+    [[gnu::cold, gnu::noinline]] bool fail_text(etf_errc code, std::size_t at, std::string detail);
+    // Bounds checks run for every term: the test stays inline, the error text is built
+    // out of line. need_length's `len` counts whatever follows the header (bytes, or
+    // terms of at least one byte each), so it also bounds element counts.
+    bool need(std::size_t at, std::size_t n) { return data_.size() - at >= n || fail_truncated(at, n); }
+    bool need_length(std::size_t at, std::uint64_t len, std::size_t header) {
+        return len <= data_.size() - at - header || fail_length(at, len, header);
+    }
+    [[gnu::cold, gnu::noinline]] bool fail_truncated(std::size_t at, std::size_t n);
+    [[gnu::cold, gnu::noinline]] bool fail_length(std::size_t at, std::uint64_t len, std::size_t header);
+    [[gnu::cold, gnu::noinline]] bool fail_utf8(std::size_t at, std::size_t bad);
+
+    bool skip_terms(std::uint64_t pending);
 
     std::string_view data_;            // the bytes being read: input or inflated buffer
     std::string_view input_;           // the original input, for the trailing-data check
@@ -171,10 +204,13 @@ private:
     bool top_read_ = false;            // the top-level term has been entered
     bool failed_ = false;
     decode_error err_;
-    std::array<frame, inline_frames> inline_frames_{};
+    // Left uninitialised: a reader is made per message, and only entries below depth_
+    // (frames) or just written (scratch) are ever read.
+    std::array<frame, inline_frames> inline_frames_;
     std::unique_ptr<frame[]> heap_frames_;
+    frame* frames_ = inline_frames_.data(); // inline_frames_ or heap_frames_ (fixed up on move)
     std::unique_ptr<char[]> inflated_;
-    std::array<char, scratch_size> scratch_{};
+    std::array<char, scratch_size> scratch_;
 };
 
 } // namespace dgw::etf

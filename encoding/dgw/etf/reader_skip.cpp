@@ -20,33 +20,33 @@ bool reader::skip_value() {
         if (top_read_) return fail(etf_errc::unexpected_type, pos_, "no value to skip: the term has ended");
         top_read_ = true;
     } else {
-        frame& f = frames()[depth_ - 1];
+        frame& f = frames_[depth_ - 1];
         auto none = [&] { return fail(etf_errc::unexpected_type, pos_, "no value to skip: the container ends here"); };
-        switch (f.kind) {
-        case frame_kind::map:
-            if (f.phase == 0) {
-                if (f.remaining == 0) return none();
-                f.phase = 1;
-            } else {
-                f.phase = 0;
-                --f.remaining;
-            }
+        switch (f.state) {
+        case frame_state::map_key:
+            if (f.remaining == 0) return none();
+            f.state = frame_state::map_value;
             break;
-        case frame_kind::list:
+        case frame_state::map_value:
+            f.state = frame_state::map_key;
+            --f.remaining;
+            break;
+        case frame_state::list:
             if (f.remaining != 0) {
                 --f.remaining;
-            } else {
-                if (f.phase != 0) return none();
-                if (pos_ >= data_.size()) return fail(etf_errc::truncated, pos_, "expected the list tail");
-                if (u8(data_, pos_) == tag::nil) return none();
-                f.phase = 1;
+                break;
             }
+            if (pos_ >= data_.size()) return fail(etf_errc::truncated, pos_, "expected the list tail");
+            if (u8(data_, pos_) == tag::nil) return none();
+            f.state = frame_state::list_closing;
             break;
-        case frame_kind::tuple:
+        case frame_state::list_closing:
+            return none();
+        case frame_state::tuple:
             if (f.remaining == 0) return none();
             --f.remaining;
             break;
-        case frame_kind::bytes:
+        case frame_state::bytes:
             // The bounds of the whole STRING_EXT were checked when it was opened.
             if (f.remaining == 0) return none();
             --f.remaining;
@@ -54,80 +54,82 @@ bool reader::skip_value() {
             return true;
         }
     }
-    std::uint64_t pending = 1;
-    while (pending != 0)
-        if (!skip_one(pending)) return false;
-    return true;
+    return skip_terms(1);
 }
 
-// Skips one term's own bytes and adds its children to `pending`. Every term takes at least
-// one byte, so `pending` never exceeds the remaining input: checking each new count
-// against that keeps the counter bounded (no overflow) and catches lying counts early.
-bool reader::skip_one(std::uint64_t& pending) {
-    --pending;
-    const std::size_t at = pos_;
-    if (at >= data_.size()) return fail(etf_errc::truncated, at, "expected a term");
-    const std::uint8_t tg = u8(data_, at);
-    std::size_t header = 0;
-    std::uint64_t bytes = 0;    // payload bytes after the header
-    std::uint64_t children = 0; // terms that follow the header
-    switch (tg) {
-    case tag::small_integer: header = 2; break;
-    case tag::integer: header = 5; break;
-    case tag::new_float: header = 9; break;
-    case tag::float_text: header = 32; break;
-    case tag::nil: header = 1; break;
-    case tag::atom:
-    case tag::atom_utf8:
-    case tag::string:
-        header = 3;
+// Skips `pending` terms: each term's own bytes are passed over and its children added to
+// `pending`. Every term takes at least one byte, so `pending` never exceeds the remaining
+// input: checking each new count against that keeps the counter bounded (no overflow)
+// and catches lying counts early. One loop, no call per term: this is the hot path for
+// events nobody subscribed to.
+bool reader::skip_terms(std::uint64_t pending) {
+    std::size_t at = pos_;
+    while (pending != 0) {
+        --pending;
+        if (at >= data_.size()) return fail(etf_errc::truncated, at, "expected a term");
+        const std::uint8_t tg = u8(data_, at);
+        std::size_t header = 0;
+        std::uint64_t bytes = 0;    // payload bytes after the header
+        std::uint64_t children = 0; // terms that follow the header
+        switch (tg) {
+        case tag::small_integer: header = 2; break;
+        case tag::integer: header = 5; break;
+        case tag::new_float: header = 9; break;
+        case tag::float_text: header = 32; break;
+        case tag::nil: header = 1; break;
+        case tag::atom:
+        case tag::atom_utf8:
+        case tag::string:
+            header = 3;
+            if (!need(at, header)) return false;
+            bytes = be16(data_, at + 1);
+            break;
+        case tag::small_atom:
+        case tag::small_atom_utf8:
+            header = 2;
+            if (!need(at, header)) return false;
+            bytes = u8(data_, at + 1);
+            break;
+        case tag::binary:
+            header = 5;
+            if (!need(at, header)) return false;
+            bytes = be32(data_, at + 1);
+            break;
+        case tag::small_big:
+            header = 3;
+            if (!need(at, header)) return false;
+            bytes = u8(data_, at + 1);
+            break;
+        case tag::large_big:
+            header = 6;
+            if (!need(at, header)) return false;
+            bytes = be32(data_, at + 1);
+            break;
+        case tag::small_tuple:
+            header = 2;
+            if (!need(at, header)) return false;
+            children = u8(data_, at + 1);
+            break;
+        case tag::large_tuple:
+        case tag::list:
+        case tag::map:
+            header = 5;
+            if (!need(at, header)) return false;
+            children = be32(data_, at + 1);
+            if (tg == tag::list) children += 1; // the tail
+            if (tg == tag::map) children *= 2;
+            break;
+        case tag::compressed:
+            return fail(etf_errc::unknown_tag, at, "COMPRESSED (tag 80) is only allowed directly after the version byte");
+        default:
+            return fail(etf_errc::unknown_tag, at, "tag ", tg);
+        }
         if (!need(at, header)) return false;
-        bytes = be16(data_, at + 1);
-        break;
-    case tag::small_atom:
-    case tag::small_atom_utf8:
-        header = 2;
-        if (!need(at, header)) return false;
-        bytes = u8(data_, at + 1);
-        break;
-    case tag::binary:
-        header = 5;
-        if (!need(at, header)) return false;
-        bytes = be32(data_, at + 1);
-        break;
-    case tag::small_big:
-        header = 3;
-        if (!need(at, header)) return false;
-        bytes = u8(data_, at + 1);
-        break;
-    case tag::large_big:
-        header = 6;
-        if (!need(at, header)) return false;
-        bytes = be32(data_, at + 1);
-        break;
-    case tag::small_tuple:
-        header = 2;
-        if (!need(at, header)) return false;
-        children = u8(data_, at + 1);
-        break;
-    case tag::large_tuple:
-    case tag::list:
-    case tag::map:
-        header = 5;
-        if (!need(at, header)) return false;
-        children = be32(data_, at + 1);
-        if (tg == tag::list) children += 1; // the tail
-        if (tg == tag::map) children *= 2;
-        break;
-    case tag::compressed:
-        return fail(etf_errc::unknown_tag, at, "COMPRESSED (tag 80) is only allowed directly after the version byte");
-    default:
-        return fail(etf_errc::unknown_tag, at, "tag " + std::to_string(tg));
+        if (!need_length(at, bytes + children + pending, header)) return false;
+        at += header + static_cast<std::size_t>(bytes);
+        pending += children;
     }
-    if (!need(at, header)) return false;
-    if (!need_length(at, bytes + children + pending, header)) return false;
-    pos_ = at + header + static_cast<std::size_t>(bytes);
-    pending += children;
+    pos_ = at;
     return true;
 }
 
@@ -136,14 +138,14 @@ bool reader::inflate_compressed() {
     if (!need(at, 5)) return false;
     const std::uint32_t size = be32(data_, at + 1);
     if (size > lim_.max_compressed_size)
-        return fail(etf_errc::compressed_too_large, at,
+        return fail_text(etf_errc::compressed_too_large, at,
                     "declared size " + std::to_string(size) + " exceeds the limit " +
                         std::to_string(lim_.max_compressed_size));
     const std::string_view z = data_.substr(at + 5);
     // Deflate cannot expand data more than about 1032:1, so a size the compressed bytes
     // could never produce is rejected before allocating for it.
     if (size == 0 || size / 1032 > z.size() + 64 || z.size() > UINT_MAX)
-        return fail(etf_errc::compressed_corrupt, at,
+        return fail_text(etf_errc::compressed_corrupt, at,
                     "declared size " + std::to_string(size) + " is impossible for " + std::to_string(z.size()) +
                         " compressed bytes");
     std::unique_ptr<char[]> out(new char[size]);
@@ -163,15 +165,15 @@ bool reader::inflate_compressed() {
         if (rc == Z_BUF_ERROR && left_in == 0)
             return fail(etf_errc::truncated, at, "zlib data ends early");
         if (left_out == 0)
-            return fail(etf_errc::compressed_corrupt, at,
+            return fail_text(etf_errc::compressed_corrupt, at,
                         "inflates to more than the declared " + std::to_string(size) + " bytes");
-        return fail(etf_errc::compressed_corrupt, at, "zlib error " + std::to_string(rc));
+        return fail_text(etf_errc::compressed_corrupt, at, "zlib error " + std::to_string(rc));
     }
     if (produced != size)
-        return fail(etf_errc::compressed_corrupt, at,
+        return fail_text(etf_errc::compressed_corrupt, at,
                     "inflated to " + std::to_string(produced) + " bytes, declared " + std::to_string(size));
     if (left_in != 0)
-        return fail(etf_errc::trailing_data, data_.size() - left_in,
+        return fail_text(etf_errc::trailing_data, data_.size() - left_in,
                     std::to_string(left_in) + " bytes after the zlib stream");
     inflated_ = std::move(out);
     data_ = std::string_view(inflated_.get(), size);

@@ -9,16 +9,36 @@
 namespace dgw::etf::detail {
 
 /// True when some byte of `s` is 0x80 or above, i.e. the text is not plain ASCII.
+/// Keys and atoms are short, so short strings are tested in two overlapping loads
+/// instead of a byte loop.
 inline bool has_high_bit(std::string_view s) noexcept {
-    for (const char c : s)
-        if (static_cast<unsigned char>(c) >= 0x80) return true;
-    return false;
+    const char* p = s.data();
+    const std::size_t n = s.size();
+    if (n >= 8) {
+        std::uint64_t acc = 0, w;
+        for (std::size_t i = 0; i + 8 <= n; i += 8) {
+            std::memcpy(&w, p + i, 8);
+            acc |= w;
+        }
+        std::memcpy(&w, p + n - 8, 8);
+        return ((acc | w) & 0x8080808080808080ull) != 0;
+    }
+    if (n >= 4) {
+        std::uint32_t a, b;
+        std::memcpy(&a, p, 4);
+        std::memcpy(&b, p + n - 4, 4);
+        return ((a | b) & 0x80808080u) != 0;
+    }
+    if (n == 0) return false;
+    return ((static_cast<unsigned char>(p[0]) | static_cast<unsigned char>(p[n / 2]) |
+             static_cast<unsigned char>(p[n - 1])) & 0x80) != 0;
 }
 
 /// Index of the first byte of `s` that starts an invalid UTF-8 sequence, or s.size() when
 /// `s` is valid. Rejects overlong forms, surrogates and code points above U+10FFFF, as
 /// RFC 3629 requires, so whatever passes can go straight into JSON output.
 inline std::size_t invalid_utf8_at(std::string_view s) noexcept {
+    if (!has_high_bit(s)) return s.size(); // most gateway text is ASCII
     const auto* p = reinterpret_cast<const unsigned char*>(s.data());
     const std::size_t n = s.size();
     std::size_t i = 0;
