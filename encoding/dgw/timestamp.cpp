@@ -3,7 +3,7 @@
 namespace dgw {
 namespace {
 
-bool digits(const std::string& s, std::size_t pos, std::size_t n, int& out) {
+bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
     if (pos + n > s.size()) return false;
     out = 0;
     for (std::size_t i = pos; i < pos + n; ++i) {
@@ -26,7 +26,7 @@ std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
 } // namespace
 
 std::optional<std::int64_t> Timestamp::unix_micros() const {
-    const std::string& s = text;
+    const std::string_view s = text();
     int Y, M, D, h, m, sec;
     if (!digits(s, 0, 4, Y) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, M) || s[7] != '-' ||
         !digits(s, 8, 2, D) || (s[10] != 'T' && s[10] != ' ') || !digits(s, 11, 2, h) || s[13] != ':' ||

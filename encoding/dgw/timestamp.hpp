@@ -4,19 +4,43 @@
 
 #include <cstdint>
 #include <optional>
-#include <string>
+#include <cstring>
+#include <string_view>
 
 namespace dgw {
 
-/// An ISO 8601 timestamp kept as text.
-struct Timestamp {
-    std::string text;
+/// An ISO 8601 timestamp kept as text, stored inline: Discord's timestamps are 32
+/// characters ("...T20:22:31.123000+00:00"), past std::string's small buffer, and a message
+/// carries several, so a heap string would cost an allocation each.
+class Timestamp {
+public:
+    /// Longest text held; ISO 8601 with nanoseconds and an offset needs 35.
+    static constexpr std::size_t capacity = 47;
+
+    Timestamp() = default;
+    /// Holds `s`, or stays empty when `s` is longer than `capacity`.
+    explicit Timestamp(std::string_view s) noexcept { assign(s); }
+
+    /// Replaces the text; false (and unchanged) when `s` is longer than `capacity`.
+    bool assign(std::string_view s) noexcept {
+        if (s.size() > capacity) return false;
+        std::memcpy(buf_, s.data(), s.size());
+        len_ = static_cast<std::uint8_t>(s.size());
+        return true;
+    }
+    /// The text as received.
+    std::string_view text() const noexcept { return {buf_, len_}; }
+    bool empty() const noexcept { return len_ == 0; }
 
     /// Microseconds since the Unix epoch, or nullopt when the text is not ISO 8601
     /// (YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)).
     std::optional<std::int64_t> unix_micros() const;
 
-    friend bool operator==(const Timestamp&, const Timestamp&) = default;
+    friend bool operator==(const Timestamp& a, const Timestamp& b) noexcept { return a.text() == b.text(); }
+
+private:
+    char buf_[capacity]{};
+    std::uint8_t len_ = 0;
 };
 
 } // namespace dgw

@@ -298,7 +298,9 @@ bool value_decoder::string(std::string_view v) {
     switch (t.ti->k) {
     case kind::string:
     case kind::string_enum: static_cast<std::string*>(open(t))->assign(v); break;
-    case kind::timestamp: static_cast<Timestamp*>(open(t))->text.assign(v); break;
+    case kind::timestamp:
+        if (!static_cast<Timestamp*>(open(t))->assign(v)) return mismatch(t, "a string too long for a timestamp");
+        break;
     case kind::snowflake: {
         std::uint64_t u;
         if (!parse_u64(v, u)) return fail(codec_errc::invalid_snowflake, "\"" + std::string(v.substr(0, 32)) + "\"");

@@ -144,7 +144,7 @@ void emit(const type_info& ti, const void* p, emitter& e) {
     case kind::float64: e.float64(*static_cast<const double*>(p)); return;
     case kind::string:
     case kind::string_enum: e.string(*static_cast<const std::string*>(p)); return;
-    case kind::timestamp: e.string(static_cast<const Timestamp*>(p)->text); return;
+    case kind::timestamp: e.string(static_cast<const Timestamp*>(p)->text()); return;
     case kind::snowflake: e.snowflake(static_cast<const Snowflake*>(p)->value); return;
     case kind::int_enum: e.int64(ti.get_int(p)); return;
     case kind::flags: e.uint64(static_cast<std::uint64_t>(ti.get_int(p))); return;
