@@ -9,7 +9,10 @@ namespace {
 // Builds the DOM through value_stack, which sizes each array and object once from the
 // counts the reader reports at the container's end.
 struct dom_builder {
-    boost::json::value_stack st;
+    // The value stack's own workspace starts on the C++ stack (as boost::json::parser's
+    // does), so small messages build without allocating scratch space.
+    unsigned char temp[4096];
+    boost::json::value_stack st{{}, temp, sizeof temp};
 
     bool on_document_begin() { return true; }
     bool on_document_end() { return true; }
