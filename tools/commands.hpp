@@ -1,0 +1,58 @@
+#pragma once
+/// The subcommands of `dgw`; main.cpp parses the command line into these options.
+
+#include "input.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dgw::tool {
+
+/// Exit status: every message decoded.
+inline constexpr int exit_ok = 0;
+/// Exit status: some messages or the input were bad (reported on stderr).
+inline constexpr int exit_bad_input = 1;
+/// Exit status: usage errors, files that cannot be opened or written.
+inline constexpr int exit_usage = 2;
+
+/// Options shared by decode and convert: where to read and what to select.
+struct read_options {
+    std::string input = "-";          ///< a file, or "-" for stdin
+    source_options source;            ///< --from, --max-message-size
+    std::vector<std::string> events;  ///< --events
+    std::string direction = "all";    ///< --direction recv|send|all (captures)
+    std::optional<std::uint64_t> limit; ///< --limit: at most this many messages out
+    bool quiet = false;               ///< --quiet: no progress bar, no notes
+};
+
+/// `dgw decode`.
+struct decode_options {
+    read_options read;
+    std::string output = "-"; ///< --output
+    bool raw = false;         ///< --raw: generic conversion instead of the typed round trip
+    bool stats = false;       ///< --stats: table after the lines
+    bool stats_only = false;  ///< --stats-only: the table without the lines
+};
+
+/// `dgw convert`.
+struct convert_options {
+    read_options read;
+    std::string output;                 ///< OUT, or "-" for stdout
+    std::string to = "etf";             ///< --to json|etf
+    std::string compress = "none";      ///< --compress none|zlib-stream|zstd-stream
+    std::string format = "framed";      ///< --format framed|capture|lines|raw
+    std::optional<int> level;           ///< --level: compression level
+    bool raw = false;                   ///< --raw: generic conversion (every field kept)
+};
+
+/// True when a message travelling in direction `d` is selected by --direction `want`.
+bool direction_selected(const std::string& want, capture::direction d);
+
+/// Runs `dgw decode`; returns the exit status.
+int run_decode(const decode_options& o);
+/// Runs `dgw convert`; returns the exit status.
+int run_convert(const convert_options& o);
+
+} // namespace dgw::tool

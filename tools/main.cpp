@@ -1,0 +1,150 @@
+// dgw: decode and convert captured Discord gateway traffic.
+//
+//   dgw decode [options] [FILE|-]       one line of JSON per gateway message
+//   dgw convert --to json|etf [options] IN OUT
+//
+// The command line is parsed here (CLI11); the work is in decode.cpp and convert.cpp.
+#include "commands.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+
+namespace {
+
+using namespace dgw::tool;
+
+// Shared by both subcommands' --help: what the tool reads and how it tells the forms apart.
+constexpr const char* input_help = R"(
+Input forms (--from; detected from the first bytes when omitted):
+  json-lines   one JSON gateway message per line
+  json         JSON documents one after another (pretty-printed is fine)
+  etf          ETF terms one after another, each starting with byte 131
+  framed       u32 big-endian length + bytes per websocket message; the payloads are
+               JSON, ETF, or a zlib-stream / zstd-stream connection (detected from the
+               first frame), as ../shared/corpus and `dgw convert` write them
+  zlib-stream  the raw compressed bytes of a zlib-stream connection, no framing
+  zstd-stream  the raw compressed bytes of a zstd-stream connection, no framing
+  capture      dgw's capture format: frames, direction, timestamps (docs/capture-format.md)
+The payload encoding (JSON or ETF) is detected per message. Input is streamed: stdin and
+files of any size are read in bounded memory.
+
+Errors: a message that cannot be decoded is reported on stderr with its index and byte
+offset, and the tool goes on with the next one where the framing allows. Exit status:
+0 all messages decoded, 1 some input was bad, 2 usage or file errors.)";
+
+void add_read_options(CLI::App* cmd, read_options& r, std::string& from) {
+    cmd->add_option("--from", from, "Input form (default: detect)")
+        ->check(CLI::IsMember({"auto", "json-lines", "json", "etf", "framed", "zlib-stream", "zstd-stream", "capture"}));
+    cmd->add_option("--events", r.events,
+                    "Only these messages: event names (MESSAGE_CREATE,READY) or opcodes of "
+                    "non-dispatch messages (HELLO, HEARTBEAT_ACK, op:11); comma-separated")
+        ->allow_extra_args(false) // one list per --events: a file name after it stays positional
+        ->take_all();            // --events may be repeated; event_filter splits the commas
+    cmd->add_option("--direction", r.direction, "Captures: only received (recv) or sent (send) messages")
+        ->check(CLI::IsMember({"recv", "send", "all"}))
+        ->capture_default_str();
+    cmd->add_option("--max-message-size", r.source.max_message,
+                    "Largest message or frame accepted, e.g. 64MiB; larger is an error")
+        ->transform(CLI::AsSizeValue(false))
+        ->capture_default_str();
+    cmd->add_flag("-q,--quiet", r.quiet, "No progress bar and no notes on stderr (errors are still reported)");
+}
+
+void apply_from(read_options& r, const std::string& from) {
+    if (!from.empty()) r.source.form = *parse_input_form(from);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    // Writing to a closed pipe (`dgw decode | head`) returns EPIPE instead of killing us,
+    // so the commands can stop cleanly.
+    std::signal(SIGPIPE, SIG_IGN);
+
+    CLI::App app{"dgw: decode and convert captured Discord gateway traffic (JSON or ETF, plain,\n"
+                 "framed, zlib-stream or zstd-stream).",
+                 "dgw"};
+    app.set_version_flag("--version", "dgw 0.1.0");
+    app.require_subcommand(1);
+    app.footer("Run `dgw decode --help` or `dgw convert --help` for each command's options.");
+
+    decode_options dec;
+    std::string dec_from;
+    std::uint64_t dec_limit = 0;
+    CLI::App* dcmd = app.add_subcommand(
+        "decode", "Print one line of JSON per gateway message: the envelope {\"t\",\"s\",\"op\",\"d\"}");
+    dcmd->add_option("input", dec.read.input, "Capture file, or - for stdin")->capture_default_str();
+    add_read_options(dcmd, dec.read, dec_from);
+    dcmd->add_flag("--raw", dec.raw,
+                   "Generic conversion instead of the typed round trip: every field kept, ETF "
+                   "integers (snowflakes) stay numbers");
+    dcmd->add_flag("--stats", dec.stats,
+                   "After the lines, print a table: messages, bytes and decode time per event type, "
+                   "compressed vs decompressed bytes");
+    dcmd->add_flag("--stats-only", dec.stats_only, "Print only the --stats table, no lines");
+    dcmd->add_option("-n,--limit", dec_limit,
+                     "Print at most N lines (with --stats the whole input is still counted)");
+    dcmd->add_option("-o,--output", dec.output, "Write the lines to this file instead of stdout");
+    dcmd->footer(std::string(R"(
+By default each message is decoded into dgw's generated types and written back as JSON
+(snowflakes as strings, as Discord's JSON has them), so ETF and JSON captures of the same
+traffic print the same lines. Fields the schema does not know are dropped; --raw keeps them.
+)") + input_help);
+
+    convert_options conv;
+    std::string conv_from;
+    std::uint64_t conv_limit = 0;
+    CLI::App* ccmd = app.add_subcommand(
+        "convert", "Re-encode a capture: JSON <-> ETF, optionally compressed as a zlib-stream or zstd-stream");
+    ccmd->add_option("input", conv.read.input, "Capture to read, or - for stdin")->required();
+    ccmd->add_option("output", conv.output, "File to write, or - for stdout")->required();
+    add_read_options(ccmd, conv.read, conv_from);
+    ccmd->add_option("--to", conv.to, "Payload encoding to write")
+        ->check(CLI::IsMember({"json", "etf"}))
+        ->required();
+    ccmd->add_option("--compress", conv.compress,
+                     "Transport compression: one context for the whole output, flushed per message")
+        ->check(CLI::IsMember({"none", "zlib-stream", "zstd-stream"}))
+        ->capture_default_str();
+    ccmd->add_option("--format", conv.format,
+                     "framed: u32 big-endian length + websocket message; capture: dgw's capture "
+                     "format; lines: JSON lines (--to json, no compression); raw: no framing")
+        ->check(CLI::IsMember({"framed", "capture", "lines", "raw"}))
+        ->capture_default_str();
+    int conv_level = 0;
+    ccmd->add_option("--level", conv_level, "Compression level (default: zlib 6, zstd 3)");
+    ccmd->add_flag("--raw", conv.raw,
+                   "Generic conversion instead of the typed round trip (keeps fields the schema does "
+                   "not know; ETF snowflakes stay as in the input)");
+    ccmd->add_option("-n,--limit", conv_limit, "Write at most N messages");
+    ccmd->footer(std::string(R"(
+Messages are decoded into dgw's generated types and encoded again: ETF as Discord sends it
+(atom keys, integer snowflakes), JSON with the keys t, s, op, d. A message that fails the
+typed decode is reported and written with the generic conversion. Examples:
+  dgw convert --to etf --compress zstd-stream traffic.jsonl traffic.zstd
+  dgw convert --to json --format lines capture.zstd - | head
+)") + input_help);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int rc = app.exit(e);
+        return rc == 0 ? exit_ok : exit_usage;
+    }
+    try {
+        if (dcmd->parsed()) {
+            apply_from(dec.read, dec_from);
+            if (dcmd->count("--limit")) dec.read.limit = dec_limit;
+            return run_decode(dec);
+        }
+        apply_from(conv.read, conv_from);
+        if (ccmd->count("--limit")) conv.read.limit = conv_limit;
+        if (ccmd->count("--level")) conv.level = conv_level;
+        return run_convert(conv);
+    } catch (const std::exception& e) {
+        // Nothing should get here; if it does, report instead of aborting.
+        std::fprintf(stderr, "dgw: internal error: %s\n", e.what());
+        return exit_bad_input;
+    }
+}
