@@ -1,0 +1,440 @@
+#!/usr/bin/env python3
+"""CLI tests of the `dgw` tool (tools/): they run the real binary on inputs made here from
+tests/fixtures/events (JSON), tests/fixtures/events_etf (ETF written by Erlang),
+tests/fixtures/compress (streams made by the corpus tools) and examples/.
+
+    test_dgw.py --bin-dir BUILD --source-dir SRC
+
+Covers every input form (detected and named with --from), ETF vs JSON of the same traffic
+giving identical typed lines, --raw fidelity, a corrupt message in the middle of a capture,
+corrupt and truncated compressed streams, stdin, --events, --stats, --limit, --help and
+`dgw convert` in all six encoding x compression combinations. Prints one line per case and
+"N passed, M failed"; exits 1 on any failure.
+"""
+import argparse
+import glob
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import zlib
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Failure(msg)
+
+
+class Ctx:
+    def __init__(self, bin_dir, src):
+        self.dgw = os.path.join(bin_dir, "tools", "dgw")
+        self.src = src
+        names = sorted(glob.glob(os.path.join(src, "tests", "fixtures", "events", "*.json")))
+        self.stems = [os.path.basename(n)[:-5] for n in names]
+        self.fixtures = [json.load(open(n, encoding="utf-8")) for n in names]
+        # Compact JSON, as the gateway sends it.
+        self.json_msgs = [json.dumps(f, separators=(",", ":")).encode() for f in self.fixtures]
+        self.etf_msgs = [open(os.path.join(src, "tests", "fixtures", "events_etf", s + ".etf"), "rb").read()
+                         for s in self.stems]
+        self.ref = None  # typed lines of the JSON fixtures, set by the first case
+
+    def run(self, *args, stdin=None):
+        r = subprocess.run([self.dgw, *args], input=stdin, capture_output=True, timeout=300)
+        check(r.returncode >= 0, f"dgw {' '.join(args)} died of signal {-r.returncode}:\n{r.stderr.decode()}")
+        return r
+
+    def decode(self, *args, stdin=None, rc=0):
+        r = self.run("decode", *args, stdin=stdin)
+        check(r.returncode == rc, f"decode {' '.join(args)}: exit {r.returncode}, expected {rc}\n"
+                                  f"stderr: {r.stderr.decode()[:2000]}")
+        return r.stdout.decode().splitlines(), r.stderr.decode()
+
+    def convert(self, *args):
+        r = self.run("convert", "--quiet", *args)
+        check(r.returncode == 0, f"convert {' '.join(args)}: exit {r.returncode}\n{r.stderr.decode()[:2000]}")
+
+
+def write(path, data):
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+def framed(msgs):
+    return b"".join(struct.pack(">I", len(m)) + m for m in msgs)
+
+
+def zlib_parts(msgs):
+    """One deflate context, Z_SYNC_FLUSH per message: what Discord sends with zlib-stream."""
+    c = zlib.compressobj(6, zlib.DEFLATED, 15)
+    return [c.compress(m) + c.flush(zlib.Z_SYNC_FLUSH) for m in msgs]
+
+
+def split_frames(data):
+    out, i = [], 0
+    while i < len(data):
+        n = struct.unpack(">I", data[i:i + 4])[0]
+        out.append(data[i + 4:i + 4 + n])
+        i += 4 + n
+    return out
+
+
+CAPTURE_MAGIC = b"\x89DGWCAP\n"
+
+
+def capture_header(encoding, compression):
+    """docs/capture-format.md: magic, version 1, header size 24, encoding, compression, flags, created."""
+    return CAPTURE_MAGIC + struct.pack(">HHBBHq", 1, 24, encoding, compression, 0, 1_700_000_000_000_000)
+
+
+def record(payload, direction=0, opcode=2, flags=0, ts=1_700_000_000_000_000):
+    return struct.pack(">IBBHq", len(payload), direction, opcode, flags, ts) + payload
+
+
+def loose_equal(etf_value, json_value):
+    """ETF keeps snowflakes as integers where JSON has strings; everything else must match."""
+    a, b = etf_value, json_value
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(loose_equal(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(loose_equal(x, y) for x, y in zip(a, b))
+    if isinstance(a, int) and not isinstance(a, bool) and isinstance(b, str):
+        return str(a) == b
+    return a == b and type(a) is type(b) or (isinstance(a, (int, float)) and isinstance(b, (int, float)) and a == b)
+
+
+# ---- cases ------------------------------------------------------------------------------
+
+def case_reference(ctx, tmp):
+    lines, err = ctx.decode(write(os.path.join(tmp, "f.jsonl"), b"\n".join(ctx.json_msgs) + b"\n"))
+    check(len(lines) == len(ctx.fixtures), f"{len(lines)} lines for {len(ctx.fixtures)} fixtures")
+    for line, fx in zip(lines, ctx.fixtures):
+        v = json.loads(line)
+        check(list(v) == ["t", "s", "op", "d"], f"envelope keys {list(v)}")
+        check(v["t"] == fx["t"] and v["op"] == fx["op"], f"{line[:80]}: t/op differ from the fixture")
+    ctx.ref = lines
+
+
+def case_input_forms(ctx, tmp):
+    """Every form, detected and named with --from, gives the reference lines."""
+    pretty = b"".join(open(os.path.join(ctx.src, "tests", "fixtures", "events", s + ".json"), "rb").read()
+                      for s in ctx.stems)
+    jl = write(os.path.join(tmp, "in.jsonl"), b"\n".join(ctx.json_msgs) + b"\n")
+    forms = {
+        "json-lines": jl,
+        "json": write(os.path.join(tmp, "pretty.json"), pretty),
+        "etf": write(os.path.join(tmp, "erlang.etf"), b"".join(ctx.etf_msgs)),
+        "framed": write(os.path.join(tmp, "framed.etf"), framed(ctx.etf_msgs)),
+        "zlib-stream": write(os.path.join(tmp, "raw.zlib"), b"".join(zlib_parts(ctx.json_msgs))),
+    }
+    cases = [(f, p) for f, p in forms.items()]
+    cases.append(("framed", write(os.path.join(tmp, "framed.json"), framed(ctx.json_msgs))))
+    cases.append(("framed", write(os.path.join(tmp, "framed.zlib"), framed(zlib_parts(ctx.json_msgs)))))
+    # zstd: our writer (framed and raw) and the zstd CLI (one ended frame of ETF terms).
+    ctx.convert("--to", "etf", "--compress", "zstd-stream", jl, os.path.join(tmp, "framed.zstd"))
+    cases.append(("framed", os.path.join(tmp, "framed.zstd")))
+    ctx.convert("--to", "etf", "--compress", "zstd-stream", "--format", "raw", jl, os.path.join(tmp, "raw.zstd"))
+    cases.append(("zstd-stream", os.path.join(tmp, "raw.zstd")))
+    if shutil.which("zstd"):
+        subprocess.run(["zstd", "-q", "-f", forms["etf"], "-o", os.path.join(tmp, "cli.zst")], check=True)
+        cases.append(("zstd-stream", os.path.join(tmp, "cli.zst")))
+    ctx.convert("--to", "json", "--format", "capture", jl, os.path.join(tmp, "c.dgwcap"))
+    cases.append(("capture", os.path.join(tmp, "c.dgwcap")))
+    for form, path in cases:
+        for args in ([path], ["--from", form, path]):
+            lines, _ = ctx.decode(*args)
+            check(lines == ctx.ref, f"{' '.join(args)}: {len(lines)} lines differ from the reference")
+
+
+def case_zlib_message_split_over_frames(ctx, tmp):
+    parts = zlib_parts(ctx.json_msgs)
+    frames = []
+    for p in parts:  # every message in two websocket messages, as a large one may arrive
+        frames += [p[:len(p) // 2], p[len(p) // 2:]]
+    lines, _ = ctx.decode(write(os.path.join(tmp, "split.zlib"), framed(frames)))
+    check(lines == ctx.ref, "a message split over two websocket messages was not reassembled")
+
+
+def case_etf_and_json_identical(ctx, tmp):
+    """Same traffic as ETF and JSON prints the same typed lines: Erlang-written fixtures, the
+    corpus streams of tests/fixtures/compress, and the bundled example captures."""
+    lines, _ = ctx.decode(write(os.path.join(tmp, "e.etf"), b"".join(ctx.etf_msgs)))
+    check(lines == ctx.ref, "Erlang ETF fixtures decode differently from their JSON")
+    comp = os.path.join(ctx.src, "tests", "fixtures", "compress")
+    a, _ = ctx.decode(os.path.join(comp, "small_json.zlib"))
+    b, _ = ctx.decode(os.path.join(comp, "small_etf.zstd"))
+    check(len(a) == 472 and a == b, f"small_json.zlib ({len(a)}) and small_etf.zstd ({len(b)}) differ")
+    ex = os.path.join(ctx.src, "examples", "capture.zstd")
+    etf_lines, _ = ctx.decode(ex)
+    ctx.convert("--to", "json", "--format", "lines", ex, os.path.join(tmp, "ex.jsonl"))
+    json_lines, _ = ctx.decode(os.path.join(tmp, "ex.jsonl"))
+    check(len(etf_lines) >= 200 and etf_lines == json_lines, "examples/capture.zstd: ETF and JSON lines differ")
+
+
+def case_raw_fidelity(ctx, tmp):
+    msgs = [dict(f) for f in ctx.fixtures]
+    msgs[0] = dict(msgs[0], x_not_in_schema={"kept": [1, 2.5, None, True]})  # an unknown field
+    data = b"\n".join(json.dumps(m).encode() for m in msgs)
+    path = write(os.path.join(tmp, "r.jsonl"), data)
+    lines, _ = ctx.decode("--raw", path)
+    check(len(lines) == len(msgs), "line count")
+    for line, m in zip(lines, msgs):
+        check(json.loads(line) == m, f"--raw lost or changed fields of {m.get('t')}")
+    typed, _ = ctx.decode(path)
+    check("x_not_in_schema" not in typed[0], "the typed output kept a field the schema does not know")
+    # ETF: integers stay numbers (snowflakes included); every field is kept.
+    lines, _ = ctx.decode("--raw", write(os.path.join(tmp, "r.etf"), b"".join(ctx.etf_msgs)))
+    for line, fx, stem in zip(lines, ctx.fixtures, ctx.stems):
+        check(loose_equal(json.loads(line), fx), f"--raw of {stem}.etf differs from {stem}.json")
+    mc = json.loads(lines[ctx.stems.index("MESSAGE_CREATE")])
+    check(isinstance(mc["d"]["id"], int), "--raw of ETF: the snowflake is not a number")
+
+
+def case_corrupt_message_in_middle(ctx, tmp):
+    k = 40
+    msgs = list(ctx.json_msgs)
+    msgs[k] = msgs[k].replace(b'"op":0', b'"op":0,,', 1)  # a JSON syntax error, framing intact
+    check(msgs[k] != ctx.json_msgs[k], "fixture without \"op\":0")
+    data = framed(msgs)
+    offset = sum(4 + len(m) for m in msgs[:k])
+    lines, err = ctx.decode(write(os.path.join(tmp, "bad.framed"), data), rc=1)
+    check(f"message {k} at byte {offset}" in err, f"stderr lacks 'message {k} at byte {offset}':\n{err}")
+    check(lines == ctx.ref[:k] + ctx.ref[k + 1:], "the other messages were not all printed")
+    # JSON lines: same, offset is the line's start.
+    jl = b"".join(m + b"\n" for m in msgs)
+    lines, err = ctx.decode(write(os.path.join(tmp, "bad.jsonl"), jl), rc=1)
+    line_start = sum(len(m) + 1 for m in msgs[:k])
+    check(f"message {k} at byte {line_start}" in err, f"JSON lines: wrong position:\n{err}")
+    check(len(lines) == len(msgs) - 1, "JSON lines: other messages missing")
+    # Concatenated ETF: an unknown tag loses the term's end; the reader resumes at the next term.
+    etf = list(ctx.etf_msgs)
+    etf[k] = etf[k][:1] + b"\x03" + etf[k][2:]
+    off = sum(len(m) for m in etf[:k])
+    lines, err = ctx.decode(write(os.path.join(tmp, "bad.etf"), b"".join(etf)), rc=1)
+    check(f"message {k} at byte {off}" in err and "tag" in err, f"ETF terms: stderr:\n{err}")
+    check(lines == ctx.ref[:k] + ctx.ref[k + 1:], "ETF terms: the other messages were not all printed")
+    # A typed decode error (wrong type in a known field) names the field path.
+    bad = json.loads(ctx.json_msgs[k])
+    bad["d"]["id"] = {"not": "a snowflake"} if isinstance(bad["d"], dict) and "id" in bad["d"] else bad["d"]
+    msgs = list(ctx.json_msgs)
+    msgs[k] = json.dumps(bad).encode()
+    if msgs[k] != ctx.json_msgs[k]:
+        _, err = ctx.decode(write(os.path.join(tmp, "type.framed"), framed(msgs)), rc=1)
+        check("d.id" in err, f"typed error without the field path:\n{err}")
+
+
+def case_corrupt_compressed_stream(ctx, tmp):
+    k = 30
+    parts = zlib_parts(ctx.json_msgs)
+    parts[k] = b"\xff" * 20  # BTYPE 11: an invalid deflate block
+    lines, err = ctx.decode(write(os.path.join(tmp, "c.zlib"), framed(parts)), rc=1)
+    check(lines == ctx.ref[:k], f"zlib: {len(lines)} lines before the corrupt frame, expected {k}")
+    check(f"message {k}" in err and "zlib-stream" in err, f"zlib: stderr:\n{err}")
+    src = os.path.join(tmp, "in.jsonl")
+    write(src, b"\n".join(ctx.json_msgs))
+    ctx.convert("--to", "etf", "--compress", "zstd-stream", src, os.path.join(tmp, "z.zstd"))
+    frames = split_frames(open(os.path.join(tmp, "z.zstd"), "rb").read())
+    frames[k] = b"\xff" * 20  # reserved block type
+    lines, err = ctx.decode(write(os.path.join(tmp, "c.zstd"), framed(frames)), rc=1)
+    check(lines == ctx.ref[:k] and f"message {k}" in err, f"zstd: {len(lines)} lines; stderr:\n{err}")
+    # Truncated inputs: the complete messages are printed, the cut one is reported.
+    whole = framed(frames[:k])
+    lines, err = ctx.decode(write(os.path.join(tmp, "t.zstd"), whole[:-7]), rc=1)
+    check(lines == ctx.ref[:k - 1] and "truncated" in err, f"truncated framed: {len(lines)} lines; {err}")
+    raw = b"".join(zlib_parts(ctx.json_msgs))
+    lines, err = ctx.decode(write(os.path.join(tmp, "t.zlib"), raw[:len(raw) // 2]), rc=1)
+    check(lines == ctx.ref[:len(lines)] and "truncated" in err, f"truncated raw zlib: {err}")
+    # Garbage of every kind: an error, never a crash.
+    for name, data in [("noise", bytes(range(256)) * 64), ("zeros", b"\0" * 4096), ("text", b"hello\n"),
+                       ("capture", CAPTURE_MAGIC + b"\x00\x07"), ("etf", b"\x83" * 100)]:
+        r = ctx.run("decode", write(os.path.join(tmp, name), data))
+        check(r.returncode == 1 and r.stderr, f"{name}: exit {r.returncode}, stderr {r.stderr[:200]!r}")
+
+
+def case_capture_format(ctx, tmp):
+    """A capture written by hand from docs/capture-format.md: two zlib-stream connections, a
+    message split over two records, a sent message, a close record."""
+    a = zlib_parts(ctx.json_msgs[:5])
+    b = zlib_parts(ctx.json_msgs[5:10])  # a new connection: a new deflate context
+    identify = b'{"op":2,"d":{"token":"x","intents":513,"properties":{"os":"linux"}}}'
+    recs = [record(a[0], flags=1)] + [record(p) for p in a[1:4]]
+    recs += [record(identify, direction=1, opcode=1), record(a[4][:3]), record(a[4][3:])]
+    recs += [record(b"\x0f\xa0" + b"going away", opcode=8)]
+    recs += [record(b[0], flags=1)] + [record(p) for p in b[1:]]
+    path = write(os.path.join(tmp, "two.dgwcap"), capture_header(1, 1) + b"".join(recs))
+    lines, err = ctx.decode(path)
+    check(len(lines) == 11 and lines[:4] == ctx.ref[:4] and lines[5:] == ctx.ref[4:10], f"capture lines:\n{err}")
+    check(json.loads(lines[4])["op"] == 2 and json.loads(lines[4])["d"]["intents"] == 513, "the sent message")
+    check("4000" in err, "the close record is not mentioned")
+    recv, _ = ctx.decode("--direction", "recv", "--quiet", path)
+    check(recv == ctx.ref[:10], "--direction recv")
+    # convert keeps direction and connections; zstd output, decoded again.
+    out = os.path.join(tmp, "two.zstd.dgwcap")
+    ctx.convert("--to", "etf", "--compress", "zstd-stream", "--format", "capture", path, out)
+    again, _ = ctx.decode("--quiet", out)
+    check(again == lines, "capture -> convert -> capture changed the messages")
+    data = open(out, "rb").read()
+    check(data[:8] == CAPTURE_MAGIC and data[12:14] == b"\x02\x02", "header: encoding etf, compression zstd")
+    # Damage the second connection's first compressed record: the first connection still
+    # decodes, and so does nothing of the damaged one (resync needs a new connection).
+    bad = bytearray(capture_header(1, 1) + b"".join(recs))
+    i = len(bad) - sum(len(r) for r in recs[-5:]) + 16
+    bad[i:i + 8] = b"\xff" * 8
+    lines, err = ctx.decode(write(os.path.join(tmp, "bad.dgwcap"), bytes(bad)), rc=1)
+    check(lines[:4] == ctx.ref[:4] and "next connection" in err, f"corrupt capture: {err}")
+    # Unsupported version.
+    r = ctx.run("decode", write(os.path.join(tmp, "v9"), CAPTURE_MAGIC + b"\x00\x09" + bytes(14)))
+    check(r.returncode == 1 and b"version 9" in r.stderr, r.stderr.decode())
+
+
+def case_stdin_and_large_input(ctx, tmp):
+    """Input larger than the 1 MiB read chunk, from stdin, in the compressed forms."""
+    n = 150
+    src = write(os.path.join(tmp, "big.jsonl"), (b"\n".join(ctx.json_msgs) + b"\n") * n)
+    want = ctx.ref * n
+    for comp, fmt in [("zstd-stream", "raw"), ("zlib-stream", "framed"), ("none", "raw")]:
+        out = os.path.join(tmp, f"big.{comp}.{fmt}")
+        ctx.convert("--to", "etf", "--compress", comp, "--format", fmt, src, out)
+        lines, _ = ctx.decode(stdin=open(out, "rb").read())
+        check(lines == want, f"stdin {comp}/{fmt}: {len(lines)} lines, expected {len(want)}")
+    lines, _ = ctx.decode("-", stdin=open(src, "rb").read())
+    check(lines == want, "stdin JSON lines via '-'")
+
+
+def case_events_filter(ctx, tmp):
+    path = write(os.path.join(tmp, "f.jsonl"), b"\n".join(ctx.json_msgs))
+    lines, _ = ctx.decode("--events", "MESSAGE_CREATE,READY", path)
+    want = [l for l in ctx.ref if json.loads(l)["t"] in ("MESSAGE_CREATE", "READY")]
+    check(lines == want and len(want) >= 3, f"--events MESSAGE_CREATE,READY: {len(lines)} lines")
+    ex = os.path.join(ctx.src, "examples", "capture.zstd")
+    lines, _ = ctx.decode("--events", "HELLO", ex)
+    check(len(lines) == 1 and json.loads(lines[0])["op"] == 10, "--events HELLO")
+    lines, _ = ctx.decode("--events", "op:11,READY", ex)
+    check(lines and all(json.loads(l)["op"] == 11 or json.loads(l)["t"] == "READY" for l in lines), "op:11,READY")
+    r = ctx.run("decode", "--events", "not an event!", path)
+    check(r.returncode == 2 and b"--events" in r.stderr, "a bad --events name is a usage error")
+
+
+def case_stats_and_limit(ctx, tmp):
+    src = write(os.path.join(tmp, "f.jsonl"), b"\n".join(ctx.json_msgs))
+    ctx.convert("--to", "etf", "--compress", "zstd-stream", src, os.path.join(tmp, "f.zstd"))
+    lines, _ = ctx.decode("--stats", os.path.join(tmp, "f.zstd"))
+    text = "\n".join(lines)
+    check(lines[:len(ctx.ref)] == ctx.ref, "--stats changed the lines")
+    rows = {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\S+)\s+(\d+)\s", text, re.M)}
+    check(rows.get("MESSAGE_CREATE") == sum(1 for f in ctx.fixtures if f["t"] == "MESSAGE_CREATE"),
+          f"MESSAGE_CREATE row: {rows}")
+    check(rows.get("total") == len(ctx.fixtures), f"total row: {rows.get('total')}")
+    for word in ("wire bytes", "decode ms", "transport:", "compressed ->", "zstd-stream"):
+        check(word in text, f"--stats lacks {word!r}:\n{text[-1500:]}")
+    only, _ = ctx.decode("--stats-only", os.path.join(tmp, "f.zstd"))
+    check(not any(l.startswith("{") for l in only) and any(l.startswith("total") for l in only), "--stats-only")
+    lim, _ = ctx.decode("--limit", "5", src)
+    check(lim == ctx.ref[:5], "--limit 5")
+    lim, _ = ctx.decode("-n", "3", "--stats", src)
+    check(lim[:3] == ctx.ref[:3] and not lim[3].startswith("{") and "total" in "\n".join(lim), "--limit + --stats")
+
+
+def case_convert_six_ways(ctx, tmp):
+    src = write(os.path.join(tmp, "f.jsonl"), b"\n".join(ctx.json_msgs))
+    for to in ("json", "etf"):
+        for comp in ("none", "zlib-stream", "zstd-stream"):
+            out = os.path.join(tmp, f"o.{to}.{comp}")
+            ctx.convert("--to", to, "--compress", comp, src, out)
+            lines, _ = ctx.decode(out)
+            check(lines == ctx.ref, f"convert --to {to} --compress {comp}: decoded lines differ")
+            frames = split_frames(open(out, "rb").read())
+            check(len(frames) == len(ctx.fixtures), f"{to}/{comp}: {len(frames)} frames")
+            if comp == "zlib-stream":
+                check(all(f.endswith(b"\x00\x00\xff\xff") for f in frames), "zlib frames must end 00 00 FF FF")
+                d = zlib.decompressobj()
+                plain = [d.decompress(f) for f in frames]  # Python's zlib reads our stream
+                check(all(p[:1] == (b"{" if to == "json" else b"\x83") for p in plain), "zlib payloads")
+            elif comp == "zstd-stream":
+                check(frames[0][:4] == b"\x28\xb5\x2f\xfd" and frames[1][:4] != b"\x28\xb5\x2f\xfd",
+                      "zstd: one frame for the whole connection")
+            elif to == "etf":
+                check(all(f[:2] == b"\x83t" and f[6] in (100, 115, 118, 119) for f in frames),
+                      "ETF: a map with atom keys")
+    raw, _ = ctx.decode("--raw", os.path.join(tmp, "o.etf.none"))
+    mc = json.loads(raw[ctx.stems.index("MESSAGE_CREATE")])
+    check(isinstance(mc["d"]["id"], int) and isinstance(mc["d"]["author"]["id"], int),
+          "ETF written by convert has integer snowflakes")
+    r = ctx.run("convert", "--to", "etf", "--format", "lines", src, os.path.join(tmp, "x"))
+    check(r.returncode == 2, "--format lines with --to etf must be refused")
+    r = ctx.run("convert", "--to", "json", src, src)
+    check(r.returncode == 2 and open(src, "rb").read(1) == b"{", "convert onto its own input must be refused")
+
+
+def case_help_and_usage(ctx, tmp):
+    def opts(text):
+        return set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", text))
+
+    r = ctx.run("--help")
+    out = r.stdout.decode()
+    check(r.returncode == 0 and "decode" in out and "convert" in out, f"dgw --help:\n{out}")
+    r = ctx.run("decode", "--help")
+    want = {"--help", "--from", "--events", "--direction", "--max-message-size", "--quiet", "--raw", "--stats",
+            "--stats-only", "--limit", "--output"}
+    have = opts(r.stdout.decode())
+    check(r.returncode == 0 and want <= have, f"decode --help lacks {want - have}")
+    for form in ("json-lines", "etf", "framed", "zlib-stream", "zstd-stream", "capture"):
+        check(form in r.stdout.decode(), f"decode --help does not describe {form}")
+    r = ctx.run("convert", "--help")
+    want = {"--to", "--compress", "--format", "--level", "--raw", "--limit", "--from", "--events"}
+    have = opts(r.stdout.decode())
+    check(r.returncode == 0 and want <= have, f"convert --help lacks {want - have}")
+    for args in (["decode", "--no-such-option"], ["frobnicate"], [], ["decode", "--from", "xml"]):
+        r = ctx.run(*args)
+        check(r.returncode == 2, f"dgw {' '.join(args)}: exit {r.returncode}, expected 2")
+    r = ctx.run("decode", os.path.join(tmp, "missing"))
+    check(r.returncode == 2 and b"cannot open" in r.stderr, "a missing file")
+
+
+CASES = [case_reference, case_input_forms, case_zlib_message_split_over_frames, case_etf_and_json_identical,
+         case_raw_fidelity, case_corrupt_message_in_middle, case_corrupt_compressed_stream, case_capture_format,
+         case_stdin_and_large_input, case_events_filter, case_stats_and_limit, case_convert_six_ways,
+         case_help_and_usage]
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bin-dir", required=True)
+    ap.add_argument("--source-dir", required=True)
+    args = ap.parse_args(argv)
+    ctx = Ctx(os.path.abspath(args.bin_dir), os.path.abspath(args.source_dir))
+    if not os.access(ctx.dgw, os.X_OK):
+        print(f"FAIL: {ctx.dgw} is not built")
+        print("0 passed, 1 failed")
+        return 1
+    passed = failed = 0
+    for case in CASES:
+        with tempfile.TemporaryDirectory(prefix="dgw_cli_") as tmp:
+            try:
+                if ctx.ref is None and case is not case_reference:
+                    raise Failure("no reference lines (case_reference failed)")
+                case(ctx, tmp)
+            except Failure as e:
+                failed += 1
+                print(f"FAIL {case.__name__}: {e}")
+                continue
+            except (OSError, subprocess.SubprocessError, ValueError, KeyError, IndexError) as e:
+                failed += 1
+                print(f"FAIL {case.__name__}: {type(e).__name__}: {e}")
+                continue
+        passed += 1
+        print(f"ok   {case.__name__}")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
