@@ -103,6 +103,8 @@ BOOST_AUTO_TEST_CASE(corruption_table) {
         {"binary > U+10FFFF", bytes("83 6D 00 00 00 04 F4 90 80 80"), etf_errc::invalid_utf8, 1},
         {"binary cut sequence", bytes("83 6D 00 00 00 0A 61 61 61 61 61 61 61 61 61 E2"), etf_errc::invalid_utf8, 1},
         {"utf8 atom invalid", bytes("83 77 01 FF"), etf_errc::invalid_utf8, 1},
+        {"utf8 atom key invalid", bytes("83 74 00 00 00 01 77 01 FF 61 01"), etf_errc::invalid_utf8, 6},
+        {"binary key invalid", bytes("83 74 00 00 00 01 6D 00 00 00 01 FF 61 01"), etf_errc::invalid_utf8, 6},
         {"string key invalid utf8", bytes("83 74 00 00 00 01 6B 00 01 FF 61 01"), etf_errc::invalid_utf8, 6},
         {"float key", bytes("83 74 00 00 00 01 46 3F E0 00 00 00 00 00 00 61 01"), etf_errc::unexpected_type, 6},
         {"map key", bytes("83 74 00 00 00 01 74 00 00 00 00 61 01"), etf_errc::unexpected_type, 6},
@@ -195,6 +197,7 @@ BOOST_AUTO_TEST_CASE(errors_are_sticky) {
 BOOST_AUTO_TEST_CASE(truncation_at_every_byte) {
     std::vector<std::string> terms = {
         bytes(hello),
+        bytes(R"(83 74 00 00 00 02 77 01 "d" 74 00 00 00 01 77 02 "hb" 61 01 77 02 "op" 6D 00 00 00 01 "x")"),
         bytes("83 6E 08 00 00 20 80 C0 08 23 21 01"),
         bytes("83 6C 00 00 00 02 6B 00 02 00 01 6C 00 00 00 01 61 01 61 02 6A"),
         bytes(R"(83 68 03 46 3F E0 00 00 00 00 00 00 76 00 02 C3 A9 6F 00 00 00 01 00 07)"),

@@ -318,8 +318,9 @@ bool reader::next(token& t) {
     return read_value(t, false);
 }
 
-// Keys are nearly half of all tokens and almost always ASCII atoms (from Discord) or
-// binaries (from clients), so those two skip the general dispatch in read_value.
+// Keys are nearly half of all tokens and almost always ASCII atoms (from Discord, as
+// ATOM_EXT up to OTP 25 and SMALL_ATOM_UTF8_EXT from OTP 26) or binaries (from clients),
+// so those skip the general dispatch in read_value.
 bool reader::read_key(token& t) {
     const std::size_t at = pos_;
     const std::size_t left = data_.size() - at;
@@ -329,6 +330,20 @@ bool reader::read_key(token& t) {
             const std::string_view s = data_.substr(at + 3, len);
             if (!detail::has_high_bit(s)) {
                 pos_ = at + 3 + len;
+                t.kind = token_kind::key;
+                t.atom = true;
+                t.str = s;
+                t.offset = at;
+                return true;
+            }
+        }
+    } else if (left >= 2 && u8(data_, at) == tag::small_atom_utf8) {
+        // What OTP 26+ writes for every atom key.
+        const std::size_t len = u8(data_, at + 1);
+        if (len <= left - 2) {
+            const std::string_view s = data_.substr(at + 2, len);
+            if (!detail::has_high_bit(s)) {
+                pos_ = at + 2 + len;
                 t.kind = token_kind::key;
                 t.atom = true;
                 t.str = s;

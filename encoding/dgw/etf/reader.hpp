@@ -196,7 +196,7 @@ private:
     bool skip_terms(std::uint64_t pending);
 
     std::string_view data_;            // the bytes being read: input or inflated buffer
-    std::string_view input_;           // the original input, for the trailing-data check
+    std::string_view input_;           // the original input (version byte, COMPRESSED header)
     limits lim_;
     std::size_t pos_ = 0;
     std::size_t depth_ = 0;
