@@ -51,7 +51,8 @@ result zlib_stream::feed(std::string_view ws_message) {
     const auto* in = reinterpret_cast<const Bytef*>(ws_message.data());
     const std::size_t in_size = ws_message.size();
     std::size_t consumed = 0;
-    if (stream_ended_ && in_size != 0) return fail(compress_errc::corrupt, stream_offset_, "data after the end of the zlib stream");
+    if (stream_ended_ && in_size != 0)
+        return fail(compress_errc::corrupt, stream_offset_, "data after the end of the zlib stream");
 
     z_stream& s = z_->s;
     while (in_size != 0) {
@@ -76,7 +77,8 @@ result zlib_stream::feed(std::string_view ws_message) {
             break;
         case Z_STREAM_END:
             stream_ended_ = true;
-            if (consumed != in_size) return fail(compress_errc::corrupt, where, "data after the end of the zlib stream");
+            if (consumed != in_size)
+                return fail(compress_errc::corrupt, where, "data after the end of the zlib stream");
             break;
         case Z_NEED_DICT:
             return fail(compress_errc::corrupt, where, "zlib stream needs a preset dictionary");
@@ -91,7 +93,8 @@ result zlib_stream::feed(std::string_view ws_message) {
         const bool output_bound = s.avail_out == 0;
         if (consumed == in_size && !output_bound) break;
         // Input left, room left, yet nothing moved: inflate would spin forever.
-        if (!output_bound && used == 0 && produced == 0) return fail(compress_errc::library, where, "inflate made no progress");
+        if (!output_bound && used == 0 && produced == 0)
+            return fail(compress_errc::library, where, "inflate made no progress");
     }
     stream_offset_ += in_size;
     pending_ += in_size;

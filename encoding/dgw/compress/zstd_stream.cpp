@@ -61,7 +61,8 @@ result zstd_stream::feed(std::string_view ws_message) {
         return fail(compress_errc::incomplete, stream_offset_, "websocket message ends inside a zstd block");
     // A frame header alone also leaves the decoder waiting for a block header, but no
     // gateway message is empty.
-    if (out_.size() == 0) return fail(compress_errc::incomplete, stream_offset_, "websocket message holds no zstd block");
+    if (out_.size() == 0)
+        return fail(compress_errc::incomplete, stream_offset_, "websocket message holds no zstd block");
     return complete();
 }
 
