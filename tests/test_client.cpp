@@ -191,6 +191,9 @@ BOOST_DATA_TEST_CASE(op9_false_new_session_on_cached_url_after_delay, bdata::mak
     h.reconnect_client();
     h.feed(hello());
     BOOST_TEST(h.last_sent().op == Opcode::Identify);
+    h.advance_to(*h.timer); // a new session restarts the sequence: the old s is gone
+    BOOST_TEST(h.last_sent().op == Opcode::Heartbeat);
+    BOOST_TEST(h.last_sent().v.at("d").is_null());
 }
 
 BOOST_AUTO_TEST_CASE(op9_default_delay_is_between_one_and_five_seconds) {

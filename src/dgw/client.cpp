@@ -176,6 +176,8 @@ void client::enter_closed(state::closed next, actions& out) {
 void client::reconnect_after(close_cause cause, std::optional<int> our_close, int code, std::string detail,
                              bool resume, std::chrono::milliseconds delay, actions& out) {
     std::optional<session_info> session = resume ? current_session() : std::nullopt;
+    // Details can quote decoder diagnostics of received bytes; they reach closes and state.
+    mask_secret(detail, config_.identify.token);
     if (our_close) out.push_back(close_socket{*our_close, close_reason(detail)});
     log(log_level::info, "closing (" + std::string(to_string(cause)) + ": " + detail + "); will " +
                              (session ? "resume" : "identify") + " after " + std::to_string(delay.count()) + " ms");
