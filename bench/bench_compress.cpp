@@ -25,45 +25,12 @@
 #include <string>
 #include <vector>
 
+#include "corpus.hpp"
+
 namespace {
 
-struct stream_file {
-    std::string bytes;
-    std::vector<std::string_view> messages;
-    std::string error;
-};
-
-std::string corpus_dir() {
-    const char* env = std::getenv("DGW_CORPUS");
-    return env && *env ? env : DGW_DEFAULT_CORPUS;
-}
-
-// Loaded once per file and kept for the whole run.
-const stream_file& load(const std::string& name) {
-    static std::map<std::string, stream_file> cache;
-    auto [it, fresh] = cache.try_emplace(name);
-    stream_file& f = it->second;
-    if (!fresh) return f;
-    std::ifstream in(corpus_dir() + "/" + name, std::ios::binary);
-    if (!in) {
-        f.error = "cannot open " + corpus_dir() + "/" + name + " (set DGW_CORPUS)";
-        return f;
-    }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    f.bytes = ss.str();
-    const std::string& s = f.bytes;
-    std::size_t i = 0;
-    while (i + 4 <= s.size()) {
-        const auto b = [&](std::size_t k) { return std::size_t(static_cast<unsigned char>(s[i + k])); };
-        const std::size_t n = b(0) << 24 | b(1) << 16 | b(2) << 8 | b(3);
-        if (i + 4 + n > s.size()) break;
-        f.messages.emplace_back(s.data() + i + 4, n);
-        i += 4 + n;
-    }
-    if (i != s.size()) f.error = name + ": truncated frame";
-    return f;
-}
+using dgw_bench::load;
+using dgw_bench::stream_file;
 
 void finish(benchmark::State& state, const stream_file& f, std::uint64_t out_bytes_per_pass) {
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * f.messages.size()));
