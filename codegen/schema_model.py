@@ -374,17 +374,26 @@ def _validate(m, errors):
     _mark_boxes(m)
 
 
+def _needs_complete(f, owner=None):
+    """Whether a field's C++ type needs its element type complete where it is declared.
+    GCC accepts std::vector and std::map of an incomplete type; clang does not once the
+    struct's defaulted operator== is checked, so every edge counts, except a struct's
+    vector of itself (it is complete at its closing brace)."""
+    if owner is not None and f.type.base == owner and f.type.levels and "map" not in f.type.levels:
+        return False
+    return True
+
+
 def _mark_boxes(m):
-    """A struct cannot hold itself by value: find by-value edges (plain, optional, nullable;
-    not through arrays or maps, whose storage is on the heap anyway) that close a cycle,
-    and box those fields. Deterministic: structs and fields in schema order."""
+    """A struct cannot hold itself by value: find edges that need a complete type (plain,
+    optional, nullable, map; not arrays) that close a cycle, and box those fields. Deterministic: structs and fields in schema order."""
     state = {}
 
     def visit(name):
         state[name] = 1
         s = m.structs[name]
         for f in s.own_fields:
-            if f.type.levels or f.type.base not in m.structs:
+            if not _needs_complete(f, name) or f.type.base not in m.structs:
                 continue
             target = f.type.base
             st = state.get(target, 0)
@@ -416,7 +425,7 @@ def topo_order(m, structs):
         if s.extends:
             deps.append(s.extends)
         for f in s.own_fields:
-            if not f.type.levels and not f.boxed and f.type.base in m.structs:
+            if _needs_complete(f, s.name) and not f.boxed and f.type.base in m.structs:
                 deps.append(f.type.base)
         for d in deps:
             if d in names:

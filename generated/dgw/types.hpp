@@ -22,107 +22,107 @@ struct Nameplate;
 struct Collectibles;
 struct UserPrimaryGuild;
 struct PartialUser;
+struct ApplicationTeamMember;
 struct ApplicationTeam;
+struct WelcomeScreenChannel;
 struct WelcomeScreen;
 struct ApplicationGuild;
 struct ApplicationInstallParams;
+struct ApplicationIntegrationTypeConfiguration;
 struct Application;
 struct PartialApplication;
-struct ApplicationIntegrationTypeConfiguration;
-struct ApplicationTeamMember;
+struct AuditLogChange;
 struct OptionalAuditEntryInfo;
 struct AuditLogEntry;
-struct AuditLogChange;
 struct AutoModerationTriggerMetadata;
-struct AutoModerationRule;
 struct AutoModerationActionMetadata;
 struct AutoModerationAction;
-struct ThreadMetadata;
+struct AutoModerationRule;
+struct Overwrite;
 struct User;
+struct ThreadMetadata;
 struct GuildMember;
 struct ThreadMember;
+struct ForumTag;
 struct DefaultReaction;
 struct Channel;
 struct FollowedChannel;
-struct Overwrite;
-struct ClientStatus;
-struct Presence;
-struct ThreadAddedMember;
-struct ForumTag;
-struct Emoji;
-struct UnfurledMediaItem;
-struct ResolvedData;
-struct Component;
-struct SelectOption;
-struct SelectDefaultValue;
-struct MediaGalleryItem;
-struct EmbedFooter;
-struct EmbedImage;
-struct EmbedThumbnail;
-struct EmbedVideo;
-struct EmbedProvider;
-struct EmbedAuthor;
-struct Embed;
-struct EmbedField;
-struct Hello;
-struct UnavailableGuild;
-struct ReadyApplication;
-struct GatewayRateLimitMetadata;
-struct IncidentsData;
-struct Guild;
-struct WelcomeScreenChannel;
-struct Ban;
-struct IntegrationAccount;
-struct IntegrationApplication;
-struct Integration;
-struct InteractionData;
-struct InteractionGuild;
-struct MessageActivity;
-struct MessageReference;
-struct MessageInteractionMetadata;
-struct PartialGuildMember;
-struct MessageInteraction;
-struct RoleSubscriptionData;
-struct PollMedia;
-struct PollResults;
-struct Poll;
-struct MessageCall;
-struct MessageSharedClientTheme;
-struct Message;
-struct Interaction;
-struct ApplicationCommandInteractionDataOption;
-struct ApplicationCommandPermissions;
-struct GuildApplicationCommandPermissions;
-struct InviteTargetApplication;
-struct MessageSnapshotMessage;
-struct MessageSnapshot;
-struct ChannelMention;
-struct Attachment;
-struct ReactionCountDetails;
-struct Reaction;
-struct Entitlement;
-struct Subscription;
-struct PollAnswer;
-struct PollAnswerCount;
 struct ActivityTimestamps;
 struct ActivityEmoji;
 struct ActivityParty;
 struct ActivityAssets;
 struct ActivitySecrets;
 struct Activity;
-struct ActivityButton;
+struct ClientStatus;
+struct Presence;
+struct ThreadAddedMember;
+struct Emoji;
+struct SelectOption;
+struct SelectDefaultValue;
+struct UnfurledMediaItem;
+struct MediaGalleryItem;
+struct Component;
+struct EmbedFooter;
+struct EmbedImage;
+struct EmbedThumbnail;
+struct EmbedVideo;
+struct EmbedProvider;
+struct EmbedAuthor;
+struct EmbedField;
+struct Embed;
+struct Hello;
+struct UnavailableGuild;
+struct ReadyApplication;
+struct GatewayRateLimitMetadata;
 struct RoleColors;
 struct RoleTags;
 struct Role;
+struct Sticker;
+struct IncidentsData;
+struct Guild;
+struct Ban;
+struct IntegrationAccount;
+struct IntegrationApplication;
+struct Integration;
+struct PartialGuildMember;
+struct ChannelMention;
+struct Attachment;
+struct ReactionCountDetails;
+struct Reaction;
+struct MessageActivity;
+struct MessageReference;
+struct StickerItem;
+struct MessageSnapshotMessage;
+struct MessageSnapshot;
+struct MessageInteractionMetadata;
+struct MessageInteraction;
+struct RoleSubscriptionData;
+struct PollMedia;
+struct PollAnswer;
+struct PollAnswerCount;
+struct PollResults;
+struct Poll;
+struct MessageCall;
+struct MessageSharedClientTheme;
+struct Message;
+struct ResolvedData;
+struct ApplicationCommandInteractionDataOption;
+struct InteractionData;
+struct InteractionGuild;
+struct Entitlement;
+struct Interaction;
+struct ApplicationCommandPermissions;
+struct GuildApplicationCommandPermissions;
+struct InviteTargetApplication;
+struct Subscription;
+struct ActivityButton;
 struct GuildScheduledEventEntityMetadata;
+struct GuildScheduledEventRecurrenceRuleNWeekday;
 struct GuildScheduledEventRecurrenceRule;
 struct GuildScheduledEvent;
 struct GuildScheduledEventUser;
-struct GuildScheduledEventRecurrenceRuleNWeekday;
 struct SoundboardSound;
 struct StageInstance;
-struct Sticker;
-struct StickerItem;
 struct StickerPack;
 struct VoiceState;
 struct ChannelInfoChannel;
@@ -1384,6 +1384,21 @@ struct PartialUser {
     bool operator==(const PartialUser&) const = default;
 };
 
+/// A member of a developer team.
+/// @see https://discord.com/developers/docs/topics/teams#data-models-team-member-object
+struct ApplicationTeamMember {
+    dgw::types::ApplicationTeamMembershipState membership_state{};
+    dgw::Snowflake team_id;
+    /// Avatar, discriminator, id and username of the user
+    dgw::types::PartialUser user;
+    std::string role;
+    /// Required fields that were absent when this value was decoded (bit per field in
+    /// declaration order); encoders omit them so decode -> encode reproduces the input.
+    std::uint64_t missing_ = 0;
+
+    bool operator==(const ApplicationTeamMember&) const = default;
+};
+
 /// A developer team that owns applications.
 /// @see https://discord.com/developers/docs/topics/teams#data-models-team-object
 struct ApplicationTeam {
@@ -1397,6 +1412,22 @@ struct ApplicationTeam {
     std::uint64_t missing_ = 0;
 
     bool operator==(const ApplicationTeam&) const = default;
+};
+
+/// A channel shown in a guild's welcome screen.
+/// @see https://discord.com/developers/docs/resources/guild#welcome-screen-object-welcome-screen-channel-structure
+struct WelcomeScreenChannel {
+    dgw::Snowflake channel_id;
+    std::string description;
+    /// Emoji id, if the emoji is custom
+    std::optional<dgw::Snowflake> emoji_id;
+    /// Emoji name if custom, the unicode character if standard, or null if no emoji is set
+    std::optional<std::string> emoji_name;
+    /// Required fields that were absent when this value was decoded (bit per field in
+    /// declaration order); encoders omit them so decode -> encode reproduces the input.
+    std::uint64_t missing_ = 0;
+
+    bool operator==(const WelcomeScreenChannel&) const = default;
 };
 
 /// The welcome screen of a Community guild, shown to new members.
@@ -1445,6 +1476,17 @@ struct ApplicationInstallParams {
     std::uint64_t missing_ = 0;
 
     bool operator==(const ApplicationInstallParams&) const = default;
+};
+
+/// Default scopes and permissions of an app for one installation context.
+/// @see https://discord.com/developers/docs/resources/application#application-object-application-integration-type-configuration-object
+struct ApplicationIntegrationTypeConfiguration {
+    std::optional<dgw::types::ApplicationInstallParams> oauth2_install_params;
+    /// Required fields that were absent when this value was decoded (bit per field in
+    /// declaration order); encoders omit them so decode -> encode reproduces the input.
+    std::uint64_t missing_ = 0;
+
+    bool operator==(const ApplicationIntegrationTypeConfiguration&) const = default;
 };
 
 /// An application (app), a container for developer platform features, installable to servers and/or user accounts.
@@ -1540,30 +1582,20 @@ struct PartialApplication {
     bool operator==(const PartialApplication&) const = default;
 };
 
-/// Default scopes and permissions of an app for one installation context.
-/// @see https://discord.com/developers/docs/resources/application#application-object-application-integration-type-configuration-object
-struct ApplicationIntegrationTypeConfiguration {
-    std::optional<dgw::types::ApplicationInstallParams> oauth2_install_params;
+/// One changed key of an audit log entry. new_value absent with old_value present means the property was reset or set to null; old_value absent means it was null before.
+/// @see https://discord.com/developers/docs/resources/audit-log#audit-log-change-object
+struct AuditLogChange {
+    /// New value (the changed object's field type)
+    std::optional<dgw::RawJson> new_value;
+    /// Old value (the changed object's field type)
+    std::optional<dgw::RawJson> old_value;
+    /// Name of the changed entity (with a few exceptions, e.g. $add, $remove)
+    std::string key;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
-    bool operator==(const ApplicationIntegrationTypeConfiguration&) const = default;
-};
-
-/// A member of a developer team.
-/// @see https://discord.com/developers/docs/topics/teams#data-models-team-member-object
-struct ApplicationTeamMember {
-    dgw::types::ApplicationTeamMembershipState membership_state{};
-    dgw::Snowflake team_id;
-    /// Avatar, discriminator, id and username of the user
-    dgw::types::PartialUser user;
-    std::string role;
-    /// Required fields that were absent when this value was decoded (bit per field in
-    /// declaration order); encoders omit them so decode -> encode reproduces the input.
-    std::uint64_t missing_ = 0;
-
-    bool operator==(const ApplicationTeamMember&) const = default;
+    bool operator==(const AuditLogChange&) const = default;
 };
 
 /// Additional info in an audit log entry; each field is only present for the event types the docs list for it.
@@ -1617,22 +1649,6 @@ struct AuditLogEntry {
     bool operator==(const AuditLogEntry&) const = default;
 };
 
-/// One changed key of an audit log entry. new_value absent with old_value present means the property was reset or set to null; old_value absent means it was null before.
-/// @see https://discord.com/developers/docs/resources/audit-log#audit-log-change-object
-struct AuditLogChange {
-    /// New value (the changed object's field type)
-    std::optional<dgw::RawJson> new_value;
-    /// Old value (the changed object's field type)
-    std::optional<dgw::RawJson> old_value;
-    /// Name of the changed entity (with a few exceptions, e.g. $add, $remove)
-    std::string key;
-    /// Required fields that were absent when this value was decoded (bit per field in
-    /// declaration order); encoders omit them so decode -> encode reproduces the input.
-    std::uint64_t missing_ = 0;
-
-    bool operator==(const AuditLogChange&) const = default;
-};
-
 /// Additional data used to decide whether a rule triggers; which fields are present depends on the rule's trigger_type.
 /// @see https://discord.com/developers/docs/resources/auto-moderation#auto-moderation-rule-object-trigger-metadata
 struct AutoModerationTriggerMetadata {
@@ -1653,30 +1669,6 @@ struct AutoModerationTriggerMetadata {
     std::uint64_t missing_ = 0;
 
     bool operator==(const AutoModerationTriggerMetadata&) const = default;
-};
-
-/// A guild's Auto Moderation rule, which triggers on some criteria and executes actions.
-/// @see https://discord.com/developers/docs/resources/auto-moderation#auto-moderation-rule-object
-struct AutoModerationRule {
-    dgw::Snowflake id;
-    dgw::Snowflake guild_id;
-    std::string name;
-    /// User who first created this rule
-    dgw::Snowflake creator_id;
-    dgw::types::AutoModerationEventType event_type{};
-    dgw::types::AutoModerationTriggerType trigger_type{};
-    dgw::types::AutoModerationTriggerMetadata trigger_metadata;
-    std::vector<dgw::types::AutoModerationAction> actions;
-    bool enabled{};
-    /// Role ids not affected by the rule (max 20)
-    std::vector<dgw::Snowflake> exempt_roles;
-    /// Channel ids not affected by the rule (max 50)
-    std::vector<dgw::Snowflake> exempt_channels;
-    /// Required fields that were absent when this value was decoded (bit per field in
-    /// declaration order); encoders omit them so decode -> encode reproduces the input.
-    std::uint64_t missing_ = 0;
-
-    bool operator==(const AutoModerationRule&) const = default;
 };
 
 /// Additional data used when an action executes; which fields apply depends on the action type.
@@ -1708,23 +1700,43 @@ struct AutoModerationAction {
     bool operator==(const AutoModerationAction&) const = default;
 };
 
-/// Thread-specific channel fields that other channel types do not need.
-/// @see https://discord.com/developers/docs/resources/channel#thread-metadata-object
-struct ThreadMetadata {
-    bool archived{};
-    /// Minutes of inactivity before the thread is hidden: 60, 1440, 4320 or 10080
-    std::int64_t auto_archive_duration{};
-    dgw::Timestamp archive_timestamp;
-    bool locked{};
-    /// Private threads only: whether non-moderators can add other non-moderators
-    std::optional<bool> invitable;
-    /// Only populated for threads created after 2022-01-09
-    dgw::maybe<dgw::Timestamp> create_timestamp;
+/// A guild's Auto Moderation rule, which triggers on some criteria and executes actions.
+/// @see https://discord.com/developers/docs/resources/auto-moderation#auto-moderation-rule-object
+struct AutoModerationRule {
+    dgw::Snowflake id;
+    dgw::Snowflake guild_id;
+    std::string name;
+    /// User who first created this rule
+    dgw::Snowflake creator_id;
+    dgw::types::AutoModerationEventType event_type{};
+    dgw::types::AutoModerationTriggerType trigger_type{};
+    dgw::types::AutoModerationTriggerMetadata trigger_metadata;
+    std::vector<dgw::types::AutoModerationAction> actions;
+    bool enabled{};
+    /// Role ids not affected by the rule (max 20)
+    std::vector<dgw::Snowflake> exempt_roles;
+    /// Channel ids not affected by the rule (max 50)
+    std::vector<dgw::Snowflake> exempt_channels;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
-    bool operator==(const ThreadMetadata&) const = default;
+    bool operator==(const AutoModerationRule&) const = default;
+};
+
+/// An explicit permission overwrite for a role or member on a channel.
+/// @see https://discord.com/developers/docs/resources/channel#overwrite-object
+struct Overwrite {
+    /// Role or user id
+    dgw::Snowflake id;
+    dgw::types::OverwriteType type{};
+    dgw::types::Permissions allow{};
+    dgw::types::Permissions deny{};
+    /// Required fields that were absent when this value was decoded (bit per field in
+    /// declaration order); encoders omit them so decode -> encode reproduces the input.
+    std::uint64_t missing_ = 0;
+
+    bool operator==(const Overwrite&) const = default;
 };
 
 /// Represents a Discord user (a normal user or a bot user).
@@ -1762,6 +1774,25 @@ struct User {
     std::uint64_t missing_ = 0;
 
     bool operator==(const User&) const = default;
+};
+
+/// Thread-specific channel fields that other channel types do not need.
+/// @see https://discord.com/developers/docs/resources/channel#thread-metadata-object
+struct ThreadMetadata {
+    bool archived{};
+    /// Minutes of inactivity before the thread is hidden: 60, 1440, 4320 or 10080
+    std::int64_t auto_archive_duration{};
+    dgw::Timestamp archive_timestamp;
+    bool locked{};
+    /// Private threads only: whether non-moderators can add other non-moderators
+    std::optional<bool> invitable;
+    /// Only populated for threads created after 2022-01-09
+    dgw::maybe<dgw::Timestamp> create_timestamp;
+    /// Required fields that were absent when this value was decoded (bit per field in
+    /// declaration order); encoders omit them so decode -> encode reproduces the input.
+    std::uint64_t missing_ = 0;
+
+    bool operator==(const ThreadMetadata&) const = default;
 };
 
 /// A user's membership in a guild. `user` is absent in the member attached to MESSAGE_CREATE and MESSAGE_UPDATE; `pending` is always present in GUILD_ events.
@@ -1819,6 +1850,23 @@ struct ThreadMember {
     std::uint64_t missing_ = 0;
 
     bool operator==(const ThreadMember&) const = default;
+};
+
+/// A tag that can be applied to a thread in a GUILD_FORUM or GUILD_MEDIA channel.
+/// @see https://discord.com/developers/docs/resources/channel#forum-tag-object
+struct ForumTag {
+    dgw::Snowflake id;
+    /// 0-20 characters
+    std::string name;
+    /// Whether only members with MANAGE_THREADS can add or remove this tag
+    bool moderated{};
+    std::optional<dgw::Snowflake> emoji_id;
+    std::optional<std::string> emoji_name;
+    /// Required fields that were absent when this value was decoded (bit per field in
+    /// declaration order); encoders omit them so decode -> encode reproduces the input.
+    std::uint64_t missing_ = 0;
+
+    bool operator==(const ForumTag&) const = default;
 };
 
 /// The emoji shown as the default way to react to a forum post; exactly one of emoji_id and emoji_name is set.
@@ -1902,19 +1950,104 @@ struct FollowedChannel {
     bool operator==(const FollowedChannel&) const = default;
 };
 
-/// An explicit permission overwrite for a role or member on a channel.
-/// @see https://discord.com/developers/docs/resources/channel#overwrite-object
-struct Overwrite {
-    /// Role or user id
-    dgw::Snowflake id;
-    dgw::types::OverwriteType type{};
-    dgw::types::Permissions allow{};
-    dgw::types::Permissions deny{};
+/// Unix timestamps (ms) for the start and/or end of an activity.
+/// @see https://discord.com/developers/docs/events/gateway-events#activity-object-activity-timestamps
+struct ActivityTimestamps {
+    std::optional<std::int64_t> start;
+    std::optional<std::int64_t> end;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
-    bool operator==(const Overwrite&) const = default;
+    bool operator==(const ActivityTimestamps&) const = default;
+};
+
+/// Emoji used for a custom status.
+/// @see https://discord.com/developers/docs/events/gateway-events#activity-object-activity-emoji
+struct ActivityEmoji {
+    std::string name;
+    std::optional<dgw::Snowflake> id;
+    std::optional<bool> animated;
+    /// Required fields that were absent when this value was decoded (bit per field in
+    /// declaration order); encoders omit them so decode -> encode reproduces the input.
+    std::uint64_t missing_ = 0;
+
+    bool operator==(const ActivityEmoji&) const = default;
+};
+
+/// Information for the current party of the player.
+/// @see https://discord.com/developers/docs/events/gateway-events#activity-object-activity-party
+struct ActivityParty {
+    std::optional<std::string> id;
+    /// Two integers: current_size, max_size
+    std::optional<std::vector<std::int64_t>> size;
+    /// Required fields that were absent when this value was decoded (bit per field in
+    /// declaration order); encoders omit them so decode -> encode reproduces the input.
+    std::uint64_t missing_ = 0;
+
+    bool operator==(const ActivityParty&) const = default;
+};
+
+/// Images for the presence and their hover texts (asset image strings may be application asset IDs or mp:-prefixed media proxy IDs).
+/// @see https://discord.com/developers/docs/events/gateway-events#activity-object-activity-assets
+struct ActivityAssets {
+    std::optional<std::string> large_image;
+    std::optional<std::string> large_text;
+    std::optional<std::string> large_url;
+    std::optional<std::string> small_image;
+    std::optional<std::string> small_text;
+    std::optional<std::string> small_url;
+    std::optional<std::string> invite_cover_image;
+    /// Required fields that were absent when this value was decoded (bit per field in
+    /// declaration order); encoders omit them so decode -> encode reproduces the input.
+    std::uint64_t missing_ = 0;
+
+    bool operator==(const ActivityAssets&) const = default;
+};
+
+/// Secrets for Rich Presence joining and spectating.
+/// @see https://discord.com/developers/docs/events/gateway-events#activity-object-activity-secrets
+struct ActivitySecrets {
+    std::optional<std::string> join;
+    std::optional<std::string> spectate;
+    std::optional<std::string> match;
+    /// Required fields that were absent when this value was decoded (bit per field in
+    /// declaration order); encoders omit them so decode -> encode reproduces the input.
+    std::uint64_t missing_ = 0;
+
+    bool operator==(const ActivitySecrets&) const = default;
+};
+
+/// An activity of a user, as received over the gateway (received buttons are their labels only).
+/// @see https://discord.com/developers/docs/events/gateway-events#activity-object
+struct Activity {
+    std::string name;
+    dgw::types::ActivityType type{};
+    /// Stream URL, validated when type is STREAMING
+    dgw::maybe<std::string> url;
+    /// Unix time (ms) when the activity was added to the user's session
+    std::int64_t created_at{};
+    std::optional<dgw::types::ActivityTimestamps> timestamps;
+    std::optional<dgw::Snowflake> application_id;
+    dgw::maybe<dgw::types::ActivityStatusDisplayType> status_display_type;
+    dgw::maybe<std::string> details;
+    dgw::maybe<std::string> details_url;
+    /// User's current party status, or the text of a custom status
+    dgw::maybe<std::string> state;
+    dgw::maybe<std::string> state_url;
+    dgw::maybe<dgw::types::ActivityEmoji> emoji;
+    std::optional<dgw::types::ActivityParty> party;
+    std::optional<dgw::types::ActivityAssets> assets;
+    std::optional<dgw::types::ActivitySecrets> secrets;
+    std::optional<bool> instance;
+    std::optional<dgw::types::ActivityFlags> flags;
+    /// Labels of the custom buttons (max 2); the URLs are not sent to bots
+    std::optional<std::vector<std::string>> buttons;
+    /// Required fields that were absent when this value was decoded (bit per field in
+    /// declaration order); encoders omit them so decode -> encode reproduces the input.
+    std::uint64_t missing_ = 0;
+
+    bool operator==(const Activity&) const = default;
 };
 
 /// A user's platform-dependent status; a platform is absent when the user is offline or invisible on it.
@@ -1960,23 +2093,6 @@ struct ThreadAddedMember : dgw::types::ThreadMember {
     bool operator==(const ThreadAddedMember&) const = default;
 };
 
-/// A tag that can be applied to a thread in a GUILD_FORUM or GUILD_MEDIA channel.
-/// @see https://discord.com/developers/docs/resources/channel#forum-tag-object
-struct ForumTag {
-    dgw::Snowflake id;
-    /// 0-20 characters
-    std::string name;
-    /// Whether only members with MANAGE_THREADS can add or remove this tag
-    bool moderated{};
-    std::optional<dgw::Snowflake> emoji_id;
-    std::optional<std::string> emoji_name;
-    /// Required fields that were absent when this value was decoded (bit per field in
-    /// declaration order); encoders omit them so decode -> encode reproduces the input.
-    std::uint64_t missing_ = 0;
-
-    bool operator==(const ForumTag&) const = default;
-};
-
 /// A custom or standard emoji. Standard emoji have a null id; name may be null only in reaction emoji objects.
 /// @see https://discord.com/developers/docs/resources/emoji#emoji-object
 struct Emoji {
@@ -1998,6 +2114,34 @@ struct Emoji {
     bool operator==(const Emoji&) const = default;
 };
 
+/// An option of a string select (also the shape of radio group and checkbox group options).
+/// @see https://discord.com/developers/docs/components/reference#string-select-select-option-structure
+struct SelectOption {
+    std::string label;
+    std::string value;
+    std::optional<std::string> description;
+    /// Partial emoji (id, name, animated)
+    std::optional<dgw::types::Emoji> emoji;
+    std::optional<bool> default_;
+    /// Required fields that were absent when this value was decoded (bit per field in
+    /// declaration order); encoders omit them so decode -> encode reproduces the input.
+    std::uint64_t missing_ = 0;
+
+    bool operator==(const SelectOption&) const = default;
+};
+
+/// A default value of an auto-populated select menu.
+/// @see https://discord.com/developers/docs/components/reference#user-select-select-default-value-structure
+struct SelectDefaultValue {
+    dgw::Snowflake id;
+    std::string type;
+    /// Required fields that were absent when this value was decoded (bit per field in
+    /// declaration order); encoders omit them so decode -> encode reproduces the input.
+    std::uint64_t missing_ = 0;
+
+    bool operator==(const SelectDefaultValue&) const = default;
+};
+
 /// A piece of media, represented by a URL, used within a component.
 /// @see https://discord.com/developers/docs/components/reference#unfurled-media-item-unfurled-media-item-structure
 struct UnfurledMediaItem {
@@ -2017,23 +2161,17 @@ struct UnfurledMediaItem {
     bool operator==(const UnfurledMediaItem&) const = default;
 };
 
-/// Users, members, roles, channels, messages and attachments referenced by an interaction or message, keyed by id.
-/// @see https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object-resolved-data-structure
-struct ResolvedData {
-    std::optional<std::map<dgw::Snowflake, dgw::types::User>> users;
-    /// Partial members (without user, deaf and mute)
-    std::optional<std::map<dgw::Snowflake, dgw::types::PartialGuildMember>> members;
-    std::optional<std::map<dgw::Snowflake, dgw::types::Role>> roles;
-    /// Partial channels
-    std::optional<std::map<dgw::Snowflake, dgw::types::Channel>> channels;
-    /// Partial messages
-    std::optional<std::map<dgw::Snowflake, dgw::types::Message>> messages;
-    std::optional<std::map<dgw::Snowflake, dgw::types::Attachment>> attachments;
+/// An item of a media gallery component.
+/// @see https://discord.com/developers/docs/components/reference#media-gallery-media-gallery-item-structure
+struct MediaGalleryItem {
+    dgw::types::UnfurledMediaItem media;
+    dgw::maybe<std::string> description;
+    std::optional<bool> spoiler;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
-    bool operator==(const ResolvedData&) const = default;
+    bool operator==(const MediaGalleryItem&) const = default;
 };
 
 /// A message or modal component (action row, button, selects, text input, section, text display, thumbnail, media gallery, file, separator, container, label, file upload, radio group, checkbox group, checkbox), or its interaction response structure. Which fields are set depends on type.
@@ -2105,53 +2243,12 @@ struct Component {
     /// File upload: file types to filter for
     std::optional<std::vector<std::string>> file_types;
     /// Modal submit responses of selects and file uploads: resolved entities
-    std::optional<dgw::types::ResolvedData> resolved;
+    std::optional<dgw::boxed<dgw::types::ResolvedData>> resolved;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
     bool operator==(const Component&) const = default;
-};
-
-/// An option of a string select (also the shape of radio group and checkbox group options).
-/// @see https://discord.com/developers/docs/components/reference#string-select-select-option-structure
-struct SelectOption {
-    std::string label;
-    std::string value;
-    std::optional<std::string> description;
-    /// Partial emoji (id, name, animated)
-    std::optional<dgw::types::Emoji> emoji;
-    std::optional<bool> default_;
-    /// Required fields that were absent when this value was decoded (bit per field in
-    /// declaration order); encoders omit them so decode -> encode reproduces the input.
-    std::uint64_t missing_ = 0;
-
-    bool operator==(const SelectOption&) const = default;
-};
-
-/// A default value of an auto-populated select menu.
-/// @see https://discord.com/developers/docs/components/reference#user-select-select-default-value-structure
-struct SelectDefaultValue {
-    dgw::Snowflake id;
-    std::string type;
-    /// Required fields that were absent when this value was decoded (bit per field in
-    /// declaration order); encoders omit them so decode -> encode reproduces the input.
-    std::uint64_t missing_ = 0;
-
-    bool operator==(const SelectDefaultValue&) const = default;
-};
-
-/// An item of a media gallery component.
-/// @see https://discord.com/developers/docs/components/reference#media-gallery-media-gallery-item-structure
-struct MediaGalleryItem {
-    dgw::types::UnfurledMediaItem media;
-    dgw::maybe<std::string> description;
-    std::optional<bool> spoiler;
-    /// Required fields that were absent when this value was decoded (bit per field in
-    /// declaration order); encoders omit them so decode -> encode reproduces the input.
-    std::uint64_t missing_ = 0;
-
-    bool operator==(const MediaGalleryItem&) const = default;
 };
 
 /// Footer information of an embed.
@@ -2256,6 +2353,19 @@ struct EmbedAuthor {
     bool operator==(const EmbedAuthor&) const = default;
 };
 
+/// A name/value field of an embed.
+/// @see https://discord.com/developers/docs/resources/message#embed-object-embed-field-structure
+struct EmbedField {
+    std::string name;
+    std::string value;
+    std::optional<bool> inline_;
+    /// Required fields that were absent when this value was decoded (bit per field in
+    /// declaration order); encoders omit them so decode -> encode reproduces the input.
+    std::uint64_t missing_ = 0;
+
+    bool operator==(const EmbedField&) const = default;
+};
+
 /// Embedded rich content attached to a message.
 /// @see https://discord.com/developers/docs/resources/message#embed-object-embed-structure
 struct Embed {
@@ -2280,19 +2390,6 @@ struct Embed {
     std::uint64_t missing_ = 0;
 
     bool operator==(const Embed&) const = default;
-};
-
-/// A name/value field of an embed.
-/// @see https://discord.com/developers/docs/resources/message#embed-object-embed-field-structure
-struct EmbedField {
-    std::string name;
-    std::string value;
-    std::optional<bool> inline_;
-    /// Required fields that were absent when this value was decoded (bit per field in
-    /// declaration order); encoders omit them so decode -> encode reproduces the input.
-    std::uint64_t missing_ = 0;
-
-    bool operator==(const EmbedField&) const = default;
 };
 
 /// The data of opcode 10 Hello, sent on connection; defines the heartbeat interval.
@@ -2348,6 +2445,97 @@ struct GatewayRateLimitMetadata {
     std::uint64_t missing_ = 0;
 
     bool operator==(const GatewayRateLimitMetadata&) const = default;
+};
+
+/// The colors of a role; primary_color is always filled, the others need the ENHANCED_ROLE_COLORS guild feature.
+/// @see https://discord.com/developers/docs/topics/permissions#role-object-role-colors-object
+struct RoleColors {
+    std::int64_t primary_color{};
+    /// Makes the role a gradient
+    std::optional<std::int64_t> secondary_color;
+    /// Makes the gradient holographic
+    std::optional<std::int64_t> tertiary_color;
+    /// Required fields that were absent when this value was decoded (bit per field in
+    /// declaration order); encoders omit them so decode -> encode reproduces the input.
+    std::uint64_t missing_ = 0;
+
+    bool operator==(const RoleColors&) const = default;
+};
+
+/// Tags of a role. The fields typed null in the docs (premium_subscriber, available_for_purchase, guild_connections) are booleans: present with value null when true, absent when false.
+/// @see https://discord.com/developers/docs/topics/permissions#role-object-role-tags-structure
+struct RoleTags {
+    /// Id of the bot this role belongs to
+    std::optional<dgw::Snowflake> bot_id;
+    /// Id of the integration this role belongs to
+    std::optional<dgw::Snowflake> integration_id;
+    /// Present (as null) if this is the guild's Booster role
+    dgw::maybe<bool> premium_subscriber;
+    /// Id of this role's subscription sku and listing
+    std::optional<dgw::Snowflake> subscription_listing_id;
+    /// Present (as null) if this role is available for purchase
+    dgw::maybe<bool> available_for_purchase;
+    /// Present (as null) if this role is a guild's linked role
+    dgw::maybe<bool> guild_connections;
+    /// Required fields that were absent when this value was decoded (bit per field in
+    /// declaration order); encoders omit them so decode -> encode reproduces the input.
+    std::uint64_t missing_ = 0;
+
+    bool operator==(const RoleTags&) const = default;
+};
+
+/// A set of permissions attached to a group of users. The @everyone role has the guild's id.
+/// @see https://discord.com/developers/docs/topics/permissions#role-object
+struct Role {
+    dgw::Snowflake id;
+    std::string name;
+    /// Deprecated integer color; use colors
+    std::int64_t color{};
+    dgw::types::RoleColors colors;
+    /// Whether the role is pinned in the user listing
+    bool hoist{};
+    /// Role icon hash
+    dgw::maybe<std::string> icon;
+    dgw::maybe<std::string> unicode_emoji;
+    /// Position of the role (equal positions are sorted by id)
+    std::int64_t position{};
+    dgw::types::Permissions permissions{};
+    /// Whether the role is managed by an integration
+    bool managed{};
+    bool mentionable{};
+    std::optional<dgw::types::RoleTags> tags;
+    dgw::types::RoleFlags flags{};
+    /// Required fields that were absent when this value was decoded (bit per field in
+    /// declaration order); encoders omit them so decode -> encode reproduces the input.
+    std::uint64_t missing_ = 0;
+
+    bool operator==(const Role&) const = default;
+};
+
+/// A sticker that can be sent in messages.
+/// @see https://discord.com/developers/docs/resources/sticker#sticker-object
+struct Sticker {
+    dgw::Snowflake id;
+    /// For standard stickers, id of the pack
+    std::optional<dgw::Snowflake> pack_id;
+    std::string name;
+    std::optional<std::string> description;
+    /// Autocomplete/suggestion tags (max 200 characters)
+    std::string tags;
+    dgw::types::StickerType type{};
+    dgw::types::StickerFormatType format_type{};
+    /// Whether this guild sticker can be used
+    std::optional<bool> available;
+    std::optional<dgw::Snowflake> guild_id;
+    /// User that uploaded the guild sticker
+    std::optional<dgw::types::User> user;
+    /// A standard sticker's sort order within its pack
+    std::optional<std::int64_t> sort_value;
+    /// Required fields that were absent when this value was decoded (bit per field in
+    /// declaration order); encoders omit them so decode -> encode reproduces the input.
+    std::uint64_t missing_ = 0;
+
+    bool operator==(const Sticker&) const = default;
 };
 
 /// Incident actions (paused invites or DMs) and detected incidents of a guild.
@@ -2432,22 +2620,6 @@ struct Guild {
     bool operator==(const Guild&) const = default;
 };
 
-/// A channel shown in a guild's welcome screen.
-/// @see https://discord.com/developers/docs/resources/guild#welcome-screen-object-welcome-screen-channel-structure
-struct WelcomeScreenChannel {
-    dgw::Snowflake channel_id;
-    std::string description;
-    /// Emoji id, if the emoji is custom
-    std::optional<dgw::Snowflake> emoji_id;
-    /// Emoji name if custom, the unicode character if standard, or null if no emoji is set
-    std::optional<std::string> emoji_name;
-    /// Required fields that were absent when this value was decoded (bit per field in
-    /// declaration order); encoders omit them so decode -> encode reproduces the input.
-    std::uint64_t missing_ = 0;
-
-    bool operator==(const WelcomeScreenChannel&) const = default;
-};
-
 /// A guild ban.
 /// @see https://discord.com/developers/docs/resources/guild#ban-object
 struct Ban {
@@ -2518,48 +2690,104 @@ struct Integration {
     bool operator==(const Integration&) const = default;
 };
 
-/// The data payload of an interaction: one struct uniting the application command data (APPLICATION_COMMAND, APPLICATION_COMMAND_AUTOCOMPLETE), message component data and modal submit data.
-/// @see https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object-interaction-data
-struct InteractionData {
-    /// Application command: id of the invoked command
-    std::optional<dgw::Snowflake> id;
-    /// Application command: name of the invoked command
-    std::optional<std::string> name;
-    /// Application command: type of the invoked command
-    std::optional<dgw::types::ApplicationCommandType> type;
-    std::optional<dgw::types::ResolvedData> resolved;
-    /// Application command: params and values (can be partial for autocomplete)
-    std::optional<std::vector<dgw::types::ApplicationCommandInteractionDataOption>> options;
-    /// Application command: guild the command is registered to
-    std::optional<dgw::Snowflake> guild_id;
-    /// User/message command: the targeted user or message
-    std::optional<dgw::Snowflake> target_id;
-    /// Message component or modal submit: custom_id of the component or modal
-    std::optional<std::string> custom_id;
-    /// Message component: type of the component
-    std::optional<dgw::types::ComponentType> component_type;
-    /// Message component: values selected in a select menu
-    std::optional<std::vector<std::string>> values;
-    /// Modal submit: the values submitted by the user
-    std::optional<std::vector<dgw::types::Component>> components;
+/// A partial guild member: a guild member object of which any field may be absent (e.g. the member attached to MESSAGE_CREATE lacks user, deaf and mute).
+/// @see https://discord.com/developers/docs/resources/guild#guild-member-object
+struct PartialGuildMember {
+    std::optional<dgw::types::User> user;
+    dgw::maybe<std::string> nick;
+    dgw::maybe<std::string> avatar;
+    dgw::maybe<std::string> banner;
+    std::optional<std::vector<dgw::Snowflake>> roles;
+    dgw::maybe<dgw::Timestamp> joined_at;
+    dgw::maybe<dgw::Timestamp> premium_since;
+    std::optional<bool> deaf;
+    std::optional<bool> mute;
+    std::optional<dgw::types::GuildMemberFlags> flags;
+    std::optional<bool> pending;
+    std::optional<dgw::types::Permissions> permissions;
+    dgw::maybe<dgw::Timestamp> communication_disabled_until;
+    dgw::maybe<dgw::types::AvatarDecorationData> avatar_decoration_data;
+    dgw::maybe<dgw::types::Collectibles> collectibles;
+    dgw::maybe<dgw::Timestamp> unusual_dm_activity_until;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
-    bool operator==(const InteractionData&) const = default;
+    bool operator==(const PartialGuildMember&) const = default;
 };
 
-/// The partial guild an interaction was sent from.
-/// @see https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object-interaction-structure
-struct InteractionGuild {
+/// A channel mentioned in a (crossposted) message.
+/// @see https://discord.com/developers/docs/resources/message#channel-mention-object-channel-mention-structure
+struct ChannelMention {
     dgw::Snowflake id;
-    std::optional<std::string> locale;
-    std::optional<std::vector<std::string>> features;
+    dgw::Snowflake guild_id;
+    dgw::types::ChannelType type{};
+    std::string name;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
-    bool operator==(const InteractionGuild&) const = default;
+    bool operator==(const ChannelMention&) const = default;
+};
+
+/// A file attached to a message.
+/// @see https://discord.com/developers/docs/resources/message#attachment-object-attachment-structure
+struct Attachment {
+    dgw::Snowflake id;
+    std::string filename;
+    std::optional<std::string> title;
+    std::optional<std::string> description;
+    std::optional<std::string> content_type;
+    std::int64_t size{};
+    std::string url;
+    std::string proxy_url;
+    dgw::maybe<std::int64_t> height;
+    dgw::maybe<std::int64_t> width;
+    std::optional<std::string> placeholder;
+    std::optional<std::int64_t> placeholder_version;
+    std::optional<bool> ephemeral;
+    std::optional<double> duration_secs;
+    std::optional<std::string> waveform;
+    std::optional<dgw::types::AttachmentFlags> flags;
+    std::optional<std::vector<dgw::types::User>> clip_participants;
+    std::optional<dgw::Timestamp> clip_created_at;
+    /// For clips, the application in the stream, if recognized
+    dgw::maybe<dgw::types::PartialApplication> application;
+    /// Required fields that were absent when this value was decoded (bit per field in
+    /// declaration order); encoders omit them so decode -> encode reproduces the input.
+    std::uint64_t missing_ = 0;
+
+    bool operator==(const Attachment&) const = default;
+};
+
+/// Breakdown of normal and super reaction counts for a reaction's emoji.
+/// @see https://discord.com/developers/docs/resources/message#reaction-count-details-object-reaction-count-details-structure
+struct ReactionCountDetails {
+    std::int64_t burst{};
+    std::int64_t normal{};
+    /// Required fields that were absent when this value was decoded (bit per field in
+    /// declaration order); encoders omit them so decode -> encode reproduces the input.
+    std::uint64_t missing_ = 0;
+
+    bool operator==(const ReactionCountDetails&) const = default;
+};
+
+/// A reaction to a message.
+/// @see https://discord.com/developers/docs/resources/message#reaction-object-reaction-structure
+struct Reaction {
+    std::int64_t count{};
+    dgw::types::ReactionCountDetails count_details;
+    bool me{};
+    bool me_burst{};
+    /// Partial emoji
+    dgw::types::Emoji emoji;
+    /// HEX colors used for super reaction
+    std::vector<std::string> burst_colors;
+    /// Required fields that were absent when this value was decoded (bit per field in
+    /// declaration order); encoders omit them so decode -> encode reproduces the input.
+    std::uint64_t missing_ = 0;
+
+    bool operator==(const Reaction&) const = default;
 };
 
 /// Sent with Rich Presence-related chat embeds.
@@ -2591,6 +2819,52 @@ struct MessageReference {
     bool operator==(const MessageReference&) const = default;
 };
 
+/// The smallest amount of data required to render a sticker (a partial sticker).
+/// @see https://discord.com/developers/docs/resources/sticker#sticker-item-object
+struct StickerItem {
+    dgw::Snowflake id;
+    std::string name;
+    dgw::types::StickerFormatType format_type{};
+    /// Required fields that were absent when this value was decoded (bit per field in
+    /// declaration order); encoders omit them so decode -> encode reproduces the input.
+    std::uint64_t missing_ = 0;
+
+    bool operator==(const StickerItem&) const = default;
+};
+
+/// The partial message held by a message snapshot: type, content, embeds, attachments, timestamp, edited_timestamp, flags, mentions, mention_roles, stickers, sticker_items and components.
+/// @see https://discord.com/developers/docs/resources/message#message-snapshot-object
+struct MessageSnapshotMessage {
+    dgw::types::MessageType type{};
+    std::string content;
+    std::vector<dgw::types::Embed> embeds;
+    std::vector<dgw::types::Attachment> attachments;
+    dgw::Timestamp timestamp;
+    std::optional<dgw::Timestamp> edited_timestamp;
+    std::optional<dgw::types::MessageFlags> flags;
+    std::vector<dgw::types::User> mentions;
+    std::vector<dgw::Snowflake> mention_roles;
+    std::optional<std::vector<dgw::types::Sticker>> stickers;
+    std::optional<std::vector<dgw::types::StickerItem>> sticker_items;
+    std::optional<std::vector<dgw::types::Component>> components;
+    /// Required fields that were absent when this value was decoded (bit per field in
+    /// declaration order); encoders omit them so decode -> encode reproduces the input.
+    std::uint64_t missing_ = 0;
+
+    bool operator==(const MessageSnapshotMessage&) const = default;
+};
+
+/// A snapshot of a forwarded message, taken when the forward was created.
+/// @see https://discord.com/developers/docs/resources/message#message-snapshot-object
+struct MessageSnapshot {
+    dgw::types::MessageSnapshotMessage message;
+    /// Required fields that were absent when this value was decoded (bit per field in
+    /// declaration order); encoders omit them so decode -> encode reproduces the input.
+    std::uint64_t missing_ = 0;
+
+    bool operator==(const MessageSnapshot&) const = default;
+};
+
 /// Metadata about the interaction that caused a message: one struct covering the application command, message component and modal submit variants.
 /// @see https://discord.com/developers/docs/resources/message#message-interaction-metadata-object
 struct MessageInteractionMetadata {
@@ -2614,32 +2888,6 @@ struct MessageInteractionMetadata {
     std::uint64_t missing_ = 0;
 
     bool operator==(const MessageInteractionMetadata&) const = default;
-};
-
-/// A partial guild member: a guild member object of which any field may be absent (e.g. the member attached to MESSAGE_CREATE lacks user, deaf and mute).
-/// @see https://discord.com/developers/docs/resources/guild#guild-member-object
-struct PartialGuildMember {
-    std::optional<dgw::types::User> user;
-    dgw::maybe<std::string> nick;
-    dgw::maybe<std::string> avatar;
-    dgw::maybe<std::string> banner;
-    std::optional<std::vector<dgw::Snowflake>> roles;
-    dgw::maybe<dgw::Timestamp> joined_at;
-    dgw::maybe<dgw::Timestamp> premium_since;
-    std::optional<bool> deaf;
-    std::optional<bool> mute;
-    std::optional<dgw::types::GuildMemberFlags> flags;
-    std::optional<bool> pending;
-    std::optional<dgw::types::Permissions> permissions;
-    dgw::maybe<dgw::Timestamp> communication_disabled_until;
-    dgw::maybe<dgw::types::AvatarDecorationData> avatar_decoration_data;
-    dgw::maybe<dgw::types::Collectibles> collectibles;
-    dgw::maybe<dgw::Timestamp> unusual_dm_activity_until;
-    /// Required fields that were absent when this value was decoded (bit per field in
-    /// declaration order); encoders omit them so decode -> encode reproduces the input.
-    std::uint64_t missing_ = 0;
-
-    bool operator==(const PartialGuildMember&) const = default;
 };
 
 /// Sent on a message that is a response to an interaction without an existing message. Deprecated in favor of interaction_metadata.
@@ -2682,6 +2930,33 @@ struct PollMedia {
     std::uint64_t missing_ = 0;
 
     bool operator==(const PollMedia&) const = default;
+};
+
+/// One of the answers available in a poll.
+/// @see https://discord.com/developers/docs/resources/poll#poll-answer-object-poll-answer-object-structure
+struct PollAnswer {
+    /// Only sent in responses from Discord's API/Gateway
+    std::int64_t answer_id{};
+    dgw::types::PollMedia poll_media;
+    /// Required fields that were absent when this value was decoded (bit per field in
+    /// declaration order); encoders omit them so decode -> encode reproduces the input.
+    std::uint64_t missing_ = 0;
+
+    bool operator==(const PollAnswer&) const = default;
+};
+
+/// The vote count of one poll answer.
+/// @see https://discord.com/developers/docs/resources/poll#poll-results-object-poll-answer-count-object-structure
+struct PollAnswerCount {
+    /// The answer_id
+    std::int64_t id{};
+    std::int64_t count{};
+    bool me_voted{};
+    /// Required fields that were absent when this value was decoded (bit per field in
+    /// declaration order); encoders omit them so decode -> encode reproduces the input.
+    std::uint64_t missing_ = 0;
+
+    bool operator==(const PollAnswerCount&) const = default;
 };
 
 /// The number of votes for each answer of a poll.
@@ -2787,7 +3062,7 @@ struct Message {
     std::optional<std::vector<dgw::types::Sticker>> stickers;
     std::optional<std::int64_t> position;
     std::optional<dgw::types::RoleSubscriptionData> role_subscription_data;
-    std::optional<dgw::types::ResolvedData> resolved;
+    std::optional<dgw::boxed<dgw::types::ResolvedData>> resolved;
     std::optional<dgw::types::Poll> poll;
     std::optional<dgw::types::MessageCall> call;
     std::optional<dgw::types::MessageSharedClientTheme> shared_client_theme;
@@ -2796,6 +3071,109 @@ struct Message {
     std::uint64_t missing_ = 0;
 
     bool operator==(const Message&) const = default;
+};
+
+/// Users, members, roles, channels, messages and attachments referenced by an interaction or message, keyed by id.
+/// @see https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object-resolved-data-structure
+struct ResolvedData {
+    std::optional<std::map<dgw::Snowflake, dgw::types::User>> users;
+    /// Partial members (without user, deaf and mute)
+    std::optional<std::map<dgw::Snowflake, dgw::types::PartialGuildMember>> members;
+    std::optional<std::map<dgw::Snowflake, dgw::types::Role>> roles;
+    /// Partial channels
+    std::optional<std::map<dgw::Snowflake, dgw::types::Channel>> channels;
+    /// Partial messages
+    std::optional<std::map<dgw::Snowflake, dgw::types::Message>> messages;
+    std::optional<std::map<dgw::Snowflake, dgw::types::Attachment>> attachments;
+    /// Required fields that were absent when this value was decoded (bit per field in
+    /// declaration order); encoders omit them so decode -> encode reproduces the input.
+    std::uint64_t missing_ = 0;
+
+    bool operator==(const ResolvedData&) const = default;
+};
+
+/// A parameter and its value, or a subcommand or subcommand group holding further options.
+/// @see https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object-application-command-interaction-data-option-structure
+struct ApplicationCommandInteractionDataOption {
+    std::string name;
+    dgw::types::ApplicationCommandOptionType type{};
+    /// String, integer, double or boolean
+    std::optional<dgw::RawJson> value;
+    std::optional<std::vector<dgw::types::ApplicationCommandInteractionDataOption>> options;
+    /// True for the option focused for autocomplete
+    std::optional<bool> focused;
+    /// Required fields that were absent when this value was decoded (bit per field in
+    /// declaration order); encoders omit them so decode -> encode reproduces the input.
+    std::uint64_t missing_ = 0;
+
+    bool operator==(const ApplicationCommandInteractionDataOption&) const = default;
+};
+
+/// The data payload of an interaction: one struct uniting the application command data (APPLICATION_COMMAND, APPLICATION_COMMAND_AUTOCOMPLETE), message component data and modal submit data.
+/// @see https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object-interaction-data
+struct InteractionData {
+    /// Application command: id of the invoked command
+    std::optional<dgw::Snowflake> id;
+    /// Application command: name of the invoked command
+    std::optional<std::string> name;
+    /// Application command: type of the invoked command
+    std::optional<dgw::types::ApplicationCommandType> type;
+    std::optional<dgw::types::ResolvedData> resolved;
+    /// Application command: params and values (can be partial for autocomplete)
+    std::optional<std::vector<dgw::types::ApplicationCommandInteractionDataOption>> options;
+    /// Application command: guild the command is registered to
+    std::optional<dgw::Snowflake> guild_id;
+    /// User/message command: the targeted user or message
+    std::optional<dgw::Snowflake> target_id;
+    /// Message component or modal submit: custom_id of the component or modal
+    std::optional<std::string> custom_id;
+    /// Message component: type of the component
+    std::optional<dgw::types::ComponentType> component_type;
+    /// Message component: values selected in a select menu
+    std::optional<std::vector<std::string>> values;
+    /// Modal submit: the values submitted by the user
+    std::optional<std::vector<dgw::types::Component>> components;
+    /// Required fields that were absent when this value was decoded (bit per field in
+    /// declaration order); encoders omit them so decode -> encode reproduces the input.
+    std::uint64_t missing_ = 0;
+
+    bool operator==(const InteractionData&) const = default;
+};
+
+/// The partial guild an interaction was sent from.
+/// @see https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object-interaction-structure
+struct InteractionGuild {
+    dgw::Snowflake id;
+    std::optional<std::string> locale;
+    std::optional<std::vector<std::string>> features;
+    /// Required fields that were absent when this value was decoded (bit per field in
+    /// declaration order); encoders omit them so decode -> encode reproduces the input.
+    std::uint64_t missing_ = 0;
+
+    bool operator==(const InteractionGuild&) const = default;
+};
+
+/// Records that a user or guild has access to a premium offering (SKU) of an application.
+/// @see https://discord.com/developers/docs/resources/entitlement#entitlement-object
+struct Entitlement {
+    dgw::Snowflake id;
+    dgw::Snowflake sku_id;
+    dgw::Snowflake application_id;
+    /// User granted access to the SKU
+    std::optional<dgw::Snowflake> user_id;
+    dgw::types::EntitlementType type{};
+    bool deleted{};
+    std::optional<dgw::Timestamp> starts_at;
+    std::optional<dgw::Timestamp> ends_at;
+    /// Guild granted access to the SKU
+    std::optional<dgw::Snowflake> guild_id;
+    /// For consumable items, whether the entitlement has been consumed
+    std::optional<bool> consumed;
+    /// Required fields that were absent when this value was decoded (bit per field in
+    /// declaration order); encoders omit them so decode -> encode reproduces the input.
+    std::uint64_t missing_ = 0;
+
+    bool operator==(const Entitlement&) const = default;
 };
 
 /// The message an app receives when a user uses an application command, a message component or submits a modal.
@@ -2838,23 +3216,6 @@ struct Interaction {
     std::uint64_t missing_ = 0;
 
     bool operator==(const Interaction&) const = default;
-};
-
-/// A parameter and its value, or a subcommand or subcommand group holding further options.
-/// @see https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object-application-command-interaction-data-option-structure
-struct ApplicationCommandInteractionDataOption {
-    std::string name;
-    dgw::types::ApplicationCommandOptionType type{};
-    /// String, integer, double or boolean
-    std::optional<dgw::RawJson> value;
-    std::optional<std::vector<dgw::types::ApplicationCommandInteractionDataOption>> options;
-    /// True for the option focused for autocomplete
-    std::optional<bool> focused;
-    /// Required fields that were absent when this value was decoded (bit per field in
-    /// declaration order); encoders omit them so decode -> encode reproduces the input.
-    std::uint64_t missing_ = 0;
-
-    bool operator==(const ApplicationCommandInteractionDataOption&) const = default;
 };
 
 /// Enables or disables a command for a specific role, user or channel within a guild.
@@ -2927,136 +3288,6 @@ struct InviteTargetApplication {
     bool operator==(const InviteTargetApplication&) const = default;
 };
 
-/// The partial message held by a message snapshot: type, content, embeds, attachments, timestamp, edited_timestamp, flags, mentions, mention_roles, stickers, sticker_items and components.
-/// @see https://discord.com/developers/docs/resources/message#message-snapshot-object
-struct MessageSnapshotMessage {
-    dgw::types::MessageType type{};
-    std::string content;
-    std::vector<dgw::types::Embed> embeds;
-    std::vector<dgw::types::Attachment> attachments;
-    dgw::Timestamp timestamp;
-    std::optional<dgw::Timestamp> edited_timestamp;
-    std::optional<dgw::types::MessageFlags> flags;
-    std::vector<dgw::types::User> mentions;
-    std::vector<dgw::Snowflake> mention_roles;
-    std::optional<std::vector<dgw::types::Sticker>> stickers;
-    std::optional<std::vector<dgw::types::StickerItem>> sticker_items;
-    std::optional<std::vector<dgw::types::Component>> components;
-    /// Required fields that were absent when this value was decoded (bit per field in
-    /// declaration order); encoders omit them so decode -> encode reproduces the input.
-    std::uint64_t missing_ = 0;
-
-    bool operator==(const MessageSnapshotMessage&) const = default;
-};
-
-/// A snapshot of a forwarded message, taken when the forward was created.
-/// @see https://discord.com/developers/docs/resources/message#message-snapshot-object
-struct MessageSnapshot {
-    dgw::types::MessageSnapshotMessage message;
-    /// Required fields that were absent when this value was decoded (bit per field in
-    /// declaration order); encoders omit them so decode -> encode reproduces the input.
-    std::uint64_t missing_ = 0;
-
-    bool operator==(const MessageSnapshot&) const = default;
-};
-
-/// A channel mentioned in a (crossposted) message.
-/// @see https://discord.com/developers/docs/resources/message#channel-mention-object-channel-mention-structure
-struct ChannelMention {
-    dgw::Snowflake id;
-    dgw::Snowflake guild_id;
-    dgw::types::ChannelType type{};
-    std::string name;
-    /// Required fields that were absent when this value was decoded (bit per field in
-    /// declaration order); encoders omit them so decode -> encode reproduces the input.
-    std::uint64_t missing_ = 0;
-
-    bool operator==(const ChannelMention&) const = default;
-};
-
-/// A file attached to a message.
-/// @see https://discord.com/developers/docs/resources/message#attachment-object-attachment-structure
-struct Attachment {
-    dgw::Snowflake id;
-    std::string filename;
-    std::optional<std::string> title;
-    std::optional<std::string> description;
-    std::optional<std::string> content_type;
-    std::int64_t size{};
-    std::string url;
-    std::string proxy_url;
-    dgw::maybe<std::int64_t> height;
-    dgw::maybe<std::int64_t> width;
-    std::optional<std::string> placeholder;
-    std::optional<std::int64_t> placeholder_version;
-    std::optional<bool> ephemeral;
-    std::optional<double> duration_secs;
-    std::optional<std::string> waveform;
-    std::optional<dgw::types::AttachmentFlags> flags;
-    std::optional<std::vector<dgw::types::User>> clip_participants;
-    std::optional<dgw::Timestamp> clip_created_at;
-    /// For clips, the application in the stream, if recognized
-    dgw::maybe<dgw::types::PartialApplication> application;
-    /// Required fields that were absent when this value was decoded (bit per field in
-    /// declaration order); encoders omit them so decode -> encode reproduces the input.
-    std::uint64_t missing_ = 0;
-
-    bool operator==(const Attachment&) const = default;
-};
-
-/// Breakdown of normal and super reaction counts for a reaction's emoji.
-/// @see https://discord.com/developers/docs/resources/message#reaction-count-details-object-reaction-count-details-structure
-struct ReactionCountDetails {
-    std::int64_t burst{};
-    std::int64_t normal{};
-    /// Required fields that were absent when this value was decoded (bit per field in
-    /// declaration order); encoders omit them so decode -> encode reproduces the input.
-    std::uint64_t missing_ = 0;
-
-    bool operator==(const ReactionCountDetails&) const = default;
-};
-
-/// A reaction to a message.
-/// @see https://discord.com/developers/docs/resources/message#reaction-object-reaction-structure
-struct Reaction {
-    std::int64_t count{};
-    dgw::types::ReactionCountDetails count_details;
-    bool me{};
-    bool me_burst{};
-    /// Partial emoji
-    dgw::types::Emoji emoji;
-    /// HEX colors used for super reaction
-    std::vector<std::string> burst_colors;
-    /// Required fields that were absent when this value was decoded (bit per field in
-    /// declaration order); encoders omit them so decode -> encode reproduces the input.
-    std::uint64_t missing_ = 0;
-
-    bool operator==(const Reaction&) const = default;
-};
-
-/// Records that a user or guild has access to a premium offering (SKU) of an application.
-/// @see https://discord.com/developers/docs/resources/entitlement#entitlement-object
-struct Entitlement {
-    dgw::Snowflake id;
-    dgw::Snowflake sku_id;
-    dgw::Snowflake application_id;
-    /// User granted access to the SKU
-    std::optional<dgw::Snowflake> user_id;
-    dgw::types::EntitlementType type{};
-    bool deleted{};
-    std::optional<dgw::Timestamp> starts_at;
-    std::optional<dgw::Timestamp> ends_at;
-    /// Guild granted access to the SKU
-    std::optional<dgw::Snowflake> guild_id;
-    /// For consumable items, whether the entitlement has been consumed
-    std::optional<bool> consumed;
-    /// Required fields that were absent when this value was decoded (bit per field in
-    /// declaration order); encoders omit them so decode -> encode reproduces the input.
-    std::uint64_t missing_ = 0;
-
-    bool operator==(const Entitlement&) const = default;
-};
-
 /// A user making recurring payments for at least one SKU over an ongoing period.
 /// @see https://discord.com/developers/docs/resources/subscription#subscription-object
 struct Subscription {
@@ -3078,133 +3309,6 @@ struct Subscription {
     bool operator==(const Subscription&) const = default;
 };
 
-/// One of the answers available in a poll.
-/// @see https://discord.com/developers/docs/resources/poll#poll-answer-object-poll-answer-object-structure
-struct PollAnswer {
-    /// Only sent in responses from Discord's API/Gateway
-    std::int64_t answer_id{};
-    dgw::types::PollMedia poll_media;
-    /// Required fields that were absent when this value was decoded (bit per field in
-    /// declaration order); encoders omit them so decode -> encode reproduces the input.
-    std::uint64_t missing_ = 0;
-
-    bool operator==(const PollAnswer&) const = default;
-};
-
-/// The vote count of one poll answer.
-/// @see https://discord.com/developers/docs/resources/poll#poll-results-object-poll-answer-count-object-structure
-struct PollAnswerCount {
-    /// The answer_id
-    std::int64_t id{};
-    std::int64_t count{};
-    bool me_voted{};
-    /// Required fields that were absent when this value was decoded (bit per field in
-    /// declaration order); encoders omit them so decode -> encode reproduces the input.
-    std::uint64_t missing_ = 0;
-
-    bool operator==(const PollAnswerCount&) const = default;
-};
-
-/// Unix timestamps (ms) for the start and/or end of an activity.
-/// @see https://discord.com/developers/docs/events/gateway-events#activity-object-activity-timestamps
-struct ActivityTimestamps {
-    std::optional<std::int64_t> start;
-    std::optional<std::int64_t> end;
-    /// Required fields that were absent when this value was decoded (bit per field in
-    /// declaration order); encoders omit them so decode -> encode reproduces the input.
-    std::uint64_t missing_ = 0;
-
-    bool operator==(const ActivityTimestamps&) const = default;
-};
-
-/// Emoji used for a custom status.
-/// @see https://discord.com/developers/docs/events/gateway-events#activity-object-activity-emoji
-struct ActivityEmoji {
-    std::string name;
-    std::optional<dgw::Snowflake> id;
-    std::optional<bool> animated;
-    /// Required fields that were absent when this value was decoded (bit per field in
-    /// declaration order); encoders omit them so decode -> encode reproduces the input.
-    std::uint64_t missing_ = 0;
-
-    bool operator==(const ActivityEmoji&) const = default;
-};
-
-/// Information for the current party of the player.
-/// @see https://discord.com/developers/docs/events/gateway-events#activity-object-activity-party
-struct ActivityParty {
-    std::optional<std::string> id;
-    /// Two integers: current_size, max_size
-    std::optional<std::vector<std::int64_t>> size;
-    /// Required fields that were absent when this value was decoded (bit per field in
-    /// declaration order); encoders omit them so decode -> encode reproduces the input.
-    std::uint64_t missing_ = 0;
-
-    bool operator==(const ActivityParty&) const = default;
-};
-
-/// Images for the presence and their hover texts (asset image strings may be application asset IDs or mp:-prefixed media proxy IDs).
-/// @see https://discord.com/developers/docs/events/gateway-events#activity-object-activity-assets
-struct ActivityAssets {
-    std::optional<std::string> large_image;
-    std::optional<std::string> large_text;
-    std::optional<std::string> large_url;
-    std::optional<std::string> small_image;
-    std::optional<std::string> small_text;
-    std::optional<std::string> small_url;
-    std::optional<std::string> invite_cover_image;
-    /// Required fields that were absent when this value was decoded (bit per field in
-    /// declaration order); encoders omit them so decode -> encode reproduces the input.
-    std::uint64_t missing_ = 0;
-
-    bool operator==(const ActivityAssets&) const = default;
-};
-
-/// Secrets for Rich Presence joining and spectating.
-/// @see https://discord.com/developers/docs/events/gateway-events#activity-object-activity-secrets
-struct ActivitySecrets {
-    std::optional<std::string> join;
-    std::optional<std::string> spectate;
-    std::optional<std::string> match;
-    /// Required fields that were absent when this value was decoded (bit per field in
-    /// declaration order); encoders omit them so decode -> encode reproduces the input.
-    std::uint64_t missing_ = 0;
-
-    bool operator==(const ActivitySecrets&) const = default;
-};
-
-/// An activity of a user, as received over the gateway (received buttons are their labels only).
-/// @see https://discord.com/developers/docs/events/gateway-events#activity-object
-struct Activity {
-    std::string name;
-    dgw::types::ActivityType type{};
-    /// Stream URL, validated when type is STREAMING
-    dgw::maybe<std::string> url;
-    /// Unix time (ms) when the activity was added to the user's session
-    std::int64_t created_at{};
-    std::optional<dgw::types::ActivityTimestamps> timestamps;
-    std::optional<dgw::Snowflake> application_id;
-    dgw::maybe<dgw::types::ActivityStatusDisplayType> status_display_type;
-    dgw::maybe<std::string> details;
-    dgw::maybe<std::string> details_url;
-    /// User's current party status, or the text of a custom status
-    dgw::maybe<std::string> state;
-    dgw::maybe<std::string> state_url;
-    dgw::maybe<dgw::types::ActivityEmoji> emoji;
-    std::optional<dgw::types::ActivityParty> party;
-    std::optional<dgw::types::ActivityAssets> assets;
-    std::optional<dgw::types::ActivitySecrets> secrets;
-    std::optional<bool> instance;
-    std::optional<dgw::types::ActivityFlags> flags;
-    /// Labels of the custom buttons (max 2); the URLs are not sent to bots
-    std::optional<std::vector<std::string>> buttons;
-    /// Required fields that were absent when this value was decoded (bit per field in
-    /// declaration order); encoders omit them so decode -> encode reproduces the input.
-    std::uint64_t missing_ = 0;
-
-    bool operator==(const Activity&) const = default;
-};
-
 /// A custom Rich Presence button in the form used when sending; over the gateway buttons are received as label strings only.
 /// @see https://discord.com/developers/docs/events/gateway-events#activity-object-activity-buttons
 struct ActivityButton {
@@ -3219,71 +3323,6 @@ struct ActivityButton {
     bool operator==(const ActivityButton&) const = default;
 };
 
-/// The colors of a role; primary_color is always filled, the others need the ENHANCED_ROLE_COLORS guild feature.
-/// @see https://discord.com/developers/docs/topics/permissions#role-object-role-colors-object
-struct RoleColors {
-    std::int64_t primary_color{};
-    /// Makes the role a gradient
-    std::optional<std::int64_t> secondary_color;
-    /// Makes the gradient holographic
-    std::optional<std::int64_t> tertiary_color;
-    /// Required fields that were absent when this value was decoded (bit per field in
-    /// declaration order); encoders omit them so decode -> encode reproduces the input.
-    std::uint64_t missing_ = 0;
-
-    bool operator==(const RoleColors&) const = default;
-};
-
-/// Tags of a role. The fields typed null in the docs (premium_subscriber, available_for_purchase, guild_connections) are booleans: present with value null when true, absent when false.
-/// @see https://discord.com/developers/docs/topics/permissions#role-object-role-tags-structure
-struct RoleTags {
-    /// Id of the bot this role belongs to
-    std::optional<dgw::Snowflake> bot_id;
-    /// Id of the integration this role belongs to
-    std::optional<dgw::Snowflake> integration_id;
-    /// Present (as null) if this is the guild's Booster role
-    dgw::maybe<bool> premium_subscriber;
-    /// Id of this role's subscription sku and listing
-    std::optional<dgw::Snowflake> subscription_listing_id;
-    /// Present (as null) if this role is available for purchase
-    dgw::maybe<bool> available_for_purchase;
-    /// Present (as null) if this role is a guild's linked role
-    dgw::maybe<bool> guild_connections;
-    /// Required fields that were absent when this value was decoded (bit per field in
-    /// declaration order); encoders omit them so decode -> encode reproduces the input.
-    std::uint64_t missing_ = 0;
-
-    bool operator==(const RoleTags&) const = default;
-};
-
-/// A set of permissions attached to a group of users. The @everyone role has the guild's id.
-/// @see https://discord.com/developers/docs/topics/permissions#role-object
-struct Role {
-    dgw::Snowflake id;
-    std::string name;
-    /// Deprecated integer color; use colors
-    std::int64_t color{};
-    dgw::types::RoleColors colors;
-    /// Whether the role is pinned in the user listing
-    bool hoist{};
-    /// Role icon hash
-    dgw::maybe<std::string> icon;
-    dgw::maybe<std::string> unicode_emoji;
-    /// Position of the role (equal positions are sorted by id)
-    std::int64_t position{};
-    dgw::types::Permissions permissions{};
-    /// Whether the role is managed by an integration
-    bool managed{};
-    bool mentionable{};
-    std::optional<dgw::types::RoleTags> tags;
-    dgw::types::RoleFlags flags{};
-    /// Required fields that were absent when this value was decoded (bit per field in
-    /// declaration order); encoders omit them so decode -> encode reproduces the input.
-    std::uint64_t missing_ = 0;
-
-    bool operator==(const Role&) const = default;
-};
-
 /// Additional metadata for a guild scheduled event.
 /// @see https://discord.com/developers/docs/resources/guild-scheduled-event#guild-scheduled-event-object-guild-scheduled-event-entity-metadata
 struct GuildScheduledEventEntityMetadata {
@@ -3294,6 +3333,19 @@ struct GuildScheduledEventEntityMetadata {
     std::uint64_t missing_ = 0;
 
     bool operator==(const GuildScheduledEventEntityMetadata&) const = default;
+};
+
+/// A specific weekday within a specific week (1-5) of the month.
+/// @see https://discord.com/developers/docs/resources/guild-scheduled-event#guild-scheduled-event-recurrence-rule-object-guild-scheduled-event-recurrence-rule-nweekday-structure
+struct GuildScheduledEventRecurrenceRuleNWeekday {
+    /// Week to recur on, 1-5
+    std::int64_t n{};
+    dgw::types::GuildScheduledEventRecurrenceRuleWeekday day{};
+    /// Required fields that were absent when this value was decoded (bit per field in
+    /// declaration order); encoders omit them so decode -> encode reproduces the input.
+    std::uint64_t missing_ = 0;
+
+    bool operator==(const GuildScheduledEventRecurrenceRuleNWeekday&) const = default;
 };
 
 /// How often a guild scheduled event recurs (a subset of iCalendar RFC 5545 rules).
@@ -3365,19 +3417,6 @@ struct GuildScheduledEventUser {
     bool operator==(const GuildScheduledEventUser&) const = default;
 };
 
-/// A specific weekday within a specific week (1-5) of the month.
-/// @see https://discord.com/developers/docs/resources/guild-scheduled-event#guild-scheduled-event-recurrence-rule-object-guild-scheduled-event-recurrence-rule-nweekday-structure
-struct GuildScheduledEventRecurrenceRuleNWeekday {
-    /// Week to recur on, 1-5
-    std::int64_t n{};
-    dgw::types::GuildScheduledEventRecurrenceRuleWeekday day{};
-    /// Required fields that were absent when this value was decoded (bit per field in
-    /// declaration order); encoders omit them so decode -> encode reproduces the input.
-    std::uint64_t missing_ = 0;
-
-    bool operator==(const GuildScheduledEventRecurrenceRuleNWeekday&) const = default;
-};
-
 /// A soundboard sound that users can play in voice channels (a default sound or a guild sound).
 /// @see https://discord.com/developers/docs/resources/soundboard#soundboard-sound-object
 struct SoundboardSound {
@@ -3420,45 +3459,6 @@ struct StageInstance {
     std::uint64_t missing_ = 0;
 
     bool operator==(const StageInstance&) const = default;
-};
-
-/// A sticker that can be sent in messages.
-/// @see https://discord.com/developers/docs/resources/sticker#sticker-object
-struct Sticker {
-    dgw::Snowflake id;
-    /// For standard stickers, id of the pack
-    std::optional<dgw::Snowflake> pack_id;
-    std::string name;
-    std::optional<std::string> description;
-    /// Autocomplete/suggestion tags (max 200 characters)
-    std::string tags;
-    dgw::types::StickerType type{};
-    dgw::types::StickerFormatType format_type{};
-    /// Whether this guild sticker can be used
-    std::optional<bool> available;
-    std::optional<dgw::Snowflake> guild_id;
-    /// User that uploaded the guild sticker
-    std::optional<dgw::types::User> user;
-    /// A standard sticker's sort order within its pack
-    std::optional<std::int64_t> sort_value;
-    /// Required fields that were absent when this value was decoded (bit per field in
-    /// declaration order); encoders omit them so decode -> encode reproduces the input.
-    std::uint64_t missing_ = 0;
-
-    bool operator==(const Sticker&) const = default;
-};
-
-/// The smallest amount of data required to render a sticker (a partial sticker).
-/// @see https://discord.com/developers/docs/resources/sticker#sticker-item-object
-struct StickerItem {
-    dgw::Snowflake id;
-    std::string name;
-    dgw::types::StickerFormatType format_type{};
-    /// Required fields that were absent when this value was decoded (bit per field in
-    /// declaration order); encoders omit them so decode -> encode reproduces the input.
-    std::uint64_t missing_ = 0;
-
-    bool operator==(const StickerItem&) const = default;
 };
 
 /// A pack of standard stickers.

@@ -99,48 +99,82 @@ constexpr field_info fields_AvatarDecorationData[] = {
 } // namespace
 constinit const type_info ti_AvatarDecorationData = object_info<dgw::types::AvatarDecorationData>("AvatarDecorationData", fields_AvatarDecorationData, 2, &find_AvatarDecorationData, 0x3ull);
 
-// dgw::types::ApplicationTeam
+// dgw::types::ApplicationTeamMember
 namespace {
-int find_ApplicationTeam(std::string_view k) noexcept {
+int find_ApplicationTeamMember(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 1 : -1;
     case 4:
         switch (p[0]) {
-        case 'i':
-            if (std::memcmp(p, "icon", 4) == 0) return 0;
+        case 'r':
+            if (std::memcmp(p, "role", 4) == 0) return 3;
             return -1;
-        case 'n':
-            if (std::memcmp(p, "name", 4) == 0) return 3;
+        case 'u':
+            if (std::memcmp(p, "user", 4) == 0) return 2;
             return -1;
         default: return -1;
         }
     case 7:
-        return std::memcmp(p, "members", 7) == 0 ? 2 : -1;
-    case 13:
-        return std::memcmp(p, "owner_user_id", 13) == 0 ? 4 : -1;
+        return std::memcmp(p, "team_id", 7) == 0 ? 1 : -1;
+    case 16:
+        return std::memcmp(p, "membership_state", 16) == 0 ? 0 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_ApplicationTeam[] = {
-    {"icon", &dgw::codec::ti_string, presence::nullable, 0, &member<dgw::types::ApplicationTeam, &dgw::types::ApplicationTeam::icon>::get,
-     &member<dgw::types::ApplicationTeam, &dgw::types::ApplicationTeam::icon>::cget},
-    {"id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::ApplicationTeam, &dgw::types::ApplicationTeam::id>::get,
-     &member<dgw::types::ApplicationTeam, &dgw::types::ApplicationTeam::id>::cget},
-    {"members", &dgw::codec::gen::ti_ApplicationTeamMember_array, presence::required, 2, &member<dgw::types::ApplicationTeam, &dgw::types::ApplicationTeam::members>::get,
-     &member<dgw::types::ApplicationTeam, &dgw::types::ApplicationTeam::members>::cget},
-    {"name", &dgw::codec::ti_string, presence::required, 3, &member<dgw::types::ApplicationTeam, &dgw::types::ApplicationTeam::name>::get,
-     &member<dgw::types::ApplicationTeam, &dgw::types::ApplicationTeam::name>::cget},
-    {"owner_user_id", &dgw::codec::ti_snowflake, presence::required, 4, &member<dgw::types::ApplicationTeam, &dgw::types::ApplicationTeam::owner_user_id>::get,
-     &member<dgw::types::ApplicationTeam, &dgw::types::ApplicationTeam::owner_user_id>::cget},
+constexpr field_info fields_ApplicationTeamMember[] = {
+    {"membership_state", &dgw::codec::gen::ti_ApplicationTeamMembershipState, presence::required, 0, &member<dgw::types::ApplicationTeamMember, &dgw::types::ApplicationTeamMember::membership_state>::get,
+     &member<dgw::types::ApplicationTeamMember, &dgw::types::ApplicationTeamMember::membership_state>::cget},
+    {"team_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::ApplicationTeamMember, &dgw::types::ApplicationTeamMember::team_id>::get,
+     &member<dgw::types::ApplicationTeamMember, &dgw::types::ApplicationTeamMember::team_id>::cget},
+    {"user", &dgw::codec::gen::ti_PartialUser, presence::required, 2, &member<dgw::types::ApplicationTeamMember, &dgw::types::ApplicationTeamMember::user>::get,
+     &member<dgw::types::ApplicationTeamMember, &dgw::types::ApplicationTeamMember::user>::cget},
+    {"role", &dgw::codec::gen::ti_ApplicationTeamMemberRole, presence::required, 3, &member<dgw::types::ApplicationTeamMember, &dgw::types::ApplicationTeamMember::role>::get,
+     &member<dgw::types::ApplicationTeamMember, &dgw::types::ApplicationTeamMember::role>::cget},
 };
 } // namespace
-constinit const type_info ti_ApplicationTeam = object_info<dgw::types::ApplicationTeam>("ApplicationTeam", fields_ApplicationTeam, 5, &find_ApplicationTeam, 0x1full);
+constinit const type_info ti_ApplicationTeamMember = object_info<dgw::types::ApplicationTeamMember>("ApplicationTeamMember", fields_ApplicationTeamMember, 4, &find_ApplicationTeamMember, 0xfull);
 
-// dgw::types::Application
+// dgw::types::WelcomeScreen
 namespace {
-int find_Application(std::string_view k) noexcept {
+int find_WelcomeScreen(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 11:
+        return std::memcmp(p, "description", 11) == 0 ? 0 : -1;
+    case 16:
+        return std::memcmp(p, "welcome_channels", 16) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_WelcomeScreen[] = {
+    {"description", &dgw::codec::ti_string, presence::nullable, 0, &member<dgw::types::WelcomeScreen, &dgw::types::WelcomeScreen::description>::get,
+     &member<dgw::types::WelcomeScreen, &dgw::types::WelcomeScreen::description>::cget},
+    {"welcome_channels", &dgw::codec::gen::ti_WelcomeScreenChannel_array, presence::required, 1, &member<dgw::types::WelcomeScreen, &dgw::types::WelcomeScreen::welcome_channels>::get,
+     &member<dgw::types::WelcomeScreen, &dgw::types::WelcomeScreen::welcome_channels>::cget},
+};
+} // namespace
+constinit const type_info ti_WelcomeScreen = object_info<dgw::types::WelcomeScreen>("WelcomeScreen", fields_WelcomeScreen, 2, &find_WelcomeScreen, 0x3ull);
+
+// dgw::types::ApplicationIntegrationTypeConfiguration
+namespace {
+int find_ApplicationIntegrationTypeConfiguration(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 21:
+        return std::memcmp(p, "oauth2_install_params", 21) == 0 ? 0 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_ApplicationIntegrationTypeConfiguration[] = {
+    {"oauth2_install_params", &dgw::codec::gen::ti_ApplicationInstallParams, presence::optional, -1, &member<dgw::types::ApplicationIntegrationTypeConfiguration, &dgw::types::ApplicationIntegrationTypeConfiguration::oauth2_install_params>::get,
+     &member<dgw::types::ApplicationIntegrationTypeConfiguration, &dgw::types::ApplicationIntegrationTypeConfiguration::oauth2_install_params>::cget},
+};
+} // namespace
+constinit const type_info ti_ApplicationIntegrationTypeConfiguration = object_info<dgw::types::ApplicationIntegrationTypeConfiguration>("ApplicationIntegrationTypeConfiguration", fields_ApplicationIntegrationTypeConfiguration, 1, &find_ApplicationIntegrationTypeConfiguration, 0x0ull);
+
+// dgw::types::PartialApplication
+namespace {
+int find_PartialApplication(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 2:
@@ -260,376 +294,423 @@ int find_Application(std::string_view k) noexcept {
     default: return -1;
     }
 }
-constexpr field_info fields_Application[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Application, &dgw::types::Application::id>::get,
-     &member<dgw::types::Application, &dgw::types::Application::id>::cget},
-    {"name", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::Application, &dgw::types::Application::name>::get,
-     &member<dgw::types::Application, &dgw::types::Application::name>::cget},
-    {"icon", &dgw::codec::ti_string, presence::nullable, 2, &member<dgw::types::Application, &dgw::types::Application::icon>::get,
-     &member<dgw::types::Application, &dgw::types::Application::icon>::cget},
-    {"description", &dgw::codec::ti_string, presence::required, 3, &member<dgw::types::Application, &dgw::types::Application::description>::get,
-     &member<dgw::types::Application, &dgw::types::Application::description>::cget},
-    {"rpc_origins", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::rpc_origins>::get,
-     &member<dgw::types::Application, &dgw::types::Application::rpc_origins>::cget},
-    {"bot_public", &dgw::codec::ti_bool, presence::required, 4, &member<dgw::types::Application, &dgw::types::Application::bot_public>::get,
-     &member<dgw::types::Application, &dgw::types::Application::bot_public>::cget},
-    {"bot_require_code_grant", &dgw::codec::ti_bool, presence::required, 5, &member<dgw::types::Application, &dgw::types::Application::bot_require_code_grant>::get,
-     &member<dgw::types::Application, &dgw::types::Application::bot_require_code_grant>::cget},
-    {"bot", &dgw::codec::gen::ti_PartialUser, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::bot>::get,
-     &member<dgw::types::Application, &dgw::types::Application::bot>::cget},
-    {"terms_of_service_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::terms_of_service_url>::get,
-     &member<dgw::types::Application, &dgw::types::Application::terms_of_service_url>::cget},
-    {"privacy_policy_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::privacy_policy_url>::get,
-     &member<dgw::types::Application, &dgw::types::Application::privacy_policy_url>::cget},
-    {"owner", &dgw::codec::gen::ti_PartialUser, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::owner>::get,
-     &member<dgw::types::Application, &dgw::types::Application::owner>::cget},
-    {"verify_key", &dgw::codec::ti_string, presence::required, 6, &member<dgw::types::Application, &dgw::types::Application::verify_key>::get,
-     &member<dgw::types::Application, &dgw::types::Application::verify_key>::cget},
-    {"team", &dgw::codec::gen::ti_ApplicationTeam, presence::nullable, 7, &member<dgw::types::Application, &dgw::types::Application::team>::get,
-     &member<dgw::types::Application, &dgw::types::Application::team>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::guild_id>::get,
-     &member<dgw::types::Application, &dgw::types::Application::guild_id>::cget},
-    {"guild", &dgw::codec::gen::ti_ApplicationGuild, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::guild>::get,
-     &member<dgw::types::Application, &dgw::types::Application::guild>::cget},
-    {"primary_sku_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::primary_sku_id>::get,
-     &member<dgw::types::Application, &dgw::types::Application::primary_sku_id>::cget},
-    {"slug", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::slug>::get,
-     &member<dgw::types::Application, &dgw::types::Application::slug>::cget},
-    {"cover_image", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::cover_image>::get,
-     &member<dgw::types::Application, &dgw::types::Application::cover_image>::cget},
-    {"flags", &dgw::codec::gen::ti_ApplicationFlags, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::flags>::get,
-     &member<dgw::types::Application, &dgw::types::Application::flags>::cget},
-    {"flags_new", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::flags_new>::get,
-     &member<dgw::types::Application, &dgw::types::Application::flags_new>::cget},
-    {"approximate_guild_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::approximate_guild_count>::get,
-     &member<dgw::types::Application, &dgw::types::Application::approximate_guild_count>::cget},
-    {"approximate_user_install_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::approximate_user_install_count>::get,
-     &member<dgw::types::Application, &dgw::types::Application::approximate_user_install_count>::cget},
-    {"approximate_user_authorization_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::approximate_user_authorization_count>::get,
-     &member<dgw::types::Application, &dgw::types::Application::approximate_user_authorization_count>::cget},
-    {"redirect_uris", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::redirect_uris>::get,
-     &member<dgw::types::Application, &dgw::types::Application::redirect_uris>::cget},
-    {"interactions_endpoint_url", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Application, &dgw::types::Application::interactions_endpoint_url>::get,
-     &member<dgw::types::Application, &dgw::types::Application::interactions_endpoint_url>::cget},
-    {"role_connections_verification_url", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Application, &dgw::types::Application::role_connections_verification_url>::get,
-     &member<dgw::types::Application, &dgw::types::Application::role_connections_verification_url>::cget},
-    {"event_webhooks_url", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Application, &dgw::types::Application::event_webhooks_url>::get,
-     &member<dgw::types::Application, &dgw::types::Application::event_webhooks_url>::cget},
-    {"event_webhooks_status", &dgw::codec::gen::ti_ApplicationEventWebhookStatus, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::event_webhooks_status>::get,
-     &member<dgw::types::Application, &dgw::types::Application::event_webhooks_status>::cget},
-    {"event_webhooks_types", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::event_webhooks_types>::get,
-     &member<dgw::types::Application, &dgw::types::Application::event_webhooks_types>::cget},
-    {"tags", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::tags>::get,
-     &member<dgw::types::Application, &dgw::types::Application::tags>::cget},
-    {"install_params", &dgw::codec::gen::ti_ApplicationInstallParams, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::install_params>::get,
-     &member<dgw::types::Application, &dgw::types::Application::install_params>::cget},
-    {"integration_types_config", &dgw::codec::gen::ti_ApplicationIntegrationTypeConfiguration_map, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::integration_types_config>::get,
-     &member<dgw::types::Application, &dgw::types::Application::integration_types_config>::cget},
-    {"custom_install_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::custom_install_url>::get,
-     &member<dgw::types::Application, &dgw::types::Application::custom_install_url>::cget},
+constexpr field_info fields_PartialApplication[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::id>::get,
+     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::id>::cget},
+    {"name", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::name>::get,
+     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::name>::cget},
+    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::icon>::get,
+     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::icon>::cget},
+    {"description", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::description>::get,
+     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::description>::cget},
+    {"rpc_origins", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::rpc_origins>::get,
+     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::rpc_origins>::cget},
+    {"bot_public", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::bot_public>::get,
+     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::bot_public>::cget},
+    {"bot_require_code_grant", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::bot_require_code_grant>::get,
+     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::bot_require_code_grant>::cget},
+    {"bot", &dgw::codec::gen::ti_PartialUser, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::bot>::get,
+     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::bot>::cget},
+    {"terms_of_service_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::terms_of_service_url>::get,
+     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::terms_of_service_url>::cget},
+    {"privacy_policy_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::privacy_policy_url>::get,
+     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::privacy_policy_url>::cget},
+    {"owner", &dgw::codec::gen::ti_PartialUser, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::owner>::get,
+     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::owner>::cget},
+    {"verify_key", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::verify_key>::get,
+     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::verify_key>::cget},
+    {"team", &dgw::codec::gen::ti_ApplicationTeam, presence::optional_nullable, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::team>::get,
+     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::team>::cget},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::guild_id>::get,
+     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::guild_id>::cget},
+    {"guild", &dgw::codec::gen::ti_ApplicationGuild, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::guild>::get,
+     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::guild>::cget},
+    {"primary_sku_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::primary_sku_id>::get,
+     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::primary_sku_id>::cget},
+    {"slug", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::slug>::get,
+     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::slug>::cget},
+    {"cover_image", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::cover_image>::get,
+     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::cover_image>::cget},
+    {"flags", &dgw::codec::gen::ti_ApplicationFlags, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::flags>::get,
+     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::flags>::cget},
+    {"flags_new", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::flags_new>::get,
+     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::flags_new>::cget},
+    {"approximate_guild_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::approximate_guild_count>::get,
+     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::approximate_guild_count>::cget},
+    {"approximate_user_install_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::approximate_user_install_count>::get,
+     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::approximate_user_install_count>::cget},
+    {"approximate_user_authorization_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::approximate_user_authorization_count>::get,
+     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::approximate_user_authorization_count>::cget},
+    {"redirect_uris", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::redirect_uris>::get,
+     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::redirect_uris>::cget},
+    {"interactions_endpoint_url", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::interactions_endpoint_url>::get,
+     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::interactions_endpoint_url>::cget},
+    {"role_connections_verification_url", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::role_connections_verification_url>::get,
+     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::role_connections_verification_url>::cget},
+    {"event_webhooks_url", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::event_webhooks_url>::get,
+     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::event_webhooks_url>::cget},
+    {"event_webhooks_status", &dgw::codec::gen::ti_ApplicationEventWebhookStatus, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::event_webhooks_status>::get,
+     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::event_webhooks_status>::cget},
+    {"event_webhooks_types", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::event_webhooks_types>::get,
+     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::event_webhooks_types>::cget},
+    {"tags", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::tags>::get,
+     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::tags>::cget},
+    {"install_params", &dgw::codec::gen::ti_ApplicationInstallParams, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::install_params>::get,
+     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::install_params>::cget},
+    {"integration_types_config", &dgw::codec::gen::ti_ApplicationIntegrationTypeConfiguration_map, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::integration_types_config>::get,
+     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::integration_types_config>::cget},
+    {"custom_install_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::custom_install_url>::get,
+     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::custom_install_url>::cget},
 };
 } // namespace
-constinit const type_info ti_Application = object_info<dgw::types::Application>("Application", fields_Application, 33, &find_Application, 0xffull);
+constinit const type_info ti_PartialApplication = object_info<dgw::types::PartialApplication>("PartialApplication", fields_PartialApplication, 33, &find_PartialApplication, 0x1ull);
 
-// dgw::types::AutoModerationRule
+// dgw::types::ThreadMetadata
 namespace {
-int find_AutoModerationRule(std::string_view k) noexcept {
+int find_ThreadMetadata(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        return std::memcmp(p, "name", 4) == 0 ? 2 : -1;
-    case 7:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "actions", 7) == 0) return 7;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "enabled", 7) == 0) return 8;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
-    case 10:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "creator_id", 10) == 0) return 3;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "event_type", 10) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
-    case 12:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "exempt_roles", 12) == 0) return 9;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "trigger_type", 12) == 0) return 5;
-            return -1;
-        default: return -1;
-        }
-    case 15:
-        return std::memcmp(p, "exempt_channels", 15) == 0 ? 10 : -1;
-    case 16:
-        return std::memcmp(p, "trigger_metadata", 16) == 0 ? 6 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_AutoModerationRule[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::id>::get,
-     &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::guild_id>::get,
-     &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::guild_id>::cget},
-    {"name", &dgw::codec::ti_string, presence::required, 2, &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::name>::get,
-     &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::name>::cget},
-    {"creator_id", &dgw::codec::ti_snowflake, presence::required, 3, &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::creator_id>::get,
-     &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::creator_id>::cget},
-    {"event_type", &dgw::codec::gen::ti_AutoModerationEventType, presence::required, 4, &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::event_type>::get,
-     &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::event_type>::cget},
-    {"trigger_type", &dgw::codec::gen::ti_AutoModerationTriggerType, presence::required, 5, &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::trigger_type>::get,
-     &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::trigger_type>::cget},
-    {"trigger_metadata", &dgw::codec::gen::ti_AutoModerationTriggerMetadata, presence::required, 6, &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::trigger_metadata>::get,
-     &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::trigger_metadata>::cget},
-    {"actions", &dgw::codec::gen::ti_AutoModerationAction_array, presence::required, 7, &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::actions>::get,
-     &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::actions>::cget},
-    {"enabled", &dgw::codec::ti_bool, presence::required, 8, &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::enabled>::get,
-     &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::enabled>::cget},
-    {"exempt_roles", &dgw::codec::ti_snowflake_array, presence::required, 9, &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::exempt_roles>::get,
-     &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::exempt_roles>::cget},
-    {"exempt_channels", &dgw::codec::ti_snowflake_array, presence::required, 10, &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::exempt_channels>::get,
-     &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::exempt_channels>::cget},
-};
-} // namespace
-constinit const type_info ti_AutoModerationRule = object_info<dgw::types::AutoModerationRule>("AutoModerationRule", fields_AutoModerationRule, 11, &find_AutoModerationRule, 0x7ffull);
-
-// dgw::types::ThreadMember
-namespace {
-int find_ThreadMember(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 5:
-        return std::memcmp(p, "flags", 5) == 0 ? 3 : -1;
     case 6:
-        return std::memcmp(p, "member", 6) == 0 ? 4 : -1;
-    case 7:
-        return std::memcmp(p, "user_id", 7) == 0 ? 1 : -1;
-    case 14:
-        return std::memcmp(p, "join_timestamp", 14) == 0 ? 2 : -1;
+        return std::memcmp(p, "locked", 6) == 0 ? 3 : -1;
+    case 8:
+        return std::memcmp(p, "archived", 8) == 0 ? 0 : -1;
+    case 9:
+        return std::memcmp(p, "invitable", 9) == 0 ? 4 : -1;
+    case 16:
+        return std::memcmp(p, "create_timestamp", 16) == 0 ? 5 : -1;
+    case 17:
+        return std::memcmp(p, "archive_timestamp", 17) == 0 ? 2 : -1;
+    case 21:
+        return std::memcmp(p, "auto_archive_duration", 21) == 0 ? 1 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_ThreadMember[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::ThreadMember, &dgw::types::ThreadMember::id>::get,
-     &member<dgw::types::ThreadMember, &dgw::types::ThreadMember::id>::cget},
-    {"user_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::ThreadMember, &dgw::types::ThreadMember::user_id>::get,
-     &member<dgw::types::ThreadMember, &dgw::types::ThreadMember::user_id>::cget},
-    {"join_timestamp", &dgw::codec::ti_timestamp, presence::required, 0, &member<dgw::types::ThreadMember, &dgw::types::ThreadMember::join_timestamp>::get,
-     &member<dgw::types::ThreadMember, &dgw::types::ThreadMember::join_timestamp>::cget},
-    {"flags", &dgw::codec::ti_int, presence::required, 1, &member<dgw::types::ThreadMember, &dgw::types::ThreadMember::flags>::get,
-     &member<dgw::types::ThreadMember, &dgw::types::ThreadMember::flags>::cget},
-    {"member", &dgw::codec::gen::ti_GuildMember, presence::optional, -1, &member<dgw::types::ThreadMember, &dgw::types::ThreadMember::member>::get,
-     &member<dgw::types::ThreadMember, &dgw::types::ThreadMember::member>::cget},
+constexpr field_info fields_ThreadMetadata[] = {
+    {"archived", &dgw::codec::ti_bool, presence::required, 0, &member<dgw::types::ThreadMetadata, &dgw::types::ThreadMetadata::archived>::get,
+     &member<dgw::types::ThreadMetadata, &dgw::types::ThreadMetadata::archived>::cget},
+    {"auto_archive_duration", &dgw::codec::ti_int, presence::required, 1, &member<dgw::types::ThreadMetadata, &dgw::types::ThreadMetadata::auto_archive_duration>::get,
+     &member<dgw::types::ThreadMetadata, &dgw::types::ThreadMetadata::auto_archive_duration>::cget},
+    {"archive_timestamp", &dgw::codec::ti_timestamp, presence::required, 2, &member<dgw::types::ThreadMetadata, &dgw::types::ThreadMetadata::archive_timestamp>::get,
+     &member<dgw::types::ThreadMetadata, &dgw::types::ThreadMetadata::archive_timestamp>::cget},
+    {"locked", &dgw::codec::ti_bool, presence::required, 3, &member<dgw::types::ThreadMetadata, &dgw::types::ThreadMetadata::locked>::get,
+     &member<dgw::types::ThreadMetadata, &dgw::types::ThreadMetadata::locked>::cget},
+    {"invitable", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::ThreadMetadata, &dgw::types::ThreadMetadata::invitable>::get,
+     &member<dgw::types::ThreadMetadata, &dgw::types::ThreadMetadata::invitable>::cget},
+    {"create_timestamp", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, &member<dgw::types::ThreadMetadata, &dgw::types::ThreadMetadata::create_timestamp>::get,
+     &member<dgw::types::ThreadMetadata, &dgw::types::ThreadMetadata::create_timestamp>::cget},
 };
 } // namespace
-constinit const type_info ti_ThreadMember = object_info<dgw::types::ThreadMember>("ThreadMember", fields_ThreadMember, 5, &find_ThreadMember, 0x3ull);
+constinit const type_info ti_ThreadMetadata = object_info<dgw::types::ThreadMetadata>("ThreadMetadata", fields_ThreadMetadata, 6, &find_ThreadMetadata, 0xfull);
 
-// dgw::types::FollowedChannel
+// dgw::types::ForumTag
 namespace {
-int find_FollowedChannel(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 10:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "channel_id", 10) == 0) return 0;
-            return -1;
-        case 'w':
-            if (std::memcmp(p, "webhook_id", 10) == 0) return 1;
-            return -1;
-        default: return -1;
-        }
-    default: return -1;
-    }
-}
-constexpr field_info fields_FollowedChannel[] = {
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::FollowedChannel, &dgw::types::FollowedChannel::channel_id>::get,
-     &member<dgw::types::FollowedChannel, &dgw::types::FollowedChannel::channel_id>::cget},
-    {"webhook_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::FollowedChannel, &dgw::types::FollowedChannel::webhook_id>::get,
-     &member<dgw::types::FollowedChannel, &dgw::types::FollowedChannel::webhook_id>::cget},
-};
-} // namespace
-constinit const type_info ti_FollowedChannel = object_info<dgw::types::FollowedChannel>("FollowedChannel", fields_FollowedChannel, 2, &find_FollowedChannel, 0x3ull);
-
-// dgw::types::Overwrite
-namespace {
-int find_Overwrite(std::string_view k) noexcept {
+int find_ForumTag(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 2:
         return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "deny", 4) == 0) return 3;
+        return std::memcmp(p, "name", 4) == 0 ? 1 : -1;
+    case 8:
+        return std::memcmp(p, "emoji_id", 8) == 0 ? 3 : -1;
+    case 9:
+        return std::memcmp(p, "moderated", 9) == 0 ? 2 : -1;
+    case 10:
+        return std::memcmp(p, "emoji_name", 10) == 0 ? 4 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_ForumTag[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::ForumTag, &dgw::types::ForumTag::id>::get,
+     &member<dgw::types::ForumTag, &dgw::types::ForumTag::id>::cget},
+    {"name", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::ForumTag, &dgw::types::ForumTag::name>::get,
+     &member<dgw::types::ForumTag, &dgw::types::ForumTag::name>::cget},
+    {"moderated", &dgw::codec::ti_bool, presence::required, 2, &member<dgw::types::ForumTag, &dgw::types::ForumTag::moderated>::get,
+     &member<dgw::types::ForumTag, &dgw::types::ForumTag::moderated>::cget},
+    {"emoji_id", &dgw::codec::ti_snowflake, presence::nullable, 3, &member<dgw::types::ForumTag, &dgw::types::ForumTag::emoji_id>::get,
+     &member<dgw::types::ForumTag, &dgw::types::ForumTag::emoji_id>::cget},
+    {"emoji_name", &dgw::codec::ti_string, presence::nullable, 4, &member<dgw::types::ForumTag, &dgw::types::ForumTag::emoji_name>::get,
+     &member<dgw::types::ForumTag, &dgw::types::ForumTag::emoji_name>::cget},
+};
+} // namespace
+constinit const type_info ti_ForumTag = object_info<dgw::types::ForumTag>("ForumTag", fields_ForumTag, 5, &find_ForumTag, 0x1full);
+
+// dgw::types::Channel
+namespace {
+int find_Channel(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 4:
+        switch (p[1]) {
+        case 'a':
+            if (std::memcmp(p, "name", 4) == 0) return 5;
             return -1;
-        case 't':
+        case 'c':
+            if (std::memcmp(p, "icon", 4) == 0) return 13;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "nsfw", 4) == 0) return 7;
+            return -1;
+        case 'y':
             if (std::memcmp(p, "type", 4) == 0) return 1;
             return -1;
         default: return -1;
         }
     case 5:
-        return std::memcmp(p, "allow", 5) == 0 ? 2 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_Overwrite[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Overwrite, &dgw::types::Overwrite::id>::get,
-     &member<dgw::types::Overwrite, &dgw::types::Overwrite::id>::cget},
-    {"type", &dgw::codec::gen::ti_OverwriteType, presence::required, 1, &member<dgw::types::Overwrite, &dgw::types::Overwrite::type>::get,
-     &member<dgw::types::Overwrite, &dgw::types::Overwrite::type>::cget},
-    {"allow", &dgw::codec::gen::ti_Permissions, presence::required, 2, &member<dgw::types::Overwrite, &dgw::types::Overwrite::allow>::get,
-     &member<dgw::types::Overwrite, &dgw::types::Overwrite::allow>::cget},
-    {"deny", &dgw::codec::gen::ti_Permissions, presence::required, 3, &member<dgw::types::Overwrite, &dgw::types::Overwrite::deny>::get,
-     &member<dgw::types::Overwrite, &dgw::types::Overwrite::deny>::cget},
-};
-} // namespace
-constinit const type_info ti_Overwrite = object_info<dgw::types::Overwrite>("Overwrite", fields_Overwrite, 4, &find_Overwrite, 0xfull);
-
-// dgw::types::ThreadAddedMember
-namespace {
-int find_ThreadAddedMember(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 5:
-        return std::memcmp(p, "flags", 5) == 0 ? 3 : -1;
-    case 6:
-        return std::memcmp(p, "member", 6) == 0 ? 4 : -1;
-    case 7:
-        return std::memcmp(p, "user_id", 7) == 0 ? 1 : -1;
-    case 8:
-        return std::memcmp(p, "presence", 8) == 0 ? 5 : -1;
-    case 14:
-        return std::memcmp(p, "join_timestamp", 14) == 0 ? 2 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_ThreadAddedMember[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::ThreadAddedMember, &dgw::types::ThreadAddedMember::id>::get,
-     &member<dgw::types::ThreadAddedMember, &dgw::types::ThreadAddedMember::id>::cget},
-    {"user_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::ThreadAddedMember, &dgw::types::ThreadAddedMember::user_id>::get,
-     &member<dgw::types::ThreadAddedMember, &dgw::types::ThreadAddedMember::user_id>::cget},
-    {"join_timestamp", &dgw::codec::ti_timestamp, presence::required, 0, &member<dgw::types::ThreadAddedMember, &dgw::types::ThreadAddedMember::join_timestamp>::get,
-     &member<dgw::types::ThreadAddedMember, &dgw::types::ThreadAddedMember::join_timestamp>::cget},
-    {"flags", &dgw::codec::ti_int, presence::required, 1, &member<dgw::types::ThreadAddedMember, &dgw::types::ThreadAddedMember::flags>::get,
-     &member<dgw::types::ThreadAddedMember, &dgw::types::ThreadAddedMember::flags>::cget},
-    {"member", &dgw::codec::gen::ti_GuildMember, presence::optional, -1, &member<dgw::types::ThreadAddedMember, &dgw::types::ThreadAddedMember::member>::get,
-     &member<dgw::types::ThreadAddedMember, &dgw::types::ThreadAddedMember::member>::cget},
-    {"presence", &dgw::codec::gen::ti_Presence, presence::optional_nullable, -1, &member<dgw::types::ThreadAddedMember, &dgw::types::ThreadAddedMember::presence>::get,
-     &member<dgw::types::ThreadAddedMember, &dgw::types::ThreadAddedMember::presence>::cget},
-};
-} // namespace
-constinit const type_info ti_ThreadAddedMember = object_info<dgw::types::ThreadAddedMember>("ThreadAddedMember", fields_ThreadAddedMember, 6, &find_ThreadAddedMember, 0x3ull);
-
-// dgw::types::ResolvedData
-namespace {
-int find_ResolvedData(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 5:
         switch (p[0]) {
-        case 'r':
-            if (std::memcmp(p, "roles", 5) == 0) return 2;
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 28;
             return -1;
-        case 'u':
-            if (std::memcmp(p, "users", 5) == 0) return 0;
+        case 't':
+            if (std::memcmp(p, "topic", 5) == 0) return 6;
             return -1;
         default: return -1;
         }
+    case 6:
+        return std::memcmp(p, "member", 6) == 0 ? 24 : -1;
     case 7:
-        return std::memcmp(p, "members", 7) == 0 ? 1 : -1;
-    case 8:
         switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "channels", 8) == 0) return 3;
+        case 'b':
+            if (std::memcmp(p, "bitrate", 7) == 0) return 9;
             return -1;
         case 'm':
-            if (std::memcmp(p, "messages", 8) == 0) return 4;
+            if (std::memcmp(p, "managed", 7) == 0) return 16;
+            return -1;
+        default: return -1;
+        }
+    case 8:
+        switch (p[0]) {
+        case 'g':
+            if (std::memcmp(p, "guild_id", 8) == 0) return 2;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "owner_id", 8) == 0) return 14;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "position", 8) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
+    case 9:
+        return std::memcmp(p, "parent_id", 9) == 0 ? 17 : -1;
+    case 10:
+        switch (p[1]) {
+        case 'e':
+            if (std::memcmp(p, "recipients", 10) == 0) return 12;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "user_limit", 10) == 0) return 10;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "rtc_region", 10) == 0) return 19;
             return -1;
         default: return -1;
         }
     case 11:
-        return std::memcmp(p, "attachments", 11) == 0 ? 5 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_ResolvedData[] = {
-    {"users", &dgw::codec::gen::ti_User_map, presence::optional, -1, &member<dgw::types::ResolvedData, &dgw::types::ResolvedData::users>::get,
-     &member<dgw::types::ResolvedData, &dgw::types::ResolvedData::users>::cget},
-    {"members", &dgw::codec::gen::ti_PartialGuildMember_map, presence::optional, -1, &member<dgw::types::ResolvedData, &dgw::types::ResolvedData::members>::get,
-     &member<dgw::types::ResolvedData, &dgw::types::ResolvedData::members>::cget},
-    {"roles", &dgw::codec::gen::ti_Role_map, presence::optional, -1, &member<dgw::types::ResolvedData, &dgw::types::ResolvedData::roles>::get,
-     &member<dgw::types::ResolvedData, &dgw::types::ResolvedData::roles>::cget},
-    {"channels", &dgw::codec::gen::ti_Channel_map, presence::optional, -1, &member<dgw::types::ResolvedData, &dgw::types::ResolvedData::channels>::get,
-     &member<dgw::types::ResolvedData, &dgw::types::ResolvedData::channels>::cget},
-    {"messages", &dgw::codec::gen::ti_Message_map, presence::optional, -1, &member<dgw::types::ResolvedData, &dgw::types::ResolvedData::messages>::get,
-     &member<dgw::types::ResolvedData, &dgw::types::ResolvedData::messages>::cget},
-    {"attachments", &dgw::codec::gen::ti_Attachment_map, presence::optional, -1, &member<dgw::types::ResolvedData, &dgw::types::ResolvedData::attachments>::get,
-     &member<dgw::types::ResolvedData, &dgw::types::ResolvedData::attachments>::cget},
-};
-} // namespace
-constinit const type_info ti_ResolvedData = object_info<dgw::types::ResolvedData>("ResolvedData", fields_ResolvedData, 6, &find_ResolvedData, 0x0ull);
-
-// dgw::types::SelectOption
-namespace {
-int find_SelectOption(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 5:
+        return std::memcmp(p, "permissions", 11) == 0 ? 26 : -1;
+    case 12:
         switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "emoji", 5) == 0) return 3;
+        case 'a':
+            if (std::memcmp(p, "applied_tags", 12) == 0) return 31;
             return -1;
-        case 'l':
-            if (std::memcmp(p, "label", 5) == 0) return 0;
+        case 'm':
+            if (std::memcmp(p, "member_count", 12) == 0) return 22;
+            return -1;
+        default: return -1;
+        }
+    case 13:
+        return std::memcmp(p, "message_count", 13) == 0 ? 21 : -1;
+    case 14:
+        switch (p[1]) {
+        case 'p':
+            if (std::memcmp(p, "application_id", 14) == 0) return 15;
             return -1;
         case 'v':
-            if (std::memcmp(p, "value", 5) == 0) return 1;
+            if (std::memcmp(p, "available_tags", 14) == 0) return 30;
             return -1;
         default: return -1;
         }
-    case 7:
-        return std::memcmp(p, "default", 7) == 0 ? 4 : -1;
-    case 11:
-        return std::memcmp(p, "description", 11) == 0 ? 2 : -1;
+    case 15:
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "app_permissions", 15) == 0) return 27;
+            return -1;
+        case 'l':
+            if (std::memcmp(p, "last_message_id", 15) == 0) return 8;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "thread_metadata", 15) == 0) return 23;
+            return -1;
+        default: return -1;
+        }
+    case 18:
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "default_sort_order", 18) == 0) return 34;
+            return -1;
+        case 'l':
+            if (std::memcmp(p, "last_pin_timestamp", 18) == 0) return 18;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "total_message_sent", 18) == 0) return 29;
+            return -1;
+        case 'v':
+            if (std::memcmp(p, "video_quality_mode", 18) == 0) return 20;
+            return -1;
+        default: return -1;
+        }
+    case 19:
+        return std::memcmp(p, "rate_limit_per_user", 19) == 0 ? 11 : -1;
+    case 20:
+        return std::memcmp(p, "default_forum_layout", 20) == 0 ? 35 : -1;
+    case 21:
+        return std::memcmp(p, "permission_overwrites", 21) == 0 ? 4 : -1;
+    case 22:
+        return std::memcmp(p, "default_reaction_emoji", 22) == 0 ? 32 : -1;
+    case 29:
+        return std::memcmp(p, "default_auto_archive_duration", 29) == 0 ? 25 : -1;
+    case 34:
+        return std::memcmp(p, "default_thread_rate_limit_per_user", 34) == 0 ? 33 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_SelectOption[] = {
-    {"label", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::SelectOption, &dgw::types::SelectOption::label>::get,
-     &member<dgw::types::SelectOption, &dgw::types::SelectOption::label>::cget},
-    {"value", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::SelectOption, &dgw::types::SelectOption::value>::get,
-     &member<dgw::types::SelectOption, &dgw::types::SelectOption::value>::cget},
-    {"description", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::SelectOption, &dgw::types::SelectOption::description>::get,
-     &member<dgw::types::SelectOption, &dgw::types::SelectOption::description>::cget},
-    {"emoji", &dgw::codec::gen::ti_Emoji, presence::optional, -1, &member<dgw::types::SelectOption, &dgw::types::SelectOption::emoji>::get,
-     &member<dgw::types::SelectOption, &dgw::types::SelectOption::emoji>::cget},
-    {"default", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::SelectOption, &dgw::types::SelectOption::default_>::get,
-     &member<dgw::types::SelectOption, &dgw::types::SelectOption::default_>::cget},
+constexpr field_info fields_Channel[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Channel, &dgw::types::Channel::id>::get,
+     &member<dgw::types::Channel, &dgw::types::Channel::id>::cget},
+    {"type", &dgw::codec::gen::ti_ChannelType, presence::required, 1, &member<dgw::types::Channel, &dgw::types::Channel::type>::get,
+     &member<dgw::types::Channel, &dgw::types::Channel::type>::cget},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::guild_id>::get,
+     &member<dgw::types::Channel, &dgw::types::Channel::guild_id>::cget},
+    {"position", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::position>::get,
+     &member<dgw::types::Channel, &dgw::types::Channel::position>::cget},
+    {"permission_overwrites", &dgw::codec::gen::ti_Overwrite_array, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::permission_overwrites>::get,
+     &member<dgw::types::Channel, &dgw::types::Channel::permission_overwrites>::cget},
+    {"name", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Channel, &dgw::types::Channel::name>::get,
+     &member<dgw::types::Channel, &dgw::types::Channel::name>::cget},
+    {"topic", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Channel, &dgw::types::Channel::topic>::get,
+     &member<dgw::types::Channel, &dgw::types::Channel::topic>::cget},
+    {"nsfw", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::nsfw>::get,
+     &member<dgw::types::Channel, &dgw::types::Channel::nsfw>::cget},
+    {"last_message_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, &member<dgw::types::Channel, &dgw::types::Channel::last_message_id>::get,
+     &member<dgw::types::Channel, &dgw::types::Channel::last_message_id>::cget},
+    {"bitrate", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::bitrate>::get,
+     &member<dgw::types::Channel, &dgw::types::Channel::bitrate>::cget},
+    {"user_limit", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::user_limit>::get,
+     &member<dgw::types::Channel, &dgw::types::Channel::user_limit>::cget},
+    {"rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::rate_limit_per_user>::get,
+     &member<dgw::types::Channel, &dgw::types::Channel::rate_limit_per_user>::cget},
+    {"recipients", &dgw::codec::gen::ti_User_array, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::recipients>::get,
+     &member<dgw::types::Channel, &dgw::types::Channel::recipients>::cget},
+    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Channel, &dgw::types::Channel::icon>::get,
+     &member<dgw::types::Channel, &dgw::types::Channel::icon>::cget},
+    {"owner_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::owner_id>::get,
+     &member<dgw::types::Channel, &dgw::types::Channel::owner_id>::cget},
+    {"application_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, &member<dgw::types::Channel, &dgw::types::Channel::application_id>::get,
+     &member<dgw::types::Channel, &dgw::types::Channel::application_id>::cget},
+    {"managed", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::managed>::get,
+     &member<dgw::types::Channel, &dgw::types::Channel::managed>::cget},
+    {"parent_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, &member<dgw::types::Channel, &dgw::types::Channel::parent_id>::get,
+     &member<dgw::types::Channel, &dgw::types::Channel::parent_id>::cget},
+    {"last_pin_timestamp", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, &member<dgw::types::Channel, &dgw::types::Channel::last_pin_timestamp>::get,
+     &member<dgw::types::Channel, &dgw::types::Channel::last_pin_timestamp>::cget},
+    {"rtc_region", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Channel, &dgw::types::Channel::rtc_region>::get,
+     &member<dgw::types::Channel, &dgw::types::Channel::rtc_region>::cget},
+    {"video_quality_mode", &dgw::codec::gen::ti_VideoQualityMode, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::video_quality_mode>::get,
+     &member<dgw::types::Channel, &dgw::types::Channel::video_quality_mode>::cget},
+    {"message_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::message_count>::get,
+     &member<dgw::types::Channel, &dgw::types::Channel::message_count>::cget},
+    {"member_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::member_count>::get,
+     &member<dgw::types::Channel, &dgw::types::Channel::member_count>::cget},
+    {"thread_metadata", &dgw::codec::gen::ti_ThreadMetadata, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::thread_metadata>::get,
+     &member<dgw::types::Channel, &dgw::types::Channel::thread_metadata>::cget},
+    {"member", &dgw::codec::gen::ti_ThreadMember, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::member>::get,
+     &member<dgw::types::Channel, &dgw::types::Channel::member>::cget},
+    {"default_auto_archive_duration", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::default_auto_archive_duration>::get,
+     &member<dgw::types::Channel, &dgw::types::Channel::default_auto_archive_duration>::cget},
+    {"permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::permissions>::get,
+     &member<dgw::types::Channel, &dgw::types::Channel::permissions>::cget},
+    {"app_permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::app_permissions>::get,
+     &member<dgw::types::Channel, &dgw::types::Channel::app_permissions>::cget},
+    {"flags", &dgw::codec::gen::ti_ChannelFlags, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::flags>::get,
+     &member<dgw::types::Channel, &dgw::types::Channel::flags>::cget},
+    {"total_message_sent", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::total_message_sent>::get,
+     &member<dgw::types::Channel, &dgw::types::Channel::total_message_sent>::cget},
+    {"available_tags", &dgw::codec::gen::ti_ForumTag_array, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::available_tags>::get,
+     &member<dgw::types::Channel, &dgw::types::Channel::available_tags>::cget},
+    {"applied_tags", &dgw::codec::ti_snowflake_array, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::applied_tags>::get,
+     &member<dgw::types::Channel, &dgw::types::Channel::applied_tags>::cget},
+    {"default_reaction_emoji", &dgw::codec::gen::ti_DefaultReaction, presence::optional_nullable, -1, &member<dgw::types::Channel, &dgw::types::Channel::default_reaction_emoji>::get,
+     &member<dgw::types::Channel, &dgw::types::Channel::default_reaction_emoji>::cget},
+    {"default_thread_rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::default_thread_rate_limit_per_user>::get,
+     &member<dgw::types::Channel, &dgw::types::Channel::default_thread_rate_limit_per_user>::cget},
+    {"default_sort_order", &dgw::codec::gen::ti_SortOrderType, presence::optional_nullable, -1, &member<dgw::types::Channel, &dgw::types::Channel::default_sort_order>::get,
+     &member<dgw::types::Channel, &dgw::types::Channel::default_sort_order>::cget},
+    {"default_forum_layout", &dgw::codec::gen::ti_ForumLayoutType, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::default_forum_layout>::get,
+     &member<dgw::types::Channel, &dgw::types::Channel::default_forum_layout>::cget},
 };
 } // namespace
-constinit const type_info ti_SelectOption = object_info<dgw::types::SelectOption>("SelectOption", fields_SelectOption, 5, &find_SelectOption, 0x3ull);
+constinit const type_info ti_Channel = object_info<dgw::types::Channel>("Channel", fields_Channel, 36, &find_Channel, 0x3ull);
 
-// dgw::types::EmbedImage
+// dgw::types::UnfurledMediaItem
 namespace {
-int find_EmbedImage(std::string_view k) noexcept {
+int find_UnfurledMediaItem(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 3:
+        return std::memcmp(p, "url", 3) == 0 ? 0 : -1;
+    case 5:
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 7;
+            return -1;
+        case 'w':
+            if (std::memcmp(p, "width", 5) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
+    case 6:
+        return std::memcmp(p, "height", 6) == 0 ? 2 : -1;
+    case 9:
+        return std::memcmp(p, "proxy_url", 9) == 0 ? 1 : -1;
+    case 11:
+        return std::memcmp(p, "placeholder", 11) == 0 ? 4 : -1;
+    case 12:
+        return std::memcmp(p, "content_type", 12) == 0 ? 6 : -1;
+    case 13:
+        return std::memcmp(p, "attachment_id", 13) == 0 ? 8 : -1;
+    case 19:
+        return std::memcmp(p, "placeholder_version", 19) == 0 ? 5 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_UnfurledMediaItem[] = {
+    {"url", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::url>::get,
+     &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::url>::cget},
+    {"proxy_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::proxy_url>::get,
+     &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::proxy_url>::cget},
+    {"height", &dgw::codec::ti_int, presence::optional_nullable, -1, &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::height>::get,
+     &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::height>::cget},
+    {"width", &dgw::codec::ti_int, presence::optional_nullable, -1, &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::width>::get,
+     &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::width>::cget},
+    {"placeholder", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::placeholder>::get,
+     &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::placeholder>::cget},
+    {"placeholder_version", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::placeholder_version>::get,
+     &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::placeholder_version>::cget},
+    {"content_type", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::content_type>::get,
+     &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::content_type>::cget},
+    {"flags", &dgw::codec::gen::ti_UnfurledMediaItemFlags, presence::optional, -1, &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::flags>::get,
+     &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::flags>::cget},
+    {"attachment_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::attachment_id>::get,
+     &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::attachment_id>::cget},
+};
+} // namespace
+constinit const type_info ti_UnfurledMediaItem = object_info<dgw::types::UnfurledMediaItem>("UnfurledMediaItem", fields_UnfurledMediaItem, 9, &find_UnfurledMediaItem, 0x1ull);
+
+// dgw::types::EmbedThumbnail
+namespace {
+int find_EmbedThumbnail(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 3:
@@ -665,140 +746,153 @@ int find_EmbedImage(std::string_view k) noexcept {
     default: return -1;
     }
 }
-constexpr field_info fields_EmbedImage[] = {
-    {"url", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::url>::get,
-     &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::url>::cget},
-    {"proxy_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::proxy_url>::get,
-     &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::proxy_url>::cget},
-    {"height", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::height>::get,
-     &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::height>::cget},
-    {"width", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::width>::get,
-     &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::width>::cget},
-    {"content_type", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::content_type>::get,
-     &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::content_type>::cget},
-    {"placeholder", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::placeholder>::get,
-     &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::placeholder>::cget},
-    {"placeholder_version", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::placeholder_version>::get,
-     &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::placeholder_version>::cget},
-    {"description", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::description>::get,
-     &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::description>::cget},
-    {"flags", &dgw::codec::gen::ti_EmbedMediaFlags, presence::optional, -1, &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::flags>::get,
-     &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::flags>::cget},
+constexpr field_info fields_EmbedThumbnail[] = {
+    {"url", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::url>::get,
+     &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::url>::cget},
+    {"proxy_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::proxy_url>::get,
+     &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::proxy_url>::cget},
+    {"height", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::height>::get,
+     &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::height>::cget},
+    {"width", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::width>::get,
+     &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::width>::cget},
+    {"content_type", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::content_type>::get,
+     &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::content_type>::cget},
+    {"placeholder", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::placeholder>::get,
+     &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::placeholder>::cget},
+    {"placeholder_version", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::placeholder_version>::get,
+     &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::placeholder_version>::cget},
+    {"description", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::description>::get,
+     &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::description>::cget},
+    {"flags", &dgw::codec::gen::ti_EmbedMediaFlags, presence::optional, -1, &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::flags>::get,
+     &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::flags>::cget},
 };
 } // namespace
-constinit const type_info ti_EmbedImage = object_info<dgw::types::EmbedImage>("EmbedImage", fields_EmbedImage, 9, &find_EmbedImage, 0x1ull);
+constinit const type_info ti_EmbedThumbnail = object_info<dgw::types::EmbedThumbnail>("EmbedThumbnail", fields_EmbedThumbnail, 9, &find_EmbedThumbnail, 0x1ull);
 
-// dgw::types::EmbedProvider
+// dgw::types::EmbedAuthor
 namespace {
-int find_EmbedProvider(std::string_view k) noexcept {
+int find_EmbedAuthor(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 3:
         return std::memcmp(p, "url", 3) == 0 ? 1 : -1;
     case 4:
         return std::memcmp(p, "name", 4) == 0 ? 0 : -1;
+    case 8:
+        return std::memcmp(p, "icon_url", 8) == 0 ? 2 : -1;
+    case 14:
+        return std::memcmp(p, "proxy_icon_url", 14) == 0 ? 3 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_EmbedProvider[] = {
-    {"name", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedProvider, &dgw::types::EmbedProvider::name>::get,
-     &member<dgw::types::EmbedProvider, &dgw::types::EmbedProvider::name>::cget},
-    {"url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedProvider, &dgw::types::EmbedProvider::url>::get,
-     &member<dgw::types::EmbedProvider, &dgw::types::EmbedProvider::url>::cget},
+constexpr field_info fields_EmbedAuthor[] = {
+    {"name", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::EmbedAuthor, &dgw::types::EmbedAuthor::name>::get,
+     &member<dgw::types::EmbedAuthor, &dgw::types::EmbedAuthor::name>::cget},
+    {"url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedAuthor, &dgw::types::EmbedAuthor::url>::get,
+     &member<dgw::types::EmbedAuthor, &dgw::types::EmbedAuthor::url>::cget},
+    {"icon_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedAuthor, &dgw::types::EmbedAuthor::icon_url>::get,
+     &member<dgw::types::EmbedAuthor, &dgw::types::EmbedAuthor::icon_url>::cget},
+    {"proxy_icon_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedAuthor, &dgw::types::EmbedAuthor::proxy_icon_url>::get,
+     &member<dgw::types::EmbedAuthor, &dgw::types::EmbedAuthor::proxy_icon_url>::cget},
 };
 } // namespace
-constinit const type_info ti_EmbedProvider = object_info<dgw::types::EmbedProvider>("EmbedProvider", fields_EmbedProvider, 2, &find_EmbedProvider, 0x0ull);
+constinit const type_info ti_EmbedAuthor = object_info<dgw::types::EmbedAuthor>("EmbedAuthor", fields_EmbedAuthor, 4, &find_EmbedAuthor, 0x1ull);
 
-// dgw::types::Embed
+// dgw::types::UnavailableGuild
 namespace {
-int find_Embed(std::string_view k) noexcept {
+int find_UnavailableGuild(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 3:
-        return std::memcmp(p, "url", 3) == 0 ? 3 : -1;
-    case 4:
-        return std::memcmp(p, "type", 4) == 0 ? 1 : -1;
-    case 5:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "color", 5) == 0) return 5;
-            return -1;
-        case 'f':
-            if (std::memcmp(p, "flags", 5) == 0) return 13;
-            return -1;
-        case 'i':
-            if (std::memcmp(p, "image", 5) == 0) return 7;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "title", 5) == 0) return 0;
-            return -1;
-        case 'v':
-            if (std::memcmp(p, "video", 5) == 0) return 9;
-            return -1;
-        default: return -1;
-        }
-    case 6:
-        switch (p[1]) {
-        case 'i':
-            if (std::memcmp(p, "fields", 6) == 0) return 12;
-            return -1;
-        case 'o':
-            if (std::memcmp(p, "footer", 6) == 0) return 6;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "author", 6) == 0) return 11;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        return std::memcmp(p, "provider", 8) == 0 ? 10 : -1;
-    case 9:
-        switch (p[1]) {
-        case 'h':
-            if (std::memcmp(p, "thumbnail", 9) == 0) return 8;
-            return -1;
-        case 'i':
-            if (std::memcmp(p, "timestamp", 9) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 11:
-        return std::memcmp(p, "description", 11) == 0 ? 2 : -1;
+        return std::memcmp(p, "unavailable", 11) == 0 ? 1 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_Embed[] = {
-    {"title", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::title>::get,
-     &member<dgw::types::Embed, &dgw::types::Embed::title>::cget},
-    {"type", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::type>::get,
-     &member<dgw::types::Embed, &dgw::types::Embed::type>::cget},
-    {"description", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::description>::get,
-     &member<dgw::types::Embed, &dgw::types::Embed::description>::cget},
-    {"url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::url>::get,
-     &member<dgw::types::Embed, &dgw::types::Embed::url>::cget},
-    {"timestamp", &dgw::codec::ti_timestamp, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::timestamp>::get,
-     &member<dgw::types::Embed, &dgw::types::Embed::timestamp>::cget},
-    {"color", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::color>::get,
-     &member<dgw::types::Embed, &dgw::types::Embed::color>::cget},
-    {"footer", &dgw::codec::gen::ti_EmbedFooter, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::footer>::get,
-     &member<dgw::types::Embed, &dgw::types::Embed::footer>::cget},
-    {"image", &dgw::codec::gen::ti_EmbedImage, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::image>::get,
-     &member<dgw::types::Embed, &dgw::types::Embed::image>::cget},
-    {"thumbnail", &dgw::codec::gen::ti_EmbedThumbnail, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::thumbnail>::get,
-     &member<dgw::types::Embed, &dgw::types::Embed::thumbnail>::cget},
-    {"video", &dgw::codec::gen::ti_EmbedVideo, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::video>::get,
-     &member<dgw::types::Embed, &dgw::types::Embed::video>::cget},
-    {"provider", &dgw::codec::gen::ti_EmbedProvider, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::provider>::get,
-     &member<dgw::types::Embed, &dgw::types::Embed::provider>::cget},
-    {"author", &dgw::codec::gen::ti_EmbedAuthor, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::author>::get,
-     &member<dgw::types::Embed, &dgw::types::Embed::author>::cget},
-    {"fields", &dgw::codec::gen::ti_EmbedField_array, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::fields>::get,
-     &member<dgw::types::Embed, &dgw::types::Embed::fields>::cget},
-    {"flags", &dgw::codec::gen::ti_EmbedFlags, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::flags>::get,
-     &member<dgw::types::Embed, &dgw::types::Embed::flags>::cget},
+constexpr field_info fields_UnavailableGuild[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::UnavailableGuild, &dgw::types::UnavailableGuild::id>::get,
+     &member<dgw::types::UnavailableGuild, &dgw::types::UnavailableGuild::id>::cget},
+    {"unavailable", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::UnavailableGuild, &dgw::types::UnavailableGuild::unavailable>::get,
+     &member<dgw::types::UnavailableGuild, &dgw::types::UnavailableGuild::unavailable>::cget},
 };
 } // namespace
-constinit const type_info ti_Embed = object_info<dgw::types::Embed>("Embed", fields_Embed, 14, &find_Embed, 0x0ull);
+constinit const type_info ti_UnavailableGuild = object_info<dgw::types::UnavailableGuild>("UnavailableGuild", fields_UnavailableGuild, 2, &find_UnavailableGuild, 0x1ull);
+
+// dgw::types::GatewayRateLimitMetadata
+namespace {
+int find_GatewayRateLimitMetadata(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 5:
+        return std::memcmp(p, "nonce", 5) == 0 ? 1 : -1;
+    case 8:
+        return std::memcmp(p, "guild_id", 8) == 0 ? 0 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_GatewayRateLimitMetadata[] = {
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::GatewayRateLimitMetadata, &dgw::types::GatewayRateLimitMetadata::guild_id>::get,
+     &member<dgw::types::GatewayRateLimitMetadata, &dgw::types::GatewayRateLimitMetadata::guild_id>::cget},
+    {"nonce", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::GatewayRateLimitMetadata, &dgw::types::GatewayRateLimitMetadata::nonce>::get,
+     &member<dgw::types::GatewayRateLimitMetadata, &dgw::types::GatewayRateLimitMetadata::nonce>::cget},
+};
+} // namespace
+constinit const type_info ti_GatewayRateLimitMetadata = object_info<dgw::types::GatewayRateLimitMetadata>("GatewayRateLimitMetadata", fields_GatewayRateLimitMetadata, 2, &find_GatewayRateLimitMetadata, 0x1ull);
+
+// dgw::types::RoleColors
+namespace {
+int find_RoleColors(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 13:
+        return std::memcmp(p, "primary_color", 13) == 0 ? 0 : -1;
+    case 14:
+        return std::memcmp(p, "tertiary_color", 14) == 0 ? 2 : -1;
+    case 15:
+        return std::memcmp(p, "secondary_color", 15) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_RoleColors[] = {
+    {"primary_color", &dgw::codec::ti_int, presence::required, 0, &member<dgw::types::RoleColors, &dgw::types::RoleColors::primary_color>::get,
+     &member<dgw::types::RoleColors, &dgw::types::RoleColors::primary_color>::cget},
+    {"secondary_color", &dgw::codec::ti_int, presence::nullable, 1, &member<dgw::types::RoleColors, &dgw::types::RoleColors::secondary_color>::get,
+     &member<dgw::types::RoleColors, &dgw::types::RoleColors::secondary_color>::cget},
+    {"tertiary_color", &dgw::codec::ti_int, presence::nullable, 2, &member<dgw::types::RoleColors, &dgw::types::RoleColors::tertiary_color>::get,
+     &member<dgw::types::RoleColors, &dgw::types::RoleColors::tertiary_color>::cget},
+};
+} // namespace
+constinit const type_info ti_RoleColors = object_info<dgw::types::RoleColors>("RoleColors", fields_RoleColors, 3, &find_RoleColors, 0x7ull);
+
+// dgw::types::IncidentsData
+namespace {
+int find_IncidentsData(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 16:
+        return std::memcmp(p, "raid_detected_at", 16) == 0 ? 3 : -1;
+    case 18:
+        return std::memcmp(p, "dms_disabled_until", 18) == 0 ? 1 : -1;
+    case 19:
+        return std::memcmp(p, "dm_spam_detected_at", 19) == 0 ? 2 : -1;
+    case 22:
+        return std::memcmp(p, "invites_disabled_until", 22) == 0 ? 0 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_IncidentsData[] = {
+    {"invites_disabled_until", &dgw::codec::ti_timestamp, presence::nullable, 0, &member<dgw::types::IncidentsData, &dgw::types::IncidentsData::invites_disabled_until>::get,
+     &member<dgw::types::IncidentsData, &dgw::types::IncidentsData::invites_disabled_until>::cget},
+    {"dms_disabled_until", &dgw::codec::ti_timestamp, presence::nullable, 1, &member<dgw::types::IncidentsData, &dgw::types::IncidentsData::dms_disabled_until>::get,
+     &member<dgw::types::IncidentsData, &dgw::types::IncidentsData::dms_disabled_until>::cget},
+    {"dm_spam_detected_at", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, &member<dgw::types::IncidentsData, &dgw::types::IncidentsData::dm_spam_detected_at>::get,
+     &member<dgw::types::IncidentsData, &dgw::types::IncidentsData::dm_spam_detected_at>::cget},
+    {"raid_detected_at", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, &member<dgw::types::IncidentsData, &dgw::types::IncidentsData::raid_detected_at>::get,
+     &member<dgw::types::IncidentsData, &dgw::types::IncidentsData::raid_detected_at>::cget},
+};
+} // namespace
+constinit const type_info ti_IncidentsData = object_info<dgw::types::IncidentsData>("IncidentsData", fields_IncidentsData, 4, &find_IncidentsData, 0x3ull);
 
 // dgw::types::Ban
 namespace {
@@ -920,6 +1014,73 @@ constexpr field_info fields_Integration[] = {
 } // namespace
 constinit const type_info ti_Integration = object_info<dgw::types::Integration>("Integration", fields_Integration, 16, &find_Integration, 0x1full);
 
+// dgw::types::ReactionCountDetails
+namespace {
+int find_ReactionCountDetails(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 5:
+        return std::memcmp(p, "burst", 5) == 0 ? 0 : -1;
+    case 6:
+        return std::memcmp(p, "normal", 6) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_ReactionCountDetails[] = {
+    {"burst", &dgw::codec::ti_int, presence::required, 0, &member<dgw::types::ReactionCountDetails, &dgw::types::ReactionCountDetails::burst>::get,
+     &member<dgw::types::ReactionCountDetails, &dgw::types::ReactionCountDetails::burst>::cget},
+    {"normal", &dgw::codec::ti_int, presence::required, 1, &member<dgw::types::ReactionCountDetails, &dgw::types::ReactionCountDetails::normal>::get,
+     &member<dgw::types::ReactionCountDetails, &dgw::types::ReactionCountDetails::normal>::cget},
+};
+} // namespace
+constinit const type_info ti_ReactionCountDetails = object_info<dgw::types::ReactionCountDetails>("ReactionCountDetails", fields_ReactionCountDetails, 2, &find_ReactionCountDetails, 0x3ull);
+
+// dgw::types::MessageActivity
+namespace {
+int find_MessageActivity(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 4:
+        return std::memcmp(p, "type", 4) == 0 ? 0 : -1;
+    case 8:
+        return std::memcmp(p, "party_id", 8) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_MessageActivity[] = {
+    {"type", &dgw::codec::gen::ti_MessageActivityType, presence::required, 0, &member<dgw::types::MessageActivity, &dgw::types::MessageActivity::type>::get,
+     &member<dgw::types::MessageActivity, &dgw::types::MessageActivity::type>::cget},
+    {"party_id", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::MessageActivity, &dgw::types::MessageActivity::party_id>::get,
+     &member<dgw::types::MessageActivity, &dgw::types::MessageActivity::party_id>::cget},
+};
+} // namespace
+constinit const type_info ti_MessageActivity = object_info<dgw::types::MessageActivity>("MessageActivity", fields_MessageActivity, 2, &find_MessageActivity, 0x1ull);
+
+// dgw::types::StickerItem
+namespace {
+int find_StickerItem(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 4:
+        return std::memcmp(p, "name", 4) == 0 ? 1 : -1;
+    case 11:
+        return std::memcmp(p, "format_type", 11) == 0 ? 2 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_StickerItem[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::StickerItem, &dgw::types::StickerItem::id>::get,
+     &member<dgw::types::StickerItem, &dgw::types::StickerItem::id>::cget},
+    {"name", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::StickerItem, &dgw::types::StickerItem::name>::get,
+     &member<dgw::types::StickerItem, &dgw::types::StickerItem::name>::cget},
+    {"format_type", &dgw::codec::gen::ti_StickerFormatType, presence::required, 2, &member<dgw::types::StickerItem, &dgw::types::StickerItem::format_type>::get,
+     &member<dgw::types::StickerItem, &dgw::types::StickerItem::format_type>::cget},
+};
+} // namespace
+constinit const type_info ti_StickerItem = object_info<dgw::types::StickerItem>("StickerItem", fields_StickerItem, 3, &find_StickerItem, 0x7ull);
+
 // dgw::types::MessageInteractionMetadata
 namespace {
 int find_MessageInteractionMetadata(std::string_view k) noexcept {
@@ -975,344 +1136,260 @@ constexpr field_info fields_MessageInteractionMetadata[] = {
 } // namespace
 constinit const type_info ti_MessageInteractionMetadata = object_info<dgw::types::MessageInteractionMetadata>("MessageInteractionMetadata", fields_MessageInteractionMetadata, 9, &find_MessageInteractionMetadata, 0xfull);
 
-// dgw::types::RoleSubscriptionData
+// dgw::types::PollAnswerCount
 namespace {
-int find_RoleSubscriptionData(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 9:
-        return std::memcmp(p, "tier_name", 9) == 0 ? 1 : -1;
-    case 10:
-        return std::memcmp(p, "is_renewal", 10) == 0 ? 3 : -1;
-    case 23:
-        return std::memcmp(p, "total_months_subscribed", 23) == 0 ? 2 : -1;
-    case 28:
-        return std::memcmp(p, "role_subscription_listing_id", 28) == 0 ? 0 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_RoleSubscriptionData[] = {
-    {"role_subscription_listing_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::RoleSubscriptionData, &dgw::types::RoleSubscriptionData::role_subscription_listing_id>::get,
-     &member<dgw::types::RoleSubscriptionData, &dgw::types::RoleSubscriptionData::role_subscription_listing_id>::cget},
-    {"tier_name", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::RoleSubscriptionData, &dgw::types::RoleSubscriptionData::tier_name>::get,
-     &member<dgw::types::RoleSubscriptionData, &dgw::types::RoleSubscriptionData::tier_name>::cget},
-    {"total_months_subscribed", &dgw::codec::ti_int, presence::required, 2, &member<dgw::types::RoleSubscriptionData, &dgw::types::RoleSubscriptionData::total_months_subscribed>::get,
-     &member<dgw::types::RoleSubscriptionData, &dgw::types::RoleSubscriptionData::total_months_subscribed>::cget},
-    {"is_renewal", &dgw::codec::ti_bool, presence::required, 3, &member<dgw::types::RoleSubscriptionData, &dgw::types::RoleSubscriptionData::is_renewal>::get,
-     &member<dgw::types::RoleSubscriptionData, &dgw::types::RoleSubscriptionData::is_renewal>::cget},
-};
-} // namespace
-constinit const type_info ti_RoleSubscriptionData = object_info<dgw::types::RoleSubscriptionData>("RoleSubscriptionData", fields_RoleSubscriptionData, 4, &find_RoleSubscriptionData, 0xfull);
-
-// dgw::types::Poll
-namespace {
-int find_Poll(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 6:
-        return std::memcmp(p, "expiry", 6) == 0 ? 2 : -1;
-    case 7:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "answers", 7) == 0) return 1;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "results", 7) == 0) return 5;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        return std::memcmp(p, "question", 8) == 0 ? 0 : -1;
-    case 11:
-        return std::memcmp(p, "layout_type", 11) == 0 ? 4 : -1;
-    case 17:
-        return std::memcmp(p, "allow_multiselect", 17) == 0 ? 3 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_Poll[] = {
-    {"question", &dgw::codec::gen::ti_PollMedia, presence::required, 0, &member<dgw::types::Poll, &dgw::types::Poll::question>::get,
-     &member<dgw::types::Poll, &dgw::types::Poll::question>::cget},
-    {"answers", &dgw::codec::gen::ti_PollAnswer_array, presence::required, 1, &member<dgw::types::Poll, &dgw::types::Poll::answers>::get,
-     &member<dgw::types::Poll, &dgw::types::Poll::answers>::cget},
-    {"expiry", &dgw::codec::ti_timestamp, presence::nullable, 2, &member<dgw::types::Poll, &dgw::types::Poll::expiry>::get,
-     &member<dgw::types::Poll, &dgw::types::Poll::expiry>::cget},
-    {"allow_multiselect", &dgw::codec::ti_bool, presence::required, 3, &member<dgw::types::Poll, &dgw::types::Poll::allow_multiselect>::get,
-     &member<dgw::types::Poll, &dgw::types::Poll::allow_multiselect>::cget},
-    {"layout_type", &dgw::codec::gen::ti_PollLayoutType, presence::required, 4, &member<dgw::types::Poll, &dgw::types::Poll::layout_type>::get,
-     &member<dgw::types::Poll, &dgw::types::Poll::layout_type>::cget},
-    {"results", &dgw::codec::gen::ti_PollResults, presence::optional, -1, &member<dgw::types::Poll, &dgw::types::Poll::results>::get,
-     &member<dgw::types::Poll, &dgw::types::Poll::results>::cget},
-};
-} // namespace
-constinit const type_info ti_Poll = object_info<dgw::types::Poll>("Poll", fields_Poll, 6, &find_Poll, 0x1full);
-
-// dgw::types::ApplicationCommandPermissions
-namespace {
-int find_ApplicationCommandPermissions(std::string_view k) noexcept {
+int find_PollAnswerCount(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 2:
         return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        return std::memcmp(p, "type", 4) == 0 ? 1 : -1;
-    case 10:
-        return std::memcmp(p, "permission", 10) == 0 ? 2 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_ApplicationCommandPermissions[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::ApplicationCommandPermissions, &dgw::types::ApplicationCommandPermissions::id>::get,
-     &member<dgw::types::ApplicationCommandPermissions, &dgw::types::ApplicationCommandPermissions::id>::cget},
-    {"type", &dgw::codec::gen::ti_ApplicationCommandPermissionType, presence::required, 1, &member<dgw::types::ApplicationCommandPermissions, &dgw::types::ApplicationCommandPermissions::type>::get,
-     &member<dgw::types::ApplicationCommandPermissions, &dgw::types::ApplicationCommandPermissions::type>::cget},
-    {"permission", &dgw::codec::ti_bool, presence::required, 2, &member<dgw::types::ApplicationCommandPermissions, &dgw::types::ApplicationCommandPermissions::permission>::get,
-     &member<dgw::types::ApplicationCommandPermissions, &dgw::types::ApplicationCommandPermissions::permission>::cget},
-};
-} // namespace
-constinit const type_info ti_ApplicationCommandPermissions = object_info<dgw::types::ApplicationCommandPermissions>("ApplicationCommandPermissions", fields_ApplicationCommandPermissions, 3, &find_ApplicationCommandPermissions, 0x7ull);
-
-// dgw::types::GuildApplicationCommandPermissions
-namespace {
-int find_GuildApplicationCommandPermissions(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 2 : -1;
-    case 11:
-        return std::memcmp(p, "permissions", 11) == 0 ? 3 : -1;
-    case 14:
-        return std::memcmp(p, "application_id", 14) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_GuildApplicationCommandPermissions[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::GuildApplicationCommandPermissions, &dgw::types::GuildApplicationCommandPermissions::id>::get,
-     &member<dgw::types::GuildApplicationCommandPermissions, &dgw::types::GuildApplicationCommandPermissions::id>::cget},
-    {"application_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::GuildApplicationCommandPermissions, &dgw::types::GuildApplicationCommandPermissions::application_id>::get,
-     &member<dgw::types::GuildApplicationCommandPermissions, &dgw::types::GuildApplicationCommandPermissions::application_id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 2, &member<dgw::types::GuildApplicationCommandPermissions, &dgw::types::GuildApplicationCommandPermissions::guild_id>::get,
-     &member<dgw::types::GuildApplicationCommandPermissions, &dgw::types::GuildApplicationCommandPermissions::guild_id>::cget},
-    {"permissions", &dgw::codec::gen::ti_ApplicationCommandPermissions_array, presence::required, 3, &member<dgw::types::GuildApplicationCommandPermissions, &dgw::types::GuildApplicationCommandPermissions::permissions>::get,
-     &member<dgw::types::GuildApplicationCommandPermissions, &dgw::types::GuildApplicationCommandPermissions::permissions>::cget},
-};
-} // namespace
-constinit const type_info ti_GuildApplicationCommandPermissions = object_info<dgw::types::GuildApplicationCommandPermissions>("GuildApplicationCommandPermissions", fields_GuildApplicationCommandPermissions, 4, &find_GuildApplicationCommandPermissions, 0xfull);
-
-// dgw::types::MessageSnapshotMessage
-namespace {
-int find_MessageSnapshotMessage(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 4:
-        return std::memcmp(p, "type", 4) == 0 ? 0 : -1;
     case 5:
-        return std::memcmp(p, "flags", 5) == 0 ? 6 : -1;
-    case 6:
-        return std::memcmp(p, "embeds", 6) == 0 ? 2 : -1;
-    case 7:
-        return std::memcmp(p, "content", 7) == 0 ? 1 : -1;
+        return std::memcmp(p, "count", 5) == 0 ? 1 : -1;
     case 8:
-        switch (p[0]) {
-        case 'm':
-            if (std::memcmp(p, "mentions", 8) == 0) return 7;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "stickers", 8) == 0) return 9;
-            return -1;
-        default: return -1;
-        }
-    case 9:
-        return std::memcmp(p, "timestamp", 9) == 0 ? 4 : -1;
-    case 10:
-        return std::memcmp(p, "components", 10) == 0 ? 11 : -1;
-    case 11:
-        return std::memcmp(p, "attachments", 11) == 0 ? 3 : -1;
-    case 13:
-        switch (p[0]) {
-        case 'm':
-            if (std::memcmp(p, "mention_roles", 13) == 0) return 8;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "sticker_items", 13) == 0) return 10;
-            return -1;
-        default: return -1;
-        }
-    case 16:
-        return std::memcmp(p, "edited_timestamp", 16) == 0 ? 5 : -1;
+        return std::memcmp(p, "me_voted", 8) == 0 ? 2 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_MessageSnapshotMessage[] = {
-    {"type", &dgw::codec::gen::ti_MessageType, presence::required, 0, &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::type>::get,
-     &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::type>::cget},
-    {"content", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::content>::get,
-     &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::content>::cget},
-    {"embeds", &dgw::codec::gen::ti_Embed_array, presence::required, 2, &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::embeds>::get,
-     &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::embeds>::cget},
-    {"attachments", &dgw::codec::gen::ti_Attachment_array, presence::required, 3, &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::attachments>::get,
-     &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::attachments>::cget},
-    {"timestamp", &dgw::codec::ti_timestamp, presence::required, 4, &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::timestamp>::get,
-     &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::timestamp>::cget},
-    {"edited_timestamp", &dgw::codec::ti_timestamp, presence::nullable, 5, &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::edited_timestamp>::get,
-     &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::edited_timestamp>::cget},
-    {"flags", &dgw::codec::gen::ti_MessageFlags, presence::optional, -1, &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::flags>::get,
-     &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::flags>::cget},
-    {"mentions", &dgw::codec::gen::ti_User_array, presence::required, 6, &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::mentions>::get,
-     &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::mentions>::cget},
-    {"mention_roles", &dgw::codec::ti_snowflake_array, presence::required, 7, &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::mention_roles>::get,
-     &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::mention_roles>::cget},
-    {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::optional, -1, &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::stickers>::get,
-     &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::stickers>::cget},
-    {"sticker_items", &dgw::codec::gen::ti_StickerItem_array, presence::optional, -1, &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::sticker_items>::get,
-     &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::sticker_items>::cget},
-    {"components", &dgw::codec::gen::ti_Component_array, presence::optional, -1, &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::components>::get,
-     &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::components>::cget},
+constexpr field_info fields_PollAnswerCount[] = {
+    {"id", &dgw::codec::ti_int, presence::required, 0, &member<dgw::types::PollAnswerCount, &dgw::types::PollAnswerCount::id>::get,
+     &member<dgw::types::PollAnswerCount, &dgw::types::PollAnswerCount::id>::cget},
+    {"count", &dgw::codec::ti_int, presence::required, 1, &member<dgw::types::PollAnswerCount, &dgw::types::PollAnswerCount::count>::get,
+     &member<dgw::types::PollAnswerCount, &dgw::types::PollAnswerCount::count>::cget},
+    {"me_voted", &dgw::codec::ti_bool, presence::required, 2, &member<dgw::types::PollAnswerCount, &dgw::types::PollAnswerCount::me_voted>::get,
+     &member<dgw::types::PollAnswerCount, &dgw::types::PollAnswerCount::me_voted>::cget},
 };
 } // namespace
-constinit const type_info ti_MessageSnapshotMessage = object_info<dgw::types::MessageSnapshotMessage>("MessageSnapshotMessage", fields_MessageSnapshotMessage, 12, &find_MessageSnapshotMessage, 0xffull);
+constinit const type_info ti_PollAnswerCount = object_info<dgw::types::PollAnswerCount>("PollAnswerCount", fields_PollAnswerCount, 3, &find_PollAnswerCount, 0x7ull);
 
-// dgw::types::Attachment
+// dgw::types::Message
 namespace {
-int find_Attachment(std::string_view k) noexcept {
+int find_Message(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 2:
         return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 3:
-        return std::memcmp(p, "url", 3) == 0 ? 6 : -1;
+        return std::memcmp(p, "tts", 3) == 0 ? 6 : -1;
     case 4:
-        return std::memcmp(p, "size", 4) == 0 ? 5 : -1;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "call", 4) == 0) return 35;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "poll", 4) == 0) return 34;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "type", 4) == 0) return 17;
+            return -1;
+        default: return -1;
+        }
     case 5:
         switch (p[0]) {
         case 'f':
-            if (std::memcmp(p, "flags", 5) == 0) return 15;
+            if (std::memcmp(p, "flags", 5) == 0) return 21;
             return -1;
-        case 't':
-            if (std::memcmp(p, "title", 5) == 0) return 2;
-            return -1;
-        case 'w':
-            if (std::memcmp(p, "width", 5) == 0) return 9;
+        case 'n':
+            if (std::memcmp(p, "nonce", 5) == 0) return 14;
             return -1;
         default: return -1;
         }
     case 6:
-        return std::memcmp(p, "height", 6) == 0 ? 8 : -1;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "author", 6) == 0) return 2;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "embeds", 6) == 0) return 12;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "pinned", 6) == 0) return 15;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "thread", 6) == 0) return 27;
+            return -1;
+        default: return -1;
+        }
+    case 7:
+        return std::memcmp(p, "content", 7) == 0 ? 3 : -1;
     case 8:
         switch (p[0]) {
-        case 'f':
-            if (std::memcmp(p, "filename", 8) == 0) return 1;
+        case 'a':
+            if (std::memcmp(p, "activity", 8) == 0) return 18;
             return -1;
-        case 'w':
-            if (std::memcmp(p, "waveform", 8) == 0) return 14;
+        case 'm':
+            if (std::memcmp(p, "mentions", 8) == 0) return 8;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "position", 8) == 0) return 31;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "resolved", 8) == 0) return 33;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "stickers", 8) == 0) return 30;
             return -1;
         default: return -1;
         }
     case 9:
         switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "ephemeral", 9) == 0) return 12;
+        case 'r':
+            if (std::memcmp(p, "reactions", 9) == 0) return 13;
             return -1;
-        case 'p':
-            if (std::memcmp(p, "proxy_url", 9) == 0) return 7;
+        case 't':
+            if (std::memcmp(p, "timestamp", 9) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
+    case 10:
+        switch (p[1]) {
+        case 'e':
+            if (std::memcmp(p, "webhook_id", 10) == 0) return 16;
+            return -1;
+        case 'h':
+            if (std::memcmp(p, "channel_id", 10) == 0) return 1;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "components", 10) == 0) return 28;
             return -1;
         default: return -1;
         }
     case 11:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "application", 11) == 0) return 18;
-            return -1;
-        case 'd':
-            if (std::memcmp(p, "description", 11) == 0) return 3;
+        switch (p[1]) {
+        case 'n':
+            if (std::memcmp(p, "interaction", 11) == 0) return 26;
             return -1;
         case 'p':
-            if (std::memcmp(p, "placeholder", 11) == 0) return 10;
+            if (std::memcmp(p, "application", 11) == 0) return 19;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "attachments", 11) == 0) return 11;
             return -1;
         default: return -1;
         }
-    case 12:
-        return std::memcmp(p, "content_type", 12) == 0 ? 4 : -1;
     case 13:
-        return std::memcmp(p, "duration_secs", 13) == 0 ? 13 : -1;
-    case 15:
-        return std::memcmp(p, "clip_created_at", 15) == 0 ? 17 : -1;
+        switch (p[0]) {
+        case 'm':
+            if (std::memcmp(p, "mention_roles", 13) == 0) return 9;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "sticker_items", 13) == 0) return 29;
+            return -1;
+        default: return -1;
+        }
+    case 14:
+        return std::memcmp(p, "application_id", 14) == 0 ? 20 : -1;
+    case 16:
+        switch (p[8]) {
+        case 'c':
+            if (std::memcmp(p, "mention_channels", 16) == 0) return 10;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "mention_everyone", 16) == 0) return 7;
+            return -1;
+        case 'i':
+            if (std::memcmp(p, "edited_timestamp", 16) == 0) return 5;
+            return -1;
+        default: return -1;
+        }
     case 17:
-        return std::memcmp(p, "clip_participants", 17) == 0 ? 16 : -1;
+        switch (p[8]) {
+        case 'r':
+            if (std::memcmp(p, "message_reference", 17) == 0) return 22;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "message_snapshots", 17) == 0) return 23;
+            return -1;
+        default: return -1;
+        }
+    case 18:
+        return std::memcmp(p, "referenced_message", 18) == 0 ? 24 : -1;
     case 19:
-        return std::memcmp(p, "placeholder_version", 19) == 0 ? 11 : -1;
+        return std::memcmp(p, "shared_client_theme", 19) == 0 ? 36 : -1;
+    case 20:
+        return std::memcmp(p, "interaction_metadata", 20) == 0 ? 25 : -1;
+    case 22:
+        return std::memcmp(p, "role_subscription_data", 22) == 0 ? 32 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_Attachment[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Attachment, &dgw::types::Attachment::id>::get,
-     &member<dgw::types::Attachment, &dgw::types::Attachment::id>::cget},
-    {"filename", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::Attachment, &dgw::types::Attachment::filename>::get,
-     &member<dgw::types::Attachment, &dgw::types::Attachment::filename>::cget},
-    {"title", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::title>::get,
-     &member<dgw::types::Attachment, &dgw::types::Attachment::title>::cget},
-    {"description", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::description>::get,
-     &member<dgw::types::Attachment, &dgw::types::Attachment::description>::cget},
-    {"content_type", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::content_type>::get,
-     &member<dgw::types::Attachment, &dgw::types::Attachment::content_type>::cget},
-    {"size", &dgw::codec::ti_int, presence::required, 2, &member<dgw::types::Attachment, &dgw::types::Attachment::size>::get,
-     &member<dgw::types::Attachment, &dgw::types::Attachment::size>::cget},
-    {"url", &dgw::codec::ti_string, presence::required, 3, &member<dgw::types::Attachment, &dgw::types::Attachment::url>::get,
-     &member<dgw::types::Attachment, &dgw::types::Attachment::url>::cget},
-    {"proxy_url", &dgw::codec::ti_string, presence::required, 4, &member<dgw::types::Attachment, &dgw::types::Attachment::proxy_url>::get,
-     &member<dgw::types::Attachment, &dgw::types::Attachment::proxy_url>::cget},
-    {"height", &dgw::codec::ti_int, presence::optional_nullable, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::height>::get,
-     &member<dgw::types::Attachment, &dgw::types::Attachment::height>::cget},
-    {"width", &dgw::codec::ti_int, presence::optional_nullable, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::width>::get,
-     &member<dgw::types::Attachment, &dgw::types::Attachment::width>::cget},
-    {"placeholder", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::placeholder>::get,
-     &member<dgw::types::Attachment, &dgw::types::Attachment::placeholder>::cget},
-    {"placeholder_version", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::placeholder_version>::get,
-     &member<dgw::types::Attachment, &dgw::types::Attachment::placeholder_version>::cget},
-    {"ephemeral", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::ephemeral>::get,
-     &member<dgw::types::Attachment, &dgw::types::Attachment::ephemeral>::cget},
-    {"duration_secs", &dgw::codec::ti_double, presence::optional, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::duration_secs>::get,
-     &member<dgw::types::Attachment, &dgw::types::Attachment::duration_secs>::cget},
-    {"waveform", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::waveform>::get,
-     &member<dgw::types::Attachment, &dgw::types::Attachment::waveform>::cget},
-    {"flags", &dgw::codec::gen::ti_AttachmentFlags, presence::optional, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::flags>::get,
-     &member<dgw::types::Attachment, &dgw::types::Attachment::flags>::cget},
-    {"clip_participants", &dgw::codec::gen::ti_User_array, presence::optional, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::clip_participants>::get,
-     &member<dgw::types::Attachment, &dgw::types::Attachment::clip_participants>::cget},
-    {"clip_created_at", &dgw::codec::ti_timestamp, presence::optional, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::clip_created_at>::get,
-     &member<dgw::types::Attachment, &dgw::types::Attachment::clip_created_at>::cget},
-    {"application", &dgw::codec::gen::ti_PartialApplication, presence::optional_nullable, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::application>::get,
-     &member<dgw::types::Attachment, &dgw::types::Attachment::application>::cget},
+constexpr field_info fields_Message[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Message, &dgw::types::Message::id>::get,
+     &member<dgw::types::Message, &dgw::types::Message::id>::cget},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::Message, &dgw::types::Message::channel_id>::get,
+     &member<dgw::types::Message, &dgw::types::Message::channel_id>::cget},
+    {"author", &dgw::codec::gen::ti_User, presence::required, 2, &member<dgw::types::Message, &dgw::types::Message::author>::get,
+     &member<dgw::types::Message, &dgw::types::Message::author>::cget},
+    {"content", &dgw::codec::ti_string, presence::required, 3, &member<dgw::types::Message, &dgw::types::Message::content>::get,
+     &member<dgw::types::Message, &dgw::types::Message::content>::cget},
+    {"timestamp", &dgw::codec::ti_timestamp, presence::required, 4, &member<dgw::types::Message, &dgw::types::Message::timestamp>::get,
+     &member<dgw::types::Message, &dgw::types::Message::timestamp>::cget},
+    {"edited_timestamp", &dgw::codec::ti_timestamp, presence::nullable, 5, &member<dgw::types::Message, &dgw::types::Message::edited_timestamp>::get,
+     &member<dgw::types::Message, &dgw::types::Message::edited_timestamp>::cget},
+    {"tts", &dgw::codec::ti_bool, presence::required, 6, &member<dgw::types::Message, &dgw::types::Message::tts>::get,
+     &member<dgw::types::Message, &dgw::types::Message::tts>::cget},
+    {"mention_everyone", &dgw::codec::ti_bool, presence::required, 7, &member<dgw::types::Message, &dgw::types::Message::mention_everyone>::get,
+     &member<dgw::types::Message, &dgw::types::Message::mention_everyone>::cget},
+    {"mentions", &dgw::codec::gen::ti_User_array, presence::required, 8, &member<dgw::types::Message, &dgw::types::Message::mentions>::get,
+     &member<dgw::types::Message, &dgw::types::Message::mentions>::cget},
+    {"mention_roles", &dgw::codec::ti_snowflake_array, presence::required, 9, &member<dgw::types::Message, &dgw::types::Message::mention_roles>::get,
+     &member<dgw::types::Message, &dgw::types::Message::mention_roles>::cget},
+    {"mention_channels", &dgw::codec::gen::ti_ChannelMention_array, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::mention_channels>::get,
+     &member<dgw::types::Message, &dgw::types::Message::mention_channels>::cget},
+    {"attachments", &dgw::codec::gen::ti_Attachment_array, presence::required, 10, &member<dgw::types::Message, &dgw::types::Message::attachments>::get,
+     &member<dgw::types::Message, &dgw::types::Message::attachments>::cget},
+    {"embeds", &dgw::codec::gen::ti_Embed_array, presence::required, 11, &member<dgw::types::Message, &dgw::types::Message::embeds>::get,
+     &member<dgw::types::Message, &dgw::types::Message::embeds>::cget},
+    {"reactions", &dgw::codec::gen::ti_Reaction_array, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::reactions>::get,
+     &member<dgw::types::Message, &dgw::types::Message::reactions>::cget},
+    {"nonce", &dgw::codec::ti_any, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::nonce>::get,
+     &member<dgw::types::Message, &dgw::types::Message::nonce>::cget},
+    {"pinned", &dgw::codec::ti_bool, presence::required, 12, &member<dgw::types::Message, &dgw::types::Message::pinned>::get,
+     &member<dgw::types::Message, &dgw::types::Message::pinned>::cget},
+    {"webhook_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::webhook_id>::get,
+     &member<dgw::types::Message, &dgw::types::Message::webhook_id>::cget},
+    {"type", &dgw::codec::gen::ti_MessageType, presence::required, 13, &member<dgw::types::Message, &dgw::types::Message::type>::get,
+     &member<dgw::types::Message, &dgw::types::Message::type>::cget},
+    {"activity", &dgw::codec::gen::ti_MessageActivity, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::activity>::get,
+     &member<dgw::types::Message, &dgw::types::Message::activity>::cget},
+    {"application", &dgw::codec::gen::ti_PartialApplication, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::application>::get,
+     &member<dgw::types::Message, &dgw::types::Message::application>::cget},
+    {"application_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::application_id>::get,
+     &member<dgw::types::Message, &dgw::types::Message::application_id>::cget},
+    {"flags", &dgw::codec::gen::ti_MessageFlags, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::flags>::get,
+     &member<dgw::types::Message, &dgw::types::Message::flags>::cget},
+    {"message_reference", &dgw::codec::gen::ti_MessageReference, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::message_reference>::get,
+     &member<dgw::types::Message, &dgw::types::Message::message_reference>::cget},
+    {"message_snapshots", &dgw::codec::gen::ti_MessageSnapshot_array, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::message_snapshots>::get,
+     &member<dgw::types::Message, &dgw::types::Message::message_snapshots>::cget},
+    {"referenced_message", &dgw::codec::gen::ti_Message_box, presence::optional_nullable, -1, &member<dgw::types::Message, &dgw::types::Message::referenced_message>::get,
+     &member<dgw::types::Message, &dgw::types::Message::referenced_message>::cget},
+    {"interaction_metadata", &dgw::codec::gen::ti_MessageInteractionMetadata, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::interaction_metadata>::get,
+     &member<dgw::types::Message, &dgw::types::Message::interaction_metadata>::cget},
+    {"interaction", &dgw::codec::gen::ti_MessageInteraction, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::interaction>::get,
+     &member<dgw::types::Message, &dgw::types::Message::interaction>::cget},
+    {"thread", &dgw::codec::gen::ti_Channel, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::thread>::get,
+     &member<dgw::types::Message, &dgw::types::Message::thread>::cget},
+    {"components", &dgw::codec::gen::ti_Component_array, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::components>::get,
+     &member<dgw::types::Message, &dgw::types::Message::components>::cget},
+    {"sticker_items", &dgw::codec::gen::ti_StickerItem_array, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::sticker_items>::get,
+     &member<dgw::types::Message, &dgw::types::Message::sticker_items>::cget},
+    {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::stickers>::get,
+     &member<dgw::types::Message, &dgw::types::Message::stickers>::cget},
+    {"position", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::position>::get,
+     &member<dgw::types::Message, &dgw::types::Message::position>::cget},
+    {"role_subscription_data", &dgw::codec::gen::ti_RoleSubscriptionData, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::role_subscription_data>::get,
+     &member<dgw::types::Message, &dgw::types::Message::role_subscription_data>::cget},
+    {"resolved", &dgw::codec::gen::ti_ResolvedData_box, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::resolved>::get,
+     &member<dgw::types::Message, &dgw::types::Message::resolved>::cget},
+    {"poll", &dgw::codec::gen::ti_Poll, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::poll>::get,
+     &member<dgw::types::Message, &dgw::types::Message::poll>::cget},
+    {"call", &dgw::codec::gen::ti_MessageCall, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::call>::get,
+     &member<dgw::types::Message, &dgw::types::Message::call>::cget},
+    {"shared_client_theme", &dgw::codec::gen::ti_MessageSharedClientTheme, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::shared_client_theme>::get,
+     &member<dgw::types::Message, &dgw::types::Message::shared_client_theme>::cget},
 };
 } // namespace
-constinit const type_info ti_Attachment = object_info<dgw::types::Attachment>("Attachment", fields_Attachment, 19, &find_Attachment, 0x1full);
-
-// dgw::types::ActivityEmoji
-namespace {
-int find_ActivityEmoji(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 1 : -1;
-    case 4:
-        return std::memcmp(p, "name", 4) == 0 ? 0 : -1;
-    case 8:
-        return std::memcmp(p, "animated", 8) == 0 ? 2 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_ActivityEmoji[] = {
-    {"name", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::ActivityEmoji, &dgw::types::ActivityEmoji::name>::get,
-     &member<dgw::types::ActivityEmoji, &dgw::types::ActivityEmoji::name>::cget},
-    {"id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::ActivityEmoji, &dgw::types::ActivityEmoji::id>::get,
-     &member<dgw::types::ActivityEmoji, &dgw::types::ActivityEmoji::id>::cget},
-    {"animated", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::ActivityEmoji, &dgw::types::ActivityEmoji::animated>::get,
-     &member<dgw::types::ActivityEmoji, &dgw::types::ActivityEmoji::animated>::cget},
-};
-} // namespace
-constinit const type_info ti_ActivityEmoji = object_info<dgw::types::ActivityEmoji>("ActivityEmoji", fields_ActivityEmoji, 3, &find_ActivityEmoji, 0x1ull);
+constinit const type_info ti_Message = object_info<dgw::types::Message>("Message", fields_Message, 37, &find_Message, 0x3fffull);
 
 // dgw::types::ActivityButton
 namespace {
@@ -1335,154 +1412,109 @@ constexpr field_info fields_ActivityButton[] = {
 } // namespace
 constinit const type_info ti_ActivityButton = object_info<dgw::types::ActivityButton>("ActivityButton", fields_ActivityButton, 2, &find_ActivityButton, 0x3ull);
 
-// dgw::types::RoleTags
+// dgw::types::GuildScheduledEventRecurrenceRuleNWeekday
 namespace {
-int find_RoleTags(std::string_view k) noexcept {
+int find_GuildScheduledEventRecurrenceRuleNWeekday(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 6:
-        return std::memcmp(p, "bot_id", 6) == 0 ? 0 : -1;
-    case 14:
-        return std::memcmp(p, "integration_id", 14) == 0 ? 1 : -1;
-    case 17:
-        return std::memcmp(p, "guild_connections", 17) == 0 ? 5 : -1;
-    case 18:
-        return std::memcmp(p, "premium_subscriber", 18) == 0 ? 2 : -1;
-    case 22:
-        return std::memcmp(p, "available_for_purchase", 22) == 0 ? 4 : -1;
-    case 23:
-        return std::memcmp(p, "subscription_listing_id", 23) == 0 ? 3 : -1;
+    case 1:
+        return std::memcmp(p, "n", 1) == 0 ? 0 : -1;
+    case 3:
+        return std::memcmp(p, "day", 3) == 0 ? 1 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_RoleTags[] = {
-    {"bot_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::RoleTags, &dgw::types::RoleTags::bot_id>::get,
-     &member<dgw::types::RoleTags, &dgw::types::RoleTags::bot_id>::cget},
-    {"integration_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::RoleTags, &dgw::types::RoleTags::integration_id>::get,
-     &member<dgw::types::RoleTags, &dgw::types::RoleTags::integration_id>::cget},
-    {"premium_subscriber", &dgw::codec::ti_bool, presence::optional_nullable, -1, &member<dgw::types::RoleTags, &dgw::types::RoleTags::premium_subscriber>::get,
-     &member<dgw::types::RoleTags, &dgw::types::RoleTags::premium_subscriber>::cget},
-    {"subscription_listing_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::RoleTags, &dgw::types::RoleTags::subscription_listing_id>::get,
-     &member<dgw::types::RoleTags, &dgw::types::RoleTags::subscription_listing_id>::cget},
-    {"available_for_purchase", &dgw::codec::ti_bool, presence::optional_nullable, -1, &member<dgw::types::RoleTags, &dgw::types::RoleTags::available_for_purchase>::get,
-     &member<dgw::types::RoleTags, &dgw::types::RoleTags::available_for_purchase>::cget},
-    {"guild_connections", &dgw::codec::ti_bool, presence::optional_nullable, -1, &member<dgw::types::RoleTags, &dgw::types::RoleTags::guild_connections>::get,
-     &member<dgw::types::RoleTags, &dgw::types::RoleTags::guild_connections>::cget},
+constexpr field_info fields_GuildScheduledEventRecurrenceRuleNWeekday[] = {
+    {"n", &dgw::codec::ti_int, presence::required, 0, &member<dgw::types::GuildScheduledEventRecurrenceRuleNWeekday, &dgw::types::GuildScheduledEventRecurrenceRuleNWeekday::n>::get,
+     &member<dgw::types::GuildScheduledEventRecurrenceRuleNWeekday, &dgw::types::GuildScheduledEventRecurrenceRuleNWeekday::n>::cget},
+    {"day", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRuleWeekday, presence::required, 1, &member<dgw::types::GuildScheduledEventRecurrenceRuleNWeekday, &dgw::types::GuildScheduledEventRecurrenceRuleNWeekday::day>::get,
+     &member<dgw::types::GuildScheduledEventRecurrenceRuleNWeekday, &dgw::types::GuildScheduledEventRecurrenceRuleNWeekday::day>::cget},
 };
 } // namespace
-constinit const type_info ti_RoleTags = object_info<dgw::types::RoleTags>("RoleTags", fields_RoleTags, 6, &find_RoleTags, 0x0ull);
+constinit const type_info ti_GuildScheduledEventRecurrenceRuleNWeekday = object_info<dgw::types::GuildScheduledEventRecurrenceRuleNWeekday>("GuildScheduledEventRecurrenceRuleNWeekday", fields_GuildScheduledEventRecurrenceRuleNWeekday, 2, &find_GuildScheduledEventRecurrenceRuleNWeekday, 0x3ull);
 
-// dgw::types::GuildScheduledEventRecurrenceRule
+// dgw::types::GuildScheduledEventUser
 namespace {
-int find_GuildScheduledEventRecurrenceRule(std::string_view k) noexcept {
+int find_GuildScheduledEventUser(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 3:
-        return std::memcmp(p, "end", 3) == 0 ? 1 : -1;
-    case 5:
+    case 4:
+        return std::memcmp(p, "user", 4) == 0 ? 1 : -1;
+    case 6:
+        return std::memcmp(p, "member", 6) == 0 ? 2 : -1;
+    case 24:
+        return std::memcmp(p, "guild_scheduled_event_id", 24) == 0 ? 0 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_GuildScheduledEventUser[] = {
+    {"guild_scheduled_event_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::GuildScheduledEventUser, &dgw::types::GuildScheduledEventUser::guild_scheduled_event_id>::get,
+     &member<dgw::types::GuildScheduledEventUser, &dgw::types::GuildScheduledEventUser::guild_scheduled_event_id>::cget},
+    {"user", &dgw::codec::gen::ti_User, presence::required, 1, &member<dgw::types::GuildScheduledEventUser, &dgw::types::GuildScheduledEventUser::user>::get,
+     &member<dgw::types::GuildScheduledEventUser, &dgw::types::GuildScheduledEventUser::user>::cget},
+    {"member", &dgw::codec::gen::ti_GuildMember, presence::optional, -1, &member<dgw::types::GuildScheduledEventUser, &dgw::types::GuildScheduledEventUser::member>::get,
+     &member<dgw::types::GuildScheduledEventUser, &dgw::types::GuildScheduledEventUser::member>::cget},
+};
+} // namespace
+constinit const type_info ti_GuildScheduledEventUser = object_info<dgw::types::GuildScheduledEventUser>("GuildScheduledEventUser", fields_GuildScheduledEventUser, 3, &find_GuildScheduledEventUser, 0x3ull);
+
+// dgw::types::SoundboardSound
+namespace {
+int find_SoundboardSound(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 4:
         switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "count", 5) == 0) return 9;
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 0;
             return -1;
-        case 's':
-            if (std::memcmp(p, "start", 5) == 0) return 0;
+        case 'u':
+            if (std::memcmp(p, "user", 4) == 0) return 7;
             return -1;
         default: return -1;
         }
+    case 6:
+        return std::memcmp(p, "volume", 6) == 0 ? 2 : -1;
     case 8:
         switch (p[0]) {
-        case 'b':
-            if (std::memcmp(p, "by_month", 8) == 0) return 6;
+        case 'e':
+            if (std::memcmp(p, "emoji_id", 8) == 0) return 3;
             return -1;
-        case 'i':
-            if (std::memcmp(p, "interval", 8) == 0) return 3;
+        case 'g':
+            if (std::memcmp(p, "guild_id", 8) == 0) return 5;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "sound_id", 8) == 0) return 1;
             return -1;
         default: return -1;
         }
     case 9:
-        return std::memcmp(p, "frequency", 9) == 0 ? 2 : -1;
+        return std::memcmp(p, "available", 9) == 0 ? 6 : -1;
     case 10:
-        return std::memcmp(p, "by_weekday", 10) == 0 ? 4 : -1;
-    case 11:
-        return std::memcmp(p, "by_year_day", 11) == 0 ? 8 : -1;
-    case 12:
-        switch (p[3]) {
-        case 'm':
-            if (std::memcmp(p, "by_month_day", 12) == 0) return 7;
-            return -1;
-        case 'n':
-            if (std::memcmp(p, "by_n_weekday", 12) == 0) return 5;
-            return -1;
-        default: return -1;
-        }
+        return std::memcmp(p, "emoji_name", 10) == 0 ? 4 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_GuildScheduledEventRecurrenceRule[] = {
-    {"start", &dgw::codec::ti_timestamp, presence::required, 0, &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::start>::get,
-     &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::start>::cget},
-    {"end", &dgw::codec::ti_timestamp, presence::nullable, 1, &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::end>::get,
-     &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::end>::cget},
-    {"frequency", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRuleFrequency, presence::required, 2, &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::frequency>::get,
-     &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::frequency>::cget},
-    {"interval", &dgw::codec::ti_int, presence::required, 3, &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::interval>::get,
-     &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::interval>::cget},
-    {"by_weekday", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRuleWeekday_array, presence::nullable, 4, &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::by_weekday>::get,
-     &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::by_weekday>::cget},
-    {"by_n_weekday", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRuleNWeekday_array, presence::nullable, 5, &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::by_n_weekday>::get,
-     &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::by_n_weekday>::cget},
-    {"by_month", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRuleMonth_array, presence::nullable, 6, &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::by_month>::get,
-     &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::by_month>::cget},
-    {"by_month_day", &dgw::codec::ti_int_array, presence::nullable, 7, &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::by_month_day>::get,
-     &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::by_month_day>::cget},
-    {"by_year_day", &dgw::codec::ti_int_array, presence::nullable, 8, &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::by_year_day>::get,
-     &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::by_year_day>::cget},
-    {"count", &dgw::codec::ti_int, presence::nullable, 9, &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::count>::get,
-     &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::count>::cget},
+constexpr field_info fields_SoundboardSound[] = {
+    {"name", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::name>::get,
+     &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::name>::cget},
+    {"sound_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::sound_id>::get,
+     &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::sound_id>::cget},
+    {"volume", &dgw::codec::ti_double, presence::required, 2, &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::volume>::get,
+     &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::volume>::cget},
+    {"emoji_id", &dgw::codec::ti_snowflake, presence::nullable, 3, &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::emoji_id>::get,
+     &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::emoji_id>::cget},
+    {"emoji_name", &dgw::codec::ti_string, presence::nullable, 4, &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::emoji_name>::get,
+     &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::emoji_name>::cget},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::guild_id>::get,
+     &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::guild_id>::cget},
+    {"available", &dgw::codec::ti_bool, presence::required, 5, &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::available>::get,
+     &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::available>::cget},
+    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::user>::get,
+     &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::user>::cget},
 };
 } // namespace
-constinit const type_info ti_GuildScheduledEventRecurrenceRule = object_info<dgw::types::GuildScheduledEventRecurrenceRule>("GuildScheduledEventRecurrenceRule", fields_GuildScheduledEventRecurrenceRule, 10, &find_GuildScheduledEventRecurrenceRule, 0x3ffull);
-
-// dgw::types::StageInstance
-namespace {
-int find_StageInstance(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 5:
-        return std::memcmp(p, "topic", 5) == 0 ? 3 : -1;
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
-    case 10:
-        return std::memcmp(p, "channel_id", 10) == 0 ? 2 : -1;
-    case 13:
-        return std::memcmp(p, "privacy_level", 13) == 0 ? 4 : -1;
-    case 21:
-        return std::memcmp(p, "discoverable_disabled", 21) == 0 ? 5 : -1;
-    case 24:
-        return std::memcmp(p, "guild_scheduled_event_id", 24) == 0 ? 6 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_StageInstance[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::StageInstance, &dgw::types::StageInstance::id>::get,
-     &member<dgw::types::StageInstance, &dgw::types::StageInstance::id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::StageInstance, &dgw::types::StageInstance::guild_id>::get,
-     &member<dgw::types::StageInstance, &dgw::types::StageInstance::guild_id>::cget},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 2, &member<dgw::types::StageInstance, &dgw::types::StageInstance::channel_id>::get,
-     &member<dgw::types::StageInstance, &dgw::types::StageInstance::channel_id>::cget},
-    {"topic", &dgw::codec::ti_string, presence::required, 3, &member<dgw::types::StageInstance, &dgw::types::StageInstance::topic>::get,
-     &member<dgw::types::StageInstance, &dgw::types::StageInstance::topic>::cget},
-    {"privacy_level", &dgw::codec::gen::ti_StagePrivacyLevel, presence::required, 4, &member<dgw::types::StageInstance, &dgw::types::StageInstance::privacy_level>::get,
-     &member<dgw::types::StageInstance, &dgw::types::StageInstance::privacy_level>::cget},
-    {"discoverable_disabled", &dgw::codec::ti_bool, presence::required, 5, &member<dgw::types::StageInstance, &dgw::types::StageInstance::discoverable_disabled>::get,
-     &member<dgw::types::StageInstance, &dgw::types::StageInstance::discoverable_disabled>::cget},
-    {"guild_scheduled_event_id", &dgw::codec::ti_snowflake, presence::nullable, 6, &member<dgw::types::StageInstance, &dgw::types::StageInstance::guild_scheduled_event_id>::get,
-     &member<dgw::types::StageInstance, &dgw::types::StageInstance::guild_scheduled_event_id>::cget},
-};
-} // namespace
-constinit const type_info ti_StageInstance = object_info<dgw::types::StageInstance>("StageInstance", fields_StageInstance, 7, &find_StageInstance, 0x7full);
+constinit const type_info ti_SoundboardSound = object_info<dgw::types::SoundboardSound>("SoundboardSound", fields_SoundboardSound, 8, &find_SoundboardSound, 0x3full);
 
 // dgw::types::VoiceState
 namespace {
@@ -1574,97 +1606,86 @@ constexpr field_info fields_VoiceState[] = {
 } // namespace
 constinit const type_info ti_VoiceState = object_info<dgw::types::VoiceState>("VoiceState", fields_VoiceState, 13, &find_VoiceState, 0x3ffull);
 
-// dgw::commands::Resume
+// dgw::commands::RequestGuildMembers
 namespace {
-int find_Resume(std::string_view k) noexcept {
+int find_RequestGuildMembers(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 3:
-        return std::memcmp(p, "seq", 3) == 0 ? 2 : -1;
     case 5:
-        return std::memcmp(p, "token", 5) == 0 ? 0 : -1;
-    case 10:
-        return std::memcmp(p, "session_id", 10) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_Resume[] = {
-    {"token", &dgw::codec::ti_string, presence::required, 0, &member<dgw::commands::Resume, &dgw::commands::Resume::token>::get,
-     &member<dgw::commands::Resume, &dgw::commands::Resume::token>::cget},
-    {"session_id", &dgw::codec::ti_string, presence::required, 1, &member<dgw::commands::Resume, &dgw::commands::Resume::session_id>::get,
-     &member<dgw::commands::Resume, &dgw::commands::Resume::session_id>::cget},
-    {"seq", &dgw::codec::ti_int, presence::required, 2, &member<dgw::commands::Resume, &dgw::commands::Resume::seq>::get,
-     &member<dgw::commands::Resume, &dgw::commands::Resume::seq>::cget},
-};
-} // namespace
-constinit const type_info ti_Resume = object_info<dgw::commands::Resume>("Resume", fields_Resume, 3, &find_Resume, 0x7ull);
-
-// dgw::commands::UpdateVoiceState
-namespace {
-int find_UpdateVoiceState(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 0 : -1;
-    case 9:
-        switch (p[5]) {
-        case 'd':
-            if (std::memcmp(p, "self_deaf", 9) == 0) return 3;
+        switch (p[0]) {
+        case 'l':
+            if (std::memcmp(p, "limit", 5) == 0) return 2;
             return -1;
-        case 'm':
-            if (std::memcmp(p, "self_mute", 9) == 0) return 2;
+        case 'n':
+            if (std::memcmp(p, "nonce", 5) == 0) return 5;
+            return -1;
+        case 'q':
+            if (std::memcmp(p, "query", 5) == 0) return 1;
             return -1;
         default: return -1;
         }
-    case 10:
-        return std::memcmp(p, "channel_id", 10) == 0 ? 1 : -1;
+    case 8:
+        switch (p[0]) {
+        case 'g':
+            if (std::memcmp(p, "guild_id", 8) == 0) return 0;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user_ids", 8) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
+    case 9:
+        return std::memcmp(p, "presences", 9) == 0 ? 3 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_UpdateVoiceState[] = {
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::commands::UpdateVoiceState, &dgw::commands::UpdateVoiceState::guild_id>::get,
-     &member<dgw::commands::UpdateVoiceState, &dgw::commands::UpdateVoiceState::guild_id>::cget},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::nullable, 1, &member<dgw::commands::UpdateVoiceState, &dgw::commands::UpdateVoiceState::channel_id>::get,
-     &member<dgw::commands::UpdateVoiceState, &dgw::commands::UpdateVoiceState::channel_id>::cget},
-    {"self_mute", &dgw::codec::ti_bool, presence::required, 2, &member<dgw::commands::UpdateVoiceState, &dgw::commands::UpdateVoiceState::self_mute>::get,
-     &member<dgw::commands::UpdateVoiceState, &dgw::commands::UpdateVoiceState::self_mute>::cget},
-    {"self_deaf", &dgw::codec::ti_bool, presence::required, 3, &member<dgw::commands::UpdateVoiceState, &dgw::commands::UpdateVoiceState::self_deaf>::get,
-     &member<dgw::commands::UpdateVoiceState, &dgw::commands::UpdateVoiceState::self_deaf>::cget},
+constexpr field_info fields_RequestGuildMembers[] = {
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::commands::RequestGuildMembers, &dgw::commands::RequestGuildMembers::guild_id>::get,
+     &member<dgw::commands::RequestGuildMembers, &dgw::commands::RequestGuildMembers::guild_id>::cget},
+    {"query", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::commands::RequestGuildMembers, &dgw::commands::RequestGuildMembers::query>::get,
+     &member<dgw::commands::RequestGuildMembers, &dgw::commands::RequestGuildMembers::query>::cget},
+    {"limit", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::commands::RequestGuildMembers, &dgw::commands::RequestGuildMembers::limit>::get,
+     &member<dgw::commands::RequestGuildMembers, &dgw::commands::RequestGuildMembers::limit>::cget},
+    {"presences", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::commands::RequestGuildMembers, &dgw::commands::RequestGuildMembers::presences>::get,
+     &member<dgw::commands::RequestGuildMembers, &dgw::commands::RequestGuildMembers::presences>::cget},
+    {"user_ids", &dgw::codec::ti_snowflake_array, presence::optional, -1, &member<dgw::commands::RequestGuildMembers, &dgw::commands::RequestGuildMembers::user_ids>::get,
+     &member<dgw::commands::RequestGuildMembers, &dgw::commands::RequestGuildMembers::user_ids>::cget},
+    {"nonce", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::commands::RequestGuildMembers, &dgw::commands::RequestGuildMembers::nonce>::get,
+     &member<dgw::commands::RequestGuildMembers, &dgw::commands::RequestGuildMembers::nonce>::cget},
 };
 } // namespace
-constinit const type_info ti_UpdateVoiceState = object_info<dgw::commands::UpdateVoiceState>("UpdateVoiceState", fields_UpdateVoiceState, 4, &find_UpdateVoiceState, 0xfull);
+constinit const type_info ti_RequestGuildMembers = object_info<dgw::commands::RequestGuildMembers>("RequestGuildMembers", fields_RequestGuildMembers, 6, &find_RequestGuildMembers, 0x1ull);
 
 } // namespace dgw::codec::gen
 
 namespace dgw {
 template <> const codec::type_info& describe<dgw::types::AvatarDecorationData>() { return codec::gen::ti_AvatarDecorationData; }
-template <> const codec::type_info& describe<dgw::types::ApplicationTeam>() { return codec::gen::ti_ApplicationTeam; }
-template <> const codec::type_info& describe<dgw::types::Application>() { return codec::gen::ti_Application; }
-template <> const codec::type_info& describe<dgw::types::AutoModerationRule>() { return codec::gen::ti_AutoModerationRule; }
-template <> const codec::type_info& describe<dgw::types::ThreadMember>() { return codec::gen::ti_ThreadMember; }
-template <> const codec::type_info& describe<dgw::types::FollowedChannel>() { return codec::gen::ti_FollowedChannel; }
-template <> const codec::type_info& describe<dgw::types::Overwrite>() { return codec::gen::ti_Overwrite; }
-template <> const codec::type_info& describe<dgw::types::ThreadAddedMember>() { return codec::gen::ti_ThreadAddedMember; }
-template <> const codec::type_info& describe<dgw::types::ResolvedData>() { return codec::gen::ti_ResolvedData; }
-template <> const codec::type_info& describe<dgw::types::SelectOption>() { return codec::gen::ti_SelectOption; }
-template <> const codec::type_info& describe<dgw::types::EmbedImage>() { return codec::gen::ti_EmbedImage; }
-template <> const codec::type_info& describe<dgw::types::EmbedProvider>() { return codec::gen::ti_EmbedProvider; }
-template <> const codec::type_info& describe<dgw::types::Embed>() { return codec::gen::ti_Embed; }
+template <> const codec::type_info& describe<dgw::types::ApplicationTeamMember>() { return codec::gen::ti_ApplicationTeamMember; }
+template <> const codec::type_info& describe<dgw::types::WelcomeScreen>() { return codec::gen::ti_WelcomeScreen; }
+template <> const codec::type_info& describe<dgw::types::ApplicationIntegrationTypeConfiguration>() { return codec::gen::ti_ApplicationIntegrationTypeConfiguration; }
+template <> const codec::type_info& describe<dgw::types::PartialApplication>() { return codec::gen::ti_PartialApplication; }
+template <> const codec::type_info& describe<dgw::types::ThreadMetadata>() { return codec::gen::ti_ThreadMetadata; }
+template <> const codec::type_info& describe<dgw::types::ForumTag>() { return codec::gen::ti_ForumTag; }
+template <> const codec::type_info& describe<dgw::types::Channel>() { return codec::gen::ti_Channel; }
+template <> const codec::type_info& describe<dgw::types::UnfurledMediaItem>() { return codec::gen::ti_UnfurledMediaItem; }
+template <> const codec::type_info& describe<dgw::types::EmbedThumbnail>() { return codec::gen::ti_EmbedThumbnail; }
+template <> const codec::type_info& describe<dgw::types::EmbedAuthor>() { return codec::gen::ti_EmbedAuthor; }
+template <> const codec::type_info& describe<dgw::types::UnavailableGuild>() { return codec::gen::ti_UnavailableGuild; }
+template <> const codec::type_info& describe<dgw::types::GatewayRateLimitMetadata>() { return codec::gen::ti_GatewayRateLimitMetadata; }
+template <> const codec::type_info& describe<dgw::types::RoleColors>() { return codec::gen::ti_RoleColors; }
+template <> const codec::type_info& describe<dgw::types::IncidentsData>() { return codec::gen::ti_IncidentsData; }
 template <> const codec::type_info& describe<dgw::types::Ban>() { return codec::gen::ti_Ban; }
 template <> const codec::type_info& describe<dgw::types::Integration>() { return codec::gen::ti_Integration; }
+template <> const codec::type_info& describe<dgw::types::ReactionCountDetails>() { return codec::gen::ti_ReactionCountDetails; }
+template <> const codec::type_info& describe<dgw::types::MessageActivity>() { return codec::gen::ti_MessageActivity; }
+template <> const codec::type_info& describe<dgw::types::StickerItem>() { return codec::gen::ti_StickerItem; }
 template <> const codec::type_info& describe<dgw::types::MessageInteractionMetadata>() { return codec::gen::ti_MessageInteractionMetadata; }
-template <> const codec::type_info& describe<dgw::types::RoleSubscriptionData>() { return codec::gen::ti_RoleSubscriptionData; }
-template <> const codec::type_info& describe<dgw::types::Poll>() { return codec::gen::ti_Poll; }
-template <> const codec::type_info& describe<dgw::types::ApplicationCommandPermissions>() { return codec::gen::ti_ApplicationCommandPermissions; }
-template <> const codec::type_info& describe<dgw::types::GuildApplicationCommandPermissions>() { return codec::gen::ti_GuildApplicationCommandPermissions; }
-template <> const codec::type_info& describe<dgw::types::MessageSnapshotMessage>() { return codec::gen::ti_MessageSnapshotMessage; }
-template <> const codec::type_info& describe<dgw::types::Attachment>() { return codec::gen::ti_Attachment; }
-template <> const codec::type_info& describe<dgw::types::ActivityEmoji>() { return codec::gen::ti_ActivityEmoji; }
+template <> const codec::type_info& describe<dgw::types::PollAnswerCount>() { return codec::gen::ti_PollAnswerCount; }
+template <> const codec::type_info& describe<dgw::types::Message>() { return codec::gen::ti_Message; }
 template <> const codec::type_info& describe<dgw::types::ActivityButton>() { return codec::gen::ti_ActivityButton; }
-template <> const codec::type_info& describe<dgw::types::RoleTags>() { return codec::gen::ti_RoleTags; }
-template <> const codec::type_info& describe<dgw::types::GuildScheduledEventRecurrenceRule>() { return codec::gen::ti_GuildScheduledEventRecurrenceRule; }
-template <> const codec::type_info& describe<dgw::types::StageInstance>() { return codec::gen::ti_StageInstance; }
+template <> const codec::type_info& describe<dgw::types::GuildScheduledEventRecurrenceRuleNWeekday>() { return codec::gen::ti_GuildScheduledEventRecurrenceRuleNWeekday; }
+template <> const codec::type_info& describe<dgw::types::GuildScheduledEventUser>() { return codec::gen::ti_GuildScheduledEventUser; }
+template <> const codec::type_info& describe<dgw::types::SoundboardSound>() { return codec::gen::ti_SoundboardSound; }
 template <> const codec::type_info& describe<dgw::types::VoiceState>() { return codec::gen::ti_VoiceState; }
-template <> const codec::type_info& describe<dgw::commands::Resume>() { return codec::gen::ti_Resume; }
-template <> const codec::type_info& describe<dgw::commands::UpdateVoiceState>() { return codec::gen::ti_UpdateVoiceState; }
+template <> const codec::type_info& describe<dgw::commands::RequestGuildMembers>() { return codec::gen::ti_RequestGuildMembers; }
 } // namespace dgw

@@ -47,6 +47,7 @@ constinit const type_info ti_PollAnswerCount_array = array_info<dgw::types::Poll
 constinit const type_info ti_PollAnswer_array = array_info<dgw::types::PollAnswer>("PollAnswer[]", &dgw::codec::gen::ti_PollAnswer);
 constinit const type_info ti_Presence_array = array_info<dgw::types::Presence>("Presence[]", &dgw::codec::gen::ti_Presence);
 constinit const type_info ti_Reaction_array = array_info<dgw::types::Reaction>("Reaction[]", &dgw::codec::gen::ti_Reaction);
+constinit const type_info ti_ResolvedData_box = boxed_info<dgw::types::ResolvedData>("ResolvedData", &dgw::codec::gen::ti_ResolvedData);
 constinit const type_info ti_Role_array = array_info<dgw::types::Role>("Role[]", &dgw::codec::gen::ti_Role);
 constinit const type_info ti_Role_map = map_info<dgw::types::Role>("map<Role>", &dgw::codec::gen::ti_Role);
 constinit const type_info ti_SelectDefaultValue_array = array_info<dgw::types::SelectDefaultValue>("SelectDefaultValue[]", &dgw::codec::gen::ti_SelectDefaultValue);
@@ -100,26 +101,44 @@ constexpr field_info fields_Nameplate[] = {
 } // namespace
 constinit const type_info ti_Nameplate = object_info<dgw::types::Nameplate>("Nameplate", fields_Nameplate, 4, &find_Nameplate, 0xfull);
 
-// dgw::types::WelcomeScreen
+// dgw::types::ApplicationTeam
 namespace {
-int find_WelcomeScreen(std::string_view k) noexcept {
+int find_ApplicationTeam(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 11:
-        return std::memcmp(p, "description", 11) == 0 ? 0 : -1;
-    case 16:
-        return std::memcmp(p, "welcome_channels", 16) == 0 ? 1 : -1;
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 1 : -1;
+    case 4:
+        switch (p[0]) {
+        case 'i':
+            if (std::memcmp(p, "icon", 4) == 0) return 0;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
+    case 7:
+        return std::memcmp(p, "members", 7) == 0 ? 2 : -1;
+    case 13:
+        return std::memcmp(p, "owner_user_id", 13) == 0 ? 4 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_WelcomeScreen[] = {
-    {"description", &dgw::codec::ti_string, presence::nullable, 0, &member<dgw::types::WelcomeScreen, &dgw::types::WelcomeScreen::description>::get,
-     &member<dgw::types::WelcomeScreen, &dgw::types::WelcomeScreen::description>::cget},
-    {"welcome_channels", &dgw::codec::gen::ti_WelcomeScreenChannel_array, presence::required, 1, &member<dgw::types::WelcomeScreen, &dgw::types::WelcomeScreen::welcome_channels>::get,
-     &member<dgw::types::WelcomeScreen, &dgw::types::WelcomeScreen::welcome_channels>::cget},
+constexpr field_info fields_ApplicationTeam[] = {
+    {"icon", &dgw::codec::ti_string, presence::nullable, 0, &member<dgw::types::ApplicationTeam, &dgw::types::ApplicationTeam::icon>::get,
+     &member<dgw::types::ApplicationTeam, &dgw::types::ApplicationTeam::icon>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::ApplicationTeam, &dgw::types::ApplicationTeam::id>::get,
+     &member<dgw::types::ApplicationTeam, &dgw::types::ApplicationTeam::id>::cget},
+    {"members", &dgw::codec::gen::ti_ApplicationTeamMember_array, presence::required, 2, &member<dgw::types::ApplicationTeam, &dgw::types::ApplicationTeam::members>::get,
+     &member<dgw::types::ApplicationTeam, &dgw::types::ApplicationTeam::members>::cget},
+    {"name", &dgw::codec::ti_string, presence::required, 3, &member<dgw::types::ApplicationTeam, &dgw::types::ApplicationTeam::name>::get,
+     &member<dgw::types::ApplicationTeam, &dgw::types::ApplicationTeam::name>::cget},
+    {"owner_user_id", &dgw::codec::ti_snowflake, presence::required, 4, &member<dgw::types::ApplicationTeam, &dgw::types::ApplicationTeam::owner_user_id>::get,
+     &member<dgw::types::ApplicationTeam, &dgw::types::ApplicationTeam::owner_user_id>::cget},
 };
 } // namespace
-constinit const type_info ti_WelcomeScreen = object_info<dgw::types::WelcomeScreen>("WelcomeScreen", fields_WelcomeScreen, 2, &find_WelcomeScreen, 0x3ull);
+constinit const type_info ti_ApplicationTeam = object_info<dgw::types::ApplicationTeam>("ApplicationTeam", fields_ApplicationTeam, 5, &find_ApplicationTeam, 0x1full);
 
 // dgw::types::ApplicationInstallParams
 namespace {
@@ -142,9 +161,9 @@ constexpr field_info fields_ApplicationInstallParams[] = {
 } // namespace
 constinit const type_info ti_ApplicationInstallParams = object_info<dgw::types::ApplicationInstallParams>("ApplicationInstallParams", fields_ApplicationInstallParams, 2, &find_ApplicationInstallParams, 0x3ull);
 
-// dgw::types::PartialApplication
+// dgw::types::Application
 namespace {
-int find_PartialApplication(std::string_view k) noexcept {
+int find_Application(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 2:
@@ -264,97 +283,111 @@ int find_PartialApplication(std::string_view k) noexcept {
     default: return -1;
     }
 }
-constexpr field_info fields_PartialApplication[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::id>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::id>::cget},
-    {"name", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::name>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::name>::cget},
-    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::icon>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::icon>::cget},
-    {"description", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::description>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::description>::cget},
-    {"rpc_origins", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::rpc_origins>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::rpc_origins>::cget},
-    {"bot_public", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::bot_public>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::bot_public>::cget},
-    {"bot_require_code_grant", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::bot_require_code_grant>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::bot_require_code_grant>::cget},
-    {"bot", &dgw::codec::gen::ti_PartialUser, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::bot>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::bot>::cget},
-    {"terms_of_service_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::terms_of_service_url>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::terms_of_service_url>::cget},
-    {"privacy_policy_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::privacy_policy_url>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::privacy_policy_url>::cget},
-    {"owner", &dgw::codec::gen::ti_PartialUser, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::owner>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::owner>::cget},
-    {"verify_key", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::verify_key>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::verify_key>::cget},
-    {"team", &dgw::codec::gen::ti_ApplicationTeam, presence::optional_nullable, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::team>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::team>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::guild_id>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::guild_id>::cget},
-    {"guild", &dgw::codec::gen::ti_ApplicationGuild, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::guild>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::guild>::cget},
-    {"primary_sku_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::primary_sku_id>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::primary_sku_id>::cget},
-    {"slug", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::slug>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::slug>::cget},
-    {"cover_image", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::cover_image>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::cover_image>::cget},
-    {"flags", &dgw::codec::gen::ti_ApplicationFlags, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::flags>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::flags>::cget},
-    {"flags_new", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::flags_new>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::flags_new>::cget},
-    {"approximate_guild_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::approximate_guild_count>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::approximate_guild_count>::cget},
-    {"approximate_user_install_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::approximate_user_install_count>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::approximate_user_install_count>::cget},
-    {"approximate_user_authorization_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::approximate_user_authorization_count>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::approximate_user_authorization_count>::cget},
-    {"redirect_uris", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::redirect_uris>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::redirect_uris>::cget},
-    {"interactions_endpoint_url", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::interactions_endpoint_url>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::interactions_endpoint_url>::cget},
-    {"role_connections_verification_url", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::role_connections_verification_url>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::role_connections_verification_url>::cget},
-    {"event_webhooks_url", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::event_webhooks_url>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::event_webhooks_url>::cget},
-    {"event_webhooks_status", &dgw::codec::gen::ti_ApplicationEventWebhookStatus, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::event_webhooks_status>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::event_webhooks_status>::cget},
-    {"event_webhooks_types", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::event_webhooks_types>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::event_webhooks_types>::cget},
-    {"tags", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::tags>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::tags>::cget},
-    {"install_params", &dgw::codec::gen::ti_ApplicationInstallParams, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::install_params>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::install_params>::cget},
-    {"integration_types_config", &dgw::codec::gen::ti_ApplicationIntegrationTypeConfiguration_map, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::integration_types_config>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::integration_types_config>::cget},
-    {"custom_install_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::custom_install_url>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::custom_install_url>::cget},
+constexpr field_info fields_Application[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Application, &dgw::types::Application::id>::get,
+     &member<dgw::types::Application, &dgw::types::Application::id>::cget},
+    {"name", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::Application, &dgw::types::Application::name>::get,
+     &member<dgw::types::Application, &dgw::types::Application::name>::cget},
+    {"icon", &dgw::codec::ti_string, presence::nullable, 2, &member<dgw::types::Application, &dgw::types::Application::icon>::get,
+     &member<dgw::types::Application, &dgw::types::Application::icon>::cget},
+    {"description", &dgw::codec::ti_string, presence::required, 3, &member<dgw::types::Application, &dgw::types::Application::description>::get,
+     &member<dgw::types::Application, &dgw::types::Application::description>::cget},
+    {"rpc_origins", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::rpc_origins>::get,
+     &member<dgw::types::Application, &dgw::types::Application::rpc_origins>::cget},
+    {"bot_public", &dgw::codec::ti_bool, presence::required, 4, &member<dgw::types::Application, &dgw::types::Application::bot_public>::get,
+     &member<dgw::types::Application, &dgw::types::Application::bot_public>::cget},
+    {"bot_require_code_grant", &dgw::codec::ti_bool, presence::required, 5, &member<dgw::types::Application, &dgw::types::Application::bot_require_code_grant>::get,
+     &member<dgw::types::Application, &dgw::types::Application::bot_require_code_grant>::cget},
+    {"bot", &dgw::codec::gen::ti_PartialUser, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::bot>::get,
+     &member<dgw::types::Application, &dgw::types::Application::bot>::cget},
+    {"terms_of_service_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::terms_of_service_url>::get,
+     &member<dgw::types::Application, &dgw::types::Application::terms_of_service_url>::cget},
+    {"privacy_policy_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::privacy_policy_url>::get,
+     &member<dgw::types::Application, &dgw::types::Application::privacy_policy_url>::cget},
+    {"owner", &dgw::codec::gen::ti_PartialUser, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::owner>::get,
+     &member<dgw::types::Application, &dgw::types::Application::owner>::cget},
+    {"verify_key", &dgw::codec::ti_string, presence::required, 6, &member<dgw::types::Application, &dgw::types::Application::verify_key>::get,
+     &member<dgw::types::Application, &dgw::types::Application::verify_key>::cget},
+    {"team", &dgw::codec::gen::ti_ApplicationTeam, presence::nullable, 7, &member<dgw::types::Application, &dgw::types::Application::team>::get,
+     &member<dgw::types::Application, &dgw::types::Application::team>::cget},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::guild_id>::get,
+     &member<dgw::types::Application, &dgw::types::Application::guild_id>::cget},
+    {"guild", &dgw::codec::gen::ti_ApplicationGuild, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::guild>::get,
+     &member<dgw::types::Application, &dgw::types::Application::guild>::cget},
+    {"primary_sku_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::primary_sku_id>::get,
+     &member<dgw::types::Application, &dgw::types::Application::primary_sku_id>::cget},
+    {"slug", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::slug>::get,
+     &member<dgw::types::Application, &dgw::types::Application::slug>::cget},
+    {"cover_image", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::cover_image>::get,
+     &member<dgw::types::Application, &dgw::types::Application::cover_image>::cget},
+    {"flags", &dgw::codec::gen::ti_ApplicationFlags, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::flags>::get,
+     &member<dgw::types::Application, &dgw::types::Application::flags>::cget},
+    {"flags_new", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::flags_new>::get,
+     &member<dgw::types::Application, &dgw::types::Application::flags_new>::cget},
+    {"approximate_guild_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::approximate_guild_count>::get,
+     &member<dgw::types::Application, &dgw::types::Application::approximate_guild_count>::cget},
+    {"approximate_user_install_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::approximate_user_install_count>::get,
+     &member<dgw::types::Application, &dgw::types::Application::approximate_user_install_count>::cget},
+    {"approximate_user_authorization_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::approximate_user_authorization_count>::get,
+     &member<dgw::types::Application, &dgw::types::Application::approximate_user_authorization_count>::cget},
+    {"redirect_uris", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::redirect_uris>::get,
+     &member<dgw::types::Application, &dgw::types::Application::redirect_uris>::cget},
+    {"interactions_endpoint_url", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Application, &dgw::types::Application::interactions_endpoint_url>::get,
+     &member<dgw::types::Application, &dgw::types::Application::interactions_endpoint_url>::cget},
+    {"role_connections_verification_url", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Application, &dgw::types::Application::role_connections_verification_url>::get,
+     &member<dgw::types::Application, &dgw::types::Application::role_connections_verification_url>::cget},
+    {"event_webhooks_url", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Application, &dgw::types::Application::event_webhooks_url>::get,
+     &member<dgw::types::Application, &dgw::types::Application::event_webhooks_url>::cget},
+    {"event_webhooks_status", &dgw::codec::gen::ti_ApplicationEventWebhookStatus, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::event_webhooks_status>::get,
+     &member<dgw::types::Application, &dgw::types::Application::event_webhooks_status>::cget},
+    {"event_webhooks_types", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::event_webhooks_types>::get,
+     &member<dgw::types::Application, &dgw::types::Application::event_webhooks_types>::cget},
+    {"tags", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::tags>::get,
+     &member<dgw::types::Application, &dgw::types::Application::tags>::cget},
+    {"install_params", &dgw::codec::gen::ti_ApplicationInstallParams, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::install_params>::get,
+     &member<dgw::types::Application, &dgw::types::Application::install_params>::cget},
+    {"integration_types_config", &dgw::codec::gen::ti_ApplicationIntegrationTypeConfiguration_map, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::integration_types_config>::get,
+     &member<dgw::types::Application, &dgw::types::Application::integration_types_config>::cget},
+    {"custom_install_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::custom_install_url>::get,
+     &member<dgw::types::Application, &dgw::types::Application::custom_install_url>::cget},
 };
 } // namespace
-constinit const type_info ti_PartialApplication = object_info<dgw::types::PartialApplication>("PartialApplication", fields_PartialApplication, 33, &find_PartialApplication, 0x1ull);
+constinit const type_info ti_Application = object_info<dgw::types::Application>("Application", fields_Application, 33, &find_Application, 0xffull);
 
-// dgw::types::AutoModerationAction
+// dgw::types::Overwrite
 namespace {
-int find_AutoModerationAction(std::string_view k) noexcept {
+int find_Overwrite(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        return std::memcmp(p, "type", 4) == 0 ? 0 : -1;
-    case 8:
-        return std::memcmp(p, "metadata", 8) == 0 ? 1 : -1;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "deny", 4) == 0) return 3;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "type", 4) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
+    case 5:
+        return std::memcmp(p, "allow", 5) == 0 ? 2 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_AutoModerationAction[] = {
-    {"type", &dgw::codec::gen::ti_AutoModerationActionType, presence::required, 0, &member<dgw::types::AutoModerationAction, &dgw::types::AutoModerationAction::type>::get,
-     &member<dgw::types::AutoModerationAction, &dgw::types::AutoModerationAction::type>::cget},
-    {"metadata", &dgw::codec::gen::ti_AutoModerationActionMetadata, presence::optional, -1, &member<dgw::types::AutoModerationAction, &dgw::types::AutoModerationAction::metadata>::get,
-     &member<dgw::types::AutoModerationAction, &dgw::types::AutoModerationAction::metadata>::cget},
+constexpr field_info fields_Overwrite[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Overwrite, &dgw::types::Overwrite::id>::get,
+     &member<dgw::types::Overwrite, &dgw::types::Overwrite::id>::cget},
+    {"type", &dgw::codec::gen::ti_OverwriteType, presence::required, 1, &member<dgw::types::Overwrite, &dgw::types::Overwrite::type>::get,
+     &member<dgw::types::Overwrite, &dgw::types::Overwrite::type>::cget},
+    {"allow", &dgw::codec::gen::ti_Permissions, presence::required, 2, &member<dgw::types::Overwrite, &dgw::types::Overwrite::allow>::get,
+     &member<dgw::types::Overwrite, &dgw::types::Overwrite::allow>::cget},
+    {"deny", &dgw::codec::gen::ti_Permissions, presence::required, 3, &member<dgw::types::Overwrite, &dgw::types::Overwrite::deny>::get,
+     &member<dgw::types::Overwrite, &dgw::types::Overwrite::deny>::cget},
 };
 } // namespace
-constinit const type_info ti_AutoModerationAction = object_info<dgw::types::AutoModerationAction>("AutoModerationAction", fields_AutoModerationAction, 2, &find_AutoModerationAction, 0x1ull);
+constinit const type_info ti_Overwrite = object_info<dgw::types::Overwrite>("Overwrite", fields_Overwrite, 4, &find_Overwrite, 0xfull);
 
 // dgw::types::GuildMember
 namespace {
@@ -453,89 +486,142 @@ constexpr field_info fields_GuildMember[] = {
 } // namespace
 constinit const type_info ti_GuildMember = object_info<dgw::types::GuildMember>("GuildMember", fields_GuildMember, 16, &find_GuildMember, 0x1full);
 
-// dgw::types::Presence
+// dgw::types::ActivityEmoji
 namespace {
-int find_Presence(std::string_view k) noexcept {
+int find_ActivityEmoji(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 1 : -1;
     case 4:
-        return std::memcmp(p, "user", 4) == 0 ? 0 : -1;
-    case 6:
-        return std::memcmp(p, "status", 6) == 0 ? 2 : -1;
+        return std::memcmp(p, "name", 4) == 0 ? 0 : -1;
     case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
-    case 10:
-        return std::memcmp(p, "activities", 10) == 0 ? 3 : -1;
-    case 13:
-        return std::memcmp(p, "client_status", 13) == 0 ? 4 : -1;
+        return std::memcmp(p, "animated", 8) == 0 ? 2 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_Presence[] = {
-    {"user", &dgw::codec::gen::ti_PartialUser, presence::required, 0, &member<dgw::types::Presence, &dgw::types::Presence::user>::get,
-     &member<dgw::types::Presence, &dgw::types::Presence::user>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::Presence, &dgw::types::Presence::guild_id>::get,
-     &member<dgw::types::Presence, &dgw::types::Presence::guild_id>::cget},
-    {"status", &dgw::codec::ti_string, presence::required, 2, &member<dgw::types::Presence, &dgw::types::Presence::status>::get,
-     &member<dgw::types::Presence, &dgw::types::Presence::status>::cget},
-    {"activities", &dgw::codec::gen::ti_Activity_array, presence::required, 3, &member<dgw::types::Presence, &dgw::types::Presence::activities>::get,
-     &member<dgw::types::Presence, &dgw::types::Presence::activities>::cget},
-    {"client_status", &dgw::codec::gen::ti_ClientStatus, presence::required, 4, &member<dgw::types::Presence, &dgw::types::Presence::client_status>::get,
-     &member<dgw::types::Presence, &dgw::types::Presence::client_status>::cget},
+constexpr field_info fields_ActivityEmoji[] = {
+    {"name", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::ActivityEmoji, &dgw::types::ActivityEmoji::name>::get,
+     &member<dgw::types::ActivityEmoji, &dgw::types::ActivityEmoji::name>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::ActivityEmoji, &dgw::types::ActivityEmoji::id>::get,
+     &member<dgw::types::ActivityEmoji, &dgw::types::ActivityEmoji::id>::cget},
+    {"animated", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::ActivityEmoji, &dgw::types::ActivityEmoji::animated>::get,
+     &member<dgw::types::ActivityEmoji, &dgw::types::ActivityEmoji::animated>::cget},
 };
 } // namespace
-constinit const type_info ti_Presence = object_info<dgw::types::Presence>("Presence", fields_Presence, 5, &find_Presence, 0x1full);
+constinit const type_info ti_ActivityEmoji = object_info<dgw::types::ActivityEmoji>("ActivityEmoji", fields_ActivityEmoji, 3, &find_ActivityEmoji, 0x1ull);
 
-// dgw::types::Emoji
+// dgw::types::ActivitySecrets
 namespace {
-int find_Emoji(std::string_view k) noexcept {
+int find_ActivitySecrets(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 4:
+        return std::memcmp(p, "join", 4) == 0 ? 0 : -1;
+    case 5:
+        return std::memcmp(p, "match", 5) == 0 ? 2 : -1;
+    case 8:
+        return std::memcmp(p, "spectate", 8) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_ActivitySecrets[] = {
+    {"join", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ActivitySecrets, &dgw::types::ActivitySecrets::join>::get,
+     &member<dgw::types::ActivitySecrets, &dgw::types::ActivitySecrets::join>::cget},
+    {"spectate", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ActivitySecrets, &dgw::types::ActivitySecrets::spectate>::get,
+     &member<dgw::types::ActivitySecrets, &dgw::types::ActivitySecrets::spectate>::cget},
+    {"match", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ActivitySecrets, &dgw::types::ActivitySecrets::match>::get,
+     &member<dgw::types::ActivitySecrets, &dgw::types::ActivitySecrets::match>::cget},
+};
+} // namespace
+constinit const type_info ti_ActivitySecrets = object_info<dgw::types::ActivitySecrets>("ActivitySecrets", fields_ActivitySecrets, 3, &find_ActivitySecrets, 0x0ull);
+
+// dgw::types::ClientStatus
+namespace {
+int find_ClientStatus(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "vr", 2) == 0 ? 3 : -1;
+    case 3:
+        return std::memcmp(p, "web", 3) == 0 ? 2 : -1;
+    case 6:
+        return std::memcmp(p, "mobile", 6) == 0 ? 1 : -1;
+    case 7:
+        return std::memcmp(p, "desktop", 7) == 0 ? 0 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_ClientStatus[] = {
+    {"desktop", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ClientStatus, &dgw::types::ClientStatus::desktop>::get,
+     &member<dgw::types::ClientStatus, &dgw::types::ClientStatus::desktop>::cget},
+    {"mobile", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ClientStatus, &dgw::types::ClientStatus::mobile>::get,
+     &member<dgw::types::ClientStatus, &dgw::types::ClientStatus::mobile>::cget},
+    {"web", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ClientStatus, &dgw::types::ClientStatus::web>::get,
+     &member<dgw::types::ClientStatus, &dgw::types::ClientStatus::web>::cget},
+    {"vr", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ClientStatus, &dgw::types::ClientStatus::vr>::get,
+     &member<dgw::types::ClientStatus, &dgw::types::ClientStatus::vr>::cget},
+};
+} // namespace
+constinit const type_info ti_ClientStatus = object_info<dgw::types::ClientStatus>("ClientStatus", fields_ClientStatus, 4, &find_ClientStatus, 0x0ull);
+
+// dgw::types::ThreadAddedMember
+namespace {
+int find_ThreadAddedMember(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 5:
+        return std::memcmp(p, "flags", 5) == 0 ? 3 : -1;
+    case 6:
+        return std::memcmp(p, "member", 6) == 0 ? 4 : -1;
+    case 7:
+        return std::memcmp(p, "user_id", 7) == 0 ? 1 : -1;
+    case 8:
+        return std::memcmp(p, "presence", 8) == 0 ? 5 : -1;
+    case 14:
+        return std::memcmp(p, "join_timestamp", 14) == 0 ? 2 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_ThreadAddedMember[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::ThreadAddedMember, &dgw::types::ThreadAddedMember::id>::get,
+     &member<dgw::types::ThreadAddedMember, &dgw::types::ThreadAddedMember::id>::cget},
+    {"user_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::ThreadAddedMember, &dgw::types::ThreadAddedMember::user_id>::get,
+     &member<dgw::types::ThreadAddedMember, &dgw::types::ThreadAddedMember::user_id>::cget},
+    {"join_timestamp", &dgw::codec::ti_timestamp, presence::required, 0, &member<dgw::types::ThreadAddedMember, &dgw::types::ThreadAddedMember::join_timestamp>::get,
+     &member<dgw::types::ThreadAddedMember, &dgw::types::ThreadAddedMember::join_timestamp>::cget},
+    {"flags", &dgw::codec::ti_int, presence::required, 1, &member<dgw::types::ThreadAddedMember, &dgw::types::ThreadAddedMember::flags>::get,
+     &member<dgw::types::ThreadAddedMember, &dgw::types::ThreadAddedMember::flags>::cget},
+    {"member", &dgw::codec::gen::ti_GuildMember, presence::optional, -1, &member<dgw::types::ThreadAddedMember, &dgw::types::ThreadAddedMember::member>::get,
+     &member<dgw::types::ThreadAddedMember, &dgw::types::ThreadAddedMember::member>::cget},
+    {"presence", &dgw::codec::gen::ti_Presence, presence::optional_nullable, -1, &member<dgw::types::ThreadAddedMember, &dgw::types::ThreadAddedMember::presence>::get,
+     &member<dgw::types::ThreadAddedMember, &dgw::types::ThreadAddedMember::presence>::cget},
+};
+} // namespace
+constinit const type_info ti_ThreadAddedMember = object_info<dgw::types::ThreadAddedMember>("ThreadAddedMember", fields_ThreadAddedMember, 6, &find_ThreadAddedMember, 0x3ull);
+
+// dgw::types::SelectDefaultValue
+namespace {
+int find_SelectDefaultValue(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 2:
         return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        switch (p[0]) {
-        case 'n':
-            if (std::memcmp(p, "name", 4) == 0) return 1;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "user", 4) == 0) return 3;
-            return -1;
-        default: return -1;
-        }
-    case 5:
-        return std::memcmp(p, "roles", 5) == 0 ? 2 : -1;
-    case 7:
-        return std::memcmp(p, "managed", 7) == 0 ? 5 : -1;
-    case 8:
-        return std::memcmp(p, "animated", 8) == 0 ? 6 : -1;
-    case 9:
-        return std::memcmp(p, "available", 9) == 0 ? 7 : -1;
-    case 14:
-        return std::memcmp(p, "require_colons", 14) == 0 ? 4 : -1;
+        return std::memcmp(p, "type", 4) == 0 ? 1 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_Emoji[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::nullable, 0, &member<dgw::types::Emoji, &dgw::types::Emoji::id>::get,
-     &member<dgw::types::Emoji, &dgw::types::Emoji::id>::cget},
-    {"name", &dgw::codec::ti_string, presence::nullable, 1, &member<dgw::types::Emoji, &dgw::types::Emoji::name>::get,
-     &member<dgw::types::Emoji, &dgw::types::Emoji::name>::cget},
-    {"roles", &dgw::codec::ti_snowflake_array, presence::optional, -1, &member<dgw::types::Emoji, &dgw::types::Emoji::roles>::get,
-     &member<dgw::types::Emoji, &dgw::types::Emoji::roles>::cget},
-    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, &member<dgw::types::Emoji, &dgw::types::Emoji::user>::get,
-     &member<dgw::types::Emoji, &dgw::types::Emoji::user>::cget},
-    {"require_colons", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Emoji, &dgw::types::Emoji::require_colons>::get,
-     &member<dgw::types::Emoji, &dgw::types::Emoji::require_colons>::cget},
-    {"managed", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Emoji, &dgw::types::Emoji::managed>::get,
-     &member<dgw::types::Emoji, &dgw::types::Emoji::managed>::cget},
-    {"animated", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Emoji, &dgw::types::Emoji::animated>::get,
-     &member<dgw::types::Emoji, &dgw::types::Emoji::animated>::cget},
-    {"available", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Emoji, &dgw::types::Emoji::available>::get,
-     &member<dgw::types::Emoji, &dgw::types::Emoji::available>::cget},
+constexpr field_info fields_SelectDefaultValue[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::SelectDefaultValue, &dgw::types::SelectDefaultValue::id>::get,
+     &member<dgw::types::SelectDefaultValue, &dgw::types::SelectDefaultValue::id>::cget},
+    {"type", &dgw::codec::gen::ti_SelectDefaultValueType, presence::required, 1, &member<dgw::types::SelectDefaultValue, &dgw::types::SelectDefaultValue::type>::get,
+     &member<dgw::types::SelectDefaultValue, &dgw::types::SelectDefaultValue::type>::cget},
 };
 } // namespace
-constinit const type_info ti_Emoji = object_info<dgw::types::Emoji>("Emoji", fields_Emoji, 8, &find_Emoji, 0x3ull);
+constinit const type_info ti_SelectDefaultValue = object_info<dgw::types::SelectDefaultValue>("SelectDefaultValue", fields_SelectDefaultValue, 2, &find_SelectDefaultValue, 0x3ull);
 
 // dgw::types::Component
 namespace {
@@ -752,341 +838,56 @@ constexpr field_info fields_Component[] = {
      &member<dgw::types::Component, &dgw::types::Component::component>::cget},
     {"file_types", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::Component, &dgw::types::Component::file_types>::get,
      &member<dgw::types::Component, &dgw::types::Component::file_types>::cget},
-    {"resolved", &dgw::codec::gen::ti_ResolvedData, presence::optional, -1, &member<dgw::types::Component, &dgw::types::Component::resolved>::get,
+    {"resolved", &dgw::codec::gen::ti_ResolvedData_box, presence::optional, -1, &member<dgw::types::Component, &dgw::types::Component::resolved>::get,
      &member<dgw::types::Component, &dgw::types::Component::resolved>::cget},
 };
 } // namespace
 constinit const type_info ti_Component = object_info<dgw::types::Component>("Component", fields_Component, 37, &find_Component, 0x1ull);
 
-// dgw::types::UnavailableGuild
+// dgw::types::RoleTags
 namespace {
-int find_UnavailableGuild(std::string_view k) noexcept {
+int find_RoleTags(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 11:
-        return std::memcmp(p, "unavailable", 11) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_UnavailableGuild[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::UnavailableGuild, &dgw::types::UnavailableGuild::id>::get,
-     &member<dgw::types::UnavailableGuild, &dgw::types::UnavailableGuild::id>::cget},
-    {"unavailable", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::UnavailableGuild, &dgw::types::UnavailableGuild::unavailable>::get,
-     &member<dgw::types::UnavailableGuild, &dgw::types::UnavailableGuild::unavailable>::cget},
-};
-} // namespace
-constinit const type_info ti_UnavailableGuild = object_info<dgw::types::UnavailableGuild>("UnavailableGuild", fields_UnavailableGuild, 2, &find_UnavailableGuild, 0x1ull);
-
-// dgw::types::IncidentsData
-namespace {
-int find_IncidentsData(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 16:
-        return std::memcmp(p, "raid_detected_at", 16) == 0 ? 3 : -1;
+    case 6:
+        return std::memcmp(p, "bot_id", 6) == 0 ? 0 : -1;
+    case 14:
+        return std::memcmp(p, "integration_id", 14) == 0 ? 1 : -1;
+    case 17:
+        return std::memcmp(p, "guild_connections", 17) == 0 ? 5 : -1;
     case 18:
-        return std::memcmp(p, "dms_disabled_until", 18) == 0 ? 1 : -1;
-    case 19:
-        return std::memcmp(p, "dm_spam_detected_at", 19) == 0 ? 2 : -1;
+        return std::memcmp(p, "premium_subscriber", 18) == 0 ? 2 : -1;
     case 22:
-        return std::memcmp(p, "invites_disabled_until", 22) == 0 ? 0 : -1;
+        return std::memcmp(p, "available_for_purchase", 22) == 0 ? 4 : -1;
+    case 23:
+        return std::memcmp(p, "subscription_listing_id", 23) == 0 ? 3 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_IncidentsData[] = {
-    {"invites_disabled_until", &dgw::codec::ti_timestamp, presence::nullable, 0, &member<dgw::types::IncidentsData, &dgw::types::IncidentsData::invites_disabled_until>::get,
-     &member<dgw::types::IncidentsData, &dgw::types::IncidentsData::invites_disabled_until>::cget},
-    {"dms_disabled_until", &dgw::codec::ti_timestamp, presence::nullable, 1, &member<dgw::types::IncidentsData, &dgw::types::IncidentsData::dms_disabled_until>::get,
-     &member<dgw::types::IncidentsData, &dgw::types::IncidentsData::dms_disabled_until>::cget},
-    {"dm_spam_detected_at", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, &member<dgw::types::IncidentsData, &dgw::types::IncidentsData::dm_spam_detected_at>::get,
-     &member<dgw::types::IncidentsData, &dgw::types::IncidentsData::dm_spam_detected_at>::cget},
-    {"raid_detected_at", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, &member<dgw::types::IncidentsData, &dgw::types::IncidentsData::raid_detected_at>::get,
-     &member<dgw::types::IncidentsData, &dgw::types::IncidentsData::raid_detected_at>::cget},
+constexpr field_info fields_RoleTags[] = {
+    {"bot_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::RoleTags, &dgw::types::RoleTags::bot_id>::get,
+     &member<dgw::types::RoleTags, &dgw::types::RoleTags::bot_id>::cget},
+    {"integration_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::RoleTags, &dgw::types::RoleTags::integration_id>::get,
+     &member<dgw::types::RoleTags, &dgw::types::RoleTags::integration_id>::cget},
+    {"premium_subscriber", &dgw::codec::ti_bool, presence::optional_nullable, -1, &member<dgw::types::RoleTags, &dgw::types::RoleTags::premium_subscriber>::get,
+     &member<dgw::types::RoleTags, &dgw::types::RoleTags::premium_subscriber>::cget},
+    {"subscription_listing_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::RoleTags, &dgw::types::RoleTags::subscription_listing_id>::get,
+     &member<dgw::types::RoleTags, &dgw::types::RoleTags::subscription_listing_id>::cget},
+    {"available_for_purchase", &dgw::codec::ti_bool, presence::optional_nullable, -1, &member<dgw::types::RoleTags, &dgw::types::RoleTags::available_for_purchase>::get,
+     &member<dgw::types::RoleTags, &dgw::types::RoleTags::available_for_purchase>::cget},
+    {"guild_connections", &dgw::codec::ti_bool, presence::optional_nullable, -1, &member<dgw::types::RoleTags, &dgw::types::RoleTags::guild_connections>::get,
+     &member<dgw::types::RoleTags, &dgw::types::RoleTags::guild_connections>::cget},
 };
 } // namespace
-constinit const type_info ti_IncidentsData = object_info<dgw::types::IncidentsData>("IncidentsData", fields_IncidentsData, 4, &find_IncidentsData, 0x3ull);
+constinit const type_info ti_RoleTags = object_info<dgw::types::RoleTags>("RoleTags", fields_RoleTags, 6, &find_RoleTags, 0x0ull);
 
-// dgw::types::IntegrationAccount
+// dgw::types::Guild
 namespace {
-int find_IntegrationAccount(std::string_view k) noexcept {
+int find_Guild(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 2:
         return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        return std::memcmp(p, "name", 4) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_IntegrationAccount[] = {
-    {"id", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::IntegrationAccount, &dgw::types::IntegrationAccount::id>::get,
-     &member<dgw::types::IntegrationAccount, &dgw::types::IntegrationAccount::id>::cget},
-    {"name", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::IntegrationAccount, &dgw::types::IntegrationAccount::name>::get,
-     &member<dgw::types::IntegrationAccount, &dgw::types::IntegrationAccount::name>::cget},
-};
-} // namespace
-constinit const type_info ti_IntegrationAccount = object_info<dgw::types::IntegrationAccount>("IntegrationAccount", fields_IntegrationAccount, 2, &find_IntegrationAccount, 0x3ull);
-
-// dgw::types::InteractionData
-namespace {
-int find_InteractionData(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        switch (p[0]) {
-        case 'n':
-            if (std::memcmp(p, "name", 4) == 0) return 1;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "type", 4) == 0) return 2;
-            return -1;
-        default: return -1;
-        }
-    case 6:
-        return std::memcmp(p, "values", 6) == 0 ? 9 : -1;
-    case 7:
-        return std::memcmp(p, "options", 7) == 0 ? 4 : -1;
-    case 8:
-        switch (p[0]) {
-        case 'g':
-            if (std::memcmp(p, "guild_id", 8) == 0) return 5;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "resolved", 8) == 0) return 3;
-            return -1;
-        default: return -1;
-        }
-    case 9:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "custom_id", 9) == 0) return 7;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "target_id", 9) == 0) return 6;
-            return -1;
-        default: return -1;
-        }
-    case 10:
-        return std::memcmp(p, "components", 10) == 0 ? 10 : -1;
-    case 14:
-        return std::memcmp(p, "component_type", 14) == 0 ? 8 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_InteractionData[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::InteractionData, &dgw::types::InteractionData::id>::get,
-     &member<dgw::types::InteractionData, &dgw::types::InteractionData::id>::cget},
-    {"name", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::InteractionData, &dgw::types::InteractionData::name>::get,
-     &member<dgw::types::InteractionData, &dgw::types::InteractionData::name>::cget},
-    {"type", &dgw::codec::gen::ti_ApplicationCommandType, presence::optional, -1, &member<dgw::types::InteractionData, &dgw::types::InteractionData::type>::get,
-     &member<dgw::types::InteractionData, &dgw::types::InteractionData::type>::cget},
-    {"resolved", &dgw::codec::gen::ti_ResolvedData, presence::optional, -1, &member<dgw::types::InteractionData, &dgw::types::InteractionData::resolved>::get,
-     &member<dgw::types::InteractionData, &dgw::types::InteractionData::resolved>::cget},
-    {"options", &dgw::codec::gen::ti_ApplicationCommandInteractionDataOption_array, presence::optional, -1, &member<dgw::types::InteractionData, &dgw::types::InteractionData::options>::get,
-     &member<dgw::types::InteractionData, &dgw::types::InteractionData::options>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::InteractionData, &dgw::types::InteractionData::guild_id>::get,
-     &member<dgw::types::InteractionData, &dgw::types::InteractionData::guild_id>::cget},
-    {"target_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::InteractionData, &dgw::types::InteractionData::target_id>::get,
-     &member<dgw::types::InteractionData, &dgw::types::InteractionData::target_id>::cget},
-    {"custom_id", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::InteractionData, &dgw::types::InteractionData::custom_id>::get,
-     &member<dgw::types::InteractionData, &dgw::types::InteractionData::custom_id>::cget},
-    {"component_type", &dgw::codec::gen::ti_ComponentType, presence::optional, -1, &member<dgw::types::InteractionData, &dgw::types::InteractionData::component_type>::get,
-     &member<dgw::types::InteractionData, &dgw::types::InteractionData::component_type>::cget},
-    {"values", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::InteractionData, &dgw::types::InteractionData::values>::get,
-     &member<dgw::types::InteractionData, &dgw::types::InteractionData::values>::cget},
-    {"components", &dgw::codec::gen::ti_Component_array, presence::optional, -1, &member<dgw::types::InteractionData, &dgw::types::InteractionData::components>::get,
-     &member<dgw::types::InteractionData, &dgw::types::InteractionData::components>::cget},
-};
-} // namespace
-constinit const type_info ti_InteractionData = object_info<dgw::types::InteractionData>("InteractionData", fields_InteractionData, 11, &find_InteractionData, 0x0ull);
-
-// dgw::types::MessageReference
-namespace {
-int find_MessageReference(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 4:
-        return std::memcmp(p, "type", 4) == 0 ? 0 : -1;
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 3 : -1;
-    case 10:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "channel_id", 10) == 0) return 2;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "message_id", 10) == 0) return 1;
-            return -1;
-        default: return -1;
-        }
-    case 18:
-        return std::memcmp(p, "fail_if_not_exists", 18) == 0 ? 4 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_MessageReference[] = {
-    {"type", &dgw::codec::gen::ti_MessageReferenceType, presence::optional, -1, &member<dgw::types::MessageReference, &dgw::types::MessageReference::type>::get,
-     &member<dgw::types::MessageReference, &dgw::types::MessageReference::type>::cget},
-    {"message_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::MessageReference, &dgw::types::MessageReference::message_id>::get,
-     &member<dgw::types::MessageReference, &dgw::types::MessageReference::message_id>::cget},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::MessageReference, &dgw::types::MessageReference::channel_id>::get,
-     &member<dgw::types::MessageReference, &dgw::types::MessageReference::channel_id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::MessageReference, &dgw::types::MessageReference::guild_id>::get,
-     &member<dgw::types::MessageReference, &dgw::types::MessageReference::guild_id>::cget},
-    {"fail_if_not_exists", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::MessageReference, &dgw::types::MessageReference::fail_if_not_exists>::get,
-     &member<dgw::types::MessageReference, &dgw::types::MessageReference::fail_if_not_exists>::cget},
-};
-} // namespace
-constinit const type_info ti_MessageReference = object_info<dgw::types::MessageReference>("MessageReference", fields_MessageReference, 5, &find_MessageReference, 0x0ull);
-
-// dgw::types::MessageInteraction
-namespace {
-int find_MessageInteraction(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        switch (p[0]) {
-        case 'n':
-            if (std::memcmp(p, "name", 4) == 0) return 2;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "type", 4) == 0) return 1;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "user", 4) == 0) return 3;
-            return -1;
-        default: return -1;
-        }
-    case 6:
-        return std::memcmp(p, "member", 6) == 0 ? 4 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_MessageInteraction[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::MessageInteraction, &dgw::types::MessageInteraction::id>::get,
-     &member<dgw::types::MessageInteraction, &dgw::types::MessageInteraction::id>::cget},
-    {"type", &dgw::codec::gen::ti_InteractionType, presence::required, 1, &member<dgw::types::MessageInteraction, &dgw::types::MessageInteraction::type>::get,
-     &member<dgw::types::MessageInteraction, &dgw::types::MessageInteraction::type>::cget},
-    {"name", &dgw::codec::ti_string, presence::required, 2, &member<dgw::types::MessageInteraction, &dgw::types::MessageInteraction::name>::get,
-     &member<dgw::types::MessageInteraction, &dgw::types::MessageInteraction::name>::cget},
-    {"user", &dgw::codec::gen::ti_User, presence::required, 3, &member<dgw::types::MessageInteraction, &dgw::types::MessageInteraction::user>::get,
-     &member<dgw::types::MessageInteraction, &dgw::types::MessageInteraction::user>::cget},
-    {"member", &dgw::codec::gen::ti_PartialGuildMember, presence::optional, -1, &member<dgw::types::MessageInteraction, &dgw::types::MessageInteraction::member>::get,
-     &member<dgw::types::MessageInteraction, &dgw::types::MessageInteraction::member>::cget},
-};
-} // namespace
-constinit const type_info ti_MessageInteraction = object_info<dgw::types::MessageInteraction>("MessageInteraction", fields_MessageInteraction, 5, &find_MessageInteraction, 0xfull);
-
-// dgw::types::PollMedia
-namespace {
-int find_PollMedia(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 4:
-        return std::memcmp(p, "text", 4) == 0 ? 0 : -1;
-    case 5:
-        return std::memcmp(p, "emoji", 5) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_PollMedia[] = {
-    {"text", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::PollMedia, &dgw::types::PollMedia::text>::get,
-     &member<dgw::types::PollMedia, &dgw::types::PollMedia::text>::cget},
-    {"emoji", &dgw::codec::gen::ti_Emoji, presence::optional, -1, &member<dgw::types::PollMedia, &dgw::types::PollMedia::emoji>::get,
-     &member<dgw::types::PollMedia, &dgw::types::PollMedia::emoji>::cget},
-};
-} // namespace
-constinit const type_info ti_PollMedia = object_info<dgw::types::PollMedia>("PollMedia", fields_PollMedia, 2, &find_PollMedia, 0x0ull);
-
-// dgw::types::MessageSharedClientTheme
-namespace {
-int find_MessageSharedClientTheme(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 6:
-        return std::memcmp(p, "colors", 6) == 0 ? 0 : -1;
-    case 8:
-        return std::memcmp(p, "base_mix", 8) == 0 ? 2 : -1;
-    case 10:
-        return std::memcmp(p, "base_theme", 10) == 0 ? 3 : -1;
-    case 14:
-        return std::memcmp(p, "gradient_angle", 14) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_MessageSharedClientTheme[] = {
-    {"colors", &dgw::codec::ti_string_array, presence::required, 0, &member<dgw::types::MessageSharedClientTheme, &dgw::types::MessageSharedClientTheme::colors>::get,
-     &member<dgw::types::MessageSharedClientTheme, &dgw::types::MessageSharedClientTheme::colors>::cget},
-    {"gradient_angle", &dgw::codec::ti_int, presence::required, 1, &member<dgw::types::MessageSharedClientTheme, &dgw::types::MessageSharedClientTheme::gradient_angle>::get,
-     &member<dgw::types::MessageSharedClientTheme, &dgw::types::MessageSharedClientTheme::gradient_angle>::cget},
-    {"base_mix", &dgw::codec::ti_int, presence::required, 2, &member<dgw::types::MessageSharedClientTheme, &dgw::types::MessageSharedClientTheme::base_mix>::get,
-     &member<dgw::types::MessageSharedClientTheme, &dgw::types::MessageSharedClientTheme::base_mix>::cget},
-    {"base_theme", &dgw::codec::gen::ti_MessageBaseTheme, presence::optional_nullable, -1, &member<dgw::types::MessageSharedClientTheme, &dgw::types::MessageSharedClientTheme::base_theme>::get,
-     &member<dgw::types::MessageSharedClientTheme, &dgw::types::MessageSharedClientTheme::base_theme>::cget},
-};
-} // namespace
-constinit const type_info ti_MessageSharedClientTheme = object_info<dgw::types::MessageSharedClientTheme>("MessageSharedClientTheme", fields_MessageSharedClientTheme, 4, &find_MessageSharedClientTheme, 0x7ull);
-
-// dgw::types::ApplicationCommandInteractionDataOption
-namespace {
-int find_ApplicationCommandInteractionDataOption(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 4:
-        switch (p[0]) {
-        case 'n':
-            if (std::memcmp(p, "name", 4) == 0) return 0;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "type", 4) == 0) return 1;
-            return -1;
-        default: return -1;
-        }
-    case 5:
-        return std::memcmp(p, "value", 5) == 0 ? 2 : -1;
-    case 7:
-        switch (p[0]) {
-        case 'f':
-            if (std::memcmp(p, "focused", 7) == 0) return 4;
-            return -1;
-        case 'o':
-            if (std::memcmp(p, "options", 7) == 0) return 3;
-            return -1;
-        default: return -1;
-        }
-    default: return -1;
-    }
-}
-constexpr field_info fields_ApplicationCommandInteractionDataOption[] = {
-    {"name", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::ApplicationCommandInteractionDataOption, &dgw::types::ApplicationCommandInteractionDataOption::name>::get,
-     &member<dgw::types::ApplicationCommandInteractionDataOption, &dgw::types::ApplicationCommandInteractionDataOption::name>::cget},
-    {"type", &dgw::codec::gen::ti_ApplicationCommandOptionType, presence::required, 1, &member<dgw::types::ApplicationCommandInteractionDataOption, &dgw::types::ApplicationCommandInteractionDataOption::type>::get,
-     &member<dgw::types::ApplicationCommandInteractionDataOption, &dgw::types::ApplicationCommandInteractionDataOption::type>::cget},
-    {"value", &dgw::codec::ti_any, presence::optional, -1, &member<dgw::types::ApplicationCommandInteractionDataOption, &dgw::types::ApplicationCommandInteractionDataOption::value>::get,
-     &member<dgw::types::ApplicationCommandInteractionDataOption, &dgw::types::ApplicationCommandInteractionDataOption::value>::cget},
-    {"options", &dgw::codec::gen::ti_ApplicationCommandInteractionDataOption_array, presence::optional, -1, &member<dgw::types::ApplicationCommandInteractionDataOption, &dgw::types::ApplicationCommandInteractionDataOption::options>::get,
-     &member<dgw::types::ApplicationCommandInteractionDataOption, &dgw::types::ApplicationCommandInteractionDataOption::options>::cget},
-    {"focused", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::ApplicationCommandInteractionDataOption, &dgw::types::ApplicationCommandInteractionDataOption::focused>::get,
-     &member<dgw::types::ApplicationCommandInteractionDataOption, &dgw::types::ApplicationCommandInteractionDataOption::focused>::cget},
-};
-} // namespace
-constinit const type_info ti_ApplicationCommandInteractionDataOption = object_info<dgw::types::ApplicationCommandInteractionDataOption>("ApplicationCommandInteractionDataOption", fields_ApplicationCommandInteractionDataOption, 5, &find_ApplicationCommandInteractionDataOption, 0x3ull);
-
-// dgw::types::InviteTargetApplication
-namespace {
-int find_InviteTargetApplication(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 3:
-        return std::memcmp(p, "bot", 3) == 0 ? 7 : -1;
     case 4:
         switch (p[0]) {
         case 'i':
@@ -1095,435 +896,642 @@ int find_InviteTargetApplication(std::string_view k) noexcept {
         case 'n':
             if (std::memcmp(p, "name", 4) == 0) return 1;
             return -1;
-        case 's':
-            if (std::memcmp(p, "slug", 4) == 0) return 14;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "tags", 4) == 0) return 26;
-            return -1;
         default: return -1;
         }
     case 5:
         switch (p[0]) {
-        case 'f':
-            if (std::memcmp(p, "flags", 5) == 0) return 16;
-            return -1;
         case 'o':
-            if (std::memcmp(p, "owner", 5) == 0) return 10;
+            if (std::memcmp(p, "owner", 5) == 0) return 6;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "roles", 5) == 0) return 17;
+            return -1;
+        default: return -1;
+        }
+    case 6:
+        switch (p[0]) {
+        case 'b':
+            if (std::memcmp(p, "banner", 6) == 0) return 29;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "emojis", 6) == 0) return 18;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "region", 6) == 0) return 9;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "splash", 6) == 0) return 4;
             return -1;
         default: return -1;
         }
     case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 12 : -1;
-    case 9:
-        return std::memcmp(p, "flags_new", 9) == 0 ? 17 : -1;
-    case 10:
         switch (p[0]) {
-        case 'b':
-            if (std::memcmp(p, "bot_public", 10) == 0) return 5;
+        case 'f':
+            if (std::memcmp(p, "features", 8) == 0) return 19;
             return -1;
-        case 'v':
-            if (std::memcmp(p, "verify_key", 10) == 0) return 11;
+        case 'o':
+            if (std::memcmp(p, "owner_id", 8) == 0) return 7;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "stickers", 8) == 0) return 40;
+            return -1;
+        default: return -1;
+        }
+    case 9:
+        switch (p[0]) {
+        case 'i':
+            if (std::memcmp(p, "icon_hash", 9) == 0) return 3;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "mfa_level", 9) == 0) return 20;
+            return -1;
+        default: return -1;
+        }
+    case 10:
+        return std::memcmp(p, "nsfw_level", 10) == 0 ? 39 : -1;
+    case 11:
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "afk_timeout", 11) == 0) return 11;
+            return -1;
+        case 'd':
+            if (std::memcmp(p, "description", 11) == 0) return 28;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "max_members", 11) == 0) return 26;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "permissions", 11) == 0) return 8;
+            return -1;
+        default: return -1;
+        }
+    case 12:
+        return std::memcmp(p, "premium_tier", 12) == 0 ? 30 : -1;
+    case 13:
+        return std::memcmp(p, "max_presences", 13) == 0 ? 25 : -1;
+    case 14:
+        switch (p[1]) {
+        case 'e':
+            if (std::memcmp(p, "welcome_screen", 14) == 0) return 38;
+            return -1;
+        case 'f':
+            if (std::memcmp(p, "afk_channel_id", 14) == 0) return 10;
+            return -1;
+        case 'i':
+            if (std::memcmp(p, "widget_enabled", 14) == 0) return 12;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "incidents_data", 14) == 0) return 43;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "application_id", 14) == 0) return 21;
+            return -1;
+        default: return -1;
+        }
+    case 15:
+        return std::memcmp(p, "vanity_url_code", 15) == 0 ? 27 : -1;
+    case 16:
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "discovery_splash", 16) == 0) return 5;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "preferred_locale", 16) == 0) return 32;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "rules_channel_id", 16) == 0) return 24;
+            return -1;
+        default: return -1;
+        }
+    case 17:
+        switch (p[0]) {
+        case 's':
+            if (std::memcmp(p, "system_channel_id", 17) == 0) return 22;
+            return -1;
+        case 'w':
+            if (std::memcmp(p, "widget_channel_id", 17) == 0) return 13;
+            return -1;
+        default: return -1;
+        }
+    case 18:
+        return std::memcmp(p, "verification_level", 18) == 0 ? 14 : -1;
+    case 20:
+        return std::memcmp(p, "system_channel_flags", 20) == 0 ? 23 : -1;
+    case 23:
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "explicit_content_filter", 23) == 0) return 16;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "max_video_channel_users", 23) == 0) return 34;
+            return -1;
+        default: return -1;
+        }
+    case 24:
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "approximate_member_count", 24) == 0) return 36;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "safety_alerts_channel_id", 24) == 0) return 42;
+            return -1;
+        default: return -1;
+        }
+    case 25:
+        return std::memcmp(p, "public_updates_channel_id", 25) == 0 ? 33 : -1;
+    case 26:
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "approximate_presence_count", 26) == 0) return 37;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "premium_subscription_count", 26) == 0) return 31;
+            return -1;
+        default: return -1;
+        }
+    case 28:
+        return std::memcmp(p, "premium_progress_bar_enabled", 28) == 0 ? 41 : -1;
+    case 29:
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "default_message_notifications", 29) == 0) return 15;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "max_stage_video_channel_users", 29) == 0) return 35;
+            return -1;
+        default: return -1;
+        }
+    default: return -1;
+    }
+}
+constexpr field_info fields_Guild[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Guild, &dgw::types::Guild::id>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::id>::cget},
+    {"name", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::Guild, &dgw::types::Guild::name>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::name>::cget},
+    {"icon", &dgw::codec::ti_string, presence::nullable, 2, &member<dgw::types::Guild, &dgw::types::Guild::icon>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::icon>::cget},
+    {"icon_hash", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Guild, &dgw::types::Guild::icon_hash>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::icon_hash>::cget},
+    {"splash", &dgw::codec::ti_string, presence::nullable, 3, &member<dgw::types::Guild, &dgw::types::Guild::splash>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::splash>::cget},
+    {"discovery_splash", &dgw::codec::ti_string, presence::nullable, 4, &member<dgw::types::Guild, &dgw::types::Guild::discovery_splash>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::discovery_splash>::cget},
+    {"owner", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Guild, &dgw::types::Guild::owner>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::owner>::cget},
+    {"owner_id", &dgw::codec::ti_snowflake, presence::required, 5, &member<dgw::types::Guild, &dgw::types::Guild::owner_id>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::owner_id>::cget},
+    {"permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, &member<dgw::types::Guild, &dgw::types::Guild::permissions>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::permissions>::cget},
+    {"region", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Guild, &dgw::types::Guild::region>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::region>::cget},
+    {"afk_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 6, &member<dgw::types::Guild, &dgw::types::Guild::afk_channel_id>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::afk_channel_id>::cget},
+    {"afk_timeout", &dgw::codec::ti_int, presence::required, 7, &member<dgw::types::Guild, &dgw::types::Guild::afk_timeout>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::afk_timeout>::cget},
+    {"widget_enabled", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Guild, &dgw::types::Guild::widget_enabled>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::widget_enabled>::cget},
+    {"widget_channel_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, &member<dgw::types::Guild, &dgw::types::Guild::widget_channel_id>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::widget_channel_id>::cget},
+    {"verification_level", &dgw::codec::gen::ti_VerificationLevel, presence::required, 8, &member<dgw::types::Guild, &dgw::types::Guild::verification_level>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::verification_level>::cget},
+    {"default_message_notifications", &dgw::codec::gen::ti_DefaultMessageNotificationLevel, presence::required, 9, &member<dgw::types::Guild, &dgw::types::Guild::default_message_notifications>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::default_message_notifications>::cget},
+    {"explicit_content_filter", &dgw::codec::gen::ti_ExplicitContentFilterLevel, presence::required, 10, &member<dgw::types::Guild, &dgw::types::Guild::explicit_content_filter>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::explicit_content_filter>::cget},
+    {"roles", &dgw::codec::gen::ti_Role_array, presence::required, 11, &member<dgw::types::Guild, &dgw::types::Guild::roles>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::roles>::cget},
+    {"emojis", &dgw::codec::gen::ti_Emoji_array, presence::required, 12, &member<dgw::types::Guild, &dgw::types::Guild::emojis>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::emojis>::cget},
+    {"features", &dgw::codec::gen::ti_GuildFeature_array, presence::required, 13, &member<dgw::types::Guild, &dgw::types::Guild::features>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::features>::cget},
+    {"mfa_level", &dgw::codec::gen::ti_MfaLevel, presence::required, 14, &member<dgw::types::Guild, &dgw::types::Guild::mfa_level>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::mfa_level>::cget},
+    {"application_id", &dgw::codec::ti_snowflake, presence::nullable, 15, &member<dgw::types::Guild, &dgw::types::Guild::application_id>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::application_id>::cget},
+    {"system_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 16, &member<dgw::types::Guild, &dgw::types::Guild::system_channel_id>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::system_channel_id>::cget},
+    {"system_channel_flags", &dgw::codec::gen::ti_SystemChannelFlags, presence::required, 17, &member<dgw::types::Guild, &dgw::types::Guild::system_channel_flags>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::system_channel_flags>::cget},
+    {"rules_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 18, &member<dgw::types::Guild, &dgw::types::Guild::rules_channel_id>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::rules_channel_id>::cget},
+    {"max_presences", &dgw::codec::ti_int, presence::optional_nullable, -1, &member<dgw::types::Guild, &dgw::types::Guild::max_presences>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::max_presences>::cget},
+    {"max_members", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Guild, &dgw::types::Guild::max_members>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::max_members>::cget},
+    {"vanity_url_code", &dgw::codec::ti_string, presence::nullable, 19, &member<dgw::types::Guild, &dgw::types::Guild::vanity_url_code>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::vanity_url_code>::cget},
+    {"description", &dgw::codec::ti_string, presence::nullable, 20, &member<dgw::types::Guild, &dgw::types::Guild::description>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::description>::cget},
+    {"banner", &dgw::codec::ti_string, presence::nullable, 21, &member<dgw::types::Guild, &dgw::types::Guild::banner>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::banner>::cget},
+    {"premium_tier", &dgw::codec::gen::ti_PremiumTier, presence::required, 22, &member<dgw::types::Guild, &dgw::types::Guild::premium_tier>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::premium_tier>::cget},
+    {"premium_subscription_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Guild, &dgw::types::Guild::premium_subscription_count>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::premium_subscription_count>::cget},
+    {"preferred_locale", &dgw::codec::ti_string, presence::required, 23, &member<dgw::types::Guild, &dgw::types::Guild::preferred_locale>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::preferred_locale>::cget},
+    {"public_updates_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 24, &member<dgw::types::Guild, &dgw::types::Guild::public_updates_channel_id>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::public_updates_channel_id>::cget},
+    {"max_video_channel_users", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Guild, &dgw::types::Guild::max_video_channel_users>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::max_video_channel_users>::cget},
+    {"max_stage_video_channel_users", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Guild, &dgw::types::Guild::max_stage_video_channel_users>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::max_stage_video_channel_users>::cget},
+    {"approximate_member_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Guild, &dgw::types::Guild::approximate_member_count>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::approximate_member_count>::cget},
+    {"approximate_presence_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Guild, &dgw::types::Guild::approximate_presence_count>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::approximate_presence_count>::cget},
+    {"welcome_screen", &dgw::codec::gen::ti_WelcomeScreen, presence::optional, -1, &member<dgw::types::Guild, &dgw::types::Guild::welcome_screen>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::welcome_screen>::cget},
+    {"nsfw_level", &dgw::codec::gen::ti_NsfwLevel, presence::required, 25, &member<dgw::types::Guild, &dgw::types::Guild::nsfw_level>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::nsfw_level>::cget},
+    {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::optional, -1, &member<dgw::types::Guild, &dgw::types::Guild::stickers>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::stickers>::cget},
+    {"premium_progress_bar_enabled", &dgw::codec::ti_bool, presence::required, 26, &member<dgw::types::Guild, &dgw::types::Guild::premium_progress_bar_enabled>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::premium_progress_bar_enabled>::cget},
+    {"safety_alerts_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 27, &member<dgw::types::Guild, &dgw::types::Guild::safety_alerts_channel_id>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::safety_alerts_channel_id>::cget},
+    {"incidents_data", &dgw::codec::gen::ti_IncidentsData, presence::nullable, 28, &member<dgw::types::Guild, &dgw::types::Guild::incidents_data>::get,
+     &member<dgw::types::Guild, &dgw::types::Guild::incidents_data>::cget},
+};
+} // namespace
+constinit const type_info ti_Guild = object_info<dgw::types::Guild>("Guild", fields_Guild, 44, &find_Guild, 0x1fffffffull);
+
+// dgw::types::MessageSnapshot
+namespace {
+int find_MessageSnapshot(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 7:
+        return std::memcmp(p, "message", 7) == 0 ? 0 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_MessageSnapshot[] = {
+    {"message", &dgw::codec::gen::ti_MessageSnapshotMessage, presence::required, 0, &member<dgw::types::MessageSnapshot, &dgw::types::MessageSnapshot::message>::get,
+     &member<dgw::types::MessageSnapshot, &dgw::types::MessageSnapshot::message>::cget},
+};
+} // namespace
+constinit const type_info ti_MessageSnapshot = object_info<dgw::types::MessageSnapshot>("MessageSnapshot", fields_MessageSnapshot, 1, &find_MessageSnapshot, 0x1ull);
+
+// dgw::types::RoleSubscriptionData
+namespace {
+int find_RoleSubscriptionData(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 9:
+        return std::memcmp(p, "tier_name", 9) == 0 ? 1 : -1;
+    case 10:
+        return std::memcmp(p, "is_renewal", 10) == 0 ? 3 : -1;
+    case 23:
+        return std::memcmp(p, "total_months_subscribed", 23) == 0 ? 2 : -1;
+    case 28:
+        return std::memcmp(p, "role_subscription_listing_id", 28) == 0 ? 0 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_RoleSubscriptionData[] = {
+    {"role_subscription_listing_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::RoleSubscriptionData, &dgw::types::RoleSubscriptionData::role_subscription_listing_id>::get,
+     &member<dgw::types::RoleSubscriptionData, &dgw::types::RoleSubscriptionData::role_subscription_listing_id>::cget},
+    {"tier_name", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::RoleSubscriptionData, &dgw::types::RoleSubscriptionData::tier_name>::get,
+     &member<dgw::types::RoleSubscriptionData, &dgw::types::RoleSubscriptionData::tier_name>::cget},
+    {"total_months_subscribed", &dgw::codec::ti_int, presence::required, 2, &member<dgw::types::RoleSubscriptionData, &dgw::types::RoleSubscriptionData::total_months_subscribed>::get,
+     &member<dgw::types::RoleSubscriptionData, &dgw::types::RoleSubscriptionData::total_months_subscribed>::cget},
+    {"is_renewal", &dgw::codec::ti_bool, presence::required, 3, &member<dgw::types::RoleSubscriptionData, &dgw::types::RoleSubscriptionData::is_renewal>::get,
+     &member<dgw::types::RoleSubscriptionData, &dgw::types::RoleSubscriptionData::is_renewal>::cget},
+};
+} // namespace
+constinit const type_info ti_RoleSubscriptionData = object_info<dgw::types::RoleSubscriptionData>("RoleSubscriptionData", fields_RoleSubscriptionData, 4, &find_RoleSubscriptionData, 0xfull);
+
+// dgw::types::PollAnswer
+namespace {
+int find_PollAnswer(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 9:
+        return std::memcmp(p, "answer_id", 9) == 0 ? 0 : -1;
+    case 10:
+        return std::memcmp(p, "poll_media", 10) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_PollAnswer[] = {
+    {"answer_id", &dgw::codec::ti_int, presence::required, 0, &member<dgw::types::PollAnswer, &dgw::types::PollAnswer::answer_id>::get,
+     &member<dgw::types::PollAnswer, &dgw::types::PollAnswer::answer_id>::cget},
+    {"poll_media", &dgw::codec::gen::ti_PollMedia, presence::required, 1, &member<dgw::types::PollAnswer, &dgw::types::PollAnswer::poll_media>::get,
+     &member<dgw::types::PollAnswer, &dgw::types::PollAnswer::poll_media>::cget},
+};
+} // namespace
+constinit const type_info ti_PollAnswer = object_info<dgw::types::PollAnswer>("PollAnswer", fields_PollAnswer, 2, &find_PollAnswer, 0x3ull);
+
+// dgw::types::MessageCall
+namespace {
+int find_MessageCall(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 12:
+        return std::memcmp(p, "participants", 12) == 0 ? 0 : -1;
+    case 15:
+        return std::memcmp(p, "ended_timestamp", 15) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_MessageCall[] = {
+    {"participants", &dgw::codec::ti_snowflake_array, presence::required, 0, &member<dgw::types::MessageCall, &dgw::types::MessageCall::participants>::get,
+     &member<dgw::types::MessageCall, &dgw::types::MessageCall::participants>::cget},
+    {"ended_timestamp", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, &member<dgw::types::MessageCall, &dgw::types::MessageCall::ended_timestamp>::get,
+     &member<dgw::types::MessageCall, &dgw::types::MessageCall::ended_timestamp>::cget},
+};
+} // namespace
+constinit const type_info ti_MessageCall = object_info<dgw::types::MessageCall>("MessageCall", fields_MessageCall, 2, &find_MessageCall, 0x1ull);
+
+// dgw::types::ResolvedData
+namespace {
+int find_ResolvedData(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 5:
+        switch (p[0]) {
+        case 'r':
+            if (std::memcmp(p, "roles", 5) == 0) return 2;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "users", 5) == 0) return 0;
+            return -1;
+        default: return -1;
+        }
+    case 7:
+        return std::memcmp(p, "members", 7) == 0 ? 1 : -1;
+    case 8:
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "channels", 8) == 0) return 3;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "messages", 8) == 0) return 4;
             return -1;
         default: return -1;
         }
     case 11:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "cover_image", 11) == 0) return 15;
-            return -1;
-        case 'd':
-            if (std::memcmp(p, "description", 11) == 0) return 3;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "rpc_origins", 11) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
-    case 13:
-        return std::memcmp(p, "redirect_uris", 13) == 0 ? 21 : -1;
-    case 14:
-        return std::memcmp(p, "primary_sku_id", 14) == 0 ? 13 : -1;
-    case 18:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "custom_install_url", 18) == 0) return 27;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "event_webhooks_url", 18) == 0) return 24;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "privacy_policy_url", 18) == 0) return 9;
-            return -1;
-        default: return -1;
-        }
-    case 20:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "event_webhooks_types", 20) == 0) return 25;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "terms_of_service_url", 20) == 0) return 8;
-            return -1;
-        default: return -1;
-        }
-    case 22:
-        return std::memcmp(p, "bot_require_code_grant", 22) == 0 ? 6 : -1;
-    case 23:
-        return std::memcmp(p, "approximate_guild_count", 23) == 0 ? 18 : -1;
-    case 25:
-        return std::memcmp(p, "interactions_endpoint_url", 25) == 0 ? 22 : -1;
-    case 30:
-        return std::memcmp(p, "approximate_user_install_count", 30) == 0 ? 19 : -1;
-    case 33:
-        return std::memcmp(p, "role_connections_verification_url", 33) == 0 ? 23 : -1;
-    case 36:
-        return std::memcmp(p, "approximate_user_authorization_count", 36) == 0 ? 20 : -1;
+        return std::memcmp(p, "attachments", 11) == 0 ? 5 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_InviteTargetApplication[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::id>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::id>::cget},
-    {"name", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::name>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::name>::cget},
-    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::icon>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::icon>::cget},
-    {"description", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::description>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::description>::cget},
-    {"rpc_origins", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::rpc_origins>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::rpc_origins>::cget},
-    {"bot_public", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::bot_public>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::bot_public>::cget},
-    {"bot_require_code_grant", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::bot_require_code_grant>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::bot_require_code_grant>::cget},
-    {"bot", &dgw::codec::gen::ti_PartialUser, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::bot>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::bot>::cget},
-    {"terms_of_service_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::terms_of_service_url>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::terms_of_service_url>::cget},
-    {"privacy_policy_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::privacy_policy_url>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::privacy_policy_url>::cget},
-    {"owner", &dgw::codec::gen::ti_PartialUser, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::owner>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::owner>::cget},
-    {"verify_key", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::verify_key>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::verify_key>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::guild_id>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::guild_id>::cget},
-    {"primary_sku_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::primary_sku_id>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::primary_sku_id>::cget},
-    {"slug", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::slug>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::slug>::cget},
-    {"cover_image", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::cover_image>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::cover_image>::cget},
-    {"flags", &dgw::codec::gen::ti_ApplicationFlags, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::flags>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::flags>::cget},
-    {"flags_new", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::flags_new>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::flags_new>::cget},
-    {"approximate_guild_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::approximate_guild_count>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::approximate_guild_count>::cget},
-    {"approximate_user_install_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::approximate_user_install_count>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::approximate_user_install_count>::cget},
-    {"approximate_user_authorization_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::approximate_user_authorization_count>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::approximate_user_authorization_count>::cget},
-    {"redirect_uris", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::redirect_uris>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::redirect_uris>::cget},
-    {"interactions_endpoint_url", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::interactions_endpoint_url>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::interactions_endpoint_url>::cget},
-    {"role_connections_verification_url", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::role_connections_verification_url>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::role_connections_verification_url>::cget},
-    {"event_webhooks_url", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::event_webhooks_url>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::event_webhooks_url>::cget},
-    {"event_webhooks_types", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::event_webhooks_types>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::event_webhooks_types>::cget},
-    {"tags", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::tags>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::tags>::cget},
-    {"custom_install_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::custom_install_url>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::custom_install_url>::cget},
+constexpr field_info fields_ResolvedData[] = {
+    {"users", &dgw::codec::gen::ti_User_map, presence::optional, -1, &member<dgw::types::ResolvedData, &dgw::types::ResolvedData::users>::get,
+     &member<dgw::types::ResolvedData, &dgw::types::ResolvedData::users>::cget},
+    {"members", &dgw::codec::gen::ti_PartialGuildMember_map, presence::optional, -1, &member<dgw::types::ResolvedData, &dgw::types::ResolvedData::members>::get,
+     &member<dgw::types::ResolvedData, &dgw::types::ResolvedData::members>::cget},
+    {"roles", &dgw::codec::gen::ti_Role_map, presence::optional, -1, &member<dgw::types::ResolvedData, &dgw::types::ResolvedData::roles>::get,
+     &member<dgw::types::ResolvedData, &dgw::types::ResolvedData::roles>::cget},
+    {"channels", &dgw::codec::gen::ti_Channel_map, presence::optional, -1, &member<dgw::types::ResolvedData, &dgw::types::ResolvedData::channels>::get,
+     &member<dgw::types::ResolvedData, &dgw::types::ResolvedData::channels>::cget},
+    {"messages", &dgw::codec::gen::ti_Message_map, presence::optional, -1, &member<dgw::types::ResolvedData, &dgw::types::ResolvedData::messages>::get,
+     &member<dgw::types::ResolvedData, &dgw::types::ResolvedData::messages>::cget},
+    {"attachments", &dgw::codec::gen::ti_Attachment_map, presence::optional, -1, &member<dgw::types::ResolvedData, &dgw::types::ResolvedData::attachments>::get,
+     &member<dgw::types::ResolvedData, &dgw::types::ResolvedData::attachments>::cget},
 };
 } // namespace
-constinit const type_info ti_InviteTargetApplication = object_info<dgw::types::InviteTargetApplication>("InviteTargetApplication", fields_InviteTargetApplication, 28, &find_InviteTargetApplication, 0x1ull);
+constinit const type_info ti_ResolvedData = object_info<dgw::types::ResolvedData>("ResolvedData", fields_ResolvedData, 6, &find_ResolvedData, 0x0ull);
 
-// dgw::types::Subscription
+// dgw::types::InteractionGuild
 namespace {
-int find_Subscription(std::string_view k) noexcept {
+int find_InteractionGuild(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 2:
         return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 6:
-        return std::memcmp(p, "status", 6) == 0 ? 7 : -1;
-    case 7:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "country", 7) == 0) return 9;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "sku_ids", 7) == 0) return 2;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "user_id", 7) == 0) return 1;
-            return -1;
-        default: return -1;
-        }
-    case 11:
-        return std::memcmp(p, "canceled_at", 11) == 0 ? 8 : -1;
-    case 15:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "entitlement_ids", 15) == 0) return 3;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "renewal_sku_ids", 15) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
-    case 18:
-        return std::memcmp(p, "current_period_end", 18) == 0 ? 6 : -1;
-    case 20:
-        return std::memcmp(p, "current_period_start", 20) == 0 ? 5 : -1;
+        return std::memcmp(p, "locale", 6) == 0 ? 1 : -1;
+    case 8:
+        return std::memcmp(p, "features", 8) == 0 ? 2 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_Subscription[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Subscription, &dgw::types::Subscription::id>::get,
-     &member<dgw::types::Subscription, &dgw::types::Subscription::id>::cget},
-    {"user_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::Subscription, &dgw::types::Subscription::user_id>::get,
-     &member<dgw::types::Subscription, &dgw::types::Subscription::user_id>::cget},
-    {"sku_ids", &dgw::codec::ti_snowflake_array, presence::required, 2, &member<dgw::types::Subscription, &dgw::types::Subscription::sku_ids>::get,
-     &member<dgw::types::Subscription, &dgw::types::Subscription::sku_ids>::cget},
-    {"entitlement_ids", &dgw::codec::ti_snowflake_array, presence::required, 3, &member<dgw::types::Subscription, &dgw::types::Subscription::entitlement_ids>::get,
-     &member<dgw::types::Subscription, &dgw::types::Subscription::entitlement_ids>::cget},
-    {"renewal_sku_ids", &dgw::codec::ti_snowflake_array, presence::nullable, 4, &member<dgw::types::Subscription, &dgw::types::Subscription::renewal_sku_ids>::get,
-     &member<dgw::types::Subscription, &dgw::types::Subscription::renewal_sku_ids>::cget},
-    {"current_period_start", &dgw::codec::ti_timestamp, presence::required, 5, &member<dgw::types::Subscription, &dgw::types::Subscription::current_period_start>::get,
-     &member<dgw::types::Subscription, &dgw::types::Subscription::current_period_start>::cget},
-    {"current_period_end", &dgw::codec::ti_timestamp, presence::required, 6, &member<dgw::types::Subscription, &dgw::types::Subscription::current_period_end>::get,
-     &member<dgw::types::Subscription, &dgw::types::Subscription::current_period_end>::cget},
-    {"status", &dgw::codec::gen::ti_SubscriptionStatus, presence::required, 7, &member<dgw::types::Subscription, &dgw::types::Subscription::status>::get,
-     &member<dgw::types::Subscription, &dgw::types::Subscription::status>::cget},
-    {"canceled_at", &dgw::codec::ti_timestamp, presence::nullable, 8, &member<dgw::types::Subscription, &dgw::types::Subscription::canceled_at>::get,
-     &member<dgw::types::Subscription, &dgw::types::Subscription::canceled_at>::cget},
-    {"country", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Subscription, &dgw::types::Subscription::country>::get,
-     &member<dgw::types::Subscription, &dgw::types::Subscription::country>::cget},
+constexpr field_info fields_InteractionGuild[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::InteractionGuild, &dgw::types::InteractionGuild::id>::get,
+     &member<dgw::types::InteractionGuild, &dgw::types::InteractionGuild::id>::cget},
+    {"locale", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::InteractionGuild, &dgw::types::InteractionGuild::locale>::get,
+     &member<dgw::types::InteractionGuild, &dgw::types::InteractionGuild::locale>::cget},
+    {"features", &dgw::codec::gen::ti_GuildFeature_array, presence::optional, -1, &member<dgw::types::InteractionGuild, &dgw::types::InteractionGuild::features>::get,
+     &member<dgw::types::InteractionGuild, &dgw::types::InteractionGuild::features>::cget},
 };
 } // namespace
-constinit const type_info ti_Subscription = object_info<dgw::types::Subscription>("Subscription", fields_Subscription, 10, &find_Subscription, 0x1ffull);
+constinit const type_info ti_InteractionGuild = object_info<dgw::types::InteractionGuild>("InteractionGuild", fields_InteractionGuild, 3, &find_InteractionGuild, 0x1ull);
 
-// dgw::types::ActivityParty
+// dgw::types::Interaction
 namespace {
-int find_ActivityParty(std::string_view k) noexcept {
+int find_Interaction(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 2:
         return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        return std::memcmp(p, "size", 4) == 0 ? 1 : -1;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "data", 4) == 0) return 3;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "type", 4) == 0) return 2;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user", 4) == 0) return 9;
+            return -1;
+        default: return -1;
+        }
+    case 5:
+        switch (p[0]) {
+        case 'g':
+            if (std::memcmp(p, "guild", 5) == 0) return 4;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "token", 5) == 0) return 10;
+            return -1;
+        default: return -1;
+        }
+    case 6:
+        switch (p[0]) {
+        case 'l':
+            if (std::memcmp(p, "locale", 6) == 0) return 14;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "member", 6) == 0) return 8;
+            return -1;
+        default: return -1;
+        }
+    case 7:
+        switch (p[2]) {
+        case 'a':
+            if (std::memcmp(p, "channel", 7) == 0) return 6;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "context", 7) == 0) return 18;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "version", 7) == 0) return 11;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "message", 7) == 0) return 12;
+            return -1;
+        default: return -1;
+        }
+    case 8:
+        return std::memcmp(p, "guild_id", 8) == 0 ? 5 : -1;
+    case 10:
+        return std::memcmp(p, "channel_id", 10) == 0 ? 7 : -1;
+    case 12:
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "entitlements", 12) == 0) return 16;
+            return -1;
+        case 'g':
+            if (std::memcmp(p, "guild_locale", 12) == 0) return 15;
+            return -1;
+        default: return -1;
+        }
+    case 14:
+        return std::memcmp(p, "application_id", 14) == 0 ? 1 : -1;
+    case 15:
+        return std::memcmp(p, "app_permissions", 15) == 0 ? 13 : -1;
+    case 21:
+        return std::memcmp(p, "attachment_size_limit", 21) == 0 ? 19 : -1;
+    case 30:
+        return std::memcmp(p, "authorizing_integration_owners", 30) == 0 ? 17 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_ActivityParty[] = {
-    {"id", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ActivityParty, &dgw::types::ActivityParty::id>::get,
-     &member<dgw::types::ActivityParty, &dgw::types::ActivityParty::id>::cget},
-    {"size", &dgw::codec::ti_int_array, presence::optional, -1, &member<dgw::types::ActivityParty, &dgw::types::ActivityParty::size>::get,
-     &member<dgw::types::ActivityParty, &dgw::types::ActivityParty::size>::cget},
+constexpr field_info fields_Interaction[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Interaction, &dgw::types::Interaction::id>::get,
+     &member<dgw::types::Interaction, &dgw::types::Interaction::id>::cget},
+    {"application_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::Interaction, &dgw::types::Interaction::application_id>::get,
+     &member<dgw::types::Interaction, &dgw::types::Interaction::application_id>::cget},
+    {"type", &dgw::codec::gen::ti_InteractionType, presence::required, 2, &member<dgw::types::Interaction, &dgw::types::Interaction::type>::get,
+     &member<dgw::types::Interaction, &dgw::types::Interaction::type>::cget},
+    {"data", &dgw::codec::gen::ti_InteractionData, presence::optional, -1, &member<dgw::types::Interaction, &dgw::types::Interaction::data>::get,
+     &member<dgw::types::Interaction, &dgw::types::Interaction::data>::cget},
+    {"guild", &dgw::codec::gen::ti_InteractionGuild, presence::optional, -1, &member<dgw::types::Interaction, &dgw::types::Interaction::guild>::get,
+     &member<dgw::types::Interaction, &dgw::types::Interaction::guild>::cget},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::Interaction, &dgw::types::Interaction::guild_id>::get,
+     &member<dgw::types::Interaction, &dgw::types::Interaction::guild_id>::cget},
+    {"channel", &dgw::codec::gen::ti_Channel, presence::optional, -1, &member<dgw::types::Interaction, &dgw::types::Interaction::channel>::get,
+     &member<dgw::types::Interaction, &dgw::types::Interaction::channel>::cget},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::Interaction, &dgw::types::Interaction::channel_id>::get,
+     &member<dgw::types::Interaction, &dgw::types::Interaction::channel_id>::cget},
+    {"member", &dgw::codec::gen::ti_GuildMember, presence::optional, -1, &member<dgw::types::Interaction, &dgw::types::Interaction::member>::get,
+     &member<dgw::types::Interaction, &dgw::types::Interaction::member>::cget},
+    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, &member<dgw::types::Interaction, &dgw::types::Interaction::user>::get,
+     &member<dgw::types::Interaction, &dgw::types::Interaction::user>::cget},
+    {"token", &dgw::codec::ti_string, presence::required, 3, &member<dgw::types::Interaction, &dgw::types::Interaction::token>::get,
+     &member<dgw::types::Interaction, &dgw::types::Interaction::token>::cget},
+    {"version", &dgw::codec::ti_int, presence::required, 4, &member<dgw::types::Interaction, &dgw::types::Interaction::version>::get,
+     &member<dgw::types::Interaction, &dgw::types::Interaction::version>::cget},
+    {"message", &dgw::codec::gen::ti_Message, presence::optional, -1, &member<dgw::types::Interaction, &dgw::types::Interaction::message>::get,
+     &member<dgw::types::Interaction, &dgw::types::Interaction::message>::cget},
+    {"app_permissions", &dgw::codec::gen::ti_Permissions, presence::required, 5, &member<dgw::types::Interaction, &dgw::types::Interaction::app_permissions>::get,
+     &member<dgw::types::Interaction, &dgw::types::Interaction::app_permissions>::cget},
+    {"locale", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Interaction, &dgw::types::Interaction::locale>::get,
+     &member<dgw::types::Interaction, &dgw::types::Interaction::locale>::cget},
+    {"guild_locale", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Interaction, &dgw::types::Interaction::guild_locale>::get,
+     &member<dgw::types::Interaction, &dgw::types::Interaction::guild_locale>::cget},
+    {"entitlements", &dgw::codec::gen::ti_Entitlement_array, presence::required, 6, &member<dgw::types::Interaction, &dgw::types::Interaction::entitlements>::get,
+     &member<dgw::types::Interaction, &dgw::types::Interaction::entitlements>::cget},
+    {"authorizing_integration_owners", &dgw::codec::gen::ti_snowflake_map, presence::required, 7, &member<dgw::types::Interaction, &dgw::types::Interaction::authorizing_integration_owners>::get,
+     &member<dgw::types::Interaction, &dgw::types::Interaction::authorizing_integration_owners>::cget},
+    {"context", &dgw::codec::gen::ti_InteractionContextType, presence::optional, -1, &member<dgw::types::Interaction, &dgw::types::Interaction::context>::get,
+     &member<dgw::types::Interaction, &dgw::types::Interaction::context>::cget},
+    {"attachment_size_limit", &dgw::codec::ti_int, presence::required, 8, &member<dgw::types::Interaction, &dgw::types::Interaction::attachment_size_limit>::get,
+     &member<dgw::types::Interaction, &dgw::types::Interaction::attachment_size_limit>::cget},
 };
 } // namespace
-constinit const type_info ti_ActivityParty = object_info<dgw::types::ActivityParty>("ActivityParty", fields_ActivityParty, 2, &find_ActivityParty, 0x0ull);
+constinit const type_info ti_Interaction = object_info<dgw::types::Interaction>("Interaction", fields_Interaction, 20, &find_Interaction, 0x1ffull);
 
-// dgw::types::Activity
+// dgw::types::GuildScheduledEventEntityMetadata
 namespace {
-int find_Activity(std::string_view k) noexcept {
+int find_GuildScheduledEventEntityMetadata(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 8:
+        return std::memcmp(p, "location", 8) == 0 ? 0 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_GuildScheduledEventEntityMetadata[] = {
+    {"location", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::GuildScheduledEventEntityMetadata, &dgw::types::GuildScheduledEventEntityMetadata::location>::get,
+     &member<dgw::types::GuildScheduledEventEntityMetadata, &dgw::types::GuildScheduledEventEntityMetadata::location>::cget},
+};
+} // namespace
+constinit const type_info ti_GuildScheduledEventEntityMetadata = object_info<dgw::types::GuildScheduledEventEntityMetadata>("GuildScheduledEventEntityMetadata", fields_GuildScheduledEventEntityMetadata, 1, &find_GuildScheduledEventEntityMetadata, 0x0ull);
+
+// dgw::types::GuildScheduledEventRecurrenceRule
+namespace {
+int find_GuildScheduledEventRecurrenceRule(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 3:
-        return std::memcmp(p, "url", 3) == 0 ? 2 : -1;
-    case 4:
-        switch (p[0]) {
-        case 'n':
-            if (std::memcmp(p, "name", 4) == 0) return 0;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "type", 4) == 0) return 1;
-            return -1;
-        default: return -1;
-        }
+        return std::memcmp(p, "end", 3) == 0 ? 1 : -1;
     case 5:
         switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "emoji", 5) == 0) return 11;
-            return -1;
-        case 'f':
-            if (std::memcmp(p, "flags", 5) == 0) return 16;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "party", 5) == 0) return 12;
+        case 'c':
+            if (std::memcmp(p, "count", 5) == 0) return 9;
             return -1;
         case 's':
-            if (std::memcmp(p, "state", 5) == 0) return 9;
+            if (std::memcmp(p, "start", 5) == 0) return 0;
             return -1;
         default: return -1;
         }
-    case 6:
-        return std::memcmp(p, "assets", 6) == 0 ? 13 : -1;
-    case 7:
+    case 8:
         switch (p[0]) {
         case 'b':
-            if (std::memcmp(p, "buttons", 7) == 0) return 17;
+            if (std::memcmp(p, "by_month", 8) == 0) return 6;
             return -1;
-        case 'd':
-            if (std::memcmp(p, "details", 7) == 0) return 7;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "secrets", 7) == 0) return 14;
+        case 'i':
+            if (std::memcmp(p, "interval", 8) == 0) return 3;
             return -1;
         default: return -1;
         }
-    case 8:
-        return std::memcmp(p, "instance", 8) == 0 ? 15 : -1;
     case 9:
-        return std::memcmp(p, "state_url", 9) == 0 ? 10 : -1;
+        return std::memcmp(p, "frequency", 9) == 0 ? 2 : -1;
     case 10:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "created_at", 10) == 0) return 3;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "timestamps", 10) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
+        return std::memcmp(p, "by_weekday", 10) == 0 ? 4 : -1;
     case 11:
-        return std::memcmp(p, "details_url", 11) == 0 ? 8 : -1;
-    case 14:
-        return std::memcmp(p, "application_id", 14) == 0 ? 5 : -1;
-    case 19:
-        return std::memcmp(p, "status_display_type", 19) == 0 ? 6 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_Activity[] = {
-    {"name", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::Activity, &dgw::types::Activity::name>::get,
-     &member<dgw::types::Activity, &dgw::types::Activity::name>::cget},
-    {"type", &dgw::codec::gen::ti_ActivityType, presence::required, 1, &member<dgw::types::Activity, &dgw::types::Activity::type>::get,
-     &member<dgw::types::Activity, &dgw::types::Activity::type>::cget},
-    {"url", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Activity, &dgw::types::Activity::url>::get,
-     &member<dgw::types::Activity, &dgw::types::Activity::url>::cget},
-    {"created_at", &dgw::codec::ti_int, presence::required, 2, &member<dgw::types::Activity, &dgw::types::Activity::created_at>::get,
-     &member<dgw::types::Activity, &dgw::types::Activity::created_at>::cget},
-    {"timestamps", &dgw::codec::gen::ti_ActivityTimestamps, presence::optional, -1, &member<dgw::types::Activity, &dgw::types::Activity::timestamps>::get,
-     &member<dgw::types::Activity, &dgw::types::Activity::timestamps>::cget},
-    {"application_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::Activity, &dgw::types::Activity::application_id>::get,
-     &member<dgw::types::Activity, &dgw::types::Activity::application_id>::cget},
-    {"status_display_type", &dgw::codec::gen::ti_ActivityStatusDisplayType, presence::optional_nullable, -1, &member<dgw::types::Activity, &dgw::types::Activity::status_display_type>::get,
-     &member<dgw::types::Activity, &dgw::types::Activity::status_display_type>::cget},
-    {"details", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Activity, &dgw::types::Activity::details>::get,
-     &member<dgw::types::Activity, &dgw::types::Activity::details>::cget},
-    {"details_url", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Activity, &dgw::types::Activity::details_url>::get,
-     &member<dgw::types::Activity, &dgw::types::Activity::details_url>::cget},
-    {"state", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Activity, &dgw::types::Activity::state>::get,
-     &member<dgw::types::Activity, &dgw::types::Activity::state>::cget},
-    {"state_url", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Activity, &dgw::types::Activity::state_url>::get,
-     &member<dgw::types::Activity, &dgw::types::Activity::state_url>::cget},
-    {"emoji", &dgw::codec::gen::ti_ActivityEmoji, presence::optional_nullable, -1, &member<dgw::types::Activity, &dgw::types::Activity::emoji>::get,
-     &member<dgw::types::Activity, &dgw::types::Activity::emoji>::cget},
-    {"party", &dgw::codec::gen::ti_ActivityParty, presence::optional, -1, &member<dgw::types::Activity, &dgw::types::Activity::party>::get,
-     &member<dgw::types::Activity, &dgw::types::Activity::party>::cget},
-    {"assets", &dgw::codec::gen::ti_ActivityAssets, presence::optional, -1, &member<dgw::types::Activity, &dgw::types::Activity::assets>::get,
-     &member<dgw::types::Activity, &dgw::types::Activity::assets>::cget},
-    {"secrets", &dgw::codec::gen::ti_ActivitySecrets, presence::optional, -1, &member<dgw::types::Activity, &dgw::types::Activity::secrets>::get,
-     &member<dgw::types::Activity, &dgw::types::Activity::secrets>::cget},
-    {"instance", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Activity, &dgw::types::Activity::instance>::get,
-     &member<dgw::types::Activity, &dgw::types::Activity::instance>::cget},
-    {"flags", &dgw::codec::gen::ti_ActivityFlags, presence::optional, -1, &member<dgw::types::Activity, &dgw::types::Activity::flags>::get,
-     &member<dgw::types::Activity, &dgw::types::Activity::flags>::cget},
-    {"buttons", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::Activity, &dgw::types::Activity::buttons>::get,
-     &member<dgw::types::Activity, &dgw::types::Activity::buttons>::cget},
-};
-} // namespace
-constinit const type_info ti_Activity = object_info<dgw::types::Activity>("Activity", fields_Activity, 18, &find_Activity, 0x7ull);
-
-// dgw::types::GuildScheduledEventUser
-namespace {
-int find_GuildScheduledEventUser(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 4:
-        return std::memcmp(p, "user", 4) == 0 ? 1 : -1;
-    case 6:
-        return std::memcmp(p, "member", 6) == 0 ? 2 : -1;
-    case 24:
-        return std::memcmp(p, "guild_scheduled_event_id", 24) == 0 ? 0 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_GuildScheduledEventUser[] = {
-    {"guild_scheduled_event_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::GuildScheduledEventUser, &dgw::types::GuildScheduledEventUser::guild_scheduled_event_id>::get,
-     &member<dgw::types::GuildScheduledEventUser, &dgw::types::GuildScheduledEventUser::guild_scheduled_event_id>::cget},
-    {"user", &dgw::codec::gen::ti_User, presence::required, 1, &member<dgw::types::GuildScheduledEventUser, &dgw::types::GuildScheduledEventUser::user>::get,
-     &member<dgw::types::GuildScheduledEventUser, &dgw::types::GuildScheduledEventUser::user>::cget},
-    {"member", &dgw::codec::gen::ti_GuildMember, presence::optional, -1, &member<dgw::types::GuildScheduledEventUser, &dgw::types::GuildScheduledEventUser::member>::get,
-     &member<dgw::types::GuildScheduledEventUser, &dgw::types::GuildScheduledEventUser::member>::cget},
-};
-} // namespace
-constinit const type_info ti_GuildScheduledEventUser = object_info<dgw::types::GuildScheduledEventUser>("GuildScheduledEventUser", fields_GuildScheduledEventUser, 3, &find_GuildScheduledEventUser, 0x3ull);
-
-// dgw::types::SoundboardSound
-namespace {
-int find_SoundboardSound(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 4:
-        switch (p[0]) {
+        return std::memcmp(p, "by_year_day", 11) == 0 ? 8 : -1;
+    case 12:
+        switch (p[3]) {
+        case 'm':
+            if (std::memcmp(p, "by_month_day", 12) == 0) return 7;
+            return -1;
         case 'n':
-            if (std::memcmp(p, "name", 4) == 0) return 0;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "user", 4) == 0) return 7;
+            if (std::memcmp(p, "by_n_weekday", 12) == 0) return 5;
             return -1;
         default: return -1;
         }
-    case 6:
-        return std::memcmp(p, "volume", 6) == 0 ? 2 : -1;
-    case 8:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "emoji_id", 8) == 0) return 3;
-            return -1;
-        case 'g':
-            if (std::memcmp(p, "guild_id", 8) == 0) return 5;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "sound_id", 8) == 0) return 1;
-            return -1;
-        default: return -1;
-        }
-    case 9:
-        return std::memcmp(p, "available", 9) == 0 ? 6 : -1;
-    case 10:
-        return std::memcmp(p, "emoji_name", 10) == 0 ? 4 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_SoundboardSound[] = {
-    {"name", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::name>::get,
-     &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::name>::cget},
-    {"sound_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::sound_id>::get,
-     &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::sound_id>::cget},
-    {"volume", &dgw::codec::ti_double, presence::required, 2, &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::volume>::get,
-     &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::volume>::cget},
-    {"emoji_id", &dgw::codec::ti_snowflake, presence::nullable, 3, &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::emoji_id>::get,
-     &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::emoji_id>::cget},
-    {"emoji_name", &dgw::codec::ti_string, presence::nullable, 4, &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::emoji_name>::get,
-     &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::emoji_name>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::guild_id>::get,
-     &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::guild_id>::cget},
-    {"available", &dgw::codec::ti_bool, presence::required, 5, &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::available>::get,
-     &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::available>::cget},
-    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::user>::get,
-     &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::user>::cget},
+constexpr field_info fields_GuildScheduledEventRecurrenceRule[] = {
+    {"start", &dgw::codec::ti_timestamp, presence::required, 0, &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::start>::get,
+     &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::start>::cget},
+    {"end", &dgw::codec::ti_timestamp, presence::nullable, 1, &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::end>::get,
+     &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::end>::cget},
+    {"frequency", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRuleFrequency, presence::required, 2, &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::frequency>::get,
+     &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::frequency>::cget},
+    {"interval", &dgw::codec::ti_int, presence::required, 3, &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::interval>::get,
+     &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::interval>::cget},
+    {"by_weekday", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRuleWeekday_array, presence::nullable, 4, &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::by_weekday>::get,
+     &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::by_weekday>::cget},
+    {"by_n_weekday", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRuleNWeekday_array, presence::nullable, 5, &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::by_n_weekday>::get,
+     &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::by_n_weekday>::cget},
+    {"by_month", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRuleMonth_array, presence::nullable, 6, &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::by_month>::get,
+     &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::by_month>::cget},
+    {"by_month_day", &dgw::codec::ti_int_array, presence::nullable, 7, &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::by_month_day>::get,
+     &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::by_month_day>::cget},
+    {"by_year_day", &dgw::codec::ti_int_array, presence::nullable, 8, &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::by_year_day>::get,
+     &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::by_year_day>::cget},
+    {"count", &dgw::codec::ti_int, presence::nullable, 9, &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::count>::get,
+     &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::count>::cget},
 };
 } // namespace
-constinit const type_info ti_SoundboardSound = object_info<dgw::types::SoundboardSound>("SoundboardSound", fields_SoundboardSound, 8, &find_SoundboardSound, 0x3full);
+constinit const type_info ti_GuildScheduledEventRecurrenceRule = object_info<dgw::types::GuildScheduledEventRecurrenceRule>("GuildScheduledEventRecurrenceRule", fields_GuildScheduledEventRecurrenceRule, 10, &find_GuildScheduledEventRecurrenceRule, 0x3ffull);
 
 // dgw::types::StickerPack
 namespace {
@@ -1601,22 +1609,30 @@ constexpr field_info fields_UpdatePresenceActivity[] = {
 } // namespace
 constinit const type_info ti_UpdatePresenceActivity = object_info<dgw::commands::UpdatePresenceActivity>("UpdatePresenceActivity", fields_UpdatePresenceActivity, 4, &find_UpdatePresenceActivity, 0x3ull);
 
-// dgw::commands::Heartbeat
+// dgw::commands::Resume
 namespace {
-int find_Heartbeat(std::string_view k) noexcept {
+int find_Resume(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 1:
-        return std::memcmp(p, "d", 1) == 0 ? 0 : -1;
+    case 3:
+        return std::memcmp(p, "seq", 3) == 0 ? 2 : -1;
+    case 5:
+        return std::memcmp(p, "token", 5) == 0 ? 0 : -1;
+    case 10:
+        return std::memcmp(p, "session_id", 10) == 0 ? 1 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_Heartbeat[] = {
-    {"d", &dgw::codec::ti_int, presence::nullable, 0, &member<dgw::commands::Heartbeat, &dgw::commands::Heartbeat::d>::get,
-     &member<dgw::commands::Heartbeat, &dgw::commands::Heartbeat::d>::cget},
+constexpr field_info fields_Resume[] = {
+    {"token", &dgw::codec::ti_string, presence::required, 0, &member<dgw::commands::Resume, &dgw::commands::Resume::token>::get,
+     &member<dgw::commands::Resume, &dgw::commands::Resume::token>::cget},
+    {"session_id", &dgw::codec::ti_string, presence::required, 1, &member<dgw::commands::Resume, &dgw::commands::Resume::session_id>::get,
+     &member<dgw::commands::Resume, &dgw::commands::Resume::session_id>::cget},
+    {"seq", &dgw::codec::ti_int, presence::required, 2, &member<dgw::commands::Resume, &dgw::commands::Resume::seq>::get,
+     &member<dgw::commands::Resume, &dgw::commands::Resume::seq>::cget},
 };
 } // namespace
-constinit const type_info ti_Heartbeat = object_info<dgw::commands::Heartbeat>("Heartbeat", fields_Heartbeat, 1, &find_Heartbeat, 0x1ull);
+constinit const type_info ti_Resume = object_info<dgw::commands::Resume>("Resume", fields_Resume, 3, &find_Resume, 0x7ull);
 
 // dgw::commands::RequestSoundboardSounds
 namespace {
@@ -1639,31 +1655,30 @@ constinit const type_info ti_RequestSoundboardSounds = object_info<dgw::commands
 
 namespace dgw {
 template <> const codec::type_info& describe<dgw::types::Nameplate>() { return codec::gen::ti_Nameplate; }
-template <> const codec::type_info& describe<dgw::types::WelcomeScreen>() { return codec::gen::ti_WelcomeScreen; }
+template <> const codec::type_info& describe<dgw::types::ApplicationTeam>() { return codec::gen::ti_ApplicationTeam; }
 template <> const codec::type_info& describe<dgw::types::ApplicationInstallParams>() { return codec::gen::ti_ApplicationInstallParams; }
-template <> const codec::type_info& describe<dgw::types::PartialApplication>() { return codec::gen::ti_PartialApplication; }
-template <> const codec::type_info& describe<dgw::types::AutoModerationAction>() { return codec::gen::ti_AutoModerationAction; }
+template <> const codec::type_info& describe<dgw::types::Application>() { return codec::gen::ti_Application; }
+template <> const codec::type_info& describe<dgw::types::Overwrite>() { return codec::gen::ti_Overwrite; }
 template <> const codec::type_info& describe<dgw::types::GuildMember>() { return codec::gen::ti_GuildMember; }
-template <> const codec::type_info& describe<dgw::types::Presence>() { return codec::gen::ti_Presence; }
-template <> const codec::type_info& describe<dgw::types::Emoji>() { return codec::gen::ti_Emoji; }
+template <> const codec::type_info& describe<dgw::types::ActivityEmoji>() { return codec::gen::ti_ActivityEmoji; }
+template <> const codec::type_info& describe<dgw::types::ActivitySecrets>() { return codec::gen::ti_ActivitySecrets; }
+template <> const codec::type_info& describe<dgw::types::ClientStatus>() { return codec::gen::ti_ClientStatus; }
+template <> const codec::type_info& describe<dgw::types::ThreadAddedMember>() { return codec::gen::ti_ThreadAddedMember; }
+template <> const codec::type_info& describe<dgw::types::SelectDefaultValue>() { return codec::gen::ti_SelectDefaultValue; }
 template <> const codec::type_info& describe<dgw::types::Component>() { return codec::gen::ti_Component; }
-template <> const codec::type_info& describe<dgw::types::UnavailableGuild>() { return codec::gen::ti_UnavailableGuild; }
-template <> const codec::type_info& describe<dgw::types::IncidentsData>() { return codec::gen::ti_IncidentsData; }
-template <> const codec::type_info& describe<dgw::types::IntegrationAccount>() { return codec::gen::ti_IntegrationAccount; }
-template <> const codec::type_info& describe<dgw::types::InteractionData>() { return codec::gen::ti_InteractionData; }
-template <> const codec::type_info& describe<dgw::types::MessageReference>() { return codec::gen::ti_MessageReference; }
-template <> const codec::type_info& describe<dgw::types::MessageInteraction>() { return codec::gen::ti_MessageInteraction; }
-template <> const codec::type_info& describe<dgw::types::PollMedia>() { return codec::gen::ti_PollMedia; }
-template <> const codec::type_info& describe<dgw::types::MessageSharedClientTheme>() { return codec::gen::ti_MessageSharedClientTheme; }
-template <> const codec::type_info& describe<dgw::types::ApplicationCommandInteractionDataOption>() { return codec::gen::ti_ApplicationCommandInteractionDataOption; }
-template <> const codec::type_info& describe<dgw::types::InviteTargetApplication>() { return codec::gen::ti_InviteTargetApplication; }
-template <> const codec::type_info& describe<dgw::types::Subscription>() { return codec::gen::ti_Subscription; }
-template <> const codec::type_info& describe<dgw::types::ActivityParty>() { return codec::gen::ti_ActivityParty; }
-template <> const codec::type_info& describe<dgw::types::Activity>() { return codec::gen::ti_Activity; }
-template <> const codec::type_info& describe<dgw::types::GuildScheduledEventUser>() { return codec::gen::ti_GuildScheduledEventUser; }
-template <> const codec::type_info& describe<dgw::types::SoundboardSound>() { return codec::gen::ti_SoundboardSound; }
+template <> const codec::type_info& describe<dgw::types::RoleTags>() { return codec::gen::ti_RoleTags; }
+template <> const codec::type_info& describe<dgw::types::Guild>() { return codec::gen::ti_Guild; }
+template <> const codec::type_info& describe<dgw::types::MessageSnapshot>() { return codec::gen::ti_MessageSnapshot; }
+template <> const codec::type_info& describe<dgw::types::RoleSubscriptionData>() { return codec::gen::ti_RoleSubscriptionData; }
+template <> const codec::type_info& describe<dgw::types::PollAnswer>() { return codec::gen::ti_PollAnswer; }
+template <> const codec::type_info& describe<dgw::types::MessageCall>() { return codec::gen::ti_MessageCall; }
+template <> const codec::type_info& describe<dgw::types::ResolvedData>() { return codec::gen::ti_ResolvedData; }
+template <> const codec::type_info& describe<dgw::types::InteractionGuild>() { return codec::gen::ti_InteractionGuild; }
+template <> const codec::type_info& describe<dgw::types::Interaction>() { return codec::gen::ti_Interaction; }
+template <> const codec::type_info& describe<dgw::types::GuildScheduledEventEntityMetadata>() { return codec::gen::ti_GuildScheduledEventEntityMetadata; }
+template <> const codec::type_info& describe<dgw::types::GuildScheduledEventRecurrenceRule>() { return codec::gen::ti_GuildScheduledEventRecurrenceRule; }
 template <> const codec::type_info& describe<dgw::types::StickerPack>() { return codec::gen::ti_StickerPack; }
 template <> const codec::type_info& describe<dgw::commands::UpdatePresenceActivity>() { return codec::gen::ti_UpdatePresenceActivity; }
-template <> const codec::type_info& describe<dgw::commands::Heartbeat>() { return codec::gen::ti_Heartbeat; }
+template <> const codec::type_info& describe<dgw::commands::Resume>() { return codec::gen::ti_Resume; }
 template <> const codec::type_info& describe<dgw::commands::RequestSoundboardSounds>() { return codec::gen::ti_RequestSoundboardSounds; }
 } // namespace dgw

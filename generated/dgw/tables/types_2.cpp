@@ -154,40 +154,36 @@ constexpr field_info fields_PartialUser[] = {
 } // namespace
 constinit const type_info ti_PartialUser = object_info<dgw::types::PartialUser>("PartialUser", fields_PartialUser, 19, &find_PartialUser, 0x1ull);
 
-// dgw::types::ApplicationTeamMember
+// dgw::types::AuditLogChange
 namespace {
-int find_ApplicationTeamMember(std::string_view k) noexcept {
+int find_AuditLogChange(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 4:
+    case 3:
+        return std::memcmp(p, "key", 3) == 0 ? 2 : -1;
+    case 9:
         switch (p[0]) {
-        case 'r':
-            if (std::memcmp(p, "role", 4) == 0) return 3;
+        case 'n':
+            if (std::memcmp(p, "new_value", 9) == 0) return 0;
             return -1;
-        case 'u':
-            if (std::memcmp(p, "user", 4) == 0) return 2;
+        case 'o':
+            if (std::memcmp(p, "old_value", 9) == 0) return 1;
             return -1;
         default: return -1;
         }
-    case 7:
-        return std::memcmp(p, "team_id", 7) == 0 ? 1 : -1;
-    case 16:
-        return std::memcmp(p, "membership_state", 16) == 0 ? 0 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_ApplicationTeamMember[] = {
-    {"membership_state", &dgw::codec::gen::ti_ApplicationTeamMembershipState, presence::required, 0, &member<dgw::types::ApplicationTeamMember, &dgw::types::ApplicationTeamMember::membership_state>::get,
-     &member<dgw::types::ApplicationTeamMember, &dgw::types::ApplicationTeamMember::membership_state>::cget},
-    {"team_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::ApplicationTeamMember, &dgw::types::ApplicationTeamMember::team_id>::get,
-     &member<dgw::types::ApplicationTeamMember, &dgw::types::ApplicationTeamMember::team_id>::cget},
-    {"user", &dgw::codec::gen::ti_PartialUser, presence::required, 2, &member<dgw::types::ApplicationTeamMember, &dgw::types::ApplicationTeamMember::user>::get,
-     &member<dgw::types::ApplicationTeamMember, &dgw::types::ApplicationTeamMember::user>::cget},
-    {"role", &dgw::codec::gen::ti_ApplicationTeamMemberRole, presence::required, 3, &member<dgw::types::ApplicationTeamMember, &dgw::types::ApplicationTeamMember::role>::get,
-     &member<dgw::types::ApplicationTeamMember, &dgw::types::ApplicationTeamMember::role>::cget},
+constexpr field_info fields_AuditLogChange[] = {
+    {"new_value", &dgw::codec::ti_any, presence::optional, -1, &member<dgw::types::AuditLogChange, &dgw::types::AuditLogChange::new_value>::get,
+     &member<dgw::types::AuditLogChange, &dgw::types::AuditLogChange::new_value>::cget},
+    {"old_value", &dgw::codec::ti_any, presence::optional, -1, &member<dgw::types::AuditLogChange, &dgw::types::AuditLogChange::old_value>::get,
+     &member<dgw::types::AuditLogChange, &dgw::types::AuditLogChange::old_value>::cget},
+    {"key", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::AuditLogChange, &dgw::types::AuditLogChange::key>::get,
+     &member<dgw::types::AuditLogChange, &dgw::types::AuditLogChange::key>::cget},
 };
 } // namespace
-constinit const type_info ti_ApplicationTeamMember = object_info<dgw::types::ApplicationTeamMember>("ApplicationTeamMember", fields_ApplicationTeamMember, 4, &find_ApplicationTeamMember, 0xfull);
+constinit const type_info ti_AuditLogChange = object_info<dgw::types::AuditLogChange>("AuditLogChange", fields_AuditLogChange, 3, &find_AuditLogChange, 0x1ull);
 
 // dgw::types::AuditLogEntry
 namespace {
@@ -280,42 +276,113 @@ constexpr field_info fields_AutoModerationTriggerMetadata[] = {
 } // namespace
 constinit const type_info ti_AutoModerationTriggerMetadata = object_info<dgw::types::AutoModerationTriggerMetadata>("AutoModerationTriggerMetadata", fields_AutoModerationTriggerMetadata, 6, &find_AutoModerationTriggerMetadata, 0x0ull);
 
-// dgw::types::ThreadMetadata
+// dgw::types::AutoModerationRule
 namespace {
-int find_ThreadMetadata(std::string_view k) noexcept {
+int find_AutoModerationRule(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 6:
-        return std::memcmp(p, "locked", 6) == 0 ? 3 : -1;
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 4:
+        return std::memcmp(p, "name", 4) == 0 ? 2 : -1;
+    case 7:
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "actions", 7) == 0) return 7;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "enabled", 7) == 0) return 8;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        return std::memcmp(p, "archived", 8) == 0 ? 0 : -1;
-    case 9:
-        return std::memcmp(p, "invitable", 9) == 0 ? 4 : -1;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
+    case 10:
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "creator_id", 10) == 0) return 3;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "event_type", 10) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
+    case 12:
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "exempt_roles", 12) == 0) return 9;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "trigger_type", 12) == 0) return 5;
+            return -1;
+        default: return -1;
+        }
+    case 15:
+        return std::memcmp(p, "exempt_channels", 15) == 0 ? 10 : -1;
     case 16:
-        return std::memcmp(p, "create_timestamp", 16) == 0 ? 5 : -1;
-    case 17:
-        return std::memcmp(p, "archive_timestamp", 17) == 0 ? 2 : -1;
-    case 21:
-        return std::memcmp(p, "auto_archive_duration", 21) == 0 ? 1 : -1;
+        return std::memcmp(p, "trigger_metadata", 16) == 0 ? 6 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_ThreadMetadata[] = {
-    {"archived", &dgw::codec::ti_bool, presence::required, 0, &member<dgw::types::ThreadMetadata, &dgw::types::ThreadMetadata::archived>::get,
-     &member<dgw::types::ThreadMetadata, &dgw::types::ThreadMetadata::archived>::cget},
-    {"auto_archive_duration", &dgw::codec::ti_int, presence::required, 1, &member<dgw::types::ThreadMetadata, &dgw::types::ThreadMetadata::auto_archive_duration>::get,
-     &member<dgw::types::ThreadMetadata, &dgw::types::ThreadMetadata::auto_archive_duration>::cget},
-    {"archive_timestamp", &dgw::codec::ti_timestamp, presence::required, 2, &member<dgw::types::ThreadMetadata, &dgw::types::ThreadMetadata::archive_timestamp>::get,
-     &member<dgw::types::ThreadMetadata, &dgw::types::ThreadMetadata::archive_timestamp>::cget},
-    {"locked", &dgw::codec::ti_bool, presence::required, 3, &member<dgw::types::ThreadMetadata, &dgw::types::ThreadMetadata::locked>::get,
-     &member<dgw::types::ThreadMetadata, &dgw::types::ThreadMetadata::locked>::cget},
-    {"invitable", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::ThreadMetadata, &dgw::types::ThreadMetadata::invitable>::get,
-     &member<dgw::types::ThreadMetadata, &dgw::types::ThreadMetadata::invitable>::cget},
-    {"create_timestamp", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, &member<dgw::types::ThreadMetadata, &dgw::types::ThreadMetadata::create_timestamp>::get,
-     &member<dgw::types::ThreadMetadata, &dgw::types::ThreadMetadata::create_timestamp>::cget},
+constexpr field_info fields_AutoModerationRule[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::id>::get,
+     &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::id>::cget},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::guild_id>::get,
+     &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::guild_id>::cget},
+    {"name", &dgw::codec::ti_string, presence::required, 2, &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::name>::get,
+     &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::name>::cget},
+    {"creator_id", &dgw::codec::ti_snowflake, presence::required, 3, &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::creator_id>::get,
+     &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::creator_id>::cget},
+    {"event_type", &dgw::codec::gen::ti_AutoModerationEventType, presence::required, 4, &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::event_type>::get,
+     &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::event_type>::cget},
+    {"trigger_type", &dgw::codec::gen::ti_AutoModerationTriggerType, presence::required, 5, &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::trigger_type>::get,
+     &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::trigger_type>::cget},
+    {"trigger_metadata", &dgw::codec::gen::ti_AutoModerationTriggerMetadata, presence::required, 6, &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::trigger_metadata>::get,
+     &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::trigger_metadata>::cget},
+    {"actions", &dgw::codec::gen::ti_AutoModerationAction_array, presence::required, 7, &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::actions>::get,
+     &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::actions>::cget},
+    {"enabled", &dgw::codec::ti_bool, presence::required, 8, &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::enabled>::get,
+     &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::enabled>::cget},
+    {"exempt_roles", &dgw::codec::ti_snowflake_array, presence::required, 9, &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::exempt_roles>::get,
+     &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::exempt_roles>::cget},
+    {"exempt_channels", &dgw::codec::ti_snowflake_array, presence::required, 10, &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::exempt_channels>::get,
+     &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::exempt_channels>::cget},
 };
 } // namespace
-constinit const type_info ti_ThreadMetadata = object_info<dgw::types::ThreadMetadata>("ThreadMetadata", fields_ThreadMetadata, 6, &find_ThreadMetadata, 0xfull);
+constinit const type_info ti_AutoModerationRule = object_info<dgw::types::AutoModerationRule>("AutoModerationRule", fields_AutoModerationRule, 11, &find_AutoModerationRule, 0x7ffull);
+
+// dgw::types::ThreadMember
+namespace {
+int find_ThreadMember(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 5:
+        return std::memcmp(p, "flags", 5) == 0 ? 3 : -1;
+    case 6:
+        return std::memcmp(p, "member", 6) == 0 ? 4 : -1;
+    case 7:
+        return std::memcmp(p, "user_id", 7) == 0 ? 1 : -1;
+    case 14:
+        return std::memcmp(p, "join_timestamp", 14) == 0 ? 2 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_ThreadMember[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::ThreadMember, &dgw::types::ThreadMember::id>::get,
+     &member<dgw::types::ThreadMember, &dgw::types::ThreadMember::id>::cget},
+    {"user_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::ThreadMember, &dgw::types::ThreadMember::user_id>::get,
+     &member<dgw::types::ThreadMember, &dgw::types::ThreadMember::user_id>::cget},
+    {"join_timestamp", &dgw::codec::ti_timestamp, presence::required, 0, &member<dgw::types::ThreadMember, &dgw::types::ThreadMember::join_timestamp>::get,
+     &member<dgw::types::ThreadMember, &dgw::types::ThreadMember::join_timestamp>::cget},
+    {"flags", &dgw::codec::ti_int, presence::required, 1, &member<dgw::types::ThreadMember, &dgw::types::ThreadMember::flags>::get,
+     &member<dgw::types::ThreadMember, &dgw::types::ThreadMember::flags>::cget},
+    {"member", &dgw::codec::gen::ti_GuildMember, presence::optional, -1, &member<dgw::types::ThreadMember, &dgw::types::ThreadMember::member>::get,
+     &member<dgw::types::ThreadMember, &dgw::types::ThreadMember::member>::cget},
+};
+} // namespace
+constinit const type_info ti_ThreadMember = object_info<dgw::types::ThreadMember>("ThreadMember", fields_ThreadMember, 5, &find_ThreadMember, 0x3ull);
 
 // dgw::types::DefaultReaction
 namespace {
@@ -338,223 +405,169 @@ constexpr field_info fields_DefaultReaction[] = {
 } // namespace
 constinit const type_info ti_DefaultReaction = object_info<dgw::types::DefaultReaction>("DefaultReaction", fields_DefaultReaction, 2, &find_DefaultReaction, 0x3ull);
 
-// dgw::types::Channel
+// dgw::types::ActivityTimestamps
 namespace {
-int find_Channel(std::string_view k) noexcept {
+int find_ActivityTimestamps(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 3:
+        return std::memcmp(p, "end", 3) == 0 ? 1 : -1;
+    case 5:
+        return std::memcmp(p, "start", 5) == 0 ? 0 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_ActivityTimestamps[] = {
+    {"start", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::ActivityTimestamps, &dgw::types::ActivityTimestamps::start>::get,
+     &member<dgw::types::ActivityTimestamps, &dgw::types::ActivityTimestamps::start>::cget},
+    {"end", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::ActivityTimestamps, &dgw::types::ActivityTimestamps::end>::get,
+     &member<dgw::types::ActivityTimestamps, &dgw::types::ActivityTimestamps::end>::cget},
+};
+} // namespace
+constinit const type_info ti_ActivityTimestamps = object_info<dgw::types::ActivityTimestamps>("ActivityTimestamps", fields_ActivityTimestamps, 2, &find_ActivityTimestamps, 0x0ull);
+
+// dgw::types::ActivityAssets
+namespace {
+int find_ActivityAssets(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 9:
+        switch (p[0]) {
+        case 'l':
+            if (std::memcmp(p, "large_url", 9) == 0) return 2;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "small_url", 9) == 0) return 5;
+            return -1;
+        default: return -1;
+        }
+    case 10:
+        switch (p[0]) {
+        case 'l':
+            if (std::memcmp(p, "large_text", 10) == 0) return 1;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "small_text", 10) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
+    case 11:
+        switch (p[0]) {
+        case 'l':
+            if (std::memcmp(p, "large_image", 11) == 0) return 0;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "small_image", 11) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
+    case 18:
+        return std::memcmp(p, "invite_cover_image", 18) == 0 ? 6 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_ActivityAssets[] = {
+    {"large_image", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::large_image>::get,
+     &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::large_image>::cget},
+    {"large_text", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::large_text>::get,
+     &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::large_text>::cget},
+    {"large_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::large_url>::get,
+     &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::large_url>::cget},
+    {"small_image", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::small_image>::get,
+     &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::small_image>::cget},
+    {"small_text", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::small_text>::get,
+     &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::small_text>::cget},
+    {"small_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::small_url>::get,
+     &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::small_url>::cget},
+    {"invite_cover_image", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::invite_cover_image>::get,
+     &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::invite_cover_image>::cget},
+};
+} // namespace
+constinit const type_info ti_ActivityAssets = object_info<dgw::types::ActivityAssets>("ActivityAssets", fields_ActivityAssets, 7, &find_ActivityAssets, 0x0ull);
+
+// dgw::types::Presence
+namespace {
+int find_Presence(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 4:
+        return std::memcmp(p, "user", 4) == 0 ? 0 : -1;
+    case 6:
+        return std::memcmp(p, "status", 6) == 0 ? 2 : -1;
+    case 8:
+        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
+    case 10:
+        return std::memcmp(p, "activities", 10) == 0 ? 3 : -1;
+    case 13:
+        return std::memcmp(p, "client_status", 13) == 0 ? 4 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_Presence[] = {
+    {"user", &dgw::codec::gen::ti_PartialUser, presence::required, 0, &member<dgw::types::Presence, &dgw::types::Presence::user>::get,
+     &member<dgw::types::Presence, &dgw::types::Presence::user>::cget},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::Presence, &dgw::types::Presence::guild_id>::get,
+     &member<dgw::types::Presence, &dgw::types::Presence::guild_id>::cget},
+    {"status", &dgw::codec::ti_string, presence::required, 2, &member<dgw::types::Presence, &dgw::types::Presence::status>::get,
+     &member<dgw::types::Presence, &dgw::types::Presence::status>::cget},
+    {"activities", &dgw::codec::gen::ti_Activity_array, presence::required, 3, &member<dgw::types::Presence, &dgw::types::Presence::activities>::get,
+     &member<dgw::types::Presence, &dgw::types::Presence::activities>::cget},
+    {"client_status", &dgw::codec::gen::ti_ClientStatus, presence::required, 4, &member<dgw::types::Presence, &dgw::types::Presence::client_status>::get,
+     &member<dgw::types::Presence, &dgw::types::Presence::client_status>::cget},
+};
+} // namespace
+constinit const type_info ti_Presence = object_info<dgw::types::Presence>("Presence", fields_Presence, 5, &find_Presence, 0x1full);
+
+// dgw::types::Emoji
+namespace {
+int find_Emoji(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 2:
         return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        switch (p[1]) {
-        case 'a':
-            if (std::memcmp(p, "name", 4) == 0) return 5;
+        switch (p[0]) {
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 1;
             return -1;
-        case 'c':
-            if (std::memcmp(p, "icon", 4) == 0) return 13;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "nsfw", 4) == 0) return 7;
-            return -1;
-        case 'y':
-            if (std::memcmp(p, "type", 4) == 0) return 1;
+        case 'u':
+            if (std::memcmp(p, "user", 4) == 0) return 3;
             return -1;
         default: return -1;
         }
     case 5:
-        switch (p[0]) {
-        case 'f':
-            if (std::memcmp(p, "flags", 5) == 0) return 28;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "topic", 5) == 0) return 6;
-            return -1;
-        default: return -1;
-        }
-    case 6:
-        return std::memcmp(p, "member", 6) == 0 ? 24 : -1;
+        return std::memcmp(p, "roles", 5) == 0 ? 2 : -1;
     case 7:
-        switch (p[0]) {
-        case 'b':
-            if (std::memcmp(p, "bitrate", 7) == 0) return 9;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "managed", 7) == 0) return 16;
-            return -1;
-        default: return -1;
-        }
+        return std::memcmp(p, "managed", 7) == 0 ? 5 : -1;
     case 8:
-        switch (p[0]) {
-        case 'g':
-            if (std::memcmp(p, "guild_id", 8) == 0) return 2;
-            return -1;
-        case 'o':
-            if (std::memcmp(p, "owner_id", 8) == 0) return 14;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "position", 8) == 0) return 3;
-            return -1;
-        default: return -1;
-        }
+        return std::memcmp(p, "animated", 8) == 0 ? 6 : -1;
     case 9:
-        return std::memcmp(p, "parent_id", 9) == 0 ? 17 : -1;
-    case 10:
-        switch (p[1]) {
-        case 'e':
-            if (std::memcmp(p, "recipients", 10) == 0) return 12;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "user_limit", 10) == 0) return 10;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "rtc_region", 10) == 0) return 19;
-            return -1;
-        default: return -1;
-        }
-    case 11:
-        return std::memcmp(p, "permissions", 11) == 0 ? 26 : -1;
-    case 12:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "applied_tags", 12) == 0) return 31;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "member_count", 12) == 0) return 22;
-            return -1;
-        default: return -1;
-        }
-    case 13:
-        return std::memcmp(p, "message_count", 13) == 0 ? 21 : -1;
+        return std::memcmp(p, "available", 9) == 0 ? 7 : -1;
     case 14:
-        switch (p[1]) {
-        case 'p':
-            if (std::memcmp(p, "application_id", 14) == 0) return 15;
-            return -1;
-        case 'v':
-            if (std::memcmp(p, "available_tags", 14) == 0) return 30;
-            return -1;
-        default: return -1;
-        }
-    case 15:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "app_permissions", 15) == 0) return 27;
-            return -1;
-        case 'l':
-            if (std::memcmp(p, "last_message_id", 15) == 0) return 8;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "thread_metadata", 15) == 0) return 23;
-            return -1;
-        default: return -1;
-        }
-    case 18:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "default_sort_order", 18) == 0) return 34;
-            return -1;
-        case 'l':
-            if (std::memcmp(p, "last_pin_timestamp", 18) == 0) return 18;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "total_message_sent", 18) == 0) return 29;
-            return -1;
-        case 'v':
-            if (std::memcmp(p, "video_quality_mode", 18) == 0) return 20;
-            return -1;
-        default: return -1;
-        }
-    case 19:
-        return std::memcmp(p, "rate_limit_per_user", 19) == 0 ? 11 : -1;
-    case 20:
-        return std::memcmp(p, "default_forum_layout", 20) == 0 ? 35 : -1;
-    case 21:
-        return std::memcmp(p, "permission_overwrites", 21) == 0 ? 4 : -1;
-    case 22:
-        return std::memcmp(p, "default_reaction_emoji", 22) == 0 ? 32 : -1;
-    case 29:
-        return std::memcmp(p, "default_auto_archive_duration", 29) == 0 ? 25 : -1;
-    case 34:
-        return std::memcmp(p, "default_thread_rate_limit_per_user", 34) == 0 ? 33 : -1;
+        return std::memcmp(p, "require_colons", 14) == 0 ? 4 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_Channel[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Channel, &dgw::types::Channel::id>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::id>::cget},
-    {"type", &dgw::codec::gen::ti_ChannelType, presence::required, 1, &member<dgw::types::Channel, &dgw::types::Channel::type>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::type>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::guild_id>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::guild_id>::cget},
-    {"position", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::position>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::position>::cget},
-    {"permission_overwrites", &dgw::codec::gen::ti_Overwrite_array, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::permission_overwrites>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::permission_overwrites>::cget},
-    {"name", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Channel, &dgw::types::Channel::name>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::name>::cget},
-    {"topic", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Channel, &dgw::types::Channel::topic>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::topic>::cget},
-    {"nsfw", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::nsfw>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::nsfw>::cget},
-    {"last_message_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, &member<dgw::types::Channel, &dgw::types::Channel::last_message_id>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::last_message_id>::cget},
-    {"bitrate", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::bitrate>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::bitrate>::cget},
-    {"user_limit", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::user_limit>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::user_limit>::cget},
-    {"rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::rate_limit_per_user>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::rate_limit_per_user>::cget},
-    {"recipients", &dgw::codec::gen::ti_User_array, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::recipients>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::recipients>::cget},
-    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Channel, &dgw::types::Channel::icon>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::icon>::cget},
-    {"owner_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::owner_id>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::owner_id>::cget},
-    {"application_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, &member<dgw::types::Channel, &dgw::types::Channel::application_id>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::application_id>::cget},
-    {"managed", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::managed>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::managed>::cget},
-    {"parent_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, &member<dgw::types::Channel, &dgw::types::Channel::parent_id>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::parent_id>::cget},
-    {"last_pin_timestamp", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, &member<dgw::types::Channel, &dgw::types::Channel::last_pin_timestamp>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::last_pin_timestamp>::cget},
-    {"rtc_region", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Channel, &dgw::types::Channel::rtc_region>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::rtc_region>::cget},
-    {"video_quality_mode", &dgw::codec::gen::ti_VideoQualityMode, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::video_quality_mode>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::video_quality_mode>::cget},
-    {"message_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::message_count>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::message_count>::cget},
-    {"member_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::member_count>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::member_count>::cget},
-    {"thread_metadata", &dgw::codec::gen::ti_ThreadMetadata, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::thread_metadata>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::thread_metadata>::cget},
-    {"member", &dgw::codec::gen::ti_ThreadMember, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::member>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::member>::cget},
-    {"default_auto_archive_duration", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::default_auto_archive_duration>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::default_auto_archive_duration>::cget},
-    {"permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::permissions>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::permissions>::cget},
-    {"app_permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::app_permissions>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::app_permissions>::cget},
-    {"flags", &dgw::codec::gen::ti_ChannelFlags, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::flags>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::flags>::cget},
-    {"total_message_sent", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::total_message_sent>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::total_message_sent>::cget},
-    {"available_tags", &dgw::codec::gen::ti_ForumTag_array, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::available_tags>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::available_tags>::cget},
-    {"applied_tags", &dgw::codec::ti_snowflake_array, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::applied_tags>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::applied_tags>::cget},
-    {"default_reaction_emoji", &dgw::codec::gen::ti_DefaultReaction, presence::optional_nullable, -1, &member<dgw::types::Channel, &dgw::types::Channel::default_reaction_emoji>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::default_reaction_emoji>::cget},
-    {"default_thread_rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::default_thread_rate_limit_per_user>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::default_thread_rate_limit_per_user>::cget},
-    {"default_sort_order", &dgw::codec::gen::ti_SortOrderType, presence::optional_nullable, -1, &member<dgw::types::Channel, &dgw::types::Channel::default_sort_order>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::default_sort_order>::cget},
-    {"default_forum_layout", &dgw::codec::gen::ti_ForumLayoutType, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::default_forum_layout>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::default_forum_layout>::cget},
+constexpr field_info fields_Emoji[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::nullable, 0, &member<dgw::types::Emoji, &dgw::types::Emoji::id>::get,
+     &member<dgw::types::Emoji, &dgw::types::Emoji::id>::cget},
+    {"name", &dgw::codec::ti_string, presence::nullable, 1, &member<dgw::types::Emoji, &dgw::types::Emoji::name>::get,
+     &member<dgw::types::Emoji, &dgw::types::Emoji::name>::cget},
+    {"roles", &dgw::codec::ti_snowflake_array, presence::optional, -1, &member<dgw::types::Emoji, &dgw::types::Emoji::roles>::get,
+     &member<dgw::types::Emoji, &dgw::types::Emoji::roles>::cget},
+    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, &member<dgw::types::Emoji, &dgw::types::Emoji::user>::get,
+     &member<dgw::types::Emoji, &dgw::types::Emoji::user>::cget},
+    {"require_colons", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Emoji, &dgw::types::Emoji::require_colons>::get,
+     &member<dgw::types::Emoji, &dgw::types::Emoji::require_colons>::cget},
+    {"managed", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Emoji, &dgw::types::Emoji::managed>::get,
+     &member<dgw::types::Emoji, &dgw::types::Emoji::managed>::cget},
+    {"animated", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Emoji, &dgw::types::Emoji::animated>::get,
+     &member<dgw::types::Emoji, &dgw::types::Emoji::animated>::cget},
+    {"available", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Emoji, &dgw::types::Emoji::available>::get,
+     &member<dgw::types::Emoji, &dgw::types::Emoji::available>::cget},
 };
 } // namespace
-constinit const type_info ti_Channel = object_info<dgw::types::Channel>("Channel", fields_Channel, 36, &find_Channel, 0x3ull);
+constinit const type_info ti_Emoji = object_info<dgw::types::Emoji>("Emoji", fields_Emoji, 8, &find_Emoji, 0x3ull);
 
 // dgw::types::MediaGalleryItem
 namespace {
@@ -581,9 +594,9 @@ constexpr field_info fields_MediaGalleryItem[] = {
 } // namespace
 constinit const type_info ti_MediaGalleryItem = object_info<dgw::types::MediaGalleryItem>("MediaGalleryItem", fields_MediaGalleryItem, 3, &find_MediaGalleryItem, 0x1ull);
 
-// dgw::types::EmbedThumbnail
+// dgw::types::EmbedImage
 namespace {
-int find_EmbedThumbnail(std::string_view k) noexcept {
+int find_EmbedImage(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 3:
@@ -619,219 +632,232 @@ int find_EmbedThumbnail(std::string_view k) noexcept {
     default: return -1;
     }
 }
-constexpr field_info fields_EmbedThumbnail[] = {
-    {"url", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::url>::get,
-     &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::url>::cget},
-    {"proxy_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::proxy_url>::get,
-     &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::proxy_url>::cget},
-    {"height", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::height>::get,
-     &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::height>::cget},
-    {"width", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::width>::get,
-     &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::width>::cget},
-    {"content_type", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::content_type>::get,
-     &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::content_type>::cget},
-    {"placeholder", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::placeholder>::get,
-     &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::placeholder>::cget},
-    {"placeholder_version", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::placeholder_version>::get,
-     &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::placeholder_version>::cget},
-    {"description", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::description>::get,
-     &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::description>::cget},
-    {"flags", &dgw::codec::gen::ti_EmbedMediaFlags, presence::optional, -1, &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::flags>::get,
-     &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::flags>::cget},
+constexpr field_info fields_EmbedImage[] = {
+    {"url", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::url>::get,
+     &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::url>::cget},
+    {"proxy_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::proxy_url>::get,
+     &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::proxy_url>::cget},
+    {"height", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::height>::get,
+     &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::height>::cget},
+    {"width", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::width>::get,
+     &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::width>::cget},
+    {"content_type", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::content_type>::get,
+     &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::content_type>::cget},
+    {"placeholder", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::placeholder>::get,
+     &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::placeholder>::cget},
+    {"placeholder_version", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::placeholder_version>::get,
+     &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::placeholder_version>::cget},
+    {"description", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::description>::get,
+     &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::description>::cget},
+    {"flags", &dgw::codec::gen::ti_EmbedMediaFlags, presence::optional, -1, &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::flags>::get,
+     &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::flags>::cget},
 };
 } // namespace
-constinit const type_info ti_EmbedThumbnail = object_info<dgw::types::EmbedThumbnail>("EmbedThumbnail", fields_EmbedThumbnail, 9, &find_EmbedThumbnail, 0x1ull);
+constinit const type_info ti_EmbedImage = object_info<dgw::types::EmbedImage>("EmbedImage", fields_EmbedImage, 9, &find_EmbedImage, 0x1ull);
 
-// dgw::types::EmbedAuthor
+// dgw::types::EmbedProvider
 namespace {
-int find_EmbedAuthor(std::string_view k) noexcept {
+int find_EmbedProvider(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 3:
         return std::memcmp(p, "url", 3) == 0 ? 1 : -1;
     case 4:
         return std::memcmp(p, "name", 4) == 0 ? 0 : -1;
-    case 8:
-        return std::memcmp(p, "icon_url", 8) == 0 ? 2 : -1;
-    case 14:
-        return std::memcmp(p, "proxy_icon_url", 14) == 0 ? 3 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_EmbedAuthor[] = {
-    {"name", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::EmbedAuthor, &dgw::types::EmbedAuthor::name>::get,
-     &member<dgw::types::EmbedAuthor, &dgw::types::EmbedAuthor::name>::cget},
-    {"url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedAuthor, &dgw::types::EmbedAuthor::url>::get,
-     &member<dgw::types::EmbedAuthor, &dgw::types::EmbedAuthor::url>::cget},
-    {"icon_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedAuthor, &dgw::types::EmbedAuthor::icon_url>::get,
-     &member<dgw::types::EmbedAuthor, &dgw::types::EmbedAuthor::icon_url>::cget},
-    {"proxy_icon_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedAuthor, &dgw::types::EmbedAuthor::proxy_icon_url>::get,
-     &member<dgw::types::EmbedAuthor, &dgw::types::EmbedAuthor::proxy_icon_url>::cget},
+constexpr field_info fields_EmbedProvider[] = {
+    {"name", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedProvider, &dgw::types::EmbedProvider::name>::get,
+     &member<dgw::types::EmbedProvider, &dgw::types::EmbedProvider::name>::cget},
+    {"url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedProvider, &dgw::types::EmbedProvider::url>::get,
+     &member<dgw::types::EmbedProvider, &dgw::types::EmbedProvider::url>::cget},
 };
 } // namespace
-constinit const type_info ti_EmbedAuthor = object_info<dgw::types::EmbedAuthor>("EmbedAuthor", fields_EmbedAuthor, 4, &find_EmbedAuthor, 0x1ull);
+constinit const type_info ti_EmbedProvider = object_info<dgw::types::EmbedProvider>("EmbedProvider", fields_EmbedProvider, 2, &find_EmbedProvider, 0x0ull);
 
-// dgw::types::Hello
+// dgw::types::Embed
 namespace {
-int find_Hello(std::string_view k) noexcept {
+int find_Embed(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 6:
-        return std::memcmp(p, "_trace", 6) == 0 ? 1 : -1;
-    case 18:
-        return std::memcmp(p, "heartbeat_interval", 18) == 0 ? 0 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_Hello[] = {
-    {"heartbeat_interval", &dgw::codec::ti_int, presence::required, 0, &member<dgw::types::Hello, &dgw::types::Hello::heartbeat_interval>::get,
-     &member<dgw::types::Hello, &dgw::types::Hello::heartbeat_interval>::cget},
-    {"_trace", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::Hello, &dgw::types::Hello::_trace>::get,
-     &member<dgw::types::Hello, &dgw::types::Hello::_trace>::cget},
-};
-} // namespace
-constinit const type_info ti_Hello = object_info<dgw::types::Hello>("Hello", fields_Hello, 2, &find_Hello, 0x1ull);
-
-// dgw::types::GatewayRateLimitMetadata
-namespace {
-int find_GatewayRateLimitMetadata(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
+    case 3:
+        return std::memcmp(p, "url", 3) == 0 ? 3 : -1;
+    case 4:
+        return std::memcmp(p, "type", 4) == 0 ? 1 : -1;
     case 5:
-        return std::memcmp(p, "nonce", 5) == 0 ? 1 : -1;
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 0 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_GatewayRateLimitMetadata[] = {
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::GatewayRateLimitMetadata, &dgw::types::GatewayRateLimitMetadata::guild_id>::get,
-     &member<dgw::types::GatewayRateLimitMetadata, &dgw::types::GatewayRateLimitMetadata::guild_id>::cget},
-    {"nonce", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::GatewayRateLimitMetadata, &dgw::types::GatewayRateLimitMetadata::nonce>::get,
-     &member<dgw::types::GatewayRateLimitMetadata, &dgw::types::GatewayRateLimitMetadata::nonce>::cget},
-};
-} // namespace
-constinit const type_info ti_GatewayRateLimitMetadata = object_info<dgw::types::GatewayRateLimitMetadata>("GatewayRateLimitMetadata", fields_GatewayRateLimitMetadata, 2, &find_GatewayRateLimitMetadata, 0x1ull);
-
-// dgw::types::WelcomeScreenChannel
-namespace {
-int find_WelcomeScreenChannel(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 8:
-        return std::memcmp(p, "emoji_id", 8) == 0 ? 2 : -1;
-    case 10:
         switch (p[0]) {
         case 'c':
-            if (std::memcmp(p, "channel_id", 10) == 0) return 0;
+            if (std::memcmp(p, "color", 5) == 0) return 5;
             return -1;
-        case 'e':
-            if (std::memcmp(p, "emoji_name", 10) == 0) return 3;
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 13;
             return -1;
-        default: return -1;
-        }
-    case 11:
-        return std::memcmp(p, "description", 11) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_WelcomeScreenChannel[] = {
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::WelcomeScreenChannel, &dgw::types::WelcomeScreenChannel::channel_id>::get,
-     &member<dgw::types::WelcomeScreenChannel, &dgw::types::WelcomeScreenChannel::channel_id>::cget},
-    {"description", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::WelcomeScreenChannel, &dgw::types::WelcomeScreenChannel::description>::get,
-     &member<dgw::types::WelcomeScreenChannel, &dgw::types::WelcomeScreenChannel::description>::cget},
-    {"emoji_id", &dgw::codec::ti_snowflake, presence::nullable, 2, &member<dgw::types::WelcomeScreenChannel, &dgw::types::WelcomeScreenChannel::emoji_id>::get,
-     &member<dgw::types::WelcomeScreenChannel, &dgw::types::WelcomeScreenChannel::emoji_id>::cget},
-    {"emoji_name", &dgw::codec::ti_string, presence::nullable, 3, &member<dgw::types::WelcomeScreenChannel, &dgw::types::WelcomeScreenChannel::emoji_name>::get,
-     &member<dgw::types::WelcomeScreenChannel, &dgw::types::WelcomeScreenChannel::emoji_name>::cget},
-};
-} // namespace
-constinit const type_info ti_WelcomeScreenChannel = object_info<dgw::types::WelcomeScreenChannel>("WelcomeScreenChannel", fields_WelcomeScreenChannel, 4, &find_WelcomeScreenChannel, 0xfull);
-
-// dgw::types::IntegrationApplication
-namespace {
-int find_IntegrationApplication(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 3:
-        return std::memcmp(p, "bot", 3) == 0 ? 4 : -1;
-    case 4:
-        switch (p[0]) {
         case 'i':
-            if (std::memcmp(p, "icon", 4) == 0) return 2;
+            if (std::memcmp(p, "image", 5) == 0) return 7;
             return -1;
-        case 'n':
-            if (std::memcmp(p, "name", 4) == 0) return 1;
+        case 't':
+            if (std::memcmp(p, "title", 5) == 0) return 0;
+            return -1;
+        case 'v':
+            if (std::memcmp(p, "video", 5) == 0) return 9;
+            return -1;
+        default: return -1;
+        }
+    case 6:
+        switch (p[1]) {
+        case 'i':
+            if (std::memcmp(p, "fields", 6) == 0) return 12;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "footer", 6) == 0) return 6;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "author", 6) == 0) return 11;
+            return -1;
+        default: return -1;
+        }
+    case 8:
+        return std::memcmp(p, "provider", 8) == 0 ? 10 : -1;
+    case 9:
+        switch (p[1]) {
+        case 'h':
+            if (std::memcmp(p, "thumbnail", 9) == 0) return 8;
+            return -1;
+        case 'i':
+            if (std::memcmp(p, "timestamp", 9) == 0) return 4;
             return -1;
         default: return -1;
         }
     case 11:
-        return std::memcmp(p, "description", 11) == 0 ? 3 : -1;
+        return std::memcmp(p, "description", 11) == 0 ? 2 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_IntegrationApplication[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::IntegrationApplication, &dgw::types::IntegrationApplication::id>::get,
-     &member<dgw::types::IntegrationApplication, &dgw::types::IntegrationApplication::id>::cget},
-    {"name", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::IntegrationApplication, &dgw::types::IntegrationApplication::name>::get,
-     &member<dgw::types::IntegrationApplication, &dgw::types::IntegrationApplication::name>::cget},
-    {"icon", &dgw::codec::ti_string, presence::nullable, 2, &member<dgw::types::IntegrationApplication, &dgw::types::IntegrationApplication::icon>::get,
-     &member<dgw::types::IntegrationApplication, &dgw::types::IntegrationApplication::icon>::cget},
-    {"description", &dgw::codec::ti_string, presence::required, 3, &member<dgw::types::IntegrationApplication, &dgw::types::IntegrationApplication::description>::get,
-     &member<dgw::types::IntegrationApplication, &dgw::types::IntegrationApplication::description>::cget},
-    {"bot", &dgw::codec::gen::ti_User, presence::optional, -1, &member<dgw::types::IntegrationApplication, &dgw::types::IntegrationApplication::bot>::get,
-     &member<dgw::types::IntegrationApplication, &dgw::types::IntegrationApplication::bot>::cget},
+constexpr field_info fields_Embed[] = {
+    {"title", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::title>::get,
+     &member<dgw::types::Embed, &dgw::types::Embed::title>::cget},
+    {"type", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::type>::get,
+     &member<dgw::types::Embed, &dgw::types::Embed::type>::cget},
+    {"description", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::description>::get,
+     &member<dgw::types::Embed, &dgw::types::Embed::description>::cget},
+    {"url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::url>::get,
+     &member<dgw::types::Embed, &dgw::types::Embed::url>::cget},
+    {"timestamp", &dgw::codec::ti_timestamp, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::timestamp>::get,
+     &member<dgw::types::Embed, &dgw::types::Embed::timestamp>::cget},
+    {"color", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::color>::get,
+     &member<dgw::types::Embed, &dgw::types::Embed::color>::cget},
+    {"footer", &dgw::codec::gen::ti_EmbedFooter, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::footer>::get,
+     &member<dgw::types::Embed, &dgw::types::Embed::footer>::cget},
+    {"image", &dgw::codec::gen::ti_EmbedImage, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::image>::get,
+     &member<dgw::types::Embed, &dgw::types::Embed::image>::cget},
+    {"thumbnail", &dgw::codec::gen::ti_EmbedThumbnail, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::thumbnail>::get,
+     &member<dgw::types::Embed, &dgw::types::Embed::thumbnail>::cget},
+    {"video", &dgw::codec::gen::ti_EmbedVideo, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::video>::get,
+     &member<dgw::types::Embed, &dgw::types::Embed::video>::cget},
+    {"provider", &dgw::codec::gen::ti_EmbedProvider, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::provider>::get,
+     &member<dgw::types::Embed, &dgw::types::Embed::provider>::cget},
+    {"author", &dgw::codec::gen::ti_EmbedAuthor, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::author>::get,
+     &member<dgw::types::Embed, &dgw::types::Embed::author>::cget},
+    {"fields", &dgw::codec::gen::ti_EmbedField_array, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::fields>::get,
+     &member<dgw::types::Embed, &dgw::types::Embed::fields>::cget},
+    {"flags", &dgw::codec::gen::ti_EmbedFlags, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::flags>::get,
+     &member<dgw::types::Embed, &dgw::types::Embed::flags>::cget},
 };
 } // namespace
-constinit const type_info ti_IntegrationApplication = object_info<dgw::types::IntegrationApplication>("IntegrationApplication", fields_IntegrationApplication, 5, &find_IntegrationApplication, 0xfull);
+constinit const type_info ti_Embed = object_info<dgw::types::Embed>("Embed", fields_Embed, 14, &find_Embed, 0x0ull);
 
-// dgw::types::InteractionGuild
+// dgw::types::Sticker
 namespace {
-int find_InteractionGuild(std::string_view k) noexcept {
+int find_Sticker(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 2:
         return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 6:
-        return std::memcmp(p, "locale", 6) == 0 ? 1 : -1;
+    case 4:
+        switch (p[2]) {
+        case 'e':
+            if (std::memcmp(p, "user", 4) == 0) return 9;
+            return -1;
+        case 'g':
+            if (std::memcmp(p, "tags", 4) == 0) return 4;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "name", 4) == 0) return 2;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "type", 4) == 0) return 5;
+            return -1;
+        default: return -1;
+        }
+    case 7:
+        return std::memcmp(p, "pack_id", 7) == 0 ? 1 : -1;
     case 8:
-        return std::memcmp(p, "features", 8) == 0 ? 2 : -1;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 8 : -1;
+    case 9:
+        return std::memcmp(p, "available", 9) == 0 ? 7 : -1;
+    case 10:
+        return std::memcmp(p, "sort_value", 10) == 0 ? 10 : -1;
+    case 11:
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "description", 11) == 0) return 3;
+            return -1;
+        case 'f':
+            if (std::memcmp(p, "format_type", 11) == 0) return 6;
+            return -1;
+        default: return -1;
+        }
     default: return -1;
     }
 }
-constexpr field_info fields_InteractionGuild[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::InteractionGuild, &dgw::types::InteractionGuild::id>::get,
-     &member<dgw::types::InteractionGuild, &dgw::types::InteractionGuild::id>::cget},
-    {"locale", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::InteractionGuild, &dgw::types::InteractionGuild::locale>::get,
-     &member<dgw::types::InteractionGuild, &dgw::types::InteractionGuild::locale>::cget},
-    {"features", &dgw::codec::gen::ti_GuildFeature_array, presence::optional, -1, &member<dgw::types::InteractionGuild, &dgw::types::InteractionGuild::features>::get,
-     &member<dgw::types::InteractionGuild, &dgw::types::InteractionGuild::features>::cget},
+constexpr field_info fields_Sticker[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Sticker, &dgw::types::Sticker::id>::get,
+     &member<dgw::types::Sticker, &dgw::types::Sticker::id>::cget},
+    {"pack_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::Sticker, &dgw::types::Sticker::pack_id>::get,
+     &member<dgw::types::Sticker, &dgw::types::Sticker::pack_id>::cget},
+    {"name", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::Sticker, &dgw::types::Sticker::name>::get,
+     &member<dgw::types::Sticker, &dgw::types::Sticker::name>::cget},
+    {"description", &dgw::codec::ti_string, presence::nullable, 2, &member<dgw::types::Sticker, &dgw::types::Sticker::description>::get,
+     &member<dgw::types::Sticker, &dgw::types::Sticker::description>::cget},
+    {"tags", &dgw::codec::ti_string, presence::required, 3, &member<dgw::types::Sticker, &dgw::types::Sticker::tags>::get,
+     &member<dgw::types::Sticker, &dgw::types::Sticker::tags>::cget},
+    {"type", &dgw::codec::gen::ti_StickerType, presence::required, 4, &member<dgw::types::Sticker, &dgw::types::Sticker::type>::get,
+     &member<dgw::types::Sticker, &dgw::types::Sticker::type>::cget},
+    {"format_type", &dgw::codec::gen::ti_StickerFormatType, presence::required, 5, &member<dgw::types::Sticker, &dgw::types::Sticker::format_type>::get,
+     &member<dgw::types::Sticker, &dgw::types::Sticker::format_type>::cget},
+    {"available", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Sticker, &dgw::types::Sticker::available>::get,
+     &member<dgw::types::Sticker, &dgw::types::Sticker::available>::cget},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::Sticker, &dgw::types::Sticker::guild_id>::get,
+     &member<dgw::types::Sticker, &dgw::types::Sticker::guild_id>::cget},
+    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, &member<dgw::types::Sticker, &dgw::types::Sticker::user>::get,
+     &member<dgw::types::Sticker, &dgw::types::Sticker::user>::cget},
+    {"sort_value", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Sticker, &dgw::types::Sticker::sort_value>::get,
+     &member<dgw::types::Sticker, &dgw::types::Sticker::sort_value>::cget},
 };
 } // namespace
-constinit const type_info ti_InteractionGuild = object_info<dgw::types::InteractionGuild>("InteractionGuild", fields_InteractionGuild, 3, &find_InteractionGuild, 0x1ull);
+constinit const type_info ti_Sticker = object_info<dgw::types::Sticker>("Sticker", fields_Sticker, 11, &find_Sticker, 0x3full);
 
-// dgw::types::MessageActivity
+// dgw::types::IntegrationAccount
 namespace {
-int find_MessageActivity(std::string_view k) noexcept {
+int find_IntegrationAccount(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        return std::memcmp(p, "type", 4) == 0 ? 0 : -1;
-    case 8:
-        return std::memcmp(p, "party_id", 8) == 0 ? 1 : -1;
+        return std::memcmp(p, "name", 4) == 0 ? 1 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_MessageActivity[] = {
-    {"type", &dgw::codec::gen::ti_MessageActivityType, presence::required, 0, &member<dgw::types::MessageActivity, &dgw::types::MessageActivity::type>::get,
-     &member<dgw::types::MessageActivity, &dgw::types::MessageActivity::type>::cget},
-    {"party_id", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::MessageActivity, &dgw::types::MessageActivity::party_id>::get,
-     &member<dgw::types::MessageActivity, &dgw::types::MessageActivity::party_id>::cget},
+constexpr field_info fields_IntegrationAccount[] = {
+    {"id", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::IntegrationAccount, &dgw::types::IntegrationAccount::id>::get,
+     &member<dgw::types::IntegrationAccount, &dgw::types::IntegrationAccount::id>::cget},
+    {"name", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::IntegrationAccount, &dgw::types::IntegrationAccount::name>::get,
+     &member<dgw::types::IntegrationAccount, &dgw::types::IntegrationAccount::name>::cget},
 };
 } // namespace
-constinit const type_info ti_MessageActivity = object_info<dgw::types::MessageActivity>("MessageActivity", fields_MessageActivity, 2, &find_MessageActivity, 0x1ull);
+constinit const type_info ti_IntegrationAccount = object_info<dgw::types::IntegrationAccount>("IntegrationAccount", fields_IntegrationAccount, 2, &find_IntegrationAccount, 0x3ull);
 
 // dgw::types::PartialGuildMember
 namespace {
@@ -930,173 +956,91 @@ constexpr field_info fields_PartialGuildMember[] = {
 } // namespace
 constinit const type_info ti_PartialGuildMember = object_info<dgw::types::PartialGuildMember>("PartialGuildMember", fields_PartialGuildMember, 16, &find_PartialGuildMember, 0x0ull);
 
-// dgw::types::MessageCall
+// dgw::types::Reaction
 namespace {
-int find_MessageCall(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 12:
-        return std::memcmp(p, "participants", 12) == 0 ? 0 : -1;
-    case 15:
-        return std::memcmp(p, "ended_timestamp", 15) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_MessageCall[] = {
-    {"participants", &dgw::codec::ti_snowflake_array, presence::required, 0, &member<dgw::types::MessageCall, &dgw::types::MessageCall::participants>::get,
-     &member<dgw::types::MessageCall, &dgw::types::MessageCall::participants>::cget},
-    {"ended_timestamp", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, &member<dgw::types::MessageCall, &dgw::types::MessageCall::ended_timestamp>::get,
-     &member<dgw::types::MessageCall, &dgw::types::MessageCall::ended_timestamp>::cget},
-};
-} // namespace
-constinit const type_info ti_MessageCall = object_info<dgw::types::MessageCall>("MessageCall", fields_MessageCall, 2, &find_MessageCall, 0x1ull);
-
-// dgw::types::Interaction
-namespace {
-int find_Interaction(std::string_view k) noexcept {
+int find_Reaction(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "data", 4) == 0) return 3;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "type", 4) == 0) return 2;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "user", 4) == 0) return 9;
-            return -1;
-        default: return -1;
-        }
+        return std::memcmp(p, "me", 2) == 0 ? 2 : -1;
     case 5:
         switch (p[0]) {
-        case 'g':
-            if (std::memcmp(p, "guild", 5) == 0) return 4;
+        case 'c':
+            if (std::memcmp(p, "count", 5) == 0) return 0;
             return -1;
-        case 't':
-            if (std::memcmp(p, "token", 5) == 0) return 10;
+        case 'e':
+            if (std::memcmp(p, "emoji", 5) == 0) return 4;
             return -1;
         default: return -1;
         }
-    case 6:
+    case 8:
+        return std::memcmp(p, "me_burst", 8) == 0 ? 3 : -1;
+    case 12:
+        return std::memcmp(p, "burst_colors", 12) == 0 ? 5 : -1;
+    case 13:
+        return std::memcmp(p, "count_details", 13) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_Reaction[] = {
+    {"count", &dgw::codec::ti_int, presence::required, 0, &member<dgw::types::Reaction, &dgw::types::Reaction::count>::get,
+     &member<dgw::types::Reaction, &dgw::types::Reaction::count>::cget},
+    {"count_details", &dgw::codec::gen::ti_ReactionCountDetails, presence::required, 1, &member<dgw::types::Reaction, &dgw::types::Reaction::count_details>::get,
+     &member<dgw::types::Reaction, &dgw::types::Reaction::count_details>::cget},
+    {"me", &dgw::codec::ti_bool, presence::required, 2, &member<dgw::types::Reaction, &dgw::types::Reaction::me>::get,
+     &member<dgw::types::Reaction, &dgw::types::Reaction::me>::cget},
+    {"me_burst", &dgw::codec::ti_bool, presence::required, 3, &member<dgw::types::Reaction, &dgw::types::Reaction::me_burst>::get,
+     &member<dgw::types::Reaction, &dgw::types::Reaction::me_burst>::cget},
+    {"emoji", &dgw::codec::gen::ti_Emoji, presence::required, 4, &member<dgw::types::Reaction, &dgw::types::Reaction::emoji>::get,
+     &member<dgw::types::Reaction, &dgw::types::Reaction::emoji>::cget},
+    {"burst_colors", &dgw::codec::ti_string_array, presence::required, 5, &member<dgw::types::Reaction, &dgw::types::Reaction::burst_colors>::get,
+     &member<dgw::types::Reaction, &dgw::types::Reaction::burst_colors>::cget},
+};
+} // namespace
+constinit const type_info ti_Reaction = object_info<dgw::types::Reaction>("Reaction", fields_Reaction, 6, &find_Reaction, 0x3full);
+
+// dgw::types::MessageReference
+namespace {
+int find_MessageReference(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 4:
+        return std::memcmp(p, "type", 4) == 0 ? 0 : -1;
+    case 8:
+        return std::memcmp(p, "guild_id", 8) == 0 ? 3 : -1;
+    case 10:
         switch (p[0]) {
-        case 'l':
-            if (std::memcmp(p, "locale", 6) == 0) return 14;
+        case 'c':
+            if (std::memcmp(p, "channel_id", 10) == 0) return 2;
             return -1;
         case 'm':
-            if (std::memcmp(p, "member", 6) == 0) return 8;
+            if (std::memcmp(p, "message_id", 10) == 0) return 1;
             return -1;
         default: return -1;
         }
-    case 7:
-        switch (p[2]) {
-        case 'a':
-            if (std::memcmp(p, "channel", 7) == 0) return 6;
-            return -1;
-        case 'n':
-            if (std::memcmp(p, "context", 7) == 0) return 18;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "version", 7) == 0) return 11;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "message", 7) == 0) return 12;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 5 : -1;
-    case 10:
-        return std::memcmp(p, "channel_id", 10) == 0 ? 7 : -1;
-    case 12:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "entitlements", 12) == 0) return 16;
-            return -1;
-        case 'g':
-            if (std::memcmp(p, "guild_locale", 12) == 0) return 15;
-            return -1;
-        default: return -1;
-        }
-    case 14:
-        return std::memcmp(p, "application_id", 14) == 0 ? 1 : -1;
-    case 15:
-        return std::memcmp(p, "app_permissions", 15) == 0 ? 13 : -1;
-    case 21:
-        return std::memcmp(p, "attachment_size_limit", 21) == 0 ? 19 : -1;
-    case 30:
-        return std::memcmp(p, "authorizing_integration_owners", 30) == 0 ? 17 : -1;
+    case 18:
+        return std::memcmp(p, "fail_if_not_exists", 18) == 0 ? 4 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_Interaction[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Interaction, &dgw::types::Interaction::id>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::id>::cget},
-    {"application_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::Interaction, &dgw::types::Interaction::application_id>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::application_id>::cget},
-    {"type", &dgw::codec::gen::ti_InteractionType, presence::required, 2, &member<dgw::types::Interaction, &dgw::types::Interaction::type>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::type>::cget},
-    {"data", &dgw::codec::gen::ti_InteractionData, presence::optional, -1, &member<dgw::types::Interaction, &dgw::types::Interaction::data>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::data>::cget},
-    {"guild", &dgw::codec::gen::ti_InteractionGuild, presence::optional, -1, &member<dgw::types::Interaction, &dgw::types::Interaction::guild>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::guild>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::Interaction, &dgw::types::Interaction::guild_id>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::guild_id>::cget},
-    {"channel", &dgw::codec::gen::ti_Channel, presence::optional, -1, &member<dgw::types::Interaction, &dgw::types::Interaction::channel>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::channel>::cget},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::Interaction, &dgw::types::Interaction::channel_id>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::channel_id>::cget},
-    {"member", &dgw::codec::gen::ti_GuildMember, presence::optional, -1, &member<dgw::types::Interaction, &dgw::types::Interaction::member>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::member>::cget},
-    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, &member<dgw::types::Interaction, &dgw::types::Interaction::user>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::user>::cget},
-    {"token", &dgw::codec::ti_string, presence::required, 3, &member<dgw::types::Interaction, &dgw::types::Interaction::token>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::token>::cget},
-    {"version", &dgw::codec::ti_int, presence::required, 4, &member<dgw::types::Interaction, &dgw::types::Interaction::version>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::version>::cget},
-    {"message", &dgw::codec::gen::ti_Message, presence::optional, -1, &member<dgw::types::Interaction, &dgw::types::Interaction::message>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::message>::cget},
-    {"app_permissions", &dgw::codec::gen::ti_Permissions, presence::required, 5, &member<dgw::types::Interaction, &dgw::types::Interaction::app_permissions>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::app_permissions>::cget},
-    {"locale", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Interaction, &dgw::types::Interaction::locale>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::locale>::cget},
-    {"guild_locale", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Interaction, &dgw::types::Interaction::guild_locale>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::guild_locale>::cget},
-    {"entitlements", &dgw::codec::gen::ti_Entitlement_array, presence::required, 6, &member<dgw::types::Interaction, &dgw::types::Interaction::entitlements>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::entitlements>::cget},
-    {"authorizing_integration_owners", &dgw::codec::gen::ti_snowflake_map, presence::required, 7, &member<dgw::types::Interaction, &dgw::types::Interaction::authorizing_integration_owners>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::authorizing_integration_owners>::cget},
-    {"context", &dgw::codec::gen::ti_InteractionContextType, presence::optional, -1, &member<dgw::types::Interaction, &dgw::types::Interaction::context>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::context>::cget},
-    {"attachment_size_limit", &dgw::codec::ti_int, presence::required, 8, &member<dgw::types::Interaction, &dgw::types::Interaction::attachment_size_limit>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::attachment_size_limit>::cget},
+constexpr field_info fields_MessageReference[] = {
+    {"type", &dgw::codec::gen::ti_MessageReferenceType, presence::optional, -1, &member<dgw::types::MessageReference, &dgw::types::MessageReference::type>::get,
+     &member<dgw::types::MessageReference, &dgw::types::MessageReference::type>::cget},
+    {"message_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::MessageReference, &dgw::types::MessageReference::message_id>::get,
+     &member<dgw::types::MessageReference, &dgw::types::MessageReference::message_id>::cget},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::MessageReference, &dgw::types::MessageReference::channel_id>::get,
+     &member<dgw::types::MessageReference, &dgw::types::MessageReference::channel_id>::cget},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::MessageReference, &dgw::types::MessageReference::guild_id>::get,
+     &member<dgw::types::MessageReference, &dgw::types::MessageReference::guild_id>::cget},
+    {"fail_if_not_exists", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::MessageReference, &dgw::types::MessageReference::fail_if_not_exists>::get,
+     &member<dgw::types::MessageReference, &dgw::types::MessageReference::fail_if_not_exists>::cget},
 };
 } // namespace
-constinit const type_info ti_Interaction = object_info<dgw::types::Interaction>("Interaction", fields_Interaction, 20, &find_Interaction, 0x1ffull);
+constinit const type_info ti_MessageReference = object_info<dgw::types::MessageReference>("MessageReference", fields_MessageReference, 5, &find_MessageReference, 0x0ull);
 
-// dgw::types::MessageSnapshot
+// dgw::types::MessageInteraction
 namespace {
-int find_MessageSnapshot(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 7:
-        return std::memcmp(p, "message", 7) == 0 ? 0 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_MessageSnapshot[] = {
-    {"message", &dgw::codec::gen::ti_MessageSnapshotMessage, presence::required, 0, &member<dgw::types::MessageSnapshot, &dgw::types::MessageSnapshot::message>::get,
-     &member<dgw::types::MessageSnapshot, &dgw::types::MessageSnapshot::message>::cget},
-};
-} // namespace
-constinit const type_info ti_MessageSnapshot = object_info<dgw::types::MessageSnapshot>("MessageSnapshot", fields_MessageSnapshot, 1, &find_MessageSnapshot, 0x1ull);
-
-// dgw::types::ChannelMention
-namespace {
-int find_ChannelMention(std::string_view k) noexcept {
+int find_MessageInteraction(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 2:
@@ -1104,51 +1048,144 @@ int find_ChannelMention(std::string_view k) noexcept {
     case 4:
         switch (p[0]) {
         case 'n':
-            if (std::memcmp(p, "name", 4) == 0) return 3;
+            if (std::memcmp(p, "name", 4) == 0) return 2;
             return -1;
         case 't':
-            if (std::memcmp(p, "type", 4) == 0) return 2;
+            if (std::memcmp(p, "type", 4) == 0) return 1;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user", 4) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
+    case 6:
+        return std::memcmp(p, "member", 6) == 0 ? 4 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_MessageInteraction[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::MessageInteraction, &dgw::types::MessageInteraction::id>::get,
+     &member<dgw::types::MessageInteraction, &dgw::types::MessageInteraction::id>::cget},
+    {"type", &dgw::codec::gen::ti_InteractionType, presence::required, 1, &member<dgw::types::MessageInteraction, &dgw::types::MessageInteraction::type>::get,
+     &member<dgw::types::MessageInteraction, &dgw::types::MessageInteraction::type>::cget},
+    {"name", &dgw::codec::ti_string, presence::required, 2, &member<dgw::types::MessageInteraction, &dgw::types::MessageInteraction::name>::get,
+     &member<dgw::types::MessageInteraction, &dgw::types::MessageInteraction::name>::cget},
+    {"user", &dgw::codec::gen::ti_User, presence::required, 3, &member<dgw::types::MessageInteraction, &dgw::types::MessageInteraction::user>::get,
+     &member<dgw::types::MessageInteraction, &dgw::types::MessageInteraction::user>::cget},
+    {"member", &dgw::codec::gen::ti_PartialGuildMember, presence::optional, -1, &member<dgw::types::MessageInteraction, &dgw::types::MessageInteraction::member>::get,
+     &member<dgw::types::MessageInteraction, &dgw::types::MessageInteraction::member>::cget},
+};
+} // namespace
+constinit const type_info ti_MessageInteraction = object_info<dgw::types::MessageInteraction>("MessageInteraction", fields_MessageInteraction, 5, &find_MessageInteraction, 0xfull);
+
+// dgw::types::PollMedia
+namespace {
+int find_PollMedia(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 4:
+        return std::memcmp(p, "text", 4) == 0 ? 0 : -1;
+    case 5:
+        return std::memcmp(p, "emoji", 5) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_PollMedia[] = {
+    {"text", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::PollMedia, &dgw::types::PollMedia::text>::get,
+     &member<dgw::types::PollMedia, &dgw::types::PollMedia::text>::cget},
+    {"emoji", &dgw::codec::gen::ti_Emoji, presence::optional, -1, &member<dgw::types::PollMedia, &dgw::types::PollMedia::emoji>::get,
+     &member<dgw::types::PollMedia, &dgw::types::PollMedia::emoji>::cget},
+};
+} // namespace
+constinit const type_info ti_PollMedia = object_info<dgw::types::PollMedia>("PollMedia", fields_PollMedia, 2, &find_PollMedia, 0x0ull);
+
+// dgw::types::Poll
+namespace {
+int find_Poll(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 6:
+        return std::memcmp(p, "expiry", 6) == 0 ? 2 : -1;
+    case 7:
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "answers", 7) == 0) return 1;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "results", 7) == 0) return 5;
             return -1;
         default: return -1;
         }
     case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
+        return std::memcmp(p, "question", 8) == 0 ? 0 : -1;
+    case 11:
+        return std::memcmp(p, "layout_type", 11) == 0 ? 4 : -1;
+    case 17:
+        return std::memcmp(p, "allow_multiselect", 17) == 0 ? 3 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_ChannelMention[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::ChannelMention, &dgw::types::ChannelMention::id>::get,
-     &member<dgw::types::ChannelMention, &dgw::types::ChannelMention::id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::ChannelMention, &dgw::types::ChannelMention::guild_id>::get,
-     &member<dgw::types::ChannelMention, &dgw::types::ChannelMention::guild_id>::cget},
-    {"type", &dgw::codec::gen::ti_ChannelType, presence::required, 2, &member<dgw::types::ChannelMention, &dgw::types::ChannelMention::type>::get,
-     &member<dgw::types::ChannelMention, &dgw::types::ChannelMention::type>::cget},
-    {"name", &dgw::codec::ti_string, presence::required, 3, &member<dgw::types::ChannelMention, &dgw::types::ChannelMention::name>::get,
-     &member<dgw::types::ChannelMention, &dgw::types::ChannelMention::name>::cget},
+constexpr field_info fields_Poll[] = {
+    {"question", &dgw::codec::gen::ti_PollMedia, presence::required, 0, &member<dgw::types::Poll, &dgw::types::Poll::question>::get,
+     &member<dgw::types::Poll, &dgw::types::Poll::question>::cget},
+    {"answers", &dgw::codec::gen::ti_PollAnswer_array, presence::required, 1, &member<dgw::types::Poll, &dgw::types::Poll::answers>::get,
+     &member<dgw::types::Poll, &dgw::types::Poll::answers>::cget},
+    {"expiry", &dgw::codec::ti_timestamp, presence::nullable, 2, &member<dgw::types::Poll, &dgw::types::Poll::expiry>::get,
+     &member<dgw::types::Poll, &dgw::types::Poll::expiry>::cget},
+    {"allow_multiselect", &dgw::codec::ti_bool, presence::required, 3, &member<dgw::types::Poll, &dgw::types::Poll::allow_multiselect>::get,
+     &member<dgw::types::Poll, &dgw::types::Poll::allow_multiselect>::cget},
+    {"layout_type", &dgw::codec::gen::ti_PollLayoutType, presence::required, 4, &member<dgw::types::Poll, &dgw::types::Poll::layout_type>::get,
+     &member<dgw::types::Poll, &dgw::types::Poll::layout_type>::cget},
+    {"results", &dgw::codec::gen::ti_PollResults, presence::optional, -1, &member<dgw::types::Poll, &dgw::types::Poll::results>::get,
+     &member<dgw::types::Poll, &dgw::types::Poll::results>::cget},
 };
 } // namespace
-constinit const type_info ti_ChannelMention = object_info<dgw::types::ChannelMention>("ChannelMention", fields_ChannelMention, 4, &find_ChannelMention, 0xfull);
+constinit const type_info ti_Poll = object_info<dgw::types::Poll>("Poll", fields_Poll, 6, &find_Poll, 0x1full);
 
-// dgw::types::ReactionCountDetails
+// dgw::types::ApplicationCommandInteractionDataOption
 namespace {
-int find_ReactionCountDetails(std::string_view k) noexcept {
+int find_ApplicationCommandInteractionDataOption(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
+    case 4:
+        switch (p[0]) {
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 0;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "type", 4) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
     case 5:
-        return std::memcmp(p, "burst", 5) == 0 ? 0 : -1;
-    case 6:
-        return std::memcmp(p, "normal", 6) == 0 ? 1 : -1;
+        return std::memcmp(p, "value", 5) == 0 ? 2 : -1;
+    case 7:
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "focused", 7) == 0) return 4;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "options", 7) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
     default: return -1;
     }
 }
-constexpr field_info fields_ReactionCountDetails[] = {
-    {"burst", &dgw::codec::ti_int, presence::required, 0, &member<dgw::types::ReactionCountDetails, &dgw::types::ReactionCountDetails::burst>::get,
-     &member<dgw::types::ReactionCountDetails, &dgw::types::ReactionCountDetails::burst>::cget},
-    {"normal", &dgw::codec::ti_int, presence::required, 1, &member<dgw::types::ReactionCountDetails, &dgw::types::ReactionCountDetails::normal>::get,
-     &member<dgw::types::ReactionCountDetails, &dgw::types::ReactionCountDetails::normal>::cget},
+constexpr field_info fields_ApplicationCommandInteractionDataOption[] = {
+    {"name", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::ApplicationCommandInteractionDataOption, &dgw::types::ApplicationCommandInteractionDataOption::name>::get,
+     &member<dgw::types::ApplicationCommandInteractionDataOption, &dgw::types::ApplicationCommandInteractionDataOption::name>::cget},
+    {"type", &dgw::codec::gen::ti_ApplicationCommandOptionType, presence::required, 1, &member<dgw::types::ApplicationCommandInteractionDataOption, &dgw::types::ApplicationCommandInteractionDataOption::type>::get,
+     &member<dgw::types::ApplicationCommandInteractionDataOption, &dgw::types::ApplicationCommandInteractionDataOption::type>::cget},
+    {"value", &dgw::codec::ti_any, presence::optional, -1, &member<dgw::types::ApplicationCommandInteractionDataOption, &dgw::types::ApplicationCommandInteractionDataOption::value>::get,
+     &member<dgw::types::ApplicationCommandInteractionDataOption, &dgw::types::ApplicationCommandInteractionDataOption::value>::cget},
+    {"options", &dgw::codec::gen::ti_ApplicationCommandInteractionDataOption_array, presence::optional, -1, &member<dgw::types::ApplicationCommandInteractionDataOption, &dgw::types::ApplicationCommandInteractionDataOption::options>::get,
+     &member<dgw::types::ApplicationCommandInteractionDataOption, &dgw::types::ApplicationCommandInteractionDataOption::options>::cget},
+    {"focused", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::ApplicationCommandInteractionDataOption, &dgw::types::ApplicationCommandInteractionDataOption::focused>::get,
+     &member<dgw::types::ApplicationCommandInteractionDataOption, &dgw::types::ApplicationCommandInteractionDataOption::focused>::cget},
 };
 } // namespace
-constinit const type_info ti_ReactionCountDetails = object_info<dgw::types::ReactionCountDetails>("ReactionCountDetails", fields_ReactionCountDetails, 2, &find_ReactionCountDetails, 0x3ull);
+constinit const type_info ti_ApplicationCommandInteractionDataOption = object_info<dgw::types::ApplicationCommandInteractionDataOption>("ApplicationCommandInteractionDataOption", fields_ApplicationCommandInteractionDataOption, 5, &find_ApplicationCommandInteractionDataOption, 0x3ull);
 
 // dgw::types::Entitlement
 namespace {
@@ -1216,93 +1253,100 @@ constexpr field_info fields_Entitlement[] = {
 } // namespace
 constinit const type_info ti_Entitlement = object_info<dgw::types::Entitlement>("Entitlement", fields_Entitlement, 10, &find_Entitlement, 0x7full);
 
-// dgw::types::ActivityTimestamps
+// dgw::types::GuildApplicationCommandPermissions
 namespace {
-int find_ActivityTimestamps(std::string_view k) noexcept {
+int find_GuildApplicationCommandPermissions(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 3:
-        return std::memcmp(p, "end", 3) == 0 ? 1 : -1;
-    case 5:
-        return std::memcmp(p, "start", 5) == 0 ? 0 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_ActivityTimestamps[] = {
-    {"start", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::ActivityTimestamps, &dgw::types::ActivityTimestamps::start>::get,
-     &member<dgw::types::ActivityTimestamps, &dgw::types::ActivityTimestamps::start>::cget},
-    {"end", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::ActivityTimestamps, &dgw::types::ActivityTimestamps::end>::get,
-     &member<dgw::types::ActivityTimestamps, &dgw::types::ActivityTimestamps::end>::cget},
-};
-} // namespace
-constinit const type_info ti_ActivityTimestamps = object_info<dgw::types::ActivityTimestamps>("ActivityTimestamps", fields_ActivityTimestamps, 2, &find_ActivityTimestamps, 0x0ull);
-
-// dgw::types::ActivitySecrets
-namespace {
-int find_ActivitySecrets(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 4:
-        return std::memcmp(p, "join", 4) == 0 ? 0 : -1;
-    case 5:
-        return std::memcmp(p, "match", 5) == 0 ? 2 : -1;
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 8:
-        return std::memcmp(p, "spectate", 8) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_ActivitySecrets[] = {
-    {"join", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ActivitySecrets, &dgw::types::ActivitySecrets::join>::get,
-     &member<dgw::types::ActivitySecrets, &dgw::types::ActivitySecrets::join>::cget},
-    {"spectate", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ActivitySecrets, &dgw::types::ActivitySecrets::spectate>::get,
-     &member<dgw::types::ActivitySecrets, &dgw::types::ActivitySecrets::spectate>::cget},
-    {"match", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ActivitySecrets, &dgw::types::ActivitySecrets::match>::get,
-     &member<dgw::types::ActivitySecrets, &dgw::types::ActivitySecrets::match>::cget},
-};
-} // namespace
-constinit const type_info ti_ActivitySecrets = object_info<dgw::types::ActivitySecrets>("ActivitySecrets", fields_ActivitySecrets, 3, &find_ActivitySecrets, 0x0ull);
-
-// dgw::types::RoleColors
-namespace {
-int find_RoleColors(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 13:
-        return std::memcmp(p, "primary_color", 13) == 0 ? 0 : -1;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 2 : -1;
+    case 11:
+        return std::memcmp(p, "permissions", 11) == 0 ? 3 : -1;
     case 14:
-        return std::memcmp(p, "tertiary_color", 14) == 0 ? 2 : -1;
-    case 15:
-        return std::memcmp(p, "secondary_color", 15) == 0 ? 1 : -1;
+        return std::memcmp(p, "application_id", 14) == 0 ? 1 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_RoleColors[] = {
-    {"primary_color", &dgw::codec::ti_int, presence::required, 0, &member<dgw::types::RoleColors, &dgw::types::RoleColors::primary_color>::get,
-     &member<dgw::types::RoleColors, &dgw::types::RoleColors::primary_color>::cget},
-    {"secondary_color", &dgw::codec::ti_int, presence::nullable, 1, &member<dgw::types::RoleColors, &dgw::types::RoleColors::secondary_color>::get,
-     &member<dgw::types::RoleColors, &dgw::types::RoleColors::secondary_color>::cget},
-    {"tertiary_color", &dgw::codec::ti_int, presence::nullable, 2, &member<dgw::types::RoleColors, &dgw::types::RoleColors::tertiary_color>::get,
-     &member<dgw::types::RoleColors, &dgw::types::RoleColors::tertiary_color>::cget},
+constexpr field_info fields_GuildApplicationCommandPermissions[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::GuildApplicationCommandPermissions, &dgw::types::GuildApplicationCommandPermissions::id>::get,
+     &member<dgw::types::GuildApplicationCommandPermissions, &dgw::types::GuildApplicationCommandPermissions::id>::cget},
+    {"application_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::GuildApplicationCommandPermissions, &dgw::types::GuildApplicationCommandPermissions::application_id>::get,
+     &member<dgw::types::GuildApplicationCommandPermissions, &dgw::types::GuildApplicationCommandPermissions::application_id>::cget},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 2, &member<dgw::types::GuildApplicationCommandPermissions, &dgw::types::GuildApplicationCommandPermissions::guild_id>::get,
+     &member<dgw::types::GuildApplicationCommandPermissions, &dgw::types::GuildApplicationCommandPermissions::guild_id>::cget},
+    {"permissions", &dgw::codec::gen::ti_ApplicationCommandPermissions_array, presence::required, 3, &member<dgw::types::GuildApplicationCommandPermissions, &dgw::types::GuildApplicationCommandPermissions::permissions>::get,
+     &member<dgw::types::GuildApplicationCommandPermissions, &dgw::types::GuildApplicationCommandPermissions::permissions>::cget},
 };
 } // namespace
-constinit const type_info ti_RoleColors = object_info<dgw::types::RoleColors>("RoleColors", fields_RoleColors, 3, &find_RoleColors, 0x7ull);
+constinit const type_info ti_GuildApplicationCommandPermissions = object_info<dgw::types::GuildApplicationCommandPermissions>("GuildApplicationCommandPermissions", fields_GuildApplicationCommandPermissions, 4, &find_GuildApplicationCommandPermissions, 0xfull);
 
-// dgw::types::GuildScheduledEventEntityMetadata
+// dgw::types::Subscription
 namespace {
-int find_GuildScheduledEventEntityMetadata(std::string_view k) noexcept {
+int find_Subscription(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 8:
-        return std::memcmp(p, "location", 8) == 0 ? 0 : -1;
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 6:
+        return std::memcmp(p, "status", 6) == 0 ? 7 : -1;
+    case 7:
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "country", 7) == 0) return 9;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "sku_ids", 7) == 0) return 2;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user_id", 7) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
+    case 11:
+        return std::memcmp(p, "canceled_at", 11) == 0 ? 8 : -1;
+    case 15:
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "entitlement_ids", 15) == 0) return 3;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "renewal_sku_ids", 15) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
+    case 18:
+        return std::memcmp(p, "current_period_end", 18) == 0 ? 6 : -1;
+    case 20:
+        return std::memcmp(p, "current_period_start", 20) == 0 ? 5 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_GuildScheduledEventEntityMetadata[] = {
-    {"location", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::GuildScheduledEventEntityMetadata, &dgw::types::GuildScheduledEventEntityMetadata::location>::get,
-     &member<dgw::types::GuildScheduledEventEntityMetadata, &dgw::types::GuildScheduledEventEntityMetadata::location>::cget},
+constexpr field_info fields_Subscription[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Subscription, &dgw::types::Subscription::id>::get,
+     &member<dgw::types::Subscription, &dgw::types::Subscription::id>::cget},
+    {"user_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::Subscription, &dgw::types::Subscription::user_id>::get,
+     &member<dgw::types::Subscription, &dgw::types::Subscription::user_id>::cget},
+    {"sku_ids", &dgw::codec::ti_snowflake_array, presence::required, 2, &member<dgw::types::Subscription, &dgw::types::Subscription::sku_ids>::get,
+     &member<dgw::types::Subscription, &dgw::types::Subscription::sku_ids>::cget},
+    {"entitlement_ids", &dgw::codec::ti_snowflake_array, presence::required, 3, &member<dgw::types::Subscription, &dgw::types::Subscription::entitlement_ids>::get,
+     &member<dgw::types::Subscription, &dgw::types::Subscription::entitlement_ids>::cget},
+    {"renewal_sku_ids", &dgw::codec::ti_snowflake_array, presence::nullable, 4, &member<dgw::types::Subscription, &dgw::types::Subscription::renewal_sku_ids>::get,
+     &member<dgw::types::Subscription, &dgw::types::Subscription::renewal_sku_ids>::cget},
+    {"current_period_start", &dgw::codec::ti_timestamp, presence::required, 5, &member<dgw::types::Subscription, &dgw::types::Subscription::current_period_start>::get,
+     &member<dgw::types::Subscription, &dgw::types::Subscription::current_period_start>::cget},
+    {"current_period_end", &dgw::codec::ti_timestamp, presence::required, 6, &member<dgw::types::Subscription, &dgw::types::Subscription::current_period_end>::get,
+     &member<dgw::types::Subscription, &dgw::types::Subscription::current_period_end>::cget},
+    {"status", &dgw::codec::gen::ti_SubscriptionStatus, presence::required, 7, &member<dgw::types::Subscription, &dgw::types::Subscription::status>::get,
+     &member<dgw::types::Subscription, &dgw::types::Subscription::status>::cget},
+    {"canceled_at", &dgw::codec::ti_timestamp, presence::nullable, 8, &member<dgw::types::Subscription, &dgw::types::Subscription::canceled_at>::get,
+     &member<dgw::types::Subscription, &dgw::types::Subscription::canceled_at>::cget},
+    {"country", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Subscription, &dgw::types::Subscription::country>::get,
+     &member<dgw::types::Subscription, &dgw::types::Subscription::country>::cget},
 };
 } // namespace
-constinit const type_info ti_GuildScheduledEventEntityMetadata = object_info<dgw::types::GuildScheduledEventEntityMetadata>("GuildScheduledEventEntityMetadata", fields_GuildScheduledEventEntityMetadata, 1, &find_GuildScheduledEventEntityMetadata, 0x0ull);
+constinit const type_info ti_Subscription = object_info<dgw::types::Subscription>("Subscription", fields_Subscription, 10, &find_Subscription, 0x1ffull);
 
 // dgw::types::GuildScheduledEvent
 namespace {
@@ -1404,31 +1448,6 @@ constexpr field_info fields_GuildScheduledEvent[] = {
 } // namespace
 constinit const type_info ti_GuildScheduledEvent = object_info<dgw::types::GuildScheduledEvent>("GuildScheduledEvent", fields_GuildScheduledEvent, 17, &find_GuildScheduledEvent, 0xfffull);
 
-// dgw::types::StickerItem
-namespace {
-int find_StickerItem(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        return std::memcmp(p, "name", 4) == 0 ? 1 : -1;
-    case 11:
-        return std::memcmp(p, "format_type", 11) == 0 ? 2 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_StickerItem[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::StickerItem, &dgw::types::StickerItem::id>::get,
-     &member<dgw::types::StickerItem, &dgw::types::StickerItem::id>::cget},
-    {"name", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::StickerItem, &dgw::types::StickerItem::name>::get,
-     &member<dgw::types::StickerItem, &dgw::types::StickerItem::name>::cget},
-    {"format_type", &dgw::codec::gen::ti_StickerFormatType, presence::required, 2, &member<dgw::types::StickerItem, &dgw::types::StickerItem::format_type>::get,
-     &member<dgw::types::StickerItem, &dgw::types::StickerItem::format_type>::cget},
-};
-} // namespace
-constinit const type_info ti_StickerItem = object_info<dgw::types::StickerItem>("StickerItem", fields_StickerItem, 3, &find_StickerItem, 0x7ull);
-
 // dgw::types::ChannelInfoChannel
 namespace {
 int find_ChannelInfoChannel(std::string_view k) noexcept {
@@ -1483,90 +1502,92 @@ constexpr field_info fields_UpdatePresence[] = {
 } // namespace
 constinit const type_info ti_UpdatePresence = object_info<dgw::commands::UpdatePresence>("UpdatePresence", fields_UpdatePresence, 4, &find_UpdatePresence, 0xfull);
 
-// dgw::commands::RequestGuildMembers
+// dgw::commands::Heartbeat
 namespace {
-int find_RequestGuildMembers(std::string_view k) noexcept {
+int find_Heartbeat(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 5:
-        switch (p[0]) {
-        case 'l':
-            if (std::memcmp(p, "limit", 5) == 0) return 2;
-            return -1;
-        case 'n':
-            if (std::memcmp(p, "nonce", 5) == 0) return 5;
-            return -1;
-        case 'q':
-            if (std::memcmp(p, "query", 5) == 0) return 1;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        switch (p[0]) {
-        case 'g':
-            if (std::memcmp(p, "guild_id", 8) == 0) return 0;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "user_ids", 8) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
-    case 9:
-        return std::memcmp(p, "presences", 9) == 0 ? 3 : -1;
+    case 1:
+        return std::memcmp(p, "d", 1) == 0 ? 0 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_RequestGuildMembers[] = {
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::commands::RequestGuildMembers, &dgw::commands::RequestGuildMembers::guild_id>::get,
-     &member<dgw::commands::RequestGuildMembers, &dgw::commands::RequestGuildMembers::guild_id>::cget},
-    {"query", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::commands::RequestGuildMembers, &dgw::commands::RequestGuildMembers::query>::get,
-     &member<dgw::commands::RequestGuildMembers, &dgw::commands::RequestGuildMembers::query>::cget},
-    {"limit", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::commands::RequestGuildMembers, &dgw::commands::RequestGuildMembers::limit>::get,
-     &member<dgw::commands::RequestGuildMembers, &dgw::commands::RequestGuildMembers::limit>::cget},
-    {"presences", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::commands::RequestGuildMembers, &dgw::commands::RequestGuildMembers::presences>::get,
-     &member<dgw::commands::RequestGuildMembers, &dgw::commands::RequestGuildMembers::presences>::cget},
-    {"user_ids", &dgw::codec::ti_snowflake_array, presence::optional, -1, &member<dgw::commands::RequestGuildMembers, &dgw::commands::RequestGuildMembers::user_ids>::get,
-     &member<dgw::commands::RequestGuildMembers, &dgw::commands::RequestGuildMembers::user_ids>::cget},
-    {"nonce", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::commands::RequestGuildMembers, &dgw::commands::RequestGuildMembers::nonce>::get,
-     &member<dgw::commands::RequestGuildMembers, &dgw::commands::RequestGuildMembers::nonce>::cget},
+constexpr field_info fields_Heartbeat[] = {
+    {"d", &dgw::codec::ti_int, presence::nullable, 0, &member<dgw::commands::Heartbeat, &dgw::commands::Heartbeat::d>::get,
+     &member<dgw::commands::Heartbeat, &dgw::commands::Heartbeat::d>::cget},
 };
 } // namespace
-constinit const type_info ti_RequestGuildMembers = object_info<dgw::commands::RequestGuildMembers>("RequestGuildMembers", fields_RequestGuildMembers, 6, &find_RequestGuildMembers, 0x1ull);
+constinit const type_info ti_Heartbeat = object_info<dgw::commands::Heartbeat>("Heartbeat", fields_Heartbeat, 1, &find_Heartbeat, 0x1ull);
+
+// dgw::commands::UpdateVoiceState
+namespace {
+int find_UpdateVoiceState(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 8:
+        return std::memcmp(p, "guild_id", 8) == 0 ? 0 : -1;
+    case 9:
+        switch (p[5]) {
+        case 'd':
+            if (std::memcmp(p, "self_deaf", 9) == 0) return 3;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "self_mute", 9) == 0) return 2;
+            return -1;
+        default: return -1;
+        }
+    case 10:
+        return std::memcmp(p, "channel_id", 10) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_UpdateVoiceState[] = {
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::commands::UpdateVoiceState, &dgw::commands::UpdateVoiceState::guild_id>::get,
+     &member<dgw::commands::UpdateVoiceState, &dgw::commands::UpdateVoiceState::guild_id>::cget},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::nullable, 1, &member<dgw::commands::UpdateVoiceState, &dgw::commands::UpdateVoiceState::channel_id>::get,
+     &member<dgw::commands::UpdateVoiceState, &dgw::commands::UpdateVoiceState::channel_id>::cget},
+    {"self_mute", &dgw::codec::ti_bool, presence::required, 2, &member<dgw::commands::UpdateVoiceState, &dgw::commands::UpdateVoiceState::self_mute>::get,
+     &member<dgw::commands::UpdateVoiceState, &dgw::commands::UpdateVoiceState::self_mute>::cget},
+    {"self_deaf", &dgw::codec::ti_bool, presence::required, 3, &member<dgw::commands::UpdateVoiceState, &dgw::commands::UpdateVoiceState::self_deaf>::get,
+     &member<dgw::commands::UpdateVoiceState, &dgw::commands::UpdateVoiceState::self_deaf>::cget},
+};
+} // namespace
+constinit const type_info ti_UpdateVoiceState = object_info<dgw::commands::UpdateVoiceState>("UpdateVoiceState", fields_UpdateVoiceState, 4, &find_UpdateVoiceState, 0xfull);
 
 } // namespace dgw::codec::gen
 
 namespace dgw {
 template <> const codec::type_info& describe<dgw::types::Collectibles>() { return codec::gen::ti_Collectibles; }
 template <> const codec::type_info& describe<dgw::types::PartialUser>() { return codec::gen::ti_PartialUser; }
-template <> const codec::type_info& describe<dgw::types::ApplicationTeamMember>() { return codec::gen::ti_ApplicationTeamMember; }
+template <> const codec::type_info& describe<dgw::types::AuditLogChange>() { return codec::gen::ti_AuditLogChange; }
 template <> const codec::type_info& describe<dgw::types::AuditLogEntry>() { return codec::gen::ti_AuditLogEntry; }
 template <> const codec::type_info& describe<dgw::types::AutoModerationTriggerMetadata>() { return codec::gen::ti_AutoModerationTriggerMetadata; }
-template <> const codec::type_info& describe<dgw::types::ThreadMetadata>() { return codec::gen::ti_ThreadMetadata; }
+template <> const codec::type_info& describe<dgw::types::AutoModerationRule>() { return codec::gen::ti_AutoModerationRule; }
+template <> const codec::type_info& describe<dgw::types::ThreadMember>() { return codec::gen::ti_ThreadMember; }
 template <> const codec::type_info& describe<dgw::types::DefaultReaction>() { return codec::gen::ti_DefaultReaction; }
-template <> const codec::type_info& describe<dgw::types::Channel>() { return codec::gen::ti_Channel; }
-template <> const codec::type_info& describe<dgw::types::MediaGalleryItem>() { return codec::gen::ti_MediaGalleryItem; }
-template <> const codec::type_info& describe<dgw::types::EmbedThumbnail>() { return codec::gen::ti_EmbedThumbnail; }
-template <> const codec::type_info& describe<dgw::types::EmbedAuthor>() { return codec::gen::ti_EmbedAuthor; }
-template <> const codec::type_info& describe<dgw::types::Hello>() { return codec::gen::ti_Hello; }
-template <> const codec::type_info& describe<dgw::types::GatewayRateLimitMetadata>() { return codec::gen::ti_GatewayRateLimitMetadata; }
-template <> const codec::type_info& describe<dgw::types::WelcomeScreenChannel>() { return codec::gen::ti_WelcomeScreenChannel; }
-template <> const codec::type_info& describe<dgw::types::IntegrationApplication>() { return codec::gen::ti_IntegrationApplication; }
-template <> const codec::type_info& describe<dgw::types::InteractionGuild>() { return codec::gen::ti_InteractionGuild; }
-template <> const codec::type_info& describe<dgw::types::MessageActivity>() { return codec::gen::ti_MessageActivity; }
-template <> const codec::type_info& describe<dgw::types::PartialGuildMember>() { return codec::gen::ti_PartialGuildMember; }
-template <> const codec::type_info& describe<dgw::types::MessageCall>() { return codec::gen::ti_MessageCall; }
-template <> const codec::type_info& describe<dgw::types::Interaction>() { return codec::gen::ti_Interaction; }
-template <> const codec::type_info& describe<dgw::types::MessageSnapshot>() { return codec::gen::ti_MessageSnapshot; }
-template <> const codec::type_info& describe<dgw::types::ChannelMention>() { return codec::gen::ti_ChannelMention; }
-template <> const codec::type_info& describe<dgw::types::ReactionCountDetails>() { return codec::gen::ti_ReactionCountDetails; }
-template <> const codec::type_info& describe<dgw::types::Entitlement>() { return codec::gen::ti_Entitlement; }
 template <> const codec::type_info& describe<dgw::types::ActivityTimestamps>() { return codec::gen::ti_ActivityTimestamps; }
-template <> const codec::type_info& describe<dgw::types::ActivitySecrets>() { return codec::gen::ti_ActivitySecrets; }
-template <> const codec::type_info& describe<dgw::types::RoleColors>() { return codec::gen::ti_RoleColors; }
-template <> const codec::type_info& describe<dgw::types::GuildScheduledEventEntityMetadata>() { return codec::gen::ti_GuildScheduledEventEntityMetadata; }
+template <> const codec::type_info& describe<dgw::types::ActivityAssets>() { return codec::gen::ti_ActivityAssets; }
+template <> const codec::type_info& describe<dgw::types::Presence>() { return codec::gen::ti_Presence; }
+template <> const codec::type_info& describe<dgw::types::Emoji>() { return codec::gen::ti_Emoji; }
+template <> const codec::type_info& describe<dgw::types::MediaGalleryItem>() { return codec::gen::ti_MediaGalleryItem; }
+template <> const codec::type_info& describe<dgw::types::EmbedImage>() { return codec::gen::ti_EmbedImage; }
+template <> const codec::type_info& describe<dgw::types::EmbedProvider>() { return codec::gen::ti_EmbedProvider; }
+template <> const codec::type_info& describe<dgw::types::Embed>() { return codec::gen::ti_Embed; }
+template <> const codec::type_info& describe<dgw::types::Sticker>() { return codec::gen::ti_Sticker; }
+template <> const codec::type_info& describe<dgw::types::IntegrationAccount>() { return codec::gen::ti_IntegrationAccount; }
+template <> const codec::type_info& describe<dgw::types::PartialGuildMember>() { return codec::gen::ti_PartialGuildMember; }
+template <> const codec::type_info& describe<dgw::types::Reaction>() { return codec::gen::ti_Reaction; }
+template <> const codec::type_info& describe<dgw::types::MessageReference>() { return codec::gen::ti_MessageReference; }
+template <> const codec::type_info& describe<dgw::types::MessageInteraction>() { return codec::gen::ti_MessageInteraction; }
+template <> const codec::type_info& describe<dgw::types::PollMedia>() { return codec::gen::ti_PollMedia; }
+template <> const codec::type_info& describe<dgw::types::Poll>() { return codec::gen::ti_Poll; }
+template <> const codec::type_info& describe<dgw::types::ApplicationCommandInteractionDataOption>() { return codec::gen::ti_ApplicationCommandInteractionDataOption; }
+template <> const codec::type_info& describe<dgw::types::Entitlement>() { return codec::gen::ti_Entitlement; }
+template <> const codec::type_info& describe<dgw::types::GuildApplicationCommandPermissions>() { return codec::gen::ti_GuildApplicationCommandPermissions; }
+template <> const codec::type_info& describe<dgw::types::Subscription>() { return codec::gen::ti_Subscription; }
 template <> const codec::type_info& describe<dgw::types::GuildScheduledEvent>() { return codec::gen::ti_GuildScheduledEvent; }
-template <> const codec::type_info& describe<dgw::types::StickerItem>() { return codec::gen::ti_StickerItem; }
 template <> const codec::type_info& describe<dgw::types::ChannelInfoChannel>() { return codec::gen::ti_ChannelInfoChannel; }
 template <> const codec::type_info& describe<dgw::commands::UpdatePresence>() { return codec::gen::ti_UpdatePresence; }
-template <> const codec::type_info& describe<dgw::commands::RequestGuildMembers>() { return codec::gen::ti_RequestGuildMembers; }
+template <> const codec::type_info& describe<dgw::commands::Heartbeat>() { return codec::gen::ti_Heartbeat; }
+template <> const codec::type_info& describe<dgw::commands::UpdateVoiceState>() { return codec::gen::ti_UpdateVoiceState; }
 } // namespace dgw

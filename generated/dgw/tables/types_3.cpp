@@ -37,6 +37,41 @@ constexpr field_info fields_UserPrimaryGuild[] = {
 } // namespace
 constinit const type_info ti_UserPrimaryGuild = object_info<dgw::types::UserPrimaryGuild>("UserPrimaryGuild", fields_UserPrimaryGuild, 4, &find_UserPrimaryGuild, 0xfull);
 
+// dgw::types::WelcomeScreenChannel
+namespace {
+int find_WelcomeScreenChannel(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 8:
+        return std::memcmp(p, "emoji_id", 8) == 0 ? 2 : -1;
+    case 10:
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "channel_id", 10) == 0) return 0;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "emoji_name", 10) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
+    case 11:
+        return std::memcmp(p, "description", 11) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_WelcomeScreenChannel[] = {
+    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::WelcomeScreenChannel, &dgw::types::WelcomeScreenChannel::channel_id>::get,
+     &member<dgw::types::WelcomeScreenChannel, &dgw::types::WelcomeScreenChannel::channel_id>::cget},
+    {"description", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::WelcomeScreenChannel, &dgw::types::WelcomeScreenChannel::description>::get,
+     &member<dgw::types::WelcomeScreenChannel, &dgw::types::WelcomeScreenChannel::description>::cget},
+    {"emoji_id", &dgw::codec::ti_snowflake, presence::nullable, 2, &member<dgw::types::WelcomeScreenChannel, &dgw::types::WelcomeScreenChannel::emoji_id>::get,
+     &member<dgw::types::WelcomeScreenChannel, &dgw::types::WelcomeScreenChannel::emoji_id>::cget},
+    {"emoji_name", &dgw::codec::ti_string, presence::nullable, 3, &member<dgw::types::WelcomeScreenChannel, &dgw::types::WelcomeScreenChannel::emoji_name>::get,
+     &member<dgw::types::WelcomeScreenChannel, &dgw::types::WelcomeScreenChannel::emoji_name>::cget},
+};
+} // namespace
+constinit const type_info ti_WelcomeScreenChannel = object_info<dgw::types::WelcomeScreenChannel>("WelcomeScreenChannel", fields_WelcomeScreenChannel, 4, &find_WelcomeScreenChannel, 0xfull);
+
 // dgw::types::ApplicationGuild
 namespace {
 int find_ApplicationGuild(std::string_view k) noexcept {
@@ -105,23 +140,6 @@ constexpr field_info fields_ApplicationGuild[] = {
 };
 } // namespace
 constinit const type_info ti_ApplicationGuild = object_info<dgw::types::ApplicationGuild>("ApplicationGuild", fields_ApplicationGuild, 11, &find_ApplicationGuild, 0x1ull);
-
-// dgw::types::ApplicationIntegrationTypeConfiguration
-namespace {
-int find_ApplicationIntegrationTypeConfiguration(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 21:
-        return std::memcmp(p, "oauth2_install_params", 21) == 0 ? 0 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_ApplicationIntegrationTypeConfiguration[] = {
-    {"oauth2_install_params", &dgw::codec::gen::ti_ApplicationInstallParams, presence::optional, -1, &member<dgw::types::ApplicationIntegrationTypeConfiguration, &dgw::types::ApplicationIntegrationTypeConfiguration::oauth2_install_params>::get,
-     &member<dgw::types::ApplicationIntegrationTypeConfiguration, &dgw::types::ApplicationIntegrationTypeConfiguration::oauth2_install_params>::cget},
-};
-} // namespace
-constinit const type_info ti_ApplicationIntegrationTypeConfiguration = object_info<dgw::types::ApplicationIntegrationTypeConfiguration>("ApplicationIntegrationTypeConfiguration", fields_ApplicationIntegrationTypeConfiguration, 1, &find_ApplicationIntegrationTypeConfiguration, 0x0ull);
 
 // dgw::types::OptionalAuditEntryInfo
 namespace {
@@ -194,37 +212,6 @@ constexpr field_info fields_OptionalAuditEntryInfo[] = {
 } // namespace
 constinit const type_info ti_OptionalAuditEntryInfo = object_info<dgw::types::OptionalAuditEntryInfo>("OptionalAuditEntryInfo", fields_OptionalAuditEntryInfo, 13, &find_OptionalAuditEntryInfo, 0x0ull);
 
-// dgw::types::AuditLogChange
-namespace {
-int find_AuditLogChange(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 3:
-        return std::memcmp(p, "key", 3) == 0 ? 2 : -1;
-    case 9:
-        switch (p[0]) {
-        case 'n':
-            if (std::memcmp(p, "new_value", 9) == 0) return 0;
-            return -1;
-        case 'o':
-            if (std::memcmp(p, "old_value", 9) == 0) return 1;
-            return -1;
-        default: return -1;
-        }
-    default: return -1;
-    }
-}
-constexpr field_info fields_AuditLogChange[] = {
-    {"new_value", &dgw::codec::ti_any, presence::optional, -1, &member<dgw::types::AuditLogChange, &dgw::types::AuditLogChange::new_value>::get,
-     &member<dgw::types::AuditLogChange, &dgw::types::AuditLogChange::new_value>::cget},
-    {"old_value", &dgw::codec::ti_any, presence::optional, -1, &member<dgw::types::AuditLogChange, &dgw::types::AuditLogChange::old_value>::get,
-     &member<dgw::types::AuditLogChange, &dgw::types::AuditLogChange::old_value>::cget},
-    {"key", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::AuditLogChange, &dgw::types::AuditLogChange::key>::get,
-     &member<dgw::types::AuditLogChange, &dgw::types::AuditLogChange::key>::cget},
-};
-} // namespace
-constinit const type_info ti_AuditLogChange = object_info<dgw::types::AuditLogChange>("AuditLogChange", fields_AuditLogChange, 3, &find_AuditLogChange, 0x1ull);
-
 // dgw::types::AutoModerationActionMetadata
 namespace {
 int find_AutoModerationActionMetadata(std::string_view k) noexcept {
@@ -249,6 +236,27 @@ constexpr field_info fields_AutoModerationActionMetadata[] = {
 };
 } // namespace
 constinit const type_info ti_AutoModerationActionMetadata = object_info<dgw::types::AutoModerationActionMetadata>("AutoModerationActionMetadata", fields_AutoModerationActionMetadata, 3, &find_AutoModerationActionMetadata, 0x0ull);
+
+// dgw::types::AutoModerationAction
+namespace {
+int find_AutoModerationAction(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 4:
+        return std::memcmp(p, "type", 4) == 0 ? 0 : -1;
+    case 8:
+        return std::memcmp(p, "metadata", 8) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_AutoModerationAction[] = {
+    {"type", &dgw::codec::gen::ti_AutoModerationActionType, presence::required, 0, &member<dgw::types::AutoModerationAction, &dgw::types::AutoModerationAction::type>::get,
+     &member<dgw::types::AutoModerationAction, &dgw::types::AutoModerationAction::type>::cget},
+    {"metadata", &dgw::codec::gen::ti_AutoModerationActionMetadata, presence::optional, -1, &member<dgw::types::AutoModerationAction, &dgw::types::AutoModerationAction::metadata>::get,
+     &member<dgw::types::AutoModerationAction, &dgw::types::AutoModerationAction::metadata>::cget},
+};
+} // namespace
+constinit const type_info ti_AutoModerationAction = object_info<dgw::types::AutoModerationAction>("AutoModerationAction", fields_AutoModerationAction, 2, &find_AutoModerationAction, 0x1ull);
 
 // dgw::types::User
 namespace {
@@ -379,143 +387,205 @@ constexpr field_info fields_User[] = {
 } // namespace
 constinit const type_info ti_User = object_info<dgw::types::User>("User", fields_User, 19, &find_User, 0x1full);
 
-// dgw::types::ClientStatus
+// dgw::types::FollowedChannel
 namespace {
-int find_ClientStatus(std::string_view k) noexcept {
+int find_FollowedChannel(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "vr", 2) == 0 ? 3 : -1;
-    case 3:
-        return std::memcmp(p, "web", 3) == 0 ? 2 : -1;
-    case 6:
-        return std::memcmp(p, "mobile", 6) == 0 ? 1 : -1;
-    case 7:
-        return std::memcmp(p, "desktop", 7) == 0 ? 0 : -1;
+    case 10:
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "channel_id", 10) == 0) return 0;
+            return -1;
+        case 'w':
+            if (std::memcmp(p, "webhook_id", 10) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
     default: return -1;
     }
 }
-constexpr field_info fields_ClientStatus[] = {
-    {"desktop", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ClientStatus, &dgw::types::ClientStatus::desktop>::get,
-     &member<dgw::types::ClientStatus, &dgw::types::ClientStatus::desktop>::cget},
-    {"mobile", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ClientStatus, &dgw::types::ClientStatus::mobile>::get,
-     &member<dgw::types::ClientStatus, &dgw::types::ClientStatus::mobile>::cget},
-    {"web", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ClientStatus, &dgw::types::ClientStatus::web>::get,
-     &member<dgw::types::ClientStatus, &dgw::types::ClientStatus::web>::cget},
-    {"vr", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ClientStatus, &dgw::types::ClientStatus::vr>::get,
-     &member<dgw::types::ClientStatus, &dgw::types::ClientStatus::vr>::cget},
+constexpr field_info fields_FollowedChannel[] = {
+    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::FollowedChannel, &dgw::types::FollowedChannel::channel_id>::get,
+     &member<dgw::types::FollowedChannel, &dgw::types::FollowedChannel::channel_id>::cget},
+    {"webhook_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::FollowedChannel, &dgw::types::FollowedChannel::webhook_id>::get,
+     &member<dgw::types::FollowedChannel, &dgw::types::FollowedChannel::webhook_id>::cget},
 };
 } // namespace
-constinit const type_info ti_ClientStatus = object_info<dgw::types::ClientStatus>("ClientStatus", fields_ClientStatus, 4, &find_ClientStatus, 0x0ull);
+constinit const type_info ti_FollowedChannel = object_info<dgw::types::FollowedChannel>("FollowedChannel", fields_FollowedChannel, 2, &find_FollowedChannel, 0x3ull);
 
-// dgw::types::ForumTag
+// dgw::types::ActivityParty
 namespace {
-int find_ForumTag(std::string_view k) noexcept {
+int find_ActivityParty(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 2:
         return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        return std::memcmp(p, "name", 4) == 0 ? 1 : -1;
-    case 8:
-        return std::memcmp(p, "emoji_id", 8) == 0 ? 3 : -1;
-    case 9:
-        return std::memcmp(p, "moderated", 9) == 0 ? 2 : -1;
-    case 10:
-        return std::memcmp(p, "emoji_name", 10) == 0 ? 4 : -1;
+        return std::memcmp(p, "size", 4) == 0 ? 1 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_ForumTag[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::ForumTag, &dgw::types::ForumTag::id>::get,
-     &member<dgw::types::ForumTag, &dgw::types::ForumTag::id>::cget},
-    {"name", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::ForumTag, &dgw::types::ForumTag::name>::get,
-     &member<dgw::types::ForumTag, &dgw::types::ForumTag::name>::cget},
-    {"moderated", &dgw::codec::ti_bool, presence::required, 2, &member<dgw::types::ForumTag, &dgw::types::ForumTag::moderated>::get,
-     &member<dgw::types::ForumTag, &dgw::types::ForumTag::moderated>::cget},
-    {"emoji_id", &dgw::codec::ti_snowflake, presence::nullable, 3, &member<dgw::types::ForumTag, &dgw::types::ForumTag::emoji_id>::get,
-     &member<dgw::types::ForumTag, &dgw::types::ForumTag::emoji_id>::cget},
-    {"emoji_name", &dgw::codec::ti_string, presence::nullable, 4, &member<dgw::types::ForumTag, &dgw::types::ForumTag::emoji_name>::get,
-     &member<dgw::types::ForumTag, &dgw::types::ForumTag::emoji_name>::cget},
+constexpr field_info fields_ActivityParty[] = {
+    {"id", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ActivityParty, &dgw::types::ActivityParty::id>::get,
+     &member<dgw::types::ActivityParty, &dgw::types::ActivityParty::id>::cget},
+    {"size", &dgw::codec::ti_int_array, presence::optional, -1, &member<dgw::types::ActivityParty, &dgw::types::ActivityParty::size>::get,
+     &member<dgw::types::ActivityParty, &dgw::types::ActivityParty::size>::cget},
 };
 } // namespace
-constinit const type_info ti_ForumTag = object_info<dgw::types::ForumTag>("ForumTag", fields_ForumTag, 5, &find_ForumTag, 0x1full);
+constinit const type_info ti_ActivityParty = object_info<dgw::types::ActivityParty>("ActivityParty", fields_ActivityParty, 2, &find_ActivityParty, 0x0ull);
 
-// dgw::types::UnfurledMediaItem
+// dgw::types::Activity
 namespace {
-int find_UnfurledMediaItem(std::string_view k) noexcept {
+int find_Activity(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 3:
-        return std::memcmp(p, "url", 3) == 0 ? 0 : -1;
+        return std::memcmp(p, "url", 3) == 0 ? 2 : -1;
+    case 4:
+        switch (p[0]) {
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 0;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "type", 4) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
     case 5:
         switch (p[0]) {
-        case 'f':
-            if (std::memcmp(p, "flags", 5) == 0) return 7;
+        case 'e':
+            if (std::memcmp(p, "emoji", 5) == 0) return 11;
             return -1;
-        case 'w':
-            if (std::memcmp(p, "width", 5) == 0) return 3;
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 16;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "party", 5) == 0) return 12;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "state", 5) == 0) return 9;
             return -1;
         default: return -1;
         }
     case 6:
-        return std::memcmp(p, "height", 6) == 0 ? 2 : -1;
+        return std::memcmp(p, "assets", 6) == 0 ? 13 : -1;
+    case 7:
+        switch (p[0]) {
+        case 'b':
+            if (std::memcmp(p, "buttons", 7) == 0) return 17;
+            return -1;
+        case 'd':
+            if (std::memcmp(p, "details", 7) == 0) return 7;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "secrets", 7) == 0) return 14;
+            return -1;
+        default: return -1;
+        }
+    case 8:
+        return std::memcmp(p, "instance", 8) == 0 ? 15 : -1;
     case 9:
-        return std::memcmp(p, "proxy_url", 9) == 0 ? 1 : -1;
+        return std::memcmp(p, "state_url", 9) == 0 ? 10 : -1;
+    case 10:
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "created_at", 10) == 0) return 3;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "timestamps", 10) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
     case 11:
-        return std::memcmp(p, "placeholder", 11) == 0 ? 4 : -1;
-    case 12:
-        return std::memcmp(p, "content_type", 12) == 0 ? 6 : -1;
-    case 13:
-        return std::memcmp(p, "attachment_id", 13) == 0 ? 8 : -1;
+        return std::memcmp(p, "details_url", 11) == 0 ? 8 : -1;
+    case 14:
+        return std::memcmp(p, "application_id", 14) == 0 ? 5 : -1;
     case 19:
-        return std::memcmp(p, "placeholder_version", 19) == 0 ? 5 : -1;
+        return std::memcmp(p, "status_display_type", 19) == 0 ? 6 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_UnfurledMediaItem[] = {
-    {"url", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::url>::get,
-     &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::url>::cget},
-    {"proxy_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::proxy_url>::get,
-     &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::proxy_url>::cget},
-    {"height", &dgw::codec::ti_int, presence::optional_nullable, -1, &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::height>::get,
-     &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::height>::cget},
-    {"width", &dgw::codec::ti_int, presence::optional_nullable, -1, &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::width>::get,
-     &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::width>::cget},
-    {"placeholder", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::placeholder>::get,
-     &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::placeholder>::cget},
-    {"placeholder_version", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::placeholder_version>::get,
-     &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::placeholder_version>::cget},
-    {"content_type", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::content_type>::get,
-     &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::content_type>::cget},
-    {"flags", &dgw::codec::gen::ti_UnfurledMediaItemFlags, presence::optional, -1, &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::flags>::get,
-     &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::flags>::cget},
-    {"attachment_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::attachment_id>::get,
-     &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::attachment_id>::cget},
+constexpr field_info fields_Activity[] = {
+    {"name", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::Activity, &dgw::types::Activity::name>::get,
+     &member<dgw::types::Activity, &dgw::types::Activity::name>::cget},
+    {"type", &dgw::codec::gen::ti_ActivityType, presence::required, 1, &member<dgw::types::Activity, &dgw::types::Activity::type>::get,
+     &member<dgw::types::Activity, &dgw::types::Activity::type>::cget},
+    {"url", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Activity, &dgw::types::Activity::url>::get,
+     &member<dgw::types::Activity, &dgw::types::Activity::url>::cget},
+    {"created_at", &dgw::codec::ti_int, presence::required, 2, &member<dgw::types::Activity, &dgw::types::Activity::created_at>::get,
+     &member<dgw::types::Activity, &dgw::types::Activity::created_at>::cget},
+    {"timestamps", &dgw::codec::gen::ti_ActivityTimestamps, presence::optional, -1, &member<dgw::types::Activity, &dgw::types::Activity::timestamps>::get,
+     &member<dgw::types::Activity, &dgw::types::Activity::timestamps>::cget},
+    {"application_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::Activity, &dgw::types::Activity::application_id>::get,
+     &member<dgw::types::Activity, &dgw::types::Activity::application_id>::cget},
+    {"status_display_type", &dgw::codec::gen::ti_ActivityStatusDisplayType, presence::optional_nullable, -1, &member<dgw::types::Activity, &dgw::types::Activity::status_display_type>::get,
+     &member<dgw::types::Activity, &dgw::types::Activity::status_display_type>::cget},
+    {"details", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Activity, &dgw::types::Activity::details>::get,
+     &member<dgw::types::Activity, &dgw::types::Activity::details>::cget},
+    {"details_url", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Activity, &dgw::types::Activity::details_url>::get,
+     &member<dgw::types::Activity, &dgw::types::Activity::details_url>::cget},
+    {"state", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Activity, &dgw::types::Activity::state>::get,
+     &member<dgw::types::Activity, &dgw::types::Activity::state>::cget},
+    {"state_url", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Activity, &dgw::types::Activity::state_url>::get,
+     &member<dgw::types::Activity, &dgw::types::Activity::state_url>::cget},
+    {"emoji", &dgw::codec::gen::ti_ActivityEmoji, presence::optional_nullable, -1, &member<dgw::types::Activity, &dgw::types::Activity::emoji>::get,
+     &member<dgw::types::Activity, &dgw::types::Activity::emoji>::cget},
+    {"party", &dgw::codec::gen::ti_ActivityParty, presence::optional, -1, &member<dgw::types::Activity, &dgw::types::Activity::party>::get,
+     &member<dgw::types::Activity, &dgw::types::Activity::party>::cget},
+    {"assets", &dgw::codec::gen::ti_ActivityAssets, presence::optional, -1, &member<dgw::types::Activity, &dgw::types::Activity::assets>::get,
+     &member<dgw::types::Activity, &dgw::types::Activity::assets>::cget},
+    {"secrets", &dgw::codec::gen::ti_ActivitySecrets, presence::optional, -1, &member<dgw::types::Activity, &dgw::types::Activity::secrets>::get,
+     &member<dgw::types::Activity, &dgw::types::Activity::secrets>::cget},
+    {"instance", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Activity, &dgw::types::Activity::instance>::get,
+     &member<dgw::types::Activity, &dgw::types::Activity::instance>::cget},
+    {"flags", &dgw::codec::gen::ti_ActivityFlags, presence::optional, -1, &member<dgw::types::Activity, &dgw::types::Activity::flags>::get,
+     &member<dgw::types::Activity, &dgw::types::Activity::flags>::cget},
+    {"buttons", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::Activity, &dgw::types::Activity::buttons>::get,
+     &member<dgw::types::Activity, &dgw::types::Activity::buttons>::cget},
 };
 } // namespace
-constinit const type_info ti_UnfurledMediaItem = object_info<dgw::types::UnfurledMediaItem>("UnfurledMediaItem", fields_UnfurledMediaItem, 9, &find_UnfurledMediaItem, 0x1ull);
+constinit const type_info ti_Activity = object_info<dgw::types::Activity>("Activity", fields_Activity, 18, &find_Activity, 0x7ull);
 
-// dgw::types::SelectDefaultValue
+// dgw::types::SelectOption
 namespace {
-int find_SelectDefaultValue(std::string_view k) noexcept {
+int find_SelectOption(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        return std::memcmp(p, "type", 4) == 0 ? 1 : -1;
+    case 5:
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "emoji", 5) == 0) return 3;
+            return -1;
+        case 'l':
+            if (std::memcmp(p, "label", 5) == 0) return 0;
+            return -1;
+        case 'v':
+            if (std::memcmp(p, "value", 5) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
+    case 7:
+        return std::memcmp(p, "default", 7) == 0 ? 4 : -1;
+    case 11:
+        return std::memcmp(p, "description", 11) == 0 ? 2 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_SelectDefaultValue[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::SelectDefaultValue, &dgw::types::SelectDefaultValue::id>::get,
-     &member<dgw::types::SelectDefaultValue, &dgw::types::SelectDefaultValue::id>::cget},
-    {"type", &dgw::codec::gen::ti_SelectDefaultValueType, presence::required, 1, &member<dgw::types::SelectDefaultValue, &dgw::types::SelectDefaultValue::type>::get,
-     &member<dgw::types::SelectDefaultValue, &dgw::types::SelectDefaultValue::type>::cget},
+constexpr field_info fields_SelectOption[] = {
+    {"label", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::SelectOption, &dgw::types::SelectOption::label>::get,
+     &member<dgw::types::SelectOption, &dgw::types::SelectOption::label>::cget},
+    {"value", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::SelectOption, &dgw::types::SelectOption::value>::get,
+     &member<dgw::types::SelectOption, &dgw::types::SelectOption::value>::cget},
+    {"description", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::SelectOption, &dgw::types::SelectOption::description>::get,
+     &member<dgw::types::SelectOption, &dgw::types::SelectOption::description>::cget},
+    {"emoji", &dgw::codec::gen::ti_Emoji, presence::optional, -1, &member<dgw::types::SelectOption, &dgw::types::SelectOption::emoji>::get,
+     &member<dgw::types::SelectOption, &dgw::types::SelectOption::emoji>::cget},
+    {"default", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::SelectOption, &dgw::types::SelectOption::default_>::get,
+     &member<dgw::types::SelectOption, &dgw::types::SelectOption::default_>::cget},
 };
 } // namespace
-constinit const type_info ti_SelectDefaultValue = object_info<dgw::types::SelectDefaultValue>("SelectDefaultValue", fields_SelectDefaultValue, 2, &find_SelectDefaultValue, 0x3ull);
+constinit const type_info ti_SelectOption = object_info<dgw::types::SelectOption>("SelectOption", fields_SelectOption, 5, &find_SelectOption, 0x3ull);
 
 // dgw::types::EmbedFooter
 namespace {
@@ -628,6 +698,27 @@ constexpr field_info fields_EmbedField[] = {
 } // namespace
 constinit const type_info ti_EmbedField = object_info<dgw::types::EmbedField>("EmbedField", fields_EmbedField, 3, &find_EmbedField, 0x3ull);
 
+// dgw::types::Hello
+namespace {
+int find_Hello(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 6:
+        return std::memcmp(p, "_trace", 6) == 0 ? 1 : -1;
+    case 18:
+        return std::memcmp(p, "heartbeat_interval", 18) == 0 ? 0 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_Hello[] = {
+    {"heartbeat_interval", &dgw::codec::ti_int, presence::required, 0, &member<dgw::types::Hello, &dgw::types::Hello::heartbeat_interval>::get,
+     &member<dgw::types::Hello, &dgw::types::Hello::heartbeat_interval>::cget},
+    {"_trace", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::Hello, &dgw::types::Hello::_trace>::get,
+     &member<dgw::types::Hello, &dgw::types::Hello::_trace>::cget},
+};
+} // namespace
+constinit const type_info ti_Hello = object_info<dgw::types::Hello>("Hello", fields_Hello, 2, &find_Hello, 0x1ull);
+
 // dgw::types::ReadyApplication
 namespace {
 int find_ReadyApplication(std::string_view k) noexcept {
@@ -652,681 +743,6 @@ constexpr field_info fields_ReadyApplication[] = {
 };
 } // namespace
 constinit const type_info ti_ReadyApplication = object_info<dgw::types::ReadyApplication>("ReadyApplication", fields_ReadyApplication, 3, &find_ReadyApplication, 0x3ull);
-
-// dgw::types::Guild
-namespace {
-int find_Guild(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        switch (p[0]) {
-        case 'i':
-            if (std::memcmp(p, "icon", 4) == 0) return 2;
-            return -1;
-        case 'n':
-            if (std::memcmp(p, "name", 4) == 0) return 1;
-            return -1;
-        default: return -1;
-        }
-    case 5:
-        switch (p[0]) {
-        case 'o':
-            if (std::memcmp(p, "owner", 5) == 0) return 6;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "roles", 5) == 0) return 17;
-            return -1;
-        default: return -1;
-        }
-    case 6:
-        switch (p[0]) {
-        case 'b':
-            if (std::memcmp(p, "banner", 6) == 0) return 29;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "emojis", 6) == 0) return 18;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "region", 6) == 0) return 9;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "splash", 6) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        switch (p[0]) {
-        case 'f':
-            if (std::memcmp(p, "features", 8) == 0) return 19;
-            return -1;
-        case 'o':
-            if (std::memcmp(p, "owner_id", 8) == 0) return 7;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "stickers", 8) == 0) return 40;
-            return -1;
-        default: return -1;
-        }
-    case 9:
-        switch (p[0]) {
-        case 'i':
-            if (std::memcmp(p, "icon_hash", 9) == 0) return 3;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "mfa_level", 9) == 0) return 20;
-            return -1;
-        default: return -1;
-        }
-    case 10:
-        return std::memcmp(p, "nsfw_level", 10) == 0 ? 39 : -1;
-    case 11:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "afk_timeout", 11) == 0) return 11;
-            return -1;
-        case 'd':
-            if (std::memcmp(p, "description", 11) == 0) return 28;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "max_members", 11) == 0) return 26;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "permissions", 11) == 0) return 8;
-            return -1;
-        default: return -1;
-        }
-    case 12:
-        return std::memcmp(p, "premium_tier", 12) == 0 ? 30 : -1;
-    case 13:
-        return std::memcmp(p, "max_presences", 13) == 0 ? 25 : -1;
-    case 14:
-        switch (p[1]) {
-        case 'e':
-            if (std::memcmp(p, "welcome_screen", 14) == 0) return 38;
-            return -1;
-        case 'f':
-            if (std::memcmp(p, "afk_channel_id", 14) == 0) return 10;
-            return -1;
-        case 'i':
-            if (std::memcmp(p, "widget_enabled", 14) == 0) return 12;
-            return -1;
-        case 'n':
-            if (std::memcmp(p, "incidents_data", 14) == 0) return 43;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "application_id", 14) == 0) return 21;
-            return -1;
-        default: return -1;
-        }
-    case 15:
-        return std::memcmp(p, "vanity_url_code", 15) == 0 ? 27 : -1;
-    case 16:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "discovery_splash", 16) == 0) return 5;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "preferred_locale", 16) == 0) return 32;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "rules_channel_id", 16) == 0) return 24;
-            return -1;
-        default: return -1;
-        }
-    case 17:
-        switch (p[0]) {
-        case 's':
-            if (std::memcmp(p, "system_channel_id", 17) == 0) return 22;
-            return -1;
-        case 'w':
-            if (std::memcmp(p, "widget_channel_id", 17) == 0) return 13;
-            return -1;
-        default: return -1;
-        }
-    case 18:
-        return std::memcmp(p, "verification_level", 18) == 0 ? 14 : -1;
-    case 20:
-        return std::memcmp(p, "system_channel_flags", 20) == 0 ? 23 : -1;
-    case 23:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "explicit_content_filter", 23) == 0) return 16;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "max_video_channel_users", 23) == 0) return 34;
-            return -1;
-        default: return -1;
-        }
-    case 24:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "approximate_member_count", 24) == 0) return 36;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "safety_alerts_channel_id", 24) == 0) return 42;
-            return -1;
-        default: return -1;
-        }
-    case 25:
-        return std::memcmp(p, "public_updates_channel_id", 25) == 0 ? 33 : -1;
-    case 26:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "approximate_presence_count", 26) == 0) return 37;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "premium_subscription_count", 26) == 0) return 31;
-            return -1;
-        default: return -1;
-        }
-    case 28:
-        return std::memcmp(p, "premium_progress_bar_enabled", 28) == 0 ? 41 : -1;
-    case 29:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "default_message_notifications", 29) == 0) return 15;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "max_stage_video_channel_users", 29) == 0) return 35;
-            return -1;
-        default: return -1;
-        }
-    default: return -1;
-    }
-}
-constexpr field_info fields_Guild[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Guild, &dgw::types::Guild::id>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::id>::cget},
-    {"name", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::Guild, &dgw::types::Guild::name>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::name>::cget},
-    {"icon", &dgw::codec::ti_string, presence::nullable, 2, &member<dgw::types::Guild, &dgw::types::Guild::icon>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::icon>::cget},
-    {"icon_hash", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Guild, &dgw::types::Guild::icon_hash>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::icon_hash>::cget},
-    {"splash", &dgw::codec::ti_string, presence::nullable, 3, &member<dgw::types::Guild, &dgw::types::Guild::splash>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::splash>::cget},
-    {"discovery_splash", &dgw::codec::ti_string, presence::nullable, 4, &member<dgw::types::Guild, &dgw::types::Guild::discovery_splash>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::discovery_splash>::cget},
-    {"owner", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Guild, &dgw::types::Guild::owner>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::owner>::cget},
-    {"owner_id", &dgw::codec::ti_snowflake, presence::required, 5, &member<dgw::types::Guild, &dgw::types::Guild::owner_id>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::owner_id>::cget},
-    {"permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, &member<dgw::types::Guild, &dgw::types::Guild::permissions>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::permissions>::cget},
-    {"region", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Guild, &dgw::types::Guild::region>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::region>::cget},
-    {"afk_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 6, &member<dgw::types::Guild, &dgw::types::Guild::afk_channel_id>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::afk_channel_id>::cget},
-    {"afk_timeout", &dgw::codec::ti_int, presence::required, 7, &member<dgw::types::Guild, &dgw::types::Guild::afk_timeout>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::afk_timeout>::cget},
-    {"widget_enabled", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Guild, &dgw::types::Guild::widget_enabled>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::widget_enabled>::cget},
-    {"widget_channel_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, &member<dgw::types::Guild, &dgw::types::Guild::widget_channel_id>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::widget_channel_id>::cget},
-    {"verification_level", &dgw::codec::gen::ti_VerificationLevel, presence::required, 8, &member<dgw::types::Guild, &dgw::types::Guild::verification_level>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::verification_level>::cget},
-    {"default_message_notifications", &dgw::codec::gen::ti_DefaultMessageNotificationLevel, presence::required, 9, &member<dgw::types::Guild, &dgw::types::Guild::default_message_notifications>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::default_message_notifications>::cget},
-    {"explicit_content_filter", &dgw::codec::gen::ti_ExplicitContentFilterLevel, presence::required, 10, &member<dgw::types::Guild, &dgw::types::Guild::explicit_content_filter>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::explicit_content_filter>::cget},
-    {"roles", &dgw::codec::gen::ti_Role_array, presence::required, 11, &member<dgw::types::Guild, &dgw::types::Guild::roles>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::roles>::cget},
-    {"emojis", &dgw::codec::gen::ti_Emoji_array, presence::required, 12, &member<dgw::types::Guild, &dgw::types::Guild::emojis>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::emojis>::cget},
-    {"features", &dgw::codec::gen::ti_GuildFeature_array, presence::required, 13, &member<dgw::types::Guild, &dgw::types::Guild::features>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::features>::cget},
-    {"mfa_level", &dgw::codec::gen::ti_MfaLevel, presence::required, 14, &member<dgw::types::Guild, &dgw::types::Guild::mfa_level>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::mfa_level>::cget},
-    {"application_id", &dgw::codec::ti_snowflake, presence::nullable, 15, &member<dgw::types::Guild, &dgw::types::Guild::application_id>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::application_id>::cget},
-    {"system_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 16, &member<dgw::types::Guild, &dgw::types::Guild::system_channel_id>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::system_channel_id>::cget},
-    {"system_channel_flags", &dgw::codec::gen::ti_SystemChannelFlags, presence::required, 17, &member<dgw::types::Guild, &dgw::types::Guild::system_channel_flags>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::system_channel_flags>::cget},
-    {"rules_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 18, &member<dgw::types::Guild, &dgw::types::Guild::rules_channel_id>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::rules_channel_id>::cget},
-    {"max_presences", &dgw::codec::ti_int, presence::optional_nullable, -1, &member<dgw::types::Guild, &dgw::types::Guild::max_presences>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::max_presences>::cget},
-    {"max_members", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Guild, &dgw::types::Guild::max_members>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::max_members>::cget},
-    {"vanity_url_code", &dgw::codec::ti_string, presence::nullable, 19, &member<dgw::types::Guild, &dgw::types::Guild::vanity_url_code>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::vanity_url_code>::cget},
-    {"description", &dgw::codec::ti_string, presence::nullable, 20, &member<dgw::types::Guild, &dgw::types::Guild::description>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::description>::cget},
-    {"banner", &dgw::codec::ti_string, presence::nullable, 21, &member<dgw::types::Guild, &dgw::types::Guild::banner>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::banner>::cget},
-    {"premium_tier", &dgw::codec::gen::ti_PremiumTier, presence::required, 22, &member<dgw::types::Guild, &dgw::types::Guild::premium_tier>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::premium_tier>::cget},
-    {"premium_subscription_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Guild, &dgw::types::Guild::premium_subscription_count>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::premium_subscription_count>::cget},
-    {"preferred_locale", &dgw::codec::ti_string, presence::required, 23, &member<dgw::types::Guild, &dgw::types::Guild::preferred_locale>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::preferred_locale>::cget},
-    {"public_updates_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 24, &member<dgw::types::Guild, &dgw::types::Guild::public_updates_channel_id>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::public_updates_channel_id>::cget},
-    {"max_video_channel_users", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Guild, &dgw::types::Guild::max_video_channel_users>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::max_video_channel_users>::cget},
-    {"max_stage_video_channel_users", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Guild, &dgw::types::Guild::max_stage_video_channel_users>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::max_stage_video_channel_users>::cget},
-    {"approximate_member_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Guild, &dgw::types::Guild::approximate_member_count>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::approximate_member_count>::cget},
-    {"approximate_presence_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Guild, &dgw::types::Guild::approximate_presence_count>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::approximate_presence_count>::cget},
-    {"welcome_screen", &dgw::codec::gen::ti_WelcomeScreen, presence::optional, -1, &member<dgw::types::Guild, &dgw::types::Guild::welcome_screen>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::welcome_screen>::cget},
-    {"nsfw_level", &dgw::codec::gen::ti_NsfwLevel, presence::required, 25, &member<dgw::types::Guild, &dgw::types::Guild::nsfw_level>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::nsfw_level>::cget},
-    {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::optional, -1, &member<dgw::types::Guild, &dgw::types::Guild::stickers>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::stickers>::cget},
-    {"premium_progress_bar_enabled", &dgw::codec::ti_bool, presence::required, 26, &member<dgw::types::Guild, &dgw::types::Guild::premium_progress_bar_enabled>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::premium_progress_bar_enabled>::cget},
-    {"safety_alerts_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 27, &member<dgw::types::Guild, &dgw::types::Guild::safety_alerts_channel_id>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::safety_alerts_channel_id>::cget},
-    {"incidents_data", &dgw::codec::gen::ti_IncidentsData, presence::nullable, 28, &member<dgw::types::Guild, &dgw::types::Guild::incidents_data>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::incidents_data>::cget},
-};
-} // namespace
-constinit const type_info ti_Guild = object_info<dgw::types::Guild>("Guild", fields_Guild, 44, &find_Guild, 0x1fffffffull);
-
-// dgw::types::PollResults
-namespace {
-int find_PollResults(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 12:
-        return std::memcmp(p, "is_finalized", 12) == 0 ? 0 : -1;
-    case 13:
-        return std::memcmp(p, "answer_counts", 13) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_PollResults[] = {
-    {"is_finalized", &dgw::codec::ti_bool, presence::required, 0, &member<dgw::types::PollResults, &dgw::types::PollResults::is_finalized>::get,
-     &member<dgw::types::PollResults, &dgw::types::PollResults::is_finalized>::cget},
-    {"answer_counts", &dgw::codec::gen::ti_PollAnswerCount_array, presence::required, 1, &member<dgw::types::PollResults, &dgw::types::PollResults::answer_counts>::get,
-     &member<dgw::types::PollResults, &dgw::types::PollResults::answer_counts>::cget},
-};
-} // namespace
-constinit const type_info ti_PollResults = object_info<dgw::types::PollResults>("PollResults", fields_PollResults, 2, &find_PollResults, 0x3ull);
-
-// dgw::types::Message
-namespace {
-int find_Message(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 3:
-        return std::memcmp(p, "tts", 3) == 0 ? 6 : -1;
-    case 4:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "call", 4) == 0) return 35;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "poll", 4) == 0) return 34;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "type", 4) == 0) return 17;
-            return -1;
-        default: return -1;
-        }
-    case 5:
-        switch (p[0]) {
-        case 'f':
-            if (std::memcmp(p, "flags", 5) == 0) return 21;
-            return -1;
-        case 'n':
-            if (std::memcmp(p, "nonce", 5) == 0) return 14;
-            return -1;
-        default: return -1;
-        }
-    case 6:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "author", 6) == 0) return 2;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "embeds", 6) == 0) return 12;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "pinned", 6) == 0) return 15;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "thread", 6) == 0) return 27;
-            return -1;
-        default: return -1;
-        }
-    case 7:
-        return std::memcmp(p, "content", 7) == 0 ? 3 : -1;
-    case 8:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "activity", 8) == 0) return 18;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "mentions", 8) == 0) return 8;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "position", 8) == 0) return 31;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "resolved", 8) == 0) return 33;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "stickers", 8) == 0) return 30;
-            return -1;
-        default: return -1;
-        }
-    case 9:
-        switch (p[0]) {
-        case 'r':
-            if (std::memcmp(p, "reactions", 9) == 0) return 13;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "timestamp", 9) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
-    case 10:
-        switch (p[1]) {
-        case 'e':
-            if (std::memcmp(p, "webhook_id", 10) == 0) return 16;
-            return -1;
-        case 'h':
-            if (std::memcmp(p, "channel_id", 10) == 0) return 1;
-            return -1;
-        case 'o':
-            if (std::memcmp(p, "components", 10) == 0) return 28;
-            return -1;
-        default: return -1;
-        }
-    case 11:
-        switch (p[1]) {
-        case 'n':
-            if (std::memcmp(p, "interaction", 11) == 0) return 26;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "application", 11) == 0) return 19;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "attachments", 11) == 0) return 11;
-            return -1;
-        default: return -1;
-        }
-    case 13:
-        switch (p[0]) {
-        case 'm':
-            if (std::memcmp(p, "mention_roles", 13) == 0) return 9;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "sticker_items", 13) == 0) return 29;
-            return -1;
-        default: return -1;
-        }
-    case 14:
-        return std::memcmp(p, "application_id", 14) == 0 ? 20 : -1;
-    case 16:
-        switch (p[8]) {
-        case 'c':
-            if (std::memcmp(p, "mention_channels", 16) == 0) return 10;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "mention_everyone", 16) == 0) return 7;
-            return -1;
-        case 'i':
-            if (std::memcmp(p, "edited_timestamp", 16) == 0) return 5;
-            return -1;
-        default: return -1;
-        }
-    case 17:
-        switch (p[8]) {
-        case 'r':
-            if (std::memcmp(p, "message_reference", 17) == 0) return 22;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "message_snapshots", 17) == 0) return 23;
-            return -1;
-        default: return -1;
-        }
-    case 18:
-        return std::memcmp(p, "referenced_message", 18) == 0 ? 24 : -1;
-    case 19:
-        return std::memcmp(p, "shared_client_theme", 19) == 0 ? 36 : -1;
-    case 20:
-        return std::memcmp(p, "interaction_metadata", 20) == 0 ? 25 : -1;
-    case 22:
-        return std::memcmp(p, "role_subscription_data", 22) == 0 ? 32 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_Message[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Message, &dgw::types::Message::id>::get,
-     &member<dgw::types::Message, &dgw::types::Message::id>::cget},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::Message, &dgw::types::Message::channel_id>::get,
-     &member<dgw::types::Message, &dgw::types::Message::channel_id>::cget},
-    {"author", &dgw::codec::gen::ti_User, presence::required, 2, &member<dgw::types::Message, &dgw::types::Message::author>::get,
-     &member<dgw::types::Message, &dgw::types::Message::author>::cget},
-    {"content", &dgw::codec::ti_string, presence::required, 3, &member<dgw::types::Message, &dgw::types::Message::content>::get,
-     &member<dgw::types::Message, &dgw::types::Message::content>::cget},
-    {"timestamp", &dgw::codec::ti_timestamp, presence::required, 4, &member<dgw::types::Message, &dgw::types::Message::timestamp>::get,
-     &member<dgw::types::Message, &dgw::types::Message::timestamp>::cget},
-    {"edited_timestamp", &dgw::codec::ti_timestamp, presence::nullable, 5, &member<dgw::types::Message, &dgw::types::Message::edited_timestamp>::get,
-     &member<dgw::types::Message, &dgw::types::Message::edited_timestamp>::cget},
-    {"tts", &dgw::codec::ti_bool, presence::required, 6, &member<dgw::types::Message, &dgw::types::Message::tts>::get,
-     &member<dgw::types::Message, &dgw::types::Message::tts>::cget},
-    {"mention_everyone", &dgw::codec::ti_bool, presence::required, 7, &member<dgw::types::Message, &dgw::types::Message::mention_everyone>::get,
-     &member<dgw::types::Message, &dgw::types::Message::mention_everyone>::cget},
-    {"mentions", &dgw::codec::gen::ti_User_array, presence::required, 8, &member<dgw::types::Message, &dgw::types::Message::mentions>::get,
-     &member<dgw::types::Message, &dgw::types::Message::mentions>::cget},
-    {"mention_roles", &dgw::codec::ti_snowflake_array, presence::required, 9, &member<dgw::types::Message, &dgw::types::Message::mention_roles>::get,
-     &member<dgw::types::Message, &dgw::types::Message::mention_roles>::cget},
-    {"mention_channels", &dgw::codec::gen::ti_ChannelMention_array, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::mention_channels>::get,
-     &member<dgw::types::Message, &dgw::types::Message::mention_channels>::cget},
-    {"attachments", &dgw::codec::gen::ti_Attachment_array, presence::required, 10, &member<dgw::types::Message, &dgw::types::Message::attachments>::get,
-     &member<dgw::types::Message, &dgw::types::Message::attachments>::cget},
-    {"embeds", &dgw::codec::gen::ti_Embed_array, presence::required, 11, &member<dgw::types::Message, &dgw::types::Message::embeds>::get,
-     &member<dgw::types::Message, &dgw::types::Message::embeds>::cget},
-    {"reactions", &dgw::codec::gen::ti_Reaction_array, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::reactions>::get,
-     &member<dgw::types::Message, &dgw::types::Message::reactions>::cget},
-    {"nonce", &dgw::codec::ti_any, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::nonce>::get,
-     &member<dgw::types::Message, &dgw::types::Message::nonce>::cget},
-    {"pinned", &dgw::codec::ti_bool, presence::required, 12, &member<dgw::types::Message, &dgw::types::Message::pinned>::get,
-     &member<dgw::types::Message, &dgw::types::Message::pinned>::cget},
-    {"webhook_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::webhook_id>::get,
-     &member<dgw::types::Message, &dgw::types::Message::webhook_id>::cget},
-    {"type", &dgw::codec::gen::ti_MessageType, presence::required, 13, &member<dgw::types::Message, &dgw::types::Message::type>::get,
-     &member<dgw::types::Message, &dgw::types::Message::type>::cget},
-    {"activity", &dgw::codec::gen::ti_MessageActivity, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::activity>::get,
-     &member<dgw::types::Message, &dgw::types::Message::activity>::cget},
-    {"application", &dgw::codec::gen::ti_PartialApplication, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::application>::get,
-     &member<dgw::types::Message, &dgw::types::Message::application>::cget},
-    {"application_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::application_id>::get,
-     &member<dgw::types::Message, &dgw::types::Message::application_id>::cget},
-    {"flags", &dgw::codec::gen::ti_MessageFlags, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::flags>::get,
-     &member<dgw::types::Message, &dgw::types::Message::flags>::cget},
-    {"message_reference", &dgw::codec::gen::ti_MessageReference, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::message_reference>::get,
-     &member<dgw::types::Message, &dgw::types::Message::message_reference>::cget},
-    {"message_snapshots", &dgw::codec::gen::ti_MessageSnapshot_array, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::message_snapshots>::get,
-     &member<dgw::types::Message, &dgw::types::Message::message_snapshots>::cget},
-    {"referenced_message", &dgw::codec::gen::ti_Message_box, presence::optional_nullable, -1, &member<dgw::types::Message, &dgw::types::Message::referenced_message>::get,
-     &member<dgw::types::Message, &dgw::types::Message::referenced_message>::cget},
-    {"interaction_metadata", &dgw::codec::gen::ti_MessageInteractionMetadata, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::interaction_metadata>::get,
-     &member<dgw::types::Message, &dgw::types::Message::interaction_metadata>::cget},
-    {"interaction", &dgw::codec::gen::ti_MessageInteraction, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::interaction>::get,
-     &member<dgw::types::Message, &dgw::types::Message::interaction>::cget},
-    {"thread", &dgw::codec::gen::ti_Channel, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::thread>::get,
-     &member<dgw::types::Message, &dgw::types::Message::thread>::cget},
-    {"components", &dgw::codec::gen::ti_Component_array, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::components>::get,
-     &member<dgw::types::Message, &dgw::types::Message::components>::cget},
-    {"sticker_items", &dgw::codec::gen::ti_StickerItem_array, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::sticker_items>::get,
-     &member<dgw::types::Message, &dgw::types::Message::sticker_items>::cget},
-    {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::stickers>::get,
-     &member<dgw::types::Message, &dgw::types::Message::stickers>::cget},
-    {"position", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::position>::get,
-     &member<dgw::types::Message, &dgw::types::Message::position>::cget},
-    {"role_subscription_data", &dgw::codec::gen::ti_RoleSubscriptionData, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::role_subscription_data>::get,
-     &member<dgw::types::Message, &dgw::types::Message::role_subscription_data>::cget},
-    {"resolved", &dgw::codec::gen::ti_ResolvedData, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::resolved>::get,
-     &member<dgw::types::Message, &dgw::types::Message::resolved>::cget},
-    {"poll", &dgw::codec::gen::ti_Poll, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::poll>::get,
-     &member<dgw::types::Message, &dgw::types::Message::poll>::cget},
-    {"call", &dgw::codec::gen::ti_MessageCall, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::call>::get,
-     &member<dgw::types::Message, &dgw::types::Message::call>::cget},
-    {"shared_client_theme", &dgw::codec::gen::ti_MessageSharedClientTheme, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::shared_client_theme>::get,
-     &member<dgw::types::Message, &dgw::types::Message::shared_client_theme>::cget},
-};
-} // namespace
-constinit const type_info ti_Message = object_info<dgw::types::Message>("Message", fields_Message, 37, &find_Message, 0x3fffull);
-
-// dgw::types::Reaction
-namespace {
-int find_Reaction(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "me", 2) == 0 ? 2 : -1;
-    case 5:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "count", 5) == 0) return 0;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "emoji", 5) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        return std::memcmp(p, "me_burst", 8) == 0 ? 3 : -1;
-    case 12:
-        return std::memcmp(p, "burst_colors", 12) == 0 ? 5 : -1;
-    case 13:
-        return std::memcmp(p, "count_details", 13) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_Reaction[] = {
-    {"count", &dgw::codec::ti_int, presence::required, 0, &member<dgw::types::Reaction, &dgw::types::Reaction::count>::get,
-     &member<dgw::types::Reaction, &dgw::types::Reaction::count>::cget},
-    {"count_details", &dgw::codec::gen::ti_ReactionCountDetails, presence::required, 1, &member<dgw::types::Reaction, &dgw::types::Reaction::count_details>::get,
-     &member<dgw::types::Reaction, &dgw::types::Reaction::count_details>::cget},
-    {"me", &dgw::codec::ti_bool, presence::required, 2, &member<dgw::types::Reaction, &dgw::types::Reaction::me>::get,
-     &member<dgw::types::Reaction, &dgw::types::Reaction::me>::cget},
-    {"me_burst", &dgw::codec::ti_bool, presence::required, 3, &member<dgw::types::Reaction, &dgw::types::Reaction::me_burst>::get,
-     &member<dgw::types::Reaction, &dgw::types::Reaction::me_burst>::cget},
-    {"emoji", &dgw::codec::gen::ti_Emoji, presence::required, 4, &member<dgw::types::Reaction, &dgw::types::Reaction::emoji>::get,
-     &member<dgw::types::Reaction, &dgw::types::Reaction::emoji>::cget},
-    {"burst_colors", &dgw::codec::ti_string_array, presence::required, 5, &member<dgw::types::Reaction, &dgw::types::Reaction::burst_colors>::get,
-     &member<dgw::types::Reaction, &dgw::types::Reaction::burst_colors>::cget},
-};
-} // namespace
-constinit const type_info ti_Reaction = object_info<dgw::types::Reaction>("Reaction", fields_Reaction, 6, &find_Reaction, 0x3full);
-
-// dgw::types::PollAnswer
-namespace {
-int find_PollAnswer(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 9:
-        return std::memcmp(p, "answer_id", 9) == 0 ? 0 : -1;
-    case 10:
-        return std::memcmp(p, "poll_media", 10) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_PollAnswer[] = {
-    {"answer_id", &dgw::codec::ti_int, presence::required, 0, &member<dgw::types::PollAnswer, &dgw::types::PollAnswer::answer_id>::get,
-     &member<dgw::types::PollAnswer, &dgw::types::PollAnswer::answer_id>::cget},
-    {"poll_media", &dgw::codec::gen::ti_PollMedia, presence::required, 1, &member<dgw::types::PollAnswer, &dgw::types::PollAnswer::poll_media>::get,
-     &member<dgw::types::PollAnswer, &dgw::types::PollAnswer::poll_media>::cget},
-};
-} // namespace
-constinit const type_info ti_PollAnswer = object_info<dgw::types::PollAnswer>("PollAnswer", fields_PollAnswer, 2, &find_PollAnswer, 0x3ull);
-
-// dgw::types::PollAnswerCount
-namespace {
-int find_PollAnswerCount(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 5:
-        return std::memcmp(p, "count", 5) == 0 ? 1 : -1;
-    case 8:
-        return std::memcmp(p, "me_voted", 8) == 0 ? 2 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_PollAnswerCount[] = {
-    {"id", &dgw::codec::ti_int, presence::required, 0, &member<dgw::types::PollAnswerCount, &dgw::types::PollAnswerCount::id>::get,
-     &member<dgw::types::PollAnswerCount, &dgw::types::PollAnswerCount::id>::cget},
-    {"count", &dgw::codec::ti_int, presence::required, 1, &member<dgw::types::PollAnswerCount, &dgw::types::PollAnswerCount::count>::get,
-     &member<dgw::types::PollAnswerCount, &dgw::types::PollAnswerCount::count>::cget},
-    {"me_voted", &dgw::codec::ti_bool, presence::required, 2, &member<dgw::types::PollAnswerCount, &dgw::types::PollAnswerCount::me_voted>::get,
-     &member<dgw::types::PollAnswerCount, &dgw::types::PollAnswerCount::me_voted>::cget},
-};
-} // namespace
-constinit const type_info ti_PollAnswerCount = object_info<dgw::types::PollAnswerCount>("PollAnswerCount", fields_PollAnswerCount, 3, &find_PollAnswerCount, 0x7ull);
-
-// dgw::types::ActivityAssets
-namespace {
-int find_ActivityAssets(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 9:
-        switch (p[0]) {
-        case 'l':
-            if (std::memcmp(p, "large_url", 9) == 0) return 2;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "small_url", 9) == 0) return 5;
-            return -1;
-        default: return -1;
-        }
-    case 10:
-        switch (p[0]) {
-        case 'l':
-            if (std::memcmp(p, "large_text", 10) == 0) return 1;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "small_text", 10) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
-    case 11:
-        switch (p[0]) {
-        case 'l':
-            if (std::memcmp(p, "large_image", 11) == 0) return 0;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "small_image", 11) == 0) return 3;
-            return -1;
-        default: return -1;
-        }
-    case 18:
-        return std::memcmp(p, "invite_cover_image", 18) == 0 ? 6 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_ActivityAssets[] = {
-    {"large_image", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::large_image>::get,
-     &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::large_image>::cget},
-    {"large_text", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::large_text>::get,
-     &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::large_text>::cget},
-    {"large_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::large_url>::get,
-     &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::large_url>::cget},
-    {"small_image", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::small_image>::get,
-     &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::small_image>::cget},
-    {"small_text", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::small_text>::get,
-     &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::small_text>::cget},
-    {"small_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::small_url>::get,
-     &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::small_url>::cget},
-    {"invite_cover_image", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::invite_cover_image>::get,
-     &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::invite_cover_image>::cget},
-};
-} // namespace
-constinit const type_info ti_ActivityAssets = object_info<dgw::types::ActivityAssets>("ActivityAssets", fields_ActivityAssets, 7, &find_ActivityAssets, 0x0ull);
 
 // dgw::types::Role
 namespace {
@@ -1413,97 +829,623 @@ constexpr field_info fields_Role[] = {
 } // namespace
 constinit const type_info ti_Role = object_info<dgw::types::Role>("Role", fields_Role, 13, &find_Role, 0x3ffull);
 
-// dgw::types::GuildScheduledEventRecurrenceRuleNWeekday
+// dgw::types::IntegrationApplication
 namespace {
-int find_GuildScheduledEventRecurrenceRuleNWeekday(std::string_view k) noexcept {
+int find_IntegrationApplication(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 1:
-        return std::memcmp(p, "n", 1) == 0 ? 0 : -1;
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 3:
-        return std::memcmp(p, "day", 3) == 0 ? 1 : -1;
+        return std::memcmp(p, "bot", 3) == 0 ? 4 : -1;
+    case 4:
+        switch (p[0]) {
+        case 'i':
+            if (std::memcmp(p, "icon", 4) == 0) return 2;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
+    case 11:
+        return std::memcmp(p, "description", 11) == 0 ? 3 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_GuildScheduledEventRecurrenceRuleNWeekday[] = {
-    {"n", &dgw::codec::ti_int, presence::required, 0, &member<dgw::types::GuildScheduledEventRecurrenceRuleNWeekday, &dgw::types::GuildScheduledEventRecurrenceRuleNWeekday::n>::get,
-     &member<dgw::types::GuildScheduledEventRecurrenceRuleNWeekday, &dgw::types::GuildScheduledEventRecurrenceRuleNWeekday::n>::cget},
-    {"day", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRuleWeekday, presence::required, 1, &member<dgw::types::GuildScheduledEventRecurrenceRuleNWeekday, &dgw::types::GuildScheduledEventRecurrenceRuleNWeekday::day>::get,
-     &member<dgw::types::GuildScheduledEventRecurrenceRuleNWeekday, &dgw::types::GuildScheduledEventRecurrenceRuleNWeekday::day>::cget},
+constexpr field_info fields_IntegrationApplication[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::IntegrationApplication, &dgw::types::IntegrationApplication::id>::get,
+     &member<dgw::types::IntegrationApplication, &dgw::types::IntegrationApplication::id>::cget},
+    {"name", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::IntegrationApplication, &dgw::types::IntegrationApplication::name>::get,
+     &member<dgw::types::IntegrationApplication, &dgw::types::IntegrationApplication::name>::cget},
+    {"icon", &dgw::codec::ti_string, presence::nullable, 2, &member<dgw::types::IntegrationApplication, &dgw::types::IntegrationApplication::icon>::get,
+     &member<dgw::types::IntegrationApplication, &dgw::types::IntegrationApplication::icon>::cget},
+    {"description", &dgw::codec::ti_string, presence::required, 3, &member<dgw::types::IntegrationApplication, &dgw::types::IntegrationApplication::description>::get,
+     &member<dgw::types::IntegrationApplication, &dgw::types::IntegrationApplication::description>::cget},
+    {"bot", &dgw::codec::gen::ti_User, presence::optional, -1, &member<dgw::types::IntegrationApplication, &dgw::types::IntegrationApplication::bot>::get,
+     &member<dgw::types::IntegrationApplication, &dgw::types::IntegrationApplication::bot>::cget},
 };
 } // namespace
-constinit const type_info ti_GuildScheduledEventRecurrenceRuleNWeekday = object_info<dgw::types::GuildScheduledEventRecurrenceRuleNWeekday>("GuildScheduledEventRecurrenceRuleNWeekday", fields_GuildScheduledEventRecurrenceRuleNWeekday, 2, &find_GuildScheduledEventRecurrenceRuleNWeekday, 0x3ull);
+constinit const type_info ti_IntegrationApplication = object_info<dgw::types::IntegrationApplication>("IntegrationApplication", fields_IntegrationApplication, 5, &find_IntegrationApplication, 0xfull);
 
-// dgw::types::Sticker
+// dgw::types::ChannelMention
 namespace {
-int find_Sticker(std::string_view k) noexcept {
+int find_ChannelMention(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 2:
         return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        switch (p[2]) {
-        case 'e':
-            if (std::memcmp(p, "user", 4) == 0) return 9;
-            return -1;
-        case 'g':
-            if (std::memcmp(p, "tags", 4) == 0) return 4;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "name", 4) == 0) return 2;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "type", 4) == 0) return 5;
-            return -1;
-        default: return -1;
-        }
-    case 7:
-        return std::memcmp(p, "pack_id", 7) == 0 ? 1 : -1;
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 8 : -1;
-    case 9:
-        return std::memcmp(p, "available", 9) == 0 ? 7 : -1;
-    case 10:
-        return std::memcmp(p, "sort_value", 10) == 0 ? 10 : -1;
-    case 11:
         switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "description", 11) == 0) return 3;
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 3;
             return -1;
-        case 'f':
-            if (std::memcmp(p, "format_type", 11) == 0) return 6;
+        case 't':
+            if (std::memcmp(p, "type", 4) == 0) return 2;
             return -1;
         default: return -1;
         }
+    case 8:
+        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_Sticker[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Sticker, &dgw::types::Sticker::id>::get,
-     &member<dgw::types::Sticker, &dgw::types::Sticker::id>::cget},
-    {"pack_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::Sticker, &dgw::types::Sticker::pack_id>::get,
-     &member<dgw::types::Sticker, &dgw::types::Sticker::pack_id>::cget},
-    {"name", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::Sticker, &dgw::types::Sticker::name>::get,
-     &member<dgw::types::Sticker, &dgw::types::Sticker::name>::cget},
-    {"description", &dgw::codec::ti_string, presence::nullable, 2, &member<dgw::types::Sticker, &dgw::types::Sticker::description>::get,
-     &member<dgw::types::Sticker, &dgw::types::Sticker::description>::cget},
-    {"tags", &dgw::codec::ti_string, presence::required, 3, &member<dgw::types::Sticker, &dgw::types::Sticker::tags>::get,
-     &member<dgw::types::Sticker, &dgw::types::Sticker::tags>::cget},
-    {"type", &dgw::codec::gen::ti_StickerType, presence::required, 4, &member<dgw::types::Sticker, &dgw::types::Sticker::type>::get,
-     &member<dgw::types::Sticker, &dgw::types::Sticker::type>::cget},
-    {"format_type", &dgw::codec::gen::ti_StickerFormatType, presence::required, 5, &member<dgw::types::Sticker, &dgw::types::Sticker::format_type>::get,
-     &member<dgw::types::Sticker, &dgw::types::Sticker::format_type>::cget},
-    {"available", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Sticker, &dgw::types::Sticker::available>::get,
-     &member<dgw::types::Sticker, &dgw::types::Sticker::available>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::Sticker, &dgw::types::Sticker::guild_id>::get,
-     &member<dgw::types::Sticker, &dgw::types::Sticker::guild_id>::cget},
-    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, &member<dgw::types::Sticker, &dgw::types::Sticker::user>::get,
-     &member<dgw::types::Sticker, &dgw::types::Sticker::user>::cget},
-    {"sort_value", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Sticker, &dgw::types::Sticker::sort_value>::get,
-     &member<dgw::types::Sticker, &dgw::types::Sticker::sort_value>::cget},
+constexpr field_info fields_ChannelMention[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::ChannelMention, &dgw::types::ChannelMention::id>::get,
+     &member<dgw::types::ChannelMention, &dgw::types::ChannelMention::id>::cget},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::ChannelMention, &dgw::types::ChannelMention::guild_id>::get,
+     &member<dgw::types::ChannelMention, &dgw::types::ChannelMention::guild_id>::cget},
+    {"type", &dgw::codec::gen::ti_ChannelType, presence::required, 2, &member<dgw::types::ChannelMention, &dgw::types::ChannelMention::type>::get,
+     &member<dgw::types::ChannelMention, &dgw::types::ChannelMention::type>::cget},
+    {"name", &dgw::codec::ti_string, presence::required, 3, &member<dgw::types::ChannelMention, &dgw::types::ChannelMention::name>::get,
+     &member<dgw::types::ChannelMention, &dgw::types::ChannelMention::name>::cget},
 };
 } // namespace
-constinit const type_info ti_Sticker = object_info<dgw::types::Sticker>("Sticker", fields_Sticker, 11, &find_Sticker, 0x3full);
+constinit const type_info ti_ChannelMention = object_info<dgw::types::ChannelMention>("ChannelMention", fields_ChannelMention, 4, &find_ChannelMention, 0xfull);
+
+// dgw::types::Attachment
+namespace {
+int find_Attachment(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 3:
+        return std::memcmp(p, "url", 3) == 0 ? 6 : -1;
+    case 4:
+        return std::memcmp(p, "size", 4) == 0 ? 5 : -1;
+    case 5:
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 15;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "title", 5) == 0) return 2;
+            return -1;
+        case 'w':
+            if (std::memcmp(p, "width", 5) == 0) return 9;
+            return -1;
+        default: return -1;
+        }
+    case 6:
+        return std::memcmp(p, "height", 6) == 0 ? 8 : -1;
+    case 8:
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "filename", 8) == 0) return 1;
+            return -1;
+        case 'w':
+            if (std::memcmp(p, "waveform", 8) == 0) return 14;
+            return -1;
+        default: return -1;
+        }
+    case 9:
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "ephemeral", 9) == 0) return 12;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "proxy_url", 9) == 0) return 7;
+            return -1;
+        default: return -1;
+        }
+    case 11:
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "application", 11) == 0) return 18;
+            return -1;
+        case 'd':
+            if (std::memcmp(p, "description", 11) == 0) return 3;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "placeholder", 11) == 0) return 10;
+            return -1;
+        default: return -1;
+        }
+    case 12:
+        return std::memcmp(p, "content_type", 12) == 0 ? 4 : -1;
+    case 13:
+        return std::memcmp(p, "duration_secs", 13) == 0 ? 13 : -1;
+    case 15:
+        return std::memcmp(p, "clip_created_at", 15) == 0 ? 17 : -1;
+    case 17:
+        return std::memcmp(p, "clip_participants", 17) == 0 ? 16 : -1;
+    case 19:
+        return std::memcmp(p, "placeholder_version", 19) == 0 ? 11 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_Attachment[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Attachment, &dgw::types::Attachment::id>::get,
+     &member<dgw::types::Attachment, &dgw::types::Attachment::id>::cget},
+    {"filename", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::Attachment, &dgw::types::Attachment::filename>::get,
+     &member<dgw::types::Attachment, &dgw::types::Attachment::filename>::cget},
+    {"title", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::title>::get,
+     &member<dgw::types::Attachment, &dgw::types::Attachment::title>::cget},
+    {"description", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::description>::get,
+     &member<dgw::types::Attachment, &dgw::types::Attachment::description>::cget},
+    {"content_type", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::content_type>::get,
+     &member<dgw::types::Attachment, &dgw::types::Attachment::content_type>::cget},
+    {"size", &dgw::codec::ti_int, presence::required, 2, &member<dgw::types::Attachment, &dgw::types::Attachment::size>::get,
+     &member<dgw::types::Attachment, &dgw::types::Attachment::size>::cget},
+    {"url", &dgw::codec::ti_string, presence::required, 3, &member<dgw::types::Attachment, &dgw::types::Attachment::url>::get,
+     &member<dgw::types::Attachment, &dgw::types::Attachment::url>::cget},
+    {"proxy_url", &dgw::codec::ti_string, presence::required, 4, &member<dgw::types::Attachment, &dgw::types::Attachment::proxy_url>::get,
+     &member<dgw::types::Attachment, &dgw::types::Attachment::proxy_url>::cget},
+    {"height", &dgw::codec::ti_int, presence::optional_nullable, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::height>::get,
+     &member<dgw::types::Attachment, &dgw::types::Attachment::height>::cget},
+    {"width", &dgw::codec::ti_int, presence::optional_nullable, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::width>::get,
+     &member<dgw::types::Attachment, &dgw::types::Attachment::width>::cget},
+    {"placeholder", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::placeholder>::get,
+     &member<dgw::types::Attachment, &dgw::types::Attachment::placeholder>::cget},
+    {"placeholder_version", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::placeholder_version>::get,
+     &member<dgw::types::Attachment, &dgw::types::Attachment::placeholder_version>::cget},
+    {"ephemeral", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::ephemeral>::get,
+     &member<dgw::types::Attachment, &dgw::types::Attachment::ephemeral>::cget},
+    {"duration_secs", &dgw::codec::ti_double, presence::optional, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::duration_secs>::get,
+     &member<dgw::types::Attachment, &dgw::types::Attachment::duration_secs>::cget},
+    {"waveform", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::waveform>::get,
+     &member<dgw::types::Attachment, &dgw::types::Attachment::waveform>::cget},
+    {"flags", &dgw::codec::gen::ti_AttachmentFlags, presence::optional, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::flags>::get,
+     &member<dgw::types::Attachment, &dgw::types::Attachment::flags>::cget},
+    {"clip_participants", &dgw::codec::gen::ti_User_array, presence::optional, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::clip_participants>::get,
+     &member<dgw::types::Attachment, &dgw::types::Attachment::clip_participants>::cget},
+    {"clip_created_at", &dgw::codec::ti_timestamp, presence::optional, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::clip_created_at>::get,
+     &member<dgw::types::Attachment, &dgw::types::Attachment::clip_created_at>::cget},
+    {"application", &dgw::codec::gen::ti_PartialApplication, presence::optional_nullable, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::application>::get,
+     &member<dgw::types::Attachment, &dgw::types::Attachment::application>::cget},
+};
+} // namespace
+constinit const type_info ti_Attachment = object_info<dgw::types::Attachment>("Attachment", fields_Attachment, 19, &find_Attachment, 0x1full);
+
+// dgw::types::MessageSnapshotMessage
+namespace {
+int find_MessageSnapshotMessage(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 4:
+        return std::memcmp(p, "type", 4) == 0 ? 0 : -1;
+    case 5:
+        return std::memcmp(p, "flags", 5) == 0 ? 6 : -1;
+    case 6:
+        return std::memcmp(p, "embeds", 6) == 0 ? 2 : -1;
+    case 7:
+        return std::memcmp(p, "content", 7) == 0 ? 1 : -1;
+    case 8:
+        switch (p[0]) {
+        case 'm':
+            if (std::memcmp(p, "mentions", 8) == 0) return 7;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "stickers", 8) == 0) return 9;
+            return -1;
+        default: return -1;
+        }
+    case 9:
+        return std::memcmp(p, "timestamp", 9) == 0 ? 4 : -1;
+    case 10:
+        return std::memcmp(p, "components", 10) == 0 ? 11 : -1;
+    case 11:
+        return std::memcmp(p, "attachments", 11) == 0 ? 3 : -1;
+    case 13:
+        switch (p[0]) {
+        case 'm':
+            if (std::memcmp(p, "mention_roles", 13) == 0) return 8;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "sticker_items", 13) == 0) return 10;
+            return -1;
+        default: return -1;
+        }
+    case 16:
+        return std::memcmp(p, "edited_timestamp", 16) == 0 ? 5 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_MessageSnapshotMessage[] = {
+    {"type", &dgw::codec::gen::ti_MessageType, presence::required, 0, &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::type>::get,
+     &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::type>::cget},
+    {"content", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::content>::get,
+     &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::content>::cget},
+    {"embeds", &dgw::codec::gen::ti_Embed_array, presence::required, 2, &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::embeds>::get,
+     &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::embeds>::cget},
+    {"attachments", &dgw::codec::gen::ti_Attachment_array, presence::required, 3, &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::attachments>::get,
+     &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::attachments>::cget},
+    {"timestamp", &dgw::codec::ti_timestamp, presence::required, 4, &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::timestamp>::get,
+     &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::timestamp>::cget},
+    {"edited_timestamp", &dgw::codec::ti_timestamp, presence::nullable, 5, &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::edited_timestamp>::get,
+     &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::edited_timestamp>::cget},
+    {"flags", &dgw::codec::gen::ti_MessageFlags, presence::optional, -1, &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::flags>::get,
+     &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::flags>::cget},
+    {"mentions", &dgw::codec::gen::ti_User_array, presence::required, 6, &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::mentions>::get,
+     &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::mentions>::cget},
+    {"mention_roles", &dgw::codec::ti_snowflake_array, presence::required, 7, &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::mention_roles>::get,
+     &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::mention_roles>::cget},
+    {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::optional, -1, &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::stickers>::get,
+     &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::stickers>::cget},
+    {"sticker_items", &dgw::codec::gen::ti_StickerItem_array, presence::optional, -1, &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::sticker_items>::get,
+     &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::sticker_items>::cget},
+    {"components", &dgw::codec::gen::ti_Component_array, presence::optional, -1, &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::components>::get,
+     &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::components>::cget},
+};
+} // namespace
+constinit const type_info ti_MessageSnapshotMessage = object_info<dgw::types::MessageSnapshotMessage>("MessageSnapshotMessage", fields_MessageSnapshotMessage, 12, &find_MessageSnapshotMessage, 0xffull);
+
+// dgw::types::PollResults
+namespace {
+int find_PollResults(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 12:
+        return std::memcmp(p, "is_finalized", 12) == 0 ? 0 : -1;
+    case 13:
+        return std::memcmp(p, "answer_counts", 13) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_PollResults[] = {
+    {"is_finalized", &dgw::codec::ti_bool, presence::required, 0, &member<dgw::types::PollResults, &dgw::types::PollResults::is_finalized>::get,
+     &member<dgw::types::PollResults, &dgw::types::PollResults::is_finalized>::cget},
+    {"answer_counts", &dgw::codec::gen::ti_PollAnswerCount_array, presence::required, 1, &member<dgw::types::PollResults, &dgw::types::PollResults::answer_counts>::get,
+     &member<dgw::types::PollResults, &dgw::types::PollResults::answer_counts>::cget},
+};
+} // namespace
+constinit const type_info ti_PollResults = object_info<dgw::types::PollResults>("PollResults", fields_PollResults, 2, &find_PollResults, 0x3ull);
+
+// dgw::types::MessageSharedClientTheme
+namespace {
+int find_MessageSharedClientTheme(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 6:
+        return std::memcmp(p, "colors", 6) == 0 ? 0 : -1;
+    case 8:
+        return std::memcmp(p, "base_mix", 8) == 0 ? 2 : -1;
+    case 10:
+        return std::memcmp(p, "base_theme", 10) == 0 ? 3 : -1;
+    case 14:
+        return std::memcmp(p, "gradient_angle", 14) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_MessageSharedClientTheme[] = {
+    {"colors", &dgw::codec::ti_string_array, presence::required, 0, &member<dgw::types::MessageSharedClientTheme, &dgw::types::MessageSharedClientTheme::colors>::get,
+     &member<dgw::types::MessageSharedClientTheme, &dgw::types::MessageSharedClientTheme::colors>::cget},
+    {"gradient_angle", &dgw::codec::ti_int, presence::required, 1, &member<dgw::types::MessageSharedClientTheme, &dgw::types::MessageSharedClientTheme::gradient_angle>::get,
+     &member<dgw::types::MessageSharedClientTheme, &dgw::types::MessageSharedClientTheme::gradient_angle>::cget},
+    {"base_mix", &dgw::codec::ti_int, presence::required, 2, &member<dgw::types::MessageSharedClientTheme, &dgw::types::MessageSharedClientTheme::base_mix>::get,
+     &member<dgw::types::MessageSharedClientTheme, &dgw::types::MessageSharedClientTheme::base_mix>::cget},
+    {"base_theme", &dgw::codec::gen::ti_MessageBaseTheme, presence::optional_nullable, -1, &member<dgw::types::MessageSharedClientTheme, &dgw::types::MessageSharedClientTheme::base_theme>::get,
+     &member<dgw::types::MessageSharedClientTheme, &dgw::types::MessageSharedClientTheme::base_theme>::cget},
+};
+} // namespace
+constinit const type_info ti_MessageSharedClientTheme = object_info<dgw::types::MessageSharedClientTheme>("MessageSharedClientTheme", fields_MessageSharedClientTheme, 4, &find_MessageSharedClientTheme, 0x7ull);
+
+// dgw::types::InteractionData
+namespace {
+int find_InteractionData(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 4:
+        switch (p[0]) {
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 1;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "type", 4) == 0) return 2;
+            return -1;
+        default: return -1;
+        }
+    case 6:
+        return std::memcmp(p, "values", 6) == 0 ? 9 : -1;
+    case 7:
+        return std::memcmp(p, "options", 7) == 0 ? 4 : -1;
+    case 8:
+        switch (p[0]) {
+        case 'g':
+            if (std::memcmp(p, "guild_id", 8) == 0) return 5;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "resolved", 8) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
+    case 9:
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "custom_id", 9) == 0) return 7;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "target_id", 9) == 0) return 6;
+            return -1;
+        default: return -1;
+        }
+    case 10:
+        return std::memcmp(p, "components", 10) == 0 ? 10 : -1;
+    case 14:
+        return std::memcmp(p, "component_type", 14) == 0 ? 8 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_InteractionData[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::InteractionData, &dgw::types::InteractionData::id>::get,
+     &member<dgw::types::InteractionData, &dgw::types::InteractionData::id>::cget},
+    {"name", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::InteractionData, &dgw::types::InteractionData::name>::get,
+     &member<dgw::types::InteractionData, &dgw::types::InteractionData::name>::cget},
+    {"type", &dgw::codec::gen::ti_ApplicationCommandType, presence::optional, -1, &member<dgw::types::InteractionData, &dgw::types::InteractionData::type>::get,
+     &member<dgw::types::InteractionData, &dgw::types::InteractionData::type>::cget},
+    {"resolved", &dgw::codec::gen::ti_ResolvedData, presence::optional, -1, &member<dgw::types::InteractionData, &dgw::types::InteractionData::resolved>::get,
+     &member<dgw::types::InteractionData, &dgw::types::InteractionData::resolved>::cget},
+    {"options", &dgw::codec::gen::ti_ApplicationCommandInteractionDataOption_array, presence::optional, -1, &member<dgw::types::InteractionData, &dgw::types::InteractionData::options>::get,
+     &member<dgw::types::InteractionData, &dgw::types::InteractionData::options>::cget},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::InteractionData, &dgw::types::InteractionData::guild_id>::get,
+     &member<dgw::types::InteractionData, &dgw::types::InteractionData::guild_id>::cget},
+    {"target_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::InteractionData, &dgw::types::InteractionData::target_id>::get,
+     &member<dgw::types::InteractionData, &dgw::types::InteractionData::target_id>::cget},
+    {"custom_id", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::InteractionData, &dgw::types::InteractionData::custom_id>::get,
+     &member<dgw::types::InteractionData, &dgw::types::InteractionData::custom_id>::cget},
+    {"component_type", &dgw::codec::gen::ti_ComponentType, presence::optional, -1, &member<dgw::types::InteractionData, &dgw::types::InteractionData::component_type>::get,
+     &member<dgw::types::InteractionData, &dgw::types::InteractionData::component_type>::cget},
+    {"values", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::InteractionData, &dgw::types::InteractionData::values>::get,
+     &member<dgw::types::InteractionData, &dgw::types::InteractionData::values>::cget},
+    {"components", &dgw::codec::gen::ti_Component_array, presence::optional, -1, &member<dgw::types::InteractionData, &dgw::types::InteractionData::components>::get,
+     &member<dgw::types::InteractionData, &dgw::types::InteractionData::components>::cget},
+};
+} // namespace
+constinit const type_info ti_InteractionData = object_info<dgw::types::InteractionData>("InteractionData", fields_InteractionData, 11, &find_InteractionData, 0x0ull);
+
+// dgw::types::ApplicationCommandPermissions
+namespace {
+int find_ApplicationCommandPermissions(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 4:
+        return std::memcmp(p, "type", 4) == 0 ? 1 : -1;
+    case 10:
+        return std::memcmp(p, "permission", 10) == 0 ? 2 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_ApplicationCommandPermissions[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::ApplicationCommandPermissions, &dgw::types::ApplicationCommandPermissions::id>::get,
+     &member<dgw::types::ApplicationCommandPermissions, &dgw::types::ApplicationCommandPermissions::id>::cget},
+    {"type", &dgw::codec::gen::ti_ApplicationCommandPermissionType, presence::required, 1, &member<dgw::types::ApplicationCommandPermissions, &dgw::types::ApplicationCommandPermissions::type>::get,
+     &member<dgw::types::ApplicationCommandPermissions, &dgw::types::ApplicationCommandPermissions::type>::cget},
+    {"permission", &dgw::codec::ti_bool, presence::required, 2, &member<dgw::types::ApplicationCommandPermissions, &dgw::types::ApplicationCommandPermissions::permission>::get,
+     &member<dgw::types::ApplicationCommandPermissions, &dgw::types::ApplicationCommandPermissions::permission>::cget},
+};
+} // namespace
+constinit const type_info ti_ApplicationCommandPermissions = object_info<dgw::types::ApplicationCommandPermissions>("ApplicationCommandPermissions", fields_ApplicationCommandPermissions, 3, &find_ApplicationCommandPermissions, 0x7ull);
+
+// dgw::types::InviteTargetApplication
+namespace {
+int find_InviteTargetApplication(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 3:
+        return std::memcmp(p, "bot", 3) == 0 ? 7 : -1;
+    case 4:
+        switch (p[0]) {
+        case 'i':
+            if (std::memcmp(p, "icon", 4) == 0) return 2;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 1;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "slug", 4) == 0) return 14;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "tags", 4) == 0) return 26;
+            return -1;
+        default: return -1;
+        }
+    case 5:
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 16;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "owner", 5) == 0) return 10;
+            return -1;
+        default: return -1;
+        }
+    case 8:
+        return std::memcmp(p, "guild_id", 8) == 0 ? 12 : -1;
+    case 9:
+        return std::memcmp(p, "flags_new", 9) == 0 ? 17 : -1;
+    case 10:
+        switch (p[0]) {
+        case 'b':
+            if (std::memcmp(p, "bot_public", 10) == 0) return 5;
+            return -1;
+        case 'v':
+            if (std::memcmp(p, "verify_key", 10) == 0) return 11;
+            return -1;
+        default: return -1;
+        }
+    case 11:
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "cover_image", 11) == 0) return 15;
+            return -1;
+        case 'd':
+            if (std::memcmp(p, "description", 11) == 0) return 3;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "rpc_origins", 11) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
+    case 13:
+        return std::memcmp(p, "redirect_uris", 13) == 0 ? 21 : -1;
+    case 14:
+        return std::memcmp(p, "primary_sku_id", 14) == 0 ? 13 : -1;
+    case 18:
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "custom_install_url", 18) == 0) return 27;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "event_webhooks_url", 18) == 0) return 24;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "privacy_policy_url", 18) == 0) return 9;
+            return -1;
+        default: return -1;
+        }
+    case 20:
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "event_webhooks_types", 20) == 0) return 25;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "terms_of_service_url", 20) == 0) return 8;
+            return -1;
+        default: return -1;
+        }
+    case 22:
+        return std::memcmp(p, "bot_require_code_grant", 22) == 0 ? 6 : -1;
+    case 23:
+        return std::memcmp(p, "approximate_guild_count", 23) == 0 ? 18 : -1;
+    case 25:
+        return std::memcmp(p, "interactions_endpoint_url", 25) == 0 ? 22 : -1;
+    case 30:
+        return std::memcmp(p, "approximate_user_install_count", 30) == 0 ? 19 : -1;
+    case 33:
+        return std::memcmp(p, "role_connections_verification_url", 33) == 0 ? 23 : -1;
+    case 36:
+        return std::memcmp(p, "approximate_user_authorization_count", 36) == 0 ? 20 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_InviteTargetApplication[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::id>::get,
+     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::id>::cget},
+    {"name", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::name>::get,
+     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::name>::cget},
+    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::icon>::get,
+     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::icon>::cget},
+    {"description", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::description>::get,
+     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::description>::cget},
+    {"rpc_origins", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::rpc_origins>::get,
+     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::rpc_origins>::cget},
+    {"bot_public", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::bot_public>::get,
+     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::bot_public>::cget},
+    {"bot_require_code_grant", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::bot_require_code_grant>::get,
+     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::bot_require_code_grant>::cget},
+    {"bot", &dgw::codec::gen::ti_PartialUser, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::bot>::get,
+     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::bot>::cget},
+    {"terms_of_service_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::terms_of_service_url>::get,
+     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::terms_of_service_url>::cget},
+    {"privacy_policy_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::privacy_policy_url>::get,
+     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::privacy_policy_url>::cget},
+    {"owner", &dgw::codec::gen::ti_PartialUser, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::owner>::get,
+     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::owner>::cget},
+    {"verify_key", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::verify_key>::get,
+     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::verify_key>::cget},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::guild_id>::get,
+     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::guild_id>::cget},
+    {"primary_sku_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::primary_sku_id>::get,
+     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::primary_sku_id>::cget},
+    {"slug", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::slug>::get,
+     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::slug>::cget},
+    {"cover_image", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::cover_image>::get,
+     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::cover_image>::cget},
+    {"flags", &dgw::codec::gen::ti_ApplicationFlags, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::flags>::get,
+     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::flags>::cget},
+    {"flags_new", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::flags_new>::get,
+     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::flags_new>::cget},
+    {"approximate_guild_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::approximate_guild_count>::get,
+     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::approximate_guild_count>::cget},
+    {"approximate_user_install_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::approximate_user_install_count>::get,
+     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::approximate_user_install_count>::cget},
+    {"approximate_user_authorization_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::approximate_user_authorization_count>::get,
+     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::approximate_user_authorization_count>::cget},
+    {"redirect_uris", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::redirect_uris>::get,
+     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::redirect_uris>::cget},
+    {"interactions_endpoint_url", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::interactions_endpoint_url>::get,
+     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::interactions_endpoint_url>::cget},
+    {"role_connections_verification_url", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::role_connections_verification_url>::get,
+     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::role_connections_verification_url>::cget},
+    {"event_webhooks_url", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::event_webhooks_url>::get,
+     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::event_webhooks_url>::cget},
+    {"event_webhooks_types", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::event_webhooks_types>::get,
+     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::event_webhooks_types>::cget},
+    {"tags", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::tags>::get,
+     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::tags>::cget},
+    {"custom_install_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::custom_install_url>::get,
+     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::custom_install_url>::cget},
+};
+} // namespace
+constinit const type_info ti_InviteTargetApplication = object_info<dgw::types::InviteTargetApplication>("InviteTargetApplication", fields_InviteTargetApplication, 28, &find_InviteTargetApplication, 0x1ull);
+
+// dgw::types::StageInstance
+namespace {
+int find_StageInstance(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 5:
+        return std::memcmp(p, "topic", 5) == 0 ? 3 : -1;
+    case 8:
+        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
+    case 10:
+        return std::memcmp(p, "channel_id", 10) == 0 ? 2 : -1;
+    case 13:
+        return std::memcmp(p, "privacy_level", 13) == 0 ? 4 : -1;
+    case 21:
+        return std::memcmp(p, "discoverable_disabled", 21) == 0 ? 5 : -1;
+    case 24:
+        return std::memcmp(p, "guild_scheduled_event_id", 24) == 0 ? 6 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_StageInstance[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::StageInstance, &dgw::types::StageInstance::id>::get,
+     &member<dgw::types::StageInstance, &dgw::types::StageInstance::id>::cget},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::StageInstance, &dgw::types::StageInstance::guild_id>::get,
+     &member<dgw::types::StageInstance, &dgw::types::StageInstance::guild_id>::cget},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 2, &member<dgw::types::StageInstance, &dgw::types::StageInstance::channel_id>::get,
+     &member<dgw::types::StageInstance, &dgw::types::StageInstance::channel_id>::cget},
+    {"topic", &dgw::codec::ti_string, presence::required, 3, &member<dgw::types::StageInstance, &dgw::types::StageInstance::topic>::get,
+     &member<dgw::types::StageInstance, &dgw::types::StageInstance::topic>::cget},
+    {"privacy_level", &dgw::codec::gen::ti_StagePrivacyLevel, presence::required, 4, &member<dgw::types::StageInstance, &dgw::types::StageInstance::privacy_level>::get,
+     &member<dgw::types::StageInstance, &dgw::types::StageInstance::privacy_level>::cget},
+    {"discoverable_disabled", &dgw::codec::ti_bool, presence::required, 5, &member<dgw::types::StageInstance, &dgw::types::StageInstance::discoverable_disabled>::get,
+     &member<dgw::types::StageInstance, &dgw::types::StageInstance::discoverable_disabled>::cget},
+    {"guild_scheduled_event_id", &dgw::codec::ti_snowflake, presence::nullable, 6, &member<dgw::types::StageInstance, &dgw::types::StageInstance::guild_scheduled_event_id>::get,
+     &member<dgw::types::StageInstance, &dgw::types::StageInstance::guild_scheduled_event_id>::cget},
+};
+} // namespace
+constinit const type_info ti_StageInstance = object_info<dgw::types::StageInstance>("StageInstance", fields_StageInstance, 7, &find_StageInstance, 0x7full);
 
 // dgw::commands::IdentifyConnectionProperties
 namespace {
@@ -1612,30 +1554,32 @@ constinit const type_info ti_RequestChannelInfo = object_info<dgw::commands::Req
 
 namespace dgw {
 template <> const codec::type_info& describe<dgw::types::UserPrimaryGuild>() { return codec::gen::ti_UserPrimaryGuild; }
+template <> const codec::type_info& describe<dgw::types::WelcomeScreenChannel>() { return codec::gen::ti_WelcomeScreenChannel; }
 template <> const codec::type_info& describe<dgw::types::ApplicationGuild>() { return codec::gen::ti_ApplicationGuild; }
-template <> const codec::type_info& describe<dgw::types::ApplicationIntegrationTypeConfiguration>() { return codec::gen::ti_ApplicationIntegrationTypeConfiguration; }
 template <> const codec::type_info& describe<dgw::types::OptionalAuditEntryInfo>() { return codec::gen::ti_OptionalAuditEntryInfo; }
-template <> const codec::type_info& describe<dgw::types::AuditLogChange>() { return codec::gen::ti_AuditLogChange; }
 template <> const codec::type_info& describe<dgw::types::AutoModerationActionMetadata>() { return codec::gen::ti_AutoModerationActionMetadata; }
+template <> const codec::type_info& describe<dgw::types::AutoModerationAction>() { return codec::gen::ti_AutoModerationAction; }
 template <> const codec::type_info& describe<dgw::types::User>() { return codec::gen::ti_User; }
-template <> const codec::type_info& describe<dgw::types::ClientStatus>() { return codec::gen::ti_ClientStatus; }
-template <> const codec::type_info& describe<dgw::types::ForumTag>() { return codec::gen::ti_ForumTag; }
-template <> const codec::type_info& describe<dgw::types::UnfurledMediaItem>() { return codec::gen::ti_UnfurledMediaItem; }
-template <> const codec::type_info& describe<dgw::types::SelectDefaultValue>() { return codec::gen::ti_SelectDefaultValue; }
+template <> const codec::type_info& describe<dgw::types::FollowedChannel>() { return codec::gen::ti_FollowedChannel; }
+template <> const codec::type_info& describe<dgw::types::ActivityParty>() { return codec::gen::ti_ActivityParty; }
+template <> const codec::type_info& describe<dgw::types::Activity>() { return codec::gen::ti_Activity; }
+template <> const codec::type_info& describe<dgw::types::SelectOption>() { return codec::gen::ti_SelectOption; }
 template <> const codec::type_info& describe<dgw::types::EmbedFooter>() { return codec::gen::ti_EmbedFooter; }
 template <> const codec::type_info& describe<dgw::types::EmbedVideo>() { return codec::gen::ti_EmbedVideo; }
 template <> const codec::type_info& describe<dgw::types::EmbedField>() { return codec::gen::ti_EmbedField; }
+template <> const codec::type_info& describe<dgw::types::Hello>() { return codec::gen::ti_Hello; }
 template <> const codec::type_info& describe<dgw::types::ReadyApplication>() { return codec::gen::ti_ReadyApplication; }
-template <> const codec::type_info& describe<dgw::types::Guild>() { return codec::gen::ti_Guild; }
-template <> const codec::type_info& describe<dgw::types::PollResults>() { return codec::gen::ti_PollResults; }
-template <> const codec::type_info& describe<dgw::types::Message>() { return codec::gen::ti_Message; }
-template <> const codec::type_info& describe<dgw::types::Reaction>() { return codec::gen::ti_Reaction; }
-template <> const codec::type_info& describe<dgw::types::PollAnswer>() { return codec::gen::ti_PollAnswer; }
-template <> const codec::type_info& describe<dgw::types::PollAnswerCount>() { return codec::gen::ti_PollAnswerCount; }
-template <> const codec::type_info& describe<dgw::types::ActivityAssets>() { return codec::gen::ti_ActivityAssets; }
 template <> const codec::type_info& describe<dgw::types::Role>() { return codec::gen::ti_Role; }
-template <> const codec::type_info& describe<dgw::types::GuildScheduledEventRecurrenceRuleNWeekday>() { return codec::gen::ti_GuildScheduledEventRecurrenceRuleNWeekday; }
-template <> const codec::type_info& describe<dgw::types::Sticker>() { return codec::gen::ti_Sticker; }
+template <> const codec::type_info& describe<dgw::types::IntegrationApplication>() { return codec::gen::ti_IntegrationApplication; }
+template <> const codec::type_info& describe<dgw::types::ChannelMention>() { return codec::gen::ti_ChannelMention; }
+template <> const codec::type_info& describe<dgw::types::Attachment>() { return codec::gen::ti_Attachment; }
+template <> const codec::type_info& describe<dgw::types::MessageSnapshotMessage>() { return codec::gen::ti_MessageSnapshotMessage; }
+template <> const codec::type_info& describe<dgw::types::PollResults>() { return codec::gen::ti_PollResults; }
+template <> const codec::type_info& describe<dgw::types::MessageSharedClientTheme>() { return codec::gen::ti_MessageSharedClientTheme; }
+template <> const codec::type_info& describe<dgw::types::InteractionData>() { return codec::gen::ti_InteractionData; }
+template <> const codec::type_info& describe<dgw::types::ApplicationCommandPermissions>() { return codec::gen::ti_ApplicationCommandPermissions; }
+template <> const codec::type_info& describe<dgw::types::InviteTargetApplication>() { return codec::gen::ti_InviteTargetApplication; }
+template <> const codec::type_info& describe<dgw::types::StageInstance>() { return codec::gen::ti_StageInstance; }
 template <> const codec::type_info& describe<dgw::commands::IdentifyConnectionProperties>() { return codec::gen::ti_IdentifyConnectionProperties; }
 template <> const codec::type_info& describe<dgw::commands::Identify>() { return codec::gen::ti_Identify; }
 template <> const codec::type_info& describe<dgw::commands::RequestChannelInfo>() { return codec::gen::ti_RequestChannelInfo; }
