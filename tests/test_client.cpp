@@ -2,6 +2,7 @@
 // in both encodings (the server side speaks ETF with atom keys, as Discord does).
 #include "test_client_harness.hpp"
 
+#include <dgw/gateway.hpp>
 #include <dgw/protocol_error.hpp>
 
 #include <boost/test/data/test_case.hpp>
@@ -339,15 +340,21 @@ BOOST_DATA_TEST_CASE(sequence_comes_only_from_dispatches, bdata::make(encodings)
     BOOST_TEST(h.last_sent().v.at("d").to_number<std::int64_t>() == 5);
 }
 
-BOOST_DATA_TEST_CASE(events_carry_the_undecoded_message, bdata::make(encodings), enc_name) {
+BOOST_DATA_TEST_CASE(events_carry_the_typed_event, bdata::make(encodings), enc_name) {
     auto enc = parse_encoding(enc_name);
-    harness h(enc);
+    harness h(enc); // decode_events unset: every known event is decoded
     h.to_ready(1);
-    auto msg = dispatch("MESSAGE_CREATE", 2, {{"content", "hello"}});
-    h.feed(msg);
+    h.feed(dispatch("MESSAGE_CREATE", 2, {{"id", "7"}, {"content", "hello"}}));
     BOOST_TEST_REQUIRE(h.events.size() == 2u);
-    BOOST_TEST(h.events[1].payload == wire(msg, enc));
-    BOOST_TEST((h.events[1].encoding == enc));
+    const auto& e = h.events[1];
+    BOOST_TEST(e.t == "MESSAGE_CREATE");
+    BOOST_TEST((e.type == EventType::MessageCreate));
+    BOOST_TEST(*e.s == 2);
+    BOOST_TEST_REQUIRE(e.message);
+    const auto* m = std::get_if<events::MessageCreate>(&e.message->event);
+    BOOST_TEST_REQUIRE(m != nullptr);
+    BOOST_TEST(m->content == "hello");
+    BOOST_TEST(m->id.value == 7u);
 }
 
 BOOST_DATA_TEST_CASE(malformed_message_resumes, bdata::make(encodings), enc_name) {

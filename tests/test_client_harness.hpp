@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <ostream>
 #include <stdexcept>
@@ -147,6 +148,7 @@ struct harness {
     std::vector<action> all;          ///< every action of every client, in order
     std::vector<sent_message> sent;
     std::vector<deliver_event> events;
+    std::vector<event_decode_failed> decode_failures;
     std::vector<close_socket> closes;
     std::vector<reconnect> reconnects;
     std::vector<stop> stops;
@@ -172,6 +174,14 @@ struct harness {
 
     explicit harness(Encoding e) : enc(e), cfg(make_config(e, &log_lines, &captures)), c(cfg) {}
     harness(Encoding e, client_config config) : enc(e), cfg(std::move(config)), c(cfg) {}
+    /// The default config with hooks, adjusted by `tweak` before the client is made.
+    harness(Encoding e, const std::function<void(client_config&)>& tweak)
+        : enc(e), cfg(tweaked(make_config(e, &log_lines, &captures), tweak)), c(cfg) {}
+
+    static client_config tweaked(client_config c, const std::function<void(client_config&)>& tweak) {
+        tweak(c);
+        return c;
+    }
 
     /// Performs actions like a shard: records them and answers identify requests.
     void run(std::vector<action> acts) {
@@ -195,7 +205,11 @@ struct harness {
             } else if (std::holds_alternative<cancel_timer>(a)) {
                 timer.reset();
             } else if (auto* e = std::get_if<deliver_event>(&a)) {
+                BOOST_TEST_REQUIRE(e->message != nullptr);
                 events.push_back(*e);
+            } else if (auto* f = std::get_if<event_decode_failed>(&a)) {
+                BOOST_TEST_REQUIRE(f->message != nullptr);
+                decode_failures.push_back(*f);
             } else if (auto* cl = std::get_if<close_socket>(&a)) {
                 closes.push_back(*cl);
             } else if (auto* r = std::get_if<reconnect>(&a)) {

@@ -18,6 +18,7 @@ std::vector<std::string> visible_text(const harness& h) {
     for (auto& c : h.closes) all.push_back(c.reason);
     for (auto& s : h.stops) all.push_back(s.detail + s.reason.message());
     for (auto& r : h.refusals) all.push_back(r.detail + r.reason.message());
+    for (auto& f : h.decode_failures) all.push_back(f.error.message());
     if (auto* cl = std::get_if<state::closed>(&h.c.state())) all.push_back(cl->detail);
     return all;
 }
@@ -32,6 +33,8 @@ BOOST_DATA_TEST_CASE(the_token_never_appears_in_logs_errors_or_captures, bdata::
     h.auto_ack = true;
     h.to_ready(1);
     h.feed(dispatch("MESSAGE_CREATE", 2, {{"content", "someone pasted " + token}}));
+    h.feed(dispatch("MESSAGE_CREATE", 3, {{"id", token}})); // not a snowflake: a decode failure
+    BOOST_TEST(h.decode_failures.size() == 1u);
     h.feed(heartbeat_request());
     h.feed(ack());
     h.advance(2min);

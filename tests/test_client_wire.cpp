@@ -2,6 +2,7 @@
 // serializer, and the gateway URL helper.
 #include "test_client_harness.hpp"
 
+#include <dgw/gateway.hpp>
 #include <dgw/gateway_url.hpp>
 #include <dgw/inbound.hpp>
 #include <dgw/log.hpp>
@@ -34,33 +35,47 @@ BOOST_DATA_TEST_CASE(inbound_envelopes, bdata::make(encodings), enc_name) {
     std::string buf;
 
     auto h = decode_ok(hello(41250), enc, buf);
-    BOOST_TEST(h.op == 10);
+    BOOST_TEST(h.message->op == 10);
     BOOST_TEST(h.heartbeat_interval == 41250);
-    BOOST_TEST(!h.s.has_value());
-    BOOST_TEST(h.t.empty());
+    BOOST_TEST(!h.message->s.has_value());
+    BOOST_TEST(h.message->t.empty());
 
     auto r = decode_ok(ready(1, "abc"), enc, buf);
-    BOOST_TEST(r.op == 0);
-    BOOST_TEST(*r.s == 1);
-    BOOST_TEST(r.t == "READY");
+    BOOST_TEST(r.message->op == 0);
+    BOOST_TEST(*r.message->s == 1);
+    BOOST_TEST(r.message->t == "READY");
     BOOST_TEST(r.session_id == "abc");
     BOOST_TEST(r.resume_gateway_url == resume_base);
-    BOOST_TEST(r.payload == buf);
-    BOOST_TEST((r.encoding == enc));
+    BOOST_TEST((r.message->type == EventType::Ready));
+    BOOST_TEST_REQUIRE(std::holds_alternative<events::Ready>(r.message->event));
+    BOOST_TEST(std::get<events::Ready>(r.message->event).session_id == "abc");
+    BOOST_TEST(!r.event_error);
 
     BOOST_TEST(decode_ok(invalid_session(true), enc, buf).resumable);
     BOOST_TEST(!decode_ok(invalid_session(false), enc, buf).resumable);
     BOOST_TEST(!decode_ok({{"op", 9}}, enc, buf).resumable);
+    BOOST_TEST(!decode_ok({{"op", 9}, {"d", nullptr}}, enc, buf).resumable);
 
     // op 11 as documented: no d, s or t at all; and an s on a non-dispatch is not a sequence.
     auto a = decode_ok({{"op", 11}}, enc, buf);
-    BOOST_TEST(a.op == 11);
-    BOOST_TEST(!decode_ok({{"op", 11}, {"s", 5}}, enc, buf).s.has_value());
+    BOOST_TEST(a.message->op == 11);
+    BOOST_TEST(!decode_ok({{"op", 11}, {"s", 5}}, enc, buf).message->s.has_value());
 
     // Large sequence numbers (SMALL_BIG_EXT in ETF) and unknown opcodes survive.
     auto big = decode_ok(dispatch("X", 3000000000LL), enc, buf);
-    BOOST_TEST(*big.s == 3000000000LL);
-    BOOST_TEST(decode_ok({{"op", 99}, {"d", nullptr}}, enc, buf).op == 99);
+    BOOST_TEST(*big.message->s == 3000000000LL);
+    BOOST_TEST(decode_ok({{"op", 99}, {"d", nullptr}}, enc, buf).message->op == 99);
+}
+
+BOOST_DATA_TEST_CASE(inbound_reuses_the_storage_it_is_given, bdata::make(encodings), enc_name) {
+    auto enc = parse_encoding(enc_name);
+    std::string bytes = wire(ack(), enc);
+    inbound msg;
+    decode_error err;
+    BOOST_TEST_REQUIRE(decode_inbound(bytes, enc, msg, err));
+    const GatewayMessage* first = msg.message.get();
+    BOOST_TEST_REQUIRE(decode_inbound(bytes, enc, msg, err));
+    BOOST_TEST(msg.message.get() == first);
 }
 
 BOOST_DATA_TEST_CASE(inbound_errors, bdata::make(encodings), enc_name) {
@@ -70,13 +85,17 @@ BOOST_DATA_TEST_CASE(inbound_errors, bdata::make(encodings), enc_name) {
         decode_error err;
         bool ok = decode_inbound(bytes, enc, msg, err);
         BOOST_TEST(!ok);
-        if (expected != codec_errc{}) BOOST_TEST((err.code == expected));
+        if (expected != codec_errc{}) BOOST_TEST((err.code == expected), err.message());
     };
     fails(wire({{"d", nullptr}}, enc), codec_errc::missing_field);
-    fails(wire({{"op", "ten"}}, enc), codec_errc::missing_field);
+    // The generated envelope decoder is strict about the envelope's own fields: a
+    // mistyped op, s or t makes the whole message malformed (Discord never sends one).
+    fails(wire({{"op", "ten"}}, enc), codec_errc::type_mismatch);
+    fails(wire({{"op", 0}, {"t", "X"}, {"s", "5"}, {"d", nullptr}}, enc), codec_errc::type_mismatch);
     fails(wire(boost::json::array{1, 2}, enc), codec_errc::not_an_object);
     fails(wire({{"op", 10}, {"d", {{"_trace", boost::json::array{}}}}}, enc), codec_errc::missing_field);
     fails(wire({{"op", 10}, {"d", {{"heartbeat_interval", 0}}}}, enc), codec_errc::missing_field);
+    fails(wire({{"op", 10}, {"d", {{"heartbeat_interval", "41250"}}}}, enc), codec_errc::type_mismatch);
     fails(std::string("\x83\x74\x00"), codec_errc{});
     fails(std::string("{\"op\":"), codec_errc{});
 }

@@ -6,13 +6,16 @@
 /// session when there is one, otherwise it identifies. Nothing here sleeps, spawns,
 /// locks or reads a clock; the driver passes time in and performs the actions out.
 ///
-/// Typed events are not here yet: dispatches leave as deliver_event (name, sequence and
-/// undecoded bytes); per-type handlers will sit on top of that action.
+/// Received messages are decoded with the generated decoder; each dispatch leaves as a
+/// deliver_event holding the typed event (for the types client_config::decode_events
+/// selects) or a RawEvent. event_handlers (event_handlers.hpp) routes those actions to
+/// per-type handlers and derives decode_events and the Identify intents from them.
 
 #include <dgw/client_io.hpp>
 #include <dgw/client_state.hpp>
 #include <dgw/wire_options.hpp>
 #include <dgw/gateway_url.hpp>
+#include <dgw/inbound.hpp>
 #include <dgw/log.hpp>
 #include <dgw/outbound.hpp>
 
@@ -23,6 +26,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
@@ -48,6 +52,14 @@ struct client_config {
     std::function<double()> jitter; ///< first-beat jitter in [0, 1); default: uniform random
     /// Delay before identifying after op 9 d=false; default: uniform random 1-5 s.
     std::function<std::chrono::milliseconds()> invalid_session_delay;
+    /// The dispatches whose `d` is decoded into their generated struct; all others leave as
+    /// a RawEvent without their `d` being parsed. Unset: every known event is decoded.
+    /// READY is always decoded (the client needs its session). event_handlers::apply sets
+    /// this to exactly the handled events.
+    std::optional<EventSet> decode_events;
+    /// Known events left undecoded keep their `d` (RawEvent::data, one copy per event),
+    /// for a raw handler that wants them. Unknown event names always keep their `d`.
+    bool keep_unhandled_raw = false;
     log_hook log;         ///< optional; lines never contain the token
     capture_hook capture; ///< optional; frames with the token masked
 };
@@ -66,6 +78,7 @@ struct client_stats {
     std::uint64_t reconnects = 0;        ///< clients made from a parent
     std::uint64_t commands_sent = 0;     ///< user commands that left
     std::uint64_t commands_refused = 0;
+    std::uint64_t event_decode_failures = 0; ///< dispatches whose `d` did not fit their type
     /// Time from the last acknowledged heartbeat to its op 11.
     std::optional<gateway_clock::duration> heartbeat_latency;
 };
@@ -140,7 +153,7 @@ private:
     void handle(const shutdown_requested& in, actions& out);
 
     void on_hello(std::int64_t interval_ms, clock::time_point now, actions& out);
-    void on_dispatch(const inbound& msg, clock::time_point now, actions& out);
+    void on_dispatch(inbound& msg, clock::time_point now, actions& out);
     void send_identify(link& conn, clock::time_point now, actions& out);
     void send_heartbeat(link& conn, clock::time_point now, actions& out);
     void emit(frame f, Opcode op, actions& out);
@@ -163,6 +176,9 @@ private:
     std::deque<queued_command> pending_;
     std::optional<clock::time_point> timer_;
     std::minstd_rand rng_;
+    /// Storage of the last non-dispatch message, reused for the next one: a GatewayMessage
+    /// is ~17 KB, and only dispatches need their own (they leave in deliver_event).
+    std::shared_ptr<GatewayMessage> spare_;
 };
 
 } // namespace dgw

@@ -1,6 +1,7 @@
 // The client's reaction to received messages, by opcode and state.
 #include <dgw/client.hpp>
 
+#include <dgw/gateway.hpp>
 #include <dgw/inbound.hpp>
 #include <dgw/protocol_error.hpp>
 
@@ -20,15 +21,23 @@ void client::handle(const message_received& in, actions& out) {
     }
 
     inbound msg;
+    msg.message = std::move(spare_);
     decode_error err;
-    if (!decode_inbound(in.bytes, config_.encoding, msg, err)) {
+    inbound_options opt;
+    opt.events = config_.decode_events ? &*config_.decode_events : nullptr;
+    opt.keep_raw = config_.keep_unhandled_raw;
+    if (!decode_inbound(in.bytes, config_.encoding, msg, err, opt)) {
+        spare_ = std::move(msg.message);
         // A lost message may be a lost dispatch; resuming replays it from our last s.
         reconnect_after(close_cause::malformed_message, config_.reconnect_close_code, config_.reconnect_close_code,
                         "undecodable message: " + err.message(), true, {}, out);
         return;
     }
 
-    switch (static_cast<Opcode>(msg.op)) {
+    const auto op = static_cast<Opcode>(msg.message->op);
+    // Only a dispatch hands its message out; any other keeps the storage for the next one.
+    if (op != Opcode::Dispatch) spare_ = msg.message;
+    switch (op) {
     case Opcode::Dispatch:
         on_dispatch(msg, in.now, out);
         break;
@@ -65,7 +74,7 @@ void client::handle(const message_received& in, actions& out) {
         }
         break;
     default:
-        log(log_level::debug, "ignoring op " + std::to_string(msg.op));
+        log(log_level::debug, "ignoring op " + std::to_string(msg.message->op));
         break;
     }
     if (!closed()) flush_queue(in.now, out);
@@ -102,34 +111,49 @@ void client::on_hello(std::int64_t interval_ms, clock::time_point now, actions& 
     }
 }
 
-void client::on_dispatch(const inbound& msg, clock::time_point, actions& out) {
+void client::on_dispatch(inbound& msg, clock::time_point, actions& out) {
     ++stats_.dispatches;
-    // The sequence is stored before the event leaves, whatever the event (unknown ones too).
+    const GatewayMessage& m = *msg.message;
+    // The sequence is stored before the event leaves, whatever the event (unknown ones, and
+    // ones whose d failed to decode, too).
     std::visit(
         [&](auto& s) {
             using S = std::decay_t<decltype(s)>;
             if constexpr (std::is_same_v<S, state::identifying>) {
-                if (msg.s) s.seq = msg.s;
+                if (m.s) s.seq = m.s;
             } else if constexpr (std::is_same_v<S, state::resuming> || std::is_same_v<S, state::connected>) {
-                if (msg.s) s.session.seq = msg.s;
+                if (m.s) s.session.seq = m.s;
             }
         },
         state_);
 
     if (std::holds_alternative<state::awaiting_hello>(state_)) {
-        log(log_level::warning, "dispatch " + msg.t + " before Hello ignored");
+        log(log_level::warning, "dispatch " + m.t + " before Hello ignored");
         return;
     }
-    if (auto* id = std::get_if<state::identifying>(&state_); id != nullptr && msg.t == "READY") {
+    if (auto* id = std::get_if<state::identifying>(&state_); id != nullptr && m.type == EventType::Ready) {
         session_info session{msg.session_id, msg.resume_gateway_url, id->seq};
         log(log_level::info, "READY: session " + session.session_id);
         state_ = state::connected{std::move(id->conn), std::move(session)};
-    } else if (auto* rs = std::get_if<state::resuming>(&state_); rs != nullptr && msg.t == "RESUMED") {
+    } else if (auto* rs = std::get_if<state::resuming>(&state_); rs != nullptr && m.type == EventType::Resumed) {
         ++stats_.resumes;
         log(log_level::info, "RESUMED at seq " + (rs->session.seq ? std::to_string(*rs->session.seq) : "null"));
         state_ = state::connected{std::move(rs->conn), std::move(rs->session)};
     }
-    out.push_back(deliver_event{msg.t, msg.s, std::string(msg.payload), msg.encoding});
+
+    const std::uint32_t shard = config_.identify.shard_id;
+    if (msg.event_error) {
+        ++stats_.event_decode_failures;
+        decode_error e = std::move(msg.event_error);
+        // Decoder details can quote received bytes; nothing the client hands out carries the token.
+        mask_secret(e.detail, config_.identify.token);
+        mask_secret(e.path, config_.identify.token);
+        log(log_level::warning, "event " + m.t + (m.s ? " s=" + std::to_string(*m.s) : std::string()) +
+                                    " not decoded, delivered as event_decode_failed: " + e.message());
+        out.push_back(event_decode_failed{m.t, m.s, m.type, shard, std::move(e), std::move(msg.message)});
+        return;
+    }
+    out.push_back(deliver_event{m.t, m.s, m.type, shard, std::move(msg.message)});
 }
 
 } // namespace dgw

@@ -5,18 +5,25 @@
 /// inputs with the current time and performs the returned actions in order.
 
 #include <dgw/wire_options.hpp>
+#include <dgw/error.hpp>
+#include <dgw/event_type.hpp>
 #include <dgw/outbound.hpp>
 
 #include <boost/system/error_code.hpp>
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 
 namespace dgw {
+
+// Defined in <dgw/gateway.hpp> (generated); declared here so that every user of the client
+// does not compile the 79 event structs. Include <dgw/gateway.hpp> to read an event.
+struct GatewayMessage;
 
 /// The clock the client's time points come from.
 using gateway_clock = std::chrono::steady_clock;
@@ -83,12 +90,35 @@ struct close_socket {
     std::string reason; ///< close frame reason, at most 123 bytes, token-free
 };
 
-/// A dispatch (op 0) for the application; the seam where typed events will plug in.
+/// A dispatch (op 0) for the application, decoded as far as client_config::decode_events says.
+///
+/// `message->event` holds the typed event (e.g. events::MessageCreate) when its type was
+/// chosen for decoding, otherwise a RawEvent: for a name this build does not know, with
+/// its undecoded `d`; for a known event nobody handles, with the name only (and `d` when
+/// client_config::keep_unhandled_raw is set). An event whose `d` failed to decode never
+/// arrives here but as event_decode_failed. event_handlers::dispatch routes it by type.
 struct deliver_event {
     std::string t;                  ///< event name; empty if null
     std::optional<std::int64_t> s;  ///< its sequence number
-    std::string payload;            ///< the whole undecoded message (envelope and d)
-    Encoding encoding = Encoding::Json; ///< how `payload` is encoded
+    EventType type = EventType::Unknown; ///< t as an EventType; Unknown for names this build does not know
+    std::uint32_t shard_id = 0;     ///< the receiving client's shard
+    /// The decoded message (envelope and event); shared so that actions stay small and
+    /// copies of this action are cheap. Never null.
+    std::shared_ptr<const GatewayMessage> message;
+};
+
+/// A dispatch whose `d` was to be decoded (a handled event, or READY) but did not fit its type.
+///
+/// The connection goes on: the sequence number was stored before this action, so the next
+/// heartbeat and a Resume carry it. Discord changing a field's type breaks one event, not the
+/// session. The undecoded `d` is in `message->event` as a RawEvent, for logging or a manual parse.
+struct event_decode_failed {
+    std::string t;                  ///< event name
+    std::optional<std::int64_t> s;  ///< its sequence number (already stored)
+    EventType type = EventType::Unknown; ///< the type that was expected
+    std::uint32_t shard_id = 0;     ///< the receiving client's shard
+    decode_error error;             ///< what and where (field path, byte offset); token-free
+    std::shared_ptr<const GatewayMessage> message; ///< envelope and RawEvent with the undecoded `d`; never null
 };
 
 /// Ask the identify queue for permission; answer with step(identify_granted).
@@ -123,7 +153,7 @@ struct command_refused {
 };
 
 /// Something the driver must do, in list order.
-using action = std::variant<send_frame, set_timer, cancel_timer, close_socket, deliver_event, request_identify,
-                            cancel_identify, reconnect, stop, command_refused>;
+using action = std::variant<send_frame, set_timer, cancel_timer, close_socket, deliver_event, event_decode_failed,
+                            request_identify, cancel_identify, reconnect, stop, command_refused>;
 
 } // namespace dgw

@@ -1,8 +1,10 @@
 #include <dgw/inbound.hpp>
 
 #include <dgw/etf/json.hpp>
+#include <dgw/gateway.hpp>
 
-#include <boost/json.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 
 namespace dgw {
 namespace {
@@ -15,76 +17,93 @@ bool fail(decode_error& err, codec_errc code, std::string path, std::string deta
     return false;
 }
 
-// Integers may arrive as int64 or uint64 (ETF bigs, JSON literals), and in ETF a whole
-// number could be a float; accept any representation that is exactly an integer.
-std::optional<std::int64_t> as_int(const boost::json::value* v) {
-    if (v == nullptr) return std::nullopt;
-    if (v->is_int64()) return v->get_int64();
-    if (v->is_uint64() && v->get_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
-        return static_cast<std::int64_t>(v->get_uint64());
-    if (v->is_double()) {
-        double d = v->get_double();
-        if (d >= -9.0e18 && d <= 9.0e18 && d == static_cast<double>(static_cast<std::int64_t>(d)))
-            return static_cast<std::int64_t>(d);
+// Only for a READY whose typed decode failed: the session must survive a type change in
+// some unrelated READY field, so read the two strings the client needs from a generic tree.
+void session_from_raw(const RawEvent& raw, inbound& out) {
+    boost::json::value d;
+    if (raw.encoding == Encoding::Json) {
+        boost::system::error_code ec;
+        d = boost::json::parse(raw.data, ec);
+        if (ec) return;
+    } else {
+        decode_error ignored;
+        d = etf::to_json(raw.data, ignored);
+        if (ignored) return;
     }
-    return std::nullopt;
-}
-
-std::string as_string(const boost::json::value* v) {
-    if (v != nullptr && v->is_string()) return std::string(v->get_string());
-    return {};
+    const auto* obj = d.if_object();
+    if (obj == nullptr) return;
+    auto str = [&](const char* key) -> std::string {
+        const auto* v = obj->if_contains(key);
+        return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
+    };
+    out.session_id = str("session_id");
+    out.resume_gateway_url = str("resume_gateway_url");
 }
 
 } // namespace
 
-bool decode_inbound(std::string_view bytes, Encoding enc, inbound& out, decode_error& err) {
+bool decode_inbound(std::string_view bytes, Encoding enc, inbound& out, decode_error& err, const inbound_options& opt) {
+    auto storage = std::move(out.message);
     out = inbound{};
-    out.payload = bytes;
-    out.encoding = enc;
+    out.message = storage ? std::move(storage) : std::make_shared<GatewayMessage>();
+    GatewayMessage& m = *out.message;
     err = decode_error{};
 
-    boost::json::value root;
-    if (enc == Encoding::Json) {
-        boost::system::error_code ec;
-        root = boost::json::parse(bytes, ec);
-        if (ec) return fail(err, codec_errc::syntax, "", ec.message());
-    } else {
-        root = etf::to_json(bytes, err);
-        if (err) return false;
+    EventSet chosen;
+    DecodeOptions first;
+    if (opt.events != nullptr) {
+        chosen = *opt.events;
+        chosen.insert(EventType::Ready);
+        first.events = &chosen;
     }
+    first.keep_raw = opt.keep_raw;
+    auto selected = [&](EventType t) {
+        return t != EventType::Unknown && (opt.events == nullptr || chosen.contains(t));
+    };
 
-    const boost::json::object* obj = root.if_object();
-    if (obj == nullptr) return fail(err, codec_errc::not_an_object, "", "");
-    auto op = as_int(obj->if_contains("op"));
-    if (!op) return fail(err, codec_errc::missing_field, "op", "expected an integer opcode");
-    if (*op < INT32_MIN || *op > INT32_MAX) return fail(err, codec_errc::number_out_of_range, "op", "");
-    out.op = static_cast<int>(*op);
+    if (!decode(bytes, enc, m, err, first)) {
+        // Perhaps only a dispatch's d failed. Read the envelope again without decoding any
+        // event: in ETF, d precedes op, s and t (Erlang sorts map keys), so a failure inside
+        // d leaves s unread, and s must advance whatever happens to d. Keeping d raw costs a
+        // copy, but only on this rare path, and the failure report carries it.
+        decode_error event_err = std::move(err);
+        const EventSet none;
+        DecodeOptions envelope_only;
+        envelope_only.events = &none;
+        envelope_only.keep_raw = true;
+        envelope_only.limits = first.limits;
+        err = decode_error{};
+        if (!decode(bytes, enc, m, err, envelope_only)) return false;
+        // A dispatch that was not selected cannot fail on its d; the envelope-only result
+        // is then simply the complete message (the ETF decoder's guess of t went wrong).
+        if (m.op == static_cast<std::int64_t>(Opcode::Dispatch) && selected(m.type))
+            out.event_error = std::move(event_err);
+    }
+    if (m.op < 0) return fail(err, codec_errc::missing_field, "op", "expected an integer opcode");
 
-    const boost::json::value* d = obj->if_contains("d");
-    const boost::json::object* dobj = d != nullptr ? d->if_object() : nullptr;
-    switch (static_cast<Opcode>(out.op)) {
+    switch (static_cast<Opcode>(m.op)) {
     case Opcode::Dispatch:
-        // Only dispatches carry a meaningful s; taking it from any other op corrupts heartbeats.
-        out.s = as_int(obj->if_contains("s"));
-        out.t = as_string(obj->if_contains("t"));
-        if (out.t == "READY" && dobj != nullptr) {
-            out.session_id = as_string(dobj->if_contains("session_id"));
-            out.resume_gateway_url = as_string(dobj->if_contains("resume_gateway_url"));
+        if (m.type == EventType::Ready) {
+            if (const auto* ready = std::get_if<events::Ready>(&m.event)) {
+                out.session_id = ready->session_id;
+                out.resume_gateway_url = ready->resume_gateway_url;
+            } else if (const auto* raw = std::get_if<RawEvent>(&m.event)) {
+                session_from_raw(*raw, out);
+            }
         }
-        break;
-    case Opcode::Hello: {
-        auto iv = dobj != nullptr ? as_int(dobj->if_contains("heartbeat_interval")) : std::nullopt;
-        if (!iv || *iv <= 0)
+        return true;
+    case Opcode::Hello:
+        if (!m.hello || m.hello->heartbeat_interval <= 0)
             return fail(err, codec_errc::missing_field, "d.heartbeat_interval", "Hello needs a positive interval");
-        out.heartbeat_interval = *iv;
+        out.heartbeat_interval = m.hello->heartbeat_interval;
         break;
-    }
     case Opcode::InvalidSession:
-        out.resumable = d != nullptr && d->is_bool() && d->get_bool();
+        out.resumable = m.resumable.value_or(false);
         break;
     default:
         break;
     }
+    m.s.reset();
     return true;
 }
 

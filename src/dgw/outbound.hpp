@@ -6,7 +6,7 @@
 /// the connection with 4002). The generated command types will replace the builders here.
 
 #include <dgw/wire_options.hpp>
-#include <dgw/inbound.hpp>
+#include <dgw/opcode.hpp>
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>

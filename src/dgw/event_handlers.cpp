@@ -1,0 +1,73 @@
+#include <dgw/event_handlers.hpp>
+
+#include <dgw/gateway.hpp>
+
+namespace dgw {
+
+// The registry relies on the generated variant order; check a few fixed points of it.
+static_assert(event_type_of<events::ApplicationCommandPermissionsUpdate> ==
+              EventType::ApplicationCommandPermissionsUpdate);
+static_assert(event_type_of<events::MessageCreate> == EventType::MessageCreate);
+static_assert(event_type_of<events::Ready> == EventType::Ready);
+static_assert(event_type_of<events::WebhooksUpdate> == EventType::WebhooksUpdate);
+static_assert(std::variant_size_v<Event> == event_type_count + 1);
+static_assert(!is_event_v<RawEvent> && !is_event_v<int>);
+
+void event_handlers::add(EventType t, erased_handler fn) {
+    typed_[static_cast<std::size_t>(t)].push_back(std::move(fn));
+}
+
+event_handlers& event_handlers::on_raw(raw_handler fn, raw_scope scope) {
+    raw_.push_back(std::move(fn));
+    if (scope == raw_scope::unknown_and_unhandled) raw_scope_ = scope;
+    return *this;
+}
+
+event_handlers& event_handlers::on_decode_error(error_handler fn) {
+    errors_.push_back(std::move(fn));
+    return *this;
+}
+
+EventSet event_handlers::events() const noexcept {
+    EventSet s;
+    for (std::size_t i = 1; i < typed_.size(); ++i)
+        if (!typed_[i].empty()) s.insert(static_cast<EventType>(i));
+    return s;
+}
+
+Intents event_handlers::intents() const noexcept { return intents_for(events()); }
+
+void event_handlers::apply(client_config& cfg) const {
+    cfg.decode_events = events();
+    cfg.keep_unhandled_raw = !raw_.empty() && raw_scope_ == raw_scope::unknown_and_unhandled;
+    cfg.identify.intents |= static_cast<std::uint64_t>(intents());
+}
+
+bool event_handlers::dispatch(const deliver_event& e) const {
+    if (!e.message) return false;
+    const Event& ev = e.message->event;
+    const dispatch_info info{e.t, e.s, e.type, e.shard_id};
+    if (!std::holds_alternative<RawEvent>(ev)) {
+        const auto& hs = typed_[ev.index()];
+        for (const auto& h : hs) h(ev, info);
+        return !hs.empty();
+    }
+    const bool unhandled = e.type != EventType::Unknown && typed_[static_cast<std::size_t>(e.type)].empty();
+    if (e.type != EventType::Unknown && !(unhandled && raw_scope_ == raw_scope::unknown_and_unhandled)) return false;
+    const auto& raw = std::get<RawEvent>(ev);
+    for (const auto& h : raw_) h(raw, info);
+    return !raw_.empty();
+}
+
+bool event_handlers::dispatch(const event_decode_failed& e) const {
+    for (const auto& h : errors_) h(e);
+    return !errors_.empty();
+}
+
+bool event_handlers::dispatch(const action& a) const {
+    if (const auto* e = std::get_if<deliver_event>(&a)) return dispatch(*e);
+    if (const auto* f = std::get_if<event_decode_failed>(&a)) return dispatch(*f);
+    return false;
+}
+
+} // namespace dgw

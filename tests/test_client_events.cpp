@@ -1,0 +1,312 @@
+// Typed events through the client: handlers per event type, what is and is not decoded,
+// decode failures that keep the session, raw events, intents derived from handlers.
+#include "test_client_harness.hpp"
+
+#include <dgw/event_handlers.hpp>
+#include <dgw/gateway.hpp>
+
+#include <boost/test/data/test_case.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+namespace bdata = boost::unit_test::data;
+namespace fs = std::filesystem;
+using namespace dgw;
+using namespace dgw::test;
+
+namespace {
+
+std::string read_file(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    BOOST_TEST_REQUIRE(in.good(), "cannot open " << p);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+/// The MESSAGE_CREATE fixture (s = 42): the JSON file, or Erlang's term_to_binary of it.
+std::string message_create_fixture(Encoding enc) {
+    const fs::path dir(DGW_FIXTURES);
+    return enc == Encoding::Json ? read_file(dir / "events" / "MESSAGE_CREATE.json")
+                                 : read_file(dir / "events_etf" / "MESSAGE_CREATE.etf");
+}
+
+/// A MESSAGE_CREATE whose d has a type error: content must be a string.
+boost::json::value bad_message(std::int64_t s) {
+    return dispatch("MESSAGE_CREATE", s, {{"id", "1284936051227463720"}, {"content", 12}});
+}
+
+/// The same, with d first, as Erlang orders the keys (so ETF's d precedes s).
+boost::json::value bad_message_d_first(std::int64_t s) {
+    boost::json::object o;
+    o["d"] = {{"id", "1284936051227463720"}, {"content", 12}};
+    o["op"] = 0;
+    o["s"] = s;
+    o["t"] = "MESSAGE_CREATE";
+    return o;
+}
+
+std::int64_t last_heartbeat_seq(const harness& h) {
+    auto beats = h.sent_with(Opcode::Heartbeat);
+    BOOST_TEST_REQUIRE(!beats.empty());
+    return beats.back().v.at("d").to_number<std::int64_t>();
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(client_events)
+
+BOOST_DATA_TEST_CASE(handler_receives_the_typed_message_create, bdata::make(encodings), enc_name) {
+    auto enc = parse_encoding(enc_name);
+    event_handlers handlers;
+    std::vector<std::string> calls;
+    handlers.on<events::MessageCreate>([&](const events::MessageCreate& m, const dispatch_info& info) {
+        calls.push_back("first");
+        BOOST_TEST(info.t == "MESSAGE_CREATE");
+        BOOST_TEST((info.type == EventType::MessageCreate));
+        BOOST_TEST(*info.s == 42);
+        BOOST_TEST(m.id.value == 1284936051227463720u);
+        BOOST_TEST(m.channel_id.value == 1103492781045436436u);
+        BOOST_TEST_REQUIRE(m.guild_id.has_value());
+        BOOST_TEST(m.guild_id->value == 1103492780374335548u);
+        BOOST_TEST(m.content == "<@290926444748734465> here is the forecast you asked for.");
+        BOOST_TEST(m.author.username == "forecastbot");
+        BOOST_TEST_REQUIRE(m.mentions.size() == 1u);
+        BOOST_TEST(m.mentions[0].id.value == 290926444748734465u);
+        BOOST_TEST_REQUIRE(m.attachments.size() == 1u);
+        BOOST_TEST(m.attachments[0].filename == "forecast.png");
+        BOOST_TEST(m.attachments[0].size == 48213);
+        BOOST_TEST(!m.tts);
+    });
+    // A second handler for the same type, in the one-argument form: runs after the first.
+    handlers.on<events::MessageCreate>([&](const events::MessageCreate&) { calls.push_back("second"); });
+    bool other_called = false;
+    handlers.on<events::GuildMemberAdd>([&](const events::GuildMemberAdd&) { other_called = true; });
+
+    harness h(enc, [&](client_config& c) { handlers.apply(c); });
+    h.to_ready(1);
+    h.run(h.c.on_message(message_create_fixture(enc), h.now));
+    BOOST_TEST(h.decode_failures.empty());
+    BOOST_TEST_REQUIRE(h.events.size() == 2u);
+    BOOST_TEST((h.events[1].type == EventType::MessageCreate));
+    BOOST_TEST(std::holds_alternative<events::MessageCreate>(h.events[1].message->event));
+
+    for (auto& a : h.all) handlers.dispatch(a);
+    BOOST_TEST((calls == std::vector<std::string>{"first", "second"}));
+    BOOST_TEST(!other_called);
+    // The event's sequence became the session's.
+    h.feed(heartbeat_request());
+    BOOST_TEST(last_heartbeat_seq(h) == 42);
+}
+
+BOOST_DATA_TEST_CASE(a_type_error_fails_only_when_the_event_is_handled, bdata::make(encodings), enc_name) {
+    auto enc = parse_encoding(enc_name);
+
+    // Handled: d is decoded, so the integer content is a reported failure...
+    event_handlers handled;
+    handled.on<events::MessageCreate>([](const events::MessageCreate&) { BOOST_FAIL("must not be called"); });
+    std::vector<std::string> errors;
+    handled.on_decode_error([&](const event_decode_failed& f) { errors.push_back(f.error.path); });
+    harness a(enc, [&](client_config& c) { handled.apply(c); });
+    a.to_ready(1);
+    a.feed(bad_message(2));
+    BOOST_TEST(a.events.size() == 1u); // READY only
+    BOOST_TEST_REQUIRE(a.decode_failures.size() == 1u);
+    const auto& f = a.decode_failures[0];
+    BOOST_TEST((f.error.code == codec_errc::type_mismatch));
+    BOOST_TEST(f.error.path == "d.content");
+    BOOST_TEST(f.t == "MESSAGE_CREATE");
+    BOOST_TEST((f.type == EventType::MessageCreate));
+    BOOST_TEST(*f.s == 2);
+    BOOST_TEST(a.c.stats().event_decode_failures == 1u);
+    for (auto& act : a.all) handled.dispatch(act);
+    BOOST_TEST((errors == std::vector<std::string>{"d.content"}));
+
+    // ...and not handled: nothing looks inside d, so the same bytes pass silently.
+    event_handlers unhandled;
+    unhandled.on<events::GuildMemberAdd>([](const events::GuildMemberAdd&) {});
+    harness b(enc, [&](client_config& c) { unhandled.apply(c); });
+    b.to_ready(1);
+    b.feed(bad_message(2));
+    BOOST_TEST(b.decode_failures.empty());
+    BOOST_TEST(b.c.stats().event_decode_failures == 0u);
+    BOOST_TEST_REQUIRE(b.events.size() == 2u);
+    BOOST_TEST((b.events[1].type == EventType::MessageCreate));
+    BOOST_TEST(*b.events[1].s == 2);
+    const auto* raw = std::get_if<RawEvent>(&b.events[1].message->event);
+    BOOST_TEST_REQUIRE(raw != nullptr);
+    BOOST_TEST(raw->name == "MESSAGE_CREATE");
+    BOOST_TEST(raw->data.empty()); // not even copied
+    BOOST_TEST(!unhandled.dispatch(b.events[1]));
+    b.feed(heartbeat_request());
+    BOOST_TEST(last_heartbeat_seq(b) == 2);
+
+    // Both clients are still in their sessions.
+    for (auto* h : {&a, &b}) {
+        BOOST_TEST(h->closes.empty());
+        BOOST_TEST(h->reconnects.empty());
+        BOOST_TEST(std::holds_alternative<state::connected>(h->c.state()));
+    }
+}
+
+BOOST_DATA_TEST_CASE(a_failed_event_still_advances_the_sequence, bdata::make(encodings), enc_name) {
+    auto enc = parse_encoding(enc_name);
+    event_handlers handlers;
+    int good = 0;
+    handlers.on<events::MessageCreate>([&](const events::MessageCreate&) { ++good; });
+    harness h(enc, [&](client_config& c) { handlers.apply(c); });
+    h.auto_ack = true;
+    h.to_ready(1);
+
+    // Discord's JSON order (t, s, op, d), then Erlang's (d, op, s, t): in ETF the
+    // failure inside d comes before s was read.
+    h.feed(bad_message(2));
+    BOOST_TEST_REQUIRE(h.decode_failures.size() == 1u);
+    BOOST_TEST(*h.decode_failures[0].s == 2);
+    h.advance_to(*h.timer);
+    BOOST_TEST(last_heartbeat_seq(h) == 2);
+
+    h.feed(bad_message_d_first(3));
+    BOOST_TEST_REQUIRE(h.decode_failures.size() == 2u);
+    BOOST_TEST(*h.decode_failures[1].s == 3);
+    BOOST_TEST(h.decode_failures[1].t == "MESSAGE_CREATE");
+    BOOST_TEST(h.decode_failures[1].error.path == "d.content");
+    // The failure carries the undecoded d for a look by hand.
+    const auto* raw = std::get_if<RawEvent>(&h.decode_failures[1].message->event);
+    BOOST_TEST_REQUIRE(raw != nullptr);
+    BOOST_TEST(!raw->data.empty());
+    BOOST_TEST((raw->encoding == enc));
+    h.advance_to(*h.timer);
+    BOOST_TEST(last_heartbeat_seq(h) == 3);
+
+    // The session goes on: later events decode, and a resume asks for what followed s = 4.
+    h.feed(dispatch("MESSAGE_CREATE", 4, {{"id", "5"}, {"content", "fine"}}));
+    for (auto& e : h.events) handlers.dispatch(e);
+    BOOST_TEST(good == 1);
+    h.feed(reconnect_op());
+    h.reconnect_client();
+    h.feed(hello());
+    BOOST_TEST_REQUIRE(h.last_sent().op == Opcode::Resume);
+    BOOST_TEST(h.last_sent().v.at("d").at("seq").to_number<std::int64_t>() == 4);
+    BOOST_TEST(h.c.stats().event_decode_failures == 2u);
+}
+
+BOOST_DATA_TEST_CASE(a_ready_that_fails_to_decode_still_opens_the_session, bdata::make(encodings), enc_name) {
+    auto enc = parse_encoding(enc_name);
+    // Nothing handled: READY is decoded anyway, for the client's own sake.
+    harness h(enc, [](client_config& c) { event_handlers{}.apply(c); });
+    h.feed(hello());
+    auto r = ready(1, "sess-broken");
+    r.at("d").as_object()["v"] = "ten"; // Discord changed a type elsewhere in READY
+    h.feed(r);
+    BOOST_TEST_REQUIRE(h.decode_failures.size() == 1u);
+    BOOST_TEST((h.decode_failures[0].type == EventType::Ready));
+    BOOST_TEST(h.decode_failures[0].error.path == "d.v");
+    BOOST_TEST_REQUIRE(std::holds_alternative<state::connected>(h.c.state()));
+    h.feed(reconnect_op());
+    BOOST_TEST(h.reconnects.back().url.rfind(resume_base, 0) == 0u);
+    h.reconnect_client();
+    h.feed(hello());
+    BOOST_TEST_REQUIRE(h.last_sent().op == Opcode::Resume);
+    BOOST_TEST(h.last_sent().v.at("d").at("session_id").as_string() == "sess-broken");
+}
+
+BOOST_DATA_TEST_CASE(unknown_events_go_to_the_raw_handler_with_their_data, bdata::make(encodings), enc_name) {
+    auto enc = parse_encoding(enc_name);
+    event_handlers handlers;
+    std::vector<std::pair<std::string, boost::json::value>> raws;
+    handlers.on<events::MessageCreate>([](const events::MessageCreate&) {});
+    handlers.on_raw([&](const RawEvent& e, const dispatch_info& info) {
+        BOOST_TEST(info.t == e.name);
+        BOOST_TEST((e.encoding == enc));
+        boost::json::value d;
+        if (e.encoding == Encoding::Json) {
+            d = boost::json::parse(e.data);
+        } else {
+            decode_error err;
+            d = etf::to_json(e.data, err);
+            BOOST_TEST_REQUIRE(!err, err.message());
+        }
+        raws.emplace_back(e.name, d);
+    });
+    harness h(enc, [&](client_config& c) { handlers.apply(c); });
+    BOOST_TEST(!h.cfg.keep_unhandled_raw);
+    h.to_ready(1);
+    h.feed(dispatch("SOME_EVENT_FROM_2030", 2, {{"answer", 42}, {"list", {"a", "b"}}}));
+    h.feed(dispatch("TYPING_START", 3, {{"channel_id", "1"}})); // known, unhandled: not raw by default
+    for (auto& e : h.events) handlers.dispatch(e);
+    BOOST_TEST_REQUIRE(raws.size() == 1u);
+    BOOST_TEST(raws[0].first == "SOME_EVENT_FROM_2030");
+    BOOST_TEST(raws[0].second.at("answer").to_number<int>() == 42);
+    BOOST_TEST(raws[0].second.at("list").as_array() == (boost::json::array{"a", "b"}));
+    BOOST_TEST((h.events.back().type == EventType::TypingStart));
+    h.feed(heartbeat_request());
+    BOOST_TEST(last_heartbeat_seq(h) == 3);
+
+    // Widened scope: known events without a typed handler reach the raw handler too, with d.
+    event_handlers wide;
+    wide.on<events::MessageCreate>([](const events::MessageCreate&) {});
+    std::vector<std::string> names;
+    wide.on_raw(
+        [&](const RawEvent& e, const dispatch_info&) { names.push_back(e.name + (e.data.empty() ? ":" : ":d")); },
+        raw_scope::unknown_and_unhandled);
+    harness w(enc, [&](client_config& c) { wide.apply(c); });
+    BOOST_TEST(w.cfg.keep_unhandled_raw);
+    w.to_ready(1);
+    w.feed(dispatch("SOME_EVENT_FROM_2030", 2, {{"answer", 42}}));
+    w.feed(dispatch("TYPING_START", 3, {{"channel_id", "1"}}));
+    w.feed(dispatch("MESSAGE_CREATE", 4, {{"id", "1"}, {"content", "typed, not raw"}}));
+    for (auto& e : w.events) wide.dispatch(e);
+    BOOST_TEST((names == std::vector<std::string>{"SOME_EVENT_FROM_2030:d", "TYPING_START:d"}));
+}
+
+BOOST_DATA_TEST_CASE(intents_come_from_the_handlers, bdata::make(encodings), enc_name) {
+    auto enc = parse_encoding(enc_name);
+    // Bits from Discord's "List of Intents", written out by hand rather than taken from
+    // the schema: GUILD_MEMBERS 1 << 1, GUILD_MESSAGES 1 << 9, DIRECT_MESSAGES 1 << 12.
+    constexpr std::uint64_t guild_members = 1u << 1, guild_messages = 1u << 9, direct_messages = 1u << 12;
+    event_handlers handlers;
+    handlers.on<events::MessageCreate>([](const events::MessageCreate&) {});
+    handlers.on<events::GuildMemberAdd>([](const events::GuildMemberAdd&) {});
+    handlers.on<events::Ready>([](const events::Ready&) {}); // gated by no intent
+    handlers.on_raw([](const RawEvent&, const dispatch_info&) {}); // adds none
+    BOOST_TEST(static_cast<std::uint64_t>(handlers.intents()) == (guild_members | guild_messages | direct_messages));
+    BOOST_TEST((handlers.events() == EventSet{EventType::MessageCreate, EventType::GuildMemberAdd, EventType::Ready}));
+
+    // More rows of the docs' table: TYPING_START is gated by GUILD_MESSAGE_TYPING (1 << 11)
+    // and DIRECT_MESSAGE_TYPING (1 << 14); GUILD_BAN_ADD by GUILD_MODERATION (1 << 2);
+    // PRESENCE_UPDATE by GUILD_PRESENCES (1 << 8).
+    event_handlers more;
+    more.on<events::TypingStart>([](const events::TypingStart&) {});
+    BOOST_TEST(static_cast<std::uint64_t>(more.intents()) == ((1u << 11) | (1u << 14)));
+    more.on<events::GuildBanAdd>([](const events::GuildBanAdd&) {});
+    more.on<events::PresenceUpdate>([](const events::PresenceUpdate&) {});
+    BOOST_TEST(static_cast<std::uint64_t>(more.intents()) == ((1u << 11) | (1u << 14) | (1u << 2) | (1u << 8)));
+    BOOST_TEST(static_cast<std::uint64_t>(event_handlers{}.intents()) == 0u);
+
+    // apply() ORs them into Identify and keeps bits already there (MESSAGE_CONTENT gates no event).
+    constexpr std::uint64_t message_content = 1u << 15;
+    harness h(enc, [&](client_config& c) {
+        c.identify.intents = message_content;
+        handlers.apply(c);
+    });
+    BOOST_TEST_REQUIRE(h.cfg.decode_events.has_value());
+    BOOST_TEST((*h.cfg.decode_events == handlers.events()));
+    h.feed(hello());
+    BOOST_TEST_REQUIRE(h.last_sent().op == Opcode::Identify);
+    BOOST_TEST(h.last_sent().v.at("d").at("intents").to_number<std::uint64_t>() ==
+               (message_content | guild_members | guild_messages | direct_messages));
+}
+
+BOOST_AUTO_TEST_CASE(event_types_follow_the_variant_order) {
+    BOOST_TEST((event_type_of<events::MessageCreate> == EventType::MessageCreate));
+    BOOST_TEST((event_type_of<events::GuildMemberAdd> == EventType::GuildMemberAdd));
+    BOOST_TEST((event_type_of<events::VoiceStateUpdate> == EventType::VoiceStateUpdate));
+    BOOST_TEST(to_string(event_type_of<events::ThreadListSync>) == "THREAD_LIST_SYNC");
+    BOOST_TEST(!is_event_v<RawEvent>);
+    BOOST_TEST(!is_event_v<types::User>);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
