@@ -22,10 +22,7 @@
 // allocs_per_msg counts every global operator new (all variants are replaced below), so it
 // includes Boost.JSON's allocations through the default resource.
 
-// dgw::Encoding lives in encoding/dgw/encoding.hpp, but the `dgw` target also puts src/ on the
-// include path first, whose own dgw/encoding.hpp (payload_encoding, transport_compression)
-// shadows it for <dgw/encoding.hpp>; include the codec one by its path so gateway.hpp sees it.
-#include "../encoding/dgw/encoding.hpp"
+#include <dgw/encoding.hpp>
 #include <dgw/etf/reader.hpp>
 #include <dgw/gateway.hpp>
 
@@ -319,14 +316,15 @@ void BM_json_basic_parser_noop(benchmark::State& st) {
 }
 
 // Typed decode (envelope + whole `d`), JSON or ETF, one GatewayMessage reused across messages.
-void typed(benchmark::State& st, const corpus& c, dgw::Encoding enc) {
+void typed(benchmark::State& st, const corpus& c, dgw::Encoding enc, const dgw::EventSet* only = nullptr) {
     if (!c.error.empty()) return st.SkipWithError(c.error.c_str());
     dgw::GatewayMessage out;
     dgw::decode_error err;
     dgw::decode_error first;
     std::size_t first_index = 0;
     std::uint64_t failures = 0;
-    const dgw::DecodeOptions opt{};
+    dgw::DecodeOptions opt{};
+    opt.events = only;
     const std::uint64_t a0 = g_allocs;
     for (auto _ : st) {
         for (std::size_t i = 0; i < c.msgs.size(); ++i) {
@@ -345,6 +343,11 @@ void typed(benchmark::State& st, const corpus& c, dgw::Encoding enc) {
 }
 
 void BM_json_typed(benchmark::State& st) { typed(st, g_json, dgw::Encoding::Json); }
+
+// Envelope only: every d skipped (checked, not stored), what a client pays for events
+// nobody handles.
+const dgw::EventSet no_events{};
+void BM_json_envelope_only(benchmark::State& st) { typed(st, g_json, dgw::Encoding::Json, &no_events); }
 
 // ---------------------------------------------------------------------------------------------
 // ETF
@@ -381,12 +384,15 @@ void BM_etf_token_walk(benchmark::State& st) {
 }
 
 void BM_etf_typed(benchmark::State& st) { typed(st, g_etf, dgw::Encoding::Etf); }
+void BM_etf_envelope_only(benchmark::State& st) { typed(st, g_etf, dgw::Encoding::Etf, &no_events); }
 
 BENCHMARK(BM_json_boost_parse);
 BENCHMARK(BM_json_basic_parser_noop);
 BENCHMARK(BM_json_typed);
+BENCHMARK(BM_json_envelope_only);
 BENCHMARK(BM_etf_token_walk);
 BENCHMARK(BM_etf_typed);
+BENCHMARK(BM_etf_envelope_only);
 
 // ---------------------------------------------------------------------------------------------
 // Reporter: the normal console table, plus messages/s and allocs/msg kept per benchmark for

@@ -3,8 +3,8 @@
 /// `{op, s, t, d}` whose `d` is decoded straight into the type `t` names, in one pass.
 ///
 /// JSON: Discord writes `t` before `d`, so the payload type is known when `d` starts. If a
-/// producer puts `d` first, `d` is captured as compact JSON text and decoded after the
-/// envelope is read (two passes, same result).
+/// producer puts `d` first, `d` is checked and skipped, then its text is decoded once
+/// the envelope is read (two passes, same result).
 /// ETF: Erlang sorts map keys, so `d` always precedes `op`, `s` and `t`. The decoder reads
 /// `t` (and `op`) from the message's tail first, where the sorted layout puts them, then
 /// decodes `d` in one pass and checks the guess against the real keys; a wrong guess

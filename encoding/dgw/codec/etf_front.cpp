@@ -1,7 +1,7 @@
-// ETF front end of the typed decoder: pulls tokens from the ETF reader and pushes them
-// into value_decoder; unknown fields are skipped by length, not token by token.
+// ETF front end of the typed decoder: the ETF reader as a pull source for codec/pull.hpp;
+// unknown fields are skipped by length, not token by token.
 #include <dgw/codec/decode.hpp>
-#include <dgw/codec/decoder.hpp>
+#include <dgw/codec/pull.hpp>
 #include <dgw/etf/reader.hpp>
 #include <dgw/raw_json.hpp>
 
@@ -19,42 +19,101 @@ bool reader_failed(const etf::reader& r, decode_error& err) {
     return false;
 }
 
-/// Feeds one whole value from `r` into `dec`.
-bool feed(etf::reader& r, value_decoder& dec, decode_error& err) {
-    etf::token t;
-    while (!dec.done()) {
-        if (dec.next_is_skipped()) {
-            if (!r.skip_value()) return reader_failed(r, err);
-            dec.skipped();
-            continue;
-        }
-        if (!r.next(t)) return reader_failed(r, err);
-        bool ok = true;
+using pull::scalar;
+using pull::vt;
+
+/// The ETF reader as a pull source. Arrays need one token of look-ahead: the reader only
+/// says an array ended by returning its end token, so an element's first token is kept.
+class etf_source {
+public:
+    etf_source(etf::reader& r, decode_error& err) : r_(r), err_(err) {}
+
+    decode_error& error() { return err_; }
+    std::size_t offset() const { return at_; }
+
+    bool value(scalar& v) {
+        etf::token& t = tok_;
+        if (stashed_) stashed_ = false;
+        else if (!r_.next(t)) return reader_failed(r_, err_);
+        at_ = t.offset;
         switch (t.kind) {
-        case etf::token_kind::map_begin: ok = dec.object_begin(); break;
-        case etf::token_kind::map_end: ok = dec.object_end(); break;
-        case etf::token_kind::array_begin: ok = dec.array_begin(); break;
-        case etf::token_kind::array_end: ok = dec.array_end(); break;
-        case etf::token_kind::key: ok = dec.key(t.str); break;
-        case etf::token_kind::string: ok = dec.string(t.str); break;
-        case etf::token_kind::int64: ok = dec.int64(t.i); break;
-        case etf::token_kind::uint64: ok = dec.uint64(t.u); break;
-        case etf::token_kind::float64: ok = dec.float64(t.f); break;
-        case etf::token_kind::boolean: ok = dec.boolean(t.b); break;
-        case etf::token_kind::null: ok = dec.null(); break;
-        case etf::token_kind::end:
-            err = {};
-            err.code = etf_errc::truncated;
-            err.offset = t.offset;
-            return false;
-        }
-        if (!ok) {
-            err = dec.error();
-            err.offset = t.offset;
-            return false;
+        case etf::token_kind::map_begin: v.t = vt::object; return true;
+        case etf::token_kind::array_begin: v.t = vt::array; return true;
+        case etf::token_kind::string: v.t = vt::string; v.s = t.str; return true;
+        case etf::token_kind::int64: v.t = vt::int64; v.i = t.i; return true;
+        case etf::token_kind::uint64: v.t = vt::uint64; v.u = t.u; return true;
+        case etf::token_kind::float64: v.t = vt::float64; v.f = t.f; return true;
+        case etf::token_kind::boolean: v.t = vt::boolean; v.b = t.b; return true;
+        case etf::token_kind::null: v.t = vt::null; return true;
+        default: return unexpected(t);
         }
     }
-    return true;
+
+    bool next_key(bool, std::string_view& k, bool& done) {
+        etf::token& t = tok_;
+        if (!r_.next(t)) return reader_failed(r_, err_);
+        at_ = t.offset;
+        if (t.kind == etf::token_kind::map_end) {
+            done = true;
+            return true;
+        }
+        if (t.kind != etf::token_kind::key) return unexpected(t);
+        k = t.str;
+        done = false;
+        return true;
+    }
+
+    bool next_elem(bool, bool& done) {
+        etf::token& t = tok_;
+        if (!r_.next(t)) return reader_failed(r_, err_);
+        at_ = t.offset;
+        done = t.kind == etf::token_kind::array_end;
+        stashed_ = !done;
+        return true;
+    }
+
+    bool skip() {
+        if (!stashed_) return r_.skip_value() || reader_failed(r_, err_);
+        stashed_ = false;
+        if (tok_.kind != etf::token_kind::map_begin && tok_.kind != etf::token_kind::array_begin) return true;
+        // The element's opening token was already read: walk to its end.
+        etf::token t;
+        for (std::size_t level = 1; level > 0;) {
+            if (!r_.next(t)) return reader_failed(r_, err_);
+            switch (t.kind) {
+            case etf::token_kind::map_begin:
+            case etf::token_kind::array_begin: ++level; break;
+            case etf::token_kind::map_end:
+            case etf::token_kind::array_end: --level; break;
+            case etf::token_kind::end: return unexpected(t);
+            default: break;
+            }
+        }
+        return true;
+    }
+
+private:
+    etf::reader& r_;
+    decode_error& err_;
+    etf::token tok_;
+    bool stashed_ = false;
+    std::size_t at_ = 0;
+
+    [[gnu::cold, gnu::noinline]] bool unexpected(const etf::token& t) {
+        err_ = {};
+        err_.code = t.kind == etf::token_kind::end ? make_error_code(etf_errc::truncated)
+                                                    : make_error_code(etf_errc::unexpected_type);
+        err_.offset = t.offset;
+        return false;
+    }
+};
+
+/// Decodes one whole value from `r` into `obj`.
+bool feed(etf::reader& r, const type_info* ti, void* obj, std::string_view root, std::size_t max_depth,
+          decode_error& err) {
+    etf_source src(r, err);
+    pull::decoder<etf_source> dec(src, max_depth);
+    return dec.root(ti, obj, root);
 }
 
 bool expect_end(etf::reader& r, decode_error& err) {
@@ -144,9 +203,8 @@ std::string standalone(std::string_view term) {
 bool decode_etf_value(std::string_view in, const type_info& ti, void* obj, decode_error& err, std::string_view root,
                       const decode_limits& lim) {
     etf::reader r(in, etf_limits(lim));
-    value_decoder dec(lim.max_depth);
-    dec.start(&ti, obj, root);
-    return feed(r, dec, err) && expect_end(r, err);
+    err = {};
+    return feed(r, &ti, obj, root, lim.max_depth, err) && expect_end(r, err);
 }
 
 bool decode_etf_envelope(std::string_view in, envelope& env, chooser choose, void* ctx, decode_error& err,
@@ -166,9 +224,6 @@ bool decode_etf_envelope(std::string_view in, envelope& env, chooser choose, voi
     bool decoded_on_guess = false;
     std::size_t d_begin = 0, d_end = 0;
     bool d_deferred = false;
-    // Reused per thread: its frame stack is the only allocation of a decode.
-    thread_local value_decoder dec(512);
-    dec.set_max_depth(lim.max_depth);
 
     for (;;) {
         if (!r.next(t)) return reader_failed(r, err);
@@ -190,8 +245,7 @@ bool decode_etf_envelope(std::string_view in, envelope& env, chooser choose, voi
                 d_deferred = true;
             }
             if (c.action == payload_action::decode) {
-                dec.start(c.ti, c.storage, "d");
-                if (!feed(r, dec, err)) {
+                if (!feed(r, c.ti, c.storage, "d", lim.max_depth, err)) {
                     if (!decoded_on_guess) return false;
                     // A wrong guess can fail to decode; retry after reading the real t.
                     return false;

@@ -1,341 +1,477 @@
-// JSON front end of the typed decoder: a Boost.JSON basic_parser handler that forwards
-// SAX events to value_decoder, with the gateway envelope handled on top.
+// JSON front end of the typed decoder: a strict RFC 8259 pull reader over the whole
+// message, driven by the schema (codec/pull.hpp), with the gateway envelope on top.
+//
+// Why not Boost.JSON's basic_parser: it is a resumable SAX parser, so every token goes
+// through a handler call and the handler must find its target again; gateway messages
+// always arrive whole, and a reader that is asked for "the next value" by code that
+// already knows the field type does less work per token. Strictness matches Boost.JSON:
+// strings must be valid UTF-8 with no raw control characters, numbers follow the JSON
+// grammar, nothing may follow the document but whitespace.
 #include <dgw/codec/decode.hpp>
-#include <dgw/codec/decoder.hpp>
-#include <dgw/raw_json.hpp>
+#include <dgw/codec/pull.hpp>
+#include <dgw/etf/utf8.hpp>
 
-#include <boost/json/basic_parser_impl.hpp>
-
-#include <memory>
+#include <bit>
+#include <cstdlib>
+#include <cstring>
 
 namespace dgw::codec {
 namespace {
 
-using boost::system::error_code;
+using pull::scalar;
+using pull::vt;
 
-/// Common SAX plumbing: string/key parts are joined in a scratch buffer (Boost.JSON splits
-/// strings at escapes and buffer ends); complete values go to the derived class.
-template <class Derived>
-struct handler_base {
-    static constexpr std::size_t max_object_size = std::size_t(-1);
-    static constexpr std::size_t max_array_size = std::size_t(-1);
-    static constexpr std::size_t max_key_size = std::size_t(-1);
-    static constexpr std::size_t max_string_size = std::size_t(-1);
+class json_source {
+public:
+    json_source(std::string_view in, std::size_t max_depth, decode_error& err)
+        : begin_(in.data()), p_(in.data()), end_(in.data() + in.size()), max_depth_(max_depth), err_(err) {}
 
-    std::string scratch;
-    bool in_part = false;
+    decode_error& error() { return err_; }
+    std::size_t offset() const { return static_cast<std::size_t>(at_ - begin_); }
+    std::size_t pos() const { return static_cast<std::size_t>(p_ - begin_); }
+    const char* cursor() const { return p_; }
 
-    Derived& d() { return static_cast<Derived&>(*this); }
-
-    std::string_view join(std::string_view part, bool last) {
-        if (!in_part && last) return part;
-        scratch.append(part.data(), part.size());
-        in_part = !last;
-        return scratch;
+    bool value(scalar& v) {
+        ws();
+        at_ = p_;
+        if (p_ == end_) return syntax("unexpected end of input, expected a value");
+        switch (*p_) {
+        case '"':
+            v.t = vt::string;
+            return string(v.s);
+        case '{': ++p_; v.t = vt::object; return true;
+        case '[': ++p_; v.t = vt::array; return true;
+        case 't': v.t = vt::boolean; v.b = true; return literal("true");
+        case 'f': v.t = vt::boolean; v.b = false; return literal("false");
+        case 'n': v.t = vt::null; return literal("null");
+        default: return number(v);
+        }
     }
-    void part_done() {
-        if (!in_part) scratch.clear();
-    }
 
-    bool on_document_begin(error_code&) { return true; }
-    bool on_document_end(error_code&) { return true; }
-    bool on_key_part(std::string_view s, std::size_t, error_code&) {
-        scratch.append(s.data(), s.size());
-        in_part = true;
+    bool next_key(bool first, std::string_view& k, bool& done) {
+        ws();
+        if (p_ == end_) return syntax("unexpected end of input in an object");
+        if (*p_ == '}') {
+            ++p_;
+            done = true;
+            return true;
+        }
+        if (!first) {
+            if (*p_ != ',') return syntax_at_p("expected ',' or '}' in an object");
+            ++p_;
+            ws();
+            if (p_ == end_) return syntax("unexpected end of input in an object");
+        }
+        if (*p_ != '"') return syntax_at_p("expected a string key");
+        at_ = p_;
+        if (!string(k)) return false;
+        ws();
+        if (p_ == end_ || *p_ != ':') return syntax_at_p("expected ':' after a key");
+        ++p_;
+        done = false;
         return true;
     }
-    bool on_key(std::string_view s, std::size_t, error_code& ec) {
-        std::string_view k = join(s, true);
-        bool ok = d().key(k, ec);
-        in_part = false;
-        scratch.clear();
-        return ok;
-    }
-    bool on_string_part(std::string_view s, std::size_t, error_code&) {
-        scratch.append(s.data(), s.size());
-        in_part = true;
+
+    bool next_elem(bool first, bool& done) {
+        ws();
+        if (p_ == end_) return syntax("unexpected end of input in an array");
+        if (*p_ == ']') {
+            ++p_;
+            done = true;
+            return true;
+        }
+        if (!first) {
+            if (*p_ != ',') return syntax_at_p("expected ',' or ']' in an array");
+            ++p_;
+        }
+        done = false;
         return true;
     }
-    bool on_string(std::string_view s, std::size_t, error_code& ec) {
-        std::string_view v = join(s, true);
-        bool ok = d().str(v, ec);
-        in_part = false;
-        scratch.clear();
-        return ok;
+
+    /// Skips one value, checking it as strictly as if it were read.
+    bool skip() { return skip_value(0); }
+
+    /// After the document: only whitespace may follow.
+    bool finish() {
+        ws();
+        if (p_ != end_) return syntax_at_p("extra data after the JSON document");
+        return true;
     }
-    bool on_number_part(std::string_view, error_code&) { return true; }
-    bool on_comment_part(std::string_view, error_code&) { return true; }
-    bool on_comment(std::string_view, error_code&) { return true; }
+
+    [[gnu::cold, gnu::noinline]] bool syntax(const char* what) {
+        err_.code = codec_errc::syntax;
+        err_.offset = pos();
+        err_.detail = what;
+        return false;
+    }
+    [[gnu::cold, gnu::noinline]] bool syntax_at_p(const char* what) { return syntax(what); }
+    [[gnu::cold, gnu::noinline]] bool fail_at(codec_errc code, const char* q, std::string what) {
+        err_.code = code;
+        err_.offset = static_cast<std::size_t>(q - begin_);
+        err_.detail = std::move(what);
+        return false;
+    }
+
+private:
+    const char* begin_;
+    const char* p_;
+    const char* end_;
+    const char* at_ = nullptr; // start of the value just read
+    std::size_t max_depth_;
+    decode_error& err_;
+    std::string scratch_; // unescaped strings
+
+    void ws() {
+        while (p_ != end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
+    }
+
+    bool literal(const char (&lit)[5]) { return literal_n(lit, 4); }
+    bool literal(const char (&lit)[6]) { return literal_n(lit, 5); }
+    bool literal_n(const char* lit, std::size_t n) {
+        if (static_cast<std::size_t>(end_ - p_) < n || std::memcmp(p_, lit, n) != 0)
+            return syntax_at_p("invalid literal");
+        p_ += n;
+        return true;
+    }
+
+    static bool digit(char c) { return c >= '0' && c <= '9'; }
+
+    bool number(scalar& v) {
+        const char* s = p_;
+        const bool neg = *p_ == '-';
+        if (neg) ++p_;
+        if (p_ == end_ || !digit(*p_)) return syntax_at_p("invalid value");
+        std::uint64_t mag = 0;
+        bool overflow = false;
+        if (*p_ == '0') {
+            ++p_;
+        } else {
+            while (p_ != end_ && digit(*p_)) {
+                const unsigned d = static_cast<unsigned>(*p_ - '0');
+                if (mag > (UINT64_MAX - d) / 10) overflow = true;
+                else mag = mag * 10 + d;
+                ++p_;
+            }
+        }
+        bool is_float = false;
+        if (p_ != end_ && *p_ == '.') {
+            is_float = true;
+            ++p_;
+            if (p_ == end_ || !digit(*p_)) return syntax_at_p("expected a digit after '.'");
+            while (p_ != end_ && digit(*p_)) ++p_;
+        }
+        if (p_ != end_ && (*p_ == 'e' || *p_ == 'E')) {
+            is_float = true;
+            ++p_;
+            if (p_ != end_ && (*p_ == '+' || *p_ == '-')) ++p_;
+            if (p_ == end_ || !digit(*p_)) return syntax_at_p("expected a digit in the exponent");
+            while (p_ != end_ && digit(*p_)) ++p_;
+        }
+        if (!is_float && !overflow) {
+            if (!neg) {
+                if (mag <= static_cast<std::uint64_t>(INT64_MAX)) {
+                    v.t = vt::int64;
+                    v.i = static_cast<std::int64_t>(mag);
+                } else {
+                    v.t = vt::uint64;
+                    v.u = mag;
+                }
+                return true;
+            }
+            if (mag <= std::uint64_t{1} << 63) {
+                v.t = vt::int64;
+                v.i = static_cast<std::int64_t>(0 - mag);
+                return true;
+            }
+        }
+        // Floats, and integers beyond 64 bits (as Boost.JSON does: they become doubles).
+        double d = 0;
+        auto r = std::from_chars(s, p_, d);
+        if (r.ec == std::errc::result_out_of_range) {
+            // from_chars also says so on underflow, where strtod's 0 or subnormal is right.
+            d = std::strtod(std::string(s, p_).c_str(), nullptr);
+            if (std::isinf(d)) return fail_at(codec_errc::number_out_of_range, s, "number too large for a double");
+        } else if (r.ec != std::errc{} || r.ptr != p_) {
+            return fail_at(codec_errc::syntax, s, "invalid number");
+        }
+        v.t = vt::float64;
+        v.f = d;
+        return true;
+    }
+
+    // High bit set in each byte of `w` that is '"', '\\', a control character or >= 0x80.
+    // Exact (no carries cross bytes), so the lowest set bit finds the first such byte.
+    static std::uint64_t special_mask(std::uint64_t w) {
+        constexpr std::uint64_t ones = 0x0101010101010101ull, low7 = 0x7F7F7F7F7F7F7F7Full;
+        const std::uint64_t q = w ^ (ones * '"');
+        const std::uint64_t b = w ^ (ones * '\\');
+        const std::uint64_t zq = ~(((q & low7) + low7) | q);
+        const std::uint64_t zb = ~(((b & low7) + low7) | b);
+        const std::uint64_t lt = ~(((w & low7) + ones * 0x60) | w);
+        return (zq | zb | lt | w) & ~low7;
+    }
+
+    // At '"': reads the string; `out` views the input, or scratch_ when it had escapes.
+    bool string(std::string_view& out) {
+        const char* s = ++p_;
+        for (;;) {
+            if (end_ - p_ >= 8) {
+                std::uint64_t w;
+                std::memcpy(&w, p_, 8);
+                const std::uint64_t m = special_mask(w);
+                if (m == 0) {
+                    p_ += 8;
+                    continue;
+                }
+                p_ += std::countr_zero(m) >> 3;
+            } else if (p_ == end_) {
+                return fail_at(codec_errc::syntax, s - 1, "unterminated string");
+            }
+            const auto c = static_cast<unsigned char>(*p_);
+            if (c == '"') {
+                out = std::string_view(s, static_cast<std::size_t>(p_ - s));
+                ++p_;
+                return true;
+            }
+            if (c == '\\') break;
+            if (c < 0x20) return syntax_at_p("control character in a string");
+            if (c >= 0x80) {
+                if (!utf8_seq()) return false;
+            } else {
+                ++p_; // only in the last 7 bytes of the input
+            }
+        }
+        scratch_.assign(s, static_cast<std::size_t>(p_ - s));
+        return escaped(s - 1, out);
+    }
+
+    // At a byte >= 0x80: checks one UTF-8 sequence and steps over it.
+    bool utf8_seq() {
+        const std::size_t avail = static_cast<std::size_t>(end_ - p_);
+        const auto* u = reinterpret_cast<const unsigned char*>(p_);
+        const std::size_t len = u[0] >= 0xF0 ? 4 : u[0] >= 0xE0 ? 3 : 2;
+        // invalid_utf8_at returns the input size when the whole (one) sequence is valid.
+        if (len > avail || etf::detail::invalid_utf8_at(std::string_view(p_, len)) != len)
+            return fail_at(codec_errc::invalid_utf8, p_, "invalid UTF-8 in a string");
+        p_ += len;
+        return true;
+    }
+
+    static int hex(char c) {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    }
+    bool hex4(unsigned& cp) {
+        if (end_ - p_ < 4) return fail_at(codec_errc::syntax, p_, "truncated \\u escape");
+        cp = 0;
+        for (int i = 0; i < 4; ++i) {
+            const int h = hex(p_[i]);
+            if (h < 0) return fail_at(codec_errc::syntax, p_, "invalid \\u escape");
+            cp = cp << 4 | static_cast<unsigned>(h);
+        }
+        p_ += 4;
+        return true;
+    }
+    void put_utf8(unsigned cp) {
+        if (cp < 0x80) {
+            scratch_ += static_cast<char>(cp);
+        } else if (cp < 0x800) {
+            scratch_ += static_cast<char>(0xC0 | cp >> 6);
+            scratch_ += static_cast<char>(0x80 | (cp & 0x3F));
+        } else if (cp < 0x10000) {
+            scratch_ += static_cast<char>(0xE0 | cp >> 12);
+            scratch_ += static_cast<char>(0x80 | (cp >> 6 & 0x3F));
+            scratch_ += static_cast<char>(0x80 | (cp & 0x3F));
+        } else {
+            scratch_ += static_cast<char>(0xF0 | cp >> 18);
+            scratch_ += static_cast<char>(0x80 | (cp >> 12 & 0x3F));
+            scratch_ += static_cast<char>(0x80 | (cp >> 6 & 0x3F));
+            scratch_ += static_cast<char>(0x80 | (cp & 0x3F));
+        }
+    }
+
+    // The slow path, from the first backslash; scratch_ holds what came before it.
+    bool escaped(const char* open_quote, std::string_view& out) {
+        for (;;) {
+            if (p_ == end_) return fail_at(codec_errc::syntax, open_quote, "unterminated string");
+            const auto c = static_cast<unsigned char>(*p_);
+            if (c == '"') {
+                ++p_;
+                out = scratch_;
+                return true;
+            }
+            if (c == '\\') {
+                if (end_ - p_ < 2) return fail_at(codec_errc::syntax, open_quote, "unterminated string");
+                const char e = p_[1];
+                p_ += 2;
+                switch (e) {
+                case '"': scratch_ += '"'; break;
+                case '\\': scratch_ += '\\'; break;
+                case '/': scratch_ += '/'; break;
+                case 'b': scratch_ += '\b'; break;
+                case 'f': scratch_ += '\f'; break;
+                case 'n': scratch_ += '\n'; break;
+                case 'r': scratch_ += '\r'; break;
+                case 't': scratch_ += '\t'; break;
+                case 'u': {
+                    unsigned cp = 0;
+                    if (!hex4(cp)) return false;
+                    if (cp >= 0xD800 && cp <= 0xDBFF) {
+                        unsigned lo = 0;
+                        if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u')
+                            return fail_at(codec_errc::invalid_utf8, p_ - 6, "unpaired surrogate in a \\u escape");
+                        p_ += 2;
+                        if (!hex4(lo)) return false;
+                        if (lo < 0xDC00 || lo > 0xDFFF)
+                            return fail_at(codec_errc::invalid_utf8, p_ - 12, "unpaired surrogate in a \\u escape");
+                        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                    } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+                        return fail_at(codec_errc::invalid_utf8, p_ - 6, "unpaired surrogate in a \\u escape");
+                    }
+                    put_utf8(cp);
+                    break;
+                }
+                default: return fail_at(codec_errc::syntax, p_ - 2, "invalid escape");
+                }
+                continue;
+            }
+            if (c < 0x20) return syntax_at_p("control character in a string");
+            const char* q = p_;
+            if (c >= 0x80) {
+                if (!utf8_seq()) return false;
+            } else {
+                ++p_;
+            }
+            scratch_.append(q, static_cast<std::size_t>(p_ - q));
+        }
+    }
+
+    bool skip_value(std::size_t depth) {
+        scalar v;
+        if (!value(v)) return false;
+        if (v.t != vt::object && v.t != vt::array) return true;
+        if (depth >= max_depth_) return fail_at(codec_errc::too_deep, at_, "nesting deeper than " + std::to_string(max_depth_));
+        bool done = false;
+        std::string_view k;
+        for (bool first = true;; first = false) {
+            if (v.t == vt::object ? !next_key(first, k, done) : !next_elem(first, done)) return false;
+            if (done) return true;
+            if (!skip_value(depth + 1)) return false;
+        }
+    }
 };
-
-/// Forwards everything to a value_decoder.
-struct value_handler : handler_base<value_handler> {
-    value_decoder dec;
-    explicit value_handler(std::size_t depth) : dec(depth) {}
-
-    bool check(bool ok, error_code& ec) {
-        if (!ok) ec = dec.error().code;
-        return ok;
-    }
-    bool key(std::string_view k, error_code& ec) { return check(dec.key(k), ec); }
-    bool str(std::string_view v, error_code& ec) { return check(dec.string(v), ec); }
-    bool on_object_begin(error_code& ec) { return check(dec.object_begin(), ec); }
-    bool on_object_end(std::size_t, error_code& ec) { return check(dec.object_end(), ec); }
-    bool on_array_begin(error_code& ec) { return check(dec.array_begin(), ec); }
-    bool on_array_end(std::size_t, error_code& ec) { return check(dec.array_end(), ec); }
-    bool on_int64(std::int64_t v, std::string_view, error_code& ec) { return check(dec.int64(v), ec); }
-    bool on_uint64(std::uint64_t v, std::string_view, error_code& ec) { return check(dec.uint64(v), ec); }
-    bool on_double(double v, std::string_view, error_code& ec) { return check(dec.float64(v), ec); }
-    bool on_bool(bool v, error_code& ec) { return check(dec.boolean(v), ec); }
-    bool on_null(error_code& ec) { return check(dec.null(), ec); }
-};
-
-boost::json::parse_options options(const decode_limits& lim) {
-    boost::json::parse_options o;
-    o.max_depth = lim.max_depth;
-    return o;
-}
-
-template <class Parser>
-bool run(Parser& p, std::string_view in, decode_error& err, const value_decoder* dec) {
-    error_code ec;
-    std::size_t n = p.write_some(false, in.data(), in.size(), ec);
-    if (!ec && n < in.size()) ec = boost::json::error::extra_data;
-    if (!ec) return true;
-    if (dec && dec->error().code && dec->error().code == ec) {
-        err = dec->error();
-    } else if (ec.category() == codec_category()) {
-        err = {};
-        err.code = ec;
-    } else {
-        err = {};
-        err.code = codec_errc::syntax;
-        err.detail = ec.message();
-    }
-    err.offset = n;
-    return false;
-}
 
 } // namespace
 
 bool decode_json_value(std::string_view in, const type_info& ti, void* obj, decode_error& err, std::string_view root,
                        const decode_limits& lim) {
-    boost::json::basic_parser<value_handler> p(options(lim), lim.max_depth);
-    p.handler().dec.start(&ti, obj, root);
-    return run(p, in, err, &p.handler().dec);
+    err = {};
+    json_source src(in, lim.max_depth, err);
+    pull::decoder<json_source> dec(src, lim.max_depth);
+    return dec.root(&ti, obj, root) && src.finish();
 }
 
 namespace {
 
-/// The envelope: top-level keys op/s/t are read here; d is forwarded, captured or skipped.
-struct envelope_handler : handler_base<envelope_handler> {
-    enum class mode : std::uint8_t { top, forward, skip };
-    enum class top_key : std::uint8_t { none, op, s, t, d, other };
-
-    value_decoder dec;
-    envelope* env = nullptr;
-    chooser choose = nullptr;
-    void* ctx = nullptr;
-    std::size_t depth = 0;        // container depth of the whole document
-    mode m = mode::top;
-    top_key key_ = top_key::none;
-    std::size_t skip_depth = 0;
-    RawJson deferred;             // d captured before op/t were known
-    bool d_deferred = false;
-    bool not_object = false;
-
-    explicit envelope_handler(std::size_t depth_limit) : dec(depth_limit) {}
-
-    void reset(envelope* e, chooser c, void* x) {
-        env = e;
-        choose = c;
-        ctx = x;
-        depth = 0;
-        m = mode::top;
-        key_ = top_key::none;
-        skip_depth = 0;
-        deferred.text.clear();
-        d_deferred = false;
-        not_object = false;
-        raw_target = false;
-        scratch.clear();
-        in_part = false;
-    }
-
-    bool fwd(bool ok, error_code& ec) {
-        if (!ok) {
-            ec = dec.error().code;
-            return false;
-        }
-        if (dec.done()) m = mode::top;
-        return true;
-    }
-
-    // d starts: decide where it goes.
-    void begin_d() {
-        env->has_d = true;
-        if (env->op >= 0 && (env->op != 0 || env->has_t)) {
-            payload_choice c = choose(ctx, env->op, env->t, env->has_t);
-            switch (c.action) {
-            case payload_action::decode:
-                dec.start(c.ti, c.storage, "d");
-                m = mode::forward;
-                return;
-            case payload_action::raw: {
-                // Capture as compact JSON text through the same machinery as `any`.
-                dec.start(&ti_any, &deferred, "d");
-                deferred.text.clear();
-                m = mode::forward;
-                d_deferred = false;
-                raw_target = true;
-                return;
-            }
-            case payload_action::skip: m = mode::skip; skip_depth = 0; return;
-            }
-        }
-        dec.start(&ti_any, &deferred, "d");
-        deferred.text.clear();
-        d_deferred = true;
-        m = mode::forward;
-    }
-    bool raw_target = false;
-
-    // A scalar at top level of the envelope.
-    bool top_scalar(error_code& ec, bool is_null, std::int64_t iv, bool is_int, std::string_view sv, bool is_str) {
-        if (depth != 1) { // the document itself is a scalar
-            not_object = true;
-            ec = codec_errc::not_an_object;
-            return false;
-        }
-        switch (key_) {
-        case top_key::op:
-            if (is_int) env->op = iv;
-            else if (!is_null) { ec = codec_errc::type_mismatch; return false; }
-            break;
-        case top_key::s:
-            if (is_int) env->s = iv;
-            else if (!is_null) { ec = codec_errc::type_mismatch; return false; }
-            break;
-        case top_key::t:
-            if (is_str) { env->has_t = true; env->t.assign(sv); }
-            else if (!is_null) { ec = codec_errc::type_mismatch; return false; }
-            break;
-        default: break;
-        }
-        key_ = top_key::none;
-        return true;
-    }
-
-#define DGW_ENV_VALUE(call, ...)                                   \
-    if (m == mode::forward) return fwd(dec.call, ec);              \
-    if (m == mode::skip) { if (skip_depth == 0) m = mode::top; return true; } \
-    if (key_ == top_key::d) { begin_d(); if (m == mode::forward) return fwd(dec.call, ec); \
-                              if (m == mode::skip) { m = mode::top; return true; } }
-
-    bool key(std::string_view k, error_code& ec) {
-        if (m == mode::forward) return fwd(dec.key(k), ec);
-        if (m == mode::skip) return true;
-        if (depth != 1) return true;
-        if (k.size() == 1) {
-            key_ = k[0] == 's' ? top_key::s : k[0] == 't' ? top_key::t : k[0] == 'd' ? top_key::d : top_key::other;
-        } else if (k == "op") {
-            key_ = top_key::op;
-        } else {
-            key_ = top_key::other;
-        }
-        return true;
-    }
-    bool str(std::string_view v, error_code& ec) {
-        DGW_ENV_VALUE(string(v))
-        return top_scalar(ec, false, 0, false, v, true);
-    }
-    bool on_int64(std::int64_t v, std::string_view, error_code& ec) {
-        DGW_ENV_VALUE(int64(v))
-        return top_scalar(ec, false, v, true, {}, false);
-    }
-    bool on_uint64(std::uint64_t v, std::string_view, error_code& ec) {
-        DGW_ENV_VALUE(uint64(v))
-        if (depth == 1 && (key_ == top_key::op || key_ == top_key::s)) { ec = codec_errc::number_out_of_range; return false; }
-        return top_scalar(ec, false, 0, false, {}, false);
-    }
-    bool on_double(double v, std::string_view, error_code& ec) {
-        DGW_ENV_VALUE(float64(v))
-        if (depth == 1 && key_ != top_key::other && key_ != top_key::none) { ec = codec_errc::type_mismatch; return false; }
-        return top_scalar(ec, false, 0, false, {}, false);
-    }
-    bool on_bool(bool v, error_code& ec) {
-        DGW_ENV_VALUE(boolean(v))
-        if (depth == 1 && key_ != top_key::other && key_ != top_key::none) { ec = codec_errc::type_mismatch; return false; }
-        return top_scalar(ec, false, 0, false, {}, false);
-    }
-    bool on_null(error_code& ec) {
-        DGW_ENV_VALUE(null())
-        return top_scalar(ec, true, 0, false, {}, false);
-    }
-#undef DGW_ENV_VALUE
-
-    bool container_begin(bool obj, error_code& ec) {
-        ++depth;
-        if (m == mode::forward) return fwd(obj ? dec.object_begin() : dec.array_begin(), ec);
-        if (m == mode::skip) { ++skip_depth; return true; }
-        if (depth == 1) {
-            if (!obj) { ec = codec_errc::not_an_object; return false; }
-            return true;
-        }
-        if (key_ == top_key::d) {
-            begin_d();
-            if (m == mode::forward) return fwd(obj ? dec.object_begin() : dec.array_begin(), ec);
-            skip_depth = 1;
-            return true;
-        }
-        // another top-level key holding a container: skip it
-        m = mode::skip;
-        skip_depth = 1;
-        return true;
-    }
-    bool container_end(bool obj, error_code& ec) {
-        --depth;
-        if (m == mode::forward) return fwd(obj ? dec.object_end() : dec.array_end(), ec);
-        if (m == mode::skip) {
-            if (--skip_depth == 0) { m = mode::top; key_ = top_key::none; }
-            return true;
-        }
-        return true;
-    }
-    bool on_object_begin(error_code& ec) { return container_begin(true, ec); }
-    bool on_object_end(std::size_t, error_code& ec) { return container_end(true, ec); }
-    bool on_array_begin(error_code& ec) { return container_begin(false, ec); }
-    bool on_array_end(std::size_t, error_code& ec) { return container_end(false, ec); }
-};
+bool top_mismatch(json_source& src, const char* what) {
+    decode_error& e = src.error();
+    e.code = codec_errc::type_mismatch;
+    e.offset = src.offset();
+    e.detail = what;
+    return false;
+}
 
 } // namespace
 
 bool decode_json_envelope(std::string_view in, envelope& env, chooser choose, void* ctx, decode_error& err,
                           const decode_limits& lim) {
     env.clear();
-    // One parser per thread, reused: constructing one per message costs an allocation.
-    using parser = boost::json::basic_parser<envelope_handler>;
-    thread_local std::unique_ptr<parser> cached;
-    thread_local std::size_t cached_depth = 0;
-    if (!cached || cached_depth != lim.max_depth) {
-        cached = std::make_unique<parser>(options(lim), lim.max_depth);
-        cached_depth = lim.max_depth;
+    err = {};
+    json_source src(in, lim.max_depth, err);
+    pull::decoder<json_source> dec(src, lim.max_depth);
+    scalar v;
+    if (!src.value(v)) return false;
+    if (v.t != vt::object) {
+        err.code = codec_errc::not_an_object;
+        err.offset = src.offset();
+        return false;
     }
-    parser& p = *cached;
-    p.reset();
-    auto& h = p.handler();
-    h.reset(&env, choose, ctx);
-    if (!run(p, in, err, &h.dec)) return false;
-    if (h.raw_target) env.raw_d = std::move(h.deferred.text);
-    if (!h.d_deferred) return true;
-    // d came before op/t: decide now and decode the captured text.
+    // Discord writes t before d; a producer that puts d first gets a second pass over d's text.
+    std::string_view deferred;
+    bool d_deferred = false;
+    std::string_view k;
+    bool done = false;
+    for (bool first = true;; first = false) {
+        if (!src.next_key(first, k, done)) return false;
+        if (done) break;
+        if (k == "d") {
+            env.has_d = true;
+            if (env.op >= 0 && (env.op != 0 || env.has_t)) {
+                payload_choice c = choose(ctx, env.op, env.t, env.has_t);
+                if (c.action == payload_action::decode) {
+                    if (!dec.root(c.ti, c.storage, "d")) return false;
+                } else if (c.action == payload_action::raw) {
+                    if (!dec.capture(env.raw_d)) return false;
+                } else if (!src.skip()) {
+                    return false;
+                }
+            } else {
+                const char* b = src.cursor();
+                if (!src.skip()) return false;
+                deferred = std::string_view(b, static_cast<std::size_t>(src.cursor() - b));
+                d_deferred = true;
+            }
+            continue;
+        }
+        const bool is_op = k == "op", is_s = k == "s", is_t = k == "t";
+        if (!is_op && !is_s && !is_t) {
+            if (!src.skip()) return false;
+            continue;
+        }
+        if (!src.value(v)) return false;
+        if (v.t == vt::null) {
+            if (is_op) env.op = -1;
+            else if (is_s) env.s.reset();
+            else env.has_t = false;
+            continue;
+        }
+        if (is_t) {
+            if (v.t != vt::string) return top_mismatch(src, "envelope t must be a string or null");
+            env.has_t = true;
+            env.t.assign(v.s);
+        } else if (v.t == vt::int64) {
+            if (is_op) env.op = v.i;
+            else env.s = v.i;
+        } else if (v.t == vt::uint64) {
+            err.code = codec_errc::number_out_of_range;
+            err.offset = src.offset();
+            err.detail = "envelope op/s out of range";
+            return false;
+        } else {
+            if (v.t == vt::object || v.t == vt::array) return top_mismatch(src, "envelope op/s must be an integer or null");
+            return top_mismatch(src, "envelope op/s must be an integer or null");
+        }
+    }
+    if (!src.finish()) return false;
+    if (!d_deferred) return true;
+    // d came before op/t: decide now and decode its text.
     payload_choice c = choose(ctx, env.op, env.t, env.has_t);
+    const std::size_t base = static_cast<std::size_t>(deferred.data() - in.data());
+    bool ok = true;
     switch (c.action) {
-    case payload_action::decode: return decode_json_value(h.deferred.text, *c.ti, c.storage, err, "d", lim);
-    case payload_action::raw: env.raw_d = std::move(h.deferred.text); return true;
-    case payload_action::skip: return true;
+    case payload_action::decode: ok = decode_json_value(deferred, *c.ti, c.storage, err, "d", lim); break;
+    case payload_action::raw: {
+        json_source s2(deferred, lim.max_depth, err);
+        pull::decoder<json_source> d2(s2, lim.max_depth);
+        ok = d2.capture(env.raw_d);
+        break;
     }
-    return true;
+    case payload_action::skip: break;
+    }
+    if (!ok) err.offset += base;
+    return ok;
 }
 
 } // namespace dgw::codec

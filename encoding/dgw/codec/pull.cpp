@@ -1,0 +1,40 @@
+#include <dgw/codec/pull.hpp>
+
+namespace dgw::codec::pull {
+
+const char* kind_name(kind k) noexcept {
+    switch (k) {
+    case kind::boolean: return "bool";
+    case kind::int64: return "integer";
+    case kind::float64: return "number";
+    case kind::string: return "string";
+    case kind::snowflake: return "snowflake";
+    case kind::timestamp: return "timestamp";
+    case kind::int_enum: return "integer enum";
+    case kind::string_enum: return "string enum";
+    case kind::flags: return "integer flags";
+    case kind::string_flags: return "string flags";
+    case kind::any: return "any";
+    case kind::object: return "object";
+    case kind::array: return "array";
+    case kind::map: return "map";
+    case kind::boxed: return "object";
+    }
+    return "?";
+}
+
+const char* vt_name(vt t) noexcept {
+    switch (t) {
+    case vt::null: return "null";
+    case vt::boolean: return "bool";
+    case vt::int64:
+    case vt::uint64: return "integer";
+    case vt::float64: return "number";
+    case vt::string: return "string";
+    case vt::object: return "object";
+    case vt::array: return "array";
+    }
+    return "?";
+}
+
+} // namespace dgw::codec::pull

@@ -1,0 +1,399 @@
+#pragma once
+/// The typed decoder (internal; included by json_front.cpp and etf_front.cpp only).
+///
+/// Schema-directed pull decoding: the decoder knows the type it is filling, asks the
+/// source for the next value and stores it straight into the member, recursing into
+/// objects, arrays and maps. One template serves both encodings; a source (JSON text or
+/// the ETF reader) only has to produce values, keys and container ends.
+///
+/// Why pull and not a push state machine fed by a SAX parser (the first design): with
+/// push, every token paid for finding its target again (stack frame, pending field,
+/// skip/capture flags) through several indirect calls. Pulling keeps the target in the
+/// C++ call frame and lets unknown fields go through the source's fast skip.
+///
+/// Rules: unknown fields are skipped; a required field that never arrives is recorded in
+/// the struct's `missing_` mask (so encoding it again omits it); null for a field the
+/// schema says is not nullable is treated as absent rather than failing the whole event
+/// (Discord's nullability notes are not always right); any other type mismatch is an
+/// error naming the field path.
+///
+/// Source interface (S):
+///   bool value(scalar& v)        next value; for containers, enters them (v.t object/array)
+///   bool next_key(bool first, std::string_view& k, bool& done)   in an object
+///   bool next_elem(bool first, bool& done)                        in an array
+///   bool skip()                  skips the next value entirely
+///   std::size_t offset() const   byte offset of the value just read (for errors)
+///   decode_error& error()        filled by the source when one of the above fails
+
+#include <dgw/codec/type_info.hpp>
+#include <dgw/error.hpp>
+#include <dgw/json/text.hpp>
+#include <dgw/raw_json.hpp>
+#include <dgw/snowflake.hpp>
+#include <dgw/timestamp.hpp>
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <string_view>
+
+namespace dgw::codec::pull {
+
+/// What a source produced.
+enum class vt : std::uint8_t { null, boolean, int64, uint64, float64, string, object, array };
+
+/// One value head: a scalar, or the opening of a container.
+struct scalar {
+    vt t = vt::null;
+    bool b = false;
+    std::int64_t i = 0;
+    std::uint64_t u = 0;
+    double f = 0;
+    std::string_view s;
+};
+
+inline bool parse_u64(std::string_view s, std::uint64_t& out) {
+    if (s.empty() || s.size() > 20) return false;
+    auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+    return r.ec == std::errc{} && r.ptr == s.data() + s.size();
+}
+
+const char* kind_name(kind k) noexcept;
+const char* vt_name(vt t) noexcept;
+
+/// Where a value sits, for the null rules: the root, a field of an object, an element.
+enum class slot : std::uint8_t { root, field, element };
+
+template <class S>
+class decoder {
+public:
+    decoder(S& src, std::size_t max_depth) : src_(src), max_depth_(max_depth) {}
+
+    /// Decodes one whole value into `obj` (described by `ti`); on failure the source's
+    /// error() holds code, offset, detail, and the path below `root_name`.
+    bool root(const type_info* ti, void* obj, std::string_view root_name) {
+        path_.clear();
+        if (value(ti, presence::required, obj, slot::root, nullptr, -1)) return true;
+        decode_error& e = src_.error();
+        e.path.assign(root_name);
+        e.path += path_;
+        return false;
+    }
+
+private:
+    S& src_;
+    std::size_t max_depth_;
+    std::size_t depth_ = 0;
+    std::string path_; // built back to front while a failure unwinds
+
+    [[gnu::cold, gnu::noinline]] bool fail(codec_errc e, std::string detail) {
+        decode_error& err = src_.error();
+        err.code = e;
+        err.offset = src_.offset();
+        err.detail = std::move(detail);
+        return false;
+    }
+    [[gnu::cold, gnu::noinline]] bool mismatch(const type_info* ti, vt got) {
+        return fail(codec_errc::type_mismatch,
+                    std::string("expected ") + kind_name(ti->k) + " (" + std::string(ti->name) + "), got " + vt_name(got));
+    }
+    [[gnu::cold, gnu::noinline]] bool too_deep() {
+        return fail(codec_errc::too_deep, "nesting deeper than " + std::to_string(max_depth_));
+    }
+    [[gnu::cold, gnu::noinline]] void prepend(std::string seg) { path_.insert(0, seg); }
+
+    static void* open(const type_info* ti, presence pres, void* p) {
+        switch (pres) {
+        case presence::required: return p;
+        case presence::optional:
+        case presence::nullable: return ti->opt_emplace(p);
+        case presence::optional_nullable: return ti->maybe_emplace(p);
+        }
+        return p;
+    }
+
+    bool value(const type_info* ti, presence pres, void* storage, slot where, std::uint64_t* missing, int bit) {
+        scalar v;
+        if (!src_.value(v)) return false;
+        switch (v.t) {
+        case vt::null: return null(ti, pres, storage, where, missing, bit);
+        case vt::boolean:
+            if (ti->k == kind::boolean) {
+                *static_cast<bool*>(open(ti, pres, storage)) = v.b;
+                return true;
+            }
+            break;
+        case vt::int64: return integer(ti, pres, storage, v.i);
+        case vt::uint64: return uinteger(ti, pres, storage, v.u);
+        case vt::float64: return floating(ti, pres, storage, v.f);
+        case vt::string: return string(ti, pres, storage, v.s);
+        case vt::object:
+        case vt::array: return container(ti, pres, storage, v.t == vt::object);
+        }
+        if (ti->k == kind::any) return capture_into(ti, pres, storage, v);
+        return mismatch(ti, v.t);
+    }
+
+    bool null(const type_info* ti, presence pres, void* storage, slot where, std::uint64_t* missing, int bit) {
+        switch (pres) {
+        case presence::nullable:
+        case presence::optional:
+            // optional-but-not-nullable null: treated as absent (see above)
+            ti->opt_reset(storage);
+            return true;
+        case presence::optional_nullable: ti->maybe_set_null(storage); return true;
+        case presence::required: break;
+        }
+        if (ti->k == kind::any) {
+            static_cast<RawJson*>(storage)->text = "null";
+            return true;
+        }
+        if (where == slot::element) return mismatch(ti, vt::null);
+        // Not nullable per schema: keep it recorded as missing rather than invent a value.
+        if (where == slot::field && bit >= 0) *missing |= std::uint64_t{1} << bit;
+        return true;
+    }
+
+    bool integer(const type_info* ti, presence pres, void* storage, std::int64_t v) {
+        switch (ti->k) {
+        case kind::int64: *static_cast<std::int64_t*>(open(ti, pres, storage)) = v; return true;
+        case kind::snowflake:
+            if (v < 0) return fail(codec_errc::invalid_snowflake, "negative integer " + std::to_string(v));
+            static_cast<Snowflake*>(open(ti, pres, storage))->value = static_cast<std::uint64_t>(v);
+            return true;
+        case kind::float64: *static_cast<double*>(open(ti, pres, storage)) = static_cast<double>(v); return true;
+        case kind::int_enum:
+        case kind::flags:
+        case kind::string_flags: ti->set_int(open(ti, pres, storage), v); return true;
+        case kind::any: {
+            auto& s = static_cast<RawJson*>(open(ti, pres, storage))->text;
+            s.clear();
+            json::append_int(s, v);
+            return true;
+        }
+        default: return mismatch(ti, vt::int64);
+        }
+    }
+
+    bool uinteger(const type_info* ti, presence pres, void* storage, std::uint64_t v) {
+        switch (ti->k) {
+        case kind::snowflake: static_cast<Snowflake*>(open(ti, pres, storage))->value = v; return true;
+        case kind::float64: *static_cast<double*>(open(ti, pres, storage)) = static_cast<double>(v); return true;
+        case kind::flags:
+        case kind::string_flags: ti->set_int(open(ti, pres, storage), static_cast<std::int64_t>(v)); return true;
+        case kind::any: {
+            auto& s = static_cast<RawJson*>(open(ti, pres, storage))->text;
+            s.clear();
+            json::append_uint(s, v);
+            return true;
+        }
+        case kind::int64:
+        case kind::int_enum:
+            return fail(codec_errc::number_out_of_range, std::to_string(v) + " does not fit a signed 64-bit integer");
+        default: return mismatch(ti, vt::uint64);
+        }
+    }
+
+    bool floating(const type_info* ti, presence pres, void* storage, double v) {
+        switch (ti->k) {
+        case kind::float64: *static_cast<double*>(open(ti, pres, storage)) = v; return true;
+        case kind::int64:
+        case kind::int_enum:
+            // Integral doubles are accepted for integer fields (some producers write 1.0).
+            if (!(std::trunc(v) == v && std::fabs(v) < 9.2e18))
+                return fail(codec_errc::type_mismatch, std::string("expected ") + kind_name(ti->k) + " (" +
+                                                           std::string(ti->name) + "), got non-integral number");
+            if (ti->k == kind::int64) *static_cast<std::int64_t*>(open(ti, pres, storage)) = static_cast<std::int64_t>(v);
+            else ti->set_int(open(ti, pres, storage), static_cast<std::int64_t>(v));
+            return true;
+        case kind::any: {
+            auto& s = static_cast<RawJson*>(open(ti, pres, storage))->text;
+            s.clear();
+            json::append_double(s, v);
+            return true;
+        }
+        default: return mismatch(ti, vt::float64);
+        }
+    }
+
+    bool string(const type_info* ti, presence pres, void* storage, std::string_view v) {
+        switch (ti->k) {
+        case kind::string:
+        case kind::string_enum: static_cast<std::string*>(open(ti, pres, storage))->assign(v); return true;
+        case kind::snowflake: {
+            std::uint64_t u;
+            if (!parse_u64(v, u)) return fail(codec_errc::invalid_snowflake, "\"" + std::string(v.substr(0, 32)) + "\"");
+            static_cast<Snowflake*>(open(ti, pres, storage))->value = u;
+            return true;
+        }
+        case kind::timestamp:
+            if (!static_cast<Timestamp*>(open(ti, pres, storage))->assign(v))
+                return fail(codec_errc::type_mismatch, std::string("expected timestamp (") + std::string(ti->name) +
+                                                           "), got a string too long for a timestamp");
+            return true;
+        case kind::string_flags:
+        case kind::flags: {
+            std::uint64_t u;
+            if (!parse_u64(v, u))
+                return fail(codec_errc::type_mismatch, std::string("expected ") + kind_name(ti->k) + " (" +
+                                                           std::string(ti->name) + "), got non-numeric string");
+            ti->set_int(open(ti, pres, storage), static_cast<std::int64_t>(u));
+            return true;
+        }
+        case kind::any: {
+            auto& s = static_cast<RawJson*>(open(ti, pres, storage))->text;
+            s.clear();
+            json::append_string(s, v);
+            return true;
+        }
+        default: return mismatch(ti, vt::string);
+        }
+    }
+
+    bool container(const type_info* ti, presence pres, void* storage, bool is_object) {
+        if (depth_ >= max_depth_) return too_deep();
+        void* p = open(ti, pres, storage);
+        while (ti->k == kind::boxed) {
+            p = ti->unbox(p);
+            ti = ti->elem;
+        }
+        ++depth_;
+        bool ok;
+        if (is_object) {
+            if (ti->k == kind::object) ok = object(ti, p);
+            else if (ti->k == kind::map) ok = map(ti, p);
+            else if (ti->k == kind::any) ok = capture_container(static_cast<RawJson*>(p)->text, true);
+            else ok = mismatch(ti, vt::object);
+        } else {
+            if (ti->k == kind::array) ok = array(ti, p);
+            else if (ti->k == kind::any) ok = capture_container(static_cast<RawJson*>(p)->text, false);
+            else ok = mismatch(ti, vt::array);
+        }
+        --depth_;
+        return ok;
+    }
+
+    bool object(const type_info* ti, void* obj) {
+        std::uint64_t missing = ti->required_mask;
+        std::string_view k;
+        bool done = false;
+        for (bool first = true;; first = false) {
+            if (!src_.next_key(first, k, done)) return false;
+            if (done) break;
+            const int i = ti->find(k);
+            if (i < 0) {
+                if (!src_.skip()) return false;
+                continue;
+            }
+            const field_info& f = ti->fields[i];
+            if (f.required_bit >= 0) missing &= ~(std::uint64_t{1} << f.required_bit);
+            if (!value(f.type, f.pres, f.get(obj), slot::field, &missing, f.required_bit)) {
+                prepend("." + std::string(f.name));
+                return false;
+            }
+        }
+        *ti->missing(obj) = missing;
+        return true;
+    }
+
+    bool array(const type_info* ti, void* arr) {
+        bool done = false;
+        std::size_t n = 0;
+        for (bool first = true;; first = false, ++n) {
+            if (!src_.next_elem(first, done)) return false;
+            if (done) return true;
+            if (!value(ti->elem, presence::required, ti->emplace_back(arr), slot::element, nullptr, -1)) {
+                prepend("[" + std::to_string(n) + "]");
+                return false;
+            }
+        }
+    }
+
+    bool map(const type_info* ti, void* m) {
+        std::string_view k;
+        bool done = false;
+        for (bool first = true;; first = false) {
+            if (!src_.next_key(first, k, done)) return false;
+            if (done) return true;
+            std::uint64_t key;
+            if (!parse_u64(k, key))
+                return fail(codec_errc::invalid_snowflake, "map key \"" + std::string(k.substr(0, 32)) + "\"");
+            if (!value(ti->elem, presence::required, ti->map_emplace(m, key), slot::element, nullptr, -1)) {
+                prepend("[" + std::to_string(key) + "]");
+                return false;
+            }
+        }
+    }
+
+    // ---- `any` values: kept as compact JSON text -----------------------------------
+
+    bool capture_into(const type_info* ti, presence pres, void* storage, const scalar& v) {
+        auto& s = static_cast<RawJson*>(open(ti, pres, storage))->text;
+        s.clear();
+        return capture_scalar(s, v);
+    }
+
+    static bool capture_scalar(std::string& out, const scalar& v) {
+        switch (v.t) {
+        case vt::null: out += "null"; break;
+        case vt::boolean: out += v.b ? "true" : "false"; break;
+        case vt::int64: json::append_int(out, v.i); break;
+        case vt::uint64: json::append_uint(out, v.u); break;
+        case vt::float64: json::append_double(out, v.f); break;
+        case vt::string: json::append_string(out, v.s); break;
+        case vt::object:
+        case vt::array: break;
+        }
+        return true;
+    }
+
+    // The container's opening was read; `out` is cleared by the caller's open().
+    bool capture_container(std::string& out, bool is_object) {
+        out.clear();
+        return capture_rest(out, is_object);
+    }
+
+    bool capture_rest(std::string& out, bool is_object) {
+        out += is_object ? '{' : '[';
+        bool done = false;
+        std::string_view k;
+        for (bool first = true;; first = false) {
+            if (is_object) {
+                if (!src_.next_key(first, k, done)) return false;
+                if (done) break;
+                if (!first) out += ',';
+                json::append_string(out, k);
+                out += ':';
+            } else {
+                if (!src_.next_elem(first, done)) return false;
+                if (done) break;
+                if (!first) out += ',';
+            }
+            if (!capture_value(out)) return false;
+        }
+        out += is_object ? '}' : ']';
+        return true;
+    }
+
+    bool capture_value(std::string& out) {
+        scalar v;
+        if (!src_.value(v)) return false;
+        if (v.t != vt::object && v.t != vt::array) return capture_scalar(out, v);
+        if (depth_ >= max_depth_) return too_deep();
+        ++depth_;
+        const bool ok = capture_rest(out, v.t == vt::object);
+        --depth_;
+        return ok;
+    }
+
+public:
+    /// Captures the next value as compact JSON text (envelope payloads kept raw).
+    bool capture(std::string& out) {
+        out.clear();
+        return capture_value(out);
+    }
+};
+
+} // namespace dgw::codec::pull
