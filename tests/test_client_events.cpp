@@ -1,9 +1,12 @@
-// Typed events through the client: handlers per event type, what is and is not decoded,
-// decode failures that keep the session, raw events, intents derived from handlers.
+// Typed events and typed commands through the client: handlers per event type, what is and
+// is not decoded, decode failures that keep the session, raw events, intents derived from
+// handlers, and the generated send commands against the JSON `command` path.
 #include "test_client_harness.hpp"
 
+#include <dgw/commands.hpp>
 #include <dgw/event_handlers.hpp>
 #include <dgw/gateway.hpp>
+#include <dgw/protocol_error.hpp>
 
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
@@ -48,10 +51,40 @@ boost::json::value bad_message_d_first(std::int64_t s) {
     return o;
 }
 
+/// Bytes of the sent frames in `acts`.
+std::vector<frame> frames_of(const std::vector<action>& acts) {
+    std::vector<frame> r;
+    for (auto& a : acts)
+        if (auto* s = std::get_if<send_frame>(&a)) r.push_back(s->message);
+    return r;
+}
+
+/// A client frame decoded back to JSON (ETF through the generic converter).
+boost::json::value decoded(const frame& f, Encoding enc) {
+    if (enc == Encoding::Json) return boost::json::parse(f.bytes);
+    decode_error err;
+    auto v = etf::to_json(f.bytes, err);
+    BOOST_TEST_REQUIRE(!err, err.message());
+    return v;
+}
+
 std::int64_t last_heartbeat_seq(const harness& h) {
     auto beats = h.sent_with(Opcode::Heartbeat);
     BOOST_TEST_REQUIRE(!beats.empty());
     return beats.back().v.at("d").to_number<std::int64_t>();
+}
+
+commands::UpdatePresence presence(const std::string& name) {
+    commands::UpdatePresence p;
+    p.activities.push_back({});
+    p.activities[0].name = name;
+    p.activities[0].type = types::ActivityType{0};
+    p.status = "online";
+    return p;
+}
+
+boost::json::value presence_json(const std::string& name) {
+    return {{"since", nullptr}, {"activities", {{{"name", name}, {"type", 0}}}}, {"status", "online"}, {"afk", false}};
 }
 
 } // namespace
@@ -298,6 +331,126 @@ BOOST_DATA_TEST_CASE(intents_come_from_the_handlers, bdata::make(encodings), enc
     BOOST_TEST_REQUIRE(h.last_sent().op == Opcode::Identify);
     BOOST_TEST(h.last_sent().v.at("d").at("intents").to_number<std::uint64_t>() ==
                (message_content | guild_members | guild_messages | direct_messages));
+}
+
+BOOST_DATA_TEST_CASE(typed_sends_equal_the_json_commands, bdata::make(encodings), enc_name) {
+    auto enc = parse_encoding(enc_name);
+    harness h(enc);
+    h.to_ready(1);
+    boost::system::error_code ec;
+    auto check = [&](std::vector<action> typed_acts, Opcode op, boost::json::value d) {
+        BOOST_TEST(!ec, ec.message());
+        h.run(typed_acts); // checks binary keys in ETF and the op
+        auto typed = frames_of(typed_acts);
+        auto old = frames_of(h.c.send(command{op, std::move(d)}, h.now, ec));
+        BOOST_TEST(!ec, ec.message());
+        BOOST_TEST_REQUIRE(typed.size() == 1u);
+        BOOST_TEST_REQUIRE(old.size() == 1u);
+        BOOST_TEST(typed[0].binary == (enc == Encoding::Etf));
+        BOOST_TEST(etf_key_checker(typed[0].bytes).ok() == (enc == Encoding::Etf));
+        // JSON: the same text. ETF: the same terms (a map's pair order is free, and the
+        // generated writer sorts keys as Erlang does), hence the same size.
+        if (enc == Encoding::Json) BOOST_TEST(typed[0].bytes == old[0].bytes);
+        BOOST_TEST(typed[0].bytes.size() == old[0].bytes.size());
+        BOOST_TEST(decoded(typed[0], enc) == decoded(old[0], enc));
+    };
+
+    check(h.c.send(presence("chess"), h.now, ec), Opcode::PresenceUpdate, presence_json("chess"));
+
+    commands::UpdateVoiceState voice;
+    voice.guild_id = Snowflake{1103492780374335548u};
+    voice.channel_id = Snowflake{1103492781045436436u};
+    voice.self_deaf = true;
+    check(h.c.send(voice, h.now, ec), Opcode::VoiceStateUpdate,
+          {{"guild_id", "1103492780374335548"}, {"channel_id", "1103492781045436436"}, {"self_mute", false},
+           {"self_deaf", true}});
+
+    commands::RequestGuildMembers members;
+    members.guild_id = Snowflake{1103492780374335548u};
+    members.query = "";
+    members.limit = 0;
+    members.nonce = "n-1";
+    check(h.c.send(members, h.now, ec), Opcode::RequestGuildMembers,
+          {{"guild_id", "1103492780374335548"}, {"query", ""}, {"limit", 0}, {"nonce", "n-1"}});
+
+    commands::RequestSoundboardSounds sounds;
+    sounds.guild_ids = {Snowflake{1}, Snowflake{1103492780374335548u}};
+    check(h.c.send(sounds, h.now, ec), Opcode::RequestSoundboardSounds,
+          {{"guild_ids", {"1", "1103492780374335548"}}});
+
+    commands::RequestChannelInfo info;
+    info.guild_id = Snowflake{1103492780374335548u};
+    info.fields = {"status", "voice_start_time"};
+    check(h.c.send(info, h.now, ec), Opcode::RequestChannelInfo,
+          {{"guild_id", "1103492780374335548"}, {"fields", {"status", "voice_start_time"}}});
+
+    // Snowflakes leave as strings in ETF too (binaries), as Discord requires of clients.
+    auto sent = h.sent_with(Opcode::RequestGuildMembers);
+    BOOST_TEST_REQUIRE(!sent.empty());
+    BOOST_TEST(sent.front().v.at("d").at("guild_id").is_string());
+    BOOST_TEST(h.c.stats().commands_sent == 10u);
+}
+
+BOOST_DATA_TEST_CASE(typed_sends_respect_the_4096_byte_limit, bdata::make(encodings), enc_name) {
+    auto enc = parse_encoding(enc_name);
+    harness h(enc);
+    h.to_ready(1);
+    const auto base = commands::encode(presence(""), enc).size();
+    boost::system::error_code ec;
+    h.run(h.c.send(presence(std::string(4096 - base, 'x')), h.now, ec));
+    BOOST_TEST(!ec);
+    BOOST_TEST(h.last_sent().op == Opcode::PresenceUpdate);
+    BOOST_TEST(h.last_sent().size == 4096u);
+
+    const auto before = h.sent.size();
+    h.run(h.c.send(presence(std::string(4097 - base, 'x')), h.now, ec));
+    BOOST_TEST((ec == protocol_errc::payload_too_large));
+    BOOST_TEST(h.sent.size() == before);
+    BOOST_TEST(h.c.queued() == 0u);
+    BOOST_TEST_REQUIRE(h.refusals.size() == 1u);
+    BOOST_TEST((h.refusals[0].op == Opcode::PresenceUpdate));
+    BOOST_TEST(h.refusals[0].detail.find("4097") != std::string::npos);
+}
+
+BOOST_DATA_TEST_CASE(typed_sends_wait_for_ready_like_json_commands, bdata::make(encodings), enc_name) {
+    auto enc = parse_encoding(enc_name);
+    harness h(enc);
+    boost::system::error_code ec;
+    commands::RequestSoundboardSounds sounds;
+    sounds.guild_ids = {Snowflake{7}};
+    h.run(h.c.send(presence("first"), h.now, ec));
+    BOOST_TEST(!ec);
+    h.send_command(Opcode::RequestGuildMembers, {{"guild_id", "1"}, {"query", ""}, {"limit", 0}});
+    h.run(h.c.send(sounds, h.now, ec));
+    BOOST_TEST(!ec);
+    BOOST_TEST(h.c.queued() == 3u);
+    BOOST_TEST(h.sent.empty());
+
+    h.to_ready(1); // Identify, then the queue in submission order
+    BOOST_TEST(h.c.queued() == 0u);
+    BOOST_TEST_REQUIRE(h.sent.size() == 4u);
+    BOOST_TEST(h.sent[1].op == Opcode::PresenceUpdate);
+    BOOST_TEST(h.sent[1].v.at("d").at("activities").at(0).at("name").as_string() == "first");
+    BOOST_TEST(h.sent[2].op == Opcode::RequestGuildMembers);
+    BOOST_TEST(h.sent[3].op == Opcode::RequestSoundboardSounds);
+
+    // Without queueing, before READY: refused, as send(command) is.
+    harness strict(enc, [](client_config& c) { c.queue_until_ready = false; });
+    strict.run(strict.c.send(sounds, strict.now, ec));
+    BOOST_TEST((ec == protocol_errc::not_ready));
+    BOOST_TEST(strict.c.queued() == 0u);
+    // A pre-encoded command in the wrong frame type, or for an opcode users may not send.
+    auto enc_bytes = commands::encode(sounds, enc);
+    const bool wrong_type = enc == Encoding::Json;
+    strict.run(strict.c.step(encoded_command{Opcode::RequestSoundboardSounds, {enc_bytes, wrong_type}, strict.now}));
+    strict.run(strict.c.step(encoded_command{Opcode::Heartbeat, {enc_bytes, enc == Encoding::Etf}, strict.now}));
+    BOOST_TEST_REQUIRE(strict.refusals.size() == 3u);
+    BOOST_TEST((strict.refusals[1].reason == protocol_errc::invalid_command));
+    BOOST_TEST((strict.refusals[2].reason == protocol_errc::invalid_command));
+    // And a dead client refuses it.
+    strict.run(strict.c.shutdown(strict.now));
+    strict.run(strict.c.send(sounds, strict.now, ec));
+    BOOST_TEST((ec == protocol_errc::client_closed));
 }
 
 BOOST_AUTO_TEST_CASE(event_types_follow_the_variant_order) {

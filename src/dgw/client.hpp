@@ -32,6 +32,16 @@
 #include <string>
 #include <vector>
 
+namespace dgw::commands {
+// The generated send commands (<dgw/commands.hpp>); only named here, so that including
+// the client does not compile every generated type.
+struct UpdatePresence;
+struct UpdateVoiceState;
+struct RequestGuildMembers;
+struct RequestSoundboardSounds;
+struct RequestChannelInfo;
+} // namespace dgw::commands
+
 namespace dgw {
 
 /// Everything a client needs to know; the same config is reused for every reconnect.
@@ -117,6 +127,23 @@ public:
     std::vector<action> on_identify_granted(clock::time_point now);
     /// step(user_command{cmd, now}); a refusal is also reported through `ec`.
     std::vector<action> send(command cmd, clock::time_point now, boost::system::error_code& ec);
+    /// Sends a generated command, encoded in this connection's encoding (ETF: binary keys,
+    /// snowflakes as strings) and then treated as send(command) is: the 4096-byte limit,
+    /// the queue until READY, the 120/60 s budget. A refusal is also reported through `ec`.
+    std::vector<action> send(const commands::UpdatePresence& cmd, clock::time_point now,
+                             boost::system::error_code& ec);
+    /// As send(const commands::UpdatePresence&, ...), for op 4.
+    std::vector<action> send(const commands::UpdateVoiceState& cmd, clock::time_point now,
+                             boost::system::error_code& ec);
+    /// As send(const commands::UpdatePresence&, ...), for op 8.
+    std::vector<action> send(const commands::RequestGuildMembers& cmd, clock::time_point now,
+                             boost::system::error_code& ec);
+    /// As send(const commands::UpdatePresence&, ...), for op 31.
+    std::vector<action> send(const commands::RequestSoundboardSounds& cmd, clock::time_point now,
+                             boost::system::error_code& ec);
+    /// As send(const commands::UpdatePresence&, ...), for op 43.
+    std::vector<action> send(const commands::RequestChannelInfo& cmd, clock::time_point now,
+                             boost::system::error_code& ec);
     /// step(shutdown_requested{now}).
     std::vector<action> shutdown(clock::time_point now);
 
@@ -150,10 +177,15 @@ private:
     void handle(const timer_fired& in, actions& out);
     void handle(const identify_granted& in, actions& out);
     void handle(const user_command& in, actions& out);
+    void handle(encoded_command& in, actions& out);
     void handle(const shutdown_requested& in, actions& out);
 
     void on_hello(std::int64_t interval_ms, clock::time_point now, actions& out);
     void on_dispatch(inbound& msg, clock::time_point now, actions& out);
+    void submit(frame f, Opcode op, clock::time_point now, actions& out);
+    /// The typed send()s; defined and instantiated in client_commands.cpp only.
+    template <class Command>
+    std::vector<action> send_typed(const Command& cmd, clock::time_point now, boost::system::error_code& ec);
     void send_identify(link& conn, clock::time_point now, actions& out);
     void send_heartbeat(link& conn, clock::time_point now, actions& out);
     void emit(frame f, Opcode op, actions& out);

@@ -59,6 +59,16 @@ struct user_command {
     gateway_clock::time_point now; ///< when it was submitted
 };
 
+/// The user wants a command sent that is already serialized in this connection's encoding.
+///
+/// What client::send(const commands::X&, ...) produces with the generated encoders; the
+/// size limit, the ready queue and the rate limiter treat it like user_command.
+struct encoded_command {
+    Opcode op = Opcode::PresenceUpdate; ///< must be a user-sendable opcode and match `message`
+    frame message;                      ///< `{"op":op,"d":...}`: JSON text, or ETF with binary keys
+    gateway_clock::time_point now;      ///< when it was submitted
+};
+
 /// The user wants this connection and its session ended (closes with 1000).
 struct shutdown_requested {
     gateway_clock::time_point now; ///< when the user asked
@@ -66,7 +76,7 @@ struct shutdown_requested {
 
 /// Anything that can happen to a client.
 using input = std::variant<message_received, socket_closed, timer_fired, identify_granted, user_command,
-                           shutdown_requested>;
+                           encoded_command, shutdown_requested>;
 
 // ---- actions -------------------------------------------------------------------------
 
