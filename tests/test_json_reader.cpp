@@ -112,6 +112,33 @@ BOOST_AUTO_TEST_CASE(typed_strings_decode_escapes_and_utf8) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(special_bytes_at_every_position_of_the_block_scan) {
+    // The string scanner tests 16 and 8 bytes at a time; put an escape, a multi-byte
+    // character, a raw control character and a bad UTF-8 byte at every position of
+    // strings up to 40 bytes, and compare with Boost.JSON.
+    const std::vector<std::string> specials = {"\\n", "\\u00e9", "\xc3\xa9", "\xf0\x9f\x98\x80", "\x01", "\xff", "\\\""};
+    int checked = 0;
+    for (std::size_t len = 0; len <= 40; ++len) {
+        for (std::size_t at = 0; at <= len; ++at) {
+            for (const std::string& sp : specials) {
+                const std::string name = std::string(at, 'a') + sp + std::string(len - at, 'b');
+                const std::string text = R"({"t":"USER_UPDATE","s":1,"op":0,"d":{"id":"1","username":")" + name +
+                                         R"(","discriminator":"0","global_name":null,"avatar":null}})";
+                GatewayMessage m;
+                decode_error err;
+                const bool ours = dgw::decode(text, Encoding::Json, m, err);
+                BOOST_TEST_REQUIRE(ours == boost_accepts(text), len << "/" << at << ": " << err.message());
+                if (ours) {
+                    const std::string want(boost::json::parse(text).at("d").at("username").as_string());
+                    BOOST_TEST_REQUIRE(std::get<dgw::events::UserUpdate>(m.event).username == want);
+                }
+                ++checked;
+            }
+        }
+    }
+    BOOST_TEST(checked == 41 * 42 / 2 * 7);
+}
+
 BOOST_AUTO_TEST_CASE(errors_say_what_and_where) {
     struct row {
         std::string text;

@@ -12,6 +12,9 @@
 #include <dgw/etf/utf8.hpp>
 
 #include <bit>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <cstdlib>
 #include <cstring>
 
@@ -211,10 +214,32 @@ private:
         return (zq | zb | lt | w) & ~low7;
     }
 
+#if defined(__SSE2__)
+    // The same for 16 bytes (x86-64 always has SSE2): bit i set when byte i is special.
+    static unsigned special_mask16(const char* p) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+        const __m128i q = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+        const __m128i b = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
+        // signed compare: bytes >= 0x80 are negative, so "< 0x20" also catches them
+        const __m128i c = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
+        return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(q, b), c)));
+    }
+#endif
+
     // At '"': reads the string; `out` views the input, or scratch_ when it had escapes.
     bool string(std::string_view& out) {
         const char* s = ++p_;
         for (;;) {
+#if defined(__SSE2__)
+            if (end_ - p_ >= 16) {
+                const unsigned m = special_mask16(p_);
+                if (m == 0) {
+                    p_ += 16;
+                    continue;
+                }
+                p_ += std::countr_zero(m);
+            } else
+#endif
             if (end_ - p_ >= 8) {
                 std::uint64_t w;
                 std::memcpy(&w, p_, 8);

@@ -23,6 +23,32 @@ const char* kind_name(kind k) noexcept {
     return "?";
 }
 
+void set_path(decode_error& err, std::string_view root, const std::string& below) {
+    err.path.assign(root);
+    err.path += below;
+}
+
+void prepend_field(std::string& path, std::string_view field) {
+    std::string seg;
+    seg.reserve(field.size() + 1 + path.size());
+    seg += '.';
+    seg += field;
+    seg += path;
+    path.swap(seg);
+}
+
+void prepend_index(std::string& path, std::uint64_t index) {
+    char buf[24];
+    buf[0] = '[';
+    char* e = std::to_chars(buf + 1, buf + sizeof buf - 1, index).ptr;
+    *e++ = ']';
+    std::string seg;
+    seg.reserve(static_cast<std::size_t>(e - buf) + path.size());
+    seg.append(buf, e);
+    seg += path;
+    path.swap(seg);
+}
+
 const char* vt_name(vt t) noexcept {
     switch (t) {
     case vt::null: return "null";
