@@ -132,7 +132,8 @@ public:
     ///
     /// A typed event goes to the handlers of its type. A RawEvent goes to the raw handlers
     /// when its name is unknown, or when the scope includes unhandled events and no typed
-    /// handler is registered for its type.
+    /// handler is registered for its type. A handled type that arrives as a RawEvent (the
+    /// client's decode_events left it out: apply() was not called) reaches no handler.
     bool dispatch(const deliver_event& e) const;
     /// Calls the decode-error handlers; true if any ran.
     bool dispatch(const event_decode_failed& e) const;

@@ -1,9 +1,11 @@
 #pragma once
 /// Building and serializing the payloads the client sends.
 ///
-/// Another seam, like inbound.hpp: payloads are boost::json::value envelopes
-/// `{"op":N,"d":...}` serialized to JSON text or to ETF with binary keys (atom keys close
-/// the connection with 4002). The generated command types will replace the builders here.
+/// Payloads here are boost::json::value envelopes `{"op":N,"d":...}` serialized to JSON
+/// text or to ETF with binary keys (atom keys close the connection with 4002). User
+/// commands also exist typed: client::send(const commands::X&) uses the generated
+/// encoders instead. Heartbeat, Identify and Resume are still built here; Identify keeps
+/// its free-form `properties` and `presence` objects.
 
 #include <dgw/wire_options.hpp>
 #include <dgw/opcode.hpp>
