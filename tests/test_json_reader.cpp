@@ -139,6 +139,33 @@ BOOST_AUTO_TEST_CASE(special_bytes_at_every_position_of_the_block_scan) {
     BOOST_TEST(checked == 41 * 42 / 2 * 7);
 }
 
+BOOST_AUTO_TEST_CASE(any_key_order_decodes_the_same) {
+    // The decoder learns each type's key order to skip the generated lookup; a message in
+    // another order must still decode fully (the guess is checked, then the lookup runs).
+    const std::vector<std::string> orders = {
+        R"({"id":"5","username":"u","discriminator":"0","global_name":"G","avatar":null,"bot":true})",
+        R"({"bot":true,"avatar":null,"global_name":"G","discriminator":"0","username":"u","id":"5"})",
+        R"({"global_name":"G","id":"5","bot":true,"username":"u","avatar":null,"discriminator":"0"})",
+        R"({"id":"5","unknown":[1,{"x":2}],"username":"u","discriminator":"0","global_name":"G","avatar":null,"bot":true})",
+    };
+    for (int round = 0; round < 3; ++round) {
+        for (const std::string& d : orders) {
+            const std::string text = R"({"t":"USER_UPDATE","s":1,"op":0,"d":)" + d + "}";
+            GatewayMessage m;
+            decode_error err;
+            BOOST_REQUIRE_MESSAGE(dgw::decode(text, Encoding::Json, m, err), d << ": " << err.message());
+            const auto& u = std::get<dgw::events::UserUpdate>(m.event);
+            BOOST_TEST(u.id.value == 5u, d);
+            BOOST_TEST(u.username == "u", d);
+            BOOST_TEST(u.discriminator == "0", d);
+            BOOST_TEST((u.global_name && *u.global_name == "G"), d);
+            BOOST_TEST(!u.avatar.has_value(), d);
+            BOOST_TEST((u.bot && *u.bot), d);
+            BOOST_TEST(u.missing_ == 0u, d);
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(errors_say_what_and_where) {
     struct row {
         std::string text;

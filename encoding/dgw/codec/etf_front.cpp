@@ -38,7 +38,7 @@ public:
         at_ = t.offset;
         switch (t.kind) {
         case etf::token_kind::map_begin: v.t = vt::object; return true;
-        case etf::token_kind::array_begin: v.t = vt::array; return true;
+        case etf::token_kind::array_begin: v.t = vt::array; v.count = t.count; return true;
         case etf::token_kind::string: v.t = vt::string; v.s = t.str; return true;
         case etf::token_kind::int64: v.t = vt::int64; v.i = t.i; return true;
         case etf::token_kind::uint64: v.t = vt::uint64; v.u = t.u; return true;

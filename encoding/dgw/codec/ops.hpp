@@ -10,6 +10,7 @@
 
 #include <map>
 #include <optional>
+#include <type_traits>
 #include <vector>
 
 namespace dgw::codec {
@@ -59,12 +60,14 @@ struct object_ops {
 /// A generated struct S with its field table (`n` entries) and key lookup.
 template <class S>
 constexpr type_info object_info(std::string_view name, const field_info* fields, std::size_t n,
-                                int (*find)(std::string_view), std::uint64_t required_mask) {
+                                int (*find)(std::string_view), std::uint64_t required_mask,
+                                field_order* order = nullptr) {
     type_info ti = base_info<S>(kind::object, name);
     ti.fields = fields;
     ti.field_count = static_cast<std::uint16_t>(n);
     ti.find = find;
     ti.required_mask = required_mask;
+    ti.order = order;
     ti.missing = &object_ops<S>::missing;
     ti.cmissing = &object_ops<S>::cmissing;
     ti.clear = &wrap_ops<S>::clear;
@@ -80,6 +83,8 @@ struct int_ops {
 /// An integer enum or a flags type (kind int_enum, flags or string_flags).
 template <class E>
 constexpr type_info int_info(kind k, std::string_view name) {
+    // The decoder stores these by copying 8 bytes (see codec/pull.hpp store_int).
+    static_assert(sizeof(E) == sizeof(std::int64_t) && std::is_trivially_copyable_v<E>);
     type_info ti = base_info<E>(k, name);
     ti.set_int = &int_ops<E>::set;
     ti.get_int = &int_ops<E>::get;
@@ -90,6 +95,7 @@ template <class T>
 struct vector_ops {
     using V = std::vector<T>;
     static void* emplace_back(void* p) { return &static_cast<V*>(p)->emplace_back(); }
+    static void reserve(void* p, std::size_t n) { static_cast<V*>(p)->reserve(n); }
     static std::size_t size(const void* p) { return static_cast<const V*>(p)->size(); }
     static const void* at(const void* p, std::size_t i) { return &(*static_cast<const V*>(p))[i]; }
 };
@@ -100,6 +106,7 @@ constexpr type_info array_info(std::string_view name, const type_info* elem) {
     type_info ti = base_info<std::vector<T>>(kind::array, name);
     ti.elem = elem;
     ti.emplace_back = &vector_ops<T>::emplace_back;
+    ti.reserve = &vector_ops<T>::reserve;
     ti.size = &vector_ops<T>::size;
     ti.at = &vector_ops<T>::at;
     return ti;
@@ -141,13 +148,5 @@ constexpr type_info boxed_info(std::string_view name, const type_info* elem) {
     ti.cunbox = &box_ops<T>::cunbox;
     return ti;
 }
-
-/// Member accessor: `member<S, &B::field>::get(obj)` yields the field's address in an S,
-/// where B is S or one of its bases (an event struct inherits its payload object's fields).
-template <class S, auto M>
-struct member {
-    static void* get(void* p) { return &(static_cast<S*>(p)->*M); }
-    static const void* cget(const void* p) { return &(static_cast<const S*>(p)->*M); }
-};
 
 } // namespace dgw::codec

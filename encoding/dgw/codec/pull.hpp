@@ -36,6 +36,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <string>
@@ -54,6 +55,8 @@ struct scalar {
     std::uint64_t u = 0;
     double f = 0;
     std::string_view s;
+    /// array: the element count when the encoding states it up front (ETF), else 0
+    std::uint32_t count = 0;
 };
 
 /// Decimal text to uint64: digits only, no sign, no overflow. (std::from_chars showed up
@@ -69,6 +72,22 @@ inline bool parse_u64(std::string_view s, std::uint64_t& out) {
         v = v * 10 + d;
     }
     out = v;
+    return true;
+}
+
+/// a == b for short keys, inline (the library memcmp call cost more than the compare).
+inline bool same_key(std::string_view a, std::string_view b) noexcept {
+    const std::size_t n = a.size();
+    if (n != b.size()) return false;
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        std::uint64_t x, y;
+        std::memcpy(&x, a.data() + i, 8);
+        std::memcpy(&y, b.data() + i, 8);
+        if (x != y) return false;
+    }
+    for (; i < n; ++i)
+        if (a[i] != b[i]) return false;
     return true;
 }
 
@@ -131,6 +150,10 @@ private:
         return p;
     }
 
+    // Integer enums and flags are 8-byte trivially copyable types (ops.hpp checks): a copy
+    // of the bits stores any of them without an indirect call per type.
+    static void store_int(void* p, std::int64_t v) { std::memcpy(p, &v, sizeof v); }
+
     // open() for the built-in scalar types, whose C++ type the kind names: no indirect call.
     template <class T>
     static T* open_as(presence pres, void* p) {
@@ -163,7 +186,7 @@ private:
         case vt::float64: return floating(ti, pres, storage, v.f);
         case vt::string: return string(ti, pres, storage, v.s);
         case vt::object:
-        case vt::array: return container(ti, pres, storage, v.t == vt::object);
+        case vt::array: return container(ti, pres, storage, v.t == vt::object, v.count);
         }
         if (ti->k == kind::any) return capture_into(ti, pres, storage, v);
         return mismatch(ti, v.t);
@@ -199,7 +222,7 @@ private:
         case kind::float64: *static_cast<double*>(open(ti, pres, storage)) = static_cast<double>(v); return true;
         case kind::int_enum:
         case kind::flags:
-        case kind::string_flags: ti->set_int(open(ti, pres, storage), v); return true;
+        case kind::string_flags: store_int(open(ti, pres, storage), v); return true;
         case kind::any: {
             auto& s = static_cast<RawJson*>(open(ti, pres, storage))->text;
             s.clear();
@@ -215,7 +238,7 @@ private:
         case kind::snowflake: open_as<Snowflake>(pres, storage)->value = v; return true;
         case kind::float64: *static_cast<double*>(open(ti, pres, storage)) = static_cast<double>(v); return true;
         case kind::flags:
-        case kind::string_flags: ti->set_int(open(ti, pres, storage), static_cast<std::int64_t>(v)); return true;
+        case kind::string_flags: store_int(open(ti, pres, storage), static_cast<std::int64_t>(v)); return true;
         case kind::any: {
             auto& s = static_cast<RawJson*>(open(ti, pres, storage))->text;
             s.clear();
@@ -239,7 +262,7 @@ private:
                 return fail(codec_errc::type_mismatch, std::string("expected ") + kind_name(ti->k) + " (" +
                                                            std::string(ti->name) + "), got non-integral number");
             if (ti->k == kind::int64) *static_cast<std::int64_t*>(open(ti, pres, storage)) = static_cast<std::int64_t>(v);
-            else ti->set_int(open(ti, pres, storage), static_cast<std::int64_t>(v));
+            else store_int(open(ti, pres, storage), static_cast<std::int64_t>(v));
             return true;
         case kind::any: {
             auto& s = static_cast<RawJson*>(open(ti, pres, storage))->text;
@@ -272,7 +295,7 @@ private:
             if (!parse_u64(v, u))
                 return fail(codec_errc::type_mismatch, std::string("expected ") + kind_name(ti->k) + " (" +
                                                            std::string(ti->name) + "), got non-numeric string");
-            ti->set_int(open(ti, pres, storage), static_cast<std::int64_t>(u));
+            store_int(open(ti, pres, storage), static_cast<std::int64_t>(u));
             return true;
         }
         case kind::any: {
@@ -285,7 +308,7 @@ private:
         }
     }
 
-    bool container(const type_info* ti, presence pres, void* storage, bool is_object) {
+    bool container(const type_info* ti, presence pres, void* storage, bool is_object, std::uint32_t count = 0) {
         if (depth_ >= max_depth_) return too_deep();
         void* p = open(ti, pres, storage);
         while (ti->k == kind::boxed) {
@@ -300,7 +323,7 @@ private:
             else if (ti->k == kind::any) ok = capture_container(static_cast<RawJson*>(p)->text, true);
             else ok = mismatch(ti, vt::object);
         } else {
-            if (ti->k == kind::array) ok = array(ti, p);
+            if (ti->k == kind::array) ok = array(ti, p, count);
             else if (ti->k == kind::any) ok = capture_container(static_cast<RawJson*>(p)->text, false);
             else ok = mismatch(ti, vt::array);
         }
@@ -312,14 +335,25 @@ private:
         std::uint64_t missing = ti->required_mask;
         std::string_view k;
         bool done = false;
+        field_order* order = ti->order;
+        std::size_t prev = 0; // entry of `order` for the next key: 1 + the last field matched
         for (bool first = true;; first = false) {
             if (!src_.next_key(first, k, done)) return false;
             if (done) break;
-            const int i = ti->find(k);
-            if (i < 0) {
-                if (!src_.skip()) return false;
-                continue;
+            int i = -1;
+            if (order) {
+                const unsigned guess = order[prev].load(std::memory_order_relaxed);
+                if (guess != 0 && same_key(ti->fields[guess - 1].name, k)) i = static_cast<int>(guess - 1);
             }
+            if (i < 0) {
+                i = ti->find(k);
+                if (i < 0) {
+                    if (!src_.skip()) return false;
+                    continue;
+                }
+                if (order) order[prev].store(static_cast<std::uint16_t>(i + 1), std::memory_order_relaxed);
+            }
+            prev = static_cast<std::size_t>(i) + 1;
             const field_info& f = ti->fields[i];
             if (f.required_bit >= 0) missing &= ~(std::uint64_t{1} << f.required_bit);
             if (!value(f.type, f.pres, f.get(obj), slot::field, &missing, f.required_bit)) {
@@ -331,7 +365,11 @@ private:
         return true;
     }
 
-    bool array(const type_info* ti, void* arr) {
+    bool array(const type_info* ti, void* arr, std::uint32_t count) {
+        // Elements are large structs: growing the vector element by element would move
+        // each of them about twice. The count is trusted only as far as the input could
+        // hold that many elements (the reader checked it against the remaining bytes).
+        if (count > 1) ti->reserve(arr, count);
         bool done = false;
         std::size_t n = 0;
         for (bool first = true;; first = false, ++n) {

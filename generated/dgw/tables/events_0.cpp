@@ -4,7 +4,13 @@
 #include <dgw/describe.hpp>
 #include <dgw/detail/type_infos.hpp>
 
+#include <cstddef>
 #include <cstring>
+
+// Event structs extend their payload object (struct MessageCreate : Message), so they are
+// not standard-layout and offsetof on them is "conditionally supported"; GCC and Clang
+// support it for single non-virtual inheritance, which is all the generator emits.
+#pragma GCC diagnostic ignored "-Winvalid-offsetof"
 
 namespace dgw::codec::gen {
 
@@ -25,17 +31,14 @@ int find_ApplicationCommandPermissionsUpdate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_ApplicationCommandPermissionsUpdate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::ApplicationCommandPermissionsUpdate, &dgw::events::ApplicationCommandPermissionsUpdate::id>::get,
-     &member<dgw::events::ApplicationCommandPermissionsUpdate, &dgw::events::ApplicationCommandPermissionsUpdate::id>::cget},
-    {"application_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::ApplicationCommandPermissionsUpdate, &dgw::events::ApplicationCommandPermissionsUpdate::application_id>::get,
-     &member<dgw::events::ApplicationCommandPermissionsUpdate, &dgw::events::ApplicationCommandPermissionsUpdate::application_id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 2, &member<dgw::events::ApplicationCommandPermissionsUpdate, &dgw::events::ApplicationCommandPermissionsUpdate::guild_id>::get,
-     &member<dgw::events::ApplicationCommandPermissionsUpdate, &dgw::events::ApplicationCommandPermissionsUpdate::guild_id>::cget},
-    {"permissions", &dgw::codec::gen::ti_ApplicationCommandPermissions_array, presence::required, 3, &member<dgw::events::ApplicationCommandPermissionsUpdate, &dgw::events::ApplicationCommandPermissionsUpdate::permissions>::get,
-     &member<dgw::events::ApplicationCommandPermissionsUpdate, &dgw::events::ApplicationCommandPermissionsUpdate::permissions>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::ApplicationCommandPermissionsUpdate, id)},
+    {"application_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::ApplicationCommandPermissionsUpdate, application_id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::events::ApplicationCommandPermissionsUpdate, guild_id)},
+    {"permissions", &dgw::codec::gen::ti_ApplicationCommandPermissions_array, presence::required, 3, offsetof(dgw::events::ApplicationCommandPermissionsUpdate, permissions)},
 };
+field_order order_ApplicationCommandPermissionsUpdate[5];
 } // namespace
-constinit const type_info ti_ApplicationCommandPermissionsUpdate = object_info<dgw::events::ApplicationCommandPermissionsUpdate>("ApplicationCommandPermissionsUpdate", fields_ApplicationCommandPermissionsUpdate, 4, &find_ApplicationCommandPermissionsUpdate, 0xfull);
+constinit const type_info ti_ApplicationCommandPermissionsUpdate = object_info<dgw::events::ApplicationCommandPermissionsUpdate>("ApplicationCommandPermissionsUpdate", fields_ApplicationCommandPermissionsUpdate, 4, &find_ApplicationCommandPermissionsUpdate, 0xfull, order_ApplicationCommandPermissionsUpdate);
 
 // dgw::events::AutoModerationActionExecution
 namespace {
@@ -87,31 +90,21 @@ int find_AutoModerationActionExecution(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_AutoModerationActionExecution[] = {
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::AutoModerationActionExecution, &dgw::events::AutoModerationActionExecution::guild_id>::get,
-     &member<dgw::events::AutoModerationActionExecution, &dgw::events::AutoModerationActionExecution::guild_id>::cget},
-    {"action", &dgw::codec::gen::ti_AutoModerationAction, presence::required, 1, &member<dgw::events::AutoModerationActionExecution, &dgw::events::AutoModerationActionExecution::action>::get,
-     &member<dgw::events::AutoModerationActionExecution, &dgw::events::AutoModerationActionExecution::action>::cget},
-    {"rule_id", &dgw::codec::ti_snowflake, presence::required, 2, &member<dgw::events::AutoModerationActionExecution, &dgw::events::AutoModerationActionExecution::rule_id>::get,
-     &member<dgw::events::AutoModerationActionExecution, &dgw::events::AutoModerationActionExecution::rule_id>::cget},
-    {"rule_trigger_type", &dgw::codec::gen::ti_AutoModerationTriggerType, presence::required, 3, &member<dgw::events::AutoModerationActionExecution, &dgw::events::AutoModerationActionExecution::rule_trigger_type>::get,
-     &member<dgw::events::AutoModerationActionExecution, &dgw::events::AutoModerationActionExecution::rule_trigger_type>::cget},
-    {"user_id", &dgw::codec::ti_snowflake, presence::required, 4, &member<dgw::events::AutoModerationActionExecution, &dgw::events::AutoModerationActionExecution::user_id>::get,
-     &member<dgw::events::AutoModerationActionExecution, &dgw::events::AutoModerationActionExecution::user_id>::cget},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::AutoModerationActionExecution, &dgw::events::AutoModerationActionExecution::channel_id>::get,
-     &member<dgw::events::AutoModerationActionExecution, &dgw::events::AutoModerationActionExecution::channel_id>::cget},
-    {"message_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::AutoModerationActionExecution, &dgw::events::AutoModerationActionExecution::message_id>::get,
-     &member<dgw::events::AutoModerationActionExecution, &dgw::events::AutoModerationActionExecution::message_id>::cget},
-    {"alert_system_message_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::AutoModerationActionExecution, &dgw::events::AutoModerationActionExecution::alert_system_message_id>::get,
-     &member<dgw::events::AutoModerationActionExecution, &dgw::events::AutoModerationActionExecution::alert_system_message_id>::cget},
-    {"content", &dgw::codec::ti_string, presence::required, 5, &member<dgw::events::AutoModerationActionExecution, &dgw::events::AutoModerationActionExecution::content>::get,
-     &member<dgw::events::AutoModerationActionExecution, &dgw::events::AutoModerationActionExecution::content>::cget},
-    {"matched_keyword", &dgw::codec::ti_string, presence::nullable, 6, &member<dgw::events::AutoModerationActionExecution, &dgw::events::AutoModerationActionExecution::matched_keyword>::get,
-     &member<dgw::events::AutoModerationActionExecution, &dgw::events::AutoModerationActionExecution::matched_keyword>::cget},
-    {"matched_content", &dgw::codec::ti_string, presence::nullable, 7, &member<dgw::events::AutoModerationActionExecution, &dgw::events::AutoModerationActionExecution::matched_content>::get,
-     &member<dgw::events::AutoModerationActionExecution, &dgw::events::AutoModerationActionExecution::matched_content>::cget},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::AutoModerationActionExecution, guild_id)},
+    {"action", &dgw::codec::gen::ti_AutoModerationAction, presence::required, 1, offsetof(dgw::events::AutoModerationActionExecution, action)},
+    {"rule_id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::events::AutoModerationActionExecution, rule_id)},
+    {"rule_trigger_type", &dgw::codec::gen::ti_AutoModerationTriggerType, presence::required, 3, offsetof(dgw::events::AutoModerationActionExecution, rule_trigger_type)},
+    {"user_id", &dgw::codec::ti_snowflake, presence::required, 4, offsetof(dgw::events::AutoModerationActionExecution, user_id)},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::AutoModerationActionExecution, channel_id)},
+    {"message_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::AutoModerationActionExecution, message_id)},
+    {"alert_system_message_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::AutoModerationActionExecution, alert_system_message_id)},
+    {"content", &dgw::codec::ti_string, presence::required, 5, offsetof(dgw::events::AutoModerationActionExecution, content)},
+    {"matched_keyword", &dgw::codec::ti_string, presence::nullable, 6, offsetof(dgw::events::AutoModerationActionExecution, matched_keyword)},
+    {"matched_content", &dgw::codec::ti_string, presence::nullable, 7, offsetof(dgw::events::AutoModerationActionExecution, matched_content)},
 };
+field_order order_AutoModerationActionExecution[12];
 } // namespace
-constinit const type_info ti_AutoModerationActionExecution = object_info<dgw::events::AutoModerationActionExecution>("AutoModerationActionExecution", fields_AutoModerationActionExecution, 11, &find_AutoModerationActionExecution, 0xffull);
+constinit const type_info ti_AutoModerationActionExecution = object_info<dgw::events::AutoModerationActionExecution>("AutoModerationActionExecution", fields_AutoModerationActionExecution, 11, &find_AutoModerationActionExecution, 0xffull, order_AutoModerationActionExecution);
 
 // dgw::events::AutoModerationRuleCreate
 namespace {
@@ -162,31 +155,21 @@ int find_AutoModerationRuleCreate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_AutoModerationRuleCreate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::AutoModerationRuleCreate, &dgw::events::AutoModerationRuleCreate::id>::get,
-     &member<dgw::events::AutoModerationRuleCreate, &dgw::events::AutoModerationRuleCreate::id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::AutoModerationRuleCreate, &dgw::events::AutoModerationRuleCreate::guild_id>::get,
-     &member<dgw::events::AutoModerationRuleCreate, &dgw::events::AutoModerationRuleCreate::guild_id>::cget},
-    {"name", &dgw::codec::ti_string, presence::required, 2, &member<dgw::events::AutoModerationRuleCreate, &dgw::events::AutoModerationRuleCreate::name>::get,
-     &member<dgw::events::AutoModerationRuleCreate, &dgw::events::AutoModerationRuleCreate::name>::cget},
-    {"creator_id", &dgw::codec::ti_snowflake, presence::required, 3, &member<dgw::events::AutoModerationRuleCreate, &dgw::events::AutoModerationRuleCreate::creator_id>::get,
-     &member<dgw::events::AutoModerationRuleCreate, &dgw::events::AutoModerationRuleCreate::creator_id>::cget},
-    {"event_type", &dgw::codec::gen::ti_AutoModerationEventType, presence::required, 4, &member<dgw::events::AutoModerationRuleCreate, &dgw::events::AutoModerationRuleCreate::event_type>::get,
-     &member<dgw::events::AutoModerationRuleCreate, &dgw::events::AutoModerationRuleCreate::event_type>::cget},
-    {"trigger_type", &dgw::codec::gen::ti_AutoModerationTriggerType, presence::required, 5, &member<dgw::events::AutoModerationRuleCreate, &dgw::events::AutoModerationRuleCreate::trigger_type>::get,
-     &member<dgw::events::AutoModerationRuleCreate, &dgw::events::AutoModerationRuleCreate::trigger_type>::cget},
-    {"trigger_metadata", &dgw::codec::gen::ti_AutoModerationTriggerMetadata, presence::required, 6, &member<dgw::events::AutoModerationRuleCreate, &dgw::events::AutoModerationRuleCreate::trigger_metadata>::get,
-     &member<dgw::events::AutoModerationRuleCreate, &dgw::events::AutoModerationRuleCreate::trigger_metadata>::cget},
-    {"actions", &dgw::codec::gen::ti_AutoModerationAction_array, presence::required, 7, &member<dgw::events::AutoModerationRuleCreate, &dgw::events::AutoModerationRuleCreate::actions>::get,
-     &member<dgw::events::AutoModerationRuleCreate, &dgw::events::AutoModerationRuleCreate::actions>::cget},
-    {"enabled", &dgw::codec::ti_bool, presence::required, 8, &member<dgw::events::AutoModerationRuleCreate, &dgw::events::AutoModerationRuleCreate::enabled>::get,
-     &member<dgw::events::AutoModerationRuleCreate, &dgw::events::AutoModerationRuleCreate::enabled>::cget},
-    {"exempt_roles", &dgw::codec::ti_snowflake_array, presence::required, 9, &member<dgw::events::AutoModerationRuleCreate, &dgw::events::AutoModerationRuleCreate::exempt_roles>::get,
-     &member<dgw::events::AutoModerationRuleCreate, &dgw::events::AutoModerationRuleCreate::exempt_roles>::cget},
-    {"exempt_channels", &dgw::codec::ti_snowflake_array, presence::required, 10, &member<dgw::events::AutoModerationRuleCreate, &dgw::events::AutoModerationRuleCreate::exempt_channels>::get,
-     &member<dgw::events::AutoModerationRuleCreate, &dgw::events::AutoModerationRuleCreate::exempt_channels>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::AutoModerationRuleCreate, id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::AutoModerationRuleCreate, guild_id)},
+    {"name", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::events::AutoModerationRuleCreate, name)},
+    {"creator_id", &dgw::codec::ti_snowflake, presence::required, 3, offsetof(dgw::events::AutoModerationRuleCreate, creator_id)},
+    {"event_type", &dgw::codec::gen::ti_AutoModerationEventType, presence::required, 4, offsetof(dgw::events::AutoModerationRuleCreate, event_type)},
+    {"trigger_type", &dgw::codec::gen::ti_AutoModerationTriggerType, presence::required, 5, offsetof(dgw::events::AutoModerationRuleCreate, trigger_type)},
+    {"trigger_metadata", &dgw::codec::gen::ti_AutoModerationTriggerMetadata, presence::required, 6, offsetof(dgw::events::AutoModerationRuleCreate, trigger_metadata)},
+    {"actions", &dgw::codec::gen::ti_AutoModerationAction_array, presence::required, 7, offsetof(dgw::events::AutoModerationRuleCreate, actions)},
+    {"enabled", &dgw::codec::ti_bool, presence::required, 8, offsetof(dgw::events::AutoModerationRuleCreate, enabled)},
+    {"exempt_roles", &dgw::codec::ti_snowflake_array, presence::required, 9, offsetof(dgw::events::AutoModerationRuleCreate, exempt_roles)},
+    {"exempt_channels", &dgw::codec::ti_snowflake_array, presence::required, 10, offsetof(dgw::events::AutoModerationRuleCreate, exempt_channels)},
 };
+field_order order_AutoModerationRuleCreate[12];
 } // namespace
-constinit const type_info ti_AutoModerationRuleCreate = object_info<dgw::events::AutoModerationRuleCreate>("AutoModerationRuleCreate", fields_AutoModerationRuleCreate, 11, &find_AutoModerationRuleCreate, 0x7ffull);
+constinit const type_info ti_AutoModerationRuleCreate = object_info<dgw::events::AutoModerationRuleCreate>("AutoModerationRuleCreate", fields_AutoModerationRuleCreate, 11, &find_AutoModerationRuleCreate, 0x7ffull, order_AutoModerationRuleCreate);
 
 // dgw::events::AutoModerationRuleDelete
 namespace {
@@ -237,31 +220,21 @@ int find_AutoModerationRuleDelete(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_AutoModerationRuleDelete[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::AutoModerationRuleDelete, &dgw::events::AutoModerationRuleDelete::id>::get,
-     &member<dgw::events::AutoModerationRuleDelete, &dgw::events::AutoModerationRuleDelete::id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::AutoModerationRuleDelete, &dgw::events::AutoModerationRuleDelete::guild_id>::get,
-     &member<dgw::events::AutoModerationRuleDelete, &dgw::events::AutoModerationRuleDelete::guild_id>::cget},
-    {"name", &dgw::codec::ti_string, presence::required, 2, &member<dgw::events::AutoModerationRuleDelete, &dgw::events::AutoModerationRuleDelete::name>::get,
-     &member<dgw::events::AutoModerationRuleDelete, &dgw::events::AutoModerationRuleDelete::name>::cget},
-    {"creator_id", &dgw::codec::ti_snowflake, presence::required, 3, &member<dgw::events::AutoModerationRuleDelete, &dgw::events::AutoModerationRuleDelete::creator_id>::get,
-     &member<dgw::events::AutoModerationRuleDelete, &dgw::events::AutoModerationRuleDelete::creator_id>::cget},
-    {"event_type", &dgw::codec::gen::ti_AutoModerationEventType, presence::required, 4, &member<dgw::events::AutoModerationRuleDelete, &dgw::events::AutoModerationRuleDelete::event_type>::get,
-     &member<dgw::events::AutoModerationRuleDelete, &dgw::events::AutoModerationRuleDelete::event_type>::cget},
-    {"trigger_type", &dgw::codec::gen::ti_AutoModerationTriggerType, presence::required, 5, &member<dgw::events::AutoModerationRuleDelete, &dgw::events::AutoModerationRuleDelete::trigger_type>::get,
-     &member<dgw::events::AutoModerationRuleDelete, &dgw::events::AutoModerationRuleDelete::trigger_type>::cget},
-    {"trigger_metadata", &dgw::codec::gen::ti_AutoModerationTriggerMetadata, presence::required, 6, &member<dgw::events::AutoModerationRuleDelete, &dgw::events::AutoModerationRuleDelete::trigger_metadata>::get,
-     &member<dgw::events::AutoModerationRuleDelete, &dgw::events::AutoModerationRuleDelete::trigger_metadata>::cget},
-    {"actions", &dgw::codec::gen::ti_AutoModerationAction_array, presence::required, 7, &member<dgw::events::AutoModerationRuleDelete, &dgw::events::AutoModerationRuleDelete::actions>::get,
-     &member<dgw::events::AutoModerationRuleDelete, &dgw::events::AutoModerationRuleDelete::actions>::cget},
-    {"enabled", &dgw::codec::ti_bool, presence::required, 8, &member<dgw::events::AutoModerationRuleDelete, &dgw::events::AutoModerationRuleDelete::enabled>::get,
-     &member<dgw::events::AutoModerationRuleDelete, &dgw::events::AutoModerationRuleDelete::enabled>::cget},
-    {"exempt_roles", &dgw::codec::ti_snowflake_array, presence::required, 9, &member<dgw::events::AutoModerationRuleDelete, &dgw::events::AutoModerationRuleDelete::exempt_roles>::get,
-     &member<dgw::events::AutoModerationRuleDelete, &dgw::events::AutoModerationRuleDelete::exempt_roles>::cget},
-    {"exempt_channels", &dgw::codec::ti_snowflake_array, presence::required, 10, &member<dgw::events::AutoModerationRuleDelete, &dgw::events::AutoModerationRuleDelete::exempt_channels>::get,
-     &member<dgw::events::AutoModerationRuleDelete, &dgw::events::AutoModerationRuleDelete::exempt_channels>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::AutoModerationRuleDelete, id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::AutoModerationRuleDelete, guild_id)},
+    {"name", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::events::AutoModerationRuleDelete, name)},
+    {"creator_id", &dgw::codec::ti_snowflake, presence::required, 3, offsetof(dgw::events::AutoModerationRuleDelete, creator_id)},
+    {"event_type", &dgw::codec::gen::ti_AutoModerationEventType, presence::required, 4, offsetof(dgw::events::AutoModerationRuleDelete, event_type)},
+    {"trigger_type", &dgw::codec::gen::ti_AutoModerationTriggerType, presence::required, 5, offsetof(dgw::events::AutoModerationRuleDelete, trigger_type)},
+    {"trigger_metadata", &dgw::codec::gen::ti_AutoModerationTriggerMetadata, presence::required, 6, offsetof(dgw::events::AutoModerationRuleDelete, trigger_metadata)},
+    {"actions", &dgw::codec::gen::ti_AutoModerationAction_array, presence::required, 7, offsetof(dgw::events::AutoModerationRuleDelete, actions)},
+    {"enabled", &dgw::codec::ti_bool, presence::required, 8, offsetof(dgw::events::AutoModerationRuleDelete, enabled)},
+    {"exempt_roles", &dgw::codec::ti_snowflake_array, presence::required, 9, offsetof(dgw::events::AutoModerationRuleDelete, exempt_roles)},
+    {"exempt_channels", &dgw::codec::ti_snowflake_array, presence::required, 10, offsetof(dgw::events::AutoModerationRuleDelete, exempt_channels)},
 };
+field_order order_AutoModerationRuleDelete[12];
 } // namespace
-constinit const type_info ti_AutoModerationRuleDelete = object_info<dgw::events::AutoModerationRuleDelete>("AutoModerationRuleDelete", fields_AutoModerationRuleDelete, 11, &find_AutoModerationRuleDelete, 0x7ffull);
+constinit const type_info ti_AutoModerationRuleDelete = object_info<dgw::events::AutoModerationRuleDelete>("AutoModerationRuleDelete", fields_AutoModerationRuleDelete, 11, &find_AutoModerationRuleDelete, 0x7ffull, order_AutoModerationRuleDelete);
 
 // dgw::events::AutoModerationRuleUpdate
 namespace {
@@ -312,31 +285,21 @@ int find_AutoModerationRuleUpdate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_AutoModerationRuleUpdate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::AutoModerationRuleUpdate, &dgw::events::AutoModerationRuleUpdate::id>::get,
-     &member<dgw::events::AutoModerationRuleUpdate, &dgw::events::AutoModerationRuleUpdate::id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::AutoModerationRuleUpdate, &dgw::events::AutoModerationRuleUpdate::guild_id>::get,
-     &member<dgw::events::AutoModerationRuleUpdate, &dgw::events::AutoModerationRuleUpdate::guild_id>::cget},
-    {"name", &dgw::codec::ti_string, presence::required, 2, &member<dgw::events::AutoModerationRuleUpdate, &dgw::events::AutoModerationRuleUpdate::name>::get,
-     &member<dgw::events::AutoModerationRuleUpdate, &dgw::events::AutoModerationRuleUpdate::name>::cget},
-    {"creator_id", &dgw::codec::ti_snowflake, presence::required, 3, &member<dgw::events::AutoModerationRuleUpdate, &dgw::events::AutoModerationRuleUpdate::creator_id>::get,
-     &member<dgw::events::AutoModerationRuleUpdate, &dgw::events::AutoModerationRuleUpdate::creator_id>::cget},
-    {"event_type", &dgw::codec::gen::ti_AutoModerationEventType, presence::required, 4, &member<dgw::events::AutoModerationRuleUpdate, &dgw::events::AutoModerationRuleUpdate::event_type>::get,
-     &member<dgw::events::AutoModerationRuleUpdate, &dgw::events::AutoModerationRuleUpdate::event_type>::cget},
-    {"trigger_type", &dgw::codec::gen::ti_AutoModerationTriggerType, presence::required, 5, &member<dgw::events::AutoModerationRuleUpdate, &dgw::events::AutoModerationRuleUpdate::trigger_type>::get,
-     &member<dgw::events::AutoModerationRuleUpdate, &dgw::events::AutoModerationRuleUpdate::trigger_type>::cget},
-    {"trigger_metadata", &dgw::codec::gen::ti_AutoModerationTriggerMetadata, presence::required, 6, &member<dgw::events::AutoModerationRuleUpdate, &dgw::events::AutoModerationRuleUpdate::trigger_metadata>::get,
-     &member<dgw::events::AutoModerationRuleUpdate, &dgw::events::AutoModerationRuleUpdate::trigger_metadata>::cget},
-    {"actions", &dgw::codec::gen::ti_AutoModerationAction_array, presence::required, 7, &member<dgw::events::AutoModerationRuleUpdate, &dgw::events::AutoModerationRuleUpdate::actions>::get,
-     &member<dgw::events::AutoModerationRuleUpdate, &dgw::events::AutoModerationRuleUpdate::actions>::cget},
-    {"enabled", &dgw::codec::ti_bool, presence::required, 8, &member<dgw::events::AutoModerationRuleUpdate, &dgw::events::AutoModerationRuleUpdate::enabled>::get,
-     &member<dgw::events::AutoModerationRuleUpdate, &dgw::events::AutoModerationRuleUpdate::enabled>::cget},
-    {"exempt_roles", &dgw::codec::ti_snowflake_array, presence::required, 9, &member<dgw::events::AutoModerationRuleUpdate, &dgw::events::AutoModerationRuleUpdate::exempt_roles>::get,
-     &member<dgw::events::AutoModerationRuleUpdate, &dgw::events::AutoModerationRuleUpdate::exempt_roles>::cget},
-    {"exempt_channels", &dgw::codec::ti_snowflake_array, presence::required, 10, &member<dgw::events::AutoModerationRuleUpdate, &dgw::events::AutoModerationRuleUpdate::exempt_channels>::get,
-     &member<dgw::events::AutoModerationRuleUpdate, &dgw::events::AutoModerationRuleUpdate::exempt_channels>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::AutoModerationRuleUpdate, id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::AutoModerationRuleUpdate, guild_id)},
+    {"name", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::events::AutoModerationRuleUpdate, name)},
+    {"creator_id", &dgw::codec::ti_snowflake, presence::required, 3, offsetof(dgw::events::AutoModerationRuleUpdate, creator_id)},
+    {"event_type", &dgw::codec::gen::ti_AutoModerationEventType, presence::required, 4, offsetof(dgw::events::AutoModerationRuleUpdate, event_type)},
+    {"trigger_type", &dgw::codec::gen::ti_AutoModerationTriggerType, presence::required, 5, offsetof(dgw::events::AutoModerationRuleUpdate, trigger_type)},
+    {"trigger_metadata", &dgw::codec::gen::ti_AutoModerationTriggerMetadata, presence::required, 6, offsetof(dgw::events::AutoModerationRuleUpdate, trigger_metadata)},
+    {"actions", &dgw::codec::gen::ti_AutoModerationAction_array, presence::required, 7, offsetof(dgw::events::AutoModerationRuleUpdate, actions)},
+    {"enabled", &dgw::codec::ti_bool, presence::required, 8, offsetof(dgw::events::AutoModerationRuleUpdate, enabled)},
+    {"exempt_roles", &dgw::codec::ti_snowflake_array, presence::required, 9, offsetof(dgw::events::AutoModerationRuleUpdate, exempt_roles)},
+    {"exempt_channels", &dgw::codec::ti_snowflake_array, presence::required, 10, offsetof(dgw::events::AutoModerationRuleUpdate, exempt_channels)},
 };
+field_order order_AutoModerationRuleUpdate[12];
 } // namespace
-constinit const type_info ti_AutoModerationRuleUpdate = object_info<dgw::events::AutoModerationRuleUpdate>("AutoModerationRuleUpdate", fields_AutoModerationRuleUpdate, 11, &find_AutoModerationRuleUpdate, 0x7ffull);
+constinit const type_info ti_AutoModerationRuleUpdate = object_info<dgw::events::AutoModerationRuleUpdate>("AutoModerationRuleUpdate", fields_AutoModerationRuleUpdate, 11, &find_AutoModerationRuleUpdate, 0x7ffull, order_AutoModerationRuleUpdate);
 
 // dgw::events::ChannelCreate
 namespace {
@@ -480,81 +443,46 @@ int find_ChannelCreate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_ChannelCreate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::id>::get,
-     &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::id>::cget},
-    {"type", &dgw::codec::gen::ti_ChannelType, presence::required, 1, &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::type>::get,
-     &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::type>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::guild_id>::get,
-     &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::guild_id>::cget},
-    {"position", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::position>::get,
-     &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::position>::cget},
-    {"permission_overwrites", &dgw::codec::gen::ti_Overwrite_array, presence::optional, -1, &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::permission_overwrites>::get,
-     &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::permission_overwrites>::cget},
-    {"name", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::name>::get,
-     &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::name>::cget},
-    {"topic", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::topic>::get,
-     &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::topic>::cget},
-    {"nsfw", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::nsfw>::get,
-     &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::nsfw>::cget},
-    {"last_message_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::last_message_id>::get,
-     &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::last_message_id>::cget},
-    {"bitrate", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::bitrate>::get,
-     &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::bitrate>::cget},
-    {"user_limit", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::user_limit>::get,
-     &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::user_limit>::cget},
-    {"rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::rate_limit_per_user>::get,
-     &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::rate_limit_per_user>::cget},
-    {"recipients", &dgw::codec::gen::ti_User_array, presence::optional, -1, &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::recipients>::get,
-     &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::recipients>::cget},
-    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::icon>::get,
-     &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::icon>::cget},
-    {"owner_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::owner_id>::get,
-     &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::owner_id>::cget},
-    {"application_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::application_id>::get,
-     &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::application_id>::cget},
-    {"managed", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::managed>::get,
-     &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::managed>::cget},
-    {"parent_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::parent_id>::get,
-     &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::parent_id>::cget},
-    {"last_pin_timestamp", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::last_pin_timestamp>::get,
-     &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::last_pin_timestamp>::cget},
-    {"rtc_region", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::rtc_region>::get,
-     &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::rtc_region>::cget},
-    {"video_quality_mode", &dgw::codec::gen::ti_VideoQualityMode, presence::optional, -1, &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::video_quality_mode>::get,
-     &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::video_quality_mode>::cget},
-    {"message_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::message_count>::get,
-     &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::message_count>::cget},
-    {"member_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::member_count>::get,
-     &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::member_count>::cget},
-    {"thread_metadata", &dgw::codec::gen::ti_ThreadMetadata, presence::optional, -1, &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::thread_metadata>::get,
-     &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::thread_metadata>::cget},
-    {"member", &dgw::codec::gen::ti_ThreadMember, presence::optional, -1, &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::member>::get,
-     &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::member>::cget},
-    {"default_auto_archive_duration", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::default_auto_archive_duration>::get,
-     &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::default_auto_archive_duration>::cget},
-    {"permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::permissions>::get,
-     &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::permissions>::cget},
-    {"app_permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::app_permissions>::get,
-     &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::app_permissions>::cget},
-    {"flags", &dgw::codec::gen::ti_ChannelFlags, presence::optional, -1, &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::flags>::get,
-     &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::flags>::cget},
-    {"total_message_sent", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::total_message_sent>::get,
-     &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::total_message_sent>::cget},
-    {"available_tags", &dgw::codec::gen::ti_ForumTag_array, presence::optional, -1, &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::available_tags>::get,
-     &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::available_tags>::cget},
-    {"applied_tags", &dgw::codec::ti_snowflake_array, presence::optional, -1, &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::applied_tags>::get,
-     &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::applied_tags>::cget},
-    {"default_reaction_emoji", &dgw::codec::gen::ti_DefaultReaction, presence::optional_nullable, -1, &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::default_reaction_emoji>::get,
-     &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::default_reaction_emoji>::cget},
-    {"default_thread_rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::default_thread_rate_limit_per_user>::get,
-     &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::default_thread_rate_limit_per_user>::cget},
-    {"default_sort_order", &dgw::codec::gen::ti_SortOrderType, presence::optional_nullable, -1, &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::default_sort_order>::get,
-     &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::default_sort_order>::cget},
-    {"default_forum_layout", &dgw::codec::gen::ti_ForumLayoutType, presence::optional, -1, &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::default_forum_layout>::get,
-     &member<dgw::events::ChannelCreate, &dgw::events::ChannelCreate::default_forum_layout>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::ChannelCreate, id)},
+    {"type", &dgw::codec::gen::ti_ChannelType, presence::required, 1, offsetof(dgw::events::ChannelCreate, type)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::ChannelCreate, guild_id)},
+    {"position", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelCreate, position)},
+    {"permission_overwrites", &dgw::codec::gen::ti_Overwrite_array, presence::optional, -1, offsetof(dgw::events::ChannelCreate, permission_overwrites)},
+    {"name", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ChannelCreate, name)},
+    {"topic", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ChannelCreate, topic)},
+    {"nsfw", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::ChannelCreate, nsfw)},
+    {"last_message_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::ChannelCreate, last_message_id)},
+    {"bitrate", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelCreate, bitrate)},
+    {"user_limit", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelCreate, user_limit)},
+    {"rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelCreate, rate_limit_per_user)},
+    {"recipients", &dgw::codec::gen::ti_User_array, presence::optional, -1, offsetof(dgw::events::ChannelCreate, recipients)},
+    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ChannelCreate, icon)},
+    {"owner_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::ChannelCreate, owner_id)},
+    {"application_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::ChannelCreate, application_id)},
+    {"managed", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::ChannelCreate, managed)},
+    {"parent_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::ChannelCreate, parent_id)},
+    {"last_pin_timestamp", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::events::ChannelCreate, last_pin_timestamp)},
+    {"rtc_region", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ChannelCreate, rtc_region)},
+    {"video_quality_mode", &dgw::codec::gen::ti_VideoQualityMode, presence::optional, -1, offsetof(dgw::events::ChannelCreate, video_quality_mode)},
+    {"message_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelCreate, message_count)},
+    {"member_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelCreate, member_count)},
+    {"thread_metadata", &dgw::codec::gen::ti_ThreadMetadata, presence::optional, -1, offsetof(dgw::events::ChannelCreate, thread_metadata)},
+    {"member", &dgw::codec::gen::ti_ThreadMember, presence::optional, -1, offsetof(dgw::events::ChannelCreate, member)},
+    {"default_auto_archive_duration", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelCreate, default_auto_archive_duration)},
+    {"permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, offsetof(dgw::events::ChannelCreate, permissions)},
+    {"app_permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, offsetof(dgw::events::ChannelCreate, app_permissions)},
+    {"flags", &dgw::codec::gen::ti_ChannelFlags, presence::optional, -1, offsetof(dgw::events::ChannelCreate, flags)},
+    {"total_message_sent", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelCreate, total_message_sent)},
+    {"available_tags", &dgw::codec::gen::ti_ForumTag_array, presence::optional, -1, offsetof(dgw::events::ChannelCreate, available_tags)},
+    {"applied_tags", &dgw::codec::ti_snowflake_array, presence::optional, -1, offsetof(dgw::events::ChannelCreate, applied_tags)},
+    {"default_reaction_emoji", &dgw::codec::gen::ti_DefaultReaction, presence::optional_nullable, -1, offsetof(dgw::events::ChannelCreate, default_reaction_emoji)},
+    {"default_thread_rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelCreate, default_thread_rate_limit_per_user)},
+    {"default_sort_order", &dgw::codec::gen::ti_SortOrderType, presence::optional_nullable, -1, offsetof(dgw::events::ChannelCreate, default_sort_order)},
+    {"default_forum_layout", &dgw::codec::gen::ti_ForumLayoutType, presence::optional, -1, offsetof(dgw::events::ChannelCreate, default_forum_layout)},
 };
+field_order order_ChannelCreate[37];
 } // namespace
-constinit const type_info ti_ChannelCreate = object_info<dgw::events::ChannelCreate>("ChannelCreate", fields_ChannelCreate, 36, &find_ChannelCreate, 0x3ull);
+constinit const type_info ti_ChannelCreate = object_info<dgw::events::ChannelCreate>("ChannelCreate", fields_ChannelCreate, 36, &find_ChannelCreate, 0x3ull, order_ChannelCreate);
 
 // dgw::events::ChannelDelete
 namespace {
@@ -698,81 +626,46 @@ int find_ChannelDelete(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_ChannelDelete[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::id>::get,
-     &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::id>::cget},
-    {"type", &dgw::codec::gen::ti_ChannelType, presence::required, 1, &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::type>::get,
-     &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::type>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::guild_id>::get,
-     &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::guild_id>::cget},
-    {"position", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::position>::get,
-     &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::position>::cget},
-    {"permission_overwrites", &dgw::codec::gen::ti_Overwrite_array, presence::optional, -1, &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::permission_overwrites>::get,
-     &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::permission_overwrites>::cget},
-    {"name", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::name>::get,
-     &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::name>::cget},
-    {"topic", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::topic>::get,
-     &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::topic>::cget},
-    {"nsfw", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::nsfw>::get,
-     &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::nsfw>::cget},
-    {"last_message_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::last_message_id>::get,
-     &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::last_message_id>::cget},
-    {"bitrate", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::bitrate>::get,
-     &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::bitrate>::cget},
-    {"user_limit", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::user_limit>::get,
-     &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::user_limit>::cget},
-    {"rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::rate_limit_per_user>::get,
-     &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::rate_limit_per_user>::cget},
-    {"recipients", &dgw::codec::gen::ti_User_array, presence::optional, -1, &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::recipients>::get,
-     &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::recipients>::cget},
-    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::icon>::get,
-     &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::icon>::cget},
-    {"owner_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::owner_id>::get,
-     &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::owner_id>::cget},
-    {"application_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::application_id>::get,
-     &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::application_id>::cget},
-    {"managed", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::managed>::get,
-     &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::managed>::cget},
-    {"parent_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::parent_id>::get,
-     &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::parent_id>::cget},
-    {"last_pin_timestamp", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::last_pin_timestamp>::get,
-     &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::last_pin_timestamp>::cget},
-    {"rtc_region", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::rtc_region>::get,
-     &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::rtc_region>::cget},
-    {"video_quality_mode", &dgw::codec::gen::ti_VideoQualityMode, presence::optional, -1, &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::video_quality_mode>::get,
-     &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::video_quality_mode>::cget},
-    {"message_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::message_count>::get,
-     &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::message_count>::cget},
-    {"member_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::member_count>::get,
-     &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::member_count>::cget},
-    {"thread_metadata", &dgw::codec::gen::ti_ThreadMetadata, presence::optional, -1, &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::thread_metadata>::get,
-     &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::thread_metadata>::cget},
-    {"member", &dgw::codec::gen::ti_ThreadMember, presence::optional, -1, &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::member>::get,
-     &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::member>::cget},
-    {"default_auto_archive_duration", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::default_auto_archive_duration>::get,
-     &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::default_auto_archive_duration>::cget},
-    {"permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::permissions>::get,
-     &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::permissions>::cget},
-    {"app_permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::app_permissions>::get,
-     &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::app_permissions>::cget},
-    {"flags", &dgw::codec::gen::ti_ChannelFlags, presence::optional, -1, &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::flags>::get,
-     &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::flags>::cget},
-    {"total_message_sent", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::total_message_sent>::get,
-     &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::total_message_sent>::cget},
-    {"available_tags", &dgw::codec::gen::ti_ForumTag_array, presence::optional, -1, &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::available_tags>::get,
-     &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::available_tags>::cget},
-    {"applied_tags", &dgw::codec::ti_snowflake_array, presence::optional, -1, &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::applied_tags>::get,
-     &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::applied_tags>::cget},
-    {"default_reaction_emoji", &dgw::codec::gen::ti_DefaultReaction, presence::optional_nullable, -1, &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::default_reaction_emoji>::get,
-     &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::default_reaction_emoji>::cget},
-    {"default_thread_rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::default_thread_rate_limit_per_user>::get,
-     &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::default_thread_rate_limit_per_user>::cget},
-    {"default_sort_order", &dgw::codec::gen::ti_SortOrderType, presence::optional_nullable, -1, &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::default_sort_order>::get,
-     &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::default_sort_order>::cget},
-    {"default_forum_layout", &dgw::codec::gen::ti_ForumLayoutType, presence::optional, -1, &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::default_forum_layout>::get,
-     &member<dgw::events::ChannelDelete, &dgw::events::ChannelDelete::default_forum_layout>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::ChannelDelete, id)},
+    {"type", &dgw::codec::gen::ti_ChannelType, presence::required, 1, offsetof(dgw::events::ChannelDelete, type)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::ChannelDelete, guild_id)},
+    {"position", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelDelete, position)},
+    {"permission_overwrites", &dgw::codec::gen::ti_Overwrite_array, presence::optional, -1, offsetof(dgw::events::ChannelDelete, permission_overwrites)},
+    {"name", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ChannelDelete, name)},
+    {"topic", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ChannelDelete, topic)},
+    {"nsfw", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::ChannelDelete, nsfw)},
+    {"last_message_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::ChannelDelete, last_message_id)},
+    {"bitrate", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelDelete, bitrate)},
+    {"user_limit", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelDelete, user_limit)},
+    {"rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelDelete, rate_limit_per_user)},
+    {"recipients", &dgw::codec::gen::ti_User_array, presence::optional, -1, offsetof(dgw::events::ChannelDelete, recipients)},
+    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ChannelDelete, icon)},
+    {"owner_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::ChannelDelete, owner_id)},
+    {"application_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::ChannelDelete, application_id)},
+    {"managed", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::ChannelDelete, managed)},
+    {"parent_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::ChannelDelete, parent_id)},
+    {"last_pin_timestamp", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::events::ChannelDelete, last_pin_timestamp)},
+    {"rtc_region", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ChannelDelete, rtc_region)},
+    {"video_quality_mode", &dgw::codec::gen::ti_VideoQualityMode, presence::optional, -1, offsetof(dgw::events::ChannelDelete, video_quality_mode)},
+    {"message_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelDelete, message_count)},
+    {"member_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelDelete, member_count)},
+    {"thread_metadata", &dgw::codec::gen::ti_ThreadMetadata, presence::optional, -1, offsetof(dgw::events::ChannelDelete, thread_metadata)},
+    {"member", &dgw::codec::gen::ti_ThreadMember, presence::optional, -1, offsetof(dgw::events::ChannelDelete, member)},
+    {"default_auto_archive_duration", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelDelete, default_auto_archive_duration)},
+    {"permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, offsetof(dgw::events::ChannelDelete, permissions)},
+    {"app_permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, offsetof(dgw::events::ChannelDelete, app_permissions)},
+    {"flags", &dgw::codec::gen::ti_ChannelFlags, presence::optional, -1, offsetof(dgw::events::ChannelDelete, flags)},
+    {"total_message_sent", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelDelete, total_message_sent)},
+    {"available_tags", &dgw::codec::gen::ti_ForumTag_array, presence::optional, -1, offsetof(dgw::events::ChannelDelete, available_tags)},
+    {"applied_tags", &dgw::codec::ti_snowflake_array, presence::optional, -1, offsetof(dgw::events::ChannelDelete, applied_tags)},
+    {"default_reaction_emoji", &dgw::codec::gen::ti_DefaultReaction, presence::optional_nullable, -1, offsetof(dgw::events::ChannelDelete, default_reaction_emoji)},
+    {"default_thread_rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelDelete, default_thread_rate_limit_per_user)},
+    {"default_sort_order", &dgw::codec::gen::ti_SortOrderType, presence::optional_nullable, -1, offsetof(dgw::events::ChannelDelete, default_sort_order)},
+    {"default_forum_layout", &dgw::codec::gen::ti_ForumLayoutType, presence::optional, -1, offsetof(dgw::events::ChannelDelete, default_forum_layout)},
 };
+field_order order_ChannelDelete[37];
 } // namespace
-constinit const type_info ti_ChannelDelete = object_info<dgw::events::ChannelDelete>("ChannelDelete", fields_ChannelDelete, 36, &find_ChannelDelete, 0x3ull);
+constinit const type_info ti_ChannelDelete = object_info<dgw::events::ChannelDelete>("ChannelDelete", fields_ChannelDelete, 36, &find_ChannelDelete, 0x3ull, order_ChannelDelete);
 
 // dgw::events::ChannelInfo
 namespace {
@@ -793,13 +686,12 @@ int find_ChannelInfo(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_ChannelInfo[] = {
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::ChannelInfo, &dgw::events::ChannelInfo::guild_id>::get,
-     &member<dgw::events::ChannelInfo, &dgw::events::ChannelInfo::guild_id>::cget},
-    {"channels", &dgw::codec::gen::ti_ChannelInfoChannel_array, presence::required, 1, &member<dgw::events::ChannelInfo, &dgw::events::ChannelInfo::channels>::get,
-     &member<dgw::events::ChannelInfo, &dgw::events::ChannelInfo::channels>::cget},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::ChannelInfo, guild_id)},
+    {"channels", &dgw::codec::gen::ti_ChannelInfoChannel_array, presence::required, 1, offsetof(dgw::events::ChannelInfo, channels)},
 };
+field_order order_ChannelInfo[3];
 } // namespace
-constinit const type_info ti_ChannelInfo = object_info<dgw::events::ChannelInfo>("ChannelInfo", fields_ChannelInfo, 2, &find_ChannelInfo, 0x3ull);
+constinit const type_info ti_ChannelInfo = object_info<dgw::events::ChannelInfo>("ChannelInfo", fields_ChannelInfo, 2, &find_ChannelInfo, 0x3ull, order_ChannelInfo);
 
 // dgw::events::ChannelPinsUpdate
 namespace {
@@ -816,15 +708,13 @@ int find_ChannelPinsUpdate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_ChannelPinsUpdate[] = {
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::ChannelPinsUpdate, &dgw::events::ChannelPinsUpdate::guild_id>::get,
-     &member<dgw::events::ChannelPinsUpdate, &dgw::events::ChannelPinsUpdate::guild_id>::cget},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::ChannelPinsUpdate, &dgw::events::ChannelPinsUpdate::channel_id>::get,
-     &member<dgw::events::ChannelPinsUpdate, &dgw::events::ChannelPinsUpdate::channel_id>::cget},
-    {"last_pin_timestamp", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, &member<dgw::events::ChannelPinsUpdate, &dgw::events::ChannelPinsUpdate::last_pin_timestamp>::get,
-     &member<dgw::events::ChannelPinsUpdate, &dgw::events::ChannelPinsUpdate::last_pin_timestamp>::cget},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::ChannelPinsUpdate, guild_id)},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::ChannelPinsUpdate, channel_id)},
+    {"last_pin_timestamp", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::events::ChannelPinsUpdate, last_pin_timestamp)},
 };
+field_order order_ChannelPinsUpdate[4];
 } // namespace
-constinit const type_info ti_ChannelPinsUpdate = object_info<dgw::events::ChannelPinsUpdate>("ChannelPinsUpdate", fields_ChannelPinsUpdate, 3, &find_ChannelPinsUpdate, 0x1ull);
+constinit const type_info ti_ChannelPinsUpdate = object_info<dgw::events::ChannelPinsUpdate>("ChannelPinsUpdate", fields_ChannelPinsUpdate, 3, &find_ChannelPinsUpdate, 0x1ull, order_ChannelPinsUpdate);
 
 // dgw::events::ChannelUpdate
 namespace {
@@ -968,81 +858,46 @@ int find_ChannelUpdate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_ChannelUpdate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::id>::get,
-     &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::id>::cget},
-    {"type", &dgw::codec::gen::ti_ChannelType, presence::required, 1, &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::type>::get,
-     &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::type>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::guild_id>::get,
-     &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::guild_id>::cget},
-    {"position", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::position>::get,
-     &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::position>::cget},
-    {"permission_overwrites", &dgw::codec::gen::ti_Overwrite_array, presence::optional, -1, &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::permission_overwrites>::get,
-     &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::permission_overwrites>::cget},
-    {"name", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::name>::get,
-     &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::name>::cget},
-    {"topic", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::topic>::get,
-     &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::topic>::cget},
-    {"nsfw", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::nsfw>::get,
-     &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::nsfw>::cget},
-    {"last_message_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::last_message_id>::get,
-     &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::last_message_id>::cget},
-    {"bitrate", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::bitrate>::get,
-     &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::bitrate>::cget},
-    {"user_limit", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::user_limit>::get,
-     &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::user_limit>::cget},
-    {"rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::rate_limit_per_user>::get,
-     &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::rate_limit_per_user>::cget},
-    {"recipients", &dgw::codec::gen::ti_User_array, presence::optional, -1, &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::recipients>::get,
-     &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::recipients>::cget},
-    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::icon>::get,
-     &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::icon>::cget},
-    {"owner_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::owner_id>::get,
-     &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::owner_id>::cget},
-    {"application_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::application_id>::get,
-     &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::application_id>::cget},
-    {"managed", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::managed>::get,
-     &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::managed>::cget},
-    {"parent_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::parent_id>::get,
-     &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::parent_id>::cget},
-    {"last_pin_timestamp", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::last_pin_timestamp>::get,
-     &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::last_pin_timestamp>::cget},
-    {"rtc_region", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::rtc_region>::get,
-     &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::rtc_region>::cget},
-    {"video_quality_mode", &dgw::codec::gen::ti_VideoQualityMode, presence::optional, -1, &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::video_quality_mode>::get,
-     &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::video_quality_mode>::cget},
-    {"message_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::message_count>::get,
-     &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::message_count>::cget},
-    {"member_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::member_count>::get,
-     &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::member_count>::cget},
-    {"thread_metadata", &dgw::codec::gen::ti_ThreadMetadata, presence::optional, -1, &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::thread_metadata>::get,
-     &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::thread_metadata>::cget},
-    {"member", &dgw::codec::gen::ti_ThreadMember, presence::optional, -1, &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::member>::get,
-     &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::member>::cget},
-    {"default_auto_archive_duration", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::default_auto_archive_duration>::get,
-     &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::default_auto_archive_duration>::cget},
-    {"permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::permissions>::get,
-     &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::permissions>::cget},
-    {"app_permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::app_permissions>::get,
-     &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::app_permissions>::cget},
-    {"flags", &dgw::codec::gen::ti_ChannelFlags, presence::optional, -1, &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::flags>::get,
-     &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::flags>::cget},
-    {"total_message_sent", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::total_message_sent>::get,
-     &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::total_message_sent>::cget},
-    {"available_tags", &dgw::codec::gen::ti_ForumTag_array, presence::optional, -1, &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::available_tags>::get,
-     &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::available_tags>::cget},
-    {"applied_tags", &dgw::codec::ti_snowflake_array, presence::optional, -1, &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::applied_tags>::get,
-     &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::applied_tags>::cget},
-    {"default_reaction_emoji", &dgw::codec::gen::ti_DefaultReaction, presence::optional_nullable, -1, &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::default_reaction_emoji>::get,
-     &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::default_reaction_emoji>::cget},
-    {"default_thread_rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::default_thread_rate_limit_per_user>::get,
-     &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::default_thread_rate_limit_per_user>::cget},
-    {"default_sort_order", &dgw::codec::gen::ti_SortOrderType, presence::optional_nullable, -1, &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::default_sort_order>::get,
-     &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::default_sort_order>::cget},
-    {"default_forum_layout", &dgw::codec::gen::ti_ForumLayoutType, presence::optional, -1, &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::default_forum_layout>::get,
-     &member<dgw::events::ChannelUpdate, &dgw::events::ChannelUpdate::default_forum_layout>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::ChannelUpdate, id)},
+    {"type", &dgw::codec::gen::ti_ChannelType, presence::required, 1, offsetof(dgw::events::ChannelUpdate, type)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, guild_id)},
+    {"position", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, position)},
+    {"permission_overwrites", &dgw::codec::gen::ti_Overwrite_array, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, permission_overwrites)},
+    {"name", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ChannelUpdate, name)},
+    {"topic", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ChannelUpdate, topic)},
+    {"nsfw", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, nsfw)},
+    {"last_message_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::ChannelUpdate, last_message_id)},
+    {"bitrate", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, bitrate)},
+    {"user_limit", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, user_limit)},
+    {"rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, rate_limit_per_user)},
+    {"recipients", &dgw::codec::gen::ti_User_array, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, recipients)},
+    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ChannelUpdate, icon)},
+    {"owner_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, owner_id)},
+    {"application_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::ChannelUpdate, application_id)},
+    {"managed", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, managed)},
+    {"parent_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::ChannelUpdate, parent_id)},
+    {"last_pin_timestamp", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::events::ChannelUpdate, last_pin_timestamp)},
+    {"rtc_region", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ChannelUpdate, rtc_region)},
+    {"video_quality_mode", &dgw::codec::gen::ti_VideoQualityMode, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, video_quality_mode)},
+    {"message_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, message_count)},
+    {"member_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, member_count)},
+    {"thread_metadata", &dgw::codec::gen::ti_ThreadMetadata, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, thread_metadata)},
+    {"member", &dgw::codec::gen::ti_ThreadMember, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, member)},
+    {"default_auto_archive_duration", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, default_auto_archive_duration)},
+    {"permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, permissions)},
+    {"app_permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, app_permissions)},
+    {"flags", &dgw::codec::gen::ti_ChannelFlags, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, flags)},
+    {"total_message_sent", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, total_message_sent)},
+    {"available_tags", &dgw::codec::gen::ti_ForumTag_array, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, available_tags)},
+    {"applied_tags", &dgw::codec::ti_snowflake_array, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, applied_tags)},
+    {"default_reaction_emoji", &dgw::codec::gen::ti_DefaultReaction, presence::optional_nullable, -1, offsetof(dgw::events::ChannelUpdate, default_reaction_emoji)},
+    {"default_thread_rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, default_thread_rate_limit_per_user)},
+    {"default_sort_order", &dgw::codec::gen::ti_SortOrderType, presence::optional_nullable, -1, offsetof(dgw::events::ChannelUpdate, default_sort_order)},
+    {"default_forum_layout", &dgw::codec::gen::ti_ForumLayoutType, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, default_forum_layout)},
 };
+field_order order_ChannelUpdate[37];
 } // namespace
-constinit const type_info ti_ChannelUpdate = object_info<dgw::events::ChannelUpdate>("ChannelUpdate", fields_ChannelUpdate, 36, &find_ChannelUpdate, 0x3ull);
+constinit const type_info ti_ChannelUpdate = object_info<dgw::events::ChannelUpdate>("ChannelUpdate", fields_ChannelUpdate, 36, &find_ChannelUpdate, 0x3ull, order_ChannelUpdate);
 
 // dgw::events::EntitlementCreate
 namespace {
@@ -1086,29 +941,20 @@ int find_EntitlementCreate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_EntitlementCreate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::EntitlementCreate, &dgw::events::EntitlementCreate::id>::get,
-     &member<dgw::events::EntitlementCreate, &dgw::events::EntitlementCreate::id>::cget},
-    {"sku_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::EntitlementCreate, &dgw::events::EntitlementCreate::sku_id>::get,
-     &member<dgw::events::EntitlementCreate, &dgw::events::EntitlementCreate::sku_id>::cget},
-    {"application_id", &dgw::codec::ti_snowflake, presence::required, 2, &member<dgw::events::EntitlementCreate, &dgw::events::EntitlementCreate::application_id>::get,
-     &member<dgw::events::EntitlementCreate, &dgw::events::EntitlementCreate::application_id>::cget},
-    {"user_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::EntitlementCreate, &dgw::events::EntitlementCreate::user_id>::get,
-     &member<dgw::events::EntitlementCreate, &dgw::events::EntitlementCreate::user_id>::cget},
-    {"type", &dgw::codec::gen::ti_EntitlementType, presence::required, 3, &member<dgw::events::EntitlementCreate, &dgw::events::EntitlementCreate::type>::get,
-     &member<dgw::events::EntitlementCreate, &dgw::events::EntitlementCreate::type>::cget},
-    {"deleted", &dgw::codec::ti_bool, presence::required, 4, &member<dgw::events::EntitlementCreate, &dgw::events::EntitlementCreate::deleted>::get,
-     &member<dgw::events::EntitlementCreate, &dgw::events::EntitlementCreate::deleted>::cget},
-    {"starts_at", &dgw::codec::ti_timestamp, presence::nullable, 5, &member<dgw::events::EntitlementCreate, &dgw::events::EntitlementCreate::starts_at>::get,
-     &member<dgw::events::EntitlementCreate, &dgw::events::EntitlementCreate::starts_at>::cget},
-    {"ends_at", &dgw::codec::ti_timestamp, presence::nullable, 6, &member<dgw::events::EntitlementCreate, &dgw::events::EntitlementCreate::ends_at>::get,
-     &member<dgw::events::EntitlementCreate, &dgw::events::EntitlementCreate::ends_at>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::EntitlementCreate, &dgw::events::EntitlementCreate::guild_id>::get,
-     &member<dgw::events::EntitlementCreate, &dgw::events::EntitlementCreate::guild_id>::cget},
-    {"consumed", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::events::EntitlementCreate, &dgw::events::EntitlementCreate::consumed>::get,
-     &member<dgw::events::EntitlementCreate, &dgw::events::EntitlementCreate::consumed>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::EntitlementCreate, id)},
+    {"sku_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::EntitlementCreate, sku_id)},
+    {"application_id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::events::EntitlementCreate, application_id)},
+    {"user_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::EntitlementCreate, user_id)},
+    {"type", &dgw::codec::gen::ti_EntitlementType, presence::required, 3, offsetof(dgw::events::EntitlementCreate, type)},
+    {"deleted", &dgw::codec::ti_bool, presence::required, 4, offsetof(dgw::events::EntitlementCreate, deleted)},
+    {"starts_at", &dgw::codec::ti_timestamp, presence::nullable, 5, offsetof(dgw::events::EntitlementCreate, starts_at)},
+    {"ends_at", &dgw::codec::ti_timestamp, presence::nullable, 6, offsetof(dgw::events::EntitlementCreate, ends_at)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::EntitlementCreate, guild_id)},
+    {"consumed", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::EntitlementCreate, consumed)},
 };
+field_order order_EntitlementCreate[11];
 } // namespace
-constinit const type_info ti_EntitlementCreate = object_info<dgw::events::EntitlementCreate>("EntitlementCreate", fields_EntitlementCreate, 10, &find_EntitlementCreate, 0x7full);
+constinit const type_info ti_EntitlementCreate = object_info<dgw::events::EntitlementCreate>("EntitlementCreate", fields_EntitlementCreate, 10, &find_EntitlementCreate, 0x7full, order_EntitlementCreate);
 
 // dgw::events::EntitlementDelete
 namespace {
@@ -1152,29 +998,20 @@ int find_EntitlementDelete(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_EntitlementDelete[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::EntitlementDelete, &dgw::events::EntitlementDelete::id>::get,
-     &member<dgw::events::EntitlementDelete, &dgw::events::EntitlementDelete::id>::cget},
-    {"sku_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::EntitlementDelete, &dgw::events::EntitlementDelete::sku_id>::get,
-     &member<dgw::events::EntitlementDelete, &dgw::events::EntitlementDelete::sku_id>::cget},
-    {"application_id", &dgw::codec::ti_snowflake, presence::required, 2, &member<dgw::events::EntitlementDelete, &dgw::events::EntitlementDelete::application_id>::get,
-     &member<dgw::events::EntitlementDelete, &dgw::events::EntitlementDelete::application_id>::cget},
-    {"user_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::EntitlementDelete, &dgw::events::EntitlementDelete::user_id>::get,
-     &member<dgw::events::EntitlementDelete, &dgw::events::EntitlementDelete::user_id>::cget},
-    {"type", &dgw::codec::gen::ti_EntitlementType, presence::required, 3, &member<dgw::events::EntitlementDelete, &dgw::events::EntitlementDelete::type>::get,
-     &member<dgw::events::EntitlementDelete, &dgw::events::EntitlementDelete::type>::cget},
-    {"deleted", &dgw::codec::ti_bool, presence::required, 4, &member<dgw::events::EntitlementDelete, &dgw::events::EntitlementDelete::deleted>::get,
-     &member<dgw::events::EntitlementDelete, &dgw::events::EntitlementDelete::deleted>::cget},
-    {"starts_at", &dgw::codec::ti_timestamp, presence::nullable, 5, &member<dgw::events::EntitlementDelete, &dgw::events::EntitlementDelete::starts_at>::get,
-     &member<dgw::events::EntitlementDelete, &dgw::events::EntitlementDelete::starts_at>::cget},
-    {"ends_at", &dgw::codec::ti_timestamp, presence::nullable, 6, &member<dgw::events::EntitlementDelete, &dgw::events::EntitlementDelete::ends_at>::get,
-     &member<dgw::events::EntitlementDelete, &dgw::events::EntitlementDelete::ends_at>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::EntitlementDelete, &dgw::events::EntitlementDelete::guild_id>::get,
-     &member<dgw::events::EntitlementDelete, &dgw::events::EntitlementDelete::guild_id>::cget},
-    {"consumed", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::events::EntitlementDelete, &dgw::events::EntitlementDelete::consumed>::get,
-     &member<dgw::events::EntitlementDelete, &dgw::events::EntitlementDelete::consumed>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::EntitlementDelete, id)},
+    {"sku_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::EntitlementDelete, sku_id)},
+    {"application_id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::events::EntitlementDelete, application_id)},
+    {"user_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::EntitlementDelete, user_id)},
+    {"type", &dgw::codec::gen::ti_EntitlementType, presence::required, 3, offsetof(dgw::events::EntitlementDelete, type)},
+    {"deleted", &dgw::codec::ti_bool, presence::required, 4, offsetof(dgw::events::EntitlementDelete, deleted)},
+    {"starts_at", &dgw::codec::ti_timestamp, presence::nullable, 5, offsetof(dgw::events::EntitlementDelete, starts_at)},
+    {"ends_at", &dgw::codec::ti_timestamp, presence::nullable, 6, offsetof(dgw::events::EntitlementDelete, ends_at)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::EntitlementDelete, guild_id)},
+    {"consumed", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::EntitlementDelete, consumed)},
 };
+field_order order_EntitlementDelete[11];
 } // namespace
-constinit const type_info ti_EntitlementDelete = object_info<dgw::events::EntitlementDelete>("EntitlementDelete", fields_EntitlementDelete, 10, &find_EntitlementDelete, 0x7full);
+constinit const type_info ti_EntitlementDelete = object_info<dgw::events::EntitlementDelete>("EntitlementDelete", fields_EntitlementDelete, 10, &find_EntitlementDelete, 0x7full, order_EntitlementDelete);
 
 // dgw::events::EntitlementUpdate
 namespace {
@@ -1218,29 +1055,20 @@ int find_EntitlementUpdate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_EntitlementUpdate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::EntitlementUpdate, &dgw::events::EntitlementUpdate::id>::get,
-     &member<dgw::events::EntitlementUpdate, &dgw::events::EntitlementUpdate::id>::cget},
-    {"sku_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::EntitlementUpdate, &dgw::events::EntitlementUpdate::sku_id>::get,
-     &member<dgw::events::EntitlementUpdate, &dgw::events::EntitlementUpdate::sku_id>::cget},
-    {"application_id", &dgw::codec::ti_snowflake, presence::required, 2, &member<dgw::events::EntitlementUpdate, &dgw::events::EntitlementUpdate::application_id>::get,
-     &member<dgw::events::EntitlementUpdate, &dgw::events::EntitlementUpdate::application_id>::cget},
-    {"user_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::EntitlementUpdate, &dgw::events::EntitlementUpdate::user_id>::get,
-     &member<dgw::events::EntitlementUpdate, &dgw::events::EntitlementUpdate::user_id>::cget},
-    {"type", &dgw::codec::gen::ti_EntitlementType, presence::required, 3, &member<dgw::events::EntitlementUpdate, &dgw::events::EntitlementUpdate::type>::get,
-     &member<dgw::events::EntitlementUpdate, &dgw::events::EntitlementUpdate::type>::cget},
-    {"deleted", &dgw::codec::ti_bool, presence::required, 4, &member<dgw::events::EntitlementUpdate, &dgw::events::EntitlementUpdate::deleted>::get,
-     &member<dgw::events::EntitlementUpdate, &dgw::events::EntitlementUpdate::deleted>::cget},
-    {"starts_at", &dgw::codec::ti_timestamp, presence::nullable, 5, &member<dgw::events::EntitlementUpdate, &dgw::events::EntitlementUpdate::starts_at>::get,
-     &member<dgw::events::EntitlementUpdate, &dgw::events::EntitlementUpdate::starts_at>::cget},
-    {"ends_at", &dgw::codec::ti_timestamp, presence::nullable, 6, &member<dgw::events::EntitlementUpdate, &dgw::events::EntitlementUpdate::ends_at>::get,
-     &member<dgw::events::EntitlementUpdate, &dgw::events::EntitlementUpdate::ends_at>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::EntitlementUpdate, &dgw::events::EntitlementUpdate::guild_id>::get,
-     &member<dgw::events::EntitlementUpdate, &dgw::events::EntitlementUpdate::guild_id>::cget},
-    {"consumed", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::events::EntitlementUpdate, &dgw::events::EntitlementUpdate::consumed>::get,
-     &member<dgw::events::EntitlementUpdate, &dgw::events::EntitlementUpdate::consumed>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::EntitlementUpdate, id)},
+    {"sku_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::EntitlementUpdate, sku_id)},
+    {"application_id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::events::EntitlementUpdate, application_id)},
+    {"user_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::EntitlementUpdate, user_id)},
+    {"type", &dgw::codec::gen::ti_EntitlementType, presence::required, 3, offsetof(dgw::events::EntitlementUpdate, type)},
+    {"deleted", &dgw::codec::ti_bool, presence::required, 4, offsetof(dgw::events::EntitlementUpdate, deleted)},
+    {"starts_at", &dgw::codec::ti_timestamp, presence::nullable, 5, offsetof(dgw::events::EntitlementUpdate, starts_at)},
+    {"ends_at", &dgw::codec::ti_timestamp, presence::nullable, 6, offsetof(dgw::events::EntitlementUpdate, ends_at)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::EntitlementUpdate, guild_id)},
+    {"consumed", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::EntitlementUpdate, consumed)},
 };
+field_order order_EntitlementUpdate[11];
 } // namespace
-constinit const type_info ti_EntitlementUpdate = object_info<dgw::events::EntitlementUpdate>("EntitlementUpdate", fields_EntitlementUpdate, 10, &find_EntitlementUpdate, 0x7full);
+constinit const type_info ti_EntitlementUpdate = object_info<dgw::events::EntitlementUpdate>("EntitlementUpdate", fields_EntitlementUpdate, 10, &find_EntitlementUpdate, 0x7full, order_EntitlementUpdate);
 
 // dgw::events::GuildAuditLogEntryCreate
 namespace {
@@ -1274,25 +1102,18 @@ int find_GuildAuditLogEntryCreate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_GuildAuditLogEntryCreate[] = {
-    {"target_id", &dgw::codec::ti_string, presence::nullable, 0, &member<dgw::events::GuildAuditLogEntryCreate, &dgw::events::GuildAuditLogEntryCreate::target_id>::get,
-     &member<dgw::events::GuildAuditLogEntryCreate, &dgw::events::GuildAuditLogEntryCreate::target_id>::cget},
-    {"changes", &dgw::codec::gen::ti_AuditLogChange_array, presence::optional, -1, &member<dgw::events::GuildAuditLogEntryCreate, &dgw::events::GuildAuditLogEntryCreate::changes>::get,
-     &member<dgw::events::GuildAuditLogEntryCreate, &dgw::events::GuildAuditLogEntryCreate::changes>::cget},
-    {"user_id", &dgw::codec::ti_snowflake, presence::nullable, 1, &member<dgw::events::GuildAuditLogEntryCreate, &dgw::events::GuildAuditLogEntryCreate::user_id>::get,
-     &member<dgw::events::GuildAuditLogEntryCreate, &dgw::events::GuildAuditLogEntryCreate::user_id>::cget},
-    {"id", &dgw::codec::ti_snowflake, presence::required, 2, &member<dgw::events::GuildAuditLogEntryCreate, &dgw::events::GuildAuditLogEntryCreate::id>::get,
-     &member<dgw::events::GuildAuditLogEntryCreate, &dgw::events::GuildAuditLogEntryCreate::id>::cget},
-    {"action_type", &dgw::codec::gen::ti_AuditLogEvent, presence::required, 3, &member<dgw::events::GuildAuditLogEntryCreate, &dgw::events::GuildAuditLogEntryCreate::action_type>::get,
-     &member<dgw::events::GuildAuditLogEntryCreate, &dgw::events::GuildAuditLogEntryCreate::action_type>::cget},
-    {"options", &dgw::codec::gen::ti_OptionalAuditEntryInfo, presence::optional, -1, &member<dgw::events::GuildAuditLogEntryCreate, &dgw::events::GuildAuditLogEntryCreate::options>::get,
-     &member<dgw::events::GuildAuditLogEntryCreate, &dgw::events::GuildAuditLogEntryCreate::options>::cget},
-    {"reason", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::events::GuildAuditLogEntryCreate, &dgw::events::GuildAuditLogEntryCreate::reason>::get,
-     &member<dgw::events::GuildAuditLogEntryCreate, &dgw::events::GuildAuditLogEntryCreate::reason>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 4, &member<dgw::events::GuildAuditLogEntryCreate, &dgw::events::GuildAuditLogEntryCreate::guild_id>::get,
-     &member<dgw::events::GuildAuditLogEntryCreate, &dgw::events::GuildAuditLogEntryCreate::guild_id>::cget},
+    {"target_id", &dgw::codec::ti_string, presence::nullable, 0, offsetof(dgw::events::GuildAuditLogEntryCreate, target_id)},
+    {"changes", &dgw::codec::gen::ti_AuditLogChange_array, presence::optional, -1, offsetof(dgw::events::GuildAuditLogEntryCreate, changes)},
+    {"user_id", &dgw::codec::ti_snowflake, presence::nullable, 1, offsetof(dgw::events::GuildAuditLogEntryCreate, user_id)},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::events::GuildAuditLogEntryCreate, id)},
+    {"action_type", &dgw::codec::gen::ti_AuditLogEvent, presence::required, 3, offsetof(dgw::events::GuildAuditLogEntryCreate, action_type)},
+    {"options", &dgw::codec::gen::ti_OptionalAuditEntryInfo, presence::optional, -1, offsetof(dgw::events::GuildAuditLogEntryCreate, options)},
+    {"reason", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::events::GuildAuditLogEntryCreate, reason)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 4, offsetof(dgw::events::GuildAuditLogEntryCreate, guild_id)},
 };
+field_order order_GuildAuditLogEntryCreate[9];
 } // namespace
-constinit const type_info ti_GuildAuditLogEntryCreate = object_info<dgw::events::GuildAuditLogEntryCreate>("GuildAuditLogEntryCreate", fields_GuildAuditLogEntryCreate, 8, &find_GuildAuditLogEntryCreate, 0x1full);
+constinit const type_info ti_GuildAuditLogEntryCreate = object_info<dgw::events::GuildAuditLogEntryCreate>("GuildAuditLogEntryCreate", fields_GuildAuditLogEntryCreate, 8, &find_GuildAuditLogEntryCreate, 0x1full, order_GuildAuditLogEntryCreate);
 
 // dgw::events::GuildBanAdd
 namespace {
@@ -1307,13 +1128,12 @@ int find_GuildBanAdd(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_GuildBanAdd[] = {
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildBanAdd, &dgw::events::GuildBanAdd::guild_id>::get,
-     &member<dgw::events::GuildBanAdd, &dgw::events::GuildBanAdd::guild_id>::cget},
-    {"user", &dgw::codec::gen::ti_User, presence::required, 1, &member<dgw::events::GuildBanAdd, &dgw::events::GuildBanAdd::user>::get,
-     &member<dgw::events::GuildBanAdd, &dgw::events::GuildBanAdd::user>::cget},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::GuildBanAdd, guild_id)},
+    {"user", &dgw::codec::gen::ti_User, presence::required, 1, offsetof(dgw::events::GuildBanAdd, user)},
 };
+field_order order_GuildBanAdd[3];
 } // namespace
-constinit const type_info ti_GuildBanAdd = object_info<dgw::events::GuildBanAdd>("GuildBanAdd", fields_GuildBanAdd, 2, &find_GuildBanAdd, 0x3ull);
+constinit const type_info ti_GuildBanAdd = object_info<dgw::events::GuildBanAdd>("GuildBanAdd", fields_GuildBanAdd, 2, &find_GuildBanAdd, 0x3ull, order_GuildBanAdd);
 
 // dgw::events::GuildBanRemove
 namespace {
@@ -1328,13 +1148,12 @@ int find_GuildBanRemove(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_GuildBanRemove[] = {
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildBanRemove, &dgw::events::GuildBanRemove::guild_id>::get,
-     &member<dgw::events::GuildBanRemove, &dgw::events::GuildBanRemove::guild_id>::cget},
-    {"user", &dgw::codec::gen::ti_User, presence::required, 1, &member<dgw::events::GuildBanRemove, &dgw::events::GuildBanRemove::user>::get,
-     &member<dgw::events::GuildBanRemove, &dgw::events::GuildBanRemove::user>::cget},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::GuildBanRemove, guild_id)},
+    {"user", &dgw::codec::gen::ti_User, presence::required, 1, offsetof(dgw::events::GuildBanRemove, user)},
 };
+field_order order_GuildBanRemove[3];
 } // namespace
-constinit const type_info ti_GuildBanRemove = object_info<dgw::events::GuildBanRemove>("GuildBanRemove", fields_GuildBanRemove, 2, &find_GuildBanRemove, 0x3ull);
+constinit const type_info ti_GuildBanRemove = object_info<dgw::events::GuildBanRemove>("GuildBanRemove", fields_GuildBanRemove, 2, &find_GuildBanRemove, 0x3ull, order_GuildBanRemove);
 
 // dgw::events::GuildCreate
 namespace {
@@ -1569,121 +1388,66 @@ int find_GuildCreate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_GuildCreate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::id>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::id>::cget},
-    {"name", &dgw::codec::ti_string, presence::required, 1, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::name>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::name>::cget},
-    {"icon", &dgw::codec::ti_string, presence::nullable, 2, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::icon>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::icon>::cget},
-    {"icon_hash", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::icon_hash>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::icon_hash>::cget},
-    {"splash", &dgw::codec::ti_string, presence::nullable, 3, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::splash>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::splash>::cget},
-    {"discovery_splash", &dgw::codec::ti_string, presence::nullable, 4, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::discovery_splash>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::discovery_splash>::cget},
-    {"owner", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::owner>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::owner>::cget},
-    {"owner_id", &dgw::codec::ti_snowflake, presence::required, 5, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::owner_id>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::owner_id>::cget},
-    {"permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::permissions>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::permissions>::cget},
-    {"region", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::region>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::region>::cget},
-    {"afk_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 6, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::afk_channel_id>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::afk_channel_id>::cget},
-    {"afk_timeout", &dgw::codec::ti_int, presence::required, 7, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::afk_timeout>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::afk_timeout>::cget},
-    {"widget_enabled", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::widget_enabled>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::widget_enabled>::cget},
-    {"widget_channel_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::widget_channel_id>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::widget_channel_id>::cget},
-    {"verification_level", &dgw::codec::gen::ti_VerificationLevel, presence::required, 8, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::verification_level>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::verification_level>::cget},
-    {"default_message_notifications", &dgw::codec::gen::ti_DefaultMessageNotificationLevel, presence::required, 9, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::default_message_notifications>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::default_message_notifications>::cget},
-    {"explicit_content_filter", &dgw::codec::gen::ti_ExplicitContentFilterLevel, presence::required, 10, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::explicit_content_filter>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::explicit_content_filter>::cget},
-    {"roles", &dgw::codec::gen::ti_Role_array, presence::required, 11, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::roles>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::roles>::cget},
-    {"emojis", &dgw::codec::gen::ti_Emoji_array, presence::required, 12, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::emojis>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::emojis>::cget},
-    {"features", &dgw::codec::gen::ti_GuildFeature_array, presence::required, 13, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::features>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::features>::cget},
-    {"mfa_level", &dgw::codec::gen::ti_MfaLevel, presence::required, 14, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::mfa_level>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::mfa_level>::cget},
-    {"application_id", &dgw::codec::ti_snowflake, presence::nullable, 15, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::application_id>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::application_id>::cget},
-    {"system_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 16, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::system_channel_id>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::system_channel_id>::cget},
-    {"system_channel_flags", &dgw::codec::gen::ti_SystemChannelFlags, presence::required, 17, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::system_channel_flags>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::system_channel_flags>::cget},
-    {"rules_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 18, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::rules_channel_id>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::rules_channel_id>::cget},
-    {"max_presences", &dgw::codec::ti_int, presence::optional_nullable, -1, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::max_presences>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::max_presences>::cget},
-    {"max_members", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::max_members>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::max_members>::cget},
-    {"vanity_url_code", &dgw::codec::ti_string, presence::nullable, 19, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::vanity_url_code>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::vanity_url_code>::cget},
-    {"description", &dgw::codec::ti_string, presence::nullable, 20, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::description>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::description>::cget},
-    {"banner", &dgw::codec::ti_string, presence::nullable, 21, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::banner>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::banner>::cget},
-    {"premium_tier", &dgw::codec::gen::ti_PremiumTier, presence::required, 22, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::premium_tier>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::premium_tier>::cget},
-    {"premium_subscription_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::premium_subscription_count>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::premium_subscription_count>::cget},
-    {"preferred_locale", &dgw::codec::ti_string, presence::required, 23, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::preferred_locale>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::preferred_locale>::cget},
-    {"public_updates_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 24, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::public_updates_channel_id>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::public_updates_channel_id>::cget},
-    {"max_video_channel_users", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::max_video_channel_users>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::max_video_channel_users>::cget},
-    {"max_stage_video_channel_users", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::max_stage_video_channel_users>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::max_stage_video_channel_users>::cget},
-    {"approximate_member_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::approximate_member_count>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::approximate_member_count>::cget},
-    {"approximate_presence_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::approximate_presence_count>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::approximate_presence_count>::cget},
-    {"welcome_screen", &dgw::codec::gen::ti_WelcomeScreen, presence::optional, -1, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::welcome_screen>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::welcome_screen>::cget},
-    {"nsfw_level", &dgw::codec::gen::ti_NsfwLevel, presence::required, 25, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::nsfw_level>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::nsfw_level>::cget},
-    {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::optional, -1, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::stickers>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::stickers>::cget},
-    {"premium_progress_bar_enabled", &dgw::codec::ti_bool, presence::required, 26, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::premium_progress_bar_enabled>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::premium_progress_bar_enabled>::cget},
-    {"safety_alerts_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 27, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::safety_alerts_channel_id>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::safety_alerts_channel_id>::cget},
-    {"incidents_data", &dgw::codec::gen::ti_IncidentsData, presence::nullable, 28, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::incidents_data>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::incidents_data>::cget},
-    {"joined_at", &dgw::codec::ti_timestamp, presence::required, 29, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::joined_at>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::joined_at>::cget},
-    {"large", &dgw::codec::ti_bool, presence::required, 30, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::large>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::large>::cget},
-    {"unavailable", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::unavailable>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::unavailable>::cget},
-    {"member_count", &dgw::codec::ti_int, presence::required, 31, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::member_count>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::member_count>::cget},
-    {"voice_states", &dgw::codec::gen::ti_VoiceState_array, presence::required, 32, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::voice_states>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::voice_states>::cget},
-    {"members", &dgw::codec::gen::ti_GuildMember_array, presence::required, 33, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::members>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::members>::cget},
-    {"channels", &dgw::codec::gen::ti_Channel_array, presence::required, 34, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::channels>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::channels>::cget},
-    {"threads", &dgw::codec::gen::ti_Channel_array, presence::required, 35, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::threads>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::threads>::cget},
-    {"presences", &dgw::codec::gen::ti_Presence_array, presence::required, 36, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::presences>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::presences>::cget},
-    {"stage_instances", &dgw::codec::gen::ti_StageInstance_array, presence::required, 37, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::stage_instances>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::stage_instances>::cget},
-    {"guild_scheduled_events", &dgw::codec::gen::ti_GuildScheduledEvent_array, presence::required, 38, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::guild_scheduled_events>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::guild_scheduled_events>::cget},
-    {"soundboard_sounds", &dgw::codec::gen::ti_SoundboardSound_array, presence::required, 39, &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::soundboard_sounds>::get,
-     &member<dgw::events::GuildCreate, &dgw::events::GuildCreate::soundboard_sounds>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::GuildCreate, id)},
+    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::events::GuildCreate, name)},
+    {"icon", &dgw::codec::ti_string, presence::nullable, 2, offsetof(dgw::events::GuildCreate, icon)},
+    {"icon_hash", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::GuildCreate, icon_hash)},
+    {"splash", &dgw::codec::ti_string, presence::nullable, 3, offsetof(dgw::events::GuildCreate, splash)},
+    {"discovery_splash", &dgw::codec::ti_string, presence::nullable, 4, offsetof(dgw::events::GuildCreate, discovery_splash)},
+    {"owner", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::GuildCreate, owner)},
+    {"owner_id", &dgw::codec::ti_snowflake, presence::required, 5, offsetof(dgw::events::GuildCreate, owner_id)},
+    {"permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, offsetof(dgw::events::GuildCreate, permissions)},
+    {"region", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::GuildCreate, region)},
+    {"afk_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 6, offsetof(dgw::events::GuildCreate, afk_channel_id)},
+    {"afk_timeout", &dgw::codec::ti_int, presence::required, 7, offsetof(dgw::events::GuildCreate, afk_timeout)},
+    {"widget_enabled", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::GuildCreate, widget_enabled)},
+    {"widget_channel_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::GuildCreate, widget_channel_id)},
+    {"verification_level", &dgw::codec::gen::ti_VerificationLevel, presence::required, 8, offsetof(dgw::events::GuildCreate, verification_level)},
+    {"default_message_notifications", &dgw::codec::gen::ti_DefaultMessageNotificationLevel, presence::required, 9, offsetof(dgw::events::GuildCreate, default_message_notifications)},
+    {"explicit_content_filter", &dgw::codec::gen::ti_ExplicitContentFilterLevel, presence::required, 10, offsetof(dgw::events::GuildCreate, explicit_content_filter)},
+    {"roles", &dgw::codec::gen::ti_Role_array, presence::required, 11, offsetof(dgw::events::GuildCreate, roles)},
+    {"emojis", &dgw::codec::gen::ti_Emoji_array, presence::required, 12, offsetof(dgw::events::GuildCreate, emojis)},
+    {"features", &dgw::codec::gen::ti_GuildFeature_array, presence::required, 13, offsetof(dgw::events::GuildCreate, features)},
+    {"mfa_level", &dgw::codec::gen::ti_MfaLevel, presence::required, 14, offsetof(dgw::events::GuildCreate, mfa_level)},
+    {"application_id", &dgw::codec::ti_snowflake, presence::nullable, 15, offsetof(dgw::events::GuildCreate, application_id)},
+    {"system_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 16, offsetof(dgw::events::GuildCreate, system_channel_id)},
+    {"system_channel_flags", &dgw::codec::gen::ti_SystemChannelFlags, presence::required, 17, offsetof(dgw::events::GuildCreate, system_channel_flags)},
+    {"rules_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 18, offsetof(dgw::events::GuildCreate, rules_channel_id)},
+    {"max_presences", &dgw::codec::ti_int, presence::optional_nullable, -1, offsetof(dgw::events::GuildCreate, max_presences)},
+    {"max_members", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::GuildCreate, max_members)},
+    {"vanity_url_code", &dgw::codec::ti_string, presence::nullable, 19, offsetof(dgw::events::GuildCreate, vanity_url_code)},
+    {"description", &dgw::codec::ti_string, presence::nullable, 20, offsetof(dgw::events::GuildCreate, description)},
+    {"banner", &dgw::codec::ti_string, presence::nullable, 21, offsetof(dgw::events::GuildCreate, banner)},
+    {"premium_tier", &dgw::codec::gen::ti_PremiumTier, presence::required, 22, offsetof(dgw::events::GuildCreate, premium_tier)},
+    {"premium_subscription_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::GuildCreate, premium_subscription_count)},
+    {"preferred_locale", &dgw::codec::ti_string, presence::required, 23, offsetof(dgw::events::GuildCreate, preferred_locale)},
+    {"public_updates_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 24, offsetof(dgw::events::GuildCreate, public_updates_channel_id)},
+    {"max_video_channel_users", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::GuildCreate, max_video_channel_users)},
+    {"max_stage_video_channel_users", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::GuildCreate, max_stage_video_channel_users)},
+    {"approximate_member_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::GuildCreate, approximate_member_count)},
+    {"approximate_presence_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::GuildCreate, approximate_presence_count)},
+    {"welcome_screen", &dgw::codec::gen::ti_WelcomeScreen, presence::optional, -1, offsetof(dgw::events::GuildCreate, welcome_screen)},
+    {"nsfw_level", &dgw::codec::gen::ti_NsfwLevel, presence::required, 25, offsetof(dgw::events::GuildCreate, nsfw_level)},
+    {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::optional, -1, offsetof(dgw::events::GuildCreate, stickers)},
+    {"premium_progress_bar_enabled", &dgw::codec::ti_bool, presence::required, 26, offsetof(dgw::events::GuildCreate, premium_progress_bar_enabled)},
+    {"safety_alerts_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 27, offsetof(dgw::events::GuildCreate, safety_alerts_channel_id)},
+    {"incidents_data", &dgw::codec::gen::ti_IncidentsData, presence::nullable, 28, offsetof(dgw::events::GuildCreate, incidents_data)},
+    {"joined_at", &dgw::codec::ti_timestamp, presence::required, 29, offsetof(dgw::events::GuildCreate, joined_at)},
+    {"large", &dgw::codec::ti_bool, presence::required, 30, offsetof(dgw::events::GuildCreate, large)},
+    {"unavailable", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::GuildCreate, unavailable)},
+    {"member_count", &dgw::codec::ti_int, presence::required, 31, offsetof(dgw::events::GuildCreate, member_count)},
+    {"voice_states", &dgw::codec::gen::ti_VoiceState_array, presence::required, 32, offsetof(dgw::events::GuildCreate, voice_states)},
+    {"members", &dgw::codec::gen::ti_GuildMember_array, presence::required, 33, offsetof(dgw::events::GuildCreate, members)},
+    {"channels", &dgw::codec::gen::ti_Channel_array, presence::required, 34, offsetof(dgw::events::GuildCreate, channels)},
+    {"threads", &dgw::codec::gen::ti_Channel_array, presence::required, 35, offsetof(dgw::events::GuildCreate, threads)},
+    {"presences", &dgw::codec::gen::ti_Presence_array, presence::required, 36, offsetof(dgw::events::GuildCreate, presences)},
+    {"stage_instances", &dgw::codec::gen::ti_StageInstance_array, presence::required, 37, offsetof(dgw::events::GuildCreate, stage_instances)},
+    {"guild_scheduled_events", &dgw::codec::gen::ti_GuildScheduledEvent_array, presence::required, 38, offsetof(dgw::events::GuildCreate, guild_scheduled_events)},
+    {"soundboard_sounds", &dgw::codec::gen::ti_SoundboardSound_array, presence::required, 39, offsetof(dgw::events::GuildCreate, soundboard_sounds)},
 };
+field_order order_GuildCreate[57];
 } // namespace
-constinit const type_info ti_GuildCreate = object_info<dgw::events::GuildCreate>("GuildCreate", fields_GuildCreate, 56, &find_GuildCreate, 0xffffffffffull);
+constinit const type_info ti_GuildCreate = object_info<dgw::events::GuildCreate>("GuildCreate", fields_GuildCreate, 56, &find_GuildCreate, 0xffffffffffull, order_GuildCreate);
 
 // dgw::events::GuildDelete
 namespace {
@@ -1698,13 +1462,12 @@ int find_GuildDelete(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_GuildDelete[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildDelete, &dgw::events::GuildDelete::id>::get,
-     &member<dgw::events::GuildDelete, &dgw::events::GuildDelete::id>::cget},
-    {"unavailable", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::events::GuildDelete, &dgw::events::GuildDelete::unavailable>::get,
-     &member<dgw::events::GuildDelete, &dgw::events::GuildDelete::unavailable>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::GuildDelete, id)},
+    {"unavailable", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::GuildDelete, unavailable)},
 };
+field_order order_GuildDelete[3];
 } // namespace
-constinit const type_info ti_GuildDelete = object_info<dgw::events::GuildDelete>("GuildDelete", fields_GuildDelete, 2, &find_GuildDelete, 0x1ull);
+constinit const type_info ti_GuildDelete = object_info<dgw::events::GuildDelete>("GuildDelete", fields_GuildDelete, 2, &find_GuildDelete, 0x1ull, order_GuildDelete);
 
 // dgw::events::GuildEmojisUpdate
 namespace {
@@ -1719,13 +1482,12 @@ int find_GuildEmojisUpdate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_GuildEmojisUpdate[] = {
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildEmojisUpdate, &dgw::events::GuildEmojisUpdate::guild_id>::get,
-     &member<dgw::events::GuildEmojisUpdate, &dgw::events::GuildEmojisUpdate::guild_id>::cget},
-    {"emojis", &dgw::codec::gen::ti_Emoji_array, presence::required, 1, &member<dgw::events::GuildEmojisUpdate, &dgw::events::GuildEmojisUpdate::emojis>::get,
-     &member<dgw::events::GuildEmojisUpdate, &dgw::events::GuildEmojisUpdate::emojis>::cget},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::GuildEmojisUpdate, guild_id)},
+    {"emojis", &dgw::codec::gen::ti_Emoji_array, presence::required, 1, offsetof(dgw::events::GuildEmojisUpdate, emojis)},
 };
+field_order order_GuildEmojisUpdate[3];
 } // namespace
-constinit const type_info ti_GuildEmojisUpdate = object_info<dgw::events::GuildEmojisUpdate>("GuildEmojisUpdate", fields_GuildEmojisUpdate, 2, &find_GuildEmojisUpdate, 0x3ull);
+constinit const type_info ti_GuildEmojisUpdate = object_info<dgw::events::GuildEmojisUpdate>("GuildEmojisUpdate", fields_GuildEmojisUpdate, 2, &find_GuildEmojisUpdate, 0x3ull, order_GuildEmojisUpdate);
 
 // dgw::events::GuildIntegrationsUpdate
 namespace {
@@ -1738,11 +1500,11 @@ int find_GuildIntegrationsUpdate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_GuildIntegrationsUpdate[] = {
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildIntegrationsUpdate, &dgw::events::GuildIntegrationsUpdate::guild_id>::get,
-     &member<dgw::events::GuildIntegrationsUpdate, &dgw::events::GuildIntegrationsUpdate::guild_id>::cget},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::GuildIntegrationsUpdate, guild_id)},
 };
+field_order order_GuildIntegrationsUpdate[2];
 } // namespace
-constinit const type_info ti_GuildIntegrationsUpdate = object_info<dgw::events::GuildIntegrationsUpdate>("GuildIntegrationsUpdate", fields_GuildIntegrationsUpdate, 1, &find_GuildIntegrationsUpdate, 0x1ull);
+constinit const type_info ti_GuildIntegrationsUpdate = object_info<dgw::events::GuildIntegrationsUpdate>("GuildIntegrationsUpdate", fields_GuildIntegrationsUpdate, 1, &find_GuildIntegrationsUpdate, 0x1ull, order_GuildIntegrationsUpdate);
 
 // dgw::events::GuildMembersChunk
 namespace {
@@ -1779,23 +1541,17 @@ int find_GuildMembersChunk(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_GuildMembersChunk[] = {
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildMembersChunk, &dgw::events::GuildMembersChunk::guild_id>::get,
-     &member<dgw::events::GuildMembersChunk, &dgw::events::GuildMembersChunk::guild_id>::cget},
-    {"members", &dgw::codec::gen::ti_GuildMember_array, presence::required, 1, &member<dgw::events::GuildMembersChunk, &dgw::events::GuildMembersChunk::members>::get,
-     &member<dgw::events::GuildMembersChunk, &dgw::events::GuildMembersChunk::members>::cget},
-    {"chunk_index", &dgw::codec::ti_int, presence::required, 2, &member<dgw::events::GuildMembersChunk, &dgw::events::GuildMembersChunk::chunk_index>::get,
-     &member<dgw::events::GuildMembersChunk, &dgw::events::GuildMembersChunk::chunk_index>::cget},
-    {"chunk_count", &dgw::codec::ti_int, presence::required, 3, &member<dgw::events::GuildMembersChunk, &dgw::events::GuildMembersChunk::chunk_count>::get,
-     &member<dgw::events::GuildMembersChunk, &dgw::events::GuildMembersChunk::chunk_count>::cget},
-    {"not_found", &dgw::codec::ti_snowflake_array, presence::optional, -1, &member<dgw::events::GuildMembersChunk, &dgw::events::GuildMembersChunk::not_found>::get,
-     &member<dgw::events::GuildMembersChunk, &dgw::events::GuildMembersChunk::not_found>::cget},
-    {"presences", &dgw::codec::gen::ti_Presence_array, presence::optional, -1, &member<dgw::events::GuildMembersChunk, &dgw::events::GuildMembersChunk::presences>::get,
-     &member<dgw::events::GuildMembersChunk, &dgw::events::GuildMembersChunk::presences>::cget},
-    {"nonce", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::events::GuildMembersChunk, &dgw::events::GuildMembersChunk::nonce>::get,
-     &member<dgw::events::GuildMembersChunk, &dgw::events::GuildMembersChunk::nonce>::cget},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::GuildMembersChunk, guild_id)},
+    {"members", &dgw::codec::gen::ti_GuildMember_array, presence::required, 1, offsetof(dgw::events::GuildMembersChunk, members)},
+    {"chunk_index", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::events::GuildMembersChunk, chunk_index)},
+    {"chunk_count", &dgw::codec::ti_int, presence::required, 3, offsetof(dgw::events::GuildMembersChunk, chunk_count)},
+    {"not_found", &dgw::codec::ti_snowflake_array, presence::optional, -1, offsetof(dgw::events::GuildMembersChunk, not_found)},
+    {"presences", &dgw::codec::gen::ti_Presence_array, presence::optional, -1, offsetof(dgw::events::GuildMembersChunk, presences)},
+    {"nonce", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::events::GuildMembersChunk, nonce)},
 };
+field_order order_GuildMembersChunk[8];
 } // namespace
-constinit const type_info ti_GuildMembersChunk = object_info<dgw::events::GuildMembersChunk>("GuildMembersChunk", fields_GuildMembersChunk, 7, &find_GuildMembersChunk, 0xfull);
+constinit const type_info ti_GuildMembersChunk = object_info<dgw::events::GuildMembersChunk>("GuildMembersChunk", fields_GuildMembersChunk, 7, &find_GuildMembersChunk, 0xfull, order_GuildMembersChunk);
 
 // dgw::events::GuildMemberAdd
 namespace {
@@ -1860,43 +1616,27 @@ int find_GuildMemberAdd(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_GuildMemberAdd[] = {
-    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, &member<dgw::events::GuildMemberAdd, &dgw::events::GuildMemberAdd::user>::get,
-     &member<dgw::events::GuildMemberAdd, &dgw::events::GuildMemberAdd::user>::cget},
-    {"nick", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::events::GuildMemberAdd, &dgw::events::GuildMemberAdd::nick>::get,
-     &member<dgw::events::GuildMemberAdd, &dgw::events::GuildMemberAdd::nick>::cget},
-    {"avatar", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::events::GuildMemberAdd, &dgw::events::GuildMemberAdd::avatar>::get,
-     &member<dgw::events::GuildMemberAdd, &dgw::events::GuildMemberAdd::avatar>::cget},
-    {"banner", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::events::GuildMemberAdd, &dgw::events::GuildMemberAdd::banner>::get,
-     &member<dgw::events::GuildMemberAdd, &dgw::events::GuildMemberAdd::banner>::cget},
-    {"roles", &dgw::codec::ti_snowflake_array, presence::required, 0, &member<dgw::events::GuildMemberAdd, &dgw::events::GuildMemberAdd::roles>::get,
-     &member<dgw::events::GuildMemberAdd, &dgw::events::GuildMemberAdd::roles>::cget},
-    {"joined_at", &dgw::codec::ti_timestamp, presence::nullable, 1, &member<dgw::events::GuildMemberAdd, &dgw::events::GuildMemberAdd::joined_at>::get,
-     &member<dgw::events::GuildMemberAdd, &dgw::events::GuildMemberAdd::joined_at>::cget},
-    {"premium_since", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, &member<dgw::events::GuildMemberAdd, &dgw::events::GuildMemberAdd::premium_since>::get,
-     &member<dgw::events::GuildMemberAdd, &dgw::events::GuildMemberAdd::premium_since>::cget},
-    {"deaf", &dgw::codec::ti_bool, presence::required, 2, &member<dgw::events::GuildMemberAdd, &dgw::events::GuildMemberAdd::deaf>::get,
-     &member<dgw::events::GuildMemberAdd, &dgw::events::GuildMemberAdd::deaf>::cget},
-    {"mute", &dgw::codec::ti_bool, presence::required, 3, &member<dgw::events::GuildMemberAdd, &dgw::events::GuildMemberAdd::mute>::get,
-     &member<dgw::events::GuildMemberAdd, &dgw::events::GuildMemberAdd::mute>::cget},
-    {"flags", &dgw::codec::gen::ti_GuildMemberFlags, presence::required, 4, &member<dgw::events::GuildMemberAdd, &dgw::events::GuildMemberAdd::flags>::get,
-     &member<dgw::events::GuildMemberAdd, &dgw::events::GuildMemberAdd::flags>::cget},
-    {"pending", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::events::GuildMemberAdd, &dgw::events::GuildMemberAdd::pending>::get,
-     &member<dgw::events::GuildMemberAdd, &dgw::events::GuildMemberAdd::pending>::cget},
-    {"permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, &member<dgw::events::GuildMemberAdd, &dgw::events::GuildMemberAdd::permissions>::get,
-     &member<dgw::events::GuildMemberAdd, &dgw::events::GuildMemberAdd::permissions>::cget},
-    {"communication_disabled_until", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, &member<dgw::events::GuildMemberAdd, &dgw::events::GuildMemberAdd::communication_disabled_until>::get,
-     &member<dgw::events::GuildMemberAdd, &dgw::events::GuildMemberAdd::communication_disabled_until>::cget},
-    {"avatar_decoration_data", &dgw::codec::gen::ti_AvatarDecorationData, presence::optional_nullable, -1, &member<dgw::events::GuildMemberAdd, &dgw::events::GuildMemberAdd::avatar_decoration_data>::get,
-     &member<dgw::events::GuildMemberAdd, &dgw::events::GuildMemberAdd::avatar_decoration_data>::cget},
-    {"collectibles", &dgw::codec::gen::ti_Collectibles, presence::optional_nullable, -1, &member<dgw::events::GuildMemberAdd, &dgw::events::GuildMemberAdd::collectibles>::get,
-     &member<dgw::events::GuildMemberAdd, &dgw::events::GuildMemberAdd::collectibles>::cget},
-    {"unusual_dm_activity_until", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, &member<dgw::events::GuildMemberAdd, &dgw::events::GuildMemberAdd::unusual_dm_activity_until>::get,
-     &member<dgw::events::GuildMemberAdd, &dgw::events::GuildMemberAdd::unusual_dm_activity_until>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 5, &member<dgw::events::GuildMemberAdd, &dgw::events::GuildMemberAdd::guild_id>::get,
-     &member<dgw::events::GuildMemberAdd, &dgw::events::GuildMemberAdd::guild_id>::cget},
+    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::events::GuildMemberAdd, user)},
+    {"nick", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::GuildMemberAdd, nick)},
+    {"avatar", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::GuildMemberAdd, avatar)},
+    {"banner", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::GuildMemberAdd, banner)},
+    {"roles", &dgw::codec::ti_snowflake_array, presence::required, 0, offsetof(dgw::events::GuildMemberAdd, roles)},
+    {"joined_at", &dgw::codec::ti_timestamp, presence::nullable, 1, offsetof(dgw::events::GuildMemberAdd, joined_at)},
+    {"premium_since", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::events::GuildMemberAdd, premium_since)},
+    {"deaf", &dgw::codec::ti_bool, presence::required, 2, offsetof(dgw::events::GuildMemberAdd, deaf)},
+    {"mute", &dgw::codec::ti_bool, presence::required, 3, offsetof(dgw::events::GuildMemberAdd, mute)},
+    {"flags", &dgw::codec::gen::ti_GuildMemberFlags, presence::required, 4, offsetof(dgw::events::GuildMemberAdd, flags)},
+    {"pending", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::GuildMemberAdd, pending)},
+    {"permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, offsetof(dgw::events::GuildMemberAdd, permissions)},
+    {"communication_disabled_until", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::events::GuildMemberAdd, communication_disabled_until)},
+    {"avatar_decoration_data", &dgw::codec::gen::ti_AvatarDecorationData, presence::optional_nullable, -1, offsetof(dgw::events::GuildMemberAdd, avatar_decoration_data)},
+    {"collectibles", &dgw::codec::gen::ti_Collectibles, presence::optional_nullable, -1, offsetof(dgw::events::GuildMemberAdd, collectibles)},
+    {"unusual_dm_activity_until", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::events::GuildMemberAdd, unusual_dm_activity_until)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 5, offsetof(dgw::events::GuildMemberAdd, guild_id)},
 };
+field_order order_GuildMemberAdd[18];
 } // namespace
-constinit const type_info ti_GuildMemberAdd = object_info<dgw::events::GuildMemberAdd>("GuildMemberAdd", fields_GuildMemberAdd, 17, &find_GuildMemberAdd, 0x3full);
+constinit const type_info ti_GuildMemberAdd = object_info<dgw::events::GuildMemberAdd>("GuildMemberAdd", fields_GuildMemberAdd, 17, &find_GuildMemberAdd, 0x3full, order_GuildMemberAdd);
 
 // dgw::events::GuildMemberRemove
 namespace {
@@ -1911,13 +1651,12 @@ int find_GuildMemberRemove(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_GuildMemberRemove[] = {
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildMemberRemove, &dgw::events::GuildMemberRemove::guild_id>::get,
-     &member<dgw::events::GuildMemberRemove, &dgw::events::GuildMemberRemove::guild_id>::cget},
-    {"user", &dgw::codec::gen::ti_User, presence::required, 1, &member<dgw::events::GuildMemberRemove, &dgw::events::GuildMemberRemove::user>::get,
-     &member<dgw::events::GuildMemberRemove, &dgw::events::GuildMemberRemove::user>::cget},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::GuildMemberRemove, guild_id)},
+    {"user", &dgw::codec::gen::ti_User, presence::required, 1, offsetof(dgw::events::GuildMemberRemove, user)},
 };
+field_order order_GuildMemberRemove[3];
 } // namespace
-constinit const type_info ti_GuildMemberRemove = object_info<dgw::events::GuildMemberRemove>("GuildMemberRemove", fields_GuildMemberRemove, 2, &find_GuildMemberRemove, 0x3ull);
+constinit const type_info ti_GuildMemberRemove = object_info<dgw::events::GuildMemberRemove>("GuildMemberRemove", fields_GuildMemberRemove, 2, &find_GuildMemberRemove, 0x3ull, order_GuildMemberRemove);
 
 // dgw::events::GuildMemberUpdate
 namespace {
@@ -1978,39 +1717,25 @@ int find_GuildMemberUpdate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_GuildMemberUpdate[] = {
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildMemberUpdate, &dgw::events::GuildMemberUpdate::guild_id>::get,
-     &member<dgw::events::GuildMemberUpdate, &dgw::events::GuildMemberUpdate::guild_id>::cget},
-    {"roles", &dgw::codec::ti_snowflake_array, presence::required, 1, &member<dgw::events::GuildMemberUpdate, &dgw::events::GuildMemberUpdate::roles>::get,
-     &member<dgw::events::GuildMemberUpdate, &dgw::events::GuildMemberUpdate::roles>::cget},
-    {"user", &dgw::codec::gen::ti_User, presence::required, 2, &member<dgw::events::GuildMemberUpdate, &dgw::events::GuildMemberUpdate::user>::get,
-     &member<dgw::events::GuildMemberUpdate, &dgw::events::GuildMemberUpdate::user>::cget},
-    {"nick", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::events::GuildMemberUpdate, &dgw::events::GuildMemberUpdate::nick>::get,
-     &member<dgw::events::GuildMemberUpdate, &dgw::events::GuildMemberUpdate::nick>::cget},
-    {"avatar", &dgw::codec::ti_string, presence::nullable, 3, &member<dgw::events::GuildMemberUpdate, &dgw::events::GuildMemberUpdate::avatar>::get,
-     &member<dgw::events::GuildMemberUpdate, &dgw::events::GuildMemberUpdate::avatar>::cget},
-    {"banner", &dgw::codec::ti_string, presence::nullable, 4, &member<dgw::events::GuildMemberUpdate, &dgw::events::GuildMemberUpdate::banner>::get,
-     &member<dgw::events::GuildMemberUpdate, &dgw::events::GuildMemberUpdate::banner>::cget},
-    {"joined_at", &dgw::codec::ti_timestamp, presence::nullable, 5, &member<dgw::events::GuildMemberUpdate, &dgw::events::GuildMemberUpdate::joined_at>::get,
-     &member<dgw::events::GuildMemberUpdate, &dgw::events::GuildMemberUpdate::joined_at>::cget},
-    {"premium_since", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, &member<dgw::events::GuildMemberUpdate, &dgw::events::GuildMemberUpdate::premium_since>::get,
-     &member<dgw::events::GuildMemberUpdate, &dgw::events::GuildMemberUpdate::premium_since>::cget},
-    {"deaf", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::events::GuildMemberUpdate, &dgw::events::GuildMemberUpdate::deaf>::get,
-     &member<dgw::events::GuildMemberUpdate, &dgw::events::GuildMemberUpdate::deaf>::cget},
-    {"mute", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::events::GuildMemberUpdate, &dgw::events::GuildMemberUpdate::mute>::get,
-     &member<dgw::events::GuildMemberUpdate, &dgw::events::GuildMemberUpdate::mute>::cget},
-    {"pending", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::events::GuildMemberUpdate, &dgw::events::GuildMemberUpdate::pending>::get,
-     &member<dgw::events::GuildMemberUpdate, &dgw::events::GuildMemberUpdate::pending>::cget},
-    {"communication_disabled_until", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, &member<dgw::events::GuildMemberUpdate, &dgw::events::GuildMemberUpdate::communication_disabled_until>::get,
-     &member<dgw::events::GuildMemberUpdate, &dgw::events::GuildMemberUpdate::communication_disabled_until>::cget},
-    {"flags", &dgw::codec::gen::ti_GuildMemberFlags, presence::optional, -1, &member<dgw::events::GuildMemberUpdate, &dgw::events::GuildMemberUpdate::flags>::get,
-     &member<dgw::events::GuildMemberUpdate, &dgw::events::GuildMemberUpdate::flags>::cget},
-    {"avatar_decoration_data", &dgw::codec::gen::ti_AvatarDecorationData, presence::optional_nullable, -1, &member<dgw::events::GuildMemberUpdate, &dgw::events::GuildMemberUpdate::avatar_decoration_data>::get,
-     &member<dgw::events::GuildMemberUpdate, &dgw::events::GuildMemberUpdate::avatar_decoration_data>::cget},
-    {"collectibles", &dgw::codec::gen::ti_Collectibles, presence::optional_nullable, -1, &member<dgw::events::GuildMemberUpdate, &dgw::events::GuildMemberUpdate::collectibles>::get,
-     &member<dgw::events::GuildMemberUpdate, &dgw::events::GuildMemberUpdate::collectibles>::cget},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::GuildMemberUpdate, guild_id)},
+    {"roles", &dgw::codec::ti_snowflake_array, presence::required, 1, offsetof(dgw::events::GuildMemberUpdate, roles)},
+    {"user", &dgw::codec::gen::ti_User, presence::required, 2, offsetof(dgw::events::GuildMemberUpdate, user)},
+    {"nick", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::GuildMemberUpdate, nick)},
+    {"avatar", &dgw::codec::ti_string, presence::nullable, 3, offsetof(dgw::events::GuildMemberUpdate, avatar)},
+    {"banner", &dgw::codec::ti_string, presence::nullable, 4, offsetof(dgw::events::GuildMemberUpdate, banner)},
+    {"joined_at", &dgw::codec::ti_timestamp, presence::nullable, 5, offsetof(dgw::events::GuildMemberUpdate, joined_at)},
+    {"premium_since", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::events::GuildMemberUpdate, premium_since)},
+    {"deaf", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::GuildMemberUpdate, deaf)},
+    {"mute", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::GuildMemberUpdate, mute)},
+    {"pending", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::GuildMemberUpdate, pending)},
+    {"communication_disabled_until", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::events::GuildMemberUpdate, communication_disabled_until)},
+    {"flags", &dgw::codec::gen::ti_GuildMemberFlags, presence::optional, -1, offsetof(dgw::events::GuildMemberUpdate, flags)},
+    {"avatar_decoration_data", &dgw::codec::gen::ti_AvatarDecorationData, presence::optional_nullable, -1, offsetof(dgw::events::GuildMemberUpdate, avatar_decoration_data)},
+    {"collectibles", &dgw::codec::gen::ti_Collectibles, presence::optional_nullable, -1, offsetof(dgw::events::GuildMemberUpdate, collectibles)},
 };
+field_order order_GuildMemberUpdate[16];
 } // namespace
-constinit const type_info ti_GuildMemberUpdate = object_info<dgw::events::GuildMemberUpdate>("GuildMemberUpdate", fields_GuildMemberUpdate, 15, &find_GuildMemberUpdate, 0x3full);
+constinit const type_info ti_GuildMemberUpdate = object_info<dgw::events::GuildMemberUpdate>("GuildMemberUpdate", fields_GuildMemberUpdate, 15, &find_GuildMemberUpdate, 0x3full, order_GuildMemberUpdate);
 
 // dgw::events::GuildRoleCreate
 namespace {
@@ -2025,13 +1750,12 @@ int find_GuildRoleCreate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_GuildRoleCreate[] = {
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildRoleCreate, &dgw::events::GuildRoleCreate::guild_id>::get,
-     &member<dgw::events::GuildRoleCreate, &dgw::events::GuildRoleCreate::guild_id>::cget},
-    {"role", &dgw::codec::gen::ti_Role, presence::required, 1, &member<dgw::events::GuildRoleCreate, &dgw::events::GuildRoleCreate::role>::get,
-     &member<dgw::events::GuildRoleCreate, &dgw::events::GuildRoleCreate::role>::cget},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::GuildRoleCreate, guild_id)},
+    {"role", &dgw::codec::gen::ti_Role, presence::required, 1, offsetof(dgw::events::GuildRoleCreate, role)},
 };
+field_order order_GuildRoleCreate[3];
 } // namespace
-constinit const type_info ti_GuildRoleCreate = object_info<dgw::events::GuildRoleCreate>("GuildRoleCreate", fields_GuildRoleCreate, 2, &find_GuildRoleCreate, 0x3ull);
+constinit const type_info ti_GuildRoleCreate = object_info<dgw::events::GuildRoleCreate>("GuildRoleCreate", fields_GuildRoleCreate, 2, &find_GuildRoleCreate, 0x3ull, order_GuildRoleCreate);
 
 // dgw::events::GuildRoleDelete
 namespace {
@@ -2046,13 +1770,12 @@ int find_GuildRoleDelete(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_GuildRoleDelete[] = {
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildRoleDelete, &dgw::events::GuildRoleDelete::guild_id>::get,
-     &member<dgw::events::GuildRoleDelete, &dgw::events::GuildRoleDelete::guild_id>::cget},
-    {"role_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::GuildRoleDelete, &dgw::events::GuildRoleDelete::role_id>::get,
-     &member<dgw::events::GuildRoleDelete, &dgw::events::GuildRoleDelete::role_id>::cget},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::GuildRoleDelete, guild_id)},
+    {"role_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::GuildRoleDelete, role_id)},
 };
+field_order order_GuildRoleDelete[3];
 } // namespace
-constinit const type_info ti_GuildRoleDelete = object_info<dgw::events::GuildRoleDelete>("GuildRoleDelete", fields_GuildRoleDelete, 2, &find_GuildRoleDelete, 0x3ull);
+constinit const type_info ti_GuildRoleDelete = object_info<dgw::events::GuildRoleDelete>("GuildRoleDelete", fields_GuildRoleDelete, 2, &find_GuildRoleDelete, 0x3ull, order_GuildRoleDelete);
 
 // dgw::events::GuildRoleUpdate
 namespace {
@@ -2067,13 +1790,12 @@ int find_GuildRoleUpdate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_GuildRoleUpdate[] = {
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildRoleUpdate, &dgw::events::GuildRoleUpdate::guild_id>::get,
-     &member<dgw::events::GuildRoleUpdate, &dgw::events::GuildRoleUpdate::guild_id>::cget},
-    {"role", &dgw::codec::gen::ti_Role, presence::required, 1, &member<dgw::events::GuildRoleUpdate, &dgw::events::GuildRoleUpdate::role>::get,
-     &member<dgw::events::GuildRoleUpdate, &dgw::events::GuildRoleUpdate::role>::cget},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::GuildRoleUpdate, guild_id)},
+    {"role", &dgw::codec::gen::ti_Role, presence::required, 1, offsetof(dgw::events::GuildRoleUpdate, role)},
 };
+field_order order_GuildRoleUpdate[3];
 } // namespace
-constinit const type_info ti_GuildRoleUpdate = object_info<dgw::events::GuildRoleUpdate>("GuildRoleUpdate", fields_GuildRoleUpdate, 2, &find_GuildRoleUpdate, 0x3ull);
+constinit const type_info ti_GuildRoleUpdate = object_info<dgw::events::GuildRoleUpdate>("GuildRoleUpdate", fields_GuildRoleUpdate, 2, &find_GuildRoleUpdate, 0x3ull, order_GuildRoleUpdate);
 
 // dgw::events::GuildScheduledEventCreate
 namespace {
@@ -2137,43 +1859,27 @@ int find_GuildScheduledEventCreate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_GuildScheduledEventCreate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildScheduledEventCreate, &dgw::events::GuildScheduledEventCreate::id>::get,
-     &member<dgw::events::GuildScheduledEventCreate, &dgw::events::GuildScheduledEventCreate::id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::GuildScheduledEventCreate, &dgw::events::GuildScheduledEventCreate::guild_id>::get,
-     &member<dgw::events::GuildScheduledEventCreate, &dgw::events::GuildScheduledEventCreate::guild_id>::cget},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::nullable, 2, &member<dgw::events::GuildScheduledEventCreate, &dgw::events::GuildScheduledEventCreate::channel_id>::get,
-     &member<dgw::events::GuildScheduledEventCreate, &dgw::events::GuildScheduledEventCreate::channel_id>::cget},
-    {"creator_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, &member<dgw::events::GuildScheduledEventCreate, &dgw::events::GuildScheduledEventCreate::creator_id>::get,
-     &member<dgw::events::GuildScheduledEventCreate, &dgw::events::GuildScheduledEventCreate::creator_id>::cget},
-    {"name", &dgw::codec::ti_string, presence::required, 3, &member<dgw::events::GuildScheduledEventCreate, &dgw::events::GuildScheduledEventCreate::name>::get,
-     &member<dgw::events::GuildScheduledEventCreate, &dgw::events::GuildScheduledEventCreate::name>::cget},
-    {"description", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::events::GuildScheduledEventCreate, &dgw::events::GuildScheduledEventCreate::description>::get,
-     &member<dgw::events::GuildScheduledEventCreate, &dgw::events::GuildScheduledEventCreate::description>::cget},
-    {"scheduled_start_time", &dgw::codec::ti_timestamp, presence::required, 4, &member<dgw::events::GuildScheduledEventCreate, &dgw::events::GuildScheduledEventCreate::scheduled_start_time>::get,
-     &member<dgw::events::GuildScheduledEventCreate, &dgw::events::GuildScheduledEventCreate::scheduled_start_time>::cget},
-    {"scheduled_end_time", &dgw::codec::ti_timestamp, presence::nullable, 5, &member<dgw::events::GuildScheduledEventCreate, &dgw::events::GuildScheduledEventCreate::scheduled_end_time>::get,
-     &member<dgw::events::GuildScheduledEventCreate, &dgw::events::GuildScheduledEventCreate::scheduled_end_time>::cget},
-    {"privacy_level", &dgw::codec::gen::ti_GuildScheduledEventPrivacyLevel, presence::required, 6, &member<dgw::events::GuildScheduledEventCreate, &dgw::events::GuildScheduledEventCreate::privacy_level>::get,
-     &member<dgw::events::GuildScheduledEventCreate, &dgw::events::GuildScheduledEventCreate::privacy_level>::cget},
-    {"status", &dgw::codec::gen::ti_GuildScheduledEventStatus, presence::required, 7, &member<dgw::events::GuildScheduledEventCreate, &dgw::events::GuildScheduledEventCreate::status>::get,
-     &member<dgw::events::GuildScheduledEventCreate, &dgw::events::GuildScheduledEventCreate::status>::cget},
-    {"entity_type", &dgw::codec::gen::ti_GuildScheduledEventEntityType, presence::required, 8, &member<dgw::events::GuildScheduledEventCreate, &dgw::events::GuildScheduledEventCreate::entity_type>::get,
-     &member<dgw::events::GuildScheduledEventCreate, &dgw::events::GuildScheduledEventCreate::entity_type>::cget},
-    {"entity_id", &dgw::codec::ti_snowflake, presence::nullable, 9, &member<dgw::events::GuildScheduledEventCreate, &dgw::events::GuildScheduledEventCreate::entity_id>::get,
-     &member<dgw::events::GuildScheduledEventCreate, &dgw::events::GuildScheduledEventCreate::entity_id>::cget},
-    {"entity_metadata", &dgw::codec::gen::ti_GuildScheduledEventEntityMetadata, presence::nullable, 10, &member<dgw::events::GuildScheduledEventCreate, &dgw::events::GuildScheduledEventCreate::entity_metadata>::get,
-     &member<dgw::events::GuildScheduledEventCreate, &dgw::events::GuildScheduledEventCreate::entity_metadata>::cget},
-    {"creator", &dgw::codec::gen::ti_User, presence::optional, -1, &member<dgw::events::GuildScheduledEventCreate, &dgw::events::GuildScheduledEventCreate::creator>::get,
-     &member<dgw::events::GuildScheduledEventCreate, &dgw::events::GuildScheduledEventCreate::creator>::cget},
-    {"user_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::GuildScheduledEventCreate, &dgw::events::GuildScheduledEventCreate::user_count>::get,
-     &member<dgw::events::GuildScheduledEventCreate, &dgw::events::GuildScheduledEventCreate::user_count>::cget},
-    {"image", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::events::GuildScheduledEventCreate, &dgw::events::GuildScheduledEventCreate::image>::get,
-     &member<dgw::events::GuildScheduledEventCreate, &dgw::events::GuildScheduledEventCreate::image>::cget},
-    {"recurrence_rule", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRule, presence::nullable, 11, &member<dgw::events::GuildScheduledEventCreate, &dgw::events::GuildScheduledEventCreate::recurrence_rule>::get,
-     &member<dgw::events::GuildScheduledEventCreate, &dgw::events::GuildScheduledEventCreate::recurrence_rule>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::GuildScheduledEventCreate, id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::GuildScheduledEventCreate, guild_id)},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::nullable, 2, offsetof(dgw::events::GuildScheduledEventCreate, channel_id)},
+    {"creator_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::GuildScheduledEventCreate, creator_id)},
+    {"name", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::events::GuildScheduledEventCreate, name)},
+    {"description", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::GuildScheduledEventCreate, description)},
+    {"scheduled_start_time", &dgw::codec::ti_timestamp, presence::required, 4, offsetof(dgw::events::GuildScheduledEventCreate, scheduled_start_time)},
+    {"scheduled_end_time", &dgw::codec::ti_timestamp, presence::nullable, 5, offsetof(dgw::events::GuildScheduledEventCreate, scheduled_end_time)},
+    {"privacy_level", &dgw::codec::gen::ti_GuildScheduledEventPrivacyLevel, presence::required, 6, offsetof(dgw::events::GuildScheduledEventCreate, privacy_level)},
+    {"status", &dgw::codec::gen::ti_GuildScheduledEventStatus, presence::required, 7, offsetof(dgw::events::GuildScheduledEventCreate, status)},
+    {"entity_type", &dgw::codec::gen::ti_GuildScheduledEventEntityType, presence::required, 8, offsetof(dgw::events::GuildScheduledEventCreate, entity_type)},
+    {"entity_id", &dgw::codec::ti_snowflake, presence::nullable, 9, offsetof(dgw::events::GuildScheduledEventCreate, entity_id)},
+    {"entity_metadata", &dgw::codec::gen::ti_GuildScheduledEventEntityMetadata, presence::nullable, 10, offsetof(dgw::events::GuildScheduledEventCreate, entity_metadata)},
+    {"creator", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::events::GuildScheduledEventCreate, creator)},
+    {"user_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::GuildScheduledEventCreate, user_count)},
+    {"image", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::GuildScheduledEventCreate, image)},
+    {"recurrence_rule", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRule, presence::nullable, 11, offsetof(dgw::events::GuildScheduledEventCreate, recurrence_rule)},
 };
+field_order order_GuildScheduledEventCreate[18];
 } // namespace
-constinit const type_info ti_GuildScheduledEventCreate = object_info<dgw::events::GuildScheduledEventCreate>("GuildScheduledEventCreate", fields_GuildScheduledEventCreate, 17, &find_GuildScheduledEventCreate, 0xfffull);
+constinit const type_info ti_GuildScheduledEventCreate = object_info<dgw::events::GuildScheduledEventCreate>("GuildScheduledEventCreate", fields_GuildScheduledEventCreate, 17, &find_GuildScheduledEventCreate, 0xfffull, order_GuildScheduledEventCreate);
 
 // dgw::events::GuildScheduledEventDelete
 namespace {
@@ -2237,43 +1943,27 @@ int find_GuildScheduledEventDelete(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_GuildScheduledEventDelete[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildScheduledEventDelete, &dgw::events::GuildScheduledEventDelete::id>::get,
-     &member<dgw::events::GuildScheduledEventDelete, &dgw::events::GuildScheduledEventDelete::id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::GuildScheduledEventDelete, &dgw::events::GuildScheduledEventDelete::guild_id>::get,
-     &member<dgw::events::GuildScheduledEventDelete, &dgw::events::GuildScheduledEventDelete::guild_id>::cget},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::nullable, 2, &member<dgw::events::GuildScheduledEventDelete, &dgw::events::GuildScheduledEventDelete::channel_id>::get,
-     &member<dgw::events::GuildScheduledEventDelete, &dgw::events::GuildScheduledEventDelete::channel_id>::cget},
-    {"creator_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, &member<dgw::events::GuildScheduledEventDelete, &dgw::events::GuildScheduledEventDelete::creator_id>::get,
-     &member<dgw::events::GuildScheduledEventDelete, &dgw::events::GuildScheduledEventDelete::creator_id>::cget},
-    {"name", &dgw::codec::ti_string, presence::required, 3, &member<dgw::events::GuildScheduledEventDelete, &dgw::events::GuildScheduledEventDelete::name>::get,
-     &member<dgw::events::GuildScheduledEventDelete, &dgw::events::GuildScheduledEventDelete::name>::cget},
-    {"description", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::events::GuildScheduledEventDelete, &dgw::events::GuildScheduledEventDelete::description>::get,
-     &member<dgw::events::GuildScheduledEventDelete, &dgw::events::GuildScheduledEventDelete::description>::cget},
-    {"scheduled_start_time", &dgw::codec::ti_timestamp, presence::required, 4, &member<dgw::events::GuildScheduledEventDelete, &dgw::events::GuildScheduledEventDelete::scheduled_start_time>::get,
-     &member<dgw::events::GuildScheduledEventDelete, &dgw::events::GuildScheduledEventDelete::scheduled_start_time>::cget},
-    {"scheduled_end_time", &dgw::codec::ti_timestamp, presence::nullable, 5, &member<dgw::events::GuildScheduledEventDelete, &dgw::events::GuildScheduledEventDelete::scheduled_end_time>::get,
-     &member<dgw::events::GuildScheduledEventDelete, &dgw::events::GuildScheduledEventDelete::scheduled_end_time>::cget},
-    {"privacy_level", &dgw::codec::gen::ti_GuildScheduledEventPrivacyLevel, presence::required, 6, &member<dgw::events::GuildScheduledEventDelete, &dgw::events::GuildScheduledEventDelete::privacy_level>::get,
-     &member<dgw::events::GuildScheduledEventDelete, &dgw::events::GuildScheduledEventDelete::privacy_level>::cget},
-    {"status", &dgw::codec::gen::ti_GuildScheduledEventStatus, presence::required, 7, &member<dgw::events::GuildScheduledEventDelete, &dgw::events::GuildScheduledEventDelete::status>::get,
-     &member<dgw::events::GuildScheduledEventDelete, &dgw::events::GuildScheduledEventDelete::status>::cget},
-    {"entity_type", &dgw::codec::gen::ti_GuildScheduledEventEntityType, presence::required, 8, &member<dgw::events::GuildScheduledEventDelete, &dgw::events::GuildScheduledEventDelete::entity_type>::get,
-     &member<dgw::events::GuildScheduledEventDelete, &dgw::events::GuildScheduledEventDelete::entity_type>::cget},
-    {"entity_id", &dgw::codec::ti_snowflake, presence::nullable, 9, &member<dgw::events::GuildScheduledEventDelete, &dgw::events::GuildScheduledEventDelete::entity_id>::get,
-     &member<dgw::events::GuildScheduledEventDelete, &dgw::events::GuildScheduledEventDelete::entity_id>::cget},
-    {"entity_metadata", &dgw::codec::gen::ti_GuildScheduledEventEntityMetadata, presence::nullable, 10, &member<dgw::events::GuildScheduledEventDelete, &dgw::events::GuildScheduledEventDelete::entity_metadata>::get,
-     &member<dgw::events::GuildScheduledEventDelete, &dgw::events::GuildScheduledEventDelete::entity_metadata>::cget},
-    {"creator", &dgw::codec::gen::ti_User, presence::optional, -1, &member<dgw::events::GuildScheduledEventDelete, &dgw::events::GuildScheduledEventDelete::creator>::get,
-     &member<dgw::events::GuildScheduledEventDelete, &dgw::events::GuildScheduledEventDelete::creator>::cget},
-    {"user_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::GuildScheduledEventDelete, &dgw::events::GuildScheduledEventDelete::user_count>::get,
-     &member<dgw::events::GuildScheduledEventDelete, &dgw::events::GuildScheduledEventDelete::user_count>::cget},
-    {"image", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::events::GuildScheduledEventDelete, &dgw::events::GuildScheduledEventDelete::image>::get,
-     &member<dgw::events::GuildScheduledEventDelete, &dgw::events::GuildScheduledEventDelete::image>::cget},
-    {"recurrence_rule", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRule, presence::nullable, 11, &member<dgw::events::GuildScheduledEventDelete, &dgw::events::GuildScheduledEventDelete::recurrence_rule>::get,
-     &member<dgw::events::GuildScheduledEventDelete, &dgw::events::GuildScheduledEventDelete::recurrence_rule>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::GuildScheduledEventDelete, id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::GuildScheduledEventDelete, guild_id)},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::nullable, 2, offsetof(dgw::events::GuildScheduledEventDelete, channel_id)},
+    {"creator_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::GuildScheduledEventDelete, creator_id)},
+    {"name", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::events::GuildScheduledEventDelete, name)},
+    {"description", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::GuildScheduledEventDelete, description)},
+    {"scheduled_start_time", &dgw::codec::ti_timestamp, presence::required, 4, offsetof(dgw::events::GuildScheduledEventDelete, scheduled_start_time)},
+    {"scheduled_end_time", &dgw::codec::ti_timestamp, presence::nullable, 5, offsetof(dgw::events::GuildScheduledEventDelete, scheduled_end_time)},
+    {"privacy_level", &dgw::codec::gen::ti_GuildScheduledEventPrivacyLevel, presence::required, 6, offsetof(dgw::events::GuildScheduledEventDelete, privacy_level)},
+    {"status", &dgw::codec::gen::ti_GuildScheduledEventStatus, presence::required, 7, offsetof(dgw::events::GuildScheduledEventDelete, status)},
+    {"entity_type", &dgw::codec::gen::ti_GuildScheduledEventEntityType, presence::required, 8, offsetof(dgw::events::GuildScheduledEventDelete, entity_type)},
+    {"entity_id", &dgw::codec::ti_snowflake, presence::nullable, 9, offsetof(dgw::events::GuildScheduledEventDelete, entity_id)},
+    {"entity_metadata", &dgw::codec::gen::ti_GuildScheduledEventEntityMetadata, presence::nullable, 10, offsetof(dgw::events::GuildScheduledEventDelete, entity_metadata)},
+    {"creator", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::events::GuildScheduledEventDelete, creator)},
+    {"user_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::GuildScheduledEventDelete, user_count)},
+    {"image", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::GuildScheduledEventDelete, image)},
+    {"recurrence_rule", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRule, presence::nullable, 11, offsetof(dgw::events::GuildScheduledEventDelete, recurrence_rule)},
 };
+field_order order_GuildScheduledEventDelete[18];
 } // namespace
-constinit const type_info ti_GuildScheduledEventDelete = object_info<dgw::events::GuildScheduledEventDelete>("GuildScheduledEventDelete", fields_GuildScheduledEventDelete, 17, &find_GuildScheduledEventDelete, 0xfffull);
+constinit const type_info ti_GuildScheduledEventDelete = object_info<dgw::events::GuildScheduledEventDelete>("GuildScheduledEventDelete", fields_GuildScheduledEventDelete, 17, &find_GuildScheduledEventDelete, 0xfffull, order_GuildScheduledEventDelete);
 
 // dgw::events::GuildScheduledEventUpdate
 namespace {
@@ -2337,43 +2027,27 @@ int find_GuildScheduledEventUpdate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_GuildScheduledEventUpdate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildScheduledEventUpdate, &dgw::events::GuildScheduledEventUpdate::id>::get,
-     &member<dgw::events::GuildScheduledEventUpdate, &dgw::events::GuildScheduledEventUpdate::id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::GuildScheduledEventUpdate, &dgw::events::GuildScheduledEventUpdate::guild_id>::get,
-     &member<dgw::events::GuildScheduledEventUpdate, &dgw::events::GuildScheduledEventUpdate::guild_id>::cget},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::nullable, 2, &member<dgw::events::GuildScheduledEventUpdate, &dgw::events::GuildScheduledEventUpdate::channel_id>::get,
-     &member<dgw::events::GuildScheduledEventUpdate, &dgw::events::GuildScheduledEventUpdate::channel_id>::cget},
-    {"creator_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, &member<dgw::events::GuildScheduledEventUpdate, &dgw::events::GuildScheduledEventUpdate::creator_id>::get,
-     &member<dgw::events::GuildScheduledEventUpdate, &dgw::events::GuildScheduledEventUpdate::creator_id>::cget},
-    {"name", &dgw::codec::ti_string, presence::required, 3, &member<dgw::events::GuildScheduledEventUpdate, &dgw::events::GuildScheduledEventUpdate::name>::get,
-     &member<dgw::events::GuildScheduledEventUpdate, &dgw::events::GuildScheduledEventUpdate::name>::cget},
-    {"description", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::events::GuildScheduledEventUpdate, &dgw::events::GuildScheduledEventUpdate::description>::get,
-     &member<dgw::events::GuildScheduledEventUpdate, &dgw::events::GuildScheduledEventUpdate::description>::cget},
-    {"scheduled_start_time", &dgw::codec::ti_timestamp, presence::required, 4, &member<dgw::events::GuildScheduledEventUpdate, &dgw::events::GuildScheduledEventUpdate::scheduled_start_time>::get,
-     &member<dgw::events::GuildScheduledEventUpdate, &dgw::events::GuildScheduledEventUpdate::scheduled_start_time>::cget},
-    {"scheduled_end_time", &dgw::codec::ti_timestamp, presence::nullable, 5, &member<dgw::events::GuildScheduledEventUpdate, &dgw::events::GuildScheduledEventUpdate::scheduled_end_time>::get,
-     &member<dgw::events::GuildScheduledEventUpdate, &dgw::events::GuildScheduledEventUpdate::scheduled_end_time>::cget},
-    {"privacy_level", &dgw::codec::gen::ti_GuildScheduledEventPrivacyLevel, presence::required, 6, &member<dgw::events::GuildScheduledEventUpdate, &dgw::events::GuildScheduledEventUpdate::privacy_level>::get,
-     &member<dgw::events::GuildScheduledEventUpdate, &dgw::events::GuildScheduledEventUpdate::privacy_level>::cget},
-    {"status", &dgw::codec::gen::ti_GuildScheduledEventStatus, presence::required, 7, &member<dgw::events::GuildScheduledEventUpdate, &dgw::events::GuildScheduledEventUpdate::status>::get,
-     &member<dgw::events::GuildScheduledEventUpdate, &dgw::events::GuildScheduledEventUpdate::status>::cget},
-    {"entity_type", &dgw::codec::gen::ti_GuildScheduledEventEntityType, presence::required, 8, &member<dgw::events::GuildScheduledEventUpdate, &dgw::events::GuildScheduledEventUpdate::entity_type>::get,
-     &member<dgw::events::GuildScheduledEventUpdate, &dgw::events::GuildScheduledEventUpdate::entity_type>::cget},
-    {"entity_id", &dgw::codec::ti_snowflake, presence::nullable, 9, &member<dgw::events::GuildScheduledEventUpdate, &dgw::events::GuildScheduledEventUpdate::entity_id>::get,
-     &member<dgw::events::GuildScheduledEventUpdate, &dgw::events::GuildScheduledEventUpdate::entity_id>::cget},
-    {"entity_metadata", &dgw::codec::gen::ti_GuildScheduledEventEntityMetadata, presence::nullable, 10, &member<dgw::events::GuildScheduledEventUpdate, &dgw::events::GuildScheduledEventUpdate::entity_metadata>::get,
-     &member<dgw::events::GuildScheduledEventUpdate, &dgw::events::GuildScheduledEventUpdate::entity_metadata>::cget},
-    {"creator", &dgw::codec::gen::ti_User, presence::optional, -1, &member<dgw::events::GuildScheduledEventUpdate, &dgw::events::GuildScheduledEventUpdate::creator>::get,
-     &member<dgw::events::GuildScheduledEventUpdate, &dgw::events::GuildScheduledEventUpdate::creator>::cget},
-    {"user_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::GuildScheduledEventUpdate, &dgw::events::GuildScheduledEventUpdate::user_count>::get,
-     &member<dgw::events::GuildScheduledEventUpdate, &dgw::events::GuildScheduledEventUpdate::user_count>::cget},
-    {"image", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::events::GuildScheduledEventUpdate, &dgw::events::GuildScheduledEventUpdate::image>::get,
-     &member<dgw::events::GuildScheduledEventUpdate, &dgw::events::GuildScheduledEventUpdate::image>::cget},
-    {"recurrence_rule", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRule, presence::nullable, 11, &member<dgw::events::GuildScheduledEventUpdate, &dgw::events::GuildScheduledEventUpdate::recurrence_rule>::get,
-     &member<dgw::events::GuildScheduledEventUpdate, &dgw::events::GuildScheduledEventUpdate::recurrence_rule>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::GuildScheduledEventUpdate, id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::GuildScheduledEventUpdate, guild_id)},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::nullable, 2, offsetof(dgw::events::GuildScheduledEventUpdate, channel_id)},
+    {"creator_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::GuildScheduledEventUpdate, creator_id)},
+    {"name", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::events::GuildScheduledEventUpdate, name)},
+    {"description", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::GuildScheduledEventUpdate, description)},
+    {"scheduled_start_time", &dgw::codec::ti_timestamp, presence::required, 4, offsetof(dgw::events::GuildScheduledEventUpdate, scheduled_start_time)},
+    {"scheduled_end_time", &dgw::codec::ti_timestamp, presence::nullable, 5, offsetof(dgw::events::GuildScheduledEventUpdate, scheduled_end_time)},
+    {"privacy_level", &dgw::codec::gen::ti_GuildScheduledEventPrivacyLevel, presence::required, 6, offsetof(dgw::events::GuildScheduledEventUpdate, privacy_level)},
+    {"status", &dgw::codec::gen::ti_GuildScheduledEventStatus, presence::required, 7, offsetof(dgw::events::GuildScheduledEventUpdate, status)},
+    {"entity_type", &dgw::codec::gen::ti_GuildScheduledEventEntityType, presence::required, 8, offsetof(dgw::events::GuildScheduledEventUpdate, entity_type)},
+    {"entity_id", &dgw::codec::ti_snowflake, presence::nullable, 9, offsetof(dgw::events::GuildScheduledEventUpdate, entity_id)},
+    {"entity_metadata", &dgw::codec::gen::ti_GuildScheduledEventEntityMetadata, presence::nullable, 10, offsetof(dgw::events::GuildScheduledEventUpdate, entity_metadata)},
+    {"creator", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::events::GuildScheduledEventUpdate, creator)},
+    {"user_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::GuildScheduledEventUpdate, user_count)},
+    {"image", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::GuildScheduledEventUpdate, image)},
+    {"recurrence_rule", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRule, presence::nullable, 11, offsetof(dgw::events::GuildScheduledEventUpdate, recurrence_rule)},
 };
+field_order order_GuildScheduledEventUpdate[18];
 } // namespace
-constinit const type_info ti_GuildScheduledEventUpdate = object_info<dgw::events::GuildScheduledEventUpdate>("GuildScheduledEventUpdate", fields_GuildScheduledEventUpdate, 17, &find_GuildScheduledEventUpdate, 0xfffull);
+constinit const type_info ti_GuildScheduledEventUpdate = object_info<dgw::events::GuildScheduledEventUpdate>("GuildScheduledEventUpdate", fields_GuildScheduledEventUpdate, 17, &find_GuildScheduledEventUpdate, 0xfffull, order_GuildScheduledEventUpdate);
 
 // dgw::events::GuildScheduledEventUserAdd
 namespace {
@@ -2390,15 +2064,13 @@ int find_GuildScheduledEventUserAdd(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_GuildScheduledEventUserAdd[] = {
-    {"guild_scheduled_event_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildScheduledEventUserAdd, &dgw::events::GuildScheduledEventUserAdd::guild_scheduled_event_id>::get,
-     &member<dgw::events::GuildScheduledEventUserAdd, &dgw::events::GuildScheduledEventUserAdd::guild_scheduled_event_id>::cget},
-    {"user_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::GuildScheduledEventUserAdd, &dgw::events::GuildScheduledEventUserAdd::user_id>::get,
-     &member<dgw::events::GuildScheduledEventUserAdd, &dgw::events::GuildScheduledEventUserAdd::user_id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 2, &member<dgw::events::GuildScheduledEventUserAdd, &dgw::events::GuildScheduledEventUserAdd::guild_id>::get,
-     &member<dgw::events::GuildScheduledEventUserAdd, &dgw::events::GuildScheduledEventUserAdd::guild_id>::cget},
+    {"guild_scheduled_event_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::GuildScheduledEventUserAdd, guild_scheduled_event_id)},
+    {"user_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::GuildScheduledEventUserAdd, user_id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::events::GuildScheduledEventUserAdd, guild_id)},
 };
+field_order order_GuildScheduledEventUserAdd[4];
 } // namespace
-constinit const type_info ti_GuildScheduledEventUserAdd = object_info<dgw::events::GuildScheduledEventUserAdd>("GuildScheduledEventUserAdd", fields_GuildScheduledEventUserAdd, 3, &find_GuildScheduledEventUserAdd, 0x7ull);
+constinit const type_info ti_GuildScheduledEventUserAdd = object_info<dgw::events::GuildScheduledEventUserAdd>("GuildScheduledEventUserAdd", fields_GuildScheduledEventUserAdd, 3, &find_GuildScheduledEventUserAdd, 0x7ull, order_GuildScheduledEventUserAdd);
 
 // dgw::events::GuildScheduledEventUserRemove
 namespace {
@@ -2415,15 +2087,13 @@ int find_GuildScheduledEventUserRemove(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_GuildScheduledEventUserRemove[] = {
-    {"guild_scheduled_event_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildScheduledEventUserRemove, &dgw::events::GuildScheduledEventUserRemove::guild_scheduled_event_id>::get,
-     &member<dgw::events::GuildScheduledEventUserRemove, &dgw::events::GuildScheduledEventUserRemove::guild_scheduled_event_id>::cget},
-    {"user_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::GuildScheduledEventUserRemove, &dgw::events::GuildScheduledEventUserRemove::user_id>::get,
-     &member<dgw::events::GuildScheduledEventUserRemove, &dgw::events::GuildScheduledEventUserRemove::user_id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 2, &member<dgw::events::GuildScheduledEventUserRemove, &dgw::events::GuildScheduledEventUserRemove::guild_id>::get,
-     &member<dgw::events::GuildScheduledEventUserRemove, &dgw::events::GuildScheduledEventUserRemove::guild_id>::cget},
+    {"guild_scheduled_event_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::GuildScheduledEventUserRemove, guild_scheduled_event_id)},
+    {"user_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::GuildScheduledEventUserRemove, user_id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::events::GuildScheduledEventUserRemove, guild_id)},
 };
+field_order order_GuildScheduledEventUserRemove[4];
 } // namespace
-constinit const type_info ti_GuildScheduledEventUserRemove = object_info<dgw::events::GuildScheduledEventUserRemove>("GuildScheduledEventUserRemove", fields_GuildScheduledEventUserRemove, 3, &find_GuildScheduledEventUserRemove, 0x7ull);
+constinit const type_info ti_GuildScheduledEventUserRemove = object_info<dgw::events::GuildScheduledEventUserRemove>("GuildScheduledEventUserRemove", fields_GuildScheduledEventUserRemove, 3, &find_GuildScheduledEventUserRemove, 0x7ull, order_GuildScheduledEventUserRemove);
 
 // dgw::events::GuildSoundboardSoundsUpdate
 namespace {
@@ -2438,13 +2108,12 @@ int find_GuildSoundboardSoundsUpdate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_GuildSoundboardSoundsUpdate[] = {
-    {"soundboard_sounds", &dgw::codec::gen::ti_SoundboardSound_array, presence::required, 0, &member<dgw::events::GuildSoundboardSoundsUpdate, &dgw::events::GuildSoundboardSoundsUpdate::soundboard_sounds>::get,
-     &member<dgw::events::GuildSoundboardSoundsUpdate, &dgw::events::GuildSoundboardSoundsUpdate::soundboard_sounds>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::GuildSoundboardSoundsUpdate, &dgw::events::GuildSoundboardSoundsUpdate::guild_id>::get,
-     &member<dgw::events::GuildSoundboardSoundsUpdate, &dgw::events::GuildSoundboardSoundsUpdate::guild_id>::cget},
+    {"soundboard_sounds", &dgw::codec::gen::ti_SoundboardSound_array, presence::required, 0, offsetof(dgw::events::GuildSoundboardSoundsUpdate, soundboard_sounds)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::GuildSoundboardSoundsUpdate, guild_id)},
 };
+field_order order_GuildSoundboardSoundsUpdate[3];
 } // namespace
-constinit const type_info ti_GuildSoundboardSoundsUpdate = object_info<dgw::events::GuildSoundboardSoundsUpdate>("GuildSoundboardSoundsUpdate", fields_GuildSoundboardSoundsUpdate, 2, &find_GuildSoundboardSoundsUpdate, 0x3ull);
+constinit const type_info ti_GuildSoundboardSoundsUpdate = object_info<dgw::events::GuildSoundboardSoundsUpdate>("GuildSoundboardSoundsUpdate", fields_GuildSoundboardSoundsUpdate, 2, &find_GuildSoundboardSoundsUpdate, 0x3ull, order_GuildSoundboardSoundsUpdate);
 
 // dgw::events::GuildSoundboardSoundCreate
 namespace {
@@ -2484,25 +2153,18 @@ int find_GuildSoundboardSoundCreate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_GuildSoundboardSoundCreate[] = {
-    {"name", &dgw::codec::ti_string, presence::required, 0, &member<dgw::events::GuildSoundboardSoundCreate, &dgw::events::GuildSoundboardSoundCreate::name>::get,
-     &member<dgw::events::GuildSoundboardSoundCreate, &dgw::events::GuildSoundboardSoundCreate::name>::cget},
-    {"sound_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::GuildSoundboardSoundCreate, &dgw::events::GuildSoundboardSoundCreate::sound_id>::get,
-     &member<dgw::events::GuildSoundboardSoundCreate, &dgw::events::GuildSoundboardSoundCreate::sound_id>::cget},
-    {"volume", &dgw::codec::ti_double, presence::required, 2, &member<dgw::events::GuildSoundboardSoundCreate, &dgw::events::GuildSoundboardSoundCreate::volume>::get,
-     &member<dgw::events::GuildSoundboardSoundCreate, &dgw::events::GuildSoundboardSoundCreate::volume>::cget},
-    {"emoji_id", &dgw::codec::ti_snowflake, presence::nullable, 3, &member<dgw::events::GuildSoundboardSoundCreate, &dgw::events::GuildSoundboardSoundCreate::emoji_id>::get,
-     &member<dgw::events::GuildSoundboardSoundCreate, &dgw::events::GuildSoundboardSoundCreate::emoji_id>::cget},
-    {"emoji_name", &dgw::codec::ti_string, presence::nullable, 4, &member<dgw::events::GuildSoundboardSoundCreate, &dgw::events::GuildSoundboardSoundCreate::emoji_name>::get,
-     &member<dgw::events::GuildSoundboardSoundCreate, &dgw::events::GuildSoundboardSoundCreate::emoji_name>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::GuildSoundboardSoundCreate, &dgw::events::GuildSoundboardSoundCreate::guild_id>::get,
-     &member<dgw::events::GuildSoundboardSoundCreate, &dgw::events::GuildSoundboardSoundCreate::guild_id>::cget},
-    {"available", &dgw::codec::ti_bool, presence::required, 5, &member<dgw::events::GuildSoundboardSoundCreate, &dgw::events::GuildSoundboardSoundCreate::available>::get,
-     &member<dgw::events::GuildSoundboardSoundCreate, &dgw::events::GuildSoundboardSoundCreate::available>::cget},
-    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, &member<dgw::events::GuildSoundboardSoundCreate, &dgw::events::GuildSoundboardSoundCreate::user>::get,
-     &member<dgw::events::GuildSoundboardSoundCreate, &dgw::events::GuildSoundboardSoundCreate::user>::cget},
+    {"name", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::events::GuildSoundboardSoundCreate, name)},
+    {"sound_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::GuildSoundboardSoundCreate, sound_id)},
+    {"volume", &dgw::codec::ti_double, presence::required, 2, offsetof(dgw::events::GuildSoundboardSoundCreate, volume)},
+    {"emoji_id", &dgw::codec::ti_snowflake, presence::nullable, 3, offsetof(dgw::events::GuildSoundboardSoundCreate, emoji_id)},
+    {"emoji_name", &dgw::codec::ti_string, presence::nullable, 4, offsetof(dgw::events::GuildSoundboardSoundCreate, emoji_name)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::GuildSoundboardSoundCreate, guild_id)},
+    {"available", &dgw::codec::ti_bool, presence::required, 5, offsetof(dgw::events::GuildSoundboardSoundCreate, available)},
+    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::events::GuildSoundboardSoundCreate, user)},
 };
+field_order order_GuildSoundboardSoundCreate[9];
 } // namespace
-constinit const type_info ti_GuildSoundboardSoundCreate = object_info<dgw::events::GuildSoundboardSoundCreate>("GuildSoundboardSoundCreate", fields_GuildSoundboardSoundCreate, 8, &find_GuildSoundboardSoundCreate, 0x3full);
+constinit const type_info ti_GuildSoundboardSoundCreate = object_info<dgw::events::GuildSoundboardSoundCreate>("GuildSoundboardSoundCreate", fields_GuildSoundboardSoundCreate, 8, &find_GuildSoundboardSoundCreate, 0x3full, order_GuildSoundboardSoundCreate);
 
 // dgw::events::GuildSoundboardSoundDelete
 namespace {
@@ -2523,13 +2185,12 @@ int find_GuildSoundboardSoundDelete(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_GuildSoundboardSoundDelete[] = {
-    {"sound_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildSoundboardSoundDelete, &dgw::events::GuildSoundboardSoundDelete::sound_id>::get,
-     &member<dgw::events::GuildSoundboardSoundDelete, &dgw::events::GuildSoundboardSoundDelete::sound_id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::GuildSoundboardSoundDelete, &dgw::events::GuildSoundboardSoundDelete::guild_id>::get,
-     &member<dgw::events::GuildSoundboardSoundDelete, &dgw::events::GuildSoundboardSoundDelete::guild_id>::cget},
+    {"sound_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::GuildSoundboardSoundDelete, sound_id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::GuildSoundboardSoundDelete, guild_id)},
 };
+field_order order_GuildSoundboardSoundDelete[3];
 } // namespace
-constinit const type_info ti_GuildSoundboardSoundDelete = object_info<dgw::events::GuildSoundboardSoundDelete>("GuildSoundboardSoundDelete", fields_GuildSoundboardSoundDelete, 2, &find_GuildSoundboardSoundDelete, 0x3ull);
+constinit const type_info ti_GuildSoundboardSoundDelete = object_info<dgw::events::GuildSoundboardSoundDelete>("GuildSoundboardSoundDelete", fields_GuildSoundboardSoundDelete, 2, &find_GuildSoundboardSoundDelete, 0x3ull, order_GuildSoundboardSoundDelete);
 
 // dgw::events::GuildSoundboardSoundUpdate
 namespace {
@@ -2569,25 +2230,18 @@ int find_GuildSoundboardSoundUpdate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_GuildSoundboardSoundUpdate[] = {
-    {"name", &dgw::codec::ti_string, presence::required, 0, &member<dgw::events::GuildSoundboardSoundUpdate, &dgw::events::GuildSoundboardSoundUpdate::name>::get,
-     &member<dgw::events::GuildSoundboardSoundUpdate, &dgw::events::GuildSoundboardSoundUpdate::name>::cget},
-    {"sound_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::GuildSoundboardSoundUpdate, &dgw::events::GuildSoundboardSoundUpdate::sound_id>::get,
-     &member<dgw::events::GuildSoundboardSoundUpdate, &dgw::events::GuildSoundboardSoundUpdate::sound_id>::cget},
-    {"volume", &dgw::codec::ti_double, presence::required, 2, &member<dgw::events::GuildSoundboardSoundUpdate, &dgw::events::GuildSoundboardSoundUpdate::volume>::get,
-     &member<dgw::events::GuildSoundboardSoundUpdate, &dgw::events::GuildSoundboardSoundUpdate::volume>::cget},
-    {"emoji_id", &dgw::codec::ti_snowflake, presence::nullable, 3, &member<dgw::events::GuildSoundboardSoundUpdate, &dgw::events::GuildSoundboardSoundUpdate::emoji_id>::get,
-     &member<dgw::events::GuildSoundboardSoundUpdate, &dgw::events::GuildSoundboardSoundUpdate::emoji_id>::cget},
-    {"emoji_name", &dgw::codec::ti_string, presence::nullable, 4, &member<dgw::events::GuildSoundboardSoundUpdate, &dgw::events::GuildSoundboardSoundUpdate::emoji_name>::get,
-     &member<dgw::events::GuildSoundboardSoundUpdate, &dgw::events::GuildSoundboardSoundUpdate::emoji_name>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::GuildSoundboardSoundUpdate, &dgw::events::GuildSoundboardSoundUpdate::guild_id>::get,
-     &member<dgw::events::GuildSoundboardSoundUpdate, &dgw::events::GuildSoundboardSoundUpdate::guild_id>::cget},
-    {"available", &dgw::codec::ti_bool, presence::required, 5, &member<dgw::events::GuildSoundboardSoundUpdate, &dgw::events::GuildSoundboardSoundUpdate::available>::get,
-     &member<dgw::events::GuildSoundboardSoundUpdate, &dgw::events::GuildSoundboardSoundUpdate::available>::cget},
-    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, &member<dgw::events::GuildSoundboardSoundUpdate, &dgw::events::GuildSoundboardSoundUpdate::user>::get,
-     &member<dgw::events::GuildSoundboardSoundUpdate, &dgw::events::GuildSoundboardSoundUpdate::user>::cget},
+    {"name", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::events::GuildSoundboardSoundUpdate, name)},
+    {"sound_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::GuildSoundboardSoundUpdate, sound_id)},
+    {"volume", &dgw::codec::ti_double, presence::required, 2, offsetof(dgw::events::GuildSoundboardSoundUpdate, volume)},
+    {"emoji_id", &dgw::codec::ti_snowflake, presence::nullable, 3, offsetof(dgw::events::GuildSoundboardSoundUpdate, emoji_id)},
+    {"emoji_name", &dgw::codec::ti_string, presence::nullable, 4, offsetof(dgw::events::GuildSoundboardSoundUpdate, emoji_name)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::GuildSoundboardSoundUpdate, guild_id)},
+    {"available", &dgw::codec::ti_bool, presence::required, 5, offsetof(dgw::events::GuildSoundboardSoundUpdate, available)},
+    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::events::GuildSoundboardSoundUpdate, user)},
 };
+field_order order_GuildSoundboardSoundUpdate[9];
 } // namespace
-constinit const type_info ti_GuildSoundboardSoundUpdate = object_info<dgw::events::GuildSoundboardSoundUpdate>("GuildSoundboardSoundUpdate", fields_GuildSoundboardSoundUpdate, 8, &find_GuildSoundboardSoundUpdate, 0x3full);
+constinit const type_info ti_GuildSoundboardSoundUpdate = object_info<dgw::events::GuildSoundboardSoundUpdate>("GuildSoundboardSoundUpdate", fields_GuildSoundboardSoundUpdate, 8, &find_GuildSoundboardSoundUpdate, 0x3full, order_GuildSoundboardSoundUpdate);
 
 // dgw::events::GuildStickersUpdate
 namespace {
@@ -2608,13 +2262,12 @@ int find_GuildStickersUpdate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_GuildStickersUpdate[] = {
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildStickersUpdate, &dgw::events::GuildStickersUpdate::guild_id>::get,
-     &member<dgw::events::GuildStickersUpdate, &dgw::events::GuildStickersUpdate::guild_id>::cget},
-    {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::required, 1, &member<dgw::events::GuildStickersUpdate, &dgw::events::GuildStickersUpdate::stickers>::get,
-     &member<dgw::events::GuildStickersUpdate, &dgw::events::GuildStickersUpdate::stickers>::cget},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::GuildStickersUpdate, guild_id)},
+    {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::required, 1, offsetof(dgw::events::GuildStickersUpdate, stickers)},
 };
+field_order order_GuildStickersUpdate[3];
 } // namespace
-constinit const type_info ti_GuildStickersUpdate = object_info<dgw::events::GuildStickersUpdate>("GuildStickersUpdate", fields_GuildStickersUpdate, 2, &find_GuildStickersUpdate, 0x3ull);
+constinit const type_info ti_GuildStickersUpdate = object_info<dgw::events::GuildStickersUpdate>("GuildStickersUpdate", fields_GuildStickersUpdate, 2, &find_GuildStickersUpdate, 0x3ull, order_GuildStickersUpdate);
 
 // dgw::events::GuildUpdate
 namespace {
@@ -2800,97 +2453,54 @@ int find_GuildUpdate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_GuildUpdate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::id>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::id>::cget},
-    {"name", &dgw::codec::ti_string, presence::required, 1, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::name>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::name>::cget},
-    {"icon", &dgw::codec::ti_string, presence::nullable, 2, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::icon>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::icon>::cget},
-    {"icon_hash", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::icon_hash>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::icon_hash>::cget},
-    {"splash", &dgw::codec::ti_string, presence::nullable, 3, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::splash>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::splash>::cget},
-    {"discovery_splash", &dgw::codec::ti_string, presence::nullable, 4, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::discovery_splash>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::discovery_splash>::cget},
-    {"owner", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::owner>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::owner>::cget},
-    {"owner_id", &dgw::codec::ti_snowflake, presence::required, 5, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::owner_id>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::owner_id>::cget},
-    {"permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::permissions>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::permissions>::cget},
-    {"region", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::region>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::region>::cget},
-    {"afk_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 6, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::afk_channel_id>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::afk_channel_id>::cget},
-    {"afk_timeout", &dgw::codec::ti_int, presence::required, 7, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::afk_timeout>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::afk_timeout>::cget},
-    {"widget_enabled", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::widget_enabled>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::widget_enabled>::cget},
-    {"widget_channel_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::widget_channel_id>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::widget_channel_id>::cget},
-    {"verification_level", &dgw::codec::gen::ti_VerificationLevel, presence::required, 8, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::verification_level>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::verification_level>::cget},
-    {"default_message_notifications", &dgw::codec::gen::ti_DefaultMessageNotificationLevel, presence::required, 9, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::default_message_notifications>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::default_message_notifications>::cget},
-    {"explicit_content_filter", &dgw::codec::gen::ti_ExplicitContentFilterLevel, presence::required, 10, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::explicit_content_filter>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::explicit_content_filter>::cget},
-    {"roles", &dgw::codec::gen::ti_Role_array, presence::required, 11, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::roles>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::roles>::cget},
-    {"emojis", &dgw::codec::gen::ti_Emoji_array, presence::required, 12, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::emojis>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::emojis>::cget},
-    {"features", &dgw::codec::gen::ti_GuildFeature_array, presence::required, 13, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::features>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::features>::cget},
-    {"mfa_level", &dgw::codec::gen::ti_MfaLevel, presence::required, 14, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::mfa_level>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::mfa_level>::cget},
-    {"application_id", &dgw::codec::ti_snowflake, presence::nullable, 15, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::application_id>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::application_id>::cget},
-    {"system_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 16, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::system_channel_id>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::system_channel_id>::cget},
-    {"system_channel_flags", &dgw::codec::gen::ti_SystemChannelFlags, presence::required, 17, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::system_channel_flags>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::system_channel_flags>::cget},
-    {"rules_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 18, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::rules_channel_id>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::rules_channel_id>::cget},
-    {"max_presences", &dgw::codec::ti_int, presence::optional_nullable, -1, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::max_presences>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::max_presences>::cget},
-    {"max_members", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::max_members>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::max_members>::cget},
-    {"vanity_url_code", &dgw::codec::ti_string, presence::nullable, 19, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::vanity_url_code>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::vanity_url_code>::cget},
-    {"description", &dgw::codec::ti_string, presence::nullable, 20, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::description>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::description>::cget},
-    {"banner", &dgw::codec::ti_string, presence::nullable, 21, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::banner>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::banner>::cget},
-    {"premium_tier", &dgw::codec::gen::ti_PremiumTier, presence::required, 22, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::premium_tier>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::premium_tier>::cget},
-    {"premium_subscription_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::premium_subscription_count>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::premium_subscription_count>::cget},
-    {"preferred_locale", &dgw::codec::ti_string, presence::required, 23, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::preferred_locale>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::preferred_locale>::cget},
-    {"public_updates_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 24, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::public_updates_channel_id>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::public_updates_channel_id>::cget},
-    {"max_video_channel_users", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::max_video_channel_users>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::max_video_channel_users>::cget},
-    {"max_stage_video_channel_users", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::max_stage_video_channel_users>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::max_stage_video_channel_users>::cget},
-    {"approximate_member_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::approximate_member_count>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::approximate_member_count>::cget},
-    {"approximate_presence_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::approximate_presence_count>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::approximate_presence_count>::cget},
-    {"welcome_screen", &dgw::codec::gen::ti_WelcomeScreen, presence::optional, -1, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::welcome_screen>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::welcome_screen>::cget},
-    {"nsfw_level", &dgw::codec::gen::ti_NsfwLevel, presence::required, 25, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::nsfw_level>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::nsfw_level>::cget},
-    {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::optional, -1, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::stickers>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::stickers>::cget},
-    {"premium_progress_bar_enabled", &dgw::codec::ti_bool, presence::required, 26, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::premium_progress_bar_enabled>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::premium_progress_bar_enabled>::cget},
-    {"safety_alerts_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 27, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::safety_alerts_channel_id>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::safety_alerts_channel_id>::cget},
-    {"incidents_data", &dgw::codec::gen::ti_IncidentsData, presence::nullable, 28, &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::incidents_data>::get,
-     &member<dgw::events::GuildUpdate, &dgw::events::GuildUpdate::incidents_data>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::GuildUpdate, id)},
+    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::events::GuildUpdate, name)},
+    {"icon", &dgw::codec::ti_string, presence::nullable, 2, offsetof(dgw::events::GuildUpdate, icon)},
+    {"icon_hash", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::GuildUpdate, icon_hash)},
+    {"splash", &dgw::codec::ti_string, presence::nullable, 3, offsetof(dgw::events::GuildUpdate, splash)},
+    {"discovery_splash", &dgw::codec::ti_string, presence::nullable, 4, offsetof(dgw::events::GuildUpdate, discovery_splash)},
+    {"owner", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::GuildUpdate, owner)},
+    {"owner_id", &dgw::codec::ti_snowflake, presence::required, 5, offsetof(dgw::events::GuildUpdate, owner_id)},
+    {"permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, offsetof(dgw::events::GuildUpdate, permissions)},
+    {"region", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::GuildUpdate, region)},
+    {"afk_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 6, offsetof(dgw::events::GuildUpdate, afk_channel_id)},
+    {"afk_timeout", &dgw::codec::ti_int, presence::required, 7, offsetof(dgw::events::GuildUpdate, afk_timeout)},
+    {"widget_enabled", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::GuildUpdate, widget_enabled)},
+    {"widget_channel_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::GuildUpdate, widget_channel_id)},
+    {"verification_level", &dgw::codec::gen::ti_VerificationLevel, presence::required, 8, offsetof(dgw::events::GuildUpdate, verification_level)},
+    {"default_message_notifications", &dgw::codec::gen::ti_DefaultMessageNotificationLevel, presence::required, 9, offsetof(dgw::events::GuildUpdate, default_message_notifications)},
+    {"explicit_content_filter", &dgw::codec::gen::ti_ExplicitContentFilterLevel, presence::required, 10, offsetof(dgw::events::GuildUpdate, explicit_content_filter)},
+    {"roles", &dgw::codec::gen::ti_Role_array, presence::required, 11, offsetof(dgw::events::GuildUpdate, roles)},
+    {"emojis", &dgw::codec::gen::ti_Emoji_array, presence::required, 12, offsetof(dgw::events::GuildUpdate, emojis)},
+    {"features", &dgw::codec::gen::ti_GuildFeature_array, presence::required, 13, offsetof(dgw::events::GuildUpdate, features)},
+    {"mfa_level", &dgw::codec::gen::ti_MfaLevel, presence::required, 14, offsetof(dgw::events::GuildUpdate, mfa_level)},
+    {"application_id", &dgw::codec::ti_snowflake, presence::nullable, 15, offsetof(dgw::events::GuildUpdate, application_id)},
+    {"system_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 16, offsetof(dgw::events::GuildUpdate, system_channel_id)},
+    {"system_channel_flags", &dgw::codec::gen::ti_SystemChannelFlags, presence::required, 17, offsetof(dgw::events::GuildUpdate, system_channel_flags)},
+    {"rules_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 18, offsetof(dgw::events::GuildUpdate, rules_channel_id)},
+    {"max_presences", &dgw::codec::ti_int, presence::optional_nullable, -1, offsetof(dgw::events::GuildUpdate, max_presences)},
+    {"max_members", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::GuildUpdate, max_members)},
+    {"vanity_url_code", &dgw::codec::ti_string, presence::nullable, 19, offsetof(dgw::events::GuildUpdate, vanity_url_code)},
+    {"description", &dgw::codec::ti_string, presence::nullable, 20, offsetof(dgw::events::GuildUpdate, description)},
+    {"banner", &dgw::codec::ti_string, presence::nullable, 21, offsetof(dgw::events::GuildUpdate, banner)},
+    {"premium_tier", &dgw::codec::gen::ti_PremiumTier, presence::required, 22, offsetof(dgw::events::GuildUpdate, premium_tier)},
+    {"premium_subscription_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::GuildUpdate, premium_subscription_count)},
+    {"preferred_locale", &dgw::codec::ti_string, presence::required, 23, offsetof(dgw::events::GuildUpdate, preferred_locale)},
+    {"public_updates_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 24, offsetof(dgw::events::GuildUpdate, public_updates_channel_id)},
+    {"max_video_channel_users", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::GuildUpdate, max_video_channel_users)},
+    {"max_stage_video_channel_users", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::GuildUpdate, max_stage_video_channel_users)},
+    {"approximate_member_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::GuildUpdate, approximate_member_count)},
+    {"approximate_presence_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::GuildUpdate, approximate_presence_count)},
+    {"welcome_screen", &dgw::codec::gen::ti_WelcomeScreen, presence::optional, -1, offsetof(dgw::events::GuildUpdate, welcome_screen)},
+    {"nsfw_level", &dgw::codec::gen::ti_NsfwLevel, presence::required, 25, offsetof(dgw::events::GuildUpdate, nsfw_level)},
+    {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::optional, -1, offsetof(dgw::events::GuildUpdate, stickers)},
+    {"premium_progress_bar_enabled", &dgw::codec::ti_bool, presence::required, 26, offsetof(dgw::events::GuildUpdate, premium_progress_bar_enabled)},
+    {"safety_alerts_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 27, offsetof(dgw::events::GuildUpdate, safety_alerts_channel_id)},
+    {"incidents_data", &dgw::codec::gen::ti_IncidentsData, presence::nullable, 28, offsetof(dgw::events::GuildUpdate, incidents_data)},
 };
+field_order order_GuildUpdate[45];
 } // namespace
-constinit const type_info ti_GuildUpdate = object_info<dgw::events::GuildUpdate>("GuildUpdate", fields_GuildUpdate, 44, &find_GuildUpdate, 0x1fffffffull);
+constinit const type_info ti_GuildUpdate = object_info<dgw::events::GuildUpdate>("GuildUpdate", fields_GuildUpdate, 44, &find_GuildUpdate, 0x1fffffffull, order_GuildUpdate);
 
 // dgw::events::IntegrationCreate
 namespace {
@@ -2957,43 +2567,27 @@ int find_IntegrationCreate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_IntegrationCreate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::IntegrationCreate, &dgw::events::IntegrationCreate::id>::get,
-     &member<dgw::events::IntegrationCreate, &dgw::events::IntegrationCreate::id>::cget},
-    {"name", &dgw::codec::ti_string, presence::required, 1, &member<dgw::events::IntegrationCreate, &dgw::events::IntegrationCreate::name>::get,
-     &member<dgw::events::IntegrationCreate, &dgw::events::IntegrationCreate::name>::cget},
-    {"type", &dgw::codec::ti_string, presence::required, 2, &member<dgw::events::IntegrationCreate, &dgw::events::IntegrationCreate::type>::get,
-     &member<dgw::events::IntegrationCreate, &dgw::events::IntegrationCreate::type>::cget},
-    {"enabled", &dgw::codec::ti_bool, presence::required, 3, &member<dgw::events::IntegrationCreate, &dgw::events::IntegrationCreate::enabled>::get,
-     &member<dgw::events::IntegrationCreate, &dgw::events::IntegrationCreate::enabled>::cget},
-    {"syncing", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::events::IntegrationCreate, &dgw::events::IntegrationCreate::syncing>::get,
-     &member<dgw::events::IntegrationCreate, &dgw::events::IntegrationCreate::syncing>::cget},
-    {"role_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::IntegrationCreate, &dgw::events::IntegrationCreate::role_id>::get,
-     &member<dgw::events::IntegrationCreate, &dgw::events::IntegrationCreate::role_id>::cget},
-    {"enable_emoticons", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::events::IntegrationCreate, &dgw::events::IntegrationCreate::enable_emoticons>::get,
-     &member<dgw::events::IntegrationCreate, &dgw::events::IntegrationCreate::enable_emoticons>::cget},
-    {"expire_behavior", &dgw::codec::gen::ti_IntegrationExpireBehavior, presence::optional, -1, &member<dgw::events::IntegrationCreate, &dgw::events::IntegrationCreate::expire_behavior>::get,
-     &member<dgw::events::IntegrationCreate, &dgw::events::IntegrationCreate::expire_behavior>::cget},
-    {"expire_grace_period", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::IntegrationCreate, &dgw::events::IntegrationCreate::expire_grace_period>::get,
-     &member<dgw::events::IntegrationCreate, &dgw::events::IntegrationCreate::expire_grace_period>::cget},
-    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, &member<dgw::events::IntegrationCreate, &dgw::events::IntegrationCreate::user>::get,
-     &member<dgw::events::IntegrationCreate, &dgw::events::IntegrationCreate::user>::cget},
-    {"account", &dgw::codec::gen::ti_IntegrationAccount, presence::required, 4, &member<dgw::events::IntegrationCreate, &dgw::events::IntegrationCreate::account>::get,
-     &member<dgw::events::IntegrationCreate, &dgw::events::IntegrationCreate::account>::cget},
-    {"synced_at", &dgw::codec::ti_timestamp, presence::optional, -1, &member<dgw::events::IntegrationCreate, &dgw::events::IntegrationCreate::synced_at>::get,
-     &member<dgw::events::IntegrationCreate, &dgw::events::IntegrationCreate::synced_at>::cget},
-    {"subscriber_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::IntegrationCreate, &dgw::events::IntegrationCreate::subscriber_count>::get,
-     &member<dgw::events::IntegrationCreate, &dgw::events::IntegrationCreate::subscriber_count>::cget},
-    {"revoked", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::events::IntegrationCreate, &dgw::events::IntegrationCreate::revoked>::get,
-     &member<dgw::events::IntegrationCreate, &dgw::events::IntegrationCreate::revoked>::cget},
-    {"application", &dgw::codec::gen::ti_IntegrationApplication, presence::optional, -1, &member<dgw::events::IntegrationCreate, &dgw::events::IntegrationCreate::application>::get,
-     &member<dgw::events::IntegrationCreate, &dgw::events::IntegrationCreate::application>::cget},
-    {"scopes", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::events::IntegrationCreate, &dgw::events::IntegrationCreate::scopes>::get,
-     &member<dgw::events::IntegrationCreate, &dgw::events::IntegrationCreate::scopes>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 5, &member<dgw::events::IntegrationCreate, &dgw::events::IntegrationCreate::guild_id>::get,
-     &member<dgw::events::IntegrationCreate, &dgw::events::IntegrationCreate::guild_id>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::IntegrationCreate, id)},
+    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::events::IntegrationCreate, name)},
+    {"type", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::events::IntegrationCreate, type)},
+    {"enabled", &dgw::codec::ti_bool, presence::required, 3, offsetof(dgw::events::IntegrationCreate, enabled)},
+    {"syncing", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::IntegrationCreate, syncing)},
+    {"role_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::IntegrationCreate, role_id)},
+    {"enable_emoticons", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::IntegrationCreate, enable_emoticons)},
+    {"expire_behavior", &dgw::codec::gen::ti_IntegrationExpireBehavior, presence::optional, -1, offsetof(dgw::events::IntegrationCreate, expire_behavior)},
+    {"expire_grace_period", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::IntegrationCreate, expire_grace_period)},
+    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::events::IntegrationCreate, user)},
+    {"account", &dgw::codec::gen::ti_IntegrationAccount, presence::required, 4, offsetof(dgw::events::IntegrationCreate, account)},
+    {"synced_at", &dgw::codec::ti_timestamp, presence::optional, -1, offsetof(dgw::events::IntegrationCreate, synced_at)},
+    {"subscriber_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::IntegrationCreate, subscriber_count)},
+    {"revoked", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::IntegrationCreate, revoked)},
+    {"application", &dgw::codec::gen::ti_IntegrationApplication, presence::optional, -1, offsetof(dgw::events::IntegrationCreate, application)},
+    {"scopes", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::events::IntegrationCreate, scopes)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 5, offsetof(dgw::events::IntegrationCreate, guild_id)},
 };
+field_order order_IntegrationCreate[18];
 } // namespace
-constinit const type_info ti_IntegrationCreate = object_info<dgw::events::IntegrationCreate>("IntegrationCreate", fields_IntegrationCreate, 17, &find_IntegrationCreate, 0x3full);
+constinit const type_info ti_IntegrationCreate = object_info<dgw::events::IntegrationCreate>("IntegrationCreate", fields_IntegrationCreate, 17, &find_IntegrationCreate, 0x3full, order_IntegrationCreate);
 
 // dgw::events::IntegrationDelete
 namespace {
@@ -3010,15 +2604,13 @@ int find_IntegrationDelete(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_IntegrationDelete[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::IntegrationDelete, &dgw::events::IntegrationDelete::id>::get,
-     &member<dgw::events::IntegrationDelete, &dgw::events::IntegrationDelete::id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::IntegrationDelete, &dgw::events::IntegrationDelete::guild_id>::get,
-     &member<dgw::events::IntegrationDelete, &dgw::events::IntegrationDelete::guild_id>::cget},
-    {"application_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::IntegrationDelete, &dgw::events::IntegrationDelete::application_id>::get,
-     &member<dgw::events::IntegrationDelete, &dgw::events::IntegrationDelete::application_id>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::IntegrationDelete, id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::IntegrationDelete, guild_id)},
+    {"application_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::IntegrationDelete, application_id)},
 };
+field_order order_IntegrationDelete[4];
 } // namespace
-constinit const type_info ti_IntegrationDelete = object_info<dgw::events::IntegrationDelete>("IntegrationDelete", fields_IntegrationDelete, 3, &find_IntegrationDelete, 0x3ull);
+constinit const type_info ti_IntegrationDelete = object_info<dgw::events::IntegrationDelete>("IntegrationDelete", fields_IntegrationDelete, 3, &find_IntegrationDelete, 0x3ull, order_IntegrationDelete);
 
 } // namespace dgw::codec::gen
 

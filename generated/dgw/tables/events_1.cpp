@@ -4,7 +4,13 @@
 #include <dgw/describe.hpp>
 #include <dgw/detail/type_infos.hpp>
 
+#include <cstddef>
 #include <cstring>
+
+// Event structs extend their payload object (struct MessageCreate : Message), so they are
+// not standard-layout and offsetof on them is "conditionally supported"; GCC and Clang
+// support it for single non-virtual inheritance, which is all the generator emits.
+#pragma GCC diagnostic ignored "-Winvalid-offsetof"
 
 namespace dgw::codec::gen {
 
@@ -73,43 +79,27 @@ int find_IntegrationUpdate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_IntegrationUpdate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::IntegrationUpdate, &dgw::events::IntegrationUpdate::id>::get,
-     &member<dgw::events::IntegrationUpdate, &dgw::events::IntegrationUpdate::id>::cget},
-    {"name", &dgw::codec::ti_string, presence::required, 1, &member<dgw::events::IntegrationUpdate, &dgw::events::IntegrationUpdate::name>::get,
-     &member<dgw::events::IntegrationUpdate, &dgw::events::IntegrationUpdate::name>::cget},
-    {"type", &dgw::codec::ti_string, presence::required, 2, &member<dgw::events::IntegrationUpdate, &dgw::events::IntegrationUpdate::type>::get,
-     &member<dgw::events::IntegrationUpdate, &dgw::events::IntegrationUpdate::type>::cget},
-    {"enabled", &dgw::codec::ti_bool, presence::required, 3, &member<dgw::events::IntegrationUpdate, &dgw::events::IntegrationUpdate::enabled>::get,
-     &member<dgw::events::IntegrationUpdate, &dgw::events::IntegrationUpdate::enabled>::cget},
-    {"syncing", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::events::IntegrationUpdate, &dgw::events::IntegrationUpdate::syncing>::get,
-     &member<dgw::events::IntegrationUpdate, &dgw::events::IntegrationUpdate::syncing>::cget},
-    {"role_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::IntegrationUpdate, &dgw::events::IntegrationUpdate::role_id>::get,
-     &member<dgw::events::IntegrationUpdate, &dgw::events::IntegrationUpdate::role_id>::cget},
-    {"enable_emoticons", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::events::IntegrationUpdate, &dgw::events::IntegrationUpdate::enable_emoticons>::get,
-     &member<dgw::events::IntegrationUpdate, &dgw::events::IntegrationUpdate::enable_emoticons>::cget},
-    {"expire_behavior", &dgw::codec::gen::ti_IntegrationExpireBehavior, presence::optional, -1, &member<dgw::events::IntegrationUpdate, &dgw::events::IntegrationUpdate::expire_behavior>::get,
-     &member<dgw::events::IntegrationUpdate, &dgw::events::IntegrationUpdate::expire_behavior>::cget},
-    {"expire_grace_period", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::IntegrationUpdate, &dgw::events::IntegrationUpdate::expire_grace_period>::get,
-     &member<dgw::events::IntegrationUpdate, &dgw::events::IntegrationUpdate::expire_grace_period>::cget},
-    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, &member<dgw::events::IntegrationUpdate, &dgw::events::IntegrationUpdate::user>::get,
-     &member<dgw::events::IntegrationUpdate, &dgw::events::IntegrationUpdate::user>::cget},
-    {"account", &dgw::codec::gen::ti_IntegrationAccount, presence::required, 4, &member<dgw::events::IntegrationUpdate, &dgw::events::IntegrationUpdate::account>::get,
-     &member<dgw::events::IntegrationUpdate, &dgw::events::IntegrationUpdate::account>::cget},
-    {"synced_at", &dgw::codec::ti_timestamp, presence::optional, -1, &member<dgw::events::IntegrationUpdate, &dgw::events::IntegrationUpdate::synced_at>::get,
-     &member<dgw::events::IntegrationUpdate, &dgw::events::IntegrationUpdate::synced_at>::cget},
-    {"subscriber_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::IntegrationUpdate, &dgw::events::IntegrationUpdate::subscriber_count>::get,
-     &member<dgw::events::IntegrationUpdate, &dgw::events::IntegrationUpdate::subscriber_count>::cget},
-    {"revoked", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::events::IntegrationUpdate, &dgw::events::IntegrationUpdate::revoked>::get,
-     &member<dgw::events::IntegrationUpdate, &dgw::events::IntegrationUpdate::revoked>::cget},
-    {"application", &dgw::codec::gen::ti_IntegrationApplication, presence::optional, -1, &member<dgw::events::IntegrationUpdate, &dgw::events::IntegrationUpdate::application>::get,
-     &member<dgw::events::IntegrationUpdate, &dgw::events::IntegrationUpdate::application>::cget},
-    {"scopes", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::events::IntegrationUpdate, &dgw::events::IntegrationUpdate::scopes>::get,
-     &member<dgw::events::IntegrationUpdate, &dgw::events::IntegrationUpdate::scopes>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 5, &member<dgw::events::IntegrationUpdate, &dgw::events::IntegrationUpdate::guild_id>::get,
-     &member<dgw::events::IntegrationUpdate, &dgw::events::IntegrationUpdate::guild_id>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::IntegrationUpdate, id)},
+    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::events::IntegrationUpdate, name)},
+    {"type", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::events::IntegrationUpdate, type)},
+    {"enabled", &dgw::codec::ti_bool, presence::required, 3, offsetof(dgw::events::IntegrationUpdate, enabled)},
+    {"syncing", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::IntegrationUpdate, syncing)},
+    {"role_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::IntegrationUpdate, role_id)},
+    {"enable_emoticons", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::IntegrationUpdate, enable_emoticons)},
+    {"expire_behavior", &dgw::codec::gen::ti_IntegrationExpireBehavior, presence::optional, -1, offsetof(dgw::events::IntegrationUpdate, expire_behavior)},
+    {"expire_grace_period", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::IntegrationUpdate, expire_grace_period)},
+    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::events::IntegrationUpdate, user)},
+    {"account", &dgw::codec::gen::ti_IntegrationAccount, presence::required, 4, offsetof(dgw::events::IntegrationUpdate, account)},
+    {"synced_at", &dgw::codec::ti_timestamp, presence::optional, -1, offsetof(dgw::events::IntegrationUpdate, synced_at)},
+    {"subscriber_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::IntegrationUpdate, subscriber_count)},
+    {"revoked", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::IntegrationUpdate, revoked)},
+    {"application", &dgw::codec::gen::ti_IntegrationApplication, presence::optional, -1, offsetof(dgw::events::IntegrationUpdate, application)},
+    {"scopes", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::events::IntegrationUpdate, scopes)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 5, offsetof(dgw::events::IntegrationUpdate, guild_id)},
 };
+field_order order_IntegrationUpdate[18];
 } // namespace
-constinit const type_info ti_IntegrationUpdate = object_info<dgw::events::IntegrationUpdate>("IntegrationUpdate", fields_IntegrationUpdate, 17, &find_IntegrationUpdate, 0x3full);
+constinit const type_info ti_IntegrationUpdate = object_info<dgw::events::IntegrationUpdate>("IntegrationUpdate", fields_IntegrationUpdate, 17, &find_IntegrationUpdate, 0x3full, order_IntegrationUpdate);
 
 // dgw::events::InteractionCreate
 namespace {
@@ -193,49 +183,30 @@ int find_InteractionCreate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_InteractionCreate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::id>::get,
-     &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::id>::cget},
-    {"application_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::application_id>::get,
-     &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::application_id>::cget},
-    {"type", &dgw::codec::gen::ti_InteractionType, presence::required, 2, &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::type>::get,
-     &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::type>::cget},
-    {"data", &dgw::codec::gen::ti_InteractionData, presence::optional, -1, &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::data>::get,
-     &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::data>::cget},
-    {"guild", &dgw::codec::gen::ti_InteractionGuild, presence::optional, -1, &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::guild>::get,
-     &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::guild>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::guild_id>::get,
-     &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::guild_id>::cget},
-    {"channel", &dgw::codec::gen::ti_Channel, presence::optional, -1, &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::channel>::get,
-     &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::channel>::cget},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::channel_id>::get,
-     &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::channel_id>::cget},
-    {"member", &dgw::codec::gen::ti_GuildMember, presence::optional, -1, &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::member>::get,
-     &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::member>::cget},
-    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::user>::get,
-     &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::user>::cget},
-    {"token", &dgw::codec::ti_string, presence::required, 3, &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::token>::get,
-     &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::token>::cget},
-    {"version", &dgw::codec::ti_int, presence::required, 4, &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::version>::get,
-     &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::version>::cget},
-    {"message", &dgw::codec::gen::ti_Message, presence::optional, -1, &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::message>::get,
-     &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::message>::cget},
-    {"app_permissions", &dgw::codec::gen::ti_Permissions, presence::required, 5, &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::app_permissions>::get,
-     &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::app_permissions>::cget},
-    {"locale", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::locale>::get,
-     &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::locale>::cget},
-    {"guild_locale", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::guild_locale>::get,
-     &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::guild_locale>::cget},
-    {"entitlements", &dgw::codec::gen::ti_Entitlement_array, presence::required, 6, &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::entitlements>::get,
-     &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::entitlements>::cget},
-    {"authorizing_integration_owners", &dgw::codec::gen::ti_snowflake_map, presence::required, 7, &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::authorizing_integration_owners>::get,
-     &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::authorizing_integration_owners>::cget},
-    {"context", &dgw::codec::gen::ti_InteractionContextType, presence::optional, -1, &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::context>::get,
-     &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::context>::cget},
-    {"attachment_size_limit", &dgw::codec::ti_int, presence::required, 8, &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::attachment_size_limit>::get,
-     &member<dgw::events::InteractionCreate, &dgw::events::InteractionCreate::attachment_size_limit>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::InteractionCreate, id)},
+    {"application_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::InteractionCreate, application_id)},
+    {"type", &dgw::codec::gen::ti_InteractionType, presence::required, 2, offsetof(dgw::events::InteractionCreate, type)},
+    {"data", &dgw::codec::gen::ti_InteractionData, presence::optional, -1, offsetof(dgw::events::InteractionCreate, data)},
+    {"guild", &dgw::codec::gen::ti_InteractionGuild, presence::optional, -1, offsetof(dgw::events::InteractionCreate, guild)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::InteractionCreate, guild_id)},
+    {"channel", &dgw::codec::gen::ti_Channel, presence::optional, -1, offsetof(dgw::events::InteractionCreate, channel)},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::InteractionCreate, channel_id)},
+    {"member", &dgw::codec::gen::ti_GuildMember, presence::optional, -1, offsetof(dgw::events::InteractionCreate, member)},
+    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::events::InteractionCreate, user)},
+    {"token", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::events::InteractionCreate, token)},
+    {"version", &dgw::codec::ti_int, presence::required, 4, offsetof(dgw::events::InteractionCreate, version)},
+    {"message", &dgw::codec::gen::ti_Message, presence::optional, -1, offsetof(dgw::events::InteractionCreate, message)},
+    {"app_permissions", &dgw::codec::gen::ti_Permissions, presence::required, 5, offsetof(dgw::events::InteractionCreate, app_permissions)},
+    {"locale", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::events::InteractionCreate, locale)},
+    {"guild_locale", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::events::InteractionCreate, guild_locale)},
+    {"entitlements", &dgw::codec::gen::ti_Entitlement_array, presence::required, 6, offsetof(dgw::events::InteractionCreate, entitlements)},
+    {"authorizing_integration_owners", &dgw::codec::gen::ti_snowflake_map, presence::required, 7, offsetof(dgw::events::InteractionCreate, authorizing_integration_owners)},
+    {"context", &dgw::codec::gen::ti_InteractionContextType, presence::optional, -1, offsetof(dgw::events::InteractionCreate, context)},
+    {"attachment_size_limit", &dgw::codec::ti_int, presence::required, 8, offsetof(dgw::events::InteractionCreate, attachment_size_limit)},
 };
+field_order order_InteractionCreate[21];
 } // namespace
-constinit const type_info ti_InteractionCreate = object_info<dgw::events::InteractionCreate>("InteractionCreate", fields_InteractionCreate, 20, &find_InteractionCreate, 0x1ffull);
+constinit const type_info ti_InteractionCreate = object_info<dgw::events::InteractionCreate>("InteractionCreate", fields_InteractionCreate, 20, &find_InteractionCreate, 0x1ffull, order_InteractionCreate);
 
 // dgw::events::InviteCreate
 namespace {
@@ -306,37 +277,24 @@ int find_InviteCreate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_InviteCreate[] = {
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::InviteCreate, &dgw::events::InviteCreate::channel_id>::get,
-     &member<dgw::events::InviteCreate, &dgw::events::InviteCreate::channel_id>::cget},
-    {"code", &dgw::codec::ti_string, presence::required, 1, &member<dgw::events::InviteCreate, &dgw::events::InviteCreate::code>::get,
-     &member<dgw::events::InviteCreate, &dgw::events::InviteCreate::code>::cget},
-    {"created_at", &dgw::codec::ti_timestamp, presence::required, 2, &member<dgw::events::InviteCreate, &dgw::events::InviteCreate::created_at>::get,
-     &member<dgw::events::InviteCreate, &dgw::events::InviteCreate::created_at>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::InviteCreate, &dgw::events::InviteCreate::guild_id>::get,
-     &member<dgw::events::InviteCreate, &dgw::events::InviteCreate::guild_id>::cget},
-    {"inviter", &dgw::codec::gen::ti_User, presence::optional, -1, &member<dgw::events::InviteCreate, &dgw::events::InviteCreate::inviter>::get,
-     &member<dgw::events::InviteCreate, &dgw::events::InviteCreate::inviter>::cget},
-    {"max_age", &dgw::codec::ti_int, presence::required, 3, &member<dgw::events::InviteCreate, &dgw::events::InviteCreate::max_age>::get,
-     &member<dgw::events::InviteCreate, &dgw::events::InviteCreate::max_age>::cget},
-    {"max_uses", &dgw::codec::ti_int, presence::required, 4, &member<dgw::events::InviteCreate, &dgw::events::InviteCreate::max_uses>::get,
-     &member<dgw::events::InviteCreate, &dgw::events::InviteCreate::max_uses>::cget},
-    {"target_type", &dgw::codec::gen::ti_InviteTargetType, presence::optional, -1, &member<dgw::events::InviteCreate, &dgw::events::InviteCreate::target_type>::get,
-     &member<dgw::events::InviteCreate, &dgw::events::InviteCreate::target_type>::cget},
-    {"target_user", &dgw::codec::gen::ti_User, presence::optional, -1, &member<dgw::events::InviteCreate, &dgw::events::InviteCreate::target_user>::get,
-     &member<dgw::events::InviteCreate, &dgw::events::InviteCreate::target_user>::cget},
-    {"target_application", &dgw::codec::gen::ti_InviteTargetApplication, presence::optional, -1, &member<dgw::events::InviteCreate, &dgw::events::InviteCreate::target_application>::get,
-     &member<dgw::events::InviteCreate, &dgw::events::InviteCreate::target_application>::cget},
-    {"temporary", &dgw::codec::ti_bool, presence::required, 5, &member<dgw::events::InviteCreate, &dgw::events::InviteCreate::temporary>::get,
-     &member<dgw::events::InviteCreate, &dgw::events::InviteCreate::temporary>::cget},
-    {"uses", &dgw::codec::ti_int, presence::required, 6, &member<dgw::events::InviteCreate, &dgw::events::InviteCreate::uses>::get,
-     &member<dgw::events::InviteCreate, &dgw::events::InviteCreate::uses>::cget},
-    {"expires_at", &dgw::codec::ti_timestamp, presence::nullable, 7, &member<dgw::events::InviteCreate, &dgw::events::InviteCreate::expires_at>::get,
-     &member<dgw::events::InviteCreate, &dgw::events::InviteCreate::expires_at>::cget},
-    {"role_ids", &dgw::codec::ti_snowflake_array, presence::optional, -1, &member<dgw::events::InviteCreate, &dgw::events::InviteCreate::role_ids>::get,
-     &member<dgw::events::InviteCreate, &dgw::events::InviteCreate::role_ids>::cget},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::InviteCreate, channel_id)},
+    {"code", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::events::InviteCreate, code)},
+    {"created_at", &dgw::codec::ti_timestamp, presence::required, 2, offsetof(dgw::events::InviteCreate, created_at)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::InviteCreate, guild_id)},
+    {"inviter", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::events::InviteCreate, inviter)},
+    {"max_age", &dgw::codec::ti_int, presence::required, 3, offsetof(dgw::events::InviteCreate, max_age)},
+    {"max_uses", &dgw::codec::ti_int, presence::required, 4, offsetof(dgw::events::InviteCreate, max_uses)},
+    {"target_type", &dgw::codec::gen::ti_InviteTargetType, presence::optional, -1, offsetof(dgw::events::InviteCreate, target_type)},
+    {"target_user", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::events::InviteCreate, target_user)},
+    {"target_application", &dgw::codec::gen::ti_InviteTargetApplication, presence::optional, -1, offsetof(dgw::events::InviteCreate, target_application)},
+    {"temporary", &dgw::codec::ti_bool, presence::required, 5, offsetof(dgw::events::InviteCreate, temporary)},
+    {"uses", &dgw::codec::ti_int, presence::required, 6, offsetof(dgw::events::InviteCreate, uses)},
+    {"expires_at", &dgw::codec::ti_timestamp, presence::nullable, 7, offsetof(dgw::events::InviteCreate, expires_at)},
+    {"role_ids", &dgw::codec::ti_snowflake_array, presence::optional, -1, offsetof(dgw::events::InviteCreate, role_ids)},
 };
+field_order order_InviteCreate[15];
 } // namespace
-constinit const type_info ti_InviteCreate = object_info<dgw::events::InviteCreate>("InviteCreate", fields_InviteCreate, 14, &find_InviteCreate, 0xffull);
+constinit const type_info ti_InviteCreate = object_info<dgw::events::InviteCreate>("InviteCreate", fields_InviteCreate, 14, &find_InviteCreate, 0xffull, order_InviteCreate);
 
 // dgw::events::InviteDelete
 namespace {
@@ -353,15 +311,13 @@ int find_InviteDelete(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_InviteDelete[] = {
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::InviteDelete, &dgw::events::InviteDelete::channel_id>::get,
-     &member<dgw::events::InviteDelete, &dgw::events::InviteDelete::channel_id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::InviteDelete, &dgw::events::InviteDelete::guild_id>::get,
-     &member<dgw::events::InviteDelete, &dgw::events::InviteDelete::guild_id>::cget},
-    {"code", &dgw::codec::ti_string, presence::required, 1, &member<dgw::events::InviteDelete, &dgw::events::InviteDelete::code>::get,
-     &member<dgw::events::InviteDelete, &dgw::events::InviteDelete::code>::cget},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::InviteDelete, channel_id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::InviteDelete, guild_id)},
+    {"code", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::events::InviteDelete, code)},
 };
+field_order order_InviteDelete[4];
 } // namespace
-constinit const type_info ti_InviteDelete = object_info<dgw::events::InviteDelete>("InviteDelete", fields_InviteDelete, 3, &find_InviteDelete, 0x3ull);
+constinit const type_info ti_InviteDelete = object_info<dgw::events::InviteDelete>("InviteDelete", fields_InviteDelete, 3, &find_InviteDelete, 0x3ull, order_InviteDelete);
 
 // dgw::events::MessageCreate
 namespace {
@@ -523,89 +479,50 @@ int find_MessageCreate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_MessageCreate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::id>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::id>::cget},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::channel_id>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::channel_id>::cget},
-    {"author", &dgw::codec::gen::ti_User, presence::required, 2, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::author>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::author>::cget},
-    {"content", &dgw::codec::ti_string, presence::required, 3, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::content>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::content>::cget},
-    {"timestamp", &dgw::codec::ti_timestamp, presence::required, 4, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::timestamp>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::timestamp>::cget},
-    {"edited_timestamp", &dgw::codec::ti_timestamp, presence::nullable, 5, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::edited_timestamp>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::edited_timestamp>::cget},
-    {"tts", &dgw::codec::ti_bool, presence::required, 6, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::tts>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::tts>::cget},
-    {"mention_everyone", &dgw::codec::ti_bool, presence::required, 7, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::mention_everyone>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::mention_everyone>::cget},
-    {"mentions", &dgw::codec::gen::ti_User_array, presence::required, 8, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::mentions>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::mentions>::cget},
-    {"mention_roles", &dgw::codec::ti_snowflake_array, presence::required, 9, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::mention_roles>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::mention_roles>::cget},
-    {"mention_channels", &dgw::codec::gen::ti_ChannelMention_array, presence::optional, -1, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::mention_channels>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::mention_channels>::cget},
-    {"attachments", &dgw::codec::gen::ti_Attachment_array, presence::required, 10, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::attachments>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::attachments>::cget},
-    {"embeds", &dgw::codec::gen::ti_Embed_array, presence::required, 11, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::embeds>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::embeds>::cget},
-    {"reactions", &dgw::codec::gen::ti_Reaction_array, presence::optional, -1, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::reactions>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::reactions>::cget},
-    {"nonce", &dgw::codec::ti_any, presence::optional, -1, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::nonce>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::nonce>::cget},
-    {"pinned", &dgw::codec::ti_bool, presence::required, 12, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::pinned>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::pinned>::cget},
-    {"webhook_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::webhook_id>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::webhook_id>::cget},
-    {"type", &dgw::codec::gen::ti_MessageType, presence::required, 13, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::type>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::type>::cget},
-    {"activity", &dgw::codec::gen::ti_MessageActivity, presence::optional, -1, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::activity>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::activity>::cget},
-    {"application", &dgw::codec::gen::ti_PartialApplication, presence::optional, -1, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::application>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::application>::cget},
-    {"application_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::application_id>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::application_id>::cget},
-    {"flags", &dgw::codec::gen::ti_MessageFlags, presence::optional, -1, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::flags>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::flags>::cget},
-    {"message_reference", &dgw::codec::gen::ti_MessageReference, presence::optional, -1, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::message_reference>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::message_reference>::cget},
-    {"message_snapshots", &dgw::codec::gen::ti_MessageSnapshot_array, presence::optional, -1, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::message_snapshots>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::message_snapshots>::cget},
-    {"referenced_message", &dgw::codec::gen::ti_Message_box, presence::optional_nullable, -1, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::referenced_message>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::referenced_message>::cget},
-    {"interaction_metadata", &dgw::codec::gen::ti_MessageInteractionMetadata, presence::optional, -1, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::interaction_metadata>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::interaction_metadata>::cget},
-    {"interaction", &dgw::codec::gen::ti_MessageInteraction, presence::optional, -1, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::interaction>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::interaction>::cget},
-    {"thread", &dgw::codec::gen::ti_Channel, presence::optional, -1, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::thread>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::thread>::cget},
-    {"components", &dgw::codec::gen::ti_Component_array, presence::optional, -1, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::components>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::components>::cget},
-    {"sticker_items", &dgw::codec::gen::ti_StickerItem_array, presence::optional, -1, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::sticker_items>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::sticker_items>::cget},
-    {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::optional, -1, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::stickers>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::stickers>::cget},
-    {"position", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::position>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::position>::cget},
-    {"role_subscription_data", &dgw::codec::gen::ti_RoleSubscriptionData, presence::optional, -1, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::role_subscription_data>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::role_subscription_data>::cget},
-    {"resolved", &dgw::codec::gen::ti_ResolvedData_box, presence::optional, -1, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::resolved>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::resolved>::cget},
-    {"poll", &dgw::codec::gen::ti_Poll, presence::optional, -1, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::poll>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::poll>::cget},
-    {"call", &dgw::codec::gen::ti_MessageCall, presence::optional, -1, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::call>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::call>::cget},
-    {"shared_client_theme", &dgw::codec::gen::ti_MessageSharedClientTheme, presence::optional, -1, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::shared_client_theme>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::shared_client_theme>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::guild_id>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::guild_id>::cget},
-    {"member", &dgw::codec::gen::ti_PartialGuildMember, presence::optional, -1, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::member>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::member>::cget},
-    {"channel_type", &dgw::codec::gen::ti_ChannelType, presence::optional, -1, &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::channel_type>::get,
-     &member<dgw::events::MessageCreate, &dgw::events::MessageCreate::channel_type>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::MessageCreate, id)},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::MessageCreate, channel_id)},
+    {"author", &dgw::codec::gen::ti_User, presence::required, 2, offsetof(dgw::events::MessageCreate, author)},
+    {"content", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::events::MessageCreate, content)},
+    {"timestamp", &dgw::codec::ti_timestamp, presence::required, 4, offsetof(dgw::events::MessageCreate, timestamp)},
+    {"edited_timestamp", &dgw::codec::ti_timestamp, presence::nullable, 5, offsetof(dgw::events::MessageCreate, edited_timestamp)},
+    {"tts", &dgw::codec::ti_bool, presence::required, 6, offsetof(dgw::events::MessageCreate, tts)},
+    {"mention_everyone", &dgw::codec::ti_bool, presence::required, 7, offsetof(dgw::events::MessageCreate, mention_everyone)},
+    {"mentions", &dgw::codec::gen::ti_User_array, presence::required, 8, offsetof(dgw::events::MessageCreate, mentions)},
+    {"mention_roles", &dgw::codec::ti_snowflake_array, presence::required, 9, offsetof(dgw::events::MessageCreate, mention_roles)},
+    {"mention_channels", &dgw::codec::gen::ti_ChannelMention_array, presence::optional, -1, offsetof(dgw::events::MessageCreate, mention_channels)},
+    {"attachments", &dgw::codec::gen::ti_Attachment_array, presence::required, 10, offsetof(dgw::events::MessageCreate, attachments)},
+    {"embeds", &dgw::codec::gen::ti_Embed_array, presence::required, 11, offsetof(dgw::events::MessageCreate, embeds)},
+    {"reactions", &dgw::codec::gen::ti_Reaction_array, presence::optional, -1, offsetof(dgw::events::MessageCreate, reactions)},
+    {"nonce", &dgw::codec::ti_any, presence::optional, -1, offsetof(dgw::events::MessageCreate, nonce)},
+    {"pinned", &dgw::codec::ti_bool, presence::required, 12, offsetof(dgw::events::MessageCreate, pinned)},
+    {"webhook_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::MessageCreate, webhook_id)},
+    {"type", &dgw::codec::gen::ti_MessageType, presence::required, 13, offsetof(dgw::events::MessageCreate, type)},
+    {"activity", &dgw::codec::gen::ti_MessageActivity, presence::optional, -1, offsetof(dgw::events::MessageCreate, activity)},
+    {"application", &dgw::codec::gen::ti_PartialApplication, presence::optional, -1, offsetof(dgw::events::MessageCreate, application)},
+    {"application_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::MessageCreate, application_id)},
+    {"flags", &dgw::codec::gen::ti_MessageFlags, presence::optional, -1, offsetof(dgw::events::MessageCreate, flags)},
+    {"message_reference", &dgw::codec::gen::ti_MessageReference, presence::optional, -1, offsetof(dgw::events::MessageCreate, message_reference)},
+    {"message_snapshots", &dgw::codec::gen::ti_MessageSnapshot_array, presence::optional, -1, offsetof(dgw::events::MessageCreate, message_snapshots)},
+    {"referenced_message", &dgw::codec::gen::ti_Message_box, presence::optional_nullable, -1, offsetof(dgw::events::MessageCreate, referenced_message)},
+    {"interaction_metadata", &dgw::codec::gen::ti_MessageInteractionMetadata, presence::optional, -1, offsetof(dgw::events::MessageCreate, interaction_metadata)},
+    {"interaction", &dgw::codec::gen::ti_MessageInteraction, presence::optional, -1, offsetof(dgw::events::MessageCreate, interaction)},
+    {"thread", &dgw::codec::gen::ti_Channel, presence::optional, -1, offsetof(dgw::events::MessageCreate, thread)},
+    {"components", &dgw::codec::gen::ti_Component_array, presence::optional, -1, offsetof(dgw::events::MessageCreate, components)},
+    {"sticker_items", &dgw::codec::gen::ti_StickerItem_array, presence::optional, -1, offsetof(dgw::events::MessageCreate, sticker_items)},
+    {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::optional, -1, offsetof(dgw::events::MessageCreate, stickers)},
+    {"position", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::MessageCreate, position)},
+    {"role_subscription_data", &dgw::codec::gen::ti_RoleSubscriptionData, presence::optional, -1, offsetof(dgw::events::MessageCreate, role_subscription_data)},
+    {"resolved", &dgw::codec::gen::ti_ResolvedData_box, presence::optional, -1, offsetof(dgw::events::MessageCreate, resolved)},
+    {"poll", &dgw::codec::gen::ti_Poll, presence::optional, -1, offsetof(dgw::events::MessageCreate, poll)},
+    {"call", &dgw::codec::gen::ti_MessageCall, presence::optional, -1, offsetof(dgw::events::MessageCreate, call)},
+    {"shared_client_theme", &dgw::codec::gen::ti_MessageSharedClientTheme, presence::optional, -1, offsetof(dgw::events::MessageCreate, shared_client_theme)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::MessageCreate, guild_id)},
+    {"member", &dgw::codec::gen::ti_PartialGuildMember, presence::optional, -1, offsetof(dgw::events::MessageCreate, member)},
+    {"channel_type", &dgw::codec::gen::ti_ChannelType, presence::optional, -1, offsetof(dgw::events::MessageCreate, channel_type)},
 };
+field_order order_MessageCreate[41];
 } // namespace
-constinit const type_info ti_MessageCreate = object_info<dgw::events::MessageCreate>("MessageCreate", fields_MessageCreate, 40, &find_MessageCreate, 0x3fffull);
+constinit const type_info ti_MessageCreate = object_info<dgw::events::MessageCreate>("MessageCreate", fields_MessageCreate, 40, &find_MessageCreate, 0x3fffull, order_MessageCreate);
 
 // dgw::events::MessageDelete
 namespace {
@@ -622,15 +539,13 @@ int find_MessageDelete(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_MessageDelete[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::MessageDelete, &dgw::events::MessageDelete::id>::get,
-     &member<dgw::events::MessageDelete, &dgw::events::MessageDelete::id>::cget},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::MessageDelete, &dgw::events::MessageDelete::channel_id>::get,
-     &member<dgw::events::MessageDelete, &dgw::events::MessageDelete::channel_id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::MessageDelete, &dgw::events::MessageDelete::guild_id>::get,
-     &member<dgw::events::MessageDelete, &dgw::events::MessageDelete::guild_id>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::MessageDelete, id)},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::MessageDelete, channel_id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::MessageDelete, guild_id)},
 };
+field_order order_MessageDelete[4];
 } // namespace
-constinit const type_info ti_MessageDelete = object_info<dgw::events::MessageDelete>("MessageDelete", fields_MessageDelete, 3, &find_MessageDelete, 0x3ull);
+constinit const type_info ti_MessageDelete = object_info<dgw::events::MessageDelete>("MessageDelete", fields_MessageDelete, 3, &find_MessageDelete, 0x3ull, order_MessageDelete);
 
 // dgw::events::MessageDeleteBulk
 namespace {
@@ -647,15 +562,13 @@ int find_MessageDeleteBulk(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_MessageDeleteBulk[] = {
-    {"ids", &dgw::codec::ti_snowflake_array, presence::required, 0, &member<dgw::events::MessageDeleteBulk, &dgw::events::MessageDeleteBulk::ids>::get,
-     &member<dgw::events::MessageDeleteBulk, &dgw::events::MessageDeleteBulk::ids>::cget},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::MessageDeleteBulk, &dgw::events::MessageDeleteBulk::channel_id>::get,
-     &member<dgw::events::MessageDeleteBulk, &dgw::events::MessageDeleteBulk::channel_id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::MessageDeleteBulk, &dgw::events::MessageDeleteBulk::guild_id>::get,
-     &member<dgw::events::MessageDeleteBulk, &dgw::events::MessageDeleteBulk::guild_id>::cget},
+    {"ids", &dgw::codec::ti_snowflake_array, presence::required, 0, offsetof(dgw::events::MessageDeleteBulk, ids)},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::MessageDeleteBulk, channel_id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::MessageDeleteBulk, guild_id)},
 };
+field_order order_MessageDeleteBulk[4];
 } // namespace
-constinit const type_info ti_MessageDeleteBulk = object_info<dgw::events::MessageDeleteBulk>("MessageDeleteBulk", fields_MessageDeleteBulk, 3, &find_MessageDeleteBulk, 0x3ull);
+constinit const type_info ti_MessageDeleteBulk = object_info<dgw::events::MessageDeleteBulk>("MessageDeleteBulk", fields_MessageDeleteBulk, 3, &find_MessageDeleteBulk, 0x3ull, order_MessageDeleteBulk);
 
 // dgw::events::MessagePollVoteAdd
 namespace {
@@ -682,19 +595,15 @@ int find_MessagePollVoteAdd(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_MessagePollVoteAdd[] = {
-    {"user_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::MessagePollVoteAdd, &dgw::events::MessagePollVoteAdd::user_id>::get,
-     &member<dgw::events::MessagePollVoteAdd, &dgw::events::MessagePollVoteAdd::user_id>::cget},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::MessagePollVoteAdd, &dgw::events::MessagePollVoteAdd::channel_id>::get,
-     &member<dgw::events::MessagePollVoteAdd, &dgw::events::MessagePollVoteAdd::channel_id>::cget},
-    {"message_id", &dgw::codec::ti_snowflake, presence::required, 2, &member<dgw::events::MessagePollVoteAdd, &dgw::events::MessagePollVoteAdd::message_id>::get,
-     &member<dgw::events::MessagePollVoteAdd, &dgw::events::MessagePollVoteAdd::message_id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::MessagePollVoteAdd, &dgw::events::MessagePollVoteAdd::guild_id>::get,
-     &member<dgw::events::MessagePollVoteAdd, &dgw::events::MessagePollVoteAdd::guild_id>::cget},
-    {"answer_id", &dgw::codec::ti_int, presence::required, 3, &member<dgw::events::MessagePollVoteAdd, &dgw::events::MessagePollVoteAdd::answer_id>::get,
-     &member<dgw::events::MessagePollVoteAdd, &dgw::events::MessagePollVoteAdd::answer_id>::cget},
+    {"user_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::MessagePollVoteAdd, user_id)},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::MessagePollVoteAdd, channel_id)},
+    {"message_id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::events::MessagePollVoteAdd, message_id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::MessagePollVoteAdd, guild_id)},
+    {"answer_id", &dgw::codec::ti_int, presence::required, 3, offsetof(dgw::events::MessagePollVoteAdd, answer_id)},
 };
+field_order order_MessagePollVoteAdd[6];
 } // namespace
-constinit const type_info ti_MessagePollVoteAdd = object_info<dgw::events::MessagePollVoteAdd>("MessagePollVoteAdd", fields_MessagePollVoteAdd, 5, &find_MessagePollVoteAdd, 0xfull);
+constinit const type_info ti_MessagePollVoteAdd = object_info<dgw::events::MessagePollVoteAdd>("MessagePollVoteAdd", fields_MessagePollVoteAdd, 5, &find_MessagePollVoteAdd, 0xfull, order_MessagePollVoteAdd);
 
 // dgw::events::MessagePollVoteRemove
 namespace {
@@ -721,19 +630,15 @@ int find_MessagePollVoteRemove(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_MessagePollVoteRemove[] = {
-    {"user_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::MessagePollVoteRemove, &dgw::events::MessagePollVoteRemove::user_id>::get,
-     &member<dgw::events::MessagePollVoteRemove, &dgw::events::MessagePollVoteRemove::user_id>::cget},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::MessagePollVoteRemove, &dgw::events::MessagePollVoteRemove::channel_id>::get,
-     &member<dgw::events::MessagePollVoteRemove, &dgw::events::MessagePollVoteRemove::channel_id>::cget},
-    {"message_id", &dgw::codec::ti_snowflake, presence::required, 2, &member<dgw::events::MessagePollVoteRemove, &dgw::events::MessagePollVoteRemove::message_id>::get,
-     &member<dgw::events::MessagePollVoteRemove, &dgw::events::MessagePollVoteRemove::message_id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::MessagePollVoteRemove, &dgw::events::MessagePollVoteRemove::guild_id>::get,
-     &member<dgw::events::MessagePollVoteRemove, &dgw::events::MessagePollVoteRemove::guild_id>::cget},
-    {"answer_id", &dgw::codec::ti_int, presence::required, 3, &member<dgw::events::MessagePollVoteRemove, &dgw::events::MessagePollVoteRemove::answer_id>::get,
-     &member<dgw::events::MessagePollVoteRemove, &dgw::events::MessagePollVoteRemove::answer_id>::cget},
+    {"user_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::MessagePollVoteRemove, user_id)},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::MessagePollVoteRemove, channel_id)},
+    {"message_id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::events::MessagePollVoteRemove, message_id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::MessagePollVoteRemove, guild_id)},
+    {"answer_id", &dgw::codec::ti_int, presence::required, 3, offsetof(dgw::events::MessagePollVoteRemove, answer_id)},
 };
+field_order order_MessagePollVoteRemove[6];
 } // namespace
-constinit const type_info ti_MessagePollVoteRemove = object_info<dgw::events::MessagePollVoteRemove>("MessagePollVoteRemove", fields_MessagePollVoteRemove, 5, &find_MessagePollVoteRemove, 0xfull);
+constinit const type_info ti_MessagePollVoteRemove = object_info<dgw::events::MessagePollVoteRemove>("MessagePollVoteRemove", fields_MessagePollVoteRemove, 5, &find_MessagePollVoteRemove, 0xfull, order_MessagePollVoteRemove);
 
 // dgw::events::MessageReactionAdd
 namespace {
@@ -776,29 +681,20 @@ int find_MessageReactionAdd(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_MessageReactionAdd[] = {
-    {"user_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::MessageReactionAdd, &dgw::events::MessageReactionAdd::user_id>::get,
-     &member<dgw::events::MessageReactionAdd, &dgw::events::MessageReactionAdd::user_id>::cget},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::MessageReactionAdd, &dgw::events::MessageReactionAdd::channel_id>::get,
-     &member<dgw::events::MessageReactionAdd, &dgw::events::MessageReactionAdd::channel_id>::cget},
-    {"message_id", &dgw::codec::ti_snowflake, presence::required, 2, &member<dgw::events::MessageReactionAdd, &dgw::events::MessageReactionAdd::message_id>::get,
-     &member<dgw::events::MessageReactionAdd, &dgw::events::MessageReactionAdd::message_id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::MessageReactionAdd, &dgw::events::MessageReactionAdd::guild_id>::get,
-     &member<dgw::events::MessageReactionAdd, &dgw::events::MessageReactionAdd::guild_id>::cget},
-    {"member", &dgw::codec::gen::ti_GuildMember, presence::optional, -1, &member<dgw::events::MessageReactionAdd, &dgw::events::MessageReactionAdd::member>::get,
-     &member<dgw::events::MessageReactionAdd, &dgw::events::MessageReactionAdd::member>::cget},
-    {"emoji", &dgw::codec::gen::ti_Emoji, presence::required, 3, &member<dgw::events::MessageReactionAdd, &dgw::events::MessageReactionAdd::emoji>::get,
-     &member<dgw::events::MessageReactionAdd, &dgw::events::MessageReactionAdd::emoji>::cget},
-    {"message_author_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::MessageReactionAdd, &dgw::events::MessageReactionAdd::message_author_id>::get,
-     &member<dgw::events::MessageReactionAdd, &dgw::events::MessageReactionAdd::message_author_id>::cget},
-    {"burst", &dgw::codec::ti_bool, presence::required, 4, &member<dgw::events::MessageReactionAdd, &dgw::events::MessageReactionAdd::burst>::get,
-     &member<dgw::events::MessageReactionAdd, &dgw::events::MessageReactionAdd::burst>::cget},
-    {"burst_colors", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::events::MessageReactionAdd, &dgw::events::MessageReactionAdd::burst_colors>::get,
-     &member<dgw::events::MessageReactionAdd, &dgw::events::MessageReactionAdd::burst_colors>::cget},
-    {"type", &dgw::codec::gen::ti_ReactionType, presence::required, 5, &member<dgw::events::MessageReactionAdd, &dgw::events::MessageReactionAdd::type>::get,
-     &member<dgw::events::MessageReactionAdd, &dgw::events::MessageReactionAdd::type>::cget},
+    {"user_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::MessageReactionAdd, user_id)},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::MessageReactionAdd, channel_id)},
+    {"message_id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::events::MessageReactionAdd, message_id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::MessageReactionAdd, guild_id)},
+    {"member", &dgw::codec::gen::ti_GuildMember, presence::optional, -1, offsetof(dgw::events::MessageReactionAdd, member)},
+    {"emoji", &dgw::codec::gen::ti_Emoji, presence::required, 3, offsetof(dgw::events::MessageReactionAdd, emoji)},
+    {"message_author_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::MessageReactionAdd, message_author_id)},
+    {"burst", &dgw::codec::ti_bool, presence::required, 4, offsetof(dgw::events::MessageReactionAdd, burst)},
+    {"burst_colors", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::events::MessageReactionAdd, burst_colors)},
+    {"type", &dgw::codec::gen::ti_ReactionType, presence::required, 5, offsetof(dgw::events::MessageReactionAdd, type)},
 };
+field_order order_MessageReactionAdd[11];
 } // namespace
-constinit const type_info ti_MessageReactionAdd = object_info<dgw::events::MessageReactionAdd>("MessageReactionAdd", fields_MessageReactionAdd, 10, &find_MessageReactionAdd, 0x3full);
+constinit const type_info ti_MessageReactionAdd = object_info<dgw::events::MessageReactionAdd>("MessageReactionAdd", fields_MessageReactionAdd, 10, &find_MessageReactionAdd, 0x3full, order_MessageReactionAdd);
 
 // dgw::events::MessageReactionRemove
 namespace {
@@ -835,23 +731,17 @@ int find_MessageReactionRemove(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_MessageReactionRemove[] = {
-    {"user_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::MessageReactionRemove, &dgw::events::MessageReactionRemove::user_id>::get,
-     &member<dgw::events::MessageReactionRemove, &dgw::events::MessageReactionRemove::user_id>::cget},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::MessageReactionRemove, &dgw::events::MessageReactionRemove::channel_id>::get,
-     &member<dgw::events::MessageReactionRemove, &dgw::events::MessageReactionRemove::channel_id>::cget},
-    {"message_id", &dgw::codec::ti_snowflake, presence::required, 2, &member<dgw::events::MessageReactionRemove, &dgw::events::MessageReactionRemove::message_id>::get,
-     &member<dgw::events::MessageReactionRemove, &dgw::events::MessageReactionRemove::message_id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::MessageReactionRemove, &dgw::events::MessageReactionRemove::guild_id>::get,
-     &member<dgw::events::MessageReactionRemove, &dgw::events::MessageReactionRemove::guild_id>::cget},
-    {"emoji", &dgw::codec::gen::ti_Emoji, presence::required, 3, &member<dgw::events::MessageReactionRemove, &dgw::events::MessageReactionRemove::emoji>::get,
-     &member<dgw::events::MessageReactionRemove, &dgw::events::MessageReactionRemove::emoji>::cget},
-    {"burst", &dgw::codec::ti_bool, presence::required, 4, &member<dgw::events::MessageReactionRemove, &dgw::events::MessageReactionRemove::burst>::get,
-     &member<dgw::events::MessageReactionRemove, &dgw::events::MessageReactionRemove::burst>::cget},
-    {"type", &dgw::codec::gen::ti_ReactionType, presence::required, 5, &member<dgw::events::MessageReactionRemove, &dgw::events::MessageReactionRemove::type>::get,
-     &member<dgw::events::MessageReactionRemove, &dgw::events::MessageReactionRemove::type>::cget},
+    {"user_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::MessageReactionRemove, user_id)},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::MessageReactionRemove, channel_id)},
+    {"message_id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::events::MessageReactionRemove, message_id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::MessageReactionRemove, guild_id)},
+    {"emoji", &dgw::codec::gen::ti_Emoji, presence::required, 3, offsetof(dgw::events::MessageReactionRemove, emoji)},
+    {"burst", &dgw::codec::ti_bool, presence::required, 4, offsetof(dgw::events::MessageReactionRemove, burst)},
+    {"type", &dgw::codec::gen::ti_ReactionType, presence::required, 5, offsetof(dgw::events::MessageReactionRemove, type)},
 };
+field_order order_MessageReactionRemove[8];
 } // namespace
-constinit const type_info ti_MessageReactionRemove = object_info<dgw::events::MessageReactionRemove>("MessageReactionRemove", fields_MessageReactionRemove, 7, &find_MessageReactionRemove, 0x3full);
+constinit const type_info ti_MessageReactionRemove = object_info<dgw::events::MessageReactionRemove>("MessageReactionRemove", fields_MessageReactionRemove, 7, &find_MessageReactionRemove, 0x3full, order_MessageReactionRemove);
 
 // dgw::events::MessageReactionRemoveAll
 namespace {
@@ -874,15 +764,13 @@ int find_MessageReactionRemoveAll(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_MessageReactionRemoveAll[] = {
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::MessageReactionRemoveAll, &dgw::events::MessageReactionRemoveAll::channel_id>::get,
-     &member<dgw::events::MessageReactionRemoveAll, &dgw::events::MessageReactionRemoveAll::channel_id>::cget},
-    {"message_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::MessageReactionRemoveAll, &dgw::events::MessageReactionRemoveAll::message_id>::get,
-     &member<dgw::events::MessageReactionRemoveAll, &dgw::events::MessageReactionRemoveAll::message_id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::MessageReactionRemoveAll, &dgw::events::MessageReactionRemoveAll::guild_id>::get,
-     &member<dgw::events::MessageReactionRemoveAll, &dgw::events::MessageReactionRemoveAll::guild_id>::cget},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::MessageReactionRemoveAll, channel_id)},
+    {"message_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::MessageReactionRemoveAll, message_id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::MessageReactionRemoveAll, guild_id)},
 };
+field_order order_MessageReactionRemoveAll[4];
 } // namespace
-constinit const type_info ti_MessageReactionRemoveAll = object_info<dgw::events::MessageReactionRemoveAll>("MessageReactionRemoveAll", fields_MessageReactionRemoveAll, 3, &find_MessageReactionRemoveAll, 0x3ull);
+constinit const type_info ti_MessageReactionRemoveAll = object_info<dgw::events::MessageReactionRemoveAll>("MessageReactionRemoveAll", fields_MessageReactionRemoveAll, 3, &find_MessageReactionRemoveAll, 0x3ull, order_MessageReactionRemoveAll);
 
 // dgw::events::MessageReactionRemoveEmoji
 namespace {
@@ -907,17 +795,14 @@ int find_MessageReactionRemoveEmoji(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_MessageReactionRemoveEmoji[] = {
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::MessageReactionRemoveEmoji, &dgw::events::MessageReactionRemoveEmoji::channel_id>::get,
-     &member<dgw::events::MessageReactionRemoveEmoji, &dgw::events::MessageReactionRemoveEmoji::channel_id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::MessageReactionRemoveEmoji, &dgw::events::MessageReactionRemoveEmoji::guild_id>::get,
-     &member<dgw::events::MessageReactionRemoveEmoji, &dgw::events::MessageReactionRemoveEmoji::guild_id>::cget},
-    {"message_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::MessageReactionRemoveEmoji, &dgw::events::MessageReactionRemoveEmoji::message_id>::get,
-     &member<dgw::events::MessageReactionRemoveEmoji, &dgw::events::MessageReactionRemoveEmoji::message_id>::cget},
-    {"emoji", &dgw::codec::gen::ti_Emoji, presence::required, 2, &member<dgw::events::MessageReactionRemoveEmoji, &dgw::events::MessageReactionRemoveEmoji::emoji>::get,
-     &member<dgw::events::MessageReactionRemoveEmoji, &dgw::events::MessageReactionRemoveEmoji::emoji>::cget},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::MessageReactionRemoveEmoji, channel_id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::MessageReactionRemoveEmoji, guild_id)},
+    {"message_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::MessageReactionRemoveEmoji, message_id)},
+    {"emoji", &dgw::codec::gen::ti_Emoji, presence::required, 2, offsetof(dgw::events::MessageReactionRemoveEmoji, emoji)},
 };
+field_order order_MessageReactionRemoveEmoji[5];
 } // namespace
-constinit const type_info ti_MessageReactionRemoveEmoji = object_info<dgw::events::MessageReactionRemoveEmoji>("MessageReactionRemoveEmoji", fields_MessageReactionRemoveEmoji, 4, &find_MessageReactionRemoveEmoji, 0x7ull);
+constinit const type_info ti_MessageReactionRemoveEmoji = object_info<dgw::events::MessageReactionRemoveEmoji>("MessageReactionRemoveEmoji", fields_MessageReactionRemoveEmoji, 4, &find_MessageReactionRemoveEmoji, 0x7ull, order_MessageReactionRemoveEmoji);
 
 // dgw::events::MessageUpdate
 namespace {
@@ -1079,89 +964,50 @@ int find_MessageUpdate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_MessageUpdate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::id>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::id>::cget},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::channel_id>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::channel_id>::cget},
-    {"author", &dgw::codec::gen::ti_User, presence::required, 2, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::author>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::author>::cget},
-    {"content", &dgw::codec::ti_string, presence::required, 3, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::content>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::content>::cget},
-    {"timestamp", &dgw::codec::ti_timestamp, presence::required, 4, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::timestamp>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::timestamp>::cget},
-    {"edited_timestamp", &dgw::codec::ti_timestamp, presence::nullable, 5, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::edited_timestamp>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::edited_timestamp>::cget},
-    {"tts", &dgw::codec::ti_bool, presence::required, 6, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::tts>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::tts>::cget},
-    {"mention_everyone", &dgw::codec::ti_bool, presence::required, 7, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::mention_everyone>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::mention_everyone>::cget},
-    {"mentions", &dgw::codec::gen::ti_User_array, presence::required, 8, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::mentions>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::mentions>::cget},
-    {"mention_roles", &dgw::codec::ti_snowflake_array, presence::required, 9, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::mention_roles>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::mention_roles>::cget},
-    {"mention_channels", &dgw::codec::gen::ti_ChannelMention_array, presence::optional, -1, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::mention_channels>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::mention_channels>::cget},
-    {"attachments", &dgw::codec::gen::ti_Attachment_array, presence::required, 10, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::attachments>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::attachments>::cget},
-    {"embeds", &dgw::codec::gen::ti_Embed_array, presence::required, 11, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::embeds>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::embeds>::cget},
-    {"reactions", &dgw::codec::gen::ti_Reaction_array, presence::optional, -1, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::reactions>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::reactions>::cget},
-    {"nonce", &dgw::codec::ti_any, presence::optional, -1, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::nonce>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::nonce>::cget},
-    {"pinned", &dgw::codec::ti_bool, presence::required, 12, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::pinned>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::pinned>::cget},
-    {"webhook_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::webhook_id>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::webhook_id>::cget},
-    {"type", &dgw::codec::gen::ti_MessageType, presence::required, 13, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::type>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::type>::cget},
-    {"activity", &dgw::codec::gen::ti_MessageActivity, presence::optional, -1, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::activity>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::activity>::cget},
-    {"application", &dgw::codec::gen::ti_PartialApplication, presence::optional, -1, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::application>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::application>::cget},
-    {"application_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::application_id>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::application_id>::cget},
-    {"flags", &dgw::codec::gen::ti_MessageFlags, presence::optional, -1, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::flags>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::flags>::cget},
-    {"message_reference", &dgw::codec::gen::ti_MessageReference, presence::optional, -1, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::message_reference>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::message_reference>::cget},
-    {"message_snapshots", &dgw::codec::gen::ti_MessageSnapshot_array, presence::optional, -1, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::message_snapshots>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::message_snapshots>::cget},
-    {"referenced_message", &dgw::codec::gen::ti_Message_box, presence::optional_nullable, -1, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::referenced_message>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::referenced_message>::cget},
-    {"interaction_metadata", &dgw::codec::gen::ti_MessageInteractionMetadata, presence::optional, -1, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::interaction_metadata>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::interaction_metadata>::cget},
-    {"interaction", &dgw::codec::gen::ti_MessageInteraction, presence::optional, -1, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::interaction>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::interaction>::cget},
-    {"thread", &dgw::codec::gen::ti_Channel, presence::optional, -1, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::thread>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::thread>::cget},
-    {"components", &dgw::codec::gen::ti_Component_array, presence::optional, -1, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::components>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::components>::cget},
-    {"sticker_items", &dgw::codec::gen::ti_StickerItem_array, presence::optional, -1, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::sticker_items>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::sticker_items>::cget},
-    {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::optional, -1, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::stickers>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::stickers>::cget},
-    {"position", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::position>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::position>::cget},
-    {"role_subscription_data", &dgw::codec::gen::ti_RoleSubscriptionData, presence::optional, -1, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::role_subscription_data>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::role_subscription_data>::cget},
-    {"resolved", &dgw::codec::gen::ti_ResolvedData_box, presence::optional, -1, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::resolved>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::resolved>::cget},
-    {"poll", &dgw::codec::gen::ti_Poll, presence::optional, -1, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::poll>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::poll>::cget},
-    {"call", &dgw::codec::gen::ti_MessageCall, presence::optional, -1, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::call>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::call>::cget},
-    {"shared_client_theme", &dgw::codec::gen::ti_MessageSharedClientTheme, presence::optional, -1, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::shared_client_theme>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::shared_client_theme>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::guild_id>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::guild_id>::cget},
-    {"member", &dgw::codec::gen::ti_PartialGuildMember, presence::optional, -1, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::member>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::member>::cget},
-    {"channel_type", &dgw::codec::gen::ti_ChannelType, presence::optional, -1, &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::channel_type>::get,
-     &member<dgw::events::MessageUpdate, &dgw::events::MessageUpdate::channel_type>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::MessageUpdate, id)},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::MessageUpdate, channel_id)},
+    {"author", &dgw::codec::gen::ti_User, presence::required, 2, offsetof(dgw::events::MessageUpdate, author)},
+    {"content", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::events::MessageUpdate, content)},
+    {"timestamp", &dgw::codec::ti_timestamp, presence::required, 4, offsetof(dgw::events::MessageUpdate, timestamp)},
+    {"edited_timestamp", &dgw::codec::ti_timestamp, presence::nullable, 5, offsetof(dgw::events::MessageUpdate, edited_timestamp)},
+    {"tts", &dgw::codec::ti_bool, presence::required, 6, offsetof(dgw::events::MessageUpdate, tts)},
+    {"mention_everyone", &dgw::codec::ti_bool, presence::required, 7, offsetof(dgw::events::MessageUpdate, mention_everyone)},
+    {"mentions", &dgw::codec::gen::ti_User_array, presence::required, 8, offsetof(dgw::events::MessageUpdate, mentions)},
+    {"mention_roles", &dgw::codec::ti_snowflake_array, presence::required, 9, offsetof(dgw::events::MessageUpdate, mention_roles)},
+    {"mention_channels", &dgw::codec::gen::ti_ChannelMention_array, presence::optional, -1, offsetof(dgw::events::MessageUpdate, mention_channels)},
+    {"attachments", &dgw::codec::gen::ti_Attachment_array, presence::required, 10, offsetof(dgw::events::MessageUpdate, attachments)},
+    {"embeds", &dgw::codec::gen::ti_Embed_array, presence::required, 11, offsetof(dgw::events::MessageUpdate, embeds)},
+    {"reactions", &dgw::codec::gen::ti_Reaction_array, presence::optional, -1, offsetof(dgw::events::MessageUpdate, reactions)},
+    {"nonce", &dgw::codec::ti_any, presence::optional, -1, offsetof(dgw::events::MessageUpdate, nonce)},
+    {"pinned", &dgw::codec::ti_bool, presence::required, 12, offsetof(dgw::events::MessageUpdate, pinned)},
+    {"webhook_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::MessageUpdate, webhook_id)},
+    {"type", &dgw::codec::gen::ti_MessageType, presence::required, 13, offsetof(dgw::events::MessageUpdate, type)},
+    {"activity", &dgw::codec::gen::ti_MessageActivity, presence::optional, -1, offsetof(dgw::events::MessageUpdate, activity)},
+    {"application", &dgw::codec::gen::ti_PartialApplication, presence::optional, -1, offsetof(dgw::events::MessageUpdate, application)},
+    {"application_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::MessageUpdate, application_id)},
+    {"flags", &dgw::codec::gen::ti_MessageFlags, presence::optional, -1, offsetof(dgw::events::MessageUpdate, flags)},
+    {"message_reference", &dgw::codec::gen::ti_MessageReference, presence::optional, -1, offsetof(dgw::events::MessageUpdate, message_reference)},
+    {"message_snapshots", &dgw::codec::gen::ti_MessageSnapshot_array, presence::optional, -1, offsetof(dgw::events::MessageUpdate, message_snapshots)},
+    {"referenced_message", &dgw::codec::gen::ti_Message_box, presence::optional_nullable, -1, offsetof(dgw::events::MessageUpdate, referenced_message)},
+    {"interaction_metadata", &dgw::codec::gen::ti_MessageInteractionMetadata, presence::optional, -1, offsetof(dgw::events::MessageUpdate, interaction_metadata)},
+    {"interaction", &dgw::codec::gen::ti_MessageInteraction, presence::optional, -1, offsetof(dgw::events::MessageUpdate, interaction)},
+    {"thread", &dgw::codec::gen::ti_Channel, presence::optional, -1, offsetof(dgw::events::MessageUpdate, thread)},
+    {"components", &dgw::codec::gen::ti_Component_array, presence::optional, -1, offsetof(dgw::events::MessageUpdate, components)},
+    {"sticker_items", &dgw::codec::gen::ti_StickerItem_array, presence::optional, -1, offsetof(dgw::events::MessageUpdate, sticker_items)},
+    {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::optional, -1, offsetof(dgw::events::MessageUpdate, stickers)},
+    {"position", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::MessageUpdate, position)},
+    {"role_subscription_data", &dgw::codec::gen::ti_RoleSubscriptionData, presence::optional, -1, offsetof(dgw::events::MessageUpdate, role_subscription_data)},
+    {"resolved", &dgw::codec::gen::ti_ResolvedData_box, presence::optional, -1, offsetof(dgw::events::MessageUpdate, resolved)},
+    {"poll", &dgw::codec::gen::ti_Poll, presence::optional, -1, offsetof(dgw::events::MessageUpdate, poll)},
+    {"call", &dgw::codec::gen::ti_MessageCall, presence::optional, -1, offsetof(dgw::events::MessageUpdate, call)},
+    {"shared_client_theme", &dgw::codec::gen::ti_MessageSharedClientTheme, presence::optional, -1, offsetof(dgw::events::MessageUpdate, shared_client_theme)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::MessageUpdate, guild_id)},
+    {"member", &dgw::codec::gen::ti_PartialGuildMember, presence::optional, -1, offsetof(dgw::events::MessageUpdate, member)},
+    {"channel_type", &dgw::codec::gen::ti_ChannelType, presence::optional, -1, offsetof(dgw::events::MessageUpdate, channel_type)},
 };
+field_order order_MessageUpdate[41];
 } // namespace
-constinit const type_info ti_MessageUpdate = object_info<dgw::events::MessageUpdate>("MessageUpdate", fields_MessageUpdate, 40, &find_MessageUpdate, 0x3fffull);
+constinit const type_info ti_MessageUpdate = object_info<dgw::events::MessageUpdate>("MessageUpdate", fields_MessageUpdate, 40, &find_MessageUpdate, 0x3fffull, order_MessageUpdate);
 
 // dgw::events::PresenceUpdate
 namespace {
@@ -1182,19 +1028,15 @@ int find_PresenceUpdate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_PresenceUpdate[] = {
-    {"user", &dgw::codec::gen::ti_PartialUser, presence::required, 0, &member<dgw::events::PresenceUpdate, &dgw::events::PresenceUpdate::user>::get,
-     &member<dgw::events::PresenceUpdate, &dgw::events::PresenceUpdate::user>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::PresenceUpdate, &dgw::events::PresenceUpdate::guild_id>::get,
-     &member<dgw::events::PresenceUpdate, &dgw::events::PresenceUpdate::guild_id>::cget},
-    {"status", &dgw::codec::ti_string, presence::required, 2, &member<dgw::events::PresenceUpdate, &dgw::events::PresenceUpdate::status>::get,
-     &member<dgw::events::PresenceUpdate, &dgw::events::PresenceUpdate::status>::cget},
-    {"activities", &dgw::codec::gen::ti_Activity_array, presence::required, 3, &member<dgw::events::PresenceUpdate, &dgw::events::PresenceUpdate::activities>::get,
-     &member<dgw::events::PresenceUpdate, &dgw::events::PresenceUpdate::activities>::cget},
-    {"client_status", &dgw::codec::gen::ti_ClientStatus, presence::required, 4, &member<dgw::events::PresenceUpdate, &dgw::events::PresenceUpdate::client_status>::get,
-     &member<dgw::events::PresenceUpdate, &dgw::events::PresenceUpdate::client_status>::cget},
+    {"user", &dgw::codec::gen::ti_PartialUser, presence::required, 0, offsetof(dgw::events::PresenceUpdate, user)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::PresenceUpdate, guild_id)},
+    {"status", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::events::PresenceUpdate, status)},
+    {"activities", &dgw::codec::gen::ti_Activity_array, presence::required, 3, offsetof(dgw::events::PresenceUpdate, activities)},
+    {"client_status", &dgw::codec::gen::ti_ClientStatus, presence::required, 4, offsetof(dgw::events::PresenceUpdate, client_status)},
 };
+field_order order_PresenceUpdate[6];
 } // namespace
-constinit const type_info ti_PresenceUpdate = object_info<dgw::events::PresenceUpdate>("PresenceUpdate", fields_PresenceUpdate, 5, &find_PresenceUpdate, 0x1full);
+constinit const type_info ti_PresenceUpdate = object_info<dgw::events::PresenceUpdate>("PresenceUpdate", fields_PresenceUpdate, 5, &find_PresenceUpdate, 0x1full, order_PresenceUpdate);
 
 // dgw::events::RateLimited
 namespace {
@@ -1211,15 +1053,13 @@ int find_RateLimited(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_RateLimited[] = {
-    {"opcode", &dgw::codec::ti_int, presence::required, 0, &member<dgw::events::RateLimited, &dgw::events::RateLimited::opcode>::get,
-     &member<dgw::events::RateLimited, &dgw::events::RateLimited::opcode>::cget},
-    {"retry_after", &dgw::codec::ti_double, presence::required, 1, &member<dgw::events::RateLimited, &dgw::events::RateLimited::retry_after>::get,
-     &member<dgw::events::RateLimited, &dgw::events::RateLimited::retry_after>::cget},
-    {"meta", &dgw::codec::gen::ti_GatewayRateLimitMetadata, presence::required, 2, &member<dgw::events::RateLimited, &dgw::events::RateLimited::meta>::get,
-     &member<dgw::events::RateLimited, &dgw::events::RateLimited::meta>::cget},
+    {"opcode", &dgw::codec::ti_int, presence::required, 0, offsetof(dgw::events::RateLimited, opcode)},
+    {"retry_after", &dgw::codec::ti_double, presence::required, 1, offsetof(dgw::events::RateLimited, retry_after)},
+    {"meta", &dgw::codec::gen::ti_GatewayRateLimitMetadata, presence::required, 2, offsetof(dgw::events::RateLimited, meta)},
 };
+field_order order_RateLimited[4];
 } // namespace
-constinit const type_info ti_RateLimited = object_info<dgw::events::RateLimited>("RateLimited", fields_RateLimited, 3, &find_RateLimited, 0x7ull);
+constinit const type_info ti_RateLimited = object_info<dgw::events::RateLimited>("RateLimited", fields_RateLimited, 3, &find_RateLimited, 0x7ull, order_RateLimited);
 
 // dgw::events::Ready
 namespace {
@@ -1244,23 +1084,17 @@ int find_Ready(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_Ready[] = {
-    {"v", &dgw::codec::ti_int, presence::required, 0, &member<dgw::events::Ready, &dgw::events::Ready::v>::get,
-     &member<dgw::events::Ready, &dgw::events::Ready::v>::cget},
-    {"user", &dgw::codec::gen::ti_User, presence::required, 1, &member<dgw::events::Ready, &dgw::events::Ready::user>::get,
-     &member<dgw::events::Ready, &dgw::events::Ready::user>::cget},
-    {"guilds", &dgw::codec::gen::ti_UnavailableGuild_array, presence::required, 2, &member<dgw::events::Ready, &dgw::events::Ready::guilds>::get,
-     &member<dgw::events::Ready, &dgw::events::Ready::guilds>::cget},
-    {"session_id", &dgw::codec::ti_string, presence::required, 3, &member<dgw::events::Ready, &dgw::events::Ready::session_id>::get,
-     &member<dgw::events::Ready, &dgw::events::Ready::session_id>::cget},
-    {"resume_gateway_url", &dgw::codec::ti_string, presence::required, 4, &member<dgw::events::Ready, &dgw::events::Ready::resume_gateway_url>::get,
-     &member<dgw::events::Ready, &dgw::events::Ready::resume_gateway_url>::cget},
-    {"shard", &dgw::codec::ti_int_array, presence::optional, -1, &member<dgw::events::Ready, &dgw::events::Ready::shard>::get,
-     &member<dgw::events::Ready, &dgw::events::Ready::shard>::cget},
-    {"application", &dgw::codec::gen::ti_ReadyApplication, presence::required, 5, &member<dgw::events::Ready, &dgw::events::Ready::application>::get,
-     &member<dgw::events::Ready, &dgw::events::Ready::application>::cget},
+    {"v", &dgw::codec::ti_int, presence::required, 0, offsetof(dgw::events::Ready, v)},
+    {"user", &dgw::codec::gen::ti_User, presence::required, 1, offsetof(dgw::events::Ready, user)},
+    {"guilds", &dgw::codec::gen::ti_UnavailableGuild_array, presence::required, 2, offsetof(dgw::events::Ready, guilds)},
+    {"session_id", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::events::Ready, session_id)},
+    {"resume_gateway_url", &dgw::codec::ti_string, presence::required, 4, offsetof(dgw::events::Ready, resume_gateway_url)},
+    {"shard", &dgw::codec::ti_int_array, presence::optional, -1, offsetof(dgw::events::Ready, shard)},
+    {"application", &dgw::codec::gen::ti_ReadyApplication, presence::required, 5, offsetof(dgw::events::Ready, application)},
 };
+field_order order_Ready[8];
 } // namespace
-constinit const type_info ti_Ready = object_info<dgw::events::Ready>("Ready", fields_Ready, 7, &find_Ready, 0x3full);
+constinit const type_info ti_Ready = object_info<dgw::events::Ready>("Ready", fields_Ready, 7, &find_Ready, 0x3full, order_Ready);
 
 // dgw::events::Resumed
 namespace {
@@ -1273,11 +1107,11 @@ int find_Resumed(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_Resumed[] = {
-    {"_trace", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::events::Resumed, &dgw::events::Resumed::_trace>::get,
-     &member<dgw::events::Resumed, &dgw::events::Resumed::_trace>::cget},
+    {"_trace", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::events::Resumed, _trace)},
 };
+field_order order_Resumed[2];
 } // namespace
-constinit const type_info ti_Resumed = object_info<dgw::events::Resumed>("Resumed", fields_Resumed, 1, &find_Resumed, 0x0ull);
+constinit const type_info ti_Resumed = object_info<dgw::events::Resumed>("Resumed", fields_Resumed, 1, &find_Resumed, 0x0ull, order_Resumed);
 
 // dgw::events::SoundboardSounds
 namespace {
@@ -1292,13 +1126,12 @@ int find_SoundboardSounds(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_SoundboardSounds[] = {
-    {"soundboard_sounds", &dgw::codec::gen::ti_SoundboardSound_array, presence::required, 0, &member<dgw::events::SoundboardSounds, &dgw::events::SoundboardSounds::soundboard_sounds>::get,
-     &member<dgw::events::SoundboardSounds, &dgw::events::SoundboardSounds::soundboard_sounds>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::SoundboardSounds, &dgw::events::SoundboardSounds::guild_id>::get,
-     &member<dgw::events::SoundboardSounds, &dgw::events::SoundboardSounds::guild_id>::cget},
+    {"soundboard_sounds", &dgw::codec::gen::ti_SoundboardSound_array, presence::required, 0, offsetof(dgw::events::SoundboardSounds, soundboard_sounds)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::SoundboardSounds, guild_id)},
 };
+field_order order_SoundboardSounds[3];
 } // namespace
-constinit const type_info ti_SoundboardSounds = object_info<dgw::events::SoundboardSounds>("SoundboardSounds", fields_SoundboardSounds, 2, &find_SoundboardSounds, 0x3ull);
+constinit const type_info ti_SoundboardSounds = object_info<dgw::events::SoundboardSounds>("SoundboardSounds", fields_SoundboardSounds, 2, &find_SoundboardSounds, 0x3ull, order_SoundboardSounds);
 
 // dgw::events::StageInstanceCreate
 namespace {
@@ -1323,23 +1156,17 @@ int find_StageInstanceCreate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_StageInstanceCreate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::StageInstanceCreate, &dgw::events::StageInstanceCreate::id>::get,
-     &member<dgw::events::StageInstanceCreate, &dgw::events::StageInstanceCreate::id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::StageInstanceCreate, &dgw::events::StageInstanceCreate::guild_id>::get,
-     &member<dgw::events::StageInstanceCreate, &dgw::events::StageInstanceCreate::guild_id>::cget},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 2, &member<dgw::events::StageInstanceCreate, &dgw::events::StageInstanceCreate::channel_id>::get,
-     &member<dgw::events::StageInstanceCreate, &dgw::events::StageInstanceCreate::channel_id>::cget},
-    {"topic", &dgw::codec::ti_string, presence::required, 3, &member<dgw::events::StageInstanceCreate, &dgw::events::StageInstanceCreate::topic>::get,
-     &member<dgw::events::StageInstanceCreate, &dgw::events::StageInstanceCreate::topic>::cget},
-    {"privacy_level", &dgw::codec::gen::ti_StagePrivacyLevel, presence::required, 4, &member<dgw::events::StageInstanceCreate, &dgw::events::StageInstanceCreate::privacy_level>::get,
-     &member<dgw::events::StageInstanceCreate, &dgw::events::StageInstanceCreate::privacy_level>::cget},
-    {"discoverable_disabled", &dgw::codec::ti_bool, presence::required, 5, &member<dgw::events::StageInstanceCreate, &dgw::events::StageInstanceCreate::discoverable_disabled>::get,
-     &member<dgw::events::StageInstanceCreate, &dgw::events::StageInstanceCreate::discoverable_disabled>::cget},
-    {"guild_scheduled_event_id", &dgw::codec::ti_snowflake, presence::nullable, 6, &member<dgw::events::StageInstanceCreate, &dgw::events::StageInstanceCreate::guild_scheduled_event_id>::get,
-     &member<dgw::events::StageInstanceCreate, &dgw::events::StageInstanceCreate::guild_scheduled_event_id>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::StageInstanceCreate, id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::StageInstanceCreate, guild_id)},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::events::StageInstanceCreate, channel_id)},
+    {"topic", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::events::StageInstanceCreate, topic)},
+    {"privacy_level", &dgw::codec::gen::ti_StagePrivacyLevel, presence::required, 4, offsetof(dgw::events::StageInstanceCreate, privacy_level)},
+    {"discoverable_disabled", &dgw::codec::ti_bool, presence::required, 5, offsetof(dgw::events::StageInstanceCreate, discoverable_disabled)},
+    {"guild_scheduled_event_id", &dgw::codec::ti_snowflake, presence::nullable, 6, offsetof(dgw::events::StageInstanceCreate, guild_scheduled_event_id)},
 };
+field_order order_StageInstanceCreate[8];
 } // namespace
-constinit const type_info ti_StageInstanceCreate = object_info<dgw::events::StageInstanceCreate>("StageInstanceCreate", fields_StageInstanceCreate, 7, &find_StageInstanceCreate, 0x7full);
+constinit const type_info ti_StageInstanceCreate = object_info<dgw::events::StageInstanceCreate>("StageInstanceCreate", fields_StageInstanceCreate, 7, &find_StageInstanceCreate, 0x7full, order_StageInstanceCreate);
 
 // dgw::events::StageInstanceDelete
 namespace {
@@ -1364,23 +1191,17 @@ int find_StageInstanceDelete(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_StageInstanceDelete[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::StageInstanceDelete, &dgw::events::StageInstanceDelete::id>::get,
-     &member<dgw::events::StageInstanceDelete, &dgw::events::StageInstanceDelete::id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::StageInstanceDelete, &dgw::events::StageInstanceDelete::guild_id>::get,
-     &member<dgw::events::StageInstanceDelete, &dgw::events::StageInstanceDelete::guild_id>::cget},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 2, &member<dgw::events::StageInstanceDelete, &dgw::events::StageInstanceDelete::channel_id>::get,
-     &member<dgw::events::StageInstanceDelete, &dgw::events::StageInstanceDelete::channel_id>::cget},
-    {"topic", &dgw::codec::ti_string, presence::required, 3, &member<dgw::events::StageInstanceDelete, &dgw::events::StageInstanceDelete::topic>::get,
-     &member<dgw::events::StageInstanceDelete, &dgw::events::StageInstanceDelete::topic>::cget},
-    {"privacy_level", &dgw::codec::gen::ti_StagePrivacyLevel, presence::required, 4, &member<dgw::events::StageInstanceDelete, &dgw::events::StageInstanceDelete::privacy_level>::get,
-     &member<dgw::events::StageInstanceDelete, &dgw::events::StageInstanceDelete::privacy_level>::cget},
-    {"discoverable_disabled", &dgw::codec::ti_bool, presence::required, 5, &member<dgw::events::StageInstanceDelete, &dgw::events::StageInstanceDelete::discoverable_disabled>::get,
-     &member<dgw::events::StageInstanceDelete, &dgw::events::StageInstanceDelete::discoverable_disabled>::cget},
-    {"guild_scheduled_event_id", &dgw::codec::ti_snowflake, presence::nullable, 6, &member<dgw::events::StageInstanceDelete, &dgw::events::StageInstanceDelete::guild_scheduled_event_id>::get,
-     &member<dgw::events::StageInstanceDelete, &dgw::events::StageInstanceDelete::guild_scheduled_event_id>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::StageInstanceDelete, id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::StageInstanceDelete, guild_id)},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::events::StageInstanceDelete, channel_id)},
+    {"topic", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::events::StageInstanceDelete, topic)},
+    {"privacy_level", &dgw::codec::gen::ti_StagePrivacyLevel, presence::required, 4, offsetof(dgw::events::StageInstanceDelete, privacy_level)},
+    {"discoverable_disabled", &dgw::codec::ti_bool, presence::required, 5, offsetof(dgw::events::StageInstanceDelete, discoverable_disabled)},
+    {"guild_scheduled_event_id", &dgw::codec::ti_snowflake, presence::nullable, 6, offsetof(dgw::events::StageInstanceDelete, guild_scheduled_event_id)},
 };
+field_order order_StageInstanceDelete[8];
 } // namespace
-constinit const type_info ti_StageInstanceDelete = object_info<dgw::events::StageInstanceDelete>("StageInstanceDelete", fields_StageInstanceDelete, 7, &find_StageInstanceDelete, 0x7full);
+constinit const type_info ti_StageInstanceDelete = object_info<dgw::events::StageInstanceDelete>("StageInstanceDelete", fields_StageInstanceDelete, 7, &find_StageInstanceDelete, 0x7full, order_StageInstanceDelete);
 
 // dgw::events::StageInstanceUpdate
 namespace {
@@ -1405,23 +1226,17 @@ int find_StageInstanceUpdate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_StageInstanceUpdate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::StageInstanceUpdate, &dgw::events::StageInstanceUpdate::id>::get,
-     &member<dgw::events::StageInstanceUpdate, &dgw::events::StageInstanceUpdate::id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::StageInstanceUpdate, &dgw::events::StageInstanceUpdate::guild_id>::get,
-     &member<dgw::events::StageInstanceUpdate, &dgw::events::StageInstanceUpdate::guild_id>::cget},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 2, &member<dgw::events::StageInstanceUpdate, &dgw::events::StageInstanceUpdate::channel_id>::get,
-     &member<dgw::events::StageInstanceUpdate, &dgw::events::StageInstanceUpdate::channel_id>::cget},
-    {"topic", &dgw::codec::ti_string, presence::required, 3, &member<dgw::events::StageInstanceUpdate, &dgw::events::StageInstanceUpdate::topic>::get,
-     &member<dgw::events::StageInstanceUpdate, &dgw::events::StageInstanceUpdate::topic>::cget},
-    {"privacy_level", &dgw::codec::gen::ti_StagePrivacyLevel, presence::required, 4, &member<dgw::events::StageInstanceUpdate, &dgw::events::StageInstanceUpdate::privacy_level>::get,
-     &member<dgw::events::StageInstanceUpdate, &dgw::events::StageInstanceUpdate::privacy_level>::cget},
-    {"discoverable_disabled", &dgw::codec::ti_bool, presence::required, 5, &member<dgw::events::StageInstanceUpdate, &dgw::events::StageInstanceUpdate::discoverable_disabled>::get,
-     &member<dgw::events::StageInstanceUpdate, &dgw::events::StageInstanceUpdate::discoverable_disabled>::cget},
-    {"guild_scheduled_event_id", &dgw::codec::ti_snowflake, presence::nullable, 6, &member<dgw::events::StageInstanceUpdate, &dgw::events::StageInstanceUpdate::guild_scheduled_event_id>::get,
-     &member<dgw::events::StageInstanceUpdate, &dgw::events::StageInstanceUpdate::guild_scheduled_event_id>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::StageInstanceUpdate, id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::StageInstanceUpdate, guild_id)},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::events::StageInstanceUpdate, channel_id)},
+    {"topic", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::events::StageInstanceUpdate, topic)},
+    {"privacy_level", &dgw::codec::gen::ti_StagePrivacyLevel, presence::required, 4, offsetof(dgw::events::StageInstanceUpdate, privacy_level)},
+    {"discoverable_disabled", &dgw::codec::ti_bool, presence::required, 5, offsetof(dgw::events::StageInstanceUpdate, discoverable_disabled)},
+    {"guild_scheduled_event_id", &dgw::codec::ti_snowflake, presence::nullable, 6, offsetof(dgw::events::StageInstanceUpdate, guild_scheduled_event_id)},
 };
+field_order order_StageInstanceUpdate[8];
 } // namespace
-constinit const type_info ti_StageInstanceUpdate = object_info<dgw::events::StageInstanceUpdate>("StageInstanceUpdate", fields_StageInstanceUpdate, 7, &find_StageInstanceUpdate, 0x7full);
+constinit const type_info ti_StageInstanceUpdate = object_info<dgw::events::StageInstanceUpdate>("StageInstanceUpdate", fields_StageInstanceUpdate, 7, &find_StageInstanceUpdate, 0x7full, order_StageInstanceUpdate);
 
 // dgw::events::SubscriptionCreate
 namespace {
@@ -1465,29 +1280,20 @@ int find_SubscriptionCreate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_SubscriptionCreate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::SubscriptionCreate, &dgw::events::SubscriptionCreate::id>::get,
-     &member<dgw::events::SubscriptionCreate, &dgw::events::SubscriptionCreate::id>::cget},
-    {"user_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::SubscriptionCreate, &dgw::events::SubscriptionCreate::user_id>::get,
-     &member<dgw::events::SubscriptionCreate, &dgw::events::SubscriptionCreate::user_id>::cget},
-    {"sku_ids", &dgw::codec::ti_snowflake_array, presence::required, 2, &member<dgw::events::SubscriptionCreate, &dgw::events::SubscriptionCreate::sku_ids>::get,
-     &member<dgw::events::SubscriptionCreate, &dgw::events::SubscriptionCreate::sku_ids>::cget},
-    {"entitlement_ids", &dgw::codec::ti_snowflake_array, presence::required, 3, &member<dgw::events::SubscriptionCreate, &dgw::events::SubscriptionCreate::entitlement_ids>::get,
-     &member<dgw::events::SubscriptionCreate, &dgw::events::SubscriptionCreate::entitlement_ids>::cget},
-    {"renewal_sku_ids", &dgw::codec::ti_snowflake_array, presence::nullable, 4, &member<dgw::events::SubscriptionCreate, &dgw::events::SubscriptionCreate::renewal_sku_ids>::get,
-     &member<dgw::events::SubscriptionCreate, &dgw::events::SubscriptionCreate::renewal_sku_ids>::cget},
-    {"current_period_start", &dgw::codec::ti_timestamp, presence::required, 5, &member<dgw::events::SubscriptionCreate, &dgw::events::SubscriptionCreate::current_period_start>::get,
-     &member<dgw::events::SubscriptionCreate, &dgw::events::SubscriptionCreate::current_period_start>::cget},
-    {"current_period_end", &dgw::codec::ti_timestamp, presence::required, 6, &member<dgw::events::SubscriptionCreate, &dgw::events::SubscriptionCreate::current_period_end>::get,
-     &member<dgw::events::SubscriptionCreate, &dgw::events::SubscriptionCreate::current_period_end>::cget},
-    {"status", &dgw::codec::gen::ti_SubscriptionStatus, presence::required, 7, &member<dgw::events::SubscriptionCreate, &dgw::events::SubscriptionCreate::status>::get,
-     &member<dgw::events::SubscriptionCreate, &dgw::events::SubscriptionCreate::status>::cget},
-    {"canceled_at", &dgw::codec::ti_timestamp, presence::nullable, 8, &member<dgw::events::SubscriptionCreate, &dgw::events::SubscriptionCreate::canceled_at>::get,
-     &member<dgw::events::SubscriptionCreate, &dgw::events::SubscriptionCreate::canceled_at>::cget},
-    {"country", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::events::SubscriptionCreate, &dgw::events::SubscriptionCreate::country>::get,
-     &member<dgw::events::SubscriptionCreate, &dgw::events::SubscriptionCreate::country>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::SubscriptionCreate, id)},
+    {"user_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::SubscriptionCreate, user_id)},
+    {"sku_ids", &dgw::codec::ti_snowflake_array, presence::required, 2, offsetof(dgw::events::SubscriptionCreate, sku_ids)},
+    {"entitlement_ids", &dgw::codec::ti_snowflake_array, presence::required, 3, offsetof(dgw::events::SubscriptionCreate, entitlement_ids)},
+    {"renewal_sku_ids", &dgw::codec::ti_snowflake_array, presence::nullable, 4, offsetof(dgw::events::SubscriptionCreate, renewal_sku_ids)},
+    {"current_period_start", &dgw::codec::ti_timestamp, presence::required, 5, offsetof(dgw::events::SubscriptionCreate, current_period_start)},
+    {"current_period_end", &dgw::codec::ti_timestamp, presence::required, 6, offsetof(dgw::events::SubscriptionCreate, current_period_end)},
+    {"status", &dgw::codec::gen::ti_SubscriptionStatus, presence::required, 7, offsetof(dgw::events::SubscriptionCreate, status)},
+    {"canceled_at", &dgw::codec::ti_timestamp, presence::nullable, 8, offsetof(dgw::events::SubscriptionCreate, canceled_at)},
+    {"country", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::events::SubscriptionCreate, country)},
 };
+field_order order_SubscriptionCreate[11];
 } // namespace
-constinit const type_info ti_SubscriptionCreate = object_info<dgw::events::SubscriptionCreate>("SubscriptionCreate", fields_SubscriptionCreate, 10, &find_SubscriptionCreate, 0x1ffull);
+constinit const type_info ti_SubscriptionCreate = object_info<dgw::events::SubscriptionCreate>("SubscriptionCreate", fields_SubscriptionCreate, 10, &find_SubscriptionCreate, 0x1ffull, order_SubscriptionCreate);
 
 // dgw::events::SubscriptionDelete
 namespace {
@@ -1531,29 +1337,20 @@ int find_SubscriptionDelete(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_SubscriptionDelete[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::SubscriptionDelete, &dgw::events::SubscriptionDelete::id>::get,
-     &member<dgw::events::SubscriptionDelete, &dgw::events::SubscriptionDelete::id>::cget},
-    {"user_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::SubscriptionDelete, &dgw::events::SubscriptionDelete::user_id>::get,
-     &member<dgw::events::SubscriptionDelete, &dgw::events::SubscriptionDelete::user_id>::cget},
-    {"sku_ids", &dgw::codec::ti_snowflake_array, presence::required, 2, &member<dgw::events::SubscriptionDelete, &dgw::events::SubscriptionDelete::sku_ids>::get,
-     &member<dgw::events::SubscriptionDelete, &dgw::events::SubscriptionDelete::sku_ids>::cget},
-    {"entitlement_ids", &dgw::codec::ti_snowflake_array, presence::required, 3, &member<dgw::events::SubscriptionDelete, &dgw::events::SubscriptionDelete::entitlement_ids>::get,
-     &member<dgw::events::SubscriptionDelete, &dgw::events::SubscriptionDelete::entitlement_ids>::cget},
-    {"renewal_sku_ids", &dgw::codec::ti_snowflake_array, presence::nullable, 4, &member<dgw::events::SubscriptionDelete, &dgw::events::SubscriptionDelete::renewal_sku_ids>::get,
-     &member<dgw::events::SubscriptionDelete, &dgw::events::SubscriptionDelete::renewal_sku_ids>::cget},
-    {"current_period_start", &dgw::codec::ti_timestamp, presence::required, 5, &member<dgw::events::SubscriptionDelete, &dgw::events::SubscriptionDelete::current_period_start>::get,
-     &member<dgw::events::SubscriptionDelete, &dgw::events::SubscriptionDelete::current_period_start>::cget},
-    {"current_period_end", &dgw::codec::ti_timestamp, presence::required, 6, &member<dgw::events::SubscriptionDelete, &dgw::events::SubscriptionDelete::current_period_end>::get,
-     &member<dgw::events::SubscriptionDelete, &dgw::events::SubscriptionDelete::current_period_end>::cget},
-    {"status", &dgw::codec::gen::ti_SubscriptionStatus, presence::required, 7, &member<dgw::events::SubscriptionDelete, &dgw::events::SubscriptionDelete::status>::get,
-     &member<dgw::events::SubscriptionDelete, &dgw::events::SubscriptionDelete::status>::cget},
-    {"canceled_at", &dgw::codec::ti_timestamp, presence::nullable, 8, &member<dgw::events::SubscriptionDelete, &dgw::events::SubscriptionDelete::canceled_at>::get,
-     &member<dgw::events::SubscriptionDelete, &dgw::events::SubscriptionDelete::canceled_at>::cget},
-    {"country", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::events::SubscriptionDelete, &dgw::events::SubscriptionDelete::country>::get,
-     &member<dgw::events::SubscriptionDelete, &dgw::events::SubscriptionDelete::country>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::SubscriptionDelete, id)},
+    {"user_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::SubscriptionDelete, user_id)},
+    {"sku_ids", &dgw::codec::ti_snowflake_array, presence::required, 2, offsetof(dgw::events::SubscriptionDelete, sku_ids)},
+    {"entitlement_ids", &dgw::codec::ti_snowflake_array, presence::required, 3, offsetof(dgw::events::SubscriptionDelete, entitlement_ids)},
+    {"renewal_sku_ids", &dgw::codec::ti_snowflake_array, presence::nullable, 4, offsetof(dgw::events::SubscriptionDelete, renewal_sku_ids)},
+    {"current_period_start", &dgw::codec::ti_timestamp, presence::required, 5, offsetof(dgw::events::SubscriptionDelete, current_period_start)},
+    {"current_period_end", &dgw::codec::ti_timestamp, presence::required, 6, offsetof(dgw::events::SubscriptionDelete, current_period_end)},
+    {"status", &dgw::codec::gen::ti_SubscriptionStatus, presence::required, 7, offsetof(dgw::events::SubscriptionDelete, status)},
+    {"canceled_at", &dgw::codec::ti_timestamp, presence::nullable, 8, offsetof(dgw::events::SubscriptionDelete, canceled_at)},
+    {"country", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::events::SubscriptionDelete, country)},
 };
+field_order order_SubscriptionDelete[11];
 } // namespace
-constinit const type_info ti_SubscriptionDelete = object_info<dgw::events::SubscriptionDelete>("SubscriptionDelete", fields_SubscriptionDelete, 10, &find_SubscriptionDelete, 0x1ffull);
+constinit const type_info ti_SubscriptionDelete = object_info<dgw::events::SubscriptionDelete>("SubscriptionDelete", fields_SubscriptionDelete, 10, &find_SubscriptionDelete, 0x1ffull, order_SubscriptionDelete);
 
 // dgw::events::SubscriptionUpdate
 namespace {
@@ -1597,29 +1394,20 @@ int find_SubscriptionUpdate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_SubscriptionUpdate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::SubscriptionUpdate, &dgw::events::SubscriptionUpdate::id>::get,
-     &member<dgw::events::SubscriptionUpdate, &dgw::events::SubscriptionUpdate::id>::cget},
-    {"user_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::SubscriptionUpdate, &dgw::events::SubscriptionUpdate::user_id>::get,
-     &member<dgw::events::SubscriptionUpdate, &dgw::events::SubscriptionUpdate::user_id>::cget},
-    {"sku_ids", &dgw::codec::ti_snowflake_array, presence::required, 2, &member<dgw::events::SubscriptionUpdate, &dgw::events::SubscriptionUpdate::sku_ids>::get,
-     &member<dgw::events::SubscriptionUpdate, &dgw::events::SubscriptionUpdate::sku_ids>::cget},
-    {"entitlement_ids", &dgw::codec::ti_snowflake_array, presence::required, 3, &member<dgw::events::SubscriptionUpdate, &dgw::events::SubscriptionUpdate::entitlement_ids>::get,
-     &member<dgw::events::SubscriptionUpdate, &dgw::events::SubscriptionUpdate::entitlement_ids>::cget},
-    {"renewal_sku_ids", &dgw::codec::ti_snowflake_array, presence::nullable, 4, &member<dgw::events::SubscriptionUpdate, &dgw::events::SubscriptionUpdate::renewal_sku_ids>::get,
-     &member<dgw::events::SubscriptionUpdate, &dgw::events::SubscriptionUpdate::renewal_sku_ids>::cget},
-    {"current_period_start", &dgw::codec::ti_timestamp, presence::required, 5, &member<dgw::events::SubscriptionUpdate, &dgw::events::SubscriptionUpdate::current_period_start>::get,
-     &member<dgw::events::SubscriptionUpdate, &dgw::events::SubscriptionUpdate::current_period_start>::cget},
-    {"current_period_end", &dgw::codec::ti_timestamp, presence::required, 6, &member<dgw::events::SubscriptionUpdate, &dgw::events::SubscriptionUpdate::current_period_end>::get,
-     &member<dgw::events::SubscriptionUpdate, &dgw::events::SubscriptionUpdate::current_period_end>::cget},
-    {"status", &dgw::codec::gen::ti_SubscriptionStatus, presence::required, 7, &member<dgw::events::SubscriptionUpdate, &dgw::events::SubscriptionUpdate::status>::get,
-     &member<dgw::events::SubscriptionUpdate, &dgw::events::SubscriptionUpdate::status>::cget},
-    {"canceled_at", &dgw::codec::ti_timestamp, presence::nullable, 8, &member<dgw::events::SubscriptionUpdate, &dgw::events::SubscriptionUpdate::canceled_at>::get,
-     &member<dgw::events::SubscriptionUpdate, &dgw::events::SubscriptionUpdate::canceled_at>::cget},
-    {"country", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::events::SubscriptionUpdate, &dgw::events::SubscriptionUpdate::country>::get,
-     &member<dgw::events::SubscriptionUpdate, &dgw::events::SubscriptionUpdate::country>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::SubscriptionUpdate, id)},
+    {"user_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::SubscriptionUpdate, user_id)},
+    {"sku_ids", &dgw::codec::ti_snowflake_array, presence::required, 2, offsetof(dgw::events::SubscriptionUpdate, sku_ids)},
+    {"entitlement_ids", &dgw::codec::ti_snowflake_array, presence::required, 3, offsetof(dgw::events::SubscriptionUpdate, entitlement_ids)},
+    {"renewal_sku_ids", &dgw::codec::ti_snowflake_array, presence::nullable, 4, offsetof(dgw::events::SubscriptionUpdate, renewal_sku_ids)},
+    {"current_period_start", &dgw::codec::ti_timestamp, presence::required, 5, offsetof(dgw::events::SubscriptionUpdate, current_period_start)},
+    {"current_period_end", &dgw::codec::ti_timestamp, presence::required, 6, offsetof(dgw::events::SubscriptionUpdate, current_period_end)},
+    {"status", &dgw::codec::gen::ti_SubscriptionStatus, presence::required, 7, offsetof(dgw::events::SubscriptionUpdate, status)},
+    {"canceled_at", &dgw::codec::ti_timestamp, presence::nullable, 8, offsetof(dgw::events::SubscriptionUpdate, canceled_at)},
+    {"country", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::events::SubscriptionUpdate, country)},
 };
+field_order order_SubscriptionUpdate[11];
 } // namespace
-constinit const type_info ti_SubscriptionUpdate = object_info<dgw::events::SubscriptionUpdate>("SubscriptionUpdate", fields_SubscriptionUpdate, 10, &find_SubscriptionUpdate, 0x1ffull);
+constinit const type_info ti_SubscriptionUpdate = object_info<dgw::events::SubscriptionUpdate>("SubscriptionUpdate", fields_SubscriptionUpdate, 10, &find_SubscriptionUpdate, 0x1ffull, order_SubscriptionUpdate);
 
 // dgw::events::ThreadCreate
 namespace {
@@ -1771,83 +1559,47 @@ int find_ThreadCreate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_ThreadCreate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::id>::get,
-     &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::id>::cget},
-    {"type", &dgw::codec::gen::ti_ChannelType, presence::required, 1, &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::type>::get,
-     &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::type>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::guild_id>::get,
-     &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::guild_id>::cget},
-    {"position", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::position>::get,
-     &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::position>::cget},
-    {"permission_overwrites", &dgw::codec::gen::ti_Overwrite_array, presence::optional, -1, &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::permission_overwrites>::get,
-     &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::permission_overwrites>::cget},
-    {"name", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::name>::get,
-     &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::name>::cget},
-    {"topic", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::topic>::get,
-     &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::topic>::cget},
-    {"nsfw", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::nsfw>::get,
-     &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::nsfw>::cget},
-    {"last_message_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::last_message_id>::get,
-     &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::last_message_id>::cget},
-    {"bitrate", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::bitrate>::get,
-     &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::bitrate>::cget},
-    {"user_limit", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::user_limit>::get,
-     &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::user_limit>::cget},
-    {"rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::rate_limit_per_user>::get,
-     &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::rate_limit_per_user>::cget},
-    {"recipients", &dgw::codec::gen::ti_User_array, presence::optional, -1, &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::recipients>::get,
-     &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::recipients>::cget},
-    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::icon>::get,
-     &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::icon>::cget},
-    {"owner_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::owner_id>::get,
-     &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::owner_id>::cget},
-    {"application_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::application_id>::get,
-     &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::application_id>::cget},
-    {"managed", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::managed>::get,
-     &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::managed>::cget},
-    {"parent_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::parent_id>::get,
-     &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::parent_id>::cget},
-    {"last_pin_timestamp", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::last_pin_timestamp>::get,
-     &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::last_pin_timestamp>::cget},
-    {"rtc_region", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::rtc_region>::get,
-     &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::rtc_region>::cget},
-    {"video_quality_mode", &dgw::codec::gen::ti_VideoQualityMode, presence::optional, -1, &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::video_quality_mode>::get,
-     &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::video_quality_mode>::cget},
-    {"message_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::message_count>::get,
-     &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::message_count>::cget},
-    {"member_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::member_count>::get,
-     &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::member_count>::cget},
-    {"thread_metadata", &dgw::codec::gen::ti_ThreadMetadata, presence::optional, -1, &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::thread_metadata>::get,
-     &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::thread_metadata>::cget},
-    {"member", &dgw::codec::gen::ti_ThreadMember, presence::optional, -1, &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::member>::get,
-     &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::member>::cget},
-    {"default_auto_archive_duration", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::default_auto_archive_duration>::get,
-     &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::default_auto_archive_duration>::cget},
-    {"permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::permissions>::get,
-     &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::permissions>::cget},
-    {"app_permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::app_permissions>::get,
-     &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::app_permissions>::cget},
-    {"flags", &dgw::codec::gen::ti_ChannelFlags, presence::optional, -1, &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::flags>::get,
-     &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::flags>::cget},
-    {"total_message_sent", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::total_message_sent>::get,
-     &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::total_message_sent>::cget},
-    {"available_tags", &dgw::codec::gen::ti_ForumTag_array, presence::optional, -1, &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::available_tags>::get,
-     &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::available_tags>::cget},
-    {"applied_tags", &dgw::codec::ti_snowflake_array, presence::optional, -1, &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::applied_tags>::get,
-     &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::applied_tags>::cget},
-    {"default_reaction_emoji", &dgw::codec::gen::ti_DefaultReaction, presence::optional_nullable, -1, &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::default_reaction_emoji>::get,
-     &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::default_reaction_emoji>::cget},
-    {"default_thread_rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::default_thread_rate_limit_per_user>::get,
-     &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::default_thread_rate_limit_per_user>::cget},
-    {"default_sort_order", &dgw::codec::gen::ti_SortOrderType, presence::optional_nullable, -1, &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::default_sort_order>::get,
-     &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::default_sort_order>::cget},
-    {"default_forum_layout", &dgw::codec::gen::ti_ForumLayoutType, presence::optional, -1, &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::default_forum_layout>::get,
-     &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::default_forum_layout>::cget},
-    {"newly_created", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::newly_created>::get,
-     &member<dgw::events::ThreadCreate, &dgw::events::ThreadCreate::newly_created>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::ThreadCreate, id)},
+    {"type", &dgw::codec::gen::ti_ChannelType, presence::required, 1, offsetof(dgw::events::ThreadCreate, type)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::ThreadCreate, guild_id)},
+    {"position", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ThreadCreate, position)},
+    {"permission_overwrites", &dgw::codec::gen::ti_Overwrite_array, presence::optional, -1, offsetof(dgw::events::ThreadCreate, permission_overwrites)},
+    {"name", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ThreadCreate, name)},
+    {"topic", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ThreadCreate, topic)},
+    {"nsfw", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::ThreadCreate, nsfw)},
+    {"last_message_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::ThreadCreate, last_message_id)},
+    {"bitrate", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ThreadCreate, bitrate)},
+    {"user_limit", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ThreadCreate, user_limit)},
+    {"rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ThreadCreate, rate_limit_per_user)},
+    {"recipients", &dgw::codec::gen::ti_User_array, presence::optional, -1, offsetof(dgw::events::ThreadCreate, recipients)},
+    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ThreadCreate, icon)},
+    {"owner_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::ThreadCreate, owner_id)},
+    {"application_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::ThreadCreate, application_id)},
+    {"managed", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::ThreadCreate, managed)},
+    {"parent_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::ThreadCreate, parent_id)},
+    {"last_pin_timestamp", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::events::ThreadCreate, last_pin_timestamp)},
+    {"rtc_region", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ThreadCreate, rtc_region)},
+    {"video_quality_mode", &dgw::codec::gen::ti_VideoQualityMode, presence::optional, -1, offsetof(dgw::events::ThreadCreate, video_quality_mode)},
+    {"message_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ThreadCreate, message_count)},
+    {"member_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ThreadCreate, member_count)},
+    {"thread_metadata", &dgw::codec::gen::ti_ThreadMetadata, presence::optional, -1, offsetof(dgw::events::ThreadCreate, thread_metadata)},
+    {"member", &dgw::codec::gen::ti_ThreadMember, presence::optional, -1, offsetof(dgw::events::ThreadCreate, member)},
+    {"default_auto_archive_duration", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ThreadCreate, default_auto_archive_duration)},
+    {"permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, offsetof(dgw::events::ThreadCreate, permissions)},
+    {"app_permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, offsetof(dgw::events::ThreadCreate, app_permissions)},
+    {"flags", &dgw::codec::gen::ti_ChannelFlags, presence::optional, -1, offsetof(dgw::events::ThreadCreate, flags)},
+    {"total_message_sent", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ThreadCreate, total_message_sent)},
+    {"available_tags", &dgw::codec::gen::ti_ForumTag_array, presence::optional, -1, offsetof(dgw::events::ThreadCreate, available_tags)},
+    {"applied_tags", &dgw::codec::ti_snowflake_array, presence::optional, -1, offsetof(dgw::events::ThreadCreate, applied_tags)},
+    {"default_reaction_emoji", &dgw::codec::gen::ti_DefaultReaction, presence::optional_nullable, -1, offsetof(dgw::events::ThreadCreate, default_reaction_emoji)},
+    {"default_thread_rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ThreadCreate, default_thread_rate_limit_per_user)},
+    {"default_sort_order", &dgw::codec::gen::ti_SortOrderType, presence::optional_nullable, -1, offsetof(dgw::events::ThreadCreate, default_sort_order)},
+    {"default_forum_layout", &dgw::codec::gen::ti_ForumLayoutType, presence::optional, -1, offsetof(dgw::events::ThreadCreate, default_forum_layout)},
+    {"newly_created", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::ThreadCreate, newly_created)},
 };
+field_order order_ThreadCreate[38];
 } // namespace
-constinit const type_info ti_ThreadCreate = object_info<dgw::events::ThreadCreate>("ThreadCreate", fields_ThreadCreate, 37, &find_ThreadCreate, 0x3ull);
+constinit const type_info ti_ThreadCreate = object_info<dgw::events::ThreadCreate>("ThreadCreate", fields_ThreadCreate, 37, &find_ThreadCreate, 0x3ull, order_ThreadCreate);
 
 // dgw::events::ThreadDelete
 namespace {
@@ -1866,17 +1618,14 @@ int find_ThreadDelete(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_ThreadDelete[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::ThreadDelete, &dgw::events::ThreadDelete::id>::get,
-     &member<dgw::events::ThreadDelete, &dgw::events::ThreadDelete::id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::ThreadDelete, &dgw::events::ThreadDelete::guild_id>::get,
-     &member<dgw::events::ThreadDelete, &dgw::events::ThreadDelete::guild_id>::cget},
-    {"parent_id", &dgw::codec::ti_snowflake, presence::required, 2, &member<dgw::events::ThreadDelete, &dgw::events::ThreadDelete::parent_id>::get,
-     &member<dgw::events::ThreadDelete, &dgw::events::ThreadDelete::parent_id>::cget},
-    {"type", &dgw::codec::gen::ti_ChannelType, presence::required, 3, &member<dgw::events::ThreadDelete, &dgw::events::ThreadDelete::type>::get,
-     &member<dgw::events::ThreadDelete, &dgw::events::ThreadDelete::type>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::ThreadDelete, id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::ThreadDelete, guild_id)},
+    {"parent_id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::events::ThreadDelete, parent_id)},
+    {"type", &dgw::codec::gen::ti_ChannelType, presence::required, 3, offsetof(dgw::events::ThreadDelete, type)},
 };
+field_order order_ThreadDelete[5];
 } // namespace
-constinit const type_info ti_ThreadDelete = object_info<dgw::events::ThreadDelete>("ThreadDelete", fields_ThreadDelete, 4, &find_ThreadDelete, 0xfull);
+constinit const type_info ti_ThreadDelete = object_info<dgw::events::ThreadDelete>("ThreadDelete", fields_ThreadDelete, 4, &find_ThreadDelete, 0xfull, order_ThreadDelete);
 
 // dgw::events::ThreadListSync
 namespace {
@@ -1901,17 +1650,14 @@ int find_ThreadListSync(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_ThreadListSync[] = {
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::ThreadListSync, &dgw::events::ThreadListSync::guild_id>::get,
-     &member<dgw::events::ThreadListSync, &dgw::events::ThreadListSync::guild_id>::cget},
-    {"channel_ids", &dgw::codec::ti_snowflake_array, presence::optional, -1, &member<dgw::events::ThreadListSync, &dgw::events::ThreadListSync::channel_ids>::get,
-     &member<dgw::events::ThreadListSync, &dgw::events::ThreadListSync::channel_ids>::cget},
-    {"threads", &dgw::codec::gen::ti_Channel_array, presence::required, 1, &member<dgw::events::ThreadListSync, &dgw::events::ThreadListSync::threads>::get,
-     &member<dgw::events::ThreadListSync, &dgw::events::ThreadListSync::threads>::cget},
-    {"members", &dgw::codec::gen::ti_ThreadMember_array, presence::required, 2, &member<dgw::events::ThreadListSync, &dgw::events::ThreadListSync::members>::get,
-     &member<dgw::events::ThreadListSync, &dgw::events::ThreadListSync::members>::cget},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::ThreadListSync, guild_id)},
+    {"channel_ids", &dgw::codec::ti_snowflake_array, presence::optional, -1, offsetof(dgw::events::ThreadListSync, channel_ids)},
+    {"threads", &dgw::codec::gen::ti_Channel_array, presence::required, 1, offsetof(dgw::events::ThreadListSync, threads)},
+    {"members", &dgw::codec::gen::ti_ThreadMember_array, presence::required, 2, offsetof(dgw::events::ThreadListSync, members)},
 };
+field_order order_ThreadListSync[5];
 } // namespace
-constinit const type_info ti_ThreadListSync = object_info<dgw::events::ThreadListSync>("ThreadListSync", fields_ThreadListSync, 4, &find_ThreadListSync, 0x7ull);
+constinit const type_info ti_ThreadListSync = object_info<dgw::events::ThreadListSync>("ThreadListSync", fields_ThreadListSync, 4, &find_ThreadListSync, 0x7ull, order_ThreadListSync);
 
 // dgw::events::ThreadMembersUpdate
 namespace {
@@ -1932,19 +1678,15 @@ int find_ThreadMembersUpdate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_ThreadMembersUpdate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::ThreadMembersUpdate, &dgw::events::ThreadMembersUpdate::id>::get,
-     &member<dgw::events::ThreadMembersUpdate, &dgw::events::ThreadMembersUpdate::id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::ThreadMembersUpdate, &dgw::events::ThreadMembersUpdate::guild_id>::get,
-     &member<dgw::events::ThreadMembersUpdate, &dgw::events::ThreadMembersUpdate::guild_id>::cget},
-    {"member_count", &dgw::codec::ti_int, presence::required, 2, &member<dgw::events::ThreadMembersUpdate, &dgw::events::ThreadMembersUpdate::member_count>::get,
-     &member<dgw::events::ThreadMembersUpdate, &dgw::events::ThreadMembersUpdate::member_count>::cget},
-    {"added_members", &dgw::codec::gen::ti_ThreadAddedMember_array, presence::optional, -1, &member<dgw::events::ThreadMembersUpdate, &dgw::events::ThreadMembersUpdate::added_members>::get,
-     &member<dgw::events::ThreadMembersUpdate, &dgw::events::ThreadMembersUpdate::added_members>::cget},
-    {"removed_member_ids", &dgw::codec::ti_snowflake_array, presence::optional, -1, &member<dgw::events::ThreadMembersUpdate, &dgw::events::ThreadMembersUpdate::removed_member_ids>::get,
-     &member<dgw::events::ThreadMembersUpdate, &dgw::events::ThreadMembersUpdate::removed_member_ids>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::ThreadMembersUpdate, id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::ThreadMembersUpdate, guild_id)},
+    {"member_count", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::events::ThreadMembersUpdate, member_count)},
+    {"added_members", &dgw::codec::gen::ti_ThreadAddedMember_array, presence::optional, -1, offsetof(dgw::events::ThreadMembersUpdate, added_members)},
+    {"removed_member_ids", &dgw::codec::ti_snowflake_array, presence::optional, -1, offsetof(dgw::events::ThreadMembersUpdate, removed_member_ids)},
 };
+field_order order_ThreadMembersUpdate[6];
 } // namespace
-constinit const type_info ti_ThreadMembersUpdate = object_info<dgw::events::ThreadMembersUpdate>("ThreadMembersUpdate", fields_ThreadMembersUpdate, 5, &find_ThreadMembersUpdate, 0x7ull);
+constinit const type_info ti_ThreadMembersUpdate = object_info<dgw::events::ThreadMembersUpdate>("ThreadMembersUpdate", fields_ThreadMembersUpdate, 5, &find_ThreadMembersUpdate, 0x7ull, order_ThreadMembersUpdate);
 
 // dgw::events::ThreadMemberUpdate
 namespace {
@@ -1967,21 +1709,16 @@ int find_ThreadMemberUpdate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_ThreadMemberUpdate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::ThreadMemberUpdate, &dgw::events::ThreadMemberUpdate::id>::get,
-     &member<dgw::events::ThreadMemberUpdate, &dgw::events::ThreadMemberUpdate::id>::cget},
-    {"user_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::ThreadMemberUpdate, &dgw::events::ThreadMemberUpdate::user_id>::get,
-     &member<dgw::events::ThreadMemberUpdate, &dgw::events::ThreadMemberUpdate::user_id>::cget},
-    {"join_timestamp", &dgw::codec::ti_timestamp, presence::required, 0, &member<dgw::events::ThreadMemberUpdate, &dgw::events::ThreadMemberUpdate::join_timestamp>::get,
-     &member<dgw::events::ThreadMemberUpdate, &dgw::events::ThreadMemberUpdate::join_timestamp>::cget},
-    {"flags", &dgw::codec::ti_int, presence::required, 1, &member<dgw::events::ThreadMemberUpdate, &dgw::events::ThreadMemberUpdate::flags>::get,
-     &member<dgw::events::ThreadMemberUpdate, &dgw::events::ThreadMemberUpdate::flags>::cget},
-    {"member", &dgw::codec::gen::ti_GuildMember, presence::optional, -1, &member<dgw::events::ThreadMemberUpdate, &dgw::events::ThreadMemberUpdate::member>::get,
-     &member<dgw::events::ThreadMemberUpdate, &dgw::events::ThreadMemberUpdate::member>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 2, &member<dgw::events::ThreadMemberUpdate, &dgw::events::ThreadMemberUpdate::guild_id>::get,
-     &member<dgw::events::ThreadMemberUpdate, &dgw::events::ThreadMemberUpdate::guild_id>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::ThreadMemberUpdate, id)},
+    {"user_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::ThreadMemberUpdate, user_id)},
+    {"join_timestamp", &dgw::codec::ti_timestamp, presence::required, 0, offsetof(dgw::events::ThreadMemberUpdate, join_timestamp)},
+    {"flags", &dgw::codec::ti_int, presence::required, 1, offsetof(dgw::events::ThreadMemberUpdate, flags)},
+    {"member", &dgw::codec::gen::ti_GuildMember, presence::optional, -1, offsetof(dgw::events::ThreadMemberUpdate, member)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::events::ThreadMemberUpdate, guild_id)},
 };
+field_order order_ThreadMemberUpdate[7];
 } // namespace
-constinit const type_info ti_ThreadMemberUpdate = object_info<dgw::events::ThreadMemberUpdate>("ThreadMemberUpdate", fields_ThreadMemberUpdate, 6, &find_ThreadMemberUpdate, 0x7ull);
+constinit const type_info ti_ThreadMemberUpdate = object_info<dgw::events::ThreadMemberUpdate>("ThreadMemberUpdate", fields_ThreadMemberUpdate, 6, &find_ThreadMemberUpdate, 0x7ull, order_ThreadMemberUpdate);
 
 // dgw::events::ThreadUpdate
 namespace {
@@ -2125,81 +1862,46 @@ int find_ThreadUpdate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_ThreadUpdate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::id>::get,
-     &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::id>::cget},
-    {"type", &dgw::codec::gen::ti_ChannelType, presence::required, 1, &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::type>::get,
-     &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::type>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::guild_id>::get,
-     &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::guild_id>::cget},
-    {"position", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::position>::get,
-     &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::position>::cget},
-    {"permission_overwrites", &dgw::codec::gen::ti_Overwrite_array, presence::optional, -1, &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::permission_overwrites>::get,
-     &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::permission_overwrites>::cget},
-    {"name", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::name>::get,
-     &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::name>::cget},
-    {"topic", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::topic>::get,
-     &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::topic>::cget},
-    {"nsfw", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::nsfw>::get,
-     &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::nsfw>::cget},
-    {"last_message_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::last_message_id>::get,
-     &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::last_message_id>::cget},
-    {"bitrate", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::bitrate>::get,
-     &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::bitrate>::cget},
-    {"user_limit", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::user_limit>::get,
-     &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::user_limit>::cget},
-    {"rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::rate_limit_per_user>::get,
-     &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::rate_limit_per_user>::cget},
-    {"recipients", &dgw::codec::gen::ti_User_array, presence::optional, -1, &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::recipients>::get,
-     &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::recipients>::cget},
-    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::icon>::get,
-     &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::icon>::cget},
-    {"owner_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::owner_id>::get,
-     &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::owner_id>::cget},
-    {"application_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::application_id>::get,
-     &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::application_id>::cget},
-    {"managed", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::managed>::get,
-     &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::managed>::cget},
-    {"parent_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::parent_id>::get,
-     &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::parent_id>::cget},
-    {"last_pin_timestamp", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::last_pin_timestamp>::get,
-     &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::last_pin_timestamp>::cget},
-    {"rtc_region", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::rtc_region>::get,
-     &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::rtc_region>::cget},
-    {"video_quality_mode", &dgw::codec::gen::ti_VideoQualityMode, presence::optional, -1, &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::video_quality_mode>::get,
-     &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::video_quality_mode>::cget},
-    {"message_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::message_count>::get,
-     &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::message_count>::cget},
-    {"member_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::member_count>::get,
-     &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::member_count>::cget},
-    {"thread_metadata", &dgw::codec::gen::ti_ThreadMetadata, presence::optional, -1, &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::thread_metadata>::get,
-     &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::thread_metadata>::cget},
-    {"member", &dgw::codec::gen::ti_ThreadMember, presence::optional, -1, &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::member>::get,
-     &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::member>::cget},
-    {"default_auto_archive_duration", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::default_auto_archive_duration>::get,
-     &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::default_auto_archive_duration>::cget},
-    {"permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::permissions>::get,
-     &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::permissions>::cget},
-    {"app_permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::app_permissions>::get,
-     &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::app_permissions>::cget},
-    {"flags", &dgw::codec::gen::ti_ChannelFlags, presence::optional, -1, &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::flags>::get,
-     &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::flags>::cget},
-    {"total_message_sent", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::total_message_sent>::get,
-     &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::total_message_sent>::cget},
-    {"available_tags", &dgw::codec::gen::ti_ForumTag_array, presence::optional, -1, &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::available_tags>::get,
-     &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::available_tags>::cget},
-    {"applied_tags", &dgw::codec::ti_snowflake_array, presence::optional, -1, &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::applied_tags>::get,
-     &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::applied_tags>::cget},
-    {"default_reaction_emoji", &dgw::codec::gen::ti_DefaultReaction, presence::optional_nullable, -1, &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::default_reaction_emoji>::get,
-     &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::default_reaction_emoji>::cget},
-    {"default_thread_rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::default_thread_rate_limit_per_user>::get,
-     &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::default_thread_rate_limit_per_user>::cget},
-    {"default_sort_order", &dgw::codec::gen::ti_SortOrderType, presence::optional_nullable, -1, &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::default_sort_order>::get,
-     &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::default_sort_order>::cget},
-    {"default_forum_layout", &dgw::codec::gen::ti_ForumLayoutType, presence::optional, -1, &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::default_forum_layout>::get,
-     &member<dgw::events::ThreadUpdate, &dgw::events::ThreadUpdate::default_forum_layout>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::ThreadUpdate, id)},
+    {"type", &dgw::codec::gen::ti_ChannelType, presence::required, 1, offsetof(dgw::events::ThreadUpdate, type)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, guild_id)},
+    {"position", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, position)},
+    {"permission_overwrites", &dgw::codec::gen::ti_Overwrite_array, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, permission_overwrites)},
+    {"name", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ThreadUpdate, name)},
+    {"topic", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ThreadUpdate, topic)},
+    {"nsfw", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, nsfw)},
+    {"last_message_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::ThreadUpdate, last_message_id)},
+    {"bitrate", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, bitrate)},
+    {"user_limit", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, user_limit)},
+    {"rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, rate_limit_per_user)},
+    {"recipients", &dgw::codec::gen::ti_User_array, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, recipients)},
+    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ThreadUpdate, icon)},
+    {"owner_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, owner_id)},
+    {"application_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::ThreadUpdate, application_id)},
+    {"managed", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, managed)},
+    {"parent_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::ThreadUpdate, parent_id)},
+    {"last_pin_timestamp", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::events::ThreadUpdate, last_pin_timestamp)},
+    {"rtc_region", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ThreadUpdate, rtc_region)},
+    {"video_quality_mode", &dgw::codec::gen::ti_VideoQualityMode, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, video_quality_mode)},
+    {"message_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, message_count)},
+    {"member_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, member_count)},
+    {"thread_metadata", &dgw::codec::gen::ti_ThreadMetadata, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, thread_metadata)},
+    {"member", &dgw::codec::gen::ti_ThreadMember, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, member)},
+    {"default_auto_archive_duration", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, default_auto_archive_duration)},
+    {"permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, permissions)},
+    {"app_permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, app_permissions)},
+    {"flags", &dgw::codec::gen::ti_ChannelFlags, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, flags)},
+    {"total_message_sent", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, total_message_sent)},
+    {"available_tags", &dgw::codec::gen::ti_ForumTag_array, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, available_tags)},
+    {"applied_tags", &dgw::codec::ti_snowflake_array, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, applied_tags)},
+    {"default_reaction_emoji", &dgw::codec::gen::ti_DefaultReaction, presence::optional_nullable, -1, offsetof(dgw::events::ThreadUpdate, default_reaction_emoji)},
+    {"default_thread_rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, default_thread_rate_limit_per_user)},
+    {"default_sort_order", &dgw::codec::gen::ti_SortOrderType, presence::optional_nullable, -1, offsetof(dgw::events::ThreadUpdate, default_sort_order)},
+    {"default_forum_layout", &dgw::codec::gen::ti_ForumLayoutType, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, default_forum_layout)},
 };
+field_order order_ThreadUpdate[37];
 } // namespace
-constinit const type_info ti_ThreadUpdate = object_info<dgw::events::ThreadUpdate>("ThreadUpdate", fields_ThreadUpdate, 36, &find_ThreadUpdate, 0x3ull);
+constinit const type_info ti_ThreadUpdate = object_info<dgw::events::ThreadUpdate>("ThreadUpdate", fields_ThreadUpdate, 36, &find_ThreadUpdate, 0x3ull, order_ThreadUpdate);
 
 // dgw::events::TypingStart
 namespace {
@@ -2220,19 +1922,15 @@ int find_TypingStart(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_TypingStart[] = {
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::TypingStart, &dgw::events::TypingStart::channel_id>::get,
-     &member<dgw::events::TypingStart, &dgw::events::TypingStart::channel_id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::TypingStart, &dgw::events::TypingStart::guild_id>::get,
-     &member<dgw::events::TypingStart, &dgw::events::TypingStart::guild_id>::cget},
-    {"user_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::TypingStart, &dgw::events::TypingStart::user_id>::get,
-     &member<dgw::events::TypingStart, &dgw::events::TypingStart::user_id>::cget},
-    {"timestamp", &dgw::codec::ti_int, presence::required, 2, &member<dgw::events::TypingStart, &dgw::events::TypingStart::timestamp>::get,
-     &member<dgw::events::TypingStart, &dgw::events::TypingStart::timestamp>::cget},
-    {"member", &dgw::codec::gen::ti_GuildMember, presence::optional, -1, &member<dgw::events::TypingStart, &dgw::events::TypingStart::member>::get,
-     &member<dgw::events::TypingStart, &dgw::events::TypingStart::member>::cget},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::TypingStart, channel_id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::TypingStart, guild_id)},
+    {"user_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::TypingStart, user_id)},
+    {"timestamp", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::events::TypingStart, timestamp)},
+    {"member", &dgw::codec::gen::ti_GuildMember, presence::optional, -1, offsetof(dgw::events::TypingStart, member)},
 };
+field_order order_TypingStart[6];
 } // namespace
-constinit const type_info ti_TypingStart = object_info<dgw::events::TypingStart>("TypingStart", fields_TypingStart, 5, &find_TypingStart, 0x7ull);
+constinit const type_info ti_TypingStart = object_info<dgw::events::TypingStart>("TypingStart", fields_TypingStart, 5, &find_TypingStart, 0x7ull, order_TypingStart);
 
 // dgw::events::UserUpdate
 namespace {
@@ -2321,47 +2019,29 @@ int find_UserUpdate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_UserUpdate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::UserUpdate, &dgw::events::UserUpdate::id>::get,
-     &member<dgw::events::UserUpdate, &dgw::events::UserUpdate::id>::cget},
-    {"username", &dgw::codec::ti_string, presence::required, 1, &member<dgw::events::UserUpdate, &dgw::events::UserUpdate::username>::get,
-     &member<dgw::events::UserUpdate, &dgw::events::UserUpdate::username>::cget},
-    {"discriminator", &dgw::codec::ti_string, presence::required, 2, &member<dgw::events::UserUpdate, &dgw::events::UserUpdate::discriminator>::get,
-     &member<dgw::events::UserUpdate, &dgw::events::UserUpdate::discriminator>::cget},
-    {"global_name", &dgw::codec::ti_string, presence::nullable, 3, &member<dgw::events::UserUpdate, &dgw::events::UserUpdate::global_name>::get,
-     &member<dgw::events::UserUpdate, &dgw::events::UserUpdate::global_name>::cget},
-    {"avatar", &dgw::codec::ti_string, presence::nullable, 4, &member<dgw::events::UserUpdate, &dgw::events::UserUpdate::avatar>::get,
-     &member<dgw::events::UserUpdate, &dgw::events::UserUpdate::avatar>::cget},
-    {"bot", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::events::UserUpdate, &dgw::events::UserUpdate::bot>::get,
-     &member<dgw::events::UserUpdate, &dgw::events::UserUpdate::bot>::cget},
-    {"system", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::events::UserUpdate, &dgw::events::UserUpdate::system>::get,
-     &member<dgw::events::UserUpdate, &dgw::events::UserUpdate::system>::cget},
-    {"mfa_enabled", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::events::UserUpdate, &dgw::events::UserUpdate::mfa_enabled>::get,
-     &member<dgw::events::UserUpdate, &dgw::events::UserUpdate::mfa_enabled>::cget},
-    {"banner", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::events::UserUpdate, &dgw::events::UserUpdate::banner>::get,
-     &member<dgw::events::UserUpdate, &dgw::events::UserUpdate::banner>::cget},
-    {"accent_color", &dgw::codec::ti_int, presence::optional_nullable, -1, &member<dgw::events::UserUpdate, &dgw::events::UserUpdate::accent_color>::get,
-     &member<dgw::events::UserUpdate, &dgw::events::UserUpdate::accent_color>::cget},
-    {"locale", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::events::UserUpdate, &dgw::events::UserUpdate::locale>::get,
-     &member<dgw::events::UserUpdate, &dgw::events::UserUpdate::locale>::cget},
-    {"verified", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::events::UserUpdate, &dgw::events::UserUpdate::verified>::get,
-     &member<dgw::events::UserUpdate, &dgw::events::UserUpdate::verified>::cget},
-    {"email", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::events::UserUpdate, &dgw::events::UserUpdate::email>::get,
-     &member<dgw::events::UserUpdate, &dgw::events::UserUpdate::email>::cget},
-    {"flags", &dgw::codec::gen::ti_UserFlags, presence::optional, -1, &member<dgw::events::UserUpdate, &dgw::events::UserUpdate::flags>::get,
-     &member<dgw::events::UserUpdate, &dgw::events::UserUpdate::flags>::cget},
-    {"premium_type", &dgw::codec::gen::ti_PremiumType, presence::optional, -1, &member<dgw::events::UserUpdate, &dgw::events::UserUpdate::premium_type>::get,
-     &member<dgw::events::UserUpdate, &dgw::events::UserUpdate::premium_type>::cget},
-    {"public_flags", &dgw::codec::gen::ti_UserFlags, presence::optional, -1, &member<dgw::events::UserUpdate, &dgw::events::UserUpdate::public_flags>::get,
-     &member<dgw::events::UserUpdate, &dgw::events::UserUpdate::public_flags>::cget},
-    {"avatar_decoration_data", &dgw::codec::gen::ti_AvatarDecorationData, presence::optional_nullable, -1, &member<dgw::events::UserUpdate, &dgw::events::UserUpdate::avatar_decoration_data>::get,
-     &member<dgw::events::UserUpdate, &dgw::events::UserUpdate::avatar_decoration_data>::cget},
-    {"collectibles", &dgw::codec::gen::ti_Collectibles, presence::optional_nullable, -1, &member<dgw::events::UserUpdate, &dgw::events::UserUpdate::collectibles>::get,
-     &member<dgw::events::UserUpdate, &dgw::events::UserUpdate::collectibles>::cget},
-    {"primary_guild", &dgw::codec::gen::ti_UserPrimaryGuild, presence::optional_nullable, -1, &member<dgw::events::UserUpdate, &dgw::events::UserUpdate::primary_guild>::get,
-     &member<dgw::events::UserUpdate, &dgw::events::UserUpdate::primary_guild>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::UserUpdate, id)},
+    {"username", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::events::UserUpdate, username)},
+    {"discriminator", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::events::UserUpdate, discriminator)},
+    {"global_name", &dgw::codec::ti_string, presence::nullable, 3, offsetof(dgw::events::UserUpdate, global_name)},
+    {"avatar", &dgw::codec::ti_string, presence::nullable, 4, offsetof(dgw::events::UserUpdate, avatar)},
+    {"bot", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::UserUpdate, bot)},
+    {"system", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::UserUpdate, system)},
+    {"mfa_enabled", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::UserUpdate, mfa_enabled)},
+    {"banner", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::UserUpdate, banner)},
+    {"accent_color", &dgw::codec::ti_int, presence::optional_nullable, -1, offsetof(dgw::events::UserUpdate, accent_color)},
+    {"locale", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::events::UserUpdate, locale)},
+    {"verified", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::UserUpdate, verified)},
+    {"email", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::UserUpdate, email)},
+    {"flags", &dgw::codec::gen::ti_UserFlags, presence::optional, -1, offsetof(dgw::events::UserUpdate, flags)},
+    {"premium_type", &dgw::codec::gen::ti_PremiumType, presence::optional, -1, offsetof(dgw::events::UserUpdate, premium_type)},
+    {"public_flags", &dgw::codec::gen::ti_UserFlags, presence::optional, -1, offsetof(dgw::events::UserUpdate, public_flags)},
+    {"avatar_decoration_data", &dgw::codec::gen::ti_AvatarDecorationData, presence::optional_nullable, -1, offsetof(dgw::events::UserUpdate, avatar_decoration_data)},
+    {"collectibles", &dgw::codec::gen::ti_Collectibles, presence::optional_nullable, -1, offsetof(dgw::events::UserUpdate, collectibles)},
+    {"primary_guild", &dgw::codec::gen::ti_UserPrimaryGuild, presence::optional_nullable, -1, offsetof(dgw::events::UserUpdate, primary_guild)},
 };
+field_order order_UserUpdate[20];
 } // namespace
-constinit const type_info ti_UserUpdate = object_info<dgw::events::UserUpdate>("UserUpdate", fields_UserUpdate, 19, &find_UserUpdate, 0x1full);
+constinit const type_info ti_UserUpdate = object_info<dgw::events::UserUpdate>("UserUpdate", fields_UserUpdate, 19, &find_UserUpdate, 0x1full, order_UserUpdate);
 
 // dgw::events::VoiceChannelEffectSend
 namespace {
@@ -2400,25 +2080,18 @@ int find_VoiceChannelEffectSend(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_VoiceChannelEffectSend[] = {
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::VoiceChannelEffectSend, &dgw::events::VoiceChannelEffectSend::channel_id>::get,
-     &member<dgw::events::VoiceChannelEffectSend, &dgw::events::VoiceChannelEffectSend::channel_id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::VoiceChannelEffectSend, &dgw::events::VoiceChannelEffectSend::guild_id>::get,
-     &member<dgw::events::VoiceChannelEffectSend, &dgw::events::VoiceChannelEffectSend::guild_id>::cget},
-    {"user_id", &dgw::codec::ti_snowflake, presence::required, 2, &member<dgw::events::VoiceChannelEffectSend, &dgw::events::VoiceChannelEffectSend::user_id>::get,
-     &member<dgw::events::VoiceChannelEffectSend, &dgw::events::VoiceChannelEffectSend::user_id>::cget},
-    {"emoji", &dgw::codec::gen::ti_Emoji, presence::optional_nullable, -1, &member<dgw::events::VoiceChannelEffectSend, &dgw::events::VoiceChannelEffectSend::emoji>::get,
-     &member<dgw::events::VoiceChannelEffectSend, &dgw::events::VoiceChannelEffectSend::emoji>::cget},
-    {"animation_type", &dgw::codec::gen::ti_VoiceChannelEffectAnimationType, presence::optional_nullable, -1, &member<dgw::events::VoiceChannelEffectSend, &dgw::events::VoiceChannelEffectSend::animation_type>::get,
-     &member<dgw::events::VoiceChannelEffectSend, &dgw::events::VoiceChannelEffectSend::animation_type>::cget},
-    {"animation_id", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::events::VoiceChannelEffectSend, &dgw::events::VoiceChannelEffectSend::animation_id>::get,
-     &member<dgw::events::VoiceChannelEffectSend, &dgw::events::VoiceChannelEffectSend::animation_id>::cget},
-    {"sound_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::VoiceChannelEffectSend, &dgw::events::VoiceChannelEffectSend::sound_id>::get,
-     &member<dgw::events::VoiceChannelEffectSend, &dgw::events::VoiceChannelEffectSend::sound_id>::cget},
-    {"sound_volume", &dgw::codec::ti_double, presence::optional, -1, &member<dgw::events::VoiceChannelEffectSend, &dgw::events::VoiceChannelEffectSend::sound_volume>::get,
-     &member<dgw::events::VoiceChannelEffectSend, &dgw::events::VoiceChannelEffectSend::sound_volume>::cget},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::VoiceChannelEffectSend, channel_id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::VoiceChannelEffectSend, guild_id)},
+    {"user_id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::events::VoiceChannelEffectSend, user_id)},
+    {"emoji", &dgw::codec::gen::ti_Emoji, presence::optional_nullable, -1, offsetof(dgw::events::VoiceChannelEffectSend, emoji)},
+    {"animation_type", &dgw::codec::gen::ti_VoiceChannelEffectAnimationType, presence::optional_nullable, -1, offsetof(dgw::events::VoiceChannelEffectSend, animation_type)},
+    {"animation_id", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::VoiceChannelEffectSend, animation_id)},
+    {"sound_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::VoiceChannelEffectSend, sound_id)},
+    {"sound_volume", &dgw::codec::ti_double, presence::optional, -1, offsetof(dgw::events::VoiceChannelEffectSend, sound_volume)},
 };
+field_order order_VoiceChannelEffectSend[9];
 } // namespace
-constinit const type_info ti_VoiceChannelEffectSend = object_info<dgw::events::VoiceChannelEffectSend>("VoiceChannelEffectSend", fields_VoiceChannelEffectSend, 8, &find_VoiceChannelEffectSend, 0x7ull);
+constinit const type_info ti_VoiceChannelEffectSend = object_info<dgw::events::VoiceChannelEffectSend>("VoiceChannelEffectSend", fields_VoiceChannelEffectSend, 8, &find_VoiceChannelEffectSend, 0x7ull, order_VoiceChannelEffectSend);
 
 // dgw::events::VoiceChannelStartTimeUpdate
 namespace {
@@ -2435,15 +2108,13 @@ int find_VoiceChannelStartTimeUpdate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_VoiceChannelStartTimeUpdate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::VoiceChannelStartTimeUpdate, &dgw::events::VoiceChannelStartTimeUpdate::id>::get,
-     &member<dgw::events::VoiceChannelStartTimeUpdate, &dgw::events::VoiceChannelStartTimeUpdate::id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::VoiceChannelStartTimeUpdate, &dgw::events::VoiceChannelStartTimeUpdate::guild_id>::get,
-     &member<dgw::events::VoiceChannelStartTimeUpdate, &dgw::events::VoiceChannelStartTimeUpdate::guild_id>::cget},
-    {"voice_start_time", &dgw::codec::ti_int, presence::optional_nullable, -1, &member<dgw::events::VoiceChannelStartTimeUpdate, &dgw::events::VoiceChannelStartTimeUpdate::voice_start_time>::get,
-     &member<dgw::events::VoiceChannelStartTimeUpdate, &dgw::events::VoiceChannelStartTimeUpdate::voice_start_time>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::VoiceChannelStartTimeUpdate, id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::VoiceChannelStartTimeUpdate, guild_id)},
+    {"voice_start_time", &dgw::codec::ti_int, presence::optional_nullable, -1, offsetof(dgw::events::VoiceChannelStartTimeUpdate, voice_start_time)},
 };
+field_order order_VoiceChannelStartTimeUpdate[4];
 } // namespace
-constinit const type_info ti_VoiceChannelStartTimeUpdate = object_info<dgw::events::VoiceChannelStartTimeUpdate>("VoiceChannelStartTimeUpdate", fields_VoiceChannelStartTimeUpdate, 3, &find_VoiceChannelStartTimeUpdate, 0x3ull);
+constinit const type_info ti_VoiceChannelStartTimeUpdate = object_info<dgw::events::VoiceChannelStartTimeUpdate>("VoiceChannelStartTimeUpdate", fields_VoiceChannelStartTimeUpdate, 3, &find_VoiceChannelStartTimeUpdate, 0x3ull, order_VoiceChannelStartTimeUpdate);
 
 // dgw::events::VoiceChannelStatusUpdate
 namespace {
@@ -2460,15 +2131,13 @@ int find_VoiceChannelStatusUpdate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_VoiceChannelStatusUpdate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::VoiceChannelStatusUpdate, &dgw::events::VoiceChannelStatusUpdate::id>::get,
-     &member<dgw::events::VoiceChannelStatusUpdate, &dgw::events::VoiceChannelStatusUpdate::id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::VoiceChannelStatusUpdate, &dgw::events::VoiceChannelStatusUpdate::guild_id>::get,
-     &member<dgw::events::VoiceChannelStatusUpdate, &dgw::events::VoiceChannelStatusUpdate::guild_id>::cget},
-    {"status", &dgw::codec::ti_string, presence::nullable, 2, &member<dgw::events::VoiceChannelStatusUpdate, &dgw::events::VoiceChannelStatusUpdate::status>::get,
-     &member<dgw::events::VoiceChannelStatusUpdate, &dgw::events::VoiceChannelStatusUpdate::status>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::VoiceChannelStatusUpdate, id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::VoiceChannelStatusUpdate, guild_id)},
+    {"status", &dgw::codec::ti_string, presence::nullable, 2, offsetof(dgw::events::VoiceChannelStatusUpdate, status)},
 };
+field_order order_VoiceChannelStatusUpdate[4];
 } // namespace
-constinit const type_info ti_VoiceChannelStatusUpdate = object_info<dgw::events::VoiceChannelStatusUpdate>("VoiceChannelStatusUpdate", fields_VoiceChannelStatusUpdate, 3, &find_VoiceChannelStatusUpdate, 0x7ull);
+constinit const type_info ti_VoiceChannelStatusUpdate = object_info<dgw::events::VoiceChannelStatusUpdate>("VoiceChannelStatusUpdate", fields_VoiceChannelStatusUpdate, 3, &find_VoiceChannelStatusUpdate, 0x7ull, order_VoiceChannelStatusUpdate);
 
 // dgw::events::VoiceServerUpdate
 namespace {
@@ -2491,15 +2160,13 @@ int find_VoiceServerUpdate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_VoiceServerUpdate[] = {
-    {"token", &dgw::codec::ti_string, presence::required, 0, &member<dgw::events::VoiceServerUpdate, &dgw::events::VoiceServerUpdate::token>::get,
-     &member<dgw::events::VoiceServerUpdate, &dgw::events::VoiceServerUpdate::token>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::VoiceServerUpdate, &dgw::events::VoiceServerUpdate::guild_id>::get,
-     &member<dgw::events::VoiceServerUpdate, &dgw::events::VoiceServerUpdate::guild_id>::cget},
-    {"endpoint", &dgw::codec::ti_string, presence::nullable, 2, &member<dgw::events::VoiceServerUpdate, &dgw::events::VoiceServerUpdate::endpoint>::get,
-     &member<dgw::events::VoiceServerUpdate, &dgw::events::VoiceServerUpdate::endpoint>::cget},
+    {"token", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::events::VoiceServerUpdate, token)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::VoiceServerUpdate, guild_id)},
+    {"endpoint", &dgw::codec::ti_string, presence::nullable, 2, offsetof(dgw::events::VoiceServerUpdate, endpoint)},
 };
+field_order order_VoiceServerUpdate[4];
 } // namespace
-constinit const type_info ti_VoiceServerUpdate = object_info<dgw::events::VoiceServerUpdate>("VoiceServerUpdate", fields_VoiceServerUpdate, 3, &find_VoiceServerUpdate, 0x7ull);
+constinit const type_info ti_VoiceServerUpdate = object_info<dgw::events::VoiceServerUpdate>("VoiceServerUpdate", fields_VoiceServerUpdate, 3, &find_VoiceServerUpdate, 0x7ull, order_VoiceServerUpdate);
 
 // dgw::events::VoiceStateUpdate
 namespace {
@@ -2561,35 +2228,23 @@ int find_VoiceStateUpdate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_VoiceStateUpdate[] = {
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::events::VoiceStateUpdate, &dgw::events::VoiceStateUpdate::guild_id>::get,
-     &member<dgw::events::VoiceStateUpdate, &dgw::events::VoiceStateUpdate::guild_id>::cget},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::nullable, 0, &member<dgw::events::VoiceStateUpdate, &dgw::events::VoiceStateUpdate::channel_id>::get,
-     &member<dgw::events::VoiceStateUpdate, &dgw::events::VoiceStateUpdate::channel_id>::cget},
-    {"user_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::VoiceStateUpdate, &dgw::events::VoiceStateUpdate::user_id>::get,
-     &member<dgw::events::VoiceStateUpdate, &dgw::events::VoiceStateUpdate::user_id>::cget},
-    {"member", &dgw::codec::gen::ti_GuildMember, presence::optional, -1, &member<dgw::events::VoiceStateUpdate, &dgw::events::VoiceStateUpdate::member>::get,
-     &member<dgw::events::VoiceStateUpdate, &dgw::events::VoiceStateUpdate::member>::cget},
-    {"session_id", &dgw::codec::ti_string, presence::required, 2, &member<dgw::events::VoiceStateUpdate, &dgw::events::VoiceStateUpdate::session_id>::get,
-     &member<dgw::events::VoiceStateUpdate, &dgw::events::VoiceStateUpdate::session_id>::cget},
-    {"deaf", &dgw::codec::ti_bool, presence::required, 3, &member<dgw::events::VoiceStateUpdate, &dgw::events::VoiceStateUpdate::deaf>::get,
-     &member<dgw::events::VoiceStateUpdate, &dgw::events::VoiceStateUpdate::deaf>::cget},
-    {"mute", &dgw::codec::ti_bool, presence::required, 4, &member<dgw::events::VoiceStateUpdate, &dgw::events::VoiceStateUpdate::mute>::get,
-     &member<dgw::events::VoiceStateUpdate, &dgw::events::VoiceStateUpdate::mute>::cget},
-    {"self_deaf", &dgw::codec::ti_bool, presence::required, 5, &member<dgw::events::VoiceStateUpdate, &dgw::events::VoiceStateUpdate::self_deaf>::get,
-     &member<dgw::events::VoiceStateUpdate, &dgw::events::VoiceStateUpdate::self_deaf>::cget},
-    {"self_mute", &dgw::codec::ti_bool, presence::required, 6, &member<dgw::events::VoiceStateUpdate, &dgw::events::VoiceStateUpdate::self_mute>::get,
-     &member<dgw::events::VoiceStateUpdate, &dgw::events::VoiceStateUpdate::self_mute>::cget},
-    {"self_stream", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::events::VoiceStateUpdate, &dgw::events::VoiceStateUpdate::self_stream>::get,
-     &member<dgw::events::VoiceStateUpdate, &dgw::events::VoiceStateUpdate::self_stream>::cget},
-    {"self_video", &dgw::codec::ti_bool, presence::required, 7, &member<dgw::events::VoiceStateUpdate, &dgw::events::VoiceStateUpdate::self_video>::get,
-     &member<dgw::events::VoiceStateUpdate, &dgw::events::VoiceStateUpdate::self_video>::cget},
-    {"suppress", &dgw::codec::ti_bool, presence::required, 8, &member<dgw::events::VoiceStateUpdate, &dgw::events::VoiceStateUpdate::suppress>::get,
-     &member<dgw::events::VoiceStateUpdate, &dgw::events::VoiceStateUpdate::suppress>::cget},
-    {"request_to_speak_timestamp", &dgw::codec::ti_timestamp, presence::nullable, 9, &member<dgw::events::VoiceStateUpdate, &dgw::events::VoiceStateUpdate::request_to_speak_timestamp>::get,
-     &member<dgw::events::VoiceStateUpdate, &dgw::events::VoiceStateUpdate::request_to_speak_timestamp>::cget},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::VoiceStateUpdate, guild_id)},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::nullable, 0, offsetof(dgw::events::VoiceStateUpdate, channel_id)},
+    {"user_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::VoiceStateUpdate, user_id)},
+    {"member", &dgw::codec::gen::ti_GuildMember, presence::optional, -1, offsetof(dgw::events::VoiceStateUpdate, member)},
+    {"session_id", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::events::VoiceStateUpdate, session_id)},
+    {"deaf", &dgw::codec::ti_bool, presence::required, 3, offsetof(dgw::events::VoiceStateUpdate, deaf)},
+    {"mute", &dgw::codec::ti_bool, presence::required, 4, offsetof(dgw::events::VoiceStateUpdate, mute)},
+    {"self_deaf", &dgw::codec::ti_bool, presence::required, 5, offsetof(dgw::events::VoiceStateUpdate, self_deaf)},
+    {"self_mute", &dgw::codec::ti_bool, presence::required, 6, offsetof(dgw::events::VoiceStateUpdate, self_mute)},
+    {"self_stream", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::VoiceStateUpdate, self_stream)},
+    {"self_video", &dgw::codec::ti_bool, presence::required, 7, offsetof(dgw::events::VoiceStateUpdate, self_video)},
+    {"suppress", &dgw::codec::ti_bool, presence::required, 8, offsetof(dgw::events::VoiceStateUpdate, suppress)},
+    {"request_to_speak_timestamp", &dgw::codec::ti_timestamp, presence::nullable, 9, offsetof(dgw::events::VoiceStateUpdate, request_to_speak_timestamp)},
 };
+field_order order_VoiceStateUpdate[14];
 } // namespace
-constinit const type_info ti_VoiceStateUpdate = object_info<dgw::events::VoiceStateUpdate>("VoiceStateUpdate", fields_VoiceStateUpdate, 13, &find_VoiceStateUpdate, 0x3ffull);
+constinit const type_info ti_VoiceStateUpdate = object_info<dgw::events::VoiceStateUpdate>("VoiceStateUpdate", fields_VoiceStateUpdate, 13, &find_VoiceStateUpdate, 0x3ffull, order_VoiceStateUpdate);
 
 // dgw::events::WebhooksUpdate
 namespace {
@@ -2604,13 +2259,12 @@ int find_WebhooksUpdate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_WebhooksUpdate[] = {
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::events::WebhooksUpdate, &dgw::events::WebhooksUpdate::guild_id>::get,
-     &member<dgw::events::WebhooksUpdate, &dgw::events::WebhooksUpdate::guild_id>::cget},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::events::WebhooksUpdate, &dgw::events::WebhooksUpdate::channel_id>::get,
-     &member<dgw::events::WebhooksUpdate, &dgw::events::WebhooksUpdate::channel_id>::cget},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::WebhooksUpdate, guild_id)},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::WebhooksUpdate, channel_id)},
 };
+field_order order_WebhooksUpdate[3];
 } // namespace
-constinit const type_info ti_WebhooksUpdate = object_info<dgw::events::WebhooksUpdate>("WebhooksUpdate", fields_WebhooksUpdate, 2, &find_WebhooksUpdate, 0x3ull);
+constinit const type_info ti_WebhooksUpdate = object_info<dgw::events::WebhooksUpdate>("WebhooksUpdate", fields_WebhooksUpdate, 2, &find_WebhooksUpdate, 0x3ull, order_WebhooksUpdate);
 
 } // namespace dgw::codec::gen
 

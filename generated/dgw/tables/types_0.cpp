@@ -4,7 +4,13 @@
 #include <dgw/describe.hpp>
 #include <dgw/detail/type_infos.hpp>
 
+#include <cstddef>
 #include <cstring>
+
+// Event structs extend their payload object (struct MessageCreate : Message), so they are
+// not standard-layout and offsetof on them is "conditionally supported"; GCC and Clang
+// support it for single non-virtual inheritance, which is all the generator emits.
+#pragma GCC diagnostic ignored "-Winvalid-offsetof"
 
 namespace dgw::codec::gen {
 
@@ -91,13 +97,12 @@ int find_AvatarDecorationData(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_AvatarDecorationData[] = {
-    {"asset", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::AvatarDecorationData, &dgw::types::AvatarDecorationData::asset>::get,
-     &member<dgw::types::AvatarDecorationData, &dgw::types::AvatarDecorationData::asset>::cget},
-    {"sku_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::AvatarDecorationData, &dgw::types::AvatarDecorationData::sku_id>::get,
-     &member<dgw::types::AvatarDecorationData, &dgw::types::AvatarDecorationData::sku_id>::cget},
+    {"asset", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::AvatarDecorationData, asset)},
+    {"sku_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::types::AvatarDecorationData, sku_id)},
 };
+field_order order_AvatarDecorationData[3];
 } // namespace
-constinit const type_info ti_AvatarDecorationData = object_info<dgw::types::AvatarDecorationData>("AvatarDecorationData", fields_AvatarDecorationData, 2, &find_AvatarDecorationData, 0x3ull);
+constinit const type_info ti_AvatarDecorationData = object_info<dgw::types::AvatarDecorationData>("AvatarDecorationData", fields_AvatarDecorationData, 2, &find_AvatarDecorationData, 0x3ull, order_AvatarDecorationData);
 
 // dgw::types::ApplicationTeamMember
 namespace {
@@ -122,17 +127,14 @@ int find_ApplicationTeamMember(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_ApplicationTeamMember[] = {
-    {"membership_state", &dgw::codec::gen::ti_ApplicationTeamMembershipState, presence::required, 0, &member<dgw::types::ApplicationTeamMember, &dgw::types::ApplicationTeamMember::membership_state>::get,
-     &member<dgw::types::ApplicationTeamMember, &dgw::types::ApplicationTeamMember::membership_state>::cget},
-    {"team_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::ApplicationTeamMember, &dgw::types::ApplicationTeamMember::team_id>::get,
-     &member<dgw::types::ApplicationTeamMember, &dgw::types::ApplicationTeamMember::team_id>::cget},
-    {"user", &dgw::codec::gen::ti_PartialUser, presence::required, 2, &member<dgw::types::ApplicationTeamMember, &dgw::types::ApplicationTeamMember::user>::get,
-     &member<dgw::types::ApplicationTeamMember, &dgw::types::ApplicationTeamMember::user>::cget},
-    {"role", &dgw::codec::gen::ti_ApplicationTeamMemberRole, presence::required, 3, &member<dgw::types::ApplicationTeamMember, &dgw::types::ApplicationTeamMember::role>::get,
-     &member<dgw::types::ApplicationTeamMember, &dgw::types::ApplicationTeamMember::role>::cget},
+    {"membership_state", &dgw::codec::gen::ti_ApplicationTeamMembershipState, presence::required, 0, offsetof(dgw::types::ApplicationTeamMember, membership_state)},
+    {"team_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::types::ApplicationTeamMember, team_id)},
+    {"user", &dgw::codec::gen::ti_PartialUser, presence::required, 2, offsetof(dgw::types::ApplicationTeamMember, user)},
+    {"role", &dgw::codec::gen::ti_ApplicationTeamMemberRole, presence::required, 3, offsetof(dgw::types::ApplicationTeamMember, role)},
 };
+field_order order_ApplicationTeamMember[5];
 } // namespace
-constinit const type_info ti_ApplicationTeamMember = object_info<dgw::types::ApplicationTeamMember>("ApplicationTeamMember", fields_ApplicationTeamMember, 4, &find_ApplicationTeamMember, 0xfull);
+constinit const type_info ti_ApplicationTeamMember = object_info<dgw::types::ApplicationTeamMember>("ApplicationTeamMember", fields_ApplicationTeamMember, 4, &find_ApplicationTeamMember, 0xfull, order_ApplicationTeamMember);
 
 // dgw::types::WelcomeScreen
 namespace {
@@ -147,13 +149,12 @@ int find_WelcomeScreen(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_WelcomeScreen[] = {
-    {"description", &dgw::codec::ti_string, presence::nullable, 0, &member<dgw::types::WelcomeScreen, &dgw::types::WelcomeScreen::description>::get,
-     &member<dgw::types::WelcomeScreen, &dgw::types::WelcomeScreen::description>::cget},
-    {"welcome_channels", &dgw::codec::gen::ti_WelcomeScreenChannel_array, presence::required, 1, &member<dgw::types::WelcomeScreen, &dgw::types::WelcomeScreen::welcome_channels>::get,
-     &member<dgw::types::WelcomeScreen, &dgw::types::WelcomeScreen::welcome_channels>::cget},
+    {"description", &dgw::codec::ti_string, presence::nullable, 0, offsetof(dgw::types::WelcomeScreen, description)},
+    {"welcome_channels", &dgw::codec::gen::ti_WelcomeScreenChannel_array, presence::required, 1, offsetof(dgw::types::WelcomeScreen, welcome_channels)},
 };
+field_order order_WelcomeScreen[3];
 } // namespace
-constinit const type_info ti_WelcomeScreen = object_info<dgw::types::WelcomeScreen>("WelcomeScreen", fields_WelcomeScreen, 2, &find_WelcomeScreen, 0x3ull);
+constinit const type_info ti_WelcomeScreen = object_info<dgw::types::WelcomeScreen>("WelcomeScreen", fields_WelcomeScreen, 2, &find_WelcomeScreen, 0x3ull, order_WelcomeScreen);
 
 // dgw::types::ApplicationIntegrationTypeConfiguration
 namespace {
@@ -166,11 +167,11 @@ int find_ApplicationIntegrationTypeConfiguration(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_ApplicationIntegrationTypeConfiguration[] = {
-    {"oauth2_install_params", &dgw::codec::gen::ti_ApplicationInstallParams, presence::optional, -1, &member<dgw::types::ApplicationIntegrationTypeConfiguration, &dgw::types::ApplicationIntegrationTypeConfiguration::oauth2_install_params>::get,
-     &member<dgw::types::ApplicationIntegrationTypeConfiguration, &dgw::types::ApplicationIntegrationTypeConfiguration::oauth2_install_params>::cget},
+    {"oauth2_install_params", &dgw::codec::gen::ti_ApplicationInstallParams, presence::optional, -1, offsetof(dgw::types::ApplicationIntegrationTypeConfiguration, oauth2_install_params)},
 };
+field_order order_ApplicationIntegrationTypeConfiguration[2];
 } // namespace
-constinit const type_info ti_ApplicationIntegrationTypeConfiguration = object_info<dgw::types::ApplicationIntegrationTypeConfiguration>("ApplicationIntegrationTypeConfiguration", fields_ApplicationIntegrationTypeConfiguration, 1, &find_ApplicationIntegrationTypeConfiguration, 0x0ull);
+constinit const type_info ti_ApplicationIntegrationTypeConfiguration = object_info<dgw::types::ApplicationIntegrationTypeConfiguration>("ApplicationIntegrationTypeConfiguration", fields_ApplicationIntegrationTypeConfiguration, 1, &find_ApplicationIntegrationTypeConfiguration, 0x0ull, order_ApplicationIntegrationTypeConfiguration);
 
 // dgw::types::PartialApplication
 namespace {
@@ -295,75 +296,43 @@ int find_PartialApplication(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_PartialApplication[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::id>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::id>::cget},
-    {"name", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::name>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::name>::cget},
-    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::icon>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::icon>::cget},
-    {"description", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::description>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::description>::cget},
-    {"rpc_origins", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::rpc_origins>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::rpc_origins>::cget},
-    {"bot_public", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::bot_public>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::bot_public>::cget},
-    {"bot_require_code_grant", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::bot_require_code_grant>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::bot_require_code_grant>::cget},
-    {"bot", &dgw::codec::gen::ti_PartialUser, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::bot>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::bot>::cget},
-    {"terms_of_service_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::terms_of_service_url>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::terms_of_service_url>::cget},
-    {"privacy_policy_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::privacy_policy_url>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::privacy_policy_url>::cget},
-    {"owner", &dgw::codec::gen::ti_PartialUser, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::owner>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::owner>::cget},
-    {"verify_key", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::verify_key>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::verify_key>::cget},
-    {"team", &dgw::codec::gen::ti_ApplicationTeam, presence::optional_nullable, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::team>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::team>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::guild_id>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::guild_id>::cget},
-    {"guild", &dgw::codec::gen::ti_ApplicationGuild, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::guild>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::guild>::cget},
-    {"primary_sku_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::primary_sku_id>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::primary_sku_id>::cget},
-    {"slug", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::slug>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::slug>::cget},
-    {"cover_image", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::cover_image>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::cover_image>::cget},
-    {"flags", &dgw::codec::gen::ti_ApplicationFlags, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::flags>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::flags>::cget},
-    {"flags_new", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::flags_new>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::flags_new>::cget},
-    {"approximate_guild_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::approximate_guild_count>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::approximate_guild_count>::cget},
-    {"approximate_user_install_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::approximate_user_install_count>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::approximate_user_install_count>::cget},
-    {"approximate_user_authorization_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::approximate_user_authorization_count>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::approximate_user_authorization_count>::cget},
-    {"redirect_uris", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::redirect_uris>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::redirect_uris>::cget},
-    {"interactions_endpoint_url", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::interactions_endpoint_url>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::interactions_endpoint_url>::cget},
-    {"role_connections_verification_url", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::role_connections_verification_url>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::role_connections_verification_url>::cget},
-    {"event_webhooks_url", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::event_webhooks_url>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::event_webhooks_url>::cget},
-    {"event_webhooks_status", &dgw::codec::gen::ti_ApplicationEventWebhookStatus, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::event_webhooks_status>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::event_webhooks_status>::cget},
-    {"event_webhooks_types", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::event_webhooks_types>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::event_webhooks_types>::cget},
-    {"tags", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::tags>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::tags>::cget},
-    {"install_params", &dgw::codec::gen::ti_ApplicationInstallParams, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::install_params>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::install_params>::cget},
-    {"integration_types_config", &dgw::codec::gen::ti_ApplicationIntegrationTypeConfiguration_map, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::integration_types_config>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::integration_types_config>::cget},
-    {"custom_install_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::custom_install_url>::get,
-     &member<dgw::types::PartialApplication, &dgw::types::PartialApplication::custom_install_url>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::PartialApplication, id)},
+    {"name", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::PartialApplication, name)},
+    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::PartialApplication, icon)},
+    {"description", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::PartialApplication, description)},
+    {"rpc_origins", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::PartialApplication, rpc_origins)},
+    {"bot_public", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::PartialApplication, bot_public)},
+    {"bot_require_code_grant", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::PartialApplication, bot_require_code_grant)},
+    {"bot", &dgw::codec::gen::ti_PartialUser, presence::optional, -1, offsetof(dgw::types::PartialApplication, bot)},
+    {"terms_of_service_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::PartialApplication, terms_of_service_url)},
+    {"privacy_policy_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::PartialApplication, privacy_policy_url)},
+    {"owner", &dgw::codec::gen::ti_PartialUser, presence::optional, -1, offsetof(dgw::types::PartialApplication, owner)},
+    {"verify_key", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::PartialApplication, verify_key)},
+    {"team", &dgw::codec::gen::ti_ApplicationTeam, presence::optional_nullable, -1, offsetof(dgw::types::PartialApplication, team)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::PartialApplication, guild_id)},
+    {"guild", &dgw::codec::gen::ti_ApplicationGuild, presence::optional, -1, offsetof(dgw::types::PartialApplication, guild)},
+    {"primary_sku_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::PartialApplication, primary_sku_id)},
+    {"slug", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::PartialApplication, slug)},
+    {"cover_image", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::PartialApplication, cover_image)},
+    {"flags", &dgw::codec::gen::ti_ApplicationFlags, presence::optional, -1, offsetof(dgw::types::PartialApplication, flags)},
+    {"flags_new", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::PartialApplication, flags_new)},
+    {"approximate_guild_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::PartialApplication, approximate_guild_count)},
+    {"approximate_user_install_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::PartialApplication, approximate_user_install_count)},
+    {"approximate_user_authorization_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::PartialApplication, approximate_user_authorization_count)},
+    {"redirect_uris", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::PartialApplication, redirect_uris)},
+    {"interactions_endpoint_url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::PartialApplication, interactions_endpoint_url)},
+    {"role_connections_verification_url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::PartialApplication, role_connections_verification_url)},
+    {"event_webhooks_url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::PartialApplication, event_webhooks_url)},
+    {"event_webhooks_status", &dgw::codec::gen::ti_ApplicationEventWebhookStatus, presence::optional, -1, offsetof(dgw::types::PartialApplication, event_webhooks_status)},
+    {"event_webhooks_types", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::PartialApplication, event_webhooks_types)},
+    {"tags", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::PartialApplication, tags)},
+    {"install_params", &dgw::codec::gen::ti_ApplicationInstallParams, presence::optional, -1, offsetof(dgw::types::PartialApplication, install_params)},
+    {"integration_types_config", &dgw::codec::gen::ti_ApplicationIntegrationTypeConfiguration_map, presence::optional, -1, offsetof(dgw::types::PartialApplication, integration_types_config)},
+    {"custom_install_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::PartialApplication, custom_install_url)},
 };
+field_order order_PartialApplication[34];
 } // namespace
-constinit const type_info ti_PartialApplication = object_info<dgw::types::PartialApplication>("PartialApplication", fields_PartialApplication, 33, &find_PartialApplication, 0x1ull);
+constinit const type_info ti_PartialApplication = object_info<dgw::types::PartialApplication>("PartialApplication", fields_PartialApplication, 33, &find_PartialApplication, 0x1ull, order_PartialApplication);
 
 // dgw::types::ThreadMetadata
 namespace {
@@ -386,21 +355,16 @@ int find_ThreadMetadata(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_ThreadMetadata[] = {
-    {"archived", &dgw::codec::ti_bool, presence::required, 0, &member<dgw::types::ThreadMetadata, &dgw::types::ThreadMetadata::archived>::get,
-     &member<dgw::types::ThreadMetadata, &dgw::types::ThreadMetadata::archived>::cget},
-    {"auto_archive_duration", &dgw::codec::ti_int, presence::required, 1, &member<dgw::types::ThreadMetadata, &dgw::types::ThreadMetadata::auto_archive_duration>::get,
-     &member<dgw::types::ThreadMetadata, &dgw::types::ThreadMetadata::auto_archive_duration>::cget},
-    {"archive_timestamp", &dgw::codec::ti_timestamp, presence::required, 2, &member<dgw::types::ThreadMetadata, &dgw::types::ThreadMetadata::archive_timestamp>::get,
-     &member<dgw::types::ThreadMetadata, &dgw::types::ThreadMetadata::archive_timestamp>::cget},
-    {"locked", &dgw::codec::ti_bool, presence::required, 3, &member<dgw::types::ThreadMetadata, &dgw::types::ThreadMetadata::locked>::get,
-     &member<dgw::types::ThreadMetadata, &dgw::types::ThreadMetadata::locked>::cget},
-    {"invitable", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::ThreadMetadata, &dgw::types::ThreadMetadata::invitable>::get,
-     &member<dgw::types::ThreadMetadata, &dgw::types::ThreadMetadata::invitable>::cget},
-    {"create_timestamp", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, &member<dgw::types::ThreadMetadata, &dgw::types::ThreadMetadata::create_timestamp>::get,
-     &member<dgw::types::ThreadMetadata, &dgw::types::ThreadMetadata::create_timestamp>::cget},
+    {"archived", &dgw::codec::ti_bool, presence::required, 0, offsetof(dgw::types::ThreadMetadata, archived)},
+    {"auto_archive_duration", &dgw::codec::ti_int, presence::required, 1, offsetof(dgw::types::ThreadMetadata, auto_archive_duration)},
+    {"archive_timestamp", &dgw::codec::ti_timestamp, presence::required, 2, offsetof(dgw::types::ThreadMetadata, archive_timestamp)},
+    {"locked", &dgw::codec::ti_bool, presence::required, 3, offsetof(dgw::types::ThreadMetadata, locked)},
+    {"invitable", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::ThreadMetadata, invitable)},
+    {"create_timestamp", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::types::ThreadMetadata, create_timestamp)},
 };
+field_order order_ThreadMetadata[7];
 } // namespace
-constinit const type_info ti_ThreadMetadata = object_info<dgw::types::ThreadMetadata>("ThreadMetadata", fields_ThreadMetadata, 6, &find_ThreadMetadata, 0xfull);
+constinit const type_info ti_ThreadMetadata = object_info<dgw::types::ThreadMetadata>("ThreadMetadata", fields_ThreadMetadata, 6, &find_ThreadMetadata, 0xfull, order_ThreadMetadata);
 
 // dgw::types::ForumTag
 namespace {
@@ -421,19 +385,15 @@ int find_ForumTag(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_ForumTag[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::ForumTag, &dgw::types::ForumTag::id>::get,
-     &member<dgw::types::ForumTag, &dgw::types::ForumTag::id>::cget},
-    {"name", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::ForumTag, &dgw::types::ForumTag::name>::get,
-     &member<dgw::types::ForumTag, &dgw::types::ForumTag::name>::cget},
-    {"moderated", &dgw::codec::ti_bool, presence::required, 2, &member<dgw::types::ForumTag, &dgw::types::ForumTag::moderated>::get,
-     &member<dgw::types::ForumTag, &dgw::types::ForumTag::moderated>::cget},
-    {"emoji_id", &dgw::codec::ti_snowflake, presence::nullable, 3, &member<dgw::types::ForumTag, &dgw::types::ForumTag::emoji_id>::get,
-     &member<dgw::types::ForumTag, &dgw::types::ForumTag::emoji_id>::cget},
-    {"emoji_name", &dgw::codec::ti_string, presence::nullable, 4, &member<dgw::types::ForumTag, &dgw::types::ForumTag::emoji_name>::get,
-     &member<dgw::types::ForumTag, &dgw::types::ForumTag::emoji_name>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::ForumTag, id)},
+    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::ForumTag, name)},
+    {"moderated", &dgw::codec::ti_bool, presence::required, 2, offsetof(dgw::types::ForumTag, moderated)},
+    {"emoji_id", &dgw::codec::ti_snowflake, presence::nullable, 3, offsetof(dgw::types::ForumTag, emoji_id)},
+    {"emoji_name", &dgw::codec::ti_string, presence::nullable, 4, offsetof(dgw::types::ForumTag, emoji_name)},
 };
+field_order order_ForumTag[6];
 } // namespace
-constinit const type_info ti_ForumTag = object_info<dgw::types::ForumTag>("ForumTag", fields_ForumTag, 5, &find_ForumTag, 0x1full);
+constinit const type_info ti_ForumTag = object_info<dgw::types::ForumTag>("ForumTag", fields_ForumTag, 5, &find_ForumTag, 0x1full, order_ForumTag);
 
 // dgw::types::Channel
 namespace {
@@ -577,81 +537,46 @@ int find_Channel(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_Channel[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Channel, &dgw::types::Channel::id>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::id>::cget},
-    {"type", &dgw::codec::gen::ti_ChannelType, presence::required, 1, &member<dgw::types::Channel, &dgw::types::Channel::type>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::type>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::guild_id>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::guild_id>::cget},
-    {"position", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::position>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::position>::cget},
-    {"permission_overwrites", &dgw::codec::gen::ti_Overwrite_array, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::permission_overwrites>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::permission_overwrites>::cget},
-    {"name", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Channel, &dgw::types::Channel::name>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::name>::cget},
-    {"topic", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Channel, &dgw::types::Channel::topic>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::topic>::cget},
-    {"nsfw", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::nsfw>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::nsfw>::cget},
-    {"last_message_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, &member<dgw::types::Channel, &dgw::types::Channel::last_message_id>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::last_message_id>::cget},
-    {"bitrate", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::bitrate>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::bitrate>::cget},
-    {"user_limit", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::user_limit>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::user_limit>::cget},
-    {"rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::rate_limit_per_user>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::rate_limit_per_user>::cget},
-    {"recipients", &dgw::codec::gen::ti_User_array, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::recipients>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::recipients>::cget},
-    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Channel, &dgw::types::Channel::icon>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::icon>::cget},
-    {"owner_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::owner_id>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::owner_id>::cget},
-    {"application_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, &member<dgw::types::Channel, &dgw::types::Channel::application_id>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::application_id>::cget},
-    {"managed", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::managed>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::managed>::cget},
-    {"parent_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, &member<dgw::types::Channel, &dgw::types::Channel::parent_id>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::parent_id>::cget},
-    {"last_pin_timestamp", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, &member<dgw::types::Channel, &dgw::types::Channel::last_pin_timestamp>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::last_pin_timestamp>::cget},
-    {"rtc_region", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Channel, &dgw::types::Channel::rtc_region>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::rtc_region>::cget},
-    {"video_quality_mode", &dgw::codec::gen::ti_VideoQualityMode, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::video_quality_mode>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::video_quality_mode>::cget},
-    {"message_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::message_count>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::message_count>::cget},
-    {"member_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::member_count>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::member_count>::cget},
-    {"thread_metadata", &dgw::codec::gen::ti_ThreadMetadata, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::thread_metadata>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::thread_metadata>::cget},
-    {"member", &dgw::codec::gen::ti_ThreadMember, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::member>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::member>::cget},
-    {"default_auto_archive_duration", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::default_auto_archive_duration>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::default_auto_archive_duration>::cget},
-    {"permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::permissions>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::permissions>::cget},
-    {"app_permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::app_permissions>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::app_permissions>::cget},
-    {"flags", &dgw::codec::gen::ti_ChannelFlags, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::flags>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::flags>::cget},
-    {"total_message_sent", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::total_message_sent>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::total_message_sent>::cget},
-    {"available_tags", &dgw::codec::gen::ti_ForumTag_array, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::available_tags>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::available_tags>::cget},
-    {"applied_tags", &dgw::codec::ti_snowflake_array, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::applied_tags>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::applied_tags>::cget},
-    {"default_reaction_emoji", &dgw::codec::gen::ti_DefaultReaction, presence::optional_nullable, -1, &member<dgw::types::Channel, &dgw::types::Channel::default_reaction_emoji>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::default_reaction_emoji>::cget},
-    {"default_thread_rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::default_thread_rate_limit_per_user>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::default_thread_rate_limit_per_user>::cget},
-    {"default_sort_order", &dgw::codec::gen::ti_SortOrderType, presence::optional_nullable, -1, &member<dgw::types::Channel, &dgw::types::Channel::default_sort_order>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::default_sort_order>::cget},
-    {"default_forum_layout", &dgw::codec::gen::ti_ForumLayoutType, presence::optional, -1, &member<dgw::types::Channel, &dgw::types::Channel::default_forum_layout>::get,
-     &member<dgw::types::Channel, &dgw::types::Channel::default_forum_layout>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Channel, id)},
+    {"type", &dgw::codec::gen::ti_ChannelType, presence::required, 1, offsetof(dgw::types::Channel, type)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Channel, guild_id)},
+    {"position", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Channel, position)},
+    {"permission_overwrites", &dgw::codec::gen::ti_Overwrite_array, presence::optional, -1, offsetof(dgw::types::Channel, permission_overwrites)},
+    {"name", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Channel, name)},
+    {"topic", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Channel, topic)},
+    {"nsfw", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Channel, nsfw)},
+    {"last_message_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::types::Channel, last_message_id)},
+    {"bitrate", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Channel, bitrate)},
+    {"user_limit", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Channel, user_limit)},
+    {"rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Channel, rate_limit_per_user)},
+    {"recipients", &dgw::codec::gen::ti_User_array, presence::optional, -1, offsetof(dgw::types::Channel, recipients)},
+    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Channel, icon)},
+    {"owner_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Channel, owner_id)},
+    {"application_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::types::Channel, application_id)},
+    {"managed", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Channel, managed)},
+    {"parent_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::types::Channel, parent_id)},
+    {"last_pin_timestamp", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::types::Channel, last_pin_timestamp)},
+    {"rtc_region", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Channel, rtc_region)},
+    {"video_quality_mode", &dgw::codec::gen::ti_VideoQualityMode, presence::optional, -1, offsetof(dgw::types::Channel, video_quality_mode)},
+    {"message_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Channel, message_count)},
+    {"member_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Channel, member_count)},
+    {"thread_metadata", &dgw::codec::gen::ti_ThreadMetadata, presence::optional, -1, offsetof(dgw::types::Channel, thread_metadata)},
+    {"member", &dgw::codec::gen::ti_ThreadMember, presence::optional, -1, offsetof(dgw::types::Channel, member)},
+    {"default_auto_archive_duration", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Channel, default_auto_archive_duration)},
+    {"permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, offsetof(dgw::types::Channel, permissions)},
+    {"app_permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, offsetof(dgw::types::Channel, app_permissions)},
+    {"flags", &dgw::codec::gen::ti_ChannelFlags, presence::optional, -1, offsetof(dgw::types::Channel, flags)},
+    {"total_message_sent", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Channel, total_message_sent)},
+    {"available_tags", &dgw::codec::gen::ti_ForumTag_array, presence::optional, -1, offsetof(dgw::types::Channel, available_tags)},
+    {"applied_tags", &dgw::codec::ti_snowflake_array, presence::optional, -1, offsetof(dgw::types::Channel, applied_tags)},
+    {"default_reaction_emoji", &dgw::codec::gen::ti_DefaultReaction, presence::optional_nullable, -1, offsetof(dgw::types::Channel, default_reaction_emoji)},
+    {"default_thread_rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Channel, default_thread_rate_limit_per_user)},
+    {"default_sort_order", &dgw::codec::gen::ti_SortOrderType, presence::optional_nullable, -1, offsetof(dgw::types::Channel, default_sort_order)},
+    {"default_forum_layout", &dgw::codec::gen::ti_ForumLayoutType, presence::optional, -1, offsetof(dgw::types::Channel, default_forum_layout)},
 };
+field_order order_Channel[37];
 } // namespace
-constinit const type_info ti_Channel = object_info<dgw::types::Channel>("Channel", fields_Channel, 36, &find_Channel, 0x3ull);
+constinit const type_info ti_Channel = object_info<dgw::types::Channel>("Channel", fields_Channel, 36, &find_Channel, 0x3ull, order_Channel);
 
 // dgw::types::UnfurledMediaItem
 namespace {
@@ -686,27 +611,19 @@ int find_UnfurledMediaItem(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_UnfurledMediaItem[] = {
-    {"url", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::url>::get,
-     &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::url>::cget},
-    {"proxy_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::proxy_url>::get,
-     &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::proxy_url>::cget},
-    {"height", &dgw::codec::ti_int, presence::optional_nullable, -1, &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::height>::get,
-     &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::height>::cget},
-    {"width", &dgw::codec::ti_int, presence::optional_nullable, -1, &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::width>::get,
-     &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::width>::cget},
-    {"placeholder", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::placeholder>::get,
-     &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::placeholder>::cget},
-    {"placeholder_version", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::placeholder_version>::get,
-     &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::placeholder_version>::cget},
-    {"content_type", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::content_type>::get,
-     &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::content_type>::cget},
-    {"flags", &dgw::codec::gen::ti_UnfurledMediaItemFlags, presence::optional, -1, &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::flags>::get,
-     &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::flags>::cget},
-    {"attachment_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::attachment_id>::get,
-     &member<dgw::types::UnfurledMediaItem, &dgw::types::UnfurledMediaItem::attachment_id>::cget},
+    {"url", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::UnfurledMediaItem, url)},
+    {"proxy_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::UnfurledMediaItem, proxy_url)},
+    {"height", &dgw::codec::ti_int, presence::optional_nullable, -1, offsetof(dgw::types::UnfurledMediaItem, height)},
+    {"width", &dgw::codec::ti_int, presence::optional_nullable, -1, offsetof(dgw::types::UnfurledMediaItem, width)},
+    {"placeholder", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::UnfurledMediaItem, placeholder)},
+    {"placeholder_version", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::UnfurledMediaItem, placeholder_version)},
+    {"content_type", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::UnfurledMediaItem, content_type)},
+    {"flags", &dgw::codec::gen::ti_UnfurledMediaItemFlags, presence::optional, -1, offsetof(dgw::types::UnfurledMediaItem, flags)},
+    {"attachment_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::UnfurledMediaItem, attachment_id)},
 };
+field_order order_UnfurledMediaItem[10];
 } // namespace
-constinit const type_info ti_UnfurledMediaItem = object_info<dgw::types::UnfurledMediaItem>("UnfurledMediaItem", fields_UnfurledMediaItem, 9, &find_UnfurledMediaItem, 0x1ull);
+constinit const type_info ti_UnfurledMediaItem = object_info<dgw::types::UnfurledMediaItem>("UnfurledMediaItem", fields_UnfurledMediaItem, 9, &find_UnfurledMediaItem, 0x1ull, order_UnfurledMediaItem);
 
 // dgw::types::EmbedThumbnail
 namespace {
@@ -747,27 +664,19 @@ int find_EmbedThumbnail(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_EmbedThumbnail[] = {
-    {"url", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::url>::get,
-     &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::url>::cget},
-    {"proxy_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::proxy_url>::get,
-     &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::proxy_url>::cget},
-    {"height", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::height>::get,
-     &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::height>::cget},
-    {"width", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::width>::get,
-     &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::width>::cget},
-    {"content_type", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::content_type>::get,
-     &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::content_type>::cget},
-    {"placeholder", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::placeholder>::get,
-     &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::placeholder>::cget},
-    {"placeholder_version", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::placeholder_version>::get,
-     &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::placeholder_version>::cget},
-    {"description", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::description>::get,
-     &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::description>::cget},
-    {"flags", &dgw::codec::gen::ti_EmbedMediaFlags, presence::optional, -1, &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::flags>::get,
-     &member<dgw::types::EmbedThumbnail, &dgw::types::EmbedThumbnail::flags>::cget},
+    {"url", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::EmbedThumbnail, url)},
+    {"proxy_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedThumbnail, proxy_url)},
+    {"height", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::EmbedThumbnail, height)},
+    {"width", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::EmbedThumbnail, width)},
+    {"content_type", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedThumbnail, content_type)},
+    {"placeholder", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedThumbnail, placeholder)},
+    {"placeholder_version", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::EmbedThumbnail, placeholder_version)},
+    {"description", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedThumbnail, description)},
+    {"flags", &dgw::codec::gen::ti_EmbedMediaFlags, presence::optional, -1, offsetof(dgw::types::EmbedThumbnail, flags)},
 };
+field_order order_EmbedThumbnail[10];
 } // namespace
-constinit const type_info ti_EmbedThumbnail = object_info<dgw::types::EmbedThumbnail>("EmbedThumbnail", fields_EmbedThumbnail, 9, &find_EmbedThumbnail, 0x1ull);
+constinit const type_info ti_EmbedThumbnail = object_info<dgw::types::EmbedThumbnail>("EmbedThumbnail", fields_EmbedThumbnail, 9, &find_EmbedThumbnail, 0x1ull, order_EmbedThumbnail);
 
 // dgw::types::EmbedAuthor
 namespace {
@@ -786,17 +695,14 @@ int find_EmbedAuthor(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_EmbedAuthor[] = {
-    {"name", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::EmbedAuthor, &dgw::types::EmbedAuthor::name>::get,
-     &member<dgw::types::EmbedAuthor, &dgw::types::EmbedAuthor::name>::cget},
-    {"url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedAuthor, &dgw::types::EmbedAuthor::url>::get,
-     &member<dgw::types::EmbedAuthor, &dgw::types::EmbedAuthor::url>::cget},
-    {"icon_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedAuthor, &dgw::types::EmbedAuthor::icon_url>::get,
-     &member<dgw::types::EmbedAuthor, &dgw::types::EmbedAuthor::icon_url>::cget},
-    {"proxy_icon_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedAuthor, &dgw::types::EmbedAuthor::proxy_icon_url>::get,
-     &member<dgw::types::EmbedAuthor, &dgw::types::EmbedAuthor::proxy_icon_url>::cget},
+    {"name", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::EmbedAuthor, name)},
+    {"url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedAuthor, url)},
+    {"icon_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedAuthor, icon_url)},
+    {"proxy_icon_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedAuthor, proxy_icon_url)},
 };
+field_order order_EmbedAuthor[5];
 } // namespace
-constinit const type_info ti_EmbedAuthor = object_info<dgw::types::EmbedAuthor>("EmbedAuthor", fields_EmbedAuthor, 4, &find_EmbedAuthor, 0x1ull);
+constinit const type_info ti_EmbedAuthor = object_info<dgw::types::EmbedAuthor>("EmbedAuthor", fields_EmbedAuthor, 4, &find_EmbedAuthor, 0x1ull, order_EmbedAuthor);
 
 // dgw::types::UnavailableGuild
 namespace {
@@ -811,13 +717,12 @@ int find_UnavailableGuild(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_UnavailableGuild[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::UnavailableGuild, &dgw::types::UnavailableGuild::id>::get,
-     &member<dgw::types::UnavailableGuild, &dgw::types::UnavailableGuild::id>::cget},
-    {"unavailable", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::UnavailableGuild, &dgw::types::UnavailableGuild::unavailable>::get,
-     &member<dgw::types::UnavailableGuild, &dgw::types::UnavailableGuild::unavailable>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::UnavailableGuild, id)},
+    {"unavailable", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::UnavailableGuild, unavailable)},
 };
+field_order order_UnavailableGuild[3];
 } // namespace
-constinit const type_info ti_UnavailableGuild = object_info<dgw::types::UnavailableGuild>("UnavailableGuild", fields_UnavailableGuild, 2, &find_UnavailableGuild, 0x1ull);
+constinit const type_info ti_UnavailableGuild = object_info<dgw::types::UnavailableGuild>("UnavailableGuild", fields_UnavailableGuild, 2, &find_UnavailableGuild, 0x1ull, order_UnavailableGuild);
 
 // dgw::types::GatewayRateLimitMetadata
 namespace {
@@ -832,13 +737,12 @@ int find_GatewayRateLimitMetadata(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_GatewayRateLimitMetadata[] = {
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::GatewayRateLimitMetadata, &dgw::types::GatewayRateLimitMetadata::guild_id>::get,
-     &member<dgw::types::GatewayRateLimitMetadata, &dgw::types::GatewayRateLimitMetadata::guild_id>::cget},
-    {"nonce", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::GatewayRateLimitMetadata, &dgw::types::GatewayRateLimitMetadata::nonce>::get,
-     &member<dgw::types::GatewayRateLimitMetadata, &dgw::types::GatewayRateLimitMetadata::nonce>::cget},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::GatewayRateLimitMetadata, guild_id)},
+    {"nonce", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::GatewayRateLimitMetadata, nonce)},
 };
+field_order order_GatewayRateLimitMetadata[3];
 } // namespace
-constinit const type_info ti_GatewayRateLimitMetadata = object_info<dgw::types::GatewayRateLimitMetadata>("GatewayRateLimitMetadata", fields_GatewayRateLimitMetadata, 2, &find_GatewayRateLimitMetadata, 0x1ull);
+constinit const type_info ti_GatewayRateLimitMetadata = object_info<dgw::types::GatewayRateLimitMetadata>("GatewayRateLimitMetadata", fields_GatewayRateLimitMetadata, 2, &find_GatewayRateLimitMetadata, 0x1ull, order_GatewayRateLimitMetadata);
 
 // dgw::types::RoleColors
 namespace {
@@ -855,15 +759,13 @@ int find_RoleColors(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_RoleColors[] = {
-    {"primary_color", &dgw::codec::ti_int, presence::required, 0, &member<dgw::types::RoleColors, &dgw::types::RoleColors::primary_color>::get,
-     &member<dgw::types::RoleColors, &dgw::types::RoleColors::primary_color>::cget},
-    {"secondary_color", &dgw::codec::ti_int, presence::nullable, 1, &member<dgw::types::RoleColors, &dgw::types::RoleColors::secondary_color>::get,
-     &member<dgw::types::RoleColors, &dgw::types::RoleColors::secondary_color>::cget},
-    {"tertiary_color", &dgw::codec::ti_int, presence::nullable, 2, &member<dgw::types::RoleColors, &dgw::types::RoleColors::tertiary_color>::get,
-     &member<dgw::types::RoleColors, &dgw::types::RoleColors::tertiary_color>::cget},
+    {"primary_color", &dgw::codec::ti_int, presence::required, 0, offsetof(dgw::types::RoleColors, primary_color)},
+    {"secondary_color", &dgw::codec::ti_int, presence::nullable, 1, offsetof(dgw::types::RoleColors, secondary_color)},
+    {"tertiary_color", &dgw::codec::ti_int, presence::nullable, 2, offsetof(dgw::types::RoleColors, tertiary_color)},
 };
+field_order order_RoleColors[4];
 } // namespace
-constinit const type_info ti_RoleColors = object_info<dgw::types::RoleColors>("RoleColors", fields_RoleColors, 3, &find_RoleColors, 0x7ull);
+constinit const type_info ti_RoleColors = object_info<dgw::types::RoleColors>("RoleColors", fields_RoleColors, 3, &find_RoleColors, 0x7ull, order_RoleColors);
 
 // dgw::types::IncidentsData
 namespace {
@@ -882,17 +784,14 @@ int find_IncidentsData(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_IncidentsData[] = {
-    {"invites_disabled_until", &dgw::codec::ti_timestamp, presence::nullable, 0, &member<dgw::types::IncidentsData, &dgw::types::IncidentsData::invites_disabled_until>::get,
-     &member<dgw::types::IncidentsData, &dgw::types::IncidentsData::invites_disabled_until>::cget},
-    {"dms_disabled_until", &dgw::codec::ti_timestamp, presence::nullable, 1, &member<dgw::types::IncidentsData, &dgw::types::IncidentsData::dms_disabled_until>::get,
-     &member<dgw::types::IncidentsData, &dgw::types::IncidentsData::dms_disabled_until>::cget},
-    {"dm_spam_detected_at", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, &member<dgw::types::IncidentsData, &dgw::types::IncidentsData::dm_spam_detected_at>::get,
-     &member<dgw::types::IncidentsData, &dgw::types::IncidentsData::dm_spam_detected_at>::cget},
-    {"raid_detected_at", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, &member<dgw::types::IncidentsData, &dgw::types::IncidentsData::raid_detected_at>::get,
-     &member<dgw::types::IncidentsData, &dgw::types::IncidentsData::raid_detected_at>::cget},
+    {"invites_disabled_until", &dgw::codec::ti_timestamp, presence::nullable, 0, offsetof(dgw::types::IncidentsData, invites_disabled_until)},
+    {"dms_disabled_until", &dgw::codec::ti_timestamp, presence::nullable, 1, offsetof(dgw::types::IncidentsData, dms_disabled_until)},
+    {"dm_spam_detected_at", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::types::IncidentsData, dm_spam_detected_at)},
+    {"raid_detected_at", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::types::IncidentsData, raid_detected_at)},
 };
+field_order order_IncidentsData[5];
 } // namespace
-constinit const type_info ti_IncidentsData = object_info<dgw::types::IncidentsData>("IncidentsData", fields_IncidentsData, 4, &find_IncidentsData, 0x3ull);
+constinit const type_info ti_IncidentsData = object_info<dgw::types::IncidentsData>("IncidentsData", fields_IncidentsData, 4, &find_IncidentsData, 0x3ull, order_IncidentsData);
 
 // dgw::types::Ban
 namespace {
@@ -907,13 +806,12 @@ int find_Ban(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_Ban[] = {
-    {"reason", &dgw::codec::ti_string, presence::nullable, 0, &member<dgw::types::Ban, &dgw::types::Ban::reason>::get,
-     &member<dgw::types::Ban, &dgw::types::Ban::reason>::cget},
-    {"user", &dgw::codec::gen::ti_User, presence::required, 1, &member<dgw::types::Ban, &dgw::types::Ban::user>::get,
-     &member<dgw::types::Ban, &dgw::types::Ban::user>::cget},
+    {"reason", &dgw::codec::ti_string, presence::nullable, 0, offsetof(dgw::types::Ban, reason)},
+    {"user", &dgw::codec::gen::ti_User, presence::required, 1, offsetof(dgw::types::Ban, user)},
 };
+field_order order_Ban[3];
 } // namespace
-constinit const type_info ti_Ban = object_info<dgw::types::Ban>("Ban", fields_Ban, 2, &find_Ban, 0x3ull);
+constinit const type_info ti_Ban = object_info<dgw::types::Ban>("Ban", fields_Ban, 2, &find_Ban, 0x3ull, order_Ban);
 
 // dgw::types::Integration
 namespace {
@@ -978,41 +876,26 @@ int find_Integration(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_Integration[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Integration, &dgw::types::Integration::id>::get,
-     &member<dgw::types::Integration, &dgw::types::Integration::id>::cget},
-    {"name", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::Integration, &dgw::types::Integration::name>::get,
-     &member<dgw::types::Integration, &dgw::types::Integration::name>::cget},
-    {"type", &dgw::codec::ti_string, presence::required, 2, &member<dgw::types::Integration, &dgw::types::Integration::type>::get,
-     &member<dgw::types::Integration, &dgw::types::Integration::type>::cget},
-    {"enabled", &dgw::codec::ti_bool, presence::required, 3, &member<dgw::types::Integration, &dgw::types::Integration::enabled>::get,
-     &member<dgw::types::Integration, &dgw::types::Integration::enabled>::cget},
-    {"syncing", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Integration, &dgw::types::Integration::syncing>::get,
-     &member<dgw::types::Integration, &dgw::types::Integration::syncing>::cget},
-    {"role_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::Integration, &dgw::types::Integration::role_id>::get,
-     &member<dgw::types::Integration, &dgw::types::Integration::role_id>::cget},
-    {"enable_emoticons", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Integration, &dgw::types::Integration::enable_emoticons>::get,
-     &member<dgw::types::Integration, &dgw::types::Integration::enable_emoticons>::cget},
-    {"expire_behavior", &dgw::codec::gen::ti_IntegrationExpireBehavior, presence::optional, -1, &member<dgw::types::Integration, &dgw::types::Integration::expire_behavior>::get,
-     &member<dgw::types::Integration, &dgw::types::Integration::expire_behavior>::cget},
-    {"expire_grace_period", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Integration, &dgw::types::Integration::expire_grace_period>::get,
-     &member<dgw::types::Integration, &dgw::types::Integration::expire_grace_period>::cget},
-    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, &member<dgw::types::Integration, &dgw::types::Integration::user>::get,
-     &member<dgw::types::Integration, &dgw::types::Integration::user>::cget},
-    {"account", &dgw::codec::gen::ti_IntegrationAccount, presence::required, 4, &member<dgw::types::Integration, &dgw::types::Integration::account>::get,
-     &member<dgw::types::Integration, &dgw::types::Integration::account>::cget},
-    {"synced_at", &dgw::codec::ti_timestamp, presence::optional, -1, &member<dgw::types::Integration, &dgw::types::Integration::synced_at>::get,
-     &member<dgw::types::Integration, &dgw::types::Integration::synced_at>::cget},
-    {"subscriber_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Integration, &dgw::types::Integration::subscriber_count>::get,
-     &member<dgw::types::Integration, &dgw::types::Integration::subscriber_count>::cget},
-    {"revoked", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Integration, &dgw::types::Integration::revoked>::get,
-     &member<dgw::types::Integration, &dgw::types::Integration::revoked>::cget},
-    {"application", &dgw::codec::gen::ti_IntegrationApplication, presence::optional, -1, &member<dgw::types::Integration, &dgw::types::Integration::application>::get,
-     &member<dgw::types::Integration, &dgw::types::Integration::application>::cget},
-    {"scopes", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::Integration, &dgw::types::Integration::scopes>::get,
-     &member<dgw::types::Integration, &dgw::types::Integration::scopes>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Integration, id)},
+    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::Integration, name)},
+    {"type", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::types::Integration, type)},
+    {"enabled", &dgw::codec::ti_bool, presence::required, 3, offsetof(dgw::types::Integration, enabled)},
+    {"syncing", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Integration, syncing)},
+    {"role_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Integration, role_id)},
+    {"enable_emoticons", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Integration, enable_emoticons)},
+    {"expire_behavior", &dgw::codec::gen::ti_IntegrationExpireBehavior, presence::optional, -1, offsetof(dgw::types::Integration, expire_behavior)},
+    {"expire_grace_period", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Integration, expire_grace_period)},
+    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::types::Integration, user)},
+    {"account", &dgw::codec::gen::ti_IntegrationAccount, presence::required, 4, offsetof(dgw::types::Integration, account)},
+    {"synced_at", &dgw::codec::ti_timestamp, presence::optional, -1, offsetof(dgw::types::Integration, synced_at)},
+    {"subscriber_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Integration, subscriber_count)},
+    {"revoked", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Integration, revoked)},
+    {"application", &dgw::codec::gen::ti_IntegrationApplication, presence::optional, -1, offsetof(dgw::types::Integration, application)},
+    {"scopes", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::Integration, scopes)},
 };
+field_order order_Integration[17];
 } // namespace
-constinit const type_info ti_Integration = object_info<dgw::types::Integration>("Integration", fields_Integration, 16, &find_Integration, 0x1full);
+constinit const type_info ti_Integration = object_info<dgw::types::Integration>("Integration", fields_Integration, 16, &find_Integration, 0x1full, order_Integration);
 
 // dgw::types::ReactionCountDetails
 namespace {
@@ -1027,13 +910,12 @@ int find_ReactionCountDetails(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_ReactionCountDetails[] = {
-    {"burst", &dgw::codec::ti_int, presence::required, 0, &member<dgw::types::ReactionCountDetails, &dgw::types::ReactionCountDetails::burst>::get,
-     &member<dgw::types::ReactionCountDetails, &dgw::types::ReactionCountDetails::burst>::cget},
-    {"normal", &dgw::codec::ti_int, presence::required, 1, &member<dgw::types::ReactionCountDetails, &dgw::types::ReactionCountDetails::normal>::get,
-     &member<dgw::types::ReactionCountDetails, &dgw::types::ReactionCountDetails::normal>::cget},
+    {"burst", &dgw::codec::ti_int, presence::required, 0, offsetof(dgw::types::ReactionCountDetails, burst)},
+    {"normal", &dgw::codec::ti_int, presence::required, 1, offsetof(dgw::types::ReactionCountDetails, normal)},
 };
+field_order order_ReactionCountDetails[3];
 } // namespace
-constinit const type_info ti_ReactionCountDetails = object_info<dgw::types::ReactionCountDetails>("ReactionCountDetails", fields_ReactionCountDetails, 2, &find_ReactionCountDetails, 0x3ull);
+constinit const type_info ti_ReactionCountDetails = object_info<dgw::types::ReactionCountDetails>("ReactionCountDetails", fields_ReactionCountDetails, 2, &find_ReactionCountDetails, 0x3ull, order_ReactionCountDetails);
 
 // dgw::types::MessageActivity
 namespace {
@@ -1048,13 +930,12 @@ int find_MessageActivity(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_MessageActivity[] = {
-    {"type", &dgw::codec::gen::ti_MessageActivityType, presence::required, 0, &member<dgw::types::MessageActivity, &dgw::types::MessageActivity::type>::get,
-     &member<dgw::types::MessageActivity, &dgw::types::MessageActivity::type>::cget},
-    {"party_id", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::MessageActivity, &dgw::types::MessageActivity::party_id>::get,
-     &member<dgw::types::MessageActivity, &dgw::types::MessageActivity::party_id>::cget},
+    {"type", &dgw::codec::gen::ti_MessageActivityType, presence::required, 0, offsetof(dgw::types::MessageActivity, type)},
+    {"party_id", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::MessageActivity, party_id)},
 };
+field_order order_MessageActivity[3];
 } // namespace
-constinit const type_info ti_MessageActivity = object_info<dgw::types::MessageActivity>("MessageActivity", fields_MessageActivity, 2, &find_MessageActivity, 0x1ull);
+constinit const type_info ti_MessageActivity = object_info<dgw::types::MessageActivity>("MessageActivity", fields_MessageActivity, 2, &find_MessageActivity, 0x1ull, order_MessageActivity);
 
 // dgw::types::StickerItem
 namespace {
@@ -1071,15 +952,13 @@ int find_StickerItem(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_StickerItem[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::StickerItem, &dgw::types::StickerItem::id>::get,
-     &member<dgw::types::StickerItem, &dgw::types::StickerItem::id>::cget},
-    {"name", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::StickerItem, &dgw::types::StickerItem::name>::get,
-     &member<dgw::types::StickerItem, &dgw::types::StickerItem::name>::cget},
-    {"format_type", &dgw::codec::gen::ti_StickerFormatType, presence::required, 2, &member<dgw::types::StickerItem, &dgw::types::StickerItem::format_type>::get,
-     &member<dgw::types::StickerItem, &dgw::types::StickerItem::format_type>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::StickerItem, id)},
+    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::StickerItem, name)},
+    {"format_type", &dgw::codec::gen::ti_StickerFormatType, presence::required, 2, offsetof(dgw::types::StickerItem, format_type)},
 };
+field_order order_StickerItem[4];
 } // namespace
-constinit const type_info ti_StickerItem = object_info<dgw::types::StickerItem>("StickerItem", fields_StickerItem, 3, &find_StickerItem, 0x7ull);
+constinit const type_info ti_StickerItem = object_info<dgw::types::StickerItem>("StickerItem", fields_StickerItem, 3, &find_StickerItem, 0x7ull, order_StickerItem);
 
 // dgw::types::MessageInteractionMetadata
 namespace {
@@ -1114,27 +993,19 @@ int find_MessageInteractionMetadata(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_MessageInteractionMetadata[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::MessageInteractionMetadata, &dgw::types::MessageInteractionMetadata::id>::get,
-     &member<dgw::types::MessageInteractionMetadata, &dgw::types::MessageInteractionMetadata::id>::cget},
-    {"type", &dgw::codec::gen::ti_InteractionType, presence::required, 1, &member<dgw::types::MessageInteractionMetadata, &dgw::types::MessageInteractionMetadata::type>::get,
-     &member<dgw::types::MessageInteractionMetadata, &dgw::types::MessageInteractionMetadata::type>::cget},
-    {"user", &dgw::codec::gen::ti_User, presence::required, 2, &member<dgw::types::MessageInteractionMetadata, &dgw::types::MessageInteractionMetadata::user>::get,
-     &member<dgw::types::MessageInteractionMetadata, &dgw::types::MessageInteractionMetadata::user>::cget},
-    {"authorizing_integration_owners", &dgw::codec::gen::ti_snowflake_map, presence::required, 3, &member<dgw::types::MessageInteractionMetadata, &dgw::types::MessageInteractionMetadata::authorizing_integration_owners>::get,
-     &member<dgw::types::MessageInteractionMetadata, &dgw::types::MessageInteractionMetadata::authorizing_integration_owners>::cget},
-    {"original_response_message_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::MessageInteractionMetadata, &dgw::types::MessageInteractionMetadata::original_response_message_id>::get,
-     &member<dgw::types::MessageInteractionMetadata, &dgw::types::MessageInteractionMetadata::original_response_message_id>::cget},
-    {"target_user", &dgw::codec::gen::ti_User, presence::optional, -1, &member<dgw::types::MessageInteractionMetadata, &dgw::types::MessageInteractionMetadata::target_user>::get,
-     &member<dgw::types::MessageInteractionMetadata, &dgw::types::MessageInteractionMetadata::target_user>::cget},
-    {"target_message_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::MessageInteractionMetadata, &dgw::types::MessageInteractionMetadata::target_message_id>::get,
-     &member<dgw::types::MessageInteractionMetadata, &dgw::types::MessageInteractionMetadata::target_message_id>::cget},
-    {"interacted_message_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::MessageInteractionMetadata, &dgw::types::MessageInteractionMetadata::interacted_message_id>::get,
-     &member<dgw::types::MessageInteractionMetadata, &dgw::types::MessageInteractionMetadata::interacted_message_id>::cget},
-    {"triggering_interaction_metadata", &dgw::codec::gen::ti_MessageInteractionMetadata_box, presence::optional, -1, &member<dgw::types::MessageInteractionMetadata, &dgw::types::MessageInteractionMetadata::triggering_interaction_metadata>::get,
-     &member<dgw::types::MessageInteractionMetadata, &dgw::types::MessageInteractionMetadata::triggering_interaction_metadata>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::MessageInteractionMetadata, id)},
+    {"type", &dgw::codec::gen::ti_InteractionType, presence::required, 1, offsetof(dgw::types::MessageInteractionMetadata, type)},
+    {"user", &dgw::codec::gen::ti_User, presence::required, 2, offsetof(dgw::types::MessageInteractionMetadata, user)},
+    {"authorizing_integration_owners", &dgw::codec::gen::ti_snowflake_map, presence::required, 3, offsetof(dgw::types::MessageInteractionMetadata, authorizing_integration_owners)},
+    {"original_response_message_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::MessageInteractionMetadata, original_response_message_id)},
+    {"target_user", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::types::MessageInteractionMetadata, target_user)},
+    {"target_message_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::MessageInteractionMetadata, target_message_id)},
+    {"interacted_message_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::MessageInteractionMetadata, interacted_message_id)},
+    {"triggering_interaction_metadata", &dgw::codec::gen::ti_MessageInteractionMetadata_box, presence::optional, -1, offsetof(dgw::types::MessageInteractionMetadata, triggering_interaction_metadata)},
 };
+field_order order_MessageInteractionMetadata[10];
 } // namespace
-constinit const type_info ti_MessageInteractionMetadata = object_info<dgw::types::MessageInteractionMetadata>("MessageInteractionMetadata", fields_MessageInteractionMetadata, 9, &find_MessageInteractionMetadata, 0xfull);
+constinit const type_info ti_MessageInteractionMetadata = object_info<dgw::types::MessageInteractionMetadata>("MessageInteractionMetadata", fields_MessageInteractionMetadata, 9, &find_MessageInteractionMetadata, 0xfull, order_MessageInteractionMetadata);
 
 // dgw::types::PollAnswerCount
 namespace {
@@ -1151,15 +1022,13 @@ int find_PollAnswerCount(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_PollAnswerCount[] = {
-    {"id", &dgw::codec::ti_int, presence::required, 0, &member<dgw::types::PollAnswerCount, &dgw::types::PollAnswerCount::id>::get,
-     &member<dgw::types::PollAnswerCount, &dgw::types::PollAnswerCount::id>::cget},
-    {"count", &dgw::codec::ti_int, presence::required, 1, &member<dgw::types::PollAnswerCount, &dgw::types::PollAnswerCount::count>::get,
-     &member<dgw::types::PollAnswerCount, &dgw::types::PollAnswerCount::count>::cget},
-    {"me_voted", &dgw::codec::ti_bool, presence::required, 2, &member<dgw::types::PollAnswerCount, &dgw::types::PollAnswerCount::me_voted>::get,
-     &member<dgw::types::PollAnswerCount, &dgw::types::PollAnswerCount::me_voted>::cget},
+    {"id", &dgw::codec::ti_int, presence::required, 0, offsetof(dgw::types::PollAnswerCount, id)},
+    {"count", &dgw::codec::ti_int, presence::required, 1, offsetof(dgw::types::PollAnswerCount, count)},
+    {"me_voted", &dgw::codec::ti_bool, presence::required, 2, offsetof(dgw::types::PollAnswerCount, me_voted)},
 };
+field_order order_PollAnswerCount[4];
 } // namespace
-constinit const type_info ti_PollAnswerCount = object_info<dgw::types::PollAnswerCount>("PollAnswerCount", fields_PollAnswerCount, 3, &find_PollAnswerCount, 0x7ull);
+constinit const type_info ti_PollAnswerCount = object_info<dgw::types::PollAnswerCount>("PollAnswerCount", fields_PollAnswerCount, 3, &find_PollAnswerCount, 0x7ull, order_PollAnswerCount);
 
 // dgw::types::Message
 namespace {
@@ -1313,83 +1182,47 @@ int find_Message(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_Message[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Message, &dgw::types::Message::id>::get,
-     &member<dgw::types::Message, &dgw::types::Message::id>::cget},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::Message, &dgw::types::Message::channel_id>::get,
-     &member<dgw::types::Message, &dgw::types::Message::channel_id>::cget},
-    {"author", &dgw::codec::gen::ti_User, presence::required, 2, &member<dgw::types::Message, &dgw::types::Message::author>::get,
-     &member<dgw::types::Message, &dgw::types::Message::author>::cget},
-    {"content", &dgw::codec::ti_string, presence::required, 3, &member<dgw::types::Message, &dgw::types::Message::content>::get,
-     &member<dgw::types::Message, &dgw::types::Message::content>::cget},
-    {"timestamp", &dgw::codec::ti_timestamp, presence::required, 4, &member<dgw::types::Message, &dgw::types::Message::timestamp>::get,
-     &member<dgw::types::Message, &dgw::types::Message::timestamp>::cget},
-    {"edited_timestamp", &dgw::codec::ti_timestamp, presence::nullable, 5, &member<dgw::types::Message, &dgw::types::Message::edited_timestamp>::get,
-     &member<dgw::types::Message, &dgw::types::Message::edited_timestamp>::cget},
-    {"tts", &dgw::codec::ti_bool, presence::required, 6, &member<dgw::types::Message, &dgw::types::Message::tts>::get,
-     &member<dgw::types::Message, &dgw::types::Message::tts>::cget},
-    {"mention_everyone", &dgw::codec::ti_bool, presence::required, 7, &member<dgw::types::Message, &dgw::types::Message::mention_everyone>::get,
-     &member<dgw::types::Message, &dgw::types::Message::mention_everyone>::cget},
-    {"mentions", &dgw::codec::gen::ti_User_array, presence::required, 8, &member<dgw::types::Message, &dgw::types::Message::mentions>::get,
-     &member<dgw::types::Message, &dgw::types::Message::mentions>::cget},
-    {"mention_roles", &dgw::codec::ti_snowflake_array, presence::required, 9, &member<dgw::types::Message, &dgw::types::Message::mention_roles>::get,
-     &member<dgw::types::Message, &dgw::types::Message::mention_roles>::cget},
-    {"mention_channels", &dgw::codec::gen::ti_ChannelMention_array, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::mention_channels>::get,
-     &member<dgw::types::Message, &dgw::types::Message::mention_channels>::cget},
-    {"attachments", &dgw::codec::gen::ti_Attachment_array, presence::required, 10, &member<dgw::types::Message, &dgw::types::Message::attachments>::get,
-     &member<dgw::types::Message, &dgw::types::Message::attachments>::cget},
-    {"embeds", &dgw::codec::gen::ti_Embed_array, presence::required, 11, &member<dgw::types::Message, &dgw::types::Message::embeds>::get,
-     &member<dgw::types::Message, &dgw::types::Message::embeds>::cget},
-    {"reactions", &dgw::codec::gen::ti_Reaction_array, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::reactions>::get,
-     &member<dgw::types::Message, &dgw::types::Message::reactions>::cget},
-    {"nonce", &dgw::codec::ti_any, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::nonce>::get,
-     &member<dgw::types::Message, &dgw::types::Message::nonce>::cget},
-    {"pinned", &dgw::codec::ti_bool, presence::required, 12, &member<dgw::types::Message, &dgw::types::Message::pinned>::get,
-     &member<dgw::types::Message, &dgw::types::Message::pinned>::cget},
-    {"webhook_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::webhook_id>::get,
-     &member<dgw::types::Message, &dgw::types::Message::webhook_id>::cget},
-    {"type", &dgw::codec::gen::ti_MessageType, presence::required, 13, &member<dgw::types::Message, &dgw::types::Message::type>::get,
-     &member<dgw::types::Message, &dgw::types::Message::type>::cget},
-    {"activity", &dgw::codec::gen::ti_MessageActivity, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::activity>::get,
-     &member<dgw::types::Message, &dgw::types::Message::activity>::cget},
-    {"application", &dgw::codec::gen::ti_PartialApplication, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::application>::get,
-     &member<dgw::types::Message, &dgw::types::Message::application>::cget},
-    {"application_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::application_id>::get,
-     &member<dgw::types::Message, &dgw::types::Message::application_id>::cget},
-    {"flags", &dgw::codec::gen::ti_MessageFlags, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::flags>::get,
-     &member<dgw::types::Message, &dgw::types::Message::flags>::cget},
-    {"message_reference", &dgw::codec::gen::ti_MessageReference, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::message_reference>::get,
-     &member<dgw::types::Message, &dgw::types::Message::message_reference>::cget},
-    {"message_snapshots", &dgw::codec::gen::ti_MessageSnapshot_array, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::message_snapshots>::get,
-     &member<dgw::types::Message, &dgw::types::Message::message_snapshots>::cget},
-    {"referenced_message", &dgw::codec::gen::ti_Message_box, presence::optional_nullable, -1, &member<dgw::types::Message, &dgw::types::Message::referenced_message>::get,
-     &member<dgw::types::Message, &dgw::types::Message::referenced_message>::cget},
-    {"interaction_metadata", &dgw::codec::gen::ti_MessageInteractionMetadata, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::interaction_metadata>::get,
-     &member<dgw::types::Message, &dgw::types::Message::interaction_metadata>::cget},
-    {"interaction", &dgw::codec::gen::ti_MessageInteraction, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::interaction>::get,
-     &member<dgw::types::Message, &dgw::types::Message::interaction>::cget},
-    {"thread", &dgw::codec::gen::ti_Channel, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::thread>::get,
-     &member<dgw::types::Message, &dgw::types::Message::thread>::cget},
-    {"components", &dgw::codec::gen::ti_Component_array, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::components>::get,
-     &member<dgw::types::Message, &dgw::types::Message::components>::cget},
-    {"sticker_items", &dgw::codec::gen::ti_StickerItem_array, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::sticker_items>::get,
-     &member<dgw::types::Message, &dgw::types::Message::sticker_items>::cget},
-    {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::stickers>::get,
-     &member<dgw::types::Message, &dgw::types::Message::stickers>::cget},
-    {"position", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::position>::get,
-     &member<dgw::types::Message, &dgw::types::Message::position>::cget},
-    {"role_subscription_data", &dgw::codec::gen::ti_RoleSubscriptionData, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::role_subscription_data>::get,
-     &member<dgw::types::Message, &dgw::types::Message::role_subscription_data>::cget},
-    {"resolved", &dgw::codec::gen::ti_ResolvedData_box, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::resolved>::get,
-     &member<dgw::types::Message, &dgw::types::Message::resolved>::cget},
-    {"poll", &dgw::codec::gen::ti_Poll, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::poll>::get,
-     &member<dgw::types::Message, &dgw::types::Message::poll>::cget},
-    {"call", &dgw::codec::gen::ti_MessageCall, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::call>::get,
-     &member<dgw::types::Message, &dgw::types::Message::call>::cget},
-    {"shared_client_theme", &dgw::codec::gen::ti_MessageSharedClientTheme, presence::optional, -1, &member<dgw::types::Message, &dgw::types::Message::shared_client_theme>::get,
-     &member<dgw::types::Message, &dgw::types::Message::shared_client_theme>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Message, id)},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::types::Message, channel_id)},
+    {"author", &dgw::codec::gen::ti_User, presence::required, 2, offsetof(dgw::types::Message, author)},
+    {"content", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::Message, content)},
+    {"timestamp", &dgw::codec::ti_timestamp, presence::required, 4, offsetof(dgw::types::Message, timestamp)},
+    {"edited_timestamp", &dgw::codec::ti_timestamp, presence::nullable, 5, offsetof(dgw::types::Message, edited_timestamp)},
+    {"tts", &dgw::codec::ti_bool, presence::required, 6, offsetof(dgw::types::Message, tts)},
+    {"mention_everyone", &dgw::codec::ti_bool, presence::required, 7, offsetof(dgw::types::Message, mention_everyone)},
+    {"mentions", &dgw::codec::gen::ti_User_array, presence::required, 8, offsetof(dgw::types::Message, mentions)},
+    {"mention_roles", &dgw::codec::ti_snowflake_array, presence::required, 9, offsetof(dgw::types::Message, mention_roles)},
+    {"mention_channels", &dgw::codec::gen::ti_ChannelMention_array, presence::optional, -1, offsetof(dgw::types::Message, mention_channels)},
+    {"attachments", &dgw::codec::gen::ti_Attachment_array, presence::required, 10, offsetof(dgw::types::Message, attachments)},
+    {"embeds", &dgw::codec::gen::ti_Embed_array, presence::required, 11, offsetof(dgw::types::Message, embeds)},
+    {"reactions", &dgw::codec::gen::ti_Reaction_array, presence::optional, -1, offsetof(dgw::types::Message, reactions)},
+    {"nonce", &dgw::codec::ti_any, presence::optional, -1, offsetof(dgw::types::Message, nonce)},
+    {"pinned", &dgw::codec::ti_bool, presence::required, 12, offsetof(dgw::types::Message, pinned)},
+    {"webhook_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Message, webhook_id)},
+    {"type", &dgw::codec::gen::ti_MessageType, presence::required, 13, offsetof(dgw::types::Message, type)},
+    {"activity", &dgw::codec::gen::ti_MessageActivity, presence::optional, -1, offsetof(dgw::types::Message, activity)},
+    {"application", &dgw::codec::gen::ti_PartialApplication, presence::optional, -1, offsetof(dgw::types::Message, application)},
+    {"application_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Message, application_id)},
+    {"flags", &dgw::codec::gen::ti_MessageFlags, presence::optional, -1, offsetof(dgw::types::Message, flags)},
+    {"message_reference", &dgw::codec::gen::ti_MessageReference, presence::optional, -1, offsetof(dgw::types::Message, message_reference)},
+    {"message_snapshots", &dgw::codec::gen::ti_MessageSnapshot_array, presence::optional, -1, offsetof(dgw::types::Message, message_snapshots)},
+    {"referenced_message", &dgw::codec::gen::ti_Message_box, presence::optional_nullable, -1, offsetof(dgw::types::Message, referenced_message)},
+    {"interaction_metadata", &dgw::codec::gen::ti_MessageInteractionMetadata, presence::optional, -1, offsetof(dgw::types::Message, interaction_metadata)},
+    {"interaction", &dgw::codec::gen::ti_MessageInteraction, presence::optional, -1, offsetof(dgw::types::Message, interaction)},
+    {"thread", &dgw::codec::gen::ti_Channel, presence::optional, -1, offsetof(dgw::types::Message, thread)},
+    {"components", &dgw::codec::gen::ti_Component_array, presence::optional, -1, offsetof(dgw::types::Message, components)},
+    {"sticker_items", &dgw::codec::gen::ti_StickerItem_array, presence::optional, -1, offsetof(dgw::types::Message, sticker_items)},
+    {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::optional, -1, offsetof(dgw::types::Message, stickers)},
+    {"position", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Message, position)},
+    {"role_subscription_data", &dgw::codec::gen::ti_RoleSubscriptionData, presence::optional, -1, offsetof(dgw::types::Message, role_subscription_data)},
+    {"resolved", &dgw::codec::gen::ti_ResolvedData_box, presence::optional, -1, offsetof(dgw::types::Message, resolved)},
+    {"poll", &dgw::codec::gen::ti_Poll, presence::optional, -1, offsetof(dgw::types::Message, poll)},
+    {"call", &dgw::codec::gen::ti_MessageCall, presence::optional, -1, offsetof(dgw::types::Message, call)},
+    {"shared_client_theme", &dgw::codec::gen::ti_MessageSharedClientTheme, presence::optional, -1, offsetof(dgw::types::Message, shared_client_theme)},
 };
+field_order order_Message[38];
 } // namespace
-constinit const type_info ti_Message = object_info<dgw::types::Message>("Message", fields_Message, 37, &find_Message, 0x3fffull);
+constinit const type_info ti_Message = object_info<dgw::types::Message>("Message", fields_Message, 37, &find_Message, 0x3fffull, order_Message);
 
 // dgw::types::ActivityButton
 namespace {
@@ -1404,13 +1237,12 @@ int find_ActivityButton(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_ActivityButton[] = {
-    {"label", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::ActivityButton, &dgw::types::ActivityButton::label>::get,
-     &member<dgw::types::ActivityButton, &dgw::types::ActivityButton::label>::cget},
-    {"url", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::ActivityButton, &dgw::types::ActivityButton::url>::get,
-     &member<dgw::types::ActivityButton, &dgw::types::ActivityButton::url>::cget},
+    {"label", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::ActivityButton, label)},
+    {"url", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::ActivityButton, url)},
 };
+field_order order_ActivityButton[3];
 } // namespace
-constinit const type_info ti_ActivityButton = object_info<dgw::types::ActivityButton>("ActivityButton", fields_ActivityButton, 2, &find_ActivityButton, 0x3ull);
+constinit const type_info ti_ActivityButton = object_info<dgw::types::ActivityButton>("ActivityButton", fields_ActivityButton, 2, &find_ActivityButton, 0x3ull, order_ActivityButton);
 
 // dgw::types::GuildScheduledEventRecurrenceRuleNWeekday
 namespace {
@@ -1425,13 +1257,12 @@ int find_GuildScheduledEventRecurrenceRuleNWeekday(std::string_view k) noexcept 
     }
 }
 constexpr field_info fields_GuildScheduledEventRecurrenceRuleNWeekday[] = {
-    {"n", &dgw::codec::ti_int, presence::required, 0, &member<dgw::types::GuildScheduledEventRecurrenceRuleNWeekday, &dgw::types::GuildScheduledEventRecurrenceRuleNWeekday::n>::get,
-     &member<dgw::types::GuildScheduledEventRecurrenceRuleNWeekday, &dgw::types::GuildScheduledEventRecurrenceRuleNWeekday::n>::cget},
-    {"day", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRuleWeekday, presence::required, 1, &member<dgw::types::GuildScheduledEventRecurrenceRuleNWeekday, &dgw::types::GuildScheduledEventRecurrenceRuleNWeekday::day>::get,
-     &member<dgw::types::GuildScheduledEventRecurrenceRuleNWeekday, &dgw::types::GuildScheduledEventRecurrenceRuleNWeekday::day>::cget},
+    {"n", &dgw::codec::ti_int, presence::required, 0, offsetof(dgw::types::GuildScheduledEventRecurrenceRuleNWeekday, n)},
+    {"day", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRuleWeekday, presence::required, 1, offsetof(dgw::types::GuildScheduledEventRecurrenceRuleNWeekday, day)},
 };
+field_order order_GuildScheduledEventRecurrenceRuleNWeekday[3];
 } // namespace
-constinit const type_info ti_GuildScheduledEventRecurrenceRuleNWeekday = object_info<dgw::types::GuildScheduledEventRecurrenceRuleNWeekday>("GuildScheduledEventRecurrenceRuleNWeekday", fields_GuildScheduledEventRecurrenceRuleNWeekday, 2, &find_GuildScheduledEventRecurrenceRuleNWeekday, 0x3ull);
+constinit const type_info ti_GuildScheduledEventRecurrenceRuleNWeekday = object_info<dgw::types::GuildScheduledEventRecurrenceRuleNWeekday>("GuildScheduledEventRecurrenceRuleNWeekday", fields_GuildScheduledEventRecurrenceRuleNWeekday, 2, &find_GuildScheduledEventRecurrenceRuleNWeekday, 0x3ull, order_GuildScheduledEventRecurrenceRuleNWeekday);
 
 // dgw::types::GuildScheduledEventUser
 namespace {
@@ -1448,15 +1279,13 @@ int find_GuildScheduledEventUser(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_GuildScheduledEventUser[] = {
-    {"guild_scheduled_event_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::GuildScheduledEventUser, &dgw::types::GuildScheduledEventUser::guild_scheduled_event_id>::get,
-     &member<dgw::types::GuildScheduledEventUser, &dgw::types::GuildScheduledEventUser::guild_scheduled_event_id>::cget},
-    {"user", &dgw::codec::gen::ti_User, presence::required, 1, &member<dgw::types::GuildScheduledEventUser, &dgw::types::GuildScheduledEventUser::user>::get,
-     &member<dgw::types::GuildScheduledEventUser, &dgw::types::GuildScheduledEventUser::user>::cget},
-    {"member", &dgw::codec::gen::ti_GuildMember, presence::optional, -1, &member<dgw::types::GuildScheduledEventUser, &dgw::types::GuildScheduledEventUser::member>::get,
-     &member<dgw::types::GuildScheduledEventUser, &dgw::types::GuildScheduledEventUser::member>::cget},
+    {"guild_scheduled_event_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::GuildScheduledEventUser, guild_scheduled_event_id)},
+    {"user", &dgw::codec::gen::ti_User, presence::required, 1, offsetof(dgw::types::GuildScheduledEventUser, user)},
+    {"member", &dgw::codec::gen::ti_GuildMember, presence::optional, -1, offsetof(dgw::types::GuildScheduledEventUser, member)},
 };
+field_order order_GuildScheduledEventUser[4];
 } // namespace
-constinit const type_info ti_GuildScheduledEventUser = object_info<dgw::types::GuildScheduledEventUser>("GuildScheduledEventUser", fields_GuildScheduledEventUser, 3, &find_GuildScheduledEventUser, 0x3ull);
+constinit const type_info ti_GuildScheduledEventUser = object_info<dgw::types::GuildScheduledEventUser>("GuildScheduledEventUser", fields_GuildScheduledEventUser, 3, &find_GuildScheduledEventUser, 0x3ull, order_GuildScheduledEventUser);
 
 // dgw::types::SoundboardSound
 namespace {
@@ -1496,25 +1325,18 @@ int find_SoundboardSound(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_SoundboardSound[] = {
-    {"name", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::name>::get,
-     &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::name>::cget},
-    {"sound_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::sound_id>::get,
-     &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::sound_id>::cget},
-    {"volume", &dgw::codec::ti_double, presence::required, 2, &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::volume>::get,
-     &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::volume>::cget},
-    {"emoji_id", &dgw::codec::ti_snowflake, presence::nullable, 3, &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::emoji_id>::get,
-     &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::emoji_id>::cget},
-    {"emoji_name", &dgw::codec::ti_string, presence::nullable, 4, &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::emoji_name>::get,
-     &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::emoji_name>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::guild_id>::get,
-     &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::guild_id>::cget},
-    {"available", &dgw::codec::ti_bool, presence::required, 5, &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::available>::get,
-     &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::available>::cget},
-    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::user>::get,
-     &member<dgw::types::SoundboardSound, &dgw::types::SoundboardSound::user>::cget},
+    {"name", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::SoundboardSound, name)},
+    {"sound_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::types::SoundboardSound, sound_id)},
+    {"volume", &dgw::codec::ti_double, presence::required, 2, offsetof(dgw::types::SoundboardSound, volume)},
+    {"emoji_id", &dgw::codec::ti_snowflake, presence::nullable, 3, offsetof(dgw::types::SoundboardSound, emoji_id)},
+    {"emoji_name", &dgw::codec::ti_string, presence::nullable, 4, offsetof(dgw::types::SoundboardSound, emoji_name)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::SoundboardSound, guild_id)},
+    {"available", &dgw::codec::ti_bool, presence::required, 5, offsetof(dgw::types::SoundboardSound, available)},
+    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::types::SoundboardSound, user)},
 };
+field_order order_SoundboardSound[9];
 } // namespace
-constinit const type_info ti_SoundboardSound = object_info<dgw::types::SoundboardSound>("SoundboardSound", fields_SoundboardSound, 8, &find_SoundboardSound, 0x3full);
+constinit const type_info ti_SoundboardSound = object_info<dgw::types::SoundboardSound>("SoundboardSound", fields_SoundboardSound, 8, &find_SoundboardSound, 0x3full, order_SoundboardSound);
 
 // dgw::types::VoiceState
 namespace {
@@ -1576,35 +1398,23 @@ int find_VoiceState(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_VoiceState[] = {
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::VoiceState, &dgw::types::VoiceState::guild_id>::get,
-     &member<dgw::types::VoiceState, &dgw::types::VoiceState::guild_id>::cget},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::nullable, 0, &member<dgw::types::VoiceState, &dgw::types::VoiceState::channel_id>::get,
-     &member<dgw::types::VoiceState, &dgw::types::VoiceState::channel_id>::cget},
-    {"user_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::VoiceState, &dgw::types::VoiceState::user_id>::get,
-     &member<dgw::types::VoiceState, &dgw::types::VoiceState::user_id>::cget},
-    {"member", &dgw::codec::gen::ti_GuildMember, presence::optional, -1, &member<dgw::types::VoiceState, &dgw::types::VoiceState::member>::get,
-     &member<dgw::types::VoiceState, &dgw::types::VoiceState::member>::cget},
-    {"session_id", &dgw::codec::ti_string, presence::required, 2, &member<dgw::types::VoiceState, &dgw::types::VoiceState::session_id>::get,
-     &member<dgw::types::VoiceState, &dgw::types::VoiceState::session_id>::cget},
-    {"deaf", &dgw::codec::ti_bool, presence::required, 3, &member<dgw::types::VoiceState, &dgw::types::VoiceState::deaf>::get,
-     &member<dgw::types::VoiceState, &dgw::types::VoiceState::deaf>::cget},
-    {"mute", &dgw::codec::ti_bool, presence::required, 4, &member<dgw::types::VoiceState, &dgw::types::VoiceState::mute>::get,
-     &member<dgw::types::VoiceState, &dgw::types::VoiceState::mute>::cget},
-    {"self_deaf", &dgw::codec::ti_bool, presence::required, 5, &member<dgw::types::VoiceState, &dgw::types::VoiceState::self_deaf>::get,
-     &member<dgw::types::VoiceState, &dgw::types::VoiceState::self_deaf>::cget},
-    {"self_mute", &dgw::codec::ti_bool, presence::required, 6, &member<dgw::types::VoiceState, &dgw::types::VoiceState::self_mute>::get,
-     &member<dgw::types::VoiceState, &dgw::types::VoiceState::self_mute>::cget},
-    {"self_stream", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::VoiceState, &dgw::types::VoiceState::self_stream>::get,
-     &member<dgw::types::VoiceState, &dgw::types::VoiceState::self_stream>::cget},
-    {"self_video", &dgw::codec::ti_bool, presence::required, 7, &member<dgw::types::VoiceState, &dgw::types::VoiceState::self_video>::get,
-     &member<dgw::types::VoiceState, &dgw::types::VoiceState::self_video>::cget},
-    {"suppress", &dgw::codec::ti_bool, presence::required, 8, &member<dgw::types::VoiceState, &dgw::types::VoiceState::suppress>::get,
-     &member<dgw::types::VoiceState, &dgw::types::VoiceState::suppress>::cget},
-    {"request_to_speak_timestamp", &dgw::codec::ti_timestamp, presence::nullable, 9, &member<dgw::types::VoiceState, &dgw::types::VoiceState::request_to_speak_timestamp>::get,
-     &member<dgw::types::VoiceState, &dgw::types::VoiceState::request_to_speak_timestamp>::cget},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::VoiceState, guild_id)},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::nullable, 0, offsetof(dgw::types::VoiceState, channel_id)},
+    {"user_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::types::VoiceState, user_id)},
+    {"member", &dgw::codec::gen::ti_GuildMember, presence::optional, -1, offsetof(dgw::types::VoiceState, member)},
+    {"session_id", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::types::VoiceState, session_id)},
+    {"deaf", &dgw::codec::ti_bool, presence::required, 3, offsetof(dgw::types::VoiceState, deaf)},
+    {"mute", &dgw::codec::ti_bool, presence::required, 4, offsetof(dgw::types::VoiceState, mute)},
+    {"self_deaf", &dgw::codec::ti_bool, presence::required, 5, offsetof(dgw::types::VoiceState, self_deaf)},
+    {"self_mute", &dgw::codec::ti_bool, presence::required, 6, offsetof(dgw::types::VoiceState, self_mute)},
+    {"self_stream", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::VoiceState, self_stream)},
+    {"self_video", &dgw::codec::ti_bool, presence::required, 7, offsetof(dgw::types::VoiceState, self_video)},
+    {"suppress", &dgw::codec::ti_bool, presence::required, 8, offsetof(dgw::types::VoiceState, suppress)},
+    {"request_to_speak_timestamp", &dgw::codec::ti_timestamp, presence::nullable, 9, offsetof(dgw::types::VoiceState, request_to_speak_timestamp)},
 };
+field_order order_VoiceState[14];
 } // namespace
-constinit const type_info ti_VoiceState = object_info<dgw::types::VoiceState>("VoiceState", fields_VoiceState, 13, &find_VoiceState, 0x3ffull);
+constinit const type_info ti_VoiceState = object_info<dgw::types::VoiceState>("VoiceState", fields_VoiceState, 13, &find_VoiceState, 0x3ffull, order_VoiceState);
 
 // dgw::commands::RequestGuildMembers
 namespace {
@@ -1640,21 +1450,16 @@ int find_RequestGuildMembers(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_RequestGuildMembers[] = {
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::commands::RequestGuildMembers, &dgw::commands::RequestGuildMembers::guild_id>::get,
-     &member<dgw::commands::RequestGuildMembers, &dgw::commands::RequestGuildMembers::guild_id>::cget},
-    {"query", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::commands::RequestGuildMembers, &dgw::commands::RequestGuildMembers::query>::get,
-     &member<dgw::commands::RequestGuildMembers, &dgw::commands::RequestGuildMembers::query>::cget},
-    {"limit", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::commands::RequestGuildMembers, &dgw::commands::RequestGuildMembers::limit>::get,
-     &member<dgw::commands::RequestGuildMembers, &dgw::commands::RequestGuildMembers::limit>::cget},
-    {"presences", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::commands::RequestGuildMembers, &dgw::commands::RequestGuildMembers::presences>::get,
-     &member<dgw::commands::RequestGuildMembers, &dgw::commands::RequestGuildMembers::presences>::cget},
-    {"user_ids", &dgw::codec::ti_snowflake_array, presence::optional, -1, &member<dgw::commands::RequestGuildMembers, &dgw::commands::RequestGuildMembers::user_ids>::get,
-     &member<dgw::commands::RequestGuildMembers, &dgw::commands::RequestGuildMembers::user_ids>::cget},
-    {"nonce", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::commands::RequestGuildMembers, &dgw::commands::RequestGuildMembers::nonce>::get,
-     &member<dgw::commands::RequestGuildMembers, &dgw::commands::RequestGuildMembers::nonce>::cget},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::commands::RequestGuildMembers, guild_id)},
+    {"query", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::commands::RequestGuildMembers, query)},
+    {"limit", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::commands::RequestGuildMembers, limit)},
+    {"presences", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::commands::RequestGuildMembers, presences)},
+    {"user_ids", &dgw::codec::ti_snowflake_array, presence::optional, -1, offsetof(dgw::commands::RequestGuildMembers, user_ids)},
+    {"nonce", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::commands::RequestGuildMembers, nonce)},
 };
+field_order order_RequestGuildMembers[7];
 } // namespace
-constinit const type_info ti_RequestGuildMembers = object_info<dgw::commands::RequestGuildMembers>("RequestGuildMembers", fields_RequestGuildMembers, 6, &find_RequestGuildMembers, 0x1ull);
+constinit const type_info ti_RequestGuildMembers = object_info<dgw::commands::RequestGuildMembers>("RequestGuildMembers", fields_RequestGuildMembers, 6, &find_RequestGuildMembers, 0x1ull, order_RequestGuildMembers);
 
 } // namespace dgw::codec::gen
 

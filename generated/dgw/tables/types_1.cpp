@@ -4,7 +4,13 @@
 #include <dgw/describe.hpp>
 #include <dgw/detail/type_infos.hpp>
 
+#include <cstddef>
 #include <cstring>
+
+// Event structs extend their payload object (struct MessageCreate : Message), so they are
+// not standard-layout and offsetof on them is "conditionally supported"; GCC and Clang
+// support it for single non-virtual inheritance, which is all the generator emits.
+#pragma GCC diagnostic ignored "-Winvalid-offsetof"
 
 namespace dgw::codec::gen {
 
@@ -89,17 +95,14 @@ int find_Nameplate(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_Nameplate[] = {
-    {"sku_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Nameplate, &dgw::types::Nameplate::sku_id>::get,
-     &member<dgw::types::Nameplate, &dgw::types::Nameplate::sku_id>::cget},
-    {"asset", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::Nameplate, &dgw::types::Nameplate::asset>::get,
-     &member<dgw::types::Nameplate, &dgw::types::Nameplate::asset>::cget},
-    {"label", &dgw::codec::ti_string, presence::required, 2, &member<dgw::types::Nameplate, &dgw::types::Nameplate::label>::get,
-     &member<dgw::types::Nameplate, &dgw::types::Nameplate::label>::cget},
-    {"palette", &dgw::codec::ti_string, presence::required, 3, &member<dgw::types::Nameplate, &dgw::types::Nameplate::palette>::get,
-     &member<dgw::types::Nameplate, &dgw::types::Nameplate::palette>::cget},
+    {"sku_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Nameplate, sku_id)},
+    {"asset", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::Nameplate, asset)},
+    {"label", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::types::Nameplate, label)},
+    {"palette", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::Nameplate, palette)},
 };
+field_order order_Nameplate[5];
 } // namespace
-constinit const type_info ti_Nameplate = object_info<dgw::types::Nameplate>("Nameplate", fields_Nameplate, 4, &find_Nameplate, 0xfull);
+constinit const type_info ti_Nameplate = object_info<dgw::types::Nameplate>("Nameplate", fields_Nameplate, 4, &find_Nameplate, 0xfull, order_Nameplate);
 
 // dgw::types::ApplicationTeam
 namespace {
@@ -126,19 +129,15 @@ int find_ApplicationTeam(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_ApplicationTeam[] = {
-    {"icon", &dgw::codec::ti_string, presence::nullable, 0, &member<dgw::types::ApplicationTeam, &dgw::types::ApplicationTeam::icon>::get,
-     &member<dgw::types::ApplicationTeam, &dgw::types::ApplicationTeam::icon>::cget},
-    {"id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::ApplicationTeam, &dgw::types::ApplicationTeam::id>::get,
-     &member<dgw::types::ApplicationTeam, &dgw::types::ApplicationTeam::id>::cget},
-    {"members", &dgw::codec::gen::ti_ApplicationTeamMember_array, presence::required, 2, &member<dgw::types::ApplicationTeam, &dgw::types::ApplicationTeam::members>::get,
-     &member<dgw::types::ApplicationTeam, &dgw::types::ApplicationTeam::members>::cget},
-    {"name", &dgw::codec::ti_string, presence::required, 3, &member<dgw::types::ApplicationTeam, &dgw::types::ApplicationTeam::name>::get,
-     &member<dgw::types::ApplicationTeam, &dgw::types::ApplicationTeam::name>::cget},
-    {"owner_user_id", &dgw::codec::ti_snowflake, presence::required, 4, &member<dgw::types::ApplicationTeam, &dgw::types::ApplicationTeam::owner_user_id>::get,
-     &member<dgw::types::ApplicationTeam, &dgw::types::ApplicationTeam::owner_user_id>::cget},
+    {"icon", &dgw::codec::ti_string, presence::nullable, 0, offsetof(dgw::types::ApplicationTeam, icon)},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::types::ApplicationTeam, id)},
+    {"members", &dgw::codec::gen::ti_ApplicationTeamMember_array, presence::required, 2, offsetof(dgw::types::ApplicationTeam, members)},
+    {"name", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::ApplicationTeam, name)},
+    {"owner_user_id", &dgw::codec::ti_snowflake, presence::required, 4, offsetof(dgw::types::ApplicationTeam, owner_user_id)},
 };
+field_order order_ApplicationTeam[6];
 } // namespace
-constinit const type_info ti_ApplicationTeam = object_info<dgw::types::ApplicationTeam>("ApplicationTeam", fields_ApplicationTeam, 5, &find_ApplicationTeam, 0x1full);
+constinit const type_info ti_ApplicationTeam = object_info<dgw::types::ApplicationTeam>("ApplicationTeam", fields_ApplicationTeam, 5, &find_ApplicationTeam, 0x1full, order_ApplicationTeam);
 
 // dgw::types::ApplicationInstallParams
 namespace {
@@ -153,13 +152,12 @@ int find_ApplicationInstallParams(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_ApplicationInstallParams[] = {
-    {"scopes", &dgw::codec::ti_string_array, presence::required, 0, &member<dgw::types::ApplicationInstallParams, &dgw::types::ApplicationInstallParams::scopes>::get,
-     &member<dgw::types::ApplicationInstallParams, &dgw::types::ApplicationInstallParams::scopes>::cget},
-    {"permissions", &dgw::codec::gen::ti_Permissions, presence::required, 1, &member<dgw::types::ApplicationInstallParams, &dgw::types::ApplicationInstallParams::permissions>::get,
-     &member<dgw::types::ApplicationInstallParams, &dgw::types::ApplicationInstallParams::permissions>::cget},
+    {"scopes", &dgw::codec::ti_string_array, presence::required, 0, offsetof(dgw::types::ApplicationInstallParams, scopes)},
+    {"permissions", &dgw::codec::gen::ti_Permissions, presence::required, 1, offsetof(dgw::types::ApplicationInstallParams, permissions)},
 };
+field_order order_ApplicationInstallParams[3];
 } // namespace
-constinit const type_info ti_ApplicationInstallParams = object_info<dgw::types::ApplicationInstallParams>("ApplicationInstallParams", fields_ApplicationInstallParams, 2, &find_ApplicationInstallParams, 0x3ull);
+constinit const type_info ti_ApplicationInstallParams = object_info<dgw::types::ApplicationInstallParams>("ApplicationInstallParams", fields_ApplicationInstallParams, 2, &find_ApplicationInstallParams, 0x3ull, order_ApplicationInstallParams);
 
 // dgw::types::Application
 namespace {
@@ -284,75 +282,43 @@ int find_Application(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_Application[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Application, &dgw::types::Application::id>::get,
-     &member<dgw::types::Application, &dgw::types::Application::id>::cget},
-    {"name", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::Application, &dgw::types::Application::name>::get,
-     &member<dgw::types::Application, &dgw::types::Application::name>::cget},
-    {"icon", &dgw::codec::ti_string, presence::nullable, 2, &member<dgw::types::Application, &dgw::types::Application::icon>::get,
-     &member<dgw::types::Application, &dgw::types::Application::icon>::cget},
-    {"description", &dgw::codec::ti_string, presence::required, 3, &member<dgw::types::Application, &dgw::types::Application::description>::get,
-     &member<dgw::types::Application, &dgw::types::Application::description>::cget},
-    {"rpc_origins", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::rpc_origins>::get,
-     &member<dgw::types::Application, &dgw::types::Application::rpc_origins>::cget},
-    {"bot_public", &dgw::codec::ti_bool, presence::required, 4, &member<dgw::types::Application, &dgw::types::Application::bot_public>::get,
-     &member<dgw::types::Application, &dgw::types::Application::bot_public>::cget},
-    {"bot_require_code_grant", &dgw::codec::ti_bool, presence::required, 5, &member<dgw::types::Application, &dgw::types::Application::bot_require_code_grant>::get,
-     &member<dgw::types::Application, &dgw::types::Application::bot_require_code_grant>::cget},
-    {"bot", &dgw::codec::gen::ti_PartialUser, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::bot>::get,
-     &member<dgw::types::Application, &dgw::types::Application::bot>::cget},
-    {"terms_of_service_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::terms_of_service_url>::get,
-     &member<dgw::types::Application, &dgw::types::Application::terms_of_service_url>::cget},
-    {"privacy_policy_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::privacy_policy_url>::get,
-     &member<dgw::types::Application, &dgw::types::Application::privacy_policy_url>::cget},
-    {"owner", &dgw::codec::gen::ti_PartialUser, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::owner>::get,
-     &member<dgw::types::Application, &dgw::types::Application::owner>::cget},
-    {"verify_key", &dgw::codec::ti_string, presence::required, 6, &member<dgw::types::Application, &dgw::types::Application::verify_key>::get,
-     &member<dgw::types::Application, &dgw::types::Application::verify_key>::cget},
-    {"team", &dgw::codec::gen::ti_ApplicationTeam, presence::nullable, 7, &member<dgw::types::Application, &dgw::types::Application::team>::get,
-     &member<dgw::types::Application, &dgw::types::Application::team>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::guild_id>::get,
-     &member<dgw::types::Application, &dgw::types::Application::guild_id>::cget},
-    {"guild", &dgw::codec::gen::ti_ApplicationGuild, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::guild>::get,
-     &member<dgw::types::Application, &dgw::types::Application::guild>::cget},
-    {"primary_sku_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::primary_sku_id>::get,
-     &member<dgw::types::Application, &dgw::types::Application::primary_sku_id>::cget},
-    {"slug", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::slug>::get,
-     &member<dgw::types::Application, &dgw::types::Application::slug>::cget},
-    {"cover_image", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::cover_image>::get,
-     &member<dgw::types::Application, &dgw::types::Application::cover_image>::cget},
-    {"flags", &dgw::codec::gen::ti_ApplicationFlags, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::flags>::get,
-     &member<dgw::types::Application, &dgw::types::Application::flags>::cget},
-    {"flags_new", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::flags_new>::get,
-     &member<dgw::types::Application, &dgw::types::Application::flags_new>::cget},
-    {"approximate_guild_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::approximate_guild_count>::get,
-     &member<dgw::types::Application, &dgw::types::Application::approximate_guild_count>::cget},
-    {"approximate_user_install_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::approximate_user_install_count>::get,
-     &member<dgw::types::Application, &dgw::types::Application::approximate_user_install_count>::cget},
-    {"approximate_user_authorization_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::approximate_user_authorization_count>::get,
-     &member<dgw::types::Application, &dgw::types::Application::approximate_user_authorization_count>::cget},
-    {"redirect_uris", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::redirect_uris>::get,
-     &member<dgw::types::Application, &dgw::types::Application::redirect_uris>::cget},
-    {"interactions_endpoint_url", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Application, &dgw::types::Application::interactions_endpoint_url>::get,
-     &member<dgw::types::Application, &dgw::types::Application::interactions_endpoint_url>::cget},
-    {"role_connections_verification_url", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Application, &dgw::types::Application::role_connections_verification_url>::get,
-     &member<dgw::types::Application, &dgw::types::Application::role_connections_verification_url>::cget},
-    {"event_webhooks_url", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Application, &dgw::types::Application::event_webhooks_url>::get,
-     &member<dgw::types::Application, &dgw::types::Application::event_webhooks_url>::cget},
-    {"event_webhooks_status", &dgw::codec::gen::ti_ApplicationEventWebhookStatus, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::event_webhooks_status>::get,
-     &member<dgw::types::Application, &dgw::types::Application::event_webhooks_status>::cget},
-    {"event_webhooks_types", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::event_webhooks_types>::get,
-     &member<dgw::types::Application, &dgw::types::Application::event_webhooks_types>::cget},
-    {"tags", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::tags>::get,
-     &member<dgw::types::Application, &dgw::types::Application::tags>::cget},
-    {"install_params", &dgw::codec::gen::ti_ApplicationInstallParams, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::install_params>::get,
-     &member<dgw::types::Application, &dgw::types::Application::install_params>::cget},
-    {"integration_types_config", &dgw::codec::gen::ti_ApplicationIntegrationTypeConfiguration_map, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::integration_types_config>::get,
-     &member<dgw::types::Application, &dgw::types::Application::integration_types_config>::cget},
-    {"custom_install_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Application, &dgw::types::Application::custom_install_url>::get,
-     &member<dgw::types::Application, &dgw::types::Application::custom_install_url>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Application, id)},
+    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::Application, name)},
+    {"icon", &dgw::codec::ti_string, presence::nullable, 2, offsetof(dgw::types::Application, icon)},
+    {"description", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::Application, description)},
+    {"rpc_origins", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::Application, rpc_origins)},
+    {"bot_public", &dgw::codec::ti_bool, presence::required, 4, offsetof(dgw::types::Application, bot_public)},
+    {"bot_require_code_grant", &dgw::codec::ti_bool, presence::required, 5, offsetof(dgw::types::Application, bot_require_code_grant)},
+    {"bot", &dgw::codec::gen::ti_PartialUser, presence::optional, -1, offsetof(dgw::types::Application, bot)},
+    {"terms_of_service_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Application, terms_of_service_url)},
+    {"privacy_policy_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Application, privacy_policy_url)},
+    {"owner", &dgw::codec::gen::ti_PartialUser, presence::optional, -1, offsetof(dgw::types::Application, owner)},
+    {"verify_key", &dgw::codec::ti_string, presence::required, 6, offsetof(dgw::types::Application, verify_key)},
+    {"team", &dgw::codec::gen::ti_ApplicationTeam, presence::nullable, 7, offsetof(dgw::types::Application, team)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Application, guild_id)},
+    {"guild", &dgw::codec::gen::ti_ApplicationGuild, presence::optional, -1, offsetof(dgw::types::Application, guild)},
+    {"primary_sku_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Application, primary_sku_id)},
+    {"slug", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Application, slug)},
+    {"cover_image", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Application, cover_image)},
+    {"flags", &dgw::codec::gen::ti_ApplicationFlags, presence::optional, -1, offsetof(dgw::types::Application, flags)},
+    {"flags_new", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Application, flags_new)},
+    {"approximate_guild_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Application, approximate_guild_count)},
+    {"approximate_user_install_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Application, approximate_user_install_count)},
+    {"approximate_user_authorization_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Application, approximate_user_authorization_count)},
+    {"redirect_uris", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::Application, redirect_uris)},
+    {"interactions_endpoint_url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Application, interactions_endpoint_url)},
+    {"role_connections_verification_url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Application, role_connections_verification_url)},
+    {"event_webhooks_url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Application, event_webhooks_url)},
+    {"event_webhooks_status", &dgw::codec::gen::ti_ApplicationEventWebhookStatus, presence::optional, -1, offsetof(dgw::types::Application, event_webhooks_status)},
+    {"event_webhooks_types", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::Application, event_webhooks_types)},
+    {"tags", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::Application, tags)},
+    {"install_params", &dgw::codec::gen::ti_ApplicationInstallParams, presence::optional, -1, offsetof(dgw::types::Application, install_params)},
+    {"integration_types_config", &dgw::codec::gen::ti_ApplicationIntegrationTypeConfiguration_map, presence::optional, -1, offsetof(dgw::types::Application, integration_types_config)},
+    {"custom_install_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Application, custom_install_url)},
 };
+field_order order_Application[34];
 } // namespace
-constinit const type_info ti_Application = object_info<dgw::types::Application>("Application", fields_Application, 33, &find_Application, 0xffull);
+constinit const type_info ti_Application = object_info<dgw::types::Application>("Application", fields_Application, 33, &find_Application, 0xffull, order_Application);
 
 // dgw::types::Overwrite
 namespace {
@@ -377,17 +343,14 @@ int find_Overwrite(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_Overwrite[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Overwrite, &dgw::types::Overwrite::id>::get,
-     &member<dgw::types::Overwrite, &dgw::types::Overwrite::id>::cget},
-    {"type", &dgw::codec::gen::ti_OverwriteType, presence::required, 1, &member<dgw::types::Overwrite, &dgw::types::Overwrite::type>::get,
-     &member<dgw::types::Overwrite, &dgw::types::Overwrite::type>::cget},
-    {"allow", &dgw::codec::gen::ti_Permissions, presence::required, 2, &member<dgw::types::Overwrite, &dgw::types::Overwrite::allow>::get,
-     &member<dgw::types::Overwrite, &dgw::types::Overwrite::allow>::cget},
-    {"deny", &dgw::codec::gen::ti_Permissions, presence::required, 3, &member<dgw::types::Overwrite, &dgw::types::Overwrite::deny>::get,
-     &member<dgw::types::Overwrite, &dgw::types::Overwrite::deny>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Overwrite, id)},
+    {"type", &dgw::codec::gen::ti_OverwriteType, presence::required, 1, offsetof(dgw::types::Overwrite, type)},
+    {"allow", &dgw::codec::gen::ti_Permissions, presence::required, 2, offsetof(dgw::types::Overwrite, allow)},
+    {"deny", &dgw::codec::gen::ti_Permissions, presence::required, 3, offsetof(dgw::types::Overwrite, deny)},
 };
+field_order order_Overwrite[5];
 } // namespace
-constinit const type_info ti_Overwrite = object_info<dgw::types::Overwrite>("Overwrite", fields_Overwrite, 4, &find_Overwrite, 0xfull);
+constinit const type_info ti_Overwrite = object_info<dgw::types::Overwrite>("Overwrite", fields_Overwrite, 4, &find_Overwrite, 0xfull, order_Overwrite);
 
 // dgw::types::GuildMember
 namespace {
@@ -450,41 +413,26 @@ int find_GuildMember(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_GuildMember[] = {
-    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, &member<dgw::types::GuildMember, &dgw::types::GuildMember::user>::get,
-     &member<dgw::types::GuildMember, &dgw::types::GuildMember::user>::cget},
-    {"nick", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::GuildMember, &dgw::types::GuildMember::nick>::get,
-     &member<dgw::types::GuildMember, &dgw::types::GuildMember::nick>::cget},
-    {"avatar", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::GuildMember, &dgw::types::GuildMember::avatar>::get,
-     &member<dgw::types::GuildMember, &dgw::types::GuildMember::avatar>::cget},
-    {"banner", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::GuildMember, &dgw::types::GuildMember::banner>::get,
-     &member<dgw::types::GuildMember, &dgw::types::GuildMember::banner>::cget},
-    {"roles", &dgw::codec::ti_snowflake_array, presence::required, 0, &member<dgw::types::GuildMember, &dgw::types::GuildMember::roles>::get,
-     &member<dgw::types::GuildMember, &dgw::types::GuildMember::roles>::cget},
-    {"joined_at", &dgw::codec::ti_timestamp, presence::nullable, 1, &member<dgw::types::GuildMember, &dgw::types::GuildMember::joined_at>::get,
-     &member<dgw::types::GuildMember, &dgw::types::GuildMember::joined_at>::cget},
-    {"premium_since", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, &member<dgw::types::GuildMember, &dgw::types::GuildMember::premium_since>::get,
-     &member<dgw::types::GuildMember, &dgw::types::GuildMember::premium_since>::cget},
-    {"deaf", &dgw::codec::ti_bool, presence::required, 2, &member<dgw::types::GuildMember, &dgw::types::GuildMember::deaf>::get,
-     &member<dgw::types::GuildMember, &dgw::types::GuildMember::deaf>::cget},
-    {"mute", &dgw::codec::ti_bool, presence::required, 3, &member<dgw::types::GuildMember, &dgw::types::GuildMember::mute>::get,
-     &member<dgw::types::GuildMember, &dgw::types::GuildMember::mute>::cget},
-    {"flags", &dgw::codec::gen::ti_GuildMemberFlags, presence::required, 4, &member<dgw::types::GuildMember, &dgw::types::GuildMember::flags>::get,
-     &member<dgw::types::GuildMember, &dgw::types::GuildMember::flags>::cget},
-    {"pending", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::GuildMember, &dgw::types::GuildMember::pending>::get,
-     &member<dgw::types::GuildMember, &dgw::types::GuildMember::pending>::cget},
-    {"permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, &member<dgw::types::GuildMember, &dgw::types::GuildMember::permissions>::get,
-     &member<dgw::types::GuildMember, &dgw::types::GuildMember::permissions>::cget},
-    {"communication_disabled_until", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, &member<dgw::types::GuildMember, &dgw::types::GuildMember::communication_disabled_until>::get,
-     &member<dgw::types::GuildMember, &dgw::types::GuildMember::communication_disabled_until>::cget},
-    {"avatar_decoration_data", &dgw::codec::gen::ti_AvatarDecorationData, presence::optional_nullable, -1, &member<dgw::types::GuildMember, &dgw::types::GuildMember::avatar_decoration_data>::get,
-     &member<dgw::types::GuildMember, &dgw::types::GuildMember::avatar_decoration_data>::cget},
-    {"collectibles", &dgw::codec::gen::ti_Collectibles, presence::optional_nullable, -1, &member<dgw::types::GuildMember, &dgw::types::GuildMember::collectibles>::get,
-     &member<dgw::types::GuildMember, &dgw::types::GuildMember::collectibles>::cget},
-    {"unusual_dm_activity_until", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, &member<dgw::types::GuildMember, &dgw::types::GuildMember::unusual_dm_activity_until>::get,
-     &member<dgw::types::GuildMember, &dgw::types::GuildMember::unusual_dm_activity_until>::cget},
+    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::types::GuildMember, user)},
+    {"nick", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::GuildMember, nick)},
+    {"avatar", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::GuildMember, avatar)},
+    {"banner", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::GuildMember, banner)},
+    {"roles", &dgw::codec::ti_snowflake_array, presence::required, 0, offsetof(dgw::types::GuildMember, roles)},
+    {"joined_at", &dgw::codec::ti_timestamp, presence::nullable, 1, offsetof(dgw::types::GuildMember, joined_at)},
+    {"premium_since", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::types::GuildMember, premium_since)},
+    {"deaf", &dgw::codec::ti_bool, presence::required, 2, offsetof(dgw::types::GuildMember, deaf)},
+    {"mute", &dgw::codec::ti_bool, presence::required, 3, offsetof(dgw::types::GuildMember, mute)},
+    {"flags", &dgw::codec::gen::ti_GuildMemberFlags, presence::required, 4, offsetof(dgw::types::GuildMember, flags)},
+    {"pending", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::GuildMember, pending)},
+    {"permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, offsetof(dgw::types::GuildMember, permissions)},
+    {"communication_disabled_until", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::types::GuildMember, communication_disabled_until)},
+    {"avatar_decoration_data", &dgw::codec::gen::ti_AvatarDecorationData, presence::optional_nullable, -1, offsetof(dgw::types::GuildMember, avatar_decoration_data)},
+    {"collectibles", &dgw::codec::gen::ti_Collectibles, presence::optional_nullable, -1, offsetof(dgw::types::GuildMember, collectibles)},
+    {"unusual_dm_activity_until", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::types::GuildMember, unusual_dm_activity_until)},
 };
+field_order order_GuildMember[17];
 } // namespace
-constinit const type_info ti_GuildMember = object_info<dgw::types::GuildMember>("GuildMember", fields_GuildMember, 16, &find_GuildMember, 0x1full);
+constinit const type_info ti_GuildMember = object_info<dgw::types::GuildMember>("GuildMember", fields_GuildMember, 16, &find_GuildMember, 0x1full, order_GuildMember);
 
 // dgw::types::ActivityEmoji
 namespace {
@@ -501,15 +449,13 @@ int find_ActivityEmoji(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_ActivityEmoji[] = {
-    {"name", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::ActivityEmoji, &dgw::types::ActivityEmoji::name>::get,
-     &member<dgw::types::ActivityEmoji, &dgw::types::ActivityEmoji::name>::cget},
-    {"id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::ActivityEmoji, &dgw::types::ActivityEmoji::id>::get,
-     &member<dgw::types::ActivityEmoji, &dgw::types::ActivityEmoji::id>::cget},
-    {"animated", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::ActivityEmoji, &dgw::types::ActivityEmoji::animated>::get,
-     &member<dgw::types::ActivityEmoji, &dgw::types::ActivityEmoji::animated>::cget},
+    {"name", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::ActivityEmoji, name)},
+    {"id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::ActivityEmoji, id)},
+    {"animated", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::ActivityEmoji, animated)},
 };
+field_order order_ActivityEmoji[4];
 } // namespace
-constinit const type_info ti_ActivityEmoji = object_info<dgw::types::ActivityEmoji>("ActivityEmoji", fields_ActivityEmoji, 3, &find_ActivityEmoji, 0x1ull);
+constinit const type_info ti_ActivityEmoji = object_info<dgw::types::ActivityEmoji>("ActivityEmoji", fields_ActivityEmoji, 3, &find_ActivityEmoji, 0x1ull, order_ActivityEmoji);
 
 // dgw::types::ActivitySecrets
 namespace {
@@ -526,15 +472,13 @@ int find_ActivitySecrets(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_ActivitySecrets[] = {
-    {"join", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ActivitySecrets, &dgw::types::ActivitySecrets::join>::get,
-     &member<dgw::types::ActivitySecrets, &dgw::types::ActivitySecrets::join>::cget},
-    {"spectate", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ActivitySecrets, &dgw::types::ActivitySecrets::spectate>::get,
-     &member<dgw::types::ActivitySecrets, &dgw::types::ActivitySecrets::spectate>::cget},
-    {"match", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ActivitySecrets, &dgw::types::ActivitySecrets::match>::get,
-     &member<dgw::types::ActivitySecrets, &dgw::types::ActivitySecrets::match>::cget},
+    {"join", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ActivitySecrets, join)},
+    {"spectate", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ActivitySecrets, spectate)},
+    {"match", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ActivitySecrets, match)},
 };
+field_order order_ActivitySecrets[4];
 } // namespace
-constinit const type_info ti_ActivitySecrets = object_info<dgw::types::ActivitySecrets>("ActivitySecrets", fields_ActivitySecrets, 3, &find_ActivitySecrets, 0x0ull);
+constinit const type_info ti_ActivitySecrets = object_info<dgw::types::ActivitySecrets>("ActivitySecrets", fields_ActivitySecrets, 3, &find_ActivitySecrets, 0x0ull, order_ActivitySecrets);
 
 // dgw::types::ClientStatus
 namespace {
@@ -553,17 +497,14 @@ int find_ClientStatus(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_ClientStatus[] = {
-    {"desktop", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ClientStatus, &dgw::types::ClientStatus::desktop>::get,
-     &member<dgw::types::ClientStatus, &dgw::types::ClientStatus::desktop>::cget},
-    {"mobile", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ClientStatus, &dgw::types::ClientStatus::mobile>::get,
-     &member<dgw::types::ClientStatus, &dgw::types::ClientStatus::mobile>::cget},
-    {"web", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ClientStatus, &dgw::types::ClientStatus::web>::get,
-     &member<dgw::types::ClientStatus, &dgw::types::ClientStatus::web>::cget},
-    {"vr", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ClientStatus, &dgw::types::ClientStatus::vr>::get,
-     &member<dgw::types::ClientStatus, &dgw::types::ClientStatus::vr>::cget},
+    {"desktop", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ClientStatus, desktop)},
+    {"mobile", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ClientStatus, mobile)},
+    {"web", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ClientStatus, web)},
+    {"vr", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ClientStatus, vr)},
 };
+field_order order_ClientStatus[5];
 } // namespace
-constinit const type_info ti_ClientStatus = object_info<dgw::types::ClientStatus>("ClientStatus", fields_ClientStatus, 4, &find_ClientStatus, 0x0ull);
+constinit const type_info ti_ClientStatus = object_info<dgw::types::ClientStatus>("ClientStatus", fields_ClientStatus, 4, &find_ClientStatus, 0x0ull, order_ClientStatus);
 
 // dgw::types::ThreadAddedMember
 namespace {
@@ -586,21 +527,16 @@ int find_ThreadAddedMember(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_ThreadAddedMember[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::ThreadAddedMember, &dgw::types::ThreadAddedMember::id>::get,
-     &member<dgw::types::ThreadAddedMember, &dgw::types::ThreadAddedMember::id>::cget},
-    {"user_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::ThreadAddedMember, &dgw::types::ThreadAddedMember::user_id>::get,
-     &member<dgw::types::ThreadAddedMember, &dgw::types::ThreadAddedMember::user_id>::cget},
-    {"join_timestamp", &dgw::codec::ti_timestamp, presence::required, 0, &member<dgw::types::ThreadAddedMember, &dgw::types::ThreadAddedMember::join_timestamp>::get,
-     &member<dgw::types::ThreadAddedMember, &dgw::types::ThreadAddedMember::join_timestamp>::cget},
-    {"flags", &dgw::codec::ti_int, presence::required, 1, &member<dgw::types::ThreadAddedMember, &dgw::types::ThreadAddedMember::flags>::get,
-     &member<dgw::types::ThreadAddedMember, &dgw::types::ThreadAddedMember::flags>::cget},
-    {"member", &dgw::codec::gen::ti_GuildMember, presence::optional, -1, &member<dgw::types::ThreadAddedMember, &dgw::types::ThreadAddedMember::member>::get,
-     &member<dgw::types::ThreadAddedMember, &dgw::types::ThreadAddedMember::member>::cget},
-    {"presence", &dgw::codec::gen::ti_Presence, presence::optional_nullable, -1, &member<dgw::types::ThreadAddedMember, &dgw::types::ThreadAddedMember::presence>::get,
-     &member<dgw::types::ThreadAddedMember, &dgw::types::ThreadAddedMember::presence>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::ThreadAddedMember, id)},
+    {"user_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::ThreadAddedMember, user_id)},
+    {"join_timestamp", &dgw::codec::ti_timestamp, presence::required, 0, offsetof(dgw::types::ThreadAddedMember, join_timestamp)},
+    {"flags", &dgw::codec::ti_int, presence::required, 1, offsetof(dgw::types::ThreadAddedMember, flags)},
+    {"member", &dgw::codec::gen::ti_GuildMember, presence::optional, -1, offsetof(dgw::types::ThreadAddedMember, member)},
+    {"presence", &dgw::codec::gen::ti_Presence, presence::optional_nullable, -1, offsetof(dgw::types::ThreadAddedMember, presence)},
 };
+field_order order_ThreadAddedMember[7];
 } // namespace
-constinit const type_info ti_ThreadAddedMember = object_info<dgw::types::ThreadAddedMember>("ThreadAddedMember", fields_ThreadAddedMember, 6, &find_ThreadAddedMember, 0x3ull);
+constinit const type_info ti_ThreadAddedMember = object_info<dgw::types::ThreadAddedMember>("ThreadAddedMember", fields_ThreadAddedMember, 6, &find_ThreadAddedMember, 0x3ull, order_ThreadAddedMember);
 
 // dgw::types::SelectDefaultValue
 namespace {
@@ -615,13 +551,12 @@ int find_SelectDefaultValue(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_SelectDefaultValue[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::SelectDefaultValue, &dgw::types::SelectDefaultValue::id>::get,
-     &member<dgw::types::SelectDefaultValue, &dgw::types::SelectDefaultValue::id>::cget},
-    {"type", &dgw::codec::gen::ti_SelectDefaultValueType, presence::required, 1, &member<dgw::types::SelectDefaultValue, &dgw::types::SelectDefaultValue::type>::get,
-     &member<dgw::types::SelectDefaultValue, &dgw::types::SelectDefaultValue::type>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::SelectDefaultValue, id)},
+    {"type", &dgw::codec::gen::ti_SelectDefaultValueType, presence::required, 1, offsetof(dgw::types::SelectDefaultValue, type)},
 };
+field_order order_SelectDefaultValue[3];
 } // namespace
-constinit const type_info ti_SelectDefaultValue = object_info<dgw::types::SelectDefaultValue>("SelectDefaultValue", fields_SelectDefaultValue, 2, &find_SelectDefaultValue, 0x3ull);
+constinit const type_info ti_SelectDefaultValue = object_info<dgw::types::SelectDefaultValue>("SelectDefaultValue", fields_SelectDefaultValue, 2, &find_SelectDefaultValue, 0x3ull, order_SelectDefaultValue);
 
 // dgw::types::Component
 namespace {
@@ -766,83 +701,47 @@ int find_Component(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_Component[] = {
-    {"type", &dgw::codec::gen::ti_ComponentType, presence::required, 0, &member<dgw::types::Component, &dgw::types::Component::type>::get,
-     &member<dgw::types::Component, &dgw::types::Component::type>::cget},
-    {"id", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Component, &dgw::types::Component::id>::get,
-     &member<dgw::types::Component, &dgw::types::Component::id>::cget},
-    {"custom_id", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Component, &dgw::types::Component::custom_id>::get,
-     &member<dgw::types::Component, &dgw::types::Component::custom_id>::cget},
-    {"style", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Component, &dgw::types::Component::style>::get,
-     &member<dgw::types::Component, &dgw::types::Component::style>::cget},
-    {"label", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Component, &dgw::types::Component::label>::get,
-     &member<dgw::types::Component, &dgw::types::Component::label>::cget},
-    {"emoji", &dgw::codec::gen::ti_Emoji, presence::optional, -1, &member<dgw::types::Component, &dgw::types::Component::emoji>::get,
-     &member<dgw::types::Component, &dgw::types::Component::emoji>::cget},
-    {"url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Component, &dgw::types::Component::url>::get,
-     &member<dgw::types::Component, &dgw::types::Component::url>::cget},
-    {"sku_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::Component, &dgw::types::Component::sku_id>::get,
-     &member<dgw::types::Component, &dgw::types::Component::sku_id>::cget},
-    {"disabled", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Component, &dgw::types::Component::disabled>::get,
-     &member<dgw::types::Component, &dgw::types::Component::disabled>::cget},
-    {"options", &dgw::codec::gen::ti_SelectOption_array, presence::optional, -1, &member<dgw::types::Component, &dgw::types::Component::options>::get,
-     &member<dgw::types::Component, &dgw::types::Component::options>::cget},
-    {"placeholder", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Component, &dgw::types::Component::placeholder>::get,
-     &member<dgw::types::Component, &dgw::types::Component::placeholder>::cget},
-    {"min_values", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Component, &dgw::types::Component::min_values>::get,
-     &member<dgw::types::Component, &dgw::types::Component::min_values>::cget},
-    {"max_values", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Component, &dgw::types::Component::max_values>::get,
-     &member<dgw::types::Component, &dgw::types::Component::max_values>::cget},
-    {"default_values", &dgw::codec::gen::ti_SelectDefaultValue_array, presence::optional, -1, &member<dgw::types::Component, &dgw::types::Component::default_values>::get,
-     &member<dgw::types::Component, &dgw::types::Component::default_values>::cget},
-    {"channel_types", &dgw::codec::gen::ti_ChannelType_array, presence::optional, -1, &member<dgw::types::Component, &dgw::types::Component::channel_types>::get,
-     &member<dgw::types::Component, &dgw::types::Component::channel_types>::cget},
-    {"required", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Component, &dgw::types::Component::required>::get,
-     &member<dgw::types::Component, &dgw::types::Component::required>::cget},
-    {"min_length", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Component, &dgw::types::Component::min_length>::get,
-     &member<dgw::types::Component, &dgw::types::Component::min_length>::cget},
-    {"max_length", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Component, &dgw::types::Component::max_length>::get,
-     &member<dgw::types::Component, &dgw::types::Component::max_length>::cget},
-    {"value", &dgw::codec::ti_any, presence::optional, -1, &member<dgw::types::Component, &dgw::types::Component::value>::get,
-     &member<dgw::types::Component, &dgw::types::Component::value>::cget},
-    {"values", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::Component, &dgw::types::Component::values>::get,
-     &member<dgw::types::Component, &dgw::types::Component::values>::cget},
-    {"default", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Component, &dgw::types::Component::default_>::get,
-     &member<dgw::types::Component, &dgw::types::Component::default_>::cget},
-    {"components", &dgw::codec::gen::ti_Component_array, presence::optional, -1, &member<dgw::types::Component, &dgw::types::Component::components>::get,
-     &member<dgw::types::Component, &dgw::types::Component::components>::cget},
-    {"accessory", &dgw::codec::gen::ti_Component_box, presence::optional, -1, &member<dgw::types::Component, &dgw::types::Component::accessory>::get,
-     &member<dgw::types::Component, &dgw::types::Component::accessory>::cget},
-    {"content", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Component, &dgw::types::Component::content>::get,
-     &member<dgw::types::Component, &dgw::types::Component::content>::cget},
-    {"media", &dgw::codec::gen::ti_UnfurledMediaItem, presence::optional, -1, &member<dgw::types::Component, &dgw::types::Component::media>::get,
-     &member<dgw::types::Component, &dgw::types::Component::media>::cget},
-    {"description", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Component, &dgw::types::Component::description>::get,
-     &member<dgw::types::Component, &dgw::types::Component::description>::cget},
-    {"spoiler", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Component, &dgw::types::Component::spoiler>::get,
-     &member<dgw::types::Component, &dgw::types::Component::spoiler>::cget},
-    {"items", &dgw::codec::gen::ti_MediaGalleryItem_array, presence::optional, -1, &member<dgw::types::Component, &dgw::types::Component::items>::get,
-     &member<dgw::types::Component, &dgw::types::Component::items>::cget},
-    {"file", &dgw::codec::gen::ti_UnfurledMediaItem, presence::optional, -1, &member<dgw::types::Component, &dgw::types::Component::file>::get,
-     &member<dgw::types::Component, &dgw::types::Component::file>::cget},
-    {"name", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Component, &dgw::types::Component::name>::get,
-     &member<dgw::types::Component, &dgw::types::Component::name>::cget},
-    {"size", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Component, &dgw::types::Component::size>::get,
-     &member<dgw::types::Component, &dgw::types::Component::size>::cget},
-    {"divider", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Component, &dgw::types::Component::divider>::get,
-     &member<dgw::types::Component, &dgw::types::Component::divider>::cget},
-    {"spacing", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Component, &dgw::types::Component::spacing>::get,
-     &member<dgw::types::Component, &dgw::types::Component::spacing>::cget},
-    {"accent_color", &dgw::codec::ti_int, presence::optional_nullable, -1, &member<dgw::types::Component, &dgw::types::Component::accent_color>::get,
-     &member<dgw::types::Component, &dgw::types::Component::accent_color>::cget},
-    {"component", &dgw::codec::gen::ti_Component_box, presence::optional, -1, &member<dgw::types::Component, &dgw::types::Component::component>::get,
-     &member<dgw::types::Component, &dgw::types::Component::component>::cget},
-    {"file_types", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::Component, &dgw::types::Component::file_types>::get,
-     &member<dgw::types::Component, &dgw::types::Component::file_types>::cget},
-    {"resolved", &dgw::codec::gen::ti_ResolvedData_box, presence::optional, -1, &member<dgw::types::Component, &dgw::types::Component::resolved>::get,
-     &member<dgw::types::Component, &dgw::types::Component::resolved>::cget},
+    {"type", &dgw::codec::gen::ti_ComponentType, presence::required, 0, offsetof(dgw::types::Component, type)},
+    {"id", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Component, id)},
+    {"custom_id", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Component, custom_id)},
+    {"style", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Component, style)},
+    {"label", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Component, label)},
+    {"emoji", &dgw::codec::gen::ti_Emoji, presence::optional, -1, offsetof(dgw::types::Component, emoji)},
+    {"url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Component, url)},
+    {"sku_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Component, sku_id)},
+    {"disabled", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Component, disabled)},
+    {"options", &dgw::codec::gen::ti_SelectOption_array, presence::optional, -1, offsetof(dgw::types::Component, options)},
+    {"placeholder", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Component, placeholder)},
+    {"min_values", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Component, min_values)},
+    {"max_values", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Component, max_values)},
+    {"default_values", &dgw::codec::gen::ti_SelectDefaultValue_array, presence::optional, -1, offsetof(dgw::types::Component, default_values)},
+    {"channel_types", &dgw::codec::gen::ti_ChannelType_array, presence::optional, -1, offsetof(dgw::types::Component, channel_types)},
+    {"required", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Component, required)},
+    {"min_length", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Component, min_length)},
+    {"max_length", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Component, max_length)},
+    {"value", &dgw::codec::ti_any, presence::optional, -1, offsetof(dgw::types::Component, value)},
+    {"values", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::Component, values)},
+    {"default", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Component, default_)},
+    {"components", &dgw::codec::gen::ti_Component_array, presence::optional, -1, offsetof(dgw::types::Component, components)},
+    {"accessory", &dgw::codec::gen::ti_Component_box, presence::optional, -1, offsetof(dgw::types::Component, accessory)},
+    {"content", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Component, content)},
+    {"media", &dgw::codec::gen::ti_UnfurledMediaItem, presence::optional, -1, offsetof(dgw::types::Component, media)},
+    {"description", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Component, description)},
+    {"spoiler", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Component, spoiler)},
+    {"items", &dgw::codec::gen::ti_MediaGalleryItem_array, presence::optional, -1, offsetof(dgw::types::Component, items)},
+    {"file", &dgw::codec::gen::ti_UnfurledMediaItem, presence::optional, -1, offsetof(dgw::types::Component, file)},
+    {"name", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Component, name)},
+    {"size", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Component, size)},
+    {"divider", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Component, divider)},
+    {"spacing", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Component, spacing)},
+    {"accent_color", &dgw::codec::ti_int, presence::optional_nullable, -1, offsetof(dgw::types::Component, accent_color)},
+    {"component", &dgw::codec::gen::ti_Component_box, presence::optional, -1, offsetof(dgw::types::Component, component)},
+    {"file_types", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::Component, file_types)},
+    {"resolved", &dgw::codec::gen::ti_ResolvedData_box, presence::optional, -1, offsetof(dgw::types::Component, resolved)},
 };
+field_order order_Component[38];
 } // namespace
-constinit const type_info ti_Component = object_info<dgw::types::Component>("Component", fields_Component, 37, &find_Component, 0x1ull);
+constinit const type_info ti_Component = object_info<dgw::types::Component>("Component", fields_Component, 37, &find_Component, 0x1ull, order_Component);
 
 // dgw::types::RoleTags
 namespace {
@@ -865,21 +764,16 @@ int find_RoleTags(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_RoleTags[] = {
-    {"bot_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::RoleTags, &dgw::types::RoleTags::bot_id>::get,
-     &member<dgw::types::RoleTags, &dgw::types::RoleTags::bot_id>::cget},
-    {"integration_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::RoleTags, &dgw::types::RoleTags::integration_id>::get,
-     &member<dgw::types::RoleTags, &dgw::types::RoleTags::integration_id>::cget},
-    {"premium_subscriber", &dgw::codec::ti_bool, presence::optional_nullable, -1, &member<dgw::types::RoleTags, &dgw::types::RoleTags::premium_subscriber>::get,
-     &member<dgw::types::RoleTags, &dgw::types::RoleTags::premium_subscriber>::cget},
-    {"subscription_listing_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::RoleTags, &dgw::types::RoleTags::subscription_listing_id>::get,
-     &member<dgw::types::RoleTags, &dgw::types::RoleTags::subscription_listing_id>::cget},
-    {"available_for_purchase", &dgw::codec::ti_bool, presence::optional_nullable, -1, &member<dgw::types::RoleTags, &dgw::types::RoleTags::available_for_purchase>::get,
-     &member<dgw::types::RoleTags, &dgw::types::RoleTags::available_for_purchase>::cget},
-    {"guild_connections", &dgw::codec::ti_bool, presence::optional_nullable, -1, &member<dgw::types::RoleTags, &dgw::types::RoleTags::guild_connections>::get,
-     &member<dgw::types::RoleTags, &dgw::types::RoleTags::guild_connections>::cget},
+    {"bot_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::RoleTags, bot_id)},
+    {"integration_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::RoleTags, integration_id)},
+    {"premium_subscriber", &dgw::codec::ti_bool, presence::optional_nullable, -1, offsetof(dgw::types::RoleTags, premium_subscriber)},
+    {"subscription_listing_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::RoleTags, subscription_listing_id)},
+    {"available_for_purchase", &dgw::codec::ti_bool, presence::optional_nullable, -1, offsetof(dgw::types::RoleTags, available_for_purchase)},
+    {"guild_connections", &dgw::codec::ti_bool, presence::optional_nullable, -1, offsetof(dgw::types::RoleTags, guild_connections)},
 };
+field_order order_RoleTags[7];
 } // namespace
-constinit const type_info ti_RoleTags = object_info<dgw::types::RoleTags>("RoleTags", fields_RoleTags, 6, &find_RoleTags, 0x0ull);
+constinit const type_info ti_RoleTags = object_info<dgw::types::RoleTags>("RoleTags", fields_RoleTags, 6, &find_RoleTags, 0x0ull, order_RoleTags);
 
 // dgw::types::Guild
 namespace {
@@ -1065,97 +959,54 @@ int find_Guild(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_Guild[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Guild, &dgw::types::Guild::id>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::id>::cget},
-    {"name", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::Guild, &dgw::types::Guild::name>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::name>::cget},
-    {"icon", &dgw::codec::ti_string, presence::nullable, 2, &member<dgw::types::Guild, &dgw::types::Guild::icon>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::icon>::cget},
-    {"icon_hash", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Guild, &dgw::types::Guild::icon_hash>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::icon_hash>::cget},
-    {"splash", &dgw::codec::ti_string, presence::nullable, 3, &member<dgw::types::Guild, &dgw::types::Guild::splash>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::splash>::cget},
-    {"discovery_splash", &dgw::codec::ti_string, presence::nullable, 4, &member<dgw::types::Guild, &dgw::types::Guild::discovery_splash>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::discovery_splash>::cget},
-    {"owner", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Guild, &dgw::types::Guild::owner>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::owner>::cget},
-    {"owner_id", &dgw::codec::ti_snowflake, presence::required, 5, &member<dgw::types::Guild, &dgw::types::Guild::owner_id>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::owner_id>::cget},
-    {"permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, &member<dgw::types::Guild, &dgw::types::Guild::permissions>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::permissions>::cget},
-    {"region", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Guild, &dgw::types::Guild::region>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::region>::cget},
-    {"afk_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 6, &member<dgw::types::Guild, &dgw::types::Guild::afk_channel_id>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::afk_channel_id>::cget},
-    {"afk_timeout", &dgw::codec::ti_int, presence::required, 7, &member<dgw::types::Guild, &dgw::types::Guild::afk_timeout>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::afk_timeout>::cget},
-    {"widget_enabled", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Guild, &dgw::types::Guild::widget_enabled>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::widget_enabled>::cget},
-    {"widget_channel_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, &member<dgw::types::Guild, &dgw::types::Guild::widget_channel_id>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::widget_channel_id>::cget},
-    {"verification_level", &dgw::codec::gen::ti_VerificationLevel, presence::required, 8, &member<dgw::types::Guild, &dgw::types::Guild::verification_level>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::verification_level>::cget},
-    {"default_message_notifications", &dgw::codec::gen::ti_DefaultMessageNotificationLevel, presence::required, 9, &member<dgw::types::Guild, &dgw::types::Guild::default_message_notifications>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::default_message_notifications>::cget},
-    {"explicit_content_filter", &dgw::codec::gen::ti_ExplicitContentFilterLevel, presence::required, 10, &member<dgw::types::Guild, &dgw::types::Guild::explicit_content_filter>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::explicit_content_filter>::cget},
-    {"roles", &dgw::codec::gen::ti_Role_array, presence::required, 11, &member<dgw::types::Guild, &dgw::types::Guild::roles>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::roles>::cget},
-    {"emojis", &dgw::codec::gen::ti_Emoji_array, presence::required, 12, &member<dgw::types::Guild, &dgw::types::Guild::emojis>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::emojis>::cget},
-    {"features", &dgw::codec::gen::ti_GuildFeature_array, presence::required, 13, &member<dgw::types::Guild, &dgw::types::Guild::features>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::features>::cget},
-    {"mfa_level", &dgw::codec::gen::ti_MfaLevel, presence::required, 14, &member<dgw::types::Guild, &dgw::types::Guild::mfa_level>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::mfa_level>::cget},
-    {"application_id", &dgw::codec::ti_snowflake, presence::nullable, 15, &member<dgw::types::Guild, &dgw::types::Guild::application_id>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::application_id>::cget},
-    {"system_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 16, &member<dgw::types::Guild, &dgw::types::Guild::system_channel_id>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::system_channel_id>::cget},
-    {"system_channel_flags", &dgw::codec::gen::ti_SystemChannelFlags, presence::required, 17, &member<dgw::types::Guild, &dgw::types::Guild::system_channel_flags>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::system_channel_flags>::cget},
-    {"rules_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 18, &member<dgw::types::Guild, &dgw::types::Guild::rules_channel_id>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::rules_channel_id>::cget},
-    {"max_presences", &dgw::codec::ti_int, presence::optional_nullable, -1, &member<dgw::types::Guild, &dgw::types::Guild::max_presences>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::max_presences>::cget},
-    {"max_members", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Guild, &dgw::types::Guild::max_members>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::max_members>::cget},
-    {"vanity_url_code", &dgw::codec::ti_string, presence::nullable, 19, &member<dgw::types::Guild, &dgw::types::Guild::vanity_url_code>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::vanity_url_code>::cget},
-    {"description", &dgw::codec::ti_string, presence::nullable, 20, &member<dgw::types::Guild, &dgw::types::Guild::description>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::description>::cget},
-    {"banner", &dgw::codec::ti_string, presence::nullable, 21, &member<dgw::types::Guild, &dgw::types::Guild::banner>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::banner>::cget},
-    {"premium_tier", &dgw::codec::gen::ti_PremiumTier, presence::required, 22, &member<dgw::types::Guild, &dgw::types::Guild::premium_tier>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::premium_tier>::cget},
-    {"premium_subscription_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Guild, &dgw::types::Guild::premium_subscription_count>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::premium_subscription_count>::cget},
-    {"preferred_locale", &dgw::codec::ti_string, presence::required, 23, &member<dgw::types::Guild, &dgw::types::Guild::preferred_locale>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::preferred_locale>::cget},
-    {"public_updates_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 24, &member<dgw::types::Guild, &dgw::types::Guild::public_updates_channel_id>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::public_updates_channel_id>::cget},
-    {"max_video_channel_users", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Guild, &dgw::types::Guild::max_video_channel_users>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::max_video_channel_users>::cget},
-    {"max_stage_video_channel_users", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Guild, &dgw::types::Guild::max_stage_video_channel_users>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::max_stage_video_channel_users>::cget},
-    {"approximate_member_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Guild, &dgw::types::Guild::approximate_member_count>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::approximate_member_count>::cget},
-    {"approximate_presence_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Guild, &dgw::types::Guild::approximate_presence_count>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::approximate_presence_count>::cget},
-    {"welcome_screen", &dgw::codec::gen::ti_WelcomeScreen, presence::optional, -1, &member<dgw::types::Guild, &dgw::types::Guild::welcome_screen>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::welcome_screen>::cget},
-    {"nsfw_level", &dgw::codec::gen::ti_NsfwLevel, presence::required, 25, &member<dgw::types::Guild, &dgw::types::Guild::nsfw_level>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::nsfw_level>::cget},
-    {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::optional, -1, &member<dgw::types::Guild, &dgw::types::Guild::stickers>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::stickers>::cget},
-    {"premium_progress_bar_enabled", &dgw::codec::ti_bool, presence::required, 26, &member<dgw::types::Guild, &dgw::types::Guild::premium_progress_bar_enabled>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::premium_progress_bar_enabled>::cget},
-    {"safety_alerts_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 27, &member<dgw::types::Guild, &dgw::types::Guild::safety_alerts_channel_id>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::safety_alerts_channel_id>::cget},
-    {"incidents_data", &dgw::codec::gen::ti_IncidentsData, presence::nullable, 28, &member<dgw::types::Guild, &dgw::types::Guild::incidents_data>::get,
-     &member<dgw::types::Guild, &dgw::types::Guild::incidents_data>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Guild, id)},
+    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::Guild, name)},
+    {"icon", &dgw::codec::ti_string, presence::nullable, 2, offsetof(dgw::types::Guild, icon)},
+    {"icon_hash", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Guild, icon_hash)},
+    {"splash", &dgw::codec::ti_string, presence::nullable, 3, offsetof(dgw::types::Guild, splash)},
+    {"discovery_splash", &dgw::codec::ti_string, presence::nullable, 4, offsetof(dgw::types::Guild, discovery_splash)},
+    {"owner", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Guild, owner)},
+    {"owner_id", &dgw::codec::ti_snowflake, presence::required, 5, offsetof(dgw::types::Guild, owner_id)},
+    {"permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, offsetof(dgw::types::Guild, permissions)},
+    {"region", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Guild, region)},
+    {"afk_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 6, offsetof(dgw::types::Guild, afk_channel_id)},
+    {"afk_timeout", &dgw::codec::ti_int, presence::required, 7, offsetof(dgw::types::Guild, afk_timeout)},
+    {"widget_enabled", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Guild, widget_enabled)},
+    {"widget_channel_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::types::Guild, widget_channel_id)},
+    {"verification_level", &dgw::codec::gen::ti_VerificationLevel, presence::required, 8, offsetof(dgw::types::Guild, verification_level)},
+    {"default_message_notifications", &dgw::codec::gen::ti_DefaultMessageNotificationLevel, presence::required, 9, offsetof(dgw::types::Guild, default_message_notifications)},
+    {"explicit_content_filter", &dgw::codec::gen::ti_ExplicitContentFilterLevel, presence::required, 10, offsetof(dgw::types::Guild, explicit_content_filter)},
+    {"roles", &dgw::codec::gen::ti_Role_array, presence::required, 11, offsetof(dgw::types::Guild, roles)},
+    {"emojis", &dgw::codec::gen::ti_Emoji_array, presence::required, 12, offsetof(dgw::types::Guild, emojis)},
+    {"features", &dgw::codec::gen::ti_GuildFeature_array, presence::required, 13, offsetof(dgw::types::Guild, features)},
+    {"mfa_level", &dgw::codec::gen::ti_MfaLevel, presence::required, 14, offsetof(dgw::types::Guild, mfa_level)},
+    {"application_id", &dgw::codec::ti_snowflake, presence::nullable, 15, offsetof(dgw::types::Guild, application_id)},
+    {"system_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 16, offsetof(dgw::types::Guild, system_channel_id)},
+    {"system_channel_flags", &dgw::codec::gen::ti_SystemChannelFlags, presence::required, 17, offsetof(dgw::types::Guild, system_channel_flags)},
+    {"rules_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 18, offsetof(dgw::types::Guild, rules_channel_id)},
+    {"max_presences", &dgw::codec::ti_int, presence::optional_nullable, -1, offsetof(dgw::types::Guild, max_presences)},
+    {"max_members", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Guild, max_members)},
+    {"vanity_url_code", &dgw::codec::ti_string, presence::nullable, 19, offsetof(dgw::types::Guild, vanity_url_code)},
+    {"description", &dgw::codec::ti_string, presence::nullable, 20, offsetof(dgw::types::Guild, description)},
+    {"banner", &dgw::codec::ti_string, presence::nullable, 21, offsetof(dgw::types::Guild, banner)},
+    {"premium_tier", &dgw::codec::gen::ti_PremiumTier, presence::required, 22, offsetof(dgw::types::Guild, premium_tier)},
+    {"premium_subscription_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Guild, premium_subscription_count)},
+    {"preferred_locale", &dgw::codec::ti_string, presence::required, 23, offsetof(dgw::types::Guild, preferred_locale)},
+    {"public_updates_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 24, offsetof(dgw::types::Guild, public_updates_channel_id)},
+    {"max_video_channel_users", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Guild, max_video_channel_users)},
+    {"max_stage_video_channel_users", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Guild, max_stage_video_channel_users)},
+    {"approximate_member_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Guild, approximate_member_count)},
+    {"approximate_presence_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Guild, approximate_presence_count)},
+    {"welcome_screen", &dgw::codec::gen::ti_WelcomeScreen, presence::optional, -1, offsetof(dgw::types::Guild, welcome_screen)},
+    {"nsfw_level", &dgw::codec::gen::ti_NsfwLevel, presence::required, 25, offsetof(dgw::types::Guild, nsfw_level)},
+    {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::optional, -1, offsetof(dgw::types::Guild, stickers)},
+    {"premium_progress_bar_enabled", &dgw::codec::ti_bool, presence::required, 26, offsetof(dgw::types::Guild, premium_progress_bar_enabled)},
+    {"safety_alerts_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 27, offsetof(dgw::types::Guild, safety_alerts_channel_id)},
+    {"incidents_data", &dgw::codec::gen::ti_IncidentsData, presence::nullable, 28, offsetof(dgw::types::Guild, incidents_data)},
 };
+field_order order_Guild[45];
 } // namespace
-constinit const type_info ti_Guild = object_info<dgw::types::Guild>("Guild", fields_Guild, 44, &find_Guild, 0x1fffffffull);
+constinit const type_info ti_Guild = object_info<dgw::types::Guild>("Guild", fields_Guild, 44, &find_Guild, 0x1fffffffull, order_Guild);
 
 // dgw::types::MessageSnapshot
 namespace {
@@ -1168,11 +1019,11 @@ int find_MessageSnapshot(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_MessageSnapshot[] = {
-    {"message", &dgw::codec::gen::ti_MessageSnapshotMessage, presence::required, 0, &member<dgw::types::MessageSnapshot, &dgw::types::MessageSnapshot::message>::get,
-     &member<dgw::types::MessageSnapshot, &dgw::types::MessageSnapshot::message>::cget},
+    {"message", &dgw::codec::gen::ti_MessageSnapshotMessage, presence::required, 0, offsetof(dgw::types::MessageSnapshot, message)},
 };
+field_order order_MessageSnapshot[2];
 } // namespace
-constinit const type_info ti_MessageSnapshot = object_info<dgw::types::MessageSnapshot>("MessageSnapshot", fields_MessageSnapshot, 1, &find_MessageSnapshot, 0x1ull);
+constinit const type_info ti_MessageSnapshot = object_info<dgw::types::MessageSnapshot>("MessageSnapshot", fields_MessageSnapshot, 1, &find_MessageSnapshot, 0x1ull, order_MessageSnapshot);
 
 // dgw::types::RoleSubscriptionData
 namespace {
@@ -1191,17 +1042,14 @@ int find_RoleSubscriptionData(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_RoleSubscriptionData[] = {
-    {"role_subscription_listing_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::RoleSubscriptionData, &dgw::types::RoleSubscriptionData::role_subscription_listing_id>::get,
-     &member<dgw::types::RoleSubscriptionData, &dgw::types::RoleSubscriptionData::role_subscription_listing_id>::cget},
-    {"tier_name", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::RoleSubscriptionData, &dgw::types::RoleSubscriptionData::tier_name>::get,
-     &member<dgw::types::RoleSubscriptionData, &dgw::types::RoleSubscriptionData::tier_name>::cget},
-    {"total_months_subscribed", &dgw::codec::ti_int, presence::required, 2, &member<dgw::types::RoleSubscriptionData, &dgw::types::RoleSubscriptionData::total_months_subscribed>::get,
-     &member<dgw::types::RoleSubscriptionData, &dgw::types::RoleSubscriptionData::total_months_subscribed>::cget},
-    {"is_renewal", &dgw::codec::ti_bool, presence::required, 3, &member<dgw::types::RoleSubscriptionData, &dgw::types::RoleSubscriptionData::is_renewal>::get,
-     &member<dgw::types::RoleSubscriptionData, &dgw::types::RoleSubscriptionData::is_renewal>::cget},
+    {"role_subscription_listing_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::RoleSubscriptionData, role_subscription_listing_id)},
+    {"tier_name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::RoleSubscriptionData, tier_name)},
+    {"total_months_subscribed", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::types::RoleSubscriptionData, total_months_subscribed)},
+    {"is_renewal", &dgw::codec::ti_bool, presence::required, 3, offsetof(dgw::types::RoleSubscriptionData, is_renewal)},
 };
+field_order order_RoleSubscriptionData[5];
 } // namespace
-constinit const type_info ti_RoleSubscriptionData = object_info<dgw::types::RoleSubscriptionData>("RoleSubscriptionData", fields_RoleSubscriptionData, 4, &find_RoleSubscriptionData, 0xfull);
+constinit const type_info ti_RoleSubscriptionData = object_info<dgw::types::RoleSubscriptionData>("RoleSubscriptionData", fields_RoleSubscriptionData, 4, &find_RoleSubscriptionData, 0xfull, order_RoleSubscriptionData);
 
 // dgw::types::PollAnswer
 namespace {
@@ -1216,13 +1064,12 @@ int find_PollAnswer(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_PollAnswer[] = {
-    {"answer_id", &dgw::codec::ti_int, presence::required, 0, &member<dgw::types::PollAnswer, &dgw::types::PollAnswer::answer_id>::get,
-     &member<dgw::types::PollAnswer, &dgw::types::PollAnswer::answer_id>::cget},
-    {"poll_media", &dgw::codec::gen::ti_PollMedia, presence::required, 1, &member<dgw::types::PollAnswer, &dgw::types::PollAnswer::poll_media>::get,
-     &member<dgw::types::PollAnswer, &dgw::types::PollAnswer::poll_media>::cget},
+    {"answer_id", &dgw::codec::ti_int, presence::required, 0, offsetof(dgw::types::PollAnswer, answer_id)},
+    {"poll_media", &dgw::codec::gen::ti_PollMedia, presence::required, 1, offsetof(dgw::types::PollAnswer, poll_media)},
 };
+field_order order_PollAnswer[3];
 } // namespace
-constinit const type_info ti_PollAnswer = object_info<dgw::types::PollAnswer>("PollAnswer", fields_PollAnswer, 2, &find_PollAnswer, 0x3ull);
+constinit const type_info ti_PollAnswer = object_info<dgw::types::PollAnswer>("PollAnswer", fields_PollAnswer, 2, &find_PollAnswer, 0x3ull, order_PollAnswer);
 
 // dgw::types::MessageCall
 namespace {
@@ -1237,13 +1084,12 @@ int find_MessageCall(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_MessageCall[] = {
-    {"participants", &dgw::codec::ti_snowflake_array, presence::required, 0, &member<dgw::types::MessageCall, &dgw::types::MessageCall::participants>::get,
-     &member<dgw::types::MessageCall, &dgw::types::MessageCall::participants>::cget},
-    {"ended_timestamp", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, &member<dgw::types::MessageCall, &dgw::types::MessageCall::ended_timestamp>::get,
-     &member<dgw::types::MessageCall, &dgw::types::MessageCall::ended_timestamp>::cget},
+    {"participants", &dgw::codec::ti_snowflake_array, presence::required, 0, offsetof(dgw::types::MessageCall, participants)},
+    {"ended_timestamp", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::types::MessageCall, ended_timestamp)},
 };
+field_order order_MessageCall[3];
 } // namespace
-constinit const type_info ti_MessageCall = object_info<dgw::types::MessageCall>("MessageCall", fields_MessageCall, 2, &find_MessageCall, 0x1ull);
+constinit const type_info ti_MessageCall = object_info<dgw::types::MessageCall>("MessageCall", fields_MessageCall, 2, &find_MessageCall, 0x1ull, order_MessageCall);
 
 // dgw::types::ResolvedData
 namespace {
@@ -1278,21 +1124,16 @@ int find_ResolvedData(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_ResolvedData[] = {
-    {"users", &dgw::codec::gen::ti_User_map, presence::optional, -1, &member<dgw::types::ResolvedData, &dgw::types::ResolvedData::users>::get,
-     &member<dgw::types::ResolvedData, &dgw::types::ResolvedData::users>::cget},
-    {"members", &dgw::codec::gen::ti_PartialGuildMember_map, presence::optional, -1, &member<dgw::types::ResolvedData, &dgw::types::ResolvedData::members>::get,
-     &member<dgw::types::ResolvedData, &dgw::types::ResolvedData::members>::cget},
-    {"roles", &dgw::codec::gen::ti_Role_map, presence::optional, -1, &member<dgw::types::ResolvedData, &dgw::types::ResolvedData::roles>::get,
-     &member<dgw::types::ResolvedData, &dgw::types::ResolvedData::roles>::cget},
-    {"channels", &dgw::codec::gen::ti_Channel_map, presence::optional, -1, &member<dgw::types::ResolvedData, &dgw::types::ResolvedData::channels>::get,
-     &member<dgw::types::ResolvedData, &dgw::types::ResolvedData::channels>::cget},
-    {"messages", &dgw::codec::gen::ti_Message_map, presence::optional, -1, &member<dgw::types::ResolvedData, &dgw::types::ResolvedData::messages>::get,
-     &member<dgw::types::ResolvedData, &dgw::types::ResolvedData::messages>::cget},
-    {"attachments", &dgw::codec::gen::ti_Attachment_map, presence::optional, -1, &member<dgw::types::ResolvedData, &dgw::types::ResolvedData::attachments>::get,
-     &member<dgw::types::ResolvedData, &dgw::types::ResolvedData::attachments>::cget},
+    {"users", &dgw::codec::gen::ti_User_map, presence::optional, -1, offsetof(dgw::types::ResolvedData, users)},
+    {"members", &dgw::codec::gen::ti_PartialGuildMember_map, presence::optional, -1, offsetof(dgw::types::ResolvedData, members)},
+    {"roles", &dgw::codec::gen::ti_Role_map, presence::optional, -1, offsetof(dgw::types::ResolvedData, roles)},
+    {"channels", &dgw::codec::gen::ti_Channel_map, presence::optional, -1, offsetof(dgw::types::ResolvedData, channels)},
+    {"messages", &dgw::codec::gen::ti_Message_map, presence::optional, -1, offsetof(dgw::types::ResolvedData, messages)},
+    {"attachments", &dgw::codec::gen::ti_Attachment_map, presence::optional, -1, offsetof(dgw::types::ResolvedData, attachments)},
 };
+field_order order_ResolvedData[7];
 } // namespace
-constinit const type_info ti_ResolvedData = object_info<dgw::types::ResolvedData>("ResolvedData", fields_ResolvedData, 6, &find_ResolvedData, 0x0ull);
+constinit const type_info ti_ResolvedData = object_info<dgw::types::ResolvedData>("ResolvedData", fields_ResolvedData, 6, &find_ResolvedData, 0x0ull, order_ResolvedData);
 
 // dgw::types::InteractionGuild
 namespace {
@@ -1309,15 +1150,13 @@ int find_InteractionGuild(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_InteractionGuild[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::InteractionGuild, &dgw::types::InteractionGuild::id>::get,
-     &member<dgw::types::InteractionGuild, &dgw::types::InteractionGuild::id>::cget},
-    {"locale", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::InteractionGuild, &dgw::types::InteractionGuild::locale>::get,
-     &member<dgw::types::InteractionGuild, &dgw::types::InteractionGuild::locale>::cget},
-    {"features", &dgw::codec::gen::ti_GuildFeature_array, presence::optional, -1, &member<dgw::types::InteractionGuild, &dgw::types::InteractionGuild::features>::get,
-     &member<dgw::types::InteractionGuild, &dgw::types::InteractionGuild::features>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::InteractionGuild, id)},
+    {"locale", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InteractionGuild, locale)},
+    {"features", &dgw::codec::gen::ti_GuildFeature_array, presence::optional, -1, offsetof(dgw::types::InteractionGuild, features)},
 };
+field_order order_InteractionGuild[4];
 } // namespace
-constinit const type_info ti_InteractionGuild = object_info<dgw::types::InteractionGuild>("InteractionGuild", fields_InteractionGuild, 3, &find_InteractionGuild, 0x1ull);
+constinit const type_info ti_InteractionGuild = object_info<dgw::types::InteractionGuild>("InteractionGuild", fields_InteractionGuild, 3, &find_InteractionGuild, 0x1ull, order_InteractionGuild);
 
 // dgw::types::Interaction
 namespace {
@@ -1401,49 +1240,30 @@ int find_Interaction(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_Interaction[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Interaction, &dgw::types::Interaction::id>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::id>::cget},
-    {"application_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::Interaction, &dgw::types::Interaction::application_id>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::application_id>::cget},
-    {"type", &dgw::codec::gen::ti_InteractionType, presence::required, 2, &member<dgw::types::Interaction, &dgw::types::Interaction::type>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::type>::cget},
-    {"data", &dgw::codec::gen::ti_InteractionData, presence::optional, -1, &member<dgw::types::Interaction, &dgw::types::Interaction::data>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::data>::cget},
-    {"guild", &dgw::codec::gen::ti_InteractionGuild, presence::optional, -1, &member<dgw::types::Interaction, &dgw::types::Interaction::guild>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::guild>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::Interaction, &dgw::types::Interaction::guild_id>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::guild_id>::cget},
-    {"channel", &dgw::codec::gen::ti_Channel, presence::optional, -1, &member<dgw::types::Interaction, &dgw::types::Interaction::channel>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::channel>::cget},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::Interaction, &dgw::types::Interaction::channel_id>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::channel_id>::cget},
-    {"member", &dgw::codec::gen::ti_GuildMember, presence::optional, -1, &member<dgw::types::Interaction, &dgw::types::Interaction::member>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::member>::cget},
-    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, &member<dgw::types::Interaction, &dgw::types::Interaction::user>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::user>::cget},
-    {"token", &dgw::codec::ti_string, presence::required, 3, &member<dgw::types::Interaction, &dgw::types::Interaction::token>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::token>::cget},
-    {"version", &dgw::codec::ti_int, presence::required, 4, &member<dgw::types::Interaction, &dgw::types::Interaction::version>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::version>::cget},
-    {"message", &dgw::codec::gen::ti_Message, presence::optional, -1, &member<dgw::types::Interaction, &dgw::types::Interaction::message>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::message>::cget},
-    {"app_permissions", &dgw::codec::gen::ti_Permissions, presence::required, 5, &member<dgw::types::Interaction, &dgw::types::Interaction::app_permissions>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::app_permissions>::cget},
-    {"locale", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Interaction, &dgw::types::Interaction::locale>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::locale>::cget},
-    {"guild_locale", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Interaction, &dgw::types::Interaction::guild_locale>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::guild_locale>::cget},
-    {"entitlements", &dgw::codec::gen::ti_Entitlement_array, presence::required, 6, &member<dgw::types::Interaction, &dgw::types::Interaction::entitlements>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::entitlements>::cget},
-    {"authorizing_integration_owners", &dgw::codec::gen::ti_snowflake_map, presence::required, 7, &member<dgw::types::Interaction, &dgw::types::Interaction::authorizing_integration_owners>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::authorizing_integration_owners>::cget},
-    {"context", &dgw::codec::gen::ti_InteractionContextType, presence::optional, -1, &member<dgw::types::Interaction, &dgw::types::Interaction::context>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::context>::cget},
-    {"attachment_size_limit", &dgw::codec::ti_int, presence::required, 8, &member<dgw::types::Interaction, &dgw::types::Interaction::attachment_size_limit>::get,
-     &member<dgw::types::Interaction, &dgw::types::Interaction::attachment_size_limit>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Interaction, id)},
+    {"application_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::types::Interaction, application_id)},
+    {"type", &dgw::codec::gen::ti_InteractionType, presence::required, 2, offsetof(dgw::types::Interaction, type)},
+    {"data", &dgw::codec::gen::ti_InteractionData, presence::optional, -1, offsetof(dgw::types::Interaction, data)},
+    {"guild", &dgw::codec::gen::ti_InteractionGuild, presence::optional, -1, offsetof(dgw::types::Interaction, guild)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Interaction, guild_id)},
+    {"channel", &dgw::codec::gen::ti_Channel, presence::optional, -1, offsetof(dgw::types::Interaction, channel)},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Interaction, channel_id)},
+    {"member", &dgw::codec::gen::ti_GuildMember, presence::optional, -1, offsetof(dgw::types::Interaction, member)},
+    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::types::Interaction, user)},
+    {"token", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::Interaction, token)},
+    {"version", &dgw::codec::ti_int, presence::required, 4, offsetof(dgw::types::Interaction, version)},
+    {"message", &dgw::codec::gen::ti_Message, presence::optional, -1, offsetof(dgw::types::Interaction, message)},
+    {"app_permissions", &dgw::codec::gen::ti_Permissions, presence::required, 5, offsetof(dgw::types::Interaction, app_permissions)},
+    {"locale", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Interaction, locale)},
+    {"guild_locale", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Interaction, guild_locale)},
+    {"entitlements", &dgw::codec::gen::ti_Entitlement_array, presence::required, 6, offsetof(dgw::types::Interaction, entitlements)},
+    {"authorizing_integration_owners", &dgw::codec::gen::ti_snowflake_map, presence::required, 7, offsetof(dgw::types::Interaction, authorizing_integration_owners)},
+    {"context", &dgw::codec::gen::ti_InteractionContextType, presence::optional, -1, offsetof(dgw::types::Interaction, context)},
+    {"attachment_size_limit", &dgw::codec::ti_int, presence::required, 8, offsetof(dgw::types::Interaction, attachment_size_limit)},
 };
+field_order order_Interaction[21];
 } // namespace
-constinit const type_info ti_Interaction = object_info<dgw::types::Interaction>("Interaction", fields_Interaction, 20, &find_Interaction, 0x1ffull);
+constinit const type_info ti_Interaction = object_info<dgw::types::Interaction>("Interaction", fields_Interaction, 20, &find_Interaction, 0x1ffull, order_Interaction);
 
 // dgw::types::GuildScheduledEventEntityMetadata
 namespace {
@@ -1456,11 +1276,11 @@ int find_GuildScheduledEventEntityMetadata(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_GuildScheduledEventEntityMetadata[] = {
-    {"location", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::GuildScheduledEventEntityMetadata, &dgw::types::GuildScheduledEventEntityMetadata::location>::get,
-     &member<dgw::types::GuildScheduledEventEntityMetadata, &dgw::types::GuildScheduledEventEntityMetadata::location>::cget},
+    {"location", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::GuildScheduledEventEntityMetadata, location)},
 };
+field_order order_GuildScheduledEventEntityMetadata[2];
 } // namespace
-constinit const type_info ti_GuildScheduledEventEntityMetadata = object_info<dgw::types::GuildScheduledEventEntityMetadata>("GuildScheduledEventEntityMetadata", fields_GuildScheduledEventEntityMetadata, 1, &find_GuildScheduledEventEntityMetadata, 0x0ull);
+constinit const type_info ti_GuildScheduledEventEntityMetadata = object_info<dgw::types::GuildScheduledEventEntityMetadata>("GuildScheduledEventEntityMetadata", fields_GuildScheduledEventEntityMetadata, 1, &find_GuildScheduledEventEntityMetadata, 0x0ull, order_GuildScheduledEventEntityMetadata);
 
 // dgw::types::GuildScheduledEventRecurrenceRule
 namespace {
@@ -1509,29 +1329,20 @@ int find_GuildScheduledEventRecurrenceRule(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_GuildScheduledEventRecurrenceRule[] = {
-    {"start", &dgw::codec::ti_timestamp, presence::required, 0, &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::start>::get,
-     &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::start>::cget},
-    {"end", &dgw::codec::ti_timestamp, presence::nullable, 1, &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::end>::get,
-     &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::end>::cget},
-    {"frequency", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRuleFrequency, presence::required, 2, &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::frequency>::get,
-     &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::frequency>::cget},
-    {"interval", &dgw::codec::ti_int, presence::required, 3, &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::interval>::get,
-     &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::interval>::cget},
-    {"by_weekday", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRuleWeekday_array, presence::nullable, 4, &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::by_weekday>::get,
-     &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::by_weekday>::cget},
-    {"by_n_weekday", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRuleNWeekday_array, presence::nullable, 5, &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::by_n_weekday>::get,
-     &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::by_n_weekday>::cget},
-    {"by_month", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRuleMonth_array, presence::nullable, 6, &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::by_month>::get,
-     &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::by_month>::cget},
-    {"by_month_day", &dgw::codec::ti_int_array, presence::nullable, 7, &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::by_month_day>::get,
-     &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::by_month_day>::cget},
-    {"by_year_day", &dgw::codec::ti_int_array, presence::nullable, 8, &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::by_year_day>::get,
-     &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::by_year_day>::cget},
-    {"count", &dgw::codec::ti_int, presence::nullable, 9, &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::count>::get,
-     &member<dgw::types::GuildScheduledEventRecurrenceRule, &dgw::types::GuildScheduledEventRecurrenceRule::count>::cget},
+    {"start", &dgw::codec::ti_timestamp, presence::required, 0, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, start)},
+    {"end", &dgw::codec::ti_timestamp, presence::nullable, 1, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, end)},
+    {"frequency", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRuleFrequency, presence::required, 2, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, frequency)},
+    {"interval", &dgw::codec::ti_int, presence::required, 3, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, interval)},
+    {"by_weekday", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRuleWeekday_array, presence::nullable, 4, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, by_weekday)},
+    {"by_n_weekday", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRuleNWeekday_array, presence::nullable, 5, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, by_n_weekday)},
+    {"by_month", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRuleMonth_array, presence::nullable, 6, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, by_month)},
+    {"by_month_day", &dgw::codec::ti_int_array, presence::nullable, 7, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, by_month_day)},
+    {"by_year_day", &dgw::codec::ti_int_array, presence::nullable, 8, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, by_year_day)},
+    {"count", &dgw::codec::ti_int, presence::nullable, 9, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, count)},
 };
+field_order order_GuildScheduledEventRecurrenceRule[11];
 } // namespace
-constinit const type_info ti_GuildScheduledEventRecurrenceRule = object_info<dgw::types::GuildScheduledEventRecurrenceRule>("GuildScheduledEventRecurrenceRule", fields_GuildScheduledEventRecurrenceRule, 10, &find_GuildScheduledEventRecurrenceRule, 0x3ffull);
+constinit const type_info ti_GuildScheduledEventRecurrenceRule = object_info<dgw::types::GuildScheduledEventRecurrenceRule>("GuildScheduledEventRecurrenceRule", fields_GuildScheduledEventRecurrenceRule, 10, &find_GuildScheduledEventRecurrenceRule, 0x3ffull, order_GuildScheduledEventRecurrenceRule);
 
 // dgw::types::StickerPack
 namespace {
@@ -1556,23 +1367,17 @@ int find_StickerPack(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_StickerPack[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::StickerPack, &dgw::types::StickerPack::id>::get,
-     &member<dgw::types::StickerPack, &dgw::types::StickerPack::id>::cget},
-    {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::required, 1, &member<dgw::types::StickerPack, &dgw::types::StickerPack::stickers>::get,
-     &member<dgw::types::StickerPack, &dgw::types::StickerPack::stickers>::cget},
-    {"name", &dgw::codec::ti_string, presence::required, 2, &member<dgw::types::StickerPack, &dgw::types::StickerPack::name>::get,
-     &member<dgw::types::StickerPack, &dgw::types::StickerPack::name>::cget},
-    {"sku_id", &dgw::codec::ti_snowflake, presence::required, 3, &member<dgw::types::StickerPack, &dgw::types::StickerPack::sku_id>::get,
-     &member<dgw::types::StickerPack, &dgw::types::StickerPack::sku_id>::cget},
-    {"cover_sticker_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::StickerPack, &dgw::types::StickerPack::cover_sticker_id>::get,
-     &member<dgw::types::StickerPack, &dgw::types::StickerPack::cover_sticker_id>::cget},
-    {"description", &dgw::codec::ti_string, presence::required, 4, &member<dgw::types::StickerPack, &dgw::types::StickerPack::description>::get,
-     &member<dgw::types::StickerPack, &dgw::types::StickerPack::description>::cget},
-    {"banner_asset_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::StickerPack, &dgw::types::StickerPack::banner_asset_id>::get,
-     &member<dgw::types::StickerPack, &dgw::types::StickerPack::banner_asset_id>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::StickerPack, id)},
+    {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::required, 1, offsetof(dgw::types::StickerPack, stickers)},
+    {"name", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::types::StickerPack, name)},
+    {"sku_id", &dgw::codec::ti_snowflake, presence::required, 3, offsetof(dgw::types::StickerPack, sku_id)},
+    {"cover_sticker_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::StickerPack, cover_sticker_id)},
+    {"description", &dgw::codec::ti_string, presence::required, 4, offsetof(dgw::types::StickerPack, description)},
+    {"banner_asset_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::StickerPack, banner_asset_id)},
 };
+field_order order_StickerPack[8];
 } // namespace
-constinit const type_info ti_StickerPack = object_info<dgw::types::StickerPack>("StickerPack", fields_StickerPack, 7, &find_StickerPack, 0x1full);
+constinit const type_info ti_StickerPack = object_info<dgw::types::StickerPack>("StickerPack", fields_StickerPack, 7, &find_StickerPack, 0x1full, order_StickerPack);
 
 // dgw::commands::UpdatePresenceActivity
 namespace {
@@ -1597,17 +1402,14 @@ int find_UpdatePresenceActivity(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_UpdatePresenceActivity[] = {
-    {"name", &dgw::codec::ti_string, presence::required, 0, &member<dgw::commands::UpdatePresenceActivity, &dgw::commands::UpdatePresenceActivity::name>::get,
-     &member<dgw::commands::UpdatePresenceActivity, &dgw::commands::UpdatePresenceActivity::name>::cget},
-    {"type", &dgw::codec::gen::ti_ActivityType, presence::required, 1, &member<dgw::commands::UpdatePresenceActivity, &dgw::commands::UpdatePresenceActivity::type>::get,
-     &member<dgw::commands::UpdatePresenceActivity, &dgw::commands::UpdatePresenceActivity::type>::cget},
-    {"url", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::commands::UpdatePresenceActivity, &dgw::commands::UpdatePresenceActivity::url>::get,
-     &member<dgw::commands::UpdatePresenceActivity, &dgw::commands::UpdatePresenceActivity::url>::cget},
-    {"state", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::commands::UpdatePresenceActivity, &dgw::commands::UpdatePresenceActivity::state>::get,
-     &member<dgw::commands::UpdatePresenceActivity, &dgw::commands::UpdatePresenceActivity::state>::cget},
+    {"name", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::commands::UpdatePresenceActivity, name)},
+    {"type", &dgw::codec::gen::ti_ActivityType, presence::required, 1, offsetof(dgw::commands::UpdatePresenceActivity, type)},
+    {"url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::commands::UpdatePresenceActivity, url)},
+    {"state", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::commands::UpdatePresenceActivity, state)},
 };
+field_order order_UpdatePresenceActivity[5];
 } // namespace
-constinit const type_info ti_UpdatePresenceActivity = object_info<dgw::commands::UpdatePresenceActivity>("UpdatePresenceActivity", fields_UpdatePresenceActivity, 4, &find_UpdatePresenceActivity, 0x3ull);
+constinit const type_info ti_UpdatePresenceActivity = object_info<dgw::commands::UpdatePresenceActivity>("UpdatePresenceActivity", fields_UpdatePresenceActivity, 4, &find_UpdatePresenceActivity, 0x3ull, order_UpdatePresenceActivity);
 
 // dgw::commands::Resume
 namespace {
@@ -1624,15 +1426,13 @@ int find_Resume(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_Resume[] = {
-    {"token", &dgw::codec::ti_string, presence::required, 0, &member<dgw::commands::Resume, &dgw::commands::Resume::token>::get,
-     &member<dgw::commands::Resume, &dgw::commands::Resume::token>::cget},
-    {"session_id", &dgw::codec::ti_string, presence::required, 1, &member<dgw::commands::Resume, &dgw::commands::Resume::session_id>::get,
-     &member<dgw::commands::Resume, &dgw::commands::Resume::session_id>::cget},
-    {"seq", &dgw::codec::ti_int, presence::required, 2, &member<dgw::commands::Resume, &dgw::commands::Resume::seq>::get,
-     &member<dgw::commands::Resume, &dgw::commands::Resume::seq>::cget},
+    {"token", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::commands::Resume, token)},
+    {"session_id", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::commands::Resume, session_id)},
+    {"seq", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::commands::Resume, seq)},
 };
+field_order order_Resume[4];
 } // namespace
-constinit const type_info ti_Resume = object_info<dgw::commands::Resume>("Resume", fields_Resume, 3, &find_Resume, 0x7ull);
+constinit const type_info ti_Resume = object_info<dgw::commands::Resume>("Resume", fields_Resume, 3, &find_Resume, 0x7ull, order_Resume);
 
 // dgw::commands::RequestSoundboardSounds
 namespace {
@@ -1645,11 +1445,11 @@ int find_RequestSoundboardSounds(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_RequestSoundboardSounds[] = {
-    {"guild_ids", &dgw::codec::ti_snowflake_array, presence::required, 0, &member<dgw::commands::RequestSoundboardSounds, &dgw::commands::RequestSoundboardSounds::guild_ids>::get,
-     &member<dgw::commands::RequestSoundboardSounds, &dgw::commands::RequestSoundboardSounds::guild_ids>::cget},
+    {"guild_ids", &dgw::codec::ti_snowflake_array, presence::required, 0, offsetof(dgw::commands::RequestSoundboardSounds, guild_ids)},
 };
+field_order order_RequestSoundboardSounds[2];
 } // namespace
-constinit const type_info ti_RequestSoundboardSounds = object_info<dgw::commands::RequestSoundboardSounds>("RequestSoundboardSounds", fields_RequestSoundboardSounds, 1, &find_RequestSoundboardSounds, 0x1ull);
+constinit const type_info ti_RequestSoundboardSounds = object_info<dgw::commands::RequestSoundboardSounds>("RequestSoundboardSounds", fields_RequestSoundboardSounds, 1, &find_RequestSoundboardSounds, 0x1ull, order_RequestSoundboardSounds);
 
 } // namespace dgw::codec::gen
 

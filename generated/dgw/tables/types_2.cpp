@@ -4,7 +4,13 @@
 #include <dgw/describe.hpp>
 #include <dgw/detail/type_infos.hpp>
 
+#include <cstddef>
 #include <cstring>
+
+// Event structs extend their payload object (struct MessageCreate : Message), so they are
+// not standard-layout and offsetof on them is "conditionally supported"; GCC and Clang
+// support it for single non-virtual inheritance, which is all the generator emits.
+#pragma GCC diagnostic ignored "-Winvalid-offsetof"
 
 namespace dgw::codec::gen {
 
@@ -19,11 +25,11 @@ int find_Collectibles(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_Collectibles[] = {
-    {"nameplate", &dgw::codec::gen::ti_Nameplate, presence::optional, -1, &member<dgw::types::Collectibles, &dgw::types::Collectibles::nameplate>::get,
-     &member<dgw::types::Collectibles, &dgw::types::Collectibles::nameplate>::cget},
+    {"nameplate", &dgw::codec::gen::ti_Nameplate, presence::optional, -1, offsetof(dgw::types::Collectibles, nameplate)},
 };
+field_order order_Collectibles[2];
 } // namespace
-constinit const type_info ti_Collectibles = object_info<dgw::types::Collectibles>("Collectibles", fields_Collectibles, 1, &find_Collectibles, 0x0ull);
+constinit const type_info ti_Collectibles = object_info<dgw::types::Collectibles>("Collectibles", fields_Collectibles, 1, &find_Collectibles, 0x0ull, order_Collectibles);
 
 // dgw::types::PartialUser
 namespace {
@@ -112,47 +118,29 @@ int find_PartialUser(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_PartialUser[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::PartialUser, &dgw::types::PartialUser::id>::get,
-     &member<dgw::types::PartialUser, &dgw::types::PartialUser::id>::cget},
-    {"username", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::PartialUser, &dgw::types::PartialUser::username>::get,
-     &member<dgw::types::PartialUser, &dgw::types::PartialUser::username>::cget},
-    {"discriminator", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::PartialUser, &dgw::types::PartialUser::discriminator>::get,
-     &member<dgw::types::PartialUser, &dgw::types::PartialUser::discriminator>::cget},
-    {"global_name", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::PartialUser, &dgw::types::PartialUser::global_name>::get,
-     &member<dgw::types::PartialUser, &dgw::types::PartialUser::global_name>::cget},
-    {"avatar", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::PartialUser, &dgw::types::PartialUser::avatar>::get,
-     &member<dgw::types::PartialUser, &dgw::types::PartialUser::avatar>::cget},
-    {"bot", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::PartialUser, &dgw::types::PartialUser::bot>::get,
-     &member<dgw::types::PartialUser, &dgw::types::PartialUser::bot>::cget},
-    {"system", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::PartialUser, &dgw::types::PartialUser::system>::get,
-     &member<dgw::types::PartialUser, &dgw::types::PartialUser::system>::cget},
-    {"mfa_enabled", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::PartialUser, &dgw::types::PartialUser::mfa_enabled>::get,
-     &member<dgw::types::PartialUser, &dgw::types::PartialUser::mfa_enabled>::cget},
-    {"banner", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::PartialUser, &dgw::types::PartialUser::banner>::get,
-     &member<dgw::types::PartialUser, &dgw::types::PartialUser::banner>::cget},
-    {"accent_color", &dgw::codec::ti_int, presence::optional_nullable, -1, &member<dgw::types::PartialUser, &dgw::types::PartialUser::accent_color>::get,
-     &member<dgw::types::PartialUser, &dgw::types::PartialUser::accent_color>::cget},
-    {"locale", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::PartialUser, &dgw::types::PartialUser::locale>::get,
-     &member<dgw::types::PartialUser, &dgw::types::PartialUser::locale>::cget},
-    {"verified", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::PartialUser, &dgw::types::PartialUser::verified>::get,
-     &member<dgw::types::PartialUser, &dgw::types::PartialUser::verified>::cget},
-    {"email", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::PartialUser, &dgw::types::PartialUser::email>::get,
-     &member<dgw::types::PartialUser, &dgw::types::PartialUser::email>::cget},
-    {"flags", &dgw::codec::gen::ti_UserFlags, presence::optional, -1, &member<dgw::types::PartialUser, &dgw::types::PartialUser::flags>::get,
-     &member<dgw::types::PartialUser, &dgw::types::PartialUser::flags>::cget},
-    {"premium_type", &dgw::codec::gen::ti_PremiumType, presence::optional, -1, &member<dgw::types::PartialUser, &dgw::types::PartialUser::premium_type>::get,
-     &member<dgw::types::PartialUser, &dgw::types::PartialUser::premium_type>::cget},
-    {"public_flags", &dgw::codec::gen::ti_UserFlags, presence::optional, -1, &member<dgw::types::PartialUser, &dgw::types::PartialUser::public_flags>::get,
-     &member<dgw::types::PartialUser, &dgw::types::PartialUser::public_flags>::cget},
-    {"avatar_decoration_data", &dgw::codec::gen::ti_AvatarDecorationData, presence::optional_nullable, -1, &member<dgw::types::PartialUser, &dgw::types::PartialUser::avatar_decoration_data>::get,
-     &member<dgw::types::PartialUser, &dgw::types::PartialUser::avatar_decoration_data>::cget},
-    {"collectibles", &dgw::codec::gen::ti_Collectibles, presence::optional_nullable, -1, &member<dgw::types::PartialUser, &dgw::types::PartialUser::collectibles>::get,
-     &member<dgw::types::PartialUser, &dgw::types::PartialUser::collectibles>::cget},
-    {"primary_guild", &dgw::codec::gen::ti_UserPrimaryGuild, presence::optional_nullable, -1, &member<dgw::types::PartialUser, &dgw::types::PartialUser::primary_guild>::get,
-     &member<dgw::types::PartialUser, &dgw::types::PartialUser::primary_guild>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::PartialUser, id)},
+    {"username", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::PartialUser, username)},
+    {"discriminator", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::PartialUser, discriminator)},
+    {"global_name", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::PartialUser, global_name)},
+    {"avatar", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::PartialUser, avatar)},
+    {"bot", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::PartialUser, bot)},
+    {"system", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::PartialUser, system)},
+    {"mfa_enabled", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::PartialUser, mfa_enabled)},
+    {"banner", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::PartialUser, banner)},
+    {"accent_color", &dgw::codec::ti_int, presence::optional_nullable, -1, offsetof(dgw::types::PartialUser, accent_color)},
+    {"locale", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::PartialUser, locale)},
+    {"verified", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::PartialUser, verified)},
+    {"email", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::PartialUser, email)},
+    {"flags", &dgw::codec::gen::ti_UserFlags, presence::optional, -1, offsetof(dgw::types::PartialUser, flags)},
+    {"premium_type", &dgw::codec::gen::ti_PremiumType, presence::optional, -1, offsetof(dgw::types::PartialUser, premium_type)},
+    {"public_flags", &dgw::codec::gen::ti_UserFlags, presence::optional, -1, offsetof(dgw::types::PartialUser, public_flags)},
+    {"avatar_decoration_data", &dgw::codec::gen::ti_AvatarDecorationData, presence::optional_nullable, -1, offsetof(dgw::types::PartialUser, avatar_decoration_data)},
+    {"collectibles", &dgw::codec::gen::ti_Collectibles, presence::optional_nullable, -1, offsetof(dgw::types::PartialUser, collectibles)},
+    {"primary_guild", &dgw::codec::gen::ti_UserPrimaryGuild, presence::optional_nullable, -1, offsetof(dgw::types::PartialUser, primary_guild)},
 };
+field_order order_PartialUser[20];
 } // namespace
-constinit const type_info ti_PartialUser = object_info<dgw::types::PartialUser>("PartialUser", fields_PartialUser, 19, &find_PartialUser, 0x1ull);
+constinit const type_info ti_PartialUser = object_info<dgw::types::PartialUser>("PartialUser", fields_PartialUser, 19, &find_PartialUser, 0x1ull, order_PartialUser);
 
 // dgw::types::AuditLogChange
 namespace {
@@ -175,15 +163,13 @@ int find_AuditLogChange(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_AuditLogChange[] = {
-    {"new_value", &dgw::codec::ti_any, presence::optional, -1, &member<dgw::types::AuditLogChange, &dgw::types::AuditLogChange::new_value>::get,
-     &member<dgw::types::AuditLogChange, &dgw::types::AuditLogChange::new_value>::cget},
-    {"old_value", &dgw::codec::ti_any, presence::optional, -1, &member<dgw::types::AuditLogChange, &dgw::types::AuditLogChange::old_value>::get,
-     &member<dgw::types::AuditLogChange, &dgw::types::AuditLogChange::old_value>::cget},
-    {"key", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::AuditLogChange, &dgw::types::AuditLogChange::key>::get,
-     &member<dgw::types::AuditLogChange, &dgw::types::AuditLogChange::key>::cget},
+    {"new_value", &dgw::codec::ti_any, presence::optional, -1, offsetof(dgw::types::AuditLogChange, new_value)},
+    {"old_value", &dgw::codec::ti_any, presence::optional, -1, offsetof(dgw::types::AuditLogChange, old_value)},
+    {"key", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::AuditLogChange, key)},
 };
+field_order order_AuditLogChange[4];
 } // namespace
-constinit const type_info ti_AuditLogChange = object_info<dgw::types::AuditLogChange>("AuditLogChange", fields_AuditLogChange, 3, &find_AuditLogChange, 0x1ull);
+constinit const type_info ti_AuditLogChange = object_info<dgw::types::AuditLogChange>("AuditLogChange", fields_AuditLogChange, 3, &find_AuditLogChange, 0x1ull, order_AuditLogChange);
 
 // dgw::types::AuditLogEntry
 namespace {
@@ -215,23 +201,17 @@ int find_AuditLogEntry(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_AuditLogEntry[] = {
-    {"target_id", &dgw::codec::ti_string, presence::nullable, 0, &member<dgw::types::AuditLogEntry, &dgw::types::AuditLogEntry::target_id>::get,
-     &member<dgw::types::AuditLogEntry, &dgw::types::AuditLogEntry::target_id>::cget},
-    {"changes", &dgw::codec::gen::ti_AuditLogChange_array, presence::optional, -1, &member<dgw::types::AuditLogEntry, &dgw::types::AuditLogEntry::changes>::get,
-     &member<dgw::types::AuditLogEntry, &dgw::types::AuditLogEntry::changes>::cget},
-    {"user_id", &dgw::codec::ti_snowflake, presence::nullable, 1, &member<dgw::types::AuditLogEntry, &dgw::types::AuditLogEntry::user_id>::get,
-     &member<dgw::types::AuditLogEntry, &dgw::types::AuditLogEntry::user_id>::cget},
-    {"id", &dgw::codec::ti_snowflake, presence::required, 2, &member<dgw::types::AuditLogEntry, &dgw::types::AuditLogEntry::id>::get,
-     &member<dgw::types::AuditLogEntry, &dgw::types::AuditLogEntry::id>::cget},
-    {"action_type", &dgw::codec::gen::ti_AuditLogEvent, presence::required, 3, &member<dgw::types::AuditLogEntry, &dgw::types::AuditLogEntry::action_type>::get,
-     &member<dgw::types::AuditLogEntry, &dgw::types::AuditLogEntry::action_type>::cget},
-    {"options", &dgw::codec::gen::ti_OptionalAuditEntryInfo, presence::optional, -1, &member<dgw::types::AuditLogEntry, &dgw::types::AuditLogEntry::options>::get,
-     &member<dgw::types::AuditLogEntry, &dgw::types::AuditLogEntry::options>::cget},
-    {"reason", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::AuditLogEntry, &dgw::types::AuditLogEntry::reason>::get,
-     &member<dgw::types::AuditLogEntry, &dgw::types::AuditLogEntry::reason>::cget},
+    {"target_id", &dgw::codec::ti_string, presence::nullable, 0, offsetof(dgw::types::AuditLogEntry, target_id)},
+    {"changes", &dgw::codec::gen::ti_AuditLogChange_array, presence::optional, -1, offsetof(dgw::types::AuditLogEntry, changes)},
+    {"user_id", &dgw::codec::ti_snowflake, presence::nullable, 1, offsetof(dgw::types::AuditLogEntry, user_id)},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::types::AuditLogEntry, id)},
+    {"action_type", &dgw::codec::gen::ti_AuditLogEvent, presence::required, 3, offsetof(dgw::types::AuditLogEntry, action_type)},
+    {"options", &dgw::codec::gen::ti_OptionalAuditEntryInfo, presence::optional, -1, offsetof(dgw::types::AuditLogEntry, options)},
+    {"reason", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::AuditLogEntry, reason)},
 };
+field_order order_AuditLogEntry[8];
 } // namespace
-constinit const type_info ti_AuditLogEntry = object_info<dgw::types::AuditLogEntry>("AuditLogEntry", fields_AuditLogEntry, 7, &find_AuditLogEntry, 0xfull);
+constinit const type_info ti_AuditLogEntry = object_info<dgw::types::AuditLogEntry>("AuditLogEntry", fields_AuditLogEntry, 7, &find_AuditLogEntry, 0xfull, order_AuditLogEntry);
 
 // dgw::types::AutoModerationTriggerMetadata
 namespace {
@@ -260,21 +240,16 @@ int find_AutoModerationTriggerMetadata(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_AutoModerationTriggerMetadata[] = {
-    {"keyword_filter", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::AutoModerationTriggerMetadata, &dgw::types::AutoModerationTriggerMetadata::keyword_filter>::get,
-     &member<dgw::types::AutoModerationTriggerMetadata, &dgw::types::AutoModerationTriggerMetadata::keyword_filter>::cget},
-    {"regex_patterns", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::AutoModerationTriggerMetadata, &dgw::types::AutoModerationTriggerMetadata::regex_patterns>::get,
-     &member<dgw::types::AutoModerationTriggerMetadata, &dgw::types::AutoModerationTriggerMetadata::regex_patterns>::cget},
-    {"presets", &dgw::codec::gen::ti_AutoModerationKeywordPresetType_array, presence::optional, -1, &member<dgw::types::AutoModerationTriggerMetadata, &dgw::types::AutoModerationTriggerMetadata::presets>::get,
-     &member<dgw::types::AutoModerationTriggerMetadata, &dgw::types::AutoModerationTriggerMetadata::presets>::cget},
-    {"allow_list", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::AutoModerationTriggerMetadata, &dgw::types::AutoModerationTriggerMetadata::allow_list>::get,
-     &member<dgw::types::AutoModerationTriggerMetadata, &dgw::types::AutoModerationTriggerMetadata::allow_list>::cget},
-    {"mention_total_limit", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::AutoModerationTriggerMetadata, &dgw::types::AutoModerationTriggerMetadata::mention_total_limit>::get,
-     &member<dgw::types::AutoModerationTriggerMetadata, &dgw::types::AutoModerationTriggerMetadata::mention_total_limit>::cget},
-    {"mention_raid_protection_enabled", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::AutoModerationTriggerMetadata, &dgw::types::AutoModerationTriggerMetadata::mention_raid_protection_enabled>::get,
-     &member<dgw::types::AutoModerationTriggerMetadata, &dgw::types::AutoModerationTriggerMetadata::mention_raid_protection_enabled>::cget},
+    {"keyword_filter", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::AutoModerationTriggerMetadata, keyword_filter)},
+    {"regex_patterns", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::AutoModerationTriggerMetadata, regex_patterns)},
+    {"presets", &dgw::codec::gen::ti_AutoModerationKeywordPresetType_array, presence::optional, -1, offsetof(dgw::types::AutoModerationTriggerMetadata, presets)},
+    {"allow_list", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::AutoModerationTriggerMetadata, allow_list)},
+    {"mention_total_limit", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::AutoModerationTriggerMetadata, mention_total_limit)},
+    {"mention_raid_protection_enabled", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::AutoModerationTriggerMetadata, mention_raid_protection_enabled)},
 };
+field_order order_AutoModerationTriggerMetadata[7];
 } // namespace
-constinit const type_info ti_AutoModerationTriggerMetadata = object_info<dgw::types::AutoModerationTriggerMetadata>("AutoModerationTriggerMetadata", fields_AutoModerationTriggerMetadata, 6, &find_AutoModerationTriggerMetadata, 0x0ull);
+constinit const type_info ti_AutoModerationTriggerMetadata = object_info<dgw::types::AutoModerationTriggerMetadata>("AutoModerationTriggerMetadata", fields_AutoModerationTriggerMetadata, 6, &find_AutoModerationTriggerMetadata, 0x0ull, order_AutoModerationTriggerMetadata);
 
 // dgw::types::AutoModerationRule
 namespace {
@@ -325,31 +300,21 @@ int find_AutoModerationRule(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_AutoModerationRule[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::id>::get,
-     &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::guild_id>::get,
-     &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::guild_id>::cget},
-    {"name", &dgw::codec::ti_string, presence::required, 2, &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::name>::get,
-     &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::name>::cget},
-    {"creator_id", &dgw::codec::ti_snowflake, presence::required, 3, &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::creator_id>::get,
-     &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::creator_id>::cget},
-    {"event_type", &dgw::codec::gen::ti_AutoModerationEventType, presence::required, 4, &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::event_type>::get,
-     &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::event_type>::cget},
-    {"trigger_type", &dgw::codec::gen::ti_AutoModerationTriggerType, presence::required, 5, &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::trigger_type>::get,
-     &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::trigger_type>::cget},
-    {"trigger_metadata", &dgw::codec::gen::ti_AutoModerationTriggerMetadata, presence::required, 6, &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::trigger_metadata>::get,
-     &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::trigger_metadata>::cget},
-    {"actions", &dgw::codec::gen::ti_AutoModerationAction_array, presence::required, 7, &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::actions>::get,
-     &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::actions>::cget},
-    {"enabled", &dgw::codec::ti_bool, presence::required, 8, &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::enabled>::get,
-     &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::enabled>::cget},
-    {"exempt_roles", &dgw::codec::ti_snowflake_array, presence::required, 9, &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::exempt_roles>::get,
-     &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::exempt_roles>::cget},
-    {"exempt_channels", &dgw::codec::ti_snowflake_array, presence::required, 10, &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::exempt_channels>::get,
-     &member<dgw::types::AutoModerationRule, &dgw::types::AutoModerationRule::exempt_channels>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::AutoModerationRule, id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::types::AutoModerationRule, guild_id)},
+    {"name", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::types::AutoModerationRule, name)},
+    {"creator_id", &dgw::codec::ti_snowflake, presence::required, 3, offsetof(dgw::types::AutoModerationRule, creator_id)},
+    {"event_type", &dgw::codec::gen::ti_AutoModerationEventType, presence::required, 4, offsetof(dgw::types::AutoModerationRule, event_type)},
+    {"trigger_type", &dgw::codec::gen::ti_AutoModerationTriggerType, presence::required, 5, offsetof(dgw::types::AutoModerationRule, trigger_type)},
+    {"trigger_metadata", &dgw::codec::gen::ti_AutoModerationTriggerMetadata, presence::required, 6, offsetof(dgw::types::AutoModerationRule, trigger_metadata)},
+    {"actions", &dgw::codec::gen::ti_AutoModerationAction_array, presence::required, 7, offsetof(dgw::types::AutoModerationRule, actions)},
+    {"enabled", &dgw::codec::ti_bool, presence::required, 8, offsetof(dgw::types::AutoModerationRule, enabled)},
+    {"exempt_roles", &dgw::codec::ti_snowflake_array, presence::required, 9, offsetof(dgw::types::AutoModerationRule, exempt_roles)},
+    {"exempt_channels", &dgw::codec::ti_snowflake_array, presence::required, 10, offsetof(dgw::types::AutoModerationRule, exempt_channels)},
 };
+field_order order_AutoModerationRule[12];
 } // namespace
-constinit const type_info ti_AutoModerationRule = object_info<dgw::types::AutoModerationRule>("AutoModerationRule", fields_AutoModerationRule, 11, &find_AutoModerationRule, 0x7ffull);
+constinit const type_info ti_AutoModerationRule = object_info<dgw::types::AutoModerationRule>("AutoModerationRule", fields_AutoModerationRule, 11, &find_AutoModerationRule, 0x7ffull, order_AutoModerationRule);
 
 // dgw::types::ThreadMember
 namespace {
@@ -370,19 +335,15 @@ int find_ThreadMember(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_ThreadMember[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::ThreadMember, &dgw::types::ThreadMember::id>::get,
-     &member<dgw::types::ThreadMember, &dgw::types::ThreadMember::id>::cget},
-    {"user_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::ThreadMember, &dgw::types::ThreadMember::user_id>::get,
-     &member<dgw::types::ThreadMember, &dgw::types::ThreadMember::user_id>::cget},
-    {"join_timestamp", &dgw::codec::ti_timestamp, presence::required, 0, &member<dgw::types::ThreadMember, &dgw::types::ThreadMember::join_timestamp>::get,
-     &member<dgw::types::ThreadMember, &dgw::types::ThreadMember::join_timestamp>::cget},
-    {"flags", &dgw::codec::ti_int, presence::required, 1, &member<dgw::types::ThreadMember, &dgw::types::ThreadMember::flags>::get,
-     &member<dgw::types::ThreadMember, &dgw::types::ThreadMember::flags>::cget},
-    {"member", &dgw::codec::gen::ti_GuildMember, presence::optional, -1, &member<dgw::types::ThreadMember, &dgw::types::ThreadMember::member>::get,
-     &member<dgw::types::ThreadMember, &dgw::types::ThreadMember::member>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::ThreadMember, id)},
+    {"user_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::ThreadMember, user_id)},
+    {"join_timestamp", &dgw::codec::ti_timestamp, presence::required, 0, offsetof(dgw::types::ThreadMember, join_timestamp)},
+    {"flags", &dgw::codec::ti_int, presence::required, 1, offsetof(dgw::types::ThreadMember, flags)},
+    {"member", &dgw::codec::gen::ti_GuildMember, presence::optional, -1, offsetof(dgw::types::ThreadMember, member)},
 };
+field_order order_ThreadMember[6];
 } // namespace
-constinit const type_info ti_ThreadMember = object_info<dgw::types::ThreadMember>("ThreadMember", fields_ThreadMember, 5, &find_ThreadMember, 0x3ull);
+constinit const type_info ti_ThreadMember = object_info<dgw::types::ThreadMember>("ThreadMember", fields_ThreadMember, 5, &find_ThreadMember, 0x3ull, order_ThreadMember);
 
 // dgw::types::DefaultReaction
 namespace {
@@ -397,13 +358,12 @@ int find_DefaultReaction(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_DefaultReaction[] = {
-    {"emoji_id", &dgw::codec::ti_snowflake, presence::nullable, 0, &member<dgw::types::DefaultReaction, &dgw::types::DefaultReaction::emoji_id>::get,
-     &member<dgw::types::DefaultReaction, &dgw::types::DefaultReaction::emoji_id>::cget},
-    {"emoji_name", &dgw::codec::ti_string, presence::nullable, 1, &member<dgw::types::DefaultReaction, &dgw::types::DefaultReaction::emoji_name>::get,
-     &member<dgw::types::DefaultReaction, &dgw::types::DefaultReaction::emoji_name>::cget},
+    {"emoji_id", &dgw::codec::ti_snowflake, presence::nullable, 0, offsetof(dgw::types::DefaultReaction, emoji_id)},
+    {"emoji_name", &dgw::codec::ti_string, presence::nullable, 1, offsetof(dgw::types::DefaultReaction, emoji_name)},
 };
+field_order order_DefaultReaction[3];
 } // namespace
-constinit const type_info ti_DefaultReaction = object_info<dgw::types::DefaultReaction>("DefaultReaction", fields_DefaultReaction, 2, &find_DefaultReaction, 0x3ull);
+constinit const type_info ti_DefaultReaction = object_info<dgw::types::DefaultReaction>("DefaultReaction", fields_DefaultReaction, 2, &find_DefaultReaction, 0x3ull, order_DefaultReaction);
 
 // dgw::types::ActivityTimestamps
 namespace {
@@ -418,13 +378,12 @@ int find_ActivityTimestamps(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_ActivityTimestamps[] = {
-    {"start", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::ActivityTimestamps, &dgw::types::ActivityTimestamps::start>::get,
-     &member<dgw::types::ActivityTimestamps, &dgw::types::ActivityTimestamps::start>::cget},
-    {"end", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::ActivityTimestamps, &dgw::types::ActivityTimestamps::end>::get,
-     &member<dgw::types::ActivityTimestamps, &dgw::types::ActivityTimestamps::end>::cget},
+    {"start", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::ActivityTimestamps, start)},
+    {"end", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::ActivityTimestamps, end)},
 };
+field_order order_ActivityTimestamps[3];
 } // namespace
-constinit const type_info ti_ActivityTimestamps = object_info<dgw::types::ActivityTimestamps>("ActivityTimestamps", fields_ActivityTimestamps, 2, &find_ActivityTimestamps, 0x0ull);
+constinit const type_info ti_ActivityTimestamps = object_info<dgw::types::ActivityTimestamps>("ActivityTimestamps", fields_ActivityTimestamps, 2, &find_ActivityTimestamps, 0x0ull, order_ActivityTimestamps);
 
 // dgw::types::ActivityAssets
 namespace {
@@ -467,23 +426,17 @@ int find_ActivityAssets(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_ActivityAssets[] = {
-    {"large_image", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::large_image>::get,
-     &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::large_image>::cget},
-    {"large_text", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::large_text>::get,
-     &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::large_text>::cget},
-    {"large_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::large_url>::get,
-     &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::large_url>::cget},
-    {"small_image", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::small_image>::get,
-     &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::small_image>::cget},
-    {"small_text", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::small_text>::get,
-     &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::small_text>::cget},
-    {"small_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::small_url>::get,
-     &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::small_url>::cget},
-    {"invite_cover_image", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::invite_cover_image>::get,
-     &member<dgw::types::ActivityAssets, &dgw::types::ActivityAssets::invite_cover_image>::cget},
+    {"large_image", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ActivityAssets, large_image)},
+    {"large_text", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ActivityAssets, large_text)},
+    {"large_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ActivityAssets, large_url)},
+    {"small_image", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ActivityAssets, small_image)},
+    {"small_text", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ActivityAssets, small_text)},
+    {"small_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ActivityAssets, small_url)},
+    {"invite_cover_image", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ActivityAssets, invite_cover_image)},
 };
+field_order order_ActivityAssets[8];
 } // namespace
-constinit const type_info ti_ActivityAssets = object_info<dgw::types::ActivityAssets>("ActivityAssets", fields_ActivityAssets, 7, &find_ActivityAssets, 0x0ull);
+constinit const type_info ti_ActivityAssets = object_info<dgw::types::ActivityAssets>("ActivityAssets", fields_ActivityAssets, 7, &find_ActivityAssets, 0x0ull, order_ActivityAssets);
 
 // dgw::types::Presence
 namespace {
@@ -504,19 +457,15 @@ int find_Presence(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_Presence[] = {
-    {"user", &dgw::codec::gen::ti_PartialUser, presence::required, 0, &member<dgw::types::Presence, &dgw::types::Presence::user>::get,
-     &member<dgw::types::Presence, &dgw::types::Presence::user>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::Presence, &dgw::types::Presence::guild_id>::get,
-     &member<dgw::types::Presence, &dgw::types::Presence::guild_id>::cget},
-    {"status", &dgw::codec::ti_string, presence::required, 2, &member<dgw::types::Presence, &dgw::types::Presence::status>::get,
-     &member<dgw::types::Presence, &dgw::types::Presence::status>::cget},
-    {"activities", &dgw::codec::gen::ti_Activity_array, presence::required, 3, &member<dgw::types::Presence, &dgw::types::Presence::activities>::get,
-     &member<dgw::types::Presence, &dgw::types::Presence::activities>::cget},
-    {"client_status", &dgw::codec::gen::ti_ClientStatus, presence::required, 4, &member<dgw::types::Presence, &dgw::types::Presence::client_status>::get,
-     &member<dgw::types::Presence, &dgw::types::Presence::client_status>::cget},
+    {"user", &dgw::codec::gen::ti_PartialUser, presence::required, 0, offsetof(dgw::types::Presence, user)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::types::Presence, guild_id)},
+    {"status", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::types::Presence, status)},
+    {"activities", &dgw::codec::gen::ti_Activity_array, presence::required, 3, offsetof(dgw::types::Presence, activities)},
+    {"client_status", &dgw::codec::gen::ti_ClientStatus, presence::required, 4, offsetof(dgw::types::Presence, client_status)},
 };
+field_order order_Presence[6];
 } // namespace
-constinit const type_info ti_Presence = object_info<dgw::types::Presence>("Presence", fields_Presence, 5, &find_Presence, 0x1full);
+constinit const type_info ti_Presence = object_info<dgw::types::Presence>("Presence", fields_Presence, 5, &find_Presence, 0x1full, order_Presence);
 
 // dgw::types::Emoji
 namespace {
@@ -549,25 +498,18 @@ int find_Emoji(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_Emoji[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::nullable, 0, &member<dgw::types::Emoji, &dgw::types::Emoji::id>::get,
-     &member<dgw::types::Emoji, &dgw::types::Emoji::id>::cget},
-    {"name", &dgw::codec::ti_string, presence::nullable, 1, &member<dgw::types::Emoji, &dgw::types::Emoji::name>::get,
-     &member<dgw::types::Emoji, &dgw::types::Emoji::name>::cget},
-    {"roles", &dgw::codec::ti_snowflake_array, presence::optional, -1, &member<dgw::types::Emoji, &dgw::types::Emoji::roles>::get,
-     &member<dgw::types::Emoji, &dgw::types::Emoji::roles>::cget},
-    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, &member<dgw::types::Emoji, &dgw::types::Emoji::user>::get,
-     &member<dgw::types::Emoji, &dgw::types::Emoji::user>::cget},
-    {"require_colons", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Emoji, &dgw::types::Emoji::require_colons>::get,
-     &member<dgw::types::Emoji, &dgw::types::Emoji::require_colons>::cget},
-    {"managed", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Emoji, &dgw::types::Emoji::managed>::get,
-     &member<dgw::types::Emoji, &dgw::types::Emoji::managed>::cget},
-    {"animated", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Emoji, &dgw::types::Emoji::animated>::get,
-     &member<dgw::types::Emoji, &dgw::types::Emoji::animated>::cget},
-    {"available", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Emoji, &dgw::types::Emoji::available>::get,
-     &member<dgw::types::Emoji, &dgw::types::Emoji::available>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::nullable, 0, offsetof(dgw::types::Emoji, id)},
+    {"name", &dgw::codec::ti_string, presence::nullable, 1, offsetof(dgw::types::Emoji, name)},
+    {"roles", &dgw::codec::ti_snowflake_array, presence::optional, -1, offsetof(dgw::types::Emoji, roles)},
+    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::types::Emoji, user)},
+    {"require_colons", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Emoji, require_colons)},
+    {"managed", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Emoji, managed)},
+    {"animated", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Emoji, animated)},
+    {"available", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Emoji, available)},
 };
+field_order order_Emoji[9];
 } // namespace
-constinit const type_info ti_Emoji = object_info<dgw::types::Emoji>("Emoji", fields_Emoji, 8, &find_Emoji, 0x3ull);
+constinit const type_info ti_Emoji = object_info<dgw::types::Emoji>("Emoji", fields_Emoji, 8, &find_Emoji, 0x3ull, order_Emoji);
 
 // dgw::types::MediaGalleryItem
 namespace {
@@ -584,15 +526,13 @@ int find_MediaGalleryItem(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_MediaGalleryItem[] = {
-    {"media", &dgw::codec::gen::ti_UnfurledMediaItem, presence::required, 0, &member<dgw::types::MediaGalleryItem, &dgw::types::MediaGalleryItem::media>::get,
-     &member<dgw::types::MediaGalleryItem, &dgw::types::MediaGalleryItem::media>::cget},
-    {"description", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::MediaGalleryItem, &dgw::types::MediaGalleryItem::description>::get,
-     &member<dgw::types::MediaGalleryItem, &dgw::types::MediaGalleryItem::description>::cget},
-    {"spoiler", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::MediaGalleryItem, &dgw::types::MediaGalleryItem::spoiler>::get,
-     &member<dgw::types::MediaGalleryItem, &dgw::types::MediaGalleryItem::spoiler>::cget},
+    {"media", &dgw::codec::gen::ti_UnfurledMediaItem, presence::required, 0, offsetof(dgw::types::MediaGalleryItem, media)},
+    {"description", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::MediaGalleryItem, description)},
+    {"spoiler", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::MediaGalleryItem, spoiler)},
 };
+field_order order_MediaGalleryItem[4];
 } // namespace
-constinit const type_info ti_MediaGalleryItem = object_info<dgw::types::MediaGalleryItem>("MediaGalleryItem", fields_MediaGalleryItem, 3, &find_MediaGalleryItem, 0x1ull);
+constinit const type_info ti_MediaGalleryItem = object_info<dgw::types::MediaGalleryItem>("MediaGalleryItem", fields_MediaGalleryItem, 3, &find_MediaGalleryItem, 0x1ull, order_MediaGalleryItem);
 
 // dgw::types::EmbedImage
 namespace {
@@ -633,27 +573,19 @@ int find_EmbedImage(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_EmbedImage[] = {
-    {"url", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::url>::get,
-     &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::url>::cget},
-    {"proxy_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::proxy_url>::get,
-     &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::proxy_url>::cget},
-    {"height", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::height>::get,
-     &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::height>::cget},
-    {"width", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::width>::get,
-     &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::width>::cget},
-    {"content_type", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::content_type>::get,
-     &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::content_type>::cget},
-    {"placeholder", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::placeholder>::get,
-     &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::placeholder>::cget},
-    {"placeholder_version", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::placeholder_version>::get,
-     &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::placeholder_version>::cget},
-    {"description", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::description>::get,
-     &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::description>::cget},
-    {"flags", &dgw::codec::gen::ti_EmbedMediaFlags, presence::optional, -1, &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::flags>::get,
-     &member<dgw::types::EmbedImage, &dgw::types::EmbedImage::flags>::cget},
+    {"url", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::EmbedImage, url)},
+    {"proxy_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedImage, proxy_url)},
+    {"height", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::EmbedImage, height)},
+    {"width", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::EmbedImage, width)},
+    {"content_type", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedImage, content_type)},
+    {"placeholder", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedImage, placeholder)},
+    {"placeholder_version", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::EmbedImage, placeholder_version)},
+    {"description", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedImage, description)},
+    {"flags", &dgw::codec::gen::ti_EmbedMediaFlags, presence::optional, -1, offsetof(dgw::types::EmbedImage, flags)},
 };
+field_order order_EmbedImage[10];
 } // namespace
-constinit const type_info ti_EmbedImage = object_info<dgw::types::EmbedImage>("EmbedImage", fields_EmbedImage, 9, &find_EmbedImage, 0x1ull);
+constinit const type_info ti_EmbedImage = object_info<dgw::types::EmbedImage>("EmbedImage", fields_EmbedImage, 9, &find_EmbedImage, 0x1ull, order_EmbedImage);
 
 // dgw::types::EmbedProvider
 namespace {
@@ -668,13 +600,12 @@ int find_EmbedProvider(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_EmbedProvider[] = {
-    {"name", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedProvider, &dgw::types::EmbedProvider::name>::get,
-     &member<dgw::types::EmbedProvider, &dgw::types::EmbedProvider::name>::cget},
-    {"url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedProvider, &dgw::types::EmbedProvider::url>::get,
-     &member<dgw::types::EmbedProvider, &dgw::types::EmbedProvider::url>::cget},
+    {"name", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedProvider, name)},
+    {"url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedProvider, url)},
 };
+field_order order_EmbedProvider[3];
 } // namespace
-constinit const type_info ti_EmbedProvider = object_info<dgw::types::EmbedProvider>("EmbedProvider", fields_EmbedProvider, 2, &find_EmbedProvider, 0x0ull);
+constinit const type_info ti_EmbedProvider = object_info<dgw::types::EmbedProvider>("EmbedProvider", fields_EmbedProvider, 2, &find_EmbedProvider, 0x0ull, order_EmbedProvider);
 
 // dgw::types::Embed
 namespace {
@@ -735,37 +666,24 @@ int find_Embed(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_Embed[] = {
-    {"title", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::title>::get,
-     &member<dgw::types::Embed, &dgw::types::Embed::title>::cget},
-    {"type", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::type>::get,
-     &member<dgw::types::Embed, &dgw::types::Embed::type>::cget},
-    {"description", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::description>::get,
-     &member<dgw::types::Embed, &dgw::types::Embed::description>::cget},
-    {"url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::url>::get,
-     &member<dgw::types::Embed, &dgw::types::Embed::url>::cget},
-    {"timestamp", &dgw::codec::ti_timestamp, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::timestamp>::get,
-     &member<dgw::types::Embed, &dgw::types::Embed::timestamp>::cget},
-    {"color", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::color>::get,
-     &member<dgw::types::Embed, &dgw::types::Embed::color>::cget},
-    {"footer", &dgw::codec::gen::ti_EmbedFooter, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::footer>::get,
-     &member<dgw::types::Embed, &dgw::types::Embed::footer>::cget},
-    {"image", &dgw::codec::gen::ti_EmbedImage, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::image>::get,
-     &member<dgw::types::Embed, &dgw::types::Embed::image>::cget},
-    {"thumbnail", &dgw::codec::gen::ti_EmbedThumbnail, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::thumbnail>::get,
-     &member<dgw::types::Embed, &dgw::types::Embed::thumbnail>::cget},
-    {"video", &dgw::codec::gen::ti_EmbedVideo, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::video>::get,
-     &member<dgw::types::Embed, &dgw::types::Embed::video>::cget},
-    {"provider", &dgw::codec::gen::ti_EmbedProvider, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::provider>::get,
-     &member<dgw::types::Embed, &dgw::types::Embed::provider>::cget},
-    {"author", &dgw::codec::gen::ti_EmbedAuthor, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::author>::get,
-     &member<dgw::types::Embed, &dgw::types::Embed::author>::cget},
-    {"fields", &dgw::codec::gen::ti_EmbedField_array, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::fields>::get,
-     &member<dgw::types::Embed, &dgw::types::Embed::fields>::cget},
-    {"flags", &dgw::codec::gen::ti_EmbedFlags, presence::optional, -1, &member<dgw::types::Embed, &dgw::types::Embed::flags>::get,
-     &member<dgw::types::Embed, &dgw::types::Embed::flags>::cget},
+    {"title", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Embed, title)},
+    {"type", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Embed, type)},
+    {"description", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Embed, description)},
+    {"url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Embed, url)},
+    {"timestamp", &dgw::codec::ti_timestamp, presence::optional, -1, offsetof(dgw::types::Embed, timestamp)},
+    {"color", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Embed, color)},
+    {"footer", &dgw::codec::gen::ti_EmbedFooter, presence::optional, -1, offsetof(dgw::types::Embed, footer)},
+    {"image", &dgw::codec::gen::ti_EmbedImage, presence::optional, -1, offsetof(dgw::types::Embed, image)},
+    {"thumbnail", &dgw::codec::gen::ti_EmbedThumbnail, presence::optional, -1, offsetof(dgw::types::Embed, thumbnail)},
+    {"video", &dgw::codec::gen::ti_EmbedVideo, presence::optional, -1, offsetof(dgw::types::Embed, video)},
+    {"provider", &dgw::codec::gen::ti_EmbedProvider, presence::optional, -1, offsetof(dgw::types::Embed, provider)},
+    {"author", &dgw::codec::gen::ti_EmbedAuthor, presence::optional, -1, offsetof(dgw::types::Embed, author)},
+    {"fields", &dgw::codec::gen::ti_EmbedField_array, presence::optional, -1, offsetof(dgw::types::Embed, fields)},
+    {"flags", &dgw::codec::gen::ti_EmbedFlags, presence::optional, -1, offsetof(dgw::types::Embed, flags)},
 };
+field_order order_Embed[15];
 } // namespace
-constinit const type_info ti_Embed = object_info<dgw::types::Embed>("Embed", fields_Embed, 14, &find_Embed, 0x0ull);
+constinit const type_info ti_Embed = object_info<dgw::types::Embed>("Embed", fields_Embed, 14, &find_Embed, 0x0ull, order_Embed);
 
 // dgw::types::Sticker
 namespace {
@@ -812,31 +730,21 @@ int find_Sticker(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_Sticker[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Sticker, &dgw::types::Sticker::id>::get,
-     &member<dgw::types::Sticker, &dgw::types::Sticker::id>::cget},
-    {"pack_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::Sticker, &dgw::types::Sticker::pack_id>::get,
-     &member<dgw::types::Sticker, &dgw::types::Sticker::pack_id>::cget},
-    {"name", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::Sticker, &dgw::types::Sticker::name>::get,
-     &member<dgw::types::Sticker, &dgw::types::Sticker::name>::cget},
-    {"description", &dgw::codec::ti_string, presence::nullable, 2, &member<dgw::types::Sticker, &dgw::types::Sticker::description>::get,
-     &member<dgw::types::Sticker, &dgw::types::Sticker::description>::cget},
-    {"tags", &dgw::codec::ti_string, presence::required, 3, &member<dgw::types::Sticker, &dgw::types::Sticker::tags>::get,
-     &member<dgw::types::Sticker, &dgw::types::Sticker::tags>::cget},
-    {"type", &dgw::codec::gen::ti_StickerType, presence::required, 4, &member<dgw::types::Sticker, &dgw::types::Sticker::type>::get,
-     &member<dgw::types::Sticker, &dgw::types::Sticker::type>::cget},
-    {"format_type", &dgw::codec::gen::ti_StickerFormatType, presence::required, 5, &member<dgw::types::Sticker, &dgw::types::Sticker::format_type>::get,
-     &member<dgw::types::Sticker, &dgw::types::Sticker::format_type>::cget},
-    {"available", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Sticker, &dgw::types::Sticker::available>::get,
-     &member<dgw::types::Sticker, &dgw::types::Sticker::available>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::Sticker, &dgw::types::Sticker::guild_id>::get,
-     &member<dgw::types::Sticker, &dgw::types::Sticker::guild_id>::cget},
-    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, &member<dgw::types::Sticker, &dgw::types::Sticker::user>::get,
-     &member<dgw::types::Sticker, &dgw::types::Sticker::user>::cget},
-    {"sort_value", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Sticker, &dgw::types::Sticker::sort_value>::get,
-     &member<dgw::types::Sticker, &dgw::types::Sticker::sort_value>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Sticker, id)},
+    {"pack_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Sticker, pack_id)},
+    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::Sticker, name)},
+    {"description", &dgw::codec::ti_string, presence::nullable, 2, offsetof(dgw::types::Sticker, description)},
+    {"tags", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::Sticker, tags)},
+    {"type", &dgw::codec::gen::ti_StickerType, presence::required, 4, offsetof(dgw::types::Sticker, type)},
+    {"format_type", &dgw::codec::gen::ti_StickerFormatType, presence::required, 5, offsetof(dgw::types::Sticker, format_type)},
+    {"available", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Sticker, available)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Sticker, guild_id)},
+    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::types::Sticker, user)},
+    {"sort_value", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Sticker, sort_value)},
 };
+field_order order_Sticker[12];
 } // namespace
-constinit const type_info ti_Sticker = object_info<dgw::types::Sticker>("Sticker", fields_Sticker, 11, &find_Sticker, 0x3full);
+constinit const type_info ti_Sticker = object_info<dgw::types::Sticker>("Sticker", fields_Sticker, 11, &find_Sticker, 0x3full, order_Sticker);
 
 // dgw::types::IntegrationAccount
 namespace {
@@ -851,13 +759,12 @@ int find_IntegrationAccount(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_IntegrationAccount[] = {
-    {"id", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::IntegrationAccount, &dgw::types::IntegrationAccount::id>::get,
-     &member<dgw::types::IntegrationAccount, &dgw::types::IntegrationAccount::id>::cget},
-    {"name", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::IntegrationAccount, &dgw::types::IntegrationAccount::name>::get,
-     &member<dgw::types::IntegrationAccount, &dgw::types::IntegrationAccount::name>::cget},
+    {"id", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::IntegrationAccount, id)},
+    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::IntegrationAccount, name)},
 };
+field_order order_IntegrationAccount[3];
 } // namespace
-constinit const type_info ti_IntegrationAccount = object_info<dgw::types::IntegrationAccount>("IntegrationAccount", fields_IntegrationAccount, 2, &find_IntegrationAccount, 0x3ull);
+constinit const type_info ti_IntegrationAccount = object_info<dgw::types::IntegrationAccount>("IntegrationAccount", fields_IntegrationAccount, 2, &find_IntegrationAccount, 0x3ull, order_IntegrationAccount);
 
 // dgw::types::PartialGuildMember
 namespace {
@@ -920,41 +827,26 @@ int find_PartialGuildMember(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_PartialGuildMember[] = {
-    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, &member<dgw::types::PartialGuildMember, &dgw::types::PartialGuildMember::user>::get,
-     &member<dgw::types::PartialGuildMember, &dgw::types::PartialGuildMember::user>::cget},
-    {"nick", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::PartialGuildMember, &dgw::types::PartialGuildMember::nick>::get,
-     &member<dgw::types::PartialGuildMember, &dgw::types::PartialGuildMember::nick>::cget},
-    {"avatar", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::PartialGuildMember, &dgw::types::PartialGuildMember::avatar>::get,
-     &member<dgw::types::PartialGuildMember, &dgw::types::PartialGuildMember::avatar>::cget},
-    {"banner", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::PartialGuildMember, &dgw::types::PartialGuildMember::banner>::get,
-     &member<dgw::types::PartialGuildMember, &dgw::types::PartialGuildMember::banner>::cget},
-    {"roles", &dgw::codec::ti_snowflake_array, presence::optional, -1, &member<dgw::types::PartialGuildMember, &dgw::types::PartialGuildMember::roles>::get,
-     &member<dgw::types::PartialGuildMember, &dgw::types::PartialGuildMember::roles>::cget},
-    {"joined_at", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, &member<dgw::types::PartialGuildMember, &dgw::types::PartialGuildMember::joined_at>::get,
-     &member<dgw::types::PartialGuildMember, &dgw::types::PartialGuildMember::joined_at>::cget},
-    {"premium_since", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, &member<dgw::types::PartialGuildMember, &dgw::types::PartialGuildMember::premium_since>::get,
-     &member<dgw::types::PartialGuildMember, &dgw::types::PartialGuildMember::premium_since>::cget},
-    {"deaf", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::PartialGuildMember, &dgw::types::PartialGuildMember::deaf>::get,
-     &member<dgw::types::PartialGuildMember, &dgw::types::PartialGuildMember::deaf>::cget},
-    {"mute", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::PartialGuildMember, &dgw::types::PartialGuildMember::mute>::get,
-     &member<dgw::types::PartialGuildMember, &dgw::types::PartialGuildMember::mute>::cget},
-    {"flags", &dgw::codec::gen::ti_GuildMemberFlags, presence::optional, -1, &member<dgw::types::PartialGuildMember, &dgw::types::PartialGuildMember::flags>::get,
-     &member<dgw::types::PartialGuildMember, &dgw::types::PartialGuildMember::flags>::cget},
-    {"pending", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::PartialGuildMember, &dgw::types::PartialGuildMember::pending>::get,
-     &member<dgw::types::PartialGuildMember, &dgw::types::PartialGuildMember::pending>::cget},
-    {"permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, &member<dgw::types::PartialGuildMember, &dgw::types::PartialGuildMember::permissions>::get,
-     &member<dgw::types::PartialGuildMember, &dgw::types::PartialGuildMember::permissions>::cget},
-    {"communication_disabled_until", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, &member<dgw::types::PartialGuildMember, &dgw::types::PartialGuildMember::communication_disabled_until>::get,
-     &member<dgw::types::PartialGuildMember, &dgw::types::PartialGuildMember::communication_disabled_until>::cget},
-    {"avatar_decoration_data", &dgw::codec::gen::ti_AvatarDecorationData, presence::optional_nullable, -1, &member<dgw::types::PartialGuildMember, &dgw::types::PartialGuildMember::avatar_decoration_data>::get,
-     &member<dgw::types::PartialGuildMember, &dgw::types::PartialGuildMember::avatar_decoration_data>::cget},
-    {"collectibles", &dgw::codec::gen::ti_Collectibles, presence::optional_nullable, -1, &member<dgw::types::PartialGuildMember, &dgw::types::PartialGuildMember::collectibles>::get,
-     &member<dgw::types::PartialGuildMember, &dgw::types::PartialGuildMember::collectibles>::cget},
-    {"unusual_dm_activity_until", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, &member<dgw::types::PartialGuildMember, &dgw::types::PartialGuildMember::unusual_dm_activity_until>::get,
-     &member<dgw::types::PartialGuildMember, &dgw::types::PartialGuildMember::unusual_dm_activity_until>::cget},
+    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::types::PartialGuildMember, user)},
+    {"nick", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::PartialGuildMember, nick)},
+    {"avatar", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::PartialGuildMember, avatar)},
+    {"banner", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::PartialGuildMember, banner)},
+    {"roles", &dgw::codec::ti_snowflake_array, presence::optional, -1, offsetof(dgw::types::PartialGuildMember, roles)},
+    {"joined_at", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::types::PartialGuildMember, joined_at)},
+    {"premium_since", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::types::PartialGuildMember, premium_since)},
+    {"deaf", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::PartialGuildMember, deaf)},
+    {"mute", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::PartialGuildMember, mute)},
+    {"flags", &dgw::codec::gen::ti_GuildMemberFlags, presence::optional, -1, offsetof(dgw::types::PartialGuildMember, flags)},
+    {"pending", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::PartialGuildMember, pending)},
+    {"permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, offsetof(dgw::types::PartialGuildMember, permissions)},
+    {"communication_disabled_until", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::types::PartialGuildMember, communication_disabled_until)},
+    {"avatar_decoration_data", &dgw::codec::gen::ti_AvatarDecorationData, presence::optional_nullable, -1, offsetof(dgw::types::PartialGuildMember, avatar_decoration_data)},
+    {"collectibles", &dgw::codec::gen::ti_Collectibles, presence::optional_nullable, -1, offsetof(dgw::types::PartialGuildMember, collectibles)},
+    {"unusual_dm_activity_until", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::types::PartialGuildMember, unusual_dm_activity_until)},
 };
+field_order order_PartialGuildMember[17];
 } // namespace
-constinit const type_info ti_PartialGuildMember = object_info<dgw::types::PartialGuildMember>("PartialGuildMember", fields_PartialGuildMember, 16, &find_PartialGuildMember, 0x0ull);
+constinit const type_info ti_PartialGuildMember = object_info<dgw::types::PartialGuildMember>("PartialGuildMember", fields_PartialGuildMember, 16, &find_PartialGuildMember, 0x0ull, order_PartialGuildMember);
 
 // dgw::types::Reaction
 namespace {
@@ -983,21 +875,16 @@ int find_Reaction(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_Reaction[] = {
-    {"count", &dgw::codec::ti_int, presence::required, 0, &member<dgw::types::Reaction, &dgw::types::Reaction::count>::get,
-     &member<dgw::types::Reaction, &dgw::types::Reaction::count>::cget},
-    {"count_details", &dgw::codec::gen::ti_ReactionCountDetails, presence::required, 1, &member<dgw::types::Reaction, &dgw::types::Reaction::count_details>::get,
-     &member<dgw::types::Reaction, &dgw::types::Reaction::count_details>::cget},
-    {"me", &dgw::codec::ti_bool, presence::required, 2, &member<dgw::types::Reaction, &dgw::types::Reaction::me>::get,
-     &member<dgw::types::Reaction, &dgw::types::Reaction::me>::cget},
-    {"me_burst", &dgw::codec::ti_bool, presence::required, 3, &member<dgw::types::Reaction, &dgw::types::Reaction::me_burst>::get,
-     &member<dgw::types::Reaction, &dgw::types::Reaction::me_burst>::cget},
-    {"emoji", &dgw::codec::gen::ti_Emoji, presence::required, 4, &member<dgw::types::Reaction, &dgw::types::Reaction::emoji>::get,
-     &member<dgw::types::Reaction, &dgw::types::Reaction::emoji>::cget},
-    {"burst_colors", &dgw::codec::ti_string_array, presence::required, 5, &member<dgw::types::Reaction, &dgw::types::Reaction::burst_colors>::get,
-     &member<dgw::types::Reaction, &dgw::types::Reaction::burst_colors>::cget},
+    {"count", &dgw::codec::ti_int, presence::required, 0, offsetof(dgw::types::Reaction, count)},
+    {"count_details", &dgw::codec::gen::ti_ReactionCountDetails, presence::required, 1, offsetof(dgw::types::Reaction, count_details)},
+    {"me", &dgw::codec::ti_bool, presence::required, 2, offsetof(dgw::types::Reaction, me)},
+    {"me_burst", &dgw::codec::ti_bool, presence::required, 3, offsetof(dgw::types::Reaction, me_burst)},
+    {"emoji", &dgw::codec::gen::ti_Emoji, presence::required, 4, offsetof(dgw::types::Reaction, emoji)},
+    {"burst_colors", &dgw::codec::ti_string_array, presence::required, 5, offsetof(dgw::types::Reaction, burst_colors)},
 };
+field_order order_Reaction[7];
 } // namespace
-constinit const type_info ti_Reaction = object_info<dgw::types::Reaction>("Reaction", fields_Reaction, 6, &find_Reaction, 0x3full);
+constinit const type_info ti_Reaction = object_info<dgw::types::Reaction>("Reaction", fields_Reaction, 6, &find_Reaction, 0x3full, order_Reaction);
 
 // dgw::types::MessageReference
 namespace {
@@ -1024,19 +911,15 @@ int find_MessageReference(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_MessageReference[] = {
-    {"type", &dgw::codec::gen::ti_MessageReferenceType, presence::optional, -1, &member<dgw::types::MessageReference, &dgw::types::MessageReference::type>::get,
-     &member<dgw::types::MessageReference, &dgw::types::MessageReference::type>::cget},
-    {"message_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::MessageReference, &dgw::types::MessageReference::message_id>::get,
-     &member<dgw::types::MessageReference, &dgw::types::MessageReference::message_id>::cget},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::MessageReference, &dgw::types::MessageReference::channel_id>::get,
-     &member<dgw::types::MessageReference, &dgw::types::MessageReference::channel_id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::MessageReference, &dgw::types::MessageReference::guild_id>::get,
-     &member<dgw::types::MessageReference, &dgw::types::MessageReference::guild_id>::cget},
-    {"fail_if_not_exists", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::MessageReference, &dgw::types::MessageReference::fail_if_not_exists>::get,
-     &member<dgw::types::MessageReference, &dgw::types::MessageReference::fail_if_not_exists>::cget},
+    {"type", &dgw::codec::gen::ti_MessageReferenceType, presence::optional, -1, offsetof(dgw::types::MessageReference, type)},
+    {"message_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::MessageReference, message_id)},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::MessageReference, channel_id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::MessageReference, guild_id)},
+    {"fail_if_not_exists", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::MessageReference, fail_if_not_exists)},
 };
+field_order order_MessageReference[6];
 } // namespace
-constinit const type_info ti_MessageReference = object_info<dgw::types::MessageReference>("MessageReference", fields_MessageReference, 5, &find_MessageReference, 0x0ull);
+constinit const type_info ti_MessageReference = object_info<dgw::types::MessageReference>("MessageReference", fields_MessageReference, 5, &find_MessageReference, 0x0ull, order_MessageReference);
 
 // dgw::types::MessageInteraction
 namespace {
@@ -1064,19 +947,15 @@ int find_MessageInteraction(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_MessageInteraction[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::MessageInteraction, &dgw::types::MessageInteraction::id>::get,
-     &member<dgw::types::MessageInteraction, &dgw::types::MessageInteraction::id>::cget},
-    {"type", &dgw::codec::gen::ti_InteractionType, presence::required, 1, &member<dgw::types::MessageInteraction, &dgw::types::MessageInteraction::type>::get,
-     &member<dgw::types::MessageInteraction, &dgw::types::MessageInteraction::type>::cget},
-    {"name", &dgw::codec::ti_string, presence::required, 2, &member<dgw::types::MessageInteraction, &dgw::types::MessageInteraction::name>::get,
-     &member<dgw::types::MessageInteraction, &dgw::types::MessageInteraction::name>::cget},
-    {"user", &dgw::codec::gen::ti_User, presence::required, 3, &member<dgw::types::MessageInteraction, &dgw::types::MessageInteraction::user>::get,
-     &member<dgw::types::MessageInteraction, &dgw::types::MessageInteraction::user>::cget},
-    {"member", &dgw::codec::gen::ti_PartialGuildMember, presence::optional, -1, &member<dgw::types::MessageInteraction, &dgw::types::MessageInteraction::member>::get,
-     &member<dgw::types::MessageInteraction, &dgw::types::MessageInteraction::member>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::MessageInteraction, id)},
+    {"type", &dgw::codec::gen::ti_InteractionType, presence::required, 1, offsetof(dgw::types::MessageInteraction, type)},
+    {"name", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::types::MessageInteraction, name)},
+    {"user", &dgw::codec::gen::ti_User, presence::required, 3, offsetof(dgw::types::MessageInteraction, user)},
+    {"member", &dgw::codec::gen::ti_PartialGuildMember, presence::optional, -1, offsetof(dgw::types::MessageInteraction, member)},
 };
+field_order order_MessageInteraction[6];
 } // namespace
-constinit const type_info ti_MessageInteraction = object_info<dgw::types::MessageInteraction>("MessageInteraction", fields_MessageInteraction, 5, &find_MessageInteraction, 0xfull);
+constinit const type_info ti_MessageInteraction = object_info<dgw::types::MessageInteraction>("MessageInteraction", fields_MessageInteraction, 5, &find_MessageInteraction, 0xfull, order_MessageInteraction);
 
 // dgw::types::PollMedia
 namespace {
@@ -1091,13 +970,12 @@ int find_PollMedia(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_PollMedia[] = {
-    {"text", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::PollMedia, &dgw::types::PollMedia::text>::get,
-     &member<dgw::types::PollMedia, &dgw::types::PollMedia::text>::cget},
-    {"emoji", &dgw::codec::gen::ti_Emoji, presence::optional, -1, &member<dgw::types::PollMedia, &dgw::types::PollMedia::emoji>::get,
-     &member<dgw::types::PollMedia, &dgw::types::PollMedia::emoji>::cget},
+    {"text", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::PollMedia, text)},
+    {"emoji", &dgw::codec::gen::ti_Emoji, presence::optional, -1, offsetof(dgw::types::PollMedia, emoji)},
 };
+field_order order_PollMedia[3];
 } // namespace
-constinit const type_info ti_PollMedia = object_info<dgw::types::PollMedia>("PollMedia", fields_PollMedia, 2, &find_PollMedia, 0x0ull);
+constinit const type_info ti_PollMedia = object_info<dgw::types::PollMedia>("PollMedia", fields_PollMedia, 2, &find_PollMedia, 0x0ull, order_PollMedia);
 
 // dgw::types::Poll
 namespace {
@@ -1126,21 +1004,16 @@ int find_Poll(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_Poll[] = {
-    {"question", &dgw::codec::gen::ti_PollMedia, presence::required, 0, &member<dgw::types::Poll, &dgw::types::Poll::question>::get,
-     &member<dgw::types::Poll, &dgw::types::Poll::question>::cget},
-    {"answers", &dgw::codec::gen::ti_PollAnswer_array, presence::required, 1, &member<dgw::types::Poll, &dgw::types::Poll::answers>::get,
-     &member<dgw::types::Poll, &dgw::types::Poll::answers>::cget},
-    {"expiry", &dgw::codec::ti_timestamp, presence::nullable, 2, &member<dgw::types::Poll, &dgw::types::Poll::expiry>::get,
-     &member<dgw::types::Poll, &dgw::types::Poll::expiry>::cget},
-    {"allow_multiselect", &dgw::codec::ti_bool, presence::required, 3, &member<dgw::types::Poll, &dgw::types::Poll::allow_multiselect>::get,
-     &member<dgw::types::Poll, &dgw::types::Poll::allow_multiselect>::cget},
-    {"layout_type", &dgw::codec::gen::ti_PollLayoutType, presence::required, 4, &member<dgw::types::Poll, &dgw::types::Poll::layout_type>::get,
-     &member<dgw::types::Poll, &dgw::types::Poll::layout_type>::cget},
-    {"results", &dgw::codec::gen::ti_PollResults, presence::optional, -1, &member<dgw::types::Poll, &dgw::types::Poll::results>::get,
-     &member<dgw::types::Poll, &dgw::types::Poll::results>::cget},
+    {"question", &dgw::codec::gen::ti_PollMedia, presence::required, 0, offsetof(dgw::types::Poll, question)},
+    {"answers", &dgw::codec::gen::ti_PollAnswer_array, presence::required, 1, offsetof(dgw::types::Poll, answers)},
+    {"expiry", &dgw::codec::ti_timestamp, presence::nullable, 2, offsetof(dgw::types::Poll, expiry)},
+    {"allow_multiselect", &dgw::codec::ti_bool, presence::required, 3, offsetof(dgw::types::Poll, allow_multiselect)},
+    {"layout_type", &dgw::codec::gen::ti_PollLayoutType, presence::required, 4, offsetof(dgw::types::Poll, layout_type)},
+    {"results", &dgw::codec::gen::ti_PollResults, presence::optional, -1, offsetof(dgw::types::Poll, results)},
 };
+field_order order_Poll[7];
 } // namespace
-constinit const type_info ti_Poll = object_info<dgw::types::Poll>("Poll", fields_Poll, 6, &find_Poll, 0x1full);
+constinit const type_info ti_Poll = object_info<dgw::types::Poll>("Poll", fields_Poll, 6, &find_Poll, 0x1full, order_Poll);
 
 // dgw::types::ApplicationCommandInteractionDataOption
 namespace {
@@ -1173,19 +1046,15 @@ int find_ApplicationCommandInteractionDataOption(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_ApplicationCommandInteractionDataOption[] = {
-    {"name", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::ApplicationCommandInteractionDataOption, &dgw::types::ApplicationCommandInteractionDataOption::name>::get,
-     &member<dgw::types::ApplicationCommandInteractionDataOption, &dgw::types::ApplicationCommandInteractionDataOption::name>::cget},
-    {"type", &dgw::codec::gen::ti_ApplicationCommandOptionType, presence::required, 1, &member<dgw::types::ApplicationCommandInteractionDataOption, &dgw::types::ApplicationCommandInteractionDataOption::type>::get,
-     &member<dgw::types::ApplicationCommandInteractionDataOption, &dgw::types::ApplicationCommandInteractionDataOption::type>::cget},
-    {"value", &dgw::codec::ti_any, presence::optional, -1, &member<dgw::types::ApplicationCommandInteractionDataOption, &dgw::types::ApplicationCommandInteractionDataOption::value>::get,
-     &member<dgw::types::ApplicationCommandInteractionDataOption, &dgw::types::ApplicationCommandInteractionDataOption::value>::cget},
-    {"options", &dgw::codec::gen::ti_ApplicationCommandInteractionDataOption_array, presence::optional, -1, &member<dgw::types::ApplicationCommandInteractionDataOption, &dgw::types::ApplicationCommandInteractionDataOption::options>::get,
-     &member<dgw::types::ApplicationCommandInteractionDataOption, &dgw::types::ApplicationCommandInteractionDataOption::options>::cget},
-    {"focused", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::ApplicationCommandInteractionDataOption, &dgw::types::ApplicationCommandInteractionDataOption::focused>::get,
-     &member<dgw::types::ApplicationCommandInteractionDataOption, &dgw::types::ApplicationCommandInteractionDataOption::focused>::cget},
+    {"name", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::ApplicationCommandInteractionDataOption, name)},
+    {"type", &dgw::codec::gen::ti_ApplicationCommandOptionType, presence::required, 1, offsetof(dgw::types::ApplicationCommandInteractionDataOption, type)},
+    {"value", &dgw::codec::ti_any, presence::optional, -1, offsetof(dgw::types::ApplicationCommandInteractionDataOption, value)},
+    {"options", &dgw::codec::gen::ti_ApplicationCommandInteractionDataOption_array, presence::optional, -1, offsetof(dgw::types::ApplicationCommandInteractionDataOption, options)},
+    {"focused", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::ApplicationCommandInteractionDataOption, focused)},
 };
+field_order order_ApplicationCommandInteractionDataOption[6];
 } // namespace
-constinit const type_info ti_ApplicationCommandInteractionDataOption = object_info<dgw::types::ApplicationCommandInteractionDataOption>("ApplicationCommandInteractionDataOption", fields_ApplicationCommandInteractionDataOption, 5, &find_ApplicationCommandInteractionDataOption, 0x3ull);
+constinit const type_info ti_ApplicationCommandInteractionDataOption = object_info<dgw::types::ApplicationCommandInteractionDataOption>("ApplicationCommandInteractionDataOption", fields_ApplicationCommandInteractionDataOption, 5, &find_ApplicationCommandInteractionDataOption, 0x3ull, order_ApplicationCommandInteractionDataOption);
 
 // dgw::types::Entitlement
 namespace {
@@ -1229,29 +1098,20 @@ int find_Entitlement(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_Entitlement[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Entitlement, &dgw::types::Entitlement::id>::get,
-     &member<dgw::types::Entitlement, &dgw::types::Entitlement::id>::cget},
-    {"sku_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::Entitlement, &dgw::types::Entitlement::sku_id>::get,
-     &member<dgw::types::Entitlement, &dgw::types::Entitlement::sku_id>::cget},
-    {"application_id", &dgw::codec::ti_snowflake, presence::required, 2, &member<dgw::types::Entitlement, &dgw::types::Entitlement::application_id>::get,
-     &member<dgw::types::Entitlement, &dgw::types::Entitlement::application_id>::cget},
-    {"user_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::Entitlement, &dgw::types::Entitlement::user_id>::get,
-     &member<dgw::types::Entitlement, &dgw::types::Entitlement::user_id>::cget},
-    {"type", &dgw::codec::gen::ti_EntitlementType, presence::required, 3, &member<dgw::types::Entitlement, &dgw::types::Entitlement::type>::get,
-     &member<dgw::types::Entitlement, &dgw::types::Entitlement::type>::cget},
-    {"deleted", &dgw::codec::ti_bool, presence::required, 4, &member<dgw::types::Entitlement, &dgw::types::Entitlement::deleted>::get,
-     &member<dgw::types::Entitlement, &dgw::types::Entitlement::deleted>::cget},
-    {"starts_at", &dgw::codec::ti_timestamp, presence::nullable, 5, &member<dgw::types::Entitlement, &dgw::types::Entitlement::starts_at>::get,
-     &member<dgw::types::Entitlement, &dgw::types::Entitlement::starts_at>::cget},
-    {"ends_at", &dgw::codec::ti_timestamp, presence::nullable, 6, &member<dgw::types::Entitlement, &dgw::types::Entitlement::ends_at>::get,
-     &member<dgw::types::Entitlement, &dgw::types::Entitlement::ends_at>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::Entitlement, &dgw::types::Entitlement::guild_id>::get,
-     &member<dgw::types::Entitlement, &dgw::types::Entitlement::guild_id>::cget},
-    {"consumed", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Entitlement, &dgw::types::Entitlement::consumed>::get,
-     &member<dgw::types::Entitlement, &dgw::types::Entitlement::consumed>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Entitlement, id)},
+    {"sku_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::types::Entitlement, sku_id)},
+    {"application_id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::types::Entitlement, application_id)},
+    {"user_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Entitlement, user_id)},
+    {"type", &dgw::codec::gen::ti_EntitlementType, presence::required, 3, offsetof(dgw::types::Entitlement, type)},
+    {"deleted", &dgw::codec::ti_bool, presence::required, 4, offsetof(dgw::types::Entitlement, deleted)},
+    {"starts_at", &dgw::codec::ti_timestamp, presence::nullable, 5, offsetof(dgw::types::Entitlement, starts_at)},
+    {"ends_at", &dgw::codec::ti_timestamp, presence::nullable, 6, offsetof(dgw::types::Entitlement, ends_at)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Entitlement, guild_id)},
+    {"consumed", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Entitlement, consumed)},
 };
+field_order order_Entitlement[11];
 } // namespace
-constinit const type_info ti_Entitlement = object_info<dgw::types::Entitlement>("Entitlement", fields_Entitlement, 10, &find_Entitlement, 0x7full);
+constinit const type_info ti_Entitlement = object_info<dgw::types::Entitlement>("Entitlement", fields_Entitlement, 10, &find_Entitlement, 0x7full, order_Entitlement);
 
 // dgw::types::GuildApplicationCommandPermissions
 namespace {
@@ -1270,17 +1130,14 @@ int find_GuildApplicationCommandPermissions(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_GuildApplicationCommandPermissions[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::GuildApplicationCommandPermissions, &dgw::types::GuildApplicationCommandPermissions::id>::get,
-     &member<dgw::types::GuildApplicationCommandPermissions, &dgw::types::GuildApplicationCommandPermissions::id>::cget},
-    {"application_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::GuildApplicationCommandPermissions, &dgw::types::GuildApplicationCommandPermissions::application_id>::get,
-     &member<dgw::types::GuildApplicationCommandPermissions, &dgw::types::GuildApplicationCommandPermissions::application_id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 2, &member<dgw::types::GuildApplicationCommandPermissions, &dgw::types::GuildApplicationCommandPermissions::guild_id>::get,
-     &member<dgw::types::GuildApplicationCommandPermissions, &dgw::types::GuildApplicationCommandPermissions::guild_id>::cget},
-    {"permissions", &dgw::codec::gen::ti_ApplicationCommandPermissions_array, presence::required, 3, &member<dgw::types::GuildApplicationCommandPermissions, &dgw::types::GuildApplicationCommandPermissions::permissions>::get,
-     &member<dgw::types::GuildApplicationCommandPermissions, &dgw::types::GuildApplicationCommandPermissions::permissions>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::GuildApplicationCommandPermissions, id)},
+    {"application_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::types::GuildApplicationCommandPermissions, application_id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::types::GuildApplicationCommandPermissions, guild_id)},
+    {"permissions", &dgw::codec::gen::ti_ApplicationCommandPermissions_array, presence::required, 3, offsetof(dgw::types::GuildApplicationCommandPermissions, permissions)},
 };
+field_order order_GuildApplicationCommandPermissions[5];
 } // namespace
-constinit const type_info ti_GuildApplicationCommandPermissions = object_info<dgw::types::GuildApplicationCommandPermissions>("GuildApplicationCommandPermissions", fields_GuildApplicationCommandPermissions, 4, &find_GuildApplicationCommandPermissions, 0xfull);
+constinit const type_info ti_GuildApplicationCommandPermissions = object_info<dgw::types::GuildApplicationCommandPermissions>("GuildApplicationCommandPermissions", fields_GuildApplicationCommandPermissions, 4, &find_GuildApplicationCommandPermissions, 0xfull, order_GuildApplicationCommandPermissions);
 
 // dgw::types::Subscription
 namespace {
@@ -1324,29 +1181,20 @@ int find_Subscription(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_Subscription[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Subscription, &dgw::types::Subscription::id>::get,
-     &member<dgw::types::Subscription, &dgw::types::Subscription::id>::cget},
-    {"user_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::Subscription, &dgw::types::Subscription::user_id>::get,
-     &member<dgw::types::Subscription, &dgw::types::Subscription::user_id>::cget},
-    {"sku_ids", &dgw::codec::ti_snowflake_array, presence::required, 2, &member<dgw::types::Subscription, &dgw::types::Subscription::sku_ids>::get,
-     &member<dgw::types::Subscription, &dgw::types::Subscription::sku_ids>::cget},
-    {"entitlement_ids", &dgw::codec::ti_snowflake_array, presence::required, 3, &member<dgw::types::Subscription, &dgw::types::Subscription::entitlement_ids>::get,
-     &member<dgw::types::Subscription, &dgw::types::Subscription::entitlement_ids>::cget},
-    {"renewal_sku_ids", &dgw::codec::ti_snowflake_array, presence::nullable, 4, &member<dgw::types::Subscription, &dgw::types::Subscription::renewal_sku_ids>::get,
-     &member<dgw::types::Subscription, &dgw::types::Subscription::renewal_sku_ids>::cget},
-    {"current_period_start", &dgw::codec::ti_timestamp, presence::required, 5, &member<dgw::types::Subscription, &dgw::types::Subscription::current_period_start>::get,
-     &member<dgw::types::Subscription, &dgw::types::Subscription::current_period_start>::cget},
-    {"current_period_end", &dgw::codec::ti_timestamp, presence::required, 6, &member<dgw::types::Subscription, &dgw::types::Subscription::current_period_end>::get,
-     &member<dgw::types::Subscription, &dgw::types::Subscription::current_period_end>::cget},
-    {"status", &dgw::codec::gen::ti_SubscriptionStatus, presence::required, 7, &member<dgw::types::Subscription, &dgw::types::Subscription::status>::get,
-     &member<dgw::types::Subscription, &dgw::types::Subscription::status>::cget},
-    {"canceled_at", &dgw::codec::ti_timestamp, presence::nullable, 8, &member<dgw::types::Subscription, &dgw::types::Subscription::canceled_at>::get,
-     &member<dgw::types::Subscription, &dgw::types::Subscription::canceled_at>::cget},
-    {"country", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Subscription, &dgw::types::Subscription::country>::get,
-     &member<dgw::types::Subscription, &dgw::types::Subscription::country>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Subscription, id)},
+    {"user_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::types::Subscription, user_id)},
+    {"sku_ids", &dgw::codec::ti_snowflake_array, presence::required, 2, offsetof(dgw::types::Subscription, sku_ids)},
+    {"entitlement_ids", &dgw::codec::ti_snowflake_array, presence::required, 3, offsetof(dgw::types::Subscription, entitlement_ids)},
+    {"renewal_sku_ids", &dgw::codec::ti_snowflake_array, presence::nullable, 4, offsetof(dgw::types::Subscription, renewal_sku_ids)},
+    {"current_period_start", &dgw::codec::ti_timestamp, presence::required, 5, offsetof(dgw::types::Subscription, current_period_start)},
+    {"current_period_end", &dgw::codec::ti_timestamp, presence::required, 6, offsetof(dgw::types::Subscription, current_period_end)},
+    {"status", &dgw::codec::gen::ti_SubscriptionStatus, presence::required, 7, offsetof(dgw::types::Subscription, status)},
+    {"canceled_at", &dgw::codec::ti_timestamp, presence::nullable, 8, offsetof(dgw::types::Subscription, canceled_at)},
+    {"country", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Subscription, country)},
 };
+field_order order_Subscription[11];
 } // namespace
-constinit const type_info ti_Subscription = object_info<dgw::types::Subscription>("Subscription", fields_Subscription, 10, &find_Subscription, 0x1ffull);
+constinit const type_info ti_Subscription = object_info<dgw::types::Subscription>("Subscription", fields_Subscription, 10, &find_Subscription, 0x1ffull, order_Subscription);
 
 // dgw::types::GuildScheduledEvent
 namespace {
@@ -1410,43 +1258,27 @@ int find_GuildScheduledEvent(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_GuildScheduledEvent[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::GuildScheduledEvent, &dgw::types::GuildScheduledEvent::id>::get,
-     &member<dgw::types::GuildScheduledEvent, &dgw::types::GuildScheduledEvent::id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::GuildScheduledEvent, &dgw::types::GuildScheduledEvent::guild_id>::get,
-     &member<dgw::types::GuildScheduledEvent, &dgw::types::GuildScheduledEvent::guild_id>::cget},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::nullable, 2, &member<dgw::types::GuildScheduledEvent, &dgw::types::GuildScheduledEvent::channel_id>::get,
-     &member<dgw::types::GuildScheduledEvent, &dgw::types::GuildScheduledEvent::channel_id>::cget},
-    {"creator_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, &member<dgw::types::GuildScheduledEvent, &dgw::types::GuildScheduledEvent::creator_id>::get,
-     &member<dgw::types::GuildScheduledEvent, &dgw::types::GuildScheduledEvent::creator_id>::cget},
-    {"name", &dgw::codec::ti_string, presence::required, 3, &member<dgw::types::GuildScheduledEvent, &dgw::types::GuildScheduledEvent::name>::get,
-     &member<dgw::types::GuildScheduledEvent, &dgw::types::GuildScheduledEvent::name>::cget},
-    {"description", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::GuildScheduledEvent, &dgw::types::GuildScheduledEvent::description>::get,
-     &member<dgw::types::GuildScheduledEvent, &dgw::types::GuildScheduledEvent::description>::cget},
-    {"scheduled_start_time", &dgw::codec::ti_timestamp, presence::required, 4, &member<dgw::types::GuildScheduledEvent, &dgw::types::GuildScheduledEvent::scheduled_start_time>::get,
-     &member<dgw::types::GuildScheduledEvent, &dgw::types::GuildScheduledEvent::scheduled_start_time>::cget},
-    {"scheduled_end_time", &dgw::codec::ti_timestamp, presence::nullable, 5, &member<dgw::types::GuildScheduledEvent, &dgw::types::GuildScheduledEvent::scheduled_end_time>::get,
-     &member<dgw::types::GuildScheduledEvent, &dgw::types::GuildScheduledEvent::scheduled_end_time>::cget},
-    {"privacy_level", &dgw::codec::gen::ti_GuildScheduledEventPrivacyLevel, presence::required, 6, &member<dgw::types::GuildScheduledEvent, &dgw::types::GuildScheduledEvent::privacy_level>::get,
-     &member<dgw::types::GuildScheduledEvent, &dgw::types::GuildScheduledEvent::privacy_level>::cget},
-    {"status", &dgw::codec::gen::ti_GuildScheduledEventStatus, presence::required, 7, &member<dgw::types::GuildScheduledEvent, &dgw::types::GuildScheduledEvent::status>::get,
-     &member<dgw::types::GuildScheduledEvent, &dgw::types::GuildScheduledEvent::status>::cget},
-    {"entity_type", &dgw::codec::gen::ti_GuildScheduledEventEntityType, presence::required, 8, &member<dgw::types::GuildScheduledEvent, &dgw::types::GuildScheduledEvent::entity_type>::get,
-     &member<dgw::types::GuildScheduledEvent, &dgw::types::GuildScheduledEvent::entity_type>::cget},
-    {"entity_id", &dgw::codec::ti_snowflake, presence::nullable, 9, &member<dgw::types::GuildScheduledEvent, &dgw::types::GuildScheduledEvent::entity_id>::get,
-     &member<dgw::types::GuildScheduledEvent, &dgw::types::GuildScheduledEvent::entity_id>::cget},
-    {"entity_metadata", &dgw::codec::gen::ti_GuildScheduledEventEntityMetadata, presence::nullable, 10, &member<dgw::types::GuildScheduledEvent, &dgw::types::GuildScheduledEvent::entity_metadata>::get,
-     &member<dgw::types::GuildScheduledEvent, &dgw::types::GuildScheduledEvent::entity_metadata>::cget},
-    {"creator", &dgw::codec::gen::ti_User, presence::optional, -1, &member<dgw::types::GuildScheduledEvent, &dgw::types::GuildScheduledEvent::creator>::get,
-     &member<dgw::types::GuildScheduledEvent, &dgw::types::GuildScheduledEvent::creator>::cget},
-    {"user_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::GuildScheduledEvent, &dgw::types::GuildScheduledEvent::user_count>::get,
-     &member<dgw::types::GuildScheduledEvent, &dgw::types::GuildScheduledEvent::user_count>::cget},
-    {"image", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::GuildScheduledEvent, &dgw::types::GuildScheduledEvent::image>::get,
-     &member<dgw::types::GuildScheduledEvent, &dgw::types::GuildScheduledEvent::image>::cget},
-    {"recurrence_rule", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRule, presence::nullable, 11, &member<dgw::types::GuildScheduledEvent, &dgw::types::GuildScheduledEvent::recurrence_rule>::get,
-     &member<dgw::types::GuildScheduledEvent, &dgw::types::GuildScheduledEvent::recurrence_rule>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::GuildScheduledEvent, id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::types::GuildScheduledEvent, guild_id)},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::nullable, 2, offsetof(dgw::types::GuildScheduledEvent, channel_id)},
+    {"creator_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::types::GuildScheduledEvent, creator_id)},
+    {"name", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::GuildScheduledEvent, name)},
+    {"description", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::GuildScheduledEvent, description)},
+    {"scheduled_start_time", &dgw::codec::ti_timestamp, presence::required, 4, offsetof(dgw::types::GuildScheduledEvent, scheduled_start_time)},
+    {"scheduled_end_time", &dgw::codec::ti_timestamp, presence::nullable, 5, offsetof(dgw::types::GuildScheduledEvent, scheduled_end_time)},
+    {"privacy_level", &dgw::codec::gen::ti_GuildScheduledEventPrivacyLevel, presence::required, 6, offsetof(dgw::types::GuildScheduledEvent, privacy_level)},
+    {"status", &dgw::codec::gen::ti_GuildScheduledEventStatus, presence::required, 7, offsetof(dgw::types::GuildScheduledEvent, status)},
+    {"entity_type", &dgw::codec::gen::ti_GuildScheduledEventEntityType, presence::required, 8, offsetof(dgw::types::GuildScheduledEvent, entity_type)},
+    {"entity_id", &dgw::codec::ti_snowflake, presence::nullable, 9, offsetof(dgw::types::GuildScheduledEvent, entity_id)},
+    {"entity_metadata", &dgw::codec::gen::ti_GuildScheduledEventEntityMetadata, presence::nullable, 10, offsetof(dgw::types::GuildScheduledEvent, entity_metadata)},
+    {"creator", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::types::GuildScheduledEvent, creator)},
+    {"user_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::GuildScheduledEvent, user_count)},
+    {"image", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::GuildScheduledEvent, image)},
+    {"recurrence_rule", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRule, presence::nullable, 11, offsetof(dgw::types::GuildScheduledEvent, recurrence_rule)},
 };
+field_order order_GuildScheduledEvent[18];
 } // namespace
-constinit const type_info ti_GuildScheduledEvent = object_info<dgw::types::GuildScheduledEvent>("GuildScheduledEvent", fields_GuildScheduledEvent, 17, &find_GuildScheduledEvent, 0xfffull);
+constinit const type_info ti_GuildScheduledEvent = object_info<dgw::types::GuildScheduledEvent>("GuildScheduledEvent", fields_GuildScheduledEvent, 17, &find_GuildScheduledEvent, 0xfffull, order_GuildScheduledEvent);
 
 // dgw::types::ChannelInfoChannel
 namespace {
@@ -1463,15 +1295,13 @@ int find_ChannelInfoChannel(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_ChannelInfoChannel[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::ChannelInfoChannel, &dgw::types::ChannelInfoChannel::id>::get,
-     &member<dgw::types::ChannelInfoChannel, &dgw::types::ChannelInfoChannel::id>::cget},
-    {"status", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::ChannelInfoChannel, &dgw::types::ChannelInfoChannel::status>::get,
-     &member<dgw::types::ChannelInfoChannel, &dgw::types::ChannelInfoChannel::status>::cget},
-    {"voice_start_time", &dgw::codec::ti_int, presence::optional_nullable, -1, &member<dgw::types::ChannelInfoChannel, &dgw::types::ChannelInfoChannel::voice_start_time>::get,
-     &member<dgw::types::ChannelInfoChannel, &dgw::types::ChannelInfoChannel::voice_start_time>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::ChannelInfoChannel, id)},
+    {"status", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::ChannelInfoChannel, status)},
+    {"voice_start_time", &dgw::codec::ti_int, presence::optional_nullable, -1, offsetof(dgw::types::ChannelInfoChannel, voice_start_time)},
 };
+field_order order_ChannelInfoChannel[4];
 } // namespace
-constinit const type_info ti_ChannelInfoChannel = object_info<dgw::types::ChannelInfoChannel>("ChannelInfoChannel", fields_ChannelInfoChannel, 3, &find_ChannelInfoChannel, 0x1ull);
+constinit const type_info ti_ChannelInfoChannel = object_info<dgw::types::ChannelInfoChannel>("ChannelInfoChannel", fields_ChannelInfoChannel, 3, &find_ChannelInfoChannel, 0x1ull, order_ChannelInfoChannel);
 
 // dgw::commands::UpdatePresence
 namespace {
@@ -1490,17 +1320,14 @@ int find_UpdatePresence(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_UpdatePresence[] = {
-    {"since", &dgw::codec::ti_int, presence::nullable, 0, &member<dgw::commands::UpdatePresence, &dgw::commands::UpdatePresence::since>::get,
-     &member<dgw::commands::UpdatePresence, &dgw::commands::UpdatePresence::since>::cget},
-    {"activities", &dgw::codec::gen::ti_UpdatePresenceActivity_array, presence::required, 1, &member<dgw::commands::UpdatePresence, &dgw::commands::UpdatePresence::activities>::get,
-     &member<dgw::commands::UpdatePresence, &dgw::commands::UpdatePresence::activities>::cget},
-    {"status", &dgw::codec::ti_string, presence::required, 2, &member<dgw::commands::UpdatePresence, &dgw::commands::UpdatePresence::status>::get,
-     &member<dgw::commands::UpdatePresence, &dgw::commands::UpdatePresence::status>::cget},
-    {"afk", &dgw::codec::ti_bool, presence::required, 3, &member<dgw::commands::UpdatePresence, &dgw::commands::UpdatePresence::afk>::get,
-     &member<dgw::commands::UpdatePresence, &dgw::commands::UpdatePresence::afk>::cget},
+    {"since", &dgw::codec::ti_int, presence::nullable, 0, offsetof(dgw::commands::UpdatePresence, since)},
+    {"activities", &dgw::codec::gen::ti_UpdatePresenceActivity_array, presence::required, 1, offsetof(dgw::commands::UpdatePresence, activities)},
+    {"status", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::commands::UpdatePresence, status)},
+    {"afk", &dgw::codec::ti_bool, presence::required, 3, offsetof(dgw::commands::UpdatePresence, afk)},
 };
+field_order order_UpdatePresence[5];
 } // namespace
-constinit const type_info ti_UpdatePresence = object_info<dgw::commands::UpdatePresence>("UpdatePresence", fields_UpdatePresence, 4, &find_UpdatePresence, 0xfull);
+constinit const type_info ti_UpdatePresence = object_info<dgw::commands::UpdatePresence>("UpdatePresence", fields_UpdatePresence, 4, &find_UpdatePresence, 0xfull, order_UpdatePresence);
 
 // dgw::commands::Heartbeat
 namespace {
@@ -1513,11 +1340,11 @@ int find_Heartbeat(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_Heartbeat[] = {
-    {"d", &dgw::codec::ti_int, presence::nullable, 0, &member<dgw::commands::Heartbeat, &dgw::commands::Heartbeat::d>::get,
-     &member<dgw::commands::Heartbeat, &dgw::commands::Heartbeat::d>::cget},
+    {"d", &dgw::codec::ti_int, presence::nullable, 0, offsetof(dgw::commands::Heartbeat, d)},
 };
+field_order order_Heartbeat[2];
 } // namespace
-constinit const type_info ti_Heartbeat = object_info<dgw::commands::Heartbeat>("Heartbeat", fields_Heartbeat, 1, &find_Heartbeat, 0x1ull);
+constinit const type_info ti_Heartbeat = object_info<dgw::commands::Heartbeat>("Heartbeat", fields_Heartbeat, 1, &find_Heartbeat, 0x1ull, order_Heartbeat);
 
 // dgw::commands::UpdateVoiceState
 namespace {
@@ -1542,17 +1369,14 @@ int find_UpdateVoiceState(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_UpdateVoiceState[] = {
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::commands::UpdateVoiceState, &dgw::commands::UpdateVoiceState::guild_id>::get,
-     &member<dgw::commands::UpdateVoiceState, &dgw::commands::UpdateVoiceState::guild_id>::cget},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::nullable, 1, &member<dgw::commands::UpdateVoiceState, &dgw::commands::UpdateVoiceState::channel_id>::get,
-     &member<dgw::commands::UpdateVoiceState, &dgw::commands::UpdateVoiceState::channel_id>::cget},
-    {"self_mute", &dgw::codec::ti_bool, presence::required, 2, &member<dgw::commands::UpdateVoiceState, &dgw::commands::UpdateVoiceState::self_mute>::get,
-     &member<dgw::commands::UpdateVoiceState, &dgw::commands::UpdateVoiceState::self_mute>::cget},
-    {"self_deaf", &dgw::codec::ti_bool, presence::required, 3, &member<dgw::commands::UpdateVoiceState, &dgw::commands::UpdateVoiceState::self_deaf>::get,
-     &member<dgw::commands::UpdateVoiceState, &dgw::commands::UpdateVoiceState::self_deaf>::cget},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::commands::UpdateVoiceState, guild_id)},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::nullable, 1, offsetof(dgw::commands::UpdateVoiceState, channel_id)},
+    {"self_mute", &dgw::codec::ti_bool, presence::required, 2, offsetof(dgw::commands::UpdateVoiceState, self_mute)},
+    {"self_deaf", &dgw::codec::ti_bool, presence::required, 3, offsetof(dgw::commands::UpdateVoiceState, self_deaf)},
 };
+field_order order_UpdateVoiceState[5];
 } // namespace
-constinit const type_info ti_UpdateVoiceState = object_info<dgw::commands::UpdateVoiceState>("UpdateVoiceState", fields_UpdateVoiceState, 4, &find_UpdateVoiceState, 0xfull);
+constinit const type_info ti_UpdateVoiceState = object_info<dgw::commands::UpdateVoiceState>("UpdateVoiceState", fields_UpdateVoiceState, 4, &find_UpdateVoiceState, 0xfull, order_UpdateVoiceState);
 
 } // namespace dgw::codec::gen
 

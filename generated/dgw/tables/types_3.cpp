@@ -4,7 +4,13 @@
 #include <dgw/describe.hpp>
 #include <dgw/detail/type_infos.hpp>
 
+#include <cstddef>
 #include <cstring>
+
+// Event structs extend their payload object (struct MessageCreate : Message), so they are
+// not standard-layout and offsetof on them is "conditionally supported"; GCC and Clang
+// support it for single non-virtual inheritance, which is all the generator emits.
+#pragma GCC diagnostic ignored "-Winvalid-offsetof"
 
 namespace dgw::codec::gen {
 
@@ -25,17 +31,14 @@ int find_UserPrimaryGuild(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_UserPrimaryGuild[] = {
-    {"identity_guild_id", &dgw::codec::ti_snowflake, presence::nullable, 0, &member<dgw::types::UserPrimaryGuild, &dgw::types::UserPrimaryGuild::identity_guild_id>::get,
-     &member<dgw::types::UserPrimaryGuild, &dgw::types::UserPrimaryGuild::identity_guild_id>::cget},
-    {"identity_enabled", &dgw::codec::ti_bool, presence::nullable, 1, &member<dgw::types::UserPrimaryGuild, &dgw::types::UserPrimaryGuild::identity_enabled>::get,
-     &member<dgw::types::UserPrimaryGuild, &dgw::types::UserPrimaryGuild::identity_enabled>::cget},
-    {"tag", &dgw::codec::ti_string, presence::nullable, 2, &member<dgw::types::UserPrimaryGuild, &dgw::types::UserPrimaryGuild::tag>::get,
-     &member<dgw::types::UserPrimaryGuild, &dgw::types::UserPrimaryGuild::tag>::cget},
-    {"badge", &dgw::codec::ti_string, presence::nullable, 3, &member<dgw::types::UserPrimaryGuild, &dgw::types::UserPrimaryGuild::badge>::get,
-     &member<dgw::types::UserPrimaryGuild, &dgw::types::UserPrimaryGuild::badge>::cget},
+    {"identity_guild_id", &dgw::codec::ti_snowflake, presence::nullable, 0, offsetof(dgw::types::UserPrimaryGuild, identity_guild_id)},
+    {"identity_enabled", &dgw::codec::ti_bool, presence::nullable, 1, offsetof(dgw::types::UserPrimaryGuild, identity_enabled)},
+    {"tag", &dgw::codec::ti_string, presence::nullable, 2, offsetof(dgw::types::UserPrimaryGuild, tag)},
+    {"badge", &dgw::codec::ti_string, presence::nullable, 3, offsetof(dgw::types::UserPrimaryGuild, badge)},
 };
+field_order order_UserPrimaryGuild[5];
 } // namespace
-constinit const type_info ti_UserPrimaryGuild = object_info<dgw::types::UserPrimaryGuild>("UserPrimaryGuild", fields_UserPrimaryGuild, 4, &find_UserPrimaryGuild, 0xfull);
+constinit const type_info ti_UserPrimaryGuild = object_info<dgw::types::UserPrimaryGuild>("UserPrimaryGuild", fields_UserPrimaryGuild, 4, &find_UserPrimaryGuild, 0xfull, order_UserPrimaryGuild);
 
 // dgw::types::WelcomeScreenChannel
 namespace {
@@ -60,17 +63,14 @@ int find_WelcomeScreenChannel(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_WelcomeScreenChannel[] = {
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::WelcomeScreenChannel, &dgw::types::WelcomeScreenChannel::channel_id>::get,
-     &member<dgw::types::WelcomeScreenChannel, &dgw::types::WelcomeScreenChannel::channel_id>::cget},
-    {"description", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::WelcomeScreenChannel, &dgw::types::WelcomeScreenChannel::description>::get,
-     &member<dgw::types::WelcomeScreenChannel, &dgw::types::WelcomeScreenChannel::description>::cget},
-    {"emoji_id", &dgw::codec::ti_snowflake, presence::nullable, 2, &member<dgw::types::WelcomeScreenChannel, &dgw::types::WelcomeScreenChannel::emoji_id>::get,
-     &member<dgw::types::WelcomeScreenChannel, &dgw::types::WelcomeScreenChannel::emoji_id>::cget},
-    {"emoji_name", &dgw::codec::ti_string, presence::nullable, 3, &member<dgw::types::WelcomeScreenChannel, &dgw::types::WelcomeScreenChannel::emoji_name>::get,
-     &member<dgw::types::WelcomeScreenChannel, &dgw::types::WelcomeScreenChannel::emoji_name>::cget},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::WelcomeScreenChannel, channel_id)},
+    {"description", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::WelcomeScreenChannel, description)},
+    {"emoji_id", &dgw::codec::ti_snowflake, presence::nullable, 2, offsetof(dgw::types::WelcomeScreenChannel, emoji_id)},
+    {"emoji_name", &dgw::codec::ti_string, presence::nullable, 3, offsetof(dgw::types::WelcomeScreenChannel, emoji_name)},
 };
+field_order order_WelcomeScreenChannel[5];
 } // namespace
-constinit const type_info ti_WelcomeScreenChannel = object_info<dgw::types::WelcomeScreenChannel>("WelcomeScreenChannel", fields_WelcomeScreenChannel, 4, &find_WelcomeScreenChannel, 0xfull);
+constinit const type_info ti_WelcomeScreenChannel = object_info<dgw::types::WelcomeScreenChannel>("WelcomeScreenChannel", fields_WelcomeScreenChannel, 4, &find_WelcomeScreenChannel, 0xfull, order_WelcomeScreenChannel);
 
 // dgw::types::ApplicationGuild
 namespace {
@@ -115,31 +115,21 @@ int find_ApplicationGuild(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_ApplicationGuild[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::ApplicationGuild, &dgw::types::ApplicationGuild::id>::get,
-     &member<dgw::types::ApplicationGuild, &dgw::types::ApplicationGuild::id>::cget},
-    {"name", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ApplicationGuild, &dgw::types::ApplicationGuild::name>::get,
-     &member<dgw::types::ApplicationGuild, &dgw::types::ApplicationGuild::name>::cget},
-    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::ApplicationGuild, &dgw::types::ApplicationGuild::icon>::get,
-     &member<dgw::types::ApplicationGuild, &dgw::types::ApplicationGuild::icon>::cget},
-    {"splash", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::ApplicationGuild, &dgw::types::ApplicationGuild::splash>::get,
-     &member<dgw::types::ApplicationGuild, &dgw::types::ApplicationGuild::splash>::cget},
-    {"banner", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::ApplicationGuild, &dgw::types::ApplicationGuild::banner>::get,
-     &member<dgw::types::ApplicationGuild, &dgw::types::ApplicationGuild::banner>::cget},
-    {"description", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::ApplicationGuild, &dgw::types::ApplicationGuild::description>::get,
-     &member<dgw::types::ApplicationGuild, &dgw::types::ApplicationGuild::description>::cget},
-    {"features", &dgw::codec::gen::ti_GuildFeature_array, presence::optional, -1, &member<dgw::types::ApplicationGuild, &dgw::types::ApplicationGuild::features>::get,
-     &member<dgw::types::ApplicationGuild, &dgw::types::ApplicationGuild::features>::cget},
-    {"verification_level", &dgw::codec::gen::ti_VerificationLevel, presence::optional, -1, &member<dgw::types::ApplicationGuild, &dgw::types::ApplicationGuild::verification_level>::get,
-     &member<dgw::types::ApplicationGuild, &dgw::types::ApplicationGuild::verification_level>::cget},
-    {"vanity_url_code", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::ApplicationGuild, &dgw::types::ApplicationGuild::vanity_url_code>::get,
-     &member<dgw::types::ApplicationGuild, &dgw::types::ApplicationGuild::vanity_url_code>::cget},
-    {"premium_subscription_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::ApplicationGuild, &dgw::types::ApplicationGuild::premium_subscription_count>::get,
-     &member<dgw::types::ApplicationGuild, &dgw::types::ApplicationGuild::premium_subscription_count>::cget},
-    {"welcome_screen", &dgw::codec::gen::ti_WelcomeScreen, presence::optional, -1, &member<dgw::types::ApplicationGuild, &dgw::types::ApplicationGuild::welcome_screen>::get,
-     &member<dgw::types::ApplicationGuild, &dgw::types::ApplicationGuild::welcome_screen>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::ApplicationGuild, id)},
+    {"name", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ApplicationGuild, name)},
+    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::ApplicationGuild, icon)},
+    {"splash", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::ApplicationGuild, splash)},
+    {"banner", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::ApplicationGuild, banner)},
+    {"description", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::ApplicationGuild, description)},
+    {"features", &dgw::codec::gen::ti_GuildFeature_array, presence::optional, -1, offsetof(dgw::types::ApplicationGuild, features)},
+    {"verification_level", &dgw::codec::gen::ti_VerificationLevel, presence::optional, -1, offsetof(dgw::types::ApplicationGuild, verification_level)},
+    {"vanity_url_code", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::ApplicationGuild, vanity_url_code)},
+    {"premium_subscription_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::ApplicationGuild, premium_subscription_count)},
+    {"welcome_screen", &dgw::codec::gen::ti_WelcomeScreen, presence::optional, -1, offsetof(dgw::types::ApplicationGuild, welcome_screen)},
 };
+field_order order_ApplicationGuild[12];
 } // namespace
-constinit const type_info ti_ApplicationGuild = object_info<dgw::types::ApplicationGuild>("ApplicationGuild", fields_ApplicationGuild, 11, &find_ApplicationGuild, 0x1ull);
+constinit const type_info ti_ApplicationGuild = object_info<dgw::types::ApplicationGuild>("ApplicationGuild", fields_ApplicationGuild, 11, &find_ApplicationGuild, 0x1ull, order_ApplicationGuild);
 
 // dgw::types::OptionalAuditEntryInfo
 namespace {
@@ -182,35 +172,23 @@ int find_OptionalAuditEntryInfo(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_OptionalAuditEntryInfo[] = {
-    {"application_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::OptionalAuditEntryInfo, &dgw::types::OptionalAuditEntryInfo::application_id>::get,
-     &member<dgw::types::OptionalAuditEntryInfo, &dgw::types::OptionalAuditEntryInfo::application_id>::cget},
-    {"auto_moderation_rule_name", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::OptionalAuditEntryInfo, &dgw::types::OptionalAuditEntryInfo::auto_moderation_rule_name>::get,
-     &member<dgw::types::OptionalAuditEntryInfo, &dgw::types::OptionalAuditEntryInfo::auto_moderation_rule_name>::cget},
-    {"auto_moderation_rule_trigger_type", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::OptionalAuditEntryInfo, &dgw::types::OptionalAuditEntryInfo::auto_moderation_rule_trigger_type>::get,
-     &member<dgw::types::OptionalAuditEntryInfo, &dgw::types::OptionalAuditEntryInfo::auto_moderation_rule_trigger_type>::cget},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::OptionalAuditEntryInfo, &dgw::types::OptionalAuditEntryInfo::channel_id>::get,
-     &member<dgw::types::OptionalAuditEntryInfo, &dgw::types::OptionalAuditEntryInfo::channel_id>::cget},
-    {"count", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::OptionalAuditEntryInfo, &dgw::types::OptionalAuditEntryInfo::count>::get,
-     &member<dgw::types::OptionalAuditEntryInfo, &dgw::types::OptionalAuditEntryInfo::count>::cget},
-    {"delete_member_days", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::OptionalAuditEntryInfo, &dgw::types::OptionalAuditEntryInfo::delete_member_days>::get,
-     &member<dgw::types::OptionalAuditEntryInfo, &dgw::types::OptionalAuditEntryInfo::delete_member_days>::cget},
-    {"id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::OptionalAuditEntryInfo, &dgw::types::OptionalAuditEntryInfo::id>::get,
-     &member<dgw::types::OptionalAuditEntryInfo, &dgw::types::OptionalAuditEntryInfo::id>::cget},
-    {"members_removed", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::OptionalAuditEntryInfo, &dgw::types::OptionalAuditEntryInfo::members_removed>::get,
-     &member<dgw::types::OptionalAuditEntryInfo, &dgw::types::OptionalAuditEntryInfo::members_removed>::cget},
-    {"message_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::OptionalAuditEntryInfo, &dgw::types::OptionalAuditEntryInfo::message_id>::get,
-     &member<dgw::types::OptionalAuditEntryInfo, &dgw::types::OptionalAuditEntryInfo::message_id>::cget},
-    {"role_name", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::OptionalAuditEntryInfo, &dgw::types::OptionalAuditEntryInfo::role_name>::get,
-     &member<dgw::types::OptionalAuditEntryInfo, &dgw::types::OptionalAuditEntryInfo::role_name>::cget},
-    {"type", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::OptionalAuditEntryInfo, &dgw::types::OptionalAuditEntryInfo::type>::get,
-     &member<dgw::types::OptionalAuditEntryInfo, &dgw::types::OptionalAuditEntryInfo::type>::cget},
-    {"integration_type", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::OptionalAuditEntryInfo, &dgw::types::OptionalAuditEntryInfo::integration_type>::get,
-     &member<dgw::types::OptionalAuditEntryInfo, &dgw::types::OptionalAuditEntryInfo::integration_type>::cget},
-    {"status", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::OptionalAuditEntryInfo, &dgw::types::OptionalAuditEntryInfo::status>::get,
-     &member<dgw::types::OptionalAuditEntryInfo, &dgw::types::OptionalAuditEntryInfo::status>::cget},
+    {"application_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::OptionalAuditEntryInfo, application_id)},
+    {"auto_moderation_rule_name", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::OptionalAuditEntryInfo, auto_moderation_rule_name)},
+    {"auto_moderation_rule_trigger_type", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::OptionalAuditEntryInfo, auto_moderation_rule_trigger_type)},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::OptionalAuditEntryInfo, channel_id)},
+    {"count", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::OptionalAuditEntryInfo, count)},
+    {"delete_member_days", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::OptionalAuditEntryInfo, delete_member_days)},
+    {"id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::OptionalAuditEntryInfo, id)},
+    {"members_removed", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::OptionalAuditEntryInfo, members_removed)},
+    {"message_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::OptionalAuditEntryInfo, message_id)},
+    {"role_name", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::OptionalAuditEntryInfo, role_name)},
+    {"type", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::OptionalAuditEntryInfo, type)},
+    {"integration_type", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::OptionalAuditEntryInfo, integration_type)},
+    {"status", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::OptionalAuditEntryInfo, status)},
 };
+field_order order_OptionalAuditEntryInfo[14];
 } // namespace
-constinit const type_info ti_OptionalAuditEntryInfo = object_info<dgw::types::OptionalAuditEntryInfo>("OptionalAuditEntryInfo", fields_OptionalAuditEntryInfo, 13, &find_OptionalAuditEntryInfo, 0x0ull);
+constinit const type_info ti_OptionalAuditEntryInfo = object_info<dgw::types::OptionalAuditEntryInfo>("OptionalAuditEntryInfo", fields_OptionalAuditEntryInfo, 13, &find_OptionalAuditEntryInfo, 0x0ull, order_OptionalAuditEntryInfo);
 
 // dgw::types::AutoModerationActionMetadata
 namespace {
@@ -227,15 +205,13 @@ int find_AutoModerationActionMetadata(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_AutoModerationActionMetadata[] = {
-    {"channel_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::AutoModerationActionMetadata, &dgw::types::AutoModerationActionMetadata::channel_id>::get,
-     &member<dgw::types::AutoModerationActionMetadata, &dgw::types::AutoModerationActionMetadata::channel_id>::cget},
-    {"duration_seconds", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::AutoModerationActionMetadata, &dgw::types::AutoModerationActionMetadata::duration_seconds>::get,
-     &member<dgw::types::AutoModerationActionMetadata, &dgw::types::AutoModerationActionMetadata::duration_seconds>::cget},
-    {"custom_message", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::AutoModerationActionMetadata, &dgw::types::AutoModerationActionMetadata::custom_message>::get,
-     &member<dgw::types::AutoModerationActionMetadata, &dgw::types::AutoModerationActionMetadata::custom_message>::cget},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::AutoModerationActionMetadata, channel_id)},
+    {"duration_seconds", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::AutoModerationActionMetadata, duration_seconds)},
+    {"custom_message", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::AutoModerationActionMetadata, custom_message)},
 };
+field_order order_AutoModerationActionMetadata[4];
 } // namespace
-constinit const type_info ti_AutoModerationActionMetadata = object_info<dgw::types::AutoModerationActionMetadata>("AutoModerationActionMetadata", fields_AutoModerationActionMetadata, 3, &find_AutoModerationActionMetadata, 0x0ull);
+constinit const type_info ti_AutoModerationActionMetadata = object_info<dgw::types::AutoModerationActionMetadata>("AutoModerationActionMetadata", fields_AutoModerationActionMetadata, 3, &find_AutoModerationActionMetadata, 0x0ull, order_AutoModerationActionMetadata);
 
 // dgw::types::AutoModerationAction
 namespace {
@@ -250,13 +226,12 @@ int find_AutoModerationAction(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_AutoModerationAction[] = {
-    {"type", &dgw::codec::gen::ti_AutoModerationActionType, presence::required, 0, &member<dgw::types::AutoModerationAction, &dgw::types::AutoModerationAction::type>::get,
-     &member<dgw::types::AutoModerationAction, &dgw::types::AutoModerationAction::type>::cget},
-    {"metadata", &dgw::codec::gen::ti_AutoModerationActionMetadata, presence::optional, -1, &member<dgw::types::AutoModerationAction, &dgw::types::AutoModerationAction::metadata>::get,
-     &member<dgw::types::AutoModerationAction, &dgw::types::AutoModerationAction::metadata>::cget},
+    {"type", &dgw::codec::gen::ti_AutoModerationActionType, presence::required, 0, offsetof(dgw::types::AutoModerationAction, type)},
+    {"metadata", &dgw::codec::gen::ti_AutoModerationActionMetadata, presence::optional, -1, offsetof(dgw::types::AutoModerationAction, metadata)},
 };
+field_order order_AutoModerationAction[3];
 } // namespace
-constinit const type_info ti_AutoModerationAction = object_info<dgw::types::AutoModerationAction>("AutoModerationAction", fields_AutoModerationAction, 2, &find_AutoModerationAction, 0x1ull);
+constinit const type_info ti_AutoModerationAction = object_info<dgw::types::AutoModerationAction>("AutoModerationAction", fields_AutoModerationAction, 2, &find_AutoModerationAction, 0x1ull, order_AutoModerationAction);
 
 // dgw::types::User
 namespace {
@@ -345,47 +320,29 @@ int find_User(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_User[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::User, &dgw::types::User::id>::get,
-     &member<dgw::types::User, &dgw::types::User::id>::cget},
-    {"username", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::User, &dgw::types::User::username>::get,
-     &member<dgw::types::User, &dgw::types::User::username>::cget},
-    {"discriminator", &dgw::codec::ti_string, presence::required, 2, &member<dgw::types::User, &dgw::types::User::discriminator>::get,
-     &member<dgw::types::User, &dgw::types::User::discriminator>::cget},
-    {"global_name", &dgw::codec::ti_string, presence::nullable, 3, &member<dgw::types::User, &dgw::types::User::global_name>::get,
-     &member<dgw::types::User, &dgw::types::User::global_name>::cget},
-    {"avatar", &dgw::codec::ti_string, presence::nullable, 4, &member<dgw::types::User, &dgw::types::User::avatar>::get,
-     &member<dgw::types::User, &dgw::types::User::avatar>::cget},
-    {"bot", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::User, &dgw::types::User::bot>::get,
-     &member<dgw::types::User, &dgw::types::User::bot>::cget},
-    {"system", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::User, &dgw::types::User::system>::get,
-     &member<dgw::types::User, &dgw::types::User::system>::cget},
-    {"mfa_enabled", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::User, &dgw::types::User::mfa_enabled>::get,
-     &member<dgw::types::User, &dgw::types::User::mfa_enabled>::cget},
-    {"banner", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::User, &dgw::types::User::banner>::get,
-     &member<dgw::types::User, &dgw::types::User::banner>::cget},
-    {"accent_color", &dgw::codec::ti_int, presence::optional_nullable, -1, &member<dgw::types::User, &dgw::types::User::accent_color>::get,
-     &member<dgw::types::User, &dgw::types::User::accent_color>::cget},
-    {"locale", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::User, &dgw::types::User::locale>::get,
-     &member<dgw::types::User, &dgw::types::User::locale>::cget},
-    {"verified", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::User, &dgw::types::User::verified>::get,
-     &member<dgw::types::User, &dgw::types::User::verified>::cget},
-    {"email", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::User, &dgw::types::User::email>::get,
-     &member<dgw::types::User, &dgw::types::User::email>::cget},
-    {"flags", &dgw::codec::gen::ti_UserFlags, presence::optional, -1, &member<dgw::types::User, &dgw::types::User::flags>::get,
-     &member<dgw::types::User, &dgw::types::User::flags>::cget},
-    {"premium_type", &dgw::codec::gen::ti_PremiumType, presence::optional, -1, &member<dgw::types::User, &dgw::types::User::premium_type>::get,
-     &member<dgw::types::User, &dgw::types::User::premium_type>::cget},
-    {"public_flags", &dgw::codec::gen::ti_UserFlags, presence::optional, -1, &member<dgw::types::User, &dgw::types::User::public_flags>::get,
-     &member<dgw::types::User, &dgw::types::User::public_flags>::cget},
-    {"avatar_decoration_data", &dgw::codec::gen::ti_AvatarDecorationData, presence::optional_nullable, -1, &member<dgw::types::User, &dgw::types::User::avatar_decoration_data>::get,
-     &member<dgw::types::User, &dgw::types::User::avatar_decoration_data>::cget},
-    {"collectibles", &dgw::codec::gen::ti_Collectibles, presence::optional_nullable, -1, &member<dgw::types::User, &dgw::types::User::collectibles>::get,
-     &member<dgw::types::User, &dgw::types::User::collectibles>::cget},
-    {"primary_guild", &dgw::codec::gen::ti_UserPrimaryGuild, presence::optional_nullable, -1, &member<dgw::types::User, &dgw::types::User::primary_guild>::get,
-     &member<dgw::types::User, &dgw::types::User::primary_guild>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::User, id)},
+    {"username", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::User, username)},
+    {"discriminator", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::types::User, discriminator)},
+    {"global_name", &dgw::codec::ti_string, presence::nullable, 3, offsetof(dgw::types::User, global_name)},
+    {"avatar", &dgw::codec::ti_string, presence::nullable, 4, offsetof(dgw::types::User, avatar)},
+    {"bot", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::User, bot)},
+    {"system", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::User, system)},
+    {"mfa_enabled", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::User, mfa_enabled)},
+    {"banner", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::User, banner)},
+    {"accent_color", &dgw::codec::ti_int, presence::optional_nullable, -1, offsetof(dgw::types::User, accent_color)},
+    {"locale", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::User, locale)},
+    {"verified", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::User, verified)},
+    {"email", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::User, email)},
+    {"flags", &dgw::codec::gen::ti_UserFlags, presence::optional, -1, offsetof(dgw::types::User, flags)},
+    {"premium_type", &dgw::codec::gen::ti_PremiumType, presence::optional, -1, offsetof(dgw::types::User, premium_type)},
+    {"public_flags", &dgw::codec::gen::ti_UserFlags, presence::optional, -1, offsetof(dgw::types::User, public_flags)},
+    {"avatar_decoration_data", &dgw::codec::gen::ti_AvatarDecorationData, presence::optional_nullable, -1, offsetof(dgw::types::User, avatar_decoration_data)},
+    {"collectibles", &dgw::codec::gen::ti_Collectibles, presence::optional_nullable, -1, offsetof(dgw::types::User, collectibles)},
+    {"primary_guild", &dgw::codec::gen::ti_UserPrimaryGuild, presence::optional_nullable, -1, offsetof(dgw::types::User, primary_guild)},
 };
+field_order order_User[20];
 } // namespace
-constinit const type_info ti_User = object_info<dgw::types::User>("User", fields_User, 19, &find_User, 0x1full);
+constinit const type_info ti_User = object_info<dgw::types::User>("User", fields_User, 19, &find_User, 0x1full, order_User);
 
 // dgw::types::FollowedChannel
 namespace {
@@ -406,13 +363,12 @@ int find_FollowedChannel(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_FollowedChannel[] = {
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::FollowedChannel, &dgw::types::FollowedChannel::channel_id>::get,
-     &member<dgw::types::FollowedChannel, &dgw::types::FollowedChannel::channel_id>::cget},
-    {"webhook_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::FollowedChannel, &dgw::types::FollowedChannel::webhook_id>::get,
-     &member<dgw::types::FollowedChannel, &dgw::types::FollowedChannel::webhook_id>::cget},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::FollowedChannel, channel_id)},
+    {"webhook_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::types::FollowedChannel, webhook_id)},
 };
+field_order order_FollowedChannel[3];
 } // namespace
-constinit const type_info ti_FollowedChannel = object_info<dgw::types::FollowedChannel>("FollowedChannel", fields_FollowedChannel, 2, &find_FollowedChannel, 0x3ull);
+constinit const type_info ti_FollowedChannel = object_info<dgw::types::FollowedChannel>("FollowedChannel", fields_FollowedChannel, 2, &find_FollowedChannel, 0x3ull, order_FollowedChannel);
 
 // dgw::types::ActivityParty
 namespace {
@@ -427,13 +383,12 @@ int find_ActivityParty(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_ActivityParty[] = {
-    {"id", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ActivityParty, &dgw::types::ActivityParty::id>::get,
-     &member<dgw::types::ActivityParty, &dgw::types::ActivityParty::id>::cget},
-    {"size", &dgw::codec::ti_int_array, presence::optional, -1, &member<dgw::types::ActivityParty, &dgw::types::ActivityParty::size>::get,
-     &member<dgw::types::ActivityParty, &dgw::types::ActivityParty::size>::cget},
+    {"id", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ActivityParty, id)},
+    {"size", &dgw::codec::ti_int_array, presence::optional, -1, offsetof(dgw::types::ActivityParty, size)},
 };
+field_order order_ActivityParty[3];
 } // namespace
-constinit const type_info ti_ActivityParty = object_info<dgw::types::ActivityParty>("ActivityParty", fields_ActivityParty, 2, &find_ActivityParty, 0x0ull);
+constinit const type_info ti_ActivityParty = object_info<dgw::types::ActivityParty>("ActivityParty", fields_ActivityParty, 2, &find_ActivityParty, 0x0ull, order_ActivityParty);
 
 // dgw::types::Activity
 namespace {
@@ -507,45 +462,28 @@ int find_Activity(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_Activity[] = {
-    {"name", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::Activity, &dgw::types::Activity::name>::get,
-     &member<dgw::types::Activity, &dgw::types::Activity::name>::cget},
-    {"type", &dgw::codec::gen::ti_ActivityType, presence::required, 1, &member<dgw::types::Activity, &dgw::types::Activity::type>::get,
-     &member<dgw::types::Activity, &dgw::types::Activity::type>::cget},
-    {"url", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Activity, &dgw::types::Activity::url>::get,
-     &member<dgw::types::Activity, &dgw::types::Activity::url>::cget},
-    {"created_at", &dgw::codec::ti_int, presence::required, 2, &member<dgw::types::Activity, &dgw::types::Activity::created_at>::get,
-     &member<dgw::types::Activity, &dgw::types::Activity::created_at>::cget},
-    {"timestamps", &dgw::codec::gen::ti_ActivityTimestamps, presence::optional, -1, &member<dgw::types::Activity, &dgw::types::Activity::timestamps>::get,
-     &member<dgw::types::Activity, &dgw::types::Activity::timestamps>::cget},
-    {"application_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::Activity, &dgw::types::Activity::application_id>::get,
-     &member<dgw::types::Activity, &dgw::types::Activity::application_id>::cget},
-    {"status_display_type", &dgw::codec::gen::ti_ActivityStatusDisplayType, presence::optional_nullable, -1, &member<dgw::types::Activity, &dgw::types::Activity::status_display_type>::get,
-     &member<dgw::types::Activity, &dgw::types::Activity::status_display_type>::cget},
-    {"details", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Activity, &dgw::types::Activity::details>::get,
-     &member<dgw::types::Activity, &dgw::types::Activity::details>::cget},
-    {"details_url", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Activity, &dgw::types::Activity::details_url>::get,
-     &member<dgw::types::Activity, &dgw::types::Activity::details_url>::cget},
-    {"state", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Activity, &dgw::types::Activity::state>::get,
-     &member<dgw::types::Activity, &dgw::types::Activity::state>::cget},
-    {"state_url", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Activity, &dgw::types::Activity::state_url>::get,
-     &member<dgw::types::Activity, &dgw::types::Activity::state_url>::cget},
-    {"emoji", &dgw::codec::gen::ti_ActivityEmoji, presence::optional_nullable, -1, &member<dgw::types::Activity, &dgw::types::Activity::emoji>::get,
-     &member<dgw::types::Activity, &dgw::types::Activity::emoji>::cget},
-    {"party", &dgw::codec::gen::ti_ActivityParty, presence::optional, -1, &member<dgw::types::Activity, &dgw::types::Activity::party>::get,
-     &member<dgw::types::Activity, &dgw::types::Activity::party>::cget},
-    {"assets", &dgw::codec::gen::ti_ActivityAssets, presence::optional, -1, &member<dgw::types::Activity, &dgw::types::Activity::assets>::get,
-     &member<dgw::types::Activity, &dgw::types::Activity::assets>::cget},
-    {"secrets", &dgw::codec::gen::ti_ActivitySecrets, presence::optional, -1, &member<dgw::types::Activity, &dgw::types::Activity::secrets>::get,
-     &member<dgw::types::Activity, &dgw::types::Activity::secrets>::cget},
-    {"instance", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Activity, &dgw::types::Activity::instance>::get,
-     &member<dgw::types::Activity, &dgw::types::Activity::instance>::cget},
-    {"flags", &dgw::codec::gen::ti_ActivityFlags, presence::optional, -1, &member<dgw::types::Activity, &dgw::types::Activity::flags>::get,
-     &member<dgw::types::Activity, &dgw::types::Activity::flags>::cget},
-    {"buttons", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::Activity, &dgw::types::Activity::buttons>::get,
-     &member<dgw::types::Activity, &dgw::types::Activity::buttons>::cget},
+    {"name", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::Activity, name)},
+    {"type", &dgw::codec::gen::ti_ActivityType, presence::required, 1, offsetof(dgw::types::Activity, type)},
+    {"url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Activity, url)},
+    {"created_at", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::types::Activity, created_at)},
+    {"timestamps", &dgw::codec::gen::ti_ActivityTimestamps, presence::optional, -1, offsetof(dgw::types::Activity, timestamps)},
+    {"application_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Activity, application_id)},
+    {"status_display_type", &dgw::codec::gen::ti_ActivityStatusDisplayType, presence::optional_nullable, -1, offsetof(dgw::types::Activity, status_display_type)},
+    {"details", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Activity, details)},
+    {"details_url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Activity, details_url)},
+    {"state", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Activity, state)},
+    {"state_url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Activity, state_url)},
+    {"emoji", &dgw::codec::gen::ti_ActivityEmoji, presence::optional_nullable, -1, offsetof(dgw::types::Activity, emoji)},
+    {"party", &dgw::codec::gen::ti_ActivityParty, presence::optional, -1, offsetof(dgw::types::Activity, party)},
+    {"assets", &dgw::codec::gen::ti_ActivityAssets, presence::optional, -1, offsetof(dgw::types::Activity, assets)},
+    {"secrets", &dgw::codec::gen::ti_ActivitySecrets, presence::optional, -1, offsetof(dgw::types::Activity, secrets)},
+    {"instance", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Activity, instance)},
+    {"flags", &dgw::codec::gen::ti_ActivityFlags, presence::optional, -1, offsetof(dgw::types::Activity, flags)},
+    {"buttons", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::Activity, buttons)},
 };
+field_order order_Activity[19];
 } // namespace
-constinit const type_info ti_Activity = object_info<dgw::types::Activity>("Activity", fields_Activity, 18, &find_Activity, 0x7ull);
+constinit const type_info ti_Activity = object_info<dgw::types::Activity>("Activity", fields_Activity, 18, &find_Activity, 0x7ull, order_Activity);
 
 // dgw::types::SelectOption
 namespace {
@@ -573,19 +511,15 @@ int find_SelectOption(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_SelectOption[] = {
-    {"label", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::SelectOption, &dgw::types::SelectOption::label>::get,
-     &member<dgw::types::SelectOption, &dgw::types::SelectOption::label>::cget},
-    {"value", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::SelectOption, &dgw::types::SelectOption::value>::get,
-     &member<dgw::types::SelectOption, &dgw::types::SelectOption::value>::cget},
-    {"description", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::SelectOption, &dgw::types::SelectOption::description>::get,
-     &member<dgw::types::SelectOption, &dgw::types::SelectOption::description>::cget},
-    {"emoji", &dgw::codec::gen::ti_Emoji, presence::optional, -1, &member<dgw::types::SelectOption, &dgw::types::SelectOption::emoji>::get,
-     &member<dgw::types::SelectOption, &dgw::types::SelectOption::emoji>::cget},
-    {"default", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::SelectOption, &dgw::types::SelectOption::default_>::get,
-     &member<dgw::types::SelectOption, &dgw::types::SelectOption::default_>::cget},
+    {"label", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::SelectOption, label)},
+    {"value", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::SelectOption, value)},
+    {"description", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::SelectOption, description)},
+    {"emoji", &dgw::codec::gen::ti_Emoji, presence::optional, -1, offsetof(dgw::types::SelectOption, emoji)},
+    {"default", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::SelectOption, default_)},
 };
+field_order order_SelectOption[6];
 } // namespace
-constinit const type_info ti_SelectOption = object_info<dgw::types::SelectOption>("SelectOption", fields_SelectOption, 5, &find_SelectOption, 0x3ull);
+constinit const type_info ti_SelectOption = object_info<dgw::types::SelectOption>("SelectOption", fields_SelectOption, 5, &find_SelectOption, 0x3ull, order_SelectOption);
 
 // dgw::types::EmbedFooter
 namespace {
@@ -602,15 +536,13 @@ int find_EmbedFooter(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_EmbedFooter[] = {
-    {"text", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::EmbedFooter, &dgw::types::EmbedFooter::text>::get,
-     &member<dgw::types::EmbedFooter, &dgw::types::EmbedFooter::text>::cget},
-    {"icon_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedFooter, &dgw::types::EmbedFooter::icon_url>::get,
-     &member<dgw::types::EmbedFooter, &dgw::types::EmbedFooter::icon_url>::cget},
-    {"proxy_icon_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedFooter, &dgw::types::EmbedFooter::proxy_icon_url>::get,
-     &member<dgw::types::EmbedFooter, &dgw::types::EmbedFooter::proxy_icon_url>::cget},
+    {"text", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::EmbedFooter, text)},
+    {"icon_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedFooter, icon_url)},
+    {"proxy_icon_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedFooter, proxy_icon_url)},
 };
+field_order order_EmbedFooter[4];
 } // namespace
-constinit const type_info ti_EmbedFooter = object_info<dgw::types::EmbedFooter>("EmbedFooter", fields_EmbedFooter, 3, &find_EmbedFooter, 0x1ull);
+constinit const type_info ti_EmbedFooter = object_info<dgw::types::EmbedFooter>("EmbedFooter", fields_EmbedFooter, 3, &find_EmbedFooter, 0x1ull, order_EmbedFooter);
 
 // dgw::types::EmbedVideo
 namespace {
@@ -651,27 +583,19 @@ int find_EmbedVideo(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_EmbedVideo[] = {
-    {"url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedVideo, &dgw::types::EmbedVideo::url>::get,
-     &member<dgw::types::EmbedVideo, &dgw::types::EmbedVideo::url>::cget},
-    {"proxy_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedVideo, &dgw::types::EmbedVideo::proxy_url>::get,
-     &member<dgw::types::EmbedVideo, &dgw::types::EmbedVideo::proxy_url>::cget},
-    {"height", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::EmbedVideo, &dgw::types::EmbedVideo::height>::get,
-     &member<dgw::types::EmbedVideo, &dgw::types::EmbedVideo::height>::cget},
-    {"width", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::EmbedVideo, &dgw::types::EmbedVideo::width>::get,
-     &member<dgw::types::EmbedVideo, &dgw::types::EmbedVideo::width>::cget},
-    {"content_type", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedVideo, &dgw::types::EmbedVideo::content_type>::get,
-     &member<dgw::types::EmbedVideo, &dgw::types::EmbedVideo::content_type>::cget},
-    {"placeholder", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedVideo, &dgw::types::EmbedVideo::placeholder>::get,
-     &member<dgw::types::EmbedVideo, &dgw::types::EmbedVideo::placeholder>::cget},
-    {"placeholder_version", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::EmbedVideo, &dgw::types::EmbedVideo::placeholder_version>::get,
-     &member<dgw::types::EmbedVideo, &dgw::types::EmbedVideo::placeholder_version>::cget},
-    {"description", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::EmbedVideo, &dgw::types::EmbedVideo::description>::get,
-     &member<dgw::types::EmbedVideo, &dgw::types::EmbedVideo::description>::cget},
-    {"flags", &dgw::codec::gen::ti_EmbedMediaFlags, presence::optional, -1, &member<dgw::types::EmbedVideo, &dgw::types::EmbedVideo::flags>::get,
-     &member<dgw::types::EmbedVideo, &dgw::types::EmbedVideo::flags>::cget},
+    {"url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedVideo, url)},
+    {"proxy_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedVideo, proxy_url)},
+    {"height", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::EmbedVideo, height)},
+    {"width", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::EmbedVideo, width)},
+    {"content_type", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedVideo, content_type)},
+    {"placeholder", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedVideo, placeholder)},
+    {"placeholder_version", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::EmbedVideo, placeholder_version)},
+    {"description", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedVideo, description)},
+    {"flags", &dgw::codec::gen::ti_EmbedMediaFlags, presence::optional, -1, offsetof(dgw::types::EmbedVideo, flags)},
 };
+field_order order_EmbedVideo[10];
 } // namespace
-constinit const type_info ti_EmbedVideo = object_info<dgw::types::EmbedVideo>("EmbedVideo", fields_EmbedVideo, 9, &find_EmbedVideo, 0x0ull);
+constinit const type_info ti_EmbedVideo = object_info<dgw::types::EmbedVideo>("EmbedVideo", fields_EmbedVideo, 9, &find_EmbedVideo, 0x0ull, order_EmbedVideo);
 
 // dgw::types::EmbedField
 namespace {
@@ -688,15 +612,13 @@ int find_EmbedField(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_EmbedField[] = {
-    {"name", &dgw::codec::ti_string, presence::required, 0, &member<dgw::types::EmbedField, &dgw::types::EmbedField::name>::get,
-     &member<dgw::types::EmbedField, &dgw::types::EmbedField::name>::cget},
-    {"value", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::EmbedField, &dgw::types::EmbedField::value>::get,
-     &member<dgw::types::EmbedField, &dgw::types::EmbedField::value>::cget},
-    {"inline", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::EmbedField, &dgw::types::EmbedField::inline_>::get,
-     &member<dgw::types::EmbedField, &dgw::types::EmbedField::inline_>::cget},
+    {"name", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::EmbedField, name)},
+    {"value", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::EmbedField, value)},
+    {"inline", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::EmbedField, inline_)},
 };
+field_order order_EmbedField[4];
 } // namespace
-constinit const type_info ti_EmbedField = object_info<dgw::types::EmbedField>("EmbedField", fields_EmbedField, 3, &find_EmbedField, 0x3ull);
+constinit const type_info ti_EmbedField = object_info<dgw::types::EmbedField>("EmbedField", fields_EmbedField, 3, &find_EmbedField, 0x3ull, order_EmbedField);
 
 // dgw::types::Hello
 namespace {
@@ -711,13 +633,12 @@ int find_Hello(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_Hello[] = {
-    {"heartbeat_interval", &dgw::codec::ti_int, presence::required, 0, &member<dgw::types::Hello, &dgw::types::Hello::heartbeat_interval>::get,
-     &member<dgw::types::Hello, &dgw::types::Hello::heartbeat_interval>::cget},
-    {"_trace", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::Hello, &dgw::types::Hello::_trace>::get,
-     &member<dgw::types::Hello, &dgw::types::Hello::_trace>::cget},
+    {"heartbeat_interval", &dgw::codec::ti_int, presence::required, 0, offsetof(dgw::types::Hello, heartbeat_interval)},
+    {"_trace", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::Hello, _trace)},
 };
+field_order order_Hello[3];
 } // namespace
-constinit const type_info ti_Hello = object_info<dgw::types::Hello>("Hello", fields_Hello, 2, &find_Hello, 0x1ull);
+constinit const type_info ti_Hello = object_info<dgw::types::Hello>("Hello", fields_Hello, 2, &find_Hello, 0x1ull, order_Hello);
 
 // dgw::types::ReadyApplication
 namespace {
@@ -734,15 +655,13 @@ int find_ReadyApplication(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_ReadyApplication[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::ReadyApplication, &dgw::types::ReadyApplication::id>::get,
-     &member<dgw::types::ReadyApplication, &dgw::types::ReadyApplication::id>::cget},
-    {"flags", &dgw::codec::gen::ti_ApplicationFlags, presence::required, 1, &member<dgw::types::ReadyApplication, &dgw::types::ReadyApplication::flags>::get,
-     &member<dgw::types::ReadyApplication, &dgw::types::ReadyApplication::flags>::cget},
-    {"flags_new", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::ReadyApplication, &dgw::types::ReadyApplication::flags_new>::get,
-     &member<dgw::types::ReadyApplication, &dgw::types::ReadyApplication::flags_new>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::ReadyApplication, id)},
+    {"flags", &dgw::codec::gen::ti_ApplicationFlags, presence::required, 1, offsetof(dgw::types::ReadyApplication, flags)},
+    {"flags_new", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ReadyApplication, flags_new)},
 };
+field_order order_ReadyApplication[4];
 } // namespace
-constinit const type_info ti_ReadyApplication = object_info<dgw::types::ReadyApplication>("ReadyApplication", fields_ReadyApplication, 3, &find_ReadyApplication, 0x3ull);
+constinit const type_info ti_ReadyApplication = object_info<dgw::types::ReadyApplication>("ReadyApplication", fields_ReadyApplication, 3, &find_ReadyApplication, 0x3ull, order_ReadyApplication);
 
 // dgw::types::Role
 namespace {
@@ -799,35 +718,23 @@ int find_Role(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_Role[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Role, &dgw::types::Role::id>::get,
-     &member<dgw::types::Role, &dgw::types::Role::id>::cget},
-    {"name", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::Role, &dgw::types::Role::name>::get,
-     &member<dgw::types::Role, &dgw::types::Role::name>::cget},
-    {"color", &dgw::codec::ti_int, presence::required, 2, &member<dgw::types::Role, &dgw::types::Role::color>::get,
-     &member<dgw::types::Role, &dgw::types::Role::color>::cget},
-    {"colors", &dgw::codec::gen::ti_RoleColors, presence::required, 3, &member<dgw::types::Role, &dgw::types::Role::colors>::get,
-     &member<dgw::types::Role, &dgw::types::Role::colors>::cget},
-    {"hoist", &dgw::codec::ti_bool, presence::required, 4, &member<dgw::types::Role, &dgw::types::Role::hoist>::get,
-     &member<dgw::types::Role, &dgw::types::Role::hoist>::cget},
-    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Role, &dgw::types::Role::icon>::get,
-     &member<dgw::types::Role, &dgw::types::Role::icon>::cget},
-    {"unicode_emoji", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::Role, &dgw::types::Role::unicode_emoji>::get,
-     &member<dgw::types::Role, &dgw::types::Role::unicode_emoji>::cget},
-    {"position", &dgw::codec::ti_int, presence::required, 5, &member<dgw::types::Role, &dgw::types::Role::position>::get,
-     &member<dgw::types::Role, &dgw::types::Role::position>::cget},
-    {"permissions", &dgw::codec::gen::ti_Permissions, presence::required, 6, &member<dgw::types::Role, &dgw::types::Role::permissions>::get,
-     &member<dgw::types::Role, &dgw::types::Role::permissions>::cget},
-    {"managed", &dgw::codec::ti_bool, presence::required, 7, &member<dgw::types::Role, &dgw::types::Role::managed>::get,
-     &member<dgw::types::Role, &dgw::types::Role::managed>::cget},
-    {"mentionable", &dgw::codec::ti_bool, presence::required, 8, &member<dgw::types::Role, &dgw::types::Role::mentionable>::get,
-     &member<dgw::types::Role, &dgw::types::Role::mentionable>::cget},
-    {"tags", &dgw::codec::gen::ti_RoleTags, presence::optional, -1, &member<dgw::types::Role, &dgw::types::Role::tags>::get,
-     &member<dgw::types::Role, &dgw::types::Role::tags>::cget},
-    {"flags", &dgw::codec::gen::ti_RoleFlags, presence::required, 9, &member<dgw::types::Role, &dgw::types::Role::flags>::get,
-     &member<dgw::types::Role, &dgw::types::Role::flags>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Role, id)},
+    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::Role, name)},
+    {"color", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::types::Role, color)},
+    {"colors", &dgw::codec::gen::ti_RoleColors, presence::required, 3, offsetof(dgw::types::Role, colors)},
+    {"hoist", &dgw::codec::ti_bool, presence::required, 4, offsetof(dgw::types::Role, hoist)},
+    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Role, icon)},
+    {"unicode_emoji", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Role, unicode_emoji)},
+    {"position", &dgw::codec::ti_int, presence::required, 5, offsetof(dgw::types::Role, position)},
+    {"permissions", &dgw::codec::gen::ti_Permissions, presence::required, 6, offsetof(dgw::types::Role, permissions)},
+    {"managed", &dgw::codec::ti_bool, presence::required, 7, offsetof(dgw::types::Role, managed)},
+    {"mentionable", &dgw::codec::ti_bool, presence::required, 8, offsetof(dgw::types::Role, mentionable)},
+    {"tags", &dgw::codec::gen::ti_RoleTags, presence::optional, -1, offsetof(dgw::types::Role, tags)},
+    {"flags", &dgw::codec::gen::ti_RoleFlags, presence::required, 9, offsetof(dgw::types::Role, flags)},
 };
+field_order order_Role[14];
 } // namespace
-constinit const type_info ti_Role = object_info<dgw::types::Role>("Role", fields_Role, 13, &find_Role, 0x3ffull);
+constinit const type_info ti_Role = object_info<dgw::types::Role>("Role", fields_Role, 13, &find_Role, 0x3ffull, order_Role);
 
 // dgw::types::IntegrationApplication
 namespace {
@@ -854,19 +761,15 @@ int find_IntegrationApplication(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_IntegrationApplication[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::IntegrationApplication, &dgw::types::IntegrationApplication::id>::get,
-     &member<dgw::types::IntegrationApplication, &dgw::types::IntegrationApplication::id>::cget},
-    {"name", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::IntegrationApplication, &dgw::types::IntegrationApplication::name>::get,
-     &member<dgw::types::IntegrationApplication, &dgw::types::IntegrationApplication::name>::cget},
-    {"icon", &dgw::codec::ti_string, presence::nullable, 2, &member<dgw::types::IntegrationApplication, &dgw::types::IntegrationApplication::icon>::get,
-     &member<dgw::types::IntegrationApplication, &dgw::types::IntegrationApplication::icon>::cget},
-    {"description", &dgw::codec::ti_string, presence::required, 3, &member<dgw::types::IntegrationApplication, &dgw::types::IntegrationApplication::description>::get,
-     &member<dgw::types::IntegrationApplication, &dgw::types::IntegrationApplication::description>::cget},
-    {"bot", &dgw::codec::gen::ti_User, presence::optional, -1, &member<dgw::types::IntegrationApplication, &dgw::types::IntegrationApplication::bot>::get,
-     &member<dgw::types::IntegrationApplication, &dgw::types::IntegrationApplication::bot>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::IntegrationApplication, id)},
+    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::IntegrationApplication, name)},
+    {"icon", &dgw::codec::ti_string, presence::nullable, 2, offsetof(dgw::types::IntegrationApplication, icon)},
+    {"description", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::IntegrationApplication, description)},
+    {"bot", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::types::IntegrationApplication, bot)},
 };
+field_order order_IntegrationApplication[6];
 } // namespace
-constinit const type_info ti_IntegrationApplication = object_info<dgw::types::IntegrationApplication>("IntegrationApplication", fields_IntegrationApplication, 5, &find_IntegrationApplication, 0xfull);
+constinit const type_info ti_IntegrationApplication = object_info<dgw::types::IntegrationApplication>("IntegrationApplication", fields_IntegrationApplication, 5, &find_IntegrationApplication, 0xfull, order_IntegrationApplication);
 
 // dgw::types::ChannelMention
 namespace {
@@ -891,17 +794,14 @@ int find_ChannelMention(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_ChannelMention[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::ChannelMention, &dgw::types::ChannelMention::id>::get,
-     &member<dgw::types::ChannelMention, &dgw::types::ChannelMention::id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::ChannelMention, &dgw::types::ChannelMention::guild_id>::get,
-     &member<dgw::types::ChannelMention, &dgw::types::ChannelMention::guild_id>::cget},
-    {"type", &dgw::codec::gen::ti_ChannelType, presence::required, 2, &member<dgw::types::ChannelMention, &dgw::types::ChannelMention::type>::get,
-     &member<dgw::types::ChannelMention, &dgw::types::ChannelMention::type>::cget},
-    {"name", &dgw::codec::ti_string, presence::required, 3, &member<dgw::types::ChannelMention, &dgw::types::ChannelMention::name>::get,
-     &member<dgw::types::ChannelMention, &dgw::types::ChannelMention::name>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::ChannelMention, id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::types::ChannelMention, guild_id)},
+    {"type", &dgw::codec::gen::ti_ChannelType, presence::required, 2, offsetof(dgw::types::ChannelMention, type)},
+    {"name", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::ChannelMention, name)},
 };
+field_order order_ChannelMention[5];
 } // namespace
-constinit const type_info ti_ChannelMention = object_info<dgw::types::ChannelMention>("ChannelMention", fields_ChannelMention, 4, &find_ChannelMention, 0xfull);
+constinit const type_info ti_ChannelMention = object_info<dgw::types::ChannelMention>("ChannelMention", fields_ChannelMention, 4, &find_ChannelMention, 0xfull, order_ChannelMention);
 
 // dgw::types::Attachment
 namespace {
@@ -976,47 +876,29 @@ int find_Attachment(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_Attachment[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::Attachment, &dgw::types::Attachment::id>::get,
-     &member<dgw::types::Attachment, &dgw::types::Attachment::id>::cget},
-    {"filename", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::Attachment, &dgw::types::Attachment::filename>::get,
-     &member<dgw::types::Attachment, &dgw::types::Attachment::filename>::cget},
-    {"title", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::title>::get,
-     &member<dgw::types::Attachment, &dgw::types::Attachment::title>::cget},
-    {"description", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::description>::get,
-     &member<dgw::types::Attachment, &dgw::types::Attachment::description>::cget},
-    {"content_type", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::content_type>::get,
-     &member<dgw::types::Attachment, &dgw::types::Attachment::content_type>::cget},
-    {"size", &dgw::codec::ti_int, presence::required, 2, &member<dgw::types::Attachment, &dgw::types::Attachment::size>::get,
-     &member<dgw::types::Attachment, &dgw::types::Attachment::size>::cget},
-    {"url", &dgw::codec::ti_string, presence::required, 3, &member<dgw::types::Attachment, &dgw::types::Attachment::url>::get,
-     &member<dgw::types::Attachment, &dgw::types::Attachment::url>::cget},
-    {"proxy_url", &dgw::codec::ti_string, presence::required, 4, &member<dgw::types::Attachment, &dgw::types::Attachment::proxy_url>::get,
-     &member<dgw::types::Attachment, &dgw::types::Attachment::proxy_url>::cget},
-    {"height", &dgw::codec::ti_int, presence::optional_nullable, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::height>::get,
-     &member<dgw::types::Attachment, &dgw::types::Attachment::height>::cget},
-    {"width", &dgw::codec::ti_int, presence::optional_nullable, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::width>::get,
-     &member<dgw::types::Attachment, &dgw::types::Attachment::width>::cget},
-    {"placeholder", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::placeholder>::get,
-     &member<dgw::types::Attachment, &dgw::types::Attachment::placeholder>::cget},
-    {"placeholder_version", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::placeholder_version>::get,
-     &member<dgw::types::Attachment, &dgw::types::Attachment::placeholder_version>::cget},
-    {"ephemeral", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::ephemeral>::get,
-     &member<dgw::types::Attachment, &dgw::types::Attachment::ephemeral>::cget},
-    {"duration_secs", &dgw::codec::ti_double, presence::optional, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::duration_secs>::get,
-     &member<dgw::types::Attachment, &dgw::types::Attachment::duration_secs>::cget},
-    {"waveform", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::waveform>::get,
-     &member<dgw::types::Attachment, &dgw::types::Attachment::waveform>::cget},
-    {"flags", &dgw::codec::gen::ti_AttachmentFlags, presence::optional, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::flags>::get,
-     &member<dgw::types::Attachment, &dgw::types::Attachment::flags>::cget},
-    {"clip_participants", &dgw::codec::gen::ti_User_array, presence::optional, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::clip_participants>::get,
-     &member<dgw::types::Attachment, &dgw::types::Attachment::clip_participants>::cget},
-    {"clip_created_at", &dgw::codec::ti_timestamp, presence::optional, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::clip_created_at>::get,
-     &member<dgw::types::Attachment, &dgw::types::Attachment::clip_created_at>::cget},
-    {"application", &dgw::codec::gen::ti_PartialApplication, presence::optional_nullable, -1, &member<dgw::types::Attachment, &dgw::types::Attachment::application>::get,
-     &member<dgw::types::Attachment, &dgw::types::Attachment::application>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Attachment, id)},
+    {"filename", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::Attachment, filename)},
+    {"title", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Attachment, title)},
+    {"description", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Attachment, description)},
+    {"content_type", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Attachment, content_type)},
+    {"size", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::types::Attachment, size)},
+    {"url", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::Attachment, url)},
+    {"proxy_url", &dgw::codec::ti_string, presence::required, 4, offsetof(dgw::types::Attachment, proxy_url)},
+    {"height", &dgw::codec::ti_int, presence::optional_nullable, -1, offsetof(dgw::types::Attachment, height)},
+    {"width", &dgw::codec::ti_int, presence::optional_nullable, -1, offsetof(dgw::types::Attachment, width)},
+    {"placeholder", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Attachment, placeholder)},
+    {"placeholder_version", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Attachment, placeholder_version)},
+    {"ephemeral", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Attachment, ephemeral)},
+    {"duration_secs", &dgw::codec::ti_double, presence::optional, -1, offsetof(dgw::types::Attachment, duration_secs)},
+    {"waveform", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Attachment, waveform)},
+    {"flags", &dgw::codec::gen::ti_AttachmentFlags, presence::optional, -1, offsetof(dgw::types::Attachment, flags)},
+    {"clip_participants", &dgw::codec::gen::ti_User_array, presence::optional, -1, offsetof(dgw::types::Attachment, clip_participants)},
+    {"clip_created_at", &dgw::codec::ti_timestamp, presence::optional, -1, offsetof(dgw::types::Attachment, clip_created_at)},
+    {"application", &dgw::codec::gen::ti_PartialApplication, presence::optional_nullable, -1, offsetof(dgw::types::Attachment, application)},
 };
+field_order order_Attachment[20];
 } // namespace
-constinit const type_info ti_Attachment = object_info<dgw::types::Attachment>("Attachment", fields_Attachment, 19, &find_Attachment, 0x1full);
+constinit const type_info ti_Attachment = object_info<dgw::types::Attachment>("Attachment", fields_Attachment, 19, &find_Attachment, 0x1full, order_Attachment);
 
 // dgw::types::MessageSnapshotMessage
 namespace {
@@ -1063,33 +945,22 @@ int find_MessageSnapshotMessage(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_MessageSnapshotMessage[] = {
-    {"type", &dgw::codec::gen::ti_MessageType, presence::required, 0, &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::type>::get,
-     &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::type>::cget},
-    {"content", &dgw::codec::ti_string, presence::required, 1, &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::content>::get,
-     &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::content>::cget},
-    {"embeds", &dgw::codec::gen::ti_Embed_array, presence::required, 2, &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::embeds>::get,
-     &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::embeds>::cget},
-    {"attachments", &dgw::codec::gen::ti_Attachment_array, presence::required, 3, &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::attachments>::get,
-     &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::attachments>::cget},
-    {"timestamp", &dgw::codec::ti_timestamp, presence::required, 4, &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::timestamp>::get,
-     &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::timestamp>::cget},
-    {"edited_timestamp", &dgw::codec::ti_timestamp, presence::nullable, 5, &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::edited_timestamp>::get,
-     &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::edited_timestamp>::cget},
-    {"flags", &dgw::codec::gen::ti_MessageFlags, presence::optional, -1, &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::flags>::get,
-     &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::flags>::cget},
-    {"mentions", &dgw::codec::gen::ti_User_array, presence::required, 6, &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::mentions>::get,
-     &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::mentions>::cget},
-    {"mention_roles", &dgw::codec::ti_snowflake_array, presence::required, 7, &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::mention_roles>::get,
-     &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::mention_roles>::cget},
-    {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::optional, -1, &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::stickers>::get,
-     &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::stickers>::cget},
-    {"sticker_items", &dgw::codec::gen::ti_StickerItem_array, presence::optional, -1, &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::sticker_items>::get,
-     &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::sticker_items>::cget},
-    {"components", &dgw::codec::gen::ti_Component_array, presence::optional, -1, &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::components>::get,
-     &member<dgw::types::MessageSnapshotMessage, &dgw::types::MessageSnapshotMessage::components>::cget},
+    {"type", &dgw::codec::gen::ti_MessageType, presence::required, 0, offsetof(dgw::types::MessageSnapshotMessage, type)},
+    {"content", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::MessageSnapshotMessage, content)},
+    {"embeds", &dgw::codec::gen::ti_Embed_array, presence::required, 2, offsetof(dgw::types::MessageSnapshotMessage, embeds)},
+    {"attachments", &dgw::codec::gen::ti_Attachment_array, presence::required, 3, offsetof(dgw::types::MessageSnapshotMessage, attachments)},
+    {"timestamp", &dgw::codec::ti_timestamp, presence::required, 4, offsetof(dgw::types::MessageSnapshotMessage, timestamp)},
+    {"edited_timestamp", &dgw::codec::ti_timestamp, presence::nullable, 5, offsetof(dgw::types::MessageSnapshotMessage, edited_timestamp)},
+    {"flags", &dgw::codec::gen::ti_MessageFlags, presence::optional, -1, offsetof(dgw::types::MessageSnapshotMessage, flags)},
+    {"mentions", &dgw::codec::gen::ti_User_array, presence::required, 6, offsetof(dgw::types::MessageSnapshotMessage, mentions)},
+    {"mention_roles", &dgw::codec::ti_snowflake_array, presence::required, 7, offsetof(dgw::types::MessageSnapshotMessage, mention_roles)},
+    {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::optional, -1, offsetof(dgw::types::MessageSnapshotMessage, stickers)},
+    {"sticker_items", &dgw::codec::gen::ti_StickerItem_array, presence::optional, -1, offsetof(dgw::types::MessageSnapshotMessage, sticker_items)},
+    {"components", &dgw::codec::gen::ti_Component_array, presence::optional, -1, offsetof(dgw::types::MessageSnapshotMessage, components)},
 };
+field_order order_MessageSnapshotMessage[13];
 } // namespace
-constinit const type_info ti_MessageSnapshotMessage = object_info<dgw::types::MessageSnapshotMessage>("MessageSnapshotMessage", fields_MessageSnapshotMessage, 12, &find_MessageSnapshotMessage, 0xffull);
+constinit const type_info ti_MessageSnapshotMessage = object_info<dgw::types::MessageSnapshotMessage>("MessageSnapshotMessage", fields_MessageSnapshotMessage, 12, &find_MessageSnapshotMessage, 0xffull, order_MessageSnapshotMessage);
 
 // dgw::types::PollResults
 namespace {
@@ -1104,13 +975,12 @@ int find_PollResults(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_PollResults[] = {
-    {"is_finalized", &dgw::codec::ti_bool, presence::required, 0, &member<dgw::types::PollResults, &dgw::types::PollResults::is_finalized>::get,
-     &member<dgw::types::PollResults, &dgw::types::PollResults::is_finalized>::cget},
-    {"answer_counts", &dgw::codec::gen::ti_PollAnswerCount_array, presence::required, 1, &member<dgw::types::PollResults, &dgw::types::PollResults::answer_counts>::get,
-     &member<dgw::types::PollResults, &dgw::types::PollResults::answer_counts>::cget},
+    {"is_finalized", &dgw::codec::ti_bool, presence::required, 0, offsetof(dgw::types::PollResults, is_finalized)},
+    {"answer_counts", &dgw::codec::gen::ti_PollAnswerCount_array, presence::required, 1, offsetof(dgw::types::PollResults, answer_counts)},
 };
+field_order order_PollResults[3];
 } // namespace
-constinit const type_info ti_PollResults = object_info<dgw::types::PollResults>("PollResults", fields_PollResults, 2, &find_PollResults, 0x3ull);
+constinit const type_info ti_PollResults = object_info<dgw::types::PollResults>("PollResults", fields_PollResults, 2, &find_PollResults, 0x3ull, order_PollResults);
 
 // dgw::types::MessageSharedClientTheme
 namespace {
@@ -1129,17 +999,14 @@ int find_MessageSharedClientTheme(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_MessageSharedClientTheme[] = {
-    {"colors", &dgw::codec::ti_string_array, presence::required, 0, &member<dgw::types::MessageSharedClientTheme, &dgw::types::MessageSharedClientTheme::colors>::get,
-     &member<dgw::types::MessageSharedClientTheme, &dgw::types::MessageSharedClientTheme::colors>::cget},
-    {"gradient_angle", &dgw::codec::ti_int, presence::required, 1, &member<dgw::types::MessageSharedClientTheme, &dgw::types::MessageSharedClientTheme::gradient_angle>::get,
-     &member<dgw::types::MessageSharedClientTheme, &dgw::types::MessageSharedClientTheme::gradient_angle>::cget},
-    {"base_mix", &dgw::codec::ti_int, presence::required, 2, &member<dgw::types::MessageSharedClientTheme, &dgw::types::MessageSharedClientTheme::base_mix>::get,
-     &member<dgw::types::MessageSharedClientTheme, &dgw::types::MessageSharedClientTheme::base_mix>::cget},
-    {"base_theme", &dgw::codec::gen::ti_MessageBaseTheme, presence::optional_nullable, -1, &member<dgw::types::MessageSharedClientTheme, &dgw::types::MessageSharedClientTheme::base_theme>::get,
-     &member<dgw::types::MessageSharedClientTheme, &dgw::types::MessageSharedClientTheme::base_theme>::cget},
+    {"colors", &dgw::codec::ti_string_array, presence::required, 0, offsetof(dgw::types::MessageSharedClientTheme, colors)},
+    {"gradient_angle", &dgw::codec::ti_int, presence::required, 1, offsetof(dgw::types::MessageSharedClientTheme, gradient_angle)},
+    {"base_mix", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::types::MessageSharedClientTheme, base_mix)},
+    {"base_theme", &dgw::codec::gen::ti_MessageBaseTheme, presence::optional_nullable, -1, offsetof(dgw::types::MessageSharedClientTheme, base_theme)},
 };
+field_order order_MessageSharedClientTheme[5];
 } // namespace
-constinit const type_info ti_MessageSharedClientTheme = object_info<dgw::types::MessageSharedClientTheme>("MessageSharedClientTheme", fields_MessageSharedClientTheme, 4, &find_MessageSharedClientTheme, 0x7ull);
+constinit const type_info ti_MessageSharedClientTheme = object_info<dgw::types::MessageSharedClientTheme>("MessageSharedClientTheme", fields_MessageSharedClientTheme, 4, &find_MessageSharedClientTheme, 0x7ull, order_MessageSharedClientTheme);
 
 // dgw::types::InteractionData
 namespace {
@@ -1190,31 +1057,21 @@ int find_InteractionData(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_InteractionData[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::InteractionData, &dgw::types::InteractionData::id>::get,
-     &member<dgw::types::InteractionData, &dgw::types::InteractionData::id>::cget},
-    {"name", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::InteractionData, &dgw::types::InteractionData::name>::get,
-     &member<dgw::types::InteractionData, &dgw::types::InteractionData::name>::cget},
-    {"type", &dgw::codec::gen::ti_ApplicationCommandType, presence::optional, -1, &member<dgw::types::InteractionData, &dgw::types::InteractionData::type>::get,
-     &member<dgw::types::InteractionData, &dgw::types::InteractionData::type>::cget},
-    {"resolved", &dgw::codec::gen::ti_ResolvedData, presence::optional, -1, &member<dgw::types::InteractionData, &dgw::types::InteractionData::resolved>::get,
-     &member<dgw::types::InteractionData, &dgw::types::InteractionData::resolved>::cget},
-    {"options", &dgw::codec::gen::ti_ApplicationCommandInteractionDataOption_array, presence::optional, -1, &member<dgw::types::InteractionData, &dgw::types::InteractionData::options>::get,
-     &member<dgw::types::InteractionData, &dgw::types::InteractionData::options>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::InteractionData, &dgw::types::InteractionData::guild_id>::get,
-     &member<dgw::types::InteractionData, &dgw::types::InteractionData::guild_id>::cget},
-    {"target_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::InteractionData, &dgw::types::InteractionData::target_id>::get,
-     &member<dgw::types::InteractionData, &dgw::types::InteractionData::target_id>::cget},
-    {"custom_id", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::InteractionData, &dgw::types::InteractionData::custom_id>::get,
-     &member<dgw::types::InteractionData, &dgw::types::InteractionData::custom_id>::cget},
-    {"component_type", &dgw::codec::gen::ti_ComponentType, presence::optional, -1, &member<dgw::types::InteractionData, &dgw::types::InteractionData::component_type>::get,
-     &member<dgw::types::InteractionData, &dgw::types::InteractionData::component_type>::cget},
-    {"values", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::InteractionData, &dgw::types::InteractionData::values>::get,
-     &member<dgw::types::InteractionData, &dgw::types::InteractionData::values>::cget},
-    {"components", &dgw::codec::gen::ti_Component_array, presence::optional, -1, &member<dgw::types::InteractionData, &dgw::types::InteractionData::components>::get,
-     &member<dgw::types::InteractionData, &dgw::types::InteractionData::components>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::InteractionData, id)},
+    {"name", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InteractionData, name)},
+    {"type", &dgw::codec::gen::ti_ApplicationCommandType, presence::optional, -1, offsetof(dgw::types::InteractionData, type)},
+    {"resolved", &dgw::codec::gen::ti_ResolvedData, presence::optional, -1, offsetof(dgw::types::InteractionData, resolved)},
+    {"options", &dgw::codec::gen::ti_ApplicationCommandInteractionDataOption_array, presence::optional, -1, offsetof(dgw::types::InteractionData, options)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::InteractionData, guild_id)},
+    {"target_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::InteractionData, target_id)},
+    {"custom_id", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InteractionData, custom_id)},
+    {"component_type", &dgw::codec::gen::ti_ComponentType, presence::optional, -1, offsetof(dgw::types::InteractionData, component_type)},
+    {"values", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::InteractionData, values)},
+    {"components", &dgw::codec::gen::ti_Component_array, presence::optional, -1, offsetof(dgw::types::InteractionData, components)},
 };
+field_order order_InteractionData[12];
 } // namespace
-constinit const type_info ti_InteractionData = object_info<dgw::types::InteractionData>("InteractionData", fields_InteractionData, 11, &find_InteractionData, 0x0ull);
+constinit const type_info ti_InteractionData = object_info<dgw::types::InteractionData>("InteractionData", fields_InteractionData, 11, &find_InteractionData, 0x0ull, order_InteractionData);
 
 // dgw::types::ApplicationCommandPermissions
 namespace {
@@ -1231,15 +1088,13 @@ int find_ApplicationCommandPermissions(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_ApplicationCommandPermissions[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::ApplicationCommandPermissions, &dgw::types::ApplicationCommandPermissions::id>::get,
-     &member<dgw::types::ApplicationCommandPermissions, &dgw::types::ApplicationCommandPermissions::id>::cget},
-    {"type", &dgw::codec::gen::ti_ApplicationCommandPermissionType, presence::required, 1, &member<dgw::types::ApplicationCommandPermissions, &dgw::types::ApplicationCommandPermissions::type>::get,
-     &member<dgw::types::ApplicationCommandPermissions, &dgw::types::ApplicationCommandPermissions::type>::cget},
-    {"permission", &dgw::codec::ti_bool, presence::required, 2, &member<dgw::types::ApplicationCommandPermissions, &dgw::types::ApplicationCommandPermissions::permission>::get,
-     &member<dgw::types::ApplicationCommandPermissions, &dgw::types::ApplicationCommandPermissions::permission>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::ApplicationCommandPermissions, id)},
+    {"type", &dgw::codec::gen::ti_ApplicationCommandPermissionType, presence::required, 1, offsetof(dgw::types::ApplicationCommandPermissions, type)},
+    {"permission", &dgw::codec::ti_bool, presence::required, 2, offsetof(dgw::types::ApplicationCommandPermissions, permission)},
 };
+field_order order_ApplicationCommandPermissions[4];
 } // namespace
-constinit const type_info ti_ApplicationCommandPermissions = object_info<dgw::types::ApplicationCommandPermissions>("ApplicationCommandPermissions", fields_ApplicationCommandPermissions, 3, &find_ApplicationCommandPermissions, 0x7ull);
+constinit const type_info ti_ApplicationCommandPermissions = object_info<dgw::types::ApplicationCommandPermissions>("ApplicationCommandPermissions", fields_ApplicationCommandPermissions, 3, &find_ApplicationCommandPermissions, 0x7ull, order_ApplicationCommandPermissions);
 
 // dgw::types::InviteTargetApplication
 namespace {
@@ -1346,65 +1201,38 @@ int find_InviteTargetApplication(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_InviteTargetApplication[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::id>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::id>::cget},
-    {"name", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::name>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::name>::cget},
-    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::icon>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::icon>::cget},
-    {"description", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::description>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::description>::cget},
-    {"rpc_origins", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::rpc_origins>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::rpc_origins>::cget},
-    {"bot_public", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::bot_public>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::bot_public>::cget},
-    {"bot_require_code_grant", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::bot_require_code_grant>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::bot_require_code_grant>::cget},
-    {"bot", &dgw::codec::gen::ti_PartialUser, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::bot>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::bot>::cget},
-    {"terms_of_service_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::terms_of_service_url>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::terms_of_service_url>::cget},
-    {"privacy_policy_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::privacy_policy_url>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::privacy_policy_url>::cget},
-    {"owner", &dgw::codec::gen::ti_PartialUser, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::owner>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::owner>::cget},
-    {"verify_key", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::verify_key>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::verify_key>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::guild_id>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::guild_id>::cget},
-    {"primary_sku_id", &dgw::codec::ti_snowflake, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::primary_sku_id>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::primary_sku_id>::cget},
-    {"slug", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::slug>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::slug>::cget},
-    {"cover_image", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::cover_image>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::cover_image>::cget},
-    {"flags", &dgw::codec::gen::ti_ApplicationFlags, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::flags>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::flags>::cget},
-    {"flags_new", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::flags_new>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::flags_new>::cget},
-    {"approximate_guild_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::approximate_guild_count>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::approximate_guild_count>::cget},
-    {"approximate_user_install_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::approximate_user_install_count>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::approximate_user_install_count>::cget},
-    {"approximate_user_authorization_count", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::approximate_user_authorization_count>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::approximate_user_authorization_count>::cget},
-    {"redirect_uris", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::redirect_uris>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::redirect_uris>::cget},
-    {"interactions_endpoint_url", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::interactions_endpoint_url>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::interactions_endpoint_url>::cget},
-    {"role_connections_verification_url", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::role_connections_verification_url>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::role_connections_verification_url>::cget},
-    {"event_webhooks_url", &dgw::codec::ti_string, presence::optional_nullable, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::event_webhooks_url>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::event_webhooks_url>::cget},
-    {"event_webhooks_types", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::event_webhooks_types>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::event_webhooks_types>::cget},
-    {"tags", &dgw::codec::ti_string_array, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::tags>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::tags>::cget},
-    {"custom_install_url", &dgw::codec::ti_string, presence::optional, -1, &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::custom_install_url>::get,
-     &member<dgw::types::InviteTargetApplication, &dgw::types::InviteTargetApplication::custom_install_url>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::InviteTargetApplication, id)},
+    {"name", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, name)},
+    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::InviteTargetApplication, icon)},
+    {"description", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, description)},
+    {"rpc_origins", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, rpc_origins)},
+    {"bot_public", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, bot_public)},
+    {"bot_require_code_grant", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, bot_require_code_grant)},
+    {"bot", &dgw::codec::gen::ti_PartialUser, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, bot)},
+    {"terms_of_service_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, terms_of_service_url)},
+    {"privacy_policy_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, privacy_policy_url)},
+    {"owner", &dgw::codec::gen::ti_PartialUser, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, owner)},
+    {"verify_key", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, verify_key)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, guild_id)},
+    {"primary_sku_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, primary_sku_id)},
+    {"slug", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, slug)},
+    {"cover_image", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, cover_image)},
+    {"flags", &dgw::codec::gen::ti_ApplicationFlags, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, flags)},
+    {"flags_new", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, flags_new)},
+    {"approximate_guild_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, approximate_guild_count)},
+    {"approximate_user_install_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, approximate_user_install_count)},
+    {"approximate_user_authorization_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, approximate_user_authorization_count)},
+    {"redirect_uris", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, redirect_uris)},
+    {"interactions_endpoint_url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::InviteTargetApplication, interactions_endpoint_url)},
+    {"role_connections_verification_url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::InviteTargetApplication, role_connections_verification_url)},
+    {"event_webhooks_url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::InviteTargetApplication, event_webhooks_url)},
+    {"event_webhooks_types", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, event_webhooks_types)},
+    {"tags", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, tags)},
+    {"custom_install_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, custom_install_url)},
 };
+field_order order_InviteTargetApplication[29];
 } // namespace
-constinit const type_info ti_InviteTargetApplication = object_info<dgw::types::InviteTargetApplication>("InviteTargetApplication", fields_InviteTargetApplication, 28, &find_InviteTargetApplication, 0x1ull);
+constinit const type_info ti_InviteTargetApplication = object_info<dgw::types::InviteTargetApplication>("InviteTargetApplication", fields_InviteTargetApplication, 28, &find_InviteTargetApplication, 0x1ull, order_InviteTargetApplication);
 
 // dgw::types::StageInstance
 namespace {
@@ -1429,23 +1257,17 @@ int find_StageInstance(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_StageInstance[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::types::StageInstance, &dgw::types::StageInstance::id>::get,
-     &member<dgw::types::StageInstance, &dgw::types::StageInstance::id>::cget},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, &member<dgw::types::StageInstance, &dgw::types::StageInstance::guild_id>::get,
-     &member<dgw::types::StageInstance, &dgw::types::StageInstance::guild_id>::cget},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 2, &member<dgw::types::StageInstance, &dgw::types::StageInstance::channel_id>::get,
-     &member<dgw::types::StageInstance, &dgw::types::StageInstance::channel_id>::cget},
-    {"topic", &dgw::codec::ti_string, presence::required, 3, &member<dgw::types::StageInstance, &dgw::types::StageInstance::topic>::get,
-     &member<dgw::types::StageInstance, &dgw::types::StageInstance::topic>::cget},
-    {"privacy_level", &dgw::codec::gen::ti_StagePrivacyLevel, presence::required, 4, &member<dgw::types::StageInstance, &dgw::types::StageInstance::privacy_level>::get,
-     &member<dgw::types::StageInstance, &dgw::types::StageInstance::privacy_level>::cget},
-    {"discoverable_disabled", &dgw::codec::ti_bool, presence::required, 5, &member<dgw::types::StageInstance, &dgw::types::StageInstance::discoverable_disabled>::get,
-     &member<dgw::types::StageInstance, &dgw::types::StageInstance::discoverable_disabled>::cget},
-    {"guild_scheduled_event_id", &dgw::codec::ti_snowflake, presence::nullable, 6, &member<dgw::types::StageInstance, &dgw::types::StageInstance::guild_scheduled_event_id>::get,
-     &member<dgw::types::StageInstance, &dgw::types::StageInstance::guild_scheduled_event_id>::cget},
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::StageInstance, id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::types::StageInstance, guild_id)},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::types::StageInstance, channel_id)},
+    {"topic", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::StageInstance, topic)},
+    {"privacy_level", &dgw::codec::gen::ti_StagePrivacyLevel, presence::required, 4, offsetof(dgw::types::StageInstance, privacy_level)},
+    {"discoverable_disabled", &dgw::codec::ti_bool, presence::required, 5, offsetof(dgw::types::StageInstance, discoverable_disabled)},
+    {"guild_scheduled_event_id", &dgw::codec::ti_snowflake, presence::nullable, 6, offsetof(dgw::types::StageInstance, guild_scheduled_event_id)},
 };
+field_order order_StageInstance[8];
 } // namespace
-constinit const type_info ti_StageInstance = object_info<dgw::types::StageInstance>("StageInstance", fields_StageInstance, 7, &find_StageInstance, 0x7full);
+constinit const type_info ti_StageInstance = object_info<dgw::types::StageInstance>("StageInstance", fields_StageInstance, 7, &find_StageInstance, 0x7full, order_StageInstance);
 
 // dgw::commands::IdentifyConnectionProperties
 namespace {
@@ -1462,15 +1284,13 @@ int find_IdentifyConnectionProperties(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_IdentifyConnectionProperties[] = {
-    {"os", &dgw::codec::ti_string, presence::required, 0, &member<dgw::commands::IdentifyConnectionProperties, &dgw::commands::IdentifyConnectionProperties::os>::get,
-     &member<dgw::commands::IdentifyConnectionProperties, &dgw::commands::IdentifyConnectionProperties::os>::cget},
-    {"browser", &dgw::codec::ti_string, presence::required, 1, &member<dgw::commands::IdentifyConnectionProperties, &dgw::commands::IdentifyConnectionProperties::browser>::get,
-     &member<dgw::commands::IdentifyConnectionProperties, &dgw::commands::IdentifyConnectionProperties::browser>::cget},
-    {"device", &dgw::codec::ti_string, presence::required, 2, &member<dgw::commands::IdentifyConnectionProperties, &dgw::commands::IdentifyConnectionProperties::device>::get,
-     &member<dgw::commands::IdentifyConnectionProperties, &dgw::commands::IdentifyConnectionProperties::device>::cget},
+    {"os", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::commands::IdentifyConnectionProperties, os)},
+    {"browser", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::commands::IdentifyConnectionProperties, browser)},
+    {"device", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::commands::IdentifyConnectionProperties, device)},
 };
+field_order order_IdentifyConnectionProperties[4];
 } // namespace
-constinit const type_info ti_IdentifyConnectionProperties = object_info<dgw::commands::IdentifyConnectionProperties>("IdentifyConnectionProperties", fields_IdentifyConnectionProperties, 3, &find_IdentifyConnectionProperties, 0x7ull);
+constinit const type_info ti_IdentifyConnectionProperties = object_info<dgw::commands::IdentifyConnectionProperties>("IdentifyConnectionProperties", fields_IdentifyConnectionProperties, 3, &find_IdentifyConnectionProperties, 0x7ull, order_IdentifyConnectionProperties);
 
 // dgw::commands::Identify
 namespace {
@@ -1509,25 +1329,18 @@ int find_Identify(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_Identify[] = {
-    {"token", &dgw::codec::ti_string, presence::required, 0, &member<dgw::commands::Identify, &dgw::commands::Identify::token>::get,
-     &member<dgw::commands::Identify, &dgw::commands::Identify::token>::cget},
-    {"properties", &dgw::codec::gen::ti_IdentifyConnectionProperties, presence::required, 1, &member<dgw::commands::Identify, &dgw::commands::Identify::properties>::get,
-     &member<dgw::commands::Identify, &dgw::commands::Identify::properties>::cget},
-    {"compress", &dgw::codec::ti_bool, presence::optional, -1, &member<dgw::commands::Identify, &dgw::commands::Identify::compress>::get,
-     &member<dgw::commands::Identify, &dgw::commands::Identify::compress>::cget},
-    {"large_threshold", &dgw::codec::ti_int, presence::optional, -1, &member<dgw::commands::Identify, &dgw::commands::Identify::large_threshold>::get,
-     &member<dgw::commands::Identify, &dgw::commands::Identify::large_threshold>::cget},
-    {"shard", &dgw::codec::ti_int_array, presence::optional, -1, &member<dgw::commands::Identify, &dgw::commands::Identify::shard>::get,
-     &member<dgw::commands::Identify, &dgw::commands::Identify::shard>::cget},
-    {"presence", &dgw::codec::gen::ti_UpdatePresence, presence::optional, -1, &member<dgw::commands::Identify, &dgw::commands::Identify::presence>::get,
-     &member<dgw::commands::Identify, &dgw::commands::Identify::presence>::cget},
-    {"intents", &dgw::codec::ti_int, presence::required, 2, &member<dgw::commands::Identify, &dgw::commands::Identify::intents>::get,
-     &member<dgw::commands::Identify, &dgw::commands::Identify::intents>::cget},
-    {"capabilities", &dgw::codec::gen::ti_GatewayCapabilities, presence::optional, -1, &member<dgw::commands::Identify, &dgw::commands::Identify::capabilities>::get,
-     &member<dgw::commands::Identify, &dgw::commands::Identify::capabilities>::cget},
+    {"token", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::commands::Identify, token)},
+    {"properties", &dgw::codec::gen::ti_IdentifyConnectionProperties, presence::required, 1, offsetof(dgw::commands::Identify, properties)},
+    {"compress", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::commands::Identify, compress)},
+    {"large_threshold", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::commands::Identify, large_threshold)},
+    {"shard", &dgw::codec::ti_int_array, presence::optional, -1, offsetof(dgw::commands::Identify, shard)},
+    {"presence", &dgw::codec::gen::ti_UpdatePresence, presence::optional, -1, offsetof(dgw::commands::Identify, presence)},
+    {"intents", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::commands::Identify, intents)},
+    {"capabilities", &dgw::codec::gen::ti_GatewayCapabilities, presence::optional, -1, offsetof(dgw::commands::Identify, capabilities)},
 };
+field_order order_Identify[9];
 } // namespace
-constinit const type_info ti_Identify = object_info<dgw::commands::Identify>("Identify", fields_Identify, 8, &find_Identify, 0x7ull);
+constinit const type_info ti_Identify = object_info<dgw::commands::Identify>("Identify", fields_Identify, 8, &find_Identify, 0x7ull, order_Identify);
 
 // dgw::commands::RequestChannelInfo
 namespace {
@@ -1542,13 +1355,12 @@ int find_RequestChannelInfo(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_RequestChannelInfo[] = {
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, &member<dgw::commands::RequestChannelInfo, &dgw::commands::RequestChannelInfo::guild_id>::get,
-     &member<dgw::commands::RequestChannelInfo, &dgw::commands::RequestChannelInfo::guild_id>::cget},
-    {"fields", &dgw::codec::ti_string_array, presence::required, 1, &member<dgw::commands::RequestChannelInfo, &dgw::commands::RequestChannelInfo::fields>::get,
-     &member<dgw::commands::RequestChannelInfo, &dgw::commands::RequestChannelInfo::fields>::cget},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::commands::RequestChannelInfo, guild_id)},
+    {"fields", &dgw::codec::ti_string_array, presence::required, 1, offsetof(dgw::commands::RequestChannelInfo, fields)},
 };
+field_order order_RequestChannelInfo[3];
 } // namespace
-constinit const type_info ti_RequestChannelInfo = object_info<dgw::commands::RequestChannelInfo>("RequestChannelInfo", fields_RequestChannelInfo, 2, &find_RequestChannelInfo, 0x3ull);
+constinit const type_info ti_RequestChannelInfo = object_info<dgw::commands::RequestChannelInfo>("RequestChannelInfo", fields_RequestChannelInfo, 2, &find_RequestChannelInfo, 0x3ull, order_RequestChannelInfo);
 
 } // namespace dgw::codec::gen
 
