@@ -49,7 +49,7 @@ public:
         }
     }
 
-    bool next_key(bool, std::string_view& k, bool& done) {
+    bool next_key(bool, std::string_view& k, bool& done, std::string_view = {}) {
         etf::token& t = tok_;
         if (!r_.next(t)) return reader_failed(r_, err_);
         at_ = t.offset;

@@ -51,7 +51,7 @@ public:
         }
     }
 
-    bool next_key(bool first, std::string_view& k, bool& done) {
+    bool next_key(bool first, std::string_view& k, bool& done, std::string_view expect = {}) {
         ws();
         if (p_ == end_) return syntax("unexpected end of input in an object");
         if (*p_ == '}') {
@@ -67,7 +67,17 @@ public:
         }
         if (*p_ != '"') return syntax_at_p("expected a string key");
         at_ = p_;
-        if (!string(k)) return false;
+        // The key the decoder expects (learned order) is matched in place, without the
+        // string scan: names are plain identifiers, so equal bytes between two quotes
+        // mean an equal key. Anything else (escapes included) takes the full path.
+        const std::size_t n = expect.size();
+        if (n != 0 && static_cast<std::size_t>(end_ - p_) > n + 1 && p_[n + 1] == '"' &&
+            pull::same_key(expect, std::string_view(p_ + 1, n))) {
+            k = expect;
+            p_ += n + 2;
+        } else if (!string(k)) {
+            return false;
+        }
         ws();
         if (p_ == end_ || *p_ != ':') return syntax_at_p("expected ':' after a key");
         ++p_;

@@ -19,7 +19,9 @@
 ///
 /// Source interface (S):
 ///   bool value(scalar& v)        next value; for containers, enters them (v.t object/array)
-///   bool next_key(bool first, std::string_view& k, bool& done)   in an object
+///   bool next_key(bool first, std::string_view& k, bool& done, std::string_view expect)
+///                                in an object; `expect` is the likely key (may be empty),
+///                                which a source may match in place
 ///   bool next_elem(bool first, bool& done)                        in an array
 ///   bool skip()                  skips the next value entirely
 ///   std::size_t offset() const   byte offset of the value just read (for errors)
@@ -338,13 +340,12 @@ private:
         field_order* order = ti->order;
         std::size_t prev = 0; // entry of `order` for the next key: 1 + the last field matched
         for (bool first = true;; first = false) {
-            if (!src_.next_key(first, k, done)) return false;
+            const unsigned guess = order ? order[prev].load(std::memory_order_relaxed) : 0u;
+            const std::string_view expect = guess != 0 ? ti->fields[guess - 1].name : std::string_view();
+            if (!src_.next_key(first, k, done, expect)) return false;
             if (done) break;
             int i = -1;
-            if (order) {
-                const unsigned guess = order[prev].load(std::memory_order_relaxed);
-                if (guess != 0 && same_key(ti->fields[guess - 1].name, k)) i = static_cast<int>(guess - 1);
-            }
+            if (guess != 0 && (k.data() == expect.data() || same_key(expect, k))) i = static_cast<int>(guess - 1);
             if (i < 0) {
                 i = ti->find(k);
                 if (i < 0) {
