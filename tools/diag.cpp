@@ -75,8 +75,11 @@ void diag::redraw(std::uint64_t messages, bool force) {
         const double frac = std::min(1.0, done / static_cast<double>(*total));
         const int width = std::max(10, terminal_width() - static_cast<int>(std::string_view(tail).size()) - 10);
         const int filled = static_cast<int>(frac * width);
-        text = "[" + std::string(static_cast<std::size_t>(filled), '#') +
-               std::string(static_cast<std::size_t>(width - filled), '.') + "] ";
+        // Appended piecewise: GCC 12 -O3 misreports "literal" + std::string (-Wrestrict).
+        text.push_back('[');
+        text.append(static_cast<std::size_t>(filled), '#');
+        text.append(static_cast<std::size_t>(width - filled), '.');
+        text += "] ";
         char pct[8];
         std::snprintf(pct, sizeof pct, "%3d%%", static_cast<int>(frac * 100));
         text += pct;

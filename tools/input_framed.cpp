@@ -210,8 +210,15 @@ private:
             }
             if (rh.opcode == capture::ws_opcode::close) {
                 std::string text = "record at byte " + std::to_string(off) + ": websocket close";
-                if (payload.size() >= 2) text += " " + std::to_string(load_be16(payload.data()));
-                if (payload.size() > 2) text += " (" + std::string(payload.substr(2)) + ")";
+                if (payload.size() >= 2) {
+                    text += ' ';
+                    text += std::to_string(load_be16(payload.data()));
+                }
+                if (payload.size() > 2) {
+                    text += " (";
+                    text += payload.substr(2);
+                    text += ')';
+                }
                 d_.note(text);
                 win_.consume(total);
                 continue;
