@@ -778,4 +778,33 @@ BOOST_AUTO_TEST_CASE(hello_invalid_session_and_other_ops) {
     BOOST_TEST(ack.op == 11);
 }
 
+BOOST_AUTO_TEST_CASE(etf_wrong_tail_guess_of_t_still_decodes) {
+    // The ETF decoder guesses t from the message tail (Erlang puts the t pair last). A
+    // hand-made term whose last pair is a nested map ending in a `t` pair fools the guess:
+    // here it says MESSAGE_CREATE while the message is a TYPING_START, whose integer
+    // timestamp does not fit Message.timestamp. The decode must not fail on the guess.
+    for (const bool fits_guess : {false, true}) {
+        json::object d{{"channel_id", "1"}, {"user_id", "2"}};
+        if (!fits_guess) d["timestamp"] = 1631823751; // MessageCreate.timestamp is ISO text
+        json::object env;
+        env["d"] = d;
+        env["op"] = 0;
+        env["s"] = 7;
+        env["t"] = "TYPING_START";
+        env["x"] = json::object{{"t", "MESSAGE_CREATE"}};
+        std::string etf;
+        dgw::etf::from_json(env, etf, dgw::etf::writer_options{.atom_keys = true});
+        GatewayMessage m;
+        decode_error err;
+        const bool ok = dgw::decode(etf, Encoding::Etf, m, err);
+        BOOST_REQUIRE_MESSAGE(ok, err.message());
+        BOOST_TEST((m.type == EventType::TypingStart));
+        BOOST_TEST((m.s == std::optional<std::int64_t>(7)));
+        const auto* ts = std::get_if<dgw::events::TypingStart>(&m.event);
+        BOOST_REQUIRE(ts != nullptr);
+        BOOST_TEST(ts->channel_id.value == 1u);
+        BOOST_TEST(ts->user_id.value == 2u);
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

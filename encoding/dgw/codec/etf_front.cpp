@@ -207,8 +207,11 @@ bool decode_etf_value(std::string_view in, const type_info& ti, void* obj, decod
     return feed(r, &ti, obj, root, lim.max_depth, err) && expect_end(r, err);
 }
 
-bool decode_etf_envelope(std::string_view in, envelope& env, chooser choose, void* ctx, decode_error& err,
-                         const decode_limits& lim) {
+namespace {
+
+// use_guess: decode d on the t predicted from the message tail (see decode.hpp).
+bool etf_envelope(std::string_view in, envelope& env, chooser choose, void* ctx, decode_error& err,
+                  const decode_limits& lim, bool use_guess) {
     env.clear();
     etf::reader r(in, etf_limits(lim));
     etf::token t;
@@ -220,7 +223,7 @@ bool decode_etf_envelope(std::string_view in, envelope& env, chooser choose, voi
         return false;
     }
     std::string_view guess;
-    const bool guessed = predict_t(in, guess) && guess != "nil";
+    const bool guessed = use_guess && predict_t(in, guess) && guess != "nil";
     bool decoded_on_guess = false;
     std::size_t d_begin = 0, d_end = 0;
     bool d_deferred = false;
@@ -246,8 +249,9 @@ bool decode_etf_envelope(std::string_view in, envelope& env, chooser choose, voi
             }
             if (c.action == payload_action::decode) {
                 if (!feed(r, c.ti, c.storage, "d", lim.max_depth, err)) {
-                    if (!decoded_on_guess) return false;
-                    // A wrong guess can fail to decode; retry after reading the real t.
+                    // d may not fit a wrongly guessed type: read the envelope again without
+                    // guessing (d is then decoded once the real t is known).
+                    if (decoded_on_guess) return etf_envelope(in, env, choose, ctx, err, lim, false);
                     return false;
                 }
             } else {
@@ -310,6 +314,13 @@ bool decode_etf_envelope(std::string_view in, envelope& env, chooser choose, voi
     case payload_action::skip: return true;
     }
     return true;
+}
+
+} // namespace
+
+bool decode_etf_envelope(std::string_view in, envelope& env, chooser choose, void* ctx, decode_error& err,
+                         const decode_limits& lim) {
+    return etf_envelope(in, env, choose, ctx, err, lim, true);
 }
 
 } // namespace dgw::codec

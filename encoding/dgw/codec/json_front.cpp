@@ -494,7 +494,6 @@ bool decode_json_envelope(std::string_view in, envelope& env, chooser choose, vo
             err.detail = "envelope op/s out of range";
             return false;
         } else {
-            if (v.t == vt::object || v.t == vt::array) return top_mismatch(src, "envelope op/s must be an integer or null");
             return top_mismatch(src, "envelope op/s must be an integer or null");
         }
     }
