@@ -309,7 +309,11 @@ bool etf_envelope(std::string_view in, envelope& env, chooser choose, void* ctx,
     const std::string term = standalone(in.substr(d_begin, d_end - d_begin));
     payload_choice c = choose(ctx, env.op, env.t, env.has_t);
     switch (c.action) {
-    case payload_action::decode: return decode_etf_value(term, *c.ti, c.storage, err, "d", lim);
+    case payload_action::decode:
+        if (decode_etf_value(term, *c.ti, c.storage, err, "d", lim)) return true;
+        // Offsets are into `term` (version byte + d): report them in the message.
+        if (err.offset >= 1) err.offset += d_begin - 1;
+        return false;
     case payload_action::raw: env.raw_d = term; return true;
     case payload_action::skip: return true;
     }
