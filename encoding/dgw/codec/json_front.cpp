@@ -27,7 +27,8 @@ using pull::vt;
 class json_source {
 public:
     json_source(std::string_view in, std::size_t max_depth, decode_error& err)
-        : begin_(in.data()), p_(in.data()), end_(in.data() + in.size()), max_depth_(max_depth), err_(err) {}
+        : begin_(in.data()), p_(in.data()), end_(in.data() + in.size()), max_depth_(max_depth), err_(err),
+          scratch_(thread_scratch()) {}
 
     decode_error& error() { return err_; }
     std::size_t offset() const { return static_cast<std::size_t>(at_ - begin_); }
@@ -60,12 +61,12 @@ public:
             return true;
         }
         if (!first) {
-            if (*p_ != ',') return syntax_at_p("expected ',' or '}' in an object");
+            if (*p_ != ',') return syntax("expected ',' or '}' in an object");
             ++p_;
             ws();
             if (p_ == end_) return syntax("unexpected end of input in an object");
         }
-        if (*p_ != '"') return syntax_at_p("expected a string key");
+        if (*p_ != '"') return syntax("expected a string key");
         at_ = p_;
         // The key the decoder expects (learned order) is matched in place, without the
         // string scan: names are plain identifiers, so equal bytes between two quotes
@@ -79,7 +80,7 @@ public:
             return false;
         }
         ws();
-        if (p_ == end_ || *p_ != ':') return syntax_at_p("expected ':' after a key");
+        if (p_ == end_ || *p_ != ':') return syntax("expected ':' after a key");
         ++p_;
         done = false;
         return true;
@@ -94,7 +95,7 @@ public:
             return true;
         }
         if (!first) {
-            if (*p_ != ',') return syntax_at_p("expected ',' or ']' in an array");
+            if (*p_ != ',') return syntax("expected ',' or ']' in an array");
             ++p_;
         }
         done = false;
@@ -107,7 +108,7 @@ public:
     /// After the document: only whitespace may follow.
     bool finish() {
         ws();
-        if (p_ != end_) return syntax_at_p("extra data after the JSON document");
+        if (p_ != end_) return syntax("extra data after the JSON document");
         return true;
     }
 
@@ -117,7 +118,6 @@ public:
         err_.detail = what;
         return false;
     }
-    [[gnu::cold, gnu::noinline]] bool syntax_at_p(const char* what) { return syntax(what); }
     [[gnu::cold, gnu::noinline]] bool fail_at(codec_errc code, const char* q, std::string what) {
         err_.code = code;
         err_.offset = static_cast<std::size_t>(q - begin_);
@@ -132,7 +132,15 @@ private:
     const char* at_ = nullptr; // start of the value just read
     std::size_t max_depth_;
     decode_error& err_;
-    std::string scratch_; // unescaped strings
+    // Unescaped strings. One buffer per thread, kept warm across messages: a source per
+    // message would otherwise allocate for every message with an escape in it. Only one
+    // source reads at a time on a thread (a deferred d is read after the envelope is done).
+    std::string& scratch_;
+
+    static std::string& thread_scratch() {
+        thread_local std::string s;
+        return s;
+    }
 
     void ws() {
         while (p_ != end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
@@ -142,7 +150,7 @@ private:
     bool literal(const char (&lit)[6]) { return literal_n(lit, 5); }
     bool literal_n(const char* lit, std::size_t n) {
         if (static_cast<std::size_t>(end_ - p_) < n || std::memcmp(p_, lit, n) != 0)
-            return syntax_at_p("invalid literal");
+            return syntax("invalid literal");
         p_ += n;
         return true;
     }
@@ -153,7 +161,7 @@ private:
         const char* s = p_;
         const bool neg = *p_ == '-';
         if (neg) ++p_;
-        if (p_ == end_ || !digit(*p_)) return syntax_at_p("invalid value");
+        if (p_ == end_ || !digit(*p_)) return syntax("invalid value");
         std::uint64_t mag = 0;
         bool overflow = false;
         if (*p_ == '0') {
@@ -170,14 +178,14 @@ private:
         if (p_ != end_ && *p_ == '.') {
             is_float = true;
             ++p_;
-            if (p_ == end_ || !digit(*p_)) return syntax_at_p("expected a digit after '.'");
+            if (p_ == end_ || !digit(*p_)) return syntax("expected a digit after '.'");
             while (p_ != end_ && digit(*p_)) ++p_;
         }
         if (p_ != end_ && (*p_ == 'e' || *p_ == 'E')) {
             is_float = true;
             ++p_;
             if (p_ != end_ && (*p_ == '+' || *p_ == '-')) ++p_;
-            if (p_ == end_ || !digit(*p_)) return syntax_at_p("expected a digit in the exponent");
+            if (p_ == end_ || !digit(*p_)) return syntax("expected a digit in the exponent");
             while (p_ != end_ && digit(*p_)) ++p_;
         }
         if (!is_float && !overflow) {
@@ -278,7 +286,7 @@ private:
                 return true;
             }
             if (c == '\\') break;
-            if (c < 0x20) return syntax_at_p("control character in a string");
+            if (c < 0x20) return syntax("control character in a string");
             if (c >= 0x80) {
                 if (!utf8_seq()) return false;
             } else {
@@ -381,7 +389,7 @@ private:
                 }
                 continue;
             }
-            if (c < 0x20) return syntax_at_p("control character in a string");
+            if (c < 0x20) return syntax("control character in a string");
             const char* q = p_;
             if (c >= 0x80) {
                 if (!utf8_seq()) return false;
