@@ -1,12 +1,13 @@
 #pragma once
 /// Run-time descriptions of the generated types, which one hand-written codec walks for
-/// every type in both encodings (codec/json_decode.cpp, etf_decode.cpp, *_encode.cpp).
+/// every type in both encodings (decoding: codec/pull.hpp with json_front.cpp and
+/// etf_front.cpp as sources; encoding: codec/encoder.cpp).
 ///
 /// Why tables and not generated decode functions: the schema has ~300 types; generating
 /// four codecs per type (JSON/ETF x decode/encode) would multiply compile time and code
 /// size, and every codec fix would touch the generator. The generator instead emits, per
-/// type, a constant-initialised `type_info` (field names, key lookup, member accessors as
-/// tiny function pointers) and the codec stays in one place. Only generated .cpp files
+/// type, a constant-initialised `type_info` (field names and offsets, key lookup, the
+/// type-specific operations as tiny function pointers) and the codec stays in one place. Only generated .cpp files
 /// and the codec include this header; public headers never do.
 
 #include <atomic>
