@@ -2,7 +2,9 @@
 // byte 131 is ETF, anything else JSON. Beyond "no crash, no sanitizer report":
 //  - the hand-written JSON reader is never more lenient than Boost.JSON: whatever we
 //    decode, boost::json::parse must accept too;
-//  - a decoded message encodes and decodes again, to an equal message.
+//  - a decoded message encodes and decodes again, to an equal message;
+//  - ETF: the direct byte reader and the general etf::reader give the same answer
+//    (equal messages, or the same error code, offset and path).
 #include <dgw/gateway.hpp>
 
 #include <boost/json/parse.hpp>
@@ -20,10 +22,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     opt.keep_raw = true;
     dgw::GatewayMessage m;
     dgw::decode_error err;
-    if (!dgw::decode(in, enc, m, err, opt)) {
-        if (!err.code) std::abort(); // a failure must say what failed
-        return 0;
+    const bool ok = dgw::decode(in, enc, m, err, opt);
+    if (!ok && !err.code) std::abort(); // a failure must say what failed
+    if (enc == dgw::Encoding::Etf) {
+        dgw::DecodeOptions slow = opt;
+        slow.limits.etf_direct = false;
+        dgw::GatewayMessage ms;
+        dgw::decode_error es;
+        const bool ok_slow = dgw::decode(in, enc, ms, es, slow);
+        if (ok != ok_slow) std::abort();
+        if (ok && !(m == ms)) std::abort();
+        if (!ok && (err.code != es.code || err.offset != es.offset || err.path != es.path)) std::abort();
     }
+    if (!ok) return 0;
     if (enc == dgw::Encoding::Json) {
         boost::system::error_code ec;
         (void)boost::json::parse(in, ec);

@@ -54,7 +54,14 @@ using chooser = payload_choice (*)(void* ctx, std::int64_t op, std::string_view 
 /// Decode limits shared by both encodings.
 struct decode_limits {
     std::size_t max_depth = 512;
+    /// ETF: try the direct byte reader first (etf_front.cpp). false forces the general
+    /// etf::reader path, which tests use to check that both give the same results.
+    bool etf_direct = true;
 };
+
+/// How many ETF decodes the direct reader handed to etf::reader since the program
+/// started (unusual forms, and every failure). Process-wide; for tests and diagnostics.
+std::uint64_t etf_reader_fallbacks() noexcept;
 
 /// Decodes one JSON value into `obj` (described by `ti`). `root` prefixes error paths.
 bool decode_json_value(std::string_view in, const type_info& ti, void* obj, decode_error& err,

@@ -1,9 +1,33 @@
-// ETF front end of the typed decoder: the ETF reader as a pull source for codec/pull.hpp;
-// unknown fields are skipped by length, not token by token.
+// ETF front end of the typed decoder: two pull sources for codec/pull.hpp and the gateway
+// envelope on top of either.
+//
+// direct_source reads the bytes itself and handles what Discord sends (atom keys, ASCII
+// atoms, UTF-8 binaries, small bigs, proper lists, maps); reader_source goes through the
+// general etf::reader, which handles everything else (COMPRESSED, Latin-1 atoms,
+// improper lists, integer keys, ...) and words every error. A message is first decoded
+// with direct_source; if that fails for any reason it is decoded again from the start
+// with reader_source, so errors and rare forms cost a second pass, and both paths accept
+// exactly the same input (tests and fuzz_decode compare them).
+//
+// Why a second source and not a faster reader: the reader produces a token per term
+// (kind, offset, views) behind a call and a frame-state switch; the decoder already
+// knows what it expects, so reading the next term in place saves most of that work, and
+// an expected atom key is compared without being decoded at all.
 #include <dgw/codec/decode.hpp>
 #include <dgw/codec/pull.hpp>
+#include <dgw/etf/byte_io.hpp>
 #include <dgw/etf/reader.hpp>
+#include <dgw/etf/skip.hpp>
+#include <dgw/etf/tags.hpp>
+#include <dgw/etf/utf8.hpp>
 #include <dgw/raw_json.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <limits>
 
 namespace dgw::codec {
 namespace {
@@ -19,17 +43,32 @@ bool reader_failed(const etf::reader& r, decode_error& err) {
     return false;
 }
 
+bool expect_end(etf::reader& r, decode_error& err) {
+    etf::token t;
+    if (!r.next(t)) return reader_failed(r, err);
+    if (t.kind != etf::token_kind::end) {
+        err = {};
+        err.code = etf_errc::trailing_data;
+        err.offset = t.offset;
+        return false;
+    }
+    return true;
+}
+
 using pull::scalar;
 using pull::vt;
 
 /// The ETF reader as a pull source. Arrays need one token of look-ahead: the reader only
 /// says an array ended by returning its end token, so an element's first token is kept.
-class etf_source {
+class reader_source {
 public:
-    etf_source(etf::reader& r, decode_error& err) : r_(r), err_(err) {}
+    reader_source(etf::reader& r, decode_error& err) : r_(r), err_(err) {}
 
     decode_error& error() { return err_; }
     std::size_t offset() const { return at_; }
+    std::size_t pos() const { return r_.offset(); }
+    bool inflated() const { return r_.inflated(); }
+    bool finish() { return expect_end(r_, err_); }
 
     bool value(scalar& v) {
         etf::token& t = tok_;
@@ -108,25 +147,336 @@ private:
     }
 };
 
-/// Decodes one whole value from `r` into `obj`.
-bool feed(etf::reader& r, const type_info* ti, void* obj, std::string_view root, std::size_t max_depth,
-          decode_error& err) {
-    etf_source src(r, err);
-    pull::decoder<etf_source> dec(src, max_depth);
-    return dec.root(ti, obj, root);
-}
+/// Reads the common forms straight from the bytes; anything else makes it give up
+/// (`gave_up`), and the caller decodes the message again with reader_source. What it
+/// accepts it reads exactly as etf::reader would.
+class direct_source {
+public:
+    direct_source(std::string_view in, std::size_t max_depth, decode_error& err)
+        : d_(in), max_depth_(std::min(max_depth, max_frames)), err_(err) {
+        // COMPRESSED is left to the reader (it inflates into a buffer of its own).
+        if (in.size() < 2 || u8(0) != etf::tag::version || u8(1) == etf::tag::compressed) give_up();
+        pos_ = 1;
+    }
 
-bool expect_end(etf::reader& r, decode_error& err) {
-    etf::token t;
-    if (!r.next(t)) return reader_failed(r, err);
-    if (t.kind != etf::token_kind::end) {
-        err = {};
-        err.code = etf_errc::trailing_data;
-        err.offset = t.offset;
+    decode_error& error() { return err_; }
+    std::size_t offset() const { return at_; }
+    std::size_t pos() const { return pos_; }
+    static bool inflated() { return false; }
+    bool gave_up() const { return gave_up_; }
+    bool finish() { return (!gave_up_ && depth_ == 0 && pos_ == d_.size()) || give_up(); }
+
+    bool value(scalar& v) {
+        if (gave_up_) return false;
+        if (byte_pending_) { // an element of a STRING_EXT list
+            byte_pending_ = false;
+            at_ = pos_;
+            v.t = vt::int64;
+            v.i = u8(pos_++);
+            return true;
+        }
+        const std::size_t at = pos_;
+        at_ = at;
+        const std::size_t left = d_.size() - at;
+        if (left == 0) return give_up();
+        switch (u8(at)) {
+        case etf::tag::small_integer:
+            if (left < 2) return give_up();
+            v.t = vt::int64;
+            v.i = u8(at + 1);
+            pos_ = at + 2;
+            return true;
+        case etf::tag::integer:
+            if (left < 5) return give_up();
+            v.t = vt::int64;
+            v.i = static_cast<std::int32_t>(etf::detail::be32(d_, at + 1));
+            pos_ = at + 5;
+            return true;
+        case etf::tag::small_big: return small_big(v, at, left);
+        case etf::tag::new_float: {
+            if (left < 9) return give_up();
+            std::uint64_t bits = 0;
+            for (std::size_t k = 1; k <= 8; ++k) bits = (bits << 8) | u8(at + k);
+            double f;
+            std::memcpy(&f, &bits, sizeof f);
+            if (!std::isfinite(f)) return give_up();
+            v.t = vt::float64;
+            v.f = f;
+            pos_ = at + 9;
+            return true;
+        }
+        case etf::tag::binary: {
+            if (left < 5) return give_up();
+            const std::size_t len = etf::detail::be32(d_, at + 1);
+            if (len > left - 5) return give_up();
+            const std::string_view s = d_.substr(at + 5, len);
+            if (etf::detail::invalid_utf8_at(s) != len) return give_up();
+            v.t = vt::string;
+            v.s = s;
+            pos_ = at + 5 + len;
+            return true;
+        }
+        case etf::tag::atom:
+        case etf::tag::atom_utf8: return atom(v, at, 3, left);
+        case etf::tag::small_atom:
+        case etf::tag::small_atom_utf8: return atom(v, at, 2, left);
+        case etf::tag::map: {
+            if (left < 5) return give_up();
+            const std::uint32_t n = etf::detail::be32(d_, at + 1);
+            if (2ull * n > left - 5 || !push(frame_kind::map, n)) return give_up();
+            v.t = vt::object;
+            pos_ = at + 5;
+            return true;
+        }
+        case etf::tag::list: {
+            if (left < 5) return give_up();
+            const std::uint32_t n = etf::detail::be32(d_, at + 1);
+            if (n + 1ull > left - 5) return give_up();
+            return open_array(v, frame_kind::list, n, at + 5);
+        }
+        case etf::tag::nil: return open_array(v, frame_kind::tuple, 0, at + 1);
+        case etf::tag::string: { // a list of small integers
+            if (left < 3) return give_up();
+            const std::uint32_t n = etf::detail::be16(d_, at + 1);
+            if (n > left - 3) return give_up();
+            return open_array(v, frame_kind::bytes, n, at + 3);
+        }
+        case etf::tag::small_tuple: {
+            if (left < 2) return give_up();
+            const std::uint32_t n = u8(at + 1);
+            if (n > left - 2) return give_up();
+            return open_array(v, frame_kind::tuple, n, at + 2);
+        }
+        case etf::tag::large_tuple: {
+            if (left < 5) return give_up();
+            const std::uint32_t n = etf::detail::be32(d_, at + 1);
+            if (n > left - 5) return give_up();
+            return open_array(v, frame_kind::tuple, n, at + 5);
+        }
+        default: return give_up();
+        }
+    }
+
+    // Snowflakes as Discord sends them: SMALL_BIG_EXT, positive, at most 8 bytes.
+    int try_snowflake(std::uint64_t& u) {
+        const std::size_t at = pos_;
+        const std::size_t left = d_.size() - at;
+        if (gave_up_ || byte_pending_ || left < 3 || u8(at) != etf::tag::small_big) return 0;
+        const std::size_t n = u8(at + 1);
+        if (n > 8 || u8(at + 2) != 0 || n > left - 3) return 0;
+        std::uint64_t mag = 0;
+        if (left >= 11) {
+            std::memcpy(&mag, d_.data() + at + 3, 8);
+            mag = le64(mag);
+            if (n < 8) mag &= (std::uint64_t{1} << (8 * n)) - 1;
+        } else {
+            for (std::size_t k = n; k-- > 0;) mag = (mag << 8) | u8(at + 3 + k);
+        }
+        at_ = at;
+        u = mag;
+        pos_ = at + 3 + n;
+        return 1;
+    }
+
+    int try_string(std::string_view& s) {
+        const std::size_t at = pos_;
+        const std::size_t left = d_.size() - at;
+        if (gave_up_ || byte_pending_ || left < 5 || u8(at) != etf::tag::binary) return 0;
+        const std::size_t len = etf::detail::be32(d_, at + 1);
+        if (len > left - 5) return 0;
+        s = d_.substr(at + 5, len);
+        if (etf::detail::invalid_utf8_at(s) != len) return 0;
+        at_ = at;
+        pos_ = at + 5 + len;
+        return 1;
+    }
+
+    bool next_key(bool, std::string_view& k, bool& done, std::string_view expect = {}) {
+        if (gave_up_) return false;
+        frame& f = frames_[depth_ - 1];
+        if (f.remaining == 0) {
+            --depth_;
+            done = true;
+            return true;
+        }
+        --f.remaining;
+        done = false;
+        const std::size_t at = pos_;
+        at_ = at;
+        const std::size_t left = d_.size() - at;
+        // The key the decoder expects is compared in place (ATOM_EXT up to OTP 25,
+        // SMALL_ATOM_UTF8_EXT from OTP 26); names are ASCII identifiers, so equal bytes
+        // are an equal key.
+        const std::size_t m = expect.size();
+        if (m != 0 && left >= m + 3) {
+            const std::uint8_t tg = u8(at);
+            if (tg == etf::tag::atom && u8(at + 1) == 0 && u8(at + 2) == m &&
+                pull::same_key(expect, d_.substr(at + 3, m))) {
+                k = expect;
+                pos_ = at + 3 + m;
+                return true;
+            }
+            if (tg == etf::tag::small_atom_utf8 && u8(at + 1) == m && pull::same_key(expect, d_.substr(at + 2, m))) {
+                k = expect;
+                pos_ = at + 2 + m;
+                return true;
+            }
+        }
+        if (left == 0) return give_up();
+        std::size_t header, len;
+        switch (u8(at)) {
+        case etf::tag::atom:
+        case etf::tag::atom_utf8:
+            if (left < 3) return give_up();
+            header = 3;
+            len = etf::detail::be16(d_, at + 1);
+            if (len > max_atom_chars) return give_up();
+            break;
+        case etf::tag::small_atom:
+        case etf::tag::small_atom_utf8:
+            if (left < 2) return give_up();
+            header = 2;
+            len = u8(at + 1);
+            break;
+        case etf::tag::binary:
+            if (left < 5) return give_up();
+            header = 5;
+            len = etf::detail::be32(d_, at + 1);
+            break;
+        default: return give_up(); // integer or charlist keys: the reader's job
+        }
+        if (len > left - header) return give_up();
+        k = d_.substr(at + header, len);
+        // Atoms: ASCII only here (Latin-1 needs converting). Binaries: any valid UTF-8.
+        if (header == 5 ? etf::detail::invalid_utf8_at(k) != len : etf::detail::has_high_bit(k)) return give_up();
+        pos_ = at + header + len;
+        return true;
+    }
+
+    bool next_elem(bool, bool& done) {
+        if (gave_up_) return false;
+        frame& f = frames_[depth_ - 1];
+        if (f.remaining != 0) {
+            --f.remaining;
+            byte_pending_ = f.kind == frame_kind::bytes;
+            done = false;
+            return true;
+        }
+        if (f.kind == frame_kind::list) {
+            // A proper list ends in NIL_EXT; an improper tail is the reader's job.
+            if (pos_ >= d_.size() || u8(pos_) != etf::tag::nil) return give_up();
+            ++pos_;
+        }
+        --depth_;
+        done = true;
+        return true;
+    }
+
+    bool skip() {
+        if (gave_up_) return false;
+        if (byte_pending_) {
+            byte_pending_ = false;
+            ++pos_;
+            return true;
+        }
+        etf::detail::skip_fault f;
+        return etf::detail::skip_terms(d_, pos_, 1, f) || give_up();
+    }
+
+private:
+    enum class frame_kind : std::uint8_t { map, list, tuple, bytes };
+    struct frame {
+        std::uint32_t remaining;
+        frame_kind kind;
+    };
+    // Deeper nesting than this is left to the reader (Discord's payloads reach about 8).
+    static constexpr std::size_t max_frames = 48;
+    static constexpr std::size_t max_atom_chars = 255;
+
+    std::string_view d_;
+    std::size_t pos_ = 0;
+    std::size_t at_ = 0;
+    std::size_t depth_ = 0;
+    std::size_t max_depth_;
+    decode_error& err_;
+    bool gave_up_ = false;
+    bool byte_pending_ = false;
+    frame frames_[max_frames];
+
+    std::uint8_t u8(std::size_t at) const { return static_cast<std::uint8_t>(d_[at]); }
+    static std::uint64_t le64(std::uint64_t v) {
+        if constexpr (std::endian::native == std::endian::big) return __builtin_bswap64(v);
+        return v;
+    }
+
+    [[gnu::cold, gnu::noinline]] bool give_up() {
+        gave_up_ = true;
+        err_ = {};
+        err_.code = etf_errc::unexpected_type;
+        err_.offset = at_;
+        err_.detail = "left to the general reader";
         return false;
     }
-    return true;
-}
+
+    bool push(frame_kind k, std::uint32_t n) {
+        // The reader's limit: the top-level term is depth 1, and max_depth levels may open.
+        if (depth_ >= max_depth_) return false;
+        frames_[depth_++] = frame{n, k};
+        return true;
+    }
+
+    bool open_array(scalar& v, frame_kind k, std::uint32_t n, std::size_t body) {
+        if (!push(k, n)) return give_up();
+        v.t = vt::array;
+        v.count = n;
+        pos_ = body;
+        return true;
+    }
+
+    bool atom(scalar& v, std::size_t at, std::size_t header, std::size_t left) {
+        if (left < header) return give_up();
+        const std::size_t len = header == 3 ? etf::detail::be16(d_, at + 1) : u8(at + 1);
+        if (len > left - header || len > max_atom_chars) return give_up();
+        const std::string_view s = d_.substr(at + header, len);
+        if (etf::detail::has_high_bit(s)) return give_up();
+        pos_ = at + header + len;
+        if (len == 3 && s == "nil") {
+            v.t = vt::null;
+        } else if ((len == 4 && s == "true") || (len == 5 && s == "false")) {
+            v.t = vt::boolean;
+            v.b = len == 4;
+        } else {
+            v.t = vt::string;
+            v.s = s;
+        }
+        return true;
+    }
+
+    bool small_big(scalar& v, std::size_t at, std::size_t left) {
+        if (left < 3) return give_up();
+        const std::size_t n = u8(at + 1);
+        if (n > 8 || n > left - 3) return give_up(); // longer magnitudes: the reader checks them
+        const bool negative = u8(at + 2) != 0;
+        std::uint64_t mag = 0;
+        for (std::size_t k = n; k-- > 0;) mag = (mag << 8) | u8(at + 3 + k);
+        constexpr auto int64_max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+        if (!negative) {
+            if (mag <= int64_max) {
+                v.t = vt::int64;
+                v.i = static_cast<std::int64_t>(mag);
+            } else {
+                v.t = vt::uint64;
+                v.u = mag;
+            }
+        } else {
+            if (mag > int64_max + 1) return give_up();
+            v.t = vt::int64;
+            v.i = static_cast<std::int64_t>(0 - mag);
+        }
+        pos_ = at + 3 + n;
+        return true;
+    }
+};
 
 std::uint32_t be(std::string_view in, std::size_t p, int n) {
     std::uint32_t v = 0;
@@ -174,18 +524,19 @@ bool predict_t(std::string_view in, std::string_view& name) {
     return false;
 }
 
-bool top_int(const etf::token& t, std::optional<std::int64_t>& out, decode_error& err) {
-    if (t.kind == etf::token_kind::int64) {
-        out = t.i;
+template <class S>
+bool top_int(S& src, const scalar& v, std::optional<std::int64_t>& out, decode_error& err) {
+    if (v.t == vt::int64) {
+        out = v.i;
         return true;
     }
-    if (t.kind == etf::token_kind::null) {
+    if (v.t == vt::null) {
         out.reset();
         return true;
     }
     err = {};
     err.code = codec_errc::type_mismatch;
-    err.offset = t.offset;
+    err.offset = src.offset();
     err.detail = "envelope op/s must be an integer or nil";
     return false;
 }
@@ -198,29 +549,58 @@ std::string standalone(std::string_view term) {
     return s;
 }
 
+template <class S>
+bool decode_value_with(S& src, const type_info& ti, void* obj, std::string_view root, const decode_limits& lim) {
+    pull::decoder<S> dec(src, lim.max_depth);
+    return dec.root(&ti, obj, root) && src.finish();
+}
+
+bool decode_value_slow(std::string_view in, const type_info& ti, void* obj, decode_error& err, std::string_view root,
+                       const decode_limits& lim) {
+    etf::reader r(in, etf_limits(lim));
+    err = {};
+    reader_source src(r, err);
+    return decode_value_with(src, ti, obj, root, lim);
+}
+
+std::atomic<std::uint64_t> fallbacks{0};
+
+void count_fallback() { fallbacks.fetch_add(1, std::memory_order_relaxed); }
+
 } // namespace
+
+std::uint64_t etf_reader_fallbacks() noexcept { return fallbacks.load(std::memory_order_relaxed); }
 
 bool decode_etf_value(std::string_view in, const type_info& ti, void* obj, decode_error& err, std::string_view root,
                       const decode_limits& lim) {
-    etf::reader r(in, etf_limits(lim));
-    err = {};
-    return feed(r, &ti, obj, root, lim.max_depth, err) && expect_end(r, err);
+    // The slow path needs a clean object to start over, which only objects can promise.
+    if (ti.k == kind::object && lim.etf_direct) {
+        direct_source src(in, lim.max_depth, err);
+        if (decode_value_with(src, ti, obj, root, lim)) return true;
+        count_fallback();
+        ti.clear(obj);
+    }
+    return decode_value_slow(in, ti, obj, err, root, lim);
 }
 
 namespace {
 
-// use_guess: decode d on the t predicted from the message tail (see decode.hpp).
-bool etf_envelope(std::string_view in, envelope& env, chooser choose, void* ctx, decode_error& err,
+enum class pass { ok, failed, wrong_guess };
+
+// One pass over the envelope with source S. use_guess: decode d on the t predicted from
+// the message tail (see decode.hpp); a d that does not fit the guessed type asks for a
+// pass without the guess.
+template <class S>
+pass etf_envelope(S& src, std::string_view in, envelope& env, chooser choose, void* ctx, decode_error& err,
                   const decode_limits& lim, bool use_guess) {
     env.clear();
-    etf::reader r(in, etf_limits(lim));
-    etf::token t;
-    if (!r.next(t)) return reader_failed(r, err);
-    if (t.kind != etf::token_kind::map_begin) {
+    scalar v;
+    if (!src.value(v)) return pass::failed;
+    if (v.t != vt::object) {
         err = {};
         err.code = codec_errc::not_an_object;
-        err.offset = t.offset;
-        return false;
+        err.offset = src.offset();
+        return pass::failed;
     }
     std::string_view guess;
     const bool guessed = use_guess && predict_t(in, guess) && guess != "nil";
@@ -228,19 +608,19 @@ bool etf_envelope(std::string_view in, envelope& env, chooser choose, void* ctx,
     std::size_t d_begin = 0, d_end = 0;
     bool d_deferred = false;
 
-    for (;;) {
-        if (!r.next(t)) return reader_failed(r, err);
-        if (t.kind == etf::token_kind::map_end) break;
-        // keys are key tokens
-        const std::string_view k = t.str;
+    std::string_view k;
+    bool done = false;
+    for (bool first = true;; first = false) {
+        if (!src.next_key(first, k, done)) return pass::failed;
+        if (done) break;
         if (k == "d") {
             env.has_d = true;
-            d_begin = r.offset();
+            d_begin = src.pos();
             payload_choice c;
-            bool known = env.op >= 0 && (env.op != 0 || env.has_t);
+            const bool known = env.op >= 0 && (env.op != 0 || env.has_t);
             if (known) {
                 c = choose(ctx, env.op, env.t, env.has_t);
-            } else if (guessed && !r.inflated()) {
+            } else if (guessed && !src.inflated()) {
                 c = choose(ctx, 0, guess, true);
                 decoded_on_guess = c.action == payload_action::decode;
             } else {
@@ -248,83 +628,97 @@ bool etf_envelope(std::string_view in, envelope& env, chooser choose, void* ctx,
                 d_deferred = true;
             }
             if (c.action == payload_action::decode) {
-                if (!feed(r, c.ti, c.storage, "d", lim.max_depth, err)) {
-                    // d may not fit a wrongly guessed type: read the envelope again without
-                    // guessing (d is then decoded once the real t is known).
-                    if (decoded_on_guess) return etf_envelope(in, env, choose, ctx, err, lim, false);
-                    return false;
-                }
+                pull::decoder<S> dec(src, lim.max_depth);
+                if (!dec.root(c.ti, c.storage, "d")) return decoded_on_guess ? pass::wrong_guess : pass::failed;
             } else {
-                if (!r.skip_value()) return reader_failed(r, err);
+                if (!src.skip()) return pass::failed;
                 if (c.action == payload_action::raw && !d_deferred) {
-                    if (r.inflated()) {
+                    if (src.inflated()) {
                         err = {};
                         err.code = etf_errc::unexpected_type;
                         err.detail = "raw payload inside a COMPRESSED term";
-                        return false;
+                        return pass::failed;
                     }
-                    env.raw_d = standalone(in.substr(d_begin, r.offset() - d_begin));
+                    env.raw_d = standalone(in.substr(d_begin, src.pos() - d_begin));
                 }
             }
-            d_end = r.offset();
+            d_end = src.pos();
             continue;
         }
-        if (!r.next(t)) return reader_failed(r, err);
         if (k == "op") {
-            std::optional<std::int64_t> v;
-            if (!top_int(t, v, err)) return false;
-            env.op = v.value_or(-1);
+            std::optional<std::int64_t> op;
+            if (!src.value(v) || !top_int(src, v, op, err)) return pass::failed;
+            env.op = op.value_or(-1);
         } else if (k == "s") {
-            if (!top_int(t, env.s, err)) return false;
+            if (!src.value(v) || !top_int(src, v, env.s, err)) return pass::failed;
         } else if (k == "t") {
-            if (t.kind == etf::token_kind::string) {
+            if (!src.value(v)) return pass::failed;
+            if (v.t == vt::string) {
                 env.has_t = true;
-                env.t.assign(t.str);
-            } else if (t.kind != etf::token_kind::null) {
+                env.t.assign(v.s);
+            } else if (v.t != vt::null) {
                 err = {};
                 err.code = codec_errc::type_mismatch;
-                err.offset = t.offset;
+                err.offset = src.offset();
                 err.detail = "envelope t must be an atom, a binary or nil";
-                return false;
+                return pass::failed;
             }
-        } else if (t.kind == etf::token_kind::map_begin || t.kind == etf::token_kind::array_begin) {
-            // unknown top-level key holding a container: skip the rest of it
-            std::size_t depth = r.depth() - 1;
-            while (r.depth() > depth)
-                if (!r.next(t)) return reader_failed(r, err);
+        } else if (!src.skip()) { // an unknown top-level key
+            return pass::failed;
         }
     }
-    if (!expect_end(r, err)) return false;
+    if (!src.finish()) return pass::failed;
 
     const bool guess_right = env.op == 0 && env.has_t && env.t == guess;
-    if (decoded_on_guess && guess_right) return true;
-    if (!d_deferred && !(decoded_on_guess && !guess_right)) return true;
-    if (r.inflated()) {
+    if (decoded_on_guess && guess_right) return pass::ok;
+    if (!d_deferred && !(decoded_on_guess && !guess_right)) return pass::ok;
+    if (src.inflated()) {
         err = {};
         err.code = etf_errc::unexpected_type;
         err.detail = "envelope inside a COMPRESSED term with d before op/t";
-        return false;
+        return pass::failed;
     }
     // Second pass over d with the real op/t.
     const std::string term = standalone(in.substr(d_begin, d_end - d_begin));
     payload_choice c = choose(ctx, env.op, env.t, env.has_t);
     switch (c.action) {
     case payload_action::decode:
-        if (decode_etf_value(term, *c.ti, c.storage, err, "d", lim)) return true;
+        if (decode_etf_value(term, *c.ti, c.storage, err, "d", lim)) return pass::ok;
         // Offsets are into `term` (version byte + d): report them in the message.
         if (err.offset >= 1) err.offset += d_begin - 1;
-        return false;
-    case payload_action::raw: env.raw_d = term; return true;
-    case payload_action::skip: return true;
+        return pass::failed;
+    case payload_action::raw: env.raw_d = term; return pass::ok;
+    case payload_action::skip: return pass::ok;
     }
-    return true;
+    return pass::ok;
+}
+
+pass reader_envelope(std::string_view in, envelope& env, chooser choose, void* ctx, decode_error& err,
+                     const decode_limits& lim, bool use_guess) {
+    etf::reader r(in, etf_limits(lim));
+    reader_source src(r, err);
+    return etf_envelope(src, in, env, choose, ctx, err, lim, use_guess);
 }
 
 } // namespace
 
 bool decode_etf_envelope(std::string_view in, envelope& env, chooser choose, void* ctx, decode_error& err,
                          const decode_limits& lim) {
-    return etf_envelope(in, env, choose, ctx, err, lim, true);
+    if (lim.etf_direct) {
+        direct_source src(in, lim.max_depth, err);
+        if (etf_envelope(src, in, env, choose, ctx, err, lim, true) == pass::ok) return true;
+        // Given up, failed or guessed wrong: start over with the reader (the chooser hands
+        // out fresh storage again).
+        count_fallback();
+        err = {};
+    }
+    switch (reader_envelope(in, env, choose, ctx, err, lim, true)) {
+    case pass::ok: return true;
+    case pass::failed: return false;
+    case pass::wrong_guess: break;
+    }
+    err = {};
+    return reader_envelope(in, env, choose, ctx, err, lim, false) == pass::ok;
 }
 
 } // namespace dgw::codec

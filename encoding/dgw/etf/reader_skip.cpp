@@ -1,6 +1,7 @@
 // reader::skip_value and COMPRESSED handling; the token path is in reader.cpp.
 #include <dgw/etf/byte_io.hpp>
 #include <dgw/etf/reader.hpp>
+#include <dgw/etf/skip.hpp>
 #include <dgw/etf/tags.hpp>
 
 #include <zlib.h>
@@ -57,80 +58,21 @@ bool reader::skip_value() {
     return skip_terms(1);
 }
 
-// Skips `pending` terms: each term's own bytes are passed over and its children added to
-// `pending`. Every term takes at least one byte, so `pending` never exceeds the remaining
-// input: checking each new count against that keeps the counter bounded (no overflow)
-// and catches lying counts early. One loop, no call per term: this is the hot path for
-// events nobody subscribed to.
+// The loop itself is shared with the typed decoder's direct source (etf/skip.hpp); this
+// only turns its fault into the reader's error.
 bool reader::skip_terms(std::uint64_t pending) {
-    std::size_t at = pos_;
-    while (pending != 0) {
-        --pending;
-        if (at >= data_.size()) return fail(etf_errc::truncated, at, "expected a term");
-        const std::uint8_t tg = u8(data_, at);
-        std::size_t header = 0;
-        std::uint64_t bytes = 0;    // payload bytes after the header
-        std::uint64_t children = 0; // terms that follow the header
-        switch (tg) {
-        case tag::small_integer: header = 2; break;
-        case tag::integer: header = 5; break;
-        case tag::new_float: header = 9; break;
-        case tag::float_text: header = 32; break;
-        case tag::nil: header = 1; break;
-        case tag::atom:
-        case tag::atom_utf8:
-        case tag::string:
-            header = 3;
-            if (!need(at, header)) return false;
-            bytes = be16(data_, at + 1);
-            break;
-        case tag::small_atom:
-        case tag::small_atom_utf8:
-            header = 2;
-            if (!need(at, header)) return false;
-            bytes = u8(data_, at + 1);
-            break;
-        case tag::binary:
-            header = 5;
-            if (!need(at, header)) return false;
-            bytes = be32(data_, at + 1);
-            break;
-        case tag::small_big:
-            header = 3;
-            if (!need(at, header)) return false;
-            bytes = u8(data_, at + 1);
-            break;
-        case tag::large_big:
-            header = 6;
-            if (!need(at, header)) return false;
-            bytes = be32(data_, at + 1);
-            break;
-        case tag::small_tuple:
-            header = 2;
-            if (!need(at, header)) return false;
-            children = u8(data_, at + 1);
-            break;
-        case tag::large_tuple:
-        case tag::list:
-        case tag::map:
-            header = 5;
-            if (!need(at, header)) return false;
-            children = be32(data_, at + 1);
-            if (tg == tag::list) children += 1; // the tail
-            if (tg == tag::map) children *= 2;
-            break;
-        case tag::compressed:
-            return fail(etf_errc::unknown_tag, at, "COMPRESSED (tag 80) is only allowed directly after the version byte");
-        default:
-            return fail(etf_errc::unknown_tag, at, "tag ", tg);
-        }
-        if (!need(at, header)) return false;
-        if (!need_length(at, bytes + children + pending, header)) return false;
-        at += header + static_cast<std::size_t>(bytes);
-        pending += children;
+    detail::skip_fault f;
+    if (detail::skip_terms(data_, pos_, pending, f)) return true;
+    using w = detail::skip_fault::what;
+    switch (f.w) {
+    case w::no_term: return fail(etf_errc::truncated, f.at, "expected a term");
+    case w::header: return need(f.at, f.need);
+    case w::length: return need_length(f.at, f.len, f.need);
+    case w::compressed:
+        return fail(etf_errc::unknown_tag, f.at, "COMPRESSED (tag 80) is only allowed directly after the version byte");
+    case w::unknown_tag: break;
     }
-    pos_ = at;
-    return true;
+    return fail(etf_errc::unknown_tag, f.at, "tag ", f.tag);
 }
 
 bool reader::inflate_compressed() {

@@ -1,0 +1,118 @@
+#pragma once
+/// Skipping whole ETF terms by their lengths (internal). Shared by the reader's
+/// skip_value and the typed decoder's direct ETF source, so both accept the same terms.
+
+#include <dgw/etf/byte_io.hpp>
+#include <dgw/etf/tags.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace dgw::etf::detail {
+
+/// Why a skip stopped; the reader turns it into an error with its usual text.
+struct skip_fault {
+    enum class what : std::uint8_t {
+        no_term,     ///< input ended where a term was due (at)
+        header,      ///< the term's header needs `need` bytes (at)
+        length,      ///< declared bytes/children `len` exceed what follows the header
+        compressed,  ///< COMPRESSED below the top level
+        unknown_tag, ///< `tag`
+    };
+    what w = what::no_term;
+    std::uint8_t tag = 0;
+    std::size_t at = 0;
+    std::size_t need = 0;   ///< header: bytes needed; length: the header size
+    std::uint64_t len = 0;  ///< length: declared bytes + children + still-pending terms
+};
+
+/// Skips `pending` terms starting at `at`: each term's own bytes are passed over and its
+/// children added to `pending`. Every term takes at least one byte, so `pending` never
+/// exceeds the remaining input: checking each new count against that keeps the counter
+/// bounded (no overflow) and catches lying counts early. One loop, no call per term.
+/// Structure and bounds are checked, content is not (no UTF-8 check, bigs unchecked).
+/// On success `at` is just past the last term; on failure `f` says why and `at` is kept.
+inline bool skip_terms(std::string_view d, std::size_t& pos, std::uint64_t pending, skip_fault& f) {
+    std::size_t at = pos;
+    const std::size_t n = d.size();
+    while (pending != 0) {
+        --pending;
+        if (at >= n) {
+            f = {skip_fault::what::no_term, 0, at, 0, 0};
+            return false;
+        }
+        const std::uint8_t tg = u8(d, at);
+        std::size_t header = 0;
+        std::uint64_t bytes = 0;    // payload bytes after the header
+        std::uint64_t children = 0; // terms that follow the header
+        auto have = [&](std::size_t h) {
+            if (n - at >= h) return true;
+            f = {skip_fault::what::header, tg, at, h, 0};
+            return false;
+        };
+        switch (tg) {
+        case tag::small_integer: header = 2; break;
+        case tag::integer: header = 5; break;
+        case tag::new_float: header = 9; break;
+        case tag::float_text: header = 32; break;
+        case tag::nil: header = 1; break;
+        case tag::atom:
+        case tag::atom_utf8:
+        case tag::string:
+            header = 3;
+            if (!have(header)) return false;
+            bytes = be16(d, at + 1);
+            break;
+        case tag::small_atom:
+        case tag::small_atom_utf8:
+            header = 2;
+            if (!have(header)) return false;
+            bytes = u8(d, at + 1);
+            break;
+        case tag::small_big:
+            header = 3; // u8 n, sign byte
+            if (!have(header)) return false;
+            bytes = u8(d, at + 1);
+            break;
+        case tag::binary:
+            header = 5;
+            if (!have(header)) return false;
+            bytes = be32(d, at + 1);
+            break;
+        case tag::large_big:
+            header = 6;
+            if (!have(header)) return false;
+            bytes = be32(d, at + 1);
+            break;
+        case tag::small_tuple:
+            header = 2;
+            if (!have(header)) return false;
+            children = u8(d, at + 1);
+            break;
+        case tag::large_tuple:
+        case tag::list:
+        case tag::map:
+            header = 5;
+            if (!have(header)) return false;
+            children = be32(d, at + 1);
+            if (tg == tag::list) children += 1; // the tail
+            if (tg == tag::map) children *= 2;
+            break;
+        case tag::compressed: f = {skip_fault::what::compressed, tg, at, 0, 0}; return false;
+        default: f = {skip_fault::what::unknown_tag, tg, at, 0, 0}; return false;
+        }
+        if (!have(header)) return false;
+        const std::uint64_t len = bytes + children + pending;
+        if (len > n - at - header) {
+            f = {skip_fault::what::length, tg, at, header, len};
+            return false;
+        }
+        at += header + static_cast<std::size_t>(bytes);
+        pending += children;
+    }
+    pos = at;
+    return true;
+}
+
+} // namespace dgw::etf::detail
