@@ -43,6 +43,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <utility>
 
 namespace dgw::codec::pull {
 
@@ -173,6 +175,32 @@ private:
     }
 
     bool value(const type_info* ti, presence pres, void* storage, slot where, std::uint64_t* missing, int bit) {
+        // The two commonest kinds first ask the source for their usual wire form, which it
+        // reads without the generic value dispatch; anything else (null, another form, an
+        // error to report) takes the generic path below. 1: read, 0: not that form
+        // (nothing consumed), -1: failed.
+        if constexpr (requires(std::uint64_t u, std::string_view sv) {
+                          src_.try_snowflake(u);
+                          src_.try_string(sv);
+                      }) {
+            if (ti->k == kind::snowflake) {
+                std::uint64_t u;
+                const int r = src_.try_snowflake(u);
+                if (r > 0) {
+                    open_as<Snowflake>(pres, storage)->value = u;
+                    return true;
+                }
+                if (r < 0) return false;
+            } else if (ti->k == kind::string) {
+                std::string_view sv;
+                const int r = src_.try_string(sv);
+                if (r > 0) {
+                    open_as<std::string>(pres, storage)->assign(sv);
+                    return true;
+                }
+                if (r < 0) return false;
+            }
+        }
         scalar v;
         if (!src_.value(v)) return false;
         switch (v.t) {
@@ -338,10 +366,16 @@ private:
         std::string_view k;
         bool done = false;
         field_order* order = ti->order;
+        // The predicted next field (see field_order) is looked up before the current
+        // value is decoded, so its two dependent loads overlap that work instead of
+        // stalling the next key.
+        auto predict = [&](std::size_t prev) {
+            const unsigned g = order ? order[prev].load(std::memory_order_relaxed) : 0u;
+            return std::pair<unsigned, std::string_view>(g, g != 0 ? ti->fields[g - 1].name : std::string_view());
+        };
         std::size_t prev = 0; // entry of `order` for the next key: 1 + the last field matched
+        auto [guess, expect] = predict(0);
         for (bool first = true;; first = false) {
-            const unsigned guess = order ? order[prev].load(std::memory_order_relaxed) : 0u;
-            const std::string_view expect = guess != 0 ? ti->fields[guess - 1].name : std::string_view();
             if (!src_.next_key(first, k, done, expect)) return false;
             if (done) break;
             int i = -1;
@@ -356,6 +390,7 @@ private:
             }
             prev = static_cast<std::size_t>(i) + 1;
             const field_info& f = ti->fields[i];
+            std::tie(guess, expect) = predict(prev);
             if (f.required_bit >= 0) missing &= ~(std::uint64_t{1} << f.required_bit);
             if (!value(f.type, f.pres, f.get(obj), slot::field, &missing, f.required_bit)) {
                 prepend(f.name);
