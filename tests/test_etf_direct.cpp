@@ -167,23 +167,50 @@ BOOST_AUTO_TEST_CASE(unusual_forms_fall_back_to_the_reader_and_agree) {
     BOOST_TEST(typing(run(forms[5].msg, true)).timestamp == 10);
 }
 
-BOOST_AUTO_TEST_CASE(compressed_messages_fall_back_to_the_reader) {
-    // op and t ahead of d: inside COMPRESSED the decoder cannot read t from the message
-    // tail, and Erlang's sorted order (d first) is refused there (see decode.hpp).
-    const std::string plain = bytes("83 74 00000004 64 0002 \"op\" 61 00 64 0001 \"s\" 61 07 64 0001 \"t\" 64 000C \"TYPING_START\" 64 0001 \"d\"") +
-                              typing_d(channel_big);
-    const std::string term = plain.substr(1);
+namespace {
+// version byte + COMPRESSED header + zlib of `term` (without its version byte)
+std::string compressed(std::string_view term) {
     uLongf zn = compressBound(static_cast<uLong>(term.size()));
     std::string z(zn, '\0');
     BOOST_REQUIRE(compress(reinterpret_cast<Bytef*>(z.data()), &zn, reinterpret_cast<const Bytef*>(term.data()),
                            static_cast<uLong>(term.size())) == Z_OK);
     z.resize(zn);
-    const std::uint32_t n = static_cast<std::uint32_t>(term.size());
-    const std::string msg = bytes("83 50") + std::string{char(n >> 24), char(n >> 16), char(n >> 8), char(n)} + z;
-    const outcome o = same_both_ways(msg, "COMPRESSED");
+    const auto n = static_cast<std::uint32_t>(term.size());
+    return bytes("83 50") + std::string{char(n >> 24), char(n >> 16), char(n >> 8), char(n)} + z;
+}
+} // namespace
+
+BOOST_AUTO_TEST_CASE(compressed_messages_decode_like_the_plain_message) {
+    // What term_to_binary(Msg, [compressed]) gives: Erlang's sorted envelope (d first,
+    // t last) inside zlib, so t is read from the inflated message's tail.
+    const std::string plain = typing_start(typing_d(channel_big));
+    const outcome o = same_both_ways(compressed(plain.substr(1)), "COMPRESSED");
     BOOST_REQUIRE_MESSAGE(o.ok, o.err.message());
-    BOOST_TEST(o.fallbacks == 1u);
+    BOOST_TEST(o.fallbacks == 0u);
     BOOST_TEST((o.msg == run(plain, true).msg));
+
+    // Unknown events keep d raw, as for a plain message.
+    std::string unknown = plain;
+    unknown.replace(unknown.size() - 12, 12, "TYPING_STOPS");
+    const outcome u = same_both_ways(compressed(unknown.substr(1)), "COMPRESSED unknown event");
+    BOOST_REQUIRE_MESSAGE(u.ok, u.err.message());
+    const auto* raw = std::get_if<dgw::RawEvent>(&u.msg.event);
+    BOOST_REQUIRE(raw != nullptr);
+    BOOST_TEST(raw->data == std::string(1, char(131)) + typing_d(channel_big));
+
+    // An error inside is reported at its offset in the inflated term, and says so.
+    std::string bad = plain;
+    const std::size_t at = bad.find("user_id") + 7; // the SMALL_INTEGER_EXT tag of user_id's value
+    bad[at] = char(0x6D);                            // now a BINARY_EXT running past the end
+    const outcome b = same_both_ways(compressed(bad.substr(1)), "COMPRESSED with an error");
+    BOOST_TEST(!b.ok);
+    BOOST_TEST(b.err.offset == at - 1);
+    BOOST_TEST(b.err.detail.find("inflated COMPRESSED") != std::string::npos);
+
+    // COMPRESSED inside COMPRESSED is refused, as binary_to_term refuses it.
+    const outcome n = same_both_ways(compressed(compressed(plain.substr(1)).substr(1)), "nested COMPRESSED");
+    BOOST_TEST(!n.ok);
+    BOOST_TEST((n.err.code == dgw::etf_errc::unknown_tag));
 }
 
 BOOST_AUTO_TEST_CASE(small_integer_lists_are_read_directly) {

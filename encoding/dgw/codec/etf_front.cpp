@@ -3,8 +3,9 @@
 //
 // direct_source reads the bytes itself and handles what Discord sends (atom keys, ASCII
 // atoms, UTF-8 binaries, small bigs, proper lists, maps); reader_source goes through the
-// general etf::reader, which handles everything else (COMPRESSED, Latin-1 atoms,
-// improper lists, integer keys, ...) and words every error. A message is first decoded
+// general etf::reader, which handles everything else (Latin-1 atoms, improper lists,
+// integer keys, FLOAT_EXT, ...) and words every error. A COMPRESSED message is inflated
+// first and then read like any other. A message is first decoded
 // with direct_source; if that fails for any reason it is decoded again from the start
 // with reader_source, so errors and rare forms cost a second pass, and both paths accept
 // exactly the same input (tests and fuzz_decode compare them).
@@ -67,7 +68,6 @@ public:
     decode_error& error() { return err_; }
     std::size_t offset() const { return at_; }
     std::size_t pos() const { return r_.offset(); }
-    bool inflated() const { return r_.inflated(); }
     bool finish() { return expect_end(r_, err_); }
 
     bool value(scalar& v) {
@@ -154,7 +154,7 @@ class direct_source {
 public:
     direct_source(std::string_view in, std::size_t max_depth, decode_error& err)
         : d_(in), max_depth_(std::min(max_depth, max_frames)), err_(err) {
-        // COMPRESSED is left to the reader (it inflates into a buffer of its own).
+        // (COMPRESSED messages arrive here inflated; see decode_inflated.)
         if (in.size() < 2 || u8(0) != etf::tag::version || u8(1) == etf::tag::compressed) give_up();
         pos_ = 1;
     }
@@ -162,7 +162,6 @@ public:
     decode_error& error() { return err_; }
     std::size_t offset() const { return at_; }
     std::size_t pos() const { return pos_; }
-    static bool inflated() { return false; }
     bool gave_up() const { return gave_up_; }
     bool finish() { return (!gave_up_ && depth_ == 0 && pos_ == d_.size()) || give_up(); }
 
@@ -571,8 +570,42 @@ void count_fallback() { fallbacks.fetch_add(1, std::memory_order_relaxed); }
 
 std::uint64_t etf_reader_fallbacks() noexcept { return fallbacks.load(std::memory_order_relaxed); }
 
+namespace {
+
+bool is_compressed(std::string_view in) {
+    return in.size() >= 2 && static_cast<unsigned char>(in[1]) == etf::tag::compressed;
+}
+
+// A COMPRESSED message is inflated first and decoded as the plain message it holds:
+// its envelope can then be read like any other (t from the tail, d kept raw). Errors
+// inside it are at offsets into the inflated term, as etf::reader reports them.
+template <class F>
+bool decode_inflated(std::string_view in, decode_error& err, const decode_limits& lim, F&& decode) {
+    std::string plain;
+    err = {};
+    if (!etf::reader::inflate_message(in, plain, err, etf_limits(lim))) return false;
+    if (is_compressed(plain)) { // never nested (a zlib quine would recurse for ever)
+        err.code = etf_errc::unknown_tag;
+        err.offset = 0;
+        err.detail = "COMPRESSED (tag 80) is only allowed directly after the version byte "
+                     "(offset into the inflated COMPRESSED term)";
+        return false;
+    }
+    if (decode(std::string_view(plain))) return true;
+    if (err.offset >= 1) err.offset -= 1; // the version byte put in front
+    err.detail += err.detail.empty() ? "offset into the inflated COMPRESSED term"
+                                     : " (offset into the inflated COMPRESSED term)";
+    return false;
+}
+
+} // namespace
+
 bool decode_etf_value(std::string_view in, const type_info& ti, void* obj, decode_error& err, std::string_view root,
                       const decode_limits& lim) {
+    if (is_compressed(in))
+        return decode_inflated(in, err, lim, [&](std::string_view plain) {
+            return decode_etf_value(plain, ti, obj, err, root, lim);
+        });
     // The slow path needs a clean object to start over, which only objects can promise.
     if (ti.k == kind::object && lim.etf_direct) {
         direct_source src(in, lim.max_depth, err);
@@ -620,7 +653,7 @@ pass etf_envelope(S& src, std::string_view in, envelope& env, chooser choose, vo
             const bool known = env.op >= 0 && (env.op != 0 || env.has_t);
             if (known) {
                 c = choose(ctx, env.op, env.t, env.has_t);
-            } else if (guessed && !src.inflated()) {
+            } else if (guessed) {
                 c = choose(ctx, 0, guess, true);
                 decoded_on_guess = c.action == payload_action::decode;
             } else {
@@ -633,12 +666,6 @@ pass etf_envelope(S& src, std::string_view in, envelope& env, chooser choose, vo
             } else {
                 if (!src.skip()) return pass::failed;
                 if (c.action == payload_action::raw && !d_deferred) {
-                    if (src.inflated()) {
-                        err = {};
-                        err.code = etf_errc::unexpected_type;
-                        err.detail = "raw payload inside a COMPRESSED term";
-                        return pass::failed;
-                    }
                     env.raw_d = standalone(in.substr(d_begin, src.pos() - d_begin));
                 }
             }
@@ -672,12 +699,6 @@ pass etf_envelope(S& src, std::string_view in, envelope& env, chooser choose, vo
     const bool guess_right = env.op == 0 && env.has_t && env.t == guess;
     if (decoded_on_guess && guess_right) return pass::ok;
     if (!d_deferred && !(decoded_on_guess && !guess_right)) return pass::ok;
-    if (src.inflated()) {
-        err = {};
-        err.code = etf_errc::unexpected_type;
-        err.detail = "envelope inside a COMPRESSED term with d before op/t";
-        return pass::failed;
-    }
     // Second pass over d with the real op/t.
     const std::string term = standalone(in.substr(d_begin, d_end - d_begin));
     payload_choice c = choose(ctx, env.op, env.t, env.has_t);
@@ -704,6 +725,10 @@ pass reader_envelope(std::string_view in, envelope& env, chooser choose, void* c
 
 bool decode_etf_envelope(std::string_view in, envelope& env, chooser choose, void* ctx, decode_error& err,
                          const decode_limits& lim) {
+    if (is_compressed(in))
+        return decode_inflated(in, err, lim, [&](std::string_view plain) {
+            return decode_etf_envelope(plain, env, choose, ctx, err, lim);
+        });
     if (lim.etf_direct) {
         direct_source src(in, lim.max_depth, err);
         if (etf_envelope(src, in, env, choose, ctx, err, lim, true) == pass::ok) return true;

@@ -131,6 +131,11 @@ public:
     /// Number of containers currently open.
     std::size_t depth() const noexcept { return depth_; }
 
+    /// For a message whose term is COMPRESSED (byte 80 after the version byte): writes the
+    /// version byte and the inflated term to `out`, so it can be read as a plain message.
+    /// Same checks and errors as reading it (size limit, corrupt or trailing zlib data).
+    static bool inflate_message(std::string_view input, std::string& out, decode_error& err, limits lim = {});
+
     /// True once the reader has moved into the inflated content of a COMPRESSED term, so
     /// offsets refer to that buffer instead of the input.
     bool inflated() const noexcept { return static_cast<bool>(inflated_); }

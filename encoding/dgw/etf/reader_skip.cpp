@@ -75,6 +75,19 @@ bool reader::skip_terms(std::uint64_t pending) {
     return fail(etf_errc::unknown_tag, f.at, "tag ", f.tag);
 }
 
+bool reader::inflate_message(std::string_view input, std::string& out, decode_error& err, limits lim) {
+    reader r(input, lim);
+    if (!r.start()) {
+        err = r.err_;
+        return false;
+    }
+    out.clear();
+    out.reserve(r.data_.size() + 1);
+    out.push_back(static_cast<char>(tag::version));
+    out.append(r.data_);
+    return true;
+}
+
 bool reader::inflate_compressed() {
     constexpr std::size_t at = 1;
     if (!need(at, 5)) return false;
