@@ -53,6 +53,19 @@ public:
     }
 
     bool next_key(bool first, std::string_view& k, bool& done, std::string_view expect = {}) {
+        // Compact JSON with the expected key next (`,"name":` or `"name":` first): one
+        // check of the whole span. Anything else takes the general path below.
+        if (const std::size_t n = expect.size(); n != 0) {
+            const char* q = p_ + (first ? 0 : 1);
+            if (static_cast<std::size_t>(end_ - q) > n + 2 && (first || *p_ == ',') && q[0] == '"' &&
+                q[n + 1] == '"' && q[n + 2] == ':' && pull::same_key(expect, std::string_view(q + 1, n))) {
+                at_ = q;
+                p_ = q + n + 3;
+                k = expect;
+                done = false;
+                return true;
+            }
+        }
         ws();
         if (p_ == end_) return syntax("unexpected end of input in an object");
         if (*p_ == '}') {

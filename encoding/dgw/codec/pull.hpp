@@ -83,16 +83,23 @@ inline bool parse_u64(std::string_view s, std::uint64_t& out) {
 inline bool same_key(std::string_view a, std::string_view b) noexcept {
     const std::size_t n = a.size();
     if (n != b.size()) return false;
-    std::size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        std::uint64_t x, y;
-        std::memcpy(&x, a.data() + i, 8);
-        std::memcpy(&y, b.data() + i, 8);
-        if (x != y) return false;
+    const char* x = a.data();
+    const char* y = b.data();
+    auto eq = [&](std::size_t at, auto word) {
+        decltype(word) u, v;
+        std::memcpy(&u, x + at, sizeof u);
+        std::memcpy(&v, y + at, sizeof v);
+        return u == v;
+    };
+    // Two overlapping loads cover any length from w to 2w: no per-byte loop.
+    if (n >= 8) {
+        for (std::size_t i = 0; i + 8 < n; i += 8)
+            if (!eq(i, std::uint64_t{})) return false;
+        return eq(n - 8, std::uint64_t{});
     }
-    for (; i < n; ++i)
-        if (a[i] != b[i]) return false;
-    return true;
+    if (n >= 4) return eq(0, std::uint32_t{}) && eq(n - 4, std::uint32_t{});
+    if (n >= 2) return eq(0, std::uint16_t{}) && eq(n - 2, std::uint16_t{});
+    return n == 0 || x[0] == y[0];
 }
 
 const char* kind_name(kind k) noexcept;
