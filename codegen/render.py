@@ -151,7 +151,25 @@ def find_switch(fields):
     return "\n".join(lines)
 
 
-def struct_view(ctx, s):
+def command_reachable(model):
+    """Names of the structs a send command contains, directly or through other structs."""
+    seen = set()
+    todo = [s for s in model.structs.values() if s.ns == "commands"]
+    while todo:
+        s = todo.pop()
+        if s.name in seen:
+            continue
+        seen.add(s.name)
+        for f in s.all_fields:
+            t = model.structs.get(f.type.base)
+            if t is not None and t.name not in seen:
+                todo.append(t)
+        if s.extends:
+            todo.append(model.structs[s.extends])
+    return seen
+
+
+def struct_view(ctx, s, user_ctor=False):
     fields = []
     bit = 0
     for i, f in enumerate(s.all_fields):
@@ -177,6 +195,7 @@ def struct_view(ctx, s):
         wire_len=len(s.wire_name) if s.wire_name else 0,
         snake=snake(s.name),
         bare_d=(s.ns == "commands" and s.opcode is not None and len(s.all_fields) == 1 and s.all_fields[0].name == "d"),
+        user_ctor=user_ctor,
     )
 
 
@@ -198,9 +217,12 @@ def render_all(model, marker):
     type_structs = topo_order(model, [s for s in model.structs.values() if s.ns == "types"])
     cmd_structs = topo_order(model, [s for s in model.structs.values() if s.ns == "commands"])
     events = model.events
-    tv = [struct_view(ctx, s) for s in type_structs]
+    # Receive-only structs get a user-provided default constructor (see macros.j2); the
+    # ones users build for send commands stay aggregates for designated initialisers.
+    sendable = command_reachable(model)
+    tv = [struct_view(ctx, s, user_ctor=s.name not in sendable) for s in type_structs]
     cv = [struct_view(ctx, s) for s in cmd_structs]
-    ev = [struct_view(ctx, s) for s in events]
+    ev = [struct_view(ctx, s, user_ctor=True) for s in events]
     enums = [enum_view(e) for e in sorted(model.enums.values(), key=lambda e: e.name)]
     composites = [ctx.composites[k] for k in sorted(ctx.composites)]
 

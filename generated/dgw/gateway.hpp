@@ -17,6 +17,10 @@ namespace dgw {
 
 /// One gateway message: the envelope and its payload, typed where the opcode has one.
 struct GatewayMessage {
+    /// Not an aggregate: `GatewayMessage()` (std::make_shared) then skips zero-filling
+    /// the whole object (the largest event) before the member initialisers run.
+    GatewayMessage() {}
+
     std::int64_t op = -1;              ///< opcode (see dgw::Opcode), -1 when absent
     std::optional<std::int64_t> s;     ///< sequence number (dispatches only)
     std::string t;                     ///< event name, "" when null

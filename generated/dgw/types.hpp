@@ -1297,6 +1297,9 @@ std::optional<VoiceChannelEffectAnimationType> voice_channel_effect_animation_ty
 /// The data for the user's avatar decoration.
 /// @see https://discord.com/developers/docs/resources/user#avatar-decoration-data-object
 struct AvatarDecorationData {
+    /// Receive-only, so not an aggregate: `AvatarDecorationData()` then skips the zero fill (docs/codec.md).
+    AvatarDecorationData() {}
+
     /// The avatar decoration hash
     std::string asset;
     /// ID of the avatar decoration's SKU
@@ -1311,6 +1314,9 @@ struct AvatarDecorationData {
 /// The nameplate the user has.
 /// @see https://discord.com/developers/docs/resources/user#nameplate
 struct Nameplate {
+    /// Receive-only, so not an aggregate: `Nameplate()` then skips the zero fill (docs/codec.md).
+    Nameplate() {}
+
     /// ID of the nameplate SKU
     dgw::Snowflake sku_id;
     /// Path to the nameplate asset
@@ -1329,6 +1335,9 @@ struct Nameplate {
 /// The collectibles the user has, excluding avatar decorations and profile effects.
 /// @see https://discord.com/developers/docs/resources/user#collectibles
 struct Collectibles {
+    /// Receive-only, so not an aggregate: `Collectibles()` then skips the zero fill (docs/codec.md).
+    Collectibles() {}
+
     std::optional<dgw::types::Nameplate> nameplate;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
@@ -1340,6 +1349,9 @@ struct Collectibles {
 /// The user's primary guild and the server tag they display from it.
 /// @see https://discord.com/developers/docs/resources/user#user-object-user-primary-guild
 struct UserPrimaryGuild {
+    /// Receive-only, so not an aggregate: `UserPrimaryGuild()` then skips the zero fill (docs/codec.md).
+    UserPrimaryGuild() {}
+
     /// The ID of the user's primary guild
     std::optional<dgw::Snowflake> identity_guild_id;
     /// Whether the user is displaying the primary guild's server tag; null if the system cleared the identity
@@ -1358,6 +1370,9 @@ struct UserPrimaryGuild {
 /// A partial user object, as sent e.g. in PRESENCE_UPDATE, where only `id` is guaranteed and every other user field may be absent.
 /// @see https://discord.com/developers/docs/resources/user#user-object
 struct PartialUser {
+    /// Receive-only, so not an aggregate: `PartialUser()` then skips the zero fill (docs/codec.md).
+    PartialUser() {}
+
     dgw::Snowflake id;
     std::optional<std::string> username;
     std::optional<std::string> discriminator;
@@ -1387,6 +1402,9 @@ struct PartialUser {
 /// A member of a developer team.
 /// @see https://discord.com/developers/docs/topics/teams#data-models-team-member-object
 struct ApplicationTeamMember {
+    /// Receive-only, so not an aggregate: `ApplicationTeamMember()` then skips the zero fill (docs/codec.md).
+    ApplicationTeamMember() {}
+
     dgw::types::ApplicationTeamMembershipState membership_state{};
     dgw::Snowflake team_id;
     /// Avatar, discriminator, id and username of the user
@@ -1402,6 +1420,9 @@ struct ApplicationTeamMember {
 /// A developer team that owns applications.
 /// @see https://discord.com/developers/docs/topics/teams#data-models-team-object
 struct ApplicationTeam {
+    /// Receive-only, so not an aggregate: `ApplicationTeam()` then skips the zero fill (docs/codec.md).
+    ApplicationTeam() {}
+
     std::optional<std::string> icon;
     dgw::Snowflake id;
     std::vector<dgw::types::ApplicationTeamMember> members;
@@ -1417,6 +1438,9 @@ struct ApplicationTeam {
 /// A channel shown in a guild's welcome screen.
 /// @see https://discord.com/developers/docs/resources/guild#welcome-screen-object-welcome-screen-channel-structure
 struct WelcomeScreenChannel {
+    /// Receive-only, so not an aggregate: `WelcomeScreenChannel()` then skips the zero fill (docs/codec.md).
+    WelcomeScreenChannel() {}
+
     dgw::Snowflake channel_id;
     std::string description;
     /// Emoji id, if the emoji is custom
@@ -1433,6 +1457,9 @@ struct WelcomeScreenChannel {
 /// The welcome screen of a Community guild, shown to new members.
 /// @see https://discord.com/developers/docs/resources/guild#welcome-screen-object
 struct WelcomeScreen {
+    /// Receive-only, so not an aggregate: `WelcomeScreen()` then skips the zero fill (docs/codec.md).
+    WelcomeScreen() {}
+
     /// Server description shown in the welcome screen
     std::optional<std::string> description;
     /// Channels shown in the welcome screen, up to 5
@@ -1447,6 +1474,9 @@ struct WelcomeScreen {
 /// The partial guild object associated with an application (for example its developer support server).
 /// @see https://discord.com/developers/docs/resources/application#application-object-application-structure
 struct ApplicationGuild {
+    /// Receive-only, so not an aggregate: `ApplicationGuild()` then skips the zero fill (docs/codec.md).
+    ApplicationGuild() {}
+
     dgw::Snowflake id;
     std::optional<std::string> name;
     dgw::maybe<std::string> icon;
@@ -1468,6 +1498,9 @@ struct ApplicationGuild {
 /// Settings for an app's default in-app authorization link.
 /// @see https://discord.com/developers/docs/resources/application#install-params-object-install-params-structure
 struct ApplicationInstallParams {
+    /// Receive-only, so not an aggregate: `ApplicationInstallParams()` then skips the zero fill (docs/codec.md).
+    ApplicationInstallParams() {}
+
     std::vector<std::string> scopes;
     /// Permissions to request for the bot role
     dgw::types::Permissions permissions{};
@@ -1481,6 +1514,9 @@ struct ApplicationInstallParams {
 /// Default scopes and permissions of an app for one installation context.
 /// @see https://discord.com/developers/docs/resources/application#application-object-application-integration-type-configuration-object
 struct ApplicationIntegrationTypeConfiguration {
+    /// Receive-only, so not an aggregate: `ApplicationIntegrationTypeConfiguration()` then skips the zero fill (docs/codec.md).
+    ApplicationIntegrationTypeConfiguration() {}
+
     std::optional<dgw::types::ApplicationInstallParams> oauth2_install_params;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
@@ -1492,6 +1528,9 @@ struct ApplicationIntegrationTypeConfiguration {
 /// An application (app), a container for developer platform features, installable to servers and/or user accounts.
 /// @see https://discord.com/developers/docs/resources/application#application-object-application-structure
 struct Application {
+    /// Receive-only, so not an aggregate: `Application()` then skips the zero fill (docs/codec.md).
+    Application() {}
+
     dgw::Snowflake id;
     std::string name;
     /// Icon hash
@@ -1542,6 +1581,9 @@ struct Application {
 /// A partial application object, as carried by messages (Rich Presence-related chat embeds) and attachments (clips): the application object with every field but id optional.
 /// @see https://discord.com/developers/docs/resources/application#application-object-application-structure
 struct PartialApplication {
+    /// Receive-only, so not an aggregate: `PartialApplication()` then skips the zero fill (docs/codec.md).
+    PartialApplication() {}
+
     dgw::Snowflake id;
     std::optional<std::string> name;
     dgw::maybe<std::string> icon;
@@ -1585,6 +1627,9 @@ struct PartialApplication {
 /// One changed key of an audit log entry. new_value absent with old_value present means the property was reset or set to null; old_value absent means it was null before.
 /// @see https://discord.com/developers/docs/resources/audit-log#audit-log-change-object
 struct AuditLogChange {
+    /// Receive-only, so not an aggregate: `AuditLogChange()` then skips the zero fill (docs/codec.md).
+    AuditLogChange() {}
+
     /// New value (the changed object's field type)
     std::optional<dgw::RawJson> new_value;
     /// Old value (the changed object's field type)
@@ -1601,6 +1646,9 @@ struct AuditLogChange {
 /// Additional info in an audit log entry; each field is only present for the event types the docs list for it.
 /// @see https://discord.com/developers/docs/resources/audit-log#audit-log-entry-object-optional-audit-entry-info
 struct OptionalAuditEntryInfo {
+    /// Receive-only, so not an aggregate: `OptionalAuditEntryInfo()` then skips the zero fill (docs/codec.md).
+    OptionalAuditEntryInfo() {}
+
     /// Id of the app whose permissions were targeted
     std::optional<dgw::Snowflake> application_id;
     std::optional<std::string> auto_moderation_rule_name;
@@ -1631,6 +1679,9 @@ struct OptionalAuditEntryInfo {
 /// A single administrative action in a guild's audit log, indicated by action_type.
 /// @see https://discord.com/developers/docs/resources/audit-log#audit-log-entry-object
 struct AuditLogEntry {
+    /// Receive-only, so not an aggregate: `AuditLogEntry()` then skips the zero fill (docs/codec.md).
+    AuditLogEntry() {}
+
     /// Id of the affected entity (webhook, user, role, etc.)
     std::optional<std::string> target_id;
     std::optional<std::vector<dgw::types::AuditLogChange>> changes;
@@ -1652,6 +1703,9 @@ struct AuditLogEntry {
 /// Additional data used to decide whether a rule triggers; which fields are present depends on the rule's trigger_type.
 /// @see https://discord.com/developers/docs/resources/auto-moderation#auto-moderation-rule-object-trigger-metadata
 struct AutoModerationTriggerMetadata {
+    /// Receive-only, so not an aggregate: `AutoModerationTriggerMetadata()` then skips the zero fill (docs/codec.md).
+    AutoModerationTriggerMetadata() {}
+
     /// Substrings searched for in content (KEYWORD, MEMBER_PROFILE)
     std::optional<std::vector<std::string>> keyword_filter;
     /// Rust-flavored regular expressions (KEYWORD, MEMBER_PROFILE)
@@ -1674,6 +1728,9 @@ struct AutoModerationTriggerMetadata {
 /// Additional data used when an action executes; which fields apply depends on the action type.
 /// @see https://discord.com/developers/docs/resources/auto-moderation#auto-moderation-action-object-action-metadata
 struct AutoModerationActionMetadata {
+    /// Receive-only, so not an aggregate: `AutoModerationActionMetadata()` then skips the zero fill (docs/codec.md).
+    AutoModerationActionMetadata() {}
+
     /// Channel to log user content to (SEND_ALERT_MESSAGE)
     std::optional<dgw::Snowflake> channel_id;
     /// Timeout duration in seconds (TIMEOUT; max 2419200)
@@ -1690,6 +1747,9 @@ struct AutoModerationActionMetadata {
 /// An action executed when an Auto Moderation rule triggers.
 /// @see https://discord.com/developers/docs/resources/auto-moderation#auto-moderation-action-object
 struct AutoModerationAction {
+    /// Receive-only, so not an aggregate: `AutoModerationAction()` then skips the zero fill (docs/codec.md).
+    AutoModerationAction() {}
+
     dgw::types::AutoModerationActionType type{};
     /// May be omitted depending on type
     std::optional<dgw::types::AutoModerationActionMetadata> metadata;
@@ -1703,6 +1763,9 @@ struct AutoModerationAction {
 /// A guild's Auto Moderation rule, which triggers on some criteria and executes actions.
 /// @see https://discord.com/developers/docs/resources/auto-moderation#auto-moderation-rule-object
 struct AutoModerationRule {
+    /// Receive-only, so not an aggregate: `AutoModerationRule()` then skips the zero fill (docs/codec.md).
+    AutoModerationRule() {}
+
     dgw::Snowflake id;
     dgw::Snowflake guild_id;
     std::string name;
@@ -1727,6 +1790,9 @@ struct AutoModerationRule {
 /// An explicit permission overwrite for a role or member on a channel.
 /// @see https://discord.com/developers/docs/resources/channel#overwrite-object
 struct Overwrite {
+    /// Receive-only, so not an aggregate: `Overwrite()` then skips the zero fill (docs/codec.md).
+    Overwrite() {}
+
     /// Role or user id
     dgw::Snowflake id;
     dgw::types::OverwriteType type{};
@@ -1742,6 +1808,9 @@ struct Overwrite {
 /// Represents a Discord user (a normal user or a bot user).
 /// @see https://discord.com/developers/docs/resources/user#user-object
 struct User {
+    /// Receive-only, so not an aggregate: `User()` then skips the zero fill (docs/codec.md).
+    User() {}
+
     dgw::Snowflake id;
     /// The user's username, not unique across the platform
     std::string username;
@@ -1779,6 +1848,9 @@ struct User {
 /// Thread-specific channel fields that other channel types do not need.
 /// @see https://discord.com/developers/docs/resources/channel#thread-metadata-object
 struct ThreadMetadata {
+    /// Receive-only, so not an aggregate: `ThreadMetadata()` then skips the zero fill (docs/codec.md).
+    ThreadMetadata() {}
+
     bool archived{};
     /// Minutes of inactivity before the thread is hidden: 60, 1440, 4320 or 10080
     std::int64_t auto_archive_duration{};
@@ -1798,6 +1870,9 @@ struct ThreadMetadata {
 /// A user's membership in a guild. `user` is absent in the member attached to MESSAGE_CREATE and MESSAGE_UPDATE; `pending` is always present in GUILD_ events.
 /// @see https://discord.com/developers/docs/resources/guild#guild-member-object
 struct GuildMember {
+    /// Receive-only, so not an aggregate: `GuildMember()` then skips the zero fill (docs/codec.md).
+    GuildMember() {}
+
     std::optional<dgw::types::User> user;
     /// The user's guild nickname
     dgw::maybe<std::string> nick;
@@ -1837,6 +1912,9 @@ struct GuildMember {
 /// Information about a user that has joined a thread.
 /// @see https://discord.com/developers/docs/resources/channel#thread-member-object
 struct ThreadMember {
+    /// Receive-only, so not an aggregate: `ThreadMember()` then skips the zero fill (docs/codec.md).
+    ThreadMember() {}
+
     /// Thread id; omitted on members inside GUILD_CREATE threads
     std::optional<dgw::Snowflake> id;
     /// User id; omitted on members inside GUILD_CREATE threads
@@ -1855,6 +1933,9 @@ struct ThreadMember {
 /// A tag that can be applied to a thread in a GUILD_FORUM or GUILD_MEDIA channel.
 /// @see https://discord.com/developers/docs/resources/channel#forum-tag-object
 struct ForumTag {
+    /// Receive-only, so not an aggregate: `ForumTag()` then skips the zero fill (docs/codec.md).
+    ForumTag() {}
+
     dgw::Snowflake id;
     /// 0-20 characters
     std::string name;
@@ -1872,6 +1953,9 @@ struct ForumTag {
 /// The emoji shown as the default way to react to a forum post; exactly one of emoji_id and emoji_name is set.
 /// @see https://discord.com/developers/docs/resources/channel#default-reaction-object
 struct DefaultReaction {
+    /// Receive-only, so not an aggregate: `DefaultReaction()` then skips the zero fill (docs/codec.md).
+    DefaultReaction() {}
+
     std::optional<dgw::Snowflake> emoji_id;
     std::optional<std::string> emoji_name;
     /// Required fields that were absent when this value was decoded (bit per field in
@@ -1884,6 +1968,9 @@ struct DefaultReaction {
 /// A guild or DM channel within Discord. Threads are channels too, so the thread-only fields (thread_metadata, member, message_count, ...) live here as well.
 /// @see https://discord.com/developers/docs/resources/channel#channel-object
 struct Channel {
+    /// Receive-only, so not an aggregate: `Channel()` then skips the zero fill (docs/codec.md).
+    Channel() {}
+
     dgw::Snowflake id;
     dgw::types::ChannelType type{};
     /// May be missing for channel objects inside some gateway guild dispatches
@@ -1941,6 +2028,9 @@ struct Channel {
 /// A followed announcement channel and the webhook created in the target channel.
 /// @see https://discord.com/developers/docs/resources/channel#followed-channel-object
 struct FollowedChannel {
+    /// Receive-only, so not an aggregate: `FollowedChannel()` then skips the zero fill (docs/codec.md).
+    FollowedChannel() {}
+
     dgw::Snowflake channel_id;
     dgw::Snowflake webhook_id;
     /// Required fields that were absent when this value was decoded (bit per field in
@@ -1953,6 +2043,9 @@ struct FollowedChannel {
 /// Unix timestamps (ms) for the start and/or end of an activity.
 /// @see https://discord.com/developers/docs/events/gateway-events#activity-object-activity-timestamps
 struct ActivityTimestamps {
+    /// Receive-only, so not an aggregate: `ActivityTimestamps()` then skips the zero fill (docs/codec.md).
+    ActivityTimestamps() {}
+
     std::optional<std::int64_t> start;
     std::optional<std::int64_t> end;
     /// Required fields that were absent when this value was decoded (bit per field in
@@ -1965,6 +2058,9 @@ struct ActivityTimestamps {
 /// Emoji used for a custom status.
 /// @see https://discord.com/developers/docs/events/gateway-events#activity-object-activity-emoji
 struct ActivityEmoji {
+    /// Receive-only, so not an aggregate: `ActivityEmoji()` then skips the zero fill (docs/codec.md).
+    ActivityEmoji() {}
+
     std::string name;
     std::optional<dgw::Snowflake> id;
     std::optional<bool> animated;
@@ -1978,6 +2074,9 @@ struct ActivityEmoji {
 /// Information for the current party of the player.
 /// @see https://discord.com/developers/docs/events/gateway-events#activity-object-activity-party
 struct ActivityParty {
+    /// Receive-only, so not an aggregate: `ActivityParty()` then skips the zero fill (docs/codec.md).
+    ActivityParty() {}
+
     std::optional<std::string> id;
     /// Two integers: current_size, max_size
     std::optional<std::vector<std::int64_t>> size;
@@ -1991,6 +2090,9 @@ struct ActivityParty {
 /// Images for the presence and their hover texts (asset image strings may be application asset IDs or mp:-prefixed media proxy IDs).
 /// @see https://discord.com/developers/docs/events/gateway-events#activity-object-activity-assets
 struct ActivityAssets {
+    /// Receive-only, so not an aggregate: `ActivityAssets()` then skips the zero fill (docs/codec.md).
+    ActivityAssets() {}
+
     std::optional<std::string> large_image;
     std::optional<std::string> large_text;
     std::optional<std::string> large_url;
@@ -2008,6 +2110,9 @@ struct ActivityAssets {
 /// Secrets for Rich Presence joining and spectating.
 /// @see https://discord.com/developers/docs/events/gateway-events#activity-object-activity-secrets
 struct ActivitySecrets {
+    /// Receive-only, so not an aggregate: `ActivitySecrets()` then skips the zero fill (docs/codec.md).
+    ActivitySecrets() {}
+
     std::optional<std::string> join;
     std::optional<std::string> spectate;
     std::optional<std::string> match;
@@ -2021,6 +2126,9 @@ struct ActivitySecrets {
 /// An activity of a user, as received over the gateway (received buttons are their labels only).
 /// @see https://discord.com/developers/docs/events/gateway-events#activity-object
 struct Activity {
+    /// Receive-only, so not an aggregate: `Activity()` then skips the zero fill (docs/codec.md).
+    Activity() {}
+
     std::string name;
     dgw::types::ActivityType type{};
     /// Stream URL, validated when type is STREAMING
@@ -2053,6 +2161,9 @@ struct Activity {
 /// A user's platform-dependent status; a platform is absent when the user is offline or invisible on it.
 /// @see https://discord.com/developers/docs/events/gateway-events#client-status-object
 struct ClientStatus {
+    /// Receive-only, so not an aggregate: `ClientStatus()` then skips the zero fill (docs/codec.md).
+    ClientStatus() {}
+
     /// Status of an active desktop (Windows, Linux, Mac) application session
     std::optional<std::string> desktop;
     /// Status of an active mobile (iOS, Android) application session
@@ -2071,6 +2182,9 @@ struct ClientStatus {
 /// A user's presence on a guild, as carried by PRESENCE_UPDATE (and, partially, by GUILD_CREATE and GUILD_MEMBERS_CHUNK). Discord does not validate the types of these fields.
 /// @see https://discord.com/developers/docs/events/gateway-events#presence-update-presence-update-event-fields
 struct Presence {
+    /// Receive-only, so not an aggregate: `Presence()` then skips the zero fill (docs/codec.md).
+    Presence() {}
+
     /// User whose presence is being updated; only id is guaranteed
     dgw::types::PartialUser user;
     dgw::Snowflake guild_id;
@@ -2088,6 +2202,9 @@ struct Presence {
 /// A thread member as sent in THREAD_MEMBERS_UPDATE.added_members, which also carries the guild member and a nullable presence for each added member.
 /// @see https://discord.com/developers/docs/events/gateway-events#thread-members-update
 struct ThreadAddedMember : dgw::types::ThreadMember {
+    /// Receive-only, so not an aggregate: `ThreadAddedMember()` then skips the zero fill (docs/codec.md).
+    ThreadAddedMember() {}
+
     dgw::maybe<dgw::types::Presence> presence;
 
     bool operator==(const ThreadAddedMember&) const = default;
@@ -2096,6 +2213,9 @@ struct ThreadAddedMember : dgw::types::ThreadMember {
 /// A custom or standard emoji. Standard emoji have a null id; name may be null only in reaction emoji objects.
 /// @see https://discord.com/developers/docs/resources/emoji#emoji-object
 struct Emoji {
+    /// Receive-only, so not an aggregate: `Emoji()` then skips the zero fill (docs/codec.md).
+    Emoji() {}
+
     std::optional<dgw::Snowflake> id;
     std::optional<std::string> name;
     /// Roles allowed to use this emoji
@@ -2117,6 +2237,9 @@ struct Emoji {
 /// An option of a string select (also the shape of radio group and checkbox group options).
 /// @see https://discord.com/developers/docs/components/reference#string-select-select-option-structure
 struct SelectOption {
+    /// Receive-only, so not an aggregate: `SelectOption()` then skips the zero fill (docs/codec.md).
+    SelectOption() {}
+
     std::string label;
     std::string value;
     std::optional<std::string> description;
@@ -2133,6 +2256,9 @@ struct SelectOption {
 /// A default value of an auto-populated select menu.
 /// @see https://discord.com/developers/docs/components/reference#user-select-select-default-value-structure
 struct SelectDefaultValue {
+    /// Receive-only, so not an aggregate: `SelectDefaultValue()` then skips the zero fill (docs/codec.md).
+    SelectDefaultValue() {}
+
     dgw::Snowflake id;
     std::string type;
     /// Required fields that were absent when this value was decoded (bit per field in
@@ -2145,6 +2271,9 @@ struct SelectDefaultValue {
 /// A piece of media, represented by a URL, used within a component.
 /// @see https://discord.com/developers/docs/components/reference#unfurled-media-item-unfurled-media-item-structure
 struct UnfurledMediaItem {
+    /// Receive-only, so not an aggregate: `UnfurledMediaItem()` then skips the zero fill (docs/codec.md).
+    UnfurledMediaItem() {}
+
     std::string url;
     std::optional<std::string> proxy_url;
     dgw::maybe<std::int64_t> height;
@@ -2164,6 +2293,9 @@ struct UnfurledMediaItem {
 /// An item of a media gallery component.
 /// @see https://discord.com/developers/docs/components/reference#media-gallery-media-gallery-item-structure
 struct MediaGalleryItem {
+    /// Receive-only, so not an aggregate: `MediaGalleryItem()` then skips the zero fill (docs/codec.md).
+    MediaGalleryItem() {}
+
     dgw::types::UnfurledMediaItem media;
     dgw::maybe<std::string> description;
     std::optional<bool> spoiler;
@@ -2177,6 +2309,9 @@ struct MediaGalleryItem {
 /// A message or modal component (action row, button, selects, text input, section, text display, thumbnail, media gallery, file, separator, container, label, file upload, radio group, checkbox group, checkbox), or its interaction response structure. Which fields are set depends on type.
 /// @see https://discord.com/developers/docs/components/reference#component-object
 struct Component {
+    /// Receive-only, so not an aggregate: `Component()` then skips the zero fill (docs/codec.md).
+    Component() {}
+
     dgw::types::ComponentType type{};
     /// 32 bit identifier of the component, unique within the message
     std::optional<std::int64_t> id;
@@ -2254,6 +2389,9 @@ struct Component {
 /// Footer information of an embed.
 /// @see https://discord.com/developers/docs/resources/message#embed-object-embed-footer-structure
 struct EmbedFooter {
+    /// Receive-only, so not an aggregate: `EmbedFooter()` then skips the zero fill (docs/codec.md).
+    EmbedFooter() {}
+
     std::string text;
     std::optional<std::string> icon_url;
     std::optional<std::string> proxy_icon_url;
@@ -2267,6 +2405,9 @@ struct EmbedFooter {
 /// Image information of an embed.
 /// @see https://discord.com/developers/docs/resources/message#embed-object-embed-image-structure
 struct EmbedImage {
+    /// Receive-only, so not an aggregate: `EmbedImage()` then skips the zero fill (docs/codec.md).
+    EmbedImage() {}
+
     std::string url;
     std::optional<std::string> proxy_url;
     std::optional<std::int64_t> height;
@@ -2288,6 +2429,9 @@ struct EmbedImage {
 /// Thumbnail information of an embed (same structure as an embed image).
 /// @see https://discord.com/developers/docs/resources/message#embed-object-embed-image-structure
 struct EmbedThumbnail {
+    /// Receive-only, so not an aggregate: `EmbedThumbnail()` then skips the zero fill (docs/codec.md).
+    EmbedThumbnail() {}
+
     std::string url;
     std::optional<std::string> proxy_url;
     std::optional<std::int64_t> height;
@@ -2309,6 +2453,9 @@ struct EmbedThumbnail {
 /// Video information of an embed.
 /// @see https://discord.com/developers/docs/resources/message#embed-object-embed-video-structure
 struct EmbedVideo {
+    /// Receive-only, so not an aggregate: `EmbedVideo()` then skips the zero fill (docs/codec.md).
+    EmbedVideo() {}
+
     std::optional<std::string> url;
     std::optional<std::string> proxy_url;
     std::optional<std::int64_t> height;
@@ -2330,6 +2477,9 @@ struct EmbedVideo {
 /// Provider information of an embed.
 /// @see https://discord.com/developers/docs/resources/message#embed-object-embed-provider-structure
 struct EmbedProvider {
+    /// Receive-only, so not an aggregate: `EmbedProvider()` then skips the zero fill (docs/codec.md).
+    EmbedProvider() {}
+
     std::optional<std::string> name;
     std::optional<std::string> url;
     /// Required fields that were absent when this value was decoded (bit per field in
@@ -2342,6 +2492,9 @@ struct EmbedProvider {
 /// Author information of an embed.
 /// @see https://discord.com/developers/docs/resources/message#embed-object-embed-author-structure
 struct EmbedAuthor {
+    /// Receive-only, so not an aggregate: `EmbedAuthor()` then skips the zero fill (docs/codec.md).
+    EmbedAuthor() {}
+
     std::string name;
     std::optional<std::string> url;
     std::optional<std::string> icon_url;
@@ -2356,6 +2509,9 @@ struct EmbedAuthor {
 /// A name/value field of an embed.
 /// @see https://discord.com/developers/docs/resources/message#embed-object-embed-field-structure
 struct EmbedField {
+    /// Receive-only, so not an aggregate: `EmbedField()` then skips the zero fill (docs/codec.md).
+    EmbedField() {}
+
     std::string name;
     std::string value;
     std::optional<bool> inline_;
@@ -2369,6 +2525,9 @@ struct EmbedField {
 /// Embedded rich content attached to a message.
 /// @see https://discord.com/developers/docs/resources/message#embed-object-embed-structure
 struct Embed {
+    /// Receive-only, so not an aggregate: `Embed()` then skips the zero fill (docs/codec.md).
+    Embed() {}
+
     std::optional<std::string> title;
     /// Embed type: rich, image, video, gifv, article, link or poll_result (always rich for webhook embeds)
     std::optional<std::string> type;
@@ -2395,6 +2554,9 @@ struct Embed {
 /// The data of opcode 10 Hello, sent on connection; defines the heartbeat interval.
 /// @see https://discord.com/developers/docs/events/gateway-events#hello
 struct Hello {
+    /// Receive-only, so not an aggregate: `Hello()` then skips the zero fill (docs/codec.md).
+    Hello() {}
+
     /// Interval (in milliseconds) the client should heartbeat with
     std::int64_t heartbeat_interval{};
     /// Undocumented debugging information about the gateway servers; ignore it
@@ -2409,6 +2571,9 @@ struct Hello {
 /// A guild that is offline or whose data has not yet been sent through GUILD_CREATE (a partial guild). In GUILD_DELETE, a missing `unavailable` means the user left or was removed from the guild.
 /// @see https://discord.com/developers/docs/resources/guild#unavailable-guild-object
 struct UnavailableGuild {
+    /// Receive-only, so not an aggregate: `UnavailableGuild()` then skips the zero fill (docs/codec.md).
+    UnavailableGuild() {}
+
     dgw::Snowflake id;
     /// true if the guild is unavailable due to an outage
     std::optional<bool> unavailable;
@@ -2422,6 +2587,9 @@ struct UnavailableGuild {
 /// The partial application object sent in READY; contains id and flags.
 /// @see https://discord.com/developers/docs/events/gateway-events#ready-ready-event-fields
 struct ReadyApplication {
+    /// Receive-only, so not an aggregate: `ReadyApplication()` then skips the zero fill (docs/codec.md).
+    ReadyApplication() {}
+
     dgw::Snowflake id;
     dgw::types::ApplicationFlags flags{};
     /// The full application flags as a decimal string (bits beyond 30 appear only here)
@@ -2436,6 +2604,9 @@ struct ReadyApplication {
 /// Metadata of a RATE_LIMITED event; for opcode 8 (Request Guild Members) it identifies the request.
 /// @see https://discord.com/developers/docs/events/gateway-events#rate-limited-request-guild-member-rate-limit-metadata-structure
 struct GatewayRateLimitMetadata {
+    /// Receive-only, so not an aggregate: `GatewayRateLimitMetadata()` then skips the zero fill (docs/codec.md).
+    GatewayRateLimitMetadata() {}
+
     /// ID of the guild the members were requested for
     dgw::Snowflake guild_id;
     /// Nonce of the Request Guild Members request
@@ -2450,6 +2621,9 @@ struct GatewayRateLimitMetadata {
 /// The colors of a role; primary_color is always filled, the others need the ENHANCED_ROLE_COLORS guild feature.
 /// @see https://discord.com/developers/docs/topics/permissions#role-object-role-colors-object
 struct RoleColors {
+    /// Receive-only, so not an aggregate: `RoleColors()` then skips the zero fill (docs/codec.md).
+    RoleColors() {}
+
     std::int64_t primary_color{};
     /// Makes the role a gradient
     std::optional<std::int64_t> secondary_color;
@@ -2465,6 +2639,9 @@ struct RoleColors {
 /// Tags of a role. The fields typed null in the docs (premium_subscriber, available_for_purchase, guild_connections) are booleans: present with value null when true, absent when false.
 /// @see https://discord.com/developers/docs/topics/permissions#role-object-role-tags-structure
 struct RoleTags {
+    /// Receive-only, so not an aggregate: `RoleTags()` then skips the zero fill (docs/codec.md).
+    RoleTags() {}
+
     /// Id of the bot this role belongs to
     std::optional<dgw::Snowflake> bot_id;
     /// Id of the integration this role belongs to
@@ -2487,6 +2664,9 @@ struct RoleTags {
 /// A set of permissions attached to a group of users. The @everyone role has the guild's id.
 /// @see https://discord.com/developers/docs/topics/permissions#role-object
 struct Role {
+    /// Receive-only, so not an aggregate: `Role()` then skips the zero fill (docs/codec.md).
+    Role() {}
+
     dgw::Snowflake id;
     std::string name;
     /// Deprecated integer color; use colors
@@ -2515,6 +2695,9 @@ struct Role {
 /// A sticker that can be sent in messages.
 /// @see https://discord.com/developers/docs/resources/sticker#sticker-object
 struct Sticker {
+    /// Receive-only, so not an aggregate: `Sticker()` then skips the zero fill (docs/codec.md).
+    Sticker() {}
+
     dgw::Snowflake id;
     /// For standard stickers, id of the pack
     std::optional<dgw::Snowflake> pack_id;
@@ -2541,6 +2724,9 @@ struct Sticker {
 /// Incident actions (paused invites or DMs) and detected incidents of a guild.
 /// @see https://discord.com/developers/docs/resources/guild#incidents-data-object
 struct IncidentsData {
+    /// Receive-only, so not an aggregate: `IncidentsData()` then skips the zero fill (docs/codec.md).
+    IncidentsData() {}
+
     std::optional<dgw::Timestamp> invites_disabled_until;
     std::optional<dgw::Timestamp> dms_disabled_until;
     dgw::maybe<dgw::Timestamp> dm_spam_detected_at;
@@ -2555,6 +2741,9 @@ struct IncidentsData {
 /// A guild (often called a "server" in the UI): an isolated collection of users and channels. Fields specific to GUILD_CREATE are on that event.
 /// @see https://discord.com/developers/docs/resources/guild#guild-object
 struct Guild {
+    /// Receive-only, so not an aggregate: `Guild()` then skips the zero fill (docs/codec.md).
+    Guild() {}
+
     dgw::Snowflake id;
     /// Guild name (2-100 characters)
     std::string name;
@@ -2623,6 +2812,9 @@ struct Guild {
 /// A guild ban.
 /// @see https://discord.com/developers/docs/resources/guild#ban-object
 struct Ban {
+    /// Receive-only, so not an aggregate: `Ban()` then skips the zero fill (docs/codec.md).
+    Ban() {}
+
     std::optional<std::string> reason;
     dgw::types::User user;
     /// Required fields that were absent when this value was decoded (bit per field in
@@ -2635,6 +2827,9 @@ struct Ban {
 /// Account information of an integration.
 /// @see https://discord.com/developers/docs/resources/guild#integration-account-object
 struct IntegrationAccount {
+    /// Receive-only, so not an aggregate: `IntegrationAccount()` then skips the zero fill (docs/codec.md).
+    IntegrationAccount() {}
+
     /// Id of the account (a string, not a snowflake)
     std::string id;
     std::string name;
@@ -2648,6 +2843,9 @@ struct IntegrationAccount {
 /// The bot/OAuth2 application of a discord integration.
 /// @see https://discord.com/developers/docs/resources/guild#integration-application-object
 struct IntegrationApplication {
+    /// Receive-only, so not an aggregate: `IntegrationApplication()` then skips the zero fill (docs/codec.md).
+    IntegrationApplication() {}
+
     dgw::Snowflake id;
     std::string name;
     std::optional<std::string> icon;
@@ -2663,6 +2861,9 @@ struct IntegrationApplication {
 /// A guild integration (twitch, youtube, discord or guild_subscription). The starred fields are not provided for discord bot integrations.
 /// @see https://discord.com/developers/docs/resources/guild#integration-object
 struct Integration {
+    /// Receive-only, so not an aggregate: `Integration()` then skips the zero fill (docs/codec.md).
+    Integration() {}
+
     dgw::Snowflake id;
     std::string name;
     /// twitch, youtube, discord, or guild_subscription
@@ -2693,6 +2894,9 @@ struct Integration {
 /// A partial guild member: a guild member object of which any field may be absent (e.g. the member attached to MESSAGE_CREATE lacks user, deaf and mute).
 /// @see https://discord.com/developers/docs/resources/guild#guild-member-object
 struct PartialGuildMember {
+    /// Receive-only, so not an aggregate: `PartialGuildMember()` then skips the zero fill (docs/codec.md).
+    PartialGuildMember() {}
+
     std::optional<dgw::types::User> user;
     dgw::maybe<std::string> nick;
     dgw::maybe<std::string> avatar;
@@ -2719,6 +2923,9 @@ struct PartialGuildMember {
 /// A channel mentioned in a (crossposted) message.
 /// @see https://discord.com/developers/docs/resources/message#channel-mention-object-channel-mention-structure
 struct ChannelMention {
+    /// Receive-only, so not an aggregate: `ChannelMention()` then skips the zero fill (docs/codec.md).
+    ChannelMention() {}
+
     dgw::Snowflake id;
     dgw::Snowflake guild_id;
     dgw::types::ChannelType type{};
@@ -2733,6 +2940,9 @@ struct ChannelMention {
 /// A file attached to a message.
 /// @see https://discord.com/developers/docs/resources/message#attachment-object-attachment-structure
 struct Attachment {
+    /// Receive-only, so not an aggregate: `Attachment()` then skips the zero fill (docs/codec.md).
+    Attachment() {}
+
     dgw::Snowflake id;
     std::string filename;
     std::optional<std::string> title;
@@ -2763,6 +2973,9 @@ struct Attachment {
 /// Breakdown of normal and super reaction counts for a reaction's emoji.
 /// @see https://discord.com/developers/docs/resources/message#reaction-count-details-object-reaction-count-details-structure
 struct ReactionCountDetails {
+    /// Receive-only, so not an aggregate: `ReactionCountDetails()` then skips the zero fill (docs/codec.md).
+    ReactionCountDetails() {}
+
     std::int64_t burst{};
     std::int64_t normal{};
     /// Required fields that were absent when this value was decoded (bit per field in
@@ -2775,6 +2988,9 @@ struct ReactionCountDetails {
 /// A reaction to a message.
 /// @see https://discord.com/developers/docs/resources/message#reaction-object-reaction-structure
 struct Reaction {
+    /// Receive-only, so not an aggregate: `Reaction()` then skips the zero fill (docs/codec.md).
+    Reaction() {}
+
     std::int64_t count{};
     dgw::types::ReactionCountDetails count_details;
     bool me{};
@@ -2793,6 +3009,9 @@ struct Reaction {
 /// Sent with Rich Presence-related chat embeds.
 /// @see https://discord.com/developers/docs/resources/message#message-object-message-activity-structure
 struct MessageActivity {
+    /// Receive-only, so not an aggregate: `MessageActivity()` then skips the zero fill (docs/codec.md).
+    MessageActivity() {}
+
     dgw::types::MessageActivityType type{};
     std::optional<std::string> party_id;
     /// Required fields that were absent when this value was decoded (bit per field in
@@ -2805,6 +3024,9 @@ struct MessageActivity {
 /// Data showing the source of a crosspost, channel follow add, pin, reply, forward or other referencing message.
 /// @see https://discord.com/developers/docs/resources/message#message-reference-structure
 struct MessageReference {
+    /// Receive-only, so not an aggregate: `MessageReference()` then skips the zero fill (docs/codec.md).
+    MessageReference() {}
+
     /// DEFAULT can be assumed when unset
     std::optional<dgw::types::MessageReferenceType> type;
     std::optional<dgw::Snowflake> message_id;
@@ -2822,6 +3044,9 @@ struct MessageReference {
 /// The smallest amount of data required to render a sticker (a partial sticker).
 /// @see https://discord.com/developers/docs/resources/sticker#sticker-item-object
 struct StickerItem {
+    /// Receive-only, so not an aggregate: `StickerItem()` then skips the zero fill (docs/codec.md).
+    StickerItem() {}
+
     dgw::Snowflake id;
     std::string name;
     dgw::types::StickerFormatType format_type{};
@@ -2835,6 +3060,9 @@ struct StickerItem {
 /// The partial message held by a message snapshot: type, content, embeds, attachments, timestamp, edited_timestamp, flags, mentions, mention_roles, stickers, sticker_items and components.
 /// @see https://discord.com/developers/docs/resources/message#message-snapshot-object
 struct MessageSnapshotMessage {
+    /// Receive-only, so not an aggregate: `MessageSnapshotMessage()` then skips the zero fill (docs/codec.md).
+    MessageSnapshotMessage() {}
+
     dgw::types::MessageType type{};
     std::string content;
     std::vector<dgw::types::Embed> embeds;
@@ -2857,6 +3085,9 @@ struct MessageSnapshotMessage {
 /// A snapshot of a forwarded message, taken when the forward was created.
 /// @see https://discord.com/developers/docs/resources/message#message-snapshot-object
 struct MessageSnapshot {
+    /// Receive-only, so not an aggregate: `MessageSnapshot()` then skips the zero fill (docs/codec.md).
+    MessageSnapshot() {}
+
     dgw::types::MessageSnapshotMessage message;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
@@ -2868,6 +3099,9 @@ struct MessageSnapshot {
 /// Metadata about the interaction that caused a message: one struct covering the application command, message component and modal submit variants.
 /// @see https://discord.com/developers/docs/resources/message#message-interaction-metadata-object
 struct MessageInteractionMetadata {
+    /// Receive-only, so not an aggregate: `MessageInteractionMetadata()` then skips the zero fill (docs/codec.md).
+    MessageInteractionMetadata() {}
+
     dgw::Snowflake id;
     dgw::types::InteractionType type{};
     dgw::types::User user;
@@ -2893,6 +3127,9 @@ struct MessageInteractionMetadata {
 /// Sent on a message that is a response to an interaction without an existing message. Deprecated in favor of interaction_metadata.
 /// @see https://discord.com/developers/docs/interactions/receiving-and-responding#message-interaction-object-message-interaction-structure
 struct MessageInteraction {
+    /// Receive-only, so not an aggregate: `MessageInteraction()` then skips the zero fill (docs/codec.md).
+    MessageInteraction() {}
+
     dgw::Snowflake id;
     dgw::types::InteractionType type{};
     std::string name;
@@ -2908,6 +3145,9 @@ struct MessageInteraction {
 /// Data of the role subscription purchase or renewal that prompted a ROLE_SUBSCRIPTION_PURCHASE message.
 /// @see https://discord.com/developers/docs/resources/message#role-subscription-data-object-role-subscription-data-object-structure
 struct RoleSubscriptionData {
+    /// Receive-only, so not an aggregate: `RoleSubscriptionData()` then skips the zero fill (docs/codec.md).
+    RoleSubscriptionData() {}
+
     dgw::Snowflake role_subscription_listing_id;
     std::string tier_name;
     std::int64_t total_months_subscribed{};
@@ -2922,6 +3162,9 @@ struct RoleSubscriptionData {
 /// Common object backing both a poll's question and its answers.
 /// @see https://discord.com/developers/docs/resources/poll#poll-media-object-poll-media-object-structure
 struct PollMedia {
+    /// Receive-only, so not an aggregate: `PollMedia()` then skips the zero fill (docs/codec.md).
+    PollMedia() {}
+
     std::optional<std::string> text;
     /// Partial emoji
     std::optional<dgw::types::Emoji> emoji;
@@ -2935,6 +3178,9 @@ struct PollMedia {
 /// One of the answers available in a poll.
 /// @see https://discord.com/developers/docs/resources/poll#poll-answer-object-poll-answer-object-structure
 struct PollAnswer {
+    /// Receive-only, so not an aggregate: `PollAnswer()` then skips the zero fill (docs/codec.md).
+    PollAnswer() {}
+
     /// Only sent in responses from Discord's API/Gateway
     std::int64_t answer_id{};
     dgw::types::PollMedia poll_media;
@@ -2948,6 +3194,9 @@ struct PollAnswer {
 /// The vote count of one poll answer.
 /// @see https://discord.com/developers/docs/resources/poll#poll-results-object-poll-answer-count-object-structure
 struct PollAnswerCount {
+    /// Receive-only, so not an aggregate: `PollAnswerCount()` then skips the zero fill (docs/codec.md).
+    PollAnswerCount() {}
+
     /// The answer_id
     std::int64_t id{};
     std::int64_t count{};
@@ -2962,6 +3211,9 @@ struct PollAnswerCount {
 /// The number of votes for each answer of a poll.
 /// @see https://discord.com/developers/docs/resources/poll#poll-results-object-poll-results-object-structure
 struct PollResults {
+    /// Receive-only, so not an aggregate: `PollResults()` then skips the zero fill (docs/codec.md).
+    PollResults() {}
+
     bool is_finalized{};
     std::vector<dgw::types::PollAnswerCount> answer_counts;
     /// Required fields that were absent when this value was decoded (bit per field in
@@ -2974,6 +3226,9 @@ struct PollResults {
 /// A poll attached to a message.
 /// @see https://discord.com/developers/docs/resources/poll#poll-object-poll-object-structure
 struct Poll {
+    /// Receive-only, so not an aggregate: `Poll()` then skips the zero fill (docs/codec.md).
+    Poll() {}
+
     /// Only text is supported
     dgw::types::PollMedia question;
     std::vector<dgw::types::PollAnswer> answers;
@@ -2993,6 +3248,9 @@ struct Poll {
 /// Information about the call in a private channel.
 /// @see https://discord.com/developers/docs/resources/message#message-call-object-message-call-object-structure
 struct MessageCall {
+    /// Receive-only, so not an aggregate: `MessageCall()` then skips the zero fill (docs/codec.md).
+    MessageCall() {}
+
     std::vector<dgw::Snowflake> participants;
     dgw::maybe<dgw::Timestamp> ended_timestamp;
     /// Required fields that were absent when this value was decoded (bit per field in
@@ -3005,6 +3263,9 @@ struct MessageCall {
 /// A custom client-side theme shared via a message.
 /// @see https://discord.com/developers/docs/resources/message#shared-client-theme-object-shared-client-theme-object-structure
 struct MessageSharedClientTheme {
+    /// Receive-only, so not an aggregate: `MessageSharedClientTheme()` then skips the zero fill (docs/codec.md).
+    MessageSharedClientTheme() {}
+
     /// Hex-encoded colors (max 5)
     std::vector<std::string> colors;
     std::int64_t gradient_angle{};
@@ -3020,6 +3281,9 @@ struct MessageSharedClientTheme {
 /// Represents a message sent in a channel within Discord. Without the MESSAGE_CONTENT intent, content, embeds, attachments and components arrive empty and poll is omitted.
 /// @see https://discord.com/developers/docs/resources/message#message-object-message-structure
 struct Message {
+    /// Receive-only, so not an aggregate: `Message()` then skips the zero fill (docs/codec.md).
+    Message() {}
+
     dgw::Snowflake id;
     dgw::Snowflake channel_id;
     /// Author of the message (for webhook messages: the webhook's id, username and avatar)
@@ -3076,6 +3340,9 @@ struct Message {
 /// Users, members, roles, channels, messages and attachments referenced by an interaction or message, keyed by id.
 /// @see https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object-resolved-data-structure
 struct ResolvedData {
+    /// Receive-only, so not an aggregate: `ResolvedData()` then skips the zero fill (docs/codec.md).
+    ResolvedData() {}
+
     std::optional<std::map<dgw::Snowflake, dgw::types::User>> users;
     /// Partial members (without user, deaf and mute)
     std::optional<std::map<dgw::Snowflake, dgw::types::PartialGuildMember>> members;
@@ -3095,6 +3362,9 @@ struct ResolvedData {
 /// A parameter and its value, or a subcommand or subcommand group holding further options.
 /// @see https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object-application-command-interaction-data-option-structure
 struct ApplicationCommandInteractionDataOption {
+    /// Receive-only, so not an aggregate: `ApplicationCommandInteractionDataOption()` then skips the zero fill (docs/codec.md).
+    ApplicationCommandInteractionDataOption() {}
+
     std::string name;
     dgw::types::ApplicationCommandOptionType type{};
     /// String, integer, double or boolean
@@ -3112,6 +3382,9 @@ struct ApplicationCommandInteractionDataOption {
 /// The data payload of an interaction: one struct uniting the application command data (APPLICATION_COMMAND, APPLICATION_COMMAND_AUTOCOMPLETE), message component data and modal submit data.
 /// @see https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object-interaction-data
 struct InteractionData {
+    /// Receive-only, so not an aggregate: `InteractionData()` then skips the zero fill (docs/codec.md).
+    InteractionData() {}
+
     /// Application command: id of the invoked command
     std::optional<dgw::Snowflake> id;
     /// Application command: name of the invoked command
@@ -3143,6 +3416,9 @@ struct InteractionData {
 /// The partial guild an interaction was sent from.
 /// @see https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object-interaction-structure
 struct InteractionGuild {
+    /// Receive-only, so not an aggregate: `InteractionGuild()` then skips the zero fill (docs/codec.md).
+    InteractionGuild() {}
+
     dgw::Snowflake id;
     std::optional<std::string> locale;
     std::optional<std::vector<std::string>> features;
@@ -3156,6 +3432,9 @@ struct InteractionGuild {
 /// Records that a user or guild has access to a premium offering (SKU) of an application.
 /// @see https://discord.com/developers/docs/resources/entitlement#entitlement-object
 struct Entitlement {
+    /// Receive-only, so not an aggregate: `Entitlement()` then skips the zero fill (docs/codec.md).
+    Entitlement() {}
+
     dgw::Snowflake id;
     dgw::Snowflake sku_id;
     dgw::Snowflake application_id;
@@ -3179,6 +3458,9 @@ struct Entitlement {
 /// The message an app receives when a user uses an application command, a message component or submits a modal.
 /// @see https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object-interaction-structure
 struct Interaction {
+    /// Receive-only, so not an aggregate: `Interaction()` then skips the zero fill (docs/codec.md).
+    Interaction() {}
+
     dgw::Snowflake id;
     dgw::Snowflake application_id;
     dgw::types::InteractionType type{};
@@ -3221,6 +3503,9 @@ struct Interaction {
 /// Enables or disables a command for a specific role, user or channel within a guild.
 /// @see https://discord.com/developers/docs/interactions/application-commands#application-command-permissions-object-application-command-permissions-structure
 struct ApplicationCommandPermissions {
+    /// Receive-only, so not an aggregate: `ApplicationCommandPermissions()` then skips the zero fill (docs/codec.md).
+    ApplicationCommandPermissions() {}
+
     /// Role, user or channel id; guild_id means @everyone, guild_id - 1 means all channels
     dgw::Snowflake id;
     dgw::types::ApplicationCommandPermissionType type{};
@@ -3236,6 +3521,9 @@ struct ApplicationCommandPermissions {
 /// The permissions of an app's command (or of all its commands) in a guild.
 /// @see https://discord.com/developers/docs/interactions/application-commands#application-command-permissions-object-guild-application-command-permissions-structure
 struct GuildApplicationCommandPermissions {
+    /// Receive-only, so not an aggregate: `GuildApplicationCommandPermissions()` then skips the zero fill (docs/codec.md).
+    GuildApplicationCommandPermissions() {}
+
     /// Command id, or the application id for permissions that apply to all commands
     dgw::Snowflake id;
     dgw::Snowflake application_id;
@@ -3252,6 +3540,9 @@ struct GuildApplicationCommandPermissions {
 /// The partial application object sent as an invite's target_application (the embedded application to open for an embedded application invite). Every field but id may be absent. Owner-only sub-objects of the application (team, guild, install_params, integration_types_config, event_webhooks_status) are not modelled here.
 /// @see https://discord.com/developers/docs/resources/application#application-object
 struct InviteTargetApplication {
+    /// Receive-only, so not an aggregate: `InviteTargetApplication()` then skips the zero fill (docs/codec.md).
+    InviteTargetApplication() {}
+
     dgw::Snowflake id;
     std::optional<std::string> name;
     dgw::maybe<std::string> icon;
@@ -3291,6 +3582,9 @@ struct InviteTargetApplication {
 /// A user making recurring payments for at least one SKU over an ongoing period.
 /// @see https://discord.com/developers/docs/resources/subscription#subscription-object
 struct Subscription {
+    /// Receive-only, so not an aggregate: `Subscription()` then skips the zero fill (docs/codec.md).
+    Subscription() {}
+
     dgw::Snowflake id;
     dgw::Snowflake user_id;
     std::vector<dgw::Snowflake> sku_ids;
@@ -3312,6 +3606,9 @@ struct Subscription {
 /// A custom Rich Presence button in the form used when sending; over the gateway buttons are received as label strings only.
 /// @see https://discord.com/developers/docs/events/gateway-events#activity-object-activity-buttons
 struct ActivityButton {
+    /// Receive-only, so not an aggregate: `ActivityButton()` then skips the zero fill (docs/codec.md).
+    ActivityButton() {}
+
     /// Text shown on the button (1-32 characters)
     std::string label;
     /// URL opened when clicking the button (1-512 characters)
@@ -3326,6 +3623,9 @@ struct ActivityButton {
 /// Additional metadata for a guild scheduled event.
 /// @see https://discord.com/developers/docs/resources/guild-scheduled-event#guild-scheduled-event-object-guild-scheduled-event-entity-metadata
 struct GuildScheduledEventEntityMetadata {
+    /// Receive-only, so not an aggregate: `GuildScheduledEventEntityMetadata()` then skips the zero fill (docs/codec.md).
+    GuildScheduledEventEntityMetadata() {}
+
     /// 1-100 characters; required for EXTERNAL events
     std::optional<std::string> location;
     /// Required fields that were absent when this value was decoded (bit per field in
@@ -3338,6 +3638,9 @@ struct GuildScheduledEventEntityMetadata {
 /// A specific weekday within a specific week (1-5) of the month.
 /// @see https://discord.com/developers/docs/resources/guild-scheduled-event#guild-scheduled-event-recurrence-rule-object-guild-scheduled-event-recurrence-rule-nweekday-structure
 struct GuildScheduledEventRecurrenceRuleNWeekday {
+    /// Receive-only, so not an aggregate: `GuildScheduledEventRecurrenceRuleNWeekday()` then skips the zero fill (docs/codec.md).
+    GuildScheduledEventRecurrenceRuleNWeekday() {}
+
     /// Week to recur on, 1-5
     std::int64_t n{};
     dgw::types::GuildScheduledEventRecurrenceRuleWeekday day{};
@@ -3351,6 +3654,9 @@ struct GuildScheduledEventRecurrenceRuleNWeekday {
 /// How often a guild scheduled event recurs (a subset of iCalendar RFC 5545 rules).
 /// @see https://discord.com/developers/docs/resources/guild-scheduled-event#guild-scheduled-event-recurrence-rule-object
 struct GuildScheduledEventRecurrenceRule {
+    /// Receive-only, so not an aggregate: `GuildScheduledEventRecurrenceRule()` then skips the zero fill (docs/codec.md).
+    GuildScheduledEventRecurrenceRule() {}
+
     dgw::Timestamp start;
     /// Cannot currently be set externally
     std::optional<dgw::Timestamp> end;
@@ -3375,6 +3681,9 @@ struct GuildScheduledEventRecurrenceRule {
 /// A scheduled event in a guild.
 /// @see https://discord.com/developers/docs/resources/guild-scheduled-event#guild-scheduled-event-object
 struct GuildScheduledEvent {
+    /// Receive-only, so not an aggregate: `GuildScheduledEvent()` then skips the zero fill (docs/codec.md).
+    GuildScheduledEvent() {}
+
     dgw::Snowflake id;
     dgw::Snowflake guild_id;
     /// Null when entity_type is EXTERNAL
@@ -3407,6 +3716,9 @@ struct GuildScheduledEvent {
 /// A user subscribed to a guild scheduled event.
 /// @see https://discord.com/developers/docs/resources/guild-scheduled-event#guild-scheduled-event-user-object
 struct GuildScheduledEventUser {
+    /// Receive-only, so not an aggregate: `GuildScheduledEventUser()` then skips the zero fill (docs/codec.md).
+    GuildScheduledEventUser() {}
+
     dgw::Snowflake guild_scheduled_event_id;
     dgw::types::User user;
     std::optional<dgw::types::GuildMember> member;
@@ -3420,6 +3732,9 @@ struct GuildScheduledEventUser {
 /// A soundboard sound that users can play in voice channels (a default sound or a guild sound).
 /// @see https://discord.com/developers/docs/resources/soundboard#soundboard-sound-object
 struct SoundboardSound {
+    /// Receive-only, so not an aggregate: `SoundboardSound()` then skips the zero fill (docs/codec.md).
+    SoundboardSound() {}
+
     std::string name;
     dgw::Snowflake sound_id;
     /// The volume of this sound, from 0 to 1
@@ -3443,6 +3758,9 @@ struct SoundboardSound {
 /// Information about a live Stage.
 /// @see https://discord.com/developers/docs/resources/stage-instance#stage-instance-object
 struct StageInstance {
+    /// Receive-only, so not an aggregate: `StageInstance()` then skips the zero fill (docs/codec.md).
+    StageInstance() {}
+
     dgw::Snowflake id;
     /// Guild of the associated Stage channel
     dgw::Snowflake guild_id;
@@ -3464,6 +3782,9 @@ struct StageInstance {
 /// A pack of standard stickers.
 /// @see https://discord.com/developers/docs/resources/sticker#sticker-pack-object
 struct StickerPack {
+    /// Receive-only, so not an aggregate: `StickerPack()` then skips the zero fill (docs/codec.md).
+    StickerPack() {}
+
     dgw::Snowflake id;
     std::vector<dgw::types::Sticker> stickers;
     std::string name;
@@ -3481,6 +3802,9 @@ struct StickerPack {
 /// A user's voice connection status.
 /// @see https://discord.com/developers/docs/resources/voice#voice-state-object
 struct VoiceState {
+    /// Receive-only, so not an aggregate: `VoiceState()` then skips the zero fill (docs/codec.md).
+    VoiceState() {}
+
     std::optional<dgw::Snowflake> guild_id;
     /// The channel the user is connected to
     std::optional<dgw::Snowflake> channel_id;
@@ -3512,6 +3836,9 @@ struct VoiceState {
 /// Ephemeral data for one channel of a guild, as carried by CHANNEL_INFO.
 /// @see https://discord.com/developers/docs/events/gateway-events#channel-info-channel-info-channel-structure
 struct ChannelInfoChannel {
+    /// Receive-only, so not an aggregate: `ChannelInfoChannel()` then skips the zero fill (docs/codec.md).
+    ChannelInfoChannel() {}
+
     dgw::Snowflake id;
     /// The voice channel status
     dgw::maybe<std::string> status;

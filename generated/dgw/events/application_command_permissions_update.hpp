@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when an application command's permissions are updated. The payload is a guild application command permissions object.
 /// @see https://discord.com/developers/docs/events/gateway-events#application-command-permissions-update
 struct ApplicationCommandPermissionsUpdate : dgw::types::GuildApplicationCommandPermissions {
+    /// Receive-only, so not an aggregate: `ApplicationCommandPermissionsUpdate()` then skips the zero fill (docs/codec.md).
+    ApplicationCommandPermissionsUpdate() {}
+
 
     bool operator==(const ApplicationCommandPermissionsUpdate&) const = default;
 };

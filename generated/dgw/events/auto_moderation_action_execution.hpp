@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a rule is triggered and an action is executed (e.g. a message is blocked). content and matched_content need the MESSAGE_CONTENT intent.
 /// @see https://discord.com/developers/docs/events/gateway-events#auto-moderation-action-execution
 struct AutoModerationActionExecution {
+    /// Receive-only, so not an aggregate: `AutoModerationActionExecution()` then skips the zero fill (docs/codec.md).
+    AutoModerationActionExecution() {}
+
     dgw::Snowflake guild_id;
     /// Action which was executed
     dgw::types::AutoModerationAction action;

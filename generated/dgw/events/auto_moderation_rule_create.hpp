@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when an Auto Moderation rule is created. The payload is a rule object.
 /// @see https://discord.com/developers/docs/events/gateway-events#auto-moderation-rule-create
 struct AutoModerationRuleCreate : dgw::types::AutoModerationRule {
+    /// Receive-only, so not an aggregate: `AutoModerationRuleCreate()` then skips the zero fill (docs/codec.md).
+    AutoModerationRuleCreate() {}
+
 
     bool operator==(const AutoModerationRuleCreate&) const = default;
 };

@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when an Auto Moderation rule is deleted. The payload is a rule object.
 /// @see https://discord.com/developers/docs/events/gateway-events#auto-moderation-rule-delete
 struct AutoModerationRuleDelete : dgw::types::AutoModerationRule {
+    /// Receive-only, so not an aggregate: `AutoModerationRuleDelete()` then skips the zero fill (docs/codec.md).
+    AutoModerationRuleDelete() {}
+
 
     bool operator==(const AutoModerationRuleDelete&) const = default;
 };

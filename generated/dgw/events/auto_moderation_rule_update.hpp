@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when an Auto Moderation rule is updated. The payload is a rule object.
 /// @see https://discord.com/developers/docs/events/gateway-events#auto-moderation-rule-update
 struct AutoModerationRuleUpdate : dgw::types::AutoModerationRule {
+    /// Receive-only, so not an aggregate: `AutoModerationRuleUpdate()` then skips the zero fill (docs/codec.md).
+    AutoModerationRuleUpdate() {}
+
 
     bool operator==(const AutoModerationRuleUpdate&) const = default;
 };

@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a new guild channel relevant to the current user is created. The payload is a channel object.
 /// @see https://discord.com/developers/docs/events/gateway-events#channel-create
 struct ChannelCreate : dgw::types::Channel {
+    /// Receive-only, so not an aggregate: `ChannelCreate()` then skips the zero fill (docs/codec.md).
+    ChannelCreate() {}
+
 
     bool operator==(const ChannelCreate&) const = default;
 };

@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a channel relevant to the current user is deleted. The payload is a channel object.
 /// @see https://discord.com/developers/docs/events/gateway-events#channel-delete
 struct ChannelDelete : dgw::types::Channel {
+    /// Receive-only, so not an aggregate: `ChannelDelete()` then skips the zero fill (docs/codec.md).
+    ChannelDelete() {}
+
 
     bool operator==(const ChannelDelete&) const = default;
 };

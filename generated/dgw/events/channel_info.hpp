@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Ephemeral data (voice status, voice start time) for channels in a guild, sent in response to Request Channel Info.
 /// @see https://discord.com/developers/docs/events/gateway-events#channel-info
 struct ChannelInfo {
+    /// Receive-only, so not an aggregate: `ChannelInfo()` then skips the zero fill (docs/codec.md).
+    ChannelInfo() {}
+
     dgw::Snowflake guild_id;
     std::vector<dgw::types::ChannelInfoChannel> channels;
     /// Required fields that were absent when this value was decoded (bit per field in

@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a message is pinned or unpinned in a text channel (not when a pinned message is deleted).
 /// @see https://discord.com/developers/docs/events/gateway-events#channel-pins-update
 struct ChannelPinsUpdate {
+    /// Receive-only, so not an aggregate: `ChannelPinsUpdate()` then skips the zero fill (docs/codec.md).
+    ChannelPinsUpdate() {}
+
     std::optional<dgw::Snowflake> guild_id;
     dgw::Snowflake channel_id;
     /// Time at which the most recent pinned message was pinned

@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a channel is updated. The payload is a channel object. Not sent when only last_message_id changes; it may reference roles or members that no longer exist.
 /// @see https://discord.com/developers/docs/events/gateway-events#channel-update
 struct ChannelUpdate : dgw::types::Channel {
+    /// Receive-only, so not an aggregate: `ChannelUpdate()` then skips the zero fill (docs/codec.md).
+    ChannelUpdate() {}
+
 
     bool operator==(const ChannelUpdate&) const = default;
 };

@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when an entitlement is created. The payload is an entitlement object.
 /// @see https://discord.com/developers/docs/events/gateway-events#entitlement-create
 struct EntitlementCreate : dgw::types::Entitlement {
+    /// Receive-only, so not an aggregate: `EntitlementCreate()` then skips the zero fill (docs/codec.md).
+    EntitlementCreate() {}
+
 
     bool operator==(const EntitlementCreate&) const = default;
 };

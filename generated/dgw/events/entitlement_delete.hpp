@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when an entitlement is deleted (refunds, removal by Discord, or deletion of a test entitlement). The payload is an entitlement object. Entitlements are not deleted when they expire.
 /// @see https://discord.com/developers/docs/events/gateway-events#entitlement-delete
 struct EntitlementDelete : dgw::types::Entitlement {
+    /// Receive-only, so not an aggregate: `EntitlementDelete()` then skips the zero fill (docs/codec.md).
+    EntitlementDelete() {}
+
 
     bool operator==(const EntitlementDelete&) const = default;
 };

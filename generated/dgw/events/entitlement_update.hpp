@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when an entitlement is updated. The payload is an entitlement object. For subscription entitlements it is only sent when the subscription ends, with ends_at set.
 /// @see https://discord.com/developers/docs/events/gateway-events#entitlement-update
 struct EntitlementUpdate : dgw::types::Entitlement {
+    /// Receive-only, so not an aggregate: `EntitlementUpdate()` then skips the zero fill (docs/codec.md).
+    EntitlementUpdate() {}
+
 
     bool operator==(const EntitlementUpdate&) const = default;
 };

@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a guild audit log entry is created (only to bots with VIEW_AUDIT_LOG). The payload is an audit log entry with an extra guild_id.
 /// @see https://discord.com/developers/docs/events/gateway-events#guild-audit-log-entry-create
 struct GuildAuditLogEntryCreate : dgw::types::AuditLogEntry {
+    /// Receive-only, so not an aggregate: `GuildAuditLogEntryCreate()` then skips the zero fill (docs/codec.md).
+    GuildAuditLogEntryCreate() {}
+
     dgw::Snowflake guild_id;
 
     bool operator==(const GuildAuditLogEntryCreate&) const = default;

@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a user is banned from a guild (to bots with BAN_MEMBERS or VIEW_AUDIT_LOG).
 /// @see https://discord.com/developers/docs/events/gateway-events#guild-ban-add
 struct GuildBanAdd {
+    /// Receive-only, so not an aggregate: `GuildBanAdd()` then skips the zero fill (docs/codec.md).
+    GuildBanAdd() {}
+
     dgw::Snowflake guild_id;
     /// User who was banned
     dgw::types::User user;

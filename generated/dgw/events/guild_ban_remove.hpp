@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a user is unbanned from a guild (to bots with BAN_MEMBERS or VIEW_AUDIT_LOG).
 /// @see https://discord.com/developers/docs/events/gateway-events#guild-ban-remove
 struct GuildBanRemove {
+    /// Receive-only, so not an aggregate: `GuildBanRemove()` then skips the zero fill (docs/codec.md).
+    GuildBanRemove() {}
+
     dgw::Snowflake guild_id;
     /// User who was unbanned
     dgw::types::User user;

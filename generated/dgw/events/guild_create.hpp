@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Lazy-loads an unavailable guild after READY, or is sent when a guild becomes available again or the user joins a new guild. The payload is a guild with extra fields, or an unavailable guild ({id, unavailable: true}) during an outage.
 /// @see https://discord.com/developers/docs/events/gateway-events#guild-create
 struct GuildCreate : dgw::types::Guild {
+    /// Receive-only, so not an aggregate: `GuildCreate()` then skips the zero fill (docs/codec.md).
+    GuildCreate() {}
+
     /// When this guild was joined at
     dgw::Timestamp joined_at;
     /// True if this is considered a large guild

@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a guild becomes or was already unavailable due to an outage, or when the user leaves or is removed from a guild. The payload is an unavailable guild object; without `unavailable` the user was removed from the guild.
 /// @see https://discord.com/developers/docs/events/gateway-events#guild-delete
 struct GuildDelete : dgw::types::UnavailableGuild {
+    /// Receive-only, so not an aggregate: `GuildDelete()` then skips the zero fill (docs/codec.md).
+    GuildDelete() {}
+
 
     bool operator==(const GuildDelete&) const = default;
 };

@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a guild's emojis have been updated.
 /// @see https://discord.com/developers/docs/events/gateway-events#guild-emojis-update
 struct GuildEmojisUpdate {
+    /// Receive-only, so not an aggregate: `GuildEmojisUpdate()` then skips the zero fill (docs/codec.md).
+    GuildEmojisUpdate() {}
+
     dgw::Snowflake guild_id;
     std::vector<dgw::types::Emoji> emojis;
     /// Required fields that were absent when this value was decoded (bit per field in

@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a guild integration is updated.
 /// @see https://discord.com/developers/docs/events/gateway-events#guild-integrations-update
 struct GuildIntegrationsUpdate {
+    /// Receive-only, so not an aggregate: `GuildIntegrationsUpdate()` then skips the zero fill (docs/codec.md).
+    GuildIntegrationsUpdate() {}
+
     /// Id of the guild whose integrations were updated
     dgw::Snowflake guild_id;
     /// Required fields that were absent when this value was decoded (bit per field in

@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a user joins a guild (needs the GUILD_MEMBERS intent); may also be sent for users who are already members. The payload is a guild member with an extra guild_id.
 /// @see https://discord.com/developers/docs/events/gateway-events#guild-member-add
 struct GuildMemberAdd : dgw::types::GuildMember {
+    /// Receive-only, so not an aggregate: `GuildMemberAdd()` then skips the zero fill (docs/codec.md).
+    GuildMemberAdd() {}
+
     dgw::Snowflake guild_id;
 
     bool operator==(const GuildMemberAdd&) const = default;

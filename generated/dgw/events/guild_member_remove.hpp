@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a user is removed from a guild (leave/kick/ban); needs the GUILD_MEMBERS intent.
 /// @see https://discord.com/developers/docs/events/gateway-events#guild-member-remove
 struct GuildMemberRemove {
+    /// Receive-only, so not an aggregate: `GuildMemberRemove()` then skips the zero fill (docs/codec.md).
+    GuildMemberRemove() {}
+
     dgw::Snowflake guild_id;
     /// User who was removed
     dgw::types::User user;

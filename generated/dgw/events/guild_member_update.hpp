@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a guild member is updated, including when the member's user object changes. Needs the GUILD_MEMBERS intent, except for the current user.
 /// @see https://discord.com/developers/docs/events/gateway-events#guild-member-update
 struct GuildMemberUpdate {
+    /// Receive-only, so not an aggregate: `GuildMemberUpdate()` then skips the zero fill (docs/codec.md).
+    GuildMemberUpdate() {}
+
     dgw::Snowflake guild_id;
     /// User role ids
     std::vector<dgw::Snowflake> roles;

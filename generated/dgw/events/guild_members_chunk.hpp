@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent in response to Request Guild Members; chunk_index and chunk_count tell how many chunks are left.
 /// @see https://discord.com/developers/docs/events/gateway-events#guild-members-chunk
 struct GuildMembersChunk {
+    /// Receive-only, so not an aggregate: `GuildMembersChunk()` then skips the zero fill (docs/codec.md).
+    GuildMembersChunk() {}
+
     dgw::Snowflake guild_id;
     std::vector<dgw::types::GuildMember> members;
     /// Index of this chunk (0 <= chunk_index < chunk_count)

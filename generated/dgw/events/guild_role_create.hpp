@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a guild role is created.
 /// @see https://discord.com/developers/docs/events/gateway-events#guild-role-create
 struct GuildRoleCreate {
+    /// Receive-only, so not an aggregate: `GuildRoleCreate()` then skips the zero fill (docs/codec.md).
+    GuildRoleCreate() {}
+
     dgw::Snowflake guild_id;
     /// Role that was created
     dgw::types::Role role;

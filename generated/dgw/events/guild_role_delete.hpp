@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a guild role is deleted.
 /// @see https://discord.com/developers/docs/events/gateway-events#guild-role-delete
 struct GuildRoleDelete {
+    /// Receive-only, so not an aggregate: `GuildRoleDelete()` then skips the zero fill (docs/codec.md).
+    GuildRoleDelete() {}
+
     dgw::Snowflake guild_id;
     dgw::Snowflake role_id;
     /// Required fields that were absent when this value was decoded (bit per field in

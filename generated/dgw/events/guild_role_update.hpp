@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a guild role is updated.
 /// @see https://discord.com/developers/docs/events/gateway-events#guild-role-update
 struct GuildRoleUpdate {
+    /// Receive-only, so not an aggregate: `GuildRoleUpdate()` then skips the zero fill (docs/codec.md).
+    GuildRoleUpdate() {}
+
     dgw::Snowflake guild_id;
     /// Role that was updated
     dgw::types::Role role;

@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a guild scheduled event is created. The payload is a guild scheduled event.
 /// @see https://discord.com/developers/docs/events/gateway-events#guild-scheduled-event-create
 struct GuildScheduledEventCreate : dgw::types::GuildScheduledEvent {
+    /// Receive-only, so not an aggregate: `GuildScheduledEventCreate()` then skips the zero fill (docs/codec.md).
+    GuildScheduledEventCreate() {}
+
 
     bool operator==(const GuildScheduledEventCreate&) const = default;
 };

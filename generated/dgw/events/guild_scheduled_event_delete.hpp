@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a guild scheduled event is deleted. The payload is a guild scheduled event.
 /// @see https://discord.com/developers/docs/events/gateway-events#guild-scheduled-event-delete
 struct GuildScheduledEventDelete : dgw::types::GuildScheduledEvent {
+    /// Receive-only, so not an aggregate: `GuildScheduledEventDelete()` then skips the zero fill (docs/codec.md).
+    GuildScheduledEventDelete() {}
+
 
     bool operator==(const GuildScheduledEventDelete&) const = default;
 };

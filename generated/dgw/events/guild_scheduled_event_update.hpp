@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a guild scheduled event is updated. The payload is a guild scheduled event.
 /// @see https://discord.com/developers/docs/events/gateway-events#guild-scheduled-event-update
 struct GuildScheduledEventUpdate : dgw::types::GuildScheduledEvent {
+    /// Receive-only, so not an aggregate: `GuildScheduledEventUpdate()` then skips the zero fill (docs/codec.md).
+    GuildScheduledEventUpdate() {}
+
 
     bool operator==(const GuildScheduledEventUpdate&) const = default;
 };

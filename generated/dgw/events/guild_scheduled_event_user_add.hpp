@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a user has subscribed to a guild scheduled event.
 /// @see https://discord.com/developers/docs/events/gateway-events#guild-scheduled-event-user-add
 struct GuildScheduledEventUserAdd {
+    /// Receive-only, so not an aggregate: `GuildScheduledEventUserAdd()` then skips the zero fill (docs/codec.md).
+    GuildScheduledEventUserAdd() {}
+
     dgw::Snowflake guild_scheduled_event_id;
     dgw::Snowflake user_id;
     dgw::Snowflake guild_id;

@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a user has unsubscribed from a guild scheduled event.
 /// @see https://discord.com/developers/docs/events/gateway-events#guild-scheduled-event-user-remove
 struct GuildScheduledEventUserRemove {
+    /// Receive-only, so not an aggregate: `GuildScheduledEventUserRemove()` then skips the zero fill (docs/codec.md).
+    GuildScheduledEventUserRemove() {}
+
     dgw::Snowflake guild_scheduled_event_id;
     dgw::Snowflake user_id;
     dgw::Snowflake guild_id;

@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a guild soundboard sound is created. The payload is a soundboard sound object.
 /// @see https://discord.com/developers/docs/events/gateway-events#guild-soundboard-sound-create
 struct GuildSoundboardSoundCreate : dgw::types::SoundboardSound {
+    /// Receive-only, so not an aggregate: `GuildSoundboardSoundCreate()` then skips the zero fill (docs/codec.md).
+    GuildSoundboardSoundCreate() {}
+
 
     bool operator==(const GuildSoundboardSoundCreate&) const = default;
 };

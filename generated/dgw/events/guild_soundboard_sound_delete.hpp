@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a guild soundboard sound is deleted.
 /// @see https://discord.com/developers/docs/events/gateway-events#guild-soundboard-sound-delete
 struct GuildSoundboardSoundDelete {
+    /// Receive-only, so not an aggregate: `GuildSoundboardSoundDelete()` then skips the zero fill (docs/codec.md).
+    GuildSoundboardSoundDelete() {}
+
     /// ID of the sound that was deleted
     dgw::Snowflake sound_id;
     /// ID of the guild the sound was in

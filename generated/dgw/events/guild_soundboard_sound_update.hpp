@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a guild soundboard sound is updated. The payload is a soundboard sound object.
 /// @see https://discord.com/developers/docs/events/gateway-events#guild-soundboard-sound-update
 struct GuildSoundboardSoundUpdate : dgw::types::SoundboardSound {
+    /// Receive-only, so not an aggregate: `GuildSoundboardSoundUpdate()` then skips the zero fill (docs/codec.md).
+    GuildSoundboardSoundUpdate() {}
+
 
     bool operator==(const GuildSoundboardSoundUpdate&) const = default;
 };

@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when multiple guild soundboard sounds are updated.
 /// @see https://discord.com/developers/docs/events/gateway-events#guild-soundboard-sounds-update
 struct GuildSoundboardSoundsUpdate {
+    /// Receive-only, so not an aggregate: `GuildSoundboardSoundsUpdate()` then skips the zero fill (docs/codec.md).
+    GuildSoundboardSoundsUpdate() {}
+
     std::vector<dgw::types::SoundboardSound> soundboard_sounds;
     dgw::Snowflake guild_id;
     /// Required fields that were absent when this value was decoded (bit per field in

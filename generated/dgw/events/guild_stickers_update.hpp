@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a guild's stickers have been updated.
 /// @see https://discord.com/developers/docs/events/gateway-events#guild-stickers-update
 struct GuildStickersUpdate {
+    /// Receive-only, so not an aggregate: `GuildStickersUpdate()` then skips the zero fill (docs/codec.md).
+    GuildStickersUpdate() {}
+
     dgw::Snowflake guild_id;
     std::vector<dgw::types::Sticker> stickers;
     /// Required fields that were absent when this value was decoded (bit per field in

@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a guild is updated. The payload is a guild object.
 /// @see https://discord.com/developers/docs/events/gateway-events#guild-update
 struct GuildUpdate : dgw::types::Guild {
+    /// Receive-only, so not an aggregate: `GuildUpdate()` then skips the zero fill (docs/codec.md).
+    GuildUpdate() {}
+
 
     bool operator==(const GuildUpdate&) const = default;
 };

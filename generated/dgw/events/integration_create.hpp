@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when an integration is created. The payload is an integration object without user, with an extra guild_id.
 /// @see https://discord.com/developers/docs/events/gateway-events#integration-create
 struct IntegrationCreate : dgw::types::Integration {
+    /// Receive-only, so not an aggregate: `IntegrationCreate()` then skips the zero fill (docs/codec.md).
+    IntegrationCreate() {}
+
     dgw::Snowflake guild_id;
 
     bool operator==(const IntegrationCreate&) const = default;

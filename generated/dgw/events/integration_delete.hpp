@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when an integration is deleted.
 /// @see https://discord.com/developers/docs/events/gateway-events#integration-delete
 struct IntegrationDelete {
+    /// Receive-only, so not an aggregate: `IntegrationDelete()` then skips the zero fill (docs/codec.md).
+    IntegrationDelete() {}
+
     /// Integration id
     dgw::Snowflake id;
     dgw::Snowflake guild_id;

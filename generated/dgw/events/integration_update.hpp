@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when an integration is updated. The payload is an integration object without user, with an extra guild_id.
 /// @see https://discord.com/developers/docs/events/gateway-events#integration-update
 struct IntegrationUpdate : dgw::types::Integration {
+    /// Receive-only, so not an aggregate: `IntegrationUpdate()` then skips the zero fill (docs/codec.md).
+    IntegrationUpdate() {}
+
     dgw::Snowflake guild_id;
 
     bool operator==(const IntegrationUpdate&) const = default;

@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a user uses an application command or a message component (or submits a modal). The payload is an interaction.
 /// @see https://discord.com/developers/docs/events/gateway-events#interaction-create
 struct InteractionCreate : dgw::types::Interaction {
+    /// Receive-only, so not an aggregate: `InteractionCreate()` then skips the zero fill (docs/codec.md).
+    InteractionCreate() {}
+
 
     bool operator==(const InteractionCreate&) const = default;
 };

@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a new invite to a channel is created (only to bots with MANAGE_CHANNELS on the channel).
 /// @see https://discord.com/developers/docs/events/gateway-events#invite-create
 struct InviteCreate {
+    /// Receive-only, so not an aggregate: `InviteCreate()` then skips the zero fill (docs/codec.md).
+    InviteCreate() {}
+
     dgw::Snowflake channel_id;
     /// Unique invite code
     std::string code;

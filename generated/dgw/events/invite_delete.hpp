@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when an invite is deleted (only to bots with MANAGE_CHANNELS on the channel).
 /// @see https://discord.com/developers/docs/events/gateway-events#invite-delete
 struct InviteDelete {
+    /// Receive-only, so not an aggregate: `InviteDelete()` then skips the zero fill (docs/codec.md).
+    InviteDelete() {}
+
     dgw::Snowflake channel_id;
     std::optional<dgw::Snowflake> guild_id;
     std::string code;

@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a message is created. The payload is a message object with extra fields.
 /// @see https://discord.com/developers/docs/events/gateway-events#message-create
 struct MessageCreate : dgw::types::Message {
+    /// Receive-only, so not an aggregate: `MessageCreate()` then skips the zero fill (docs/codec.md).
+    MessageCreate() {}
+
     /// Guild the message was sent in, unless it is an ephemeral message
     std::optional<dgw::Snowflake> guild_id;
     /// Member properties of the author (without user); missing for ephemeral and webhook messages

@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a message is deleted.
 /// @see https://discord.com/developers/docs/events/gateway-events#message-delete
 struct MessageDelete {
+    /// Receive-only, so not an aggregate: `MessageDelete()` then skips the zero fill (docs/codec.md).
+    MessageDelete() {}
+
     dgw::Snowflake id;
     dgw::Snowflake channel_id;
     std::optional<dgw::Snowflake> guild_id;

@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when multiple messages are deleted at once.
 /// @see https://discord.com/developers/docs/events/gateway-events#message-delete-bulk
 struct MessageDeleteBulk {
+    /// Receive-only, so not an aggregate: `MessageDeleteBulk()` then skips the zero fill (docs/codec.md).
+    MessageDeleteBulk() {}
+
     std::vector<dgw::Snowflake> ids;
     dgw::Snowflake channel_id;
     std::optional<dgw::Snowflake> guild_id;

@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a user votes on a poll; one event per answer when the poll allows multiple selection.
 /// @see https://discord.com/developers/docs/events/gateway-events#message-poll-vote-add
 struct MessagePollVoteAdd {
+    /// Receive-only, so not an aggregate: `MessagePollVoteAdd()` then skips the zero fill (docs/codec.md).
+    MessagePollVoteAdd() {}
+
     dgw::Snowflake user_id;
     dgw::Snowflake channel_id;
     dgw::Snowflake message_id;

@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a user removes their vote on a poll; one event per answer when the poll allows multiple selection.
 /// @see https://discord.com/developers/docs/events/gateway-events#message-poll-vote-remove
 struct MessagePollVoteRemove {
+    /// Receive-only, so not an aggregate: `MessagePollVoteRemove()` then skips the zero fill (docs/codec.md).
+    MessagePollVoteRemove() {}
+
     dgw::Snowflake user_id;
     dgw::Snowflake channel_id;
     dgw::Snowflake message_id;

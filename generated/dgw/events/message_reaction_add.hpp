@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a user adds a reaction to a message.
 /// @see https://discord.com/developers/docs/events/gateway-events#message-reaction-add
 struct MessageReactionAdd {
+    /// Receive-only, so not an aggregate: `MessageReactionAdd()` then skips the zero fill (docs/codec.md).
+    MessageReactionAdd() {}
+
     dgw::Snowflake user_id;
     dgw::Snowflake channel_id;
     dgw::Snowflake message_id;

@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a user removes a reaction from a message.
 /// @see https://discord.com/developers/docs/events/gateway-events#message-reaction-remove
 struct MessageReactionRemove {
+    /// Receive-only, so not an aggregate: `MessageReactionRemove()` then skips the zero fill (docs/codec.md).
+    MessageReactionRemove() {}
+
     dgw::Snowflake user_id;
     dgw::Snowflake channel_id;
     dgw::Snowflake message_id;

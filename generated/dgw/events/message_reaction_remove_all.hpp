@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a user explicitly removes all reactions from a message.
 /// @see https://discord.com/developers/docs/events/gateway-events#message-reaction-remove-all
 struct MessageReactionRemoveAll {
+    /// Receive-only, so not an aggregate: `MessageReactionRemoveAll()` then skips the zero fill (docs/codec.md).
+    MessageReactionRemoveAll() {}
+
     dgw::Snowflake channel_id;
     dgw::Snowflake message_id;
     std::optional<dgw::Snowflake> guild_id;

@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a bot removes all instances of a given emoji from the reactions of a message.
 /// @see https://discord.com/developers/docs/events/gateway-events#message-reaction-remove-emoji
 struct MessageReactionRemoveEmoji {
+    /// Receive-only, so not an aggregate: `MessageReactionRemoveEmoji()` then skips the zero fill (docs/codec.md).
+    MessageReactionRemoveEmoji() {}
+
     dgw::Snowflake channel_id;
     std::optional<dgw::Snowflake> guild_id;
     dgw::Snowflake message_id;

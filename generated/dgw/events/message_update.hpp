@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a message is updated. The payload is a message object with the same extra fields as MESSAGE_CREATE (tts is always false).
 /// @see https://discord.com/developers/docs/events/gateway-events#message-update
 struct MessageUpdate : dgw::types::Message {
+    /// Receive-only, so not an aggregate: `MessageUpdate()` then skips the zero fill (docs/codec.md).
+    MessageUpdate() {}
+
     std::optional<dgw::Snowflake> guild_id;
     std::optional<dgw::types::PartialGuildMember> member;
     std::optional<dgw::types::ChannelType> channel_type;

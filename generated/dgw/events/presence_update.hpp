@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a user's presence or info, such as name or avatar, is updated (needs GUILD_PRESENCES). The user may be partial and Discord does not validate field types.
 /// @see https://discord.com/developers/docs/events/gateway-events#presence-update
 struct PresenceUpdate : dgw::types::Presence {
+    /// Receive-only, so not an aggregate: `PresenceUpdate()` then skips the zero fill (docs/codec.md).
+    PresenceUpdate() {}
+
 
     bool operator==(const PresenceUpdate&) const = default;
 };

@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when the app hit a gateway rate limit for a send event such as Request Guild Members. It is a dispatch (op 0), not a close code.
 /// @see https://discord.com/developers/docs/events/gateway-events#rate-limited
 struct RateLimited {
+    /// Receive-only, so not an aggregate: `RateLimited()` then skips the zero fill (docs/codec.md).
+    RateLimited() {}
+
     /// Gateway opcode of the event that was rate limited
     std::int64_t opcode{};
     /// Number of seconds (fractional) to wait before submitting another request

@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Dispatched when the client has completed the initial handshake for a new session; holds the initial state (the guilds start out unavailable and arrive later as GUILD_CREATE).
 /// @see https://discord.com/developers/docs/events/gateway-events#ready
 struct Ready {
+    /// Receive-only, so not an aggregate: `Ready()` then skips the zero fill (docs/codec.md).
+    Ready() {}
+
     /// API version
     std::int64_t v{};
     /// Information about the user, including email

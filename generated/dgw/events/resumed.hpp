@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Dispatched when a Resume has succeeded, after all missed events have been replayed. Discord documents no fields; the object in practice only carries _trace.
 /// @see https://discord.com/developers/docs/events/gateway-events#resumed
 struct Resumed {
+    /// Receive-only, so not an aggregate: `Resumed()` then skips the zero fill (docs/codec.md).
+    Resumed() {}
+
     /// Undocumented debugging information; ignore it
     std::optional<std::vector<std::string>> _trace;
     /// Required fields that were absent when this value was decoded (bit per field in

@@ -9,6 +9,9 @@ namespace dgw::events {
 /// A guild's list of soundboard sounds, sent in response to Request Soundboard Sounds.
 /// @see https://discord.com/developers/docs/events/gateway-events#soundboard-sounds
 struct SoundboardSounds {
+    /// Receive-only, so not an aggregate: `SoundboardSounds()` then skips the zero fill (docs/codec.md).
+    SoundboardSounds() {}
+
     std::vector<dgw::types::SoundboardSound> soundboard_sounds;
     dgw::Snowflake guild_id;
     /// Required fields that were absent when this value was decoded (bit per field in

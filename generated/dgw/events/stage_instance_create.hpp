@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a Stage instance is created (the Stage is now live). The payload is a Stage instance.
 /// @see https://discord.com/developers/docs/events/gateway-events#stage-instance-create
 struct StageInstanceCreate : dgw::types::StageInstance {
+    /// Receive-only, so not an aggregate: `StageInstanceCreate()` then skips the zero fill (docs/codec.md).
+    StageInstanceCreate() {}
+
 
     bool operator==(const StageInstanceCreate&) const = default;
 };

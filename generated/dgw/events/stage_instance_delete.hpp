@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a Stage instance has been deleted (the Stage has been closed). The payload is a Stage instance.
 /// @see https://discord.com/developers/docs/events/gateway-events#stage-instance-delete
 struct StageInstanceDelete : dgw::types::StageInstance {
+    /// Receive-only, so not an aggregate: `StageInstanceDelete()` then skips the zero fill (docs/codec.md).
+    StageInstanceDelete() {}
+
 
     bool operator==(const StageInstanceDelete&) const = default;
 };

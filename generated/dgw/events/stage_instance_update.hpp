@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a Stage instance has been updated. The payload is a Stage instance.
 /// @see https://discord.com/developers/docs/events/gateway-events#stage-instance-update
 struct StageInstanceUpdate : dgw::types::StageInstance {
+    /// Receive-only, so not an aggregate: `StageInstanceUpdate()` then skips the zero fill (docs/codec.md).
+    StageInstanceUpdate() {}
+
 
     bool operator==(const StageInstanceUpdate&) const = default;
 };

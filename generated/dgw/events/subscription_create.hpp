@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a subscription for a Premium App is created. The payload is a subscription object; its status may be active or inactive.
 /// @see https://discord.com/developers/docs/events/gateway-events#subscription-create
 struct SubscriptionCreate : dgw::types::Subscription {
+    /// Receive-only, so not an aggregate: `SubscriptionCreate()` then skips the zero fill (docs/codec.md).
+    SubscriptionCreate() {}
+
 
     bool operator==(const SubscriptionCreate&) const = default;
 };

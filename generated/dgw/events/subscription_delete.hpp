@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a subscription for a Premium App has been deleted. The payload is a subscription object.
 /// @see https://discord.com/developers/docs/events/gateway-events#subscription-delete
 struct SubscriptionDelete : dgw::types::Subscription {
+    /// Receive-only, so not an aggregate: `SubscriptionDelete()` then skips the zero fill (docs/codec.md).
+    SubscriptionDelete() {}
+
 
     bool operator==(const SubscriptionDelete&) const = default;
 };

@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a subscription for a Premium App has been updated. The payload is a subscription object.
 /// @see https://discord.com/developers/docs/events/gateway-events#subscription-update
 struct SubscriptionUpdate : dgw::types::Subscription {
+    /// Receive-only, so not an aggregate: `SubscriptionUpdate()` then skips the zero fill (docs/codec.md).
+    SubscriptionUpdate() {}
+
 
     bool operator==(const SubscriptionUpdate&) const = default;
 };

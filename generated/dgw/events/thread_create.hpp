@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a thread relevant to the current user is created, or when the current user is added to a thread. The payload is a channel object; a new thread carries newly_created, and being added to an existing private thread carries a thread member object in member.
 /// @see https://discord.com/developers/docs/events/gateway-events#thread-create
 struct ThreadCreate : dgw::types::Channel {
+    /// Receive-only, so not an aggregate: `ThreadCreate()` then skips the zero fill (docs/codec.md).
+    ThreadCreate() {}
+
     /// Present (true) when the thread was just created
     std::optional<bool> newly_created;
 

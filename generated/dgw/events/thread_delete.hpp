@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a thread relevant to the current user is deleted. The payload is a subset of the channel object with only id, guild_id, parent_id and type.
 /// @see https://discord.com/developers/docs/events/gateway-events#thread-delete
 struct ThreadDelete {
+    /// Receive-only, so not an aggregate: `ThreadDelete()` then skips the zero fill (docs/codec.md).
+    ThreadDelete() {}
+
     dgw::Snowflake id;
     dgw::Snowflake guild_id;
     /// The thread's parent channel

@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when the current user gains access to a channel; carries all active threads in it the user can access.
 /// @see https://discord.com/developers/docs/events/gateway-events#thread-list-sync
 struct ThreadListSync {
+    /// Receive-only, so not an aggregate: `ThreadListSync()` then skips the zero fill (docs/codec.md).
+    ThreadListSync() {}
+
     dgw::Snowflake guild_id;
     /// Parent channels whose threads are synced; absent means the whole guild
     std::optional<std::vector<dgw::Snowflake>> channel_ids;

@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when the thread member object for the current user is updated. The payload is a thread member with an extra guild_id.
 /// @see https://discord.com/developers/docs/events/gateway-events#thread-member-update
 struct ThreadMemberUpdate : dgw::types::ThreadMember {
+    /// Receive-only, so not an aggregate: `ThreadMemberUpdate()` then skips the zero fill (docs/codec.md).
+    ThreadMemberUpdate() {}
+
     dgw::Snowflake guild_id;
 
     bool operator==(const ThreadMemberUpdate&) const = default;

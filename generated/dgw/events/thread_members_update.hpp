@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when anyone is added to or removed from a thread. Without the GUILD_MEMBERS intent it is only sent when the current user was added or removed.
 /// @see https://discord.com/developers/docs/events/gateway-events#thread-members-update
 struct ThreadMembersUpdate {
+    /// Receive-only, so not an aggregate: `ThreadMembersUpdate()` then skips the zero fill (docs/codec.md).
+    ThreadMembersUpdate() {}
+
     /// The thread
     dgw::Snowflake id;
     dgw::Snowflake guild_id;

@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a thread is updated. The payload is a channel object. Not sent when only last_message_id changes.
 /// @see https://discord.com/developers/docs/events/gateway-events#thread-update
 struct ThreadUpdate : dgw::types::Channel {
+    /// Receive-only, so not an aggregate: `ThreadUpdate()` then skips the zero fill (docs/codec.md).
+    ThreadUpdate() {}
+
 
     bool operator==(const ThreadUpdate&) const = default;
 };

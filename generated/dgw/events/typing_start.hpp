@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a user starts typing in a channel.
 /// @see https://discord.com/developers/docs/events/gateway-events#typing-start
 struct TypingStart {
+    /// Receive-only, so not an aggregate: `TypingStart()` then skips the zero fill (docs/codec.md).
+    TypingStart() {}
+
     dgw::Snowflake channel_id;
     std::optional<dgw::Snowflake> guild_id;
     dgw::Snowflake user_id;

@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when properties about the current bot's user change. The payload is a user object.
 /// @see https://discord.com/developers/docs/events/gateway-events#user-update
 struct UserUpdate : dgw::types::User {
+    /// Receive-only, so not an aggregate: `UserUpdate()` then skips the zero fill (docs/codec.md).
+    UserUpdate() {}
+
 
     bool operator==(const UserUpdate&) const = default;
 };

@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when someone sends an effect, such as an emoji reaction or a soundboard sound, in a voice channel the current user is connected to.
 /// @see https://discord.com/developers/docs/events/gateway-events#voice-channel-effect-send
 struct VoiceChannelEffectSend {
+    /// Receive-only, so not an aggregate: `VoiceChannelEffectSend()` then skips the zero fill (docs/codec.md).
+    VoiceChannelEffectSend() {}
+
     dgw::Snowflake channel_id;
     dgw::Snowflake guild_id;
     dgw::Snowflake user_id;

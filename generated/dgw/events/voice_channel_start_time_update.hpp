@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when the start time of a voice channel's session changes.
 /// @see https://discord.com/developers/docs/events/gateway-events#voice-channel-start-time-update
 struct VoiceChannelStartTimeUpdate {
+    /// Receive-only, so not an aggregate: `VoiceChannelStartTimeUpdate()` then skips the zero fill (docs/codec.md).
+    VoiceChannelStartTimeUpdate() {}
+
     /// The channel ID
     dgw::Snowflake id;
     dgw::Snowflake guild_id;

@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when the status of a voice channel changes.
 /// @see https://discord.com/developers/docs/events/gateway-events#voice-channel-status-update
 struct VoiceChannelStatusUpdate {
+    /// Receive-only, so not an aggregate: `VoiceChannelStatusUpdate()` then skips the zero fill (docs/codec.md).
+    VoiceChannelStatusUpdate() {}
+
     /// The channel ID
     dgw::Snowflake id;
     dgw::Snowflake guild_id;

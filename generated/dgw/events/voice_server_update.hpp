@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a guild's voice server is updated (when initially connecting to voice, and on voice server failover). A null endpoint means the voice server is being reallocated.
 /// @see https://discord.com/developers/docs/events/gateway-events#voice-server-update
 struct VoiceServerUpdate {
+    /// Receive-only, so not an aggregate: `VoiceServerUpdate()` then skips the zero fill (docs/codec.md).
+    VoiceServerUpdate() {}
+
     /// Voice connection token
     std::string token;
     dgw::Snowflake guild_id;

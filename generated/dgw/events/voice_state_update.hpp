@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when someone joins, leaves, or moves voice channels. The payload is a voice state object.
 /// @see https://discord.com/developers/docs/events/gateway-events#voice-state-update
 struct VoiceStateUpdate : dgw::types::VoiceState {
+    /// Receive-only, so not an aggregate: `VoiceStateUpdate()` then skips the zero fill (docs/codec.md).
+    VoiceStateUpdate() {}
+
 
     bool operator==(const VoiceStateUpdate&) const = default;
 };

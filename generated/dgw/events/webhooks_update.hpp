@@ -9,6 +9,9 @@ namespace dgw::events {
 /// Sent when a guild channel's webhook is created, updated, or deleted.
 /// @see https://discord.com/developers/docs/events/gateway-events#webhooks-update
 struct WebhooksUpdate {
+    /// Receive-only, so not an aggregate: `WebhooksUpdate()` then skips the zero fill (docs/codec.md).
+    WebhooksUpdate() {}
+
     dgw::Snowflake guild_id;
     dgw::Snowflake channel_id;
     /// Required fields that were absent when this value was decoded (bit per field in
