@@ -8,6 +8,8 @@
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -163,6 +165,24 @@ BOOST_AUTO_TEST_CASE(any_key_order_decodes_the_same) {
             BOOST_TEST((u.bot && *u.bot), d);
             BOOST_TEST(u.missing_ == 0u, d);
         }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(truncation_right_after_a_value_reads_nothing_past_the_end) {
+    // Each prefix sits in a heap block of exactly its size, so ASan (CI's sanitizer run)
+    // sees any read past the end; std::string's spare capacity would hide it. The full
+    // message is decoded first so the key order is learned and the expected-key fast
+    // path runs at every cut (the fuzzer found it reading one byte past the end there).
+    const std::string full =
+        R"({"t":"USER_UPDATE","s":1,"op":0,"d":{"id":"5","username":"u","discriminator":"0","bot":true}})";
+    GatewayMessage m;
+    decode_error err;
+    BOOST_REQUIRE(dgw::decode(full, Encoding::Json, m, err));
+    for (std::size_t n = 0; n < full.size(); ++n) {
+        std::unique_ptr<char[]> block(new char[n == 0 ? 1 : n]);
+        std::memcpy(block.get(), full.data(), n);
+        BOOST_TEST(!dgw::decode(std::string_view(block.get(), n), Encoding::Json, m, err), n);
+        BOOST_TEST((err.code == codec_errc::syntax), n);
     }
 }
 

@@ -56,8 +56,9 @@ public:
         // Compact JSON with the expected key next (`,"name":` or `"name":` first): one
         // check of the whole span. Anything else takes the general path below.
         if (const std::size_t n = expect.size(); n != 0) {
-            const char* q = p_ + (first ? 0 : 1);
-            if (static_cast<std::size_t>(end_ - q) > n + 2 && (first || *p_ == ',') && q[0] == '"' &&
+            const std::size_t lead = first ? 0 : 1;
+            const char* q = p_ + lead;
+            if (static_cast<std::size_t>(end_ - p_) >= lead + n + 3 && (first || *p_ == ',') && q[0] == '"' &&
                 q[n + 1] == '"' && q[n + 2] == ':' && pull::same_key(expect, std::string_view(q + 1, n))) {
                 at_ = q;
                 p_ = q + n + 3;
