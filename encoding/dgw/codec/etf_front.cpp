@@ -28,7 +28,6 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
-#include <limits>
 
 namespace dgw::codec {
 namespace {
@@ -458,20 +457,9 @@ private:
         const bool negative = u8(at + 2) != 0;
         std::uint64_t mag = 0;
         for (std::size_t k = n; k-- > 0;) mag = (mag << 8) | u8(at + 3 + k);
-        constexpr auto int64_max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
-        if (!negative) {
-            if (mag <= int64_max) {
-                v.t = vt::int64;
-                v.i = static_cast<std::int64_t>(mag);
-            } else {
-                v.t = vt::uint64;
-                v.u = mag;
-            }
-        } else {
-            if (mag > int64_max + 1) return give_up();
-            v.t = vt::int64;
-            v.i = static_cast<std::int64_t>(0 - mag);
-        }
+        bool is_unsigned;
+        if (!etf::detail::big_value(negative, mag, is_unsigned, v.i, v.u)) return give_up();
+        v.t = is_unsigned ? vt::uint64 : vt::int64;
         pos_ = at + 3 + n;
         return true;
     }

@@ -7,7 +7,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
-#include <limits>
 #include <new>
 
 namespace dgw::etf {
@@ -403,25 +402,13 @@ bool reader::read_big(token& t, std::size_t at, std::size_t n, bool as_key) {
         return fail(etf_errc::big_too_large, at, "significant magnitude bytes: ", sig);
     std::uint64_t mag = 0;
     for (std::size_t k = sig; k-- > 0;) mag = (mag << 8) | u8(data_, digits + k);
-    constexpr std::uint64_t int64_max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
     pos_ = digits + n;
     char* const b = scratch_.data();
     char* const e = b + scratch_.size();
-    if (!negative) {
-        if (mag <= int64_max) {
-            t.kind = token_kind::int64;
-            t.i = static_cast<std::int64_t>(mag);
-        } else {
-            t.kind = token_kind::uint64;
-            t.u = mag;
-        }
-    } else {
-        if (mag > int64_max + 1)
-            return fail(etf_errc::big_too_large, at, "negative big below INT64_MIN");
-        t.kind = token_kind::int64;
-        // Negate in unsigned arithmetic so -2^63 needs no signed overflow.
-        t.i = static_cast<std::int64_t>(0 - mag);
-    }
+    bool is_unsigned;
+    if (!detail::big_value(negative, mag, is_unsigned, t.i, t.u))
+        return fail(etf_errc::big_too_large, at, "negative big below INT64_MIN");
+    t.kind = is_unsigned ? token_kind::uint64 : token_kind::int64;
     if (as_key) {
         auto r = t.kind == token_kind::uint64 ? std::to_chars(b, e, t.u) : std::to_chars(b, e, t.i);
         t.kind = token_kind::key;
