@@ -231,11 +231,19 @@ private:
         if (*p_ == '0') {
             ++p_;
         } else {
-            while (p_ != end_ && digit(*p_)) {
-                const unsigned d = static_cast<unsigned>(*p_ - '0');
-                if (mag > (UINT64_MAX - d) / 10) overflow = true;
-                else mag = mag * 10 + d;
-                ++p_;
+            // Up to 19 digits cannot overflow; only longer numbers are checked, again.
+            const char* d0 = p_;
+            while (p_ != end_ && digit(*p_)) mag = mag * 10 + static_cast<unsigned>(*p_++ - '0');
+            if (p_ - d0 > 19) {
+                mag = 0;
+                for (const char* q = d0; q != p_; ++q) {
+                    const unsigned d = static_cast<unsigned>(*q - '0');
+                    if (mag > (UINT64_MAX - d) / 10) {
+                        overflow = true;
+                        break;
+                    }
+                    mag = mag * 10 + d;
+                }
             }
         }
         bool is_float = false;
@@ -308,9 +316,11 @@ private:
     }
 #endif
 
-    // At '"': reads the string; `out` views the input, or scratch_ when it had escapes.
-    bool string(std::string_view& out) {
-        const char* s = ++p_;
+    static bool plain(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
+
+    // Moves p_ over plain string bytes to the next '"', '\\', control character or byte
+    // >= 0x80, or to end_.
+    void skip_plain() {
         for (;;) {
 #if defined(__SSE2__)
             // 32 bytes per step: snowflakes (17-20 digits) and most keys and names end in
@@ -322,14 +332,17 @@ private:
                     continue;
                 }
                 p_ += std::countr_zero(m);
-            } else if (end_ - p_ >= 16) {
+                return;
+            }
+            if (end_ - p_ >= 16) {
                 const unsigned m = special_mask16(p_);
                 if (m == 0) {
                     p_ += 16;
                     continue;
                 }
                 p_ += std::countr_zero(m);
-            } else
+                return;
+            }
 #endif
             if (end_ - p_ >= 8) {
                 std::uint64_t w;
@@ -340,9 +353,19 @@ private:
                     continue;
                 }
                 p_ += std::countr_zero(m) >> 3;
-            } else if (p_ == end_) {
-                return fail_at(codec_errc::syntax, s - 1, "unterminated string");
+                return;
             }
+            while (p_ != end_ && plain(static_cast<unsigned char>(*p_))) ++p_;
+            return;
+        }
+    }
+
+    // At '"': reads the string; `out` views the input, or scratch_ when it had escapes.
+    bool string(std::string_view& out) {
+        const char* s = ++p_;
+        for (;;) {
+            skip_plain();
+            if (p_ == end_) return fail_at(codec_errc::syntax, s - 1, "unterminated string");
             const auto c = static_cast<unsigned char>(*p_);
             if (c == '"') {
                 out = std::string_view(s, static_cast<std::size_t>(p_ - s));
@@ -351,11 +374,7 @@ private:
             }
             if (c == '\\') break;
             if (c < 0x20) return syntax("control character in a string");
-            if (c >= 0x80) {
-                if (!utf8_seq()) return false;
-            } else {
-                ++p_; // only in the last 7 bytes of the input
-            }
+            if (!utf8_seq()) return false;
         }
         scratch_.assign(s, static_cast<std::size_t>(p_ - s));
         return escaped(s - 1, out);
@@ -411,6 +430,9 @@ private:
     // The slow path, from the first backslash; scratch_ holds what came before it.
     bool escaped(const char* open_quote, std::string_view& out) {
         for (;;) {
+            const char* run = p_;
+            skip_plain();
+            scratch_.append(run, static_cast<std::size_t>(p_ - run));
             if (p_ == end_) return fail_at(codec_errc::syntax, open_quote, "unterminated string");
             const auto c = static_cast<unsigned char>(*p_);
             if (c == '"') {
@@ -455,11 +477,7 @@ private:
             }
             if (c < 0x20) return syntax("control character in a string");
             const char* q = p_;
-            if (c >= 0x80) {
-                if (!utf8_seq()) return false;
-            } else {
-                ++p_;
-            }
+            if (!utf8_seq()) return false;
             scratch_.append(q, static_cast<std::size_t>(p_ - q));
         }
     }
