@@ -181,11 +181,11 @@ private:
         return static_cast<T*>(p);
     }
 
-    bool value(const type_info* ti, presence pres, void* storage, slot where, std::uint64_t* missing, int bit) {
-        // The two commonest kinds first ask the source for their usual wire form, which it
-        // reads without the generic value dispatch; anything else (null, another form, an
-        // error to report) takes the generic path below. 1: read, 0: not that form
-        // (nothing consumed), -1: failed.
+    // The two commonest kinds ask the source for their usual wire form, which it reads
+    // without the generic value dispatch; anything else (null, another form, an error to
+    // report) takes value_generic. 1: stored, 0: not that form (nothing consumed), -1:
+    // failed. Inlined into the object loop too, so most fields need no recursive call.
+    [[gnu::always_inline]] int try_fast(const type_info* ti, presence pres, void* storage) {
         if constexpr (requires(std::uint64_t u, std::string_view sv) {
                           src_.try_snowflake(u);
                           src_.try_string(sv);
@@ -193,21 +193,25 @@ private:
             if (ti->k == kind::snowflake) {
                 std::uint64_t u;
                 const int r = src_.try_snowflake(u);
-                if (r > 0) {
-                    open_as<Snowflake>(pres, storage)->value = u;
-                    return true;
-                }
-                if (r < 0) return false;
-            } else if (ti->k == kind::string) {
+                if (r > 0) open_as<Snowflake>(pres, storage)->value = u;
+                return r;
+            }
+            if (ti->k == kind::string) {
                 std::string_view sv;
                 const int r = src_.try_string(sv);
-                if (r > 0) {
-                    open_as<std::string>(pres, storage)->assign(sv);
-                    return true;
-                }
-                if (r < 0) return false;
+                if (r > 0) open_as<std::string>(pres, storage)->assign(sv);
+                return r;
             }
         }
+        return 0;
+    }
+
+    bool value(const type_info* ti, presence pres, void* storage, slot where, std::uint64_t* missing, int bit) {
+        if (const int r = try_fast(ti, pres, storage); r != 0) return r > 0;
+        return value_generic(ti, pres, storage, where, missing, bit);
+    }
+
+    bool value_generic(const type_info* ti, presence pres, void* storage, slot where, std::uint64_t* missing, int bit) {
         scalar v;
         if (!src_.value(v)) return false;
         switch (v.t) {
@@ -399,7 +403,9 @@ private:
             const field_info& f = ti->fields[i];
             std::tie(guess, expect) = predict(prev);
             if (f.required_bit >= 0) missing &= ~(std::uint64_t{1} << f.required_bit);
-            if (!value(f.type, f.pres, f.get(obj), slot::field, &missing, f.required_bit)) {
+            const int fast = try_fast(f.type, f.pres, f.get(obj));
+            if (fast > 0) continue;
+            if (fast < 0 || !value_generic(f.type, f.pres, f.get(obj), slot::field, &missing, f.required_bit)) {
                 prepend(f.name);
                 return false;
             }
