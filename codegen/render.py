@@ -118,14 +118,14 @@ def _discriminator(names):
     return best
 
 
-def find_switch(fields):
+def find_switch(fields, offset=0):
     """C++ body of `int find(std::string_view k)`: switch on the length, then on the
     character that best tells the candidates apart, then one memcmp of a constant length
     (which the compiler turns into a few integer compares). Key lookup runs once per
     field of every decoded object, so it is the hottest generated code."""
     by_len = {}
     for i, f in enumerate(fields):
-        by_len.setdefault(len(f.name), []).append((f.name, i))
+        by_len.setdefault(len(f.name), []).append((f.name, i + offset))
     lines = ["    const char* p = k.data();", "    switch (k.size()) {"]
     for n in sorted(by_len):
         group = by_len[n]
@@ -169,7 +169,7 @@ def command_reachable(model):
     return seen
 
 
-def struct_view(ctx, s, user_ctor=False):
+def struct_view(ctx, s, user_ctor=False, bases=frozenset()):
     fields = []
     bit = 0
     for i, f in enumerate(s.all_fields):
@@ -187,10 +187,18 @@ def struct_view(ctx, s, user_ctor=False):
         if fv["bit"] >= 0:
             mask |= 1 << fv["bit"]
     base = ctx.m.structs[s.extends].qualified if s.extends else None
+    # A struct that extends another reuses the base's field list (a macro in
+    # detail/field_lists.hpp) and key lookup: its own lookup covers its own fields only.
+    if s.extends:
+        own = s.all_fields[s.base_count:]
+        find = find_switch(own, offset=s.base_count) if own else "    (void)k;\n    return -1;"
+    else:
+        find = find_switch(s.all_fields)
     return dict(
         name=s.name, ns=s.ns, qualified=s.qualified, doc=" ".join(str(s.doc).split()), docs=s.docs,
         base=base, fields=fields, own_fields=[f for f in fields if f["own"]], mask=f"0x{mask:x}ull",
-        find=find_switch(s.all_fields), wire=s.wire_name, opcode=s.opcode,
+        find=find, wire=s.wire_name, opcode=s.opcode,
+        base_name=s.extends, is_base=s.name in bases,
         header=snake(s.name) if s.ns == "events" else None,
         wire_len=len(s.wire_name) if s.wire_name else 0,
         snake=snake(s.name),
@@ -220,9 +228,10 @@ def render_all(model, marker):
     # Receive-only structs get a user-provided default constructor (see macros.j2); the
     # ones users build for send commands stay aggregates for designated initialisers.
     sendable = command_reachable(model)
-    tv = [struct_view(ctx, s, user_ctor=s.name not in sendable) for s in type_structs]
-    cv = [struct_view(ctx, s) for s in cmd_structs]
-    ev = [struct_view(ctx, s, user_ctor=True) for s in events]
+    bases = frozenset(s.extends for s in model.structs.values() if s.extends)
+    tv = [struct_view(ctx, s, user_ctor=s.name not in sendable, bases=bases) for s in type_structs]
+    cv = [struct_view(ctx, s, bases=bases) for s in cmd_structs]
+    ev = [struct_view(ctx, s, user_ctor=True, bases=bases) for s in events]
     enums = [enum_view(e) for e in sorted(model.enums.values(), key=lambda e: e.name)]
     composites = [ctx.composites[k] for k in sorted(ctx.composites)]
 
@@ -270,6 +279,8 @@ def render_all(model, marker):
     put("dgw/gateway.cpp", "gateway.cpp.j2")
     put("dgw/describe.hpp", "describe.hpp.j2")
     put("dgw/detail/type_infos.hpp", "type_infos.hpp.j2")
+    base_views = sorted((v for v in tv + cv + ev if v["is_base"]), key=lambda v: v["name"])
+    put("dgw/detail/field_lists.hpp", "field_lists.hpp.j2", bases=base_views)
     # type tables, split into chunks of roughly equal field counts
     chunks = [[] for _ in range(CODEC_CHUNKS)]
     sizes = [0] * CODEC_CHUNKS

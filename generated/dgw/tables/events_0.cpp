@@ -2,6 +2,7 @@
 // Codec tables (see encoding/dgw/codec/type_info.hpp).
 #include <dgw/codec/ops.hpp>
 #include <dgw/describe.hpp>
+#include <dgw/detail/field_lists.hpp>
 #include <dgw/detail/type_infos.hpp>
 
 #include <cstddef>
@@ -16,25 +17,17 @@ namespace dgw::codec::gen {
 
 // dgw::events::ApplicationCommandPermissionsUpdate
 namespace {
+int find_own_ApplicationCommandPermissionsUpdate(std::string_view k) noexcept {
+    (void)k;
+    return -1;
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
 int find_ApplicationCommandPermissionsUpdate(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 2 : -1;
-    case 11:
-        return std::memcmp(p, "permissions", 11) == 0 ? 3 : -1;
-    case 14:
-        return std::memcmp(p, "application_id", 14) == 0 ? 1 : -1;
-    default: return -1;
-    }
+    const int i = find_own_ApplicationCommandPermissionsUpdate(k);
+    return i >= 0 ? i : ti_GuildApplicationCommandPermissions.find(k);
 }
 constexpr field_info fields_ApplicationCommandPermissionsUpdate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::ApplicationCommandPermissionsUpdate, id)},
-    {"application_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::ApplicationCommandPermissionsUpdate, application_id)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::events::ApplicationCommandPermissionsUpdate, guild_id)},
-    {"permissions", &dgw::codec::gen::ti_ApplicationCommandPermissions_array, presence::required, 3, offsetof(dgw::events::ApplicationCommandPermissionsUpdate, permissions)},
+    DGW_FIELDS_GuildApplicationCommandPermissions(dgw::events::ApplicationCommandPermissionsUpdate)
 };
 field_order order_ApplicationCommandPermissionsUpdate[5];
 } // namespace
@@ -108,64 +101,17 @@ constinit const type_info ti_AutoModerationActionExecution = object_info<dgw::ev
 
 // dgw::events::AutoModerationRuleCreate
 namespace {
+int find_own_AutoModerationRuleCreate(std::string_view k) noexcept {
+    (void)k;
+    return -1;
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
 int find_AutoModerationRuleCreate(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        return std::memcmp(p, "name", 4) == 0 ? 2 : -1;
-    case 7:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "actions", 7) == 0) return 7;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "enabled", 7) == 0) return 8;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
-    case 10:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "creator_id", 10) == 0) return 3;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "event_type", 10) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
-    case 12:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "exempt_roles", 12) == 0) return 9;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "trigger_type", 12) == 0) return 5;
-            return -1;
-        default: return -1;
-        }
-    case 15:
-        return std::memcmp(p, "exempt_channels", 15) == 0 ? 10 : -1;
-    case 16:
-        return std::memcmp(p, "trigger_metadata", 16) == 0 ? 6 : -1;
-    default: return -1;
-    }
+    const int i = find_own_AutoModerationRuleCreate(k);
+    return i >= 0 ? i : ti_AutoModerationRule.find(k);
 }
 constexpr field_info fields_AutoModerationRuleCreate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::AutoModerationRuleCreate, id)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::AutoModerationRuleCreate, guild_id)},
-    {"name", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::events::AutoModerationRuleCreate, name)},
-    {"creator_id", &dgw::codec::ti_snowflake, presence::required, 3, offsetof(dgw::events::AutoModerationRuleCreate, creator_id)},
-    {"event_type", &dgw::codec::gen::ti_AutoModerationEventType, presence::required, 4, offsetof(dgw::events::AutoModerationRuleCreate, event_type)},
-    {"trigger_type", &dgw::codec::gen::ti_AutoModerationTriggerType, presence::required, 5, offsetof(dgw::events::AutoModerationRuleCreate, trigger_type)},
-    {"trigger_metadata", &dgw::codec::gen::ti_AutoModerationTriggerMetadata, presence::required, 6, offsetof(dgw::events::AutoModerationRuleCreate, trigger_metadata)},
-    {"actions", &dgw::codec::gen::ti_AutoModerationAction_array, presence::required, 7, offsetof(dgw::events::AutoModerationRuleCreate, actions)},
-    {"enabled", &dgw::codec::ti_bool, presence::required, 8, offsetof(dgw::events::AutoModerationRuleCreate, enabled)},
-    {"exempt_roles", &dgw::codec::ti_snowflake_array, presence::required, 9, offsetof(dgw::events::AutoModerationRuleCreate, exempt_roles)},
-    {"exempt_channels", &dgw::codec::ti_snowflake_array, presence::required, 10, offsetof(dgw::events::AutoModerationRuleCreate, exempt_channels)},
+    DGW_FIELDS_AutoModerationRule(dgw::events::AutoModerationRuleCreate)
 };
 field_order order_AutoModerationRuleCreate[12];
 } // namespace
@@ -173,64 +119,17 @@ constinit const type_info ti_AutoModerationRuleCreate = object_info<dgw::events:
 
 // dgw::events::AutoModerationRuleDelete
 namespace {
+int find_own_AutoModerationRuleDelete(std::string_view k) noexcept {
+    (void)k;
+    return -1;
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
 int find_AutoModerationRuleDelete(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        return std::memcmp(p, "name", 4) == 0 ? 2 : -1;
-    case 7:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "actions", 7) == 0) return 7;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "enabled", 7) == 0) return 8;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
-    case 10:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "creator_id", 10) == 0) return 3;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "event_type", 10) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
-    case 12:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "exempt_roles", 12) == 0) return 9;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "trigger_type", 12) == 0) return 5;
-            return -1;
-        default: return -1;
-        }
-    case 15:
-        return std::memcmp(p, "exempt_channels", 15) == 0 ? 10 : -1;
-    case 16:
-        return std::memcmp(p, "trigger_metadata", 16) == 0 ? 6 : -1;
-    default: return -1;
-    }
+    const int i = find_own_AutoModerationRuleDelete(k);
+    return i >= 0 ? i : ti_AutoModerationRule.find(k);
 }
 constexpr field_info fields_AutoModerationRuleDelete[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::AutoModerationRuleDelete, id)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::AutoModerationRuleDelete, guild_id)},
-    {"name", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::events::AutoModerationRuleDelete, name)},
-    {"creator_id", &dgw::codec::ti_snowflake, presence::required, 3, offsetof(dgw::events::AutoModerationRuleDelete, creator_id)},
-    {"event_type", &dgw::codec::gen::ti_AutoModerationEventType, presence::required, 4, offsetof(dgw::events::AutoModerationRuleDelete, event_type)},
-    {"trigger_type", &dgw::codec::gen::ti_AutoModerationTriggerType, presence::required, 5, offsetof(dgw::events::AutoModerationRuleDelete, trigger_type)},
-    {"trigger_metadata", &dgw::codec::gen::ti_AutoModerationTriggerMetadata, presence::required, 6, offsetof(dgw::events::AutoModerationRuleDelete, trigger_metadata)},
-    {"actions", &dgw::codec::gen::ti_AutoModerationAction_array, presence::required, 7, offsetof(dgw::events::AutoModerationRuleDelete, actions)},
-    {"enabled", &dgw::codec::ti_bool, presence::required, 8, offsetof(dgw::events::AutoModerationRuleDelete, enabled)},
-    {"exempt_roles", &dgw::codec::ti_snowflake_array, presence::required, 9, offsetof(dgw::events::AutoModerationRuleDelete, exempt_roles)},
-    {"exempt_channels", &dgw::codec::ti_snowflake_array, presence::required, 10, offsetof(dgw::events::AutoModerationRuleDelete, exempt_channels)},
+    DGW_FIELDS_AutoModerationRule(dgw::events::AutoModerationRuleDelete)
 };
 field_order order_AutoModerationRuleDelete[12];
 } // namespace
@@ -238,64 +137,17 @@ constinit const type_info ti_AutoModerationRuleDelete = object_info<dgw::events:
 
 // dgw::events::AutoModerationRuleUpdate
 namespace {
+int find_own_AutoModerationRuleUpdate(std::string_view k) noexcept {
+    (void)k;
+    return -1;
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
 int find_AutoModerationRuleUpdate(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        return std::memcmp(p, "name", 4) == 0 ? 2 : -1;
-    case 7:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "actions", 7) == 0) return 7;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "enabled", 7) == 0) return 8;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
-    case 10:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "creator_id", 10) == 0) return 3;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "event_type", 10) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
-    case 12:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "exempt_roles", 12) == 0) return 9;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "trigger_type", 12) == 0) return 5;
-            return -1;
-        default: return -1;
-        }
-    case 15:
-        return std::memcmp(p, "exempt_channels", 15) == 0 ? 10 : -1;
-    case 16:
-        return std::memcmp(p, "trigger_metadata", 16) == 0 ? 6 : -1;
-    default: return -1;
-    }
+    const int i = find_own_AutoModerationRuleUpdate(k);
+    return i >= 0 ? i : ti_AutoModerationRule.find(k);
 }
 constexpr field_info fields_AutoModerationRuleUpdate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::AutoModerationRuleUpdate, id)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::AutoModerationRuleUpdate, guild_id)},
-    {"name", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::events::AutoModerationRuleUpdate, name)},
-    {"creator_id", &dgw::codec::ti_snowflake, presence::required, 3, offsetof(dgw::events::AutoModerationRuleUpdate, creator_id)},
-    {"event_type", &dgw::codec::gen::ti_AutoModerationEventType, presence::required, 4, offsetof(dgw::events::AutoModerationRuleUpdate, event_type)},
-    {"trigger_type", &dgw::codec::gen::ti_AutoModerationTriggerType, presence::required, 5, offsetof(dgw::events::AutoModerationRuleUpdate, trigger_type)},
-    {"trigger_metadata", &dgw::codec::gen::ti_AutoModerationTriggerMetadata, presence::required, 6, offsetof(dgw::events::AutoModerationRuleUpdate, trigger_metadata)},
-    {"actions", &dgw::codec::gen::ti_AutoModerationAction_array, presence::required, 7, offsetof(dgw::events::AutoModerationRuleUpdate, actions)},
-    {"enabled", &dgw::codec::ti_bool, presence::required, 8, offsetof(dgw::events::AutoModerationRuleUpdate, enabled)},
-    {"exempt_roles", &dgw::codec::ti_snowflake_array, presence::required, 9, offsetof(dgw::events::AutoModerationRuleUpdate, exempt_roles)},
-    {"exempt_channels", &dgw::codec::ti_snowflake_array, presence::required, 10, offsetof(dgw::events::AutoModerationRuleUpdate, exempt_channels)},
+    DGW_FIELDS_AutoModerationRule(dgw::events::AutoModerationRuleUpdate)
 };
 field_order order_AutoModerationRuleUpdate[12];
 } // namespace
@@ -303,182 +155,17 @@ constinit const type_info ti_AutoModerationRuleUpdate = object_info<dgw::events:
 
 // dgw::events::ChannelCreate
 namespace {
+int find_own_ChannelCreate(std::string_view k) noexcept {
+    (void)k;
+    return -1;
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
 int find_ChannelCreate(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        switch (p[1]) {
-        case 'a':
-            if (std::memcmp(p, "name", 4) == 0) return 5;
-            return -1;
-        case 'c':
-            if (std::memcmp(p, "icon", 4) == 0) return 13;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "nsfw", 4) == 0) return 7;
-            return -1;
-        case 'y':
-            if (std::memcmp(p, "type", 4) == 0) return 1;
-            return -1;
-        default: return -1;
-        }
-    case 5:
-        switch (p[0]) {
-        case 'f':
-            if (std::memcmp(p, "flags", 5) == 0) return 28;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "topic", 5) == 0) return 6;
-            return -1;
-        default: return -1;
-        }
-    case 6:
-        return std::memcmp(p, "member", 6) == 0 ? 24 : -1;
-    case 7:
-        switch (p[0]) {
-        case 'b':
-            if (std::memcmp(p, "bitrate", 7) == 0) return 9;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "managed", 7) == 0) return 16;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        switch (p[0]) {
-        case 'g':
-            if (std::memcmp(p, "guild_id", 8) == 0) return 2;
-            return -1;
-        case 'o':
-            if (std::memcmp(p, "owner_id", 8) == 0) return 14;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "position", 8) == 0) return 3;
-            return -1;
-        default: return -1;
-        }
-    case 9:
-        return std::memcmp(p, "parent_id", 9) == 0 ? 17 : -1;
-    case 10:
-        switch (p[1]) {
-        case 'e':
-            if (std::memcmp(p, "recipients", 10) == 0) return 12;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "user_limit", 10) == 0) return 10;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "rtc_region", 10) == 0) return 19;
-            return -1;
-        default: return -1;
-        }
-    case 11:
-        return std::memcmp(p, "permissions", 11) == 0 ? 26 : -1;
-    case 12:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "applied_tags", 12) == 0) return 31;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "member_count", 12) == 0) return 22;
-            return -1;
-        default: return -1;
-        }
-    case 13:
-        return std::memcmp(p, "message_count", 13) == 0 ? 21 : -1;
-    case 14:
-        switch (p[1]) {
-        case 'p':
-            if (std::memcmp(p, "application_id", 14) == 0) return 15;
-            return -1;
-        case 'v':
-            if (std::memcmp(p, "available_tags", 14) == 0) return 30;
-            return -1;
-        default: return -1;
-        }
-    case 15:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "app_permissions", 15) == 0) return 27;
-            return -1;
-        case 'l':
-            if (std::memcmp(p, "last_message_id", 15) == 0) return 8;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "thread_metadata", 15) == 0) return 23;
-            return -1;
-        default: return -1;
-        }
-    case 18:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "default_sort_order", 18) == 0) return 34;
-            return -1;
-        case 'l':
-            if (std::memcmp(p, "last_pin_timestamp", 18) == 0) return 18;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "total_message_sent", 18) == 0) return 29;
-            return -1;
-        case 'v':
-            if (std::memcmp(p, "video_quality_mode", 18) == 0) return 20;
-            return -1;
-        default: return -1;
-        }
-    case 19:
-        return std::memcmp(p, "rate_limit_per_user", 19) == 0 ? 11 : -1;
-    case 20:
-        return std::memcmp(p, "default_forum_layout", 20) == 0 ? 35 : -1;
-    case 21:
-        return std::memcmp(p, "permission_overwrites", 21) == 0 ? 4 : -1;
-    case 22:
-        return std::memcmp(p, "default_reaction_emoji", 22) == 0 ? 32 : -1;
-    case 29:
-        return std::memcmp(p, "default_auto_archive_duration", 29) == 0 ? 25 : -1;
-    case 34:
-        return std::memcmp(p, "default_thread_rate_limit_per_user", 34) == 0 ? 33 : -1;
-    default: return -1;
-    }
+    const int i = find_own_ChannelCreate(k);
+    return i >= 0 ? i : ti_Channel.find(k);
 }
 constexpr field_info fields_ChannelCreate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::ChannelCreate, id)},
-    {"type", &dgw::codec::gen::ti_ChannelType, presence::required, 1, offsetof(dgw::events::ChannelCreate, type)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::ChannelCreate, guild_id)},
-    {"position", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelCreate, position)},
-    {"permission_overwrites", &dgw::codec::gen::ti_Overwrite_array, presence::optional, -1, offsetof(dgw::events::ChannelCreate, permission_overwrites)},
-    {"name", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ChannelCreate, name)},
-    {"topic", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ChannelCreate, topic)},
-    {"nsfw", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::ChannelCreate, nsfw)},
-    {"last_message_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::ChannelCreate, last_message_id)},
-    {"bitrate", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelCreate, bitrate)},
-    {"user_limit", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelCreate, user_limit)},
-    {"rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelCreate, rate_limit_per_user)},
-    {"recipients", &dgw::codec::gen::ti_User_array, presence::optional, -1, offsetof(dgw::events::ChannelCreate, recipients)},
-    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ChannelCreate, icon)},
-    {"owner_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::ChannelCreate, owner_id)},
-    {"application_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::ChannelCreate, application_id)},
-    {"managed", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::ChannelCreate, managed)},
-    {"parent_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::ChannelCreate, parent_id)},
-    {"last_pin_timestamp", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::events::ChannelCreate, last_pin_timestamp)},
-    {"rtc_region", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ChannelCreate, rtc_region)},
-    {"video_quality_mode", &dgw::codec::gen::ti_VideoQualityMode, presence::optional, -1, offsetof(dgw::events::ChannelCreate, video_quality_mode)},
-    {"message_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelCreate, message_count)},
-    {"member_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelCreate, member_count)},
-    {"thread_metadata", &dgw::codec::gen::ti_ThreadMetadata, presence::optional, -1, offsetof(dgw::events::ChannelCreate, thread_metadata)},
-    {"member", &dgw::codec::gen::ti_ThreadMember, presence::optional, -1, offsetof(dgw::events::ChannelCreate, member)},
-    {"default_auto_archive_duration", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelCreate, default_auto_archive_duration)},
-    {"permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, offsetof(dgw::events::ChannelCreate, permissions)},
-    {"app_permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, offsetof(dgw::events::ChannelCreate, app_permissions)},
-    {"flags", &dgw::codec::gen::ti_ChannelFlags, presence::optional, -1, offsetof(dgw::events::ChannelCreate, flags)},
-    {"total_message_sent", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelCreate, total_message_sent)},
-    {"available_tags", &dgw::codec::gen::ti_ForumTag_array, presence::optional, -1, offsetof(dgw::events::ChannelCreate, available_tags)},
-    {"applied_tags", &dgw::codec::ti_snowflake_array, presence::optional, -1, offsetof(dgw::events::ChannelCreate, applied_tags)},
-    {"default_reaction_emoji", &dgw::codec::gen::ti_DefaultReaction, presence::optional_nullable, -1, offsetof(dgw::events::ChannelCreate, default_reaction_emoji)},
-    {"default_thread_rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelCreate, default_thread_rate_limit_per_user)},
-    {"default_sort_order", &dgw::codec::gen::ti_SortOrderType, presence::optional_nullable, -1, offsetof(dgw::events::ChannelCreate, default_sort_order)},
-    {"default_forum_layout", &dgw::codec::gen::ti_ForumLayoutType, presence::optional, -1, offsetof(dgw::events::ChannelCreate, default_forum_layout)},
+    DGW_FIELDS_Channel(dgw::events::ChannelCreate)
 };
 field_order order_ChannelCreate[37];
 } // namespace
@@ -486,182 +173,17 @@ constinit const type_info ti_ChannelCreate = object_info<dgw::events::ChannelCre
 
 // dgw::events::ChannelDelete
 namespace {
+int find_own_ChannelDelete(std::string_view k) noexcept {
+    (void)k;
+    return -1;
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
 int find_ChannelDelete(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        switch (p[1]) {
-        case 'a':
-            if (std::memcmp(p, "name", 4) == 0) return 5;
-            return -1;
-        case 'c':
-            if (std::memcmp(p, "icon", 4) == 0) return 13;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "nsfw", 4) == 0) return 7;
-            return -1;
-        case 'y':
-            if (std::memcmp(p, "type", 4) == 0) return 1;
-            return -1;
-        default: return -1;
-        }
-    case 5:
-        switch (p[0]) {
-        case 'f':
-            if (std::memcmp(p, "flags", 5) == 0) return 28;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "topic", 5) == 0) return 6;
-            return -1;
-        default: return -1;
-        }
-    case 6:
-        return std::memcmp(p, "member", 6) == 0 ? 24 : -1;
-    case 7:
-        switch (p[0]) {
-        case 'b':
-            if (std::memcmp(p, "bitrate", 7) == 0) return 9;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "managed", 7) == 0) return 16;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        switch (p[0]) {
-        case 'g':
-            if (std::memcmp(p, "guild_id", 8) == 0) return 2;
-            return -1;
-        case 'o':
-            if (std::memcmp(p, "owner_id", 8) == 0) return 14;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "position", 8) == 0) return 3;
-            return -1;
-        default: return -1;
-        }
-    case 9:
-        return std::memcmp(p, "parent_id", 9) == 0 ? 17 : -1;
-    case 10:
-        switch (p[1]) {
-        case 'e':
-            if (std::memcmp(p, "recipients", 10) == 0) return 12;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "user_limit", 10) == 0) return 10;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "rtc_region", 10) == 0) return 19;
-            return -1;
-        default: return -1;
-        }
-    case 11:
-        return std::memcmp(p, "permissions", 11) == 0 ? 26 : -1;
-    case 12:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "applied_tags", 12) == 0) return 31;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "member_count", 12) == 0) return 22;
-            return -1;
-        default: return -1;
-        }
-    case 13:
-        return std::memcmp(p, "message_count", 13) == 0 ? 21 : -1;
-    case 14:
-        switch (p[1]) {
-        case 'p':
-            if (std::memcmp(p, "application_id", 14) == 0) return 15;
-            return -1;
-        case 'v':
-            if (std::memcmp(p, "available_tags", 14) == 0) return 30;
-            return -1;
-        default: return -1;
-        }
-    case 15:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "app_permissions", 15) == 0) return 27;
-            return -1;
-        case 'l':
-            if (std::memcmp(p, "last_message_id", 15) == 0) return 8;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "thread_metadata", 15) == 0) return 23;
-            return -1;
-        default: return -1;
-        }
-    case 18:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "default_sort_order", 18) == 0) return 34;
-            return -1;
-        case 'l':
-            if (std::memcmp(p, "last_pin_timestamp", 18) == 0) return 18;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "total_message_sent", 18) == 0) return 29;
-            return -1;
-        case 'v':
-            if (std::memcmp(p, "video_quality_mode", 18) == 0) return 20;
-            return -1;
-        default: return -1;
-        }
-    case 19:
-        return std::memcmp(p, "rate_limit_per_user", 19) == 0 ? 11 : -1;
-    case 20:
-        return std::memcmp(p, "default_forum_layout", 20) == 0 ? 35 : -1;
-    case 21:
-        return std::memcmp(p, "permission_overwrites", 21) == 0 ? 4 : -1;
-    case 22:
-        return std::memcmp(p, "default_reaction_emoji", 22) == 0 ? 32 : -1;
-    case 29:
-        return std::memcmp(p, "default_auto_archive_duration", 29) == 0 ? 25 : -1;
-    case 34:
-        return std::memcmp(p, "default_thread_rate_limit_per_user", 34) == 0 ? 33 : -1;
-    default: return -1;
-    }
+    const int i = find_own_ChannelDelete(k);
+    return i >= 0 ? i : ti_Channel.find(k);
 }
 constexpr field_info fields_ChannelDelete[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::ChannelDelete, id)},
-    {"type", &dgw::codec::gen::ti_ChannelType, presence::required, 1, offsetof(dgw::events::ChannelDelete, type)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::ChannelDelete, guild_id)},
-    {"position", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelDelete, position)},
-    {"permission_overwrites", &dgw::codec::gen::ti_Overwrite_array, presence::optional, -1, offsetof(dgw::events::ChannelDelete, permission_overwrites)},
-    {"name", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ChannelDelete, name)},
-    {"topic", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ChannelDelete, topic)},
-    {"nsfw", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::ChannelDelete, nsfw)},
-    {"last_message_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::ChannelDelete, last_message_id)},
-    {"bitrate", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelDelete, bitrate)},
-    {"user_limit", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelDelete, user_limit)},
-    {"rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelDelete, rate_limit_per_user)},
-    {"recipients", &dgw::codec::gen::ti_User_array, presence::optional, -1, offsetof(dgw::events::ChannelDelete, recipients)},
-    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ChannelDelete, icon)},
-    {"owner_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::ChannelDelete, owner_id)},
-    {"application_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::ChannelDelete, application_id)},
-    {"managed", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::ChannelDelete, managed)},
-    {"parent_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::ChannelDelete, parent_id)},
-    {"last_pin_timestamp", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::events::ChannelDelete, last_pin_timestamp)},
-    {"rtc_region", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ChannelDelete, rtc_region)},
-    {"video_quality_mode", &dgw::codec::gen::ti_VideoQualityMode, presence::optional, -1, offsetof(dgw::events::ChannelDelete, video_quality_mode)},
-    {"message_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelDelete, message_count)},
-    {"member_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelDelete, member_count)},
-    {"thread_metadata", &dgw::codec::gen::ti_ThreadMetadata, presence::optional, -1, offsetof(dgw::events::ChannelDelete, thread_metadata)},
-    {"member", &dgw::codec::gen::ti_ThreadMember, presence::optional, -1, offsetof(dgw::events::ChannelDelete, member)},
-    {"default_auto_archive_duration", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelDelete, default_auto_archive_duration)},
-    {"permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, offsetof(dgw::events::ChannelDelete, permissions)},
-    {"app_permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, offsetof(dgw::events::ChannelDelete, app_permissions)},
-    {"flags", &dgw::codec::gen::ti_ChannelFlags, presence::optional, -1, offsetof(dgw::events::ChannelDelete, flags)},
-    {"total_message_sent", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelDelete, total_message_sent)},
-    {"available_tags", &dgw::codec::gen::ti_ForumTag_array, presence::optional, -1, offsetof(dgw::events::ChannelDelete, available_tags)},
-    {"applied_tags", &dgw::codec::ti_snowflake_array, presence::optional, -1, offsetof(dgw::events::ChannelDelete, applied_tags)},
-    {"default_reaction_emoji", &dgw::codec::gen::ti_DefaultReaction, presence::optional_nullable, -1, offsetof(dgw::events::ChannelDelete, default_reaction_emoji)},
-    {"default_thread_rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelDelete, default_thread_rate_limit_per_user)},
-    {"default_sort_order", &dgw::codec::gen::ti_SortOrderType, presence::optional_nullable, -1, offsetof(dgw::events::ChannelDelete, default_sort_order)},
-    {"default_forum_layout", &dgw::codec::gen::ti_ForumLayoutType, presence::optional, -1, offsetof(dgw::events::ChannelDelete, default_forum_layout)},
+    DGW_FIELDS_Channel(dgw::events::ChannelDelete)
 };
 field_order order_ChannelDelete[37];
 } // namespace
@@ -718,182 +240,17 @@ constinit const type_info ti_ChannelPinsUpdate = object_info<dgw::events::Channe
 
 // dgw::events::ChannelUpdate
 namespace {
+int find_own_ChannelUpdate(std::string_view k) noexcept {
+    (void)k;
+    return -1;
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
 int find_ChannelUpdate(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        switch (p[1]) {
-        case 'a':
-            if (std::memcmp(p, "name", 4) == 0) return 5;
-            return -1;
-        case 'c':
-            if (std::memcmp(p, "icon", 4) == 0) return 13;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "nsfw", 4) == 0) return 7;
-            return -1;
-        case 'y':
-            if (std::memcmp(p, "type", 4) == 0) return 1;
-            return -1;
-        default: return -1;
-        }
-    case 5:
-        switch (p[0]) {
-        case 'f':
-            if (std::memcmp(p, "flags", 5) == 0) return 28;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "topic", 5) == 0) return 6;
-            return -1;
-        default: return -1;
-        }
-    case 6:
-        return std::memcmp(p, "member", 6) == 0 ? 24 : -1;
-    case 7:
-        switch (p[0]) {
-        case 'b':
-            if (std::memcmp(p, "bitrate", 7) == 0) return 9;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "managed", 7) == 0) return 16;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        switch (p[0]) {
-        case 'g':
-            if (std::memcmp(p, "guild_id", 8) == 0) return 2;
-            return -1;
-        case 'o':
-            if (std::memcmp(p, "owner_id", 8) == 0) return 14;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "position", 8) == 0) return 3;
-            return -1;
-        default: return -1;
-        }
-    case 9:
-        return std::memcmp(p, "parent_id", 9) == 0 ? 17 : -1;
-    case 10:
-        switch (p[1]) {
-        case 'e':
-            if (std::memcmp(p, "recipients", 10) == 0) return 12;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "user_limit", 10) == 0) return 10;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "rtc_region", 10) == 0) return 19;
-            return -1;
-        default: return -1;
-        }
-    case 11:
-        return std::memcmp(p, "permissions", 11) == 0 ? 26 : -1;
-    case 12:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "applied_tags", 12) == 0) return 31;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "member_count", 12) == 0) return 22;
-            return -1;
-        default: return -1;
-        }
-    case 13:
-        return std::memcmp(p, "message_count", 13) == 0 ? 21 : -1;
-    case 14:
-        switch (p[1]) {
-        case 'p':
-            if (std::memcmp(p, "application_id", 14) == 0) return 15;
-            return -1;
-        case 'v':
-            if (std::memcmp(p, "available_tags", 14) == 0) return 30;
-            return -1;
-        default: return -1;
-        }
-    case 15:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "app_permissions", 15) == 0) return 27;
-            return -1;
-        case 'l':
-            if (std::memcmp(p, "last_message_id", 15) == 0) return 8;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "thread_metadata", 15) == 0) return 23;
-            return -1;
-        default: return -1;
-        }
-    case 18:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "default_sort_order", 18) == 0) return 34;
-            return -1;
-        case 'l':
-            if (std::memcmp(p, "last_pin_timestamp", 18) == 0) return 18;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "total_message_sent", 18) == 0) return 29;
-            return -1;
-        case 'v':
-            if (std::memcmp(p, "video_quality_mode", 18) == 0) return 20;
-            return -1;
-        default: return -1;
-        }
-    case 19:
-        return std::memcmp(p, "rate_limit_per_user", 19) == 0 ? 11 : -1;
-    case 20:
-        return std::memcmp(p, "default_forum_layout", 20) == 0 ? 35 : -1;
-    case 21:
-        return std::memcmp(p, "permission_overwrites", 21) == 0 ? 4 : -1;
-    case 22:
-        return std::memcmp(p, "default_reaction_emoji", 22) == 0 ? 32 : -1;
-    case 29:
-        return std::memcmp(p, "default_auto_archive_duration", 29) == 0 ? 25 : -1;
-    case 34:
-        return std::memcmp(p, "default_thread_rate_limit_per_user", 34) == 0 ? 33 : -1;
-    default: return -1;
-    }
+    const int i = find_own_ChannelUpdate(k);
+    return i >= 0 ? i : ti_Channel.find(k);
 }
 constexpr field_info fields_ChannelUpdate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::ChannelUpdate, id)},
-    {"type", &dgw::codec::gen::ti_ChannelType, presence::required, 1, offsetof(dgw::events::ChannelUpdate, type)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, guild_id)},
-    {"position", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, position)},
-    {"permission_overwrites", &dgw::codec::gen::ti_Overwrite_array, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, permission_overwrites)},
-    {"name", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ChannelUpdate, name)},
-    {"topic", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ChannelUpdate, topic)},
-    {"nsfw", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, nsfw)},
-    {"last_message_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::ChannelUpdate, last_message_id)},
-    {"bitrate", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, bitrate)},
-    {"user_limit", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, user_limit)},
-    {"rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, rate_limit_per_user)},
-    {"recipients", &dgw::codec::gen::ti_User_array, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, recipients)},
-    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ChannelUpdate, icon)},
-    {"owner_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, owner_id)},
-    {"application_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::ChannelUpdate, application_id)},
-    {"managed", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, managed)},
-    {"parent_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::ChannelUpdate, parent_id)},
-    {"last_pin_timestamp", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::events::ChannelUpdate, last_pin_timestamp)},
-    {"rtc_region", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ChannelUpdate, rtc_region)},
-    {"video_quality_mode", &dgw::codec::gen::ti_VideoQualityMode, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, video_quality_mode)},
-    {"message_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, message_count)},
-    {"member_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, member_count)},
-    {"thread_metadata", &dgw::codec::gen::ti_ThreadMetadata, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, thread_metadata)},
-    {"member", &dgw::codec::gen::ti_ThreadMember, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, member)},
-    {"default_auto_archive_duration", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, default_auto_archive_duration)},
-    {"permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, permissions)},
-    {"app_permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, app_permissions)},
-    {"flags", &dgw::codec::gen::ti_ChannelFlags, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, flags)},
-    {"total_message_sent", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, total_message_sent)},
-    {"available_tags", &dgw::codec::gen::ti_ForumTag_array, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, available_tags)},
-    {"applied_tags", &dgw::codec::ti_snowflake_array, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, applied_tags)},
-    {"default_reaction_emoji", &dgw::codec::gen::ti_DefaultReaction, presence::optional_nullable, -1, offsetof(dgw::events::ChannelUpdate, default_reaction_emoji)},
-    {"default_thread_rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, default_thread_rate_limit_per_user)},
-    {"default_sort_order", &dgw::codec::gen::ti_SortOrderType, presence::optional_nullable, -1, offsetof(dgw::events::ChannelUpdate, default_sort_order)},
-    {"default_forum_layout", &dgw::codec::gen::ti_ForumLayoutType, presence::optional, -1, offsetof(dgw::events::ChannelUpdate, default_forum_layout)},
+    DGW_FIELDS_Channel(dgw::events::ChannelUpdate)
 };
 field_order order_ChannelUpdate[37];
 } // namespace
@@ -901,56 +258,17 @@ constinit const type_info ti_ChannelUpdate = object_info<dgw::events::ChannelUpd
 
 // dgw::events::EntitlementCreate
 namespace {
+int find_own_EntitlementCreate(std::string_view k) noexcept {
+    (void)k;
+    return -1;
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
 int find_EntitlementCreate(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        return std::memcmp(p, "type", 4) == 0 ? 4 : -1;
-    case 6:
-        return std::memcmp(p, "sku_id", 6) == 0 ? 1 : -1;
-    case 7:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "deleted", 7) == 0) return 5;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "ends_at", 7) == 0) return 7;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "user_id", 7) == 0) return 3;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "consumed", 8) == 0) return 9;
-            return -1;
-        case 'g':
-            if (std::memcmp(p, "guild_id", 8) == 0) return 8;
-            return -1;
-        default: return -1;
-        }
-    case 9:
-        return std::memcmp(p, "starts_at", 9) == 0 ? 6 : -1;
-    case 14:
-        return std::memcmp(p, "application_id", 14) == 0 ? 2 : -1;
-    default: return -1;
-    }
+    const int i = find_own_EntitlementCreate(k);
+    return i >= 0 ? i : ti_Entitlement.find(k);
 }
 constexpr field_info fields_EntitlementCreate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::EntitlementCreate, id)},
-    {"sku_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::EntitlementCreate, sku_id)},
-    {"application_id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::events::EntitlementCreate, application_id)},
-    {"user_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::EntitlementCreate, user_id)},
-    {"type", &dgw::codec::gen::ti_EntitlementType, presence::required, 3, offsetof(dgw::events::EntitlementCreate, type)},
-    {"deleted", &dgw::codec::ti_bool, presence::required, 4, offsetof(dgw::events::EntitlementCreate, deleted)},
-    {"starts_at", &dgw::codec::ti_timestamp, presence::nullable, 5, offsetof(dgw::events::EntitlementCreate, starts_at)},
-    {"ends_at", &dgw::codec::ti_timestamp, presence::nullable, 6, offsetof(dgw::events::EntitlementCreate, ends_at)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::EntitlementCreate, guild_id)},
-    {"consumed", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::EntitlementCreate, consumed)},
+    DGW_FIELDS_Entitlement(dgw::events::EntitlementCreate)
 };
 field_order order_EntitlementCreate[11];
 } // namespace
@@ -958,56 +276,17 @@ constinit const type_info ti_EntitlementCreate = object_info<dgw::events::Entitl
 
 // dgw::events::EntitlementDelete
 namespace {
+int find_own_EntitlementDelete(std::string_view k) noexcept {
+    (void)k;
+    return -1;
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
 int find_EntitlementDelete(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        return std::memcmp(p, "type", 4) == 0 ? 4 : -1;
-    case 6:
-        return std::memcmp(p, "sku_id", 6) == 0 ? 1 : -1;
-    case 7:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "deleted", 7) == 0) return 5;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "ends_at", 7) == 0) return 7;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "user_id", 7) == 0) return 3;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "consumed", 8) == 0) return 9;
-            return -1;
-        case 'g':
-            if (std::memcmp(p, "guild_id", 8) == 0) return 8;
-            return -1;
-        default: return -1;
-        }
-    case 9:
-        return std::memcmp(p, "starts_at", 9) == 0 ? 6 : -1;
-    case 14:
-        return std::memcmp(p, "application_id", 14) == 0 ? 2 : -1;
-    default: return -1;
-    }
+    const int i = find_own_EntitlementDelete(k);
+    return i >= 0 ? i : ti_Entitlement.find(k);
 }
 constexpr field_info fields_EntitlementDelete[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::EntitlementDelete, id)},
-    {"sku_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::EntitlementDelete, sku_id)},
-    {"application_id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::events::EntitlementDelete, application_id)},
-    {"user_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::EntitlementDelete, user_id)},
-    {"type", &dgw::codec::gen::ti_EntitlementType, presence::required, 3, offsetof(dgw::events::EntitlementDelete, type)},
-    {"deleted", &dgw::codec::ti_bool, presence::required, 4, offsetof(dgw::events::EntitlementDelete, deleted)},
-    {"starts_at", &dgw::codec::ti_timestamp, presence::nullable, 5, offsetof(dgw::events::EntitlementDelete, starts_at)},
-    {"ends_at", &dgw::codec::ti_timestamp, presence::nullable, 6, offsetof(dgw::events::EntitlementDelete, ends_at)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::EntitlementDelete, guild_id)},
-    {"consumed", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::EntitlementDelete, consumed)},
+    DGW_FIELDS_Entitlement(dgw::events::EntitlementDelete)
 };
 field_order order_EntitlementDelete[11];
 } // namespace
@@ -1015,56 +294,17 @@ constinit const type_info ti_EntitlementDelete = object_info<dgw::events::Entitl
 
 // dgw::events::EntitlementUpdate
 namespace {
+int find_own_EntitlementUpdate(std::string_view k) noexcept {
+    (void)k;
+    return -1;
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
 int find_EntitlementUpdate(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        return std::memcmp(p, "type", 4) == 0 ? 4 : -1;
-    case 6:
-        return std::memcmp(p, "sku_id", 6) == 0 ? 1 : -1;
-    case 7:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "deleted", 7) == 0) return 5;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "ends_at", 7) == 0) return 7;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "user_id", 7) == 0) return 3;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "consumed", 8) == 0) return 9;
-            return -1;
-        case 'g':
-            if (std::memcmp(p, "guild_id", 8) == 0) return 8;
-            return -1;
-        default: return -1;
-        }
-    case 9:
-        return std::memcmp(p, "starts_at", 9) == 0 ? 6 : -1;
-    case 14:
-        return std::memcmp(p, "application_id", 14) == 0 ? 2 : -1;
-    default: return -1;
-    }
+    const int i = find_own_EntitlementUpdate(k);
+    return i >= 0 ? i : ti_Entitlement.find(k);
 }
 constexpr field_info fields_EntitlementUpdate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::EntitlementUpdate, id)},
-    {"sku_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::EntitlementUpdate, sku_id)},
-    {"application_id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::events::EntitlementUpdate, application_id)},
-    {"user_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::EntitlementUpdate, user_id)},
-    {"type", &dgw::codec::gen::ti_EntitlementType, presence::required, 3, offsetof(dgw::events::EntitlementUpdate, type)},
-    {"deleted", &dgw::codec::ti_bool, presence::required, 4, offsetof(dgw::events::EntitlementUpdate, deleted)},
-    {"starts_at", &dgw::codec::ti_timestamp, presence::nullable, 5, offsetof(dgw::events::EntitlementUpdate, starts_at)},
-    {"ends_at", &dgw::codec::ti_timestamp, presence::nullable, 6, offsetof(dgw::events::EntitlementUpdate, ends_at)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::EntitlementUpdate, guild_id)},
-    {"consumed", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::EntitlementUpdate, consumed)},
+    DGW_FIELDS_Entitlement(dgw::events::EntitlementUpdate)
 };
 field_order order_EntitlementUpdate[11];
 } // namespace
@@ -1072,43 +312,21 @@ constinit const type_info ti_EntitlementUpdate = object_info<dgw::events::Entitl
 
 // dgw::events::GuildAuditLogEntryCreate
 namespace {
-int find_GuildAuditLogEntryCreate(std::string_view k) noexcept {
+int find_own_GuildAuditLogEntryCreate(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 3 : -1;
-    case 6:
-        return std::memcmp(p, "reason", 6) == 0 ? 6 : -1;
-    case 7:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "changes", 7) == 0) return 1;
-            return -1;
-        case 'o':
-            if (std::memcmp(p, "options", 7) == 0) return 5;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "user_id", 7) == 0) return 2;
-            return -1;
-        default: return -1;
-        }
     case 8:
         return std::memcmp(p, "guild_id", 8) == 0 ? 7 : -1;
-    case 9:
-        return std::memcmp(p, "target_id", 9) == 0 ? 0 : -1;
-    case 11:
-        return std::memcmp(p, "action_type", 11) == 0 ? 4 : -1;
     default: return -1;
     }
 }
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
+int find_GuildAuditLogEntryCreate(std::string_view k) noexcept {
+    const int i = find_own_GuildAuditLogEntryCreate(k);
+    return i >= 0 ? i : ti_AuditLogEntry.find(k);
+}
 constexpr field_info fields_GuildAuditLogEntryCreate[] = {
-    {"target_id", &dgw::codec::ti_string, presence::nullable, 0, offsetof(dgw::events::GuildAuditLogEntryCreate, target_id)},
-    {"changes", &dgw::codec::gen::ti_AuditLogChange_array, presence::optional, -1, offsetof(dgw::events::GuildAuditLogEntryCreate, changes)},
-    {"user_id", &dgw::codec::ti_snowflake, presence::nullable, 1, offsetof(dgw::events::GuildAuditLogEntryCreate, user_id)},
-    {"id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::events::GuildAuditLogEntryCreate, id)},
-    {"action_type", &dgw::codec::gen::ti_AuditLogEvent, presence::required, 3, offsetof(dgw::events::GuildAuditLogEntryCreate, action_type)},
-    {"options", &dgw::codec::gen::ti_OptionalAuditEntryInfo, presence::optional, -1, offsetof(dgw::events::GuildAuditLogEntryCreate, options)},
-    {"reason", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::events::GuildAuditLogEntryCreate, reason)},
+    DGW_FIELDS_AuditLogEntry(dgw::events::GuildAuditLogEntryCreate)
     {"guild_id", &dgw::codec::ti_snowflake, presence::required, 4, offsetof(dgw::events::GuildAuditLogEntryCreate, guild_id)},
 };
 field_order order_GuildAuditLogEntryCreate[9];
@@ -1157,50 +375,11 @@ constinit const type_info ti_GuildBanRemove = object_info<dgw::events::GuildBanR
 
 // dgw::events::GuildCreate
 namespace {
-int find_GuildCreate(std::string_view k) noexcept {
+int find_own_GuildCreate(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        switch (p[0]) {
-        case 'i':
-            if (std::memcmp(p, "icon", 4) == 0) return 2;
-            return -1;
-        case 'n':
-            if (std::memcmp(p, "name", 4) == 0) return 1;
-            return -1;
-        default: return -1;
-        }
     case 5:
-        switch (p[0]) {
-        case 'l':
-            if (std::memcmp(p, "large", 5) == 0) return 45;
-            return -1;
-        case 'o':
-            if (std::memcmp(p, "owner", 5) == 0) return 6;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "roles", 5) == 0) return 17;
-            return -1;
-        default: return -1;
-        }
-    case 6:
-        switch (p[0]) {
-        case 'b':
-            if (std::memcmp(p, "banner", 6) == 0) return 29;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "emojis", 6) == 0) return 18;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "region", 6) == 0) return 9;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "splash", 6) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
+        return std::memcmp(p, "large", 5) == 0 ? 45 : -1;
     case 7:
         switch (p[0]) {
         case 'm':
@@ -1212,226 +391,45 @@ int find_GuildCreate(std::string_view k) noexcept {
         default: return -1;
         }
     case 8:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "channels", 8) == 0) return 50;
-            return -1;
-        case 'f':
-            if (std::memcmp(p, "features", 8) == 0) return 19;
-            return -1;
-        case 'o':
-            if (std::memcmp(p, "owner_id", 8) == 0) return 7;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "stickers", 8) == 0) return 40;
-            return -1;
-        default: return -1;
-        }
+        return std::memcmp(p, "channels", 8) == 0 ? 50 : -1;
     case 9:
         switch (p[0]) {
-        case 'i':
-            if (std::memcmp(p, "icon_hash", 9) == 0) return 3;
-            return -1;
         case 'j':
             if (std::memcmp(p, "joined_at", 9) == 0) return 44;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "mfa_level", 9) == 0) return 20;
             return -1;
         case 'p':
             if (std::memcmp(p, "presences", 9) == 0) return 52;
             return -1;
         default: return -1;
         }
-    case 10:
-        return std::memcmp(p, "nsfw_level", 10) == 0 ? 39 : -1;
     case 11:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "afk_timeout", 11) == 0) return 11;
-            return -1;
-        case 'd':
-            if (std::memcmp(p, "description", 11) == 0) return 28;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "max_members", 11) == 0) return 26;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "permissions", 11) == 0) return 8;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "unavailable", 11) == 0) return 46;
-            return -1;
-        default: return -1;
-        }
+        return std::memcmp(p, "unavailable", 11) == 0 ? 46 : -1;
     case 12:
         switch (p[0]) {
         case 'm':
             if (std::memcmp(p, "member_count", 12) == 0) return 47;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "premium_tier", 12) == 0) return 30;
             return -1;
         case 'v':
             if (std::memcmp(p, "voice_states", 12) == 0) return 48;
             return -1;
         default: return -1;
         }
-    case 13:
-        return std::memcmp(p, "max_presences", 13) == 0 ? 25 : -1;
-    case 14:
-        switch (p[1]) {
-        case 'e':
-            if (std::memcmp(p, "welcome_screen", 14) == 0) return 38;
-            return -1;
-        case 'f':
-            if (std::memcmp(p, "afk_channel_id", 14) == 0) return 10;
-            return -1;
-        case 'i':
-            if (std::memcmp(p, "widget_enabled", 14) == 0) return 12;
-            return -1;
-        case 'n':
-            if (std::memcmp(p, "incidents_data", 14) == 0) return 43;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "application_id", 14) == 0) return 21;
-            return -1;
-        default: return -1;
-        }
     case 15:
-        switch (p[0]) {
-        case 's':
-            if (std::memcmp(p, "stage_instances", 15) == 0) return 53;
-            return -1;
-        case 'v':
-            if (std::memcmp(p, "vanity_url_code", 15) == 0) return 27;
-            return -1;
-        default: return -1;
-        }
-    case 16:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "discovery_splash", 16) == 0) return 5;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "preferred_locale", 16) == 0) return 32;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "rules_channel_id", 16) == 0) return 24;
-            return -1;
-        default: return -1;
-        }
+        return std::memcmp(p, "stage_instances", 15) == 0 ? 53 : -1;
     case 17:
-        switch (p[1]) {
-        case 'i':
-            if (std::memcmp(p, "widget_channel_id", 17) == 0) return 13;
-            return -1;
-        case 'o':
-            if (std::memcmp(p, "soundboard_sounds", 17) == 0) return 55;
-            return -1;
-        case 'y':
-            if (std::memcmp(p, "system_channel_id", 17) == 0) return 22;
-            return -1;
-        default: return -1;
-        }
-    case 18:
-        return std::memcmp(p, "verification_level", 18) == 0 ? 14 : -1;
-    case 20:
-        return std::memcmp(p, "system_channel_flags", 20) == 0 ? 23 : -1;
+        return std::memcmp(p, "soundboard_sounds", 17) == 0 ? 55 : -1;
     case 22:
         return std::memcmp(p, "guild_scheduled_events", 22) == 0 ? 54 : -1;
-    case 23:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "explicit_content_filter", 23) == 0) return 16;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "max_video_channel_users", 23) == 0) return 34;
-            return -1;
-        default: return -1;
-        }
-    case 24:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "approximate_member_count", 24) == 0) return 36;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "safety_alerts_channel_id", 24) == 0) return 42;
-            return -1;
-        default: return -1;
-        }
-    case 25:
-        return std::memcmp(p, "public_updates_channel_id", 25) == 0 ? 33 : -1;
-    case 26:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "approximate_presence_count", 26) == 0) return 37;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "premium_subscription_count", 26) == 0) return 31;
-            return -1;
-        default: return -1;
-        }
-    case 28:
-        return std::memcmp(p, "premium_progress_bar_enabled", 28) == 0 ? 41 : -1;
-    case 29:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "default_message_notifications", 29) == 0) return 15;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "max_stage_video_channel_users", 29) == 0) return 35;
-            return -1;
-        default: return -1;
-        }
     default: return -1;
     }
 }
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
+int find_GuildCreate(std::string_view k) noexcept {
+    const int i = find_own_GuildCreate(k);
+    return i >= 0 ? i : ti_Guild.find(k);
+}
 constexpr field_info fields_GuildCreate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::GuildCreate, id)},
-    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::events::GuildCreate, name)},
-    {"icon", &dgw::codec::ti_string, presence::nullable, 2, offsetof(dgw::events::GuildCreate, icon)},
-    {"icon_hash", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::GuildCreate, icon_hash)},
-    {"splash", &dgw::codec::ti_string, presence::nullable, 3, offsetof(dgw::events::GuildCreate, splash)},
-    {"discovery_splash", &dgw::codec::ti_string, presence::nullable, 4, offsetof(dgw::events::GuildCreate, discovery_splash)},
-    {"owner", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::GuildCreate, owner)},
-    {"owner_id", &dgw::codec::ti_snowflake, presence::required, 5, offsetof(dgw::events::GuildCreate, owner_id)},
-    {"permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, offsetof(dgw::events::GuildCreate, permissions)},
-    {"region", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::GuildCreate, region)},
-    {"afk_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 6, offsetof(dgw::events::GuildCreate, afk_channel_id)},
-    {"afk_timeout", &dgw::codec::ti_int, presence::required, 7, offsetof(dgw::events::GuildCreate, afk_timeout)},
-    {"widget_enabled", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::GuildCreate, widget_enabled)},
-    {"widget_channel_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::GuildCreate, widget_channel_id)},
-    {"verification_level", &dgw::codec::gen::ti_VerificationLevel, presence::required, 8, offsetof(dgw::events::GuildCreate, verification_level)},
-    {"default_message_notifications", &dgw::codec::gen::ti_DefaultMessageNotificationLevel, presence::required, 9, offsetof(dgw::events::GuildCreate, default_message_notifications)},
-    {"explicit_content_filter", &dgw::codec::gen::ti_ExplicitContentFilterLevel, presence::required, 10, offsetof(dgw::events::GuildCreate, explicit_content_filter)},
-    {"roles", &dgw::codec::gen::ti_Role_array, presence::required, 11, offsetof(dgw::events::GuildCreate, roles)},
-    {"emojis", &dgw::codec::gen::ti_Emoji_array, presence::required, 12, offsetof(dgw::events::GuildCreate, emojis)},
-    {"features", &dgw::codec::gen::ti_GuildFeature_array, presence::required, 13, offsetof(dgw::events::GuildCreate, features)},
-    {"mfa_level", &dgw::codec::gen::ti_MfaLevel, presence::required, 14, offsetof(dgw::events::GuildCreate, mfa_level)},
-    {"application_id", &dgw::codec::ti_snowflake, presence::nullable, 15, offsetof(dgw::events::GuildCreate, application_id)},
-    {"system_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 16, offsetof(dgw::events::GuildCreate, system_channel_id)},
-    {"system_channel_flags", &dgw::codec::gen::ti_SystemChannelFlags, presence::required, 17, offsetof(dgw::events::GuildCreate, system_channel_flags)},
-    {"rules_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 18, offsetof(dgw::events::GuildCreate, rules_channel_id)},
-    {"max_presences", &dgw::codec::ti_int, presence::optional_nullable, -1, offsetof(dgw::events::GuildCreate, max_presences)},
-    {"max_members", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::GuildCreate, max_members)},
-    {"vanity_url_code", &dgw::codec::ti_string, presence::nullable, 19, offsetof(dgw::events::GuildCreate, vanity_url_code)},
-    {"description", &dgw::codec::ti_string, presence::nullable, 20, offsetof(dgw::events::GuildCreate, description)},
-    {"banner", &dgw::codec::ti_string, presence::nullable, 21, offsetof(dgw::events::GuildCreate, banner)},
-    {"premium_tier", &dgw::codec::gen::ti_PremiumTier, presence::required, 22, offsetof(dgw::events::GuildCreate, premium_tier)},
-    {"premium_subscription_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::GuildCreate, premium_subscription_count)},
-    {"preferred_locale", &dgw::codec::ti_string, presence::required, 23, offsetof(dgw::events::GuildCreate, preferred_locale)},
-    {"public_updates_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 24, offsetof(dgw::events::GuildCreate, public_updates_channel_id)},
-    {"max_video_channel_users", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::GuildCreate, max_video_channel_users)},
-    {"max_stage_video_channel_users", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::GuildCreate, max_stage_video_channel_users)},
-    {"approximate_member_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::GuildCreate, approximate_member_count)},
-    {"approximate_presence_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::GuildCreate, approximate_presence_count)},
-    {"welcome_screen", &dgw::codec::gen::ti_WelcomeScreen, presence::optional, -1, offsetof(dgw::events::GuildCreate, welcome_screen)},
-    {"nsfw_level", &dgw::codec::gen::ti_NsfwLevel, presence::required, 25, offsetof(dgw::events::GuildCreate, nsfw_level)},
-    {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::optional, -1, offsetof(dgw::events::GuildCreate, stickers)},
-    {"premium_progress_bar_enabled", &dgw::codec::ti_bool, presence::required, 26, offsetof(dgw::events::GuildCreate, premium_progress_bar_enabled)},
-    {"safety_alerts_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 27, offsetof(dgw::events::GuildCreate, safety_alerts_channel_id)},
-    {"incidents_data", &dgw::codec::gen::ti_IncidentsData, presence::nullable, 28, offsetof(dgw::events::GuildCreate, incidents_data)},
+    DGW_FIELDS_Guild(dgw::events::GuildCreate)
     {"joined_at", &dgw::codec::ti_timestamp, presence::required, 29, offsetof(dgw::events::GuildCreate, joined_at)},
     {"large", &dgw::codec::ti_bool, presence::required, 30, offsetof(dgw::events::GuildCreate, large)},
     {"unavailable", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::GuildCreate, unavailable)},
@@ -1451,19 +449,17 @@ constinit const type_info ti_GuildCreate = object_info<dgw::events::GuildCreate>
 
 // dgw::events::GuildDelete
 namespace {
+int find_own_GuildDelete(std::string_view k) noexcept {
+    (void)k;
+    return -1;
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
 int find_GuildDelete(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 11:
-        return std::memcmp(p, "unavailable", 11) == 0 ? 1 : -1;
-    default: return -1;
-    }
+    const int i = find_own_GuildDelete(k);
+    return i >= 0 ? i : ti_UnavailableGuild.find(k);
 }
 constexpr field_info fields_GuildDelete[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::GuildDelete, id)},
-    {"unavailable", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::GuildDelete, unavailable)},
+    DGW_FIELDS_UnavailableGuild(dgw::events::GuildDelete)
 };
 field_order order_GuildDelete[3];
 } // namespace
@@ -1555,83 +551,21 @@ constinit const type_info ti_GuildMembersChunk = object_info<dgw::events::GuildM
 
 // dgw::events::GuildMemberAdd
 namespace {
-int find_GuildMemberAdd(std::string_view k) noexcept {
+int find_own_GuildMemberAdd(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 4:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "deaf", 4) == 0) return 7;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "mute", 4) == 0) return 8;
-            return -1;
-        case 'n':
-            if (std::memcmp(p, "nick", 4) == 0) return 1;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "user", 4) == 0) return 0;
-            return -1;
-        default: return -1;
-        }
-    case 5:
-        switch (p[0]) {
-        case 'f':
-            if (std::memcmp(p, "flags", 5) == 0) return 9;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "roles", 5) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
-    case 6:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "avatar", 6) == 0) return 2;
-            return -1;
-        case 'b':
-            if (std::memcmp(p, "banner", 6) == 0) return 3;
-            return -1;
-        default: return -1;
-        }
-    case 7:
-        return std::memcmp(p, "pending", 7) == 0 ? 10 : -1;
     case 8:
         return std::memcmp(p, "guild_id", 8) == 0 ? 16 : -1;
-    case 9:
-        return std::memcmp(p, "joined_at", 9) == 0 ? 5 : -1;
-    case 11:
-        return std::memcmp(p, "permissions", 11) == 0 ? 11 : -1;
-    case 12:
-        return std::memcmp(p, "collectibles", 12) == 0 ? 14 : -1;
-    case 13:
-        return std::memcmp(p, "premium_since", 13) == 0 ? 6 : -1;
-    case 22:
-        return std::memcmp(p, "avatar_decoration_data", 22) == 0 ? 13 : -1;
-    case 25:
-        return std::memcmp(p, "unusual_dm_activity_until", 25) == 0 ? 15 : -1;
-    case 28:
-        return std::memcmp(p, "communication_disabled_until", 28) == 0 ? 12 : -1;
     default: return -1;
     }
 }
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
+int find_GuildMemberAdd(std::string_view k) noexcept {
+    const int i = find_own_GuildMemberAdd(k);
+    return i >= 0 ? i : ti_GuildMember.find(k);
+}
 constexpr field_info fields_GuildMemberAdd[] = {
-    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::events::GuildMemberAdd, user)},
-    {"nick", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::GuildMemberAdd, nick)},
-    {"avatar", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::GuildMemberAdd, avatar)},
-    {"banner", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::GuildMemberAdd, banner)},
-    {"roles", &dgw::codec::ti_snowflake_array, presence::required, 0, offsetof(dgw::events::GuildMemberAdd, roles)},
-    {"joined_at", &dgw::codec::ti_timestamp, presence::nullable, 1, offsetof(dgw::events::GuildMemberAdd, joined_at)},
-    {"premium_since", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::events::GuildMemberAdd, premium_since)},
-    {"deaf", &dgw::codec::ti_bool, presence::required, 2, offsetof(dgw::events::GuildMemberAdd, deaf)},
-    {"mute", &dgw::codec::ti_bool, presence::required, 3, offsetof(dgw::events::GuildMemberAdd, mute)},
-    {"flags", &dgw::codec::gen::ti_GuildMemberFlags, presence::required, 4, offsetof(dgw::events::GuildMemberAdd, flags)},
-    {"pending", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::GuildMemberAdd, pending)},
-    {"permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, offsetof(dgw::events::GuildMemberAdd, permissions)},
-    {"communication_disabled_until", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::events::GuildMemberAdd, communication_disabled_until)},
-    {"avatar_decoration_data", &dgw::codec::gen::ti_AvatarDecorationData, presence::optional_nullable, -1, offsetof(dgw::events::GuildMemberAdd, avatar_decoration_data)},
-    {"collectibles", &dgw::codec::gen::ti_Collectibles, presence::optional_nullable, -1, offsetof(dgw::events::GuildMemberAdd, collectibles)},
-    {"unusual_dm_activity_until", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::events::GuildMemberAdd, unusual_dm_activity_until)},
+    DGW_FIELDS_GuildMember(dgw::events::GuildMemberAdd)
     {"guild_id", &dgw::codec::ti_snowflake, presence::required, 5, offsetof(dgw::events::GuildMemberAdd, guild_id)},
 };
 field_order order_GuildMemberAdd[18];
@@ -1799,83 +733,17 @@ constinit const type_info ti_GuildRoleUpdate = object_info<dgw::events::GuildRol
 
 // dgw::events::GuildScheduledEventCreate
 namespace {
+int find_own_GuildScheduledEventCreate(std::string_view k) noexcept {
+    (void)k;
+    return -1;
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
 int find_GuildScheduledEventCreate(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        return std::memcmp(p, "name", 4) == 0 ? 4 : -1;
-    case 5:
-        return std::memcmp(p, "image", 5) == 0 ? 15 : -1;
-    case 6:
-        return std::memcmp(p, "status", 6) == 0 ? 9 : -1;
-    case 7:
-        return std::memcmp(p, "creator", 7) == 0 ? 13 : -1;
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
-    case 9:
-        return std::memcmp(p, "entity_id", 9) == 0 ? 11 : -1;
-    case 10:
-        switch (p[1]) {
-        case 'h':
-            if (std::memcmp(p, "channel_id", 10) == 0) return 2;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "creator_id", 10) == 0) return 3;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "user_count", 10) == 0) return 14;
-            return -1;
-        default: return -1;
-        }
-    case 11:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "description", 11) == 0) return 5;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "entity_type", 11) == 0) return 10;
-            return -1;
-        default: return -1;
-        }
-    case 13:
-        return std::memcmp(p, "privacy_level", 13) == 0 ? 8 : -1;
-    case 15:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "entity_metadata", 15) == 0) return 12;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "recurrence_rule", 15) == 0) return 16;
-            return -1;
-        default: return -1;
-        }
-    case 18:
-        return std::memcmp(p, "scheduled_end_time", 18) == 0 ? 7 : -1;
-    case 20:
-        return std::memcmp(p, "scheduled_start_time", 20) == 0 ? 6 : -1;
-    default: return -1;
-    }
+    const int i = find_own_GuildScheduledEventCreate(k);
+    return i >= 0 ? i : ti_GuildScheduledEvent.find(k);
 }
 constexpr field_info fields_GuildScheduledEventCreate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::GuildScheduledEventCreate, id)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::GuildScheduledEventCreate, guild_id)},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::nullable, 2, offsetof(dgw::events::GuildScheduledEventCreate, channel_id)},
-    {"creator_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::GuildScheduledEventCreate, creator_id)},
-    {"name", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::events::GuildScheduledEventCreate, name)},
-    {"description", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::GuildScheduledEventCreate, description)},
-    {"scheduled_start_time", &dgw::codec::ti_timestamp, presence::required, 4, offsetof(dgw::events::GuildScheduledEventCreate, scheduled_start_time)},
-    {"scheduled_end_time", &dgw::codec::ti_timestamp, presence::nullable, 5, offsetof(dgw::events::GuildScheduledEventCreate, scheduled_end_time)},
-    {"privacy_level", &dgw::codec::gen::ti_GuildScheduledEventPrivacyLevel, presence::required, 6, offsetof(dgw::events::GuildScheduledEventCreate, privacy_level)},
-    {"status", &dgw::codec::gen::ti_GuildScheduledEventStatus, presence::required, 7, offsetof(dgw::events::GuildScheduledEventCreate, status)},
-    {"entity_type", &dgw::codec::gen::ti_GuildScheduledEventEntityType, presence::required, 8, offsetof(dgw::events::GuildScheduledEventCreate, entity_type)},
-    {"entity_id", &dgw::codec::ti_snowflake, presence::nullable, 9, offsetof(dgw::events::GuildScheduledEventCreate, entity_id)},
-    {"entity_metadata", &dgw::codec::gen::ti_GuildScheduledEventEntityMetadata, presence::nullable, 10, offsetof(dgw::events::GuildScheduledEventCreate, entity_metadata)},
-    {"creator", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::events::GuildScheduledEventCreate, creator)},
-    {"user_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::GuildScheduledEventCreate, user_count)},
-    {"image", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::GuildScheduledEventCreate, image)},
-    {"recurrence_rule", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRule, presence::nullable, 11, offsetof(dgw::events::GuildScheduledEventCreate, recurrence_rule)},
+    DGW_FIELDS_GuildScheduledEvent(dgw::events::GuildScheduledEventCreate)
 };
 field_order order_GuildScheduledEventCreate[18];
 } // namespace
@@ -1883,83 +751,17 @@ constinit const type_info ti_GuildScheduledEventCreate = object_info<dgw::events
 
 // dgw::events::GuildScheduledEventDelete
 namespace {
+int find_own_GuildScheduledEventDelete(std::string_view k) noexcept {
+    (void)k;
+    return -1;
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
 int find_GuildScheduledEventDelete(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        return std::memcmp(p, "name", 4) == 0 ? 4 : -1;
-    case 5:
-        return std::memcmp(p, "image", 5) == 0 ? 15 : -1;
-    case 6:
-        return std::memcmp(p, "status", 6) == 0 ? 9 : -1;
-    case 7:
-        return std::memcmp(p, "creator", 7) == 0 ? 13 : -1;
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
-    case 9:
-        return std::memcmp(p, "entity_id", 9) == 0 ? 11 : -1;
-    case 10:
-        switch (p[1]) {
-        case 'h':
-            if (std::memcmp(p, "channel_id", 10) == 0) return 2;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "creator_id", 10) == 0) return 3;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "user_count", 10) == 0) return 14;
-            return -1;
-        default: return -1;
-        }
-    case 11:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "description", 11) == 0) return 5;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "entity_type", 11) == 0) return 10;
-            return -1;
-        default: return -1;
-        }
-    case 13:
-        return std::memcmp(p, "privacy_level", 13) == 0 ? 8 : -1;
-    case 15:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "entity_metadata", 15) == 0) return 12;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "recurrence_rule", 15) == 0) return 16;
-            return -1;
-        default: return -1;
-        }
-    case 18:
-        return std::memcmp(p, "scheduled_end_time", 18) == 0 ? 7 : -1;
-    case 20:
-        return std::memcmp(p, "scheduled_start_time", 20) == 0 ? 6 : -1;
-    default: return -1;
-    }
+    const int i = find_own_GuildScheduledEventDelete(k);
+    return i >= 0 ? i : ti_GuildScheduledEvent.find(k);
 }
 constexpr field_info fields_GuildScheduledEventDelete[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::GuildScheduledEventDelete, id)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::GuildScheduledEventDelete, guild_id)},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::nullable, 2, offsetof(dgw::events::GuildScheduledEventDelete, channel_id)},
-    {"creator_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::GuildScheduledEventDelete, creator_id)},
-    {"name", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::events::GuildScheduledEventDelete, name)},
-    {"description", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::GuildScheduledEventDelete, description)},
-    {"scheduled_start_time", &dgw::codec::ti_timestamp, presence::required, 4, offsetof(dgw::events::GuildScheduledEventDelete, scheduled_start_time)},
-    {"scheduled_end_time", &dgw::codec::ti_timestamp, presence::nullable, 5, offsetof(dgw::events::GuildScheduledEventDelete, scheduled_end_time)},
-    {"privacy_level", &dgw::codec::gen::ti_GuildScheduledEventPrivacyLevel, presence::required, 6, offsetof(dgw::events::GuildScheduledEventDelete, privacy_level)},
-    {"status", &dgw::codec::gen::ti_GuildScheduledEventStatus, presence::required, 7, offsetof(dgw::events::GuildScheduledEventDelete, status)},
-    {"entity_type", &dgw::codec::gen::ti_GuildScheduledEventEntityType, presence::required, 8, offsetof(dgw::events::GuildScheduledEventDelete, entity_type)},
-    {"entity_id", &dgw::codec::ti_snowflake, presence::nullable, 9, offsetof(dgw::events::GuildScheduledEventDelete, entity_id)},
-    {"entity_metadata", &dgw::codec::gen::ti_GuildScheduledEventEntityMetadata, presence::nullable, 10, offsetof(dgw::events::GuildScheduledEventDelete, entity_metadata)},
-    {"creator", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::events::GuildScheduledEventDelete, creator)},
-    {"user_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::GuildScheduledEventDelete, user_count)},
-    {"image", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::GuildScheduledEventDelete, image)},
-    {"recurrence_rule", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRule, presence::nullable, 11, offsetof(dgw::events::GuildScheduledEventDelete, recurrence_rule)},
+    DGW_FIELDS_GuildScheduledEvent(dgw::events::GuildScheduledEventDelete)
 };
 field_order order_GuildScheduledEventDelete[18];
 } // namespace
@@ -1967,83 +769,17 @@ constinit const type_info ti_GuildScheduledEventDelete = object_info<dgw::events
 
 // dgw::events::GuildScheduledEventUpdate
 namespace {
+int find_own_GuildScheduledEventUpdate(std::string_view k) noexcept {
+    (void)k;
+    return -1;
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
 int find_GuildScheduledEventUpdate(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        return std::memcmp(p, "name", 4) == 0 ? 4 : -1;
-    case 5:
-        return std::memcmp(p, "image", 5) == 0 ? 15 : -1;
-    case 6:
-        return std::memcmp(p, "status", 6) == 0 ? 9 : -1;
-    case 7:
-        return std::memcmp(p, "creator", 7) == 0 ? 13 : -1;
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
-    case 9:
-        return std::memcmp(p, "entity_id", 9) == 0 ? 11 : -1;
-    case 10:
-        switch (p[1]) {
-        case 'h':
-            if (std::memcmp(p, "channel_id", 10) == 0) return 2;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "creator_id", 10) == 0) return 3;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "user_count", 10) == 0) return 14;
-            return -1;
-        default: return -1;
-        }
-    case 11:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "description", 11) == 0) return 5;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "entity_type", 11) == 0) return 10;
-            return -1;
-        default: return -1;
-        }
-    case 13:
-        return std::memcmp(p, "privacy_level", 13) == 0 ? 8 : -1;
-    case 15:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "entity_metadata", 15) == 0) return 12;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "recurrence_rule", 15) == 0) return 16;
-            return -1;
-        default: return -1;
-        }
-    case 18:
-        return std::memcmp(p, "scheduled_end_time", 18) == 0 ? 7 : -1;
-    case 20:
-        return std::memcmp(p, "scheduled_start_time", 20) == 0 ? 6 : -1;
-    default: return -1;
-    }
+    const int i = find_own_GuildScheduledEventUpdate(k);
+    return i >= 0 ? i : ti_GuildScheduledEvent.find(k);
 }
 constexpr field_info fields_GuildScheduledEventUpdate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::GuildScheduledEventUpdate, id)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::GuildScheduledEventUpdate, guild_id)},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::nullable, 2, offsetof(dgw::events::GuildScheduledEventUpdate, channel_id)},
-    {"creator_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::GuildScheduledEventUpdate, creator_id)},
-    {"name", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::events::GuildScheduledEventUpdate, name)},
-    {"description", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::GuildScheduledEventUpdate, description)},
-    {"scheduled_start_time", &dgw::codec::ti_timestamp, presence::required, 4, offsetof(dgw::events::GuildScheduledEventUpdate, scheduled_start_time)},
-    {"scheduled_end_time", &dgw::codec::ti_timestamp, presence::nullable, 5, offsetof(dgw::events::GuildScheduledEventUpdate, scheduled_end_time)},
-    {"privacy_level", &dgw::codec::gen::ti_GuildScheduledEventPrivacyLevel, presence::required, 6, offsetof(dgw::events::GuildScheduledEventUpdate, privacy_level)},
-    {"status", &dgw::codec::gen::ti_GuildScheduledEventStatus, presence::required, 7, offsetof(dgw::events::GuildScheduledEventUpdate, status)},
-    {"entity_type", &dgw::codec::gen::ti_GuildScheduledEventEntityType, presence::required, 8, offsetof(dgw::events::GuildScheduledEventUpdate, entity_type)},
-    {"entity_id", &dgw::codec::ti_snowflake, presence::nullable, 9, offsetof(dgw::events::GuildScheduledEventUpdate, entity_id)},
-    {"entity_metadata", &dgw::codec::gen::ti_GuildScheduledEventEntityMetadata, presence::nullable, 10, offsetof(dgw::events::GuildScheduledEventUpdate, entity_metadata)},
-    {"creator", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::events::GuildScheduledEventUpdate, creator)},
-    {"user_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::GuildScheduledEventUpdate, user_count)},
-    {"image", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::GuildScheduledEventUpdate, image)},
-    {"recurrence_rule", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRule, presence::nullable, 11, offsetof(dgw::events::GuildScheduledEventUpdate, recurrence_rule)},
+    DGW_FIELDS_GuildScheduledEvent(dgw::events::GuildScheduledEventUpdate)
 };
 field_order order_GuildScheduledEventUpdate[18];
 } // namespace
@@ -2117,50 +853,17 @@ constinit const type_info ti_GuildSoundboardSoundsUpdate = object_info<dgw::even
 
 // dgw::events::GuildSoundboardSoundCreate
 namespace {
+int find_own_GuildSoundboardSoundCreate(std::string_view k) noexcept {
+    (void)k;
+    return -1;
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
 int find_GuildSoundboardSoundCreate(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 4:
-        switch (p[0]) {
-        case 'n':
-            if (std::memcmp(p, "name", 4) == 0) return 0;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "user", 4) == 0) return 7;
-            return -1;
-        default: return -1;
-        }
-    case 6:
-        return std::memcmp(p, "volume", 6) == 0 ? 2 : -1;
-    case 8:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "emoji_id", 8) == 0) return 3;
-            return -1;
-        case 'g':
-            if (std::memcmp(p, "guild_id", 8) == 0) return 5;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "sound_id", 8) == 0) return 1;
-            return -1;
-        default: return -1;
-        }
-    case 9:
-        return std::memcmp(p, "available", 9) == 0 ? 6 : -1;
-    case 10:
-        return std::memcmp(p, "emoji_name", 10) == 0 ? 4 : -1;
-    default: return -1;
-    }
+    const int i = find_own_GuildSoundboardSoundCreate(k);
+    return i >= 0 ? i : ti_SoundboardSound.find(k);
 }
 constexpr field_info fields_GuildSoundboardSoundCreate[] = {
-    {"name", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::events::GuildSoundboardSoundCreate, name)},
-    {"sound_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::GuildSoundboardSoundCreate, sound_id)},
-    {"volume", &dgw::codec::ti_double, presence::required, 2, offsetof(dgw::events::GuildSoundboardSoundCreate, volume)},
-    {"emoji_id", &dgw::codec::ti_snowflake, presence::nullable, 3, offsetof(dgw::events::GuildSoundboardSoundCreate, emoji_id)},
-    {"emoji_name", &dgw::codec::ti_string, presence::nullable, 4, offsetof(dgw::events::GuildSoundboardSoundCreate, emoji_name)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::GuildSoundboardSoundCreate, guild_id)},
-    {"available", &dgw::codec::ti_bool, presence::required, 5, offsetof(dgw::events::GuildSoundboardSoundCreate, available)},
-    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::events::GuildSoundboardSoundCreate, user)},
+    DGW_FIELDS_SoundboardSound(dgw::events::GuildSoundboardSoundCreate)
 };
 field_order order_GuildSoundboardSoundCreate[9];
 } // namespace
@@ -2194,50 +897,17 @@ constinit const type_info ti_GuildSoundboardSoundDelete = object_info<dgw::event
 
 // dgw::events::GuildSoundboardSoundUpdate
 namespace {
+int find_own_GuildSoundboardSoundUpdate(std::string_view k) noexcept {
+    (void)k;
+    return -1;
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
 int find_GuildSoundboardSoundUpdate(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 4:
-        switch (p[0]) {
-        case 'n':
-            if (std::memcmp(p, "name", 4) == 0) return 0;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "user", 4) == 0) return 7;
-            return -1;
-        default: return -1;
-        }
-    case 6:
-        return std::memcmp(p, "volume", 6) == 0 ? 2 : -1;
-    case 8:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "emoji_id", 8) == 0) return 3;
-            return -1;
-        case 'g':
-            if (std::memcmp(p, "guild_id", 8) == 0) return 5;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "sound_id", 8) == 0) return 1;
-            return -1;
-        default: return -1;
-        }
-    case 9:
-        return std::memcmp(p, "available", 9) == 0 ? 6 : -1;
-    case 10:
-        return std::memcmp(p, "emoji_name", 10) == 0 ? 4 : -1;
-    default: return -1;
-    }
+    const int i = find_own_GuildSoundboardSoundUpdate(k);
+    return i >= 0 ? i : ti_SoundboardSound.find(k);
 }
 constexpr field_info fields_GuildSoundboardSoundUpdate[] = {
-    {"name", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::events::GuildSoundboardSoundUpdate, name)},
-    {"sound_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::GuildSoundboardSoundUpdate, sound_id)},
-    {"volume", &dgw::codec::ti_double, presence::required, 2, offsetof(dgw::events::GuildSoundboardSoundUpdate, volume)},
-    {"emoji_id", &dgw::codec::ti_snowflake, presence::nullable, 3, offsetof(dgw::events::GuildSoundboardSoundUpdate, emoji_id)},
-    {"emoji_name", &dgw::codec::ti_string, presence::nullable, 4, offsetof(dgw::events::GuildSoundboardSoundUpdate, emoji_name)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::GuildSoundboardSoundUpdate, guild_id)},
-    {"available", &dgw::codec::ti_bool, presence::required, 5, offsetof(dgw::events::GuildSoundboardSoundUpdate, available)},
-    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::events::GuildSoundboardSoundUpdate, user)},
+    DGW_FIELDS_SoundboardSound(dgw::events::GuildSoundboardSoundUpdate)
 };
 field_order order_GuildSoundboardSoundUpdate[9];
 } // namespace
@@ -2271,232 +941,17 @@ constinit const type_info ti_GuildStickersUpdate = object_info<dgw::events::Guil
 
 // dgw::events::GuildUpdate
 namespace {
+int find_own_GuildUpdate(std::string_view k) noexcept {
+    (void)k;
+    return -1;
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
 int find_GuildUpdate(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        switch (p[0]) {
-        case 'i':
-            if (std::memcmp(p, "icon", 4) == 0) return 2;
-            return -1;
-        case 'n':
-            if (std::memcmp(p, "name", 4) == 0) return 1;
-            return -1;
-        default: return -1;
-        }
-    case 5:
-        switch (p[0]) {
-        case 'o':
-            if (std::memcmp(p, "owner", 5) == 0) return 6;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "roles", 5) == 0) return 17;
-            return -1;
-        default: return -1;
-        }
-    case 6:
-        switch (p[0]) {
-        case 'b':
-            if (std::memcmp(p, "banner", 6) == 0) return 29;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "emojis", 6) == 0) return 18;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "region", 6) == 0) return 9;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "splash", 6) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        switch (p[0]) {
-        case 'f':
-            if (std::memcmp(p, "features", 8) == 0) return 19;
-            return -1;
-        case 'o':
-            if (std::memcmp(p, "owner_id", 8) == 0) return 7;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "stickers", 8) == 0) return 40;
-            return -1;
-        default: return -1;
-        }
-    case 9:
-        switch (p[0]) {
-        case 'i':
-            if (std::memcmp(p, "icon_hash", 9) == 0) return 3;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "mfa_level", 9) == 0) return 20;
-            return -1;
-        default: return -1;
-        }
-    case 10:
-        return std::memcmp(p, "nsfw_level", 10) == 0 ? 39 : -1;
-    case 11:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "afk_timeout", 11) == 0) return 11;
-            return -1;
-        case 'd':
-            if (std::memcmp(p, "description", 11) == 0) return 28;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "max_members", 11) == 0) return 26;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "permissions", 11) == 0) return 8;
-            return -1;
-        default: return -1;
-        }
-    case 12:
-        return std::memcmp(p, "premium_tier", 12) == 0 ? 30 : -1;
-    case 13:
-        return std::memcmp(p, "max_presences", 13) == 0 ? 25 : -1;
-    case 14:
-        switch (p[1]) {
-        case 'e':
-            if (std::memcmp(p, "welcome_screen", 14) == 0) return 38;
-            return -1;
-        case 'f':
-            if (std::memcmp(p, "afk_channel_id", 14) == 0) return 10;
-            return -1;
-        case 'i':
-            if (std::memcmp(p, "widget_enabled", 14) == 0) return 12;
-            return -1;
-        case 'n':
-            if (std::memcmp(p, "incidents_data", 14) == 0) return 43;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "application_id", 14) == 0) return 21;
-            return -1;
-        default: return -1;
-        }
-    case 15:
-        return std::memcmp(p, "vanity_url_code", 15) == 0 ? 27 : -1;
-    case 16:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "discovery_splash", 16) == 0) return 5;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "preferred_locale", 16) == 0) return 32;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "rules_channel_id", 16) == 0) return 24;
-            return -1;
-        default: return -1;
-        }
-    case 17:
-        switch (p[0]) {
-        case 's':
-            if (std::memcmp(p, "system_channel_id", 17) == 0) return 22;
-            return -1;
-        case 'w':
-            if (std::memcmp(p, "widget_channel_id", 17) == 0) return 13;
-            return -1;
-        default: return -1;
-        }
-    case 18:
-        return std::memcmp(p, "verification_level", 18) == 0 ? 14 : -1;
-    case 20:
-        return std::memcmp(p, "system_channel_flags", 20) == 0 ? 23 : -1;
-    case 23:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "explicit_content_filter", 23) == 0) return 16;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "max_video_channel_users", 23) == 0) return 34;
-            return -1;
-        default: return -1;
-        }
-    case 24:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "approximate_member_count", 24) == 0) return 36;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "safety_alerts_channel_id", 24) == 0) return 42;
-            return -1;
-        default: return -1;
-        }
-    case 25:
-        return std::memcmp(p, "public_updates_channel_id", 25) == 0 ? 33 : -1;
-    case 26:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "approximate_presence_count", 26) == 0) return 37;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "premium_subscription_count", 26) == 0) return 31;
-            return -1;
-        default: return -1;
-        }
-    case 28:
-        return std::memcmp(p, "premium_progress_bar_enabled", 28) == 0 ? 41 : -1;
-    case 29:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "default_message_notifications", 29) == 0) return 15;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "max_stage_video_channel_users", 29) == 0) return 35;
-            return -1;
-        default: return -1;
-        }
-    default: return -1;
-    }
+    const int i = find_own_GuildUpdate(k);
+    return i >= 0 ? i : ti_Guild.find(k);
 }
 constexpr field_info fields_GuildUpdate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::GuildUpdate, id)},
-    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::events::GuildUpdate, name)},
-    {"icon", &dgw::codec::ti_string, presence::nullable, 2, offsetof(dgw::events::GuildUpdate, icon)},
-    {"icon_hash", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::GuildUpdate, icon_hash)},
-    {"splash", &dgw::codec::ti_string, presence::nullable, 3, offsetof(dgw::events::GuildUpdate, splash)},
-    {"discovery_splash", &dgw::codec::ti_string, presence::nullable, 4, offsetof(dgw::events::GuildUpdate, discovery_splash)},
-    {"owner", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::GuildUpdate, owner)},
-    {"owner_id", &dgw::codec::ti_snowflake, presence::required, 5, offsetof(dgw::events::GuildUpdate, owner_id)},
-    {"permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, offsetof(dgw::events::GuildUpdate, permissions)},
-    {"region", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::GuildUpdate, region)},
-    {"afk_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 6, offsetof(dgw::events::GuildUpdate, afk_channel_id)},
-    {"afk_timeout", &dgw::codec::ti_int, presence::required, 7, offsetof(dgw::events::GuildUpdate, afk_timeout)},
-    {"widget_enabled", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::GuildUpdate, widget_enabled)},
-    {"widget_channel_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::GuildUpdate, widget_channel_id)},
-    {"verification_level", &dgw::codec::gen::ti_VerificationLevel, presence::required, 8, offsetof(dgw::events::GuildUpdate, verification_level)},
-    {"default_message_notifications", &dgw::codec::gen::ti_DefaultMessageNotificationLevel, presence::required, 9, offsetof(dgw::events::GuildUpdate, default_message_notifications)},
-    {"explicit_content_filter", &dgw::codec::gen::ti_ExplicitContentFilterLevel, presence::required, 10, offsetof(dgw::events::GuildUpdate, explicit_content_filter)},
-    {"roles", &dgw::codec::gen::ti_Role_array, presence::required, 11, offsetof(dgw::events::GuildUpdate, roles)},
-    {"emojis", &dgw::codec::gen::ti_Emoji_array, presence::required, 12, offsetof(dgw::events::GuildUpdate, emojis)},
-    {"features", &dgw::codec::gen::ti_GuildFeature_array, presence::required, 13, offsetof(dgw::events::GuildUpdate, features)},
-    {"mfa_level", &dgw::codec::gen::ti_MfaLevel, presence::required, 14, offsetof(dgw::events::GuildUpdate, mfa_level)},
-    {"application_id", &dgw::codec::ti_snowflake, presence::nullable, 15, offsetof(dgw::events::GuildUpdate, application_id)},
-    {"system_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 16, offsetof(dgw::events::GuildUpdate, system_channel_id)},
-    {"system_channel_flags", &dgw::codec::gen::ti_SystemChannelFlags, presence::required, 17, offsetof(dgw::events::GuildUpdate, system_channel_flags)},
-    {"rules_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 18, offsetof(dgw::events::GuildUpdate, rules_channel_id)},
-    {"max_presences", &dgw::codec::ti_int, presence::optional_nullable, -1, offsetof(dgw::events::GuildUpdate, max_presences)},
-    {"max_members", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::GuildUpdate, max_members)},
-    {"vanity_url_code", &dgw::codec::ti_string, presence::nullable, 19, offsetof(dgw::events::GuildUpdate, vanity_url_code)},
-    {"description", &dgw::codec::ti_string, presence::nullable, 20, offsetof(dgw::events::GuildUpdate, description)},
-    {"banner", &dgw::codec::ti_string, presence::nullable, 21, offsetof(dgw::events::GuildUpdate, banner)},
-    {"premium_tier", &dgw::codec::gen::ti_PremiumTier, presence::required, 22, offsetof(dgw::events::GuildUpdate, premium_tier)},
-    {"premium_subscription_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::GuildUpdate, premium_subscription_count)},
-    {"preferred_locale", &dgw::codec::ti_string, presence::required, 23, offsetof(dgw::events::GuildUpdate, preferred_locale)},
-    {"public_updates_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 24, offsetof(dgw::events::GuildUpdate, public_updates_channel_id)},
-    {"max_video_channel_users", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::GuildUpdate, max_video_channel_users)},
-    {"max_stage_video_channel_users", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::GuildUpdate, max_stage_video_channel_users)},
-    {"approximate_member_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::GuildUpdate, approximate_member_count)},
-    {"approximate_presence_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::GuildUpdate, approximate_presence_count)},
-    {"welcome_screen", &dgw::codec::gen::ti_WelcomeScreen, presence::optional, -1, offsetof(dgw::events::GuildUpdate, welcome_screen)},
-    {"nsfw_level", &dgw::codec::gen::ti_NsfwLevel, presence::required, 25, offsetof(dgw::events::GuildUpdate, nsfw_level)},
-    {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::optional, -1, offsetof(dgw::events::GuildUpdate, stickers)},
-    {"premium_progress_bar_enabled", &dgw::codec::ti_bool, presence::required, 26, offsetof(dgw::events::GuildUpdate, premium_progress_bar_enabled)},
-    {"safety_alerts_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 27, offsetof(dgw::events::GuildUpdate, safety_alerts_channel_id)},
-    {"incidents_data", &dgw::codec::gen::ti_IncidentsData, presence::nullable, 28, offsetof(dgw::events::GuildUpdate, incidents_data)},
+    DGW_FIELDS_Guild(dgw::events::GuildUpdate)
 };
 field_order order_GuildUpdate[45];
 } // namespace
@@ -2504,85 +959,21 @@ constinit const type_info ti_GuildUpdate = object_info<dgw::events::GuildUpdate>
 
 // dgw::events::IntegrationCreate
 namespace {
-int find_IntegrationCreate(std::string_view k) noexcept {
+int find_own_IntegrationCreate(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        switch (p[0]) {
-        case 'n':
-            if (std::memcmp(p, "name", 4) == 0) return 1;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "type", 4) == 0) return 2;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "user", 4) == 0) return 9;
-            return -1;
-        default: return -1;
-        }
-    case 6:
-        return std::memcmp(p, "scopes", 6) == 0 ? 15 : -1;
-    case 7:
-        switch (p[1]) {
-        case 'c':
-            if (std::memcmp(p, "account", 7) == 0) return 10;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "revoked", 7) == 0) return 13;
-            return -1;
-        case 'n':
-            if (std::memcmp(p, "enabled", 7) == 0) return 3;
-            return -1;
-        case 'o':
-            if (std::memcmp(p, "role_id", 7) == 0) return 5;
-            return -1;
-        case 'y':
-            if (std::memcmp(p, "syncing", 7) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
     case 8:
         return std::memcmp(p, "guild_id", 8) == 0 ? 16 : -1;
-    case 9:
-        return std::memcmp(p, "synced_at", 9) == 0 ? 11 : -1;
-    case 11:
-        return std::memcmp(p, "application", 11) == 0 ? 14 : -1;
-    case 15:
-        return std::memcmp(p, "expire_behavior", 15) == 0 ? 7 : -1;
-    case 16:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "enable_emoticons", 16) == 0) return 6;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "subscriber_count", 16) == 0) return 12;
-            return -1;
-        default: return -1;
-        }
-    case 19:
-        return std::memcmp(p, "expire_grace_period", 19) == 0 ? 8 : -1;
     default: return -1;
     }
 }
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
+int find_IntegrationCreate(std::string_view k) noexcept {
+    const int i = find_own_IntegrationCreate(k);
+    return i >= 0 ? i : ti_Integration.find(k);
+}
 constexpr field_info fields_IntegrationCreate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::IntegrationCreate, id)},
-    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::events::IntegrationCreate, name)},
-    {"type", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::events::IntegrationCreate, type)},
-    {"enabled", &dgw::codec::ti_bool, presence::required, 3, offsetof(dgw::events::IntegrationCreate, enabled)},
-    {"syncing", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::IntegrationCreate, syncing)},
-    {"role_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::IntegrationCreate, role_id)},
-    {"enable_emoticons", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::IntegrationCreate, enable_emoticons)},
-    {"expire_behavior", &dgw::codec::gen::ti_IntegrationExpireBehavior, presence::optional, -1, offsetof(dgw::events::IntegrationCreate, expire_behavior)},
-    {"expire_grace_period", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::IntegrationCreate, expire_grace_period)},
-    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::events::IntegrationCreate, user)},
-    {"account", &dgw::codec::gen::ti_IntegrationAccount, presence::required, 4, offsetof(dgw::events::IntegrationCreate, account)},
-    {"synced_at", &dgw::codec::ti_timestamp, presence::optional, -1, offsetof(dgw::events::IntegrationCreate, synced_at)},
-    {"subscriber_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::IntegrationCreate, subscriber_count)},
-    {"revoked", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::IntegrationCreate, revoked)},
-    {"application", &dgw::codec::gen::ti_IntegrationApplication, presence::optional, -1, offsetof(dgw::events::IntegrationCreate, application)},
-    {"scopes", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::events::IntegrationCreate, scopes)},
+    DGW_FIELDS_Integration(dgw::events::IntegrationCreate)
     {"guild_id", &dgw::codec::ti_snowflake, presence::required, 5, offsetof(dgw::events::IntegrationCreate, guild_id)},
 };
 field_order order_IntegrationCreate[18];

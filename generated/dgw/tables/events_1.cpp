@@ -2,6 +2,7 @@
 // Codec tables (see encoding/dgw/codec/type_info.hpp).
 #include <dgw/codec/ops.hpp>
 #include <dgw/describe.hpp>
+#include <dgw/detail/field_lists.hpp>
 #include <dgw/detail/type_infos.hpp>
 
 #include <cstddef>
@@ -16,85 +17,21 @@ namespace dgw::codec::gen {
 
 // dgw::events::IntegrationUpdate
 namespace {
-int find_IntegrationUpdate(std::string_view k) noexcept {
+int find_own_IntegrationUpdate(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        switch (p[0]) {
-        case 'n':
-            if (std::memcmp(p, "name", 4) == 0) return 1;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "type", 4) == 0) return 2;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "user", 4) == 0) return 9;
-            return -1;
-        default: return -1;
-        }
-    case 6:
-        return std::memcmp(p, "scopes", 6) == 0 ? 15 : -1;
-    case 7:
-        switch (p[1]) {
-        case 'c':
-            if (std::memcmp(p, "account", 7) == 0) return 10;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "revoked", 7) == 0) return 13;
-            return -1;
-        case 'n':
-            if (std::memcmp(p, "enabled", 7) == 0) return 3;
-            return -1;
-        case 'o':
-            if (std::memcmp(p, "role_id", 7) == 0) return 5;
-            return -1;
-        case 'y':
-            if (std::memcmp(p, "syncing", 7) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
     case 8:
         return std::memcmp(p, "guild_id", 8) == 0 ? 16 : -1;
-    case 9:
-        return std::memcmp(p, "synced_at", 9) == 0 ? 11 : -1;
-    case 11:
-        return std::memcmp(p, "application", 11) == 0 ? 14 : -1;
-    case 15:
-        return std::memcmp(p, "expire_behavior", 15) == 0 ? 7 : -1;
-    case 16:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "enable_emoticons", 16) == 0) return 6;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "subscriber_count", 16) == 0) return 12;
-            return -1;
-        default: return -1;
-        }
-    case 19:
-        return std::memcmp(p, "expire_grace_period", 19) == 0 ? 8 : -1;
     default: return -1;
     }
 }
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
+int find_IntegrationUpdate(std::string_view k) noexcept {
+    const int i = find_own_IntegrationUpdate(k);
+    return i >= 0 ? i : ti_Integration.find(k);
+}
 constexpr field_info fields_IntegrationUpdate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::IntegrationUpdate, id)},
-    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::events::IntegrationUpdate, name)},
-    {"type", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::events::IntegrationUpdate, type)},
-    {"enabled", &dgw::codec::ti_bool, presence::required, 3, offsetof(dgw::events::IntegrationUpdate, enabled)},
-    {"syncing", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::IntegrationUpdate, syncing)},
-    {"role_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::IntegrationUpdate, role_id)},
-    {"enable_emoticons", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::IntegrationUpdate, enable_emoticons)},
-    {"expire_behavior", &dgw::codec::gen::ti_IntegrationExpireBehavior, presence::optional, -1, offsetof(dgw::events::IntegrationUpdate, expire_behavior)},
-    {"expire_grace_period", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::IntegrationUpdate, expire_grace_period)},
-    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::events::IntegrationUpdate, user)},
-    {"account", &dgw::codec::gen::ti_IntegrationAccount, presence::required, 4, offsetof(dgw::events::IntegrationUpdate, account)},
-    {"synced_at", &dgw::codec::ti_timestamp, presence::optional, -1, offsetof(dgw::events::IntegrationUpdate, synced_at)},
-    {"subscriber_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::IntegrationUpdate, subscriber_count)},
-    {"revoked", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::IntegrationUpdate, revoked)},
-    {"application", &dgw::codec::gen::ti_IntegrationApplication, presence::optional, -1, offsetof(dgw::events::IntegrationUpdate, application)},
-    {"scopes", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::events::IntegrationUpdate, scopes)},
+    DGW_FIELDS_Integration(dgw::events::IntegrationUpdate)
     {"guild_id", &dgw::codec::ti_snowflake, presence::required, 5, offsetof(dgw::events::IntegrationUpdate, guild_id)},
 };
 field_order order_IntegrationUpdate[18];
@@ -103,106 +40,17 @@ constinit const type_info ti_IntegrationUpdate = object_info<dgw::events::Integr
 
 // dgw::events::InteractionCreate
 namespace {
+int find_own_InteractionCreate(std::string_view k) noexcept {
+    (void)k;
+    return -1;
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
 int find_InteractionCreate(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "data", 4) == 0) return 3;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "type", 4) == 0) return 2;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "user", 4) == 0) return 9;
-            return -1;
-        default: return -1;
-        }
-    case 5:
-        switch (p[0]) {
-        case 'g':
-            if (std::memcmp(p, "guild", 5) == 0) return 4;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "token", 5) == 0) return 10;
-            return -1;
-        default: return -1;
-        }
-    case 6:
-        switch (p[0]) {
-        case 'l':
-            if (std::memcmp(p, "locale", 6) == 0) return 14;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "member", 6) == 0) return 8;
-            return -1;
-        default: return -1;
-        }
-    case 7:
-        switch (p[2]) {
-        case 'a':
-            if (std::memcmp(p, "channel", 7) == 0) return 6;
-            return -1;
-        case 'n':
-            if (std::memcmp(p, "context", 7) == 0) return 18;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "version", 7) == 0) return 11;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "message", 7) == 0) return 12;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 5 : -1;
-    case 10:
-        return std::memcmp(p, "channel_id", 10) == 0 ? 7 : -1;
-    case 12:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "entitlements", 12) == 0) return 16;
-            return -1;
-        case 'g':
-            if (std::memcmp(p, "guild_locale", 12) == 0) return 15;
-            return -1;
-        default: return -1;
-        }
-    case 14:
-        return std::memcmp(p, "application_id", 14) == 0 ? 1 : -1;
-    case 15:
-        return std::memcmp(p, "app_permissions", 15) == 0 ? 13 : -1;
-    case 21:
-        return std::memcmp(p, "attachment_size_limit", 21) == 0 ? 19 : -1;
-    case 30:
-        return std::memcmp(p, "authorizing_integration_owners", 30) == 0 ? 17 : -1;
-    default: return -1;
-    }
+    const int i = find_own_InteractionCreate(k);
+    return i >= 0 ? i : ti_Interaction.find(k);
 }
 constexpr field_info fields_InteractionCreate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::InteractionCreate, id)},
-    {"application_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::InteractionCreate, application_id)},
-    {"type", &dgw::codec::gen::ti_InteractionType, presence::required, 2, offsetof(dgw::events::InteractionCreate, type)},
-    {"data", &dgw::codec::gen::ti_InteractionData, presence::optional, -1, offsetof(dgw::events::InteractionCreate, data)},
-    {"guild", &dgw::codec::gen::ti_InteractionGuild, presence::optional, -1, offsetof(dgw::events::InteractionCreate, guild)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::InteractionCreate, guild_id)},
-    {"channel", &dgw::codec::gen::ti_Channel, presence::optional, -1, offsetof(dgw::events::InteractionCreate, channel)},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::InteractionCreate, channel_id)},
-    {"member", &dgw::codec::gen::ti_GuildMember, presence::optional, -1, offsetof(dgw::events::InteractionCreate, member)},
-    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::events::InteractionCreate, user)},
-    {"token", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::events::InteractionCreate, token)},
-    {"version", &dgw::codec::ti_int, presence::required, 4, offsetof(dgw::events::InteractionCreate, version)},
-    {"message", &dgw::codec::gen::ti_Message, presence::optional, -1, offsetof(dgw::events::InteractionCreate, message)},
-    {"app_permissions", &dgw::codec::gen::ti_Permissions, presence::required, 5, offsetof(dgw::events::InteractionCreate, app_permissions)},
-    {"locale", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::events::InteractionCreate, locale)},
-    {"guild_locale", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::events::InteractionCreate, guild_locale)},
-    {"entitlements", &dgw::codec::gen::ti_Entitlement_array, presence::required, 6, offsetof(dgw::events::InteractionCreate, entitlements)},
-    {"authorizing_integration_owners", &dgw::codec::gen::ti_snowflake_map, presence::required, 7, offsetof(dgw::events::InteractionCreate, authorizing_integration_owners)},
-    {"context", &dgw::codec::gen::ti_InteractionContextType, presence::optional, -1, offsetof(dgw::events::InteractionCreate, context)},
-    {"attachment_size_limit", &dgw::codec::ti_int, presence::required, 8, offsetof(dgw::events::InteractionCreate, attachment_size_limit)},
+    DGW_FIELDS_Interaction(dgw::events::InteractionCreate)
 };
 field_order order_InteractionCreate[21];
 } // namespace
@@ -321,201 +169,25 @@ constinit const type_info ti_InviteDelete = object_info<dgw::events::InviteDelet
 
 // dgw::events::MessageCreate
 namespace {
-int find_MessageCreate(std::string_view k) noexcept {
+int find_own_MessageCreate(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 3:
-        return std::memcmp(p, "tts", 3) == 0 ? 6 : -1;
-    case 4:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "call", 4) == 0) return 35;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "poll", 4) == 0) return 34;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "type", 4) == 0) return 17;
-            return -1;
-        default: return -1;
-        }
-    case 5:
-        switch (p[0]) {
-        case 'f':
-            if (std::memcmp(p, "flags", 5) == 0) return 21;
-            return -1;
-        case 'n':
-            if (std::memcmp(p, "nonce", 5) == 0) return 14;
-            return -1;
-        default: return -1;
-        }
     case 6:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "author", 6) == 0) return 2;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "embeds", 6) == 0) return 12;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "member", 6) == 0) return 38;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "pinned", 6) == 0) return 15;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "thread", 6) == 0) return 27;
-            return -1;
-        default: return -1;
-        }
-    case 7:
-        return std::memcmp(p, "content", 7) == 0 ? 3 : -1;
+        return std::memcmp(p, "member", 6) == 0 ? 38 : -1;
     case 8:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "activity", 8) == 0) return 18;
-            return -1;
-        case 'g':
-            if (std::memcmp(p, "guild_id", 8) == 0) return 37;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "mentions", 8) == 0) return 8;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "position", 8) == 0) return 31;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "resolved", 8) == 0) return 33;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "stickers", 8) == 0) return 30;
-            return -1;
-        default: return -1;
-        }
-    case 9:
-        switch (p[0]) {
-        case 'r':
-            if (std::memcmp(p, "reactions", 9) == 0) return 13;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "timestamp", 9) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
-    case 10:
-        switch (p[1]) {
-        case 'e':
-            if (std::memcmp(p, "webhook_id", 10) == 0) return 16;
-            return -1;
-        case 'h':
-            if (std::memcmp(p, "channel_id", 10) == 0) return 1;
-            return -1;
-        case 'o':
-            if (std::memcmp(p, "components", 10) == 0) return 28;
-            return -1;
-        default: return -1;
-        }
-    case 11:
-        switch (p[1]) {
-        case 'n':
-            if (std::memcmp(p, "interaction", 11) == 0) return 26;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "application", 11) == 0) return 19;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "attachments", 11) == 0) return 11;
-            return -1;
-        default: return -1;
-        }
+        return std::memcmp(p, "guild_id", 8) == 0 ? 37 : -1;
     case 12:
         return std::memcmp(p, "channel_type", 12) == 0 ? 39 : -1;
-    case 13:
-        switch (p[0]) {
-        case 'm':
-            if (std::memcmp(p, "mention_roles", 13) == 0) return 9;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "sticker_items", 13) == 0) return 29;
-            return -1;
-        default: return -1;
-        }
-    case 14:
-        return std::memcmp(p, "application_id", 14) == 0 ? 20 : -1;
-    case 16:
-        switch (p[8]) {
-        case 'c':
-            if (std::memcmp(p, "mention_channels", 16) == 0) return 10;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "mention_everyone", 16) == 0) return 7;
-            return -1;
-        case 'i':
-            if (std::memcmp(p, "edited_timestamp", 16) == 0) return 5;
-            return -1;
-        default: return -1;
-        }
-    case 17:
-        switch (p[8]) {
-        case 'r':
-            if (std::memcmp(p, "message_reference", 17) == 0) return 22;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "message_snapshots", 17) == 0) return 23;
-            return -1;
-        default: return -1;
-        }
-    case 18:
-        return std::memcmp(p, "referenced_message", 18) == 0 ? 24 : -1;
-    case 19:
-        return std::memcmp(p, "shared_client_theme", 19) == 0 ? 36 : -1;
-    case 20:
-        return std::memcmp(p, "interaction_metadata", 20) == 0 ? 25 : -1;
-    case 22:
-        return std::memcmp(p, "role_subscription_data", 22) == 0 ? 32 : -1;
     default: return -1;
     }
 }
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
+int find_MessageCreate(std::string_view k) noexcept {
+    const int i = find_own_MessageCreate(k);
+    return i >= 0 ? i : ti_Message.find(k);
+}
 constexpr field_info fields_MessageCreate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::MessageCreate, id)},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::MessageCreate, channel_id)},
-    {"author", &dgw::codec::gen::ti_User, presence::required, 2, offsetof(dgw::events::MessageCreate, author)},
-    {"content", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::events::MessageCreate, content)},
-    {"timestamp", &dgw::codec::ti_timestamp, presence::required, 4, offsetof(dgw::events::MessageCreate, timestamp)},
-    {"edited_timestamp", &dgw::codec::ti_timestamp, presence::nullable, 5, offsetof(dgw::events::MessageCreate, edited_timestamp)},
-    {"tts", &dgw::codec::ti_bool, presence::required, 6, offsetof(dgw::events::MessageCreate, tts)},
-    {"mention_everyone", &dgw::codec::ti_bool, presence::required, 7, offsetof(dgw::events::MessageCreate, mention_everyone)},
-    {"mentions", &dgw::codec::gen::ti_User_array, presence::required, 8, offsetof(dgw::events::MessageCreate, mentions)},
-    {"mention_roles", &dgw::codec::ti_snowflake_array, presence::required, 9, offsetof(dgw::events::MessageCreate, mention_roles)},
-    {"mention_channels", &dgw::codec::gen::ti_ChannelMention_array, presence::optional, -1, offsetof(dgw::events::MessageCreate, mention_channels)},
-    {"attachments", &dgw::codec::gen::ti_Attachment_array, presence::required, 10, offsetof(dgw::events::MessageCreate, attachments)},
-    {"embeds", &dgw::codec::gen::ti_Embed_array, presence::required, 11, offsetof(dgw::events::MessageCreate, embeds)},
-    {"reactions", &dgw::codec::gen::ti_Reaction_array, presence::optional, -1, offsetof(dgw::events::MessageCreate, reactions)},
-    {"nonce", &dgw::codec::ti_any, presence::optional, -1, offsetof(dgw::events::MessageCreate, nonce)},
-    {"pinned", &dgw::codec::ti_bool, presence::required, 12, offsetof(dgw::events::MessageCreate, pinned)},
-    {"webhook_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::MessageCreate, webhook_id)},
-    {"type", &dgw::codec::gen::ti_MessageType, presence::required, 13, offsetof(dgw::events::MessageCreate, type)},
-    {"activity", &dgw::codec::gen::ti_MessageActivity, presence::optional, -1, offsetof(dgw::events::MessageCreate, activity)},
-    {"application", &dgw::codec::gen::ti_PartialApplication, presence::optional, -1, offsetof(dgw::events::MessageCreate, application)},
-    {"application_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::MessageCreate, application_id)},
-    {"flags", &dgw::codec::gen::ti_MessageFlags, presence::optional, -1, offsetof(dgw::events::MessageCreate, flags)},
-    {"message_reference", &dgw::codec::gen::ti_MessageReference, presence::optional, -1, offsetof(dgw::events::MessageCreate, message_reference)},
-    {"message_snapshots", &dgw::codec::gen::ti_MessageSnapshot_array, presence::optional, -1, offsetof(dgw::events::MessageCreate, message_snapshots)},
-    {"referenced_message", &dgw::codec::gen::ti_Message_box, presence::optional_nullable, -1, offsetof(dgw::events::MessageCreate, referenced_message)},
-    {"interaction_metadata", &dgw::codec::gen::ti_MessageInteractionMetadata, presence::optional, -1, offsetof(dgw::events::MessageCreate, interaction_metadata)},
-    {"interaction", &dgw::codec::gen::ti_MessageInteraction, presence::optional, -1, offsetof(dgw::events::MessageCreate, interaction)},
-    {"thread", &dgw::codec::gen::ti_Channel, presence::optional, -1, offsetof(dgw::events::MessageCreate, thread)},
-    {"components", &dgw::codec::gen::ti_Component_array, presence::optional, -1, offsetof(dgw::events::MessageCreate, components)},
-    {"sticker_items", &dgw::codec::gen::ti_StickerItem_array, presence::optional, -1, offsetof(dgw::events::MessageCreate, sticker_items)},
-    {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::optional, -1, offsetof(dgw::events::MessageCreate, stickers)},
-    {"position", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::MessageCreate, position)},
-    {"role_subscription_data", &dgw::codec::gen::ti_RoleSubscriptionData, presence::optional, -1, offsetof(dgw::events::MessageCreate, role_subscription_data)},
-    {"resolved", &dgw::codec::gen::ti_ResolvedData_box, presence::optional, -1, offsetof(dgw::events::MessageCreate, resolved)},
-    {"poll", &dgw::codec::gen::ti_Poll, presence::optional, -1, offsetof(dgw::events::MessageCreate, poll)},
-    {"call", &dgw::codec::gen::ti_MessageCall, presence::optional, -1, offsetof(dgw::events::MessageCreate, call)},
-    {"shared_client_theme", &dgw::codec::gen::ti_MessageSharedClientTheme, presence::optional, -1, offsetof(dgw::events::MessageCreate, shared_client_theme)},
+    DGW_FIELDS_Message(dgw::events::MessageCreate)
     {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::MessageCreate, guild_id)},
     {"member", &dgw::codec::gen::ti_PartialGuildMember, presence::optional, -1, offsetof(dgw::events::MessageCreate, member)},
     {"channel_type", &dgw::codec::gen::ti_ChannelType, presence::optional, -1, offsetof(dgw::events::MessageCreate, channel_type)},
@@ -806,201 +478,25 @@ constinit const type_info ti_MessageReactionRemoveEmoji = object_info<dgw::event
 
 // dgw::events::MessageUpdate
 namespace {
-int find_MessageUpdate(std::string_view k) noexcept {
+int find_own_MessageUpdate(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 3:
-        return std::memcmp(p, "tts", 3) == 0 ? 6 : -1;
-    case 4:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "call", 4) == 0) return 35;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "poll", 4) == 0) return 34;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "type", 4) == 0) return 17;
-            return -1;
-        default: return -1;
-        }
-    case 5:
-        switch (p[0]) {
-        case 'f':
-            if (std::memcmp(p, "flags", 5) == 0) return 21;
-            return -1;
-        case 'n':
-            if (std::memcmp(p, "nonce", 5) == 0) return 14;
-            return -1;
-        default: return -1;
-        }
     case 6:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "author", 6) == 0) return 2;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "embeds", 6) == 0) return 12;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "member", 6) == 0) return 38;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "pinned", 6) == 0) return 15;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "thread", 6) == 0) return 27;
-            return -1;
-        default: return -1;
-        }
-    case 7:
-        return std::memcmp(p, "content", 7) == 0 ? 3 : -1;
+        return std::memcmp(p, "member", 6) == 0 ? 38 : -1;
     case 8:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "activity", 8) == 0) return 18;
-            return -1;
-        case 'g':
-            if (std::memcmp(p, "guild_id", 8) == 0) return 37;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "mentions", 8) == 0) return 8;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "position", 8) == 0) return 31;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "resolved", 8) == 0) return 33;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "stickers", 8) == 0) return 30;
-            return -1;
-        default: return -1;
-        }
-    case 9:
-        switch (p[0]) {
-        case 'r':
-            if (std::memcmp(p, "reactions", 9) == 0) return 13;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "timestamp", 9) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
-    case 10:
-        switch (p[1]) {
-        case 'e':
-            if (std::memcmp(p, "webhook_id", 10) == 0) return 16;
-            return -1;
-        case 'h':
-            if (std::memcmp(p, "channel_id", 10) == 0) return 1;
-            return -1;
-        case 'o':
-            if (std::memcmp(p, "components", 10) == 0) return 28;
-            return -1;
-        default: return -1;
-        }
-    case 11:
-        switch (p[1]) {
-        case 'n':
-            if (std::memcmp(p, "interaction", 11) == 0) return 26;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "application", 11) == 0) return 19;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "attachments", 11) == 0) return 11;
-            return -1;
-        default: return -1;
-        }
+        return std::memcmp(p, "guild_id", 8) == 0 ? 37 : -1;
     case 12:
         return std::memcmp(p, "channel_type", 12) == 0 ? 39 : -1;
-    case 13:
-        switch (p[0]) {
-        case 'm':
-            if (std::memcmp(p, "mention_roles", 13) == 0) return 9;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "sticker_items", 13) == 0) return 29;
-            return -1;
-        default: return -1;
-        }
-    case 14:
-        return std::memcmp(p, "application_id", 14) == 0 ? 20 : -1;
-    case 16:
-        switch (p[8]) {
-        case 'c':
-            if (std::memcmp(p, "mention_channels", 16) == 0) return 10;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "mention_everyone", 16) == 0) return 7;
-            return -1;
-        case 'i':
-            if (std::memcmp(p, "edited_timestamp", 16) == 0) return 5;
-            return -1;
-        default: return -1;
-        }
-    case 17:
-        switch (p[8]) {
-        case 'r':
-            if (std::memcmp(p, "message_reference", 17) == 0) return 22;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "message_snapshots", 17) == 0) return 23;
-            return -1;
-        default: return -1;
-        }
-    case 18:
-        return std::memcmp(p, "referenced_message", 18) == 0 ? 24 : -1;
-    case 19:
-        return std::memcmp(p, "shared_client_theme", 19) == 0 ? 36 : -1;
-    case 20:
-        return std::memcmp(p, "interaction_metadata", 20) == 0 ? 25 : -1;
-    case 22:
-        return std::memcmp(p, "role_subscription_data", 22) == 0 ? 32 : -1;
     default: return -1;
     }
 }
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
+int find_MessageUpdate(std::string_view k) noexcept {
+    const int i = find_own_MessageUpdate(k);
+    return i >= 0 ? i : ti_Message.find(k);
+}
 constexpr field_info fields_MessageUpdate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::MessageUpdate, id)},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::MessageUpdate, channel_id)},
-    {"author", &dgw::codec::gen::ti_User, presence::required, 2, offsetof(dgw::events::MessageUpdate, author)},
-    {"content", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::events::MessageUpdate, content)},
-    {"timestamp", &dgw::codec::ti_timestamp, presence::required, 4, offsetof(dgw::events::MessageUpdate, timestamp)},
-    {"edited_timestamp", &dgw::codec::ti_timestamp, presence::nullable, 5, offsetof(dgw::events::MessageUpdate, edited_timestamp)},
-    {"tts", &dgw::codec::ti_bool, presence::required, 6, offsetof(dgw::events::MessageUpdate, tts)},
-    {"mention_everyone", &dgw::codec::ti_bool, presence::required, 7, offsetof(dgw::events::MessageUpdate, mention_everyone)},
-    {"mentions", &dgw::codec::gen::ti_User_array, presence::required, 8, offsetof(dgw::events::MessageUpdate, mentions)},
-    {"mention_roles", &dgw::codec::ti_snowflake_array, presence::required, 9, offsetof(dgw::events::MessageUpdate, mention_roles)},
-    {"mention_channels", &dgw::codec::gen::ti_ChannelMention_array, presence::optional, -1, offsetof(dgw::events::MessageUpdate, mention_channels)},
-    {"attachments", &dgw::codec::gen::ti_Attachment_array, presence::required, 10, offsetof(dgw::events::MessageUpdate, attachments)},
-    {"embeds", &dgw::codec::gen::ti_Embed_array, presence::required, 11, offsetof(dgw::events::MessageUpdate, embeds)},
-    {"reactions", &dgw::codec::gen::ti_Reaction_array, presence::optional, -1, offsetof(dgw::events::MessageUpdate, reactions)},
-    {"nonce", &dgw::codec::ti_any, presence::optional, -1, offsetof(dgw::events::MessageUpdate, nonce)},
-    {"pinned", &dgw::codec::ti_bool, presence::required, 12, offsetof(dgw::events::MessageUpdate, pinned)},
-    {"webhook_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::MessageUpdate, webhook_id)},
-    {"type", &dgw::codec::gen::ti_MessageType, presence::required, 13, offsetof(dgw::events::MessageUpdate, type)},
-    {"activity", &dgw::codec::gen::ti_MessageActivity, presence::optional, -1, offsetof(dgw::events::MessageUpdate, activity)},
-    {"application", &dgw::codec::gen::ti_PartialApplication, presence::optional, -1, offsetof(dgw::events::MessageUpdate, application)},
-    {"application_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::MessageUpdate, application_id)},
-    {"flags", &dgw::codec::gen::ti_MessageFlags, presence::optional, -1, offsetof(dgw::events::MessageUpdate, flags)},
-    {"message_reference", &dgw::codec::gen::ti_MessageReference, presence::optional, -1, offsetof(dgw::events::MessageUpdate, message_reference)},
-    {"message_snapshots", &dgw::codec::gen::ti_MessageSnapshot_array, presence::optional, -1, offsetof(dgw::events::MessageUpdate, message_snapshots)},
-    {"referenced_message", &dgw::codec::gen::ti_Message_box, presence::optional_nullable, -1, offsetof(dgw::events::MessageUpdate, referenced_message)},
-    {"interaction_metadata", &dgw::codec::gen::ti_MessageInteractionMetadata, presence::optional, -1, offsetof(dgw::events::MessageUpdate, interaction_metadata)},
-    {"interaction", &dgw::codec::gen::ti_MessageInteraction, presence::optional, -1, offsetof(dgw::events::MessageUpdate, interaction)},
-    {"thread", &dgw::codec::gen::ti_Channel, presence::optional, -1, offsetof(dgw::events::MessageUpdate, thread)},
-    {"components", &dgw::codec::gen::ti_Component_array, presence::optional, -1, offsetof(dgw::events::MessageUpdate, components)},
-    {"sticker_items", &dgw::codec::gen::ti_StickerItem_array, presence::optional, -1, offsetof(dgw::events::MessageUpdate, sticker_items)},
-    {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::optional, -1, offsetof(dgw::events::MessageUpdate, stickers)},
-    {"position", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::MessageUpdate, position)},
-    {"role_subscription_data", &dgw::codec::gen::ti_RoleSubscriptionData, presence::optional, -1, offsetof(dgw::events::MessageUpdate, role_subscription_data)},
-    {"resolved", &dgw::codec::gen::ti_ResolvedData_box, presence::optional, -1, offsetof(dgw::events::MessageUpdate, resolved)},
-    {"poll", &dgw::codec::gen::ti_Poll, presence::optional, -1, offsetof(dgw::events::MessageUpdate, poll)},
-    {"call", &dgw::codec::gen::ti_MessageCall, presence::optional, -1, offsetof(dgw::events::MessageUpdate, call)},
-    {"shared_client_theme", &dgw::codec::gen::ti_MessageSharedClientTheme, presence::optional, -1, offsetof(dgw::events::MessageUpdate, shared_client_theme)},
+    DGW_FIELDS_Message(dgw::events::MessageUpdate)
     {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::MessageUpdate, guild_id)},
     {"member", &dgw::codec::gen::ti_PartialGuildMember, presence::optional, -1, offsetof(dgw::events::MessageUpdate, member)},
     {"channel_type", &dgw::codec::gen::ti_ChannelType, presence::optional, -1, offsetof(dgw::events::MessageUpdate, channel_type)},
@@ -1011,28 +507,17 @@ constinit const type_info ti_MessageUpdate = object_info<dgw::events::MessageUpd
 
 // dgw::events::PresenceUpdate
 namespace {
+int find_own_PresenceUpdate(std::string_view k) noexcept {
+    (void)k;
+    return -1;
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
 int find_PresenceUpdate(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 4:
-        return std::memcmp(p, "user", 4) == 0 ? 0 : -1;
-    case 6:
-        return std::memcmp(p, "status", 6) == 0 ? 2 : -1;
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
-    case 10:
-        return std::memcmp(p, "activities", 10) == 0 ? 3 : -1;
-    case 13:
-        return std::memcmp(p, "client_status", 13) == 0 ? 4 : -1;
-    default: return -1;
-    }
+    const int i = find_own_PresenceUpdate(k);
+    return i >= 0 ? i : ti_Presence.find(k);
 }
 constexpr field_info fields_PresenceUpdate[] = {
-    {"user", &dgw::codec::gen::ti_PartialUser, presence::required, 0, offsetof(dgw::events::PresenceUpdate, user)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::PresenceUpdate, guild_id)},
-    {"status", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::events::PresenceUpdate, status)},
-    {"activities", &dgw::codec::gen::ti_Activity_array, presence::required, 3, offsetof(dgw::events::PresenceUpdate, activities)},
-    {"client_status", &dgw::codec::gen::ti_ClientStatus, presence::required, 4, offsetof(dgw::events::PresenceUpdate, client_status)},
+    DGW_FIELDS_Presence(dgw::events::PresenceUpdate)
 };
 field_order order_PresenceUpdate[6];
 } // namespace
@@ -1135,34 +620,17 @@ constinit const type_info ti_SoundboardSounds = object_info<dgw::events::Soundbo
 
 // dgw::events::StageInstanceCreate
 namespace {
+int find_own_StageInstanceCreate(std::string_view k) noexcept {
+    (void)k;
+    return -1;
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
 int find_StageInstanceCreate(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 5:
-        return std::memcmp(p, "topic", 5) == 0 ? 3 : -1;
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
-    case 10:
-        return std::memcmp(p, "channel_id", 10) == 0 ? 2 : -1;
-    case 13:
-        return std::memcmp(p, "privacy_level", 13) == 0 ? 4 : -1;
-    case 21:
-        return std::memcmp(p, "discoverable_disabled", 21) == 0 ? 5 : -1;
-    case 24:
-        return std::memcmp(p, "guild_scheduled_event_id", 24) == 0 ? 6 : -1;
-    default: return -1;
-    }
+    const int i = find_own_StageInstanceCreate(k);
+    return i >= 0 ? i : ti_StageInstance.find(k);
 }
 constexpr field_info fields_StageInstanceCreate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::StageInstanceCreate, id)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::StageInstanceCreate, guild_id)},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::events::StageInstanceCreate, channel_id)},
-    {"topic", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::events::StageInstanceCreate, topic)},
-    {"privacy_level", &dgw::codec::gen::ti_StagePrivacyLevel, presence::required, 4, offsetof(dgw::events::StageInstanceCreate, privacy_level)},
-    {"discoverable_disabled", &dgw::codec::ti_bool, presence::required, 5, offsetof(dgw::events::StageInstanceCreate, discoverable_disabled)},
-    {"guild_scheduled_event_id", &dgw::codec::ti_snowflake, presence::nullable, 6, offsetof(dgw::events::StageInstanceCreate, guild_scheduled_event_id)},
+    DGW_FIELDS_StageInstance(dgw::events::StageInstanceCreate)
 };
 field_order order_StageInstanceCreate[8];
 } // namespace
@@ -1170,34 +638,17 @@ constinit const type_info ti_StageInstanceCreate = object_info<dgw::events::Stag
 
 // dgw::events::StageInstanceDelete
 namespace {
+int find_own_StageInstanceDelete(std::string_view k) noexcept {
+    (void)k;
+    return -1;
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
 int find_StageInstanceDelete(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 5:
-        return std::memcmp(p, "topic", 5) == 0 ? 3 : -1;
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
-    case 10:
-        return std::memcmp(p, "channel_id", 10) == 0 ? 2 : -1;
-    case 13:
-        return std::memcmp(p, "privacy_level", 13) == 0 ? 4 : -1;
-    case 21:
-        return std::memcmp(p, "discoverable_disabled", 21) == 0 ? 5 : -1;
-    case 24:
-        return std::memcmp(p, "guild_scheduled_event_id", 24) == 0 ? 6 : -1;
-    default: return -1;
-    }
+    const int i = find_own_StageInstanceDelete(k);
+    return i >= 0 ? i : ti_StageInstance.find(k);
 }
 constexpr field_info fields_StageInstanceDelete[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::StageInstanceDelete, id)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::StageInstanceDelete, guild_id)},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::events::StageInstanceDelete, channel_id)},
-    {"topic", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::events::StageInstanceDelete, topic)},
-    {"privacy_level", &dgw::codec::gen::ti_StagePrivacyLevel, presence::required, 4, offsetof(dgw::events::StageInstanceDelete, privacy_level)},
-    {"discoverable_disabled", &dgw::codec::ti_bool, presence::required, 5, offsetof(dgw::events::StageInstanceDelete, discoverable_disabled)},
-    {"guild_scheduled_event_id", &dgw::codec::ti_snowflake, presence::nullable, 6, offsetof(dgw::events::StageInstanceDelete, guild_scheduled_event_id)},
+    DGW_FIELDS_StageInstance(dgw::events::StageInstanceDelete)
 };
 field_order order_StageInstanceDelete[8];
 } // namespace
@@ -1205,34 +656,17 @@ constinit const type_info ti_StageInstanceDelete = object_info<dgw::events::Stag
 
 // dgw::events::StageInstanceUpdate
 namespace {
+int find_own_StageInstanceUpdate(std::string_view k) noexcept {
+    (void)k;
+    return -1;
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
 int find_StageInstanceUpdate(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 5:
-        return std::memcmp(p, "topic", 5) == 0 ? 3 : -1;
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
-    case 10:
-        return std::memcmp(p, "channel_id", 10) == 0 ? 2 : -1;
-    case 13:
-        return std::memcmp(p, "privacy_level", 13) == 0 ? 4 : -1;
-    case 21:
-        return std::memcmp(p, "discoverable_disabled", 21) == 0 ? 5 : -1;
-    case 24:
-        return std::memcmp(p, "guild_scheduled_event_id", 24) == 0 ? 6 : -1;
-    default: return -1;
-    }
+    const int i = find_own_StageInstanceUpdate(k);
+    return i >= 0 ? i : ti_StageInstance.find(k);
 }
 constexpr field_info fields_StageInstanceUpdate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::StageInstanceUpdate, id)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::StageInstanceUpdate, guild_id)},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::events::StageInstanceUpdate, channel_id)},
-    {"topic", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::events::StageInstanceUpdate, topic)},
-    {"privacy_level", &dgw::codec::gen::ti_StagePrivacyLevel, presence::required, 4, offsetof(dgw::events::StageInstanceUpdate, privacy_level)},
-    {"discoverable_disabled", &dgw::codec::ti_bool, presence::required, 5, offsetof(dgw::events::StageInstanceUpdate, discoverable_disabled)},
-    {"guild_scheduled_event_id", &dgw::codec::ti_snowflake, presence::nullable, 6, offsetof(dgw::events::StageInstanceUpdate, guild_scheduled_event_id)},
+    DGW_FIELDS_StageInstance(dgw::events::StageInstanceUpdate)
 };
 field_order order_StageInstanceUpdate[8];
 } // namespace
@@ -1240,56 +674,17 @@ constinit const type_info ti_StageInstanceUpdate = object_info<dgw::events::Stag
 
 // dgw::events::SubscriptionCreate
 namespace {
+int find_own_SubscriptionCreate(std::string_view k) noexcept {
+    (void)k;
+    return -1;
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
 int find_SubscriptionCreate(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 6:
-        return std::memcmp(p, "status", 6) == 0 ? 7 : -1;
-    case 7:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "country", 7) == 0) return 9;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "sku_ids", 7) == 0) return 2;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "user_id", 7) == 0) return 1;
-            return -1;
-        default: return -1;
-        }
-    case 11:
-        return std::memcmp(p, "canceled_at", 11) == 0 ? 8 : -1;
-    case 15:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "entitlement_ids", 15) == 0) return 3;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "renewal_sku_ids", 15) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
-    case 18:
-        return std::memcmp(p, "current_period_end", 18) == 0 ? 6 : -1;
-    case 20:
-        return std::memcmp(p, "current_period_start", 20) == 0 ? 5 : -1;
-    default: return -1;
-    }
+    const int i = find_own_SubscriptionCreate(k);
+    return i >= 0 ? i : ti_Subscription.find(k);
 }
 constexpr field_info fields_SubscriptionCreate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::SubscriptionCreate, id)},
-    {"user_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::SubscriptionCreate, user_id)},
-    {"sku_ids", &dgw::codec::ti_snowflake_array, presence::required, 2, offsetof(dgw::events::SubscriptionCreate, sku_ids)},
-    {"entitlement_ids", &dgw::codec::ti_snowflake_array, presence::required, 3, offsetof(dgw::events::SubscriptionCreate, entitlement_ids)},
-    {"renewal_sku_ids", &dgw::codec::ti_snowflake_array, presence::nullable, 4, offsetof(dgw::events::SubscriptionCreate, renewal_sku_ids)},
-    {"current_period_start", &dgw::codec::ti_timestamp, presence::required, 5, offsetof(dgw::events::SubscriptionCreate, current_period_start)},
-    {"current_period_end", &dgw::codec::ti_timestamp, presence::required, 6, offsetof(dgw::events::SubscriptionCreate, current_period_end)},
-    {"status", &dgw::codec::gen::ti_SubscriptionStatus, presence::required, 7, offsetof(dgw::events::SubscriptionCreate, status)},
-    {"canceled_at", &dgw::codec::ti_timestamp, presence::nullable, 8, offsetof(dgw::events::SubscriptionCreate, canceled_at)},
-    {"country", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::events::SubscriptionCreate, country)},
+    DGW_FIELDS_Subscription(dgw::events::SubscriptionCreate)
 };
 field_order order_SubscriptionCreate[11];
 } // namespace
@@ -1297,56 +692,17 @@ constinit const type_info ti_SubscriptionCreate = object_info<dgw::events::Subsc
 
 // dgw::events::SubscriptionDelete
 namespace {
+int find_own_SubscriptionDelete(std::string_view k) noexcept {
+    (void)k;
+    return -1;
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
 int find_SubscriptionDelete(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 6:
-        return std::memcmp(p, "status", 6) == 0 ? 7 : -1;
-    case 7:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "country", 7) == 0) return 9;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "sku_ids", 7) == 0) return 2;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "user_id", 7) == 0) return 1;
-            return -1;
-        default: return -1;
-        }
-    case 11:
-        return std::memcmp(p, "canceled_at", 11) == 0 ? 8 : -1;
-    case 15:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "entitlement_ids", 15) == 0) return 3;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "renewal_sku_ids", 15) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
-    case 18:
-        return std::memcmp(p, "current_period_end", 18) == 0 ? 6 : -1;
-    case 20:
-        return std::memcmp(p, "current_period_start", 20) == 0 ? 5 : -1;
-    default: return -1;
-    }
+    const int i = find_own_SubscriptionDelete(k);
+    return i >= 0 ? i : ti_Subscription.find(k);
 }
 constexpr field_info fields_SubscriptionDelete[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::SubscriptionDelete, id)},
-    {"user_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::SubscriptionDelete, user_id)},
-    {"sku_ids", &dgw::codec::ti_snowflake_array, presence::required, 2, offsetof(dgw::events::SubscriptionDelete, sku_ids)},
-    {"entitlement_ids", &dgw::codec::ti_snowflake_array, presence::required, 3, offsetof(dgw::events::SubscriptionDelete, entitlement_ids)},
-    {"renewal_sku_ids", &dgw::codec::ti_snowflake_array, presence::nullable, 4, offsetof(dgw::events::SubscriptionDelete, renewal_sku_ids)},
-    {"current_period_start", &dgw::codec::ti_timestamp, presence::required, 5, offsetof(dgw::events::SubscriptionDelete, current_period_start)},
-    {"current_period_end", &dgw::codec::ti_timestamp, presence::required, 6, offsetof(dgw::events::SubscriptionDelete, current_period_end)},
-    {"status", &dgw::codec::gen::ti_SubscriptionStatus, presence::required, 7, offsetof(dgw::events::SubscriptionDelete, status)},
-    {"canceled_at", &dgw::codec::ti_timestamp, presence::nullable, 8, offsetof(dgw::events::SubscriptionDelete, canceled_at)},
-    {"country", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::events::SubscriptionDelete, country)},
+    DGW_FIELDS_Subscription(dgw::events::SubscriptionDelete)
 };
 field_order order_SubscriptionDelete[11];
 } // namespace
@@ -1354,56 +710,17 @@ constinit const type_info ti_SubscriptionDelete = object_info<dgw::events::Subsc
 
 // dgw::events::SubscriptionUpdate
 namespace {
+int find_own_SubscriptionUpdate(std::string_view k) noexcept {
+    (void)k;
+    return -1;
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
 int find_SubscriptionUpdate(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 6:
-        return std::memcmp(p, "status", 6) == 0 ? 7 : -1;
-    case 7:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "country", 7) == 0) return 9;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "sku_ids", 7) == 0) return 2;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "user_id", 7) == 0) return 1;
-            return -1;
-        default: return -1;
-        }
-    case 11:
-        return std::memcmp(p, "canceled_at", 11) == 0 ? 8 : -1;
-    case 15:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "entitlement_ids", 15) == 0) return 3;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "renewal_sku_ids", 15) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
-    case 18:
-        return std::memcmp(p, "current_period_end", 18) == 0 ? 6 : -1;
-    case 20:
-        return std::memcmp(p, "current_period_start", 20) == 0 ? 5 : -1;
-    default: return -1;
-    }
+    const int i = find_own_SubscriptionUpdate(k);
+    return i >= 0 ? i : ti_Subscription.find(k);
 }
 constexpr field_info fields_SubscriptionUpdate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::SubscriptionUpdate, id)},
-    {"user_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::SubscriptionUpdate, user_id)},
-    {"sku_ids", &dgw::codec::ti_snowflake_array, presence::required, 2, offsetof(dgw::events::SubscriptionUpdate, sku_ids)},
-    {"entitlement_ids", &dgw::codec::ti_snowflake_array, presence::required, 3, offsetof(dgw::events::SubscriptionUpdate, entitlement_ids)},
-    {"renewal_sku_ids", &dgw::codec::ti_snowflake_array, presence::nullable, 4, offsetof(dgw::events::SubscriptionUpdate, renewal_sku_ids)},
-    {"current_period_start", &dgw::codec::ti_timestamp, presence::required, 5, offsetof(dgw::events::SubscriptionUpdate, current_period_start)},
-    {"current_period_end", &dgw::codec::ti_timestamp, presence::required, 6, offsetof(dgw::events::SubscriptionUpdate, current_period_end)},
-    {"status", &dgw::codec::gen::ti_SubscriptionStatus, presence::required, 7, offsetof(dgw::events::SubscriptionUpdate, status)},
-    {"canceled_at", &dgw::codec::ti_timestamp, presence::nullable, 8, offsetof(dgw::events::SubscriptionUpdate, canceled_at)},
-    {"country", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::events::SubscriptionUpdate, country)},
+    DGW_FIELDS_Subscription(dgw::events::SubscriptionUpdate)
 };
 field_order order_SubscriptionUpdate[11];
 } // namespace
@@ -1411,190 +728,21 @@ constinit const type_info ti_SubscriptionUpdate = object_info<dgw::events::Subsc
 
 // dgw::events::ThreadCreate
 namespace {
-int find_ThreadCreate(std::string_view k) noexcept {
+int find_own_ThreadCreate(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        switch (p[1]) {
-        case 'a':
-            if (std::memcmp(p, "name", 4) == 0) return 5;
-            return -1;
-        case 'c':
-            if (std::memcmp(p, "icon", 4) == 0) return 13;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "nsfw", 4) == 0) return 7;
-            return -1;
-        case 'y':
-            if (std::memcmp(p, "type", 4) == 0) return 1;
-            return -1;
-        default: return -1;
-        }
-    case 5:
-        switch (p[0]) {
-        case 'f':
-            if (std::memcmp(p, "flags", 5) == 0) return 28;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "topic", 5) == 0) return 6;
-            return -1;
-        default: return -1;
-        }
-    case 6:
-        return std::memcmp(p, "member", 6) == 0 ? 24 : -1;
-    case 7:
-        switch (p[0]) {
-        case 'b':
-            if (std::memcmp(p, "bitrate", 7) == 0) return 9;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "managed", 7) == 0) return 16;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        switch (p[0]) {
-        case 'g':
-            if (std::memcmp(p, "guild_id", 8) == 0) return 2;
-            return -1;
-        case 'o':
-            if (std::memcmp(p, "owner_id", 8) == 0) return 14;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "position", 8) == 0) return 3;
-            return -1;
-        default: return -1;
-        }
-    case 9:
-        return std::memcmp(p, "parent_id", 9) == 0 ? 17 : -1;
-    case 10:
-        switch (p[1]) {
-        case 'e':
-            if (std::memcmp(p, "recipients", 10) == 0) return 12;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "user_limit", 10) == 0) return 10;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "rtc_region", 10) == 0) return 19;
-            return -1;
-        default: return -1;
-        }
-    case 11:
-        return std::memcmp(p, "permissions", 11) == 0 ? 26 : -1;
-    case 12:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "applied_tags", 12) == 0) return 31;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "member_count", 12) == 0) return 22;
-            return -1;
-        default: return -1;
-        }
     case 13:
-        switch (p[0]) {
-        case 'm':
-            if (std::memcmp(p, "message_count", 13) == 0) return 21;
-            return -1;
-        case 'n':
-            if (std::memcmp(p, "newly_created", 13) == 0) return 36;
-            return -1;
-        default: return -1;
-        }
-    case 14:
-        switch (p[1]) {
-        case 'p':
-            if (std::memcmp(p, "application_id", 14) == 0) return 15;
-            return -1;
-        case 'v':
-            if (std::memcmp(p, "available_tags", 14) == 0) return 30;
-            return -1;
-        default: return -1;
-        }
-    case 15:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "app_permissions", 15) == 0) return 27;
-            return -1;
-        case 'l':
-            if (std::memcmp(p, "last_message_id", 15) == 0) return 8;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "thread_metadata", 15) == 0) return 23;
-            return -1;
-        default: return -1;
-        }
-    case 18:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "default_sort_order", 18) == 0) return 34;
-            return -1;
-        case 'l':
-            if (std::memcmp(p, "last_pin_timestamp", 18) == 0) return 18;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "total_message_sent", 18) == 0) return 29;
-            return -1;
-        case 'v':
-            if (std::memcmp(p, "video_quality_mode", 18) == 0) return 20;
-            return -1;
-        default: return -1;
-        }
-    case 19:
-        return std::memcmp(p, "rate_limit_per_user", 19) == 0 ? 11 : -1;
-    case 20:
-        return std::memcmp(p, "default_forum_layout", 20) == 0 ? 35 : -1;
-    case 21:
-        return std::memcmp(p, "permission_overwrites", 21) == 0 ? 4 : -1;
-    case 22:
-        return std::memcmp(p, "default_reaction_emoji", 22) == 0 ? 32 : -1;
-    case 29:
-        return std::memcmp(p, "default_auto_archive_duration", 29) == 0 ? 25 : -1;
-    case 34:
-        return std::memcmp(p, "default_thread_rate_limit_per_user", 34) == 0 ? 33 : -1;
+        return std::memcmp(p, "newly_created", 13) == 0 ? 36 : -1;
     default: return -1;
     }
 }
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
+int find_ThreadCreate(std::string_view k) noexcept {
+    const int i = find_own_ThreadCreate(k);
+    return i >= 0 ? i : ti_Channel.find(k);
+}
 constexpr field_info fields_ThreadCreate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::ThreadCreate, id)},
-    {"type", &dgw::codec::gen::ti_ChannelType, presence::required, 1, offsetof(dgw::events::ThreadCreate, type)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::ThreadCreate, guild_id)},
-    {"position", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ThreadCreate, position)},
-    {"permission_overwrites", &dgw::codec::gen::ti_Overwrite_array, presence::optional, -1, offsetof(dgw::events::ThreadCreate, permission_overwrites)},
-    {"name", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ThreadCreate, name)},
-    {"topic", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ThreadCreate, topic)},
-    {"nsfw", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::ThreadCreate, nsfw)},
-    {"last_message_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::ThreadCreate, last_message_id)},
-    {"bitrate", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ThreadCreate, bitrate)},
-    {"user_limit", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ThreadCreate, user_limit)},
-    {"rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ThreadCreate, rate_limit_per_user)},
-    {"recipients", &dgw::codec::gen::ti_User_array, presence::optional, -1, offsetof(dgw::events::ThreadCreate, recipients)},
-    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ThreadCreate, icon)},
-    {"owner_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::ThreadCreate, owner_id)},
-    {"application_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::ThreadCreate, application_id)},
-    {"managed", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::ThreadCreate, managed)},
-    {"parent_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::ThreadCreate, parent_id)},
-    {"last_pin_timestamp", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::events::ThreadCreate, last_pin_timestamp)},
-    {"rtc_region", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ThreadCreate, rtc_region)},
-    {"video_quality_mode", &dgw::codec::gen::ti_VideoQualityMode, presence::optional, -1, offsetof(dgw::events::ThreadCreate, video_quality_mode)},
-    {"message_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ThreadCreate, message_count)},
-    {"member_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ThreadCreate, member_count)},
-    {"thread_metadata", &dgw::codec::gen::ti_ThreadMetadata, presence::optional, -1, offsetof(dgw::events::ThreadCreate, thread_metadata)},
-    {"member", &dgw::codec::gen::ti_ThreadMember, presence::optional, -1, offsetof(dgw::events::ThreadCreate, member)},
-    {"default_auto_archive_duration", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ThreadCreate, default_auto_archive_duration)},
-    {"permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, offsetof(dgw::events::ThreadCreate, permissions)},
-    {"app_permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, offsetof(dgw::events::ThreadCreate, app_permissions)},
-    {"flags", &dgw::codec::gen::ti_ChannelFlags, presence::optional, -1, offsetof(dgw::events::ThreadCreate, flags)},
-    {"total_message_sent", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ThreadCreate, total_message_sent)},
-    {"available_tags", &dgw::codec::gen::ti_ForumTag_array, presence::optional, -1, offsetof(dgw::events::ThreadCreate, available_tags)},
-    {"applied_tags", &dgw::codec::ti_snowflake_array, presence::optional, -1, offsetof(dgw::events::ThreadCreate, applied_tags)},
-    {"default_reaction_emoji", &dgw::codec::gen::ti_DefaultReaction, presence::optional_nullable, -1, offsetof(dgw::events::ThreadCreate, default_reaction_emoji)},
-    {"default_thread_rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ThreadCreate, default_thread_rate_limit_per_user)},
-    {"default_sort_order", &dgw::codec::gen::ti_SortOrderType, presence::optional_nullable, -1, offsetof(dgw::events::ThreadCreate, default_sort_order)},
-    {"default_forum_layout", &dgw::codec::gen::ti_ForumLayoutType, presence::optional, -1, offsetof(dgw::events::ThreadCreate, default_forum_layout)},
+    DGW_FIELDS_Channel(dgw::events::ThreadCreate)
     {"newly_created", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::ThreadCreate, newly_created)},
 };
 field_order order_ThreadCreate[38];
@@ -1690,30 +838,21 @@ constinit const type_info ti_ThreadMembersUpdate = object_info<dgw::events::Thre
 
 // dgw::events::ThreadMemberUpdate
 namespace {
-int find_ThreadMemberUpdate(std::string_view k) noexcept {
+int find_own_ThreadMemberUpdate(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 5:
-        return std::memcmp(p, "flags", 5) == 0 ? 3 : -1;
-    case 6:
-        return std::memcmp(p, "member", 6) == 0 ? 4 : -1;
-    case 7:
-        return std::memcmp(p, "user_id", 7) == 0 ? 1 : -1;
     case 8:
         return std::memcmp(p, "guild_id", 8) == 0 ? 5 : -1;
-    case 14:
-        return std::memcmp(p, "join_timestamp", 14) == 0 ? 2 : -1;
     default: return -1;
     }
 }
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
+int find_ThreadMemberUpdate(std::string_view k) noexcept {
+    const int i = find_own_ThreadMemberUpdate(k);
+    return i >= 0 ? i : ti_ThreadMember.find(k);
+}
 constexpr field_info fields_ThreadMemberUpdate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::ThreadMemberUpdate, id)},
-    {"user_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::ThreadMemberUpdate, user_id)},
-    {"join_timestamp", &dgw::codec::ti_timestamp, presence::required, 0, offsetof(dgw::events::ThreadMemberUpdate, join_timestamp)},
-    {"flags", &dgw::codec::ti_int, presence::required, 1, offsetof(dgw::events::ThreadMemberUpdate, flags)},
-    {"member", &dgw::codec::gen::ti_GuildMember, presence::optional, -1, offsetof(dgw::events::ThreadMemberUpdate, member)},
+    DGW_FIELDS_ThreadMember(dgw::events::ThreadMemberUpdate)
     {"guild_id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::events::ThreadMemberUpdate, guild_id)},
 };
 field_order order_ThreadMemberUpdate[7];
@@ -1722,182 +861,17 @@ constinit const type_info ti_ThreadMemberUpdate = object_info<dgw::events::Threa
 
 // dgw::events::ThreadUpdate
 namespace {
+int find_own_ThreadUpdate(std::string_view k) noexcept {
+    (void)k;
+    return -1;
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
 int find_ThreadUpdate(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        switch (p[1]) {
-        case 'a':
-            if (std::memcmp(p, "name", 4) == 0) return 5;
-            return -1;
-        case 'c':
-            if (std::memcmp(p, "icon", 4) == 0) return 13;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "nsfw", 4) == 0) return 7;
-            return -1;
-        case 'y':
-            if (std::memcmp(p, "type", 4) == 0) return 1;
-            return -1;
-        default: return -1;
-        }
-    case 5:
-        switch (p[0]) {
-        case 'f':
-            if (std::memcmp(p, "flags", 5) == 0) return 28;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "topic", 5) == 0) return 6;
-            return -1;
-        default: return -1;
-        }
-    case 6:
-        return std::memcmp(p, "member", 6) == 0 ? 24 : -1;
-    case 7:
-        switch (p[0]) {
-        case 'b':
-            if (std::memcmp(p, "bitrate", 7) == 0) return 9;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "managed", 7) == 0) return 16;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        switch (p[0]) {
-        case 'g':
-            if (std::memcmp(p, "guild_id", 8) == 0) return 2;
-            return -1;
-        case 'o':
-            if (std::memcmp(p, "owner_id", 8) == 0) return 14;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "position", 8) == 0) return 3;
-            return -1;
-        default: return -1;
-        }
-    case 9:
-        return std::memcmp(p, "parent_id", 9) == 0 ? 17 : -1;
-    case 10:
-        switch (p[1]) {
-        case 'e':
-            if (std::memcmp(p, "recipients", 10) == 0) return 12;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "user_limit", 10) == 0) return 10;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "rtc_region", 10) == 0) return 19;
-            return -1;
-        default: return -1;
-        }
-    case 11:
-        return std::memcmp(p, "permissions", 11) == 0 ? 26 : -1;
-    case 12:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "applied_tags", 12) == 0) return 31;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "member_count", 12) == 0) return 22;
-            return -1;
-        default: return -1;
-        }
-    case 13:
-        return std::memcmp(p, "message_count", 13) == 0 ? 21 : -1;
-    case 14:
-        switch (p[1]) {
-        case 'p':
-            if (std::memcmp(p, "application_id", 14) == 0) return 15;
-            return -1;
-        case 'v':
-            if (std::memcmp(p, "available_tags", 14) == 0) return 30;
-            return -1;
-        default: return -1;
-        }
-    case 15:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "app_permissions", 15) == 0) return 27;
-            return -1;
-        case 'l':
-            if (std::memcmp(p, "last_message_id", 15) == 0) return 8;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "thread_metadata", 15) == 0) return 23;
-            return -1;
-        default: return -1;
-        }
-    case 18:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "default_sort_order", 18) == 0) return 34;
-            return -1;
-        case 'l':
-            if (std::memcmp(p, "last_pin_timestamp", 18) == 0) return 18;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "total_message_sent", 18) == 0) return 29;
-            return -1;
-        case 'v':
-            if (std::memcmp(p, "video_quality_mode", 18) == 0) return 20;
-            return -1;
-        default: return -1;
-        }
-    case 19:
-        return std::memcmp(p, "rate_limit_per_user", 19) == 0 ? 11 : -1;
-    case 20:
-        return std::memcmp(p, "default_forum_layout", 20) == 0 ? 35 : -1;
-    case 21:
-        return std::memcmp(p, "permission_overwrites", 21) == 0 ? 4 : -1;
-    case 22:
-        return std::memcmp(p, "default_reaction_emoji", 22) == 0 ? 32 : -1;
-    case 29:
-        return std::memcmp(p, "default_auto_archive_duration", 29) == 0 ? 25 : -1;
-    case 34:
-        return std::memcmp(p, "default_thread_rate_limit_per_user", 34) == 0 ? 33 : -1;
-    default: return -1;
-    }
+    const int i = find_own_ThreadUpdate(k);
+    return i >= 0 ? i : ti_Channel.find(k);
 }
 constexpr field_info fields_ThreadUpdate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::ThreadUpdate, id)},
-    {"type", &dgw::codec::gen::ti_ChannelType, presence::required, 1, offsetof(dgw::events::ThreadUpdate, type)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, guild_id)},
-    {"position", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, position)},
-    {"permission_overwrites", &dgw::codec::gen::ti_Overwrite_array, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, permission_overwrites)},
-    {"name", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ThreadUpdate, name)},
-    {"topic", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ThreadUpdate, topic)},
-    {"nsfw", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, nsfw)},
-    {"last_message_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::ThreadUpdate, last_message_id)},
-    {"bitrate", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, bitrate)},
-    {"user_limit", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, user_limit)},
-    {"rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, rate_limit_per_user)},
-    {"recipients", &dgw::codec::gen::ti_User_array, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, recipients)},
-    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ThreadUpdate, icon)},
-    {"owner_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, owner_id)},
-    {"application_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::ThreadUpdate, application_id)},
-    {"managed", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, managed)},
-    {"parent_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::events::ThreadUpdate, parent_id)},
-    {"last_pin_timestamp", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::events::ThreadUpdate, last_pin_timestamp)},
-    {"rtc_region", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::ThreadUpdate, rtc_region)},
-    {"video_quality_mode", &dgw::codec::gen::ti_VideoQualityMode, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, video_quality_mode)},
-    {"message_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, message_count)},
-    {"member_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, member_count)},
-    {"thread_metadata", &dgw::codec::gen::ti_ThreadMetadata, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, thread_metadata)},
-    {"member", &dgw::codec::gen::ti_ThreadMember, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, member)},
-    {"default_auto_archive_duration", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, default_auto_archive_duration)},
-    {"permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, permissions)},
-    {"app_permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, app_permissions)},
-    {"flags", &dgw::codec::gen::ti_ChannelFlags, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, flags)},
-    {"total_message_sent", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, total_message_sent)},
-    {"available_tags", &dgw::codec::gen::ti_ForumTag_array, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, available_tags)},
-    {"applied_tags", &dgw::codec::ti_snowflake_array, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, applied_tags)},
-    {"default_reaction_emoji", &dgw::codec::gen::ti_DefaultReaction, presence::optional_nullable, -1, offsetof(dgw::events::ThreadUpdate, default_reaction_emoji)},
-    {"default_thread_rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, default_thread_rate_limit_per_user)},
-    {"default_sort_order", &dgw::codec::gen::ti_SortOrderType, presence::optional_nullable, -1, offsetof(dgw::events::ThreadUpdate, default_sort_order)},
-    {"default_forum_layout", &dgw::codec::gen::ti_ForumLayoutType, presence::optional, -1, offsetof(dgw::events::ThreadUpdate, default_forum_layout)},
+    DGW_FIELDS_Channel(dgw::events::ThreadUpdate)
 };
 field_order order_ThreadUpdate[37];
 } // namespace
@@ -1934,110 +908,17 @@ constinit const type_info ti_TypingStart = object_info<dgw::events::TypingStart>
 
 // dgw::events::UserUpdate
 namespace {
+int find_own_UserUpdate(std::string_view k) noexcept {
+    (void)k;
+    return -1;
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
 int find_UserUpdate(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 3:
-        return std::memcmp(p, "bot", 3) == 0 ? 5 : -1;
-    case 5:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "email", 5) == 0) return 12;
-            return -1;
-        case 'f':
-            if (std::memcmp(p, "flags", 5) == 0) return 13;
-            return -1;
-        default: return -1;
-        }
-    case 6:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "avatar", 6) == 0) return 4;
-            return -1;
-        case 'b':
-            if (std::memcmp(p, "banner", 6) == 0) return 8;
-            return -1;
-        case 'l':
-            if (std::memcmp(p, "locale", 6) == 0) return 10;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "system", 6) == 0) return 6;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        switch (p[0]) {
-        case 'u':
-            if (std::memcmp(p, "username", 8) == 0) return 1;
-            return -1;
-        case 'v':
-            if (std::memcmp(p, "verified", 8) == 0) return 11;
-            return -1;
-        default: return -1;
-        }
-    case 11:
-        switch (p[0]) {
-        case 'g':
-            if (std::memcmp(p, "global_name", 11) == 0) return 3;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "mfa_enabled", 11) == 0) return 7;
-            return -1;
-        default: return -1;
-        }
-    case 12:
-        switch (p[1]) {
-        case 'c':
-            if (std::memcmp(p, "accent_color", 12) == 0) return 9;
-            return -1;
-        case 'o':
-            if (std::memcmp(p, "collectibles", 12) == 0) return 17;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "premium_type", 12) == 0) return 14;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "public_flags", 12) == 0) return 15;
-            return -1;
-        default: return -1;
-        }
-    case 13:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "discriminator", 13) == 0) return 2;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "primary_guild", 13) == 0) return 18;
-            return -1;
-        default: return -1;
-        }
-    case 22:
-        return std::memcmp(p, "avatar_decoration_data", 22) == 0 ? 16 : -1;
-    default: return -1;
-    }
+    const int i = find_own_UserUpdate(k);
+    return i >= 0 ? i : ti_User.find(k);
 }
 constexpr field_info fields_UserUpdate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::UserUpdate, id)},
-    {"username", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::events::UserUpdate, username)},
-    {"discriminator", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::events::UserUpdate, discriminator)},
-    {"global_name", &dgw::codec::ti_string, presence::nullable, 3, offsetof(dgw::events::UserUpdate, global_name)},
-    {"avatar", &dgw::codec::ti_string, presence::nullable, 4, offsetof(dgw::events::UserUpdate, avatar)},
-    {"bot", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::UserUpdate, bot)},
-    {"system", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::UserUpdate, system)},
-    {"mfa_enabled", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::UserUpdate, mfa_enabled)},
-    {"banner", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::UserUpdate, banner)},
-    {"accent_color", &dgw::codec::ti_int, presence::optional_nullable, -1, offsetof(dgw::events::UserUpdate, accent_color)},
-    {"locale", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::events::UserUpdate, locale)},
-    {"verified", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::UserUpdate, verified)},
-    {"email", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::UserUpdate, email)},
-    {"flags", &dgw::codec::gen::ti_UserFlags, presence::optional, -1, offsetof(dgw::events::UserUpdate, flags)},
-    {"premium_type", &dgw::codec::gen::ti_PremiumType, presence::optional, -1, offsetof(dgw::events::UserUpdate, premium_type)},
-    {"public_flags", &dgw::codec::gen::ti_UserFlags, presence::optional, -1, offsetof(dgw::events::UserUpdate, public_flags)},
-    {"avatar_decoration_data", &dgw::codec::gen::ti_AvatarDecorationData, presence::optional_nullable, -1, offsetof(dgw::events::UserUpdate, avatar_decoration_data)},
-    {"collectibles", &dgw::codec::gen::ti_Collectibles, presence::optional_nullable, -1, offsetof(dgw::events::UserUpdate, collectibles)},
-    {"primary_guild", &dgw::codec::gen::ti_UserPrimaryGuild, presence::optional_nullable, -1, offsetof(dgw::events::UserUpdate, primary_guild)},
+    DGW_FIELDS_User(dgw::events::UserUpdate)
 };
 field_order order_UserUpdate[20];
 } // namespace
@@ -2170,77 +1051,17 @@ constinit const type_info ti_VoiceServerUpdate = object_info<dgw::events::VoiceS
 
 // dgw::events::VoiceStateUpdate
 namespace {
+int find_own_VoiceStateUpdate(std::string_view k) noexcept {
+    (void)k;
+    return -1;
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
 int find_VoiceStateUpdate(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 4:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "deaf", 4) == 0) return 5;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "mute", 4) == 0) return 6;
-            return -1;
-        default: return -1;
-        }
-    case 6:
-        return std::memcmp(p, "member", 6) == 0 ? 3 : -1;
-    case 7:
-        return std::memcmp(p, "user_id", 7) == 0 ? 2 : -1;
-    case 8:
-        switch (p[0]) {
-        case 'g':
-            if (std::memcmp(p, "guild_id", 8) == 0) return 0;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "suppress", 8) == 0) return 11;
-            return -1;
-        default: return -1;
-        }
-    case 9:
-        switch (p[5]) {
-        case 'd':
-            if (std::memcmp(p, "self_deaf", 9) == 0) return 7;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "self_mute", 9) == 0) return 8;
-            return -1;
-        default: return -1;
-        }
-    case 10:
-        switch (p[2]) {
-        case 'a':
-            if (std::memcmp(p, "channel_id", 10) == 0) return 1;
-            return -1;
-        case 'l':
-            if (std::memcmp(p, "self_video", 10) == 0) return 10;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "session_id", 10) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
-    case 11:
-        return std::memcmp(p, "self_stream", 11) == 0 ? 9 : -1;
-    case 26:
-        return std::memcmp(p, "request_to_speak_timestamp", 26) == 0 ? 12 : -1;
-    default: return -1;
-    }
+    const int i = find_own_VoiceStateUpdate(k);
+    return i >= 0 ? i : ti_VoiceState.find(k);
 }
 constexpr field_info fields_VoiceStateUpdate[] = {
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::VoiceStateUpdate, guild_id)},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::nullable, 0, offsetof(dgw::events::VoiceStateUpdate, channel_id)},
-    {"user_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::VoiceStateUpdate, user_id)},
-    {"member", &dgw::codec::gen::ti_GuildMember, presence::optional, -1, offsetof(dgw::events::VoiceStateUpdate, member)},
-    {"session_id", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::events::VoiceStateUpdate, session_id)},
-    {"deaf", &dgw::codec::ti_bool, presence::required, 3, offsetof(dgw::events::VoiceStateUpdate, deaf)},
-    {"mute", &dgw::codec::ti_bool, presence::required, 4, offsetof(dgw::events::VoiceStateUpdate, mute)},
-    {"self_deaf", &dgw::codec::ti_bool, presence::required, 5, offsetof(dgw::events::VoiceStateUpdate, self_deaf)},
-    {"self_mute", &dgw::codec::ti_bool, presence::required, 6, offsetof(dgw::events::VoiceStateUpdate, self_mute)},
-    {"self_stream", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::VoiceStateUpdate, self_stream)},
-    {"self_video", &dgw::codec::ti_bool, presence::required, 7, offsetof(dgw::events::VoiceStateUpdate, self_video)},
-    {"suppress", &dgw::codec::ti_bool, presence::required, 8, offsetof(dgw::events::VoiceStateUpdate, suppress)},
-    {"request_to_speak_timestamp", &dgw::codec::ti_timestamp, presence::nullable, 9, offsetof(dgw::events::VoiceStateUpdate, request_to_speak_timestamp)},
+    DGW_FIELDS_VoiceState(dgw::events::VoiceStateUpdate)
 };
 field_order order_VoiceStateUpdate[14];
 } // namespace

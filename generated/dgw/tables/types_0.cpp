@@ -2,6 +2,7 @@
 // Codec tables (see encoding/dgw/codec/type_info.hpp).
 #include <dgw/codec/ops.hpp>
 #include <dgw/describe.hpp>
+#include <dgw/detail/field_lists.hpp>
 #include <dgw/detail/type_infos.hpp>
 
 #include <cstddef>
@@ -537,42 +538,7 @@ int find_Channel(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_Channel[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Channel, id)},
-    {"type", &dgw::codec::gen::ti_ChannelType, presence::required, 1, offsetof(dgw::types::Channel, type)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Channel, guild_id)},
-    {"position", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Channel, position)},
-    {"permission_overwrites", &dgw::codec::gen::ti_Overwrite_array, presence::optional, -1, offsetof(dgw::types::Channel, permission_overwrites)},
-    {"name", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Channel, name)},
-    {"topic", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Channel, topic)},
-    {"nsfw", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Channel, nsfw)},
-    {"last_message_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::types::Channel, last_message_id)},
-    {"bitrate", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Channel, bitrate)},
-    {"user_limit", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Channel, user_limit)},
-    {"rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Channel, rate_limit_per_user)},
-    {"recipients", &dgw::codec::gen::ti_User_array, presence::optional, -1, offsetof(dgw::types::Channel, recipients)},
-    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Channel, icon)},
-    {"owner_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Channel, owner_id)},
-    {"application_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::types::Channel, application_id)},
-    {"managed", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Channel, managed)},
-    {"parent_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::types::Channel, parent_id)},
-    {"last_pin_timestamp", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::types::Channel, last_pin_timestamp)},
-    {"rtc_region", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Channel, rtc_region)},
-    {"video_quality_mode", &dgw::codec::gen::ti_VideoQualityMode, presence::optional, -1, offsetof(dgw::types::Channel, video_quality_mode)},
-    {"message_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Channel, message_count)},
-    {"member_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Channel, member_count)},
-    {"thread_metadata", &dgw::codec::gen::ti_ThreadMetadata, presence::optional, -1, offsetof(dgw::types::Channel, thread_metadata)},
-    {"member", &dgw::codec::gen::ti_ThreadMember, presence::optional, -1, offsetof(dgw::types::Channel, member)},
-    {"default_auto_archive_duration", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Channel, default_auto_archive_duration)},
-    {"permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, offsetof(dgw::types::Channel, permissions)},
-    {"app_permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, offsetof(dgw::types::Channel, app_permissions)},
-    {"flags", &dgw::codec::gen::ti_ChannelFlags, presence::optional, -1, offsetof(dgw::types::Channel, flags)},
-    {"total_message_sent", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Channel, total_message_sent)},
-    {"available_tags", &dgw::codec::gen::ti_ForumTag_array, presence::optional, -1, offsetof(dgw::types::Channel, available_tags)},
-    {"applied_tags", &dgw::codec::ti_snowflake_array, presence::optional, -1, offsetof(dgw::types::Channel, applied_tags)},
-    {"default_reaction_emoji", &dgw::codec::gen::ti_DefaultReaction, presence::optional_nullable, -1, offsetof(dgw::types::Channel, default_reaction_emoji)},
-    {"default_thread_rate_limit_per_user", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Channel, default_thread_rate_limit_per_user)},
-    {"default_sort_order", &dgw::codec::gen::ti_SortOrderType, presence::optional_nullable, -1, offsetof(dgw::types::Channel, default_sort_order)},
-    {"default_forum_layout", &dgw::codec::gen::ti_ForumLayoutType, presence::optional, -1, offsetof(dgw::types::Channel, default_forum_layout)},
+    DGW_FIELDS_Channel(dgw::types::Channel)
 };
 field_order order_Channel[37];
 } // namespace
@@ -717,8 +683,7 @@ int find_UnavailableGuild(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_UnavailableGuild[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::UnavailableGuild, id)},
-    {"unavailable", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::UnavailableGuild, unavailable)},
+    DGW_FIELDS_UnavailableGuild(dgw::types::UnavailableGuild)
 };
 field_order order_UnavailableGuild[3];
 } // namespace
@@ -876,22 +841,7 @@ int find_Integration(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_Integration[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Integration, id)},
-    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::Integration, name)},
-    {"type", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::types::Integration, type)},
-    {"enabled", &dgw::codec::ti_bool, presence::required, 3, offsetof(dgw::types::Integration, enabled)},
-    {"syncing", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Integration, syncing)},
-    {"role_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Integration, role_id)},
-    {"enable_emoticons", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Integration, enable_emoticons)},
-    {"expire_behavior", &dgw::codec::gen::ti_IntegrationExpireBehavior, presence::optional, -1, offsetof(dgw::types::Integration, expire_behavior)},
-    {"expire_grace_period", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Integration, expire_grace_period)},
-    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::types::Integration, user)},
-    {"account", &dgw::codec::gen::ti_IntegrationAccount, presence::required, 4, offsetof(dgw::types::Integration, account)},
-    {"synced_at", &dgw::codec::ti_timestamp, presence::optional, -1, offsetof(dgw::types::Integration, synced_at)},
-    {"subscriber_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Integration, subscriber_count)},
-    {"revoked", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Integration, revoked)},
-    {"application", &dgw::codec::gen::ti_IntegrationApplication, presence::optional, -1, offsetof(dgw::types::Integration, application)},
-    {"scopes", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::Integration, scopes)},
+    DGW_FIELDS_Integration(dgw::types::Integration)
 };
 field_order order_Integration[17];
 } // namespace
@@ -1182,43 +1132,7 @@ int find_Message(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_Message[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Message, id)},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::types::Message, channel_id)},
-    {"author", &dgw::codec::gen::ti_User, presence::required, 2, offsetof(dgw::types::Message, author)},
-    {"content", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::Message, content)},
-    {"timestamp", &dgw::codec::ti_timestamp, presence::required, 4, offsetof(dgw::types::Message, timestamp)},
-    {"edited_timestamp", &dgw::codec::ti_timestamp, presence::nullable, 5, offsetof(dgw::types::Message, edited_timestamp)},
-    {"tts", &dgw::codec::ti_bool, presence::required, 6, offsetof(dgw::types::Message, tts)},
-    {"mention_everyone", &dgw::codec::ti_bool, presence::required, 7, offsetof(dgw::types::Message, mention_everyone)},
-    {"mentions", &dgw::codec::gen::ti_User_array, presence::required, 8, offsetof(dgw::types::Message, mentions)},
-    {"mention_roles", &dgw::codec::ti_snowflake_array, presence::required, 9, offsetof(dgw::types::Message, mention_roles)},
-    {"mention_channels", &dgw::codec::gen::ti_ChannelMention_array, presence::optional, -1, offsetof(dgw::types::Message, mention_channels)},
-    {"attachments", &dgw::codec::gen::ti_Attachment_array, presence::required, 10, offsetof(dgw::types::Message, attachments)},
-    {"embeds", &dgw::codec::gen::ti_Embed_array, presence::required, 11, offsetof(dgw::types::Message, embeds)},
-    {"reactions", &dgw::codec::gen::ti_Reaction_array, presence::optional, -1, offsetof(dgw::types::Message, reactions)},
-    {"nonce", &dgw::codec::ti_any, presence::optional, -1, offsetof(dgw::types::Message, nonce)},
-    {"pinned", &dgw::codec::ti_bool, presence::required, 12, offsetof(dgw::types::Message, pinned)},
-    {"webhook_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Message, webhook_id)},
-    {"type", &dgw::codec::gen::ti_MessageType, presence::required, 13, offsetof(dgw::types::Message, type)},
-    {"activity", &dgw::codec::gen::ti_MessageActivity, presence::optional, -1, offsetof(dgw::types::Message, activity)},
-    {"application", &dgw::codec::gen::ti_PartialApplication, presence::optional, -1, offsetof(dgw::types::Message, application)},
-    {"application_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Message, application_id)},
-    {"flags", &dgw::codec::gen::ti_MessageFlags, presence::optional, -1, offsetof(dgw::types::Message, flags)},
-    {"message_reference", &dgw::codec::gen::ti_MessageReference, presence::optional, -1, offsetof(dgw::types::Message, message_reference)},
-    {"message_snapshots", &dgw::codec::gen::ti_MessageSnapshot_array, presence::optional, -1, offsetof(dgw::types::Message, message_snapshots)},
-    {"referenced_message", &dgw::codec::gen::ti_Message_box, presence::optional_nullable, -1, offsetof(dgw::types::Message, referenced_message)},
-    {"interaction_metadata", &dgw::codec::gen::ti_MessageInteractionMetadata, presence::optional, -1, offsetof(dgw::types::Message, interaction_metadata)},
-    {"interaction", &dgw::codec::gen::ti_MessageInteraction, presence::optional, -1, offsetof(dgw::types::Message, interaction)},
-    {"thread", &dgw::codec::gen::ti_Channel, presence::optional, -1, offsetof(dgw::types::Message, thread)},
-    {"components", &dgw::codec::gen::ti_Component_array, presence::optional, -1, offsetof(dgw::types::Message, components)},
-    {"sticker_items", &dgw::codec::gen::ti_StickerItem_array, presence::optional, -1, offsetof(dgw::types::Message, sticker_items)},
-    {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::optional, -1, offsetof(dgw::types::Message, stickers)},
-    {"position", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Message, position)},
-    {"role_subscription_data", &dgw::codec::gen::ti_RoleSubscriptionData, presence::optional, -1, offsetof(dgw::types::Message, role_subscription_data)},
-    {"resolved", &dgw::codec::gen::ti_ResolvedData_box, presence::optional, -1, offsetof(dgw::types::Message, resolved)},
-    {"poll", &dgw::codec::gen::ti_Poll, presence::optional, -1, offsetof(dgw::types::Message, poll)},
-    {"call", &dgw::codec::gen::ti_MessageCall, presence::optional, -1, offsetof(dgw::types::Message, call)},
-    {"shared_client_theme", &dgw::codec::gen::ti_MessageSharedClientTheme, presence::optional, -1, offsetof(dgw::types::Message, shared_client_theme)},
+    DGW_FIELDS_Message(dgw::types::Message)
 };
 field_order order_Message[38];
 } // namespace
@@ -1325,14 +1239,7 @@ int find_SoundboardSound(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_SoundboardSound[] = {
-    {"name", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::SoundboardSound, name)},
-    {"sound_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::types::SoundboardSound, sound_id)},
-    {"volume", &dgw::codec::ti_double, presence::required, 2, offsetof(dgw::types::SoundboardSound, volume)},
-    {"emoji_id", &dgw::codec::ti_snowflake, presence::nullable, 3, offsetof(dgw::types::SoundboardSound, emoji_id)},
-    {"emoji_name", &dgw::codec::ti_string, presence::nullable, 4, offsetof(dgw::types::SoundboardSound, emoji_name)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::SoundboardSound, guild_id)},
-    {"available", &dgw::codec::ti_bool, presence::required, 5, offsetof(dgw::types::SoundboardSound, available)},
-    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::types::SoundboardSound, user)},
+    DGW_FIELDS_SoundboardSound(dgw::types::SoundboardSound)
 };
 field_order order_SoundboardSound[9];
 } // namespace
@@ -1398,19 +1305,7 @@ int find_VoiceState(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_VoiceState[] = {
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::VoiceState, guild_id)},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::nullable, 0, offsetof(dgw::types::VoiceState, channel_id)},
-    {"user_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::types::VoiceState, user_id)},
-    {"member", &dgw::codec::gen::ti_GuildMember, presence::optional, -1, offsetof(dgw::types::VoiceState, member)},
-    {"session_id", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::types::VoiceState, session_id)},
-    {"deaf", &dgw::codec::ti_bool, presence::required, 3, offsetof(dgw::types::VoiceState, deaf)},
-    {"mute", &dgw::codec::ti_bool, presence::required, 4, offsetof(dgw::types::VoiceState, mute)},
-    {"self_deaf", &dgw::codec::ti_bool, presence::required, 5, offsetof(dgw::types::VoiceState, self_deaf)},
-    {"self_mute", &dgw::codec::ti_bool, presence::required, 6, offsetof(dgw::types::VoiceState, self_mute)},
-    {"self_stream", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::VoiceState, self_stream)},
-    {"self_video", &dgw::codec::ti_bool, presence::required, 7, offsetof(dgw::types::VoiceState, self_video)},
-    {"suppress", &dgw::codec::ti_bool, presence::required, 8, offsetof(dgw::types::VoiceState, suppress)},
-    {"request_to_speak_timestamp", &dgw::codec::ti_timestamp, presence::nullable, 9, offsetof(dgw::types::VoiceState, request_to_speak_timestamp)},
+    DGW_FIELDS_VoiceState(dgw::types::VoiceState)
 };
 field_order order_VoiceState[14];
 } // namespace

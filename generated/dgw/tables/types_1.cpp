@@ -2,6 +2,7 @@
 // Codec tables (see encoding/dgw/codec/type_info.hpp).
 #include <dgw/codec/ops.hpp>
 #include <dgw/describe.hpp>
+#include <dgw/detail/field_lists.hpp>
 #include <dgw/detail/type_infos.hpp>
 
 #include <cstddef>
@@ -413,22 +414,7 @@ int find_GuildMember(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_GuildMember[] = {
-    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::types::GuildMember, user)},
-    {"nick", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::GuildMember, nick)},
-    {"avatar", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::GuildMember, avatar)},
-    {"banner", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::GuildMember, banner)},
-    {"roles", &dgw::codec::ti_snowflake_array, presence::required, 0, offsetof(dgw::types::GuildMember, roles)},
-    {"joined_at", &dgw::codec::ti_timestamp, presence::nullable, 1, offsetof(dgw::types::GuildMember, joined_at)},
-    {"premium_since", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::types::GuildMember, premium_since)},
-    {"deaf", &dgw::codec::ti_bool, presence::required, 2, offsetof(dgw::types::GuildMember, deaf)},
-    {"mute", &dgw::codec::ti_bool, presence::required, 3, offsetof(dgw::types::GuildMember, mute)},
-    {"flags", &dgw::codec::gen::ti_GuildMemberFlags, presence::required, 4, offsetof(dgw::types::GuildMember, flags)},
-    {"pending", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::GuildMember, pending)},
-    {"permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, offsetof(dgw::types::GuildMember, permissions)},
-    {"communication_disabled_until", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::types::GuildMember, communication_disabled_until)},
-    {"avatar_decoration_data", &dgw::codec::gen::ti_AvatarDecorationData, presence::optional_nullable, -1, offsetof(dgw::types::GuildMember, avatar_decoration_data)},
-    {"collectibles", &dgw::codec::gen::ti_Collectibles, presence::optional_nullable, -1, offsetof(dgw::types::GuildMember, collectibles)},
-    {"unusual_dm_activity_until", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::types::GuildMember, unusual_dm_activity_until)},
+    DGW_FIELDS_GuildMember(dgw::types::GuildMember)
 };
 field_order order_GuildMember[17];
 } // namespace
@@ -508,30 +494,21 @@ constinit const type_info ti_ClientStatus = object_info<dgw::types::ClientStatus
 
 // dgw::types::ThreadAddedMember
 namespace {
-int find_ThreadAddedMember(std::string_view k) noexcept {
+int find_own_ThreadAddedMember(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 5:
-        return std::memcmp(p, "flags", 5) == 0 ? 3 : -1;
-    case 6:
-        return std::memcmp(p, "member", 6) == 0 ? 4 : -1;
-    case 7:
-        return std::memcmp(p, "user_id", 7) == 0 ? 1 : -1;
     case 8:
         return std::memcmp(p, "presence", 8) == 0 ? 5 : -1;
-    case 14:
-        return std::memcmp(p, "join_timestamp", 14) == 0 ? 2 : -1;
     default: return -1;
     }
 }
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
+int find_ThreadAddedMember(std::string_view k) noexcept {
+    const int i = find_own_ThreadAddedMember(k);
+    return i >= 0 ? i : ti_ThreadMember.find(k);
+}
 constexpr field_info fields_ThreadAddedMember[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::ThreadAddedMember, id)},
-    {"user_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::ThreadAddedMember, user_id)},
-    {"join_timestamp", &dgw::codec::ti_timestamp, presence::required, 0, offsetof(dgw::types::ThreadAddedMember, join_timestamp)},
-    {"flags", &dgw::codec::ti_int, presence::required, 1, offsetof(dgw::types::ThreadAddedMember, flags)},
-    {"member", &dgw::codec::gen::ti_GuildMember, presence::optional, -1, offsetof(dgw::types::ThreadAddedMember, member)},
+    DGW_FIELDS_ThreadMember(dgw::types::ThreadAddedMember)
     {"presence", &dgw::codec::gen::ti_Presence, presence::optional_nullable, -1, offsetof(dgw::types::ThreadAddedMember, presence)},
 };
 field_order order_ThreadAddedMember[7];
@@ -959,50 +936,7 @@ int find_Guild(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_Guild[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Guild, id)},
-    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::Guild, name)},
-    {"icon", &dgw::codec::ti_string, presence::nullable, 2, offsetof(dgw::types::Guild, icon)},
-    {"icon_hash", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Guild, icon_hash)},
-    {"splash", &dgw::codec::ti_string, presence::nullable, 3, offsetof(dgw::types::Guild, splash)},
-    {"discovery_splash", &dgw::codec::ti_string, presence::nullable, 4, offsetof(dgw::types::Guild, discovery_splash)},
-    {"owner", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Guild, owner)},
-    {"owner_id", &dgw::codec::ti_snowflake, presence::required, 5, offsetof(dgw::types::Guild, owner_id)},
-    {"permissions", &dgw::codec::gen::ti_Permissions, presence::optional, -1, offsetof(dgw::types::Guild, permissions)},
-    {"region", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Guild, region)},
-    {"afk_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 6, offsetof(dgw::types::Guild, afk_channel_id)},
-    {"afk_timeout", &dgw::codec::ti_int, presence::required, 7, offsetof(dgw::types::Guild, afk_timeout)},
-    {"widget_enabled", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Guild, widget_enabled)},
-    {"widget_channel_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::types::Guild, widget_channel_id)},
-    {"verification_level", &dgw::codec::gen::ti_VerificationLevel, presence::required, 8, offsetof(dgw::types::Guild, verification_level)},
-    {"default_message_notifications", &dgw::codec::gen::ti_DefaultMessageNotificationLevel, presence::required, 9, offsetof(dgw::types::Guild, default_message_notifications)},
-    {"explicit_content_filter", &dgw::codec::gen::ti_ExplicitContentFilterLevel, presence::required, 10, offsetof(dgw::types::Guild, explicit_content_filter)},
-    {"roles", &dgw::codec::gen::ti_Role_array, presence::required, 11, offsetof(dgw::types::Guild, roles)},
-    {"emojis", &dgw::codec::gen::ti_Emoji_array, presence::required, 12, offsetof(dgw::types::Guild, emojis)},
-    {"features", &dgw::codec::gen::ti_GuildFeature_array, presence::required, 13, offsetof(dgw::types::Guild, features)},
-    {"mfa_level", &dgw::codec::gen::ti_MfaLevel, presence::required, 14, offsetof(dgw::types::Guild, mfa_level)},
-    {"application_id", &dgw::codec::ti_snowflake, presence::nullable, 15, offsetof(dgw::types::Guild, application_id)},
-    {"system_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 16, offsetof(dgw::types::Guild, system_channel_id)},
-    {"system_channel_flags", &dgw::codec::gen::ti_SystemChannelFlags, presence::required, 17, offsetof(dgw::types::Guild, system_channel_flags)},
-    {"rules_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 18, offsetof(dgw::types::Guild, rules_channel_id)},
-    {"max_presences", &dgw::codec::ti_int, presence::optional_nullable, -1, offsetof(dgw::types::Guild, max_presences)},
-    {"max_members", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Guild, max_members)},
-    {"vanity_url_code", &dgw::codec::ti_string, presence::nullable, 19, offsetof(dgw::types::Guild, vanity_url_code)},
-    {"description", &dgw::codec::ti_string, presence::nullable, 20, offsetof(dgw::types::Guild, description)},
-    {"banner", &dgw::codec::ti_string, presence::nullable, 21, offsetof(dgw::types::Guild, banner)},
-    {"premium_tier", &dgw::codec::gen::ti_PremiumTier, presence::required, 22, offsetof(dgw::types::Guild, premium_tier)},
-    {"premium_subscription_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Guild, premium_subscription_count)},
-    {"preferred_locale", &dgw::codec::ti_string, presence::required, 23, offsetof(dgw::types::Guild, preferred_locale)},
-    {"public_updates_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 24, offsetof(dgw::types::Guild, public_updates_channel_id)},
-    {"max_video_channel_users", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Guild, max_video_channel_users)},
-    {"max_stage_video_channel_users", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Guild, max_stage_video_channel_users)},
-    {"approximate_member_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Guild, approximate_member_count)},
-    {"approximate_presence_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Guild, approximate_presence_count)},
-    {"welcome_screen", &dgw::codec::gen::ti_WelcomeScreen, presence::optional, -1, offsetof(dgw::types::Guild, welcome_screen)},
-    {"nsfw_level", &dgw::codec::gen::ti_NsfwLevel, presence::required, 25, offsetof(dgw::types::Guild, nsfw_level)},
-    {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::optional, -1, offsetof(dgw::types::Guild, stickers)},
-    {"premium_progress_bar_enabled", &dgw::codec::ti_bool, presence::required, 26, offsetof(dgw::types::Guild, premium_progress_bar_enabled)},
-    {"safety_alerts_channel_id", &dgw::codec::ti_snowflake, presence::nullable, 27, offsetof(dgw::types::Guild, safety_alerts_channel_id)},
-    {"incidents_data", &dgw::codec::gen::ti_IncidentsData, presence::nullable, 28, offsetof(dgw::types::Guild, incidents_data)},
+    DGW_FIELDS_Guild(dgw::types::Guild)
 };
 field_order order_Guild[45];
 } // namespace
@@ -1240,26 +1174,7 @@ int find_Interaction(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_Interaction[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Interaction, id)},
-    {"application_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::types::Interaction, application_id)},
-    {"type", &dgw::codec::gen::ti_InteractionType, presence::required, 2, offsetof(dgw::types::Interaction, type)},
-    {"data", &dgw::codec::gen::ti_InteractionData, presence::optional, -1, offsetof(dgw::types::Interaction, data)},
-    {"guild", &dgw::codec::gen::ti_InteractionGuild, presence::optional, -1, offsetof(dgw::types::Interaction, guild)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Interaction, guild_id)},
-    {"channel", &dgw::codec::gen::ti_Channel, presence::optional, -1, offsetof(dgw::types::Interaction, channel)},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Interaction, channel_id)},
-    {"member", &dgw::codec::gen::ti_GuildMember, presence::optional, -1, offsetof(dgw::types::Interaction, member)},
-    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::types::Interaction, user)},
-    {"token", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::Interaction, token)},
-    {"version", &dgw::codec::ti_int, presence::required, 4, offsetof(dgw::types::Interaction, version)},
-    {"message", &dgw::codec::gen::ti_Message, presence::optional, -1, offsetof(dgw::types::Interaction, message)},
-    {"app_permissions", &dgw::codec::gen::ti_Permissions, presence::required, 5, offsetof(dgw::types::Interaction, app_permissions)},
-    {"locale", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Interaction, locale)},
-    {"guild_locale", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Interaction, guild_locale)},
-    {"entitlements", &dgw::codec::gen::ti_Entitlement_array, presence::required, 6, offsetof(dgw::types::Interaction, entitlements)},
-    {"authorizing_integration_owners", &dgw::codec::gen::ti_snowflake_map, presence::required, 7, offsetof(dgw::types::Interaction, authorizing_integration_owners)},
-    {"context", &dgw::codec::gen::ti_InteractionContextType, presence::optional, -1, offsetof(dgw::types::Interaction, context)},
-    {"attachment_size_limit", &dgw::codec::ti_int, presence::required, 8, offsetof(dgw::types::Interaction, attachment_size_limit)},
+    DGW_FIELDS_Interaction(dgw::types::Interaction)
 };
 field_order order_Interaction[21];
 } // namespace

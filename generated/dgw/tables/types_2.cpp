@@ -2,6 +2,7 @@
 // Codec tables (see encoding/dgw/codec/type_info.hpp).
 #include <dgw/codec/ops.hpp>
 #include <dgw/describe.hpp>
+#include <dgw/detail/field_lists.hpp>
 #include <dgw/detail/type_infos.hpp>
 
 #include <cstddef>
@@ -201,13 +202,7 @@ int find_AuditLogEntry(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_AuditLogEntry[] = {
-    {"target_id", &dgw::codec::ti_string, presence::nullable, 0, offsetof(dgw::types::AuditLogEntry, target_id)},
-    {"changes", &dgw::codec::gen::ti_AuditLogChange_array, presence::optional, -1, offsetof(dgw::types::AuditLogEntry, changes)},
-    {"user_id", &dgw::codec::ti_snowflake, presence::nullable, 1, offsetof(dgw::types::AuditLogEntry, user_id)},
-    {"id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::types::AuditLogEntry, id)},
-    {"action_type", &dgw::codec::gen::ti_AuditLogEvent, presence::required, 3, offsetof(dgw::types::AuditLogEntry, action_type)},
-    {"options", &dgw::codec::gen::ti_OptionalAuditEntryInfo, presence::optional, -1, offsetof(dgw::types::AuditLogEntry, options)},
-    {"reason", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::AuditLogEntry, reason)},
+    DGW_FIELDS_AuditLogEntry(dgw::types::AuditLogEntry)
 };
 field_order order_AuditLogEntry[8];
 } // namespace
@@ -300,17 +295,7 @@ int find_AutoModerationRule(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_AutoModerationRule[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::AutoModerationRule, id)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::types::AutoModerationRule, guild_id)},
-    {"name", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::types::AutoModerationRule, name)},
-    {"creator_id", &dgw::codec::ti_snowflake, presence::required, 3, offsetof(dgw::types::AutoModerationRule, creator_id)},
-    {"event_type", &dgw::codec::gen::ti_AutoModerationEventType, presence::required, 4, offsetof(dgw::types::AutoModerationRule, event_type)},
-    {"trigger_type", &dgw::codec::gen::ti_AutoModerationTriggerType, presence::required, 5, offsetof(dgw::types::AutoModerationRule, trigger_type)},
-    {"trigger_metadata", &dgw::codec::gen::ti_AutoModerationTriggerMetadata, presence::required, 6, offsetof(dgw::types::AutoModerationRule, trigger_metadata)},
-    {"actions", &dgw::codec::gen::ti_AutoModerationAction_array, presence::required, 7, offsetof(dgw::types::AutoModerationRule, actions)},
-    {"enabled", &dgw::codec::ti_bool, presence::required, 8, offsetof(dgw::types::AutoModerationRule, enabled)},
-    {"exempt_roles", &dgw::codec::ti_snowflake_array, presence::required, 9, offsetof(dgw::types::AutoModerationRule, exempt_roles)},
-    {"exempt_channels", &dgw::codec::ti_snowflake_array, presence::required, 10, offsetof(dgw::types::AutoModerationRule, exempt_channels)},
+    DGW_FIELDS_AutoModerationRule(dgw::types::AutoModerationRule)
 };
 field_order order_AutoModerationRule[12];
 } // namespace
@@ -335,11 +320,7 @@ int find_ThreadMember(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_ThreadMember[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::ThreadMember, id)},
-    {"user_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::ThreadMember, user_id)},
-    {"join_timestamp", &dgw::codec::ti_timestamp, presence::required, 0, offsetof(dgw::types::ThreadMember, join_timestamp)},
-    {"flags", &dgw::codec::ti_int, presence::required, 1, offsetof(dgw::types::ThreadMember, flags)},
-    {"member", &dgw::codec::gen::ti_GuildMember, presence::optional, -1, offsetof(dgw::types::ThreadMember, member)},
+    DGW_FIELDS_ThreadMember(dgw::types::ThreadMember)
 };
 field_order order_ThreadMember[6];
 } // namespace
@@ -457,11 +438,7 @@ int find_Presence(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_Presence[] = {
-    {"user", &dgw::codec::gen::ti_PartialUser, presence::required, 0, offsetof(dgw::types::Presence, user)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::types::Presence, guild_id)},
-    {"status", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::types::Presence, status)},
-    {"activities", &dgw::codec::gen::ti_Activity_array, presence::required, 3, offsetof(dgw::types::Presence, activities)},
-    {"client_status", &dgw::codec::gen::ti_ClientStatus, presence::required, 4, offsetof(dgw::types::Presence, client_status)},
+    DGW_FIELDS_Presence(dgw::types::Presence)
 };
 field_order order_Presence[6];
 } // namespace
@@ -1098,16 +1075,7 @@ int find_Entitlement(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_Entitlement[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Entitlement, id)},
-    {"sku_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::types::Entitlement, sku_id)},
-    {"application_id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::types::Entitlement, application_id)},
-    {"user_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Entitlement, user_id)},
-    {"type", &dgw::codec::gen::ti_EntitlementType, presence::required, 3, offsetof(dgw::types::Entitlement, type)},
-    {"deleted", &dgw::codec::ti_bool, presence::required, 4, offsetof(dgw::types::Entitlement, deleted)},
-    {"starts_at", &dgw::codec::ti_timestamp, presence::nullable, 5, offsetof(dgw::types::Entitlement, starts_at)},
-    {"ends_at", &dgw::codec::ti_timestamp, presence::nullable, 6, offsetof(dgw::types::Entitlement, ends_at)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Entitlement, guild_id)},
-    {"consumed", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Entitlement, consumed)},
+    DGW_FIELDS_Entitlement(dgw::types::Entitlement)
 };
 field_order order_Entitlement[11];
 } // namespace
@@ -1130,10 +1098,7 @@ int find_GuildApplicationCommandPermissions(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_GuildApplicationCommandPermissions[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::GuildApplicationCommandPermissions, id)},
-    {"application_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::types::GuildApplicationCommandPermissions, application_id)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::types::GuildApplicationCommandPermissions, guild_id)},
-    {"permissions", &dgw::codec::gen::ti_ApplicationCommandPermissions_array, presence::required, 3, offsetof(dgw::types::GuildApplicationCommandPermissions, permissions)},
+    DGW_FIELDS_GuildApplicationCommandPermissions(dgw::types::GuildApplicationCommandPermissions)
 };
 field_order order_GuildApplicationCommandPermissions[5];
 } // namespace
@@ -1181,16 +1146,7 @@ int find_Subscription(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_Subscription[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Subscription, id)},
-    {"user_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::types::Subscription, user_id)},
-    {"sku_ids", &dgw::codec::ti_snowflake_array, presence::required, 2, offsetof(dgw::types::Subscription, sku_ids)},
-    {"entitlement_ids", &dgw::codec::ti_snowflake_array, presence::required, 3, offsetof(dgw::types::Subscription, entitlement_ids)},
-    {"renewal_sku_ids", &dgw::codec::ti_snowflake_array, presence::nullable, 4, offsetof(dgw::types::Subscription, renewal_sku_ids)},
-    {"current_period_start", &dgw::codec::ti_timestamp, presence::required, 5, offsetof(dgw::types::Subscription, current_period_start)},
-    {"current_period_end", &dgw::codec::ti_timestamp, presence::required, 6, offsetof(dgw::types::Subscription, current_period_end)},
-    {"status", &dgw::codec::gen::ti_SubscriptionStatus, presence::required, 7, offsetof(dgw::types::Subscription, status)},
-    {"canceled_at", &dgw::codec::ti_timestamp, presence::nullable, 8, offsetof(dgw::types::Subscription, canceled_at)},
-    {"country", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Subscription, country)},
+    DGW_FIELDS_Subscription(dgw::types::Subscription)
 };
 field_order order_Subscription[11];
 } // namespace
@@ -1258,23 +1214,7 @@ int find_GuildScheduledEvent(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_GuildScheduledEvent[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::GuildScheduledEvent, id)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::types::GuildScheduledEvent, guild_id)},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::nullable, 2, offsetof(dgw::types::GuildScheduledEvent, channel_id)},
-    {"creator_id", &dgw::codec::ti_snowflake, presence::optional_nullable, -1, offsetof(dgw::types::GuildScheduledEvent, creator_id)},
-    {"name", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::GuildScheduledEvent, name)},
-    {"description", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::GuildScheduledEvent, description)},
-    {"scheduled_start_time", &dgw::codec::ti_timestamp, presence::required, 4, offsetof(dgw::types::GuildScheduledEvent, scheduled_start_time)},
-    {"scheduled_end_time", &dgw::codec::ti_timestamp, presence::nullable, 5, offsetof(dgw::types::GuildScheduledEvent, scheduled_end_time)},
-    {"privacy_level", &dgw::codec::gen::ti_GuildScheduledEventPrivacyLevel, presence::required, 6, offsetof(dgw::types::GuildScheduledEvent, privacy_level)},
-    {"status", &dgw::codec::gen::ti_GuildScheduledEventStatus, presence::required, 7, offsetof(dgw::types::GuildScheduledEvent, status)},
-    {"entity_type", &dgw::codec::gen::ti_GuildScheduledEventEntityType, presence::required, 8, offsetof(dgw::types::GuildScheduledEvent, entity_type)},
-    {"entity_id", &dgw::codec::ti_snowflake, presence::nullable, 9, offsetof(dgw::types::GuildScheduledEvent, entity_id)},
-    {"entity_metadata", &dgw::codec::gen::ti_GuildScheduledEventEntityMetadata, presence::nullable, 10, offsetof(dgw::types::GuildScheduledEvent, entity_metadata)},
-    {"creator", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::types::GuildScheduledEvent, creator)},
-    {"user_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::GuildScheduledEvent, user_count)},
-    {"image", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::GuildScheduledEvent, image)},
-    {"recurrence_rule", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRule, presence::nullable, 11, offsetof(dgw::types::GuildScheduledEvent, recurrence_rule)},
+    DGW_FIELDS_GuildScheduledEvent(dgw::types::GuildScheduledEvent)
 };
 field_order order_GuildScheduledEvent[18];
 } // namespace

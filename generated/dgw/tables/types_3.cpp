@@ -2,6 +2,7 @@
 // Codec tables (see encoding/dgw/codec/type_info.hpp).
 #include <dgw/codec/ops.hpp>
 #include <dgw/describe.hpp>
+#include <dgw/detail/field_lists.hpp>
 #include <dgw/detail/type_infos.hpp>
 
 #include <cstddef>
@@ -320,25 +321,7 @@ int find_User(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_User[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::User, id)},
-    {"username", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::User, username)},
-    {"discriminator", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::types::User, discriminator)},
-    {"global_name", &dgw::codec::ti_string, presence::nullable, 3, offsetof(dgw::types::User, global_name)},
-    {"avatar", &dgw::codec::ti_string, presence::nullable, 4, offsetof(dgw::types::User, avatar)},
-    {"bot", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::User, bot)},
-    {"system", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::User, system)},
-    {"mfa_enabled", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::User, mfa_enabled)},
-    {"banner", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::User, banner)},
-    {"accent_color", &dgw::codec::ti_int, presence::optional_nullable, -1, offsetof(dgw::types::User, accent_color)},
-    {"locale", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::User, locale)},
-    {"verified", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::User, verified)},
-    {"email", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::User, email)},
-    {"flags", &dgw::codec::gen::ti_UserFlags, presence::optional, -1, offsetof(dgw::types::User, flags)},
-    {"premium_type", &dgw::codec::gen::ti_PremiumType, presence::optional, -1, offsetof(dgw::types::User, premium_type)},
-    {"public_flags", &dgw::codec::gen::ti_UserFlags, presence::optional, -1, offsetof(dgw::types::User, public_flags)},
-    {"avatar_decoration_data", &dgw::codec::gen::ti_AvatarDecorationData, presence::optional_nullable, -1, offsetof(dgw::types::User, avatar_decoration_data)},
-    {"collectibles", &dgw::codec::gen::ti_Collectibles, presence::optional_nullable, -1, offsetof(dgw::types::User, collectibles)},
-    {"primary_guild", &dgw::codec::gen::ti_UserPrimaryGuild, presence::optional_nullable, -1, offsetof(dgw::types::User, primary_guild)},
+    DGW_FIELDS_User(dgw::types::User)
 };
 field_order order_User[20];
 } // namespace
@@ -1257,13 +1240,7 @@ int find_StageInstance(std::string_view k) noexcept {
     }
 }
 constexpr field_info fields_StageInstance[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::StageInstance, id)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::types::StageInstance, guild_id)},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::types::StageInstance, channel_id)},
-    {"topic", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::StageInstance, topic)},
-    {"privacy_level", &dgw::codec::gen::ti_StagePrivacyLevel, presence::required, 4, offsetof(dgw::types::StageInstance, privacy_level)},
-    {"discoverable_disabled", &dgw::codec::ti_bool, presence::required, 5, offsetof(dgw::types::StageInstance, discoverable_disabled)},
-    {"guild_scheduled_event_id", &dgw::codec::ti_snowflake, presence::nullable, 6, offsetof(dgw::types::StageInstance, guild_scheduled_event_id)},
+    DGW_FIELDS_StageInstance(dgw::types::StageInstance)
 };
 field_order order_StageInstance[8];
 } // namespace
