@@ -207,8 +207,8 @@ public:
             if (left < 5) return give_up();
             const std::size_t len = etf::detail::be32(d_, at + 1);
             if (len > left - 5) return give_up();
-            const std::string_view s = d_.substr(at + 5, len);
-            if (etf::detail::invalid_utf8_at(s) != len) return give_up();
+            const std::string_view s = std::string_view(d_.data() + at + 5, len);
+            if (!valid_utf8(s)) return give_up();
             v.t = vt::string;
             v.s = s;
             pos_ = at + 5 + len;
@@ -282,14 +282,16 @@ public:
         if (gave_up_ || byte_pending_ || left < 5 || u8(at) != etf::tag::binary) return 0;
         const std::size_t len = etf::detail::be32(d_, at + 1);
         if (len > left - 5) return 0;
-        s = d_.substr(at + 5, len);
-        if (etf::detail::invalid_utf8_at(s) != len) return 0;
+        s = std::string_view(d_.data() + at + 5, len);
+        if (!valid_utf8(s)) return 0;
         at_ = at;
         pos_ = at + 5 + len;
         return 1;
     }
 
-    bool next_key(bool, std::string_view& k, bool& done, std::string_view expect = {}) {
+    // Inlined into the decoder's object loop: the expected key is the usual case, and the
+    // general key path stays out of line so this one needs few registers.
+    [[gnu::always_inline]] bool next_key(bool, std::string_view& k, bool& done, std::string_view expect = {}) {
         if (gave_up_) return false;
         frame& f = frames_[depth_ - 1];
         if (f.remaining == 0) {
@@ -301,25 +303,30 @@ public:
         done = false;
         const std::size_t at = pos_;
         at_ = at;
-        const std::size_t left = d_.size() - at;
         // The key the decoder expects is compared in place (ATOM_EXT up to OTP 25,
         // SMALL_ATOM_UTF8_EXT from OTP 26); names are ASCII identifiers, so equal bytes
         // are an equal key.
         const std::size_t m = expect.size();
-        if (m != 0 && left >= m + 3) {
+        if (m != 0 && d_.size() - at >= m + 3) {
+            const char* p = d_.data() + at;
             const std::uint8_t tg = u8(at);
-            if (tg == etf::tag::atom && u8(at + 1) == 0 && u8(at + 2) == m &&
-                pull::same_key(expect, d_.substr(at + 3, m))) {
+            if (tg == etf::tag::atom && p[1] == 0 && u8(at + 2) == m && pull::same_key(expect, {p + 3, m})) {
                 k = expect;
                 pos_ = at + 3 + m;
                 return true;
             }
-            if (tg == etf::tag::small_atom_utf8 && u8(at + 1) == m && pull::same_key(expect, d_.substr(at + 2, m))) {
+            if (tg == etf::tag::small_atom_utf8 && u8(at + 1) == m && pull::same_key(expect, {p + 2, m})) {
                 k = expect;
                 pos_ = at + 2 + m;
                 return true;
             }
         }
+        return any_key(k);
+    }
+
+    [[gnu::noinline]] bool any_key(std::string_view& k) {
+        const std::size_t at = pos_;
+        const std::size_t left = d_.size() - at;
         if (left == 0) return give_up();
         std::size_t header, len;
         switch (u8(at)) {
@@ -344,9 +351,9 @@ public:
         default: return give_up(); // integer or charlist keys: the reader's job
         }
         if (len > left - header) return give_up();
-        k = d_.substr(at + header, len);
+        k = std::string_view(d_.data() + at + header, len);
         // Atoms: ASCII only here (Latin-1 needs converting). Binaries: any valid UTF-8.
-        if (header == 5 ? etf::detail::invalid_utf8_at(k) != len : etf::detail::has_high_bit(k)) return give_up();
+        if (header == 5 ? !valid_utf8(k) : etf::detail::has_high_bit(k)) return give_up();
         pos_ = at + header + len;
         return true;
     }
@@ -402,6 +409,10 @@ private:
     frame frames_[max_frames];
 
     std::uint8_t u8(std::size_t at) const { return static_cast<std::uint8_t>(d_[at]); }
+    // The ASCII test inline, the full check (a call) only for text with high bytes.
+    static bool valid_utf8(std::string_view s) {
+        return !etf::detail::has_high_bit(s) || etf::detail::invalid_utf8_at(s) == s.size();
+    }
     static std::uint64_t le64(std::uint64_t v) {
         if constexpr (std::endian::native == std::endian::big) return __builtin_bswap64(v);
         return v;
@@ -435,7 +446,7 @@ private:
         if (left < header) return give_up();
         const std::size_t len = header == 3 ? etf::detail::be16(d_, at + 1) : u8(at + 1);
         if (len > left - header || len > max_atom_chars) return give_up();
-        const std::string_view s = d_.substr(at + header, len);
+        const std::string_view s = std::string_view(d_.data() + at + header, len);
         if (etf::detail::has_high_bit(s)) return give_up();
         pos_ = at + header + len;
         if (len == 3 && s == "nil") {
