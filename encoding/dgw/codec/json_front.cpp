@@ -35,7 +35,7 @@ public:
     std::size_t pos() const { return static_cast<std::size_t>(p_ - begin_); }
     const char* cursor() const { return p_; }
 
-    bool value(scalar& v) {
+    [[gnu::always_inline]] bool value(scalar& v) {
         ws();
         at_ = p_;
         if (p_ == end_) return syntax("unexpected end of input, expected a value");
@@ -221,7 +221,7 @@ private:
         return (w & 0x0000FFFF0000FFFFull) * 42949672960001ull >> 32;
     }
 
-    bool number(scalar& v) {
+    [[gnu::noinline]] bool number(scalar& v) {
         const char* s = p_;
         const bool neg = *p_ == '-';
         if (neg) ++p_;
