@@ -121,6 +121,25 @@ BOOST_AUTO_TEST_CASE(usual_forms_take_the_direct_path) {
     BOOST_TEST(o26.fallbacks == 0u);
     BOOST_TEST(typing(o26).channel_id.value == 5u);
     BOOST_TEST(typing(o26).timestamp == 9);
+
+    // Booleans in both atom forms, read by the typed fast path.
+    for (const bool otp26 : {false, true}) {
+        const std::string t = otp26 ? bytes("77 04 \"true\"") : bytes("64 0004 \"true\"");
+        const std::string f = otp26 ? bytes("77 05 \"false\"") : bytes("64 0005 \"false\"");
+        const std::string msg = typing_start(typing_d(
+            channel_big,
+            bytes("64 0006 \"member\" 74 00000004 64 0004 \"deaf\"") + t +
+                bytes("64 0009 \"joined_at\" 6D 00000014 \"2021-09-16T20:22:31Z\" 64 0004 \"mute\"") + f +
+                bytes("64 0005 \"roles\" 6A"),
+            1));
+        const outcome b = same_both_ways(msg, otp26 ? "OTP 26 booleans" : "OTP 25 booleans");
+        BOOST_REQUIRE_MESSAGE(b.ok, b.err.message());
+        BOOST_TEST(b.fallbacks == 0u);
+        BOOST_REQUIRE(typing(b).member.has_value());
+        BOOST_TEST(typing(b).member->deaf);
+        BOOST_TEST(!typing(b).member->mute);
+        BOOST_TEST(typing(b).member->joined_at.has_value());
+    }
 }
 
 BOOST_AUTO_TEST_CASE(unusual_forms_fall_back_to_the_reader_and_agree) {

@@ -276,6 +276,40 @@ public:
         return 1;
     }
 
+    // true/false as ATOM_EXT (OTP <= 25) or SMALL_ATOM_UTF8_EXT (OTP 26+).
+    int try_bool(bool& b) {
+        static constexpr std::string_view forms[] = {{"\x64\x00\x04" "true", 7}, {"\x64\x00\x05" "false", 8},
+                                                     {"\x77\x04" "true", 6}, {"\x77\x05" "false", 7}};
+        const std::size_t at = pos_;
+        if (gave_up_ || byte_pending_) return 0;
+        const std::string_view rest(d_.data() + at, d_.size() - at);
+        for (std::size_t k = 0; k < 4; ++k)
+            if (rest.starts_with(forms[k])) {
+                b = k % 2 == 0;
+                at_ = at;
+                pos_ = at + forms[k].size();
+                return 1;
+            }
+        return 0;
+    }
+
+    int try_int(std::int64_t& i) {
+        const std::size_t at = pos_;
+        const std::size_t left = d_.size() - at;
+        if (gave_up_ || byte_pending_ || left < 2) return 0;
+        if (u8(at) == etf::tag::small_integer) {
+            i = u8(at + 1);
+            pos_ = at + 2;
+        } else if (u8(at) == etf::tag::integer && left >= 5) {
+            i = static_cast<std::int32_t>(etf::detail::be32(d_, at + 1));
+            pos_ = at + 5;
+        } else {
+            return 0;
+        }
+        at_ = at;
+        return 1;
+    }
+
     int try_string(std::string_view& s) {
         const std::size_t at = pos_;
         const std::size_t left = d_.size() - at;

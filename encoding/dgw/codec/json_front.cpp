@@ -130,6 +130,36 @@ public:
         return 1;
     }
 
+    int try_bool(bool& b) {
+        ws();
+        const std::size_t left = static_cast<std::size_t>(end_ - p_);
+        if (left >= 4 && std::memcmp(p_, "true", 4) == 0) {
+            b = true;
+        } else if (left >= 5 && std::memcmp(p_, "false", 5) == 0) {
+            b = false;
+        } else {
+            return 0;
+        }
+        at_ = p_;
+        p_ += b ? 4 : 5;
+        return 1;
+    }
+
+    // A plain integer of up to 18 digits (no sign, fraction or exponent); anything else
+    // is left to value().
+    int try_int(std::int64_t& i) {
+        ws();
+        const char* q = p_;
+        std::int64_t v = 0;
+        while (q != end_ && digit(*q) && q - p_ < 18) v = v * 10 + (*q++ - '0');
+        if (q == p_ || (q - p_ > 1 && *p_ == '0')) return 0;
+        if (q != end_ && (digit(*q) || *q == '.' || *q == 'e' || *q == 'E')) return 0;
+        at_ = p_;
+        p_ = q;
+        i = v;
+        return 1;
+    }
+
     int try_string(std::string_view& s) {
         ws();
         if (p_ == end_ || *p_ != '"') return 0;

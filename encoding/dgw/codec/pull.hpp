@@ -145,6 +145,10 @@ private:
         return fail(codec_errc::type_mismatch,
                     std::string("expected ") + kind_name(ti->k) + " (" + std::string(ti->name) + "), got " + vt_name(got));
     }
+    [[gnu::cold, gnu::noinline]] bool too_long_timestamp(const type_info* ti) {
+        return fail(codec_errc::type_mismatch,
+                    "expected timestamp (" + std::string(ti->name) + "), got a string too long for a timestamp");
+    }
     [[gnu::cold, gnu::noinline]] bool too_deep() {
         return fail(codec_errc::too_deep, "nesting deeper than " + std::to_string(max_depth_));
     }
@@ -186,21 +190,51 @@ private:
     // report) takes value_generic. 1: stored, 0: not that form (nothing consumed), -1:
     // failed. Inlined into the object loop too, so most fields need no recursive call.
     [[gnu::always_inline]] int try_fast(const type_info* ti, presence pres, void* storage) {
-        if constexpr (requires(std::uint64_t u, std::string_view sv) {
+        if constexpr (requires(std::uint64_t u, std::int64_t i, bool b, std::string_view sv) {
                           src_.try_snowflake(u);
                           src_.try_string(sv);
+                          src_.try_int(i);
+                          src_.try_bool(b);
                       }) {
-            if (ti->k == kind::snowflake) {
+            switch (ti->k) {
+            case kind::snowflake: {
                 std::uint64_t u;
                 const int r = src_.try_snowflake(u);
                 if (r > 0) open_as<Snowflake>(pres, storage)->value = u;
                 return r;
             }
-            if (ti->k == kind::string) {
+            case kind::string: {
                 std::string_view sv;
                 const int r = src_.try_string(sv);
                 if (r > 0) open_as<std::string>(pres, storage)->assign(sv);
                 return r;
+            }
+            case kind::timestamp: {
+                std::string_view sv;
+                const int r = src_.try_string(sv);
+                if (r > 0 && !open_as<Timestamp>(pres, storage)->assign(sv)) return too_long_timestamp(ti) ? 1 : -1;
+                return r;
+            }
+            case kind::boolean: {
+                bool b;
+                const int r = src_.try_bool(b);
+                if (r > 0) *open_as<bool>(pres, storage) = b;
+                return r;
+            }
+            case kind::int64: {
+                std::int64_t i;
+                const int r = src_.try_int(i);
+                if (r > 0) *open_as<std::int64_t>(pres, storage) = i;
+                return r;
+            }
+            case kind::int_enum:
+            case kind::flags: {
+                std::int64_t i;
+                const int r = src_.try_int(i);
+                if (r > 0) store_int(open(ti, pres, storage), i);
+                return r;
+            }
+            default: break;
             }
         }
         return 0;
@@ -325,11 +359,7 @@ private:
             open_as<Snowflake>(pres, storage)->value = u;
             return true;
         }
-        case kind::timestamp:
-            if (!open_as<Timestamp>(pres, storage)->assign(v))
-                return fail(codec_errc::type_mismatch, std::string("expected timestamp (") + std::string(ti->name) +
-                                                           "), got a string too long for a timestamp");
-            return true;
+        case kind::timestamp: return open_as<Timestamp>(pres, storage)->assign(v) || too_long_timestamp(ti);
         case kind::string_flags:
         case kind::flags: {
             std::uint64_t u;
