@@ -80,7 +80,7 @@ inline bool parse_u64(std::string_view s, std::uint64_t& out) {
 }
 
 /// a == b for short keys, inline (the library memcmp call cost more than the compare).
-inline bool same_key(std::string_view a, std::string_view b) noexcept {
+[[gnu::always_inline]] inline bool same_key(std::string_view a, std::string_view b) noexcept {
     const std::size_t n = a.size();
     if (n != b.size()) return false;
     const char* x = a.data();
