@@ -100,10 +100,12 @@ public:
         return true;
     }
 
+    // The try_* reads expect the value right at p_ (compact JSON, as Discord sends it);
+    // with whitespace first they answer 0 and value() reads it instead.
+
     // A snowflake as Discord writes it: a quoted decimal of up to 19 digits (eight at a
     // time while they last). Anything else, including 20 digits, is left to value().
     int try_snowflake(std::uint64_t& u) {
-        ws();
         if (p_ == end_ || *p_ != '"') return 0;
         const char* q = p_ + 1;
         std::uint64_t v = 0;
@@ -131,7 +133,6 @@ public:
     }
 
     int try_bool(bool& b) {
-        ws();
         const std::size_t left = static_cast<std::size_t>(end_ - p_);
         if (left >= 4 && std::memcmp(p_, "true", 4) == 0) {
             b = true;
@@ -148,7 +149,6 @@ public:
     // A plain integer of up to 18 digits (no sign, fraction or exponent); anything else
     // is left to value().
     int try_int(std::int64_t& i) {
-        ws();
         const char* q = p_;
         std::int64_t v = 0;
         while (q != end_ && digit(*q) && q - p_ < 18) v = v * 10 + (*q++ - '0');
@@ -161,7 +161,6 @@ public:
     }
 
     int try_string(std::string_view& s) {
-        ws();
         if (p_ == end_ || *p_ != '"') return 0;
         at_ = p_;
         return string(s) ? 1 : -1;
