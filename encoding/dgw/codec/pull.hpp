@@ -185,10 +185,11 @@ private:
         return static_cast<T*>(p);
     }
 
-    // The two commonest kinds ask the source for their usual wire form, which it reads
-    // without the generic value dispatch; anything else (null, another form, an error to
-    // report) takes value_generic. 1: stored, 0: not that form (nothing consumed), -1:
-    // failed. Inlined into the object loop too, so most fields need no recursive call.
+    // Scalar kinds first ask the source for their usual wire form (see docs/codec.md),
+    // which it reads without the generic value dispatch; anything else (null, another
+    // form, an error to report) takes value_generic. 1: stored, 0: not that form (nothing
+    // consumed), -1: failed. Inlined into the object loop too, so most fields need no
+    // recursive call.
     [[gnu::always_inline]] int try_fast(const type_info* ti, presence pres, void* storage) {
         if constexpr (requires(std::uint64_t u, std::int64_t i, bool b, std::string_view sv) {
                           src_.try_snowflake(u);
@@ -212,7 +213,10 @@ private:
             case kind::timestamp: {
                 std::string_view sv;
                 const int r = src_.try_string(sv);
-                if (r > 0 && !open_as<Timestamp>(pres, storage)->assign(sv)) return too_long_timestamp(ti) ? 1 : -1;
+                if (r > 0 && !open_as<Timestamp>(pres, storage)->assign(sv)) {
+                    too_long_timestamp(ti);
+                    return -1;
+                }
                 return r;
             }
             case kind::boolean: {
