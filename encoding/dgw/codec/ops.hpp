@@ -107,6 +107,7 @@ constexpr type_info array_info(std::string_view name, const type_info* elem) {
     ti.elem = elem;
     ti.emplace_back = &vector_ops<T>::emplace_back;
     ti.reserve = &vector_ops<T>::reserve;
+    ti.elem_size = static_cast<std::uint32_t>(sizeof(T));
     ti.size = &vector_ops<T>::size;
     ti.at = &vector_ops<T>::at;
     return ti;

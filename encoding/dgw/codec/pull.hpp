@@ -458,6 +458,10 @@ private:
         for (bool first = true;; first = false, ++n) {
             if (!src_.next_elem(first, done)) return false;
             if (done) return true;
+            // JSON states no count: start with room for a few elements instead of
+            // growing 1, 2, 4 (1.7 allocations per message on the corpus). Few for large
+            // structs, whose spare room would cost more than the moves it saves.
+            if (n == 0 && count == 0) ti->reserve(arr, ti->elem_size <= 64 ? 8 : ti->elem_size <= 1024 ? 4 : 2);
             if (!value(ti->elem, presence::required, ti->emplace_back(arr), slot::element, nullptr, -1)) {
                 prepend(std::uint64_t{n});
                 return false;

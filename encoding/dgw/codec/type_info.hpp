@@ -97,6 +97,7 @@ struct type_info {
     const type_info* elem = nullptr;
     void* (*emplace_back)(void*) = nullptr;              ///< array: append a default element
     void (*reserve)(void*, std::size_t) = nullptr;       ///< array: room for n elements
+    std::uint32_t elem_size = 0;                         ///< array: sizeof one element
     std::size_t (*size)(const void*) = nullptr;          ///< array / map
     const void* (*at)(const void*, std::size_t) = nullptr;
     void* (*map_emplace)(void*, std::uint64_t key) = nullptr;
