@@ -1,0 +1,538 @@
+#include <dgw/shard.hpp>
+
+#include <dgw/compress/decompressor.hpp>
+#include <dgw/identify_queue.hpp>
+#include <dgw/protocol_error.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+
+#include <algorithm>
+#include <deque>
+#include <optional>
+#include <utility>
+
+namespace dgw {
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using plain_ws = websocket::stream<beast::tcp_stream>;
+using tls_ws = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
+
+/// The parts of a ws:// or wss:// URL the connection needs.
+struct endpoint {
+    bool tls = false;
+    std::string host;   // without brackets for IPv6 literals
+    std::string port;
+    std::string target; // path and query, at least "/"
+    std::string host_header;
+};
+
+std::optional<endpoint> parse_ws_url(std::string_view url) {
+    endpoint e;
+    if (url.starts_with("wss://")) {
+        e.tls = true;
+        url.remove_prefix(6);
+    } else if (url.starts_with("ws://")) {
+        url.remove_prefix(5);
+    } else {
+        return std::nullopt;
+    }
+    const std::size_t slash = url.find_first_of("/?");
+    std::string_view authority = url.substr(0, slash);
+    e.target = slash == std::string_view::npos ? "/" : std::string(url.substr(slash));
+    if (e.target.front() == '?') e.target.insert(e.target.begin(), '/');
+    e.host_header = std::string(authority);
+    std::string_view port;
+    if (authority.starts_with("[")) { // IPv6 literal
+        const std::size_t close = authority.find(']');
+        if (close == std::string_view::npos) return std::nullopt;
+        e.host = std::string(authority.substr(1, close - 1));
+        if (close + 1 < authority.size()) {
+            if (authority[close + 1] != ':') return std::nullopt;
+            port = authority.substr(close + 2);
+        }
+    } else {
+        const std::size_t colon = authority.rfind(':');
+        e.host = std::string(authority.substr(0, colon));
+        if (colon != std::string_view::npos) port = authority.substr(colon + 1);
+    }
+    if (e.host.empty()) return std::nullopt;
+    if (port.empty()) port = e.tls ? "443" : "80";
+    if (port.find_first_not_of("0123456789") != std::string_view::npos || port.size() > 5) return std::nullopt;
+    e.port = std::string(port);
+    return e;
+}
+
+} // namespace
+
+struct shard::impl : std::enable_shared_from_this<impl> {
+    /// One websocket connection; handlers hold it alive and compare `gen` with the
+    /// shard's to know whether they still matter.
+    struct connection {
+        std::uint64_t gen;
+        endpoint where;
+        tcp::resolver resolver;
+        std::unique_ptr<plain_ws> plain;
+        std::unique_ptr<tls_ws> secure;
+        beast::flat_buffer buffer;
+        std::deque<frame> outq;
+        std::optional<websocket::close_reason> pending_close;
+        bool open = false;       // websocket handshake done
+        bool writing = false;    // an async_write is outstanding
+        bool closing = false;    // we started (or will start) the close handshake
+        bool torn_down = false;  // the socket is closed
+        bool got_message = false;
+
+        connection(asio::io_context& io, std::uint64_t g, endpoint e) : gen(g), where(std::move(e)), resolver(io) {}
+
+        template <class F> void with_ws(F&& f) {
+            if (secure) f(*secure);
+            else f(*plain);
+        }
+    };
+    using conn_ptr = std::shared_ptr<connection>;
+
+    asio::io_context& io;
+    shard_options opt;
+    event_handlers& handlers;
+    std::unique_ptr<ssl::context> own_tls;
+    std::unique_ptr<compress::decompressor> dec;
+    std::optional<client> cl;
+    conn_ptr conn;
+    std::uint64_t gen = 0;
+    asio::steady_timer timer;           // the client's timer
+    std::uint64_t timer_gen = 0;
+    asio::steady_timer reconnect_timer;
+    asio::steady_timer connect_deadline;
+    std::optional<identify_queue::ticket> ticket;
+    std::uint32_t failures = 0;         // connection attempts in a row that saw no message
+    bool started = false, stopped = false, dead = false;
+    shard_stats stats;
+    std::function<void(const stop&)> stop_cb;
+    std::function<void(const command_refused&)> refused_cb;
+
+    impl(asio::io_context& io_, shard_options o, event_handlers& h)
+        : io(io_), opt(std::move(o)), handlers(h), timer(io_), reconnect_timer(io_), connect_deadline(io_) {
+        if (opt.client.compression != transport_compression::none) {
+            compress::limits lim;
+            lim.max_message_size = opt.max_message_bytes;
+            dec = compress::make_decompressor(opt.client.compression == transport_compression::zlib_stream
+                                                  ? compress::transport::zlib_stream
+                                                  : compress::transport::zstd_stream,
+                                              lim);
+        }
+    }
+
+    static gateway_clock::time_point now() { return gateway_clock::now(); }
+
+    void log(log_level level, const std::string& line) const {
+        if (opt.client.log) opt.client.log(level, "shard " + std::to_string(opt.client.identify.shard_id) + ": " + line);
+    }
+
+    ssl::context& tls_context() {
+        if (opt.tls) return *opt.tls;
+        if (!own_tls) {
+            own_tls = std::make_unique<ssl::context>(ssl::context::tls_client);
+            own_tls->set_default_verify_paths();
+            own_tls->set_verify_mode(ssl::verify_peer);
+        }
+        return *own_tls;
+    }
+
+    // ---- lifecycle ---------------------------------------------------------------------
+
+    void start() {
+        if (started || dead) return;
+        started = true;
+        cl.emplace(opt.client); // validates the configuration (throws on a rule it breaks)
+        connect(cl->url());
+    }
+
+    void finish(stop s) {
+        if (stopped) return;
+        stopped = true;
+        ++timer_gen;
+        timer.cancel();
+        reconnect_timer.cancel();
+        connect_deadline.cancel();
+        if (conn && !conn->open) teardown(conn); // nothing to close cleanly yet
+        log(s.reason == make_error_code(protocol_errc::shutdown) ? log_level::info : log_level::error,
+            "stopped: " + s.detail);
+        if (stop_cb) stop_cb(s);
+    }
+
+    void shutdown() {
+        if (!started || stopped || dead) return;
+        perform(cl->shutdown(now()));
+        // Between connections the client is already closed and says nothing: stop here.
+        if (!stopped) finish(stop{make_error_code(protocol_errc::shutdown), 0, "shutdown requested"});
+    }
+
+    void abandon() {
+        dead = true;
+        stopped = true;
+        timer.cancel();
+        reconnect_timer.cancel();
+        connect_deadline.cancel();
+        if (ticket && opt.identify) opt.identify->cancel(*ticket);
+        ticket.reset();
+        if (conn) teardown(conn);
+    }
+
+    // ---- connecting --------------------------------------------------------------------
+
+    void connect(const std::string& url) {
+        ++gen;
+        // A connection we are closing finishes its close handshake on its own (bounded by
+        // the handshake timeout), so the gateway sees our close code; any other goes now.
+        if (conn && !conn->closing) teardown(conn);
+        conn.reset();
+        auto where = parse_ws_url(url);
+        if (!where) {
+            finish(stop{make_error_code(protocol_errc::invalid_config), 0, "not a ws:// or wss:// URL: \"" + url + "\""});
+            return;
+        }
+        ++stats.connects;
+        auto c = std::make_shared<connection>(io, gen, std::move(*where));
+        conn = c;
+        if (c->where.tls) c->secure = std::make_unique<tls_ws>(io, tls_context());
+        else c->plain = std::make_unique<plain_ws>(io);
+        if (dec) dec->reset();
+        log(log_level::info, "connecting to " + c->where.host + ":" + c->where.port);
+
+        // One deadline for resolve, connect, TLS and the websocket handshake.
+        connect_deadline.expires_after(opt.connect_timeout);
+        connect_deadline.async_wait([self = shared_from_this(), c](boost::system::error_code ec) {
+            if (ec || c->open || c->torn_down) return;
+            c->resolver.cancel();
+            self->teardown(c); // the pending step fails with operation_aborted
+        });
+        c->resolver.async_resolve(c->where.host, c->where.port,
+                                  [self = shared_from_this(), c](boost::system::error_code ec, tcp::resolver::results_type r) {
+                                      if (ec) return self->connect_failed(c, "resolve", ec);
+                                      self->on_resolved(c, r);
+                                  });
+    }
+
+    void on_resolved(const conn_ptr& c, const tcp::resolver::results_type& r) {
+        if (c->torn_down) return connect_failed(c, "connect", asio::error::operation_aborted);
+        c->with_ws([&](auto& ws) {
+            beast::get_lowest_layer(ws).async_connect(r, [self = shared_from_this(), c](boost::system::error_code ec,
+                                                                                      const tcp::endpoint&) {
+                if (ec) return self->connect_failed(c, "connect", ec);
+                self->on_tcp(c);
+            });
+        });
+    }
+
+    void on_tcp(const conn_ptr& c) {
+        if (!c->secure) return ws_handshake(c);
+        auto& tls = c->secure->next_layer();
+        // SNI: the gateway's load balancer picks the certificate by name.
+        if (!SSL_set_tlsext_host_name(tls.native_handle(), c->where.host.c_str()))
+            return connect_failed(c, "tls", boost::system::error_code(static_cast<int>(::ERR_get_error()),
+                                                                     asio::error::get_ssl_category()));
+        tls.set_verify_callback(ssl::host_name_verification(c->where.host));
+        tls.async_handshake(ssl::stream_base::client, [self = shared_from_this(), c](boost::system::error_code ec) {
+            if (ec) return self->connect_failed(c, "tls handshake", ec);
+            self->ws_handshake(c);
+        });
+    }
+
+    void ws_handshake(const conn_ptr& c) {
+        if (c->torn_down) return connect_failed(c, "websocket handshake", asio::error::operation_aborted);
+        c->with_ws([&](auto& ws) {
+            // The client detects dead connections with heartbeats; Beast only bounds the
+            // handshakes (its idle timeout would second-guess the gateway's interval).
+            websocket::stream_base::timeout t{};
+            t.handshake_timeout = opt.connect_timeout;
+            t.idle_timeout = websocket::stream_base::none();
+            t.keep_alive_pings = false;
+            ws.set_option(t);
+            ws.set_option(websocket::stream_base::decorator(
+                [](websocket::request_type& req) { req.set(beast::http::field::user_agent, "dgw/0.1 (Boost.Beast)"); }));
+            ws.read_message_max(opt.max_message_bytes);
+            ws.auto_fragment(false);
+            ws.async_handshake(c->where.host_header, c->where.target,
+                               [self = shared_from_this(), c](boost::system::error_code ec) {
+                                   if (ec) return self->connect_failed(c, "websocket handshake", ec);
+                                   self->on_open(c);
+                               });
+        });
+    }
+
+    void on_open(const conn_ptr& c) {
+        if (c->torn_down || c->gen != gen) return;
+        c->open = true;
+        connect_deadline.cancel();
+        log(log_level::info, "connected");
+        read(c);
+        if (c->pending_close && !c->writing) return close_now(c);
+        if (!c->outq.empty()) write_next(c);
+    }
+
+    void connect_failed(const conn_ptr& c, const char* step, boost::system::error_code ec) {
+        if (dead || c->gen != gen) return;
+        teardown(c);
+        ++stats.connect_failures;
+        ++failures;
+        const std::string why = std::string(step) + " failed: " + ec.message();
+        log(log_level::warning, why);
+        if (stopped) return;
+        // No websocket, so no close code: 1006 as the websocket spec says for an abnormal end.
+        perform(cl->on_close(1006, why, now()));
+    }
+
+    void teardown(const conn_ptr& c) {
+        if (c->torn_down) return;
+        c->torn_down = true;
+        c->resolver.cancel();
+        boost::system::error_code ignored;
+        c->with_ws([&](auto& ws) { beast::get_lowest_layer(ws).socket().close(ignored); });
+    }
+
+    // ---- reading -----------------------------------------------------------------------
+
+    void read(const conn_ptr& c) {
+        c->with_ws([&](auto& ws) {
+            ws.async_read(c->buffer, [self = shared_from_this(), c](boost::system::error_code ec, std::size_t) {
+                self->on_read(c, ec);
+            });
+        });
+    }
+
+    void on_read(const conn_ptr& c, boost::system::error_code ec) {
+        if (dead || c->gen != gen) return;
+        if (ec) return connection_lost(c, ec);
+        if (!c->got_message) {
+            c->got_message = true;
+            failures = 0;
+        }
+        const auto data = c->buffer.cdata();
+        std::string_view bytes(static_cast<const char*>(data.data()), data.size());
+        if (dec) {
+            const compress::result r = dec->feed(bytes);
+            if (r.failed()) {
+                // The stream state is lost; so is this connection (the session is not).
+                const std::string why = "transport decompression failed at byte " + std::to_string(r.offset) + ": " +
+                                        r.error.message();
+                log(log_level::warning, why);
+                close_and_lose(c, why);
+                return;
+            }
+            c->buffer.consume(c->buffer.size());
+            if (r.has_message()) deliver(r.message);
+        } else {
+            deliver(bytes);
+            c->buffer.consume(c->buffer.size());
+        }
+        if (c->gen == gen && !c->closing && !c->torn_down) read(c);
+    }
+
+    void deliver(std::string_view message) {
+        ++stats.messages;
+        perform(cl->on_message(message, now()));
+    }
+
+    void connection_lost(const conn_ptr& c, boost::system::error_code ec) {
+        int code = 1006;
+        std::string reason;
+        c->with_ws([&](auto& ws) {
+            if (ec == websocket::error::closed) {
+                code = ws.reason().code;
+                reason = std::string(ws.reason().reason.data(), ws.reason().reason.size());
+            }
+        });
+        if (code == 1006 && !c->got_message) {
+            ++stats.connect_failures;
+            ++failures;
+        }
+        teardown(c);
+        log(log_level::info, "connection ended (" + (ec == websocket::error::closed ? "close " + std::to_string(code)
+                                                                                       : ec.message()) + ")");
+        if (!stopped) perform(cl->on_close(code, reason, now()));
+    }
+
+    // Our side gives up on a connection the client still thinks is fine.
+    void close_and_lose(const conn_ptr& c, const std::string& why) {
+        teardown(c);
+        if (!stopped) perform(cl->on_close(1006, why, now()));
+    }
+
+    // ---- writing and closing -----------------------------------------------------------
+
+    void enqueue(frame f) {
+        const auto& c = conn;
+        if (!c || c->torn_down || c->closing) {
+            log(log_level::warning, "frame dropped: no open connection");
+            return;
+        }
+        c->outq.push_back(std::move(f));
+        if (c->open && !c->writing) write_next(c);
+    }
+
+    void write_next(const conn_ptr& c) {
+        c->writing = true;
+        const frame& f = c->outq.front();
+        c->with_ws([&](auto& ws) {
+            ws.binary(f.binary);
+            ws.async_write(asio::buffer(f.bytes), [self = shared_from_this(), c](boost::system::error_code ec, std::size_t) {
+                c->writing = false;
+                if (ec) return; // the read side reports the loss
+                c->outq.pop_front();
+                ++self->stats.frames_sent;
+                if (c->torn_down) return;
+                if (c->pending_close) return self->close_now(c);
+                if (!c->outq.empty()) self->write_next(c);
+            });
+        });
+    }
+
+    void close(const conn_ptr& c, int code, const std::string& reason) {
+        if (c->closing || c->torn_down) return;
+        c->closing = true;
+        websocket::close_reason why;
+        why.code = static_cast<std::uint16_t>(code);
+        why.reason = reason.substr(0, 123); // the close frame's limit
+        c->pending_close = why;
+        if (!c->open) return teardown(c);
+        if (!c->writing) close_now(c);
+    }
+
+    void close_now(const conn_ptr& c) {
+        const websocket::close_reason why = *c->pending_close;
+        c->with_ws([&](auto& ws) {
+            // Runs even after the shard moved on to a new connection: it owns this socket.
+            ws.async_close(why, [self = shared_from_this(), c](boost::system::error_code) { self->teardown(c); });
+        });
+    }
+
+    // ---- the client's actions ----------------------------------------------------------
+
+    void perform(std::vector<action> actions) {
+        for (auto& a : actions) {
+            if (dead) return;
+            std::visit([&](auto& x) { act(x); }, a);
+        }
+    }
+
+    void act(send_frame& s) { enqueue(std::move(s.message)); }
+
+    void act(set_timer& t) {
+        const std::uint64_t tg = ++timer_gen;
+        timer.expires_at(t.at);
+        timer.async_wait([self = shared_from_this(), tg](boost::system::error_code ec) {
+            if (ec || self->dead || tg != self->timer_gen || !self->cl) return;
+            self->perform(self->cl->on_timer(now()));
+        });
+    }
+
+    void act(cancel_timer&) {
+        ++timer_gen;
+        timer.cancel();
+    }
+
+    void act(close_socket& c) {
+        if (conn) close(conn, c.code, c.reason);
+    }
+
+    void act(deliver_event& e) { handlers.dispatch(e); }
+    void act(event_decode_failed& e) { handlers.dispatch(e); }
+
+    void act(request_identify& r) {
+        const std::uint64_t g = gen;
+        auto grant = [w = weak_from_this(), g] {
+            // May run inside request() or on another thread: always continue on the io_context.
+            if (auto self = w.lock())
+                asio::post(self->io, [self, g] {
+                    if (self->dead || g != self->gen || !self->cl) return;
+                    self->ticket.reset();
+                    self->perform(self->cl->on_identify_granted(now()));
+                });
+        };
+        if (opt.identify) ticket = opt.identify->request(r.shard_id, std::move(grant));
+        else grant();
+    }
+
+    void act(cancel_identify&) {
+        if (ticket && opt.identify) opt.identify->cancel(*ticket);
+        ticket.reset();
+    }
+
+    void act(reconnect& r) {
+        if (r.resume) ++stats.resumes;
+        std::chrono::milliseconds delay = r.delay;
+        if (failures > 0) {
+            // Attempts that never reached the gateway back off: min, 2*min, ... up to max.
+            auto backoff = opt.retry_min;
+            for (std::uint32_t i = 1; i < failures && backoff < opt.retry_max; ++i) backoff *= 2;
+            delay = std::max(delay, std::min(backoff, opt.retry_max));
+        }
+        log(log_level::info, std::string(r.resume ? "resuming" : "identifying") + " in " +
+                                 std::to_string(delay.count()) + " ms");
+        ++timer_gen;
+        timer.cancel();
+        reconnect_timer.expires_after(delay);
+        reconnect_timer.async_wait([self = shared_from_this(), url = r.url](boost::system::error_code ec) {
+            if (ec || self->dead || self->stopped) return;
+            // The dead client is the parent: the next one resumes its session if it can.
+            client next(self->opt.client, *self->cl);
+            self->cl.emplace(std::move(next));
+            self->connect(url);
+        });
+    }
+
+    void act(stop& s) { finish(std::move(s)); }
+
+    void act(command_refused& r) {
+        log(log_level::warning, "command refused: " + r.detail);
+        if (refused_cb) refused_cb(r);
+    }
+};
+
+shard::shard(boost::asio::io_context& io, shard_options options, event_handlers& handlers)
+    : impl_(std::make_shared<impl>(io, std::move(options), handlers)) {}
+
+shard::~shard() {
+    if (impl_) impl_->abandon();
+}
+
+void shard::start() { impl_->start(); }
+void shard::shutdown() { impl_->shutdown(); }
+
+void shard::send(command cmd) {
+    const Opcode op = cmd.op;
+    if (!impl_->cl || impl_->stopped) {
+        if (impl_->refused_cb)
+            impl_->refused_cb(command_refused{make_error_code(protocol_errc::client_closed), op,
+                                              impl_->stopped ? "the shard has stopped" : "the shard has not started"});
+        return;
+    }
+    boost::system::error_code ec;
+    auto actions = impl_->cl->send(std::move(cmd), impl::now(), ec);
+    const bool reported = std::any_of(actions.begin(), actions.end(),
+                                      [](const action& a) { return std::holds_alternative<command_refused>(a); });
+    impl_->perform(std::move(actions));
+    if (ec && !reported && impl_->refused_cb) impl_->refused_cb(command_refused{ec, op, ec.message()});
+}
+
+void shard::on_stop(std::function<void(const stop&)> cb) { impl_->stop_cb = std::move(cb); }
+void shard::on_command_refused(std::function<void(const command_refused&)> cb) { impl_->refused_cb = std::move(cb); }
+bool shard::running() const noexcept { return impl_->started && !impl_->stopped; }
+const client* shard::current_client() const noexcept { return impl_->cl ? &*impl_->cl : nullptr; }
+const shard_stats& shard::stats() const noexcept { return impl_->stats; }
+
+} // namespace dgw

@@ -1,0 +1,454 @@
+// The shard over a real websocket: a local gateway (Boost.Beast server, C++20 coroutines on
+// the same io_context) plays Discord's side of whole sessions, byte for byte on a TCP socket:
+// Hello, Identify, READY, a dispatch, a resumable close, the Resume on resume_gateway_url with
+// the right session and sequence, replayed dispatches, RESUMED, heartbeats answered, and the
+// user's shutdown with 1000. Transport compression is produced the way the gateway does it
+// (one zstd context flushed per message; one deflate stream with Z_SYNC_FLUSH).
+
+#include <dgw/etf/json.hpp>
+#include <dgw/event_handlers.hpp>
+#include <dgw/gateway.hpp>
+#include <dgw/protocol_error.hpp>
+#include <dgw/shard.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <zlib.h>
+#include <zstd.h>
+
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace json = boost::json;
+using tcp = asio::ip::tcp;
+using asio::awaitable;
+using asio::use_awaitable;
+using namespace std::chrono_literals;
+
+const std::string token = "shard-test-token.SECRET";
+
+json::object fixture_d(const char* event) {
+    std::ifstream f(std::string(DGW_FIXTURES) + "/events/" + event + ".json");
+    const std::string text((std::istreambuf_iterator<char>(f)), {});
+    return json::parse(text).as_object().at("d").as_object();
+}
+
+// Built outside the coroutines: GCC 12 miscompiles braced initialiser lists of string
+// literals inside a coroutine body ("array used as initializer").
+json::object envelope(const char* t, int s, json::object d) {
+    return {{"op", 0}, {"s", s}, {"t", t}, {"d", std::move(d)}};
+}
+json::object heartbeat_ack() { return {{"op", 11}, {"d", nullptr}}; }
+json::value presence() {
+    return json::object{{"since", nullptr}, {"activities", json::array{}}, {"status", "idle"}, {"afk", false}};
+}
+
+/// Server side of one websocket connection, speaking the encoding and compression the
+/// client asked for in its URL.
+struct peer_conn {
+    websocket::stream<beast::tcp_stream> ws;
+    std::string target;
+    dgw::Encoding enc = dgw::Encoding::Json;
+    dgw::transport_compression comp = dgw::transport_compression::none;
+    ZSTD_CCtx* zstd = nullptr;
+    std::optional<z_stream> zlib;
+    int heartbeats = 0;
+    std::vector<int> heartbeat_seq; // d of each heartbeat (-1 for null)
+
+    explicit peer_conn(tcp::socket s) : ws(std::move(s)) {}
+    peer_conn(const peer_conn&) = delete;
+    ~peer_conn() {
+        if (zstd) ZSTD_freeCCtx(zstd);
+        if (zlib) deflateEnd(&*zlib);
+    }
+
+    std::string compress(const std::string& in) {
+        std::string out;
+        if (comp == dgw::transport_compression::zstd_stream) {
+            out.resize(ZSTD_compressBound(in.size()) + 64);
+            ZSTD_inBuffer src{in.data(), in.size(), 0};
+            ZSTD_outBuffer dst{out.data(), out.size(), 0};
+            const std::size_t r = ZSTD_compressStream2(zstd, &dst, &src, ZSTD_e_flush);
+            BOOST_REQUIRE(!ZSTD_isError(r) && r == 0);
+            out.resize(dst.pos);
+        } else {
+            out.resize(in.size() + in.size() / 2 + 64);
+            z_stream& z = *zlib;
+            z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+            z.avail_in = static_cast<uInt>(in.size());
+            z.next_out = reinterpret_cast<Bytef*>(out.data());
+            z.avail_out = static_cast<uInt>(out.size());
+            BOOST_REQUIRE_EQUAL(deflate(&z, Z_SYNC_FLUSH), Z_OK);
+            out.resize(out.size() - z.avail_out);
+        }
+        return out;
+    }
+
+    awaitable<void> send(json::object msg) {
+        std::string bytes;
+        if (enc == dgw::Encoding::Json) bytes = json::serialize(msg);
+        else dgw::etf::from_json(msg, bytes, {.atom_keys = true}); // as Discord writes ETF
+        if (comp != dgw::transport_compression::none) bytes = compress(bytes);
+        ws.binary(comp != dgw::transport_compression::none || enc == dgw::Encoding::Etf);
+        co_await ws.async_write(asio::buffer(bytes), use_awaitable);
+    }
+
+    awaitable<void> dispatch(const char* t, int s, json::object d) {
+        co_await send(envelope(t, s, std::move(d)));
+    }
+
+    boost::system::error_code ended; // why the last recv() returned nullopt
+
+    /// The next message that is not a heartbeat (heartbeats are acknowledged on the way,
+    /// and returned too when `heartbeats`), or nullopt once the connection ended: `ended`
+    /// is websocket::error::closed when the client sent a close frame (ws.reason() has it).
+    awaitable<std::optional<json::object>> recv(bool heartbeats_too = false) {
+        for (;;) {
+            beast::flat_buffer buf;
+            auto [ec, n] = co_await ws.async_read(buf, asio::as_tuple(use_awaitable));
+            if (ec) {
+                ended = ec;
+                co_return std::nullopt;
+            }
+            const std::string bytes = beast::buffers_to_string(buf.data());
+            json::value v;
+            if (enc == dgw::Encoding::Json) {
+                BOOST_CHECK(ws.got_text());
+                v = json::parse(bytes);
+            } else {
+                BOOST_CHECK(ws.got_binary());
+                dgw::decode_error err;
+                v = dgw::etf::to_json(bytes, err);
+                BOOST_REQUIRE_MESSAGE(!err, err.message());
+            }
+            json::object o = v.as_object();
+            if (o.at("op").to_number<int>() == 1) {
+                ++heartbeats;
+                heartbeat_seq.push_back(o.at("d").is_null() ? -1 : o.at("d").to_number<int>());
+                co_await send(heartbeat_ack());
+                if (heartbeats_too) co_return o;
+                continue;
+            }
+            co_return o;
+        }
+    }
+};
+
+/// Accepts one websocket connection and sets it up from the query the client sent.
+awaitable<std::unique_ptr<peer_conn>> accept(tcp::acceptor& acc) {
+    tcp::socket s = co_await acc.async_accept(use_awaitable);
+    auto c = std::make_unique<peer_conn>(std::move(s));
+    beast::flat_buffer buf;
+    beast::http::request<beast::http::string_body> req;
+    co_await beast::http::async_read(c->ws.next_layer(), buf, req, use_awaitable);
+    c->target = std::string(req.target());
+    if (c->target.find("encoding=etf") != std::string::npos) c->enc = dgw::Encoding::Etf;
+    if (c->target.find("compress=zstd-stream") != std::string::npos) {
+        c->comp = dgw::transport_compression::zstd_stream;
+        c->zstd = ZSTD_createCCtx();
+    } else if (c->target.find("compress=zlib-stream") != std::string::npos) {
+        c->comp = dgw::transport_compression::zlib_stream;
+        c->zlib.emplace();
+        *c->zlib = z_stream{};
+        BOOST_REQUIRE_EQUAL(deflateInit(&*c->zlib, Z_DEFAULT_COMPRESSION), Z_OK);
+    }
+    co_await c->ws.async_accept(req, use_awaitable);
+    co_return c;
+}
+
+json::object hello(int interval_ms) { return {{"op", 10}, {"d", {{"heartbeat_interval", interval_ms}}}}; }
+
+std::string str(const json::value& v) { return std::string(v.as_string()); }
+
+/// What a test's shard saw, and the harness around one io_context.
+struct session {
+    asio::io_context io;
+    tcp::acceptor acc{io, {asio::ip::make_address("127.0.0.1"), 0}};
+    dgw::event_handlers handlers;
+    std::optional<dgw::stop> stopped;
+    std::string server_error;
+    bool server_done = false;
+    bool timed_out = false;
+    std::vector<std::string> logs;
+
+    std::string base() const { return "ws://127.0.0.1:" + std::to_string(acc.local_endpoint().port()); }
+
+    dgw::shard_options options(dgw::Encoding enc, dgw::transport_compression comp) {
+        dgw::shard_options o;
+        o.client.identify.token = token;
+        o.client.identify.intents = 513;
+        o.client.gateway_url = base();
+        o.client.encoding = enc;
+        o.client.compression = comp;
+        o.client.await_identify_permit = false;
+        o.client.jitter = [] { return 0.1; };
+        o.client.log = [this](dgw::log_level, std::string_view line) { logs.emplace_back(line); };
+        o.retry_min = 20ms;
+        o.retry_max = 80ms;
+        return o;
+    }
+
+    /// Runs the server script and the shard until both are done (or 20 s passed).
+    template <class Script> void run(dgw::shard& sh, Script script) {
+        asio::steady_timer guard(io, 20s);
+        auto check_done = [&] {
+            if (server_done && stopped) guard.cancel();
+        };
+        sh.on_stop([&](const dgw::stop& s) {
+            stopped = s;
+            check_done();
+        });
+        asio::co_spawn(io, std::move(script), [&](std::exception_ptr e) {
+            if (e) {
+                try {
+                    std::rethrow_exception(e);
+                } catch (const std::exception& x) {
+                    server_error = x.what();
+                }
+                sh.shutdown(); // the script failed: end the shard too
+            }
+            server_done = true;
+            check_done();
+        });
+        guard.async_wait([&](boost::system::error_code ec) {
+            if (ec) return;
+            timed_out = true;
+            io.stop();
+        });
+        sh.start();
+        io.run();
+        BOOST_TEST(!timed_out);
+        if (timed_out || !server_error.empty())
+            for (const auto& l : logs) BOOST_TEST_MESSAGE("shard log: " << l);
+        BOOST_TEST(server_error == "");
+        for (const auto& l : logs) BOOST_TEST(l.find(token) == std::string::npos);
+    }
+};
+
+void full_session(dgw::Encoding enc, dgw::transport_compression comp) {
+    session t;
+    std::vector<std::string> contents;
+    std::vector<std::int64_t> seqs;
+    bool resumed_seen = false;
+    dgw::shard* shard_ptr = nullptr;
+    t.handlers.on<dgw::events::MessageCreate>([&](const dgw::events::MessageCreate& m, const dgw::dispatch_info& i) {
+        contents.push_back(m.content);
+        seqs.push_back(i.s.value_or(-1));
+    });
+    t.handlers.on<dgw::events::Resumed>([&](const dgw::events::Resumed&) {
+        resumed_seen = true;
+        shard_ptr->shutdown(); // after the replayed dispatch: the session is whole again
+    });
+    // A user command from a handler: it goes out after READY, through the client's limiter.
+    t.handlers.on<dgw::events::Ready>([&](const dgw::events::Ready&) {
+        shard_ptr->send(dgw::command{dgw::Opcode::PresenceUpdate, presence()});
+    });
+    dgw::shard sh(t.io, t.options(enc, comp), t.handlers);
+    shard_ptr = &sh;
+    std::vector<std::string> refused;
+    t.handlers.on_decode_error([&](const dgw::event_decode_failed& e) { refused.push_back("decode " + e.t + ": " + e.error.message()); });
+    sh.on_command_refused([&](const dgw::command_refused& r) { refused.push_back(r.detail); });
+
+    json::object msg = fixture_d("MESSAGE_CREATE");
+    json::object ready = fixture_d("READY");
+    ready["session_id"] = "session-one";
+    ready["resume_gateway_url"] = t.base(); // the Resume must go here
+
+    std::string identify_token, resume_session, first_target, second_target, presence_status;
+    std::int64_t identify_intents = 0, resume_seq = -1;
+    int close_code = 0, first_heartbeats = 0;
+    std::vector<int> beats_before_ready, second_heartbeats;
+
+    auto script = [&]() -> awaitable<void> {
+        {
+            auto c = co_await accept(t.acc);
+            first_target = c->target;
+            co_await c->send(hello(2000));
+            auto id = co_await c->recv();
+            BOOST_REQUIRE(id);
+            BOOST_REQUIRE_EQUAL(id->at("op").to_number<int>(), 2);
+            identify_token = str(id->at("d").at("token"));
+            identify_intents = id->at("d").at("intents").to_number<std::int64_t>();
+            // The first heartbeat (200 ms after Hello; a shorter interval would leave the 120/60 s
+            // budget no room for commands beside the heartbeats) comes before any dispatch: d is null.
+            auto beat = co_await c->recv(true);
+            BOOST_REQUIRE(beat);
+            BOOST_REQUIRE_EQUAL(beat->at("op").to_number<int>(), 1);
+            co_await c->dispatch("READY", 1, ready);
+            msg["content"] = "before the resume";
+            co_await c->dispatch("MESSAGE_CREATE", 2, msg);
+            auto cmd = co_await c->recv();
+            BOOST_REQUIRE(cmd);
+            BOOST_REQUIRE_EQUAL(cmd->at("op").to_number<int>(), 3);
+            presence_status = str(cmd->at("d").at("status"));
+            // A resumable close, as the gateway does when it restarts a node.
+            co_await c->ws.async_close(websocket::close_reason(static_cast<websocket::close_code>(4000)), use_awaitable);
+            first_heartbeats = c->heartbeats;
+            beats_before_ready = c->heartbeat_seq;
+        }
+        {
+            auto c = co_await accept(t.acc);
+            second_target = c->target;
+            co_await c->send(hello(2000));
+            auto r = co_await c->recv();
+            BOOST_REQUIRE(r);
+            BOOST_REQUIRE_EQUAL(r->at("op").to_number<int>(), 6);
+            resume_session = str(r->at("d").at("session_id"));
+            resume_seq = r->at("d").at("seq").to_number<std::int64_t>();
+            msg["content"] = "replayed after the resume";
+            co_await c->dispatch("MESSAGE_CREATE", 3, msg);
+            co_await c->dispatch("RESUMED", 4, {});
+            auto end = co_await c->recv(); // heartbeats until the client's close frame
+            BOOST_CHECK(!end);
+            BOOST_CHECK(c->ended == websocket::error::closed);
+            close_code = c->ws.reason().code;
+            second_heartbeats = c->heartbeat_seq;
+        }
+    };
+    t.run(sh, script());
+
+    BOOST_TEST(first_target.find("v=10") != std::string::npos);
+    BOOST_TEST(identify_token == token);
+    BOOST_TEST(identify_intents == 513);
+    BOOST_TEST(presence_status == "idle");
+    BOOST_TEST(refused.empty());
+    for (const auto& r : refused) BOOST_TEST_MESSAGE("refused: " << r);
+    BOOST_TEST(first_heartbeats >= 1);
+    // Heartbeats before any dispatch carry null.
+    BOOST_REQUIRE(!beats_before_ready.empty());
+    BOOST_TEST(beats_before_ready.front() == -1);
+    // On the resumed connection a heartbeat carries the last sequence seen, never null.
+    for (int d : second_heartbeats) BOOST_TEST(d >= 2);
+    BOOST_TEST(resume_session == "session-one");
+    BOOST_TEST(resume_seq == 2);
+    BOOST_TEST(second_target == first_target); // same v/encoding/compress query on resume_gateway_url
+    BOOST_TEST(contents == (std::vector<std::string>{"before the resume", "replayed after the resume"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(seqs == (std::vector<std::int64_t>{2, 3}), boost::test_tools::per_element());
+    BOOST_TEST(close_code == 1000);
+    BOOST_REQUIRE(t.stopped);
+    BOOST_TEST(t.stopped->reason == dgw::make_error_code(dgw::protocol_errc::shutdown));
+    BOOST_TEST(sh.stats().connects == 2u);
+    BOOST_TEST(sh.stats().resumes == 1u);
+    BOOST_TEST(sh.stats().connect_failures == 0u);
+    BOOST_TEST(resumed_seen);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(shard)
+
+BOOST_AUTO_TEST_CASE(json_zstd_session_resumes_after_close_4000) {
+    full_session(dgw::Encoding::Json, dgw::transport_compression::zstd_stream);
+}
+
+BOOST_AUTO_TEST_CASE(etf_zlib_session_resumes_after_close_4000) {
+    full_session(dgw::Encoding::Etf, dgw::transport_compression::zlib_stream);
+}
+
+BOOST_AUTO_TEST_CASE(json_plain_session_resumes_after_close_4000) {
+    full_session(dgw::Encoding::Json, dgw::transport_compression::none);
+}
+
+// 4004 (authentication failed) needs a human: the shard stops and never reconnects.
+BOOST_AUTO_TEST_CASE(fatal_close_code_stops_without_reconnecting) {
+    session t;
+    dgw::shard sh(t.io, t.options(dgw::Encoding::Json, dgw::transport_compression::none), t.handlers);
+    auto script = [&]() -> awaitable<void> {
+        auto c = co_await accept(t.acc);
+        co_await c->send(hello(45000));
+        auto id = co_await c->recv();
+        BOOST_REQUIRE(id);
+        co_await c->ws.async_close(websocket::close_reason(static_cast<websocket::close_code>(4004), "Authentication failed."),
+                                   use_awaitable);
+    };
+    t.run(sh, script());
+    BOOST_REQUIRE(t.stopped);
+    BOOST_TEST(t.stopped->reason == dgw::make_error_code(dgw::protocol_errc::fatal_close));
+    BOOST_TEST(t.stopped->close_code == 4004);
+    BOOST_TEST(sh.stats().connects == 1u);
+    BOOST_TEST(!sh.running());
+}
+
+// Nobody listens: every attempt fails before Hello, and the retries back off (20, 40, 80,
+// 80 ms) instead of spinning. The shard keeps trying until told to stop.
+BOOST_AUTO_TEST_CASE(unreachable_gateway_backs_off_and_shuts_down) {
+    session t;
+    auto opt = t.options(dgw::Encoding::Json, dgw::transport_compression::none);
+    t.acc.close(); // the port is now closed: connections are refused
+    dgw::shard sh(t.io, opt, t.handlers);
+    const auto begin = std::chrono::steady_clock::now();
+    auto script = [&]() -> awaitable<void> {
+        asio::steady_timer wait(t.io, 300ms);
+        co_await wait.async_wait(use_awaitable);
+        sh.shutdown();
+    };
+    t.run(sh, script());
+    const auto took = std::chrono::steady_clock::now() - begin;
+    BOOST_REQUIRE(t.stopped);
+    BOOST_TEST(t.stopped->reason == dgw::make_error_code(dgw::protocol_errc::shutdown));
+    // 300 ms hold 20+40+80+80 (=220) ms of back-off: about 4-5 attempts, far from a spin.
+    BOOST_TEST(sh.stats().connect_failures >= 3u);
+    BOOST_TEST(sh.stats().connect_failures <= 7u);
+    BOOST_TEST(sh.stats().connects == sh.stats().connect_failures);
+    BOOST_TEST(took < 5s);
+}
+
+// A corrupt compressed stream costs the connection, not the session: the shard resumes.
+BOOST_AUTO_TEST_CASE(corrupt_zstd_stream_drops_the_connection_and_resumes) {
+    session t;
+    dgw::shard sh(t.io, t.options(dgw::Encoding::Json, dgw::transport_compression::zstd_stream), t.handlers);
+    json::object ready = fixture_d("READY");
+    ready["session_id"] = "session-two";
+    ready["resume_gateway_url"] = t.base();
+    std::string resume_session;
+    auto script = [&]() -> awaitable<void> {
+        {
+            auto c = co_await accept(t.acc);
+            co_await c->send(hello(45000));
+            auto id = co_await c->recv();
+            BOOST_REQUIRE(id);
+            co_await c->dispatch("READY", 1, ready);
+            const std::string garbage = "\xff\xfe this is not zstd";
+            c->ws.binary(true);
+            co_await c->ws.async_write(asio::buffer(garbage), use_awaitable);
+            auto end = co_await c->recv(); // the shard drops the TCP connection, no close frame
+            BOOST_CHECK(!end);
+            BOOST_CHECK(c->ended != websocket::error::closed);
+        }
+        {
+            auto c = co_await accept(t.acc);
+            co_await c->send(hello(45000));
+            auto r = co_await c->recv();
+            BOOST_REQUIRE(r);
+            BOOST_REQUIRE_EQUAL(r->at("op").to_number<int>(), 6);
+            resume_session = str(r->at("d").at("session_id"));
+            sh.shutdown();
+            auto end = co_await c->recv();
+            BOOST_CHECK(!end);
+        }
+    };
+    t.run(sh, script());
+    BOOST_TEST(resume_session == "session-two");
+    BOOST_TEST(sh.stats().connects == 2u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
