@@ -10,23 +10,30 @@
 #include <dgw/gateway.hpp>
 #include <dgw/protocol_error.hpp>
 #include <dgw/shard.hpp>
+#include <dgw/shard_manager.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <optional>
 #include <string>
@@ -38,6 +45,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 namespace json = boost::json;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using asio::awaitable;
 using asio::use_awaitable;
@@ -61,10 +69,11 @@ json::value presence() {
     return json::object{{"since", nullptr}, {"activities", json::array{}}, {"status", "idle"}, {"afk", false}};
 }
 
-/// Server side of one websocket connection, speaking the encoding and compression the
-/// client asked for in its URL.
-struct peer_conn {
-    websocket::stream<beast::tcp_stream> ws;
+/// Server side of one websocket connection (over TCP, or TLS over TCP), speaking the
+/// encoding and compression the client asked for in its URL.
+template <class Next>
+struct basic_peer_conn {
+    websocket::stream<Next> ws;
     std::string target;
     dgw::Encoding enc = dgw::Encoding::Json;
     dgw::transport_compression comp = dgw::transport_compression::none;
@@ -73,9 +82,9 @@ struct peer_conn {
     int heartbeats = 0;
     std::vector<int> heartbeat_seq; // d of each heartbeat (-1 for null)
 
-    explicit peer_conn(tcp::socket s) : ws(std::move(s)) {}
-    peer_conn(const peer_conn&) = delete;
-    ~peer_conn() {
+    template <class... A> explicit basic_peer_conn(A&&... a) : ws(std::forward<A>(a)...) {}
+    basic_peer_conn(const basic_peer_conn&) = delete;
+    ~basic_peer_conn() {
         if (zstd) ZSTD_freeCCtx(zstd);
         if (zlib) deflateEnd(&*zlib);
     }
@@ -152,10 +161,13 @@ struct peer_conn {
     }
 };
 
-/// Accepts one websocket connection and sets it up from the query the client sent.
-awaitable<std::unique_ptr<peer_conn>> accept(tcp::acceptor& acc) {
-    tcp::socket s = co_await acc.async_accept(use_awaitable);
-    auto c = std::make_unique<peer_conn>(std::move(s));
+using peer_conn = basic_peer_conn<beast::tcp_stream>;
+using tls_peer_conn = basic_peer_conn<beast::ssl_stream<beast::tcp_stream>>;
+
+/// Reads the websocket upgrade request, sets the connection up from the query the client
+/// sent, and accepts.
+template <class Conn> awaitable<void> upgrade(Conn& c0) {
+    auto* c = &c0;
     beast::flat_buffer buf;
     beast::http::request<beast::http::string_body> req;
     co_await beast::http::async_read(c->ws.next_layer(), buf, req, use_awaitable);
@@ -171,8 +183,74 @@ awaitable<std::unique_ptr<peer_conn>> accept(tcp::acceptor& acc) {
         BOOST_REQUIRE_EQUAL(deflateInit(&*c->zlib, Z_DEFAULT_COMPRESSION), Z_OK);
     }
     co_await c->ws.async_accept(req, use_awaitable);
+}
+
+/// Accepts one plain websocket connection.
+awaitable<std::unique_ptr<peer_conn>> accept(tcp::acceptor& acc) {
+    tcp::socket s = co_await acc.async_accept(use_awaitable);
+    auto c = std::make_unique<peer_conn>(std::move(s));
+    co_await upgrade(*c);
     co_return c;
 }
+
+/// Accepts one websocket connection over TLS.
+awaitable<std::unique_ptr<tls_peer_conn>> accept_tls(tcp::acceptor& acc, ssl::context& tls) {
+    tcp::socket s = co_await acc.async_accept(use_awaitable);
+    auto c = std::make_unique<tls_peer_conn>(beast::tcp_stream(std::move(s)), tls);
+    co_await c->ws.next_layer().async_handshake(ssl::stream_base::server, use_awaitable);
+    co_await upgrade(*c);
+    co_return c;
+}
+
+/// A self-signed certificate for "localhost" (made here, so no key ships with the tests).
+struct test_certificate {
+    std::string cert_pem, key_pem;
+    test_certificate() {
+        EVP_PKEY* key = EVP_EC_gen("prime256v1");
+        X509* x = X509_new();
+        X509_set_version(x, 2);
+        ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+        X509_gmtime_adj(X509_getm_notBefore(x), -60);
+        X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+        X509_set_pubkey(x, key);
+        X509_NAME* name = X509_get_subject_name(x);
+        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
+        X509_set_issuer_name(x, name);
+        X509V3_CTX ctx;
+        X509V3_set_ctx_nodb(&ctx);
+        X509V3_set_ctx(&ctx, x, x, nullptr, nullptr, 0);
+        X509_EXTENSION* san = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, "DNS:localhost");
+        X509_add_ext(x, san, -1);
+        X509_EXTENSION_free(san);
+        X509_sign(x, key, EVP_sha256());
+        auto pem = [](auto write) {
+            BIO* b = BIO_new(BIO_s_mem());
+            write(b);
+            char* data = nullptr;
+            const long n = BIO_get_mem_data(b, &data);
+            std::string out(data, static_cast<std::size_t>(n));
+            BIO_free(b);
+            return out;
+        };
+        cert_pem = pem([&](BIO* b) { PEM_write_bio_X509(b, x); });
+        key_pem = pem([&](BIO* b) { PEM_write_bio_PrivateKey(b, key, nullptr, nullptr, 0, nullptr, nullptr); });
+        X509_free(x);
+        EVP_PKEY_free(key);
+    }
+    ssl::context server() const {
+        ssl::context c(ssl::context::tls_server);
+        c.use_certificate(asio::buffer(cert_pem), ssl::context::pem);
+        c.use_private_key(asio::buffer(key_pem), ssl::context::pem);
+        return c;
+    }
+    /// A client context that trusts only this certificate, with peer verification on.
+    ssl::context client() const {
+        ssl::context c(ssl::context::tls_client);
+        c.add_certificate_authority(asio::buffer(cert_pem));
+        c.set_verify_mode(ssl::verify_peer);
+        return c;
+    }
+};
 
 json::object hello(int interval_ms) { return {{"op", 10}, {"d", {{"heartbeat_interval", interval_ms}}}}; }
 
@@ -207,15 +285,15 @@ struct session {
     }
 
     /// Runs the server script and the shard until both are done (or 20 s passed).
-    template <class Script> void run(dgw::shard& sh, Script script) {
+    std::function<void()> notify; // call when `stopped` or `server_done` changes
+
+    /// Runs the server script and whatever `start` starts until the script is done and
+    /// `stopped` is set (or 20 s passed); `abort` ends the client side if the script fails.
+    template <class Script> void drive(std::function<void()> start, std::function<void()> abort, Script script) {
         asio::steady_timer guard(io, 20s);
-        auto check_done = [&] {
+        notify = [&] {
             if (server_done && stopped) guard.cancel();
         };
-        sh.on_stop([&](const dgw::stop& s) {
-            stopped = s;
-            check_done();
-        });
         asio::co_spawn(io, std::move(script), [&](std::exception_ptr e) {
             if (e) {
                 try {
@@ -223,23 +301,31 @@ struct session {
                 } catch (const std::exception& x) {
                     server_error = x.what();
                 }
-                sh.shutdown(); // the script failed: end the shard too
+                abort(); // the script failed: end the client side too
             }
             server_done = true;
-            check_done();
+            notify();
         });
         guard.async_wait([&](boost::system::error_code ec) {
             if (ec) return;
             timed_out = true;
             io.stop();
         });
-        sh.start();
+        start();
         io.run();
         BOOST_TEST(!timed_out);
         if (timed_out || !server_error.empty())
             for (const auto& l : logs) BOOST_TEST_MESSAGE("shard log: " << l);
         BOOST_TEST(server_error == "");
         for (const auto& l : logs) BOOST_TEST(l.find(token) == std::string::npos);
+    }
+
+    template <class Script> void run(dgw::shard& sh, Script script) {
+        sh.on_stop([&](const dgw::stop& s) {
+            stopped = s;
+            notify();
+        });
+        drive([&] { sh.start(); }, [&] { sh.shutdown(); }, std::move(script));
     }
 };
 
@@ -368,6 +454,77 @@ BOOST_AUTO_TEST_CASE(json_plain_session_resumes_after_close_4000) {
     full_session(dgw::Encoding::Json, dgw::transport_compression::none);
 }
 
+// wss:// as Discord serves it: TLS with SNI, the certificate checked against the host name.
+BOOST_AUTO_TEST_CASE(tls_session_with_a_verified_certificate) {
+    session t;
+    const test_certificate cert;
+    ssl::context server_tls = cert.server();
+    ssl::context client_tls = cert.client();
+    auto opt = t.options(dgw::Encoding::Etf, dgw::transport_compression::zstd_stream);
+    opt.client.gateway_url = "wss://localhost:" + std::to_string(t.acc.local_endpoint().port());
+    opt.tls = &client_tls;
+    std::string content, sni;
+    dgw::shard* shard_ptr = nullptr;
+    t.handlers.on<dgw::events::MessageCreate>([&](const dgw::events::MessageCreate& m) {
+        content = m.content;
+        shard_ptr->shutdown();
+    });
+    dgw::shard sh(t.io, opt, t.handlers);
+    shard_ptr = &sh;
+    json::object msg = fixture_d("MESSAGE_CREATE");
+    msg["content"] = "over TLS";
+    int close_code = 0;
+    auto script = [&]() -> awaitable<void> {
+        auto c = co_await accept_tls(t.acc, server_tls);
+        if (const char* name = SSL_get_servername(c->ws.next_layer().native_handle(), TLSEXT_NAMETYPE_host_name))
+            sni = name;
+        co_await c->send(hello(45000));
+        auto id = co_await c->recv();
+        BOOST_REQUIRE(id);
+        BOOST_REQUIRE_EQUAL(id->at("op").to_number<int>(), 2);
+        co_await c->dispatch("READY", 1, fixture_d("READY"));
+        co_await c->dispatch("MESSAGE_CREATE", 2, msg);
+        auto end = co_await c->recv();
+        BOOST_CHECK(!end);
+        close_code = c->ws.reason().code;
+    };
+    t.run(sh, script());
+    BOOST_TEST(sni == "localhost");
+    BOOST_TEST(content == "over TLS");
+    BOOST_TEST(close_code == 1000);
+    BOOST_TEST(sh.stats().connect_failures == 0u);
+}
+
+// The same certificate reached under another name (127.0.0.1) must be refused: the shard
+// never talks to a gateway whose certificate does not name the host it asked for.
+BOOST_AUTO_TEST_CASE(tls_host_name_mismatch_is_refused) {
+    session t;
+    const test_certificate cert;
+    ssl::context server_tls = cert.server();
+    ssl::context client_tls = cert.client();
+    auto opt = t.options(dgw::Encoding::Json, dgw::transport_compression::none);
+    opt.client.gateway_url = "wss://127.0.0.1:" + std::to_string(t.acc.local_endpoint().port());
+    opt.tls = &client_tls;
+    dgw::shard sh(t.io, opt, t.handlers);
+    bool server_handshake_failed = false;
+    auto script = [&]() -> awaitable<void> {
+        try {
+            auto c = co_await accept_tls(t.acc, server_tls);
+        } catch (const boost::system::system_error&) {
+            server_handshake_failed = true;
+        }
+        sh.shutdown();
+    };
+    t.run(sh, script());
+    BOOST_TEST(server_handshake_failed);
+    BOOST_TEST(sh.stats().connect_failures >= 1u);
+    BOOST_REQUIRE(t.stopped);
+    BOOST_TEST(t.stopped->reason == dgw::make_error_code(dgw::protocol_errc::shutdown));
+    bool logged = false;
+    for (const auto& l : t.logs) logged = logged || l.find("tls handshake failed") != std::string::npos;
+    BOOST_TEST(logged);
+}
+
 // 4004 (authentication failed) needs a human: the shard stops and never reconnects.
 BOOST_AUTO_TEST_CASE(fatal_close_code_stops_without_reconnecting) {
     session t;
@@ -449,6 +606,88 @@ BOOST_AUTO_TEST_CASE(corrupt_zstd_stream_drops_the_connection_and_resumes) {
     t.run(sh, script());
     BOOST_TEST(resume_session == "session-two");
     BOOST_TEST(sh.stats().connects == 2u);
+}
+
+// Two shards of one bot with max_concurrency 1: both connect at once, but the second
+// Identify waits for the shared queue's next 5 s window; each shard identifies with its
+// own [id, count] and gets its own session; shutdown() closes both with 1000.
+BOOST_AUTO_TEST_CASE(manager_spaces_identifies_by_concurrency_bucket) {
+    session t;
+    dgw::shard_manager_options mo;
+    mo.shard = t.options(dgw::Encoding::Json, dgw::transport_compression::zstd_stream);
+    mo.shard_count = 2;
+    mo.limit.max_concurrency = 1;
+    mo.limit.total = mo.limit.remaining = 10;
+    dgw::shard_manager manager(t.io, mo, t.handlers);
+    std::vector<std::uint32_t> ready_shards;
+    t.handlers.on<dgw::events::Ready>([&](const dgw::events::Ready&, const dgw::dispatch_info& i) {
+        ready_shards.push_back(i.shard_id);
+        if (ready_shards.size() == 2) manager.shutdown();
+    });
+    struct seen {
+        std::int64_t id = -1, count = -1;
+        std::chrono::steady_clock::time_point at;
+        int close_code = 0;
+    };
+    std::vector<seen> identifies;
+    std::vector<std::uint32_t> stopped_ids;
+    manager.on_stop([&](std::uint32_t id, const dgw::stop& s) {
+        stopped_ids.push_back(id);
+        BOOST_TEST(s.reason == dgw::make_error_code(dgw::protocol_errc::shutdown));
+        if (stopped_ids.size() == 2) {
+            t.stopped = s;
+            t.notify();
+        }
+    });
+    int finished = 0;
+    auto one = [&](std::unique_ptr<peer_conn> c) -> awaitable<void> {
+        co_await c->send(hello(45000));
+        auto id = co_await c->recv();
+        BOOST_REQUIRE(id);
+        BOOST_REQUIRE_EQUAL(id->at("op").to_number<int>(), 2);
+        seen s;
+        s.id = id->at("d").at("shard").at(0).to_number<std::int64_t>();
+        s.count = id->at("d").at("shard").at(1).to_number<std::int64_t>();
+        s.at = std::chrono::steady_clock::now();
+        json::object ready = fixture_d("READY");
+        ready["session_id"] = "session-of-shard-" + std::to_string(s.id);
+        co_await c->dispatch("READY", 1, ready);
+        auto end = co_await c->recv();
+        BOOST_CHECK(!end);
+        s.close_code = c->ws.reason().code;
+        identifies.push_back(s);
+        ++finished;
+    };
+    auto script = [&]() -> awaitable<void> {
+        auto a = co_await accept(t.acc);
+        auto b = co_await accept(t.acc);
+        // Both connections are served at once, as the gateway would.
+        asio::co_spawn(t.io, one(std::move(a)), asio::detached);
+        co_await one(std::move(b));
+        while (finished < 2) {
+            asio::steady_timer poll(t.io, 10ms);
+            co_await poll.async_wait(use_awaitable);
+        }
+    };
+    t.drive([&] { manager.start(); }, [&] { manager.shutdown(); }, script());
+    BOOST_TEST(manager.shards().size() == 2u);
+    BOOST_TEST(manager.find(1) == manager.shards()[1].get());
+    BOOST_TEST(manager.find(2) == nullptr);
+    BOOST_REQUIRE_EQUAL(identifies.size(), 2u);
+    std::sort(identifies.begin(), identifies.end(), [](const seen& x, const seen& y) { return x.at < y.at; });
+    // Granted in request order, which is the order the Hellos arrived: either shard first.
+    BOOST_TEST(identifies[0].id + identifies[1].id == 1);
+    BOOST_TEST(identifies[0].id != identifies[1].id);
+    BOOST_TEST(identifies[0].count == 2);
+    BOOST_TEST(identifies[1].count == 2);
+    const auto gap = identifies[1].at - identifies[0].at;
+    BOOST_TEST(gap >= 4900ms);
+    BOOST_TEST(gap < 8s);
+    BOOST_TEST(identifies[0].close_code == 1000);
+    BOOST_TEST(identifies[1].close_code == 1000);
+    BOOST_TEST(stopped_ids.size() == 2u);
+    BOOST_TEST(manager.running() == 0u);
+    BOOST_TEST(manager.identify_queue().remaining() == 8u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
