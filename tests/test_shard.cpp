@@ -159,6 +159,15 @@ struct basic_peer_conn {
             co_return o;
         }
     }
+
+    /// The next message, which must have opcode `op` (heartbeats are acknowledged on the
+    /// way, or are the expected message when `heartbeats_too`).
+    awaitable<json::object> expect(int op, bool heartbeats_too = false) {
+        std::optional<json::object> m = co_await recv(heartbeats_too);
+        BOOST_REQUIRE_MESSAGE(m, "the connection ended while op " << op << " was expected");
+        BOOST_REQUIRE_EQUAL(m->at("op").to_number<int>(), op);
+        co_return std::move(*m);
+    }
 };
 
 using peer_conn = basic_peer_conn<beast::tcp_stream>;
@@ -368,23 +377,17 @@ void full_session(dgw::Encoding enc, dgw::transport_compression comp) {
             auto c = co_await accept(t.acc);
             first_target = c->target;
             co_await c->send(hello(2000));
-            auto id = co_await c->recv();
-            BOOST_REQUIRE(id);
-            BOOST_REQUIRE_EQUAL(id->at("op").to_number<int>(), 2);
-            identify_token = str(id->at("d").at("token"));
-            identify_intents = id->at("d").at("intents").to_number<std::int64_t>();
+            auto id = co_await c->expect(2);
+            identify_token = str(id.at("d").at("token"));
+            identify_intents = id.at("d").at("intents").to_number<std::int64_t>();
             // The first heartbeat (200 ms after Hello; a shorter interval would leave the 120/60 s
             // budget no room for commands beside the heartbeats) comes before any dispatch: d is null.
-            auto beat = co_await c->recv(true);
-            BOOST_REQUIRE(beat);
-            BOOST_REQUIRE_EQUAL(beat->at("op").to_number<int>(), 1);
+            auto beat = co_await c->expect(1, true);
             co_await c->dispatch("READY", 1, ready);
             msg["content"] = "before the resume";
             co_await c->dispatch("MESSAGE_CREATE", 2, msg);
-            auto cmd = co_await c->recv();
-            BOOST_REQUIRE(cmd);
-            BOOST_REQUIRE_EQUAL(cmd->at("op").to_number<int>(), 3);
-            presence_status = str(cmd->at("d").at("status"));
+            auto cmd = co_await c->expect(3);
+            presence_status = str(cmd.at("d").at("status"));
             // A resumable close, as the gateway does when it restarts a node.
             co_await c->ws.async_close(websocket::close_reason(static_cast<websocket::close_code>(4000)), use_awaitable);
             first_heartbeats = c->heartbeats;
@@ -394,11 +397,9 @@ void full_session(dgw::Encoding enc, dgw::transport_compression comp) {
             auto c = co_await accept(t.acc);
             second_target = c->target;
             co_await c->send(hello(2000));
-            auto r = co_await c->recv();
-            BOOST_REQUIRE(r);
-            BOOST_REQUIRE_EQUAL(r->at("op").to_number<int>(), 6);
-            resume_session = str(r->at("d").at("session_id"));
-            resume_seq = r->at("d").at("seq").to_number<std::int64_t>();
+            auto r = co_await c->expect(6);
+            resume_session = str(r.at("d").at("session_id"));
+            resume_seq = r.at("d").at("seq").to_number<std::int64_t>();
             msg["content"] = "replayed after the resume";
             co_await c->dispatch("MESSAGE_CREATE", 3, msg);
             co_await c->dispatch("RESUMED", 4, {});
@@ -479,9 +480,7 @@ BOOST_AUTO_TEST_CASE(tls_session_with_a_verified_certificate) {
         if (const char* name = SSL_get_servername(c->ws.next_layer().native_handle(), TLSEXT_NAMETYPE_host_name))
             sni = name;
         co_await c->send(hello(45000));
-        auto id = co_await c->recv();
-        BOOST_REQUIRE(id);
-        BOOST_REQUIRE_EQUAL(id->at("op").to_number<int>(), 2);
+        auto id = co_await c->expect(2);
         co_await c->dispatch("READY", 1, fixture_d("READY"));
         co_await c->dispatch("MESSAGE_CREATE", 2, msg);
         auto end = co_await c->recv();
@@ -532,8 +531,7 @@ BOOST_AUTO_TEST_CASE(fatal_close_code_stops_without_reconnecting) {
     auto script = [&]() -> awaitable<void> {
         auto c = co_await accept(t.acc);
         co_await c->send(hello(45000));
-        auto id = co_await c->recv();
-        BOOST_REQUIRE(id);
+        co_await c->expect(2);
         co_await c->ws.async_close(websocket::close_reason(static_cast<websocket::close_code>(4004), "Authentication failed."),
                                    use_awaitable);
     };
@@ -581,8 +579,7 @@ BOOST_AUTO_TEST_CASE(corrupt_zstd_stream_drops_the_connection_and_resumes) {
         {
             auto c = co_await accept(t.acc);
             co_await c->send(hello(45000));
-            auto id = co_await c->recv();
-            BOOST_REQUIRE(id);
+            co_await c->expect(2);
             co_await c->dispatch("READY", 1, ready);
             const std::string garbage = "\xff\xfe this is not zstd";
             c->ws.binary(true);
@@ -594,10 +591,8 @@ BOOST_AUTO_TEST_CASE(corrupt_zstd_stream_drops_the_connection_and_resumes) {
         {
             auto c = co_await accept(t.acc);
             co_await c->send(hello(45000));
-            auto r = co_await c->recv();
-            BOOST_REQUIRE(r);
-            BOOST_REQUIRE_EQUAL(r->at("op").to_number<int>(), 6);
-            resume_session = str(r->at("d").at("session_id"));
+            auto r = co_await c->expect(6);
+            resume_session = str(r.at("d").at("session_id"));
             sh.shutdown();
             auto end = co_await c->recv();
             BOOST_CHECK(!end);
@@ -642,12 +637,10 @@ BOOST_AUTO_TEST_CASE(manager_spaces_identifies_by_concurrency_bucket) {
     int finished = 0;
     auto one = [&](std::unique_ptr<peer_conn> c) -> awaitable<void> {
         co_await c->send(hello(45000));
-        auto id = co_await c->recv();
-        BOOST_REQUIRE(id);
-        BOOST_REQUIRE_EQUAL(id->at("op").to_number<int>(), 2);
+        auto id = co_await c->expect(2);
         seen s;
-        s.id = id->at("d").at("shard").at(0).to_number<std::int64_t>();
-        s.count = id->at("d").at("shard").at(1).to_number<std::int64_t>();
+        s.id = id.at("d").at("shard").at(0).to_number<std::int64_t>();
+        s.count = id.at("d").at("shard").at(1).to_number<std::int64_t>();
         s.at = std::chrono::steady_clock::now();
         json::object ready = fixture_d("READY");
         ready["session_id"] = "session-of-shard-" + std::to_string(s.id);
