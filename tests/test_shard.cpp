@@ -338,6 +338,21 @@ struct session {
     }
 };
 
+/// A session whose shard connects with wss:// to `host` (the certificate names localhost).
+struct tls_session : session {
+    std::string host;
+    test_certificate cert;
+    ssl::context server_tls = cert.server();
+    ssl::context client_tls = cert.client();
+    explicit tls_session(std::string h) : host(std::move(h)) {}
+    dgw::shard_options tls_options(dgw::Encoding enc, dgw::transport_compression comp) {
+        auto o = options(enc, comp);
+        o.client.gateway_url = "wss://" + host + ":" + std::to_string(acc.local_endpoint().port());
+        o.tls = &client_tls;
+        return o;
+    }
+};
+
 void full_session(dgw::Encoding enc, dgw::transport_compression comp) {
     session t;
     std::vector<std::string> contents;
@@ -457,13 +472,9 @@ BOOST_AUTO_TEST_CASE(json_plain_session_resumes_after_close_4000) {
 
 // wss:// as Discord serves it: TLS with SNI, the certificate checked against the host name.
 BOOST_AUTO_TEST_CASE(tls_session_with_a_verified_certificate) {
-    session t;
-    const test_certificate cert;
-    ssl::context server_tls = cert.server();
-    ssl::context client_tls = cert.client();
-    auto opt = t.options(dgw::Encoding::Etf, dgw::transport_compression::zstd_stream);
-    opt.client.gateway_url = "wss://localhost:" + std::to_string(t.acc.local_endpoint().port());
-    opt.tls = &client_tls;
+    tls_session t("localhost");
+    auto opt = t.tls_options(dgw::Encoding::Etf, dgw::transport_compression::zstd_stream);
+    ssl::context& server_tls = t.server_tls;
     std::string content, sni;
     dgw::shard* shard_ptr = nullptr;
     t.handlers.on<dgw::events::MessageCreate>([&](const dgw::events::MessageCreate& m) {
@@ -497,13 +508,9 @@ BOOST_AUTO_TEST_CASE(tls_session_with_a_verified_certificate) {
 // The same certificate reached under another name (127.0.0.1) must be refused: the shard
 // never talks to a gateway whose certificate does not name the host it asked for.
 BOOST_AUTO_TEST_CASE(tls_host_name_mismatch_is_refused) {
-    session t;
-    const test_certificate cert;
-    ssl::context server_tls = cert.server();
-    ssl::context client_tls = cert.client();
-    auto opt = t.options(dgw::Encoding::Json, dgw::transport_compression::none);
-    opt.client.gateway_url = "wss://127.0.0.1:" + std::to_string(t.acc.local_endpoint().port());
-    opt.tls = &client_tls;
+    tls_session t("127.0.0.1");
+    auto opt = t.tls_options(dgw::Encoding::Json, dgw::transport_compression::none);
+    ssl::context& server_tls = t.server_tls;
     dgw::shard sh(t.io, opt, t.handlers);
     bool server_handshake_failed = false;
     auto script = [&]() -> awaitable<void> {
