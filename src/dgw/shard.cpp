@@ -1,5 +1,6 @@
 #include <dgw/shard.hpp>
 
+#include <dgw/commands.hpp>
 #include <dgw/compress/decompressor.hpp>
 #include <dgw/identify_queue.hpp>
 #include <dgw/protocol_error.hpp>
@@ -420,6 +421,23 @@ struct shard::impl : std::enable_shared_from_this<impl> {
         });
     }
 
+    // Both send paths: refuse when there is no client to take the command, otherwise let
+    // the client decide and perform what it returns. `submit` calls the client's overload.
+    template <class Submit> void send_through(Opcode op, Submit submit) {
+        if (!cl || stopped) {
+            if (refused_cb)
+                refused_cb(command_refused{make_error_code(protocol_errc::client_closed), op,
+                                           stopped ? "the shard has stopped" : "the shard has not started"});
+            return;
+        }
+        boost::system::error_code ec;
+        auto actions = submit(*cl, ec);
+        const bool reported = std::any_of(actions.begin(), actions.end(),
+                                          [](const action& a) { return std::holds_alternative<command_refused>(a); });
+        perform(std::move(actions));
+        if (ec && !reported && refused_cb) refused_cb(command_refused{ec, op, ec.message()});
+    }
+
     // ---- the client's actions ----------------------------------------------------------
 
     void perform(std::vector<action> actions) {
@@ -515,19 +533,19 @@ void shard::shutdown() { impl_->shutdown(); }
 
 void shard::send(command cmd) {
     const Opcode op = cmd.op;
-    if (!impl_->cl || impl_->stopped) {
-        if (impl_->refused_cb)
-            impl_->refused_cb(command_refused{make_error_code(protocol_errc::client_closed), op,
-                                              impl_->stopped ? "the shard has stopped" : "the shard has not started"});
-        return;
-    }
-    boost::system::error_code ec;
-    auto actions = impl_->cl->send(std::move(cmd), impl::now(), ec);
-    const bool reported = std::any_of(actions.begin(), actions.end(),
-                                      [](const action& a) { return std::holds_alternative<command_refused>(a); });
-    impl_->perform(std::move(actions));
-    if (ec && !reported && impl_->refused_cb) impl_->refused_cb(command_refused{ec, op, ec.message()});
+    impl_->send_through(op, [&](client& c, boost::system::error_code& ec) { return c.send(std::move(cmd), impl::now(), ec); });
 }
+
+template <class Command> void shard::send_typed(const Command& cmd) {
+    impl_->send_through(static_cast<Opcode>(Command::opcode),
+                 [&](client& c, boost::system::error_code& ec) { return c.send(cmd, impl::now(), ec); });
+}
+
+void shard::send(const commands::UpdatePresence& cmd) { send_typed(cmd); }
+void shard::send(const commands::UpdateVoiceState& cmd) { send_typed(cmd); }
+void shard::send(const commands::RequestGuildMembers& cmd) { send_typed(cmd); }
+void shard::send(const commands::RequestSoundboardSounds& cmd) { send_typed(cmd); }
+void shard::send(const commands::RequestChannelInfo& cmd) { send_typed(cmd); }
 
 void shard::on_stop(std::function<void(const stop&)> cb) { impl_->stop_cb = std::move(cb); }
 void shard::on_command_refused(std::function<void(const command_refused&)> cb) { impl_->refused_cb = std::move(cb); }

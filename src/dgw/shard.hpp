@@ -81,6 +81,13 @@ public:
     /// Sends a command through the client (size limit, ready queue, rate limiter); a refused
     /// command reaches the command_refused callback.
     void send(command cmd);
+    /// The generated commands (<dgw/commands.hpp>), encoded in the connection's encoding;
+    /// otherwise as send(command).
+    void send(const commands::UpdatePresence& cmd);
+    void send(const commands::UpdateVoiceState& cmd);
+    void send(const commands::RequestGuildMembers& cmd);
+    void send(const commands::RequestSoundboardSounds& cmd);
+    void send(const commands::RequestChannelInfo& cmd);
 
     /// Called once when the shard stops for good (shutdown or a fatal close code).
     void on_stop(std::function<void(const stop&)> cb);
@@ -97,6 +104,7 @@ public:
 private:
     struct impl;
     std::shared_ptr<impl> impl_;
+    template <class Command> void send_typed(const Command& cmd);
 };
 
 } // namespace dgw
