@@ -65,6 +65,7 @@ json::object fixture_d(const char* event) {
 json::object envelope(const char* t, int s, json::object d) {
     return {{"op", 0}, {"s", s}, {"t", t}, {"d", std::move(d)}};
 }
+json::object hello(int interval_ms) { return {{"op", 10}, {"d", {{"heartbeat_interval", interval_ms}}}}; }
 json::object heartbeat_ack() { return {{"op", 11}, {"d", nullptr}}; }
 json::value presence() {
     return json::object{{"since", nullptr}, {"activities", json::array{}}, {"status", "idle"}, {"afk", false}};
@@ -159,6 +160,21 @@ struct basic_peer_conn {
             }
             co_return o;
         }
+    }
+
+    /// Writes `bytes` as one websocket message, as they are (no encoding, no compression).
+    awaitable<void> send_raw(std::string_view bytes, bool binary) {
+        ws.binary(binary);
+        co_await ws.async_write(asio::buffer(bytes.data(), bytes.size()), use_awaitable);
+    }
+
+    /// The start of a fresh session: Hello (interval `beat_ms`), the client's Identify
+    /// (returned), then READY as s=1.
+    awaitable<json::object> open_session(json::object ready, int beat_ms = 45000) {
+        co_await send(hello(beat_ms));
+        json::object id = co_await expect(2);
+        co_await dispatch("READY", 1, std::move(ready));
+        co_return id;
     }
 
     /// The next message, which must have opcode `op` (heartbeats are acknowledged on the
@@ -262,9 +278,16 @@ struct test_certificate {
     }
 };
 
-json::object hello(int interval_ms) { return {{"op", 10}, {"d", {{"heartbeat_interval", interval_ms}}}}; }
 
 std::string str(const json::value& v) { return std::string(v.as_string()); }
+
+/// READY from the fixture, for session `id`, resuming at `resume_url`.
+json::object ready_for(const std::string& id, const std::string& resume_url) {
+    json::object r = fixture_d("READY");
+    r["session_id"] = id;
+    r["resume_gateway_url"] = resume_url;
+    return r;
+}
 
 /// What a test's shard saw, and the harness around one io_context.
 struct session {
@@ -385,9 +408,7 @@ void full_session(dgw::Encoding enc, dgw::transport_compression comp) {
     sh.on_command_refused([&](const dgw::command_refused& r) { refused.push_back(r.detail); });
 
     json::object msg = fixture_d("MESSAGE_CREATE");
-    json::object ready = fixture_d("READY");
-    ready["session_id"] = "session-one";
-    ready["resume_gateway_url"] = t.base(); // the Resume must go here
+    json::object ready = ready_for("session-one", t.base()); // the Resume must go here
 
     std::string identify_token, resume_session, first_target, second_target, presence_status;
     std::int64_t identify_intents = 0, resume_seq = -1;
@@ -588,19 +609,13 @@ BOOST_AUTO_TEST_CASE(unreachable_gateway_backs_off_and_shuts_down) {
 BOOST_AUTO_TEST_CASE(corrupt_zstd_stream_drops_the_connection_and_resumes) {
     session t;
     dgw::shard sh(t.io, t.options(dgw::Encoding::Json, dgw::transport_compression::zstd_stream), t.handlers);
-    json::object ready = fixture_d("READY");
-    ready["session_id"] = "session-two";
-    ready["resume_gateway_url"] = t.base();
+    json::object ready = ready_for("session-two", t.base());
     std::string resume_session;
     auto script = [&]() -> awaitable<void> {
         {
             auto c = co_await accept(t.acc);
-            co_await c->send(hello(45000));
-            co_await c->expect(2);
-            co_await c->dispatch("READY", 1, ready);
-            const std::string garbage = "\xff\xfe this is not zstd";
-            c->ws.binary(true);
-            co_await c->ws.async_write(asio::buffer(garbage), use_awaitable);
+            co_await c->open_session(ready);
+            co_await c->send_raw("\xff\xfe this is not zstd", true);
             auto end = co_await c->recv(); // the shard drops the TCP connection, no close frame
             BOOST_CHECK(!end);
             BOOST_CHECK(c->ended != websocket::error::closed);
@@ -625,20 +640,14 @@ BOOST_AUTO_TEST_CASE(corrupt_zstd_stream_drops_the_connection_and_resumes) {
 BOOST_AUTO_TEST_CASE(undecodable_message_closes_with_4000_and_resumes) {
     session t;
     dgw::shard sh(t.io, t.options(dgw::Encoding::Json, dgw::transport_compression::none), t.handlers);
-    json::object ready = fixture_d("READY");
-    ready["session_id"] = "session-three";
-    ready["resume_gateway_url"] = t.base();
+    json::object ready = ready_for("session-three", t.base());
     int first_close = 0;
     std::int64_t resume_seq = -1;
     auto script = [&]() -> awaitable<void> {
         {
             auto c = co_await accept(t.acc);
-            co_await c->send(hello(45000));
-            co_await c->expect(2);
-            co_await c->dispatch("READY", 1, ready);
-            const std::string garbage = "{\"op\":0,\"s\":2,\"t\":\"MESSAGE_CREATE\",\"d\":{\"id\":";
-            c->ws.text(true);
-            co_await c->ws.async_write(asio::buffer(garbage), use_awaitable);
+            co_await c->open_session(ready);
+            co_await c->send_raw("{\"op\":0,\"s\":2,\"t\":\"MESSAGE_CREATE\",\"d\":{\"id\":", false);
             auto end = co_await c->recv();
             BOOST_CHECK(!end);
             first_close = c->ws.reason().code;
