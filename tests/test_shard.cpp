@@ -425,7 +425,7 @@ void full_session(dgw::Encoding enc, dgw::transport_compression comp) {
             identify_intents = id.at("d").at("intents").to_number<std::int64_t>();
             // The first heartbeat (200 ms after Hello; a shorter interval would leave the 120/60 s
             // budget no room for commands beside the heartbeats) comes before any dispatch: d is null.
-            auto beat = co_await c->expect(1, true);
+            co_await c->expect(1, true);
             co_await c->dispatch("READY", 1, ready);
             msg["content"] = "before the resume";
             co_await c->dispatch("MESSAGE_CREATE", 2, msg);
