@@ -132,4 +132,67 @@ BOOST_FIXTURE_TEST_CASE(callbacks_may_reenter, fixture) {
     BOOST_TEST(grants.size() == 2u);
 }
 
+// Hellos arrive in any order; Discord wants each bucket started in shard id order.
+BOOST_FIXTURE_TEST_CASE(start_in_order_holds_higher_ids_until_the_lower_ones_identify, fixture) {
+    auto q = make({1000, 1000, 0ms, 1});
+    q.start_in_order({0, 1, 2, 3});
+    BOOST_TEST(q.not_started() == 4u);
+    auto t0 = now;
+    for (std::uint32_t s : {3u, 1u, 2u}) q.request(s, record(s));
+    BOOST_TEST(grants.empty());
+    BOOST_TEST(!q.next_wakeup().has_value()); // they wait for shard 0, not for time
+    now = t0 + 2s;
+    q.request(0, record(0));
+    run_until(q, t0 + 1min);
+    BOOST_TEST_REQUIRE(grants.size() == 4u);
+    for (std::uint32_t i = 0; i < 4; ++i) {
+        BOOST_TEST(grants[i].first == i);
+        BOOST_TEST((grants[i].second == t0 + 2s + i * 5s));
+    }
+    BOOST_TEST(q.not_started() == 0u);
+}
+
+BOOST_FIXTURE_TEST_CASE(start_in_order_is_per_bucket, fixture) {
+    auto q = make({1000, 1000, 0ms, 2});
+    q.start_in_order({0, 1, 2, 3, 4, 5});
+    auto t0 = now;
+    for (std::uint32_t s = 6; s-- > 0;) q.request(s, record(s)); // 5, 4, ..., 0
+    run_until(q, t0 + 1min);
+    BOOST_TEST_REQUIRE(grants.size() == 6u);
+    std::vector<std::uint32_t> b0, b1;
+    for (auto& [s, at] : grants) {
+        BOOST_TEST((at == t0 + (s / 2) * 5s)); // each bucket one per 5 s, both at once
+        (s % 2 == 0 ? b0 : b1).push_back(s);
+    }
+    BOOST_TEST(b0 == (std::vector<std::uint32_t>{0, 2, 4}), boost::test_tools::per_element());
+    BOOST_TEST(b1 == (std::vector<std::uint32_t>{1, 3, 5}), boost::test_tools::per_element());
+}
+
+BOOST_FIXTURE_TEST_CASE(leave_order_releases_the_shards_behind, fixture) {
+    auto q = make({1000, 1000, 0ms, 1});
+    q.start_in_order({0, 1, 2});
+    q.request(2, record(2));
+    q.request(1, record(1));
+    BOOST_TEST(grants.empty());
+    q.leave_order(0); // shard 0 stopped for good before identifying
+    BOOST_TEST_REQUIRE(grants.size() == 1u);
+    BOOST_TEST(grants[0].first == 1u);
+    run_until(q, now + 1min);
+    BOOST_TEST_REQUIRE(grants.size() == 2u);
+    BOOST_TEST(grants[1].first == 2u);
+}
+
+BOOST_FIXTURE_TEST_CASE(start_in_order_does_not_hold_other_shards_or_second_identifies, fixture) {
+    auto q = make({1000, 1000, 0ms, 1});
+    q.start_in_order({0, 1});
+    q.request(7, record(7)); // not in the list
+    BOOST_TEST_REQUIRE(grants.size() == 1u);
+    run_until(q, now + 5s);
+    q.request(0, record(0));
+    run_until(q, now + 5s);
+    q.request(0, record(0)); // identifying again after a lost session: not held by shard 1
+    BOOST_TEST(grants.size() == 3u);
+    BOOST_TEST(q.not_started() == 1u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -38,18 +38,39 @@ void local_identify_queue::cancel(ticket t) {
     if (it != waiting_.end()) waiting_.erase(it);
 }
 
+void local_identify_queue::start_in_order(std::vector<std::uint32_t> shard_ids) {
+    unstarted_.insert(shard_ids.begin(), shard_ids.end());
+    poll(); // nothing new can be due, but keeps the "grant before returning" rule simple
+}
+
+void local_identify_queue::leave_order(std::uint32_t shard_id) {
+    if (unstarted_.erase(shard_id) != 0) poll();
+}
+
+std::vector<std::uint32_t> local_identify_queue::first_unstarted() const {
+    std::vector<std::uint32_t> first(limit_.max_concurrency, UINT32_MAX);
+    for (std::uint32_t id : unstarted_) { // ascending: the first seen per bucket is the lowest
+        auto& f = first[id % limit_.max_concurrency];
+        if (f == UINT32_MAX) f = id;
+    }
+    return first;
+}
+
 void local_identify_queue::poll() {
     auto now = now_();
     refill(now);
+    const auto first = first_unstarted();
     std::vector<std::function<void()>> granted;
     for (auto it = waiting_.begin(); it != waiting_.end() && limit_.remaining > 0;) {
-        auto& last = bucket_last_[it->shard_id % limit_.max_concurrency];
-        if (last && now < *last + bucket_period) {
-            ++it; // the bucket is busy; later requests of other buckets may still go
+        const std::uint32_t bucket = it->shard_id % limit_.max_concurrency;
+        auto& last = bucket_last_[bucket];
+        if ((last && now < *last + bucket_period) || held(first, bucket, it->shard_id)) {
+            ++it; // the bucket is busy or a lower shard goes first; other buckets may still go
             continue;
         }
         last = now;
         --limit_.remaining;
+        unstarted_.erase(it->shard_id);
         granted.push_back(std::move(it->on_grant));
         it = waiting_.erase(it);
     }
@@ -61,9 +82,13 @@ void local_identify_queue::poll() {
 std::optional<local_identify_queue::clock::time_point> local_identify_queue::next_wakeup() const {
     if (waiting_.empty()) return std::nullopt;
     if (limit_.remaining == 0) return reset_at_;
+    const auto first = first_unstarted();
     std::optional<clock::time_point> best;
     for (const auto& p : waiting_) {
-        const auto& last = bucket_last_[p.shard_id % limit_.max_concurrency];
+        const std::uint32_t bucket = p.shard_id % limit_.max_concurrency;
+        // A held request waits for another request or for leave_order(), not for time.
+        if (held(first, bucket, p.shard_id)) continue;
+        const auto& last = bucket_last_[bucket];
         clock::time_point at = last ? *last + bucket_period : clock::time_point::min();
         if (!best || at < *best) best = at;
     }

@@ -12,6 +12,7 @@
 #include <deque>
 #include <functional>
 #include <optional>
+#include <set>
 #include <vector>
 
 namespace dgw {
@@ -43,6 +44,11 @@ struct session_start_limit {
 /// In-process queue: one Identify per bucket (shard_id % max_concurrency) per 5 s, each
 /// bucket in request order, and never more than `remaining` until the reset.
 ///
+/// Discord also asks large bots to start each bucket's shards in id order (0, mc, 2mc, ...
+/// in bucket 0). Requests arrive in whatever order the Hellos do, so start_in_order()
+/// declares the shards being started: until one of them has identified, the higher ids
+/// of its bucket wait for it.
+///
 /// Sans-IO: time comes from an injected clock; the owner calls poll() at next_wakeup()
 /// (or any later time) to grant what has become due. After a reset with no fresh data,
 /// the budget is assumed to refill to `total` every 24 h; update() takes fresh numbers.
@@ -68,6 +74,15 @@ public:
     /// When poll() could next grant something; nullopt when nothing waits.
     std::optional<clock::time_point> next_wakeup() const;
 
+    /// Holds each of `shard_ids` until every lower id of the list in its bucket has been
+    /// granted once. Ids already granted, and ids not in the list, are never held.
+    void start_in_order(std::vector<std::uint32_t> shard_ids);
+    /// Stops `shard_id` holding the shards behind it (it stopped without identifying);
+    /// no-op when it holds nothing.
+    void leave_order(std::uint32_t shard_id);
+    /// Shards of the start_in_order() list that have not identified yet.
+    std::size_t not_started() const noexcept { return unstarted_.size(); }
+
     /// Replaces the budget with freshly fetched numbers (reset_after counted from now()).
     void update(session_start_limit limit);
 
@@ -85,12 +100,18 @@ private:
     };
 
     void refill(clock::time_point now);
+    /// Per bucket, the lowest shard of the start order that has not identified (or none).
+    std::vector<std::uint32_t> first_unstarted() const;
+    bool held(const std::vector<std::uint32_t>& first, std::uint32_t bucket, std::uint32_t shard_id) const {
+        return first[bucket] < shard_id && unstarted_.count(shard_id) != 0;
+    }
 
     session_start_limit limit_;
     std::function<clock::time_point()> now_;
     clock::time_point reset_at_;
     std::vector<std::optional<clock::time_point>> bucket_last_; // last grant per bucket
     std::deque<pending> waiting_;                                // arrival order
+    std::set<std::uint32_t> unstarted_;                          // start_in_order() ids not yet granted
     ticket next_ticket_ = 1;
 };
 

@@ -4,6 +4,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
+#include <set>
 #include <stdexcept>
 #include <string>
 
@@ -61,10 +62,14 @@ struct shard_manager::impl : std::enable_shared_from_this<impl> {
         std::vector<std::uint32_t> ids = opt.shard_ids;
         if (ids.empty())
             for (std::uint32_t i = 0; i < opt.shard_count; ++i) ids.push_back(i);
-        for (std::uint32_t id : ids)
+        std::set<std::uint32_t> seen;
+        for (std::uint32_t id : ids) {
             if (id >= opt.shard_count)
                 throw std::invalid_argument("shard id " + std::to_string(id) + " is not below shard_count " +
                                             std::to_string(opt.shard_count));
+            // Two connections with one [id, count] would both get that shard's events.
+            if (!seen.insert(id).second) throw std::invalid_argument("shard id " + std::to_string(id) + " is listed twice");
+        }
         for (std::uint32_t id : ids) {
             shard_options so = opt.shard;
             so.client.identify.shard_id = id;
@@ -76,13 +81,17 @@ struct shard_manager::impl : std::enable_shared_from_this<impl> {
                 auto self = w.lock();
                 if (!self) return;
                 --self->live;
+                // A shard that stopped before identifying must not hold its bucket back.
+                self->queue.leave_order(id);
+                self->arm();
                 if (self->stop_cb) self->stop_cb(id, st);
                 if (self->live == 0) self->wake.cancel();
             });
             shards.push_back(std::move(s));
         }
-        // Each shard asks the queue once its Hello arrives; the queue grants each bucket
-        // in request order.
+        // Each shard asks the queue once its Hello arrives, in whatever order the Hellos
+        // come; the queue grants each bucket's first Identifies in shard id order.
+        queue.start_in_order(ids);
         for (auto& s : shards) {
             ++live;
             s->start();
