@@ -670,12 +670,15 @@ BOOST_AUTO_TEST_CASE(undecodable_message_closes_with_4000_and_resumes) {
 
 // Two shards of one bot with max_concurrency 1: both connect at once, but the second
 // Identify waits for the shared queue's next 5 s window; each shard identifies with its
-// own [id, count] and gets its own session; shutdown() closes both with 1000.
+// own [id, count] and gets its own session; shutdown() closes both with 1000. Shard 1 is
+// started first and gets its Hello 300 ms earlier, yet shard 0 identifies first, as
+// Discord asks (each bucket in shard id order).
 BOOST_AUTO_TEST_CASE(manager_spaces_identifies_by_concurrency_bucket) {
     session t;
     dgw::shard_manager_options mo;
     mo.shard = t.options(dgw::Encoding::Json, dgw::transport_compression::zstd_stream);
     mo.shard_count = 2;
+    mo.shard_ids = {1, 0};
     mo.limit.max_concurrency = 1;
     mo.limit.total = mo.limit.remaining = 10;
     dgw::shard_manager manager(t.io, mo, t.handlers);
@@ -700,7 +703,9 @@ BOOST_AUTO_TEST_CASE(manager_spaces_identifies_by_concurrency_bucket) {
         }
     });
     int finished = 0;
-    auto one = [&](std::unique_ptr<peer_conn> c) -> awaitable<void> {
+    auto one = [&](std::unique_ptr<peer_conn> c, std::chrono::milliseconds hello_after) -> awaitable<void> {
+        asio::steady_timer later(t.io, hello_after);
+        co_await later.async_wait(use_awaitable);
         co_await c->send(hello(45000));
         auto id = co_await c->expect(2);
         seen s;
@@ -720,8 +725,8 @@ BOOST_AUTO_TEST_CASE(manager_spaces_identifies_by_concurrency_bucket) {
         auto a = co_await accept(t.acc);
         auto b = co_await accept(t.acc);
         // Both connections are served at once, as the gateway would.
-        asio::co_spawn(t.io, one(std::move(a)), asio::detached);
-        co_await one(std::move(b));
+        asio::co_spawn(t.io, one(std::move(a), 0ms), asio::detached);
+        co_await one(std::move(b), 300ms);
         while (finished < 2) {
             asio::steady_timer poll(t.io, 10ms);
             co_await poll.async_wait(use_awaitable);
@@ -729,13 +734,13 @@ BOOST_AUTO_TEST_CASE(manager_spaces_identifies_by_concurrency_bucket) {
     };
     t.drive([&] { manager.start(); }, [&] { manager.shutdown(); }, script());
     BOOST_TEST(manager.shards().size() == 2u);
-    BOOST_TEST(manager.find(1) == manager.shards()[1].get());
+    BOOST_TEST(manager.find(1) == manager.shards()[0].get());
+    BOOST_TEST(manager.find(0) == manager.shards()[1].get());
     BOOST_TEST(manager.find(2) == nullptr);
     BOOST_REQUIRE_EQUAL(identifies.size(), 2u);
     std::sort(identifies.begin(), identifies.end(), [](const seen& x, const seen& y) { return x.at < y.at; });
-    // Granted in request order, which is the order the Hellos arrived: either shard first.
-    BOOST_TEST(identifies[0].id + identifies[1].id == 1);
-    BOOST_TEST(identifies[0].id != identifies[1].id);
+    BOOST_TEST(identifies[0].id == 0);
+    BOOST_TEST(identifies[1].id == 1);
     BOOST_TEST(identifies[0].count == 2);
     BOOST_TEST(identifies[1].count == 2);
     const auto gap = identifies[1].at - identifies[0].at;
@@ -746,6 +751,21 @@ BOOST_AUTO_TEST_CASE(manager_spaces_identifies_by_concurrency_bucket) {
     BOOST_TEST(stopped_ids.size() == 2u);
     BOOST_TEST(manager.running() == 0u);
     BOOST_TEST(manager.identify_queue().remaining() == 8u);
+}
+
+BOOST_AUTO_TEST_CASE(manager_rejects_invalid_shard_lists) {
+    asio::io_context io;
+    dgw::event_handlers handlers;
+    auto start_with = [&](std::uint32_t count, std::vector<std::uint32_t> ids) {
+        dgw::shard_manager_options mo;
+        mo.shard_count = count;
+        mo.shard_ids = std::move(ids);
+        dgw::shard_manager m(io, mo, handlers);
+        m.start();
+    };
+    BOOST_CHECK_THROW(start_with(0, {}), std::invalid_argument);
+    BOOST_CHECK_THROW(start_with(2, {0, 2}), std::invalid_argument);
+    BOOST_CHECK_THROW(start_with(4, {1, 3, 1}), std::invalid_argument);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
