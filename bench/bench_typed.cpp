@@ -4,6 +4,8 @@
 //   BM_json_basic_parser_noop  boost::json::basic_parser with a handler that does nothing (floor)
 //   BM_json_typed              dgw::decode(..., Encoding::Json, ...) into the generated types
 //   BM_etf_token_walk          dgw::etf::reader token walk, nothing stored (floor)
+//   BM_etf_skip_walk           a raw structural walk (the skipper: lengths and bounds only,
+//                              no tokens, no UTF-8 check); shown for scale, no target
 //   BM_etf_typed               dgw::decode(..., Encoding::Etf, ...) into the generated types
 //
 // One iteration = every message of the corpus once. items/s = messages/s, bytes/s = input
@@ -24,6 +26,7 @@
 
 #include <dgw/encoding.hpp>
 #include <dgw/etf/reader.hpp>
+#include <dgw/etf/skip.hpp>
 #include <dgw/gateway.hpp>
 
 #include <benchmark/benchmark.h>
@@ -383,6 +386,25 @@ void BM_etf_token_walk(benchmark::State& st) {
     report_failures(st, failures, first, first_index);
 }
 
+// The cheapest correct pass over a term: what any ETF decoder pays before it stores anything.
+void BM_etf_skip_walk(benchmark::State& st) {
+    const corpus& c = g_etf;
+    if (!c.error.empty()) return st.SkipWithError(c.error.c_str());
+    const std::uint64_t a0 = g_allocs;
+    std::uint64_t failures = 0;
+    for (auto _ : st) {
+        for (std::string_view m : c.msgs) {
+            std::size_t pos = 1; // after the version byte
+            dgw::etf::detail::skip_fault f;
+            if (!dgw::etf::detail::skip_terms(m, pos, 1, f) || pos != m.size()) [[unlikely]]
+                ++failures;
+            benchmark::DoNotOptimize(pos);
+        }
+    }
+    finish(st, c, g_allocs - a0);
+    if (failures != 0) st.SkipWithError("a message did not walk");
+}
+
 void BM_etf_typed(benchmark::State& st) { typed(st, g_etf, dgw::Encoding::Etf); }
 void BM_etf_envelope_only(benchmark::State& st) { typed(st, g_etf, dgw::Encoding::Etf, &no_events); }
 
@@ -391,6 +413,7 @@ BENCHMARK(BM_json_basic_parser_noop);
 BENCHMARK(BM_json_typed);
 BENCHMARK(BM_json_envelope_only);
 BENCHMARK(BM_etf_token_walk);
+BENCHMARK(BM_etf_skip_walk);
 BENCHMARK(BM_etf_typed);
 BENCHMARK(BM_etf_envelope_only);
 
@@ -450,7 +473,7 @@ void print_summary(const ratio_reporter& rep) {
 
     std::printf("\n%-28s %14s %16s\n", "benchmark", "messages/s", "allocs/message");
     for (const char* name : {"BM_json_boost_parse", "BM_json_basic_parser_noop", "BM_json_typed",
-                             "BM_etf_token_walk", "BM_etf_typed"}) {
+                             "BM_etf_token_walk", "BM_etf_skip_walk", "BM_etf_typed"}) {
         if (const figures* f = get(name))
             std::printf("%-28s %13.3fM %16.4g\n", name, f->items() / 1e6, f->allocs());
         else
@@ -485,6 +508,8 @@ void print_summary(const ratio_reporter& rep) {
             std::printf("%-34s %8.3f %7.2f+  MISSED by %.3f (%.0f%% below)\n", t.label, r, t.goal, t.goal - r,
                         100.0 * (t.goal - r) / t.goal);
     }
+    if (const figures *a = get("BM_etf_typed"), *b = get("BM_etf_skip_walk"); a && b && b->items() > 0)
+        std::printf("%-34s %8.3f %8s  (for scale)\n", "typed ETF  / ETF skip walk", a->items() / b->items(), "-");
     std::fflush(stdout);
 }
 
