@@ -3,7 +3,9 @@
 #include <dgw/commands.hpp>
 #include <dgw/compress/decompressor.hpp>
 #include <dgw/identify_queue.hpp>
+#include <dgw/net_url.hpp>
 #include <dgw/protocol_error.hpp>
+#include <dgw/tls_client.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -32,50 +34,7 @@ using tcp = asio::ip::tcp;
 using plain_ws = websocket::stream<beast::tcp_stream>;
 using tls_ws = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
 
-/// The parts of a ws:// or wss:// URL the connection needs.
-struct endpoint {
-    bool tls = false;
-    std::string host;   // without brackets for IPv6 literals
-    std::string port;
-    std::string target; // path and query, at least "/"
-    std::string host_header;
-};
-
-std::optional<endpoint> parse_ws_url(std::string_view url) {
-    endpoint e;
-    if (url.starts_with("wss://")) {
-        e.tls = true;
-        url.remove_prefix(6);
-    } else if (url.starts_with("ws://")) {
-        url.remove_prefix(5);
-    } else {
-        return std::nullopt;
-    }
-    const std::size_t slash = url.find_first_of("/?");
-    std::string_view authority = url.substr(0, slash);
-    e.target = slash == std::string_view::npos ? "/" : std::string(url.substr(slash));
-    if (e.target.front() == '?') e.target.insert(e.target.begin(), '/');
-    e.host_header = std::string(authority);
-    std::string_view port;
-    if (authority.starts_with("[")) { // IPv6 literal
-        const std::size_t close = authority.find(']');
-        if (close == std::string_view::npos) return std::nullopt;
-        e.host = std::string(authority.substr(1, close - 1));
-        if (close + 1 < authority.size()) {
-            if (authority[close + 1] != ':') return std::nullopt;
-            port = authority.substr(close + 2);
-        }
-    } else {
-        const std::size_t colon = authority.rfind(':');
-        e.host = std::string(authority.substr(0, colon));
-        if (colon != std::string_view::npos) port = authority.substr(colon + 1);
-    }
-    if (e.host.empty()) return std::nullopt;
-    if (port.empty()) port = e.tls ? "443" : "80";
-    if (port.find_first_not_of("0123456789") != std::string_view::npos || port.size() > 5) return std::nullopt;
-    e.port = std::string(port);
-    return e;
-}
+using detail::net_endpoint;
 
 } // namespace
 
@@ -84,7 +43,7 @@ struct shard::impl : std::enable_shared_from_this<impl> {
     /// shard's to know whether they still matter.
     struct connection {
         std::uint64_t gen;
-        endpoint where;
+        net_endpoint where;
         tcp::resolver resolver;
         std::unique_ptr<plain_ws> plain;
         std::unique_ptr<tls_ws> secure;
@@ -97,7 +56,7 @@ struct shard::impl : std::enable_shared_from_this<impl> {
         bool torn_down = false;  // the socket is closed
         bool got_message = false;
 
-        connection(asio::io_context& io, std::uint64_t g, endpoint e) : gen(g), where(std::move(e)), resolver(io) {}
+        connection(asio::io_context& io, std::uint64_t g, net_endpoint e) : gen(g), where(std::move(e)), resolver(io) {}
 
         template <class F> void with_ws(F&& f) {
             if (secure) f(*secure);
@@ -145,11 +104,7 @@ struct shard::impl : std::enable_shared_from_this<impl> {
 
     ssl::context& tls_context() {
         if (opt.tls) return *opt.tls;
-        if (!own_tls) {
-            own_tls = std::make_unique<ssl::context>(ssl::context::tls_client);
-            own_tls->set_default_verify_paths();
-            own_tls->set_verify_mode(ssl::verify_peer);
-        }
+        if (!own_tls) own_tls = detail::default_tls_context();
         return *own_tls;
     }
 
@@ -201,8 +156,8 @@ struct shard::impl : std::enable_shared_from_this<impl> {
         // the handshake timeout), so the gateway sees our close code; any other goes now.
         if (conn && !conn->closing) teardown(conn);
         conn.reset();
-        auto where = parse_ws_url(url);
-        if (!where) {
+        auto where = detail::parse_net_url(url);
+        if (!where || (where->scheme != "ws" && where->scheme != "wss")) {
             finish(stop{make_error_code(protocol_errc::invalid_config), 0, "not a ws:// or wss:// URL: \"" + url + "\""});
             return;
         }
@@ -242,11 +197,7 @@ struct shard::impl : std::enable_shared_from_this<impl> {
     void on_tcp(const conn_ptr& c) {
         if (!c->secure) return ws_handshake(c);
         auto& tls = c->secure->next_layer();
-        // SNI: the gateway's load balancer picks the certificate by name.
-        if (!SSL_set_tlsext_host_name(tls.native_handle(), c->where.host.c_str()))
-            return connect_failed(c, "tls", boost::system::error_code(static_cast<int>(::ERR_get_error()),
-                                                                     asio::error::get_ssl_category()));
-        tls.set_verify_callback(ssl::host_name_verification(c->where.host));
+        if (boost::system::error_code ec; !detail::prepare_tls(tls, c->where.host, ec)) return connect_failed(c, "tls", ec);
         tls.async_handshake(ssl::stream_base::client, [self = shared_from_this(), c](boost::system::error_code ec) {
             if (ec) return self->connect_failed(c, "tls handshake", ec);
             self->ws_handshake(c);
