@@ -1,0 +1,269 @@
+// GET /gateway/bot: parsing the documented response, and the request against a local
+// HTTP(S) server (Boost.Beast): headers sent, TLS verified, error statuses, 429's
+// retry_after, a server that never answers.
+#include <dgw/gateway_bot.hpp>
+#include <dgw/shard_manager.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <optional>
+#include <string>
+
+#include "test_tls_util.hpp"
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using namespace std::chrono_literals;
+
+// The example of Discord's "Get Gateway Bot" documentation (topics/gateway).
+const std::string documented = R"({
+  "url": "wss://gateway.discord.gg",
+  "shards": 9,
+  "session_start_limit": {
+    "total": 1000,
+    "remaining": 999,
+    "reset_after": 14400000,
+    "max_concurrency": 1
+  }
+})";
+
+const std::string token = "gateway-bot-test-token.SECRET";
+
+using request = http::request<http::string_body>;
+using response = http::response<http::string_body>;
+
+response reply(http::status st, std::string body) {
+    response r(st, 11);
+    r.set(http::field::content_type, "application/json");
+    r.body() = std::move(body);
+    r.prepare_payload();
+    return r;
+}
+
+/// Serves one request on `stream` with `res`, keeping what was asked in `seen`.
+template <class Stream>
+asio::awaitable<void> serve(Stream& stream, std::optional<request>& seen, response res) {
+    beast::flat_buffer buf;
+    request req;
+    co_await http::async_read(stream, buf, req, asio::use_awaitable);
+    seen = std::move(req);
+    co_await http::async_write(stream, res, asio::use_awaitable);
+}
+
+struct local_server {
+    asio::io_context io;
+    tcp::acceptor acc{io, tcp::endpoint(asio::ip::address_v4::loopback(), 0)};
+    std::optional<request> seen;
+    std::optional<dgw::gateway_bot_result> result;
+
+    std::string port() const { return std::to_string(acc.local_endpoint().port()); }
+    std::string base(const char* scheme = "http", const char* host = "127.0.0.1") const {
+        return std::string(scheme) + "://" + host + ":" + port() + "/api/v10";
+    }
+    dgw::gateway_bot_request req(std::string base) const {
+        dgw::gateway_bot_request r;
+        r.token = token;
+        r.api_base = std::move(base);
+        r.timeout = 3s;
+        return r;
+    }
+    void fetch(dgw::gateway_bot_request r) {
+        dgw::fetch_gateway_bot(io, std::move(r), [this](dgw::gateway_bot_result res) { result = std::move(res); });
+        BOOST_TEST(!result.has_value()); // never from inside the call
+    }
+    /// Runs until the result arrived (and the server finished), at most 10 s.
+    void run() {
+        io.run_for(10s);
+        BOOST_REQUIRE(result.has_value());
+    }
+    /// Answers one plain HTTP request with `res`.
+    void answer(response res) {
+        asio::co_spawn(io, [this, res = std::move(res)]() mutable -> asio::awaitable<void> {
+            beast::tcp_stream s(co_await acc.async_accept(asio::use_awaitable));
+            co_await serve(s, seen, std::move(res));
+        }, asio::detached);
+    }
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(gateway_bot)
+
+BOOST_AUTO_TEST_CASE(parses_the_documented_example) {
+    dgw::gateway_bot g;
+    std::string err;
+    BOOST_TEST_REQUIRE(dgw::parse_gateway_bot(documented, g, err), err);
+    BOOST_TEST(g.url == "wss://gateway.discord.gg");
+    BOOST_TEST(g.shards == 9u);
+    BOOST_TEST(g.limit.total == 1000u);
+    BOOST_TEST(g.limit.remaining == 999u);
+    BOOST_TEST(g.limit.reset_after.count() == 14'400'000);
+    BOOST_TEST(g.limit.max_concurrency == 1u);
+
+    dgw::shard_manager_options mo;
+    mo.shard_count = 0;
+    dgw::apply(g, mo);
+    BOOST_TEST(mo.shard.client.gateway_url == "wss://gateway.discord.gg");
+    BOOST_TEST(mo.shard_count == 9u);
+    BOOST_TEST(mo.limit.remaining == 999u);
+    mo.shard_count = 16; // a count chosen by the bot wins over the recommendation
+    dgw::apply(g, mo);
+    BOOST_TEST(mo.shard_count == 16u);
+}
+
+BOOST_AUTO_TEST_CASE(parse_errors_name_the_field) {
+    const std::pair<std::string, std::string> cases[] = {
+        {"{", "not JSON"},
+        {"[]", "not a JSON object"},
+        {R"({"shards": 1, "session_start_limit": {}})", "url is missing"},
+        {R"({"url": "", "shards": 1})", "url is missing or not a non-empty string"},
+        {R"({"url": "wss://g", "shards": "9"})", "shards is not a non-negative integer"},
+        {R"({"url": "wss://g", "shards": 0})", "shards is 0"},
+        {R"({"url": "wss://g", "shards": 4294967296})", "shards is out of range"},
+        {R"({"url": "wss://g", "shards": 1})", "session_start_limit is missing"},
+        {R"({"url": "wss://g", "shards": 1, "session_start_limit": {"total": 1000, "remaining": -1,
+            "reset_after": 0, "max_concurrency": 1}})", "session_start_limit.remaining is not a non-negative integer"},
+        {R"({"url": "wss://g", "shards": 1, "session_start_limit": {"total": 1000, "remaining": 1,
+            "reset_after": 0}})", "session_start_limit.max_concurrency is missing"},
+        {R"({"url": "wss://g", "shards": 1, "session_start_limit": {"total": 1000, "remaining": 1,
+            "reset_after": 0, "max_concurrency": 0}})", "session_start_limit.max_concurrency is 0"},
+    };
+    for (const auto& [body, want] : cases) {
+        dgw::gateway_bot g;
+        std::string err;
+        BOOST_TEST(!dgw::parse_gateway_bot(body, g, err), body);
+        BOOST_TEST(err.find(want) != std::string::npos, "\"" << err << "\" should contain \"" << want << "\"");
+    }
+}
+
+BOOST_AUTO_TEST_CASE(fetch_sends_the_token_and_user_agent) {
+    local_server t;
+    t.answer(reply(http::status::ok, documented));
+    t.fetch(t.req(t.base()));
+    t.run();
+    BOOST_TEST_REQUIRE(t.result->ok(), t.result->error);
+    BOOST_TEST(t.result->status == 200);
+    BOOST_TEST(t.result->info->shards == 9u);
+    BOOST_REQUIRE(t.seen.has_value());
+    BOOST_TEST(t.seen->method() == http::verb::get);
+    BOOST_TEST(std::string(t.seen->target()) == "/api/v10/gateway/bot");
+    BOOST_TEST(std::string((*t.seen)[http::field::authorization]) == "Bot " + token);
+    BOOST_TEST(std::string((*t.seen)[http::field::user_agent]).starts_with("DiscordBot ("));
+    BOOST_TEST(std::string((*t.seen)[http::field::host]) == "127.0.0.1:" + t.port());
+}
+
+BOOST_AUTO_TEST_CASE(fetch_over_tls_checks_the_certificate) {
+    const dgw_test::test_certificate cert;
+    for (const char* host : {"localhost", "127.0.0.1"}) { // the certificate names localhost only
+        BOOST_TEST_CONTEXT("host " << host) {
+            local_server t;
+            ssl::context server = cert.server();
+            ssl::context client = cert.client();
+            asio::co_spawn(t.io, [&]() -> asio::awaitable<void> {
+                beast::ssl_stream<beast::tcp_stream> s(beast::tcp_stream(co_await t.acc.async_accept(asio::use_awaitable)), server);
+                try {
+                    co_await s.async_handshake(ssl::stream_base::server, asio::use_awaitable);
+                } catch (const boost::system::system_error&) {
+                    co_return; // the client refused us
+                }
+                co_await serve(s, t.seen, reply(http::status::ok, documented));
+            }, asio::detached);
+            auto r = t.req(t.base("https", host));
+            r.tls = &client;
+            t.fetch(std::move(r));
+            t.run();
+            if (std::string(host) == "localhost") {
+                BOOST_TEST(t.result->ok(), t.result->error);
+                BOOST_TEST(t.seen.has_value());
+            } else {
+                BOOST_TEST(!t.result->ok());
+                BOOST_TEST(t.result->error.find("tls handshake failed") != std::string::npos, t.result->error);
+                BOOST_TEST(!t.seen.has_value()); // nothing, not even the token, was sent
+            }
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(fetch_unauthorized_is_an_error_without_the_token) {
+    local_server t;
+    t.answer(reply(http::status::unauthorized, R"({"message": "401: Unauthorized", "code": 0})"));
+    t.fetch(t.req(t.base()));
+    t.run();
+    BOOST_TEST(!t.result->ok());
+    BOOST_TEST(t.result->status == 401);
+    BOOST_TEST(t.result->error.find("HTTP 401") != std::string::npos, t.result->error);
+    BOOST_TEST(t.result->error.find("401: Unauthorized") != std::string::npos, t.result->error);
+    BOOST_TEST(t.result->error.find("SECRET") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(fetch_rate_limited_reports_retry_after) {
+    local_server t;
+    t.answer(reply(http::status::too_many_requests,
+                   R"({"message": "You are being rate limited.", "retry_after": 1.2345, "global": false})"));
+    t.fetch(t.req(t.base()));
+    t.run();
+    BOOST_TEST(!t.result->ok());
+    BOOST_TEST(t.result->status == 429);
+    BOOST_TEST(t.result->retry_after.count() == 1235); // rounded up, never early
+    BOOST_TEST(t.result->error.find("rate limited") != std::string::npos, t.result->error);
+}
+
+BOOST_AUTO_TEST_CASE(fetch_rejects_a_malformed_body) {
+    local_server t;
+    t.answer(reply(http::status::ok, R"({"url": "wss://gateway.discord.gg", "shards": -3})"));
+    t.fetch(t.req(t.base()));
+    t.run();
+    BOOST_TEST(!t.result->ok());
+    BOOST_TEST(t.result->status == 200);
+    BOOST_TEST(t.result->error.find("shards is not a non-negative integer") != std::string::npos, t.result->error);
+}
+
+BOOST_AUTO_TEST_CASE(fetch_times_out_when_the_server_never_answers) {
+    local_server t;
+    std::optional<tcp::socket> held;
+    asio::co_spawn(t.io, [&]() -> asio::awaitable<void> {
+        held.emplace(co_await t.acc.async_accept(asio::use_awaitable)); // accepts, reads nothing
+    }, asio::detached);
+    auto r = t.req(t.base());
+    r.timeout = 300ms;
+    const auto t0 = std::chrono::steady_clock::now();
+    t.fetch(std::move(r));
+    t.run();
+    const auto took = std::chrono::steady_clock::now() - t0;
+    BOOST_TEST(!t.result->ok());
+    BOOST_TEST(t.result->status == 0);
+    BOOST_TEST(t.result->error.find("timed out after 300 ms (during request)") != std::string::npos, t.result->error);
+    BOOST_TEST(took >= 290ms);
+    BOOST_TEST(took < 5s);
+}
+
+BOOST_AUTO_TEST_CASE(fetch_reports_a_refused_connection_and_a_bad_url) {
+    local_server t;
+    const std::string closed = t.base();
+    t.acc.close(); // nothing listens on that port any more
+    t.fetch(t.req(closed));
+    t.run();
+    BOOST_TEST(!t.result->ok());
+    BOOST_TEST(t.result->error.find("connect failed") != std::string::npos, t.result->error);
+
+    local_server u;
+    u.fetch(u.req("wss://discord.com/api/v10"));
+    u.run();
+    BOOST_TEST(u.result->error.find("not an http:// or https:// URL") != std::string::npos, u.result->error);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
