@@ -7,6 +7,7 @@
 /// caller's io_context; parse_gateway_bot() is the sans-IO half, for callers with their
 /// own HTTP client. Beast and OpenSSL stay out of this header.
 
+#include <dgw/asio_fwd.hpp>
 #include <dgw/identify_queue.hpp>
 
 #include <chrono>
@@ -15,13 +16,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-
-namespace boost::asio {
-class io_context;
-namespace ssl {
-class context;
-}
-} // namespace boost::asio
 
 namespace dgw {
 

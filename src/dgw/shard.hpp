@@ -13,6 +13,7 @@
 /// Beast and OpenSSL stay out of this header (pimpl), so embedding a shard does not
 /// compile them into every user's translation unit.
 
+#include <dgw/asio_fwd.hpp>
 #include <dgw/client.hpp>
 #include <dgw/event_handlers.hpp>
 
@@ -22,13 +23,6 @@
 #include <functional>
 #include <memory>
 #include <string>
-
-namespace boost::asio {
-class io_context;
-namespace ssl {
-class context;
-}
-} // namespace boost::asio
 
 namespace dgw {
 
