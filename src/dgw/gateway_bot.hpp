@@ -44,8 +44,9 @@ struct gateway_bot_request {
     boost::asio::ssl::context* tls = nullptr;
     /// Resolve, connect, TLS, request and response must all finish within this.
     std::chrono::milliseconds timeout{10'000};
-    /// Discord requires "DiscordBot ($url, $version)" on API requests.
-    std::string user_agent = "DiscordBot (https://github.com/dgw/dgw, 0.1)";
+    /// Discord requires "DiscordBot ($url, $version)" on API requests; put your bot's or
+    /// fork's URL here. The default names the library without one.
+    std::string user_agent = "DiscordBot (dgw, 0.1)";
 };
 
 /// What fetch_gateway_bot() got.
