@@ -4,12 +4,10 @@
 #include <dgw/shard_manager.hpp>
 #include <dgw/tls_client.hpp>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -113,55 +111,7 @@ void apply(const gateway_bot& info, shard_manager_options& options) {
 
 namespace {
 
-struct fetch_state {
-    fetch_state(asio::io_context& io_, gateway_bot_request r, detail::net_endpoint w)
-        : io(io_), req(std::move(r)), where(std::move(w)), resolver(io_), deadline(io_) {}
-
-    asio::io_context& io;
-    gateway_bot_request req;
-    detail::net_endpoint where;
-    tcp::resolver resolver;
-    asio::steady_timer deadline;
-    std::unique_ptr<asio::ssl::context> own_tls;
-    std::optional<beast::tcp_stream> plain;
-    std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
-    bool timed_out = false;
-
-    void abort() {
-        timed_out = true;
-        resolver.cancel();
-        if (plain) plain->close();
-        if (secure) beast::get_lowest_layer(*secure).close();
-    }
-    // A step that completed just as the deadline passed must not start the next one.
-    void check() const {
-        if (timed_out) throw boost::system::system_error(asio::error::timed_out);
-    }
-
-    http::request<http::empty_body> make_request() const {
-        std::string target = where.target;
-        if (target.back() != '/') target += '/';
-        target += "gateway/bot";
-        http::request<http::empty_body> r(http::verb::get, target, 11);
-        r.set(http::field::host, where.host_header);
-        r.set(http::field::authorization, "Bot " + req.token);
-        r.set(http::field::user_agent, req.user_agent);
-        r.set(http::field::accept, "application/json");
-        return r;
-    }
-};
-
 using response = http::response<http::string_body>;
-
-template <class Stream>
-asio::awaitable<response> exchange(Stream& stream, http::request<http::empty_body> req) {
-    co_await http::async_write(stream, req, asio::use_awaitable);
-    beast::flat_buffer buf;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(1 << 20); // the real body is ~150 bytes
-    co_await http::async_read(stream, buf, parser, asio::use_awaitable);
-    co_return parser.release();
-}
 
 /// Discord's error bodies are {"message": "...", "code": N} (429 adds retry_after).
 std::string discord_message(const response& res) {
@@ -201,42 +151,135 @@ void interpret(const response& res, gateway_bot_result& out) {
     out.error = std::move(what);
 }
 
-asio::awaitable<gateway_bot_result> run(std::shared_ptr<fetch_state> s) {
-    gateway_bot_result out;
-    const char* step = "resolve";
-    try {
-        auto endpoints = co_await s->resolver.async_resolve(s->where.host, s->where.port, asio::use_awaitable);
-        s->check();
-        step = "connect";
-        response res;
-        if (s->where.tls) {
-            asio::ssl::context* ctx = s->req.tls;
-            if (ctx == nullptr) ctx = (s->own_tls = detail::default_tls_context()).get();
-            auto& stream = s->secure.emplace(s->io, *ctx);
-            co_await beast::get_lowest_layer(stream).async_connect(endpoints, asio::use_awaitable);
-            s->check();
-            step = "tls handshake";
-            boost::system::error_code ec;
-            if (!detail::prepare_tls(stream, s->where.host, ec)) throw boost::system::system_error(ec);
-            co_await stream.async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
-            s->check();
-            step = "request";
-            res = co_await exchange(stream, s->make_request());
-        } else {
-            auto& stream = s->plain.emplace(s->io);
-            co_await stream.async_connect(endpoints, asio::use_awaitable);
-            s->check();
-            step = "request";
-            res = co_await exchange(stream, s->make_request());
-        }
-        interpret(res, out);
-    } catch (const boost::system::system_error& e) {
-        out.error = s->timed_out ? "GET /gateway/bot: timed out after " + std::to_string(s->req.timeout.count()) +
-                                       " ms (during " + step + ")"
-                                 : "GET /gateway/bot: " + std::string(step) + " failed: " + e.code().message();
+/// One request: resolve, connect, (TLS), write, read, each step a callback. (Not a C++20
+/// coroutine: clang 14 fails to compile coroutines under the fuzz build's sanitizer
+/// coverage, "Cannot represent a difference across sections", and embedders may use it.)
+struct fetch_op : std::enable_shared_from_this<fetch_op> {
+    fetch_op(asio::io_context& io_, gateway_bot_request r, detail::net_endpoint w,
+             std::function<void(gateway_bot_result)> d)
+        : io(io_), req(std::move(r)), where(std::move(w)), done(std::move(d)), resolver(io_), deadline(io_) {
+        parser.body_limit(1 << 20); // the real body is ~150 bytes
     }
-    co_return out;
-}
+
+    asio::io_context& io;
+    gateway_bot_request req;
+    detail::net_endpoint where;
+    std::function<void(gateway_bot_result)> done;
+    tcp::resolver resolver;
+    asio::steady_timer deadline;
+    std::unique_ptr<asio::ssl::context> own_tls;
+    std::optional<beast::tcp_stream> plain;
+    std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
+    http::request<http::empty_body> request_msg;
+    beast::flat_buffer buf;
+    http::response_parser<http::string_body> parser;
+    const char* step = "resolve";
+    bool timed_out = false;
+    bool finished = false;
+
+    void start() {
+        deadline.expires_after(req.timeout);
+        deadline.async_wait([w = weak_from_this()](boost::system::error_code ec) {
+            if (ec) return;
+            if (auto self = w.lock()) self->abort();
+        });
+        resolver.async_resolve(where.host, where.port,
+                               [self = shared_from_this()](boost::system::error_code ec, tcp::resolver::results_type r) {
+                                   if (self->failed(ec)) return;
+                                   self->connect(r);
+                               });
+    }
+
+    void abort() {
+        timed_out = true;
+        resolver.cancel();
+        if (plain) plain->close();
+        if (secure) beast::get_lowest_layer(*secure).close();
+    }
+
+    /// True (and the result delivered) when the step failed or time ran out; a step that
+    /// completed just as the deadline passed must not start the next one.
+    bool failed(boost::system::error_code ec) {
+        if (finished) return true;
+        if (!ec && !timed_out) return false;
+        gateway_bot_result out;
+        out.error = timed_out ? "GET /gateway/bot: timed out after " + std::to_string(req.timeout.count()) +
+                                    " ms (during " + step + ")"
+                              : "GET /gateway/bot: " + std::string(step) + " failed: " + ec.message();
+        finish(std::move(out));
+        return true;
+    }
+
+    void finish(gateway_bot_result out) {
+        finished = true;
+        deadline.cancel();
+        auto cb = std::move(done);
+        cb(std::move(out));
+    }
+
+    template <class F> void with_stream(F f) {
+        if (secure) f(*secure);
+        else f(*plain);
+    }
+
+    void connect(const tcp::resolver::results_type& endpoints) {
+        step = "connect";
+        auto on_connect = [self = shared_from_this()](boost::system::error_code ec, const tcp::endpoint&) {
+            if (self->failed(ec)) return;
+            if (self->secure) self->handshake();
+            else self->send();
+        };
+        if (where.tls) {
+            asio::ssl::context* ctx = req.tls;
+            if (ctx == nullptr) ctx = (own_tls = detail::default_tls_context()).get();
+            beast::get_lowest_layer(secure.emplace(io, *ctx)).async_connect(endpoints, on_connect);
+        } else {
+            plain.emplace(io).async_connect(endpoints, on_connect);
+        }
+    }
+
+    void handshake() {
+        step = "tls handshake";
+        boost::system::error_code ec;
+        if (!detail::prepare_tls(*secure, where.host, ec)) {
+            failed(ec);
+            return;
+        }
+        secure->async_handshake(asio::ssl::stream_base::client, [self = shared_from_this()](boost::system::error_code e) {
+            if (self->failed(e)) return;
+            self->send();
+        });
+    }
+
+    void send() {
+        step = "request";
+        std::string target = where.target;
+        if (target.back() != '/') target += '/';
+        target += "gateway/bot";
+        request_msg = http::request<http::empty_body>(http::verb::get, target, 11);
+        request_msg.set(http::field::host, where.host_header);
+        request_msg.set(http::field::authorization, "Bot " + req.token);
+        request_msg.set(http::field::user_agent, req.user_agent);
+        request_msg.set(http::field::accept, "application/json");
+        with_stream([&](auto& s) {
+            http::async_write(s, request_msg, [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                if (self->failed(ec)) return;
+                self->receive();
+            });
+        });
+    }
+
+    void receive() {
+        with_stream([&](auto& s) {
+            http::async_read(s, buf, parser, [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                if (self->failed(ec)) return;
+                gateway_bot_result out;
+                interpret(self->parser.get(), out);
+                self->finish(std::move(out));
+            });
+        });
+    }
+};
 
 } // namespace
 
@@ -248,20 +291,7 @@ void fetch_gateway_bot(asio::io_context& io, gateway_bot_request request, std::f
         asio::post(io, [done = std::move(done), r = std::move(r)]() mutable { done(std::move(r)); });
         return;
     }
-    auto s = std::make_shared<fetch_state>(io, std::move(request), std::move(*where));
-    s->deadline.expires_after(s->req.timeout);
-    s->deadline.async_wait([w = std::weak_ptr<fetch_state>(s)](boost::system::error_code ec) {
-        if (ec) return;
-        if (auto st = w.lock()) st->abort();
-    });
-    asio::co_spawn(io, run(s), [s, done = std::move(done)](std::exception_ptr ep, gateway_bot_result r) {
-        s->deadline.cancel();
-        if (ep) { // only bad_alloc and the like get here: system errors are caught in run()
-            r = {};
-            r.error = "GET /gateway/bot: failed unexpectedly";
-        }
-        done(std::move(r));
-    });
+    std::make_shared<fetch_op>(io, std::move(request), std::move(*where), std::move(done))->start();
 }
 
 } // namespace dgw
