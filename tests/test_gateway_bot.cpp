@@ -220,6 +220,16 @@ BOOST_AUTO_TEST_CASE(fetch_rate_limited_reports_retry_after) {
     BOOST_TEST(t.result->status == 429);
     BOOST_TEST(t.result->retry_after.count() == 1235); // rounded up, never early
     BOOST_TEST(t.result->error.find("rate limited") != std::string::npos, t.result->error);
+
+    // A 429 from a proxy in front of Discord: no JSON body, only the Retry-After header.
+    local_server u;
+    response r = reply(http::status::too_many_requests, "slow down");
+    r.set(http::field::retry_after, "3");
+    u.answer(std::move(r));
+    u.fetch(u.req(u.base()));
+    u.run();
+    BOOST_TEST(u.result->status == 429);
+    BOOST_TEST(u.result->retry_after.count() == 3000);
 }
 
 BOOST_AUTO_TEST_CASE(fetch_rejects_a_malformed_body) {

@@ -113,16 +113,6 @@ namespace {
 
 using response = http::response<http::string_body>;
 
-/// Discord's error bodies are {"message": "...", "code": N} (429 adds retry_after).
-std::string discord_message(const response& res) {
-    boost::system::error_code ec;
-    const json::value v = json::parse(res.body(), ec);
-    if (!ec && v.is_object())
-        if (const json::value* m = v.get_object().if_contains("message"); m && m->is_string())
-            return std::string(m->get_string());
-    return {};
-}
-
 void interpret(const response& res, gateway_bot_result& out) {
     out.status = static_cast<int>(res.result_int());
     if (res.result() == http::status::ok) {
@@ -132,17 +122,19 @@ void interpret(const response& res, gateway_bot_result& out) {
         else out.error = "GET /gateway/bot: unexpected response: " + why;
         return;
     }
+    // Discord's error bodies are {"message": "...", "code": N}; 429 adds retry_after.
+    boost::system::error_code ec;
+    const json::value body = json::parse(res.body(), ec);
+    const json::object* obj = ec ? nullptr : body.if_object();
+    const json::value* message = obj ? obj->if_contains("message") : nullptr;
     std::string what = "GET /gateway/bot: HTTP " + std::to_string(out.status) + " " + std::string(res.reason());
-    if (const std::string m = discord_message(res); !m.empty()) what += " (" + m + ")";
+    if (message && message->is_string()) what += " (" + std::string(message->get_string()) + ")";
     if (res.result() == http::status::unauthorized) what += ": Discord refused the token";
     if (res.result() == http::status::too_many_requests) {
         // retry_after in the body is in seconds, with a fraction; Retry-After is whole seconds.
         double secs = 0;
-        boost::system::error_code ec;
-        const json::value v = json::parse(res.body(), ec);
-        if (!ec && v.is_object())
-            if (const json::value* r = v.get_object().if_contains("retry_after"); r && r->is_number())
-                secs = r->to_number<double>();
+        if (const json::value* r = obj ? obj->if_contains("retry_after") : nullptr; r && r->is_number())
+            secs = r->to_number<double>();
         if (secs <= 0)
             if (auto h = res.find(http::field::retry_after); h != res.end()) secs = std::atof(std::string(h->value()).c_str());
         if (std::isfinite(secs) && secs > 0 && secs < 86'400)
