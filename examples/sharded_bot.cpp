@@ -36,7 +36,6 @@ int main() {
     mo.shard.client.encoding = dgw::Encoding::Etf;
     mo.shard.client.compression = dgw::transport_compression::zstd_stream;
     handlers.apply(mo.shard.client);
-    mo.shard_count = 0; // take Discord's recommendation
 
     boost::asio::io_context io;
     std::unique_ptr<dgw::shard_manager> manager;

@@ -105,7 +105,7 @@ bool parse_gateway_bot(std::string_view body, gateway_bot& out, std::string& err
 
 void apply(const gateway_bot& info, shard_manager_options& options) {
     options.shard.client.gateway_url = info.url;
-    if (options.shard_count == 0) options.shard_count = info.shards;
+    options.shard_count = info.shards;
     options.limit = info.limit;
 }
 

@@ -32,8 +32,9 @@ struct gateway_bot {
 /// (which field, and what it held instead).
 bool parse_gateway_bot(std::string_view body, gateway_bot& out, std::string& error);
 
-/// Puts the URL, the recommended shard count (unless one is set already) and the
-/// session_start_limit into a manager's options.
+/// Puts the URL, the recommended shard count and the session_start_limit into a manager's
+/// options. A bot that runs its own count sets shard_count after this call. (Keeping a
+/// count already set would keep the default of 1, and a bot in 2500+ guilds then gets 4011.)
 void apply(const gateway_bot& info, shard_manager_options& options);
 
 /// What fetch_gateway_bot() asks.
