@@ -5,7 +5,11 @@
 // pipeline should reach at least 0.55x (issue 4).
 //
 // Also measured: the pipeline plus re-encoding each message as JSON, which is what
-// `dgw decode` does per message.
+// `dgw decode` does per message; and, for scale, zstd followed by passes over each ETF
+// message that store nothing: the envelope only (dgw::decode with no event selected, d
+// skipped), etf::reader's token walk, and the raw skip walk (lengths and bounds only).
+// They bound what any decoder can reach in this pipeline: one that stores every field
+// cannot be cheaper than walking the tokens it stores.
 //
 // Corpus: DGW_CORPUS (a folder) or the shared corpus; each websocket message is framed as
 // u32 big-endian length + bytes. One iteration = one whole connection (reset, then every
@@ -13,6 +17,8 @@
 //   bench_pipeline --benchmark_repetitions=5 --benchmark_enable_random_interleaving=true
 #include <dgw/compress/zlib_stream.hpp>
 #include <dgw/compress/zstd_stream.hpp>
+#include <dgw/etf/reader.hpp>
+#include <dgw/etf/skip.hpp>
 #include <dgw/gateway.hpp>
 
 #include <benchmark/benchmark.h>
@@ -33,7 +39,25 @@ namespace {
 using dgw_bench::load;
 using dgw_bench::stream_file;
 
-enum class stage { decompress, typed, typed_to_json };
+enum class stage { decompress, typed, typed_to_json, envelope_only, token_walk, skip_walk };
+
+// A pass over one ETF message that stores nothing; false when it does not walk.
+bool walk(std::string_view m, stage st) {
+    if (st == stage::token_walk) {
+        dgw::etf::reader r(m);
+        dgw::etf::token t;
+        std::size_t tokens = 0;
+        bool ok;
+        while ((ok = r.next(t)) && t.kind != dgw::etf::token_kind::end) ++tokens;
+        benchmark::DoNotOptimize(tokens);
+        return ok;
+    }
+    std::size_t pos = 1; // after the version byte
+    dgw::etf::detail::skip_fault f;
+    const bool ok = dgw::etf::detail::skip_terms(m, pos, 1, f) && pos == m.size();
+    benchmark::DoNotOptimize(pos);
+    return ok;
+}
 
 // One connection per iteration through `Decompressor`, then (by stage) typed decode of
 // each message, then JSON re-encoding.
@@ -45,6 +69,9 @@ void bm_pipeline(benchmark::State& state, const char* file, dgw::Encoding enc, s
     dgw::GatewayMessage msg;
     dgw::decode_error err;
     std::string json;
+    static const dgw::EventSet no_events{};
+    dgw::DecodeOptions opt;
+    if (st == stage::envelope_only) opt.events = &no_events;
     std::uint64_t out_bytes = 0;
     for (auto _ : state) {
         out_bytes = 0;
@@ -57,7 +84,11 @@ void bm_pipeline(benchmark::State& state, const char* file, dgw::Encoding enc, s
                 benchmark::DoNotOptimize(r.message.data());
                 continue;
             }
-            if (!dgw::decode(r.message, enc, msg, err)) return state.SkipWithError(err.message().c_str());
+            if (st == stage::token_walk || st == stage::skip_walk) {
+                if (!walk(r.message, st)) return state.SkipWithError("a message did not walk");
+                continue;
+            }
+            if (!dgw::decode(r.message, enc, msg, err, opt)) return state.SkipWithError(err.message().c_str());
             benchmark::DoNotOptimize(&msg);
             if (st == stage::typed_to_json) {
                 json.clear();
@@ -92,6 +123,10 @@ public:
         std::printf("\npipeline / decompression alone (messages/s):\n");
         ratio("zstd+typed_etf/etf.zstd", "zstd/etf.zstd", 0.55);
         ratio("zstd+typed_etf+json/etf.zstd", "zstd/etf.zstd", 0);
+        std::printf("  for scale, zstd then a pass that stores nothing:\n");
+        ratio("zstd+etf_envelope_only/etf.zstd", "zstd/etf.zstd", 0);
+        ratio("zstd+etf_token_walk/etf.zstd", "zstd/etf.zstd", 0);
+        ratio("zstd+etf_skip_walk/etf.zstd", "zstd/etf.zstd", 0);
         ratio("zlib+typed_json/json.zlib", "zlib/json.zlib", 0);
         ratio("zlib+typed_json+json/json.zlib", "zlib/json.zlib", 0);
     }
@@ -120,6 +155,12 @@ int main(int argc, char** argv) {
     reg("zstd+typed_etf/etf.zstd", [](benchmark::State& s) { bm_pipeline<zstd_stream>(s, "etf.zstd", dgw::Encoding::Etf, stage::typed); });
     reg("zstd+typed_etf+json/etf.zstd",
         [](benchmark::State& s) { bm_pipeline<zstd_stream>(s, "etf.zstd", dgw::Encoding::Etf, stage::typed_to_json); });
+    reg("zstd+etf_envelope_only/etf.zstd",
+        [](benchmark::State& s) { bm_pipeline<zstd_stream>(s, "etf.zstd", dgw::Encoding::Etf, stage::envelope_only); });
+    reg("zstd+etf_token_walk/etf.zstd",
+        [](benchmark::State& s) { bm_pipeline<zstd_stream>(s, "etf.zstd", dgw::Encoding::Etf, stage::token_walk); });
+    reg("zstd+etf_skip_walk/etf.zstd",
+        [](benchmark::State& s) { bm_pipeline<zstd_stream>(s, "etf.zstd", dgw::Encoding::Etf, stage::skip_walk); });
     reg("zlib/json.zlib", [](benchmark::State& s) { bm_pipeline<zlib_stream>(s, "json.zlib", dgw::Encoding::Json, stage::decompress); });
     reg("zlib+typed_json/json.zlib", [](benchmark::State& s) { bm_pipeline<zlib_stream>(s, "json.zlib", dgw::Encoding::Json, stage::typed); });
     reg("zlib+typed_json+json/json.zlib",
