@@ -63,7 +63,8 @@ struct decode_limits {
 /// started (unusual forms, and every failure). Process-wide; for tests and diagnostics.
 std::uint64_t etf_reader_fallbacks() noexcept;
 
-/// Decodes one JSON value into `obj` (described by `ti`). `root` prefixes error paths.
+/// Decodes one JSON value into `obj` (described by `ti`), which must be default-constructed.
+/// `root` prefixes error paths.
 bool decode_json_value(std::string_view in, const type_info& ti, void* obj, decode_error& err,
                        std::string_view root = "d", const decode_limits& lim = {});
 /// Decodes one ETF message (version byte + term) into `obj`.

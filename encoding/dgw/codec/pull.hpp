@@ -17,6 +17,11 @@
 /// (Discord's nullability notes are not always right); any other type mismatch is an
 /// error naming the field path.
 ///
+/// The storage decoded into must be default-constructed (callers reset it first). A key
+/// repeated within one object (which Discord never sends) is decoded again over its first
+/// value: a scalar takes the last value, an array gets the later elements appended, an
+/// object gets the later fields. Catching repeats cost 2.5% more instructions on the corpus.
+///
 /// Source interface (S):
 ///   bool value(scalar& v)        next value; for containers, enters them (v.t object/array)
 ///   bool next_key(bool first, std::string_view& k, bool& done, std::string_view expect)

@@ -16,13 +16,16 @@ template <class T>
 const codec::type_info& describe();
 
 /// Decodes a JSON value of type T (unknown fields ignored; errors name the field path).
+/// `out` is replaced: nothing of an earlier value survives.
 template <class T>
 bool decode_json(std::string_view in, T& out, decode_error& err) {
+    out = T{};
     return codec::decode_json_value(in, describe<T>(), &out, err, "$");
 }
-/// Decodes an ETF message (version byte + term) of type T.
+/// Decodes an ETF message (version byte + term) of type T; `out` is replaced.
 template <class T>
 bool decode_etf(std::string_view in, T& out, decode_error& err) {
+    out = T{};
     return codec::decode_etf_value(in, describe<T>(), &out, err, "$");
 }
 /// Compact JSON text of a value.
