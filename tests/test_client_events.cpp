@@ -1,6 +1,7 @@
 // Typed events and typed commands through the client: handlers per event type, what is and
 // is not decoded, decode failures that keep the session, raw events, intents derived from
 // handlers, and the generated send commands against the JSON `command` path.
+#include "test_files.hpp"
 #include "test_client_harness.hpp"
 
 #include <dgw/commands.hpp>
@@ -23,11 +24,7 @@ using namespace dgw::test;
 
 namespace {
 
-std::string read_file(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    BOOST_TEST_REQUIRE(in.good(), "cannot open " << p);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using dgw_test::read_file;
 
 /// The MESSAGE_CREATE fixture (s = 42): the JSON file, or Erlang's term_to_binary of it.
 std::string message_create_fixture(Encoding enc) {

@@ -4,6 +4,8 @@
 // made by tools/fixtures_to_etf.py and re-made here to prove they are Erlang's bytes).
 // erl comes from DGW_ERL (set by CTest) or PATH; without it the suite fails, not skips:
 // CI installs erlang-base, so a missing erl is a broken environment.
+#include "test_files.hpp"
+
 #include <dgw/describe.hpp>
 #include <dgw/etf/json.hpp>
 #include <dgw/etf/writer.hpp>
@@ -37,11 +39,7 @@ namespace {
 const fs::path fixtures_dir = fs::path(DGW_FIXTURES) / "events";
 const fs::path etf_fixtures_dir = fs::path(DGW_FIXTURES) / "events_etf";
 
-std::string read_file(const fs::path& p) {
-    std::ifstream f(p, std::ios::binary);
-    BOOST_REQUIRE_MESSAGE(f, "cannot open " << p);
-    return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
+using dgw_test::read_file;
 
 struct fixture {
     std::string name; // file stem, e.g. "GUILD_CREATE.unavailable"

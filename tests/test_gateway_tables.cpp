@@ -2,6 +2,8 @@
 // command encoders, checked against tables written here by hand from Discord's docs
 // (topics/opcodes-and-status-codes, events/gateway#list-of-intents, events/gateway-events)
 // rather than read from schema/, so a slip in the schema shows up as a mismatch.
+#include "test_files.hpp"
+
 #include <dgw/close_code.hpp>
 #include <dgw/commands.hpp>
 #include <dgw/describe.hpp>
@@ -32,11 +34,7 @@ using dgw::Intents;
 
 namespace {
 
-std::string read_file(const fs::path& p) {
-    std::ifstream f(p, std::ios::binary);
-    BOOST_REQUIRE_MESSAGE(f, "cannot open " << p);
-    return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
+using dgw_test::read_file;
 
 std::string action_name(CloseAction a) { return std::string(dgw::to_string(a)); }
 

@@ -5,6 +5,8 @@
 // variants of them with fields removed, nulled and arrays shortened (so that the earlier
 // value has fields the next message lacks).
 
+#include "test_files.hpp"
+
 #include <dgw/etf/json.hpp>
 #include <dgw/gateway.hpp>
 #include <dgw/describe.hpp>
@@ -27,11 +29,7 @@ using dgw::GatewayMessage;
 
 namespace {
 
-std::string read_file(const fs::path& p) {
-    std::ifstream f(p, std::ios::binary);
-    BOOST_REQUIRE_MESSAGE(f, "cannot open " << p);
-    return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
+using dgw_test::read_file;
 
 struct sample {
     std::string name;
