@@ -215,4 +215,19 @@ BOOST_AUTO_TEST_CASE(typed_decode_replaces_a_used_struct) {
     BOOST_TEST((used_etf == want));
 }
 
+// A key repeated within one JSON object (Discord never sends one): what codec/pull.hpp
+// says happens, so that a change to it is a decision, not an accident.
+BOOST_AUTO_TEST_CASE(repeated_keys_behave_as_documented) {
+    const std::string in = R"({"user":{"id":"1","username":"first","global_name":"G"},"nick":"a",)"
+                           R"("roles":["1","2"],"user":{"id":"2","username":"second"},"nick":"b","roles":["3"],)"
+                           R"("joined_at":"2021-01-01T00:00:00.000000+00:00","deaf":false,"mute":true,"flags":0})";
+    dgw::types::GuildMember m;
+    decode_error err;
+    BOOST_TEST_REQUIRE(dgw::decode_json(in, m, err), err.message());
+    BOOST_TEST(m.user->username == "second"); // an optional member: the last value
+    BOOST_TEST(!m.user->global_name.has_value());
+    BOOST_TEST(*m.nick == "b");       // a scalar: the last value
+    BOOST_TEST(m.roles.size() == 3u); // a required array: elements appended
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -67,7 +67,7 @@ std::uint64_t etf_reader_fallbacks() noexcept;
 /// `root` prefixes error paths.
 bool decode_json_value(std::string_view in, const type_info& ti, void* obj, decode_error& err,
                        std::string_view root = "d", const decode_limits& lim = {});
-/// Decodes one ETF message (version byte + term) into `obj`.
+/// Decodes one ETF message (version byte + term) into `obj` (default-constructed).
 bool decode_etf_value(std::string_view in, const type_info& ti, void* obj, decode_error& err,
                       std::string_view root = "d", const decode_limits& lim = {});
 
