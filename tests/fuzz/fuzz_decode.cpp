@@ -4,7 +4,9 @@
 //    decode, boost::json::parse must accept too;
 //  - a decoded message encodes and decodes again, to an equal message;
 //  - ETF: the direct byte reader and the general etf::reader give the same answer
-//    (equal messages, or the same error code, offset and path).
+//    (equal messages, or the same error code, offset and path);
+//  - decoding into a GatewayMessage that holds an earlier input's result gives the same
+//    answer as decoding into a new one.
 #include <dgw/gateway.hpp>
 
 #include <boost/json/parse.hpp>
@@ -24,6 +26,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     dgw::decode_error err;
     const bool ok = dgw::decode(in, enc, m, err, opt);
     if (!ok && !err.code) std::abort(); // a failure must say what failed
+    static dgw::GatewayMessage used;     // whatever the previous inputs left in it
+    dgw::decode_error eu;
+    const bool ok_used = dgw::decode(in, enc, used, eu, opt);
+    if (ok != ok_used || (ok && !(m == used)) || (!ok && eu.message() != err.message())) std::abort();
     if (enc == dgw::Encoding::Etf) {
         dgw::DecodeOptions slow = opt;
         slow.limits.etf_direct = false;
