@@ -4,7 +4,7 @@
 // made by tools/fixtures_to_etf.py and re-made here to prove they are Erlang's bytes).
 // erl comes from DGW_ERL (set by CTest) or PATH; without it the suite fails, not skips:
 // CI installs erlang-base, so a missing erl is a broken environment.
-#include "test_files.hpp"
+#include "test_event_fixtures.hpp"
 
 #include <dgw/describe.hpp>
 #include <dgw/etf/json.hpp>
@@ -41,33 +41,10 @@ const fs::path etf_fixtures_dir = fs::path(DGW_FIXTURES) / "events_etf";
 
 using dgw_test::read_file;
 
-struct fixture {
-    std::string name; // file stem, e.g. "GUILD_CREATE.unavailable"
-    std::string text; // the JSON file as written
-    json::value value;
-};
-
-const std::vector<fixture>& fixtures() {
-    static const std::vector<fixture> all = [] {
-        std::vector<fixture> v;
-        for (const auto& e : fs::directory_iterator(fixtures_dir))
-            if (e.path().extension() == ".json") {
-                std::string text = read_file(e.path());
-                json::value val = json::parse(text);
-                v.push_back({e.path().stem().string(), std::move(text), std::move(val)});
-            }
-        std::sort(v.begin(), v.end(), [](const fixture& a, const fixture& b) { return a.name < b.name; });
-        return v;
-    }();
-    return all;
-}
-
-const fixture& fixture_named(const std::string& name) {
-    for (const auto& f : fixtures())
-        if (f.name == name) return f;
-    BOOST_FAIL("no fixture " << name);
-    throw std::logic_error("unreachable");
-}
+using fixture = dgw_test::event_fixture;
+const std::vector<fixture>& fixtures() { return dgw_test::event_fixtures(); }
+const fixture& fixture_named(const std::string& name) { return dgw_test::event_fixture_named(name); }
+using dgw_test::etf_of;
 
 std::string etf_fixture(const std::string& name) { return read_file(etf_fixtures_dir / (name + ".etf")); }
 
@@ -126,14 +103,6 @@ std::string quote(const std::string& s) {
     std::string q = "'";
     for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
     return q + "'";
-}
-
-/// An ETF message from a JSON value with atom keys (Discord's receive style, except that
-/// strings stay binaries); for hand-made cases where Erlang's exact bytes do not matter.
-std::string etf_of(const json::value& v) {
-    std::string out;
-    dgw::etf::from_json(v, out, dgw::etf::writer_options{true});
-    return out;
 }
 
 /// A gateway envelope in ETF with `t` as an atom, keys in Erlang's order (d, op, s, t).

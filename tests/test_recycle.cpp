@@ -5,9 +5,8 @@
 // variants of them with fields removed, nulled and arrays shortened (so that the earlier
 // value has fields the next message lacks).
 
-#include "test_files.hpp"
+#include "test_event_fixtures.hpp"
 
-#include <dgw/etf/json.hpp>
 #include <dgw/gateway.hpp>
 #include <dgw/describe.hpp>
 
@@ -15,13 +14,9 @@
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
-namespace fs = std::filesystem;
 namespace json = boost::json;
 using dgw::decode_error;
 using dgw::Encoding;
@@ -29,26 +24,10 @@ using dgw::GatewayMessage;
 
 namespace {
 
-using dgw_test::read_file;
-
-struct sample {
-    std::string name;
-    json::value value; // a whole gateway message {"t","s","op","d"}
-};
-
-std::vector<sample> event_fixtures() {
-    std::vector<sample> v;
-    for (const auto& e : fs::directory_iterator(fs::path(DGW_FIXTURES) / "events"))
-        if (e.path().extension() == ".json") v.push_back({e.path().stem().string(), json::parse(read_file(e.path()))});
-    std::sort(v.begin(), v.end(), [](const sample& a, const sample& b) { return a.name < b.name; });
-    return v;
-}
+using dgw_test::event_fixtures;
 
 std::string bytes_of(const json::value& v, Encoding enc) {
-    if (enc == Encoding::Json) return json::serialize(v);
-    std::string out;
-    dgw::etf::from_json(v, out, dgw::etf::writer_options{true}); // atom keys, as Discord sends
-    return out;
+    return enc == Encoding::Json ? json::serialize(v) : dgw_test::etf_of(v);
 }
 
 GatewayMessage fresh_decode(std::string_view bytes, Encoding enc, bool& ok, decode_error& err) {
@@ -137,7 +116,7 @@ BOOST_AUTO_TEST_SUITE(recycle)
 // Each fixture, then variants of it with parts missing, then the fixture again: every
 // later decode lands on storage the earlier one filled.
 BOOST_AUTO_TEST_CASE(decoding_over_a_message_equals_decoding_fresh) {
-    const auto fx = event_fixtures();
+    const auto& fx = event_fixtures();
     BOOST_TEST_REQUIRE(fx.size() >= 79u);
     std::size_t checked = 0;
     for (Encoding enc : {Encoding::Json, Encoding::Etf}) {
@@ -158,7 +137,7 @@ BOOST_AUTO_TEST_CASE(decoding_over_a_message_equals_decoding_fresh) {
 // Every fixture decoded over every other one (different types replace the event; the
 // same type, e.g. GUILD_CREATE and GUILD_CREATE.unavailable, is decoded over).
 BOOST_AUTO_TEST_CASE(any_fixture_over_any_other) {
-    const auto fx = event_fixtures();
+    const auto& fx = event_fixtures();
     for (Encoding enc : {Encoding::Json, Encoding::Etf}) {
         std::vector<std::string> seq;
         for (const auto& a : fx)

@@ -1,0 +1,57 @@
+#pragma once
+// The event fixtures (tests/fixtures/events/*.json: one gateway message per file, modeled
+// on Discord's documented examples), loaded once, and hand-made ETF from JSON values.
+
+#include "test_files.hpp"
+
+#include <dgw/etf/json.hpp>
+
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace dgw_test {
+
+struct event_fixture {
+    std::string name;         // file stem, e.g. "GUILD_CREATE.unavailable"
+    std::string text;         // the JSON file as written
+    boost::json::value value; // a whole gateway message {"t","s","op","d"}
+};
+
+/// Every fixture, sorted by name.
+inline const std::vector<event_fixture>& event_fixtures() {
+    static const std::vector<event_fixture> all = [] {
+        std::vector<event_fixture> v;
+        for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(DGW_FIXTURES) / "events"))
+            if (e.path().extension() == ".json") {
+                std::string text = read_file(e.path());
+                boost::json::value val = boost::json::parse(text);
+                v.push_back({e.path().stem().string(), std::move(text), std::move(val)});
+            }
+        std::sort(v.begin(), v.end(), [](const event_fixture& a, const event_fixture& b) { return a.name < b.name; });
+        return v;
+    }();
+    return all;
+}
+
+inline const event_fixture& event_fixture_named(const std::string& name) {
+    for (const auto& f : event_fixtures())
+        if (f.name == name) return f;
+    BOOST_FAIL("no fixture " << name);
+    throw std::logic_error("unreachable");
+}
+
+/// An ETF message from a JSON value with atom keys (Discord's receive style, except that
+/// strings stay binaries); for hand-made cases where Erlang's exact bytes do not matter.
+inline std::string etf_of(const boost::json::value& v) {
+    std::string out;
+    dgw::etf::from_json(v, out, dgw::etf::writer_options{true});
+    return out;
+}
+
+} // namespace dgw_test
