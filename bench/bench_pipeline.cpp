@@ -17,8 +17,6 @@
 //   bench_pipeline --benchmark_repetitions=5 --benchmark_enable_random_interleaving=true
 #include <dgw/compress/zlib_stream.hpp>
 #include <dgw/compress/zstd_stream.hpp>
-#include <dgw/etf/reader.hpp>
-#include <dgw/etf/skip.hpp>
 #include <dgw/gateway.hpp>
 
 #include <benchmark/benchmark.h>
@@ -33,6 +31,7 @@
 #include <vector>
 
 #include "corpus.hpp"
+#include "walks.hpp"
 
 namespace {
 
@@ -44,19 +43,12 @@ enum class stage { decompress, typed, typed_to_json, envelope_only, token_walk, 
 // A pass over one ETF message that stores nothing; false when it does not walk.
 bool walk(std::string_view m, stage st) {
     if (st == stage::token_walk) {
-        dgw::etf::reader r(m);
-        dgw::etf::token t;
-        std::size_t tokens = 0;
-        bool ok;
-        while ((ok = r.next(t)) && t.kind != dgw::etf::token_kind::end) ++tokens;
+        std::uint64_t tokens = 0;
+        const bool ok = dgw_bench::etf_token_walk(m, tokens);
         benchmark::DoNotOptimize(tokens);
         return ok;
     }
-    std::size_t pos = 1; // after the version byte
-    dgw::etf::detail::skip_fault f;
-    const bool ok = dgw::etf::detail::skip_terms(m, pos, 1, f) && pos == m.size();
-    benchmark::DoNotOptimize(pos);
-    return ok;
+    return dgw_bench::etf_skip_walk(m);
 }
 
 // One connection per iteration through `Decompressor`, then (by stage) typed decode of

@@ -36,6 +36,8 @@
 #include <boost/json/value.hpp>
 #include <zstd.h>
 
+#include "walks.hpp"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -366,15 +368,8 @@ void BM_etf_token_walk(benchmark::State& st) {
     const std::uint64_t a0 = g_allocs;
     for (auto _ : st) {
         for (std::size_t i = 0; i < c.msgs.size(); ++i) {
-            dgw::etf::reader r(c.msgs[i]);
-            dgw::etf::token t;
-            bool ok;
-            while ((ok = r.next(t)) && t.kind != dgw::etf::token_kind::end) ++tokens;
-            if (!ok) [[unlikely]] {
-                if (failures++ == 0) {
-                    first = r.error();
-                    first_index = i;
-                }
+            if (!dgw_bench::etf_token_walk(c.msgs[i], tokens, failures == 0 ? &first : nullptr)) [[unlikely]] {
+                if (failures++ == 0) first_index = i;
             }
         }
         benchmark::DoNotOptimize(tokens);
@@ -394,11 +389,9 @@ void BM_etf_skip_walk(benchmark::State& st) {
     std::uint64_t failures = 0;
     for (auto _ : st) {
         for (std::string_view m : c.msgs) {
-            std::size_t pos = 1; // after the version byte
-            dgw::etf::detail::skip_fault f;
-            if (!dgw::etf::detail::skip_terms(m, pos, 1, f) || pos != m.size()) [[unlikely]]
-                ++failures;
-            benchmark::DoNotOptimize(pos);
+            const bool ok = dgw_bench::etf_skip_walk(m);
+            benchmark::DoNotOptimize(ok);
+            if (!ok) [[unlikely]] ++failures;
         }
     }
     finish(st, c, g_allocs - a0);
