@@ -6,6 +6,7 @@
 
 #include <boost/system/system_error.hpp>
 
+#include <algorithm>
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
@@ -33,6 +34,8 @@ const char* to_string(close_cause c) noexcept {
     case close_cause::invalid_session: return "invalid_session";
     case close_cause::zombie: return "zombie";
     case close_cause::malformed_message: return "malformed_message";
+    case close_cause::hello_timeout: return "hello_timeout";
+    case close_cause::ready_timeout: return "ready_timeout";
     }
     return "?";
 }
@@ -47,7 +50,7 @@ client::client(client_config config, client& parent)
     validate();
     auto* dead = std::get_if<state::closed>(&parent.state_);
     if (dead == nullptr) throw std::logic_error("dgw::client: the parent connection is still open");
-    state_ = state::awaiting_hello{dead->resumable};
+    state_ = state::awaiting_hello{dead->resumable, std::nullopt};
     stats_ = parent.stats_;
     ++stats_.reconnects;
     pending_ = std::move(parent.pending_);
@@ -68,6 +71,9 @@ void client::validate() const {
     int c = config_.reconnect_close_code;
     if (c == 1000 || c == 1001 || !(c == 1012 || (c >= 3000 && c <= 4999)))
         bad("reconnect_close_code must keep the session (not 1000/1001) and be sendable");
+    const auto& b = config_.backoff;
+    if (b.initial.count() <= 0 || b.max < b.initial) bad("backoff needs 0 < initial <= max");
+    if (config_.hello_timeout.count() < 0 || config_.ready_timeout.count() < 0) bad("timeouts must not be negative");
 }
 
 std::vector<action> client::step(input in) {
@@ -87,6 +93,7 @@ std::vector<action> client::on_close(int code, std::string_view reason, clock::t
 std::vector<action> client::on_timer(clock::time_point now) { return step(timer_fired{now}); }
 std::vector<action> client::on_identify_granted(clock::time_point now) { return step(identify_granted{now}); }
 std::vector<action> client::shutdown(clock::time_point now) { return step(shutdown_requested{now}); }
+std::vector<action> client::on_open(clock::time_point now) { return step(socket_opened{now}); }
 
 std::vector<action> client::send(command cmd, clock::time_point now, boost::system::error_code& ec) {
     ec = {};
@@ -152,6 +159,15 @@ void client::emit(frame f, Opcode op, actions& out) {
     out.push_back(send_frame{std::move(f), op});
 }
 
+std::optional<client::clock::time_point> client::deadline() const noexcept {
+    return std::visit(
+        [](const auto& s) -> std::optional<clock::time_point> {
+            if constexpr (requires { s.deadline; }) return s.deadline;
+            else return std::nullopt;
+        },
+        state_);
+}
+
 void client::sync_timer(clock::time_point now, actions& out) {
     std::optional<clock::time_point> want;
     if (auto* conn = current_link()) {
@@ -160,6 +176,7 @@ void client::sync_timer(clock::time_point now, actions& out) {
         if (std::holds_alternative<state::connected>(state_) && !pending_.empty())
             want = std::min(*want, conn->limiter.next_available(now));
     }
+    if (auto d = deadline()) want = want ? std::min(*want, *d) : *d;
     if (want == timer_) return;
     timer_ = want;
     if (want) out.push_back(set_timer{*want});
@@ -173,16 +190,44 @@ void client::enter_closed(state::closed next, actions& out) {
     state_ = std::move(next);
 }
 
+std::chrono::milliseconds client::settle_backoff(clock::time_point now) {
+    const auto* live = std::get_if<state::connected>(&state_);
+    if (live != nullptr && now - live->since >= config_.backoff.healthy_after) {
+        stats_.short_lived_streak = 0;
+        return std::chrono::milliseconds(0);
+    }
+    ++stats_.short_lived;
+    const std::uint32_t streak = ++stats_.short_lived_streak;
+    // One short-lived connection can be bad luck (a node restarting as we arrived): it
+    // reconnects at once. From the second in a row: initial, 2x, 4x, ... up to max.
+    if (streak < 2) return std::chrono::milliseconds(0);
+    auto base = config_.backoff.initial;
+    for (std::uint32_t i = 2; i < streak && base < config_.backoff.max; ++i) base *= 2;
+    base = std::min(base, config_.backoff.max);
+    double draw = config_.backoff.jitter ? config_.backoff.jitter()
+                                         : std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+    draw = std::clamp(draw, 0.0, 1.0);
+    return std::chrono::milliseconds(static_cast<std::int64_t>(static_cast<double>(base.count()) * (0.5 + draw / 2)));
+}
+
 void client::reconnect_after(close_cause cause, std::optional<int> our_close, int code, std::string detail,
-                             bool resume, std::chrono::milliseconds delay, actions& out) {
+                             bool resume, std::chrono::milliseconds delay, clock::time_point now, actions& out) {
     std::optional<session_info> session = resume ? current_session() : std::nullopt;
     // Details can quote decoder diagnostics of received bytes; they reach closes and state.
     mask_secret(detail, config_.identify.token);
     if (our_close) out.push_back(close_socket{*our_close, close_reason(detail)});
-    log(log_level::info, "closing (" + std::string(to_string(cause)) + ": " + detail + "); will " +
-                             (session ? "resume" : "identify") + " after " + std::to_string(delay.count()) + " ms");
+    const auto backoff = settle_backoff(now);
+    const std::uint32_t streak = stats_.short_lived_streak;
+    std::string wait = std::to_string(std::max(delay, backoff).count()) + " ms";
+    if (backoff > delay)
+        wait = "backing off " + std::to_string(backoff.count()) + " ms after " + std::to_string(streak) +
+               " short-lived connections";
+    log(backoff > delay ? log_level::warning : log_level::info,
+        "closing (" + std::string(to_string(cause)) + ": " + detail + "); will " + (session ? "resume" : "identify") +
+            (backoff > delay ? ", " + wait : " after " + wait));
+    delay = std::max(delay, backoff);
     enter_closed(state::closed{session, cause, code, detail}, out);
-    out.push_back(reconnect{url(), delay, session.has_value()});
+    out.push_back(reconnect{url(), delay, session.has_value(), streak});
 }
 
 void client::handle(const socket_closed& in, actions& out) {
@@ -198,10 +243,10 @@ void client::handle(const socket_closed& in, actions& out) {
         out.push_back(stop{make_error_code(protocol_errc::fatal_close), in.code, detail});
         return;
     case CloseAction::NewSession:
-        reconnect_after(close_cause::server_closed, std::nullopt, in.code, detail, false, {}, out);
+        reconnect_after(close_cause::server_closed, std::nullopt, in.code, detail, false, {}, in.now, out);
         return;
     case CloseAction::Resume:
-        reconnect_after(close_cause::server_closed, std::nullopt, in.code, detail, true, {}, out);
+        reconnect_after(close_cause::server_closed, std::nullopt, in.code, detail, true, {}, in.now, out);
         return;
     }
 }
@@ -214,12 +259,28 @@ void client::handle(const shutdown_requested&, actions& out) {
     out.push_back(stop{make_error_code(protocol_errc::shutdown), 0, "shutdown requested"});
 }
 
+void client::handle(const socket_opened& in, actions&) {
+    auto* waiting = std::get_if<state::awaiting_hello>(&state_);
+    if (waiting == nullptr || config_.hello_timeout.count() == 0) return;
+    waiting->deadline = in.now + config_.hello_timeout;
+}
+
 void client::handle(const timer_fired& in, actions& out) {
+    if (auto d = deadline(); d && in.now >= *d) {
+        const bool hello = std::holds_alternative<state::awaiting_hello>(state_);
+        ++(hello ? stats_.hello_timeouts : stats_.ready_timeouts);
+        const auto limit = hello ? config_.hello_timeout : config_.ready_timeout;
+        std::string what = hello ? "no Hello" : std::holds_alternative<state::resuming>(state_) ? "no RESUMED" : "no READY";
+        reconnect_after(hello ? close_cause::hello_timeout : close_cause::ready_timeout, config_.reconnect_close_code,
+                        config_.reconnect_close_code,
+                        what + " within " + std::to_string(limit.count()) + " ms", true, {}, in.now, out);
+        return;
+    }
     link* conn = current_link();
     if (conn == nullptr) return;
     if (conn->beat.zombie(in.now)) {
         reconnect_after(close_cause::zombie, config_.reconnect_close_code, config_.reconnect_close_code,
-                        "no heartbeat ACK since the previous heartbeat", true, {}, out);
+                        "no heartbeat ACK since the previous heartbeat", true, {}, in.now, out);
         return;
     }
     if (conn->beat.is_due(in.now)) send_heartbeat(*conn, in.now, out);
@@ -234,6 +295,7 @@ void client::handle(const identify_granted& in, actions& out) {
     }
     send_identify(id->conn, in.now, out);
     id->identify_sent = true;
+    if (config_.ready_timeout.count() > 0) id->deadline = in.now + config_.ready_timeout;
 }
 
 void client::send_identify(link& conn, clock::time_point now, actions& out) {

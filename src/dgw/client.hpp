@@ -44,6 +44,24 @@ struct RequestChannelInfo;
 
 namespace dgw {
 
+/// How reconnects are paced when connections keep dying soon after they opened.
+///
+/// A connection is *short-lived* unless it reached READY or RESUMED and then stayed up for
+/// `healthy_after`; that rule uses lifetime alone because a gateway that replays events and
+/// then drops the connection would pass any test based on dispatches. Failed attempts
+/// (refused, TLS, no Hello, no READY) are short-lived too. The first short-lived connection
+/// in a row reconnects at once, as Discord asks for op 7 and resumable closes; each further
+/// one waits `initial`, 2x, 4x, ... up to `max`, scaled by a jitter factor in [0.5, 1) so
+/// that shards dropped together do not come back together. A healthy connection resets it.
+/// The close code does not matter: op 7, op 9 and 4000 storms back off alike.
+struct backoff_policy {
+    std::chrono::milliseconds initial{1'000};        ///< wait after the second short-lived connection in a row
+    std::chrono::milliseconds max{60'000};           ///< the cap
+    std::chrono::milliseconds healthy_after{30'000}; ///< READY/RESUMED-to-close time that proves a connection healthy
+    /// A draw in [0, 1) mapped onto the factor 0.5 + draw / 2; default: uniform random.
+    std::function<double()> jitter;
+};
+
 /// Everything a client needs to know; the same config is reused for every reconnect.
 struct client_config {
     identify_params identify;    ///< token, intents, shard, presence, properties
@@ -60,8 +78,17 @@ struct client_config {
     /// Code for closes meant to resume (op 7, op 9, zombie); never 1000/1001, which end the session.
     int reconnect_close_code = 4000;
     std::function<double()> jitter; ///< first-beat jitter in [0, 1); default: uniform random
-    /// Delay before identifying after op 9 d=false; default: uniform random 1-5 s.
+    /// Delay before identifying after op 9 d=false; default: uniform random 1-5 s. The
+    /// back-off applies on top (the longer of the two).
     std::function<std::chrono::milliseconds()> invalid_session_delay;
+    /// Reconnect pacing when connections keep dying (see backoff_policy).
+    backoff_policy backoff;
+    /// Hello must arrive this long after socket_opened; else the connection is closed and
+    /// counted short-lived. Zero: no limit. The timer starts only at socket_opened.
+    std::chrono::milliseconds hello_timeout{20'000};
+    /// READY (or RESUMED) must arrive this long after Identify (or Resume) was sent; else
+    /// as hello_timeout. Waiting for the identify queue does not count. Zero: no limit.
+    std::chrono::milliseconds ready_timeout{15'000};
     /// The dispatches whose `d` is decoded into their generated struct; all others leave as
     /// a RawEvent without their `d` being parsed. Unset: every known event is decoded.
     /// READY is always decoded (the client needs its session). event_handlers::apply sets
@@ -81,14 +108,19 @@ struct client_stats {
     std::uint64_t messages_sent = 0;     ///< frames sent, heartbeats included
     std::uint64_t bytes_sent = 0;        ///< their sizes
     std::uint64_t dispatches = 0;        ///< op 0 messages
-    std::uint64_t heartbeats_sent = 0;
-    std::uint64_t heartbeat_acks = 0;
+    std::uint64_t heartbeats_sent = 0;   ///< op 1 sent, scheduled or asked for
+    std::uint64_t heartbeat_acks = 0;    ///< op 11 received
     std::uint64_t identifies = 0;        ///< Identify payloads sent
     std::uint64_t resumes = 0;           ///< successful resumes (RESUMED received)
     std::uint64_t reconnects = 0;        ///< clients made from a parent
     std::uint64_t commands_sent = 0;     ///< user commands that left
-    std::uint64_t commands_refused = 0;
+    std::uint64_t commands_refused = 0;  ///< user commands refused (command_refused actions)
     std::uint64_t event_decode_failures = 0; ///< dispatches whose `d` did not fit their type
+    std::uint64_t hello_timeouts = 0;    ///< connections closed for want of Hello
+    std::uint64_t ready_timeouts = 0;    ///< connections closed for want of READY/RESUMED
+    std::uint64_t short_lived = 0;       ///< connections that ended before proving healthy
+    /// Short-lived connections in a row, this one included once it has closed; 0 after a healthy one.
+    std::uint32_t short_lived_streak = 0;
     /// Time from the last acknowledged heartbeat to its op 11.
     std::optional<gateway_clock::duration> heartbeat_latency;
 };
@@ -109,7 +141,9 @@ public:
     /// statistics. Throws std::logic_error if the parent is not closed.
     client(client_config config, client& parent);
 
+    /// Moves the connection's state; the moved-from client must not be used.
     client(client&&) = default;
+    /// As the move constructor.
     client& operator=(client&&) = default;
     client(const client&) = delete;
     client& operator=(const client&) = delete;
@@ -125,6 +159,8 @@ public:
     std::vector<action> on_timer(clock::time_point now);
     /// step(identify_granted{now}).
     std::vector<action> on_identify_granted(clock::time_point now);
+    /// step(socket_opened{now}).
+    std::vector<action> on_open(clock::time_point now);
     /// step(user_command{cmd, now}); a refusal is also reported through `ec`.
     std::vector<action> send(command cmd, clock::time_point now, boost::system::error_code& ec);
     /// Sends a generated command, encoded in this connection's encoding (ETF: binary keys,
@@ -179,6 +215,7 @@ private:
     void handle(const user_command& in, actions& out);
     void handle(encoded_command& in, actions& out);
     void handle(const shutdown_requested& in, actions& out);
+    void handle(const socket_opened& in, actions& out);
 
     void on_hello(std::int64_t interval_ms, clock::time_point now, actions& out);
     void on_dispatch(inbound& msg, clock::time_point now, actions& out);
@@ -195,7 +232,11 @@ private:
 
     /// Closes toward a reconnect; `resume` asks to keep the session if there is one.
     void reconnect_after(close_cause cause, std::optional<int> our_close, int code, std::string detail,
-                         bool resume, std::chrono::milliseconds delay, actions& out);
+                         bool resume, std::chrono::milliseconds delay, clock::time_point now, actions& out);
+    /// Counts the ending connection as healthy or short-lived; returns the back-off to add.
+    std::chrono::milliseconds settle_backoff(clock::time_point now);
+    /// The deadline of the handshake step being waited for, if any.
+    std::optional<clock::time_point> deadline() const noexcept;
     void enter_closed(state::closed next, actions& out);
 
     link* current_link() noexcept;

@@ -30,7 +30,7 @@ void client::handle(const message_received& in, actions& out) {
         spare_ = std::move(msg.message);
         // A lost message may be a lost dispatch; resuming replays it from our last s.
         reconnect_after(close_cause::malformed_message, config_.reconnect_close_code, config_.reconnect_close_code,
-                        "undecodable message: " + err.message(), true, {}, out);
+                        "undecodable message: " + err.message(), true, {}, in.now, out);
         return;
     }
 
@@ -47,18 +47,19 @@ void client::handle(const message_received& in, actions& out) {
     case Opcode::Reconnect:
         // Valid in any state, even before Hello: keep the session (non-1000 close) and resume.
         reconnect_after(close_cause::reconnect_requested, config_.reconnect_close_code,
-                        config_.reconnect_close_code, "op 7 Reconnect", true, {}, out);
+                        config_.reconnect_close_code, "op 7 Reconnect", true, {}, in.now, out);
         break;
     case Opcode::InvalidSession: {
         if (msg.resumable) {
             reconnect_after(close_cause::invalid_session, config_.reconnect_close_code,
-                            config_.reconnect_close_code, "op 9 Invalid Session (resumable)", true, {}, out);
+                            config_.reconnect_close_code, "op 9 Invalid Session (resumable)", true, {}, in.now, out);
         } else {
             auto delay = config_.invalid_session_delay
                              ? config_.invalid_session_delay()
                              : std::chrono::milliseconds(std::uniform_int_distribution<int>(1000, 5000)(rng_));
             reconnect_after(close_cause::invalid_session, config_.reconnect_close_code,
-                            config_.reconnect_close_code, "op 9 Invalid Session (not resumable)", false, delay, out);
+                            config_.reconnect_close_code, "op 9 Invalid Session (not resumable)", false, delay, in.now,
+                            out);
         }
         break;
     }
@@ -98,20 +99,23 @@ void client::on_hello(std::int64_t interval_ms, clock::time_point now, actions& 
                                  (session.seq ? std::to_string(*session.seq) : std::string("null")));
         emit(encode_payload(resume_payload(config_.identify.token, session.session_id, session.seq), config_.encoding),
              Opcode::Resume, out);
-        state_ = state::resuming{std::move(conn), std::move(session)};
+        std::optional<clock::time_point> due;
+        if (config_.ready_timeout.count() > 0) due = now + config_.ready_timeout;
+        state_ = state::resuming{std::move(conn), std::move(session), due};
         return;
     }
-    state_ = state::identifying{std::move(conn), false, std::nullopt};
+    state_ = state::identifying{std::move(conn), false, std::nullopt, std::nullopt};
     auto& id = std::get<state::identifying>(state_);
     if (config_.await_identify_permit) {
         out.push_back(request_identify{config_.identify.shard_id});
     } else {
         send_identify(id.conn, now, out);
         id.identify_sent = true;
+        if (config_.ready_timeout.count() > 0) id.deadline = now + config_.ready_timeout;
     }
 }
 
-void client::on_dispatch(inbound& msg, clock::time_point, actions& out) {
+void client::on_dispatch(inbound& msg, clock::time_point now, actions& out) {
     ++stats_.dispatches;
     const GatewayMessage& m = *msg.message;
     // The sequence is stored before the event leaves, whatever the event (unknown ones, and
@@ -134,11 +138,11 @@ void client::on_dispatch(inbound& msg, clock::time_point, actions& out) {
     if (auto* id = std::get_if<state::identifying>(&state_); id != nullptr && m.type == EventType::Ready) {
         session_info session{msg.session_id, msg.resume_gateway_url, id->seq};
         log(log_level::info, "READY: session " + session.session_id);
-        state_ = state::connected{std::move(id->conn), std::move(session)};
+        state_ = state::connected{std::move(id->conn), std::move(session), now};
     } else if (auto* rs = std::get_if<state::resuming>(&state_); rs != nullptr && m.type == EventType::Resumed) {
         ++stats_.resumes;
         log(log_level::info, "RESUMED at seq " + (rs->session.seq ? std::to_string(*rs->session.seq) : "null"));
-        state_ = state::connected{std::move(rs->conn), std::move(rs->session)};
+        state_ = state::connected{std::move(rs->conn), std::move(rs->session), now};
     }
 
     const std::uint32_t shard = config_.identify.shard_id;

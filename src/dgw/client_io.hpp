@@ -69,6 +69,12 @@ struct encoded_command {
     gateway_clock::time_point now;      ///< when it was submitted
 };
 
+/// The websocket handshake finished: from now on the gateway owes us Hello
+/// (client_config::hello_timeout counts from here).
+struct socket_opened {
+    gateway_clock::time_point now; ///< when the websocket opened
+};
+
 /// The user wants this connection and its session ended (closes with 1000).
 struct shutdown_requested {
     gateway_clock::time_point now; ///< when the user asked
@@ -76,7 +82,7 @@ struct shutdown_requested {
 
 /// Anything that can happen to a client.
 using input = std::variant<message_received, socket_closed, timer_fired, identify_granted, user_command,
-                           encoded_command, shutdown_requested>;
+                           encoded_command, shutdown_requested, socket_opened>;
 
 // ---- actions -------------------------------------------------------------------------
 
@@ -144,8 +150,12 @@ struct cancel_identify {
 /// Connect again: make a new client with this one as parent, open `url` after `delay`.
 struct reconnect {
     std::string url;                 ///< full URL with query
-    std::chrono::milliseconds delay{0}; ///< wait this long before connecting (op 9 backoff)
+    /// Wait this long before connecting: the back-off after short-lived connections
+    /// (client_config::backoff), or op 9's delay, whichever is longer.
+    std::chrono::milliseconds delay{0};
     bool resume = false;             ///< the new client will Resume (else Identify)
+    /// Short-lived connections in a row, the one just closed included; 0 after a healthy one.
+    std::uint32_t short_lived_streak = 0;
 };
 
 /// Do not reconnect; the reason says why (shutdown, or a close code that needs a human).
