@@ -15,8 +15,9 @@ struct fixture {
     local_identify_queue::clock::time_point now{std::chrono::hours(7)};
     std::vector<std::pair<std::uint32_t, local_identify_queue::clock::time_point>> grants;
 
-    local_identify_queue make(session_start_limit lim) {
-        return local_identify_queue(lim, [this] { return now; });
+    /// Exactly Discord's 5 s unless a margin is given, so the schedules below read plainly.
+    local_identify_queue make(session_start_limit lim, std::chrono::milliseconds margin = 0ms) {
+        return local_identify_queue(lim, [this] { return now; }, margin);
     }
     std::function<void()> record(std::uint32_t shard) {
         return [this, shard] { grants.emplace_back(shard, now); };
@@ -50,6 +51,21 @@ BOOST_FIXTURE_TEST_CASE(one_bucket_one_identify_per_5s_in_order, fixture) {
     }
     BOOST_TEST(q.remaining() == 996u);
     BOOST_TEST(!q.next_wakeup().has_value());
+}
+
+// By default one bucket's grants are 5.25 s apart: a grant becomes an Identify on the wire
+// a little later, and the gateway must never see two of one bucket less than 5 s apart.
+BOOST_FIXTURE_TEST_CASE(default_margin_spaces_a_bucket_beyond_5s, fixture) {
+    local_identify_queue q({1000, 1000, 0ms, 2}, [this] { return now; });
+    BOOST_TEST((q.spacing() == 5250ms));
+    auto t0 = now;
+    for (std::uint32_t s = 0; s < 6; ++s) q.request(s, record(s));
+    run_until(q, t0 + 1min);
+    BOOST_TEST_REQUIRE(grants.size() == 6u);
+    for (std::uint32_t i = 0; i < 6; ++i) {
+        BOOST_TEST(grants[i].first == i);
+        BOOST_TEST((grants[i].second == t0 + (i / 2) * 5250ms));
+    }
 }
 
 BOOST_FIXTURE_TEST_CASE(max_concurrency_buckets_start_in_order, fixture) {

@@ -6,8 +6,9 @@
 namespace dgw {
 
 local_identify_queue::local_identify_queue(session_start_limit limit,
-                                           std::function<clock::time_point()> now)
-    : now_(std::move(now)) {
+                                           std::function<clock::time_point()> now,
+                                           std::chrono::milliseconds margin)
+    : now_(std::move(now)), margin_(std::max(margin, std::chrono::milliseconds(0))) {
     update(limit);
 }
 
@@ -64,7 +65,7 @@ void local_identify_queue::poll() {
     for (auto it = waiting_.begin(); it != waiting_.end() && limit_.remaining > 0;) {
         const std::uint32_t bucket = it->shard_id % limit_.max_concurrency;
         auto& last = bucket_last_[bucket];
-        if ((last && now < *last + bucket_period) || held(first, bucket, it->shard_id)) {
+        if ((last && now < *last + spacing()) || held(first, bucket, it->shard_id)) {
             ++it; // the bucket is busy or a lower shard goes first; other buckets may still go
             continue;
         }
@@ -89,7 +90,7 @@ std::optional<local_identify_queue::clock::time_point> local_identify_queue::nex
         // A held request waits for another request or for leave_order(), not for time.
         if (held(first, bucket, p.shard_id)) continue;
         const auto& last = bucket_last_[bucket];
-        clock::time_point at = last ? *last + bucket_period : clock::time_point::min();
+        clock::time_point at = last ? *last + spacing() : clock::time_point::min();
         if (!best || at < *best) best = at;
     }
     return best;
