@@ -20,7 +20,9 @@
 #include <algorithm>
 #include <deque>
 #include <optional>
+#include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace dgw {
 
@@ -50,13 +52,20 @@ struct shard::impl : std::enable_shared_from_this<impl> {
         beast::flat_buffer buffer;
         std::deque<frame> outq;
         std::optional<websocket::close_reason> pending_close;
+        // Bounds the connect steps, later the close handshake. Beast's own timeouts are
+        // off: a failed handshake would leave its timer pending until it expired, and
+        // io.run() would not return after a shutdown.
+        asio::steady_timer deadline;
+        shard_phase step = shard_phase::resolving; // until open
         bool open = false;       // websocket handshake done
         bool writing = false;    // an async_write is outstanding
         bool closing = false;    // we started (or will start) the close handshake
+        bool final_close = false; // that close is the shutdown's 1000
         bool torn_down = false;  // the socket is closed
         bool got_message = false;
 
-        connection(asio::io_context& io, std::uint64_t g, net_endpoint e) : gen(g), where(std::move(e)), resolver(io) {}
+        connection(asio::io_context& io, std::uint64_t g, net_endpoint e)
+            : gen(g), where(std::move(e)), resolver(io), deadline(io) {}
 
         template <class F> void with_ws(F&& f) {
             if (secure) f(*secure);
@@ -72,20 +81,20 @@ struct shard::impl : std::enable_shared_from_this<impl> {
     std::unique_ptr<compress::decompressor> dec;
     std::optional<client> cl;
     conn_ptr conn;
+    std::vector<std::weak_ptr<connection>> lingering; // earlier connections finishing their close
     std::uint64_t gen = 0;
     asio::steady_timer timer;           // the client's timer
     std::uint64_t timer_gen = 0;
     asio::steady_timer reconnect_timer;
-    asio::steady_timer connect_deadline;
+    bool backing_off = false;           // reconnect_timer is pending
     std::optional<identify_queue::ticket> ticket;
-    std::uint32_t failures = 0;         // connection attempts in a row that saw no message
     bool started = false, stopped = false, dead = false;
     shard_stats stats;
     std::function<void(const stop&)> stop_cb;
     std::function<void(const command_refused&)> refused_cb;
 
     impl(asio::io_context& io_, shard_options o, event_handlers& h)
-        : io(io_), opt(std::move(o)), handlers(h), timer(io_), reconnect_timer(io_), connect_deadline(io_) {
+        : io(io_), opt(std::move(o)), handlers(h), timer(io_), reconnect_timer(io_) {
         if (opt.client.compression != transport_compression::none) {
             compress::limits lim;
             lim.max_message_size = opt.max_message_bytes;
@@ -108,6 +117,25 @@ struct shard::impl : std::enable_shared_from_this<impl> {
         return *own_tls;
     }
 
+    shard_phase phase() const noexcept {
+        if (stopped) return shard_phase::stopped;
+        if (!started) return shard_phase::idle;
+        if (backing_off) return shard_phase::backing_off;
+        if (conn && !conn->open) return conn->step;
+        if (!cl) return shard_phase::idle;
+        return std::visit(
+            [](const auto& s) {
+                using S = std::decay_t<decltype(s)>;
+                if constexpr (std::is_same_v<S, state::awaiting_hello>) return shard_phase::awaiting_hello;
+                else if constexpr (std::is_same_v<S, state::identifying>)
+                    return s.identify_sent ? shard_phase::identifying : shard_phase::awaiting_identify_permit;
+                else if constexpr (std::is_same_v<S, state::resuming>) return shard_phase::resuming;
+                else if constexpr (std::is_same_v<S, state::connected>) return shard_phase::connected;
+                else return shard_phase::backing_off; // closed: the reconnect is being set up
+            },
+            cl->state());
+    }
+
     // ---- lifecycle ---------------------------------------------------------------------
 
     void start() {
@@ -117,14 +145,27 @@ struct shard::impl : std::enable_shared_from_this<impl> {
         connect(cl->url());
     }
 
-    void finish(stop s) {
-        if (stopped) return;
-        stopped = true;
+    /// Cancels everything the shard has pending; only a connection closing with the
+    /// shutdown's 1000 keeps going, bounded by its close deadline.
+    void quiesce() {
         ++timer_gen;
         timer.cancel();
         reconnect_timer.cancel();
-        connect_deadline.cancel();
-        if (conn && !conn->open) teardown(conn); // nothing to close cleanly yet
+        backing_off = false;
+        stats.waiting_until.reset();
+        stats.waiting_reason.clear();
+        if (ticket && opt.identify) opt.identify->cancel(*ticket);
+        ticket.reset();
+        for (auto& w : lingering)
+            if (auto c = w.lock()) teardown(c);
+        lingering.clear();
+        if (conn && !conn->final_close) teardown(conn);
+    }
+
+    void finish(stop s) {
+        if (stopped) return;
+        stopped = true;
+        quiesce();
         log(s.reason == make_error_code(protocol_errc::shutdown) ? log_level::info : log_level::error,
             "stopped: " + s.detail);
         if (stop_cb) stop_cb(s);
@@ -140,11 +181,7 @@ struct shard::impl : std::enable_shared_from_this<impl> {
     void abandon() {
         dead = true;
         stopped = true;
-        timer.cancel();
-        reconnect_timer.cancel();
-        connect_deadline.cancel();
-        if (ticket && opt.identify) opt.identify->cancel(*ticket);
-        ticket.reset();
+        quiesce();
         if (conn) teardown(conn);
     }
 
@@ -153,8 +190,12 @@ struct shard::impl : std::enable_shared_from_this<impl> {
     void connect(const std::string& url) {
         ++gen;
         // A connection we are closing finishes its close handshake on its own (bounded by
-        // the handshake timeout), so the gateway sees our close code; any other goes now.
-        if (conn && !conn->closing) teardown(conn);
+        // close_timeout), so the gateway sees our close code; any other goes now.
+        if (conn) {
+            if (conn->closing && !conn->torn_down) lingering.push_back(conn);
+            else teardown(conn);
+        }
+        std::erase_if(lingering, [](const std::weak_ptr<connection>& w) { return w.expired(); });
         conn.reset();
         auto where = detail::parse_net_url(url);
         if (!where || (where->scheme != "ws" && where->scheme != "wss")) {
@@ -170,10 +211,9 @@ struct shard::impl : std::enable_shared_from_this<impl> {
         log(log_level::info, "connecting to " + c->where.host + ":" + c->where.port);
 
         // One deadline for resolve, connect, TLS and the websocket handshake.
-        connect_deadline.expires_after(opt.connect_timeout);
-        connect_deadline.async_wait([self = shared_from_this(), c](boost::system::error_code ec) {
+        c->deadline.expires_after(opt.connect_timeout);
+        c->deadline.async_wait([self = shared_from_this(), c](boost::system::error_code ec) {
             if (ec || c->open || c->torn_down) return;
-            c->resolver.cancel();
             self->teardown(c); // the pending step fails with operation_aborted
         });
         c->resolver.async_resolve(c->where.host, c->where.port,
@@ -185,6 +225,7 @@ struct shard::impl : std::enable_shared_from_this<impl> {
 
     void on_resolved(const conn_ptr& c, const tcp::resolver::results_type& r) {
         if (c->torn_down) return connect_failed(c, "connect", asio::error::operation_aborted);
+        c->step = shard_phase::connecting;
         c->with_ws([&](auto& ws) {
             beast::get_lowest_layer(ws).async_connect(r, [self = shared_from_this(), c](boost::system::error_code ec,
                                                                                       const tcp::endpoint&) {
@@ -195,7 +236,9 @@ struct shard::impl : std::enable_shared_from_this<impl> {
     }
 
     void on_tcp(const conn_ptr& c) {
+        if (c->torn_down) return connect_failed(c, "tls handshake", asio::error::operation_aborted);
         if (!c->secure) return ws_handshake(c);
+        c->step = shard_phase::tls_handshake;
         auto& tls = c->secure->next_layer();
         if (boost::system::error_code ec; !detail::prepare_tls(tls, c->where.host, ec)) return connect_failed(c, "tls", ec);
         tls.async_handshake(ssl::stream_base::client, [self = shared_from_this(), c](boost::system::error_code ec) {
@@ -206,11 +249,12 @@ struct shard::impl : std::enable_shared_from_this<impl> {
 
     void ws_handshake(const conn_ptr& c) {
         if (c->torn_down) return connect_failed(c, "websocket handshake", asio::error::operation_aborted);
+        c->step = shard_phase::websocket_handshake;
         c->with_ws([&](auto& ws) {
-            // The client detects dead connections with heartbeats; Beast only bounds the
-            // handshakes (its idle timeout would second-guess the gateway's interval).
+            // The client detects dead connections with heartbeats, and c->deadline bounds
+            // the handshakes; Beast's timers would only second-guess both.
             websocket::stream_base::timeout t{};
-            t.handshake_timeout = opt.connect_timeout;
+            t.handshake_timeout = websocket::stream_base::none();
             t.idle_timeout = websocket::stream_base::none();
             t.keep_alive_pings = false;
             ws.set_option(t);
@@ -229,21 +273,22 @@ struct shard::impl : std::enable_shared_from_this<impl> {
     void on_open(const conn_ptr& c) {
         if (c->torn_down || c->gen != gen) return;
         c->open = true;
-        connect_deadline.cancel();
+        c->deadline.cancel();
         log(log_level::info, "connected");
         read(c);
         if (c->pending_close && !c->writing) return close_now(c);
         if (!c->outq.empty()) write_next(c);
+        if (!stopped) perform(cl->on_open(now())); // Hello is due from here
     }
 
     void connect_failed(const conn_ptr& c, const char* step, boost::system::error_code ec) {
         if (dead || c->gen != gen) return;
+        const bool ours = c->torn_down; // cut by the deadline or by a shutdown
         teardown(c);
+        if (stopped) return; // the shutdown cut it; nothing failed
         ++stats.connect_failures;
-        ++failures;
-        const std::string why = std::string(step) + " failed: " + ec.message();
+        const std::string why = std::string(step) + (ours ? " timed out" : " failed: " + ec.message());
         log(log_level::warning, why);
-        if (stopped) return;
         // No websocket, so no close code: 1006 as the websocket spec says for an abnormal end.
         perform(cl->on_close(1006, why, now()));
     }
@@ -252,6 +297,7 @@ struct shard::impl : std::enable_shared_from_this<impl> {
         if (c->torn_down) return;
         c->torn_down = true;
         c->resolver.cancel();
+        c->deadline.cancel();
         boost::system::error_code ignored;
         c->with_ws([&](auto& ws) { beast::get_lowest_layer(ws).socket().close(ignored); });
     }
@@ -269,10 +315,7 @@ struct shard::impl : std::enable_shared_from_this<impl> {
     void on_read(const conn_ptr& c, boost::system::error_code ec) {
         if (dead || c->gen != gen) return;
         if (ec) return connection_lost(c, ec);
-        if (!c->got_message) {
-            c->got_message = true;
-            failures = 0;
-        }
+        c->got_message = true;
         const auto data = c->buffer.cdata();
         std::string_view bytes(static_cast<const char*>(data.data()), data.size());
         if (dec) {
@@ -308,10 +351,7 @@ struct shard::impl : std::enable_shared_from_this<impl> {
                 reason = std::string(ws.reason().reason.data(), ws.reason().reason.size());
             }
         });
-        if (code == 1006 && !c->got_message) {
-            ++stats.connect_failures;
-            ++failures;
-        }
+        if (code == 1006 && !c->got_message) ++stats.connect_failures;
         teardown(c);
         log(log_level::info, "connection ended (" + (ec == websocket::error::closed ? "close " + std::to_string(code)
                                                                                        : ec.message()) + ")");
@@ -356,11 +396,18 @@ struct shard::impl : std::enable_shared_from_this<impl> {
     void close(const conn_ptr& c, int code, const std::string& reason) {
         if (c->closing || c->torn_down) return;
         c->closing = true;
+        c->final_close = code == 1000 || code == 1001;
         websocket::close_reason why;
         why.code = static_cast<std::uint16_t>(code);
         why.reason = reason.substr(0, 123); // the close frame's limit
         c->pending_close = why;
         if (!c->open) return teardown(c);
+        // The gateway gets close_timeout to answer our close frame (a write in progress
+        // included); then the socket is cut, so a silent peer cannot hold the shard.
+        c->deadline.expires_after(opt.close_timeout);
+        c->deadline.async_wait([self = shared_from_this(), c](boost::system::error_code ec) {
+            if (!ec) self->teardown(c);
+        });
         if (!c->writing) close_now(c);
     }
 
@@ -393,7 +440,10 @@ struct shard::impl : std::enable_shared_from_this<impl> {
 
     void perform(std::vector<action> actions) {
         for (auto& a : actions) {
-            if (dead) return;
+            // A handler may shut the shard down halfway through a batch (READY's handler
+            // calling shutdown() is common): the rest of the batch would re-arm the
+            // heartbeat timer and keep io.run() alive for a whole interval.
+            if (dead || stopped) return;
             std::visit([&](auto& x) { act(x); }, a);
         }
     }
@@ -404,7 +454,7 @@ struct shard::impl : std::enable_shared_from_this<impl> {
         const std::uint64_t tg = ++timer_gen;
         timer.expires_at(t.at);
         timer.async_wait([self = shared_from_this(), tg](boost::system::error_code ec) {
-            if (ec || self->dead || tg != self->timer_gen || !self->cl) return;
+            if (ec || self->dead || self->stopped || tg != self->timer_gen || !self->cl) return;
             self->perform(self->cl->on_timer(now()));
         });
     }
@@ -427,7 +477,7 @@ struct shard::impl : std::enable_shared_from_this<impl> {
             // May run inside request() or on another thread: always continue on the io_context.
             if (auto self = w.lock())
                 asio::post(self->io, [self, g] {
-                    if (self->dead || g != self->gen || !self->cl) return;
+                    if (self->dead || self->stopped || g != self->gen || !self->cl) return;
                     self->ticket.reset();
                     self->perform(self->cl->on_identify_granted(now()));
                 });
@@ -443,20 +493,29 @@ struct shard::impl : std::enable_shared_from_this<impl> {
 
     void act(reconnect& r) {
         if (r.resume) ++stats.resumes;
-        std::chrono::milliseconds delay = r.delay;
-        if (failures > 0) {
-            // Attempts that never reached the gateway back off: min, 2*min, ... up to max.
-            auto backoff = opt.retry_min;
-            for (std::uint32_t i = 1; i < failures && backoff < opt.retry_max; ++i) backoff *= 2;
-            delay = std::max(delay, std::min(backoff, opt.retry_max));
+        stats.short_lived_streak = r.short_lived_streak;
+        // The client chose the delay (back-off after short-lived connections, op 9's wait);
+        // the shard only waits it out.
+        std::string why = std::string(r.resume ? "resuming" : "identifying") + " in " + std::to_string(r.delay.count()) +
+                          " ms";
+        if (r.delay.count() > 0 && r.short_lived_streak >= 2) {
+            ++stats.backoffs;
+            why = "backing off " + std::to_string(r.delay.count()) + " ms after " +
+                  std::to_string(r.short_lived_streak) + " short-lived connections, then " +
+                  (r.resume ? "resuming" : "identifying");
         }
-        log(log_level::info, std::string(r.resume ? "resuming" : "identifying") + " in " +
-                                 std::to_string(delay.count()) + " ms");
+        log(r.delay.count() > 0 && r.short_lived_streak >= 2 ? log_level::warning : log_level::info, why);
         ++timer_gen;
         timer.cancel();
-        reconnect_timer.expires_after(delay);
+        backing_off = true;
+        stats.waiting_until = now() + r.delay;
+        stats.waiting_reason = why;
+        reconnect_timer.expires_after(r.delay);
         reconnect_timer.async_wait([self = shared_from_this(), url = r.url](boost::system::error_code ec) {
             if (ec || self->dead || self->stopped) return;
+            self->backing_off = false;
+            self->stats.waiting_until.reset();
+            self->stats.waiting_reason.clear();
             // The dead client is the parent: the next one resumes its session if it can.
             client next(self->opt.client, *self->cl);
             self->cl.emplace(std::move(next));
@@ -471,6 +530,24 @@ struct shard::impl : std::enable_shared_from_this<impl> {
         if (refused_cb) refused_cb(r);
     }
 };
+
+const char* to_string(shard_phase p) noexcept {
+    switch (p) {
+    case shard_phase::idle: return "idle";
+    case shard_phase::resolving: return "resolving";
+    case shard_phase::connecting: return "connecting";
+    case shard_phase::tls_handshake: return "tls_handshake";
+    case shard_phase::websocket_handshake: return "websocket_handshake";
+    case shard_phase::awaiting_hello: return "awaiting_hello";
+    case shard_phase::awaiting_identify_permit: return "awaiting_identify_permit";
+    case shard_phase::identifying: return "identifying";
+    case shard_phase::resuming: return "resuming";
+    case shard_phase::connected: return "connected";
+    case shard_phase::backing_off: return "backing_off";
+    case shard_phase::stopped: return "stopped";
+    }
+    return "?";
+}
 
 shard::shard(boost::asio::io_context& io, shard_options options, event_handlers& handlers)
     : impl_(std::make_shared<impl>(io, std::move(options), handlers)) {}
@@ -501,6 +578,7 @@ void shard::send(const commands::RequestChannelInfo& cmd) { send_typed(cmd); }
 void shard::on_stop(std::function<void(const stop&)> cb) { impl_->stop_cb = std::move(cb); }
 void shard::on_command_refused(std::function<void(const command_refused&)> cb) { impl_->refused_cb = std::move(cb); }
 bool shard::running() const noexcept { return impl_->started && !impl_->stopped; }
+shard_phase shard::phase() const noexcept { return impl_->phase(); }
 const client* shard::current_client() const noexcept { return impl_->cl ? &*impl_->cl : nullptr; }
 const shard_stats& shard::stats() const noexcept { return impl_->stats; }
 

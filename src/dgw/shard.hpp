@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace dgw {
@@ -40,13 +41,32 @@ struct shard_options {
     boost::asio::ssl::context* tls = nullptr;
     /// Resolve + TCP connect + TLS + websocket handshake must finish within this.
     std::chrono::milliseconds connect_timeout{10'000};
+    /// Our close handshake (close frame sent, the gateway's close awaited) is cut after this.
+    std::chrono::milliseconds close_timeout{500};
     /// Largest websocket message and largest decompressed gateway message accepted.
     std::size_t max_message_bytes = std::size_t{64} << 20;
-    /// Back-off after connection attempts that failed before the gateway said Hello:
-    /// doubles from min to max, on top of any delay the client asked for (op 9).
-    std::chrono::milliseconds retry_min{1'000};
-    std::chrono::milliseconds retry_max{60'000};
+    // The delay between connections (back-off, op 9) is the client's decision:
+    // client_config::backoff, hello_timeout and ready_timeout.
 };
+
+/// Where a shard is; the states a shutdown() may meet.
+enum class shard_phase {
+    idle,                     ///< not started
+    resolving,                ///< DNS lookup of the gateway host
+    connecting,               ///< TCP connect
+    tls_handshake,            ///< wss:// only
+    websocket_handshake,      ///< HTTP upgrade
+    awaiting_hello,           ///< websocket open, Hello not yet received
+    awaiting_identify_permit, ///< Hello received, the identify queue has not granted yet
+    identifying,              ///< Identify sent, READY not yet received
+    resuming,                 ///< Resume sent, RESUMED not yet received
+    connected,                ///< READY or RESUMED received
+    backing_off,              ///< between connections, waiting the client's delay
+    stopped,                  ///< for good (shutdown or a fatal close code)
+};
+
+/// "idle", "resolving", ...
+const char* to_string(shard_phase p) noexcept;
 
 /// What a shard has done, across all its connections.
 struct shard_stats {
@@ -55,8 +75,16 @@ struct shard_stats {
     std::uint64_t messages = 0;        ///< gateway messages handed to clients
     std::uint64_t frames_sent = 0;     ///< websocket messages written
     std::uint64_t resumes = 0;         ///< connections opened to resume a session
+    std::uint64_t backoffs = 0;        ///< reconnects delayed by the back-off (client_config::backoff)
+    /// Short-lived connections in a row (client_stats::short_lived_streak of the last close).
+    std::uint32_t short_lived_streak = 0;
+    /// While backing_off: when the next connection starts, and why it waits (for logs and
+    /// dashboards, e.g. "backing off 8000 ms after 4 short-lived connections").
+    std::optional<std::chrono::steady_clock::time_point> waiting_until;
+    std::string waiting_reason; ///< empty when not waiting
 };
 
+/// One gateway connection at a time for one shard, reconnecting as its client decides.
 class shard {
 public:
     /// A shard on `io`; nothing happens before start(). `handlers` receives the events and
@@ -71,6 +99,11 @@ public:
     /// connected until shutdown() or a close code that needs a human (the stop callback).
     void start();
     /// Ends the session: closes with 1000 (Discord then drops the session) and stops.
+    ///
+    /// Valid in every phase. The stop callback runs once; attempts in progress are cut,
+    /// an identify request is withdrawn, a back-off wait is abandoned, and the close
+    /// handshake is bounded by close_timeout, so nothing of the shard stays pending on the
+    /// io_context and io.run() returns once the rest of the program is done.
     void shutdown();
     /// Sends a command through the client (size limit, ready queue, rate limiter); a refused
     /// command reaches the command_refused callback.
@@ -78,9 +111,13 @@ public:
     /// The generated commands (<dgw/commands.hpp>), encoded in the connection's encoding;
     /// otherwise as send(command).
     void send(const commands::UpdatePresence& cmd);
+    /// As send(const commands::UpdatePresence&), for op 4.
     void send(const commands::UpdateVoiceState& cmd);
+    /// As send(const commands::UpdatePresence&), for op 8.
     void send(const commands::RequestGuildMembers& cmd);
+    /// As send(const commands::UpdatePresence&), for op 31.
     void send(const commands::RequestSoundboardSounds& cmd);
+    /// As send(const commands::UpdatePresence&), for op 43.
     void send(const commands::RequestChannelInfo& cmd);
 
     /// Called once when the shard stops for good (shutdown or a fatal close code).
@@ -90,6 +127,8 @@ public:
 
     /// True from start() until the stop callback.
     bool running() const noexcept;
+    /// Where the shard is now (see shard_phase).
+    shard_phase phase() const noexcept;
     /// The current connection's client (nullptr before start()).
     const client* current_client() const noexcept;
     /// Totals across connections.

@@ -35,13 +35,15 @@ struct shard_manager::impl : std::enable_shared_from_this<impl> {
     boost::asio::steady_timer wake;
     std::vector<std::unique_ptr<shard>> shards;
     std::size_t live = 0;
+    bool stopping = false;
     std::function<void(std::uint32_t, const stop&)> stop_cb;
 
     impl(boost::asio::io_context& io_, shard_manager_options o, event_handlers& h)
-        : io(io_), opt(std::move(o)), handlers(h), queue(opt.limit, [] { return local_identify_queue::clock::now(); }),
+        : io(io_), opt(std::move(o)), handlers(h), queue(opt.limit, [] { return local_identify_queue::clock::now(); }, opt.identify_margin),
           wake(io_) {}
 
     void arm() {
+        if (stopping) return; // stopping shards withdraw requests; nothing is to be granted
         const auto at = queue.next_wakeup();
         if (!at) {
             wake.cancel();
@@ -99,6 +101,7 @@ struct shard_manager::impl : std::enable_shared_from_this<impl> {
     }
 
     void shutdown() {
+        stopping = true;
         for (auto& s : shards)
             if (s->running()) s->shutdown();
         wake.cancel();

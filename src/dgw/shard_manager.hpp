@@ -32,8 +32,12 @@ struct shard_manager_options {
     std::vector<std::uint32_t> shard_ids;
     /// GET /gateway/bot's session_start_limit: max_concurrency and the daily budget.
     session_start_limit limit;
+    /// Extra time between two Identifies of one bucket, beyond Discord's 5 s
+    /// (local_identify_queue::default_margin says why).
+    std::chrono::milliseconds identify_margin = local_identify_queue::default_margin;
 };
 
+/// Runs the shards of one bot on one io_context, sharing one identify queue.
 class shard_manager {
 public:
     /// The shards are made by start(); `handlers` serves all of them (dispatch_info says
@@ -45,7 +49,8 @@ public:
 
     /// Creates and starts every shard (invalid options throw std::invalid_argument).
     void start();
-    /// Shuts every running shard down (close 1000).
+    /// Shuts every running shard down (close 1000), in whatever phase each is, and drops
+    /// the queue's wake-up timer: nothing of the manager stays pending on the io_context.
     void shutdown();
 
     /// Called once per shard when it stops for good.
