@@ -33,7 +33,8 @@ def dox(text):
     for k in range(0, len(parts), 2):  # outside `code spans`, which Doxygen keeps as they are
         for ch in ("\\", "@", "<", ">"):
             parts[k] = parts[k].replace(ch, "\\" + ch)
-    return "`".join(parts)
+    t = "`".join(parts)
+    return t + "." if t.endswith("\\") else t  # a trailing backslash would splice the next line into the comment
 
 
 class Ctx:

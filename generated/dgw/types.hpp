@@ -1800,7 +1800,7 @@ struct PartialApplication {
     std::optional<std::string> slug;
     /// Hash of the app's default rich presence invite cover image
     std::optional<std::string> cover_image;
-    /// The app's public flags (the bits that fit the legacy integer)
+    /// The app's public flags
     std::optional<dgw::types::ApplicationFlags> flags;
     /// Undocumented; observed as the app's flags in a decimal string, all bits included
     std::optional<std::string> flags_new;
@@ -2186,7 +2186,7 @@ struct ThreadMember {
     dgw::Timestamp join_timestamp;
     /// User-thread settings, currently only used for notifications
     std::int64_t flags{};
-    /// The guild member; only with the GUILD_MEMBERS intent in some events
+    /// The guild member; only when asked for (with_member on the thread member REST routes)
     std::optional<dgw::types::GuildMember> member;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
@@ -4317,7 +4317,7 @@ struct Subscription {
     std::vector<dgw::Snowflake> sku_ids;
     /// Entitlements the subscription grants
     std::vector<dgw::Snowflake> entitlement_ids;
-    /// SKUs the user moves to at renewal; null when unchanged
+    /// SKUs the user will be subscribed to at renewal
     std::optional<std::vector<dgw::Snowflake>> renewal_sku_ids;
     /// Start of the current billing period
     dgw::Timestamp current_period_start;
