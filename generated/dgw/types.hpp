@@ -1802,7 +1802,7 @@ struct PartialApplication {
     std::optional<std::string> cover_image;
     /// The app's public flags
     std::optional<dgw::types::ApplicationFlags> flags;
-    /// Undocumented; observed as the app's flags in a decimal string, all bits included
+    /// All application flags as a decimal string, bits past 32 included (announced in the API change log)
     std::optional<std::string> flags_new;
     /// Approximate number of guilds the app is in
     std::optional<std::int64_t> approximate_guild_count;
