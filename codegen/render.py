@@ -26,6 +26,17 @@ BUILTIN_ARRAYS = {"int", "double", "string", "snowflake", "timestamp", "any"}
 SCALAR_IS_CLASS = {"snowflake", "string", "timestamp", "any"}
 
 
+def dox(text):
+    """Schema text -> one line of a `///` comment: whitespace folded, and the characters
+    Doxygen would read as commands or HTML (`@everyone`, `<filename>`) escaped."""
+    parts = " ".join(str(text).split()).split("`")
+    for k in range(0, len(parts), 2):  # outside `code spans`, which Doxygen keeps as they are
+        for ch in ("\\", "@", "<", ">"):
+            parts[k] = parts[k].replace(ch, "\\" + ch)
+    t = "`".join(parts)
+    return t + "." if t.endswith("\\") else t  # a trailing backslash would splice the next line into the comment
+
+
 class Ctx:
     def __init__(self, model):
         self.m = model
@@ -179,7 +190,7 @@ def struct_view(ctx, s, user_ctor=False, bases=frozenset()):
             bit += 1
         fields.append(dict(
             name=f.name, cpp_name=f.cpp_name, cpp=ctx.field_cpp(f), init=ctx.needs_init(f),
-            ti=ctx.field_ti(f), presence=f.presence, bit=rb, doc=(f.doc or "").replace("\n", " ").strip(),
+            ti=ctx.field_ti(f), presence=f.presence, bit=rb, doc=dox(f.doc or ""),
             own=i >= s.base_count,
         ))
     mask = 0
@@ -195,7 +206,7 @@ def struct_view(ctx, s, user_ctor=False, bases=frozenset()):
     else:
         find = find_switch(s.all_fields)
     return dict(
-        name=s.name, ns=s.ns, qualified=s.qualified, doc=" ".join(str(s.doc).split()), docs=s.docs,
+        name=s.name, ns=s.ns, qualified=s.qualified, doc=dox(s.doc), docs=s.docs,
         base=base, fields=fields, own_fields=[f for f in fields if f["own"]], mask=f"0x{mask:x}ull",
         find=find, wire=s.wire_name, opcode=s.opcode,
         base_name=s.extends, is_base=s.name in bases,
@@ -209,7 +220,7 @@ def struct_view(ctx, s, user_ctor=False, bases=frozenset()):
 
 def enum_view(e):
     return dict(
-        name=e.name, doc=" ".join(str(e.doc).split()), docs=e.docs, is_flags=e.is_flags, kind=e.kind,
+        name=e.name, doc=dox(e.doc), docs=e.docs, is_flags=e.is_flags, kind=e.kind,
         vals=[dict(wire=w, cpp=c, value=v) for (w, c, v) in e.values], snake=snake(e.name),
         ti_kind=("string_enum" if (e.kind == "string" and not e.is_flags) else
                  ("string_flags" if e.is_flags and e.kind == "string" else ("flags" if e.is_flags else "int_enum"))),
@@ -244,11 +255,11 @@ def render_all(model, marker):
     opcodes = sorted(model.opcodes, key=lambda o: o["value"])
     close_codes = sorted(model.close_codes, key=lambda c: c["value"])
     for c in close_codes:
-        c["doc1"] = " ".join(str(c["doc"]).split())
+        c["doc1"] = dox(c["doc"])
     for o in opcodes:
-        o["doc1"] = " ".join(str(o["doc"]).split())
+        o["doc1"] = dox(o["doc"])
     for i in intents:
-        i["doc1"] = " ".join(str(i["doc"]).split())
+        i["doc1"] = dox(i["doc"])
         i["mask"] = 1 << i["bit"]
 
     common = dict(marker=marker, types=tv, commands=cv, events=ev, enums=enums, composites=composites,

@@ -200,6 +200,16 @@ def _need_docs(spec, where, errors):
         errors.append(f"{where}: missing or invalid `docs` link (https://discord.com/developers/docs/...)")
 
 
+def _need_field_docs(s, errors):
+    """Every field of every type, event and command says what it means: the generator
+    puts it on the C++ member, and Doxygen fails the docs build on an undocumented one."""
+    for f in s.own_fields:
+        if not isinstance(f.doc, str) or not f.doc.strip():
+            opt = "?" if f.optional else ""
+            errors.append(f"{s.where}: field '{f.name}' has no `doc`; write it long-hand: "
+                          f"{f.name}{opt}: {{type: {f.type.text}, doc: \"...\"}}")
+
+
 def load_schema(root):
     m = Model()
     errors = []
@@ -243,6 +253,9 @@ def load_schema(root):
         for i in doc.get("intents") or []:
             where = f"{rel}: intent {i.get('name')}"
             _need_docs(i, where, errors)
+            if "privileged" in str(i.get("doc", "")).lower():
+                errors.append(f"{where}: say `privileged: true` instead of writing it in `doc` "
+                              "(the generator adds the note)")
             i.setdefault("events", [])
             i["cpp"] = pascal(i["name"])
             m.intents.append(i)
@@ -290,6 +303,8 @@ def load_schema(root):
                 errors.append(f"{where}: `opcode` must be an integer")
             add_struct(s)
 
+    for st in m.structs.values():
+        _need_field_docs(st, errors)
     if errors:
         raise SchemaError("\n  " + "\n  ".join(errors))
     _validate(m, errors)

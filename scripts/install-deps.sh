@@ -9,6 +9,7 @@ pkgs=(
   libzstd-dev zstd zlib1g-dev libssl-dev libbenchmark-dev
   libcli11-dev
   python3-jinja2 python3-yaml
+  doxygen
   erlang-base
   clang libclang-rt-14-dev
 )

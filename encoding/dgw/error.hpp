@@ -55,16 +55,22 @@ enum class compress_errc {
     library,              ///< zlib/zstd reported an internal error (e.g. out of memory)
 };
 
+/// The category of etf_errc codes ("dgw.etf").
 const boost::system::error_category& etf_category() noexcept;
+/// The category of codec_errc codes ("dgw.codec").
 const boost::system::error_category& codec_category() noexcept;
+/// The category of compress_errc codes ("dgw.compress").
 const boost::system::error_category& compress_category() noexcept;
 
+/// Lets an etf_errc convert to boost::system::error_code (found by ADL).
 inline boost::system::error_code make_error_code(etf_errc e) noexcept {
     return {static_cast<int>(e), etf_category()};
 }
+/// Lets a codec_errc convert to boost::system::error_code (found by ADL).
 inline boost::system::error_code make_error_code(codec_errc e) noexcept {
     return {static_cast<int>(e), codec_category()};
 }
+/// Lets a compress_errc convert to boost::system::error_code (found by ADL).
 inline boost::system::error_code make_error_code(compress_errc e) noexcept {
     return {static_cast<int>(e), compress_category()};
 }
@@ -73,11 +79,12 @@ inline boost::system::error_code make_error_code(compress_errc e) noexcept {
 /// decoding, the field path (e.g. `d.member.user.id`). `detail` adds specifics such as
 /// the tag byte seen.
 struct decode_error {
-    boost::system::error_code code;
-    std::size_t offset = 0;
-    std::string path;
-    std::string detail;
+    boost::system::error_code code; ///< what went wrong; empty on success
+    std::size_t offset = 0;         ///< byte offset into the input where it was noticed
+    std::string path;               ///< field path of typed decoding (`d.author.id`); empty when not known
+    std::string detail;             ///< extra specifics, such as the tag byte or JSON type seen
 
+    /// True when there is an error.
     explicit operator bool() const noexcept { return static_cast<bool>(code); }
     /// "type mismatch at d.author.id (byte 1234): expected string, got integer"
     std::string message() const;

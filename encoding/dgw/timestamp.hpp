@@ -17,6 +17,7 @@ public:
     /// Longest text held; ISO 8601 with nanoseconds and an offset needs 35.
     static constexpr std::size_t capacity = 47;
 
+    /// Empty.
     Timestamp() = default;
     /// Holds `s`, or stays empty when `s` is longer than `capacity`.
     explicit Timestamp(std::string_view s) noexcept { assign(s); }
@@ -30,12 +31,14 @@ public:
     }
     /// The text as received.
     std::string_view text() const noexcept { return {buf_, len_}; }
+    /// True when no text is held (a default-constructed or never-sent timestamp).
     bool empty() const noexcept { return len_ == 0; }
 
     /// Microseconds since the Unix epoch, or nullopt when the text is not ISO 8601
     /// (YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)).
     std::optional<std::int64_t> unix_micros() const;
 
+    /// Compares the text: the same instant written differently is not equal.
     friend bool operator==(const Timestamp& a, const Timestamp& b) noexcept { return a.text() == b.text(); }
 
 private:

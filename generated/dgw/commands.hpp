@@ -33,6 +33,7 @@ struct IdentifyConnectionProperties {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const IdentifyConnectionProperties&) const = default;
 };
 
@@ -41,6 +42,7 @@ struct IdentifyConnectionProperties {
 struct UpdatePresenceActivity {
     /// Activity's name
     std::string name;
+    /// Activity type (playing, streaming, listening, watching, custom, competing)
     dgw::types::ActivityType type{};
     /// Stream URL (Twitch or YouTube), validated when type is STREAMING
     dgw::maybe<std::string> url;
@@ -50,6 +52,7 @@ struct UpdatePresenceActivity {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const UpdatePresenceActivity&) const = default;
 };
 
@@ -71,6 +74,7 @@ struct UpdatePresence {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const UpdatePresence&) const = default;
 };
 
@@ -100,6 +104,7 @@ struct Identify {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Identify&) const = default;
 };
 
@@ -119,6 +124,7 @@ struct Resume {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Resume&) const = default;
 };
 
@@ -134,6 +140,7 @@ struct Heartbeat {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Heartbeat&) const = default;
 };
 
@@ -159,6 +166,7 @@ struct RequestGuildMembers {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const RequestGuildMembers&) const = default;
 };
 
@@ -174,6 +182,7 @@ struct RequestSoundboardSounds {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const RequestSoundboardSounds&) const = default;
 };
 
@@ -191,6 +200,7 @@ struct RequestChannelInfo {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const RequestChannelInfo&) const = default;
 };
 
@@ -212,6 +222,7 @@ struct UpdateVoiceState {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const UpdateVoiceState&) const = default;
 };
 

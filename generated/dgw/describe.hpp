@@ -9,203 +9,401 @@
 
 namespace dgw {
 
+/// The codec's field table of dgw::types::AvatarDecorationData.
 template <> const codec::type_info& describe<dgw::types::AvatarDecorationData>();
+/// The codec's field table of dgw::types::Nameplate.
 template <> const codec::type_info& describe<dgw::types::Nameplate>();
+/// The codec's field table of dgw::types::Collectibles.
 template <> const codec::type_info& describe<dgw::types::Collectibles>();
+/// The codec's field table of dgw::types::UserPrimaryGuild.
 template <> const codec::type_info& describe<dgw::types::UserPrimaryGuild>();
+/// The codec's field table of dgw::types::PartialUser.
 template <> const codec::type_info& describe<dgw::types::PartialUser>();
+/// The codec's field table of dgw::types::ApplicationTeamMember.
 template <> const codec::type_info& describe<dgw::types::ApplicationTeamMember>();
+/// The codec's field table of dgw::types::ApplicationTeam.
 template <> const codec::type_info& describe<dgw::types::ApplicationTeam>();
+/// The codec's field table of dgw::types::WelcomeScreenChannel.
 template <> const codec::type_info& describe<dgw::types::WelcomeScreenChannel>();
+/// The codec's field table of dgw::types::WelcomeScreen.
 template <> const codec::type_info& describe<dgw::types::WelcomeScreen>();
+/// The codec's field table of dgw::types::ApplicationGuild.
 template <> const codec::type_info& describe<dgw::types::ApplicationGuild>();
+/// The codec's field table of dgw::types::ApplicationInstallParams.
 template <> const codec::type_info& describe<dgw::types::ApplicationInstallParams>();
+/// The codec's field table of dgw::types::ApplicationIntegrationTypeConfiguration.
 template <> const codec::type_info& describe<dgw::types::ApplicationIntegrationTypeConfiguration>();
+/// The codec's field table of dgw::types::Application.
 template <> const codec::type_info& describe<dgw::types::Application>();
+/// The codec's field table of dgw::types::PartialApplication.
 template <> const codec::type_info& describe<dgw::types::PartialApplication>();
+/// The codec's field table of dgw::types::AuditLogChange.
 template <> const codec::type_info& describe<dgw::types::AuditLogChange>();
+/// The codec's field table of dgw::types::OptionalAuditEntryInfo.
 template <> const codec::type_info& describe<dgw::types::OptionalAuditEntryInfo>();
+/// The codec's field table of dgw::types::AuditLogEntry.
 template <> const codec::type_info& describe<dgw::types::AuditLogEntry>();
+/// The codec's field table of dgw::types::AutoModerationTriggerMetadata.
 template <> const codec::type_info& describe<dgw::types::AutoModerationTriggerMetadata>();
+/// The codec's field table of dgw::types::AutoModerationActionMetadata.
 template <> const codec::type_info& describe<dgw::types::AutoModerationActionMetadata>();
+/// The codec's field table of dgw::types::AutoModerationAction.
 template <> const codec::type_info& describe<dgw::types::AutoModerationAction>();
+/// The codec's field table of dgw::types::AutoModerationRule.
 template <> const codec::type_info& describe<dgw::types::AutoModerationRule>();
+/// The codec's field table of dgw::types::Overwrite.
 template <> const codec::type_info& describe<dgw::types::Overwrite>();
+/// The codec's field table of dgw::types::User.
 template <> const codec::type_info& describe<dgw::types::User>();
+/// The codec's field table of dgw::types::ThreadMetadata.
 template <> const codec::type_info& describe<dgw::types::ThreadMetadata>();
+/// The codec's field table of dgw::types::GuildMember.
 template <> const codec::type_info& describe<dgw::types::GuildMember>();
+/// The codec's field table of dgw::types::ThreadMember.
 template <> const codec::type_info& describe<dgw::types::ThreadMember>();
+/// The codec's field table of dgw::types::ForumTag.
 template <> const codec::type_info& describe<dgw::types::ForumTag>();
+/// The codec's field table of dgw::types::DefaultReaction.
 template <> const codec::type_info& describe<dgw::types::DefaultReaction>();
+/// The codec's field table of dgw::types::Channel.
 template <> const codec::type_info& describe<dgw::types::Channel>();
+/// The codec's field table of dgw::types::FollowedChannel.
 template <> const codec::type_info& describe<dgw::types::FollowedChannel>();
+/// The codec's field table of dgw::types::ActivityTimestamps.
 template <> const codec::type_info& describe<dgw::types::ActivityTimestamps>();
+/// The codec's field table of dgw::types::ActivityEmoji.
 template <> const codec::type_info& describe<dgw::types::ActivityEmoji>();
+/// The codec's field table of dgw::types::ActivityParty.
 template <> const codec::type_info& describe<dgw::types::ActivityParty>();
+/// The codec's field table of dgw::types::ActivityAssets.
 template <> const codec::type_info& describe<dgw::types::ActivityAssets>();
+/// The codec's field table of dgw::types::ActivitySecrets.
 template <> const codec::type_info& describe<dgw::types::ActivitySecrets>();
+/// The codec's field table of dgw::types::Activity.
 template <> const codec::type_info& describe<dgw::types::Activity>();
+/// The codec's field table of dgw::types::ClientStatus.
 template <> const codec::type_info& describe<dgw::types::ClientStatus>();
+/// The codec's field table of dgw::types::Presence.
 template <> const codec::type_info& describe<dgw::types::Presence>();
+/// The codec's field table of dgw::types::ThreadAddedMember.
 template <> const codec::type_info& describe<dgw::types::ThreadAddedMember>();
+/// The codec's field table of dgw::types::Emoji.
 template <> const codec::type_info& describe<dgw::types::Emoji>();
+/// The codec's field table of dgw::types::SelectOption.
 template <> const codec::type_info& describe<dgw::types::SelectOption>();
+/// The codec's field table of dgw::types::SelectDefaultValue.
 template <> const codec::type_info& describe<dgw::types::SelectDefaultValue>();
+/// The codec's field table of dgw::types::UnfurledMediaItem.
 template <> const codec::type_info& describe<dgw::types::UnfurledMediaItem>();
+/// The codec's field table of dgw::types::MediaGalleryItem.
 template <> const codec::type_info& describe<dgw::types::MediaGalleryItem>();
+/// The codec's field table of dgw::types::Component.
 template <> const codec::type_info& describe<dgw::types::Component>();
+/// The codec's field table of dgw::types::EmbedFooter.
 template <> const codec::type_info& describe<dgw::types::EmbedFooter>();
+/// The codec's field table of dgw::types::EmbedImage.
 template <> const codec::type_info& describe<dgw::types::EmbedImage>();
+/// The codec's field table of dgw::types::EmbedThumbnail.
 template <> const codec::type_info& describe<dgw::types::EmbedThumbnail>();
+/// The codec's field table of dgw::types::EmbedVideo.
 template <> const codec::type_info& describe<dgw::types::EmbedVideo>();
+/// The codec's field table of dgw::types::EmbedProvider.
 template <> const codec::type_info& describe<dgw::types::EmbedProvider>();
+/// The codec's field table of dgw::types::EmbedAuthor.
 template <> const codec::type_info& describe<dgw::types::EmbedAuthor>();
+/// The codec's field table of dgw::types::EmbedField.
 template <> const codec::type_info& describe<dgw::types::EmbedField>();
+/// The codec's field table of dgw::types::Embed.
 template <> const codec::type_info& describe<dgw::types::Embed>();
+/// The codec's field table of dgw::types::Hello.
 template <> const codec::type_info& describe<dgw::types::Hello>();
+/// The codec's field table of dgw::types::UnavailableGuild.
 template <> const codec::type_info& describe<dgw::types::UnavailableGuild>();
+/// The codec's field table of dgw::types::ReadyApplication.
 template <> const codec::type_info& describe<dgw::types::ReadyApplication>();
+/// The codec's field table of dgw::types::GatewayRateLimitMetadata.
 template <> const codec::type_info& describe<dgw::types::GatewayRateLimitMetadata>();
+/// The codec's field table of dgw::types::RoleColors.
 template <> const codec::type_info& describe<dgw::types::RoleColors>();
+/// The codec's field table of dgw::types::RoleTags.
 template <> const codec::type_info& describe<dgw::types::RoleTags>();
+/// The codec's field table of dgw::types::Role.
 template <> const codec::type_info& describe<dgw::types::Role>();
+/// The codec's field table of dgw::types::Sticker.
 template <> const codec::type_info& describe<dgw::types::Sticker>();
+/// The codec's field table of dgw::types::IncidentsData.
 template <> const codec::type_info& describe<dgw::types::IncidentsData>();
+/// The codec's field table of dgw::types::Guild.
 template <> const codec::type_info& describe<dgw::types::Guild>();
+/// The codec's field table of dgw::types::Ban.
 template <> const codec::type_info& describe<dgw::types::Ban>();
+/// The codec's field table of dgw::types::IntegrationAccount.
 template <> const codec::type_info& describe<dgw::types::IntegrationAccount>();
+/// The codec's field table of dgw::types::IntegrationApplication.
 template <> const codec::type_info& describe<dgw::types::IntegrationApplication>();
+/// The codec's field table of dgw::types::Integration.
 template <> const codec::type_info& describe<dgw::types::Integration>();
+/// The codec's field table of dgw::types::PartialGuildMember.
 template <> const codec::type_info& describe<dgw::types::PartialGuildMember>();
+/// The codec's field table of dgw::types::ChannelMention.
 template <> const codec::type_info& describe<dgw::types::ChannelMention>();
+/// The codec's field table of dgw::types::Attachment.
 template <> const codec::type_info& describe<dgw::types::Attachment>();
+/// The codec's field table of dgw::types::ReactionCountDetails.
 template <> const codec::type_info& describe<dgw::types::ReactionCountDetails>();
+/// The codec's field table of dgw::types::Reaction.
 template <> const codec::type_info& describe<dgw::types::Reaction>();
+/// The codec's field table of dgw::types::MessageActivity.
 template <> const codec::type_info& describe<dgw::types::MessageActivity>();
+/// The codec's field table of dgw::types::MessageReference.
 template <> const codec::type_info& describe<dgw::types::MessageReference>();
+/// The codec's field table of dgw::types::StickerItem.
 template <> const codec::type_info& describe<dgw::types::StickerItem>();
+/// The codec's field table of dgw::types::MessageSnapshotMessage.
 template <> const codec::type_info& describe<dgw::types::MessageSnapshotMessage>();
+/// The codec's field table of dgw::types::MessageSnapshot.
 template <> const codec::type_info& describe<dgw::types::MessageSnapshot>();
+/// The codec's field table of dgw::types::MessageInteractionMetadata.
 template <> const codec::type_info& describe<dgw::types::MessageInteractionMetadata>();
+/// The codec's field table of dgw::types::MessageInteraction.
 template <> const codec::type_info& describe<dgw::types::MessageInteraction>();
+/// The codec's field table of dgw::types::RoleSubscriptionData.
 template <> const codec::type_info& describe<dgw::types::RoleSubscriptionData>();
+/// The codec's field table of dgw::types::PollMedia.
 template <> const codec::type_info& describe<dgw::types::PollMedia>();
+/// The codec's field table of dgw::types::PollAnswer.
 template <> const codec::type_info& describe<dgw::types::PollAnswer>();
+/// The codec's field table of dgw::types::PollAnswerCount.
 template <> const codec::type_info& describe<dgw::types::PollAnswerCount>();
+/// The codec's field table of dgw::types::PollResults.
 template <> const codec::type_info& describe<dgw::types::PollResults>();
+/// The codec's field table of dgw::types::Poll.
 template <> const codec::type_info& describe<dgw::types::Poll>();
+/// The codec's field table of dgw::types::MessageCall.
 template <> const codec::type_info& describe<dgw::types::MessageCall>();
+/// The codec's field table of dgw::types::MessageSharedClientTheme.
 template <> const codec::type_info& describe<dgw::types::MessageSharedClientTheme>();
+/// The codec's field table of dgw::types::Message.
 template <> const codec::type_info& describe<dgw::types::Message>();
+/// The codec's field table of dgw::types::ResolvedData.
 template <> const codec::type_info& describe<dgw::types::ResolvedData>();
+/// The codec's field table of dgw::types::ApplicationCommandInteractionDataOption.
 template <> const codec::type_info& describe<dgw::types::ApplicationCommandInteractionDataOption>();
+/// The codec's field table of dgw::types::InteractionData.
 template <> const codec::type_info& describe<dgw::types::InteractionData>();
+/// The codec's field table of dgw::types::InteractionGuild.
 template <> const codec::type_info& describe<dgw::types::InteractionGuild>();
+/// The codec's field table of dgw::types::Entitlement.
 template <> const codec::type_info& describe<dgw::types::Entitlement>();
+/// The codec's field table of dgw::types::Interaction.
 template <> const codec::type_info& describe<dgw::types::Interaction>();
+/// The codec's field table of dgw::types::ApplicationCommandPermissions.
 template <> const codec::type_info& describe<dgw::types::ApplicationCommandPermissions>();
+/// The codec's field table of dgw::types::GuildApplicationCommandPermissions.
 template <> const codec::type_info& describe<dgw::types::GuildApplicationCommandPermissions>();
+/// The codec's field table of dgw::types::InviteTargetApplication.
 template <> const codec::type_info& describe<dgw::types::InviteTargetApplication>();
+/// The codec's field table of dgw::types::Subscription.
 template <> const codec::type_info& describe<dgw::types::Subscription>();
+/// The codec's field table of dgw::types::ActivityButton.
 template <> const codec::type_info& describe<dgw::types::ActivityButton>();
+/// The codec's field table of dgw::types::GuildScheduledEventEntityMetadata.
 template <> const codec::type_info& describe<dgw::types::GuildScheduledEventEntityMetadata>();
+/// The codec's field table of dgw::types::GuildScheduledEventRecurrenceRuleNWeekday.
 template <> const codec::type_info& describe<dgw::types::GuildScheduledEventRecurrenceRuleNWeekday>();
+/// The codec's field table of dgw::types::GuildScheduledEventRecurrenceRule.
 template <> const codec::type_info& describe<dgw::types::GuildScheduledEventRecurrenceRule>();
+/// The codec's field table of dgw::types::GuildScheduledEvent.
 template <> const codec::type_info& describe<dgw::types::GuildScheduledEvent>();
+/// The codec's field table of dgw::types::GuildScheduledEventUser.
 template <> const codec::type_info& describe<dgw::types::GuildScheduledEventUser>();
+/// The codec's field table of dgw::types::SoundboardSound.
 template <> const codec::type_info& describe<dgw::types::SoundboardSound>();
+/// The codec's field table of dgw::types::StageInstance.
 template <> const codec::type_info& describe<dgw::types::StageInstance>();
+/// The codec's field table of dgw::types::StickerPack.
 template <> const codec::type_info& describe<dgw::types::StickerPack>();
+/// The codec's field table of dgw::types::VoiceState.
 template <> const codec::type_info& describe<dgw::types::VoiceState>();
+/// The codec's field table of dgw::types::ChannelInfoChannel.
 template <> const codec::type_info& describe<dgw::types::ChannelInfoChannel>();
+/// The codec's field table of dgw::commands::IdentifyConnectionProperties.
 template <> const codec::type_info& describe<dgw::commands::IdentifyConnectionProperties>();
+/// The codec's field table of dgw::commands::UpdatePresenceActivity.
 template <> const codec::type_info& describe<dgw::commands::UpdatePresenceActivity>();
+/// The codec's field table of dgw::commands::UpdatePresence.
 template <> const codec::type_info& describe<dgw::commands::UpdatePresence>();
+/// The codec's field table of dgw::commands::Identify.
 template <> const codec::type_info& describe<dgw::commands::Identify>();
+/// The codec's field table of dgw::commands::Resume.
 template <> const codec::type_info& describe<dgw::commands::Resume>();
+/// The codec's field table of dgw::commands::Heartbeat.
 template <> const codec::type_info& describe<dgw::commands::Heartbeat>();
+/// The codec's field table of dgw::commands::RequestGuildMembers.
 template <> const codec::type_info& describe<dgw::commands::RequestGuildMembers>();
+/// The codec's field table of dgw::commands::RequestSoundboardSounds.
 template <> const codec::type_info& describe<dgw::commands::RequestSoundboardSounds>();
+/// The codec's field table of dgw::commands::RequestChannelInfo.
 template <> const codec::type_info& describe<dgw::commands::RequestChannelInfo>();
+/// The codec's field table of dgw::commands::UpdateVoiceState.
 template <> const codec::type_info& describe<dgw::commands::UpdateVoiceState>();
+/// The codec's field table of dgw::events::ApplicationCommandPermissionsUpdate.
 template <> const codec::type_info& describe<dgw::events::ApplicationCommandPermissionsUpdate>();
+/// The codec's field table of dgw::events::AutoModerationActionExecution.
 template <> const codec::type_info& describe<dgw::events::AutoModerationActionExecution>();
+/// The codec's field table of dgw::events::AutoModerationRuleCreate.
 template <> const codec::type_info& describe<dgw::events::AutoModerationRuleCreate>();
+/// The codec's field table of dgw::events::AutoModerationRuleDelete.
 template <> const codec::type_info& describe<dgw::events::AutoModerationRuleDelete>();
+/// The codec's field table of dgw::events::AutoModerationRuleUpdate.
 template <> const codec::type_info& describe<dgw::events::AutoModerationRuleUpdate>();
+/// The codec's field table of dgw::events::ChannelCreate.
 template <> const codec::type_info& describe<dgw::events::ChannelCreate>();
+/// The codec's field table of dgw::events::ChannelDelete.
 template <> const codec::type_info& describe<dgw::events::ChannelDelete>();
+/// The codec's field table of dgw::events::ChannelInfo.
 template <> const codec::type_info& describe<dgw::events::ChannelInfo>();
+/// The codec's field table of dgw::events::ChannelPinsUpdate.
 template <> const codec::type_info& describe<dgw::events::ChannelPinsUpdate>();
+/// The codec's field table of dgw::events::ChannelUpdate.
 template <> const codec::type_info& describe<dgw::events::ChannelUpdate>();
+/// The codec's field table of dgw::events::EntitlementCreate.
 template <> const codec::type_info& describe<dgw::events::EntitlementCreate>();
+/// The codec's field table of dgw::events::EntitlementDelete.
 template <> const codec::type_info& describe<dgw::events::EntitlementDelete>();
+/// The codec's field table of dgw::events::EntitlementUpdate.
 template <> const codec::type_info& describe<dgw::events::EntitlementUpdate>();
+/// The codec's field table of dgw::events::GuildAuditLogEntryCreate.
 template <> const codec::type_info& describe<dgw::events::GuildAuditLogEntryCreate>();
+/// The codec's field table of dgw::events::GuildBanAdd.
 template <> const codec::type_info& describe<dgw::events::GuildBanAdd>();
+/// The codec's field table of dgw::events::GuildBanRemove.
 template <> const codec::type_info& describe<dgw::events::GuildBanRemove>();
+/// The codec's field table of dgw::events::GuildCreate.
 template <> const codec::type_info& describe<dgw::events::GuildCreate>();
+/// The codec's field table of dgw::events::GuildDelete.
 template <> const codec::type_info& describe<dgw::events::GuildDelete>();
+/// The codec's field table of dgw::events::GuildEmojisUpdate.
 template <> const codec::type_info& describe<dgw::events::GuildEmojisUpdate>();
+/// The codec's field table of dgw::events::GuildIntegrationsUpdate.
 template <> const codec::type_info& describe<dgw::events::GuildIntegrationsUpdate>();
+/// The codec's field table of dgw::events::GuildMembersChunk.
 template <> const codec::type_info& describe<dgw::events::GuildMembersChunk>();
+/// The codec's field table of dgw::events::GuildMemberAdd.
 template <> const codec::type_info& describe<dgw::events::GuildMemberAdd>();
+/// The codec's field table of dgw::events::GuildMemberRemove.
 template <> const codec::type_info& describe<dgw::events::GuildMemberRemove>();
+/// The codec's field table of dgw::events::GuildMemberUpdate.
 template <> const codec::type_info& describe<dgw::events::GuildMemberUpdate>();
+/// The codec's field table of dgw::events::GuildRoleCreate.
 template <> const codec::type_info& describe<dgw::events::GuildRoleCreate>();
+/// The codec's field table of dgw::events::GuildRoleDelete.
 template <> const codec::type_info& describe<dgw::events::GuildRoleDelete>();
+/// The codec's field table of dgw::events::GuildRoleUpdate.
 template <> const codec::type_info& describe<dgw::events::GuildRoleUpdate>();
+/// The codec's field table of dgw::events::GuildScheduledEventCreate.
 template <> const codec::type_info& describe<dgw::events::GuildScheduledEventCreate>();
+/// The codec's field table of dgw::events::GuildScheduledEventDelete.
 template <> const codec::type_info& describe<dgw::events::GuildScheduledEventDelete>();
+/// The codec's field table of dgw::events::GuildScheduledEventUpdate.
 template <> const codec::type_info& describe<dgw::events::GuildScheduledEventUpdate>();
+/// The codec's field table of dgw::events::GuildScheduledEventUserAdd.
 template <> const codec::type_info& describe<dgw::events::GuildScheduledEventUserAdd>();
+/// The codec's field table of dgw::events::GuildScheduledEventUserRemove.
 template <> const codec::type_info& describe<dgw::events::GuildScheduledEventUserRemove>();
+/// The codec's field table of dgw::events::GuildSoundboardSoundsUpdate.
 template <> const codec::type_info& describe<dgw::events::GuildSoundboardSoundsUpdate>();
+/// The codec's field table of dgw::events::GuildSoundboardSoundCreate.
 template <> const codec::type_info& describe<dgw::events::GuildSoundboardSoundCreate>();
+/// The codec's field table of dgw::events::GuildSoundboardSoundDelete.
 template <> const codec::type_info& describe<dgw::events::GuildSoundboardSoundDelete>();
+/// The codec's field table of dgw::events::GuildSoundboardSoundUpdate.
 template <> const codec::type_info& describe<dgw::events::GuildSoundboardSoundUpdate>();
+/// The codec's field table of dgw::events::GuildStickersUpdate.
 template <> const codec::type_info& describe<dgw::events::GuildStickersUpdate>();
+/// The codec's field table of dgw::events::GuildUpdate.
 template <> const codec::type_info& describe<dgw::events::GuildUpdate>();
+/// The codec's field table of dgw::events::IntegrationCreate.
 template <> const codec::type_info& describe<dgw::events::IntegrationCreate>();
+/// The codec's field table of dgw::events::IntegrationDelete.
 template <> const codec::type_info& describe<dgw::events::IntegrationDelete>();
+/// The codec's field table of dgw::events::IntegrationUpdate.
 template <> const codec::type_info& describe<dgw::events::IntegrationUpdate>();
+/// The codec's field table of dgw::events::InteractionCreate.
 template <> const codec::type_info& describe<dgw::events::InteractionCreate>();
+/// The codec's field table of dgw::events::InviteCreate.
 template <> const codec::type_info& describe<dgw::events::InviteCreate>();
+/// The codec's field table of dgw::events::InviteDelete.
 template <> const codec::type_info& describe<dgw::events::InviteDelete>();
+/// The codec's field table of dgw::events::MessageCreate.
 template <> const codec::type_info& describe<dgw::events::MessageCreate>();
+/// The codec's field table of dgw::events::MessageDelete.
 template <> const codec::type_info& describe<dgw::events::MessageDelete>();
+/// The codec's field table of dgw::events::MessageDeleteBulk.
 template <> const codec::type_info& describe<dgw::events::MessageDeleteBulk>();
+/// The codec's field table of dgw::events::MessagePollVoteAdd.
 template <> const codec::type_info& describe<dgw::events::MessagePollVoteAdd>();
+/// The codec's field table of dgw::events::MessagePollVoteRemove.
 template <> const codec::type_info& describe<dgw::events::MessagePollVoteRemove>();
+/// The codec's field table of dgw::events::MessageReactionAdd.
 template <> const codec::type_info& describe<dgw::events::MessageReactionAdd>();
+/// The codec's field table of dgw::events::MessageReactionRemove.
 template <> const codec::type_info& describe<dgw::events::MessageReactionRemove>();
+/// The codec's field table of dgw::events::MessageReactionRemoveAll.
 template <> const codec::type_info& describe<dgw::events::MessageReactionRemoveAll>();
+/// The codec's field table of dgw::events::MessageReactionRemoveEmoji.
 template <> const codec::type_info& describe<dgw::events::MessageReactionRemoveEmoji>();
+/// The codec's field table of dgw::events::MessageUpdate.
 template <> const codec::type_info& describe<dgw::events::MessageUpdate>();
+/// The codec's field table of dgw::events::PresenceUpdate.
 template <> const codec::type_info& describe<dgw::events::PresenceUpdate>();
+/// The codec's field table of dgw::events::RateLimited.
 template <> const codec::type_info& describe<dgw::events::RateLimited>();
+/// The codec's field table of dgw::events::Ready.
 template <> const codec::type_info& describe<dgw::events::Ready>();
+/// The codec's field table of dgw::events::Resumed.
 template <> const codec::type_info& describe<dgw::events::Resumed>();
+/// The codec's field table of dgw::events::SoundboardSounds.
 template <> const codec::type_info& describe<dgw::events::SoundboardSounds>();
+/// The codec's field table of dgw::events::StageInstanceCreate.
 template <> const codec::type_info& describe<dgw::events::StageInstanceCreate>();
+/// The codec's field table of dgw::events::StageInstanceDelete.
 template <> const codec::type_info& describe<dgw::events::StageInstanceDelete>();
+/// The codec's field table of dgw::events::StageInstanceUpdate.
 template <> const codec::type_info& describe<dgw::events::StageInstanceUpdate>();
+/// The codec's field table of dgw::events::SubscriptionCreate.
 template <> const codec::type_info& describe<dgw::events::SubscriptionCreate>();
+/// The codec's field table of dgw::events::SubscriptionDelete.
 template <> const codec::type_info& describe<dgw::events::SubscriptionDelete>();
+/// The codec's field table of dgw::events::SubscriptionUpdate.
 template <> const codec::type_info& describe<dgw::events::SubscriptionUpdate>();
+/// The codec's field table of dgw::events::ThreadCreate.
 template <> const codec::type_info& describe<dgw::events::ThreadCreate>();
+/// The codec's field table of dgw::events::ThreadDelete.
 template <> const codec::type_info& describe<dgw::events::ThreadDelete>();
+/// The codec's field table of dgw::events::ThreadListSync.
 template <> const codec::type_info& describe<dgw::events::ThreadListSync>();
+/// The codec's field table of dgw::events::ThreadMembersUpdate.
 template <> const codec::type_info& describe<dgw::events::ThreadMembersUpdate>();
+/// The codec's field table of dgw::events::ThreadMemberUpdate.
 template <> const codec::type_info& describe<dgw::events::ThreadMemberUpdate>();
+/// The codec's field table of dgw::events::ThreadUpdate.
 template <> const codec::type_info& describe<dgw::events::ThreadUpdate>();
+/// The codec's field table of dgw::events::TypingStart.
 template <> const codec::type_info& describe<dgw::events::TypingStart>();
+/// The codec's field table of dgw::events::UserUpdate.
 template <> const codec::type_info& describe<dgw::events::UserUpdate>();
+/// The codec's field table of dgw::events::VoiceChannelEffectSend.
 template <> const codec::type_info& describe<dgw::events::VoiceChannelEffectSend>();
+/// The codec's field table of dgw::events::VoiceChannelStartTimeUpdate.
 template <> const codec::type_info& describe<dgw::events::VoiceChannelStartTimeUpdate>();
+/// The codec's field table of dgw::events::VoiceChannelStatusUpdate.
 template <> const codec::type_info& describe<dgw::events::VoiceChannelStatusUpdate>();
+/// The codec's field table of dgw::events::VoiceServerUpdate.
 template <> const codec::type_info& describe<dgw::events::VoiceServerUpdate>();
+/// The codec's field table of dgw::events::VoiceStateUpdate.
 template <> const codec::type_info& describe<dgw::events::VoiceStateUpdate>();
+/// The codec's field table of dgw::events::WebhooksUpdate.
 template <> const codec::type_info& describe<dgw::events::WebhooksUpdate>();
 
 } // namespace dgw

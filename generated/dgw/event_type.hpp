@@ -105,21 +105,29 @@ EventType event_type_from_string(std::string_view name) noexcept;
 /// A set of event types (a bitset), e.g. the events a bot handles.
 class EventSet {
 public:
+    /// The empty set.
     constexpr EventSet() = default;
+    /// The set of the listed types: `EventSet{EventType::MessageCreate, EventType::Ready}`.
     constexpr EventSet(std::initializer_list<EventType> ts) {
         for (EventType t : ts) insert(t);
     }
+    /// Adds `t` (no effect when already present).
     constexpr void insert(EventType t) noexcept { bits_[idx(t) / 64] |= std::uint64_t{1} << (idx(t) % 64); }
+    /// Removes `t` (no effect when absent).
     constexpr void erase(EventType t) noexcept { bits_[idx(t) / 64] &= ~(std::uint64_t{1} << (idx(t) % 64)); }
+    /// True when `t` is in the set.
     constexpr bool contains(EventType t) const noexcept { return (bits_[idx(t) / 64] >> (idx(t) % 64)) & 1; }
+    /// True when the set holds no type.
     constexpr bool empty() const noexcept {
         for (auto w : bits_)
             if (w) return false;
         return true;
     }
+    /// Number of types in the set.
     std::size_t size() const noexcept;
     /// Every known event type.
     static EventSet all() noexcept;
+    /// Same members.
     friend constexpr bool operator==(const EventSet&, const EventSet&) = default;
 
 private:

@@ -92,9 +92,13 @@ namespace dgw {
 /// An event this build does not know (or did not decode): its name and the undecoded
 /// `d` (JSON text, or a standalone ETF term with its version byte), so nothing is lost.
 struct RawEvent {
+    /// The event name (`t`) as it came.
     std::string name;
+    /// The undecoded `d`: JSON text, or an ETF term with its version byte; empty when not kept.
     std::string data;
+    /// Which of the two `data` is in.
     Encoding encoding = Encoding::Json;
+    /// Member-wise equality.
     bool operator==(const RawEvent&) const = default;
 };
 

@@ -24,11 +24,12 @@ struct GatewayMessage {
     std::int64_t op = -1;              ///< opcode (see dgw::Opcode), -1 when absent
     std::optional<std::int64_t> s;     ///< sequence number (dispatches only)
     std::string t;                     ///< event name, "" when null
-    EventType type = EventType::Unknown;
+    EventType type = EventType::Unknown; ///< `t` looked up; Unknown for other ops and unknown names
     Event event;                       ///< op 0: the typed event (or RawEvent); other ops: RawEvent when d was kept
     std::optional<types::Hello> hello; ///< op 10
     std::optional<bool> resumable;     ///< op 9: whether the session may be resumed
 
+    /// Member-wise equality.
     bool operator==(const GatewayMessage&) const = default;
 };
 
@@ -39,6 +40,7 @@ struct DecodeOptions {
     const EventSet* events = nullptr;
     /// Keep the undecoded `d` of filtered events (costs a copy). Unknown events always keep it.
     bool keep_raw = false;
+    /// Depth and size limits that bound the work a hostile message can cause.
     codec::decode_limits limits;
 };
 

@@ -13,10 +13,10 @@ namespace dgw {
 
 /// Intent bits for Identify's `intents`.
 enum class Intents : std::uint64_t {
-    None = 0,
+    None = 0, ///< no intent
     /// Guild, role, channel, thread and stage instance lifecycle events, plus voice channel status and start time updates. THREAD_MEMBERS_UPDATE about other users also needs GUILD_MEMBERS.
     Guilds = std::uint64_t{1} << 0,
-    /// Guild member events (privileged). GUILD_MEMBER_UPDATE for the current user is sent regardless of this intent. (privileged)
+    /// Guild member events. GUILD_MEMBER_UPDATE for the current user is sent regardless of this intent. Privileged: enable it in the Developer Portal.
     GuildMembers = std::uint64_t{1} << 1,
     /// Audit log entry creation and ban events.
     GuildModeration = std::uint64_t{1} << 2,
@@ -30,7 +30,7 @@ enum class Intents : std::uint64_t {
     GuildInvites = std::uint64_t{1} << 6,
     /// Voice state updates and voice channel effects.
     GuildVoiceStates = std::uint64_t{1} << 7,
-    /// Presence updates (privileged). (privileged)
+    /// Presence updates. Privileged: enable it in the Developer Portal.
     GuildPresences = std::uint64_t{1} << 8,
     /// Message events in guilds.
     GuildMessages = std::uint64_t{1} << 9,
@@ -44,7 +44,7 @@ enum class Intents : std::uint64_t {
     DirectMessageReactions = std::uint64_t{1} << 13,
     /// Typing events in direct messages.
     DirectMessageTyping = std::uint64_t{1} << 14,
-    /// Gates no events (privileged); without it, content, embeds, attachments, components and poll of messages (and content/matched_content of AUTO_MODERATION_ACTION_EXECUTION) arrive empty, except in DMs, messages mentioning the app, and the app's own messages. (privileged)
+    /// Gates no events; without it, content, embeds, attachments, components and poll of messages (and content/matched_content of AUTO_MODERATION_ACTION_EXECUTION) arrive empty, except in DMs, messages mentioning the app, and the app's own messages. Privileged: enable it in the Developer Portal.
     MessageContent = std::uint64_t{1} << 15,
     /// Guild scheduled event events.
     GuildScheduledEvents = std::uint64_t{1} << 16,
@@ -58,9 +58,13 @@ enum class Intents : std::uint64_t {
     DirectMessagePolls = std::uint64_t{1} << 25,
 };
 
+/// Union of two intent sets.
 constexpr Intents operator|(Intents a, Intents b) noexcept { return Intents(std::uint64_t(a) | std::uint64_t(b)); }
+/// Intersection of two intent sets.
 constexpr Intents operator&(Intents a, Intents b) noexcept { return Intents(std::uint64_t(a) & std::uint64_t(b)); }
+/// Every bit not in `a` (all 64, documented or not).
 constexpr Intents operator~(Intents a) noexcept { return Intents(~std::uint64_t(a)); }
+/// Adds the intents of `b` to `a`.
 constexpr Intents& operator|=(Intents& a, Intents b) noexcept { return a = a | b; }
 /// True when every bit of `b` is set in `a`.
 constexpr bool has(Intents a, Intents b) noexcept { return (a & b) == b; }
@@ -75,6 +79,7 @@ Intents intents_for(EventType t) noexcept;
 /// The intents a bot needs to receive every event in `ts` (the union over each event's
 /// gating intents; an event gated by several, like MESSAGE_CREATE, asks for all of them).
 Intents intents_for(std::span<const EventType> ts) noexcept;
+/// intents_for() over the events of an EventSet.
 Intents intents_for(const EventSet& ts) noexcept;
 /// True when no intent gates `t` (READY, INTERACTION_CREATE, ...).
 bool is_ungated(EventType t) noexcept;

@@ -130,7 +130,7 @@ struct ChannelInfoChannel;
 /// Activity flags OR'd together, describing what the activity payload includes.
 /// @see https://discord.com/developers/docs/events/gateway-events#activity-object-activity-flags
 enum class ActivityFlags : std::uint64_t {
-    None = 0,
+    None = 0, ///< no bit set
     Instance = std::uint64_t{1} << 0, ///< INSTANCE
     Join = std::uint64_t{1} << 1, ///< JOIN
     Spectate = std::uint64_t{1} << 2, ///< SPECTATE
@@ -141,9 +141,13 @@ enum class ActivityFlags : std::uint64_t {
     PartyPrivacyVoiceChannel = std::uint64_t{1} << 7, ///< PARTY_PRIVACY_VOICE_CHANNEL
     Embedded = std::uint64_t{1} << 8, ///< EMBEDDED
 };
+/// Union of two sets of ActivityFlags bits.
 constexpr ActivityFlags operator|(ActivityFlags a, ActivityFlags b) noexcept { return ActivityFlags(std::uint64_t(a) | std::uint64_t(b)); }
+/// Intersection of two sets of ActivityFlags bits.
 constexpr ActivityFlags operator&(ActivityFlags a, ActivityFlags b) noexcept { return ActivityFlags(std::uint64_t(a) & std::uint64_t(b)); }
+/// Every bit not in `a` (all 64, documented or not).
 constexpr ActivityFlags operator~(ActivityFlags a) noexcept { return ActivityFlags(~std::uint64_t(a)); }
+/// Adds the bits of `b` to `a`.
 constexpr ActivityFlags& operator|=(ActivityFlags& a, ActivityFlags b) noexcept { return a = a | b; }
 /// True when every bit of `b` is set in `a`.
 constexpr bool has(ActivityFlags a, ActivityFlags b) noexcept { return (a & b) == b; }
@@ -237,7 +241,7 @@ std::optional<ApplicationEventWebhookStatus> application_event_webhook_status_fr
 /// Public flags of an application (the legacy `flags` integer, limited to 31 bits).
 /// @see https://discord.com/developers/docs/resources/application#application-object-application-flags
 enum class ApplicationFlags : std::uint64_t {
-    None = 0,
+    None = 0, ///< no bit set
     ApplicationAutoModerationRuleCreateBadge = std::uint64_t{1} << 6, ///< APPLICATION_AUTO_MODERATION_RULE_CREATE_BADGE
     GatewayPresence = std::uint64_t{1} << 12, ///< GATEWAY_PRESENCE
     GatewayPresenceLimited = std::uint64_t{1} << 13, ///< GATEWAY_PRESENCE_LIMITED
@@ -249,9 +253,13 @@ enum class ApplicationFlags : std::uint64_t {
     GatewayMessageContentLimited = std::uint64_t{1} << 19, ///< GATEWAY_MESSAGE_CONTENT_LIMITED
     ApplicationCommandBadge = std::uint64_t{1} << 23, ///< APPLICATION_COMMAND_BADGE
 };
+/// Union of two sets of ApplicationFlags bits.
 constexpr ApplicationFlags operator|(ApplicationFlags a, ApplicationFlags b) noexcept { return ApplicationFlags(std::uint64_t(a) | std::uint64_t(b)); }
+/// Intersection of two sets of ApplicationFlags bits.
 constexpr ApplicationFlags operator&(ApplicationFlags a, ApplicationFlags b) noexcept { return ApplicationFlags(std::uint64_t(a) & std::uint64_t(b)); }
+/// Every bit not in `a` (all 64, documented or not).
 constexpr ApplicationFlags operator~(ApplicationFlags a) noexcept { return ApplicationFlags(~std::uint64_t(a)); }
+/// Adds the bits of `b` to `a`.
 constexpr ApplicationFlags& operator|=(ApplicationFlags& a, ApplicationFlags b) noexcept { return a = a | b; }
 /// True when every bit of `b` is set in `a`.
 constexpr bool has(ApplicationFlags a, ApplicationFlags b) noexcept { return (a & b) == b; }
@@ -274,8 +282,11 @@ std::optional<ApplicationIntegrationType> application_integration_type_from_stri
 using ApplicationTeamMemberRole = std::string;
 /// The documented values of ApplicationTeamMemberRole.
 namespace application_team_member_role {
+/// admin
 inline constexpr std::string_view Admin = "admin";
+/// developer
 inline constexpr std::string_view Developer = "developer";
+/// read_only
 inline constexpr std::string_view ReadOnly = "read_only";
 } // namespace application_team_member_role
 
@@ -293,16 +304,20 @@ std::optional<ApplicationTeamMembershipState> application_team_membership_state_
 /// Attachment flags combined as a bitfield.
 /// @see https://discord.com/developers/docs/resources/message#attachment-object-attachment-flags
 enum class AttachmentFlags : std::uint64_t {
-    None = 0,
+    None = 0, ///< no bit set
     IsClip = std::uint64_t{1} << 0, ///< IS_CLIP
     IsThumbnail = std::uint64_t{1} << 1, ///< IS_THUMBNAIL
     IsRemix = std::uint64_t{1} << 2, ///< IS_REMIX
     IsSpoiler = std::uint64_t{1} << 3, ///< IS_SPOILER
     IsAnimated = std::uint64_t{1} << 5, ///< IS_ANIMATED
 };
+/// Union of two sets of AttachmentFlags bits.
 constexpr AttachmentFlags operator|(AttachmentFlags a, AttachmentFlags b) noexcept { return AttachmentFlags(std::uint64_t(a) | std::uint64_t(b)); }
+/// Intersection of two sets of AttachmentFlags bits.
 constexpr AttachmentFlags operator&(AttachmentFlags a, AttachmentFlags b) noexcept { return AttachmentFlags(std::uint64_t(a) & std::uint64_t(b)); }
+/// Every bit not in `a` (all 64, documented or not).
 constexpr AttachmentFlags operator~(AttachmentFlags a) noexcept { return AttachmentFlags(~std::uint64_t(a)); }
+/// Adds the bits of `b` to `a`.
 constexpr AttachmentFlags& operator|=(AttachmentFlags& a, AttachmentFlags b) noexcept { return a = a | b; }
 /// True when every bit of `b` is set in `a`.
 constexpr bool has(AttachmentFlags a, AttachmentFlags b) noexcept { return (a & b) == b; }
@@ -455,15 +470,19 @@ std::optional<ButtonStyle> button_style_from_string(std::string_view name) noexc
 /// Channel flags, combined as a bitfield.
 /// @see https://discord.com/developers/docs/resources/channel#channel-object-channel-flags
 enum class ChannelFlags : std::uint64_t {
-    None = 0,
+    None = 0, ///< no bit set
     Pinned = std::uint64_t{1} << 1, ///< PINNED
     RequireTag = std::uint64_t{1} << 4, ///< REQUIRE_TAG
     HideMediaDownloadOptions = std::uint64_t{1} << 15, ///< HIDE_MEDIA_DOWNLOAD_OPTIONS
     IsSpoilerChannel = std::uint64_t{1} << 21, ///< IS_SPOILER_CHANNEL
 };
+/// Union of two sets of ChannelFlags bits.
 constexpr ChannelFlags operator|(ChannelFlags a, ChannelFlags b) noexcept { return ChannelFlags(std::uint64_t(a) | std::uint64_t(b)); }
+/// Intersection of two sets of ChannelFlags bits.
 constexpr ChannelFlags operator&(ChannelFlags a, ChannelFlags b) noexcept { return ChannelFlags(std::uint64_t(a) & std::uint64_t(b)); }
+/// Every bit not in `a` (all 64, documented or not).
 constexpr ChannelFlags operator~(ChannelFlags a) noexcept { return ChannelFlags(~std::uint64_t(a)); }
+/// Adds the bits of `b` to `a`.
 constexpr ChannelFlags& operator|=(ChannelFlags& a, ChannelFlags b) noexcept { return a = a | b; }
 /// True when every bit of `b` is set in `a`.
 constexpr bool has(ChannelFlags a, ChannelFlags b) noexcept { return (a & b) == b; }
@@ -535,12 +554,16 @@ std::optional<DefaultMessageNotificationLevel> default_message_notification_leve
 /// Embed flags combined as a bitfield.
 /// @see https://discord.com/developers/docs/resources/message#embed-object-embed-flags
 enum class EmbedFlags : std::uint64_t {
-    None = 0,
+    None = 0, ///< no bit set
     IsContentInventoryEntry = std::uint64_t{1} << 5, ///< IS_CONTENT_INVENTORY_ENTRY
 };
+/// Union of two sets of EmbedFlags bits.
 constexpr EmbedFlags operator|(EmbedFlags a, EmbedFlags b) noexcept { return EmbedFlags(std::uint64_t(a) | std::uint64_t(b)); }
+/// Intersection of two sets of EmbedFlags bits.
 constexpr EmbedFlags operator&(EmbedFlags a, EmbedFlags b) noexcept { return EmbedFlags(std::uint64_t(a) & std::uint64_t(b)); }
+/// Every bit not in `a` (all 64, documented or not).
 constexpr EmbedFlags operator~(EmbedFlags a) noexcept { return EmbedFlags(~std::uint64_t(a)); }
+/// Adds the bits of `b` to `a`.
 constexpr EmbedFlags& operator|=(EmbedFlags& a, EmbedFlags b) noexcept { return a = a | b; }
 /// True when every bit of `b` is set in `a`.
 constexpr bool has(EmbedFlags a, EmbedFlags b) noexcept { return (a & b) == b; }
@@ -550,12 +573,16 @@ std::string_view to_string(EmbedFlags single) noexcept;
 /// Embed media (image, thumbnail, video) flags combined as a bitfield.
 /// @see https://discord.com/developers/docs/resources/message#embed-object-embed-media-flags
 enum class EmbedMediaFlags : std::uint64_t {
-    None = 0,
+    None = 0, ///< no bit set
     IsAnimated = std::uint64_t{1} << 5, ///< IS_ANIMATED
 };
+/// Union of two sets of EmbedMediaFlags bits.
 constexpr EmbedMediaFlags operator|(EmbedMediaFlags a, EmbedMediaFlags b) noexcept { return EmbedMediaFlags(std::uint64_t(a) | std::uint64_t(b)); }
+/// Intersection of two sets of EmbedMediaFlags bits.
 constexpr EmbedMediaFlags operator&(EmbedMediaFlags a, EmbedMediaFlags b) noexcept { return EmbedMediaFlags(std::uint64_t(a) & std::uint64_t(b)); }
+/// Every bit not in `a` (all 64, documented or not).
 constexpr EmbedMediaFlags operator~(EmbedMediaFlags a) noexcept { return EmbedMediaFlags(~std::uint64_t(a)); }
+/// Adds the bits of `b` to `a`.
 constexpr EmbedMediaFlags& operator|=(EmbedMediaFlags& a, EmbedMediaFlags b) noexcept { return a = a | b; }
 /// True when every bit of `b` is set in `a`.
 constexpr bool has(EmbedMediaFlags a, EmbedMediaFlags b) noexcept { return (a & b) == b; }
@@ -606,12 +633,16 @@ std::optional<ForumLayoutType> forum_layout_type_from_string(std::string_view na
 /// Capabilities of the gateway client, sent in Identify's `capabilities` field (a different bitfield from intents).
 /// @see https://discord.com/developers/docs/events/gateway-events#identify-gateway-capabilities
 enum class GatewayCapabilities : std::uint64_t {
-    None = 0,
+    None = 0, ///< no bit set
     ChannelObfuscation = std::uint64_t{1} << 15, ///< CHANNEL_OBFUSCATION
 };
+/// Union of two sets of GatewayCapabilities bits.
 constexpr GatewayCapabilities operator|(GatewayCapabilities a, GatewayCapabilities b) noexcept { return GatewayCapabilities(std::uint64_t(a) | std::uint64_t(b)); }
+/// Intersection of two sets of GatewayCapabilities bits.
 constexpr GatewayCapabilities operator&(GatewayCapabilities a, GatewayCapabilities b) noexcept { return GatewayCapabilities(std::uint64_t(a) & std::uint64_t(b)); }
+/// Every bit not in `a` (all 64, documented or not).
 constexpr GatewayCapabilities operator~(GatewayCapabilities a) noexcept { return GatewayCapabilities(~std::uint64_t(a)); }
+/// Adds the bits of `b` to `a`.
 constexpr GatewayCapabilities& operator|=(GatewayCapabilities& a, GatewayCapabilities b) noexcept { return a = a | b; }
 /// True when every bit of `b` is set in `a`.
 constexpr bool has(GatewayCapabilities a, GatewayCapabilities b) noexcept { return (a & b) == b; }
@@ -623,49 +654,85 @@ std::string_view to_string(GatewayCapabilities single) noexcept;
 using GuildFeature = std::string;
 /// The documented values of GuildFeature.
 namespace guild_feature {
+/// ANIMATED_BANNER
 inline constexpr std::string_view AnimatedBanner = "ANIMATED_BANNER";
+/// ANIMATED_ICON
 inline constexpr std::string_view AnimatedIcon = "ANIMATED_ICON";
+/// APPLICATION_COMMAND_PERMISSIONS_V2
 inline constexpr std::string_view ApplicationCommandPermissionsV2 = "APPLICATION_COMMAND_PERMISSIONS_V2";
+/// AUTO_MODERATION
 inline constexpr std::string_view AutoModeration = "AUTO_MODERATION";
+/// BANNER
 inline constexpr std::string_view Banner = "BANNER";
+/// COMMUNITY
 inline constexpr std::string_view Community = "COMMUNITY";
+/// CREATOR_MONETIZABLE_PROVISIONAL
 inline constexpr std::string_view CreatorMonetizableProvisional = "CREATOR_MONETIZABLE_PROVISIONAL";
+/// CREATOR_STORE_PAGE
 inline constexpr std::string_view CreatorStorePage = "CREATOR_STORE_PAGE";
+/// DEVELOPER_SUPPORT_SERVER
 inline constexpr std::string_view DeveloperSupportServer = "DEVELOPER_SUPPORT_SERVER";
+/// DISCOVERABLE
 inline constexpr std::string_view Discoverable = "DISCOVERABLE";
+/// FEATURABLE
 inline constexpr std::string_view Featurable = "FEATURABLE";
+/// INVITES_DISABLED
 inline constexpr std::string_view InvitesDisabled = "INVITES_DISABLED";
+/// INVITE_SPLASH
 inline constexpr std::string_view InviteSplash = "INVITE_SPLASH";
+/// MEMBER_VERIFICATION_GATE_ENABLED
 inline constexpr std::string_view MemberVerificationGateEnabled = "MEMBER_VERIFICATION_GATE_ENABLED";
+/// MORE_SOUNDBOARD
 inline constexpr std::string_view MoreSoundboard = "MORE_SOUNDBOARD";
+/// MORE_STICKERS
 inline constexpr std::string_view MoreStickers = "MORE_STICKERS";
+/// NEWS
 inline constexpr std::string_view News = "NEWS";
+/// PARTNERED
 inline constexpr std::string_view Partnered = "PARTNERED";
+/// PREVIEW_ENABLED
 inline constexpr std::string_view PreviewEnabled = "PREVIEW_ENABLED";
+/// RAID_ALERTS_DISABLED
 inline constexpr std::string_view RaidAlertsDisabled = "RAID_ALERTS_DISABLED";
+/// ROLE_ICONS
 inline constexpr std::string_view RoleIcons = "ROLE_ICONS";
+/// ROLE_SUBSCRIPTIONS_AVAILABLE_FOR_PURCHASE
 inline constexpr std::string_view RoleSubscriptionsAvailableForPurchase = "ROLE_SUBSCRIPTIONS_AVAILABLE_FOR_PURCHASE";
+/// ROLE_SUBSCRIPTIONS_ENABLED
 inline constexpr std::string_view RoleSubscriptionsEnabled = "ROLE_SUBSCRIPTIONS_ENABLED";
+/// SOUNDBOARD
 inline constexpr std::string_view Soundboard = "SOUNDBOARD";
+/// TICKETED_EVENTS_ENABLED
 inline constexpr std::string_view TicketedEventsEnabled = "TICKETED_EVENTS_ENABLED";
+/// VANITY_URL
 inline constexpr std::string_view VanityUrl = "VANITY_URL";
+/// VERIFIED
 inline constexpr std::string_view Verified = "VERIFIED";
+/// VIP_REGIONS
 inline constexpr std::string_view VipRegions = "VIP_REGIONS";
+/// WELCOME_SCREEN_ENABLED
 inline constexpr std::string_view WelcomeScreenEnabled = "WELCOME_SCREEN_ENABLED";
+/// GUESTS_ENABLED
 inline constexpr std::string_view GuestsEnabled = "GUESTS_ENABLED";
+/// GUILD_TAGS
 inline constexpr std::string_view GuildTags = "GUILD_TAGS";
+/// ENHANCED_ROLE_COLORS
 inline constexpr std::string_view EnhancedRoleColors = "ENHANCED_ROLE_COLORS";
 } // namespace guild_feature
 
 /// Flags of a guild invite.
 /// @see https://discord.com/developers/docs/resources/invite#invite-object-guild-invite-flags
 enum class GuildInviteFlags : std::uint64_t {
-    None = 0,
+    None = 0, ///< no bit set
     IsGuestInvite = std::uint64_t{1} << 0, ///< IS_GUEST_INVITE
 };
+/// Union of two sets of GuildInviteFlags bits.
 constexpr GuildInviteFlags operator|(GuildInviteFlags a, GuildInviteFlags b) noexcept { return GuildInviteFlags(std::uint64_t(a) | std::uint64_t(b)); }
+/// Intersection of two sets of GuildInviteFlags bits.
 constexpr GuildInviteFlags operator&(GuildInviteFlags a, GuildInviteFlags b) noexcept { return GuildInviteFlags(std::uint64_t(a) & std::uint64_t(b)); }
+/// Every bit not in `a` (all 64, documented or not).
 constexpr GuildInviteFlags operator~(GuildInviteFlags a) noexcept { return GuildInviteFlags(~std::uint64_t(a)); }
+/// Adds the bits of `b` to `a`.
 constexpr GuildInviteFlags& operator|=(GuildInviteFlags& a, GuildInviteFlags b) noexcept { return a = a | b; }
 /// True when every bit of `b` is set in `a`.
 constexpr bool has(GuildInviteFlags a, GuildInviteFlags b) noexcept { return (a & b) == b; }
@@ -675,7 +742,7 @@ std::string_view to_string(GuildInviteFlags single) noexcept;
 /// Flags on a guild member.
 /// @see https://discord.com/developers/docs/resources/guild#guild-member-object-guild-member-flags
 enum class GuildMemberFlags : std::uint64_t {
-    None = 0,
+    None = 0, ///< no bit set
     DidRejoin = std::uint64_t{1} << 0, ///< DID_REJOIN
     CompletedOnboarding = std::uint64_t{1} << 1, ///< COMPLETED_ONBOARDING
     BypassesVerification = std::uint64_t{1} << 2, ///< BYPASSES_VERIFICATION
@@ -687,9 +754,13 @@ enum class GuildMemberFlags : std::uint64_t {
     DmSettingsUpsellAcknowledged = std::uint64_t{1} << 9, ///< DM_SETTINGS_UPSELL_ACKNOWLEDGED
     AutomodQuarantinedGuildTag = std::uint64_t{1} << 10, ///< AUTOMOD_QUARANTINED_GUILD_TAG
 };
+/// Union of two sets of GuildMemberFlags bits.
 constexpr GuildMemberFlags operator|(GuildMemberFlags a, GuildMemberFlags b) noexcept { return GuildMemberFlags(std::uint64_t(a) | std::uint64_t(b)); }
+/// Intersection of two sets of GuildMemberFlags bits.
 constexpr GuildMemberFlags operator&(GuildMemberFlags a, GuildMemberFlags b) noexcept { return GuildMemberFlags(std::uint64_t(a) & std::uint64_t(b)); }
+/// Every bit not in `a` (all 64, documented or not).
 constexpr GuildMemberFlags operator~(GuildMemberFlags a) noexcept { return GuildMemberFlags(~std::uint64_t(a)); }
+/// Adds the bits of `b` to `a`.
 constexpr GuildMemberFlags& operator|=(GuildMemberFlags& a, GuildMemberFlags b) noexcept { return a = a | b; }
 /// True when every bit of `b` is set in `a`.
 constexpr bool has(GuildMemberFlags a, GuildMemberFlags b) noexcept { return (a & b) == b; }
@@ -872,7 +943,7 @@ std::optional<MessageBaseTheme> message_base_theme_from_string(std::string_view 
 /// Message flags combined as a bitfield.
 /// @see https://discord.com/developers/docs/resources/message#message-object-message-flags
 enum class MessageFlags : std::uint64_t {
-    None = 0,
+    None = 0, ///< no bit set
     Crossposted = std::uint64_t{1} << 0, ///< CROSSPOSTED
     IsCrosspost = std::uint64_t{1} << 1, ///< IS_CROSSPOST
     SuppressEmbeds = std::uint64_t{1} << 2, ///< SUPPRESS_EMBEDS
@@ -887,9 +958,13 @@ enum class MessageFlags : std::uint64_t {
     HasSnapshot = std::uint64_t{1} << 14, ///< HAS_SNAPSHOT
     IsComponentsV2 = std::uint64_t{1} << 15, ///< IS_COMPONENTS_V2
 };
+/// Union of two sets of MessageFlags bits.
 constexpr MessageFlags operator|(MessageFlags a, MessageFlags b) noexcept { return MessageFlags(std::uint64_t(a) | std::uint64_t(b)); }
+/// Intersection of two sets of MessageFlags bits.
 constexpr MessageFlags operator&(MessageFlags a, MessageFlags b) noexcept { return MessageFlags(std::uint64_t(a) & std::uint64_t(b)); }
+/// Every bit not in `a` (all 64, documented or not).
 constexpr MessageFlags operator~(MessageFlags a) noexcept { return MessageFlags(~std::uint64_t(a)); }
+/// Adds the bits of `b` to `a`.
 constexpr MessageFlags& operator|=(MessageFlags& a, MessageFlags b) noexcept { return a = a | b; }
 /// True when every bit of `b` is set in `a`.
 constexpr bool has(MessageFlags a, MessageFlags b) noexcept { return (a & b) == b; }
@@ -991,7 +1066,7 @@ std::optional<OverwriteType> overwrite_type_from_string(std::string_view name) n
 /// Permissions of a role, member or overwrite: a variable-length integer serialized as a decimal string (e.g. "2112"). There is no documented bit 47.
 /// @see https://discord.com/developers/docs/topics/permissions#permissions-bitwise-permission-flags
 enum class Permissions : std::uint64_t {
-    None = 0,
+    None = 0, ///< no bit set
     CreateInstantInvite = std::uint64_t{1} << 0, ///< CREATE_INSTANT_INVITE
     KickMembers = std::uint64_t{1} << 1, ///< KICK_MEMBERS
     BanMembers = std::uint64_t{1} << 2, ///< BAN_MEMBERS
@@ -1045,9 +1120,13 @@ enum class Permissions : std::uint64_t {
     PinMessages = std::uint64_t{1} << 51, ///< PIN_MESSAGES
     BypassSlowmode = std::uint64_t{1} << 52, ///< BYPASS_SLOWMODE
 };
+/// Union of two sets of Permissions bits.
 constexpr Permissions operator|(Permissions a, Permissions b) noexcept { return Permissions(std::uint64_t(a) | std::uint64_t(b)); }
+/// Intersection of two sets of Permissions bits.
 constexpr Permissions operator&(Permissions a, Permissions b) noexcept { return Permissions(std::uint64_t(a) & std::uint64_t(b)); }
+/// Every bit not in `a` (all 64, documented or not).
 constexpr Permissions operator~(Permissions a) noexcept { return Permissions(~std::uint64_t(a)); }
+/// Adds the bits of `b` to `a`.
 constexpr Permissions& operator|=(Permissions& a, Permissions b) noexcept { return a = a | b; }
 /// True when every bit of `b` is set in `a`.
 constexpr bool has(Permissions a, Permissions b) noexcept { return (a & b) == b; }
@@ -1104,12 +1183,16 @@ std::optional<ReactionType> reaction_type_from_string(std::string_view name) noe
 /// Flags on a role.
 /// @see https://discord.com/developers/docs/topics/permissions#role-object-role-flags
 enum class RoleFlags : std::uint64_t {
-    None = 0,
+    None = 0, ///< no bit set
     InPrompt = std::uint64_t{1} << 0, ///< IN_PROMPT
 };
+/// Union of two sets of RoleFlags bits.
 constexpr RoleFlags operator|(RoleFlags a, RoleFlags b) noexcept { return RoleFlags(std::uint64_t(a) | std::uint64_t(b)); }
+/// Intersection of two sets of RoleFlags bits.
 constexpr RoleFlags operator&(RoleFlags a, RoleFlags b) noexcept { return RoleFlags(std::uint64_t(a) & std::uint64_t(b)); }
+/// Every bit not in `a` (all 64, documented or not).
 constexpr RoleFlags operator~(RoleFlags a) noexcept { return RoleFlags(~std::uint64_t(a)); }
+/// Adds the bits of `b` to `a`.
 constexpr RoleFlags& operator|=(RoleFlags& a, RoleFlags b) noexcept { return a = a | b; }
 /// True when every bit of `b` is set in `a`.
 constexpr bool has(RoleFlags a, RoleFlags b) noexcept { return (a & b) == b; }
@@ -1121,8 +1204,11 @@ std::string_view to_string(RoleFlags single) noexcept;
 using SelectDefaultValueType = std::string;
 /// The documented values of SelectDefaultValueType.
 namespace select_default_value_type {
+/// user
 inline constexpr std::string_view User = "user";
+/// role
 inline constexpr std::string_view Role = "role";
+/// channel
 inline constexpr std::string_view Channel = "channel";
 } // namespace select_default_value_type
 
@@ -1187,7 +1273,7 @@ std::optional<SubscriptionStatus> subscription_status_from_string(std::string_vi
 /// Notifications suppressed in a guild's system channel.
 /// @see https://discord.com/developers/docs/resources/guild#guild-object-system-channel-flags
 enum class SystemChannelFlags : std::uint64_t {
-    None = 0,
+    None = 0, ///< no bit set
     SuppressJoinNotifications = std::uint64_t{1} << 0, ///< SUPPRESS_JOIN_NOTIFICATIONS
     SuppressPremiumSubscriptions = std::uint64_t{1} << 1, ///< SUPPRESS_PREMIUM_SUBSCRIPTIONS
     SuppressGuildReminderNotifications = std::uint64_t{1} << 2, ///< SUPPRESS_GUILD_REMINDER_NOTIFICATIONS
@@ -1195,9 +1281,13 @@ enum class SystemChannelFlags : std::uint64_t {
     SuppressRoleSubscriptionPurchaseNotifications = std::uint64_t{1} << 4, ///< SUPPRESS_ROLE_SUBSCRIPTION_PURCHASE_NOTIFICATIONS
     SuppressRoleSubscriptionPurchaseNotificationReplies = std::uint64_t{1} << 5, ///< SUPPRESS_ROLE_SUBSCRIPTION_PURCHASE_NOTIFICATION_REPLIES
 };
+/// Union of two sets of SystemChannelFlags bits.
 constexpr SystemChannelFlags operator|(SystemChannelFlags a, SystemChannelFlags b) noexcept { return SystemChannelFlags(std::uint64_t(a) | std::uint64_t(b)); }
+/// Intersection of two sets of SystemChannelFlags bits.
 constexpr SystemChannelFlags operator&(SystemChannelFlags a, SystemChannelFlags b) noexcept { return SystemChannelFlags(std::uint64_t(a) & std::uint64_t(b)); }
+/// Every bit not in `a` (all 64, documented or not).
 constexpr SystemChannelFlags operator~(SystemChannelFlags a) noexcept { return SystemChannelFlags(~std::uint64_t(a)); }
+/// Adds the bits of `b` to `a`.
 constexpr SystemChannelFlags& operator|=(SystemChannelFlags& a, SystemChannelFlags b) noexcept { return a = a | b; }
 /// True when every bit of `b` is set in `a`.
 constexpr bool has(SystemChannelFlags a, SystemChannelFlags b) noexcept { return (a & b) == b; }
@@ -1218,12 +1308,16 @@ std::optional<TextInputStyle> text_input_style_from_string(std::string_view name
 /// Unfurled media item flags combined as a bitfield.
 /// @see https://discord.com/developers/docs/components/reference#unfurled-media-item-unfurled-media-item-flags
 enum class UnfurledMediaItemFlags : std::uint64_t {
-    None = 0,
+    None = 0, ///< no bit set
     IsAnimated = std::uint64_t{1} << 0, ///< IS_ANIMATED
 };
+/// Union of two sets of UnfurledMediaItemFlags bits.
 constexpr UnfurledMediaItemFlags operator|(UnfurledMediaItemFlags a, UnfurledMediaItemFlags b) noexcept { return UnfurledMediaItemFlags(std::uint64_t(a) | std::uint64_t(b)); }
+/// Intersection of two sets of UnfurledMediaItemFlags bits.
 constexpr UnfurledMediaItemFlags operator&(UnfurledMediaItemFlags a, UnfurledMediaItemFlags b) noexcept { return UnfurledMediaItemFlags(std::uint64_t(a) & std::uint64_t(b)); }
+/// Every bit not in `a` (all 64, documented or not).
 constexpr UnfurledMediaItemFlags operator~(UnfurledMediaItemFlags a) noexcept { return UnfurledMediaItemFlags(~std::uint64_t(a)); }
+/// Adds the bits of `b` to `a`.
 constexpr UnfurledMediaItemFlags& operator|=(UnfurledMediaItemFlags& a, UnfurledMediaItemFlags b) noexcept { return a = a | b; }
 /// True when every bit of `b` is set in `a`.
 constexpr bool has(UnfurledMediaItemFlags a, UnfurledMediaItemFlags b) noexcept { return (a & b) == b; }
@@ -1233,7 +1327,7 @@ std::string_view to_string(UnfurledMediaItemFlags single) noexcept;
 /// Flags on a user's account (also used for public_flags).
 /// @see https://discord.com/developers/docs/resources/user#user-object-user-flags
 enum class UserFlags : std::uint64_t {
-    None = 0,
+    None = 0, ///< no bit set
     Staff = std::uint64_t{1} << 0, ///< STAFF
     Partner = std::uint64_t{1} << 1, ///< PARTNER
     Hypesquad = std::uint64_t{1} << 2, ///< HYPESQUAD
@@ -1249,9 +1343,13 @@ enum class UserFlags : std::uint64_t {
     CertifiedModerator = std::uint64_t{1} << 18, ///< CERTIFIED_MODERATOR
     BotHttpInteractions = std::uint64_t{1} << 19, ///< BOT_HTTP_INTERACTIONS
 };
+/// Union of two sets of UserFlags bits.
 constexpr UserFlags operator|(UserFlags a, UserFlags b) noexcept { return UserFlags(std::uint64_t(a) | std::uint64_t(b)); }
+/// Intersection of two sets of UserFlags bits.
 constexpr UserFlags operator&(UserFlags a, UserFlags b) noexcept { return UserFlags(std::uint64_t(a) & std::uint64_t(b)); }
+/// Every bit not in `a` (all 64, documented or not).
 constexpr UserFlags operator~(UserFlags a) noexcept { return UserFlags(~std::uint64_t(a)); }
+/// Adds the bits of `b` to `a`.
 constexpr UserFlags& operator|=(UserFlags& a, UserFlags b) noexcept { return a = a | b; }
 /// True when every bit of `b` is set in `a`.
 constexpr bool has(UserFlags a, UserFlags b) noexcept { return (a & b) == b; }
@@ -1308,6 +1406,7 @@ struct AvatarDecorationData {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const AvatarDecorationData&) const = default;
 };
 
@@ -1329,6 +1428,7 @@ struct Nameplate {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Nameplate&) const = default;
 };
 
@@ -1338,11 +1438,13 @@ struct Collectibles {
     /// Receive-only, so not an aggregate: `Collectibles()` then skips the zero fill (docs/codec.md).
     Collectibles() {}
 
+    /// Nameplate shown behind the user's name
     std::optional<dgw::types::Nameplate> nameplate;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Collectibles&) const = default;
 };
 
@@ -1364,6 +1466,7 @@ struct UserPrimaryGuild {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const UserPrimaryGuild&) const = default;
 };
 
@@ -1373,29 +1476,49 @@ struct PartialUser {
     /// Receive-only, so not an aggregate: `PartialUser()` then skips the zero fill (docs/codec.md).
     PartialUser() {}
 
+    /// The user's id
     dgw::Snowflake id;
+    /// Username (not unique across the platform)
     std::optional<std::string> username;
+    /// Discord tag ("0" for migrated usernames)
     std::optional<std::string> discriminator;
+    /// Display name, if set
     dgw::maybe<std::string> global_name;
+    /// Avatar hash
     dgw::maybe<std::string> avatar;
+    /// Whether the user belongs to an OAuth2 application
     std::optional<bool> bot;
+    /// Whether the user is an official Discord system user
     std::optional<bool> system;
+    /// Whether the user has two-factor authentication on
     std::optional<bool> mfa_enabled;
+    /// Banner hash
     dgw::maybe<std::string> banner;
+    /// Banner color as an RGB integer
     dgw::maybe<std::int64_t> accent_color;
+    /// The user's chosen language
     std::optional<std::string> locale;
+    /// Whether the email was verified
     std::optional<bool> verified;
+    /// The user's email (email scope only)
     dgw::maybe<std::string> email;
+    /// Flags on the user's account
     std::optional<dgw::types::UserFlags> flags;
+    /// Kind of Nitro subscription
     std::optional<dgw::types::PremiumType> premium_type;
+    /// Public flags on the user's account
     std::optional<dgw::types::UserFlags> public_flags;
+    /// The user's avatar decoration
     dgw::maybe<dgw::types::AvatarDecorationData> avatar_decoration_data;
+    /// The user's collectibles
     dgw::maybe<dgw::types::Collectibles> collectibles;
+    /// The guild whose tag the user shows
     dgw::maybe<dgw::types::UserPrimaryGuild> primary_guild;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const PartialUser&) const = default;
 };
 
@@ -1405,15 +1528,19 @@ struct ApplicationTeamMember {
     /// Receive-only, so not an aggregate: `ApplicationTeamMember()` then skips the zero fill (docs/codec.md).
     ApplicationTeamMember() {}
 
+    /// Whether the member was invited or has accepted
     dgw::types::ApplicationTeamMembershipState membership_state{};
+    /// Team the member belongs to
     dgw::Snowflake team_id;
     /// Avatar, discriminator, id and username of the user
     dgw::types::PartialUser user;
+    /// The member's role on the team (admin, developer, read-only)
     std::string role;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ApplicationTeamMember&) const = default;
 };
 
@@ -1423,15 +1550,21 @@ struct ApplicationTeam {
     /// Receive-only, so not an aggregate: `ApplicationTeam()` then skips the zero fill (docs/codec.md).
     ApplicationTeam() {}
 
+    /// Hash of the team's icon
     std::optional<std::string> icon;
+    /// The team's id
     dgw::Snowflake id;
+    /// Members of the team
     std::vector<dgw::types::ApplicationTeamMember> members;
+    /// Name of the team
     std::string name;
+    /// User who currently owns the team
     dgw::Snowflake owner_user_id;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ApplicationTeam&) const = default;
 };
 
@@ -1441,7 +1574,9 @@ struct WelcomeScreenChannel {
     /// Receive-only, so not an aggregate: `WelcomeScreenChannel()` then skips the zero fill (docs/codec.md).
     WelcomeScreenChannel() {}
 
+    /// The channel shown
     dgw::Snowflake channel_id;
+    /// Text shown for the channel
     std::string description;
     /// Emoji id, if the emoji is custom
     std::optional<dgw::Snowflake> emoji_id;
@@ -1451,6 +1586,7 @@ struct WelcomeScreenChannel {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const WelcomeScreenChannel&) const = default;
 };
 
@@ -1468,6 +1604,7 @@ struct WelcomeScreen {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const WelcomeScreen&) const = default;
 };
 
@@ -1477,21 +1614,33 @@ struct ApplicationGuild {
     /// Receive-only, so not an aggregate: `ApplicationGuild()` then skips the zero fill (docs/codec.md).
     ApplicationGuild() {}
 
+    /// The guild's id
     dgw::Snowflake id;
+    /// Guild name
     std::optional<std::string> name;
+    /// Icon hash of the guild
     dgw::maybe<std::string> icon;
+    /// Invite splash image hash
     dgw::maybe<std::string> splash;
+    /// Banner image hash
     dgw::maybe<std::string> banner;
+    /// Description of a Community guild
     dgw::maybe<std::string> description;
+    /// Enabled guild features
     std::optional<std::vector<std::string>> features;
+    /// Verification level members must meet
     std::optional<dgw::types::VerificationLevel> verification_level;
+    /// Vanity invite code, if the guild has one
     dgw::maybe<std::string> vanity_url_code;
+    /// Number of boosts the guild has
     std::optional<std::int64_t> premium_subscription_count;
+    /// Welcome screen of a Community guild
     std::optional<dgw::types::WelcomeScreen> welcome_screen;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ApplicationGuild&) const = default;
 };
 
@@ -1501,6 +1650,7 @@ struct ApplicationInstallParams {
     /// Receive-only, so not an aggregate: `ApplicationInstallParams()` then skips the zero fill (docs/codec.md).
     ApplicationInstallParams() {}
 
+    /// OAuth2 scopes the app is added with
     std::vector<std::string> scopes;
     /// Permissions to request for the bot role
     dgw::types::Permissions permissions{};
@@ -1508,6 +1658,7 @@ struct ApplicationInstallParams {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ApplicationInstallParams&) const = default;
 };
 
@@ -1517,11 +1668,13 @@ struct ApplicationIntegrationTypeConfiguration {
     /// Receive-only, so not an aggregate: `ApplicationIntegrationTypeConfiguration()` then skips the zero fill (docs/codec.md).
     ApplicationIntegrationTypeConfiguration() {}
 
+    /// Install parameters for this installation context's in-app authorization link
     std::optional<dgw::types::ApplicationInstallParams> oauth2_install_params;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ApplicationIntegrationTypeConfiguration&) const = default;
 };
 
@@ -1531,50 +1684,77 @@ struct Application {
     /// Receive-only, so not an aggregate: `Application()` then skips the zero fill (docs/codec.md).
     Application() {}
 
+    /// The application's id
     dgw::Snowflake id;
+    /// Name of the app
     std::string name;
     /// Icon hash
     std::optional<std::string> icon;
+    /// Description of the app
     std::string description;
+    /// RPC origin URLs, if RPC is enabled
     std::optional<std::vector<std::string>> rpc_origins;
+    /// False when only the owner can add the app to guilds
     bool bot_public{};
+    /// True when the bot joins only after the full OAuth2 code grant
     bool bot_require_code_grant{};
     /// Partial user of the app's bot
     std::optional<dgw::types::PartialUser> bot;
+    /// URL of the app's Terms of Service
     std::optional<std::string> terms_of_service_url;
+    /// URL of the app's Privacy Policy
     std::optional<std::string> privacy_policy_url;
     /// Partial user of the app's owner
     std::optional<dgw::types::PartialUser> owner;
+    /// Hex key for verifying interactions and GameSDK GetTicket
     std::string verify_key;
+    /// Team that owns the app, if a team does
     std::optional<dgw::types::ApplicationTeam> team;
+    /// Guild associated with the app, such as its support server
     std::optional<dgw::Snowflake> guild_id;
     /// Partial guild associated with the app
     std::optional<dgw::types::ApplicationGuild> guild;
+    /// The game SKU, if the app is a game sold on Discord
     std::optional<dgw::Snowflake> primary_sku_id;
+    /// Store page URL slug, if the app is a game sold on Discord
     std::optional<std::string> slug;
+    /// Hash of the app's default rich presence invite cover image
     std::optional<std::string> cover_image;
     /// Legacy public flags (at most 31 bits)
     std::optional<dgw::types::ApplicationFlags> flags;
     /// Public flags as a string-serialized integer (all bits)
     std::optional<std::string> flags_new;
+    /// Approximate number of guilds the app is in
     std::optional<std::int64_t> approximate_guild_count;
+    /// Approximate number of users who installed the app (application.commands scope)
     std::optional<std::int64_t> approximate_user_install_count;
+    /// Approximate number of users with an OAuth2 authorization for the app
     std::optional<std::int64_t> approximate_user_authorization_count;
+    /// The app's OAuth2 redirect URIs
     std::optional<std::vector<std::string>> redirect_uris;
+    /// URL that receives interactions over HTTP instead of the gateway
     dgw::maybe<std::string> interactions_endpoint_url;
+    /// URL used for role connection verification
     dgw::maybe<std::string> role_connections_verification_url;
+    /// URL that receives webhook events
     dgw::maybe<std::string> event_webhooks_url;
+    /// Whether webhook events are enabled, disabled, or disabled by Discord
     std::optional<dgw::types::ApplicationEventWebhookStatus> event_webhooks_status;
+    /// Webhook event types the app subscribes to
     std::optional<std::vector<std::string>> event_webhooks_types;
+    /// Up to 5 tags describing the app
     std::optional<std::vector<std::string>> tags;
+    /// Settings of the app's default in-app authorization link
     std::optional<dgw::types::ApplicationInstallParams> install_params;
     /// Keyed by application integration type ("0", "1")
     std::optional<std::map<dgw::Snowflake, dgw::types::ApplicationIntegrationTypeConfiguration>> integration_types_config;
+    /// Custom authorization URL, when the app uses one
     std::optional<std::string> custom_install_url;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Application&) const = default;
 };
 
@@ -1584,43 +1764,77 @@ struct PartialApplication {
     /// Receive-only, so not an aggregate: `PartialApplication()` then skips the zero fill (docs/codec.md).
     PartialApplication() {}
 
+    /// The application's id
     dgw::Snowflake id;
+    /// Name of the app
     std::optional<std::string> name;
+    /// Icon hash of the app
     dgw::maybe<std::string> icon;
+    /// Description of the app
     std::optional<std::string> description;
+    /// RPC origin URLs, if RPC is enabled
     std::optional<std::vector<std::string>> rpc_origins;
+    /// False when only the owner can add the app to guilds
     std::optional<bool> bot_public;
+    /// True when the bot joins only after the full OAuth2 code grant
     std::optional<bool> bot_require_code_grant;
+    /// The app's bot user
     std::optional<dgw::types::PartialUser> bot;
+    /// URL of the app's Terms of Service
     std::optional<std::string> terms_of_service_url;
+    /// URL of the app's Privacy Policy
     std::optional<std::string> privacy_policy_url;
+    /// The user who owns the app
     std::optional<dgw::types::PartialUser> owner;
+    /// Hex key for verifying interactions and GameSDK GetTicket
     std::optional<std::string> verify_key;
+    /// Team that owns the app, if a team does
     dgw::maybe<dgw::types::ApplicationTeam> team;
+    /// Guild associated with the app, such as its support server
     std::optional<dgw::Snowflake> guild_id;
+    /// The associated guild, partial
     std::optional<dgw::types::ApplicationGuild> guild;
+    /// The game SKU, if the app is a game sold on Discord
     std::optional<dgw::Snowflake> primary_sku_id;
+    /// Store page URL slug, if the app is a game sold on Discord
     std::optional<std::string> slug;
+    /// Hash of the app's default rich presence invite cover image
     std::optional<std::string> cover_image;
+    /// The app's public flags
     std::optional<dgw::types::ApplicationFlags> flags;
+    /// All application flags as a decimal string, bits past 32 included (announced in the API change log)
     std::optional<std::string> flags_new;
+    /// Approximate number of guilds the app is in
     std::optional<std::int64_t> approximate_guild_count;
+    /// Approximate number of users who installed the app (application.commands scope)
     std::optional<std::int64_t> approximate_user_install_count;
+    /// Approximate number of users with an OAuth2 authorization for the app
     std::optional<std::int64_t> approximate_user_authorization_count;
+    /// The app's OAuth2 redirect URIs
     std::optional<std::vector<std::string>> redirect_uris;
+    /// URL that receives interactions over HTTP instead of the gateway
     dgw::maybe<std::string> interactions_endpoint_url;
+    /// URL used for role connection verification
     dgw::maybe<std::string> role_connections_verification_url;
+    /// URL that receives webhook events
     dgw::maybe<std::string> event_webhooks_url;
+    /// Whether webhook events are enabled, disabled, or disabled by Discord
     std::optional<dgw::types::ApplicationEventWebhookStatus> event_webhooks_status;
+    /// Webhook event types the app subscribes to
     std::optional<std::vector<std::string>> event_webhooks_types;
+    /// Up to 5 tags describing the app
     std::optional<std::vector<std::string>> tags;
+    /// Settings of the app's default in-app authorization link
     std::optional<dgw::types::ApplicationInstallParams> install_params;
+    /// Default install scopes and permissions per installation context (guild or user)
     std::optional<std::map<dgw::Snowflake, dgw::types::ApplicationIntegrationTypeConfiguration>> integration_types_config;
+    /// Custom authorization URL, when the app uses one
     std::optional<std::string> custom_install_url;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const PartialApplication&) const = default;
 };
 
@@ -1640,6 +1854,7 @@ struct AuditLogChange {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const AuditLogChange&) const = default;
 };
 
@@ -1651,21 +1866,27 @@ struct OptionalAuditEntryInfo {
 
     /// Id of the app whose permissions were targeted
     std::optional<dgw::Snowflake> application_id;
+    /// Name of the Auto Moderation rule that fired
     std::optional<std::string> auto_moderation_rule_name;
     /// Trigger type of the rule, as a string
     std::optional<std::string> auto_moderation_rule_trigger_type;
+    /// Channel in which the entities were targeted
     std::optional<dgw::Snowflake> channel_id;
     /// Number of entities that were targeted
     std::optional<std::string> count;
+    /// Days of inactivity after which members were pruned (a number as a string)
     std::optional<std::string> delete_member_days;
     /// Id of the overwritten entity
     std::optional<dgw::Snowflake> id;
+    /// Number of members the prune removed (a number as a string)
     std::optional<std::string> members_removed;
+    /// Message that was targeted
     std::optional<dgw::Snowflake> message_id;
     /// Name of the role if type is "0"
     std::optional<std::string> role_name;
     /// Type of overwritten entity: role ("0") or member ("1")
     std::optional<std::string> type;
+    /// Type of integration that performed the action
     std::optional<std::string> integration_type;
     /// The new voice channel status
     std::optional<std::string> status;
@@ -1673,6 +1894,7 @@ struct OptionalAuditEntryInfo {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const OptionalAuditEntryInfo&) const = default;
 };
 
@@ -1684,10 +1906,13 @@ struct AuditLogEntry {
 
     /// Id of the affected entity (webhook, user, role, etc.)
     std::optional<std::string> target_id;
+    /// What changed on the target
     std::optional<std::vector<dgw::types::AuditLogChange>> changes;
     /// User or app that made the changes
     std::optional<dgw::Snowflake> user_id;
+    /// The entry's id
     dgw::Snowflake id;
+    /// Kind of action that happened
     dgw::types::AuditLogEvent action_type{};
     /// Additional info for certain event types
     std::optional<dgw::types::OptionalAuditEntryInfo> options;
@@ -1697,6 +1922,7 @@ struct AuditLogEntry {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const AuditLogEntry&) const = default;
 };
 
@@ -1722,6 +1948,7 @@ struct AutoModerationTriggerMetadata {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const AutoModerationTriggerMetadata&) const = default;
 };
 
@@ -1741,6 +1968,7 @@ struct AutoModerationActionMetadata {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const AutoModerationActionMetadata&) const = default;
 };
 
@@ -1750,6 +1978,7 @@ struct AutoModerationAction {
     /// Receive-only, so not an aggregate: `AutoModerationAction()` then skips the zero fill (docs/codec.md).
     AutoModerationAction() {}
 
+    /// What the action does
     dgw::types::AutoModerationActionType type{};
     /// May be omitted depending on type
     std::optional<dgw::types::AutoModerationActionMetadata> metadata;
@@ -1757,6 +1986,7 @@ struct AutoModerationAction {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const AutoModerationAction&) const = default;
 };
 
@@ -1766,15 +1996,23 @@ struct AutoModerationRule {
     /// Receive-only, so not an aggregate: `AutoModerationRule()` then skips the zero fill (docs/codec.md).
     AutoModerationRule() {}
 
+    /// The rule's id
     dgw::Snowflake id;
+    /// Guild the rule belongs to
     dgw::Snowflake guild_id;
+    /// Name of the rule
     std::string name;
     /// User who first created this rule
     dgw::Snowflake creator_id;
+    /// Event that makes the rule check content
     dgw::types::AutoModerationEventType event_type{};
+    /// What kind of content triggers the rule
     dgw::types::AutoModerationTriggerType trigger_type{};
+    /// Extra data the trigger uses (keywords, presets, limits)
     dgw::types::AutoModerationTriggerMetadata trigger_metadata;
+    /// Actions run when the rule fires
     std::vector<dgw::types::AutoModerationAction> actions;
+    /// Whether the rule is active
     bool enabled{};
     /// Role ids not affected by the rule (max 20)
     std::vector<dgw::Snowflake> exempt_roles;
@@ -1784,6 +2022,7 @@ struct AutoModerationRule {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const AutoModerationRule&) const = default;
 };
 
@@ -1795,13 +2034,17 @@ struct Overwrite {
 
     /// Role or user id
     dgw::Snowflake id;
+    /// Whether id is a role (0) or a member (1)
     dgw::types::OverwriteType type{};
+    /// Permissions granted
     dgw::types::Permissions allow{};
+    /// Permissions denied
     dgw::types::Permissions deny{};
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Overwrite&) const = default;
 };
 
@@ -1811,6 +2054,7 @@ struct User {
     /// Receive-only, so not an aggregate: `User()` then skips the zero fill (docs/codec.md).
     User() {}
 
+    /// The user's id
     dgw::Snowflake id;
     /// The user's username, not unique across the platform
     std::string username;
@@ -1820,28 +2064,39 @@ struct User {
     std::optional<std::string> global_name;
     /// The user's avatar hash
     std::optional<std::string> avatar;
+    /// Whether the user belongs to an OAuth2 application
     std::optional<bool> bot;
     /// Whether the user is an Official Discord System user
     std::optional<bool> system;
+    /// Whether the user has two-factor authentication on
     std::optional<bool> mfa_enabled;
     /// The user's banner hash
     dgw::maybe<std::string> banner;
     /// The user's banner color as an integer representation of a hexadecimal color code
     dgw::maybe<std::int64_t> accent_color;
+    /// The user's chosen language
     std::optional<std::string> locale;
     /// Whether the email on this account has been verified (email scope)
     std::optional<bool> verified;
+    /// The user's email (email scope only)
     dgw::maybe<std::string> email;
+    /// Flags on the user's account
     std::optional<dgw::types::UserFlags> flags;
+    /// Kind of Nitro subscription
     std::optional<dgw::types::PremiumType> premium_type;
+    /// Public flags on the user's account
     std::optional<dgw::types::UserFlags> public_flags;
+    /// The user's avatar decoration
     dgw::maybe<dgw::types::AvatarDecorationData> avatar_decoration_data;
+    /// The user's collectibles
     dgw::maybe<dgw::types::Collectibles> collectibles;
+    /// The guild whose tag the user shows
     dgw::maybe<dgw::types::UserPrimaryGuild> primary_guild;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const User&) const = default;
 };
 
@@ -1851,10 +2106,13 @@ struct ThreadMetadata {
     /// Receive-only, so not an aggregate: `ThreadMetadata()` then skips the zero fill (docs/codec.md).
     ThreadMetadata() {}
 
+    /// Whether the thread is archived
     bool archived{};
     /// Minutes of inactivity before the thread is hidden: 60, 1440, 4320 or 10080
     std::int64_t auto_archive_duration{};
+    /// When the archive status last changed (used to compute recent activity)
     dgw::Timestamp archive_timestamp;
+    /// Whether the thread is locked (only MANAGE_THREADS can then unarchive it)
     bool locked{};
     /// Private threads only: whether non-moderators can add other non-moderators
     std::optional<bool> invitable;
@@ -1864,6 +2122,7 @@ struct ThreadMetadata {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ThreadMetadata&) const = default;
 };
 
@@ -1873,6 +2132,7 @@ struct GuildMember {
     /// Receive-only, so not an aggregate: `GuildMember()` then skips the zero fill (docs/codec.md).
     GuildMember() {}
 
+    /// The member's user; absent in MESSAGE_CREATE and MESSAGE_UPDATE members
     std::optional<dgw::types::User> user;
     /// The user's guild nickname
     dgw::maybe<std::string> nick;
@@ -1886,7 +2146,9 @@ struct GuildMember {
     std::optional<dgw::Timestamp> joined_at;
     /// When the user started boosting the guild
     dgw::maybe<dgw::Timestamp> premium_since;
+    /// Whether the member is deafened in voice channels
     bool deaf{};
+    /// Whether the member is muted in voice channels
     bool mute{};
     /// Guild member flags, defaults to 0
     dgw::types::GuildMemberFlags flags{};
@@ -1906,6 +2168,7 @@ struct GuildMember {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GuildMember&) const = default;
 };
 
@@ -1919,14 +2182,17 @@ struct ThreadMember {
     std::optional<dgw::Snowflake> id;
     /// User id; omitted on members inside GUILD_CREATE threads
     std::optional<dgw::Snowflake> user_id;
+    /// When the user last joined the thread
     dgw::Timestamp join_timestamp;
     /// User-thread settings, currently only used for notifications
     std::int64_t flags{};
+    /// The guild member; only when asked for (with_member on the thread member REST routes)
     std::optional<dgw::types::GuildMember> member;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ThreadMember&) const = default;
 };
 
@@ -1936,17 +2202,21 @@ struct ForumTag {
     /// Receive-only, so not an aggregate: `ForumTag()` then skips the zero fill (docs/codec.md).
     ForumTag() {}
 
+    /// The tag's id
     dgw::Snowflake id;
     /// 0-20 characters
     std::string name;
     /// Whether only members with MANAGE_THREADS can add or remove this tag
     bool moderated{};
+    /// Custom emoji of the tag; null when it uses a Unicode emoji or none
     std::optional<dgw::Snowflake> emoji_id;
+    /// Unicode emoji of the tag; null when it uses a custom emoji or none
     std::optional<std::string> emoji_name;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ForumTag&) const = default;
 };
 
@@ -1956,12 +2226,15 @@ struct DefaultReaction {
     /// Receive-only, so not an aggregate: `DefaultReaction()` then skips the zero fill (docs/codec.md).
     DefaultReaction() {}
 
+    /// Custom emoji id; null for a Unicode emoji
     std::optional<dgw::Snowflake> emoji_id;
+    /// Unicode emoji character; null for a custom emoji
     std::optional<std::string> emoji_name;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const DefaultReaction&) const = default;
 };
 
@@ -1971,57 +2244,83 @@ struct Channel {
     /// Receive-only, so not an aggregate: `Channel()` then skips the zero fill (docs/codec.md).
     Channel() {}
 
+    /// The channel's id
     dgw::Snowflake id;
+    /// Kind of channel (text, DM, voice, thread, forum, ...)
     dgw::types::ChannelType type{};
     /// May be missing for channel objects inside some gateway guild dispatches
     std::optional<dgw::Snowflake> guild_id;
+    /// Sort position (ties are sorted by id)
     std::optional<std::int64_t> position;
+    /// Permission overwrites for members and roles
     std::optional<std::vector<dgw::types::Overwrite>> permission_overwrites;
+    /// Channel name (1-100 characters)
     dgw::maybe<std::string> name;
+    /// Channel topic (up to 4096 characters in forum and media channels, 1024 elsewhere)
     dgw::maybe<std::string> topic;
+    /// Whether the channel is age-restricted
     std::optional<bool> nsfw;
     /// May not point to an existing or valid message or thread
     dgw::maybe<dgw::Snowflake> last_message_id;
+    /// Voice bitrate in bits per second
     std::optional<std::int64_t> bitrate;
+    /// Maximum number of users in the voice channel (0: no limit)
     std::optional<std::int64_t> user_limit;
     /// Slowmode in seconds (0-21600); also applies to thread creation
     std::optional<std::int64_t> rate_limit_per_user;
+    /// Recipients of a DM or group DM
     std::optional<std::vector<dgw::types::User>> recipients;
+    /// Icon hash of a group DM
     dgw::maybe<std::string> icon;
     /// Creator of the group DM or thread
     std::optional<dgw::Snowflake> owner_id;
+    /// Application associated with the channel; for a group DM, the app that created it
     dgw::maybe<dgw::Snowflake> application_id;
+    /// Group DM only: whether an application manages it through the gdm.join scope
     std::optional<bool> managed;
     /// Parent category for guild channels; parent text channel for threads
     dgw::maybe<dgw::Snowflake> parent_id;
+    /// When a message was last pinned; may be null when none is pinned
     dgw::maybe<dgw::Timestamp> last_pin_timestamp;
     /// Voice region id; automatic when null
     dgw::maybe<std::string> rtc_region;
     /// 1 (AUTO) when not present
     std::optional<dgw::types::VideoQualityMode> video_quality_mode;
+    /// Messages in a thread, excluding the starter message and deleted ones
     std::optional<std::int64_t> message_count;
     /// Approximate count of users in a thread, stops counting at 50
     std::optional<std::int64_t> member_count;
+    /// Thread-only state (archived, locked, ...)
     std::optional<dgw::types::ThreadMetadata> thread_metadata;
     /// Thread member object for the current user, if they have joined the thread
     std::optional<dgw::types::ThreadMember> member;
+    /// Default inactivity, in minutes, after which new threads are hidden (60, 1440, 4320 or 10080)
     std::optional<std::int64_t> default_auto_archive_duration;
     /// Computed permissions for the invoking user (interaction resolved data only)
     std::optional<dgw::types::Permissions> permissions;
     /// Computed permissions for the bot user (interaction resolved data only)
     std::optional<dgw::types::Permissions> app_permissions;
+    /// Channel flags
     std::optional<dgw::types::ChannelFlags> flags;
+    /// Messages ever sent in a thread; unlike message_count it does not drop on deletion
     std::optional<std::int64_t> total_message_sent;
+    /// Tags that posts in a forum or media channel can use
     std::optional<std::vector<dgw::types::ForumTag>> available_tags;
+    /// Tags applied to a thread in a forum or media channel
     std::optional<std::vector<dgw::Snowflake>> applied_tags;
+    /// Emoji shown on the add-reaction button of posts in a forum or media channel
     dgw::maybe<dgw::types::DefaultReaction> default_reaction_emoji;
+    /// Slowmode copied onto new threads at creation (it does not follow later changes)
     std::optional<std::int64_t> default_thread_rate_limit_per_user;
+    /// How posts in a forum or media channel are sorted by default; null when not set
     dgw::maybe<dgw::types::SortOrderType> default_sort_order;
+    /// Default view of a forum channel's posts; 0 when not set
     std::optional<dgw::types::ForumLayoutType> default_forum_layout;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Channel&) const = default;
 };
 
@@ -2031,12 +2330,15 @@ struct FollowedChannel {
     /// Receive-only, so not an aggregate: `FollowedChannel()` then skips the zero fill (docs/codec.md).
     FollowedChannel() {}
 
+    /// The followed (source) channel
     dgw::Snowflake channel_id;
+    /// Webhook created in the target channel
     dgw::Snowflake webhook_id;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const FollowedChannel&) const = default;
 };
 
@@ -2046,12 +2348,15 @@ struct ActivityTimestamps {
     /// Receive-only, so not an aggregate: `ActivityTimestamps()` then skips the zero fill (docs/codec.md).
     ActivityTimestamps() {}
 
+    /// Start, in Unix milliseconds
     std::optional<std::int64_t> start;
+    /// End, in Unix milliseconds
     std::optional<std::int64_t> end;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ActivityTimestamps&) const = default;
 };
 
@@ -2061,13 +2366,17 @@ struct ActivityEmoji {
     /// Receive-only, so not an aggregate: `ActivityEmoji()` then skips the zero fill (docs/codec.md).
     ActivityEmoji() {}
 
+    /// Emoji name or Unicode character
     std::string name;
+    /// Custom emoji id
     std::optional<dgw::Snowflake> id;
+    /// Whether the emoji is animated
     std::optional<bool> animated;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ActivityEmoji&) const = default;
 };
 
@@ -2077,6 +2386,7 @@ struct ActivityParty {
     /// Receive-only, so not an aggregate: `ActivityParty()` then skips the zero fill (docs/codec.md).
     ActivityParty() {}
 
+    /// The party's id
     std::optional<std::string> id;
     /// Two integers: current_size, max_size
     std::optional<std::vector<std::int64_t>> size;
@@ -2084,6 +2394,7 @@ struct ActivityParty {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ActivityParty&) const = default;
 };
 
@@ -2093,17 +2404,25 @@ struct ActivityAssets {
     /// Receive-only, so not an aggregate: `ActivityAssets()` then skips the zero fill (docs/codec.md).
     ActivityAssets() {}
 
+    /// Large image (an asset id, or a media proxy reference)
     std::optional<std::string> large_image;
+    /// Hover text of the large image
     std::optional<std::string> large_text;
+    /// URL opened when the large image is clicked
     std::optional<std::string> large_url;
+    /// Small image (an asset id, or a media proxy reference)
     std::optional<std::string> small_image;
+    /// Hover text of the small image
     std::optional<std::string> small_text;
+    /// URL opened when the small image is clicked
     std::optional<std::string> small_url;
+    /// Banner image shown on a Game Invite
     std::optional<std::string> invite_cover_image;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ActivityAssets&) const = default;
 };
 
@@ -2113,13 +2432,17 @@ struct ActivitySecrets {
     /// Receive-only, so not an aggregate: `ActivitySecrets()` then skips the zero fill (docs/codec.md).
     ActivitySecrets() {}
 
+    /// Secret for joining the party
     std::optional<std::string> join;
+    /// Secret for spectating the game
     std::optional<std::string> spectate;
+    /// Secret for an instanced match
     std::optional<std::string> match;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ActivitySecrets&) const = default;
 };
 
@@ -2129,25 +2452,39 @@ struct Activity {
     /// Receive-only, so not an aggregate: `Activity()` then skips the zero fill (docs/codec.md).
     Activity() {}
 
+    /// Name of the activity
     std::string name;
+    /// Kind of activity (playing, streaming, listening, ...)
     dgw::types::ActivityType type{};
     /// Stream URL, validated when type is STREAMING
     dgw::maybe<std::string> url;
     /// Unix time (ms) when the activity was added to the user's session
     std::int64_t created_at{};
+    /// Start and end times of the activity
     std::optional<dgw::types::ActivityTimestamps> timestamps;
+    /// Application of the game
     std::optional<dgw::Snowflake> application_id;
+    /// Which field the member list shows as status text
     dgw::maybe<dgw::types::ActivityStatusDisplayType> status_display_type;
+    /// What the player is doing
     dgw::maybe<std::string> details;
+    /// URL the details text links to
     dgw::maybe<std::string> details_url;
     /// User's current party status, or the text of a custom status
     dgw::maybe<std::string> state;
+    /// URL the state text links to
     dgw::maybe<std::string> state_url;
+    /// Emoji of a custom status
     dgw::maybe<dgw::types::ActivityEmoji> emoji;
+    /// The player's party
     std::optional<dgw::types::ActivityParty> party;
+    /// Images and their hover texts
     std::optional<dgw::types::ActivityAssets> assets;
+    /// Secrets for joining and spectating
     std::optional<dgw::types::ActivitySecrets> secrets;
+    /// Whether the activity is an instanced game session
     std::optional<bool> instance;
+    /// Activity flags: what the payload describes
     std::optional<dgw::types::ActivityFlags> flags;
     /// Labels of the custom buttons (max 2); the URLs are not sent to bots
     std::optional<std::vector<std::string>> buttons;
@@ -2155,6 +2492,7 @@ struct Activity {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Activity&) const = default;
 };
 
@@ -2176,6 +2514,7 @@ struct ClientStatus {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ClientStatus&) const = default;
 };
 
@@ -2187,15 +2526,19 @@ struct Presence {
 
     /// User whose presence is being updated; only id is guaranteed
     dgw::types::PartialUser user;
+    /// Guild the presence is in
     dgw::Snowflake guild_id;
     /// Either idle, dnd, online or offline
     std::string status;
+    /// Current activities of the user
     std::vector<dgw::types::Activity> activities;
+    /// Status per platform (desktop, mobile, web)
     dgw::types::ClientStatus client_status;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Presence&) const = default;
 };
 
@@ -2205,8 +2548,10 @@ struct ThreadAddedMember : dgw::types::ThreadMember {
     /// Receive-only, so not an aggregate: `ThreadAddedMember()` then skips the zero fill (docs/codec.md).
     ThreadAddedMember() {}
 
+    /// Presence of the added member; null when unavailable
     dgw::maybe<dgw::types::Presence> presence;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ThreadAddedMember&) const = default;
 };
 
@@ -2216,14 +2561,19 @@ struct Emoji {
     /// Receive-only, so not an aggregate: `Emoji()` then skips the zero fill (docs/codec.md).
     Emoji() {}
 
+    /// Custom emoji id; null for a Unicode emoji
     std::optional<dgw::Snowflake> id;
+    /// Emoji name, or the Unicode character; may be null for a deleted custom emoji in reactions
     std::optional<std::string> name;
     /// Roles allowed to use this emoji
     std::optional<std::vector<dgw::Snowflake>> roles;
     /// User that created this emoji
     std::optional<dgw::types::User> user;
+    /// Whether the emoji must be wrapped in colons
     std::optional<bool> require_colons;
+    /// Whether an integration manages the emoji
     std::optional<bool> managed;
+    /// Whether the emoji is animated
     std::optional<bool> animated;
     /// May be false due to loss of Server Boosts
     std::optional<bool> available;
@@ -2231,6 +2581,7 @@ struct Emoji {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Emoji&) const = default;
 };
 
@@ -2240,16 +2591,21 @@ struct SelectOption {
     /// Receive-only, so not an aggregate: `SelectOption()` then skips the zero fill (docs/codec.md).
     SelectOption() {}
 
+    /// Text shown to the user (up to 100 characters)
     std::string label;
+    /// Value the app receives when chosen (up to 100 characters)
     std::string value;
+    /// Extra text under the label (up to 100 characters)
     std::optional<std::string> description;
     /// Partial emoji (id, name, animated)
     std::optional<dgw::types::Emoji> emoji;
+    /// Whether the option is preselected
     std::optional<bool> default_;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const SelectOption&) const = default;
 };
 
@@ -2259,12 +2615,15 @@ struct SelectDefaultValue {
     /// Receive-only, so not an aggregate: `SelectDefaultValue()` then skips the zero fill (docs/codec.md).
     SelectDefaultValue() {}
 
+    /// Id of the user, role or channel
     dgw::Snowflake id;
+    /// What id names: "user", "role" or "channel"
     std::string type;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const SelectDefaultValue&) const = default;
 };
 
@@ -2274,19 +2633,29 @@ struct UnfurledMediaItem {
     /// Receive-only, so not an aggregate: `UnfurledMediaItem()` then skips the zero fill (docs/codec.md).
     UnfurledMediaItem() {}
 
+    /// Any URL, or an attachment://filename reference
     std::string url;
+    /// Discord's proxied URL of the media
     std::optional<std::string> proxy_url;
+    /// Height of an image or video
     dgw::maybe<std::int64_t> height;
+    /// Width of an image or video
     dgw::maybe<std::int64_t> width;
+    /// Thumbhash placeholder of an image or video
     std::optional<std::string> placeholder;
+    /// Version of the placeholder format
     std::optional<std::int64_t> placeholder_version;
+    /// Media (MIME) type of the content
     std::optional<std::string> content_type;
+    /// Unfurled media item flags
     std::optional<dgw::types::UnfurledMediaItemFlags> flags;
+    /// The uploaded attachment, when the URL refers to one
     std::optional<dgw::Snowflake> attachment_id;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const UnfurledMediaItem&) const = default;
 };
 
@@ -2296,13 +2665,17 @@ struct MediaGalleryItem {
     /// Receive-only, so not an aggregate: `MediaGalleryItem()` then skips the zero fill (docs/codec.md).
     MediaGalleryItem() {}
 
+    /// The image or video, by URL or attachment reference
     dgw::types::UnfurledMediaItem media;
+    /// Alt text (up to 1024 characters)
     dgw::maybe<std::string> description;
+    /// Whether the item is blurred as a spoiler (default false)
     std::optional<bool> spoiler;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const MediaGalleryItem&) const = default;
 };
 
@@ -2312,6 +2685,7 @@ struct Component {
     /// Receive-only, so not an aggregate: `Component()` then skips the zero fill (docs/codec.md).
     Component() {}
 
+    /// Which component this is; decides which other fields apply
     dgw::types::ComponentType type{};
     /// 32 bit identifier of the component, unique within the message
     std::optional<std::int64_t> id;
@@ -2327,16 +2701,21 @@ struct Component {
     std::optional<std::string> url;
     /// Premium button SKU
     std::optional<dgw::Snowflake> sku_id;
+    /// Whether the button or select is disabled (default false)
     std::optional<bool> disabled;
     /// String select, radio group and checkbox group options
     std::optional<std::vector<dgw::types::SelectOption>> options;
+    /// Select or text input placeholder shown when nothing is chosen or typed
     std::optional<std::string> placeholder;
+    /// Select: fewest items to choose (default 1, 0 to 25)
     std::optional<std::int64_t> min_values;
+    /// Select: most items to choose (default 1, up to 25)
     std::optional<std::int64_t> max_values;
     /// User, role, mentionable and channel selects
     std::optional<std::vector<dgw::types::SelectDefaultValue>> default_values;
     /// Channel select: channel types to include
     std::optional<std::vector<dgw::types::ChannelType>> channel_types;
+    /// In a modal: whether the input must be filled in (default true)
     std::optional<bool> required;
     /// Text input minimum length
     std::optional<std::int64_t> min_length;
@@ -2358,6 +2737,7 @@ struct Component {
     std::optional<dgw::types::UnfurledMediaItem> media;
     /// Thumbnail alt text, or Label description
     dgw::maybe<std::string> description;
+    /// Thumbnail or file: whether it is blurred as a spoiler (default false)
     std::optional<bool> spoiler;
     /// Media gallery items (1 to 10)
     std::optional<std::vector<dgw::types::MediaGalleryItem>> items;
@@ -2383,6 +2763,7 @@ struct Component {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Component&) const = default;
 };
 
@@ -2392,13 +2773,17 @@ struct EmbedFooter {
     /// Receive-only, so not an aggregate: `EmbedFooter()` then skips the zero fill (docs/codec.md).
     EmbedFooter() {}
 
+    /// Footer text
     std::string text;
+    /// Footer icon URL (http(s) or attachment)
     std::optional<std::string> icon_url;
+    /// Discord's proxied URL of the footer icon
     std::optional<std::string> proxy_icon_url;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const EmbedFooter&) const = default;
 };
 
@@ -2408,21 +2793,29 @@ struct EmbedImage {
     /// Receive-only, so not an aggregate: `EmbedImage()` then skips the zero fill (docs/codec.md).
     EmbedImage() {}
 
+    /// Image source URL (http(s) or attachment)
     std::string url;
+    /// Discord's proxied URL of the image
     std::optional<std::string> proxy_url;
+    /// Image height in pixels
     std::optional<std::int64_t> height;
+    /// Image width in pixels
     std::optional<std::int64_t> width;
+    /// Media (MIME) type of the image
     std::optional<std::string> content_type;
     /// Thumbhash placeholder of the image
     std::optional<std::string> placeholder;
+    /// Version of the placeholder format
     std::optional<std::int64_t> placeholder_version;
     /// Alt text for the image
     std::optional<std::string> description;
+    /// Embed media flags
     std::optional<dgw::types::EmbedMediaFlags> flags;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const EmbedImage&) const = default;
 };
 
@@ -2432,21 +2825,29 @@ struct EmbedThumbnail {
     /// Receive-only, so not an aggregate: `EmbedThumbnail()` then skips the zero fill (docs/codec.md).
     EmbedThumbnail() {}
 
+    /// Thumbnail source URL (http(s) or attachment)
     std::string url;
+    /// Discord's proxied URL of the thumbnail
     std::optional<std::string> proxy_url;
+    /// Thumbnail height in pixels
     std::optional<std::int64_t> height;
+    /// Thumbnail width in pixels
     std::optional<std::int64_t> width;
+    /// Media (MIME) type of the thumbnail
     std::optional<std::string> content_type;
     /// Thumbhash placeholder of the thumbnail
     std::optional<std::string> placeholder;
+    /// Version of the placeholder format
     std::optional<std::int64_t> placeholder_version;
     /// Alt text for the thumbnail
     std::optional<std::string> description;
+    /// Embed media flags
     std::optional<dgw::types::EmbedMediaFlags> flags;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const EmbedThumbnail&) const = default;
 };
 
@@ -2456,21 +2857,29 @@ struct EmbedVideo {
     /// Receive-only, so not an aggregate: `EmbedVideo()` then skips the zero fill (docs/codec.md).
     EmbedVideo() {}
 
+    /// Video source URL
     std::optional<std::string> url;
+    /// Discord's proxied URL of the video
     std::optional<std::string> proxy_url;
+    /// Video height in pixels
     std::optional<std::int64_t> height;
+    /// Video width in pixels
     std::optional<std::int64_t> width;
+    /// Media (MIME) type of the video
     std::optional<std::string> content_type;
     /// Thumbhash placeholder of the video
     std::optional<std::string> placeholder;
+    /// Version of the placeholder format
     std::optional<std::int64_t> placeholder_version;
     /// Alt text for the video
     std::optional<std::string> description;
+    /// Embed media flags
     std::optional<dgw::types::EmbedMediaFlags> flags;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const EmbedVideo&) const = default;
 };
 
@@ -2480,12 +2889,15 @@ struct EmbedProvider {
     /// Receive-only, so not an aggregate: `EmbedProvider()` then skips the zero fill (docs/codec.md).
     EmbedProvider() {}
 
+    /// Name of the provider
     std::optional<std::string> name;
+    /// URL of the provider
     std::optional<std::string> url;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const EmbedProvider&) const = default;
 };
 
@@ -2495,14 +2907,19 @@ struct EmbedAuthor {
     /// Receive-only, so not an aggregate: `EmbedAuthor()` then skips the zero fill (docs/codec.md).
     EmbedAuthor() {}
 
+    /// Author name
     std::string name;
+    /// URL the author name links to (http(s) only)
     std::optional<std::string> url;
+    /// Author icon URL (http(s) or attachment)
     std::optional<std::string> icon_url;
+    /// Discord's proxied URL of the author icon
     std::optional<std::string> proxy_icon_url;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const EmbedAuthor&) const = default;
 };
 
@@ -2512,13 +2929,17 @@ struct EmbedField {
     /// Receive-only, so not an aggregate: `EmbedField()` then skips the zero fill (docs/codec.md).
     EmbedField() {}
 
+    /// Field title
     std::string name;
+    /// Field text
     std::string value;
+    /// Whether the field may sit beside others on one line
     std::optional<bool> inline_;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const EmbedField&) const = default;
 };
 
@@ -2528,26 +2949,39 @@ struct Embed {
     /// Receive-only, so not an aggregate: `Embed()` then skips the zero fill (docs/codec.md).
     Embed() {}
 
+    /// Title of the embed
     std::optional<std::string> title;
     /// Embed type: rich, image, video, gifv, article, link or poll_result (always rich for webhook embeds)
     std::optional<std::string> type;
+    /// Body text of the embed
     std::optional<std::string> description;
+    /// URL the title links to
     std::optional<std::string> url;
+    /// Time shown in the embed's footer
     std::optional<dgw::Timestamp> timestamp;
+    /// Color of the left border (RGB integer)
     std::optional<std::int64_t> color;
+    /// Footer text and icon
     std::optional<dgw::types::EmbedFooter> footer;
+    /// Large image
     std::optional<dgw::types::EmbedImage> image;
+    /// Small image at the top right
     std::optional<dgw::types::EmbedThumbnail> thumbnail;
+    /// Video, for embeds generated from links
     std::optional<dgw::types::EmbedVideo> video;
+    /// Site that provided the content, for link embeds
     std::optional<dgw::types::EmbedProvider> provider;
+    /// Author name, link and icon
     std::optional<dgw::types::EmbedAuthor> author;
     /// Max of 25
     std::optional<std::vector<dgw::types::EmbedField>> fields;
+    /// Embed flags
     std::optional<dgw::types::EmbedFlags> flags;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Embed&) const = default;
 };
 
@@ -2565,6 +2999,7 @@ struct Hello {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Hello&) const = default;
 };
 
@@ -2574,6 +3009,7 @@ struct UnavailableGuild {
     /// Receive-only, so not an aggregate: `UnavailableGuild()` then skips the zero fill (docs/codec.md).
     UnavailableGuild() {}
 
+    /// The guild's id
     dgw::Snowflake id;
     /// true if the guild is unavailable due to an outage
     std::optional<bool> unavailable;
@@ -2581,6 +3017,7 @@ struct UnavailableGuild {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const UnavailableGuild&) const = default;
 };
 
@@ -2590,7 +3027,9 @@ struct ReadyApplication {
     /// Receive-only, so not an aggregate: `ReadyApplication()` then skips the zero fill (docs/codec.md).
     ReadyApplication() {}
 
+    /// The application's id
     dgw::Snowflake id;
+    /// The application's public flags
     dgw::types::ApplicationFlags flags{};
     /// The full application flags as a decimal string (bits beyond 30 appear only here)
     std::optional<std::string> flags_new;
@@ -2598,6 +3037,7 @@ struct ReadyApplication {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ReadyApplication&) const = default;
 };
 
@@ -2615,6 +3055,7 @@ struct GatewayRateLimitMetadata {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GatewayRateLimitMetadata&) const = default;
 };
 
@@ -2624,6 +3065,7 @@ struct RoleColors {
     /// Receive-only, so not an aggregate: `RoleColors()` then skips the zero fill (docs/codec.md).
     RoleColors() {}
 
+    /// Main color of the role
     std::int64_t primary_color{};
     /// Makes the role a gradient
     std::optional<std::int64_t> secondary_color;
@@ -2633,6 +3075,7 @@ struct RoleColors {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const RoleColors&) const = default;
 };
 
@@ -2658,37 +3101,47 @@ struct RoleTags {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const RoleTags&) const = default;
 };
 
-/// A set of permissions attached to a group of users. The @everyone role has the guild's id.
+/// A set of permissions attached to a group of users. The \@everyone role has the guild's id.
 /// @see https://discord.com/developers/docs/topics/permissions#role-object
 struct Role {
     /// Receive-only, so not an aggregate: `Role()` then skips the zero fill (docs/codec.md).
     Role() {}
 
+    /// The role's id
     dgw::Snowflake id;
+    /// Role name
     std::string name;
     /// Deprecated integer color; use colors
     std::int64_t color{};
+    /// Colors of the role
     dgw::types::RoleColors colors;
     /// Whether the role is pinned in the user listing
     bool hoist{};
     /// Role icon hash
     dgw::maybe<std::string> icon;
+    /// Unicode emoji shown as the role icon
     dgw::maybe<std::string> unicode_emoji;
     /// Position of the role (equal positions are sorted by id)
     std::int64_t position{};
+    /// Permissions the role grants
     dgw::types::Permissions permissions{};
     /// Whether the role is managed by an integration
     bool managed{};
+    /// Whether anyone can mention the role
     bool mentionable{};
+    /// Tags marking bot, integration, booster or subscription roles
     std::optional<dgw::types::RoleTags> tags;
+    /// Role flags
     dgw::types::RoleFlags flags{};
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Role&) const = default;
 };
 
@@ -2698,17 +3151,23 @@ struct Sticker {
     /// Receive-only, so not an aggregate: `Sticker()` then skips the zero fill (docs/codec.md).
     Sticker() {}
 
+    /// The sticker's id
     dgw::Snowflake id;
     /// For standard stickers, id of the pack
     std::optional<dgw::Snowflake> pack_id;
+    /// Name of the sticker
     std::string name;
+    /// Description of the sticker
     std::optional<std::string> description;
     /// Autocomplete/suggestion tags (max 200 characters)
     std::string tags;
+    /// Standard (pack) or guild sticker
     dgw::types::StickerType type{};
+    /// Image format (PNG, APNG, Lottie, GIF)
     dgw::types::StickerFormatType format_type{};
     /// Whether this guild sticker can be used
     std::optional<bool> available;
+    /// Guild that owns the sticker
     std::optional<dgw::Snowflake> guild_id;
     /// User that uploaded the guild sticker
     std::optional<dgw::types::User> user;
@@ -2718,6 +3177,7 @@ struct Sticker {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Sticker&) const = default;
 };
 
@@ -2727,14 +3187,19 @@ struct IncidentsData {
     /// Receive-only, so not an aggregate: `IncidentsData()` then skips the zero fill (docs/codec.md).
     IncidentsData() {}
 
+    /// When invites become enabled again
     std::optional<dgw::Timestamp> invites_disabled_until;
+    /// When direct messages become enabled again
     std::optional<dgw::Timestamp> dms_disabled_until;
+    /// When DM spam was detected
     dgw::maybe<dgw::Timestamp> dm_spam_detected_at;
+    /// When a raid was detected
     dgw::maybe<dgw::Timestamp> raid_detected_at;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const IncidentsData&) const = default;
 };
 
@@ -2744,6 +3209,7 @@ struct Guild {
     /// Receive-only, so not an aggregate: `Guild()` then skips the zero fill (docs/codec.md).
     Guild() {}
 
+    /// The guild's id
     dgw::Snowflake id;
     /// Guild name (2-100 characters)
     std::string name;
@@ -2757,55 +3223,85 @@ struct Guild {
     std::optional<std::string> discovery_splash;
     /// True if the requesting user owns the guild (GET Current User Guilds only)
     std::optional<bool> owner;
+    /// User who owns the guild
     dgw::Snowflake owner_id;
     /// Total permissions of the requesting user in the guild (GET Current User Guilds only)
     std::optional<dgw::types::Permissions> permissions;
     /// Voice region id for the guild (deprecated)
     dgw::maybe<std::string> region;
+    /// Voice channel idle members are moved to
     std::optional<dgw::Snowflake> afk_channel_id;
     /// AFK timeout in seconds
     std::int64_t afk_timeout{};
+    /// Whether the server widget is enabled
     std::optional<bool> widget_enabled;
+    /// Channel the widget's invite leads to; null for no invite
     dgw::maybe<dgw::Snowflake> widget_channel_id;
+    /// Verification level members must meet
     dgw::types::VerificationLevel verification_level{};
+    /// Default notification level for members
     dgw::types::DefaultMessageNotificationLevel default_message_notifications{};
+    /// Which messages are scanned for explicit content
     dgw::types::ExplicitContentFilterLevel explicit_content_filter{};
+    /// Roles of the guild
     std::vector<dgw::types::Role> roles;
+    /// Custom emojis of the guild
     std::vector<dgw::types::Emoji> emojis;
+    /// Enabled guild features
     std::vector<std::string> features;
+    /// Whether moderation actions require two-factor authentication
     dgw::types::MfaLevel mfa_level{};
     /// Application id of the guild creator if it is bot-created
     std::optional<dgw::Snowflake> application_id;
+    /// Channel for system notices such as welcome and boost messages
     std::optional<dgw::Snowflake> system_channel_id;
+    /// Which system notices are suppressed
     dgw::types::SystemChannelFlags system_channel_flags{};
+    /// Rules channel of a Community guild
     std::optional<dgw::Snowflake> rules_channel_id;
     /// Maximum number of presences (null apart from the largest guilds)
     dgw::maybe<std::int64_t> max_presences;
+    /// Maximum number of members
     std::optional<std::int64_t> max_members;
+    /// Vanity invite code, if the guild has one
     std::optional<std::string> vanity_url_code;
+    /// Description of a Community guild
     std::optional<std::string> description;
     /// Banner hash
     std::optional<std::string> banner;
+    /// Server Boost level
     dgw::types::PremiumTier premium_tier{};
     /// Number of boosts the guild currently has
     std::optional<std::int64_t> premium_subscription_count;
     /// Preferred locale of a Community guild; defaults to en-US
     std::string preferred_locale;
+    /// Channel where admins of a Community guild get notices from Discord
     std::optional<dgw::Snowflake> public_updates_channel_id;
+    /// Maximum users in a video channel
     std::optional<std::int64_t> max_video_channel_users;
+    /// Maximum users in a stage video channel
     std::optional<std::int64_t> max_stage_video_channel_users;
+    /// Approximate member count (REST with with_counts only)
     std::optional<std::int64_t> approximate_member_count;
+    /// Approximate count of members not offline (REST with with_counts only)
     std::optional<std::int64_t> approximate_presence_count;
+    /// Welcome screen shown to new members of a Community guild
     std::optional<dgw::types::WelcomeScreen> welcome_screen;
+    /// Age-restriction level of the guild
     dgw::types::NsfwLevel nsfw_level{};
+    /// Custom stickers of the guild
     std::optional<std::vector<dgw::types::Sticker>> stickers;
+    /// Whether the boost progress bar is shown
     bool premium_progress_bar_enabled{};
+    /// Channel where admins of a Community guild get safety alerts
     std::optional<dgw::Snowflake> safety_alerts_channel_id;
+    /// Active raid or spam protections, if any
     std::optional<dgw::types::IncidentsData> incidents_data;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Guild&) const = default;
 };
 
@@ -2815,12 +3311,15 @@ struct Ban {
     /// Receive-only, so not an aggregate: `Ban()` then skips the zero fill (docs/codec.md).
     Ban() {}
 
+    /// Reason given for the ban
     std::optional<std::string> reason;
+    /// The banned user
     dgw::types::User user;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Ban&) const = default;
 };
 
@@ -2832,11 +3331,13 @@ struct IntegrationAccount {
 
     /// Id of the account (a string, not a snowflake)
     std::string id;
+    /// Name of the account
     std::string name;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const IntegrationAccount&) const = default;
 };
 
@@ -2846,15 +3347,21 @@ struct IntegrationApplication {
     /// Receive-only, so not an aggregate: `IntegrationApplication()` then skips the zero fill (docs/codec.md).
     IntegrationApplication() {}
 
+    /// The application's id
     dgw::Snowflake id;
+    /// Name of the app
     std::string name;
+    /// Icon hash of the app
     std::optional<std::string> icon;
+    /// Description of the app
     std::string description;
+    /// The app's bot user
     std::optional<dgw::types::User> bot;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const IntegrationApplication&) const = default;
 };
 
@@ -2864,23 +3371,35 @@ struct Integration {
     /// Receive-only, so not an aggregate: `Integration()` then skips the zero fill (docs/codec.md).
     Integration() {}
 
+    /// The integration's id
     dgw::Snowflake id;
+    /// Integration name
     std::string name;
     /// twitch, youtube, discord, or guild_subscription
     std::string type;
+    /// Whether the integration is enabled
     bool enabled{};
+    /// Whether the integration is syncing
     std::optional<bool> syncing;
     /// Id of the role used for subscribers
     std::optional<dgw::Snowflake> role_id;
+    /// Whether emoticons are synced (Twitch only)
     std::optional<bool> enable_emoticons;
+    /// What happens to subscribers whose subscription expires
     std::optional<dgw::types::IntegrationExpireBehavior> expire_behavior;
     /// Grace period in days before expiring subscribers
     std::optional<std::int64_t> expire_grace_period;
+    /// User who added the integration
     std::optional<dgw::types::User> user;
+    /// The external account
     dgw::types::IntegrationAccount account;
+    /// When the integration last synced
     std::optional<dgw::Timestamp> synced_at;
+    /// Number of subscribers
     std::optional<std::int64_t> subscriber_count;
+    /// Whether the integration was revoked
     std::optional<bool> revoked;
+    /// The bot or OAuth2 application, for Discord integrations
     std::optional<dgw::types::IntegrationApplication> application;
     /// OAuth2 scopes the application has been authorized for
     std::optional<std::vector<std::string>> scopes;
@@ -2888,6 +3407,7 @@ struct Integration {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Integration&) const = default;
 };
 
@@ -2897,26 +3417,43 @@ struct PartialGuildMember {
     /// Receive-only, so not an aggregate: `PartialGuildMember()` then skips the zero fill (docs/codec.md).
     PartialGuildMember() {}
 
+    /// The member's user
     std::optional<dgw::types::User> user;
+    /// Nickname in this guild
     dgw::maybe<std::string> nick;
+    /// Guild-specific avatar hash
     dgw::maybe<std::string> avatar;
+    /// Guild-specific banner hash
     dgw::maybe<std::string> banner;
+    /// Roles of the member
     std::optional<std::vector<dgw::Snowflake>> roles;
+    /// When the user joined the guild
     dgw::maybe<dgw::Timestamp> joined_at;
+    /// When the user started boosting the guild
     dgw::maybe<dgw::Timestamp> premium_since;
+    /// Whether the member is deafened in voice channels
     std::optional<bool> deaf;
+    /// Whether the member is muted in voice channels
     std::optional<bool> mute;
+    /// Guild member flags (default 0)
     std::optional<dgw::types::GuildMemberFlags> flags;
+    /// Whether the member has not yet passed Membership Screening
     std::optional<bool> pending;
+    /// Total permissions in the channel, overwrites included (interactions only)
     std::optional<dgw::types::Permissions> permissions;
+    /// When the member's timeout ends; null or past when not timed out
     dgw::maybe<dgw::Timestamp> communication_disabled_until;
+    /// Guild-specific avatar decoration
     dgw::maybe<dgw::types::AvatarDecorationData> avatar_decoration_data;
+    /// Guild-specific collectibles
     dgw::maybe<dgw::types::Collectibles> collectibles;
+    /// Undocumented; observed (as null) in the docs' example member payloads
     dgw::maybe<dgw::Timestamp> unusual_dm_activity_until;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const PartialGuildMember&) const = default;
 };
 
@@ -2926,14 +3463,19 @@ struct ChannelMention {
     /// Receive-only, so not an aggregate: `ChannelMention()` then skips the zero fill (docs/codec.md).
     ChannelMention() {}
 
+    /// The mentioned channel
     dgw::Snowflake id;
+    /// Guild of the channel
     dgw::Snowflake guild_id;
+    /// Kind of channel
     dgw::types::ChannelType type{};
+    /// Channel name
     std::string name;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ChannelMention&) const = default;
 };
 
@@ -2943,23 +3485,41 @@ struct Attachment {
     /// Receive-only, so not an aggregate: `Attachment()` then skips the zero fill (docs/codec.md).
     Attachment() {}
 
+    /// The attachment's id
     dgw::Snowflake id;
+    /// File name
     std::string filename;
+    /// Title of the file
     std::optional<std::string> title;
+    /// Alt text (up to 1024 characters)
     std::optional<std::string> description;
+    /// Media (MIME) type
     std::optional<std::string> content_type;
+    /// Size in bytes
     std::int64_t size{};
+    /// Source URL of the file
     std::string url;
+    /// Discord's proxied URL of the file
     std::string proxy_url;
+    /// Height, for an image or video
     dgw::maybe<std::int64_t> height;
+    /// Width, for an image or video
     dgw::maybe<std::int64_t> width;
+    /// Thumbhash placeholder, for an image or video
     std::optional<std::string> placeholder;
+    /// Version of the placeholder format
     std::optional<std::int64_t> placeholder_version;
+    /// Whether the attachment is ephemeral (removed after a while)
     std::optional<bool> ephemeral;
+    /// Length of the audio or video in seconds
     std::optional<double> duration_secs;
+    /// Base64 sampled waveform, for voice messages
     std::optional<std::string> waveform;
+    /// Attachment flags
     std::optional<dgw::types::AttachmentFlags> flags;
+    /// For clips: users who were in the stream
     std::optional<std::vector<dgw::types::User>> clip_participants;
+    /// For clips: when the clip was made
     std::optional<dgw::Timestamp> clip_created_at;
     /// For clips, the application in the stream, if recognized
     dgw::maybe<dgw::types::PartialApplication> application;
@@ -2967,6 +3527,7 @@ struct Attachment {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Attachment&) const = default;
 };
 
@@ -2976,12 +3537,15 @@ struct ReactionCountDetails {
     /// Receive-only, so not an aggregate: `ReactionCountDetails()` then skips the zero fill (docs/codec.md).
     ReactionCountDetails() {}
 
+    /// Number of super reactions
     std::int64_t burst{};
+    /// Number of normal reactions
     std::int64_t normal{};
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ReactionCountDetails&) const = default;
 };
 
@@ -2991,9 +3555,13 @@ struct Reaction {
     /// Receive-only, so not an aggregate: `Reaction()` then skips the zero fill (docs/codec.md).
     Reaction() {}
 
+    /// Times this emoji was used, super reactions included
     std::int64_t count{};
+    /// Counts split into normal and super reactions
     dgw::types::ReactionCountDetails count_details;
+    /// Whether the current user reacted with this emoji
     bool me{};
+    /// Whether the current user super-reacted with this emoji
     bool me_burst{};
     /// Partial emoji
     dgw::types::Emoji emoji;
@@ -3003,6 +3571,7 @@ struct Reaction {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Reaction&) const = default;
 };
 
@@ -3012,12 +3581,15 @@ struct MessageActivity {
     /// Receive-only, so not an aggregate: `MessageActivity()` then skips the zero fill (docs/codec.md).
     MessageActivity() {}
 
+    /// Kind of activity (join, spectate, listen, join request)
     dgw::types::MessageActivityType type{};
+    /// Party id from a Rich Presence event
     std::optional<std::string> party_id;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const MessageActivity&) const = default;
 };
 
@@ -3029,15 +3601,19 @@ struct MessageReference {
 
     /// DEFAULT can be assumed when unset
     std::optional<dgw::types::MessageReferenceType> type;
+    /// The referenced message
     std::optional<dgw::Snowflake> message_id;
     /// Always present when received
     std::optional<dgw::Snowflake> channel_id;
+    /// Guild of the referenced message
     std::optional<dgw::Snowflake> guild_id;
+    /// When sending: fail if the message is gone instead of sending a plain message (default true)
     std::optional<bool> fail_if_not_exists;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const MessageReference&) const = default;
 };
 
@@ -3047,13 +3623,17 @@ struct StickerItem {
     /// Receive-only, so not an aggregate: `StickerItem()` then skips the zero fill (docs/codec.md).
     StickerItem() {}
 
+    /// The sticker's id
     dgw::Snowflake id;
+    /// Name of the sticker
     std::string name;
+    /// Image format (PNG, APNG, Lottie, GIF)
     dgw::types::StickerFormatType format_type{};
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const StickerItem&) const = default;
 };
 
@@ -3063,22 +3643,35 @@ struct MessageSnapshotMessage {
     /// Receive-only, so not an aggregate: `MessageSnapshotMessage()` then skips the zero fill (docs/codec.md).
     MessageSnapshotMessage() {}
 
+    /// Kind of message
     dgw::types::MessageType type{};
+    /// Text of the message
     std::string content;
+    /// Embedded content
     std::vector<dgw::types::Embed> embeds;
+    /// Attached files
     std::vector<dgw::types::Attachment> attachments;
+    /// When the message was sent
     dgw::Timestamp timestamp;
+    /// When the message was edited; null if never
     std::optional<dgw::Timestamp> edited_timestamp;
+    /// Message flags
     std::optional<dgw::types::MessageFlags> flags;
+    /// Users mentioned by the message
     std::vector<dgw::types::User> mentions;
+    /// Roles mentioned by the message
     std::vector<dgw::Snowflake> mention_roles;
+    /// Deprecated: stickers sent with the message
     std::optional<std::vector<dgw::types::Sticker>> stickers;
+    /// Stickers sent with the message
     std::optional<std::vector<dgw::types::StickerItem>> sticker_items;
+    /// Components of the message
     std::optional<std::vector<dgw::types::Component>> components;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const MessageSnapshotMessage&) const = default;
 };
 
@@ -3088,11 +3681,13 @@ struct MessageSnapshot {
     /// Receive-only, so not an aggregate: `MessageSnapshot()` then skips the zero fill (docs/codec.md).
     MessageSnapshot() {}
 
+    /// The forwarded message, reduced to a few fields
     dgw::types::MessageSnapshotMessage message;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const MessageSnapshot&) const = default;
 };
 
@@ -3102,8 +3697,11 @@ struct MessageInteractionMetadata {
     /// Receive-only, so not an aggregate: `MessageInteractionMetadata()` then skips the zero fill (docs/codec.md).
     MessageInteractionMetadata() {}
 
+    /// The interaction's id
     dgw::Snowflake id;
+    /// Kind of interaction
     dgw::types::InteractionType type{};
+    /// User who triggered the interaction
     dgw::types::User user;
     /// Keyed by application integration type ("0", "1"); values are guild or user ids ("0" for a bot DM)
     std::map<dgw::Snowflake, dgw::Snowflake> authorizing_integration_owners;
@@ -3121,6 +3719,7 @@ struct MessageInteractionMetadata {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const MessageInteractionMetadata&) const = default;
 };
 
@@ -3130,15 +3729,21 @@ struct MessageInteraction {
     /// Receive-only, so not an aggregate: `MessageInteraction()` then skips the zero fill (docs/codec.md).
     MessageInteraction() {}
 
+    /// The interaction's id
     dgw::Snowflake id;
+    /// Kind of interaction
     dgw::types::InteractionType type{};
+    /// Command name, with subcommand and group
     std::string name;
+    /// User who invoked the interaction
     dgw::types::User user;
+    /// Member who invoked it, in a guild
     std::optional<dgw::types::PartialGuildMember> member;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const MessageInteraction&) const = default;
 };
 
@@ -3148,14 +3753,19 @@ struct RoleSubscriptionData {
     /// Receive-only, so not an aggregate: `RoleSubscriptionData()` then skips the zero fill (docs/codec.md).
     RoleSubscriptionData() {}
 
+    /// SKU and listing the user subscribed to
     dgw::Snowflake role_subscription_listing_id;
+    /// Name of the subscribed tier
     std::string tier_name;
+    /// Months subscribed in total
     std::int64_t total_months_subscribed{};
+    /// Whether this is a renewal rather than a new purchase
     bool is_renewal{};
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const RoleSubscriptionData&) const = default;
 };
 
@@ -3165,6 +3775,7 @@ struct PollMedia {
     /// Receive-only, so not an aggregate: `PollMedia()` then skips the zero fill (docs/codec.md).
     PollMedia() {}
 
+    /// Text of the question or answer
     std::optional<std::string> text;
     /// Partial emoji
     std::optional<dgw::types::Emoji> emoji;
@@ -3172,6 +3783,7 @@ struct PollMedia {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const PollMedia&) const = default;
 };
 
@@ -3183,11 +3795,13 @@ struct PollAnswer {
 
     /// Only sent in responses from Discord's API/Gateway
     std::int64_t answer_id{};
+    /// Text and emoji of the answer
     dgw::types::PollMedia poll_media;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const PollAnswer&) const = default;
 };
 
@@ -3199,12 +3813,15 @@ struct PollAnswerCount {
 
     /// The answer_id
     std::int64_t id{};
+    /// Votes for the answer
     std::int64_t count{};
+    /// Whether the current user voted for it
     bool me_voted{};
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const PollAnswerCount&) const = default;
 };
 
@@ -3214,12 +3831,15 @@ struct PollResults {
     /// Receive-only, so not an aggregate: `PollResults()` then skips the zero fill (docs/codec.md).
     PollResults() {}
 
+    /// Whether the counts are final
     bool is_finalized{};
+    /// Vote count per answer
     std::vector<dgw::types::PollAnswerCount> answer_counts;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const PollResults&) const = default;
 };
 
@@ -3231,10 +3851,13 @@ struct Poll {
 
     /// Only text is supported
     dgw::types::PollMedia question;
+    /// Answers to choose from
     std::vector<dgw::types::PollAnswer> answers;
     /// When the poll ends (nullable for future non-expiring polls)
     std::optional<dgw::Timestamp> expiry;
+    /// Whether more than one answer may be chosen
     bool allow_multiselect{};
+    /// How the poll is laid out
     dgw::types::PollLayoutType layout_type{};
     /// Absent means unknown results, not no results
     std::optional<dgw::types::PollResults> results;
@@ -3242,6 +3865,7 @@ struct Poll {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Poll&) const = default;
 };
 
@@ -3251,12 +3875,15 @@ struct MessageCall {
     /// Receive-only, so not an aggregate: `MessageCall()` then skips the zero fill (docs/codec.md).
     MessageCall() {}
 
+    /// Users who took part in the call
     std::vector<dgw::Snowflake> participants;
+    /// When the call ended
     dgw::maybe<dgw::Timestamp> ended_timestamp;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const MessageCall&) const = default;
 };
 
@@ -3268,13 +3895,17 @@ struct MessageSharedClientTheme {
 
     /// Hex-encoded colors (max 5)
     std::vector<std::string> colors;
+    /// Direction of the theme's gradient in degrees (up to 360)
     std::int64_t gradient_angle{};
+    /// Intensity of the theme's colors (up to 100)
     std::int64_t base_mix{};
+    /// Light or dark base of the theme
     dgw::maybe<dgw::types::MessageBaseTheme> base_theme;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const MessageSharedClientTheme&) const = default;
 };
 
@@ -3284,56 +3915,85 @@ struct Message {
     /// Receive-only, so not an aggregate: `Message()` then skips the zero fill (docs/codec.md).
     Message() {}
 
+    /// The message's id
     dgw::Snowflake id;
+    /// Channel the message was sent in
     dgw::Snowflake channel_id;
     /// Author of the message (for webhook messages: the webhook's id, username and avatar)
     dgw::types::User author;
+    /// Text of the message; empty without the MESSAGE_CONTENT intent
     std::string content;
+    /// When the message was sent
     dgw::Timestamp timestamp;
     /// When the message was edited (null if never)
     std::optional<dgw::Timestamp> edited_timestamp;
+    /// Whether it was sent as text-to-speech
     bool tts{};
+    /// Whether it mentions everyone
     bool mention_everyone{};
+    /// Users mentioned by the message
     std::vector<dgw::types::User> mentions;
+    /// Roles mentioned by the message
     std::vector<dgw::Snowflake> mention_roles;
     /// Only sent for crossposted messages
     std::optional<std::vector<dgw::types::ChannelMention>> mention_channels;
+    /// Attached files
     std::vector<dgw::types::Attachment> attachments;
+    /// Embedded content
     std::vector<dgw::types::Embed> embeds;
+    /// Reactions on the message
     std::optional<std::vector<dgw::types::Reaction>> reactions;
     /// Integer or string on the wire; kept as raw JSON
     std::optional<dgw::RawJson> nonce;
+    /// Whether the message is pinned
     bool pinned{};
+    /// Webhook that sent the message, if one did
     std::optional<dgw::Snowflake> webhook_id;
+    /// Kind of message (default, reply, system notices, ...)
     dgw::types::MessageType type{};
+    /// Rich Presence activity, for Rich Presence chat embeds
     std::optional<dgw::types::MessageActivity> activity;
     /// Partial application, sent with Rich Presence-related chat embeds
     std::optional<dgw::types::PartialApplication> application;
+    /// Application that sent it, for interaction or application-owned webhook messages
     std::optional<dgw::Snowflake> application_id;
+    /// Message flags
     std::optional<dgw::types::MessageFlags> flags;
+    /// Source of a crosspost, channel follow, pin, reply or forward
     std::optional<dgw::types::MessageReference> message_reference;
     /// Forwarded message data (a minimal subset of message fields)
     std::optional<std::vector<dgw::types::MessageSnapshot>> message_snapshots;
     /// The replied-to/referenced message; null if it was deleted
     dgw::maybe<dgw::boxed<dgw::types::Message>> referenced_message;
+    /// The interaction this message answers, when it is a response to one
     std::optional<dgw::types::MessageInteractionMetadata> interaction_metadata;
     /// Deprecated in favor of interaction_metadata
     std::optional<dgw::types::MessageInteraction> interaction;
+    /// Thread started from this message, with the thread member
     std::optional<dgw::types::Channel> thread;
+    /// Buttons, selects and layout components of the message
     std::optional<std::vector<dgw::types::Component>> components;
+    /// Stickers sent with the message
     std::optional<std::vector<dgw::types::StickerItem>> sticker_items;
     /// Deprecated
     std::optional<std::vector<dgw::types::Sticker>> stickers;
+    /// Approximate position in a thread (increasing, may have gaps or repeats)
     std::optional<std::int64_t> position;
+    /// Purchase or renewal behind a ROLE_SUBSCRIPTION_PURCHASE message
     std::optional<dgw::types::RoleSubscriptionData> role_subscription_data;
+    /// Users, members, channels and roles referenced by the message's components
     std::optional<dgw::boxed<dgw::types::ResolvedData>> resolved;
+    /// Poll attached to the message
     std::optional<dgw::types::Poll> poll;
+    /// Call started by this message, in DMs
     std::optional<dgw::types::MessageCall> call;
+    /// Client theme shared through the message
     std::optional<dgw::types::MessageSharedClientTheme> shared_client_theme;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Message&) const = default;
 };
 
@@ -3343,19 +4003,23 @@ struct ResolvedData {
     /// Receive-only, so not an aggregate: `ResolvedData()` then skips the zero fill (docs/codec.md).
     ResolvedData() {}
 
+    /// Referenced users by id
     std::optional<std::map<dgw::Snowflake, dgw::types::User>> users;
     /// Partial members (without user, deaf and mute)
     std::optional<std::map<dgw::Snowflake, dgw::types::PartialGuildMember>> members;
+    /// Referenced roles by id
     std::optional<std::map<dgw::Snowflake, dgw::types::Role>> roles;
     /// Partial channels
     std::optional<std::map<dgw::Snowflake, dgw::types::Channel>> channels;
     /// Partial messages
     std::optional<std::map<dgw::Snowflake, dgw::types::Message>> messages;
+    /// Referenced attachments by id
     std::optional<std::map<dgw::Snowflake, dgw::types::Attachment>> attachments;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ResolvedData&) const = default;
 };
 
@@ -3365,10 +4029,13 @@ struct ApplicationCommandInteractionDataOption {
     /// Receive-only, so not an aggregate: `ApplicationCommandInteractionDataOption()` then skips the zero fill (docs/codec.md).
     ApplicationCommandInteractionDataOption() {}
 
+    /// Name of the option
     std::string name;
+    /// Option type (string, integer, subcommand, ...)
     dgw::types::ApplicationCommandOptionType type{};
     /// String, integer, double or boolean
     std::optional<dgw::RawJson> value;
+    /// Nested options, for a subcommand or subcommand group
     std::optional<std::vector<dgw::types::ApplicationCommandInteractionDataOption>> options;
     /// True for the option focused for autocomplete
     std::optional<bool> focused;
@@ -3376,6 +4043,7 @@ struct ApplicationCommandInteractionDataOption {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ApplicationCommandInteractionDataOption&) const = default;
 };
 
@@ -3391,6 +4059,7 @@ struct InteractionData {
     std::optional<std::string> name;
     /// Application command: type of the invoked command
     std::optional<dgw::types::ApplicationCommandType> type;
+    /// Users, members, roles, channels and attachments referenced by the options or selection
     std::optional<dgw::types::ResolvedData> resolved;
     /// Application command: params and values (can be partial for autocomplete)
     std::optional<std::vector<dgw::types::ApplicationCommandInteractionDataOption>> options;
@@ -3410,6 +4079,7 @@ struct InteractionData {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const InteractionData&) const = default;
 };
 
@@ -3419,13 +4089,17 @@ struct InteractionGuild {
     /// Receive-only, so not an aggregate: `InteractionGuild()` then skips the zero fill (docs/codec.md).
     InteractionGuild() {}
 
+    /// The guild's id
     dgw::Snowflake id;
+    /// Preferred locale of the guild
     std::optional<std::string> locale;
+    /// Enabled guild features
     std::optional<std::vector<std::string>> features;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const InteractionGuild&) const = default;
 };
 
@@ -3435,14 +4109,21 @@ struct Entitlement {
     /// Receive-only, so not an aggregate: `Entitlement()` then skips the zero fill (docs/codec.md).
     Entitlement() {}
 
+    /// The entitlement's id
     dgw::Snowflake id;
+    /// SKU the entitlement grants
     dgw::Snowflake sku_id;
+    /// Application that owns the SKU
     dgw::Snowflake application_id;
     /// User granted access to the SKU
     std::optional<dgw::Snowflake> user_id;
+    /// How the entitlement was obtained (purchase, subscription, test, ...)
     dgw::types::EntitlementType type{};
+    /// Whether the entitlement was deleted
     bool deleted{};
+    /// When the entitlement becomes valid
     std::optional<dgw::Timestamp> starts_at;
+    /// When the entitlement stops being valid
     std::optional<dgw::Timestamp> ends_at;
     /// Guild granted access to the SKU
     std::optional<dgw::Snowflake> guild_id;
@@ -3452,6 +4133,7 @@ struct Entitlement {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Entitlement&) const = default;
 };
 
@@ -3461,16 +4143,21 @@ struct Interaction {
     /// Receive-only, so not an aggregate: `Interaction()` then skips the zero fill (docs/codec.md).
     Interaction() {}
 
+    /// The interaction's id
     dgw::Snowflake id;
+    /// Application the interaction is for
     dgw::Snowflake application_id;
+    /// Kind of interaction
     dgw::types::InteractionType type{};
     /// Present for every interaction type except PING
     std::optional<dgw::types::InteractionData> data;
     /// Partial guild the interaction was sent from
     std::optional<dgw::types::InteractionGuild> guild;
+    /// Guild the interaction was sent from
     std::optional<dgw::Snowflake> guild_id;
     /// Partial channel the interaction was sent from
     std::optional<dgw::types::Channel> channel;
+    /// Channel the interaction was sent from
     std::optional<dgw::Snowflake> channel_id;
     /// Invoking member (with permissions), sent when invoked in a guild
     std::optional<dgw::types::GuildMember> member;
@@ -3486,10 +4173,13 @@ struct Interaction {
     dgw::types::Permissions app_permissions{};
     /// Selected language of the invoking user (all types but PING)
     std::optional<std::string> locale;
+    /// Preferred locale of the guild, when invoked in one
     std::optional<std::string> guild_locale;
+    /// Invoking user's entitlements to the app's premium SKUs
     std::vector<dgw::types::Entitlement> entitlements;
     /// Keyed by application integration type ("0" GUILD_INSTALL, "1" USER_INSTALL); values are a guild id ("0" in a bot DM) or the authorizing user id
     std::map<dgw::Snowflake, dgw::Snowflake> authorizing_integration_owners;
+    /// Where the interaction was triggered (guild, bot DM, private channel)
     std::optional<dgw::types::InteractionContextType> context;
     /// Attachment size limit in bytes
     std::int64_t attachment_size_limit{};
@@ -3497,6 +4187,7 @@ struct Interaction {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Interaction&) const = default;
 };
 
@@ -3506,8 +4197,9 @@ struct ApplicationCommandPermissions {
     /// Receive-only, so not an aggregate: `ApplicationCommandPermissions()` then skips the zero fill (docs/codec.md).
     ApplicationCommandPermissions() {}
 
-    /// Role, user or channel id; guild_id means @everyone, guild_id - 1 means all channels
+    /// Role, user or channel id; guild_id means \@everyone, guild_id - 1 means all channels
     dgw::Snowflake id;
+    /// What id names: role (1), user (2) or channel (3)
     dgw::types::ApplicationCommandPermissionType type{};
     /// true to allow, false to disallow
     bool permission{};
@@ -3515,6 +4207,7 @@ struct ApplicationCommandPermissions {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ApplicationCommandPermissions&) const = default;
 };
 
@@ -3526,7 +4219,9 @@ struct GuildApplicationCommandPermissions {
 
     /// Command id, or the application id for permissions that apply to all commands
     dgw::Snowflake id;
+    /// Application the command belongs to
     dgw::Snowflake application_id;
+    /// Guild the permissions apply in
     dgw::Snowflake guild_id;
     /// Max of 100
     std::vector<dgw::types::ApplicationCommandPermissions> permissions;
@@ -3534,6 +4229,7 @@ struct GuildApplicationCommandPermissions {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GuildApplicationCommandPermissions&) const = default;
 };
 
@@ -3543,39 +4239,67 @@ struct InviteTargetApplication {
     /// Receive-only, so not an aggregate: `InviteTargetApplication()` then skips the zero fill (docs/codec.md).
     InviteTargetApplication() {}
 
+    /// The application's id
     dgw::Snowflake id;
+    /// Name of the app
     std::optional<std::string> name;
+    /// Icon hash of the app
     dgw::maybe<std::string> icon;
+    /// Description of the app
     std::optional<std::string> description;
+    /// RPC origin URLs, if RPC is enabled
     std::optional<std::vector<std::string>> rpc_origins;
+    /// False when only the owner can add the app to guilds
     std::optional<bool> bot_public;
+    /// True when the bot joins only after the full OAuth2 code grant
     std::optional<bool> bot_require_code_grant;
+    /// The app's bot user
     std::optional<dgw::types::PartialUser> bot;
+    /// URL of the app's Terms of Service
     std::optional<std::string> terms_of_service_url;
+    /// URL of the app's Privacy Policy
     std::optional<std::string> privacy_policy_url;
+    /// The user who owns the app
     std::optional<dgw::types::PartialUser> owner;
+    /// Hex key for verifying interactions and GameSDK GetTicket
     std::optional<std::string> verify_key;
+    /// Guild associated with the app, such as its support server
     std::optional<dgw::Snowflake> guild_id;
+    /// The game SKU, if the app is a game sold on Discord
     std::optional<dgw::Snowflake> primary_sku_id;
+    /// Store page URL slug, if the app is a game sold on Discord
     std::optional<std::string> slug;
+    /// Hash of the app's default rich presence invite cover image
     std::optional<std::string> cover_image;
+    /// The app's public flags (the bits that fit the legacy integer)
     std::optional<dgw::types::ApplicationFlags> flags;
     /// The application's public flags as a decimal string
     std::optional<std::string> flags_new;
+    /// Approximate number of guilds the app is in
     std::optional<std::int64_t> approximate_guild_count;
+    /// Approximate number of users who installed the app (application.commands scope)
     std::optional<std::int64_t> approximate_user_install_count;
+    /// Approximate number of users with an OAuth2 authorization for the app
     std::optional<std::int64_t> approximate_user_authorization_count;
+    /// The app's OAuth2 redirect URIs
     std::optional<std::vector<std::string>> redirect_uris;
+    /// URL that receives interactions over HTTP instead of the gateway
     dgw::maybe<std::string> interactions_endpoint_url;
+    /// URL used for role connection verification
     dgw::maybe<std::string> role_connections_verification_url;
+    /// URL that receives webhook events
     dgw::maybe<std::string> event_webhooks_url;
+    /// Webhook event types the app subscribes to
     std::optional<std::vector<std::string>> event_webhooks_types;
+    /// Up to 5 tags describing the app
     std::optional<std::vector<std::string>> tags;
+    /// Custom authorization URL, when the app uses one
     std::optional<std::string> custom_install_url;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const InviteTargetApplication&) const = default;
 };
 
@@ -3585,14 +4309,23 @@ struct Subscription {
     /// Receive-only, so not an aggregate: `Subscription()` then skips the zero fill (docs/codec.md).
     Subscription() {}
 
+    /// The subscription's id
     dgw::Snowflake id;
+    /// Subscribed user
     dgw::Snowflake user_id;
+    /// SKUs subscribed to
     std::vector<dgw::Snowflake> sku_ids;
+    /// Entitlements the subscription grants
     std::vector<dgw::Snowflake> entitlement_ids;
+    /// SKUs the user will be subscribed to at renewal
     std::optional<std::vector<dgw::Snowflake>> renewal_sku_ids;
+    /// Start of the current billing period
     dgw::Timestamp current_period_start;
+    /// End of the current billing period
     dgw::Timestamp current_period_end;
+    /// Whether the subscription is active, ending or inactive
     dgw::types::SubscriptionStatus status{};
+    /// When the subscription was canceled
     std::optional<dgw::Timestamp> canceled_at;
     /// ISO 3166-1 alpha-2 code; missing unless queried with a private OAuth scope
     std::optional<std::string> country;
@@ -3600,6 +4333,7 @@ struct Subscription {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Subscription&) const = default;
 };
 
@@ -3617,6 +4351,7 @@ struct ActivityButton {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ActivityButton&) const = default;
 };
 
@@ -3632,6 +4367,7 @@ struct GuildScheduledEventEntityMetadata {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GuildScheduledEventEntityMetadata&) const = default;
 };
 
@@ -3643,11 +4379,13 @@ struct GuildScheduledEventRecurrenceRuleNWeekday {
 
     /// Week to recur on, 1-5
     std::int64_t n{};
+    /// Day of the week
     dgw::types::GuildScheduledEventRecurrenceRuleWeekday day{};
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GuildScheduledEventRecurrenceRuleNWeekday&) const = default;
 };
 
@@ -3657,15 +4395,21 @@ struct GuildScheduledEventRecurrenceRule {
     /// Receive-only, so not an aggregate: `GuildScheduledEventRecurrenceRule()` then skips the zero fill (docs/codec.md).
     GuildScheduledEventRecurrenceRule() {}
 
+    /// Start of the recurrence interval
     dgw::Timestamp start;
     /// Cannot currently be set externally
     std::optional<dgw::Timestamp> end;
+    /// How often the event repeats (yearly, monthly, weekly, daily)
     dgw::types::GuildScheduledEventRecurrenceRuleFrequency frequency{};
     /// Spacing between events, in units of frequency
     std::int64_t interval{};
+    /// Days of the week it repeats on
     std::optional<std::vector<dgw::types::GuildScheduledEventRecurrenceRuleWeekday>> by_weekday;
+    /// Days within a given week of the month (1-5) it repeats on
     std::optional<std::vector<dgw::types::GuildScheduledEventRecurrenceRuleNWeekday>> by_n_weekday;
+    /// Months it repeats in
     std::optional<std::vector<dgw::types::GuildScheduledEventRecurrenceRuleMonth>> by_month;
+    /// Days of the month it repeats on
     std::optional<std::vector<std::int64_t>> by_month_day;
     /// Cannot currently be set externally
     std::optional<std::vector<std::int64_t>> by_year_day;
@@ -3675,6 +4419,7 @@ struct GuildScheduledEventRecurrenceRule {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GuildScheduledEventRecurrenceRule&) const = default;
 };
 
@@ -3684,7 +4429,9 @@ struct GuildScheduledEvent {
     /// Receive-only, so not an aggregate: `GuildScheduledEvent()` then skips the zero fill (docs/codec.md).
     GuildScheduledEvent() {}
 
+    /// The event's id
     dgw::Snowflake id;
+    /// Guild the event belongs to
     dgw::Snowflake guild_id;
     /// Null when entity_type is EXTERNAL
     std::optional<dgw::Snowflake> channel_id;
@@ -3692,24 +4439,35 @@ struct GuildScheduledEvent {
     dgw::maybe<dgw::Snowflake> creator_id;
     /// 1-100 characters
     std::string name;
+    /// Description (1-1000 characters)
     dgw::maybe<std::string> description;
+    /// When the event starts
     dgw::Timestamp scheduled_start_time;
     /// Required when entity_type is EXTERNAL
     std::optional<dgw::Timestamp> scheduled_end_time;
+    /// Who can see the event
     dgw::types::GuildScheduledEventPrivacyLevel privacy_level{};
+    /// Scheduled, active, completed or canceled
     dgw::types::GuildScheduledEventStatus status{};
+    /// Where the event takes place (stage, voice, external)
     dgw::types::GuildScheduledEventEntityType entity_type{};
+    /// Id of the entity the event is tied to
     std::optional<dgw::Snowflake> entity_id;
+    /// Extra data of the entity, such as an external location
     std::optional<dgw::types::GuildScheduledEventEntityMetadata> entity_metadata;
+    /// User who created the event
     std::optional<dgw::types::User> creator;
+    /// Number of users subscribed to the event
     std::optional<std::int64_t> user_count;
     /// Cover image hash
     dgw::maybe<std::string> image;
+    /// How the event repeats; null when it does not
     std::optional<dgw::types::GuildScheduledEventRecurrenceRule> recurrence_rule;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GuildScheduledEvent&) const = default;
 };
 
@@ -3719,13 +4477,17 @@ struct GuildScheduledEventUser {
     /// Receive-only, so not an aggregate: `GuildScheduledEventUser()` then skips the zero fill (docs/codec.md).
     GuildScheduledEventUser() {}
 
+    /// The event the user subscribed to
     dgw::Snowflake guild_scheduled_event_id;
+    /// Subscribed user
     dgw::types::User user;
+    /// The user's guild member, when available
     std::optional<dgw::types::GuildMember> member;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GuildScheduledEventUser&) const = default;
 };
 
@@ -3735,7 +4497,9 @@ struct SoundboardSound {
     /// Receive-only, so not an aggregate: `SoundboardSound()` then skips the zero fill (docs/codec.md).
     SoundboardSound() {}
 
+    /// Name of the sound
     std::string name;
+    /// The sound's id
     dgw::Snowflake sound_id;
     /// The volume of this sound, from 0 to 1
     double volume{};
@@ -3743,6 +4507,7 @@ struct SoundboardSound {
     std::optional<dgw::Snowflake> emoji_id;
     /// The unicode character of this sound's standard emoji
     std::optional<std::string> emoji_name;
+    /// Guild the sound belongs to; absent for default sounds
     std::optional<dgw::Snowflake> guild_id;
     /// Whether this sound can be used; may be false due to loss of Server Boosts
     bool available{};
@@ -3752,6 +4517,7 @@ struct SoundboardSound {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const SoundboardSound&) const = default;
 };
 
@@ -3761,6 +4527,7 @@ struct StageInstance {
     /// Receive-only, so not an aggregate: `StageInstance()` then skips the zero fill (docs/codec.md).
     StageInstance() {}
 
+    /// The Stage instance's id
     dgw::Snowflake id;
     /// Guild of the associated Stage channel
     dgw::Snowflake guild_id;
@@ -3768,14 +4535,17 @@ struct StageInstance {
     dgw::Snowflake channel_id;
     /// 1-120 characters
     std::string topic;
+    /// Who can see the Stage instance
     dgw::types::StagePrivacyLevel privacy_level{};
     /// Whether Stage Discovery is disabled (deprecated)
     bool discoverable_disabled{};
+    /// Scheduled event of this Stage instance
     std::optional<dgw::Snowflake> guild_scheduled_event_id;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const StageInstance&) const = default;
 };
 
@@ -3785,17 +4555,25 @@ struct StickerPack {
     /// Receive-only, so not an aggregate: `StickerPack()` then skips the zero fill (docs/codec.md).
     StickerPack() {}
 
+    /// The pack's id
     dgw::Snowflake id;
+    /// Stickers in the pack
     std::vector<dgw::types::Sticker> stickers;
+    /// Name of the pack
     std::string name;
+    /// SKU of the pack
     dgw::Snowflake sku_id;
+    /// Sticker shown as the pack's icon
     std::optional<dgw::Snowflake> cover_sticker_id;
+    /// Description of the pack
     std::string description;
+    /// Banner image of the pack
     std::optional<dgw::Snowflake> banner_asset_id;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const StickerPack&) const = default;
 };
 
@@ -3805,11 +4583,15 @@ struct VoiceState {
     /// Receive-only, so not an aggregate: `VoiceState()` then skips the zero fill (docs/codec.md).
     VoiceState() {}
 
+    /// Guild of the voice state; absent for calls
     std::optional<dgw::Snowflake> guild_id;
     /// The channel the user is connected to
     std::optional<dgw::Snowflake> channel_id;
+    /// User the voice state is for
     dgw::Snowflake user_id;
+    /// The user's guild member
     std::optional<dgw::types::GuildMember> member;
+    /// Voice session id
     std::string session_id;
     /// Whether the user is deafened by the server
     bool deaf{};
@@ -3825,11 +4607,13 @@ struct VoiceState {
     bool self_video{};
     /// Whether the user's permission to speak is denied
     bool suppress{};
+    /// When the user asked to speak in a stage; null if not
     std::optional<dgw::Timestamp> request_to_speak_timestamp;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const VoiceState&) const = default;
 };
 
@@ -3839,6 +4623,7 @@ struct ChannelInfoChannel {
     /// Receive-only, so not an aggregate: `ChannelInfoChannel()` then skips the zero fill (docs/codec.md).
     ChannelInfoChannel() {}
 
+    /// The channel's id
     dgw::Snowflake id;
     /// The voice channel status
     dgw::maybe<std::string> status;
@@ -3848,6 +4633,7 @@ struct ChannelInfoChannel {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ChannelInfoChannel&) const = default;
 };
 

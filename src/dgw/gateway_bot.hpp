@@ -56,6 +56,7 @@ struct gateway_bot_result {
     int status = 0;                             ///< HTTP status, 0 when no response came
     std::string error;                          ///< what failed, empty on success; never holds the token
     std::chrono::milliseconds retry_after{0};   ///< 429: how long Discord asks to wait
+    /// True when `info` is set.
     bool ok() const noexcept { return info.has_value(); }
 };
 

@@ -11,8 +11,8 @@ namespace dgw {
 /// The query every gateway URL needs; Identify and Resume connections must use the same one.
 struct gateway_query {
     int version = 10; ///< leaving v out silently selects the deprecated v6
-    Encoding encoding = Encoding::Json;
-    transport_compression compression = transport_compression::none;
+    Encoding encoding = Encoding::Json;                               ///< `encoding=json` or `etf`
+    transport_compression compression = transport_compression::none; ///< `compress=`, or none to leave it out
 };
 
 /// `base` (from GET /gateway/bot or READY's resume_gateway_url) with `?v=..&encoding=..[&compress=..]`.

@@ -193,11 +193,68 @@ def case_check_on_copy_of_generated(ctx, tmp):
     check("extra: generated/dgw/stray.txt" in r.stderr, r.stderr)
 
 
+def case_missing_field_doc(ctx, tmp):
+    # Every field of a type, an event and a command needs its own `doc`; the error names
+    # the file, the entry and the field, and shows the long-hand form to write.
+    def brk(schema):
+        edit(os.path.join(schema, "types", "user.yaml"),
+             "      system?: {type: bool, doc: \"Whether the user is an Official Discord System user\"}\n",
+             "      system?: bool\n")
+        edit(os.path.join(schema, "events", "user.yaml"),
+             "      guild_id?: {type: snowflake, doc: \"Guild of the channel; absent in DMs\"}\n",
+             "      guild_id?: {type: snowflake}\n")
+        edit(os.path.join(schema, "commands.yaml"),
+             "      session_id: {type: string, doc: \"Session ID (from READY)\"}\n",
+             "      session_id: {type: string, doc: \"  \"}\n")
+    broken_schema_case(ctx, tmp, "missing field doc", brk, [
+        "types/user.yaml: type User: field 'system' has no `doc`",
+        "system?: {type: bool, doc: \"...\"}",
+        "events/user.yaml: event TYPING_START: field 'guild_id' has no `doc`",
+        "commands.yaml: command Resume: field 'session_id' has no `doc`",
+    ])
+
+
+def case_privileged_in_intent_doc(ctx, tmp):
+    # `privileged: true` is the one source; the generator adds the note (it was printed twice).
+    def brk(schema):
+        edit(os.path.join(schema, "gateway.yaml"), "    doc: Presence updates.\n",
+             "    doc: Presence updates (privileged).\n")
+    broken_schema_case(ctx, tmp, "privileged in intent doc", brk,
+                       ["gateway.yaml: intent GUILD_PRESENCES", "say `privileged: true`"])
+
+
+def case_privileged_note_once(ctx, tmp):
+    out = os.path.join(tmp, "out")
+    r = ctx.run("--schema", ctx.schema, "--out", out)
+    check(r.returncode == 0, r.stderr)
+    with open(os.path.join(out, "dgw", "intents.hpp"), encoding="utf-8") as f:
+        lines = [l for l in f if l.strip().startswith("///") and "rivileged" in l and "4014" not in l]
+    check(len(lines) == 3, f"expected the note on the 3 privileged intents, got {len(lines)}: {lines}")
+    for l in lines:
+        check(l.lower().count("privileged") == 1, f"note repeated: {l.strip()}")
+
+
+def case_field_doc_on_member(ctx, tmp):
+    # The schema's field doc is the generated member's comment, escaped for Doxygen.
+    out = os.path.join(tmp, "out")
+    r = ctx.run("--schema", ctx.schema, "--out", out)
+    check(r.returncode == 0, r.stderr)
+    with open(os.path.join(out, "dgw", "types.hpp"), encoding="utf-8") as f:
+        text = f.read()
+    check("    /// Whether the user is an Official Discord System user\n    std::optional<bool> system;" in text,
+          "User::system lacks its doc comment")
+    check("guild_id means \\@everyone" in text, "'@' in a doc is not escaped for Doxygen")
+
+
 CASES = [
     case_duplicate_type_across_files,
     case_duplicate_enum_value,
     case_unknown_type_reference,
     case_missing_doc,
+    case_missing_field_doc,
+    case_privileged_in_intent_doc,
+    case_privileged_note_once,
+    case_field_doc_on_member,
     case_event_without_payload,
     case_duplicate_yaml_key,
     case_deterministic,

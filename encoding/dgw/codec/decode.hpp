@@ -29,9 +29,9 @@ enum class payload_action : std::uint8_t {
 
 /// The caller's answer for a given op/t.
 struct payload_choice {
-    payload_action action = payload_action::skip;
-    const type_info* ti = nullptr;
-    void* storage = nullptr;
+    payload_action action = payload_action::skip; ///< decode, keep raw, or skip
+    const type_info* ti = nullptr;                ///< decode: the field table of the target type
+    void* storage = nullptr;                      ///< decode: the object `ti` describes, filled in place
 };
 
 /// The envelope fields; `d` went where the chooser said.
@@ -39,12 +39,13 @@ struct envelope {
     std::int64_t op = -1;            ///< -1 when absent
     std::optional<std::int64_t> s;   ///< null/absent -> nullopt
     bool has_t = false;              ///< t present and not null
-    std::string t;
-    bool has_d = false;
+    std::string t;                   ///< event name; empty when !has_t
+    bool has_d = false;              ///< d present and not null
     /// payload_action::raw: JSON text of d (compact), or a standalone ETF term (with
     /// the version byte) holding d's bytes exactly as received.
     std::string raw_d;
 
+    /// Back to the state of a fresh envelope, keeping string capacity for the next message.
     void clear() { op = -1; s.reset(); has_t = false; t.clear(); has_d = false; raw_d.clear(); }
 };
 
@@ -53,7 +54,7 @@ using chooser = payload_choice (*)(void* ctx, std::int64_t op, std::string_view 
 
 /// Decode limits shared by both encodings.
 struct decode_limits {
-    std::size_t max_depth = 512;
+    std::size_t max_depth = 512; ///< deepest nesting of arrays and objects accepted (bounds recursion)
     /// ETF: try the direct byte reader first (etf_front.cpp). false forces the general
     /// etf::reader path, which tests use to check that both give the same results.
     bool etf_direct = true;

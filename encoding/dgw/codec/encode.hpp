@@ -15,8 +15,8 @@ namespace dgw::codec {
 /// ETF conventions. Client sends (the default): binary keys, snowflakes as binaries, as
 /// Discord requires of clients. Discord's own receive style: atom keys, integer snowflakes.
 struct etf_style {
-    bool atom_keys = false;
-    bool snowflakes_as_int = false;
+    bool atom_keys = false;         ///< object keys as atoms (Discord's style) instead of binaries
+    bool snowflakes_as_int = false; ///< snowflakes as integers (Discord's style) instead of binaries
 };
 
 /// Appends the compact JSON text of one value.
@@ -27,8 +27,8 @@ void encode_etf_value(const type_info& ti, const void* obj, std::string& out, et
 /// The payload of an envelope: a typed value, raw bytes in the target encoding
 /// (JSON text / an ETF term *with* version byte), or absent (d: null).
 struct payload_ref {
-    const type_info* ti = nullptr;
-    const void* obj = nullptr;
+    const type_info* ti = nullptr; ///< typed payload: the field table of `obj`'s type
+    const void* obj = nullptr;     ///< typed payload: the value to encode
     std::string_view raw;   ///< used when ti == nullptr and !raw.empty()
 };
 

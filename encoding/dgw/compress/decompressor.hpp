@@ -69,7 +69,7 @@ struct result {
         error,     ///< `error`, `offset` and `detail` say what failed; the decompressor needs reset()
     };
 
-    status state = status::need_more;
+    status state = status::need_more; ///< which outcome; the other members follow from it
     /// The decompressed message. Points into the decompressor's buffer: valid until the
     /// next feed() or reset() on it, or its destruction.
     std::string_view message;
@@ -146,9 +146,9 @@ protected:
     /// Clears the failure and the per-connection offset (for reset()).
     void reset_common() noexcept;
 
-    compress::limits limits_;
-    compress::counters counters_;
-    detail::out_buffer out_;
+    compress::limits limits_;     ///< the limits given at construction
+    compress::counters counters_; ///< running totals reported by counters()
+    detail::out_buffer out_;      ///< the message being decompressed; result::message points here
     /// Compressed bytes consumed on this connection before the current feed.
     std::uint64_t stream_offset_ = 0;
 

@@ -13,6 +13,7 @@ struct ApplicationCommandPermissionsUpdate : dgw::types::GuildApplicationCommand
     ApplicationCommandPermissionsUpdate() {}
 
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ApplicationCommandPermissionsUpdate&) const = default;
 };
 

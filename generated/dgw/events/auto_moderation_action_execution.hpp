@@ -12,10 +12,13 @@ struct AutoModerationActionExecution {
     /// Receive-only, so not an aggregate: `AutoModerationActionExecution()` then skips the zero fill (docs/codec.md).
     AutoModerationActionExecution() {}
 
+    /// Guild in which the action was executed
     dgw::Snowflake guild_id;
     /// Action which was executed
     dgw::types::AutoModerationAction action;
+    /// Rule whose action this is
     dgw::Snowflake rule_id;
+    /// Trigger type of the rule that fired
     dgw::types::AutoModerationTriggerType rule_trigger_type{};
     /// User who generated the content which triggered the rule
     dgw::Snowflake user_id;
@@ -35,6 +38,7 @@ struct AutoModerationActionExecution {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const AutoModerationActionExecution&) const = default;
 };
 

@@ -13,6 +13,7 @@ struct AutoModerationRuleCreate : dgw::types::AutoModerationRule {
     AutoModerationRuleCreate() {}
 
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const AutoModerationRuleCreate&) const = default;
 };
 

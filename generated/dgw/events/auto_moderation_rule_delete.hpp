@@ -13,6 +13,7 @@ struct AutoModerationRuleDelete : dgw::types::AutoModerationRule {
     AutoModerationRuleDelete() {}
 
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const AutoModerationRuleDelete&) const = default;
 };
 

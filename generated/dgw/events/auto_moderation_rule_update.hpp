@@ -13,6 +13,7 @@ struct AutoModerationRuleUpdate : dgw::types::AutoModerationRule {
     AutoModerationRuleUpdate() {}
 
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const AutoModerationRuleUpdate&) const = default;
 };
 

@@ -13,6 +13,7 @@ struct ChannelCreate : dgw::types::Channel {
     ChannelCreate() {}
 
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ChannelCreate&) const = default;
 };
 

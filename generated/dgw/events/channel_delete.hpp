@@ -13,6 +13,7 @@ struct ChannelDelete : dgw::types::Channel {
     ChannelDelete() {}
 
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ChannelDelete&) const = default;
 };
 

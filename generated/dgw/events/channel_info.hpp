@@ -12,12 +12,15 @@ struct ChannelInfo {
     /// Receive-only, so not an aggregate: `ChannelInfo()` then skips the zero fill (docs/codec.md).
     ChannelInfo() {}
 
+    /// Guild the channel info is for
     dgw::Snowflake guild_id;
+    /// Ephemeral data of the guild's channels
     std::vector<dgw::types::ChannelInfoChannel> channels;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ChannelInfo&) const = default;
 };
 

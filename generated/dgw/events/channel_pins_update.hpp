@@ -12,7 +12,9 @@ struct ChannelPinsUpdate {
     /// Receive-only, so not an aggregate: `ChannelPinsUpdate()` then skips the zero fill (docs/codec.md).
     ChannelPinsUpdate() {}
 
+    /// Guild of the channel; absent for DM channels
     std::optional<dgw::Snowflake> guild_id;
+    /// Channel whose pins changed
     dgw::Snowflake channel_id;
     /// Time at which the most recent pinned message was pinned
     dgw::maybe<dgw::Timestamp> last_pin_timestamp;
@@ -20,6 +22,7 @@ struct ChannelPinsUpdate {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ChannelPinsUpdate&) const = default;
 };
 

@@ -13,6 +13,7 @@ struct ChannelUpdate : dgw::types::Channel {
     ChannelUpdate() {}
 
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ChannelUpdate&) const = default;
 };
 

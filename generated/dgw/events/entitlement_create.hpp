@@ -13,6 +13,7 @@ struct EntitlementCreate : dgw::types::Entitlement {
     EntitlementCreate() {}
 
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const EntitlementCreate&) const = default;
 };
 

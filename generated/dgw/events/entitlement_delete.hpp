@@ -13,6 +13,7 @@ struct EntitlementDelete : dgw::types::Entitlement {
     EntitlementDelete() {}
 
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const EntitlementDelete&) const = default;
 };
 

@@ -13,6 +13,7 @@ struct EntitlementUpdate : dgw::types::Entitlement {
     EntitlementUpdate() {}
 
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const EntitlementUpdate&) const = default;
 };
 

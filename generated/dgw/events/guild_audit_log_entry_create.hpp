@@ -12,8 +12,10 @@ struct GuildAuditLogEntryCreate : dgw::types::AuditLogEntry {
     /// Receive-only, so not an aggregate: `GuildAuditLogEntryCreate()` then skips the zero fill (docs/codec.md).
     GuildAuditLogEntryCreate() {}
 
+    /// Guild the audit log entry belongs to
     dgw::Snowflake guild_id;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GuildAuditLogEntryCreate&) const = default;
 };
 

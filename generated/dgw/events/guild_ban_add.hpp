@@ -12,6 +12,7 @@ struct GuildBanAdd {
     /// Receive-only, so not an aggregate: `GuildBanAdd()` then skips the zero fill (docs/codec.md).
     GuildBanAdd() {}
 
+    /// Guild the user was banned from
     dgw::Snowflake guild_id;
     /// User who was banned
     dgw::types::User user;
@@ -19,6 +20,7 @@ struct GuildBanAdd {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GuildBanAdd&) const = default;
 };
 

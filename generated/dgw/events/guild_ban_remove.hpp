@@ -12,6 +12,7 @@ struct GuildBanRemove {
     /// Receive-only, so not an aggregate: `GuildBanRemove()` then skips the zero fill (docs/codec.md).
     GuildBanRemove() {}
 
+    /// Guild the user was unbanned from
     dgw::Snowflake guild_id;
     /// User who was unbanned
     dgw::types::User user;
@@ -19,6 +20,7 @@ struct GuildBanRemove {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GuildBanRemove&) const = default;
 };
 

@@ -30,10 +30,14 @@ struct GuildCreate : dgw::types::Guild {
     std::vector<dgw::types::Channel> threads;
     /// Partial presences of the members (only non-offline ones in large guilds)
     std::vector<dgw::types::Presence> presences;
+    /// Stage instances live in the guild
     std::vector<dgw::types::StageInstance> stage_instances;
+    /// Scheduled events of the guild
     std::vector<dgw::types::GuildScheduledEvent> guild_scheduled_events;
+    /// Soundboard sounds of the guild
     std::vector<dgw::types::SoundboardSound> soundboard_sounds;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GuildCreate&) const = default;
 };
 

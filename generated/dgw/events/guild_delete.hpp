@@ -13,6 +13,7 @@ struct GuildDelete : dgw::types::UnavailableGuild {
     GuildDelete() {}
 
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GuildDelete&) const = default;
 };
 

@@ -12,12 +12,15 @@ struct GuildEmojisUpdate {
     /// Receive-only, so not an aggregate: `GuildEmojisUpdate()` then skips the zero fill (docs/codec.md).
     GuildEmojisUpdate() {}
 
+    /// Guild whose emojis changed
     dgw::Snowflake guild_id;
+    /// The guild's full emoji list after the change
     std::vector<dgw::types::Emoji> emojis;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GuildEmojisUpdate&) const = default;
 };
 

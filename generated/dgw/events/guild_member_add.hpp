@@ -12,8 +12,10 @@ struct GuildMemberAdd : dgw::types::GuildMember {
     /// Receive-only, so not an aggregate: `GuildMemberAdd()` then skips the zero fill (docs/codec.md).
     GuildMemberAdd() {}
 
+    /// Guild the member joined
     dgw::Snowflake guild_id;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GuildMemberAdd&) const = default;
 };
 

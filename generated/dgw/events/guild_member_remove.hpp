@@ -12,6 +12,7 @@ struct GuildMemberRemove {
     /// Receive-only, so not an aggregate: `GuildMemberRemove()` then skips the zero fill (docs/codec.md).
     GuildMemberRemove() {}
 
+    /// Guild the user left or was removed from
     dgw::Snowflake guild_id;
     /// User who was removed
     dgw::types::User user;
@@ -19,6 +20,7 @@ struct GuildMemberRemove {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GuildMemberRemove&) const = default;
 };
 

@@ -12,9 +12,11 @@ struct GuildMemberUpdate {
     /// Receive-only, so not an aggregate: `GuildMemberUpdate()` then skips the zero fill (docs/codec.md).
     GuildMemberUpdate() {}
 
+    /// Guild of the member
     dgw::Snowflake guild_id;
     /// User role ids
     std::vector<dgw::Snowflake> roles;
+    /// The member's user
     dgw::types::User user;
     /// Nickname of the user in the guild
     dgw::maybe<std::string> nick;
@@ -26,7 +28,9 @@ struct GuildMemberUpdate {
     std::optional<dgw::Timestamp> joined_at;
     /// When the user started boosting the guild
     dgw::maybe<dgw::Timestamp> premium_since;
+    /// Whether the member is deafened in voice channels
     std::optional<bool> deaf;
+    /// Whether the member is muted in voice channels
     std::optional<bool> mute;
     /// Whether the user has not yet passed Membership Screening
     std::optional<bool> pending;
@@ -42,6 +46,7 @@ struct GuildMemberUpdate {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GuildMemberUpdate&) const = default;
 };
 

@@ -12,9 +12,11 @@ struct GuildMembersChunk {
     /// Receive-only, so not an aggregate: `GuildMembersChunk()` then skips the zero fill (docs/codec.md).
     GuildMembersChunk() {}
 
+    /// Guild the members belong to
     dgw::Snowflake guild_id;
+    /// Members in this chunk
     std::vector<dgw::types::GuildMember> members;
-    /// Index of this chunk (0 <= chunk_index < chunk_count)
+    /// Index of this chunk (0 \<= chunk_index \< chunk_count)
     std::int64_t chunk_index{};
     /// Total number of expected chunks
     std::int64_t chunk_count{};
@@ -28,6 +30,7 @@ struct GuildMembersChunk {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GuildMembersChunk&) const = default;
 };
 

@@ -12,6 +12,7 @@ struct GuildRoleCreate {
     /// Receive-only, so not an aggregate: `GuildRoleCreate()` then skips the zero fill (docs/codec.md).
     GuildRoleCreate() {}
 
+    /// Guild the role was created in
     dgw::Snowflake guild_id;
     /// Role that was created
     dgw::types::Role role;
@@ -19,6 +20,7 @@ struct GuildRoleCreate {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GuildRoleCreate&) const = default;
 };
 

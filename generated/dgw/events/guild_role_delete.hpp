@@ -12,12 +12,15 @@ struct GuildRoleDelete {
     /// Receive-only, so not an aggregate: `GuildRoleDelete()` then skips the zero fill (docs/codec.md).
     GuildRoleDelete() {}
 
+    /// Guild the role was deleted from
     dgw::Snowflake guild_id;
+    /// Role that was deleted
     dgw::Snowflake role_id;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GuildRoleDelete&) const = default;
 };
 

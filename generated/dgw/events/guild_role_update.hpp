@@ -12,6 +12,7 @@ struct GuildRoleUpdate {
     /// Receive-only, so not an aggregate: `GuildRoleUpdate()` then skips the zero fill (docs/codec.md).
     GuildRoleUpdate() {}
 
+    /// Guild the role belongs to
     dgw::Snowflake guild_id;
     /// Role that was updated
     dgw::types::Role role;
@@ -19,6 +20,7 @@ struct GuildRoleUpdate {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GuildRoleUpdate&) const = default;
 };
 

@@ -13,6 +13,7 @@ struct GuildScheduledEventCreate : dgw::types::GuildScheduledEvent {
     GuildScheduledEventCreate() {}
 
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GuildScheduledEventCreate&) const = default;
 };
 

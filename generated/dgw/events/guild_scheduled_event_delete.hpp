@@ -13,6 +13,7 @@ struct GuildScheduledEventDelete : dgw::types::GuildScheduledEvent {
     GuildScheduledEventDelete() {}
 
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GuildScheduledEventDelete&) const = default;
 };
 

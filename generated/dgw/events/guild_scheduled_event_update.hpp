@@ -13,6 +13,7 @@ struct GuildScheduledEventUpdate : dgw::types::GuildScheduledEvent {
     GuildScheduledEventUpdate() {}
 
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GuildScheduledEventUpdate&) const = default;
 };
 

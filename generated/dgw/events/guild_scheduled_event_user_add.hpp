@@ -12,13 +12,17 @@ struct GuildScheduledEventUserAdd {
     /// Receive-only, so not an aggregate: `GuildScheduledEventUserAdd()` then skips the zero fill (docs/codec.md).
     GuildScheduledEventUserAdd() {}
 
+    /// Scheduled event the user subscribed to
     dgw::Snowflake guild_scheduled_event_id;
+    /// User who subscribed
     dgw::Snowflake user_id;
+    /// Guild of the scheduled event
     dgw::Snowflake guild_id;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GuildScheduledEventUserAdd&) const = default;
 };
 

@@ -12,13 +12,17 @@ struct GuildScheduledEventUserRemove {
     /// Receive-only, so not an aggregate: `GuildScheduledEventUserRemove()` then skips the zero fill (docs/codec.md).
     GuildScheduledEventUserRemove() {}
 
+    /// Scheduled event the user unsubscribed from
     dgw::Snowflake guild_scheduled_event_id;
+    /// User who unsubscribed
     dgw::Snowflake user_id;
+    /// Guild of the scheduled event
     dgw::Snowflake guild_id;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GuildScheduledEventUserRemove&) const = default;
 };
 

@@ -13,6 +13,7 @@ struct GuildSoundboardSoundCreate : dgw::types::SoundboardSound {
     GuildSoundboardSoundCreate() {}
 
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GuildSoundboardSoundCreate&) const = default;
 };
 

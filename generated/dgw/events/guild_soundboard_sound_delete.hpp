@@ -20,6 +20,7 @@ struct GuildSoundboardSoundDelete {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GuildSoundboardSoundDelete&) const = default;
 };
 

@@ -13,6 +13,7 @@ struct GuildSoundboardSoundUpdate : dgw::types::SoundboardSound {
     GuildSoundboardSoundUpdate() {}
 
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GuildSoundboardSoundUpdate&) const = default;
 };
 

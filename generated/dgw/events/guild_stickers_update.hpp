@@ -12,12 +12,15 @@ struct GuildStickersUpdate {
     /// Receive-only, so not an aggregate: `GuildStickersUpdate()` then skips the zero fill (docs/codec.md).
     GuildStickersUpdate() {}
 
+    /// Guild whose stickers changed
     dgw::Snowflake guild_id;
+    /// The guild's full sticker list after the change
     std::vector<dgw::types::Sticker> stickers;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GuildStickersUpdate&) const = default;
 };
 

@@ -13,6 +13,7 @@ struct GuildUpdate : dgw::types::Guild {
     GuildUpdate() {}
 
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GuildUpdate&) const = default;
 };
 

@@ -12,8 +12,10 @@ struct IntegrationCreate : dgw::types::Integration {
     /// Receive-only, so not an aggregate: `IntegrationCreate()` then skips the zero fill (docs/codec.md).
     IntegrationCreate() {}
 
+    /// Guild the integration was added to
     dgw::Snowflake guild_id;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const IntegrationCreate&) const = default;
 };
 

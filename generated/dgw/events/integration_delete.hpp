@@ -14,6 +14,7 @@ struct IntegrationDelete {
 
     /// Integration id
     dgw::Snowflake id;
+    /// Guild the integration was removed from
     dgw::Snowflake guild_id;
     /// Id of the bot/OAuth2 application for a discord integration
     std::optional<dgw::Snowflake> application_id;
@@ -21,6 +22,7 @@ struct IntegrationDelete {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const IntegrationDelete&) const = default;
 };
 

@@ -12,8 +12,10 @@ struct IntegrationUpdate : dgw::types::Integration {
     /// Receive-only, so not an aggregate: `IntegrationUpdate()` then skips the zero fill (docs/codec.md).
     IntegrationUpdate() {}
 
+    /// Guild the integration belongs to
     dgw::Snowflake guild_id;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const IntegrationUpdate&) const = default;
 };
 

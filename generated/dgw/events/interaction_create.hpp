@@ -13,6 +13,7 @@ struct InteractionCreate : dgw::types::Interaction {
     InteractionCreate() {}
 
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const InteractionCreate&) const = default;
 };
 

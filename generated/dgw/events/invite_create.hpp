@@ -12,24 +12,31 @@ struct InviteCreate {
     /// Receive-only, so not an aggregate: `InviteCreate()` then skips the zero fill (docs/codec.md).
     InviteCreate() {}
 
+    /// Channel the invite leads to
     dgw::Snowflake channel_id;
     /// Unique invite code
     std::string code;
+    /// When the invite was created
     dgw::Timestamp created_at;
+    /// Guild of the invite; absent for invites to a group DM
     std::optional<dgw::Snowflake> guild_id;
     /// User that created the invite
     std::optional<dgw::types::User> inviter;
     /// How long the invite is valid for, in seconds
     std::int64_t max_age{};
+    /// How many times the invite can be used (0: unlimited)
     std::int64_t max_uses{};
+    /// What a voice channel invite targets (a stream or an embedded application)
     std::optional<dgw::types::InviteTargetType> target_type;
     /// User whose stream to display for a stream invite
     std::optional<dgw::types::User> target_user;
     /// Embedded application to open for an embedded application invite
     std::optional<dgw::types::InviteTargetApplication> target_application;
+    /// Whether members who joined through it are kicked on disconnect unless given a role
     bool temporary{};
     /// Always 0
     std::int64_t uses{};
+    /// When the invite expires; null when it never does
     std::optional<dgw::Timestamp> expires_at;
     /// Roles given to users that accept this invite
     std::optional<std::vector<dgw::Snowflake>> role_ids;
@@ -37,6 +44,7 @@ struct InviteCreate {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const InviteCreate&) const = default;
 };
 

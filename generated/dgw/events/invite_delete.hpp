@@ -12,13 +12,17 @@ struct InviteDelete {
     /// Receive-only, so not an aggregate: `InviteDelete()` then skips the zero fill (docs/codec.md).
     InviteDelete() {}
 
+    /// Channel the invite led to
     dgw::Snowflake channel_id;
+    /// Guild of the invite; absent for invites to a group DM
     std::optional<dgw::Snowflake> guild_id;
+    /// The invite code (unique)
     std::string code;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const InviteDelete&) const = default;
 };
 

@@ -19,6 +19,7 @@ struct MessageCreate : dgw::types::Message {
     /// Type of the channel the message was sent in
     std::optional<dgw::types::ChannelType> channel_type;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const MessageCreate&) const = default;
 };
 

@@ -12,15 +12,21 @@ struct MessagePollVoteAdd {
     /// Receive-only, so not an aggregate: `MessagePollVoteAdd()` then skips the zero fill (docs/codec.md).
     MessagePollVoteAdd() {}
 
+    /// User who voted
     dgw::Snowflake user_id;
+    /// Channel of the poll's message
     dgw::Snowflake channel_id;
+    /// Message holding the poll
     dgw::Snowflake message_id;
+    /// Guild of the channel; absent in DMs
     std::optional<dgw::Snowflake> guild_id;
+    /// Answer voted for
     std::int64_t answer_id{};
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const MessagePollVoteAdd&) const = default;
 };
 

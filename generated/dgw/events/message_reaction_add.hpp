@@ -12,9 +12,13 @@ struct MessageReactionAdd {
     /// Receive-only, so not an aggregate: `MessageReactionAdd()` then skips the zero fill (docs/codec.md).
     MessageReactionAdd() {}
 
+    /// User who reacted
     dgw::Snowflake user_id;
+    /// Channel of the message
     dgw::Snowflake channel_id;
+    /// Message that got the reaction
     dgw::Snowflake message_id;
+    /// Guild of the channel; absent in DMs
     std::optional<dgw::Snowflake> guild_id;
     /// Member who reacted, if this happened in a guild
     std::optional<dgw::types::GuildMember> member;
@@ -26,11 +30,13 @@ struct MessageReactionAdd {
     bool burst{};
     /// Super-reaction animation colors, "#rrggbb"
     std::optional<std::vector<std::string>> burst_colors;
+    /// Normal or burst (super) reaction
     dgw::types::ReactionType type{};
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const MessageReactionAdd&) const = default;
 };
 

@@ -12,19 +12,25 @@ struct MessageReactionRemove {
     /// Receive-only, so not an aggregate: `MessageReactionRemove()` then skips the zero fill (docs/codec.md).
     MessageReactionRemove() {}
 
+    /// User whose reaction was removed
     dgw::Snowflake user_id;
+    /// Channel of the message
     dgw::Snowflake channel_id;
+    /// Message the reaction was removed from
     dgw::Snowflake message_id;
+    /// Guild of the channel; absent in DMs
     std::optional<dgw::Snowflake> guild_id;
     /// Partial emoji used to react
     dgw::types::Emoji emoji;
     /// True if this was a super-reaction
     bool burst{};
+    /// Normal or burst (super) reaction
     dgw::types::ReactionType type{};
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const MessageReactionRemove&) const = default;
 };
 

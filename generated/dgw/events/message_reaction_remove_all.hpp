@@ -12,13 +12,17 @@ struct MessageReactionRemoveAll {
     /// Receive-only, so not an aggregate: `MessageReactionRemoveAll()` then skips the zero fill (docs/codec.md).
     MessageReactionRemoveAll() {}
 
+    /// Channel of the message
     dgw::Snowflake channel_id;
+    /// Message whose reactions were all removed
     dgw::Snowflake message_id;
+    /// Guild of the channel; absent in DMs
     std::optional<dgw::Snowflake> guild_id;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const MessageReactionRemoveAll&) const = default;
 };
 

@@ -12,8 +12,11 @@ struct MessageReactionRemoveEmoji {
     /// Receive-only, so not an aggregate: `MessageReactionRemoveEmoji()` then skips the zero fill (docs/codec.md).
     MessageReactionRemoveEmoji() {}
 
+    /// Channel of the message
     dgw::Snowflake channel_id;
+    /// Guild of the channel; absent in DMs
     std::optional<dgw::Snowflake> guild_id;
+    /// Message whose reactions with this emoji were removed
     dgw::Snowflake message_id;
     /// Partial emoji that was removed
     dgw::types::Emoji emoji;
@@ -21,6 +24,7 @@ struct MessageReactionRemoveEmoji {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const MessageReactionRemoveEmoji&) const = default;
 };
 

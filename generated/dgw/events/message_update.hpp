@@ -12,10 +12,14 @@ struct MessageUpdate : dgw::types::Message {
     /// Receive-only, so not an aggregate: `MessageUpdate()` then skips the zero fill (docs/codec.md).
     MessageUpdate() {}
 
+    /// Guild the message is in, unless it is an ephemeral message
     std::optional<dgw::Snowflake> guild_id;
+    /// Member properties of the author (without user); missing for ephemeral and webhook messages
     std::optional<dgw::types::PartialGuildMember> member;
+    /// Type of the channel the message is in
     std::optional<dgw::types::ChannelType> channel_type;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const MessageUpdate&) const = default;
 };
 

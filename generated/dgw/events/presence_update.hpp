@@ -13,6 +13,7 @@ struct PresenceUpdate : dgw::types::Presence {
     PresenceUpdate() {}
 
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const PresenceUpdate&) const = default;
 };
 

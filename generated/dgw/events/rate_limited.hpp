@@ -22,6 +22,7 @@ struct RateLimited {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const RateLimited&) const = default;
 };
 

@@ -18,6 +18,7 @@ struct Resumed {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Resumed&) const = default;
 };
 

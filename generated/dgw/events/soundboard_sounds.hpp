@@ -12,12 +12,15 @@ struct SoundboardSounds {
     /// Receive-only, so not an aggregate: `SoundboardSounds()` then skips the zero fill (docs/codec.md).
     SoundboardSounds() {}
 
+    /// The guild's soundboard sounds
     std::vector<dgw::types::SoundboardSound> soundboard_sounds;
+    /// Guild the sounds belong to
     dgw::Snowflake guild_id;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const SoundboardSounds&) const = default;
 };
 

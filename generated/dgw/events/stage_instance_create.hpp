@@ -13,6 +13,7 @@ struct StageInstanceCreate : dgw::types::StageInstance {
     StageInstanceCreate() {}
 
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const StageInstanceCreate&) const = default;
 };
 

@@ -13,6 +13,7 @@ struct StageInstanceDelete : dgw::types::StageInstance {
     StageInstanceDelete() {}
 
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const StageInstanceDelete&) const = default;
 };
 

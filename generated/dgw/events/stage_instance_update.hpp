@@ -13,6 +13,7 @@ struct StageInstanceUpdate : dgw::types::StageInstance {
     StageInstanceUpdate() {}
 
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const StageInstanceUpdate&) const = default;
 };
 

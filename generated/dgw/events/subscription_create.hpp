@@ -13,6 +13,7 @@ struct SubscriptionCreate : dgw::types::Subscription {
     SubscriptionCreate() {}
 
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const SubscriptionCreate&) const = default;
 };
 

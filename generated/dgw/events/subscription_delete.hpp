@@ -13,6 +13,7 @@ struct SubscriptionDelete : dgw::types::Subscription {
     SubscriptionDelete() {}
 
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const SubscriptionDelete&) const = default;
 };
 

@@ -13,6 +13,7 @@ struct SubscriptionUpdate : dgw::types::Subscription {
     SubscriptionUpdate() {}
 
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const SubscriptionUpdate&) const = default;
 };
 

@@ -15,6 +15,7 @@ struct ThreadCreate : dgw::types::Channel {
     /// Present (true) when the thread was just created
     std::optional<bool> newly_created;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ThreadCreate&) const = default;
 };
 

@@ -12,15 +12,19 @@ struct ThreadDelete {
     /// Receive-only, so not an aggregate: `ThreadDelete()` then skips the zero fill (docs/codec.md).
     ThreadDelete() {}
 
+    /// The deleted thread
     dgw::Snowflake id;
+    /// Guild of the thread
     dgw::Snowflake guild_id;
     /// The thread's parent channel
     dgw::Snowflake parent_id;
+    /// Channel type of the thread
     dgw::types::ChannelType type{};
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ThreadDelete&) const = default;
 };
 

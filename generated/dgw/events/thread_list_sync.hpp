@@ -12,9 +12,11 @@ struct ThreadListSync {
     /// Receive-only, so not an aggregate: `ThreadListSync()` then skips the zero fill (docs/codec.md).
     ThreadListSync() {}
 
+    /// Guild being synced
     dgw::Snowflake guild_id;
     /// Parent channels whose threads are synced; absent means the whole guild
     std::optional<std::vector<dgw::Snowflake>> channel_ids;
+    /// Active threads in the synced channels that the current user can access
     std::vector<dgw::types::Channel> threads;
     /// Thread member objects of the current user for the synced threads
     std::vector<dgw::types::ThreadMember> members;
@@ -22,6 +24,7 @@ struct ThreadListSync {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ThreadListSync&) const = default;
 };
 

@@ -12,8 +12,10 @@ struct ThreadMemberUpdate : dgw::types::ThreadMember {
     /// Receive-only, so not an aggregate: `ThreadMemberUpdate()` then skips the zero fill (docs/codec.md).
     ThreadMemberUpdate() {}
 
+    /// Guild of the thread
     dgw::Snowflake guild_id;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ThreadMemberUpdate&) const = default;
 };
 

@@ -14,16 +14,19 @@ struct ThreadMembersUpdate {
 
     /// The thread
     dgw::Snowflake id;
+    /// Guild of the thread
     dgw::Snowflake guild_id;
     /// Approximate number of members in the thread, capped at 50
     std::int64_t member_count{};
     /// Added members, each with its guild member and nullable presence
     std::optional<std::vector<dgw::types::ThreadAddedMember>> added_members;
+    /// Users removed from the thread
     std::optional<std::vector<dgw::Snowflake>> removed_member_ids;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ThreadMembersUpdate&) const = default;
 };
 

@@ -13,6 +13,7 @@ struct ThreadUpdate : dgw::types::Channel {
     ThreadUpdate() {}
 
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ThreadUpdate&) const = default;
 };
 

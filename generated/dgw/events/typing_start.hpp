@@ -12,8 +12,11 @@ struct TypingStart {
     /// Receive-only, so not an aggregate: `TypingStart()` then skips the zero fill (docs/codec.md).
     TypingStart() {}
 
+    /// Channel the user is typing in
     dgw::Snowflake channel_id;
+    /// Guild of the channel; absent in DMs
     std::optional<dgw::Snowflake> guild_id;
+    /// User who started typing
     dgw::Snowflake user_id;
     /// Unix time (in seconds) of when the user started typing
     std::int64_t timestamp{};
@@ -23,6 +26,7 @@ struct TypingStart {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const TypingStart&) const = default;
 };
 

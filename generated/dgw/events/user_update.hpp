@@ -13,6 +13,7 @@ struct UserUpdate : dgw::types::User {
     UserUpdate() {}
 
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const UserUpdate&) const = default;
 };
 

@@ -12,8 +12,11 @@ struct VoiceChannelEffectSend {
     /// Receive-only, so not an aggregate: `VoiceChannelEffectSend()` then skips the zero fill (docs/codec.md).
     VoiceChannelEffectSend() {}
 
+    /// Voice channel the effect was sent in
     dgw::Snowflake channel_id;
+    /// Guild of the voice channel
     dgw::Snowflake guild_id;
+    /// User who sent the effect
     dgw::Snowflake user_id;
     /// The emoji sent, for emoji reaction and soundboard effects
     dgw::maybe<dgw::types::Emoji> emoji;
@@ -29,6 +32,7 @@ struct VoiceChannelEffectSend {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const VoiceChannelEffectSend&) const = default;
 };
 

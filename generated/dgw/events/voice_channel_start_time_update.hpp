@@ -14,6 +14,7 @@ struct VoiceChannelStartTimeUpdate {
 
     /// The channel ID
     dgw::Snowflake id;
+    /// Guild of the voice channel
     dgw::Snowflake guild_id;
     /// Unix time (seconds) when the voice session started
     dgw::maybe<std::int64_t> voice_start_time;
@@ -21,6 +22,7 @@ struct VoiceChannelStartTimeUpdate {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const VoiceChannelStartTimeUpdate&) const = default;
 };
 

@@ -14,6 +14,7 @@ struct VoiceChannelStatusUpdate {
 
     /// The channel ID
     dgw::Snowflake id;
+    /// Guild of the voice channel
     dgw::Snowflake guild_id;
     /// The new voice channel status
     std::optional<std::string> status;
@@ -21,6 +22,7 @@ struct VoiceChannelStatusUpdate {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const VoiceChannelStatusUpdate&) const = default;
 };
 

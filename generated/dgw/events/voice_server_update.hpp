@@ -14,6 +14,7 @@ struct VoiceServerUpdate {
 
     /// Voice connection token
     std::string token;
+    /// Guild the voice server is for
     dgw::Snowflake guild_id;
     /// Voice server host
     std::optional<std::string> endpoint;
@@ -21,6 +22,7 @@ struct VoiceServerUpdate {
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const VoiceServerUpdate&) const = default;
 };
 

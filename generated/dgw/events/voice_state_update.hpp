@@ -13,6 +13,7 @@ struct VoiceStateUpdate : dgw::types::VoiceState {
     VoiceStateUpdate() {}
 
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const VoiceStateUpdate&) const = default;
 };
 

@@ -12,12 +12,15 @@ struct WebhooksUpdate {
     /// Receive-only, so not an aggregate: `WebhooksUpdate()` then skips the zero fill (docs/codec.md).
     WebhooksUpdate() {}
 
+    /// Guild of the channel
     dgw::Snowflake guild_id;
+    /// Channel whose webhooks changed
     dgw::Snowflake channel_id;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
 
+    /// Member-wise equality (unknown and missing fields included).
     bool operator==(const WebhooksUpdate&) const = default;
 };
 
