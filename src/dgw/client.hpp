@@ -58,8 +58,7 @@ struct backoff_policy {
     std::chrono::milliseconds initial{1'000};        ///< wait after the second short-lived connection in a row
     std::chrono::milliseconds max{60'000};           ///< the cap
     std::chrono::milliseconds healthy_after{30'000}; ///< READY/RESUMED-to-close time that proves a connection healthy
-    /// A draw in [0, 1) mapped onto the factor 0.5 + draw / 2; default: uniform random.
-    std::function<double()> jitter;
+    std::function<double()> jitter; ///< a draw in [0, 1) mapped onto the factor 0.5 + draw / 2; default: uniform random
 };
 
 /// Everything a client needs to know; the same config is reused for every reconnect.
@@ -67,6 +66,7 @@ struct client_config {
     identify_params identify;    ///< token, intents, shard, presence, properties
     std::string gateway_url;     ///< cached GET /gateway(/bot) URL, no query; new sessions connect here
     Encoding encoding = Encoding::Json; ///< `?encoding=`, both directions
+
     /// `?compress=`; the driver decompresses before on_message. Excludes identify.compress.
     transport_compression compression = transport_compression::none;
     /// Wait for identify_granted before Identify (emit request_identify). Turn off only
@@ -75,9 +75,11 @@ struct client_config {
     /// Commands before READY/RESUMED wait in the queue (true) or are refused with not_ready.
     bool queue_until_ready = true;
     std::size_t max_queued = 1024; ///< queued commands beyond this are refused with rate_limited
+
     /// Code for closes meant to resume (op 7, op 9, zombie); never 1000/1001, which end the session.
     int reconnect_close_code = 4000;
     std::function<double()> jitter; ///< first-beat jitter in [0, 1); default: uniform random
+
     /// Delay before identifying after op 9 d=false; default: uniform random 1-5 s. The
     /// back-off applies on top (the longer of the two).
     std::function<std::chrono::milliseconds()> invalid_session_delay;
@@ -119,6 +121,7 @@ struct client_stats {
     std::uint64_t hello_timeouts = 0;    ///< connections closed for want of Hello
     std::uint64_t ready_timeouts = 0;    ///< connections closed for want of READY/RESUMED
     std::uint64_t short_lived = 0;       ///< connections that ended before proving healthy
+
     /// Short-lived connections in a row, this one included once it has closed; 0 after a healthy one.
     std::uint32_t short_lived_streak = 0;
     /// Time from the last acknowledged heartbeat to its op 11.
