@@ -65,6 +65,31 @@ no_openssl "$work/pkg"
 flags_untouched "$work/pkg"
 "$prefix/bin/dgw" --help >/dev/null || fail "installed dgw tool"
 
+step="package rules"
+# COMPONENTS client looks for neither OpenSSL nor Threads (both disabled here); the version
+# rule is SameMinorVersion (0.2 accepts 0.2 requests only); an unknown component fails.
+mkdir -p "$work/rules"
+cat >"$work/rules/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.21)
+project(rules CXX)
+find_package(dgw ${WANT} REQUIRED COMPONENTS ${COMPONENTS})
+CMAKE
+rules() { # EXPECT(ok|fail) VERSION COMPONENTS
+  local got=ok
+  cmake -S "$work/rules" -B "$work/rules/b-$RANDOM" -DCMAKE_PREFIX_PATH="$prefix" -DWANT="$2" \
+    -DCOMPONENTS="$3" -DCMAKE_DISABLE_FIND_PACKAGE_OpenSSL=ON -DCMAKE_DISABLE_FIND_PACKAGE_Threads=ON \
+    >"$work/rules.log" 2>&1 || got=fail
+  [ "$got" = "$1" ] || { cat "$work/rules.log"; fail "find_package(dgw $2 COMPONENTS $3): $got, expected $1"; }
+}
+rules ok 0.2 client
+rules ok 0.2.0 codec
+rules fail 0.2 shard   # needs OpenSSL, which is disabled: proves the others did not look
+rules fail 0.1 client
+rules fail 0.3 client
+rules fail 1.0 client
+rules fail 0.2 nonsense
+echo "consumer: find_package(dgw 0.2 COMPONENTS client) needs no OpenSSL; 0.1, 0.3, 1.0 refused"
+
 step="add_subdirectory"
 configure "$work/sub" -DDGW_CONSUMER_MODE=subdir -DDGW_SOURCE_DIR="$root"
 build_and_run "$work/sub"
