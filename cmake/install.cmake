@@ -18,7 +18,21 @@ install(DIRECTORY
     ${PROJECT_SOURCE_DIR}/client/dgw
     ${PROJECT_SOURCE_DIR}/shard/dgw
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
-  FILES_MATCHING PATTERN "*.hpp")
+  FILES_MATCHING PATTERN "*.hpp"
+  PATTERN "tables" EXCLUDE) # generated/dgw/tables/ holds sources only
+
+# `cmake --install --strip` (and CPack, below) strips executables and shared libraries;
+# CMake leaves static archives alone, whose symbol table is needed, so take only their
+# debug info as Debian's dh_strip does for -dev packages (300 MB -> a few MB).
+if(NOT BUILD_SHARED_LIBS AND CMAKE_STRIP)
+  install(CODE "
+    if(CMAKE_INSTALL_DO_STRIP)
+      foreach(_dgw_lib dgw_codec dgw_client dgw_shard)
+        execute_process(COMMAND \"${CMAKE_STRIP}\" --strip-debug
+          \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}/lib\${_dgw_lib}.a\")
+      endforeach()
+    endif()")
+endif()
 
 if(TARGET dgw_tool)
   # A shared build's tool finds our libraries next to it in any prefix (a temp dir, dpkg -x).
@@ -81,6 +95,7 @@ set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_RESOURCE_FILE_README ${PROJECT_SOURCE_DIR}/README.md)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 # What a consumer's find_package(dgw) and pkg-config need: the -dev packages of everything
