@@ -87,6 +87,10 @@ foreach(pc dgw dgw-codec dgw-client dgw-shard)
 endforeach()
 
 # cpack -G DEB: one -dev style package (static libraries by default, so no runtime split).
+# Only for our own build: CPack is one per build tree, and a parent project owns its own.
+if(NOT PROJECT_IS_TOP_LEVEL)
+  return()
+endif()
 set(CPACK_PACKAGE_NAME libdgw-dev)
 set(CPACK_PACKAGE_VENDOR "dgw")
 set(CPACK_PACKAGE_CONTACT "dgw maintainers")
