@@ -4,7 +4,7 @@
 
 #include <dgw/gateway.hpp>
 #include <dgw/gateway_url.hpp>
-#include <dgw/inbound.hpp>
+#include <dgw/detail/inbound.hpp>
 #include <dgw/log.hpp>
 #include <dgw/outbound.hpp>
 #include <dgw/protocol_error.hpp>

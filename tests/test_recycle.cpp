@@ -194,7 +194,7 @@ BOOST_AUTO_TEST_CASE(typed_decode_replaces_a_used_struct) {
     BOOST_TEST((used_etf == want));
 }
 
-// A key repeated within one JSON object (Discord never sends one): what codec/pull.hpp
+// A key repeated within one JSON object (Discord never sends one): what detail/codec/pull.hpp
 // says happens, so that a change to it is a decision, not an accident.
 BOOST_AUTO_TEST_CASE(repeated_keys_behave_as_documented) {
     const std::string in = R"({"user":{"id":"1","username":"first","global_name":"G"},"nick":"a",)"

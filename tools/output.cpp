@@ -1,7 +1,7 @@
 #include "output.hpp"
 
 #include <dgw/etf/json.hpp>
-#include <dgw/json/text.hpp>
+#include <dgw/detail/json/text.hpp>
 
 #include <boost/json/parse.hpp>
 

@@ -4,7 +4,7 @@
 /// Each area has its own `enum class` and `boost::system::error_category`, so an
 /// error_code says both what went wrong and which layer found it. Messages come from
 /// one switch per category (error.cpp). Protocol-level and gateway close-code errors
-/// live in src/ and generated/ respectively; nothing here knows a Discord type.
+/// live in client/ and generated/ respectively; nothing here knows a Discord type.
 
 #include <boost/system/error_code.hpp>
 

@@ -1,5 +1,5 @@
 // Descriptions of the scalar types every schema uses, and their arrays.
-#include <dgw/codec/ops.hpp>
+#include <dgw/detail/codec/ops.hpp>
 #include <dgw/raw_json.hpp>
 #include <dgw/timestamp.hpp>
 

@@ -10,7 +10,6 @@
 /// decodes `d` in one pass and checks the guess against the real keys; a wrong guess
 /// (e.g. a hand-made term in another order) falls back to a second pass over `d`.
 
-#include <dgw/codec/type_info.hpp>
 #include <dgw/error.hpp>
 
 #include <cstdint>
@@ -19,6 +18,9 @@
 #include <string_view>
 
 namespace dgw::codec {
+
+// Defined in <dgw/detail/codec/type_info.hpp>: callers only pass the generated descriptions along.
+struct type_info;
 
 /// What to do with an envelope's `d`.
 enum class payload_action : std::uint8_t {

@@ -3,7 +3,6 @@
 /// Absent optional fields and required fields recorded as missing at decode time are
 /// omitted; null stays null. So decode -> encode reproduces every known field.
 
-#include <dgw/codec/type_info.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -11,6 +10,9 @@
 #include <string_view>
 
 namespace dgw::codec {
+
+// Defined in <dgw/detail/codec/type_info.hpp>: callers only pass the generated descriptions along.
+struct type_info;
 
 /// ETF conventions. Client sends (the default): binary keys, snowflakes as binaries, as
 /// Discord requires of clients. Discord's own receive style: atom keys, integer snowflakes.

@@ -1,8 +1,9 @@
 #include <dgw/codec/encode.hpp>
+#include <dgw/detail/codec/type_info.hpp>
 #include <dgw/error.hpp>
 #include <dgw/etf/json.hpp>
 #include <dgw/etf/writer.hpp>
-#include <dgw/json/text.hpp>
+#include <dgw/detail/json/text.hpp>
 #include <dgw/raw_json.hpp>
 #include <dgw/snowflake.hpp>
 #include <dgw/timestamp.hpp>

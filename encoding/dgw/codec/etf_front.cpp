@@ -1,4 +1,4 @@
-// ETF front end of the typed decoder: two pull sources for codec/pull.hpp and the gateway
+// ETF front end of the typed decoder: two pull sources for detail/codec/pull.hpp and the gateway
 // envelope on top of either.
 //
 // direct_source reads the bytes itself and handles what Discord sends (atom keys, ASCII
@@ -15,12 +15,12 @@
 // knows what it expects, so reading the next term in place saves most of that work, and
 // an expected atom key is compared without being decoded at all.
 #include <dgw/codec/decode.hpp>
-#include <dgw/codec/pull.hpp>
-#include <dgw/etf/byte_io.hpp>
+#include <dgw/detail/codec/pull.hpp>
+#include <dgw/detail/etf/byte_io.hpp>
 #include <dgw/etf/reader.hpp>
 #include <dgw/etf/skip.hpp>
-#include <dgw/etf/tags.hpp>
-#include <dgw/etf/utf8.hpp>
+#include <dgw/detail/etf/tags.hpp>
+#include <dgw/detail/etf/utf8.hpp>
 #include <dgw/raw_json.hpp>
 
 #include <algorithm>

@@ -1,5 +1,5 @@
 // JSON front end of the typed decoder: a strict RFC 8259 pull reader over the whole
-// message, driven by the schema (codec/pull.hpp), with the gateway envelope on top.
+// message, driven by the schema (detail/codec/pull.hpp), with the gateway envelope on top.
 //
 // Why not Boost.JSON's basic_parser: it is a resumable SAX parser, so every token goes
 // through a handler call and the handler must find its target again; gateway messages
@@ -8,8 +8,8 @@
 // strings must be valid UTF-8 with no raw control characters, numbers follow the JSON
 // grammar, nothing may follow the document but whitespace.
 #include <dgw/codec/decode.hpp>
-#include <dgw/codec/pull.hpp>
-#include <dgw/etf/utf8.hpp>
+#include <dgw/detail/codec/pull.hpp>
+#include <dgw/detail/etf/utf8.hpp>
 
 #include <bit>
 #if defined(__SSE2__)

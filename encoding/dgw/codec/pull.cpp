@@ -1,4 +1,4 @@
-#include <dgw/codec/pull.hpp>
+#include <dgw/detail/codec/pull.hpp>
 
 namespace dgw::codec::pull {
 

@@ -6,7 +6,7 @@
 /// reset() when a new connection starts (Resume included). Concrete classes live in
 /// zlib_stream.hpp and zstd_stream.hpp; make_decompressor() picks one at run time.
 
-#include <dgw/compress/out_buffer.hpp>
+#include <dgw/detail/compress/out_buffer.hpp>
 #include <dgw/error.hpp>
 
 #include <cstddef>

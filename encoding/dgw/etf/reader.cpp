@@ -1,7 +1,7 @@
 #include <dgw/etf/reader.hpp>
-#include <dgw/etf/byte_io.hpp>
-#include <dgw/etf/tags.hpp>
-#include <dgw/etf/utf8.hpp>
+#include <dgw/detail/etf/byte_io.hpp>
+#include <dgw/detail/etf/tags.hpp>
+#include <dgw/detail/etf/utf8.hpp>
 
 #include <algorithm>
 #include <charconv>

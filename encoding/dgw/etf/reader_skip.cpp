@@ -1,8 +1,8 @@
 // reader::skip_value and COMPRESSED handling; the token path is in reader.cpp.
-#include <dgw/etf/byte_io.hpp>
+#include <dgw/detail/etf/byte_io.hpp>
 #include <dgw/etf/reader.hpp>
 #include <dgw/etf/skip.hpp>
-#include <dgw/etf/tags.hpp>
+#include <dgw/detail/etf/tags.hpp>
 
 #include <zlib.h>
 

@@ -2,8 +2,8 @@
 /// Skipping whole ETF terms by their lengths (internal). Shared by the reader's
 /// skip_value and the typed decoder's direct ETF source, so both accept the same terms.
 
-#include <dgw/etf/byte_io.hpp>
-#include <dgw/etf/tags.hpp>
+#include <dgw/detail/etf/byte_io.hpp>
+#include <dgw/detail/etf/tags.hpp>
 
 #include <cstddef>
 #include <cstdint>

@@ -1,4 +1,4 @@
-#include <dgw/etf/tags.hpp>
+#include <dgw/detail/etf/tags.hpp>
 #include <dgw/etf/writer.hpp>
 
 #include <cstring>

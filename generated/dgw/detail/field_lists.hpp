@@ -5,7 +5,7 @@
 // offsets they take. The base's table and the extending struct's table expand the same
 // list, so it is written once; offsets come from S itself, so they are right for both.
 
-#include <dgw/codec/type_info.hpp>
+#include <dgw/detail/codec/type_info.hpp>
 #include <dgw/detail/type_infos.hpp>
 
 #include <cstddef>

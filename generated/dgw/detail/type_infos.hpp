@@ -2,7 +2,7 @@
 #pragma once
 // Internal: the codec tables of every generated type, shared by the generated .cpp files.
 
-#include <dgw/codec/type_info.hpp>
+#include <dgw/detail/codec/type_info.hpp>
 
 namespace dgw::codec::gen {
 

@@ -15,7 +15,7 @@
 #include <dgw/client_state.hpp>
 #include <dgw/wire_options.hpp>
 #include <dgw/gateway_url.hpp>
-#include <dgw/inbound.hpp>
+#include <dgw/detail/inbound.hpp>
 #include <dgw/log.hpp>
 #include <dgw/outbound.hpp>
 

@@ -1,4 +1,4 @@
-#include <dgw/inbound.hpp>
+#include <dgw/detail/inbound.hpp>
 
 #include <dgw/etf/json.hpp>
 #include <dgw/gateway.hpp>

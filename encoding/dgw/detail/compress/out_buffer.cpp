@@ -1,4 +1,4 @@
-#include <dgw/compress/out_buffer.hpp>
+#include <dgw/detail/compress/out_buffer.hpp>
 
 #include <algorithm>
 #include <cstring>

@@ -7,7 +7,7 @@
 /// caller's io_context; parse_gateway_bot() is the sans-IO half, for callers with their
 /// own HTTP client. Beast and OpenSSL stay out of this header.
 
-#include <dgw/asio_fwd.hpp>
+#include <dgw/detail/asio_fwd.hpp>
 #include <dgw/identify_queue.hpp>
 
 #include <chrono>

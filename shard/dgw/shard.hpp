@@ -13,7 +13,7 @@
 /// Beast and OpenSSL stay out of this header (pimpl), so embedding a shard does not
 /// compile them into every user's translation unit.
 
-#include <dgw/asio_fwd.hpp>
+#include <dgw/detail/asio_fwd.hpp>
 #include <dgw/client.hpp>
 #include <dgw/event_handlers.hpp>
 

@@ -3,9 +3,9 @@
 #include <dgw/commands.hpp>
 #include <dgw/compress/decompressor.hpp>
 #include <dgw/identify_queue.hpp>
-#include <dgw/net_url.hpp>
+#include <dgw/detail/net_url.hpp>
 #include <dgw/protocol_error.hpp>
-#include <dgw/tls_client.hpp>
+#include <dgw/detail/tls_client.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>

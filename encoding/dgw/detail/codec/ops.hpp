@@ -4,7 +4,7 @@
 /// public headers stay template-light.
 
 #include <dgw/boxed.hpp>
-#include <dgw/codec/type_info.hpp>
+#include <dgw/detail/codec/type_info.hpp>
 #include <dgw/maybe.hpp>
 #include <dgw/snowflake.hpp>
 
@@ -83,7 +83,7 @@ struct int_ops {
 /// An integer enum or a flags type (kind int_enum, flags or string_flags).
 template <class E>
 constexpr type_info int_info(kind k, std::string_view name) {
-    // The decoder stores these by copying 8 bytes (see codec/pull.hpp store_int).
+    // The decoder stores these by copying 8 bytes (see detail/codec/pull.hpp store_int).
     static_assert(sizeof(E) == sizeof(std::int64_t) && std::is_trivially_copyable_v<E>);
     type_info ti = base_info<E>(k, name);
     ti.set_int = &int_ops<E>::set;

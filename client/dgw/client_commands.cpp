@@ -4,6 +4,8 @@
 #include <dgw/commands.hpp>
 #include <dgw/protocol_error.hpp>
 
+#include <boost/json/value.hpp>
+
 namespace dgw {
 
 void client::refuse(boost::system::error_code ec, Opcode op, std::string detail, actions& out) {

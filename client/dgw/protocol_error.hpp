@@ -1,5 +1,5 @@
 #pragma once
-/// Errors of the gateway client (src/dgw/): refused commands, fatal closes, dead clients.
+/// Errors of the gateway client (client/dgw/): refused commands, fatal closes, dead clients.
 ///
 /// Named protocol_error.hpp rather than error.hpp because encoding/dgw/error.hpp already
 /// owns `<dgw/error.hpp>` and both directories are include roots: a second header at the

@@ -1,6 +1,6 @@
 #pragma once
 /// Run-time descriptions of the generated types, which one hand-written codec walks for
-/// every type in both encodings (decoding: codec/pull.hpp with json_front.cpp and
+/// every type in both encodings (decoding: detail/codec/pull.hpp with json_front.cpp and
 /// etf_front.cpp as sources; encoding: codec/encoder.cpp).
 ///
 /// Why tables and not generated decode functions: the schema has ~300 types; generating
@@ -8,7 +8,8 @@
 /// size, and every codec fix would touch the generator. The generator instead emits, per
 /// type, a constant-initialised `type_info` (field names and offsets, key lookup, the
 /// type-specific operations as tiny function pointers) and the codec stays in one place. Only generated .cpp files
-/// and the codec include this header; public headers never do.
+/// and the codec include this header; public headers (codec/decode.hpp, codec/encode.hpp)
+/// only forward-declare `type_info`.
 
 #include <atomic>
 #include <cstddef>

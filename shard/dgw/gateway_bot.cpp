@@ -1,8 +1,8 @@
 #include <dgw/gateway_bot.hpp>
 
-#include <dgw/net_url.hpp>
+#include <dgw/detail/net_url.hpp>
 #include <dgw/shard_manager.hpp>
-#include <dgw/tls_client.hpp>
+#include <dgw/detail/tls_client.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>

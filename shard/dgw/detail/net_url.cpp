@@ -1,4 +1,4 @@
-#include <dgw/net_url.hpp>
+#include <dgw/detail/net_url.hpp>
 
 namespace dgw::detail {
 

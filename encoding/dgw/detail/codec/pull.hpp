@@ -33,9 +33,9 @@
 ///   std::size_t offset() const   byte offset of the value just read (for errors)
 ///   decode_error& error()        filled by the source when one of the above fails
 
-#include <dgw/codec/type_info.hpp>
+#include <dgw/detail/codec/type_info.hpp>
 #include <dgw/error.hpp>
-#include <dgw/json/text.hpp>
+#include <dgw/detail/json/text.hpp>
 #include <dgw/maybe.hpp>
 #include <dgw/raw_json.hpp>
 #include <dgw/snowflake.hpp>

@@ -7,11 +7,11 @@
 /// encoders instead. Heartbeat, Identify and Resume are still built here; Identify keeps
 /// its free-form `properties` and `presence` objects.
 
-#include <dgw/wire_options.hpp>
+#include <dgw/json_box.hpp>
 #include <dgw/opcode.hpp>
+#include <dgw/wire_options.hpp>
 
-#include <boost/json/object.hpp>
-#include <boost/json/value.hpp>
+#include <boost/json/fwd.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -29,15 +29,18 @@ struct frame {
     bool binary = false; ///< binary frame (ETF) or text frame (JSON)
 };
 
+/// `{"os":"linux","browser":"dgw","device":"dgw"}`, identify_params::properties' default.
+json_box<boost::json::object> default_identify_properties();
+
 /// The Identify fields a client chooses (the docs' Identify table).
 struct identify_params {
     std::string token; ///< bot token, without the "Bot " prefix; never logged
     /// Connection properties; Discord expects os, browser and device.
-    boost::json::object properties{{"os", "linux"}, {"browser", "dgw"}, {"device", "dgw"}};
+    json_box<boost::json::object> properties = default_identify_properties();
     std::uint64_t intents = 0;         ///< gateway intents bitfield
     std::uint32_t shard_id = 0;        ///< this connection's shard
     std::uint32_t shard_count = 1;     ///< total shards; [0, 1] for an unsharded bot
-    std::optional<boost::json::object> presence; ///< initial Update Presence d, if any
+    std::optional<json_box<boost::json::object>> presence; ///< initial Update Presence d, if any
     std::optional<int> large_threshold; ///< 50..250 members; absent keeps Discord's default (50)
     bool compress = false;             ///< payload compression; only with JSON and no transport compression
 };
@@ -45,7 +48,7 @@ struct identify_params {
 /// A command a user sends: one of ops 3, 4, 8, 31, 43 and its d.
 struct command {
     Opcode op = Opcode::PresenceUpdate; ///< must be a user-sendable opcode
-    boost::json::value d;                ///< the command's data, as the docs show it
+    json_box<boost::json::value> d;      ///< the command's data, as the docs show it
 };
 
 /// True for the five opcodes a user may send; heartbeat, identify and resume belong to the client.

@@ -2,8 +2,10 @@
 #include <dgw/client.hpp>
 
 #include <dgw/gateway.hpp>
-#include <dgw/inbound.hpp>
+#include <dgw/detail/inbound.hpp>
 #include <dgw/protocol_error.hpp>
+
+#include <boost/json/value.hpp>
 
 namespace dgw {
 

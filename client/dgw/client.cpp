@@ -4,6 +4,7 @@
 #include <dgw/gateway_url.hpp>
 #include <dgw/protocol_error.hpp>
 
+#include <boost/json/value.hpp>
 #include <boost/system/system_error.hpp>
 
 #include <algorithm>

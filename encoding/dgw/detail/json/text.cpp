@@ -1,4 +1,4 @@
-#include <dgw/json/text.hpp>
+#include <dgw/detail/json/text.hpp>
 
 #include <charconv>
 #include <cmath>

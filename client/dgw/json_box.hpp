@@ -1,0 +1,46 @@
+#pragma once
+/// A Boost.JSON value held behind a pointer, for the few free-form JSON fields of the
+/// client's API (a command's `d`, Identify's `properties` and `presence`).
+///
+/// Why not a boost::json::value member: it would make every client header include
+/// Boost.JSON's DOM (value, object, array, string and their allocators), which a program
+/// that only uses the typed commands never touches. json_box needs only
+/// <boost/json/fwd.hpp>; its members are defined (and instantiated for boost::json::value
+/// and boost::json::object) in the library, so making, copying and destroying one needs
+/// nothing more. Code that reads or builds the JSON includes the Boost.JSON headers it uses.
+
+#include <boost/json/fwd.hpp>
+
+#include <memory>
+
+namespace dgw {
+
+/// Owns one T (boost::json::value or boost::json::object) with value semantics; never
+/// observed empty (a moved-from box reads as a default T, and is re-filled on write).
+template <class T>
+class json_box {
+public:
+    json_box();
+    json_box(T v); ///< implicit, so `command{op, boost::json::object{...}}` reads naturally
+    json_box(const json_box& o);
+    json_box(json_box&& o) noexcept;
+    json_box& operator=(const json_box& o);
+    json_box& operator=(json_box&& o) noexcept;
+    ~json_box();
+
+    T& get();
+    const T& get() const;
+    T& operator*() { return get(); }
+    const T& operator*() const { return get(); }
+    T* operator->() { return &get(); }
+    const T* operator->() const { return &get(); }
+
+private:
+    std::unique_ptr<T> p_;
+};
+
+// The only two instantiations; both live in the library (outbound.cpp).
+extern template class json_box<boost::json::value>;
+extern template class json_box<boost::json::object>;
+
+} // namespace dgw
