@@ -30,6 +30,15 @@ int main() {
     handlers.on<dgw::events::GuildCreate>([](const dgw::events::GuildCreate&, const dgw::dispatch_info& i) {
         std::printf("shard %u: guild available\n", i.shard_id);
     });
+    // Every dispatch, raw: here only to log where each session starts and resumes. The
+    // scope costs no copy of `d`; dispatch_info carries the shard and the session id.
+    handlers.on_raw(
+        [](const dgw::RawEvent&, const dgw::dispatch_info& i) {
+            if (i.type == dgw::EventType::Ready || i.type == dgw::EventType::Resumed)
+                std::printf("shard %u: %.*s, session %.*s\n", i.shard_id, static_cast<int>(i.t.size()), i.t.data(),
+                            static_cast<int>(i.session_id.size()), i.session_id.data());
+        },
+        dgw::raw_scope::all);
 
     dgw::shard_manager_options mo;
     mo.shard.client.identify.token = token;

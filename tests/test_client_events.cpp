@@ -292,6 +292,135 @@ BOOST_DATA_TEST_CASE(unknown_events_go_to_the_raw_handler_with_their_data, bdata
     BOOST_TEST((names == std::vector<std::string>{"SOME_EVENT_FROM_2030:d", "TYPING_START:d"}));
 }
 
+namespace {
+/// What a raw handler saw of one dispatch: "T s session shard d?" on one line.
+std::string seen(const RawEvent& e, const dispatch_info& i) {
+    BOOST_TEST(e.name == i.t);
+    return std::string(i.t) + " " + (i.s ? std::to_string(*i.s) : std::string("-")) + " " +
+           (i.session_id.empty() ? std::string("-") : std::string(i.session_id)) + " " + std::to_string(i.shard_id) +
+           (e.data.empty() ? "" : " d");
+}
+} // namespace
+
+BOOST_DATA_TEST_CASE(raw_scope_all_sees_every_dispatch_with_its_session, bdata::make(encodings), enc_name) {
+    auto enc = parse_encoding(enc_name);
+    event_handlers handlers;
+    std::vector<std::string> all, unknown_only, typed;
+    handlers.on<events::MessageCreate>([&](const events::MessageCreate& m, const dispatch_info& i) {
+        typed.push_back(m.content + " " + std::to_string(*i.s) + " " + std::string(i.session_id) + " " +
+                        std::to_string(i.shard_id));
+    });
+    handlers.on_raw([&](const RawEvent& e, const dispatch_info& i) { all.push_back(seen(e, i)); }, raw_scope::all);
+    handlers.on_raw([&](const RawEvent& e, const dispatch_info& i) { unknown_only.push_back(seen(e, i)); });
+    harness h(enc, [&](client_config& c) {
+        c.identify.shard_id = 3;
+        c.identify.shard_count = 4;
+        handlers.apply(c);
+    });
+    BOOST_TEST(!h.cfg.keep_unhandled_raw); // `all` alone asks for no copy of d
+    BOOST_TEST(h.cfg.decode_events->contains(EventType::MessageCreate));
+    BOOST_TEST(!h.cfg.decode_events->contains(EventType::Resumed));
+    auto handle_new = [&](std::size_t from) {
+        for (std::size_t k = from; k < h.events.size(); ++k) handlers.dispatch(h.events[k]);
+        return h.events.size();
+    };
+    std::size_t done = 0;
+
+    h.feed(hello());
+    h.feed(ready(1, "sess-A"));
+    h.feed(dispatch("MESSAGE_CREATE", 2, {{"id", "1"}, {"content", "first"}}));
+    h.feed(dispatch("SOME_EVENT_FROM_2030", 3, {{"answer", 42}}));
+    h.feed(dispatch("TYPING_START", 4, {{"channel_id", "1"}}));
+    done = handle_new(done);
+    // Resume on a new client made from the parent: replays and RESUMED keep the session id.
+    h.feed(reconnect_op());
+    h.reconnect_client();
+    h.feed(hello());
+    BOOST_TEST_REQUIRE(h.last_sent().op == Opcode::Resume);
+    h.feed(dispatch("MESSAGE_CREATE", 5, {{"id", "2"}, {"content", "replayed"}}));
+    h.feed(dispatch("RESUMED", 6, {{"_trace", {"x"}}}));
+    h.feed(dispatch("MESSAGE_CREATE", 7, {{"id", "3"}, {"content", "live"}}));
+    done = handle_new(done);
+    // A session that cannot resume: the next client identifies and READY brings a new id.
+    h.feed(invalid_session(false));
+    h.reconnect_client();
+    h.feed(hello());
+    BOOST_TEST_REQUIRE(h.last_sent().op == Opcode::Identify);
+    h.feed(ready(1, "sess-B"));
+    h.feed(dispatch("MESSAGE_CREATE", 2, {{"id", "4"}, {"content", "new session"}}));
+    handle_new(done);
+
+    BOOST_TEST(all == (std::vector<std::string>{
+                          "READY 1 sess-A 3",
+                          "MESSAGE_CREATE 2 sess-A 3",
+                          "SOME_EVENT_FROM_2030 3 sess-A 3 d", // unknown names always keep d
+                          "TYPING_START 4 sess-A 3",           // known, unhandled: no d unless asked
+                          "MESSAGE_CREATE 5 sess-A 3",
+                          "RESUMED 6 sess-A 3",
+                          "MESSAGE_CREATE 7 sess-A 3",
+                          "READY 1 sess-B 3",
+                          "MESSAGE_CREATE 2 sess-B 3",
+                      }),
+               boost::test_tools::per_element());
+    BOOST_TEST(unknown_only == (std::vector<std::string>{"SOME_EVENT_FROM_2030 3 sess-A 3 d"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(typed == (std::vector<std::string>{"first 2 sess-A 3", "replayed 5 sess-A 3", "live 7 sess-A 3",
+                                                  "new session 2 sess-B 3"}),
+               boost::test_tools::per_element());
+    // Every dispatch of one session shares one string: a reference count per event, not a copy.
+    BOOST_TEST_REQUIRE(h.events.size() == 9u);
+    BOOST_TEST(h.events[1].session_id == h.events[6].session_id);
+    BOOST_TEST(h.events[7].session_id != h.events[6].session_id);
+}
+
+BOOST_DATA_TEST_CASE(raw_scope_all_with_data_keeps_d_of_undecoded_events_only, bdata::make(encodings), enc_name) {
+    auto enc = parse_encoding(enc_name);
+    event_handlers handlers;
+    std::vector<std::string> all;
+    int typed = 0;
+    handlers.on<events::MessageCreate>([&](const events::MessageCreate&) { ++typed; });
+    handlers.on_raw([&](const RawEvent& e, const dispatch_info& i) {
+        all.push_back(seen(e, i));
+        if (i.type == EventType::TypingStart) {
+            BOOST_TEST((e.encoding == enc));
+            boost::json::value d;
+            if (enc == Encoding::Json) {
+                d = boost::json::parse(e.data);
+            } else {
+                decode_error err;
+                d = etf::to_json(e.data, err);
+                BOOST_TEST_REQUIRE(!err, err.message());
+            }
+            BOOST_TEST(d.at("channel_id").as_string() == "9");
+        }
+    }, raw_scope::all_with_data);
+    harness h(enc, [&](client_config& c) { handlers.apply(c); });
+    BOOST_TEST(h.cfg.keep_unhandled_raw);
+    h.to_ready(1);
+    h.feed(dispatch("TYPING_START", 2, {{"channel_id", "9"}}));
+    h.feed(dispatch("MESSAGE_CREATE", 3, {{"id", "1"}, {"content", "typed"}}));
+    for (auto& e : h.events) handlers.dispatch(e);
+    // The typed event's d went into its struct once; the raw handler gets its envelope.
+    BOOST_TEST(all == (std::vector<std::string>{"READY 1 sess-1 0", "TYPING_START 2 sess-1 0 d",
+                                                "MESSAGE_CREATE 3 sess-1 0"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(typed == 1);
+}
+
+BOOST_DATA_TEST_CASE(decode_failures_carry_the_session, bdata::make(encodings), enc_name) {
+    harness h(parse_encoding(enc_name), [](client_config& c) { c.decode_events = EventSet{EventType::MessageCreate}; });
+    h.feed(hello());
+    h.feed(bad_message(1)); // before READY: no session yet
+    h.feed(ready(2, "sess-F"));
+    h.feed(bad_message(3));
+    BOOST_TEST_REQUIRE(h.decode_failures.size() == 2u);
+    BOOST_TEST(!h.decode_failures[0].session_id);
+    BOOST_TEST_REQUIRE(h.decode_failures[1].session_id);
+    BOOST_TEST(*h.decode_failures[1].session_id == "sess-F");
+    BOOST_TEST(!h.events.empty());
+    BOOST_TEST(*h.events.back().session_id == "sess-F"); // READY itself carries its new id
+}
+
 BOOST_DATA_TEST_CASE(intents_come_from_the_handlers, bdata::make(encodings), enc_name) {
     auto enc = parse_encoding(enc_name);
     // Bits from Discord's "List of Intents", written out by hand rather than taken from

@@ -52,6 +52,14 @@ client::client(client_config config, client& parent)
     auto* dead = std::get_if<state::closed>(&parent.state_);
     if (dead == nullptr) throw std::logic_error("dgw::client: the parent connection is still open");
     state_ = state::awaiting_hello{dead->resumable, std::nullopt};
+    // A resumed session keeps its id: share the parent's string, so that dispatches of both
+    // connections point to one. An identifying child gets its id from its own READY.
+    if (dead->resumable) {
+        if (parent.session_id_ && *parent.session_id_ == dead->resumable->session_id)
+            session_id_ = parent.session_id_;
+        else
+            session_id_ = std::make_shared<const std::string>(dead->resumable->session_id);
+    }
     stats_ = parent.stats_;
     ++stats_.reconnects;
     pending_ = std::move(parent.pending_);

@@ -255,6 +255,9 @@ private:
     /// Storage of the last non-dispatch message, reused for the next one: a GatewayMessage
     /// is ~17 KB, and only dispatches need their own (they leave in deliver_event).
     std::shared_ptr<GatewayMessage> spare_;
+    /// The live (or resuming) session's id, shared with every deliver_event and
+    /// event_decode_failed it produces; null before READY.
+    std::shared_ptr<const std::string> session_id_;
 };
 
 } // namespace dgw

@@ -140,6 +140,7 @@ void client::on_dispatch(inbound& msg, clock::time_point now, actions& out) {
     if (auto* id = std::get_if<state::identifying>(&state_); id != nullptr && m.type == EventType::Ready) {
         session_info session{msg.session_id, msg.resume_gateway_url, id->seq};
         log(log_level::info, "READY: session " + session.session_id);
+        session_id_ = std::make_shared<const std::string>(session.session_id);
         state_ = state::connected{std::move(id->conn), std::move(session), now};
     } else if (auto* rs = std::get_if<state::resuming>(&state_); rs != nullptr && m.type == EventType::Resumed) {
         ++stats_.resumes;
@@ -156,10 +157,11 @@ void client::on_dispatch(inbound& msg, clock::time_point now, actions& out) {
         mask_secret(e.path, config_.identify.token);
         log(log_level::warning, "event " + m.t + (m.s ? " s=" + std::to_string(*m.s) : std::string()) +
                                     " not decoded, delivered as event_decode_failed: " + e.message());
-        out.push_back(event_decode_failed{m.t, m.s, m.type, shard, std::move(e), std::move(msg.message)});
+        out.push_back(event_decode_failed{m.t, m.s, m.type, shard, std::move(e), std::move(msg.message),
+                                           session_id_});
         return;
     }
-    out.push_back(deliver_event{m.t, m.s, m.type, shard, std::move(msg.message)});
+    out.push_back(deliver_event{m.t, m.s, m.type, shard, std::move(msg.message), session_id_});
 }
 
 } // namespace dgw

@@ -121,6 +121,11 @@ struct deliver_event {
     /// The decoded message (envelope and event); shared so that actions stay small and
     /// copies of this action are cheap. Never null.
     std::shared_ptr<const GatewayMessage> message;
+    /// The session this dispatch belongs to (READY's session_id; on a resuming connection
+    /// the resumed session's); null before READY. Shared with the client and with every
+    /// other dispatch of the session, so that delivering costs a reference count, not a
+    /// copy, and the action stays valid after the client is gone.
+    std::shared_ptr<const std::string> session_id;
 };
 
 /// A dispatch whose `d` was to be decoded (a handled event, or READY) but did not fit its type.
@@ -135,6 +140,9 @@ struct event_decode_failed {
     std::uint32_t shard_id = 0;     ///< the receiving client's shard
     decode_error error;             ///< what and where (field path, byte offset); token-free
     std::shared_ptr<const GatewayMessage> message; ///< envelope and RawEvent with the undecoded `d`; never null
+
+    /// As deliver_event::session_id.
+    std::shared_ptr<const std::string> session_id;
 };
 
 /// Ask the identify queue for permission; answer with step(identify_granted).

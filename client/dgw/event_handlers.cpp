@@ -2,6 +2,8 @@
 
 #include <dgw/gateway.hpp>
 
+#include <algorithm>
+
 namespace dgw {
 
 // The registry relies on the generated variant order; check a few fixed points of it.
@@ -18,8 +20,8 @@ void event_handlers::add(EventType t, erased_handler fn) {
 }
 
 event_handlers& event_handlers::on_raw(raw_handler fn, raw_scope scope) {
-    raw_.push_back(std::move(fn));
-    if (scope == raw_scope::unknown_and_unhandled) raw_scope_ = scope;
+    raw_.push_back(raw_entry{std::move(fn), scope});
+    raw_all_ = raw_all_ || scope == raw_scope::all || scope == raw_scope::all_with_data;
     return *this;
 }
 
@@ -39,24 +41,51 @@ Intents event_handlers::intents() const noexcept { return intents_for(events());
 
 void event_handlers::apply(client_config& cfg) const {
     cfg.decode_events = events();
-    cfg.keep_unhandled_raw = !raw_.empty() && raw_scope_ == raw_scope::unknown_and_unhandled;
+    cfg.keep_unhandled_raw = std::any_of(raw_.begin(), raw_.end(), [](const raw_entry& r) {
+        return r.scope == raw_scope::unknown_and_unhandled || r.scope == raw_scope::all_with_data;
+    });
     cfg.identify.intents |= static_cast<std::uint64_t>(intents());
 }
 
 bool event_handlers::dispatch(const deliver_event& e) const {
     if (!e.message) return false;
     const Event& ev = e.message->event;
-    const dispatch_info info{e.t, e.s, e.type, e.shard_id};
+    const std::string_view session = e.session_id ? std::string_view(*e.session_id) : std::string_view();
+    const dispatch_info info{e.t, e.s, e.type, e.shard_id, session};
+    auto covers = [](raw_scope s, bool unknown, bool unhandled) {
+        switch (s) {
+        case raw_scope::unknown: return unknown;
+        case raw_scope::unknown_and_unhandled: return unknown || unhandled;
+        case raw_scope::all:
+        case raw_scope::all_with_data: return true;
+        }
+        return false;
+    };
+    bool ran = false;
     if (!std::holds_alternative<RawEvent>(ev)) {
         const auto& hs = typed_[ev.index()];
         for (const auto& h : hs) h(ev, info);
-        return !hs.empty();
+        ran = !hs.empty();
+        // The struct is all there is of d; raw handlers of every dispatch get the name only.
+        if (!raw_all_) return ran;
+        RawEvent named;
+        named.name = e.t;
+        for (const auto& r : raw_)
+            if (covers(r.scope, false, false)) {
+                r.fn(named, info);
+                ran = true;
+            }
+        return ran;
     }
-    const bool unhandled = e.type != EventType::Unknown && typed_[static_cast<std::size_t>(e.type)].empty();
-    if (e.type != EventType::Unknown && !(unhandled && raw_scope_ == raw_scope::unknown_and_unhandled)) return false;
+    const bool unknown = e.type == EventType::Unknown;
+    const bool unhandled = !unknown && typed_[static_cast<std::size_t>(e.type)].empty();
     const auto& raw = std::get<RawEvent>(ev);
-    for (const auto& h : raw_) h(raw, info);
-    return !raw_.empty();
+    for (const auto& r : raw_)
+        if (covers(r.scope, unknown, unhandled)) {
+            r.fn(raw, info);
+            ran = true;
+        }
+    return ran;
 }
 
 bool event_handlers::dispatch(const event_decode_failed& e) const {

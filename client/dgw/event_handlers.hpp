@@ -8,6 +8,9 @@
 /// dgw::event_handlers handlers;
 /// handlers.on<dgw::events::MessageCreate>([](const auto& m, const dgw::dispatch_info&) { ... });
 /// handlers.on_raw([](const dgw::RawEvent& e, const dgw::dispatch_info&) { ... });
+/// // every dispatch, READY and RESUMED included, as t/s/session/shard (no copy of `d`):
+/// handlers.on_raw([](const dgw::RawEvent&, const dgw::dispatch_info& i) { log(i.t, i.s, i.session_id); },
+///                 dgw::raw_scope::all);
 /// dgw::client_config cfg = ...;
 /// handlers.apply(cfg); // decode_events = handled events; identify.intents |= their intents
 /// // or by hand: cfg.identify.intents = static_cast<std::uint64_t>(handlers.intents());
@@ -35,11 +38,19 @@
 namespace dgw {
 
 /// The envelope of the dispatch a handler is called for.
+///
+/// Everything a handler may want to know about where an event came from, so that it
+/// never needs the client: the views point into the deliver_event being dispatched and
+/// are valid during the call only (copy them to keep them).
 struct dispatch_info {
     std::string_view t;                  ///< event name as received; valid during the call only
     std::optional<std::int64_t> s;       ///< sequence number
     EventType type = EventType::Unknown; ///< t as an EventType
     std::uint32_t shard_id = 0;          ///< the shard that received it
+    /// The session the event belongs to: READY's session_id from READY on (READY included),
+    /// the resumed session's id on a resuming connection (replays and RESUMED included).
+    /// Empty before READY. Valid during the call only.
+    std::string_view session_id;
 };
 
 namespace detail {
@@ -67,13 +78,27 @@ template <class E>
 inline constexpr EventType event_type_of =
     static_cast<EventType>(detail::index_in_variant<E>(static_cast<const Event*>(nullptr)));
 
-/// Which RawEvents reach on_raw handlers.
+/// Which dispatches reach an on_raw handler, and whether known undecoded ones keep `d`.
+///
+/// Each handler gets the scope it registered with. `RawEvent::data` holds `d` when the
+/// client kept it: always for unknown names; for known events left undecoded only when
+/// client_config::keep_unhandled_raw is set (apply() sets it when any handler asked for
+/// `unknown_and_unhandled` or `all_with_data`); never for events the client decoded
+/// (those with a typed handler, and READY): their `d` was parsed once, into the struct,
+/// and is not also kept as text.
+/// A handler may see `d` it did not ask for; test `data.empty()`.
 enum class raw_scope {
     /// Only names this build does not know (Discord adds events every month); always with `d`.
     unknown,
     /// Also known events nobody registered a typed handler for. apply() then sets
     /// client_config::keep_unhandled_raw, which costs a copy of every such event's `d`.
     unknown_and_unhandled,
+    /// Every dispatch, READY and RESUMED included, after the typed handlers of the same
+    /// event. Costs no copy of `d`: known events arrive as name and envelope (dispatch_info).
+    all,
+    /// As `all`, and known events without a typed handler keep their `d` (as
+    /// `unknown_and_unhandled`); decoded events (typed, READY) still arrive without it.
+    all_with_data,
 };
 
 /// Handlers by event type, one raw handler set for the rest, and one for decode failures.
@@ -107,8 +132,7 @@ public:
         return *this;
     }
 
-    /// Registers a raw handler; `scope` widens what reaches it (see raw_scope). The widest
-    /// scope asked for by any on_raw call applies to every raw handler.
+    /// Registers a raw handler; `scope` says what reaches it (see raw_scope).
     event_handlers& on_raw(raw_handler fn, raw_scope scope = raw_scope::unknown);
 
     /// Registers a handler for event_decode_failed actions.
@@ -124,16 +148,18 @@ public:
     Intents intents() const noexcept;
 
     /// Configures a client for these handlers: decode_events = events(),
-    /// keep_unhandled_raw = a raw handler asked for unhandled events, and the derived
+    /// keep_unhandled_raw = a raw handler asked for the `d` of unhandled events, and the derived
     /// intents OR-ed into identify.intents (bits already set, like MESSAGE_CONTENT, stay).
     void apply(client_config& cfg) const;
 
     /// Calls the handlers for one delivered event; true if any ran.
     ///
-    /// A typed event goes to the handlers of its type. A RawEvent goes to the raw handlers
-    /// when its name is unknown, or when the scope includes unhandled events and no typed
-    /// handler is registered for its type. A handled type that arrives as a RawEvent (the
-    /// client's decode_events left it out: apply() was not called) reaches no handler.
+    /// A typed event goes to the handlers of its type, then to the raw handlers of scope
+    /// `all`/`all_with_data` as a RawEvent with its name and no `data`. A RawEvent goes to
+    /// each raw handler whose scope covers it: unknown names to all of them; known events
+    /// without a typed handler to the `unknown_and_unhandled` and `all*` ones. A handled
+    /// type that arrives as a RawEvent (the client's decode_events left it out: apply() was
+    /// not called) reaches only the `all*` raw handlers.
     bool dispatch(const deliver_event& e) const;
     /// Calls the decode-error handlers; true if any ran.
     bool dispatch(const event_decode_failed& e) const;
@@ -144,8 +170,12 @@ private:
     void add(EventType t, erased_handler fn);
 
     std::array<std::vector<erased_handler>, event_type_count + 1> typed_;
-    std::vector<raw_handler> raw_;
-    raw_scope raw_scope_ = raw_scope::unknown;
+    struct raw_entry {
+        raw_handler fn;
+        raw_scope scope;
+    };
+    std::vector<raw_entry> raw_;
+    bool raw_all_ = false; // a raw handler of scope all or all_with_data exists
     std::vector<error_handler> errors_;
 };
 
