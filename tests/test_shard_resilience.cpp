@@ -121,10 +121,16 @@ void storm_then_recovery(ending how) {
     // The first drop costs no resume latency: the second connection follows at once.
     BOOST_REQUIRE(accepted.size() >= 6u);
     BOOST_TEST((accepted[1] - accepted[0] < 300ms), ms(accepted[1] - accepted[0]) << " ms");
-    // The gaps grow: from the third on each is at least 1.5x the one before.
-    for (std::size_t i = 3; i + 1 < in_window; ++i) {
+    // The gaps grow by the back-off: each is at least its scheduled delay (timers never fire
+    // early) and exceeds the one before by at least half the scheduled increase. A
+    // connection's own cost (about 50 ms under ASan) is in every gap, so ratios would not do.
+    using ms_t = std::chrono::milliseconds;
+    const ms_t scheduled[] = {ms_t(0), ms_t(25), ms_t(50), ms_t(100), ms_t(200), ms_t(400), ms_t(800), ms_t(1500)};
+    for (std::size_t i = 1; i + 1 < in_window && i < 8; ++i) {
         const auto before = accepted[i] - accepted[i - 1], gap = accepted[i + 1] - accepted[i];
-        BOOST_TEST(gap * 2 >= before * 3, "gap " << i << ": " << ms(gap) << " ms after " << ms(before) << " ms");
+        BOOST_TEST((gap >= scheduled[i]), "gap " << i << ": " << ms(gap) << " ms");
+        BOOST_TEST((gap - before >= (scheduled[i] - scheduled[i - 1]) / 2),
+                   "gap " << i << ": " << ms(gap) << " ms after " << ms(before) << " ms");
     }
     // One session throughout: one Identify, every other connection resumed it.
     BOOST_TEST(identifies == 1);
@@ -456,7 +462,7 @@ BOOST_AUTO_TEST_CASE(no_hello_times_out_and_backs_off) {
     for (std::size_t i = 0; i < 4; ++i) {
         const auto gap = std::chrono::duration_cast<ms>(at[i + 1] - at[i]);
         BOOST_TEST(gap >= want[i]);
-        BOOST_TEST(gap < want[i] + 250ms);
+        BOOST_TEST(gap < want[i] + 500ms);
     }
     BOOST_TEST(sh.current_client()->stats().hello_timeouts >= 4u);
     BOOST_TEST(stops == 1);
