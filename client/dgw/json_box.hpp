@@ -20,20 +20,20 @@ namespace dgw {
 template <class T>
 class json_box {
 public:
-    json_box();
+    json_box(); ///< a default T (null value, empty object)
     json_box(T v); ///< implicit, so `command{op, boost::json::object{...}}` reads naturally
-    json_box(const json_box& o);
-    json_box(json_box&& o) noexcept;
-    json_box& operator=(const json_box& o);
-    json_box& operator=(json_box&& o) noexcept;
-    ~json_box();
+    json_box(const json_box& o); ///< deep copy
+    json_box(json_box&& o) noexcept; ///< takes o's value; o reads as a default T afterwards
+    json_box& operator=(const json_box& o); ///< deep copy
+    json_box& operator=(json_box&& o) noexcept; ///< takes o's value; o reads as a default T afterwards
+    ~json_box(); ///< frees the value
 
-    T& get();
-    const T& get() const;
-    T& operator*() { return get(); }
-    const T& operator*() const { return get(); }
-    T* operator->() { return &get(); }
-    const T* operator->() const { return &get(); }
+    T& get(); ///< the value (a default T is made first if the box was moved from)
+    const T& get() const; ///< the value (a default T if the box was moved from)
+    T& operator*() { return get(); } ///< get()
+    const T& operator*() const { return get(); } ///< get()
+    T* operator->() { return &get(); } ///< &get()
+    const T* operator->() const { return &get(); } ///< &get()
 
 private:
     std::unique_ptr<T> p_;
