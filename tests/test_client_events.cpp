@@ -373,38 +373,67 @@ BOOST_DATA_TEST_CASE(raw_scope_all_sees_every_dispatch_with_its_session, bdata::
     BOOST_TEST(h.events[7].session_id != h.events[6].session_id);
 }
 
-BOOST_DATA_TEST_CASE(raw_scope_all_with_data_keeps_d_of_undecoded_events_only, bdata::make(encodings), enc_name) {
+namespace {
+/// A RawEvent's `d` as a JSON tree, whichever encoding it came in.
+boost::json::value raw_d(const RawEvent& e) {
+    if (e.encoding == Encoding::Json) return boost::json::parse(e.data);
+    decode_error err;
+    auto d = etf::to_json(e.data, err);
+    BOOST_TEST_REQUIRE(!err, err.message());
+    return d;
+}
+} // namespace
+
+BOOST_DATA_TEST_CASE(raw_scope_all_with_data_keeps_every_d, bdata::make(encodings), enc_name) {
     auto enc = parse_encoding(enc_name);
     event_handlers handlers;
-    std::vector<std::string> all;
-    int typed = 0;
-    handlers.on<events::MessageCreate>([&](const events::MessageCreate&) { ++typed; });
+    std::vector<std::string> all, names_only;
+    std::vector<boost::json::value> ds;
+    std::vector<std::string> typed;
+    handlers.on<events::MessageCreate>([&](const events::MessageCreate& m) { typed.push_back(m.content); });
     handlers.on_raw([&](const RawEvent& e, const dispatch_info& i) {
         all.push_back(seen(e, i));
-        if (i.type == EventType::TypingStart) {
-            BOOST_TEST((e.encoding == enc));
-            boost::json::value d;
-            if (enc == Encoding::Json) {
-                d = boost::json::parse(e.data);
-            } else {
-                decode_error err;
-                d = etf::to_json(e.data, err);
-                BOOST_TEST_REQUIRE(!err, err.message());
-            }
-            BOOST_TEST(d.at("channel_id").as_string() == "9");
-        }
+        BOOST_TEST((e.encoding == enc));
+        ds.push_back(raw_d(e));
     }, raw_scope::all_with_data);
     harness h(enc, [&](client_config& c) { handlers.apply(c); });
     BOOST_TEST(h.cfg.keep_unhandled_raw);
+    BOOST_TEST(h.cfg.keep_decoded_raw);
     h.to_ready(1);
     h.feed(dispatch("TYPING_START", 2, {{"channel_id", "9"}}));
-    h.feed(dispatch("MESSAGE_CREATE", 3, {{"id", "1"}, {"content", "typed"}}));
+    h.feed(dispatch("MESSAGE_CREATE", 3, {{"id", "1"}, {"content", "typed"}, {"extra", {1, 2}}}));
+    h.feed(dispatch("SOME_EVENT_FROM_2030", 4, {{"answer", 42}}));
     for (auto& e : h.events) handlers.dispatch(e);
-    // The typed event's d went into its struct once; the raw handler gets its envelope.
-    BOOST_TEST(all == (std::vector<std::string>{"READY 1 sess-1 0", "TYPING_START 2 sess-1 0 d",
-                                                "MESSAGE_CREATE 3 sess-1 0"}),
+    // The typed event's d went into its struct, and also reached the raw handler as received,
+    // undocumented fields included (the struct has no "extra").
+    BOOST_TEST(all == (std::vector<std::string>{"READY 1 sess-1 0 d", "TYPING_START 2 sess-1 0 d",
+                                                "MESSAGE_CREATE 3 sess-1 0 d", "SOME_EVENT_FROM_2030 4 sess-1 0 d"}),
                boost::test_tools::per_element());
-    BOOST_TEST(typed == 1);
+    BOOST_TEST_REQUIRE(ds.size() == 4u);
+    BOOST_TEST(ds[0].at("session_id").as_string() == "sess-1");
+    BOOST_TEST(ds[1].at("channel_id").as_string() == "9");
+    BOOST_TEST(ds[2].at("content").as_string() == "typed");
+    BOOST_TEST(ds[2].at("extra").as_array().size() == 2u);
+    BOOST_TEST(ds[3].at("answer").as_int64() == 42);
+    BOOST_TEST((typed == std::vector<std::string>{"typed"}));
+}
+
+BOOST_DATA_TEST_CASE(raw_scope_all_alone_copies_no_decoded_d, bdata::make(encodings), enc_name) {
+    auto enc = parse_encoding(enc_name);
+    event_handlers handlers;
+    std::vector<std::string> all;
+    handlers.on<events::MessageCreate>([](const events::MessageCreate&) {});
+    handlers.on_raw([&](const RawEvent& e, const dispatch_info& i) { all.push_back(seen(e, i)); }, raw_scope::all);
+    harness h(enc, [&](client_config& c) { handlers.apply(c); });
+    BOOST_TEST(!h.cfg.keep_unhandled_raw);
+    BOOST_TEST(!h.cfg.keep_decoded_raw);
+    h.to_ready(1);
+    h.feed(dispatch("MESSAGE_CREATE", 2, {{"id", "1"}, {"content", "typed"}}));
+    for (auto& e : h.events) handlers.dispatch(e);
+    BOOST_TEST(all == (std::vector<std::string>{"READY 1 sess-1 0", "MESSAGE_CREATE 2 sess-1 0"}),
+               boost::test_tools::per_element());
+    BOOST_TEST_REQUIRE(!h.events.empty());
+    BOOST_TEST(h.events.back().message->raw.data.empty()); // nothing copied
 }
 
 BOOST_DATA_TEST_CASE(decode_failures_carry_the_session, bdata::make(encodings), enc_name) {

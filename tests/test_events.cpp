@@ -700,6 +700,74 @@ BOOST_AUTO_TEST_CASE(event_set_filter_decodes_only_listed_events) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(keep_decoded_raw_keeps_d_as_received) {
+    for (const bool direct : {true, false}) {
+        dgw::DecodeOptions opt;
+        opt.keep_decoded_raw = true;
+        opt.limits.etf_direct = direct;
+        for (const auto& f : fixtures()) {
+            for (Encoding enc : {Encoding::Json, Encoding::Etf}) {
+                BOOST_TEST_CONTEXT(f.name << " " << dgw::to_string(enc) << " direct=" << direct) {
+                    const std::string bytes = enc == Encoding::Json ? f.text : etf_fixture(f.name);
+                    const GatewayMessage plain = must_decode(bytes, enc, f.name);
+                    const GatewayMessage m = must_decode(bytes, enc, f.name, opt);
+                    BOOST_TEST((m.event == plain.event)); // the struct is the same either way
+                    BOOST_TEST(plain.raw.data.empty());
+                    const bool decoded = m.op == 0 && !std::holds_alternative<dgw::RawEvent>(m.event);
+                    if (!decoded || !f.value.as_object().contains("d") || f.value.at("d").is_null()) {
+                        BOOST_TEST(m.raw.data.empty());
+                        continue;
+                    }
+                    BOOST_TEST(m.raw.name == m.t);
+                    BOOST_TEST((m.raw.encoding == enc));
+                    if (enc == Encoding::Json) {
+                        BOOST_TEST(json::parse(m.raw.data) == f.value.at("d"));
+                    } else {
+                        BOOST_TEST(generic(m.raw.data) == generic(bytes).at("d"));
+                        // As received: the very bytes of the term, behind a version byte.
+                        BOOST_TEST_REQUIRE(m.raw.data.size() > 1u);
+                        BOOST_TEST(static_cast<unsigned char>(m.raw.data[0]) == 131u);
+                        BOOST_TEST(bytes.find(m.raw.data.substr(1)) != std::string::npos);
+                    }
+                }
+            }
+        }
+    }
+    // d before t in JSON (the second pass) keeps it too.
+    const fixture& f = fixture_named("MESSAGE_CREATE");
+    json::object o;
+    o["d"] = f.value.at("d");
+    o["op"] = 0;
+    o["t"] = "MESSAGE_CREATE";
+    dgw::DecodeOptions opt;
+    opt.keep_decoded_raw = true;
+    const GatewayMessage m = must_decode(json::serialize(o), Encoding::Json, "d first", opt);
+    BOOST_TEST(json::parse(m.raw.data) == f.value.at("d"));
+}
+
+BOOST_AUTO_TEST_CASE(keep_decoded_raw_drops_the_copy_of_a_wrong_etf_guess) {
+    // The tail says MESSAGE_CREATE (decoded and kept on the guess); the message is a
+    // TYPING_START nobody selected: the copy taken on the guess must not stay behind.
+    json::object env;
+    env["d"] = json::object{{"channel_id", "1"}, {"user_id", "2"}};
+    env["op"] = 0;
+    env["s"] = 7;
+    env["t"] = "TYPING_START";
+    env["x"] = json::object{{"t", "MESSAGE_CREATE"}};
+    std::string etf;
+    dgw::etf::from_json(env, etf, dgw::etf::writer_options{.atom_keys = true});
+    const dgw::EventSet set{EventType::MessageCreate};
+    dgw::DecodeOptions opt;
+    opt.events = &set;
+    opt.keep_decoded_raw = true;
+    const GatewayMessage m = must_decode(etf, Encoding::Etf, "wrong guess", opt);
+    BOOST_TEST((m.type == EventType::TypingStart));
+    const auto* r = std::get_if<dgw::RawEvent>(&m.event);
+    BOOST_REQUIRE(r != nullptr);
+    BOOST_TEST(r->data.empty());
+    BOOST_TEST(m.raw.data.empty());
+}
+
 // ---------------------------------------------------------------------------------------
 // Non-dispatch opcodes.
 

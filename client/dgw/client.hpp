@@ -99,6 +99,10 @@ struct client_config {
     /// Known events left undecoded keep their `d` (RawEvent::data, one copy per event),
     /// for a raw handler that wants them. Unknown event names always keep their `d`.
     bool keep_unhandled_raw = false;
+    /// Events decoded into their struct (those in decode_events, and READY) also keep their
+    /// `d` as received, in deliver_event::message->raw (GatewayMessage::raw): one copy per
+    /// event, for a raw log or a forwarder next to typed handlers.
+    bool keep_decoded_raw = false;
     log_hook log;         ///< optional; lines never contain the token
     capture_hook capture; ///< optional; frames with the token masked
 };

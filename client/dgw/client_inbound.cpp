@@ -28,6 +28,7 @@ void client::handle(const message_received& in, actions& out) {
     inbound_options opt;
     opt.events = config_.decode_events ? &*config_.decode_events : nullptr;
     opt.keep_raw = config_.keep_unhandled_raw;
+    opt.keep_decoded_raw = config_.keep_decoded_raw;
     if (!decode_inbound(in.bytes, config_.encoding, msg, err, opt)) {
         spare_ = std::move(msg.message);
         // A lost message may be a lost dispatch; resuming replays it from our last s.

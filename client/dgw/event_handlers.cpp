@@ -44,6 +44,8 @@ void event_handlers::apply(client_config& cfg) const {
     cfg.keep_unhandled_raw = std::any_of(raw_.begin(), raw_.end(), [](const raw_entry& r) {
         return r.scope == raw_scope::unknown_and_unhandled || r.scope == raw_scope::all_with_data;
     });
+    cfg.keep_decoded_raw = std::any_of(raw_.begin(), raw_.end(),
+                                       [](const raw_entry& r) { return r.scope == raw_scope::all_with_data; });
     cfg.identify.intents |= static_cast<std::uint64_t>(intents());
 }
 
@@ -66,13 +68,16 @@ bool event_handlers::dispatch(const deliver_event& e) const {
         const auto& hs = typed_[ev.index()];
         for (const auto& h : hs) h(ev, info);
         ran = !hs.empty();
-        // The struct is all there is of d; raw handlers of every dispatch get the name only.
         if (!raw_all_) return ran;
+        // d as received when the client kept it (keep_decoded_raw), else the name only:
+        // the struct is then all there is of d.
         RawEvent named;
-        named.name = e.t;
+        const bool kept = !e.message->raw.data.empty();
+        if (!kept) named.name = e.t;
+        const RawEvent& raw = kept ? e.message->raw : named;
         for (const auto& r : raw_)
             if (covers(r.scope, false, false)) {
-                r.fn(named, info);
+                r.fn(raw, info);
                 ran = true;
             }
         return ran;

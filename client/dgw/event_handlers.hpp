@@ -78,14 +78,14 @@ template <class E>
 inline constexpr EventType event_type_of =
     static_cast<EventType>(detail::index_in_variant<E>(static_cast<const Event*>(nullptr)));
 
-/// Which dispatches reach an on_raw handler, and whether known undecoded ones keep `d`.
+/// Which dispatches reach an on_raw handler, and whether they keep `d`.
 ///
 /// Each handler gets the scope it registered with. `RawEvent::data` holds `d` when the
-/// client kept it: always for unknown names; for known events left undecoded only when
+/// client kept it: always for unknown names; for known events left undecoded when
 /// client_config::keep_unhandled_raw is set (apply() sets it when any handler asked for
-/// `unknown_and_unhandled` or `all_with_data`); never for events the client decoded
-/// (those with a typed handler, and READY): their `d` was parsed once, into the struct,
-/// and is not also kept as text.
+/// `unknown_and_unhandled` or `all_with_data`); for events the client decoded (those with
+/// a typed handler, and READY) when client_config::keep_decoded_raw is set (apply() sets
+/// it for `all_with_data`): `d` as received, beside the struct.
 /// A handler may see `d` it did not ask for; test `data.empty()`.
 enum class raw_scope {
     /// Only names this build does not know (Discord adds events every month); always with `d`.
@@ -96,8 +96,9 @@ enum class raw_scope {
     /// Every dispatch, READY and RESUMED included, after the typed handlers of the same
     /// event. Costs no copy of `d`: known events arrive as name and envelope (dispatch_info).
     all,
-    /// As `all`, and known events without a typed handler keep their `d` (as
-    /// `unknown_and_unhandled`); decoded events (typed, READY) still arrive without it.
+    /// As `all`, with every `d`: known events without a typed handler keep theirs (as
+    /// `unknown_and_unhandled`), and decoded ones (typed, READY) keep theirs as received.
+    /// Costs a copy of every dispatch's `d`: for raw logs and forwarders.
     all_with_data,
 };
 
@@ -148,14 +149,16 @@ public:
     Intents intents() const noexcept;
 
     /// Configures a client for these handlers: decode_events = events(),
-    /// keep_unhandled_raw = a raw handler asked for the `d` of unhandled events, and the derived
+    /// keep_unhandled_raw = a raw handler asked for the `d` of unhandled events,
+    /// keep_decoded_raw = a raw handler asked for every `d` (all_with_data), and the derived
     /// intents OR-ed into identify.intents (bits already set, like MESSAGE_CONTENT, stay).
     void apply(client_config& cfg) const;
 
     /// Calls the handlers for one delivered event; true if any ran.
     ///
     /// A typed event goes to the handlers of its type, then to the raw handlers of scope
-    /// `all`/`all_with_data` as a RawEvent with its name and no `data`. A RawEvent goes to
+    /// `all`/`all_with_data` as a RawEvent with its name, and its `d` when the client kept
+    /// it (client_config::keep_decoded_raw). A RawEvent goes to
     /// each raw handler whose scope covers it: unknown names to all of them; known events
     /// without a typed handler to the `unknown_and_unhandled` and `all*` ones. A handled
     /// type that arrives as a RawEvent (the client's decode_events left it out: apply() was

@@ -284,7 +284,8 @@ codec::payload_choice choose(void* vc, std::int64_t op, std::string_view t, bool
             return {c.opt->keep_raw ? codec::payload_action::raw : codec::payload_action::skip, nullptr, nullptr};
         }
         c.decoded = true;
-        return {codec::payload_action::decode, payload_types[static_cast<std::size_t>(et)], emplace_event(m.event, et)};
+        return {codec::payload_action::decode, payload_types[static_cast<std::size_t>(et)], emplace_event(m.event, et),
+                c.opt->keep_decoded_raw};
     }
     case 10: return {codec::payload_action::decode, &codec::gen::ti_Hello, &m.hello.emplace()};
     case 9: return {codec::payload_action::decode, &codec::ti_bool, &m.resumable.emplace(false)};
@@ -304,6 +305,8 @@ bool decode(std::string_view bytes, Encoding enc, GatewayMessage& out, decode_er
     out.type = EventType::Unknown;
     out.hello.reset();
     out.resumable.reset();
+    out.raw.name.clear();
+    out.raw.data.clear();
     choose_ctx c{&out, &opt};
     thread_local codec::envelope env;
     const bool ok = enc == Encoding::Json ? codec::decode_json_envelope(bytes, env, &choose, &c, err, opt.limits)
@@ -318,6 +321,10 @@ bool decode(std::string_view bytes, Encoding enc, GatewayMessage& out, decode_er
         r.name = env.t;
         r.encoding = enc;
         if (c.raw) r.data = std::move(env.raw_d);
+    } else if (opt.keep_decoded_raw) {
+        out.raw.name = env.t;
+        out.raw.encoding = enc;
+        out.raw.data.swap(env.raw_d); // both keep a buffer for the next message
     }
     return true;
 }

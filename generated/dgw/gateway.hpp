@@ -29,6 +29,11 @@ struct GatewayMessage {
     std::optional<types::Hello> hello; ///< op 10
     std::optional<bool> resumable;     ///< op 9: whether the session may be resumed
 
+    /// With DecodeOptions::keep_decoded_raw, a dispatch decoded into `event` also keeps its
+    /// name and its `d` here as received (JSON text, or an ETF term with its version byte),
+    /// for a raw log or a forwarder. Empty otherwise, and when `event` is itself a RawEvent.
+    RawEvent raw;
+
     /// Member-wise equality.
     bool operator==(const GatewayMessage&) const = default;
 };
@@ -40,6 +45,9 @@ struct DecodeOptions {
     const EventSet* events = nullptr;
     /// Keep the undecoded `d` of filtered events (costs a copy). Unknown events always keep it.
     bool keep_raw = false;
+    /// Also keep the `d` of dispatches decoded into a typed event, as received, in
+    /// GatewayMessage::raw (costs a copy of every such `d`).
+    bool keep_decoded_raw = false;
     /// Depth and size limits that bound the work a hostile message can cause.
     codec::decode_limits limits;
 };

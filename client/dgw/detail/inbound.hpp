@@ -26,6 +26,8 @@ struct inbound_options {
     const EventSet* events = nullptr;
     /// Known events left undecoded keep their `d` in RawEvent::data (a copy per event).
     bool keep_raw = false;
+    /// Decoded events also keep their `d` as received in GatewayMessage::raw.
+    bool keep_decoded_raw = false;
 };
 
 /// What the state machine needs from one received message, and the message itself.

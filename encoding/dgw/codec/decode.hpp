@@ -34,6 +34,9 @@ struct payload_choice {
     payload_action action = payload_action::skip; ///< decode, keep raw, or skip
     const type_info* ti = nullptr;                ///< decode: the field table of the target type
     void* storage = nullptr;                      ///< decode: the object `ti` describes, filled in place
+    /// decode: also keep d's bytes in envelope::raw_d, as received (JSON text without the
+    /// surrounding whitespace; ETF: the term with a version byte put in front). Costs one copy.
+    bool keep_raw = false;
 };
 
 /// The envelope fields; `d` went where the chooser said.
@@ -44,7 +47,8 @@ struct envelope {
     std::string t;                   ///< event name; empty when !has_t
     bool has_d = false;              ///< d present and not null
     /// payload_action::raw: JSON text of d (compact), or a standalone ETF term (with
-    /// the version byte) holding d's bytes exactly as received.
+    /// the version byte) holding d's bytes exactly as received. payload_choice::keep_raw:
+    /// the same for a decoded d, its JSON text as received.
     std::string raw_d;
 
     /// Back to the state of a fresh envelope, keeping string capacity for the next message.

@@ -696,6 +696,7 @@ pass etf_envelope(S& src, std::string_view in, envelope& env, chooser choose, vo
             if (c.action == payload_action::decode) {
                 pull::decoder<S> dec(src, lim.max_depth);
                 if (!dec.root(c.ti, c.storage, "d")) return decoded_on_guess ? pass::wrong_guess : pass::failed;
+                if (c.keep_raw) env.raw_d = standalone(in.substr(d_begin, src.pos() - d_begin));
             } else {
                 if (!src.skip()) return pass::failed;
                 if (c.action == payload_action::raw && !d_deferred) {
@@ -734,10 +735,14 @@ pass etf_envelope(S& src, std::string_view in, envelope& env, chooser choose, vo
     if (!d_deferred && !(decoded_on_guess && !guess_right)) return pass::ok;
     // Second pass over d with the real op/t.
     const std::string term = standalone(in.substr(d_begin, d_end - d_begin));
+    env.raw_d.clear(); // a copy kept on the wrong guess
     payload_choice c = choose(ctx, env.op, env.t, env.has_t);
     switch (c.action) {
     case payload_action::decode:
-        if (decode_etf_value(term, *c.ti, c.storage, err, "d", lim)) return pass::ok;
+        if (decode_etf_value(term, *c.ti, c.storage, err, "d", lim)) {
+            if (c.keep_raw) env.raw_d = term;
+            return pass::ok;
+        }
         // Offsets are into `term` (version byte + d): report them in the message.
         if (err.offset >= 1) err.offset += d_begin - 1;
         return pass::failed;

@@ -538,6 +538,14 @@ bool decode_json_value(std::string_view in, const type_info& ti, void* obj, deco
 
 namespace {
 
+// The value's text between two cursors that may include JSON whitespace on either side.
+std::string_view trim_ws(const char* b, const char* e) {
+    auto ws = [](char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r'; };
+    while (b != e && ws(*b)) ++b;
+    while (e != b && ws(e[-1])) --e;
+    return std::string_view(b, static_cast<std::size_t>(e - b));
+}
+
 bool top_mismatch(json_source& src, const char* what) {
     decode_error& e = src.error();
     e.code = codec_errc::type_mismatch;
@@ -574,7 +582,9 @@ bool decode_json_envelope(std::string_view in, envelope& env, chooser choose, vo
             if (env.op >= 0 && (env.op != 0 || env.has_t)) {
                 payload_choice c = choose(ctx, env.op, env.t, env.has_t);
                 if (c.action == payload_action::decode) {
+                    const char* b = src.cursor();
                     if (!dec.root(c.ti, c.storage, "d")) return false;
+                    if (c.keep_raw) env.raw_d.assign(trim_ws(b, src.cursor()));
                 } else if (c.action == payload_action::raw) {
                     if (!dec.capture(env.raw_d)) return false;
                 } else if (!src.skip()) {
@@ -623,7 +633,10 @@ bool decode_json_envelope(std::string_view in, envelope& env, chooser choose, vo
     const std::size_t base = static_cast<std::size_t>(deferred.data() - in.data());
     bool ok = true;
     switch (c.action) {
-    case payload_action::decode: ok = decode_json_value(deferred, *c.ti, c.storage, err, "d", lim); break;
+    case payload_action::decode:
+        ok = decode_json_value(deferred, *c.ti, c.storage, err, "d", lim);
+        if (ok && c.keep_raw) env.raw_d.assign(trim_ws(deferred.data(), deferred.data() + deferred.size()));
+        break;
     case payload_action::raw: {
         json_source s2(deferred, lim.max_depth, err);
         pull::decoder<json_source> d2(s2, lim.max_depth);
