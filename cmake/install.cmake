@@ -93,7 +93,12 @@ if(NOT PROJECT_IS_TOP_LEVEL)
 endif()
 set(CPACK_PACKAGE_NAME libdgw-dev)
 set(CPACK_PACKAGE_VENDOR "dgw")
-set(CPACK_PACKAGE_CONTACT "dgw maintainers")
+# Debian's Maintainer field wants "Name <address>". The project has no mail address of its
+# own yet, so the default is a reserved, undeliverable one (RFC 2606); whoever publishes a
+# package sets theirs: -DDGW_PACKAGE_CONTACT="Jane Doe <jane@example.org>".
+set(DGW_PACKAGE_CONTACT "dgw maintainers <maintainers@dgw.invalid>" CACHE STRING
+    "Maintainer of the .deb built by cpack (Name <address>)")
+set(CPACK_PACKAGE_CONTACT "${DGW_PACKAGE_CONTACT}")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_RESOURCE_FILE_README ${PROJECT_SOURCE_DIR}/README.md)

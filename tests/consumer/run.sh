@@ -120,6 +120,8 @@ for f in ./usr/lib/cmake/dgw/dgwConfig.cmake ./usr/lib/cmake/dgw/dgwTargets.cmak
   grep -q " $f\$" <<<"$contents" || fail "$f missing from $(basename "$deb")"
 done
 echo "consumer: $(basename "$deb"): Depends: $(dpkg-deb -f "$deb" Depends)"
+dpkg-deb -f "$deb" Maintainer | grep -Eq '^[^<>]+ <[^@<>]+@[^@<>]+>$' \
+  || fail "Maintainer is not 'Name <address>': $(dpkg-deb -f "$deb" Maintainer)"
 dpkg -x "$deb" "$work/deb"
 configure "$work/debc" -DCMAKE_PREFIX_PATH="$work/deb/usr"
 build_and_run "$work/debc"
