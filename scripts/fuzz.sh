@@ -7,7 +7,7 @@ secs=${1:-60}
 dir="$root/build-fuzz"
 "$root/scripts/install-deps.sh"
 if [ ! -f "$dir/build.ninja" ]; then
-  CC=clang CXX=clang++ cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  CC=clang CXX=clang++ cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
     -DDGW_BUILD_FUZZ=ON -DDGW_BUILD_TESTS=OFF -DDGW_BUILD_BENCH=OFF >/dev/null
 fi
 cmake --build "$dir" --parallel "$(nproc)" --target fuzz_all
