@@ -208,7 +208,7 @@ def struct_view(ctx, s, user_ctor=False, bases=frozenset()):
     return dict(
         name=s.name, ns=s.ns, qualified=s.qualified, doc=dox(s.doc), docs=s.docs,
         base=base, fields=fields, own_fields=[f for f in fields if f["own"]], mask=f"0x{mask:x}ull",
-        find=find, wire=s.wire_name, opcode=s.opcode,
+        find=find, wire=s.wire_name, opcode=s.opcode, sender=s.sender,
         base_name=s.extends, is_base=s.name in bases,
         header=snake(s.name) if s.ns == "events" else None,
         wire_len=len(s.wire_name) if s.wire_name else 0,

@@ -131,6 +131,7 @@ class Struct:
         self.own_fields = [Field(k, v, f"{where}") for k, v in raw.items()]
         self.wire_name = None  # events
         self.opcode = None  # commands
+        self.sender = None  # commands: "user" (client::send) or "client" (the state machine's own)
         self.all_fields = None  # flattened, base first
         self.base_count = 0
 
@@ -301,6 +302,9 @@ def load_schema(root):
             s.opcode = c.get("opcode")
             if not isinstance(s.opcode, int):
                 errors.append(f"{where}: `opcode` must be an integer")
+            s.sender = c.get("sender", "user")
+            if s.sender not in ("user", "client"):
+                errors.append(f"{where}: `sender` must be user or client")
             add_struct(s)
 
     for st in m.structs.values():
@@ -386,6 +390,8 @@ def _validate(m, errors):
     for c in m.commands:
         if c.opcode not in opvals:
             errors.append(f"{c.where}: opcode {c.opcode} is not in the opcode list")
+        elif next(o for o in m.opcodes if o.get("value") == c.opcode).get("direction") == "receive":
+            errors.append(f"{c.where}: opcode {c.opcode} is receive-only; a command is sent")
     _mark_boxes(m)
 
 

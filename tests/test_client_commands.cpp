@@ -29,7 +29,7 @@ boost::json::value members(std::uint64_t guild) {
 // The activity name that makes the serialized Update Presence exactly `size` bytes: each
 // ASCII character adds one byte in JSON and in an ETF BINARY_EXT alike.
 std::string padding_for(std::size_t size, Encoding enc) {
-    auto base = encode_payload(command_payload({Opcode::PresenceUpdate, presence("")}), enc).bytes.size();
+    auto base = encode_frame(command{Opcode::PresenceUpdate, presence("")}, enc).bytes.size();
     return std::string(size - base, 'x');
 }
 

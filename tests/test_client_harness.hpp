@@ -162,7 +162,7 @@ struct harness {
                                       std::vector<std::string>* caps = nullptr) {
         client_config c;
         c.identify.token = token;
-        c.identify.intents = 513;
+        c.identify.intents = Intents::Guilds | Intents::GuildMessages; // 513
         c.gateway_url = gateway_base;
         c.encoding = e;
         c.jitter = [] { return 0.25; };
@@ -229,9 +229,15 @@ struct harness {
 
     void feed(const boost::json::value& v) { run(c.on_message(wire(v, enc), now)); }
     void close_from_server(int code, std::string_view reason = "") { run(c.on_close(code, reason, now)); }
+    /// Sends a free-form command; returns the refusal among the actions (at most one), if any.
     boost::system::error_code send_command(Opcode op, boost::json::value d) {
         boost::system::error_code ec;
-        run(c.send(dgw::command{op, std::move(d)}, now, ec));
+        auto acts = c.send(dgw::command{op, std::move(d)}, now);
+        int refusals = 0;
+        for (const auto& a : acts)
+            if (const auto* r = std::get_if<command_refused>(&a)) ec = r->reason, ++refusals;
+        BOOST_TEST(refusals <= 1);
+        run(std::move(acts));
         return ec;
     }
 

@@ -101,14 +101,16 @@ BOOST_DATA_TEST_CASE(inbound_errors, bdata::make(encodings), enc_name) {
 }
 
 BOOST_AUTO_TEST_CASE(heartbeat_payload_is_null_before_any_dispatch) {
-    BOOST_TEST(boost::json::serialize(heartbeat_payload(std::nullopt)) == R"({"op":1,"d":null})");
-    BOOST_TEST(boost::json::serialize(heartbeat_payload(0)) == R"({"op":1,"d":0})");
+    commands::Heartbeat beat;
+    BOOST_TEST(encode_frame(beat, Encoding::Json).bytes == R"({"op":1,"d":null})");
+    beat.d = 0;
+    BOOST_TEST(encode_frame(beat, Encoding::Json).bytes == R"({"op":1,"d":0})");
 }
 
 BOOST_AUTO_TEST_CASE(heartbeat_etf_bytes_match_the_notes) {
     // GATEWAY_NOTES §7.3: {"op":1,"d":null} with binary keys; key order is free, so
     // compare after decoding and check each key is a BINARY_EXT.
-    auto f = encode_payload(heartbeat_payload(std::nullopt), Encoding::Etf);
+    auto f = encode_frame(commands::Heartbeat{}, Encoding::Etf);
     BOOST_TEST(f.binary);
     BOOST_TEST(etf_key_checker(f.bytes).ok());
     BOOST_TEST(f.bytes.find(std::string("\x6D\x00\x00\x00\x02op", 7)) != std::string::npos);
@@ -119,21 +121,55 @@ BOOST_AUTO_TEST_CASE(heartbeat_etf_bytes_match_the_notes) {
 BOOST_AUTO_TEST_CASE(identify_and_resume_payloads) {
     identify_params p;
     p.token = "t";
-    p.intents = 1u << 15;
-    auto id = identify_payload(p).as_object();
+    p.intents = Intents::MessageContent;
+    auto identify = [&] { return boost::json::parse(encode_frame(identify_command(p), Encoding::Json).bytes); };
+    auto id = identify().as_object();
     BOOST_TEST(id.at("op").as_int64() == 2);
-    BOOST_TEST(!id.at("d").as_object().contains("compress"));
-    BOOST_TEST(!id.at("d").as_object().contains("presence"));
-    BOOST_TEST(!id.at("d").as_object().contains("large_threshold"));
+    BOOST_TEST(id.at("d") == boost::json::parse(R"({"token":"t","properties":{"os":"linux","browser":"dgw",)"
+                                                R"("device":"dgw"},"shard":[0,1],"intents":32768})"));
     p.compress = true;
-    BOOST_TEST(identify_payload(p).at("d").at("compress").as_bool());
+    p.large_threshold = 250;
+    p.presence.emplace();
+    p.presence->status = "idle";
+    BOOST_TEST(identify().at("d").at("compress").as_bool());
+    BOOST_TEST(identify().at("d").at("large_threshold").as_int64() == 250);
+    BOOST_TEST(identify().at("d").at("presence") ==
+               boost::json::parse(R"({"since":null,"activities":[],"status":"idle","afk":false})"));
 
-    auto rs = resume_payload("t", "s", 42);
-    BOOST_TEST(boost::json::serialize(rs) == R"({"op":6,"d":{"token":"t","session_id":"s","seq":42}})");
-    BOOST_TEST(resume_payload("t", "s", std::nullopt).at("d").at("seq").is_null());
+    commands::Resume rs;
+    rs.token = "t";
+    rs.session_id = "s";
+    rs.seq = 42;
+    BOOST_TEST(encode_frame(rs, Encoding::Json).bytes == R"({"op":6,"d":{"token":"t","session_id":"s","seq":42}})");
+}
+
+BOOST_DATA_TEST_CASE(a_session_without_a_sequence_number_identifies_again, bdata::make(encodings), enc_name) {
+    // Resume's seq is an integer (the docs, the schema): a READY that came with a null s
+    // leaves nothing to resume from, so the next connection identifies instead of sending null.
+    harness h(parse_encoding(enc_name));
+    h.feed(hello());
+    auto r = ready(1);
+    r.as_object()["s"] = nullptr;
+    h.feed(r);
+    h.feed(reconnect_op());
+    BOOST_TEST(!h.c.resumes());
+    h.reconnect_client();
+    h.feed(hello());
+    BOOST_TEST_REQUIRE(!h.sent.empty());
+    BOOST_TEST((h.sent.back().op == Opcode::Identify));
 }
 
 BOOST_AUTO_TEST_CASE(user_commands_are_the_five_send_opcodes) {
+    // The opcode list and the type trait both come from the schema's `sender`.
+    static_assert(commands::user_command<commands::UpdatePresence>);
+    static_assert(commands::user_command<commands::UpdateVoiceState>);
+    static_assert(commands::user_command<commands::RequestGuildMembers>);
+    static_assert(commands::user_command<commands::RequestSoundboardSounds>);
+    static_assert(commands::user_command<commands::RequestChannelInfo>);
+    static_assert(!commands::user_command<commands::Identify>);
+    static_assert(!commands::user_command<commands::Resume>);
+    static_assert(!commands::user_command<commands::Heartbeat>);
+    static_assert(!commands::user_command<commands::UpdatePresenceActivity>);
     for (int op : {3, 4, 8, 31, 43}) BOOST_TEST(is_user_command(static_cast<Opcode>(op)));
     for (int op : {0, 1, 2, 6, 7, 9, 10, 11, 5, 44}) BOOST_TEST(!is_user_command(static_cast<Opcode>(op)));
 }

@@ -26,19 +26,6 @@ using dgw::etf_errc;
 
 namespace {
 
-std::string find_erl() {
-    if (const char* e = std::getenv("DGW_ERL"); e && *e && std::string(e).find("NOTFOUND") == std::string::npos)
-        return e;
-    if (const char* path = std::getenv("PATH")) {
-        std::istringstream dirs(path);
-        for (std::string d; std::getline(dirs, d, ':');) {
-            const std::string p = d + "/erl";
-            if (!d.empty() && ::access(p.c_str(), X_OK) == 0) return p;
-        }
-    }
-    return {};
-}
-
 // Term from Erlang -> expected JSON text, or the error we must report instead.
 // Literals stay ASCII: non-ASCII text is spelled as UTF-8 bytes or code point lists.
 struct from_erlang {
@@ -219,29 +206,12 @@ std::string produce(const to_erlang& c) {
     return out;
 }
 
-std::string run_erl(const std::string& erl, const std::string& script) {
-    const auto dir = std::filesystem::temp_directory_path() / ("dgw_etf_oracle_" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    const auto file = dir / "oracle.script";
-    std::ofstream(file) << script;
-    const std::string cmd = "'" + erl + "' -noshell -eval 'case file:script(\"" + file.string() +
-                            "\") of {ok, _} -> halt(0); E -> io:format(\"SCRIPT ERROR ~p~n\", [E]), halt(1) end.' 2>&1";
-    std::string out;
-    if (FILE* p = ::popen(cmd.c_str(), "r")) {
-        char buf[65536];
-        for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-        ::pclose(p);
-    }
-    std::filesystem::remove_all(dir);
-    return out;
-}
-
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(etf_erlang)
 
 BOOST_AUTO_TEST_CASE(erlang_oracle) {
-    const std::string erl = find_erl();
+    const std::string erl = etf_test::find_erl();
     BOOST_REQUIRE_MESSAGE(!erl.empty(), "erl not found (set DGW_ERL or install erlang-base); this suite must not skip");
 
     const auto terms = erlang_terms();
@@ -261,7 +231,7 @@ BOOST_AUTO_TEST_CASE(erlang_oracle) {
         s += "B(\"" + etf_test::hex(written[k]) + "\", " + writes[k].erl + "),\n";
     s += "ok.\n";
 
-    const std::string out = run_erl(erl, s);
+    const std::string out = etf_test::run_erl(erl, s);
     std::istringstream lines(out);
     std::vector<std::string> a, b;
     for (std::string line; std::getline(lines, line);) {

@@ -5,6 +5,9 @@
 #include <dgw/etf/reader.hpp>
 
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -13,7 +16,42 @@
 #include <string_view>
 #include <vector>
 
+#include <unistd.h>
+
 namespace etf_test {
+
+/// The `erl` to use as the ETF oracle: DGW_ERL (set by CTest) or the first on PATH; empty
+/// if none (suites that need it fail rather than skip: CI installs erlang-base).
+inline std::string find_erl() {
+    if (const char* e = std::getenv("DGW_ERL"); e && *e && std::string(e).find("NOTFOUND") == std::string::npos)
+        return e;
+    if (const char* path = std::getenv("PATH")) {
+        std::istringstream dirs(path);
+        for (std::string d; std::getline(dirs, d, ':');) {
+            const std::string p = d + "/erl";
+            if (!d.empty() && ::access(p.c_str(), X_OK) == 0) return p;
+        }
+    }
+    return {};
+}
+
+/// Runs an Erlang script (file:script) in one `erl` process; returns what it printed.
+inline std::string run_erl(const std::string& erl, const std::string& script) {
+    const auto dir = std::filesystem::temp_directory_path() / ("dgw_etf_oracle_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const auto file = dir / "oracle.script";
+    std::ofstream(file) << script;
+    const std::string cmd = "'" + erl + "' -noshell -eval 'case file:script(\"" + file.string() +
+                            "\") of {ok, _} -> halt(0); E -> io:format(\"SCRIPT ERROR ~p~n\", [E]), halt(1) end.' 2>&1";
+    std::string out;
+    if (FILE* p = ::popen(cmd.c_str(), "r")) {
+        char buf[65536];
+        for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+        ::pclose(p);
+    }
+    std::filesystem::remove_all(dir);
+    return out;
+}
 
 /// Bytes from "83 6D 00 00 00 01 \"d\"": hex pairs and double-quoted text, spaces ignored.
 inline std::string bytes(std::string_view spec) {

@@ -257,7 +257,7 @@ struct session {
     dgw::shard_options options(dgw::Encoding enc, dgw::transport_compression comp) {
         dgw::shard_options o;
         o.client.identify.token = token;
-        o.client.identify.intents = 513;
+        o.client.identify.intents = dgw::Intents::Guilds | dgw::Intents::GuildMessages; // 513
         o.client.gateway_url = base();
         o.client.encoding = enc;
         o.client.compression = comp;

@@ -320,7 +320,7 @@ void shutdown_in_phase(const phase_case& pc, std::uint32_t shards) {
         ssl::context client_tls = cert.client();
         dgw::shard_options o;
         o.client.identify.token = token;
-        o.client.identify.intents = 513;
+        o.client.identify.intents = dgw::Intents::Guilds | dgw::Intents::GuildMessages; // 513
         o.client.gateway_url = url;
         o.client.await_identify_permit = name == "awaiting_identify_permit";
         o.client.log = [&logs](dgw::log_level, std::string_view line) { logs.emplace_back(line); };

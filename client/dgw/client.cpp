@@ -4,7 +4,6 @@
 #include <dgw/gateway_url.hpp>
 #include <dgw/protocol_error.hpp>
 
-#include <boost/json/value.hpp>
 #include <boost/system/system_error.hpp>
 
 #include <algorithm>
@@ -104,12 +103,8 @@ std::vector<action> client::on_identify_granted(clock::time_point now) { return 
 std::vector<action> client::shutdown(clock::time_point now) { return step(shutdown_requested{now}); }
 std::vector<action> client::on_open(clock::time_point now) { return step(socket_opened{now}); }
 
-std::vector<action> client::send(command cmd, clock::time_point now, boost::system::error_code& ec) {
-    ec = {};
-    auto out = step(user_command{std::move(cmd), now});
-    for (auto& a : out)
-        if (auto* r = std::get_if<command_refused>(&a)) ec = r->reason;
-    return out;
+std::vector<action> client::send(command cmd, clock::time_point now) {
+    return step(user_command{std::move(cmd), now});
 }
 
 gateway_query client::query() const noexcept {
@@ -222,6 +217,12 @@ std::chrono::milliseconds client::settle_backoff(clock::time_point now) {
 void client::reconnect_after(close_cause cause, std::optional<int> our_close, int code, std::string detail,
                              bool resume, std::chrono::milliseconds delay, clock::time_point now, actions& out) {
     std::optional<session_info> session = resume ? current_session() : std::nullopt;
+    // Resume's seq is an integer: without one (a READY that came with a null s) there is
+    // nothing to resume from, so the next connection identifies.
+    if (session && !session->seq) {
+        log(log_level::warning, "session " + session->session_id + " has no sequence number; identifying");
+        session.reset();
+    }
     // Details can quote decoder diagnostics of received bytes; they reach closes and state.
     mask_secret(detail, config_.identify.token);
     if (our_close) out.push_back(close_socket{*our_close, close_reason(detail)});
@@ -312,8 +313,8 @@ void client::send_identify(link& conn, clock::time_point now, actions& out) {
     ++stats_.identifies;
     log(log_level::info, "identifying shard " + std::to_string(config_.identify.shard_id) + "/" +
                              std::to_string(config_.identify.shard_count) + " with intents " +
-                             std::to_string(config_.identify.intents));
-    emit(encode_payload(identify_payload(config_.identify), config_.encoding), Opcode::Identify, out);
+                             std::to_string(static_cast<std::uint64_t>(config_.identify.intents)));
+    emit(encode_frame(identify_command(config_.identify), config_.encoding), Opcode::Identify, out);
 }
 
 void client::send_heartbeat(link& conn, clock::time_point now, actions& out) {
@@ -323,7 +324,9 @@ void client::send_heartbeat(link& conn, clock::time_point now, actions& out) {
     conn.limiter.acquire_priority(now);
     conn.beat.sent(now);
     ++stats_.heartbeats_sent;
-    emit(encode_payload(heartbeat_payload(seq), config_.encoding), Opcode::Heartbeat, out);
+    commands::Heartbeat beat;
+    beat.d = seq; // null before the first dispatch (never 0)
+    emit(encode_frame(beat, config_.encoding), Opcode::Heartbeat, out);
 }
 
 } // namespace dgw

@@ -32,16 +32,6 @@
 #include <string>
 #include <vector>
 
-namespace dgw::commands {
-// The generated send commands (<dgw/commands.hpp>); only named here, so that including
-// the client does not compile every generated type.
-struct UpdatePresence;
-struct UpdateVoiceState;
-struct RequestGuildMembers;
-struct RequestSoundboardSounds;
-struct RequestChannelInfo;
-} // namespace dgw::commands
-
 namespace dgw {
 
 /// How reconnects are paced when connections keep dying soon after they opened.
@@ -168,25 +158,16 @@ public:
     std::vector<action> on_identify_granted(clock::time_point now);
     /// step(socket_opened{now}).
     std::vector<action> on_open(clock::time_point now);
-    /// step(user_command{cmd, now}); a refusal is also reported through `ec`.
-    std::vector<action> send(command cmd, clock::time_point now, boost::system::error_code& ec);
-    /// Sends a generated command, encoded in this connection's encoding (ETF: binary keys,
-    /// snowflakes as strings) and then treated as send(command) is: the 4096-byte limit,
-    /// the queue until READY, the 120/60 s budget. A refusal is also reported through `ec`.
-    std::vector<action> send(const commands::UpdatePresence& cmd, clock::time_point now,
-                             boost::system::error_code& ec);
-    /// As send(const commands::UpdatePresence&, ...), for op 4.
-    std::vector<action> send(const commands::UpdateVoiceState& cmd, clock::time_point now,
-                             boost::system::error_code& ec);
-    /// As send(const commands::UpdatePresence&, ...), for op 8.
-    std::vector<action> send(const commands::RequestGuildMembers& cmd, clock::time_point now,
-                             boost::system::error_code& ec);
-    /// As send(const commands::UpdatePresence&, ...), for op 31.
-    std::vector<action> send(const commands::RequestSoundboardSounds& cmd, clock::time_point now,
-                             boost::system::error_code& ec);
-    /// As send(const commands::UpdatePresence&, ...), for op 43.
-    std::vector<action> send(const commands::RequestChannelInfo& cmd, clock::time_point now,
-                             boost::system::error_code& ec);
+    /// Sends a generated user command (commands::UpdatePresence, commands::RequestGuildMembers,
+    /// ...: see commands::user_command) in this connection's encoding (ETF: binary keys,
+    /// snowflakes as strings), through the 4096-byte limit, the queue until READY and the
+    /// 120/60 s budget. A refusal is the command_refused action among the result.
+    template <commands::user_command C>
+    std::vector<action> send(const C& cmd, clock::time_point now) {
+        return step(encoded_command{static_cast<Opcode>(C::opcode), encode_frame(cmd, config_.encoding), now});
+    }
+    /// step(user_command{cmd, now}): a free-form command, treated as the generated ones are.
+    std::vector<action> send(command cmd, clock::time_point now);
     /// step(shutdown_requested{now}).
     std::vector<action> shutdown(clock::time_point now);
 
@@ -227,9 +208,6 @@ private:
     void on_hello(std::int64_t interval_ms, clock::time_point now, actions& out);
     void on_dispatch(inbound& msg, clock::time_point now, actions& out);
     void submit(frame f, Opcode op, clock::time_point now, actions& out);
-    /// The typed send()s; defined and instantiated in client_commands.cpp only.
-    template <class Command>
-    std::vector<action> send_typed(const Command& cmd, clock::time_point now, boost::system::error_code& ec);
     void send_identify(link& conn, clock::time_point now, actions& out);
     void send_heartbeat(link& conn, clock::time_point now, actions& out);
     void emit(frame f, Opcode op, actions& out);

@@ -1,10 +1,7 @@
 // User commands: validation, the size limit, the ready queue and the rate limiter.
 #include <dgw/client.hpp>
 
-#include <dgw/commands.hpp>
 #include <dgw/protocol_error.hpp>
-
-#include <boost/json/value.hpp>
 
 namespace dgw {
 
@@ -21,7 +18,7 @@ void client::handle(const user_command& in, actions& out) {
     if (!is_user_command(op))
         return refuse(protocol_errc::invalid_command, op,
                       "op " + std::to_string(static_cast<int>(op)) + " is not a user command", out);
-    submit(encode_payload(command_payload(in.cmd), config_.encoding), op, in.now, out);
+    submit(encode_frame(in.cmd, config_.encoding), op, in.now, out);
 }
 
 void client::handle(encoded_command& in, actions& out) {
@@ -52,39 +49,6 @@ void client::submit(frame f, Opcode op, clock::time_point now, actions& out) {
                       "command queue full (" + std::to_string(config_.max_queued) + " waiting)", out);
     pending_.push_back({std::move(f), op});
     flush_queue(now, out);
-}
-
-// The generated encoders write the whole `{"op":N,"d":...}` as clients must send it (ETF
-// with binary keys), and the opcode comes from the command type, so the two cannot disagree.
-template <class Command>
-std::vector<action> client::send_typed(const Command& cmd, clock::time_point now, boost::system::error_code& ec) {
-    ec = {};
-    frame f{commands::encode(cmd, config_.encoding), config_.encoding == Encoding::Etf};
-    auto out = step(encoded_command{static_cast<Opcode>(Command::opcode), std::move(f), now});
-    for (auto& a : out)
-        if (auto* r = std::get_if<command_refused>(&a)) ec = r->reason;
-    return out;
-}
-
-std::vector<action> client::send(const commands::UpdatePresence& cmd, clock::time_point now,
-                                 boost::system::error_code& ec) {
-    return send_typed(cmd, now, ec);
-}
-std::vector<action> client::send(const commands::UpdateVoiceState& cmd, clock::time_point now,
-                                 boost::system::error_code& ec) {
-    return send_typed(cmd, now, ec);
-}
-std::vector<action> client::send(const commands::RequestGuildMembers& cmd, clock::time_point now,
-                                 boost::system::error_code& ec) {
-    return send_typed(cmd, now, ec);
-}
-std::vector<action> client::send(const commands::RequestSoundboardSounds& cmd, clock::time_point now,
-                                 boost::system::error_code& ec) {
-    return send_typed(cmd, now, ec);
-}
-std::vector<action> client::send(const commands::RequestChannelInfo& cmd, clock::time_point now,
-                                 boost::system::error_code& ec) {
-    return send_typed(cmd, now, ec);
 }
 
 void client::flush_queue(clock::time_point now, actions& out) {

@@ -5,7 +5,6 @@
 #include <dgw/detail/inbound.hpp>
 #include <dgw/protocol_error.hpp>
 
-#include <boost/json/value.hpp>
 
 namespace dgw {
 
@@ -98,10 +97,12 @@ void client::on_hello(std::int64_t interval_ms, clock::time_point now, actions& 
     if (waiting->resume) {
         session_info session = std::move(*waiting->resume);
         conn.limiter.acquire_priority(now);
-        log(log_level::info, "resuming session " + session.session_id + " at seq " +
-                                 (session.seq ? std::to_string(*session.seq) : std::string("null")));
-        emit(encode_payload(resume_payload(config_.identify.token, session.session_id, session.seq), config_.encoding),
-             Opcode::Resume, out);
+        commands::Resume resume;
+        resume.token = config_.identify.token;
+        resume.session_id = session.session_id;
+        resume.seq = session.seq.value_or(0); // a session without a seq is never resumed (reconnect_after)
+        log(log_level::info, "resuming session " + session.session_id + " at seq " + std::to_string(resume.seq));
+        emit(encode_frame(resume, config_.encoding), Opcode::Resume, out);
         std::optional<clock::time_point> due;
         if (config_.ready_timeout.count() > 0) due = now + config_.ready_timeout;
         state_ = state::resuming{std::move(conn), std::move(session), due};

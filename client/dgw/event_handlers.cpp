@@ -46,7 +46,7 @@ void event_handlers::apply(client_config& cfg) const {
     });
     cfg.keep_decoded_raw = std::any_of(raw_.begin(), raw_.end(),
                                        [](const raw_entry& r) { return r.scope == raw_scope::all_with_data; });
-    cfg.identify.intents |= static_cast<std::uint64_t>(intents());
+    cfg.identify.intents |= intents();
 }
 
 bool event_handlers::dispatch(const deliver_event& e) const {

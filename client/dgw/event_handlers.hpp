@@ -13,7 +13,7 @@
 ///                 dgw::raw_scope::all);
 /// dgw::client_config cfg = ...;
 /// handlers.apply(cfg); // decode_events = handled events; identify.intents |= their intents
-/// // or by hand: cfg.identify.intents = static_cast<std::uint64_t>(handlers.intents());
+/// // or by hand: cfg.identify.intents = handlers.intents();
 /// ...
 /// for (auto& a : client.on_message(bytes, now)) handlers.dispatch(a); // events; other actions as before
 /// ```

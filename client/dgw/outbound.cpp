@@ -1,8 +1,7 @@
 #include <dgw/outbound.hpp>
 
-#include <dgw/etf/json.hpp>
+#include <dgw/codec/encode.hpp>
 
-#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -38,77 +37,39 @@ const T& json_box<T>::get() const {
 }
 
 template class json_box<boost::json::value>;
-template class json_box<boost::json::object>;
 
-json_box<boost::json::object> default_identify_properties() {
-    return boost::json::object{{"os", "linux"}, {"browser", "dgw"}, {"device", "dgw"}};
+commands::IdentifyConnectionProperties default_identify_properties() {
+    commands::IdentifyConnectionProperties p;
+    p.os = "linux";
+    p.browser = "dgw";
+    p.device = "dgw";
+    return p;
 }
 
-bool is_user_command(Opcode op) noexcept {
-    switch (op) {
-    case Opcode::PresenceUpdate:
-    case Opcode::VoiceStateUpdate:
-    case Opcode::RequestGuildMembers:
-    case Opcode::RequestSoundboardSounds:
-    case Opcode::RequestChannelInfo:
-        return true;
-    default:
-        return false;
-    }
+commands::Identify identify_command(const identify_params& p) {
+    commands::Identify id;
+    id.token = p.token;
+    id.properties = p.properties;
+    id.intents = static_cast<std::int64_t>(p.intents);
+    id.shard = std::vector<std::int64_t>{p.shard_id, p.shard_count};
+    id.presence = p.presence;
+    if (p.large_threshold) id.large_threshold = *p.large_threshold;
+    if (p.compress) id.compress = true;
+    return id;
 }
 
-boost::json::value heartbeat_payload(std::optional<std::int64_t> seq) {
-    boost::json::object o;
-    o["op"] = static_cast<int>(Opcode::Heartbeat);
-    if (seq) o["d"] = *seq;
-    else o["d"] = nullptr;
-    return o;
-}
-
-boost::json::value identify_payload(const identify_params& p) {
-    boost::json::object d;
-    d["token"] = p.token;
-    d["properties"] = p.properties.get();
-    d["intents"] = p.intents;
-    d["shard"] = boost::json::array{p.shard_id, p.shard_count};
-    if (p.presence) d["presence"] = p.presence->get();
-    if (p.large_threshold) d["large_threshold"] = *p.large_threshold;
-    if (p.compress) d["compress"] = true;
-    boost::json::object o;
-    o["op"] = static_cast<int>(Opcode::Identify);
-    o["d"] = std::move(d);
-    return o;
-}
-
-boost::json::value resume_payload(const std::string& token, const std::string& session_id,
-                                  std::optional<std::int64_t> seq) {
-    boost::json::object d;
-    d["token"] = token;
-    d["session_id"] = session_id;
-    if (seq) d["seq"] = *seq;
-    else d["seq"] = nullptr;
-    boost::json::object o;
-    o["op"] = static_cast<int>(Opcode::Resume);
-    o["d"] = std::move(d);
-    return o;
-}
-
-boost::json::value command_payload(const command& c) {
-    boost::json::object o;
-    o["op"] = static_cast<int>(c.op);
-    o["d"] = c.d.get();
-    return o;
-}
-
-frame encode_payload(const boost::json::value& payload, Encoding enc) {
+// The user's own d is the one Boost.JSON DOM on the send path: it is serialized here and
+// handed to the same envelope writer as the generated commands.
+frame encode_frame(const command& c, Encoding enc) {
+    const std::string d = boost::json::serialize(c.d.get());
     frame f;
+    f.binary = enc == Encoding::Etf;
     if (enc == Encoding::Json) {
-        f.bytes = boost::json::serialize(payload);
-        f.binary = false;
+        codec::encode_command(static_cast<std::int64_t>(c.op), codec::payload_ref{nullptr, nullptr, d}, false, f.bytes);
     } else {
-        // Default writer options use binary keys: atom keys are what Discord sends, not accepts.
-        etf::from_json(payload, f.bytes, etf::writer_options{});
-        f.binary = true;
+        std::string term;
+        codec::json_text_to_etf_term(d, term, codec::etf_style{}); // binary keys, as clients must send
+        codec::encode_command(static_cast<std::int64_t>(c.op), codec::payload_ref{nullptr, nullptr, term}, true, f.bytes);
     }
     return f;
 }

@@ -20,6 +20,55 @@ struct RequestSoundboardSounds;
 struct RequestChannelInfo;
 struct UpdateVoiceState;
 
+/// True for the commands a user sends through client::send and shard::send (the schema's
+/// commands with `sender: user`); Identify, Resume and Heartbeat are the client's own.
+template <class C>
+inline constexpr bool is_user_command_v = false;
+/// UpdatePresence (op 3) is a user command.
+template <>
+inline constexpr bool is_user_command_v<UpdatePresence> = true;
+/// RequestGuildMembers (op 8) is a user command.
+template <>
+inline constexpr bool is_user_command_v<RequestGuildMembers> = true;
+/// RequestSoundboardSounds (op 31) is a user command.
+template <>
+inline constexpr bool is_user_command_v<RequestSoundboardSounds> = true;
+/// RequestChannelInfo (op 43) is a user command.
+template <>
+inline constexpr bool is_user_command_v<RequestChannelInfo> = true;
+/// UpdateVoiceState (op 4) is a user command.
+template <>
+inline constexpr bool is_user_command_v<UpdateVoiceState> = true;
+
+/// A command a user may send: what client::send and shard::send accept.
+template <class C>
+concept user_command = is_user_command_v<C>;
+
+/// The whole gateway message `{"op":3,"d":...}` in `enc`, as a client sends it
+/// (ETF: binary keys, snowflakes as strings).
+std::string encode(const UpdatePresence& c, Encoding enc);
+/// The whole gateway message `{"op":2,"d":...}` in `enc`, as a client sends it
+/// (ETF: binary keys, snowflakes as strings).
+std::string encode(const Identify& c, Encoding enc);
+/// The whole gateway message `{"op":6,"d":...}` in `enc`, as a client sends it
+/// (ETF: binary keys, snowflakes as strings).
+std::string encode(const Resume& c, Encoding enc);
+/// The whole gateway message `{"op":1,"d":...}` in `enc`, as a client sends it
+/// (ETF: binary keys, snowflakes as strings).
+std::string encode(const Heartbeat& c, Encoding enc);
+/// The whole gateway message `{"op":8,"d":...}` in `enc`, as a client sends it
+/// (ETF: binary keys, snowflakes as strings).
+std::string encode(const RequestGuildMembers& c, Encoding enc);
+/// The whole gateway message `{"op":31,"d":...}` in `enc`, as a client sends it
+/// (ETF: binary keys, snowflakes as strings).
+std::string encode(const RequestSoundboardSounds& c, Encoding enc);
+/// The whole gateway message `{"op":43,"d":...}` in `enc`, as a client sends it
+/// (ETF: binary keys, snowflakes as strings).
+std::string encode(const RequestChannelInfo& c, Encoding enc);
+/// The whole gateway message `{"op":4,"d":...}` in `enc`, as a client sends it
+/// (ETF: binary keys, snowflakes as strings).
+std::string encode(const UpdateVoiceState& c, Encoding enc);
+
 /// Connection properties sent in Identify (formerly $-prefixed keys).
 /// @see https://discord.com/developers/docs/events/gateway-events#identify-identify-connection-properties
 struct IdentifyConnectionProperties {
@@ -226,29 +275,5 @@ struct UpdateVoiceState {
     bool operator==(const UpdateVoiceState&) const = default;
 };
 
-/// The whole gateway message `{"op":3,"d":...}` in `enc`, as a client sends it
-/// (ETF: binary keys, snowflakes as strings).
-std::string encode(const UpdatePresence& c, Encoding enc);
-/// The whole gateway message `{"op":2,"d":...}` in `enc`, as a client sends it
-/// (ETF: binary keys, snowflakes as strings).
-std::string encode(const Identify& c, Encoding enc);
-/// The whole gateway message `{"op":6,"d":...}` in `enc`, as a client sends it
-/// (ETF: binary keys, snowflakes as strings).
-std::string encode(const Resume& c, Encoding enc);
-/// The whole gateway message `{"op":1,"d":...}` in `enc`, as a client sends it
-/// (ETF: binary keys, snowflakes as strings).
-std::string encode(const Heartbeat& c, Encoding enc);
-/// The whole gateway message `{"op":8,"d":...}` in `enc`, as a client sends it
-/// (ETF: binary keys, snowflakes as strings).
-std::string encode(const RequestGuildMembers& c, Encoding enc);
-/// The whole gateway message `{"op":31,"d":...}` in `enc`, as a client sends it
-/// (ETF: binary keys, snowflakes as strings).
-std::string encode(const RequestSoundboardSounds& c, Encoding enc);
-/// The whole gateway message `{"op":43,"d":...}` in `enc`, as a client sends it
-/// (ETF: binary keys, snowflakes as strings).
-std::string encode(const RequestChannelInfo& c, Encoding enc);
-/// The whole gateway message `{"op":4,"d":...}` in `enc`, as a client sends it
-/// (ETF: binary keys, snowflakes as strings).
-std::string encode(const UpdateVoiceState& c, Encoding enc);
 
 } // namespace dgw::commands

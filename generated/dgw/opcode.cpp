@@ -58,4 +58,17 @@ std::optional<Direction> direction(Opcode op) noexcept {
     return std::nullopt;
 }
 
+bool is_user_command(Opcode op) noexcept {
+    switch (static_cast<std::int64_t>(op)) {
+    case 3: // UpdatePresence
+    case 8: // RequestGuildMembers
+    case 31: // RequestSoundboardSounds
+    case 43: // RequestChannelInfo
+    case 4: // UpdateVoiceState
+        return true;
+    default:
+        return false;
+    }
+}
+
 } // namespace dgw

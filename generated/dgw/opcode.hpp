@@ -47,5 +47,9 @@ std::string_view to_string(Opcode op) noexcept;
 std::optional<Opcode> opcode_from_string(std::string_view name) noexcept;
 /// Direction of a known opcode (nullopt for unknown values).
 std::optional<Direction> direction(Opcode op) noexcept;
+/// True for the opcodes of the commands a user sends (the schema's commands with
+/// `sender: user`): what a dgw::command may carry. Heartbeat, Identify and Resume are the
+/// client's own.
+bool is_user_command(Opcode op) noexcept;
 
 } // namespace dgw

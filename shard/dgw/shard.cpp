@@ -420,7 +420,7 @@ struct shard::impl : std::enable_shared_from_this<impl> {
     }
 
     // Both send paths: refuse when there is no client to take the command, otherwise let
-    // the client decide and perform what it returns. `submit` calls the client's overload.
+    // the client decide; a refusal is its command_refused action, performed like any other.
     template <class Submit> void send_through(Opcode op, Submit submit) {
         if (!cl || stopped) {
             if (refused_cb)
@@ -428,12 +428,7 @@ struct shard::impl : std::enable_shared_from_this<impl> {
                                            stopped ? "the shard has stopped" : "the shard has not started"});
             return;
         }
-        boost::system::error_code ec;
-        auto actions = submit(*cl, ec);
-        const bool reported = std::any_of(actions.begin(), actions.end(),
-                                          [](const action& a) { return std::holds_alternative<command_refused>(a); });
-        perform(std::move(actions));
-        if (ec && !reported && refused_cb) refused_cb(command_refused{ec, op, ec.message()});
+        perform(submit(*cl));
     }
 
     // ---- the client's actions ----------------------------------------------------------
@@ -561,19 +556,18 @@ void shard::shutdown() { impl_->shutdown(); }
 
 void shard::send(command cmd) {
     const Opcode op = cmd.op;
-    impl_->send_through(op, [&](client& c, boost::system::error_code& ec) { return c.send(std::move(cmd), impl::now(), ec); });
+    impl_->send_through(op, [&](client& c) { return c.send(std::move(cmd), impl::now()); });
 }
 
-template <class Command> void shard::send_typed(const Command& cmd) {
-    impl_->send_through(static_cast<Opcode>(Command::opcode),
-                 [&](client& c, boost::system::error_code& ec) { return c.send(cmd, impl::now(), ec); });
+void shard::submit(encoded_command cmd) {
+    const Opcode op = cmd.op;
+    impl_->send_through(op, [&](client& c) {
+        cmd.now = impl::now();
+        return c.step(std::move(cmd));
+    });
 }
 
-void shard::send(const commands::UpdatePresence& cmd) { send_typed(cmd); }
-void shard::send(const commands::UpdateVoiceState& cmd) { send_typed(cmd); }
-void shard::send(const commands::RequestGuildMembers& cmd) { send_typed(cmd); }
-void shard::send(const commands::RequestSoundboardSounds& cmd) { send_typed(cmd); }
-void shard::send(const commands::RequestChannelInfo& cmd) { send_typed(cmd); }
+Encoding shard::encoding() const noexcept { return impl_->opt.client.encoding; }
 
 void shard::on_stop(std::function<void(const stop&)> cb) { impl_->stop_cb = std::move(cb); }
 void shard::on_command_refused(std::function<void(const command_refused&)> cb) { impl_->refused_cb = std::move(cb); }

@@ -105,20 +105,15 @@ public:
     /// handshake is bounded by close_timeout, so nothing of the shard stays pending on the
     /// io_context and io.run() returns once the rest of the program is done.
     void shutdown();
-    /// Sends a command through the client (size limit, ready queue, rate limiter); a refused
-    /// command reaches the command_refused callback.
+    /// Sends a generated user command (commands::UpdatePresence, ...: see
+    /// commands::user_command) through the client: size limit, ready queue, rate limiter.
+    /// A refused command reaches the command_refused callback, once.
+    template <commands::user_command C>
+    void send(const C& cmd) {
+        submit(encoded_command{static_cast<Opcode>(C::opcode), encode_frame(cmd, encoding()), {}});
+    }
+    /// As the generated commands, for a free-form command (an opcode this build has no struct for).
     void send(command cmd);
-    /// The generated commands (<dgw/commands.hpp>), encoded in the connection's encoding;
-    /// otherwise as send(command).
-    void send(const commands::UpdatePresence& cmd);
-    /// As send(const commands::UpdatePresence&), for op 4.
-    void send(const commands::UpdateVoiceState& cmd);
-    /// As send(const commands::UpdatePresence&), for op 8.
-    void send(const commands::RequestGuildMembers& cmd);
-    /// As send(const commands::UpdatePresence&), for op 31.
-    void send(const commands::RequestSoundboardSounds& cmd);
-    /// As send(const commands::UpdatePresence&), for op 43.
-    void send(const commands::RequestChannelInfo& cmd);
 
     /// Called once when the shard stops for good (shutdown or a fatal close code).
     void on_stop(std::function<void(const stop&)> cb);
@@ -137,7 +132,8 @@ public:
 private:
     struct impl;
     std::shared_ptr<impl> impl_;
-    template <class Command> void send_typed(const Command& cmd);
+    Encoding encoding() const noexcept;
+    void submit(encoded_command cmd);
 };
 
 } // namespace dgw
