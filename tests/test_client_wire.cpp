@@ -67,6 +67,24 @@ BOOST_DATA_TEST_CASE(inbound_envelopes, bdata::make(encodings), enc_name) {
     BOOST_TEST(decode_ok({{"op", 99}, {"d", nullptr}}, enc, buf).message->op == 99);
 }
 
+BOOST_DATA_TEST_CASE(a_ready_that_does_not_fit_still_gives_its_session, bdata::make(encodings), enc_name) {
+    // Discord changing one READY field's type fails READY's typed decode, not the session:
+    // session_id and resume_gateway_url are read on their own.
+    auto enc = parse_encoding(enc_name);
+    std::string buf;
+    auto r = ready(1, "abc");
+    r.as_object()["d"].as_object()["v"] = "ten"; // v is an int
+    r.as_object()["d"].as_object()["guilds"] = 42;
+    auto in = decode_ok(r, enc, buf);
+    BOOST_TEST(static_cast<bool>(in.event_error));
+    BOOST_TEST(in.session_id == "abc");
+    BOOST_TEST(in.resume_gateway_url == resume_base);
+    // A session_id that is not a string gives nothing (the client then cannot resume).
+    r.as_object()["d"].as_object()["session_id"] = 7;
+    auto bad = decode_ok(r, enc, buf);
+    BOOST_TEST(bad.session_id.empty());
+}
+
 BOOST_DATA_TEST_CASE(inbound_reuses_the_storage_it_is_given, bdata::make(encodings), enc_name) {
     auto enc = parse_encoding(enc_name);
     std::string bytes = wire(ack(), enc);

@@ -117,6 +117,8 @@ template <> const codec::type_info& describe<dgw::types::EmbedField>();
 template <> const codec::type_info& describe<dgw::types::Embed>();
 /// The codec's field table of dgw::types::Hello.
 template <> const codec::type_info& describe<dgw::types::Hello>();
+/// The codec's field table of dgw::types::ReadySession.
+template <> const codec::type_info& describe<dgw::types::ReadySession>();
 /// The codec's field table of dgw::types::UnavailableGuild.
 template <> const codec::type_info& describe<dgw::types::UnavailableGuild>();
 /// The codec's field table of dgw::types::ReadyApplication.

@@ -71,6 +71,7 @@ struct EmbedAuthor;
 struct EmbedField;
 struct Embed;
 struct Hello;
+struct ReadySession;
 struct UnavailableGuild;
 struct ReadyApplication;
 struct GatewayRateLimitMetadata;
@@ -3001,6 +3002,24 @@ struct Hello {
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Hello&) const = default;
+};
+
+/// The two READY fields a client needs to resume, read on their own when the whole READY does not fit its type (a field Discord changed must not cost the session).
+/// @see https://discord.com/developers/docs/events/gateway-events#ready
+struct ReadySession {
+    /// Receive-only, so not an aggregate: `ReadySession()` then skips the zero fill (docs/codec.md).
+    ReadySession() {}
+
+    /// Used for resuming connections
+    std::string session_id;
+    /// Gateway URL for resuming connections (has no query string)
+    std::optional<std::string> resume_gateway_url;
+    /// Required fields that were absent when this value was decoded (bit per field in
+    /// declaration order); encoders omit them so decode -> encode reproduces the input.
+    std::uint64_t missing_ = 0;
+
+    /// Member-wise equality (unknown and missing fields included).
+    bool operator==(const ReadySession&) const = default;
 };
 
 /// A guild that is offline or whose data has not yet been sent through GUILD_CREATE (a partial guild). In GUILD_DELETE, a missing `unavailable` means the user left or was removed from the guild.

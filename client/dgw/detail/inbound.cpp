@@ -1,10 +1,7 @@
 #include <dgw/detail/inbound.hpp>
 
-#include <dgw/etf/json.hpp>
+#include <dgw/codec/typed.hpp>
 #include <dgw/gateway.hpp>
-
-#include <boost/json/parse.hpp>
-#include <boost/json/value.hpp>
 
 namespace dgw {
 namespace {
@@ -18,26 +15,15 @@ bool fail(decode_error& err, codec_errc code, std::string path, std::string deta
 }
 
 // Only for a READY whose typed decode failed: the session must survive a type change in
-// some unrelated READY field, so read the two strings the client needs from a generic tree.
+// some unrelated READY field, so read the two strings the client needs on their own (the
+// schema's ReadySession; every other field is skipped unread).
 void session_from_raw(const RawEvent& raw, inbound& out) {
-    boost::json::value d;
-    if (raw.encoding == Encoding::Json) {
-        boost::system::error_code ec;
-        d = boost::json::parse(raw.data, ec);
-        if (ec) return;
-    } else {
-        decode_error ignored;
-        d = etf::to_json(raw.data, ignored);
-        if (ignored) return;
-    }
-    const auto* obj = d.if_object();
-    if (obj == nullptr) return;
-    auto str = [&](const char* key) -> std::string {
-        const auto* v = obj->if_contains(key);
-        return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
-    };
-    out.session_id = str("session_id");
-    out.resume_gateway_url = str("resume_gateway_url");
+    types::ReadySession s;
+    decode_error ignored;
+    const bool ok = raw.encoding == Encoding::Json ? decode_json(raw.data, s, ignored) : decode_etf(raw.data, s, ignored);
+    if (!ok) return;
+    out.session_id = std::move(s.session_id);
+    if (s.resume_gateway_url) out.resume_gateway_url = std::move(*s.resume_gateway_url);
 }
 
 } // namespace

@@ -129,6 +129,7 @@ extern const type_info ti_EmbedAuthor;
 extern const type_info ti_EmbedField;
 extern const type_info ti_Embed;
 extern const type_info ti_Hello;
+extern const type_info ti_ReadySession;
 extern const type_info ti_UnavailableGuild;
 extern const type_info ti_ReadyApplication;
 extern const type_info ti_GatewayRateLimitMetadata;

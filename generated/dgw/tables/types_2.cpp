@@ -662,66 +662,78 @@ field_order order_Embed[15];
 } // namespace
 constinit const type_info ti_Embed = object_info<dgw::types::Embed>("Embed", fields_Embed, 14, &find_Embed, 0x0ull, order_Embed);
 
-// dgw::types::Sticker
+// dgw::types::Role
 namespace {
-int find_Sticker(std::string_view k) noexcept {
+int find_Role(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 2:
         return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        switch (p[2]) {
-        case 'e':
-            if (std::memcmp(p, "user", 4) == 0) return 9;
+        switch (p[0]) {
+        case 'i':
+            if (std::memcmp(p, "icon", 4) == 0) return 5;
             return -1;
-        case 'g':
-            if (std::memcmp(p, "tags", 4) == 0) return 4;
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 1;
             return -1;
-        case 'm':
-            if (std::memcmp(p, "name", 4) == 0) return 2;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "type", 4) == 0) return 5;
+        case 't':
+            if (std::memcmp(p, "tags", 4) == 0) return 11;
             return -1;
         default: return -1;
         }
-    case 7:
-        return std::memcmp(p, "pack_id", 7) == 0 ? 1 : -1;
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 8 : -1;
-    case 9:
-        return std::memcmp(p, "available", 9) == 0 ? 7 : -1;
-    case 10:
-        return std::memcmp(p, "sort_value", 10) == 0 ? 10 : -1;
-    case 11:
+    case 5:
         switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "description", 11) == 0) return 3;
+        case 'c':
+            if (std::memcmp(p, "color", 5) == 0) return 2;
             return -1;
         case 'f':
-            if (std::memcmp(p, "format_type", 11) == 0) return 6;
+            if (std::memcmp(p, "flags", 5) == 0) return 12;
+            return -1;
+        case 'h':
+            if (std::memcmp(p, "hoist", 5) == 0) return 4;
             return -1;
         default: return -1;
         }
+    case 6:
+        return std::memcmp(p, "colors", 6) == 0 ? 3 : -1;
+    case 7:
+        return std::memcmp(p, "managed", 7) == 0 ? 9 : -1;
+    case 8:
+        return std::memcmp(p, "position", 8) == 0 ? 7 : -1;
+    case 11:
+        switch (p[0]) {
+        case 'm':
+            if (std::memcmp(p, "mentionable", 11) == 0) return 10;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "permissions", 11) == 0) return 8;
+            return -1;
+        default: return -1;
+        }
+    case 13:
+        return std::memcmp(p, "unicode_emoji", 13) == 0 ? 6 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_Sticker[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Sticker, id)},
-    {"pack_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Sticker, pack_id)},
-    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::Sticker, name)},
-    {"description", &dgw::codec::ti_string, presence::nullable, 2, offsetof(dgw::types::Sticker, description)},
-    {"tags", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::Sticker, tags)},
-    {"type", &dgw::codec::gen::ti_StickerType, presence::required, 4, offsetof(dgw::types::Sticker, type)},
-    {"format_type", &dgw::codec::gen::ti_StickerFormatType, presence::required, 5, offsetof(dgw::types::Sticker, format_type)},
-    {"available", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Sticker, available)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Sticker, guild_id)},
-    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::types::Sticker, user)},
-    {"sort_value", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Sticker, sort_value)},
+constexpr field_info fields_Role[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Role, id)},
+    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::Role, name)},
+    {"color", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::types::Role, color)},
+    {"colors", &dgw::codec::gen::ti_RoleColors, presence::required, 3, offsetof(dgw::types::Role, colors)},
+    {"hoist", &dgw::codec::ti_bool, presence::required, 4, offsetof(dgw::types::Role, hoist)},
+    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Role, icon)},
+    {"unicode_emoji", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Role, unicode_emoji)},
+    {"position", &dgw::codec::ti_int, presence::required, 5, offsetof(dgw::types::Role, position)},
+    {"permissions", &dgw::codec::gen::ti_Permissions, presence::required, 6, offsetof(dgw::types::Role, permissions)},
+    {"managed", &dgw::codec::ti_bool, presence::required, 7, offsetof(dgw::types::Role, managed)},
+    {"mentionable", &dgw::codec::ti_bool, presence::required, 8, offsetof(dgw::types::Role, mentionable)},
+    {"tags", &dgw::codec::gen::ti_RoleTags, presence::optional, -1, offsetof(dgw::types::Role, tags)},
+    {"flags", &dgw::codec::gen::ti_RoleFlags, presence::required, 9, offsetof(dgw::types::Role, flags)},
 };
-field_order order_Sticker[12];
+field_order order_Role[14];
 } // namespace
-constinit const type_info ti_Sticker = object_info<dgw::types::Sticker>("Sticker", fields_Sticker, 11, &find_Sticker, 0x3full, order_Sticker);
+constinit const type_info ti_Role = object_info<dgw::types::Role>("Role", fields_Role, 13, &find_Role, 0x3ffull, order_Role);
 
 // dgw::types::IntegrationAccount
 namespace {
@@ -863,138 +875,323 @@ field_order order_Reaction[7];
 } // namespace
 constinit const type_info ti_Reaction = object_info<dgw::types::Reaction>("Reaction", fields_Reaction, 6, &find_Reaction, 0x3full, order_Reaction);
 
-// dgw::types::MessageReference
+// dgw::types::StickerItem
 namespace {
-int find_MessageReference(std::string_view k) noexcept {
+int find_StickerItem(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        return std::memcmp(p, "type", 4) == 0 ? 0 : -1;
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 3 : -1;
-    case 10:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "channel_id", 10) == 0) return 2;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "message_id", 10) == 0) return 1;
-            return -1;
-        default: return -1;
-        }
-    case 18:
-        return std::memcmp(p, "fail_if_not_exists", 18) == 0 ? 4 : -1;
+        return std::memcmp(p, "name", 4) == 0 ? 1 : -1;
+    case 11:
+        return std::memcmp(p, "format_type", 11) == 0 ? 2 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_MessageReference[] = {
-    {"type", &dgw::codec::gen::ti_MessageReferenceType, presence::optional, -1, offsetof(dgw::types::MessageReference, type)},
-    {"message_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::MessageReference, message_id)},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::MessageReference, channel_id)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::MessageReference, guild_id)},
-    {"fail_if_not_exists", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::MessageReference, fail_if_not_exists)},
+constexpr field_info fields_StickerItem[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::StickerItem, id)},
+    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::StickerItem, name)},
+    {"format_type", &dgw::codec::gen::ti_StickerFormatType, presence::required, 2, offsetof(dgw::types::StickerItem, format_type)},
 };
-field_order order_MessageReference[6];
+field_order order_StickerItem[4];
 } // namespace
-constinit const type_info ti_MessageReference = object_info<dgw::types::MessageReference>("MessageReference", fields_MessageReference, 5, &find_MessageReference, 0x0ull, order_MessageReference);
+constinit const type_info ti_StickerItem = object_info<dgw::types::StickerItem>("StickerItem", fields_StickerItem, 3, &find_StickerItem, 0x7ull, order_StickerItem);
 
-// dgw::types::MessageInteraction
+// dgw::types::MessageInteractionMetadata
 namespace {
-int find_MessageInteraction(std::string_view k) noexcept {
+int find_MessageInteractionMetadata(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 2:
         return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
         switch (p[0]) {
-        case 'n':
-            if (std::memcmp(p, "name", 4) == 0) return 2;
-            return -1;
         case 't':
             if (std::memcmp(p, "type", 4) == 0) return 1;
             return -1;
         case 'u':
-            if (std::memcmp(p, "user", 4) == 0) return 3;
+            if (std::memcmp(p, "user", 4) == 0) return 2;
+            return -1;
+        default: return -1;
+        }
+    case 11:
+        return std::memcmp(p, "target_user", 11) == 0 ? 5 : -1;
+    case 17:
+        return std::memcmp(p, "target_message_id", 17) == 0 ? 6 : -1;
+    case 21:
+        return std::memcmp(p, "interacted_message_id", 21) == 0 ? 7 : -1;
+    case 28:
+        return std::memcmp(p, "original_response_message_id", 28) == 0 ? 4 : -1;
+    case 30:
+        return std::memcmp(p, "authorizing_integration_owners", 30) == 0 ? 3 : -1;
+    case 31:
+        return std::memcmp(p, "triggering_interaction_metadata", 31) == 0 ? 8 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_MessageInteractionMetadata[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::MessageInteractionMetadata, id)},
+    {"type", &dgw::codec::gen::ti_InteractionType, presence::required, 1, offsetof(dgw::types::MessageInteractionMetadata, type)},
+    {"user", &dgw::codec::gen::ti_User, presence::required, 2, offsetof(dgw::types::MessageInteractionMetadata, user)},
+    {"authorizing_integration_owners", &dgw::codec::gen::ti_snowflake_map, presence::required, 3, offsetof(dgw::types::MessageInteractionMetadata, authorizing_integration_owners)},
+    {"original_response_message_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::MessageInteractionMetadata, original_response_message_id)},
+    {"target_user", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::types::MessageInteractionMetadata, target_user)},
+    {"target_message_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::MessageInteractionMetadata, target_message_id)},
+    {"interacted_message_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::MessageInteractionMetadata, interacted_message_id)},
+    {"triggering_interaction_metadata", &dgw::codec::gen::ti_MessageInteractionMetadata_box, presence::optional, -1, offsetof(dgw::types::MessageInteractionMetadata, triggering_interaction_metadata)},
+};
+field_order order_MessageInteractionMetadata[10];
+} // namespace
+constinit const type_info ti_MessageInteractionMetadata = object_info<dgw::types::MessageInteractionMetadata>("MessageInteractionMetadata", fields_MessageInteractionMetadata, 9, &find_MessageInteractionMetadata, 0xfull, order_MessageInteractionMetadata);
+
+// dgw::types::PollAnswerCount
+namespace {
+int find_PollAnswerCount(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 5:
+        return std::memcmp(p, "count", 5) == 0 ? 1 : -1;
+    case 8:
+        return std::memcmp(p, "me_voted", 8) == 0 ? 2 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_PollAnswerCount[] = {
+    {"id", &dgw::codec::ti_int, presence::required, 0, offsetof(dgw::types::PollAnswerCount, id)},
+    {"count", &dgw::codec::ti_int, presence::required, 1, offsetof(dgw::types::PollAnswerCount, count)},
+    {"me_voted", &dgw::codec::ti_bool, presence::required, 2, offsetof(dgw::types::PollAnswerCount, me_voted)},
+};
+field_order order_PollAnswerCount[4];
+} // namespace
+constinit const type_info ti_PollAnswerCount = object_info<dgw::types::PollAnswerCount>("PollAnswerCount", fields_PollAnswerCount, 3, &find_PollAnswerCount, 0x7ull, order_PollAnswerCount);
+
+// dgw::types::Message
+namespace {
+int find_Message(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 3:
+        return std::memcmp(p, "tts", 3) == 0 ? 6 : -1;
+    case 4:
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "call", 4) == 0) return 35;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "poll", 4) == 0) return 34;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "type", 4) == 0) return 17;
+            return -1;
+        default: return -1;
+        }
+    case 5:
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 21;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "nonce", 5) == 0) return 14;
             return -1;
         default: return -1;
         }
     case 6:
-        return std::memcmp(p, "member", 6) == 0 ? 4 : -1;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "author", 6) == 0) return 2;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "embeds", 6) == 0) return 12;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "pinned", 6) == 0) return 15;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "thread", 6) == 0) return 27;
+            return -1;
+        default: return -1;
+        }
+    case 7:
+        return std::memcmp(p, "content", 7) == 0 ? 3 : -1;
+    case 8:
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "activity", 8) == 0) return 18;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "mentions", 8) == 0) return 8;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "position", 8) == 0) return 31;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "resolved", 8) == 0) return 33;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "stickers", 8) == 0) return 30;
+            return -1;
+        default: return -1;
+        }
+    case 9:
+        switch (p[0]) {
+        case 'r':
+            if (std::memcmp(p, "reactions", 9) == 0) return 13;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "timestamp", 9) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
+    case 10:
+        switch (p[1]) {
+        case 'e':
+            if (std::memcmp(p, "webhook_id", 10) == 0) return 16;
+            return -1;
+        case 'h':
+            if (std::memcmp(p, "channel_id", 10) == 0) return 1;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "components", 10) == 0) return 28;
+            return -1;
+        default: return -1;
+        }
+    case 11:
+        switch (p[1]) {
+        case 'n':
+            if (std::memcmp(p, "interaction", 11) == 0) return 26;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "application", 11) == 0) return 19;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "attachments", 11) == 0) return 11;
+            return -1;
+        default: return -1;
+        }
+    case 13:
+        switch (p[0]) {
+        case 'm':
+            if (std::memcmp(p, "mention_roles", 13) == 0) return 9;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "sticker_items", 13) == 0) return 29;
+            return -1;
+        default: return -1;
+        }
+    case 14:
+        return std::memcmp(p, "application_id", 14) == 0 ? 20 : -1;
+    case 16:
+        switch (p[8]) {
+        case 'c':
+            if (std::memcmp(p, "mention_channels", 16) == 0) return 10;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "mention_everyone", 16) == 0) return 7;
+            return -1;
+        case 'i':
+            if (std::memcmp(p, "edited_timestamp", 16) == 0) return 5;
+            return -1;
+        default: return -1;
+        }
+    case 17:
+        switch (p[8]) {
+        case 'r':
+            if (std::memcmp(p, "message_reference", 17) == 0) return 22;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "message_snapshots", 17) == 0) return 23;
+            return -1;
+        default: return -1;
+        }
+    case 18:
+        return std::memcmp(p, "referenced_message", 18) == 0 ? 24 : -1;
+    case 19:
+        return std::memcmp(p, "shared_client_theme", 19) == 0 ? 36 : -1;
+    case 20:
+        return std::memcmp(p, "interaction_metadata", 20) == 0 ? 25 : -1;
+    case 22:
+        return std::memcmp(p, "role_subscription_data", 22) == 0 ? 32 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_MessageInteraction[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::MessageInteraction, id)},
-    {"type", &dgw::codec::gen::ti_InteractionType, presence::required, 1, offsetof(dgw::types::MessageInteraction, type)},
-    {"name", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::types::MessageInteraction, name)},
-    {"user", &dgw::codec::gen::ti_User, presence::required, 3, offsetof(dgw::types::MessageInteraction, user)},
-    {"member", &dgw::codec::gen::ti_PartialGuildMember, presence::optional, -1, offsetof(dgw::types::MessageInteraction, member)},
+constexpr field_info fields_Message[] = {
+    DGW_FIELDS_Message(dgw::types::Message)
 };
-field_order order_MessageInteraction[6];
+field_order order_Message[38];
 } // namespace
-constinit const type_info ti_MessageInteraction = object_info<dgw::types::MessageInteraction>("MessageInteraction", fields_MessageInteraction, 5, &find_MessageInteraction, 0xfull, order_MessageInteraction);
+constinit const type_info ti_Message = object_info<dgw::types::Message>("Message", fields_Message, 37, &find_Message, 0x3fffull, order_Message);
 
-// dgw::types::PollMedia
+// dgw::types::ActivityButton
 namespace {
-int find_PollMedia(std::string_view k) noexcept {
+int find_ActivityButton(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 3:
+        return std::memcmp(p, "url", 3) == 0 ? 1 : -1;
+    case 5:
+        return std::memcmp(p, "label", 5) == 0 ? 0 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_ActivityButton[] = {
+    {"label", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::ActivityButton, label)},
+    {"url", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::ActivityButton, url)},
+};
+field_order order_ActivityButton[3];
+} // namespace
+constinit const type_info ti_ActivityButton = object_info<dgw::types::ActivityButton>("ActivityButton", fields_ActivityButton, 2, &find_ActivityButton, 0x3ull, order_ActivityButton);
+
+// dgw::types::GuildScheduledEventRecurrenceRuleNWeekday
+namespace {
+int find_GuildScheduledEventRecurrenceRuleNWeekday(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 1:
+        return std::memcmp(p, "n", 1) == 0 ? 0 : -1;
+    case 3:
+        return std::memcmp(p, "day", 3) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_GuildScheduledEventRecurrenceRuleNWeekday[] = {
+    {"n", &dgw::codec::ti_int, presence::required, 0, offsetof(dgw::types::GuildScheduledEventRecurrenceRuleNWeekday, n)},
+    {"day", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRuleWeekday, presence::required, 1, offsetof(dgw::types::GuildScheduledEventRecurrenceRuleNWeekday, day)},
+};
+field_order order_GuildScheduledEventRecurrenceRuleNWeekday[3];
+} // namespace
+constinit const type_info ti_GuildScheduledEventRecurrenceRuleNWeekday = object_info<dgw::types::GuildScheduledEventRecurrenceRuleNWeekday>("GuildScheduledEventRecurrenceRuleNWeekday", fields_GuildScheduledEventRecurrenceRuleNWeekday, 2, &find_GuildScheduledEventRecurrenceRuleNWeekday, 0x3ull, order_GuildScheduledEventRecurrenceRuleNWeekday);
+
+// dgw::types::GuildScheduledEventUser
+namespace {
+int find_GuildScheduledEventUser(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 4:
-        return std::memcmp(p, "text", 4) == 0 ? 0 : -1;
-    case 5:
-        return std::memcmp(p, "emoji", 5) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_PollMedia[] = {
-    {"text", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::PollMedia, text)},
-    {"emoji", &dgw::codec::gen::ti_Emoji, presence::optional, -1, offsetof(dgw::types::PollMedia, emoji)},
-};
-field_order order_PollMedia[3];
-} // namespace
-constinit const type_info ti_PollMedia = object_info<dgw::types::PollMedia>("PollMedia", fields_PollMedia, 2, &find_PollMedia, 0x0ull, order_PollMedia);
-
-// dgw::types::Poll
-namespace {
-int find_Poll(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
+        return std::memcmp(p, "user", 4) == 0 ? 1 : -1;
     case 6:
-        return std::memcmp(p, "expiry", 6) == 0 ? 2 : -1;
-    case 7:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "answers", 7) == 0) return 1;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "results", 7) == 0) return 5;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        return std::memcmp(p, "question", 8) == 0 ? 0 : -1;
-    case 11:
-        return std::memcmp(p, "layout_type", 11) == 0 ? 4 : -1;
-    case 17:
-        return std::memcmp(p, "allow_multiselect", 17) == 0 ? 3 : -1;
+        return std::memcmp(p, "member", 6) == 0 ? 2 : -1;
+    case 24:
+        return std::memcmp(p, "guild_scheduled_event_id", 24) == 0 ? 0 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_Poll[] = {
-    {"question", &dgw::codec::gen::ti_PollMedia, presence::required, 0, offsetof(dgw::types::Poll, question)},
-    {"answers", &dgw::codec::gen::ti_PollAnswer_array, presence::required, 1, offsetof(dgw::types::Poll, answers)},
-    {"expiry", &dgw::codec::ti_timestamp, presence::nullable, 2, offsetof(dgw::types::Poll, expiry)},
-    {"allow_multiselect", &dgw::codec::ti_bool, presence::required, 3, offsetof(dgw::types::Poll, allow_multiselect)},
-    {"layout_type", &dgw::codec::gen::ti_PollLayoutType, presence::required, 4, offsetof(dgw::types::Poll, layout_type)},
-    {"results", &dgw::codec::gen::ti_PollResults, presence::optional, -1, offsetof(dgw::types::Poll, results)},
+constexpr field_info fields_GuildScheduledEventUser[] = {
+    {"guild_scheduled_event_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::GuildScheduledEventUser, guild_scheduled_event_id)},
+    {"user", &dgw::codec::gen::ti_User, presence::required, 1, offsetof(dgw::types::GuildScheduledEventUser, user)},
+    {"member", &dgw::codec::gen::ti_GuildMember, presence::optional, -1, offsetof(dgw::types::GuildScheduledEventUser, member)},
 };
-field_order order_Poll[7];
+field_order order_GuildScheduledEventUser[4];
 } // namespace
-constinit const type_info ti_Poll = object_info<dgw::types::Poll>("Poll", fields_Poll, 6, &find_Poll, 0x1full, order_Poll);
+constinit const type_info ti_GuildScheduledEventUser = object_info<dgw::types::GuildScheduledEventUser>("GuildScheduledEventUser", fields_GuildScheduledEventUser, 3, &find_GuildScheduledEventUser, 0x3ull, order_GuildScheduledEventUser);
 
-// dgw::types::ApplicationCommandInteractionDataOption
+// dgw::types::SoundboardSound
 namespace {
-int find_ApplicationCommandInteractionDataOption(std::string_view k) noexcept {
+int find_SoundboardSound(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 4:
@@ -1002,223 +1199,39 @@ int find_ApplicationCommandInteractionDataOption(std::string_view k) noexcept {
         case 'n':
             if (std::memcmp(p, "name", 4) == 0) return 0;
             return -1;
-        case 't':
-            if (std::memcmp(p, "type", 4) == 0) return 1;
-            return -1;
-        default: return -1;
-        }
-    case 5:
-        return std::memcmp(p, "value", 5) == 0 ? 2 : -1;
-    case 7:
-        switch (p[0]) {
-        case 'f':
-            if (std::memcmp(p, "focused", 7) == 0) return 4;
-            return -1;
-        case 'o':
-            if (std::memcmp(p, "options", 7) == 0) return 3;
-            return -1;
-        default: return -1;
-        }
-    default: return -1;
-    }
-}
-constexpr field_info fields_ApplicationCommandInteractionDataOption[] = {
-    {"name", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::ApplicationCommandInteractionDataOption, name)},
-    {"type", &dgw::codec::gen::ti_ApplicationCommandOptionType, presence::required, 1, offsetof(dgw::types::ApplicationCommandInteractionDataOption, type)},
-    {"value", &dgw::codec::ti_any, presence::optional, -1, offsetof(dgw::types::ApplicationCommandInteractionDataOption, value)},
-    {"options", &dgw::codec::gen::ti_ApplicationCommandInteractionDataOption_array, presence::optional, -1, offsetof(dgw::types::ApplicationCommandInteractionDataOption, options)},
-    {"focused", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::ApplicationCommandInteractionDataOption, focused)},
-};
-field_order order_ApplicationCommandInteractionDataOption[6];
-} // namespace
-constinit const type_info ti_ApplicationCommandInteractionDataOption = object_info<dgw::types::ApplicationCommandInteractionDataOption>("ApplicationCommandInteractionDataOption", fields_ApplicationCommandInteractionDataOption, 5, &find_ApplicationCommandInteractionDataOption, 0x3ull, order_ApplicationCommandInteractionDataOption);
-
-// dgw::types::Entitlement
-namespace {
-int find_Entitlement(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        return std::memcmp(p, "type", 4) == 0 ? 4 : -1;
-    case 6:
-        return std::memcmp(p, "sku_id", 6) == 0 ? 1 : -1;
-    case 7:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "deleted", 7) == 0) return 5;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "ends_at", 7) == 0) return 7;
-            return -1;
         case 'u':
-            if (std::memcmp(p, "user_id", 7) == 0) return 3;
+            if (std::memcmp(p, "user", 4) == 0) return 7;
             return -1;
         default: return -1;
         }
+    case 6:
+        return std::memcmp(p, "volume", 6) == 0 ? 2 : -1;
     case 8:
         switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "consumed", 8) == 0) return 9;
+        case 'e':
+            if (std::memcmp(p, "emoji_id", 8) == 0) return 3;
             return -1;
         case 'g':
-            if (std::memcmp(p, "guild_id", 8) == 0) return 8;
-            return -1;
-        default: return -1;
-        }
-    case 9:
-        return std::memcmp(p, "starts_at", 9) == 0 ? 6 : -1;
-    case 14:
-        return std::memcmp(p, "application_id", 14) == 0 ? 2 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_Entitlement[] = {
-    DGW_FIELDS_Entitlement(dgw::types::Entitlement)
-};
-field_order order_Entitlement[11];
-} // namespace
-constinit const type_info ti_Entitlement = object_info<dgw::types::Entitlement>("Entitlement", fields_Entitlement, 10, &find_Entitlement, 0x7full, order_Entitlement);
-
-// dgw::types::GuildApplicationCommandPermissions
-namespace {
-int find_GuildApplicationCommandPermissions(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 2 : -1;
-    case 11:
-        return std::memcmp(p, "permissions", 11) == 0 ? 3 : -1;
-    case 14:
-        return std::memcmp(p, "application_id", 14) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_GuildApplicationCommandPermissions[] = {
-    DGW_FIELDS_GuildApplicationCommandPermissions(dgw::types::GuildApplicationCommandPermissions)
-};
-field_order order_GuildApplicationCommandPermissions[5];
-} // namespace
-constinit const type_info ti_GuildApplicationCommandPermissions = object_info<dgw::types::GuildApplicationCommandPermissions>("GuildApplicationCommandPermissions", fields_GuildApplicationCommandPermissions, 4, &find_GuildApplicationCommandPermissions, 0xfull, order_GuildApplicationCommandPermissions);
-
-// dgw::types::Subscription
-namespace {
-int find_Subscription(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 6:
-        return std::memcmp(p, "status", 6) == 0 ? 7 : -1;
-    case 7:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "country", 7) == 0) return 9;
+            if (std::memcmp(p, "guild_id", 8) == 0) return 5;
             return -1;
         case 's':
-            if (std::memcmp(p, "sku_ids", 7) == 0) return 2;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "user_id", 7) == 0) return 1;
+            if (std::memcmp(p, "sound_id", 8) == 0) return 1;
             return -1;
         default: return -1;
         }
-    case 11:
-        return std::memcmp(p, "canceled_at", 11) == 0 ? 8 : -1;
-    case 15:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "entitlement_ids", 15) == 0) return 3;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "renewal_sku_ids", 15) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
-    case 18:
-        return std::memcmp(p, "current_period_end", 18) == 0 ? 6 : -1;
-    case 20:
-        return std::memcmp(p, "current_period_start", 20) == 0 ? 5 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_Subscription[] = {
-    DGW_FIELDS_Subscription(dgw::types::Subscription)
-};
-field_order order_Subscription[11];
-} // namespace
-constinit const type_info ti_Subscription = object_info<dgw::types::Subscription>("Subscription", fields_Subscription, 10, &find_Subscription, 0x1ffull, order_Subscription);
-
-// dgw::types::GuildScheduledEvent
-namespace {
-int find_GuildScheduledEvent(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        return std::memcmp(p, "name", 4) == 0 ? 4 : -1;
-    case 5:
-        return std::memcmp(p, "image", 5) == 0 ? 15 : -1;
-    case 6:
-        return std::memcmp(p, "status", 6) == 0 ? 9 : -1;
-    case 7:
-        return std::memcmp(p, "creator", 7) == 0 ? 13 : -1;
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
     case 9:
-        return std::memcmp(p, "entity_id", 9) == 0 ? 11 : -1;
+        return std::memcmp(p, "available", 9) == 0 ? 6 : -1;
     case 10:
-        switch (p[1]) {
-        case 'h':
-            if (std::memcmp(p, "channel_id", 10) == 0) return 2;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "creator_id", 10) == 0) return 3;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "user_count", 10) == 0) return 14;
-            return -1;
-        default: return -1;
-        }
-    case 11:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "description", 11) == 0) return 5;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "entity_type", 11) == 0) return 10;
-            return -1;
-        default: return -1;
-        }
-    case 13:
-        return std::memcmp(p, "privacy_level", 13) == 0 ? 8 : -1;
-    case 15:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "entity_metadata", 15) == 0) return 12;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "recurrence_rule", 15) == 0) return 16;
-            return -1;
-        default: return -1;
-        }
-    case 18:
-        return std::memcmp(p, "scheduled_end_time", 18) == 0 ? 7 : -1;
-    case 20:
-        return std::memcmp(p, "scheduled_start_time", 20) == 0 ? 6 : -1;
+        return std::memcmp(p, "emoji_name", 10) == 0 ? 4 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_GuildScheduledEvent[] = {
-    DGW_FIELDS_GuildScheduledEvent(dgw::types::GuildScheduledEvent)
+constexpr field_info fields_SoundboardSound[] = {
+    DGW_FIELDS_SoundboardSound(dgw::types::SoundboardSound)
 };
-field_order order_GuildScheduledEvent[18];
+field_order order_SoundboardSound[9];
 } // namespace
-constinit const type_info ti_GuildScheduledEvent = object_info<dgw::types::GuildScheduledEvent>("GuildScheduledEvent", fields_GuildScheduledEvent, 17, &find_GuildScheduledEvent, 0xfffull, order_GuildScheduledEvent);
+constinit const type_info ti_SoundboardSound = object_info<dgw::types::SoundboardSound>("SoundboardSound", fields_SoundboardSound, 8, &find_SoundboardSound, 0x3full, order_SoundboardSound);
 
 // dgw::types::ChannelInfoChannel
 namespace {
@@ -1337,19 +1350,18 @@ template <> const codec::type_info& describe<dgw::types::MediaGalleryItem>() { r
 template <> const codec::type_info& describe<dgw::types::EmbedImage>() { return codec::gen::ti_EmbedImage; }
 template <> const codec::type_info& describe<dgw::types::EmbedProvider>() { return codec::gen::ti_EmbedProvider; }
 template <> const codec::type_info& describe<dgw::types::Embed>() { return codec::gen::ti_Embed; }
-template <> const codec::type_info& describe<dgw::types::Sticker>() { return codec::gen::ti_Sticker; }
+template <> const codec::type_info& describe<dgw::types::Role>() { return codec::gen::ti_Role; }
 template <> const codec::type_info& describe<dgw::types::IntegrationAccount>() { return codec::gen::ti_IntegrationAccount; }
 template <> const codec::type_info& describe<dgw::types::PartialGuildMember>() { return codec::gen::ti_PartialGuildMember; }
 template <> const codec::type_info& describe<dgw::types::Reaction>() { return codec::gen::ti_Reaction; }
-template <> const codec::type_info& describe<dgw::types::MessageReference>() { return codec::gen::ti_MessageReference; }
-template <> const codec::type_info& describe<dgw::types::MessageInteraction>() { return codec::gen::ti_MessageInteraction; }
-template <> const codec::type_info& describe<dgw::types::PollMedia>() { return codec::gen::ti_PollMedia; }
-template <> const codec::type_info& describe<dgw::types::Poll>() { return codec::gen::ti_Poll; }
-template <> const codec::type_info& describe<dgw::types::ApplicationCommandInteractionDataOption>() { return codec::gen::ti_ApplicationCommandInteractionDataOption; }
-template <> const codec::type_info& describe<dgw::types::Entitlement>() { return codec::gen::ti_Entitlement; }
-template <> const codec::type_info& describe<dgw::types::GuildApplicationCommandPermissions>() { return codec::gen::ti_GuildApplicationCommandPermissions; }
-template <> const codec::type_info& describe<dgw::types::Subscription>() { return codec::gen::ti_Subscription; }
-template <> const codec::type_info& describe<dgw::types::GuildScheduledEvent>() { return codec::gen::ti_GuildScheduledEvent; }
+template <> const codec::type_info& describe<dgw::types::StickerItem>() { return codec::gen::ti_StickerItem; }
+template <> const codec::type_info& describe<dgw::types::MessageInteractionMetadata>() { return codec::gen::ti_MessageInteractionMetadata; }
+template <> const codec::type_info& describe<dgw::types::PollAnswerCount>() { return codec::gen::ti_PollAnswerCount; }
+template <> const codec::type_info& describe<dgw::types::Message>() { return codec::gen::ti_Message; }
+template <> const codec::type_info& describe<dgw::types::ActivityButton>() { return codec::gen::ti_ActivityButton; }
+template <> const codec::type_info& describe<dgw::types::GuildScheduledEventRecurrenceRuleNWeekday>() { return codec::gen::ti_GuildScheduledEventRecurrenceRuleNWeekday; }
+template <> const codec::type_info& describe<dgw::types::GuildScheduledEventUser>() { return codec::gen::ti_GuildScheduledEventUser; }
+template <> const codec::type_info& describe<dgw::types::SoundboardSound>() { return codec::gen::ti_SoundboardSound; }
 template <> const codec::type_info& describe<dgw::types::ChannelInfoChannel>() { return codec::gen::ti_ChannelInfoChannel; }
 template <> const codec::type_info& describe<dgw::commands::UpdatePresence>() { return codec::gen::ti_UpdatePresence; }
 template <> const codec::type_info& describe<dgw::commands::Heartbeat>() { return codec::gen::ti_Heartbeat; }
