@@ -321,6 +321,7 @@ BOOST_AUTO_TEST_CASE(config_breaking_protocol_rules_is_rejected) {
     BOOST_TEST(bad([](client_config& c) { c.reconnect_close_code = 1001; }));
     BOOST_TEST(bad([](client_config& c) { c.identify.shard_id = 2; c.identify.shard_count = 2; }));
     BOOST_TEST(bad([](client_config& c) { c.gateway_url.clear(); }));
+    BOOST_TEST(bad([](client_config& c) { c.command_window = std::chrono::milliseconds(0); }));
     BOOST_TEST(!bad([](client_config& c) { c.identify.compress = true; }));
 }
 

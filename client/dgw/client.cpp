@@ -83,6 +83,7 @@ void client::validate() const {
     const auto& b = config_.backoff;
     if (b.initial.count() <= 0 || b.max < b.initial) bad("backoff needs 0 < initial <= max");
     if (config_.hello_timeout.count() < 0 || config_.ready_timeout.count() < 0) bad("timeouts must not be negative");
+    if (config_.command_window.count() <= 0) bad("command_window must be positive");
 }
 
 std::vector<action> client::step(input in) {

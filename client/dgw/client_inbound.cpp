@@ -91,7 +91,7 @@ void client::on_hello(std::int64_t interval_ms, clock::time_point now, actions& 
     }
     double jitter = config_.jitter ? config_.jitter() : std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
     std::chrono::milliseconds interval(interval_ms);
-    link conn{heartbeat(interval, now, jitter), command_ratelimiter(interval)};
+    link conn{heartbeat(interval, now, jitter), command_ratelimiter(interval, config_.command_window)};
     log(log_level::debug, "Hello: heartbeat every " + std::to_string(interval_ms) + " ms");
 
     if (waiting->resume) {
