@@ -6,6 +6,7 @@
 #include <dgw/protocol_error.hpp>
 
 #include <boost/json/value.hpp>
+#include <boost/system/system_error.hpp>
 
 namespace dgw {
 
@@ -140,6 +141,17 @@ void client::on_dispatch(inbound& msg, clock::time_point now, actions& out) {
     if (auto* id = std::get_if<state::identifying>(&state_); id != nullptr && m.type == EventType::Ready) {
         session_info session{msg.session_id, msg.resume_gateway_url, id->seq};
         log(log_level::info, "READY: session " + session.session_id);
+        if (!session.resume_gateway_url.empty()) {
+            // A URL we could not connect to would cost the session at the first
+            // reconnect; without one the client resumes on gateway_url, as it does for a
+            // READY that has none.
+            try {
+                gateway_url(session.resume_gateway_url, query());
+            } catch (const boost::system::system_error& e) {
+                log(log_level::warning, std::string(e.what()) + "; resuming on gateway_url instead");
+                session.resume_gateway_url.clear();
+            }
+        }
         session_id_ = std::make_shared<const std::string>(session.session_id);
         state_ = state::connected{std::move(id->conn), std::move(session), now};
     } else if (auto* rs = std::get_if<state::resuming>(&state_); rs != nullptr && m.type == EventType::Resumed) {
