@@ -5,8 +5,9 @@ set -euo pipefail
 
 pkgs=(
   g++ cmake ninja-build pkg-config
-  libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev
+  libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev libboost-url1.81-dev
   libzstd-dev zstd zlib1g-dev libssl-dev libbenchmark-dev
+  time
   libcli11-dev
   python3-jinja2 python3-yaml
   doxygen

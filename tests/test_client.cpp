@@ -8,6 +8,8 @@
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
+
 namespace bdata = boost::unit_test::data;
 using namespace dgw;
 using namespace dgw::test;
@@ -304,6 +306,31 @@ BOOST_DATA_TEST_CASE(identify_fields_and_urls, bdata::make(encodings), enc_name)
     BOOST_TEST(h.reconnects.back().url == resume_base + "/?v=10&encoding=" + enc_name + "&compress=zstd-stream");
 }
 
+// READY's resume_gateway_url is the server's word: a trailing slash or a query of its own
+// leaves the query we send unchanged, and one that is no ws(s) URL is not used (the client
+// resumes on gateway_url) instead of costing the session at the reconnect.
+BOOST_DATA_TEST_CASE(resume_gateway_url_from_ready_as_sent_or_refused, bdata::make(encodings), enc_name) {
+    auto resume_on = [&](const char* url) {
+        harness h(parse_encoding(enc_name));
+        auto r = ready(1);
+        r.at("d").as_object()["resume_gateway_url"] = url;
+        h.feed(hello());
+        h.feed(r);
+        h.feed(reconnect_op());
+        BOOST_TEST_REQUIRE(h.reconnects.size() == 1u);
+        BOOST_TEST(h.reconnects[0].resume);
+        return std::make_pair(h.reconnects[0].url, h.log_lines);
+    };
+    BOOST_TEST(resume_on("wss://gateway-us-east1-b.discord.gg/").first == url_for(resume_base, enc_name));
+    BOOST_TEST(resume_on("wss://gateway-us-east1-b.discord.gg/?v=9").first == url_for(resume_base, enc_name));
+    auto [url, logs] = resume_on("gateway-us-east1-b.discord.gg");
+    BOOST_TEST(url == url_for(gateway_base, enc_name));
+    BOOST_TEST(std::any_of(logs.begin(), logs.end(), [](const std::string& l) {
+        return l.find("\"gateway-us-east1-b.discord.gg\" is not a URL") != std::string::npos &&
+               l.find("resuming on gateway_url instead") != std::string::npos;
+    }));
+}
+
 BOOST_AUTO_TEST_CASE(config_breaking_protocol_rules_is_rejected) {
     auto bad = [](auto mutate) {
         auto cfg = harness::make_config(Encoding::Json);
@@ -321,6 +348,9 @@ BOOST_AUTO_TEST_CASE(config_breaking_protocol_rules_is_rejected) {
     BOOST_TEST(bad([](client_config& c) { c.reconnect_close_code = 1001; }));
     BOOST_TEST(bad([](client_config& c) { c.identify.shard_id = 2; c.identify.shard_count = 2; }));
     BOOST_TEST(bad([](client_config& c) { c.gateway_url.clear(); }));
+    BOOST_TEST(bad([](client_config& c) { c.gateway_url = "gateway.discord.gg"; }));
+    BOOST_TEST(bad([](client_config& c) { c.gateway_url = "https://discord.com/api/v10"; }));
+    BOOST_TEST(bad([](client_config& c) { c.command_window = std::chrono::milliseconds(0); }));
     BOOST_TEST(!bad([](client_config& c) { c.identify.compress = true; }));
 }
 

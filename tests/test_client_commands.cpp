@@ -1,5 +1,6 @@
 // User commands through the client: the 4096-byte limit, queueing until READY, the
-// 120/60 s budget under a burst, and heartbeats keeping their slots meanwhile.
+// 120/60 s budget under a burst, heartbeats keeping their slots meanwhile, and the
+// margin that keeps a burst received late within the gateway's window.
 #include "test_client_harness.hpp"
 
 #include <dgw/protocol_error.hpp>
@@ -42,6 +43,40 @@ std::size_t max_in_any_window(const std::vector<sent_message>& sent) {
         worst = std::max(worst, n);
     }
     return worst;
+}
+
+/// Largest number of `times` (any order) inside any window [t, t + window).
+std::size_t max_in_any_window(std::vector<clock::time_point> times, clock::duration window) {
+    std::sort(times.begin(), times.end());
+    std::size_t worst = 0;
+    for (std::size_t i = 0, j = 0; i < times.size(); ++i) {
+        while (j < times.size() && times[j] < times[i] + window) ++j;
+        worst = std::max(worst, j - i);
+    }
+    return worst;
+}
+
+/// The load on a client whose gateway counts `window` (and whose config says so),
+/// heartbeats every window / 12 (5 s at 60 s): 200 presences at READY, then the timers
+/// until all left. Returns when the gateway receives each payload if everything sent at
+/// READY arrives `late` and the rest on time; `at_ready` gets how many left at READY.
+std::vector<clock::time_point> burst_received(Encoding enc, clock::duration window, clock::duration late,
+                                              std::size_t& at_ready) {
+    harness h(enc, [&](client_config& c) { c.command_window = std::chrono::duration_cast<std::chrono::milliseconds>(window); });
+    h.auto_ack = true;
+    h.feed(hello(std::chrono::duration_cast<std::chrono::milliseconds>(window / 12).count()));
+    h.feed(ready(1));
+    const auto ready_at = h.now;
+    for (int i = 0; i < 200; ++i) BOOST_TEST_REQUIRE(!h.send_command(Opcode::PresenceUpdate, presence("p")));
+    while (h.c.queued() > 0 && h.timer) h.advance_to(*h.timer);
+    BOOST_TEST_REQUIRE(h.sent_with(Opcode::PresenceUpdate).size() == 200u);
+    at_ready = 0;
+    std::vector<clock::time_point> received;
+    for (const auto& m : h.sent) {
+        at_ready += m.at == ready_at && m.op == Opcode::PresenceUpdate;
+        received.push_back(m.at == ready_at ? m.at + late : m.at);
+    }
+    return received;
 }
 
 } // namespace
@@ -166,6 +201,30 @@ BOOST_DATA_TEST_CASE(burst_of_500_respects_120_per_minute_and_heartbeat_slots, b
         BOOST_TEST((b.at == slot)); // exactly on time, never pushed back by the burst
         slot += std::chrono::milliseconds(interval_ms);
     }
+}
+
+// The case through the client on a fake clock: 200 presences at once with 5 s
+// heartbeats, the gateway counting on its receive times. Everything sent at READY
+// reaching it up to 2 s late (the margin) keeps every 60 s window at 120 or below; later
+// than that, the batch sent when the burst expired here lands in the burst's window.
+BOOST_DATA_TEST_CASE(burst_of_200_received_late_by_up_to_the_margin_stays_within_120, bdata::make(encodings),
+                     enc_name) {
+    const auto enc = parse_encoding(enc_name);
+    std::size_t at_ready = 0;
+    BOOST_TEST(max_in_any_window(burst_received(enc, 60s, 0s, at_ready), 60s) <= 120u);
+    BOOST_TEST(at_ready == 105u); // 120 - 14 reserved (ceil(62 / 5) + 1), less Identify
+    BOOST_TEST(max_in_any_window(burst_received(enc, 60s, 2s - 1ms, at_ready), 60s) <= 120u);
+    BOOST_TEST(max_in_any_window(burst_received(enc, 60s, 2s + 1ms, at_ready), 60s) > 120u);
+}
+
+// client_config::command_window scales the window and the margin with it (a thirtieth),
+// for tests against a gateway with a shorter window.
+BOOST_DATA_TEST_CASE(a_scaled_command_window_scales_the_margin, bdata::make(encodings), enc_name) {
+    const auto enc = parse_encoding(enc_name);
+    std::size_t at_ready = 0;
+    BOOST_TEST(max_in_any_window(burst_received(enc, 3s, 100ms - 1ms, at_ready), 3s) <= 120u);
+    BOOST_TEST(at_ready == 105u);
+    BOOST_TEST(max_in_any_window(burst_received(enc, 3s, 100ms + 1ms, at_ready), 3s) > 120u);
 }
 
 BOOST_DATA_TEST_CASE(server_heartbeat_requests_during_a_burst_still_go_out, bdata::make(encodings), enc_name) {

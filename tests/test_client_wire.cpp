@@ -9,6 +9,7 @@
 #include <dgw/outbound.hpp>
 #include <dgw/protocol_error.hpp>
 
+#include <boost/system/system_error.hpp>
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -192,18 +193,71 @@ BOOST_AUTO_TEST_CASE(user_commands_are_the_five_send_opcodes) {
     for (int op : {0, 1, 2, 6, 7, 9, 10, 11, 5, 44}) BOOST_TEST(!is_user_command(static_cast<Opcode>(op)));
 }
 
-BOOST_AUTO_TEST_CASE(gateway_urls) {
-    gateway_query json{};
-    BOOST_TEST(gateway_url("wss://gateway.discord.gg", json) == "wss://gateway.discord.gg/?v=10&encoding=json");
-    BOOST_TEST(gateway_url("wss://gateway.discord.gg/", json) == "wss://gateway.discord.gg/?v=10&encoding=json");
-    gateway_query etf{10, Encoding::Etf, transport_compression::zlib_stream};
+// The exact URLs the client connects to, pinned byte for byte: the query must not change
+// whatever builds it (hand-written before 0.2's Boost.URL).
+BOOST_AUTO_TEST_CASE(gateway_urls_pinned_for_every_encoding_and_compression) {
+    const std::string base = "wss://gateway.discord.gg";
+    struct row {
+        Encoding enc;
+        transport_compression comp;
+        const char* url;
+    };
+    const row rows[] = {
+        {Encoding::Json, transport_compression::none, "wss://gateway.discord.gg/?v=10&encoding=json"},
+        {Encoding::Json, transport_compression::zlib_stream,
+         "wss://gateway.discord.gg/?v=10&encoding=json&compress=zlib-stream"},
+        {Encoding::Json, transport_compression::zstd_stream,
+         "wss://gateway.discord.gg/?v=10&encoding=json&compress=zstd-stream"},
+        {Encoding::Etf, transport_compression::none, "wss://gateway.discord.gg/?v=10&encoding=etf"},
+        {Encoding::Etf, transport_compression::zlib_stream,
+         "wss://gateway.discord.gg/?v=10&encoding=etf&compress=zlib-stream"},
+        {Encoding::Etf, transport_compression::zstd_stream,
+         "wss://gateway.discord.gg/?v=10&encoding=etf&compress=zstd-stream"},
+    };
+    for (const row& r : rows) {
+        const gateway_query q{10, r.enc, r.comp};
+        BOOST_TEST(gateway_url(base, q) == r.url);
+        BOOST_TEST(gateway_url(base + "/", q) == r.url); // a trailing slash changes nothing
+    }
+}
+
+BOOST_AUTO_TEST_CASE(resume_gateway_urls_pinned) {
+    const gateway_query etf{10, Encoding::Etf, transport_compression::zlib_stream};
+    const gateway_query zstd{10, Encoding::Json, transport_compression::zstd_stream};
+    // READY's resume_gateway_url, with and without trailing slash.
     BOOST_TEST(gateway_url("wss://gateway-us-east1-b.discord.gg", etf) ==
                "wss://gateway-us-east1-b.discord.gg/?v=10&encoding=etf&compress=zlib-stream");
-    // A query already present is replaced, never doubled.
+    BOOST_TEST(gateway_url("wss://gateway-us-east1-b.discord.gg/", zstd) ==
+               "wss://gateway-us-east1-b.discord.gg/?v=10&encoding=json&compress=zstd-stream");
+    // A query already present is replaced, never doubled, with or without a path before it;
+    // a fragment is dropped.
     BOOST_TEST(gateway_url("wss://g.example/?v=6&encoding=json", etf) ==
                "wss://g.example/?v=10&encoding=etf&compress=zlib-stream");
-    gateway_query zstd{10, Encoding::Json, transport_compression::zstd_stream};
+    BOOST_TEST(gateway_url("wss://g.example?v=6", etf) == "wss://g.example/?v=10&encoding=etf&compress=zlib-stream");
+    BOOST_TEST(gateway_url("wss://g.example/#x", etf) == "wss://g.example/?v=10&encoding=etf&compress=zlib-stream");
+    // A path, a port and an IPv6 literal are kept as written.
     BOOST_TEST(gateway_url("wss://g.example/path", zstd) == "wss://g.example/path?v=10&encoding=json&compress=zstd-stream");
+    BOOST_TEST(gateway_url("ws://127.0.0.1:8080", gateway_query{}) == "ws://127.0.0.1:8080/?v=10&encoding=json");
+    BOOST_TEST(gateway_url("ws://[::1]:8080/gw/", gateway_query{}) == "ws://[::1]:8080/gw/?v=10&encoding=json");
+}
+
+BOOST_AUTO_TEST_CASE(bad_gateway_urls_are_refused_with_the_reason) {
+    auto refusal = [](std::string_view base) -> std::string {
+        try {
+            gateway_url(base, gateway_query{});
+        } catch (const boost::system::system_error& e) {
+            BOOST_TEST((e.code() == protocol_errc::invalid_config));
+            return e.what();
+        }
+        return "accepted";
+    };
+    BOOST_TEST(refusal("gateway.discord.gg").find("\"gateway.discord.gg\" is not a URL") != std::string::npos,
+               refusal("gateway.discord.gg"));
+    BOOST_TEST(refusal("https://discord.com/api").find("is not ws:// or wss://") != std::string::npos);
+    BOOST_TEST(refusal("wss://").find("has no host") != std::string::npos, refusal("wss://"));
+    BOOST_TEST(refusal("wss://gate way.example").find("is not a URL") != std::string::npos);
+    BOOST_TEST(refusal("wss://g.example:99x/").find("is not a URL") != std::string::npos, refusal("wss://g.example:99x/"));
+    BOOST_TEST(refusal("wss://g.example:x").find("is not a URL") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(mask_secret_keeps_length) {

@@ -214,6 +214,35 @@ BOOST_AUTO_TEST_CASE(huge_window_is_too_large) {
     BOOST_TEST(r.error == make_error_code(compress_errc::too_large));
 }
 
+// A frame's window is history the decoder keeps for the whole connection, so it is held
+// to max(limit, 8 MiB) too (Discord's frames ask for 256 KiB; no zstd level below --ultra
+// asks for more than 8 MiB). Frame header: magic, descriptor 0, window byte (log - 10) << 3;
+// then a last raw block of one byte, "{".
+BOOST_AUTO_TEST_CASE(window_above_the_limit_and_8_mib_is_too_large) {
+    auto frame = [](int window_log) {
+        std::string f("\x28\xB5\x2F\xFD\x00", 5);
+        f += static_cast<char>((window_log - 10) << 3);
+        f += std::string("\x09\x00\x00\x7B", 4);
+        return f;
+    };
+    // The message, or "too large" (the message points into the decompressor: copied here).
+    auto outcome = [&](int window_log, std::size_t limit) -> std::string {
+        zstd_stream d(dgw::compress::limits{limit});
+        const auto r = d.feed(frame(window_log));
+        if (r.failed()) return r.error == make_error_code(compress_errc::too_large) ? "too large" : r.error.message();
+        return std::string(r.message);
+    };
+    BOOST_TEST(outcome(18, 4u << 20) == "{"); // Discord's window
+    BOOST_TEST(outcome(23, 4u << 20) == "{"); // 8 MiB whatever the limit
+    BOOST_TEST(outcome(24, 4u << 20) == "too large");
+    BOOST_TEST(outcome(24, 16u << 20) == "{"); // up to the limit
+    BOOST_TEST(outcome(25, (32u << 20) - 1) == "too large");
+    BOOST_TEST(outcome(26, 64u << 20) == "{"); // the default limit
+    BOOST_TEST(outcome(27, 64u << 20) == "too large");
+    BOOST_TEST(outcome(27, 1u << 30) == "{"); // never past the library's 128 MiB
+    BOOST_TEST(outcome(28, 1u << 30) == "too large");
+}
+
 BOOST_AUTO_TEST_CASE(bomb_stops_at_the_limit) {
     const std::string& bomb = zstd_bomb();
     BOOST_TEST_REQUIRE(bomb.size() < (1u << 20));

@@ -30,8 +30,10 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <fstream>
 #include <functional>
 #include <iterator>
@@ -84,6 +86,18 @@ struct basic_peer_conn {
     std::optional<z_stream> zlib;
     int heartbeats = 0;
     std::vector<int> heartbeat_seq; // d of each heartbeat (-1 for null)
+
+    /// Discord's command budget as Discord applies it: on this side's receive times, every
+    /// message the client sends counting (heartbeats included), a message that makes more
+    /// than `limit` within `window` closes the connection with 4008.
+    struct budget_rule {
+        std::chrono::steady_clock::duration window = std::chrono::seconds(60);
+        std::size_t limit = 120;
+    };
+    std::optional<budget_rule> budget;    ///< enforced when set
+    std::size_t budget_max = 0;           ///< most messages received within one window
+    bool budget_exceeded = false;         ///< closed with 4008
+    std::deque<std::chrono::steady_clock::time_point> budget_log; // receive times within the window
 
     template <class... A> explicit basic_peer_conn(A&&... a) : ws(std::forward<A>(a)...) {}
     basic_peer_conn(const basic_peer_conn&) = delete;
@@ -140,6 +154,14 @@ struct basic_peer_conn {
                 ended = ec;
                 co_return std::nullopt;
             }
+            if (budget && !within_budget()) {
+                budget_exceeded = true;
+                co_await ws.async_close(websocket::close_reason(static_cast<websocket::close_code>(4008),
+                                                                "You are being rate limited."),
+                                        asio::as_tuple(use_awaitable));
+                ended = websocket::error::closed;
+                co_return std::nullopt;
+            }
             const std::string bytes = beast::buffers_to_string(buf.data());
             json::value v;
             if (enc == dgw::Encoding::Json) {
@@ -161,6 +183,15 @@ struct basic_peer_conn {
             }
             co_return o;
         }
+    }
+
+    /// Counts a message received now; false when it is one too many for the budget.
+    bool within_budget() {
+        const auto now = std::chrono::steady_clock::now();
+        while (!budget_log.empty() && now - budget_log.front() >= budget->window) budget_log.pop_front();
+        budget_log.push_back(now);
+        budget_max = std::max(budget_max, budget_log.size());
+        return budget_log.size() <= budget->limit;
     }
 
     /// Writes `bytes` as one websocket message, as they are (no encoding, no compression).

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -114,8 +115,14 @@ std::size_t inflate_source::read(char* dst, std::size_t n) {
 
 // ---- zstd_source ------------------------------------------------------------------------
 
-zstd_source::zstd_source(byte_source& in) : d_(ZSTD_createDCtx()), in_(in), buf_(compressed_chunk, '\0') {
+zstd_source::zstd_source(byte_source& in, std::size_t max_message)
+    : d_(ZSTD_createDCtx()), in_(in), buf_(compressed_chunk, '\0') {
     if (!d_) throw std::bad_alloc();
+    // The rule of compress::zstd_stream (zstd_stream.cpp): 8 MiB, or up to the limit,
+    // never above the library's default of 128 MiB.
+    int log = 23;
+    while (log < 27 && (std::size_t{1} << (log + 1)) <= max_message) ++log;
+    ZSTD_DCtx_setParameter(static_cast<ZSTD_DCtx*>(d_), ZSTD_d_windowLogMax, log);
 }
 
 zstd_source::~zstd_source() { ZSTD_freeDCtx(static_cast<ZSTD_DCtx*>(d_)); }
@@ -144,7 +151,10 @@ std::size_t zstd_source::read(char* dst, std::size_t n) {
 
 // ---- window -----------------------------------------------------------------------------
 
-window::window(byte_source& src, std::size_t chunk) : src_(src), chunk_(chunk) {}
+window::window(byte_source& src, std::size_t max_message, std::size_t chunk)
+    : src_(src), chunk_(chunk),
+      max_cap_(max_message > std::numeric_limits<std::size_t>::max() - chunk ? std::numeric_limits<std::size_t>::max()
+                                                                             : max_message + chunk) {}
 
 bool window::fill() {
     if (eof_) return false;
@@ -155,15 +165,20 @@ bool window::fill() {
         end_ -= begin_;
         begin_ = 0;
     }
-    if (end_ + chunk_ > cap_) {
-        const std::size_t ncap = std::max(cap_ * 2, end_ + chunk_);
-        auto nbuf = std::make_unique<char[]>(ncap);
+    if (end_ + chunk_ > cap_ && cap_ < max_cap_) {
+        // Doubling, until two more doublings would pass the cap: then the cap in one step.
+        // Doubling up to it would end with a small step (64 MiB to 65 MiB) that holds
+        // both buffers at once; this way growing holds at most 1.5 times the cap.
+        std::size_t ncap = cap_ > max_cap_ / 4 ? max_cap_ : std::max(cap_ * 2, end_ + chunk_);
+        ncap = std::min(ncap, max_cap_);
+        auto nbuf = std::make_unique_for_overwrite<char[]>(ncap);
         if (end_ > begin_) std::memcpy(nbuf.get(), buf_.get() + begin_, end_ - begin_);
         end_ -= begin_;
         begin_ = 0;
         buf_ = std::move(nbuf);
         cap_ = ncap;
     }
+    if (end_ == cap_) throw fatal_error("more than the maximum message size buffered", base_ + (end_ - begin_));
     const std::size_t got = src_.read(buf_.get() + end_, cap_ - end_);
     if (got == 0) {
         eof_ = true;

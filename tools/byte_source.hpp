@@ -80,8 +80,11 @@ private:
 /// followed by new ones are accepted too).
 class zstd_source final : public byte_source {
 public:
-    /// Reads compressed bytes from `in`, which must outlive this object.
-    explicit zstd_source(byte_source& in);
+    /// Reads compressed bytes from `in`, which must outlive this object. Frames whose
+    /// window is above both `max_message` and 8 MiB are refused, as the library's
+    /// compress::zstd_stream does, so that a frame header cannot cost more memory than
+    /// the message limit.
+    zstd_source(byte_source& in, std::size_t max_message);
     ~zstd_source() override;
     zstd_source(const zstd_source&) = delete;
     zstd_source& operator=(const zstd_source&) = delete;
@@ -103,11 +106,13 @@ private:
 
 /// A sliding window over a byte_source: splitters look at view(), consume() what they
 /// used and fill() when a message continues past the end. Memory is the largest message
-/// plus one chunk.
+/// plus one chunk, and never more than `max_message` plus one chunk: a decompression bomb
+/// is refused by the splitters once it passes `max_message`, before the window grows on.
 class window {
 public:
-    /// Reads from `src` in chunks of `chunk` bytes.
-    explicit window(byte_source& src, std::size_t chunk = 1u << 20);
+    /// Reads from `src` in chunks of `chunk` bytes; view() holds at most `max_message` +
+    /// `chunk` bytes, enough for the splitters to see that a message is too large.
+    window(byte_source& src, std::size_t max_message, std::size_t chunk = 1u << 20);
 
     /// The bytes read but not consumed yet.
     std::string_view view() const noexcept { return {buf_.get() + begin_, end_ - begin_}; }
@@ -118,7 +123,9 @@ public:
         begin_ += n;
         base_ += n;
     }
-    /// Reads one more chunk; false at end of input (nothing was added).
+    /// Reads one more chunk; false at end of input (nothing was added). Throws
+    /// fatal_error when the window is full: a caller that let view() grow past its
+    /// message limit.
     bool fill();
     /// Fills until view() holds at least `n` bytes; false when the input ends first.
     bool ensure(std::size_t n);
@@ -128,6 +135,7 @@ public:
 private:
     byte_source& src_;
     std::size_t chunk_;
+    std::size_t max_cap_;
     std::unique_ptr<char[]> buf_;
     std::size_t cap_ = 0, begin_ = 0, end_ = 0;
     std::uint64_t base_ = 0;

@@ -80,7 +80,7 @@ public:
             zlib_ = z.get();
             filter_ = std::move(z);
         } else if (form == input_form::zstd_stream) {
-            auto z = std::make_unique<zstd_source>(*base_);
+            auto z = std::make_unique<zstd_source>(*base_, opt.max_message);
             zstd_ = z.get();
             filter_ = std::move(z);
         }
@@ -88,7 +88,7 @@ public:
             src = filter_.get();
             where_ = "decompressed stream";
         }
-        win_ = std::make_unique<window>(*src);
+        win_ = std::make_unique<window>(*src, opt.max_message);
         if (form == input_form::json_lines) kind_ = kind::lines;
         else if (form == input_form::json) kind_ = kind::json;
         else if (form == input_form::etf) kind_ = kind::etf;

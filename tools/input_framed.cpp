@@ -8,11 +8,12 @@ namespace dgw::tool {
 
 namespace {
 
-// What both framed forms share: the window, the decompressor and error reporting.
+// What both framed forms share: the window, the decompressor and error reporting. The
+// window's chunk of slack above max_message holds a frame's or a record's header.
 class framed_base : public message_source {
 protected:
     framed_base(input_form f, std::unique_ptr<byte_source> base, const source_options& opt, diag& d)
-        : message_source(f), base_(std::move(base)), win_(*base_), opt_(opt), d_(d) {}
+        : message_source(f), base_(std::move(base)), win_(*base_, opt.max_message), opt_(opt), d_(d) {}
 
 public:
     bool next(message& m) final {

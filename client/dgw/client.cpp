@@ -70,6 +70,7 @@ void client::validate() const {
         throw boost::system::system_error(make_error_code(protocol_errc::invalid_config), why);
     };
     if (config_.gateway_url.empty()) bad("gateway_url is empty");
+    gateway_url(config_.gateway_url, query()); // throws invalid_config, saying what is wrong
     if (config_.identify.shard_count == 0 || config_.identify.shard_id >= config_.identify.shard_count)
         bad("shard_id must be below shard_count");
     // Payload compression is JSON-only and exclusive with transport compression (notes §6).
@@ -82,6 +83,7 @@ void client::validate() const {
     const auto& b = config_.backoff;
     if (b.initial.count() <= 0 || b.max < b.initial) bad("backoff needs 0 < initial <= max");
     if (config_.hello_timeout.count() < 0 || config_.ready_timeout.count() < 0) bad("timeouts must not be negative");
+    if (config_.command_window.count() <= 0) bad("command_window must be positive");
 }
 
 std::vector<action> client::step(input in) {

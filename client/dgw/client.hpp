@@ -81,6 +81,10 @@ struct client_config {
     /// READY (or RESUMED) must arrive this long after Identify (or Resume) was sent; else
     /// as hello_timeout. Waiting for the identify queue does not count. Zero: no limit.
     std::chrono::milliseconds ready_timeout{15'000};
+    /// The window of the gateway's 120-command budget (Discord: 60 s). The limiter counts
+    /// each send for this plus a margin of a thirtieth of it (command_ratelimiter). Only a
+    /// test against a gateway with a shorter window has a reason to change it.
+    std::chrono::milliseconds command_window{60'000};
     /// The dispatches whose `d` is decoded into their generated struct; all others leave as
     /// a RawEvent without their `d` being parsed. Unset: every known event is decoded.
     /// READY is always decoded (the client needs its session). event_handlers::apply sets

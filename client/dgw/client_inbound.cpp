@@ -5,6 +5,7 @@
 #include <dgw/detail/inbound.hpp>
 #include <dgw/protocol_error.hpp>
 
+#include <boost/system/system_error.hpp>
 
 namespace dgw {
 
@@ -91,7 +92,7 @@ void client::on_hello(std::int64_t interval_ms, clock::time_point now, actions& 
     }
     double jitter = config_.jitter ? config_.jitter() : std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
     std::chrono::milliseconds interval(interval_ms);
-    link conn{heartbeat(interval, now, jitter), command_ratelimiter(interval)};
+    link conn{heartbeat(interval, now, jitter), command_ratelimiter(interval, config_.command_window)};
     log(log_level::debug, "Hello: heartbeat every " + std::to_string(interval_ms) + " ms");
 
     if (waiting->resume) {
@@ -142,6 +143,17 @@ void client::on_dispatch(inbound& msg, clock::time_point now, actions& out) {
     if (auto* id = std::get_if<state::identifying>(&state_); id != nullptr && m.type == EventType::Ready) {
         session_info session{msg.session_id, msg.resume_gateway_url, id->seq};
         log(log_level::info, "READY: session " + session.session_id);
+        if (!session.resume_gateway_url.empty()) {
+            // A URL we could not connect to would cost the session at the first
+            // reconnect; without one the client resumes on gateway_url, as it does for a
+            // READY that has none.
+            try {
+                gateway_url(session.resume_gateway_url, query());
+            } catch (const boost::system::system_error& e) {
+                log(log_level::warning, std::string(e.what()) + "; resuming on gateway_url instead");
+                session.resume_gateway_url.clear();
+            }
+        }
         session_id_ = std::make_shared<const std::string>(session.session_id);
         state_ = state::connected{std::move(id->conn), std::move(session), now};
     } else if (auto* rs = std::get_if<state::resuming>(&state_); rs != nullptr && m.type == EventType::Resumed) {

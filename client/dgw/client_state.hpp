@@ -25,7 +25,7 @@ struct session_info {
 /// What exists once Hello arrived: the heartbeat and the command budget it sizes.
 struct link {
     heartbeat beat;              ///< schedule and ACK tracking
-    command_ratelimiter limiter; ///< 120/60 s budget sized by the interval
+    command_ratelimiter limiter; ///< 120/60 s budget (with its margin) sized by the interval
 };
 
 /// Why a client closed.

@@ -4,17 +4,20 @@
 
 namespace dgw {
 
-command_ratelimiter::command_ratelimiter(std::chrono::milliseconds heartbeat_interval) {
-    auto iv = std::max<std::chrono::milliseconds::rep>(heartbeat_interval.count(), 1);
-    auto per = std::chrono::duration_cast<std::chrono::milliseconds>(period).count();
-    auto beats = static_cast<std::size_t>((per + iv - 1) / iv);
+command_ratelimiter::command_ratelimiter(std::chrono::milliseconds heartbeat_interval, clock::duration window)
+    : window_(std::max(window, clock::duration(1))), span_(window_ + window_ / 30) {
+    using ms = std::chrono::milliseconds;
+    auto iv = std::max<ms::rep>(heartbeat_interval.count(), 1);
+    // Rounded up, so that the reserve never falls short of the beats the span can hold.
+    auto span = std::chrono::ceil<ms>(span_).count();
+    auto beats = static_cast<std::size_t>((span + iv - 1) / iv);
     // A tiny interval would reserve everything; keep at least one permit for users so
     // commands still make progress (Discord's interval is ~41 s, so this never binds).
     reserved_ = std::min(beats + 1, limit - 1);
 }
 
 void command_ratelimiter::expire(clock::time_point now) {
-    while (!sent_.empty() && sent_.front() + period <= now) sent_.pop_front();
+    while (!sent_.empty() && sent_.front() + span_ <= now) sent_.pop_front();
 }
 
 std::size_t command_ratelimiter::in_window(clock::time_point now) {
@@ -45,7 +48,7 @@ command_ratelimiter::clock::time_point command_ratelimiter::next_available(clock
     std::size_t cap = limit - reserved_;
     if (sent_.size() < cap) return now;
     // Enough old sends must expire to bring the count below the user cap.
-    return sent_[sent_.size() - cap] + period;
+    return sent_[sent_.size() - cap] + span_;
 }
 
 } // namespace dgw

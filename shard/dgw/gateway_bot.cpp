@@ -276,10 +276,12 @@ struct fetch_op : std::enable_shared_from_this<fetch_op> {
 } // namespace
 
 void fetch_gateway_bot(asio::io_context& io, gateway_bot_request request, std::function<void(gateway_bot_result)> done) {
-    auto where = detail::parse_net_url(request.api_base);
-    if (!where || (where->scheme != "http" && where->scheme != "https")) {
+    std::string why;
+    auto where = detail::parse_net_url(request.api_base, why);
+    if (where && where->scheme != "http" && where->scheme != "https") why = "not an http:// or https:// URL";
+    if (!where || !why.empty()) {
         gateway_bot_result r;
-        r.error = "GET /gateway/bot: not an http:// or https:// URL: \"" + request.api_base + "\"";
+        r.error = "GET /gateway/bot: \"" + request.api_base + "\": " + why;
         asio::post(io, [done = std::move(done), r = std::move(r)]() mutable { done(std::move(r)); });
         return;
     }

@@ -197,9 +197,11 @@ struct shard::impl : std::enable_shared_from_this<impl> {
         }
         std::erase_if(lingering, [](const std::weak_ptr<connection>& w) { return w.expired(); });
         conn.reset();
-        auto where = detail::parse_net_url(url);
-        if (!where || (where->scheme != "ws" && where->scheme != "wss")) {
-            finish(stop{make_error_code(protocol_errc::invalid_config), 0, "not a ws:// or wss:// URL: \"" + url + "\""});
+        std::string why;
+        auto where = detail::parse_net_url(url, why);
+        if (where && where->scheme != "ws" && where->scheme != "wss") why = "not ws:// or wss://";
+        if (!where || !why.empty()) {
+            finish(stop{make_error_code(protocol_errc::invalid_config), 0, "gateway URL \"" + url + "\": " + why});
             return;
         }
         ++stats.connects;

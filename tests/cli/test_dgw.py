@@ -399,10 +399,69 @@ def case_help_and_usage(ctx, tmp):
     check(r.returncode == 2 and b"cannot open" in r.stderr, "a missing file")
 
 
+
+def max_rss_kib(cmd):
+    """Peak resident memory of `cmd` in KiB, from GNU time (scripts/install-deps.sh
+    installs it). Not getrusage() here: a child forked from Python starts as a copy of
+    this process, and its peak would count Python's memory too."""
+    check(os.access("/usr/bin/time", os.X_OK), "/usr/bin/time (Debian package time) is not installed")
+    env = dict(os.environ)
+    # Under ASan freed buffers would stay resident in its quarantine and count as peak.
+    env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":quarantine_size_mb=0"
+    r = subprocess.run(["/usr/bin/time", "-f", "maxrss %M", *cmd], capture_output=True, env=env, timeout=300)
+    m = re.search(rb"^maxrss (\d+)$", r.stderr, re.M)
+    check(m is not None, f"measuring {cmd}: {r.stderr.decode()[-500:]}")
+    return int(m.group(1))
+
+
+def bomb_parts(size):
+    """One JSON message of `size` bytes, mostly one string, in 1 MiB pieces."""
+    head = b'{"op":0,"s":1,"t":"MESSAGE_CREATE","d":{"content":"'
+    tail = b'"}}'
+    yield head
+    left = size - len(head) - len(tail)
+    chunk = b"a" * (1 << 20)
+    while left > 0:
+        yield chunk[:min(left, len(chunk))]
+        left -= len(chunk)
+    yield tail
+
+
+def case_bomb_memory(ctx, tmp):
+    """A 200 MB message in a few KB is refused at --max-message-size 16MiB, and the peak
+    memory that costs stays within twice the limit above that of an empty input (before
+    the window was bounded, a raw stream took 3 times the limit, 3 at 64 MiB too)."""
+    limit_mib = 16
+    size = 200 * 1000 * 1000
+    c = zlib.compressobj(9)
+    zl = b"".join(c.compress(p) for p in bomb_parts(size)) + c.flush(zlib.Z_SYNC_FLUSH)
+    bombs = {"zlib-stream": write(os.path.join(tmp, "bomb.zlib"), zl),
+             "framed zlib-stream": write(os.path.join(tmp, "bomb.framed"), framed([zl]))}
+    zstd = shutil.which("zstd")
+    if zstd:  # scripts/install-deps.sh installs it; Python has no zstd of its own
+        out = os.path.join(tmp, "bomb.zstd")
+        with open(out, "wb") as f:
+            p = subprocess.Popen([zstd, "-q", "-c"], stdin=subprocess.PIPE, stdout=f)
+            for part in bomb_parts(size):
+                p.stdin.write(part)
+            p.stdin.close()
+            check(p.wait() == 0, "zstd failed")
+        check(os.path.getsize(out) < 64 * 1024, f"zstd bomb is {os.path.getsize(out)} bytes")
+        bombs["zstd-stream"] = out
+    # The process itself: code, libraries, stdio, with no message buffered.
+    base = max_rss_kib([ctx.dgw, "decode", write(os.path.join(tmp, "empty"), b"")])
+    for name, path in bombs.items():
+        _, err = ctx.decode("--max-message-size", f"{limit_mib}MiB", path, rc=1)
+        check("maximum message size" in err or "size limit" in err, f"{name} bomb: {err}")
+        rss = max_rss_kib([ctx.dgw, "decode", "--max-message-size", f"{limit_mib}MiB", path])
+        print(f"     {name} bomb: peak RSS {rss} KiB, {rss - base} KiB above an empty decode")
+        check(rss - base <= 2 * limit_mib * 1024,
+              f"{name} bomb: peak RSS {rss} KiB, {rss - base} above an empty decode's; limit {limit_mib} MiB")
+
 CASES = [case_reference, case_input_forms, case_zlib_message_split_over_frames, case_etf_and_json_identical,
          case_raw_fidelity, case_corrupt_message_in_middle, case_corrupt_compressed_stream, case_capture_format,
          case_stdin_and_large_input, case_events_filter, case_stats_and_limit, case_convert_six_ways,
-         case_help_and_usage]
+         case_bomb_memory, case_help_and_usage]
 
 
 def main(argv=None):

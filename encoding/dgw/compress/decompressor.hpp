@@ -47,8 +47,10 @@ std::optional<transport> detect_transport(std::string_view first_message) noexce
 /// Resource limits of one decompressor.
 struct limits {
     /// Largest decompressed gateway message accepted. Checked while decoding, so a
-    /// decompression bomb costs at most this much memory before it is rejected with
-    /// compress_errc::too_large. READY for a large bot is a few MB; 64 MiB is generous.
+    /// decompression bomb is rejected with compress_errc::too_large once it passes the
+    /// limit: the output buffer holds at most 1.5 times the limit while it grows, and
+    /// the library's context at most its window (zlib 32 KiB; zstd: see zstd_stream).
+    /// READY for a large bot is a few MB; 64 MiB is generous.
     std::size_t max_message_size = 64u << 20;
 };
 

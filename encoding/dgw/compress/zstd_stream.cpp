@@ -14,6 +14,23 @@ namespace {
 // asks for more; 0 means a frame ended (a server that ends one frame per message).
 constexpr std::size_t block_header_size = 3;
 
+// zstd.h defines the library's default window limit (ZSTD_WINDOWLOG_LIMIT_DEFAULT) only
+// for static linking; 128 MiB.
+constexpr int library_window_log_limit = 27;
+// The largest window any zstd level below the --ultra ones asks for: 8 MiB (level 19).
+constexpr int ordinary_window_log = 23;
+
+// The window the decoder accepts: the frame's window is history the decoder keeps for
+// the whole connection, so a hostile frame header could otherwise make it hold 128 MiB
+// whatever the message limit. Discord's frames ask for 256 KiB; a peer on an ordinary
+// level asks for at most 8 MiB, so only a window above both the limit and that is
+// refused (as compress_errc::too_large).
+int window_log_max(std::size_t max_message_size) noexcept {
+    int log = ordinary_window_log;
+    while (log < library_window_log_limit && (std::size_t{1} << (log + 1)) <= max_message_size) ++log;
+    return log;
+}
+
 compress_errc classify(std::size_t code) noexcept {
     switch (ZSTD_getErrorCode(code)) {
     case ZSTD_error_memory_allocation: return compress_errc::library;
@@ -27,6 +44,7 @@ compress_errc classify(std::size_t code) noexcept {
 zstd_stream::zstd_stream(const compress::limits& lim)
     : decompressor(lim), d_(ZSTD_createDCtx()) {
     if (d_ == nullptr) throw std::bad_alloc();
+    ZSTD_DCtx_setParameter(d_, ZSTD_d_windowLogMax, window_log_max(lim.max_message_size));
 }
 
 zstd_stream::~zstd_stream() { ZSTD_freeDCtx(d_); }

@@ -18,7 +18,11 @@ namespace dgw::compress {
 /// Frames that do end (a peer that ends one frame per message) are accepted too.
 class zstd_stream final : public decompressor {
 public:
-    /// Creates the ZSTD_DCtx (library default window limit, 128 MiB). Throws std::bad_alloc.
+    /// Creates the ZSTD_DCtx. It refuses (compress_errc::too_large) a frame whose window
+    /// is larger than both lim.max_message_size and 8 MiB (every zstd level but the
+    /// --ultra ones fits; Discord's frames ask for 256 KiB), and above 128 MiB in any case,
+    /// so that the window too stays within a small multiple of the limit. Throws
+    /// std::bad_alloc.
     explicit zstd_stream(const compress::limits& lim = {});
     ~zstd_stream() override;
 

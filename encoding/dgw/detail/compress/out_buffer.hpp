@@ -35,7 +35,9 @@ public:
     /// The bytes written so far.
     std::string_view view() const noexcept { return {buf_.get(), size_}; }
 
-    /// Makes room() non-zero by doubling, clamped to `hard_cap` bytes in total.
+    /// Makes room() non-zero by doubling, clamped to `hard_cap` bytes in total (reached in
+    /// one step once two more doublings would pass it: at most 1.5 × `hard_cap` is held
+    /// while the contents are copied).
     ///
     /// Returns false when the capacity already equals `hard_cap`: the caller's limit,
     /// not memory, is what stops a decompression bomb.
