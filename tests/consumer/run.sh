@@ -36,12 +36,17 @@ link_line() { # DIR TARGET: the command that links TARGET (Ninja)
 no_openssl() { # DIR: client_only's link line, and the program itself, have no OpenSSL
   local dir=$1
   echo "consumer: client_only links with: $(link_line "$dir" client_only | grep -o ' -o .*')"
-  if link_line "$dir" client_only | grep -Eq 'ssl|crypto'; then fail "client_only links OpenSSL"; fi
-  if ldd "$dir/client_only" | grep -Eq 'libssl|libcrypto'; then fail "client_only loads OpenSSL"; fi
-  if nm -C "$dir/client_only" | grep -Eq ' (SSL|EVP)_'; then fail "client_only has OpenSSL symbols"; fi
+  # Each listing is read whole before grep sees it: `cmd | grep -q` under pipefail fails at
+  # random when grep exits on the first match and cmd then dies of SIGPIPE.
+  local link libs syms
+  link=$(link_line "$dir" client_only); libs=$(ldd "$dir/client_only"); syms=$(nm -C "$dir/client_only")
+  if grep -Eq 'ssl|crypto' <<<"$link"; then fail "client_only links OpenSSL"; fi
+  if grep -Eq 'libssl|libcrypto' <<<"$libs"; then fail "client_only loads OpenSSL"; fi
+  if grep -Eq ' (SSL|EVP)_' <<<"$syms"; then fail "client_only has OpenSSL symbols"; fi
   # The same check finds OpenSSL where it belongs, so it is not vacuous (ldd: with shared
   # libraries OpenSSL is libdgw_shard.so's dependency, not on the program's link line).
-  ldd "$dir/shard_ready" | grep -q 'libssl' || fail "shard_ready without OpenSSL?"
+  libs=$(ldd "$dir/shard_ready")
+  grep -q 'libssl' <<<"$libs" || fail "shard_ready without OpenSSL?"
   echo "consumer: client_only links no OpenSSL (link line, ldd, nm)"
 }
 flags_untouched() { # DIR: the consumer's own files compile with its flags, none of dgw's
@@ -120,7 +125,7 @@ for f in ./usr/lib/cmake/dgw/dgwConfig.cmake ./usr/lib/cmake/dgw/dgwTargets.cmak
   grep -q " $f\$" <<<"$contents" || fail "$f missing from $(basename "$deb")"
 done
 echo "consumer: $(basename "$deb"): Depends: $(dpkg-deb -f "$deb" Depends)"
-dpkg-deb -f "$deb" Maintainer | grep -Eq '^[^<>]+ <[^@<>]+@[^@<>]+>$' \
+grep -Eq '^[^<>]+ <[^@<>]+@[^@<>]+>$' <<<"$(dpkg-deb -f "$deb" Maintainer)" \
   || fail "Maintainer is not 'Name <address>': $(dpkg-deb -f "$deb" Maintainer)"
 dpkg -x "$deb" "$work/deb"
 configure "$work/debc" -DCMAKE_PREFIX_PATH="$work/deb/usr"
