@@ -4,6 +4,7 @@
 // made by tools/fixtures_to_etf.py and re-made here to prove they are Erlang's bytes).
 // erl comes from DGW_ERL (set by CTest) or PATH; without it the suite fails, not skips:
 // CI installs erlang-base, so a missing erl is a broken environment.
+#include "test_etf_util.hpp"
 #include "test_event_fixtures.hpp"
 
 #include <dgw/describe.hpp>
@@ -84,19 +85,6 @@ std::string first_diff(const json::value& a, const json::value& b, const std::st
                 return d;
     }
     return path + ": " + json::serialize(a) + " vs " + json::serialize(b);
-}
-
-std::string find_erl() {
-    if (const char* e = std::getenv("DGW_ERL"); e && *e && std::string(e).find("NOTFOUND") == std::string::npos)
-        return e;
-    if (const char* path = std::getenv("PATH")) {
-        std::istringstream dirs(path);
-        for (std::string d; std::getline(dirs, d, ':');) {
-            const std::string p = d + "/erl";
-            if (!d.empty() && ::access(p.c_str(), X_OK) == 0) return p;
-        }
-    }
-    return {};
 }
 
 std::string quote(const std::string& s) {
@@ -189,7 +177,7 @@ BOOST_AUTO_TEST_CASE(json_fixtures_decode_to_the_event_their_t_names) {
 // ETF fixtures: Erlang's bytes, decoding to the same structs as the JSON.
 
 BOOST_AUTO_TEST_CASE(etf_fixtures_are_erlangs_output) {
-    const std::string erl = find_erl();
+    const std::string erl = etf_test::find_erl();
     BOOST_REQUIRE_MESSAGE(!erl.empty(), "erl not found (DGW_ERL unset and no erl on PATH): install erlang-base");
     const fs::path tmp = fs::temp_directory_path() / ("dgw_events_etf_" + std::to_string(::getpid()));
     fs::remove_all(tmp);
@@ -700,6 +688,22 @@ BOOST_AUTO_TEST_CASE(event_set_filter_decodes_only_listed_events) {
     }
 }
 
+namespace {
+/// TYPING_START (s 7) whose last pair, `x`, is a map ending in t = MESSAGE_CREATE: the
+/// ETF decoder's guess of t from the message tail is wrong.
+std::string typing_start_with_a_misleading_tail(json::object d) {
+    json::object env;
+    env["d"] = std::move(d);
+    env["op"] = 0;
+    env["s"] = 7;
+    env["t"] = "TYPING_START";
+    env["x"] = json::object{{"t", "MESSAGE_CREATE"}};
+    std::string etf;
+    dgw::etf::from_json(env, etf, dgw::etf::writer_options{.atom_keys = true});
+    return etf;
+}
+} // namespace
+
 BOOST_AUTO_TEST_CASE(keep_decoded_raw_keeps_d_as_received) {
     for (const bool direct : {true, false}) {
         dgw::DecodeOptions opt;
@@ -748,14 +752,7 @@ BOOST_AUTO_TEST_CASE(keep_decoded_raw_keeps_d_as_received) {
 BOOST_AUTO_TEST_CASE(keep_decoded_raw_drops_the_copy_of_a_wrong_etf_guess) {
     // The tail says MESSAGE_CREATE (decoded and kept on the guess); the message is a
     // TYPING_START nobody selected: the copy taken on the guess must not stay behind.
-    json::object env;
-    env["d"] = json::object{{"channel_id", "1"}, {"user_id", "2"}};
-    env["op"] = 0;
-    env["s"] = 7;
-    env["t"] = "TYPING_START";
-    env["x"] = json::object{{"t", "MESSAGE_CREATE"}};
-    std::string etf;
-    dgw::etf::from_json(env, etf, dgw::etf::writer_options{.atom_keys = true});
+    const std::string etf = typing_start_with_a_misleading_tail({{"channel_id", "1"}, {"user_id", "2"}});
     const dgw::EventSet set{EventType::MessageCreate};
     dgw::DecodeOptions opt;
     opt.events = &set;
@@ -821,14 +818,7 @@ BOOST_AUTO_TEST_CASE(etf_wrong_tail_guess_of_t_still_decodes) {
     for (const bool fits_guess : {false, true}) {
         json::object d{{"channel_id", "1"}, {"user_id", "2"}};
         if (!fits_guess) d["timestamp"] = 1631823751; // MessageCreate.timestamp is ISO text
-        json::object env;
-        env["d"] = d;
-        env["op"] = 0;
-        env["s"] = 7;
-        env["t"] = "TYPING_START";
-        env["x"] = json::object{{"t", "MESSAGE_CREATE"}};
-        std::string etf;
-        dgw::etf::from_json(env, etf, dgw::etf::writer_options{.atom_keys = true});
+        const std::string etf = typing_start_with_a_misleading_tail(d);
         GatewayMessage m;
         decode_error err;
         const bool ok = dgw::decode(etf, Encoding::Etf, m, err);
