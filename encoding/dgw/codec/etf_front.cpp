@@ -735,7 +735,6 @@ pass etf_envelope(S& src, std::string_view in, envelope& env, chooser choose, vo
     if (!d_deferred && !(decoded_on_guess && !guess_right)) return pass::ok;
     // Second pass over d with the real op/t.
     const std::string term = standalone(in.substr(d_begin, d_end - d_begin));
-    env.raw_d.clear(); // a copy kept on the wrong guess
     payload_choice c = choose(ctx, env.op, env.t, env.has_t);
     switch (c.action) {
     case payload_action::decode:
