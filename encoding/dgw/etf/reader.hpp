@@ -115,9 +115,9 @@ public:
 
     /// Skips the value whose first token `next` would return, with all its children.
     /// Structure and bounds are checked, content is not: binaries are skipped by length
-    /// without UTF-8 validation, bigs are not range-checked, atoms are not decoded, and
-    /// max_depth does not apply (the skip uses a counter, not a stack, so depth costs
-    /// nothing). Unknown tags, truncation and bad lengths are still errors. In a map it
+    /// without UTF-8 validation, bigs are not range-checked, atoms are not decoded.
+    /// Unknown tags, truncation, bad lengths and nesting past max_depth (counted from the
+    /// message root, as when reading) are still errors. In a map it
     /// skips whatever comes next, a key or a value. Returns false with `unexpected_type`
     /// if the next token would close a container or end the message.
     bool skip_value();

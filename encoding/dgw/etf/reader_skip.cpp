@@ -62,7 +62,8 @@ bool reader::skip_value() {
 // only turns its fault into the reader's error.
 bool reader::skip_terms(std::uint64_t pending) {
     detail::skip_fault f;
-    if (detail::skip_terms(data_, pos_, pending, f)) return true;
+    // The containers already open count against the depth limit, as when reading.
+    if (detail::skip_terms(data_, pos_, pending, f, lim_.max_depth - depth_)) return true;
     using w = detail::skip_fault::what;
     switch (f.w) {
     case w::no_term: return fail(etf_errc::truncated, f.at, "expected a term");
@@ -70,6 +71,7 @@ bool reader::skip_terms(std::uint64_t pending) {
     case w::length: return need_length(f.at, f.len, f.need);
     case w::compressed:
         return fail(etf_errc::unknown_tag, f.at, "COMPRESSED (tag 80) is only allowed directly after the version byte");
+    case w::too_deep: return fail(etf_errc::too_deep, f.at, "depth limit ", lim_.max_depth);
     case w::unknown_tag: break;
     }
     return fail(etf_errc::unknown_tag, f.at, "tag ", f.tag);

@@ -5,7 +5,9 @@
 #include <dgw/detail/etf/byte_io.hpp>
 #include <dgw/detail/etf/tags.hpp>
 
+#include <algorithm>
 #include <cstddef>
+#include <memory>
 #include <cstdint>
 #include <string_view>
 
@@ -19,6 +21,7 @@ struct skip_fault {
         length,      ///< declared bytes/children `len` exceed what follows the header
         compressed,  ///< COMPRESSED below the top level
         unknown_tag, ///< `tag`
+        too_deep,    ///< a container at `at` nests deeper than the caller allows
     };
     what w = what::no_term;
     std::uint8_t tag = 0;
@@ -27,17 +30,45 @@ struct skip_fault {
     std::uint64_t len = 0;  ///< length: declared bytes + children + still-pending terms
 };
 
-/// Skips `pending` terms starting at `at`: each term's own bytes are passed over and its
-/// children added to `pending`. Every term takes at least one byte, so `pending` never
-/// exceeds the remaining input: checking each new count against that keeps the counter
-/// bounded (no overflow) and catches lying counts early. One loop, no call per term.
-/// Structure and bounds are checked, content is not (no UTF-8 check, bigs unchecked).
-/// On success `at` is just past the last term; on failure `f` says why and `at` is kept.
-inline bool skip_terms(std::string_view d, std::size_t& pos, std::uint64_t pending, skip_fault& f) {
+/// Skips `pending` terms starting at `pos`. Every term takes at least one byte, so the
+/// count of terms still due never exceeds the remaining input: checking each new count
+/// against that keeps the counters bounded (no overflow) and catches lying counts early.
+/// One loop, no call per term. Structure and bounds are checked, content is not (no
+/// UTF-8 check, bigs unchecked). `levels` is how many containers may nest along any path,
+/// counting the skipped terms themselves (an empty map or tuple counts): the caller's
+/// depth limit minus the containers already open, so skipping a value and reading it
+/// refuse the same nesting. On success `pos` is just past the last term; on failure `f`
+/// says why and `pos` is kept.
+inline bool skip_terms(std::string_view d, std::size_t& pos, std::uint64_t pending, skip_fault& f,
+                       std::size_t levels = static_cast<std::size_t>(-1)) {
     std::size_t at = pos;
     const std::size_t n = d.size();
-    while (pending != 0) {
-        --pending;
+    // Terms still due at each open level; the current level's count is `here`. Deep
+    // nesting spills to the heap (gateway payloads stay far below the inline size).
+    constexpr std::size_t inline_levels = 32;
+    std::uint64_t inline_outer[inline_levels];
+    std::unique_ptr<std::uint64_t[]> heap_outer;
+    std::uint64_t* outer = inline_outer; // count << 1 | whether that level is a list
+    std::size_t capacity = inline_levels;
+    std::size_t depth = 0;
+    std::uint64_t here = pending;
+    bool here_list = false;
+    std::uint64_t total = pending; // terms due at every level, for the length check
+    for (;;) {
+        while (here == 0) {
+            if (depth == 0) {
+                pos = at;
+                return true;
+            }
+            const std::uint64_t o = outer[--depth];
+            here = o >> 1;
+            here_list = (o & 1) != 0;
+        }
+        --here;
+        --total;
+        // A list's last term is its tail: reading consumes a NIL tail with the list, so it
+        // opens no level, while a NIL anywhere else reads as an empty array and does.
+        const bool tail = here_list && here == 0;
         if (at >= n) {
             f = {skip_fault::what::no_term, 0, at, 0, 0};
             return false;
@@ -46,6 +77,7 @@ inline bool skip_terms(std::string_view d, std::size_t& pos, std::uint64_t pendi
         std::size_t header = 0;
         std::uint64_t bytes = 0;    // payload bytes after the header
         std::uint64_t children = 0; // terms that follow the header
+        bool container = false;
         auto have = [&](std::size_t h) {
             if (n - at >= h) return true;
             f = {skip_fault::what::header, tg, at, h, 0};
@@ -56,10 +88,15 @@ inline bool skip_terms(std::string_view d, std::size_t& pos, std::uint64_t pendi
         case tag::integer: header = 5; break;
         case tag::new_float: header = 9; break;
         case tag::float_text: header = 32; break;
-        case tag::nil: header = 1; break;
+        case tag::nil:
+            header = 1;
+            container = !tail;
+            break;
+        case tag::string:
+            container = true; // read as a list of bytes, so it nests like one
+            [[fallthrough]];
         case tag::atom:
         case tag::atom_utf8:
-        case tag::string:
             header = 3;
             if (!have(header)) return false;
             bytes = be16(d, at + 1);
@@ -89,6 +126,7 @@ inline bool skip_terms(std::string_view d, std::size_t& pos, std::uint64_t pendi
             header = 2;
             if (!have(header)) return false;
             children = u8(d, at + 1);
+            container = true;
             break;
         case tag::large_tuple:
         case tag::list:
@@ -98,21 +136,38 @@ inline bool skip_terms(std::string_view d, std::size_t& pos, std::uint64_t pendi
             children = be32(d, at + 1);
             if (tg == tag::list) children += 1; // the tail
             if (tg == tag::map) children *= 2;
+            container = true;
             break;
         case tag::compressed: f = {skip_fault::what::compressed, tg, at, 0, 0}; return false;
         default: f = {skip_fault::what::unknown_tag, tg, at, 0, 0}; return false;
         }
         if (!have(header)) return false;
-        const std::uint64_t len = bytes + children + pending;
+        const std::uint64_t len = bytes + children + total;
         if (len > n - at - header) {
             f = {skip_fault::what::length, tg, at, header, len};
             return false;
         }
+        if (container && depth >= levels) {
+            f = {skip_fault::what::too_deep, tg, at, 0, 0};
+            return false;
+        }
         at += header + static_cast<std::size_t>(bytes);
-        pending += children;
+        if (children != 0) {
+            if (depth == capacity) {
+                // Bounded by `levels` and, since every container takes a byte, by the input.
+                const std::size_t grown = capacity * 2;
+                auto bigger = std::make_unique<std::uint64_t[]>(grown);
+                std::copy_n(outer, depth, bigger.get());
+                heap_outer = std::move(bigger);
+                outer = heap_outer.get();
+                capacity = grown;
+            }
+            outer[depth++] = here << 1 | (here_list ? 1 : 0);
+            here = children;
+            here_list = tg == tag::list;
+            total += children;
+        }
     }
-    pos = at;
-    return true;
 }
 
 } // namespace dgw::etf::detail
