@@ -28,7 +28,6 @@ enum class etf_errc {
     bad_atom,             ///< atom with invalid length or encoding
     invalid_utf8,         ///< BINARY_EXT text that is not UTF-8 where text is required
     unexpected_type,      ///< the term is valid but not of the type the caller asked for
-    integer_overflow,     ///< an integer does not fit the requested C++ type
     bad_float,            ///< a float that is NaN/infinite (Erlang rejects them) or malformed FLOAT_EXT text
     handler_stopped,      ///< a parse handler returned false
 };
@@ -38,13 +37,14 @@ enum class codec_errc {
     syntax = 1,           ///< malformed JSON
     type_mismatch,        ///< value of the wrong type for the field (see path)
     invalid_snowflake,    ///< snowflake that is not a decimal uint64
-    invalid_enum,         ///< enum value of the wrong type
-    missing_field,        ///< a field the envelope needs (op) is absent
+    missing_field,        ///< a required field (of a type, or the envelope's op) is absent
     not_an_object,        ///< the gateway envelope is not an object / map
     too_deep,             ///< nesting deeper than the configured limit
-    payload_too_large,    ///< a payload to send exceeds 4096 bytes
     invalid_utf8,         ///< text that is not valid UTF-8
     number_out_of_range,  ///< a number that does not fit the field's type
+    truncated,            ///< JSON input ends inside a value
+    trailing_data,        ///< bytes after the JSON document
+    repeated_key,         ///< a key of the gateway envelope (op, s, t, d) appears twice
 };
 
 /// Errors of the transport decompressors (encoding/dgw/compress/).
@@ -55,6 +55,18 @@ enum class compress_errc {
     library,              ///< zlib/zstd reported an internal error (e.g. out of memory)
 };
 
+/// What went wrong in a decode, whichever encoding and layer noticed it: compare any
+/// error_code with these (`err.code == dgw::decode_condition::truncated`) to handle JSON
+/// and ETF alike. Each code belongs to at most one condition besides `malformed`.
+enum class decode_condition {
+    truncated = 1, ///< the input ends inside a value (JSON truncated; ETF truncated, or a length past the end)
+    trailing_data, ///< bytes follow the complete message
+    too_deep,      ///< nesting deeper than the configured limit
+    invalid_utf8,  ///< text that is not valid UTF-8
+    malformed,     ///< not a well-formed JSON document or ETF term (includes truncated and trailing_data)
+    bad_value,     ///< well-formed, but a value the envelope or the schema refuses (type, range, missing, repeated)
+};
+
 /// The category of etf_errc codes ("dgw.etf").
 const boost::system::error_category& etf_category() noexcept;
 /// The category of codec_errc codes ("dgw.codec").
@@ -62,6 +74,13 @@ const boost::system::error_category& codec_category() noexcept;
 /// The category of compress_errc codes ("dgw.compress").
 const boost::system::error_category& compress_category() noexcept;
 
+/// The category of decode_condition ("dgw.decode").
+const boost::system::error_category& decode_condition_category() noexcept;
+
+/// Lets a decode_condition compare with error codes (found by ADL).
+inline boost::system::error_condition make_error_condition(decode_condition e) noexcept {
+    return {static_cast<int>(e), decode_condition_category()};
+}
 /// Lets an etf_errc convert to boost::system::error_code (found by ADL).
 inline boost::system::error_code make_error_code(etf_errc e) noexcept {
     return {static_cast<int>(e), etf_category()};
@@ -96,4 +115,5 @@ namespace boost::system {
 template <> struct is_error_code_enum<dgw::etf_errc> : std::true_type {};
 template <> struct is_error_code_enum<dgw::codec_errc> : std::true_type {};
 template <> struct is_error_code_enum<dgw::compress_errc> : std::true_type {};
+template <> struct is_error_condition_enum<dgw::decode_condition> : std::true_type {};
 } // namespace boost::system

@@ -21,7 +21,7 @@ struct GatewayMessage {
     /// the whole object (the largest event) before the member initialisers run.
     GatewayMessage() {}
 
-    std::int64_t op = -1;              ///< opcode (see dgw::Opcode), -1 when absent
+    std::int64_t op = -1;              ///< opcode (see dgw::Opcode); decode() refuses a message without one
     std::optional<std::int64_t> s;     ///< sequence number (dispatches only)
     std::string t;                     ///< event name, "" when null
     EventType type = EventType::Unknown; ///< `t` looked up; Unknown for other ops and unknown names

@@ -231,6 +231,27 @@ def case_corrupt_message_in_middle(ctx, tmp):
         check("d.id" in err, f"typed error without the field path:\n{err}")
 
 
+def etf_atom(name):
+    return b"\x77" + bytes([len(name)]) + name.encode()
+
+
+def case_unrepresentable_is_an_error(ctx, tmp):
+    # An unknown event whose d nests past the depth limit, and an envelope without op: each
+    # must be reported as an error, in both encodings, never printed (as "d":null or op -1).
+    deep = 600
+    etf_deep = b"\x83\x74\x00\x00\x00\x03" + etf_atom("d") + b"\x6c\x00\x00\x00\x01" * (deep - 1) + b"\x6a" * deep \
+        + etf_atom("op") + b"\x61\x00" + etf_atom("t") + etf_atom("X_UNKNOWN")
+    etf_no_op = b"\x83\x74\x00\x00\x00\x02" + etf_atom("d") + etf_atom("nil") + etf_atom("s") + b"\x61\x01"
+    json_deep = b'{"op":0,"t":"X_UNKNOWN","d":' + b"[" * deep + b"]" * deep + b"}"
+    json_no_op = b'{"d":null,"s":1}'
+    for name, data in (("bad.etf", etf_deep + etf_no_op + ctx.etf_msgs[0]),
+                       ("bad.jsonl", json_deep + b"\n" + json_no_op + b"\n" + ctx.json_msgs[0] + b"\n")):
+        lines, err = ctx.decode(write(os.path.join(tmp, name), data), rc=1)
+        check(lines == ctx.ref[:1], f"{name}: only the valid message may be printed, got {lines[:3]}")
+        check("message 0" in err and "depth" in err, f"{name}: no depth error for message 0:\n{err}")
+        check("message 1" in err and "op" in err and "missing" in err, f"{name}: no missing-op error for message 1:\n{err}")
+
+
 def case_corrupt_compressed_stream(ctx, tmp):
     k = 30
     parts = zlib_parts(ctx.json_msgs)

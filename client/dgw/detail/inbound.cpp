@@ -66,8 +66,7 @@ bool decode_inbound(std::string_view bytes, Encoding enc, inbound& out, decode_e
         if (m.op == static_cast<std::int64_t>(Opcode::Dispatch) && selected(m.type))
             out.event_error = std::move(event_err);
     }
-    if (m.op < 0) return fail(err, codec_errc::missing_field, "op", "expected an integer opcode");
-
+    // (decode() refuses an envelope without op, so m.op is a real opcode here.)
     switch (static_cast<Opcode>(m.op)) {
     case Opcode::Dispatch:
         if (m.type == EventType::Ready) {

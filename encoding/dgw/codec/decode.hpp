@@ -41,11 +41,11 @@ struct payload_choice {
 
 /// The envelope fields; `d` went where the chooser said.
 struct envelope {
-    std::int64_t op = -1;            ///< -1 when absent
+    std::int64_t op = -1;            ///< 0..INT_MAX after a successful decode (an envelope without op is refused)
     std::optional<std::int64_t> s;   ///< null/absent -> nullopt
     bool has_t = false;              ///< t present and not null
     std::string t;                   ///< event name; empty when !has_t
-    bool has_d = false;              ///< d present and not null
+    bool has_d = false;              ///< d present (a null d included)
     /// payload_action::raw: JSON text of d (compact), or a standalone ETF term (with
     /// the version byte) holding d's bytes exactly as received. payload_choice::keep_raw:
     /// the same for a decoded d, its JSON text as received.

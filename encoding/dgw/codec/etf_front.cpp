@@ -15,6 +15,7 @@
 // knows what it expects, so reading the next term in place saves most of that work, and
 // an expected atom key is compared without being decoded at all.
 #include <dgw/codec/decode.hpp>
+#include <dgw/detail/codec/envelope.hpp>
 #include <dgw/detail/codec/pull.hpp>
 #include <dgw/detail/etf/byte_io.hpp>
 #include <dgw/etf/reader.hpp>
@@ -110,7 +111,8 @@ public:
         return true;
     }
 
-    bool skip() {
+    // The reader counts open containers itself, so `depth` agrees with it already.
+    bool skip(std::size_t /*depth*/) {
         if (!stashed_) return r_.skip_value() || reader_failed(r_, err_);
         stashed_ = false;
         if (tok_.kind != etf::token_kind::map_begin && tok_.kind != etf::token_kind::array_begin) return true;
@@ -152,7 +154,7 @@ private:
 class direct_source {
 public:
     direct_source(std::string_view in, std::size_t max_depth, decode_error& err)
-        : d_(in), max_depth_(std::min(max_depth, max_frames)), err_(err) {
+        : d_(in), max_depth_(std::min(max_depth, max_frames)), depth_limit_(max_depth), err_(err) {
         // (COMPRESSED messages arrive here inflated; see decode_inflated.)
         if (in.size() < 2 || u8(0) != etf::tag::version || u8(1) == etf::tag::compressed) give_up();
         pos_ = 1;
@@ -411,7 +413,7 @@ public:
         return true;
     }
 
-    bool skip() {
+    bool skip(std::size_t depth) {
         if (gave_up_) return false;
         if (byte_pending_) {
             byte_pending_ = false;
@@ -419,7 +421,7 @@ public:
             return true;
         }
         etf::detail::skip_fault f;
-        return etf::detail::skip_terms(d_, pos_, 1, f) || give_up();
+        return etf::detail::skip_terms(d_, pos_, 1, f, depth < depth_limit_ ? depth_limit_ - depth : 0) || give_up();
     }
 
 private:
@@ -437,6 +439,7 @@ private:
     std::size_t at_ = 0;
     std::size_t depth_ = 0;
     std::size_t max_depth_;
+    std::size_t depth_limit_; // the caller's limit: skipping goes deeper than max_frames
     decode_error& err_;
     bool gave_up_ = false;
     bool byte_pending_ = false;
@@ -556,23 +559,6 @@ bool predict_t(std::string_view in, std::string_view& name) {
     return false;
 }
 
-template <class S>
-bool top_int(S& src, const scalar& v, std::optional<std::int64_t>& out, decode_error& err) {
-    if (v.t == vt::int64) {
-        out = v.i;
-        return true;
-    }
-    if (v.t == vt::null) {
-        out.reset();
-        return true;
-    }
-    err = {};
-    err.code = codec_errc::type_mismatch;
-    err.offset = src.offset();
-    err.detail = "envelope op/s must be an integer or nil";
-    return false;
-}
-
 std::string standalone(std::string_view term) {
     std::string s;
     s.reserve(term.size() + 1);
@@ -651,111 +637,60 @@ bool decode_etf_value(std::string_view in, const type_info& ti, void* obj, decod
 
 namespace {
 
-enum class pass { ok, failed, wrong_guess };
+using envelope_detail::pass;
 
-// One pass over the envelope with source S. use_guess: decode d on the t predicted from
-// the message tail (see decode.hpp); a d that does not fit the guessed type asks for a
-// pass without the guess.
+/// What ETF adds to the shared envelope pass (detail/codec/envelope.hpp).
+struct etf_envelope {
+    static bool guess_t(std::string_view in, std::string_view& t) { return predict_t(in, t) && t != "nil"; }
+    static std::string kept(std::string_view in, std::size_t b, std::size_t e) { return standalone(in.substr(b, e - b)); }
+    // A kept d is read in full, as JSON's capture reads it: what a reader of raw_d (or a
+    // conversion to JSON) would refuse is refused here, not turned into something else later.
+    template <class S>
+    static bool take_raw(S& src, std::string_view in, std::size_t b, std::string& out, const decode_limits& lim) {
+        if (!src.skip(envelope_detail::d_depth)) return false;
+        out = standalone(in.substr(b, src.pos() - b));
+        return valid_term(out, b, src.error(), lim);
+    }
+    static bool valid_term(std::string_view term, std::size_t b, decode_error& err, const decode_limits& lim) {
+        etf::reader r(term, etf_limits(envelope_detail::inside_envelope(lim)));
+        etf::token t;
+        do {
+            if (!r.next(t)) {
+                err = r.error();
+                if (err.offset >= 1) err.offset += b - 1; // into the message, not `term`
+                return false;
+            }
+        } while (t.kind != etf::token_kind::end);
+        return true;
+    }
+    static bool later(std::string_view in, std::size_t b, std::size_t e, const payload_choice& c, envelope& env,
+                      decode_error& err, const decode_limits& lim) {
+        std::string term = standalone(in.substr(b, e - b));
+        if (c.action == payload_action::decode) {
+            if (!decode_etf_value(term, *c.ti, c.storage, err, "d", envelope_detail::inside_envelope(lim))) {
+                // Offsets are into `term` (version byte + d): report them in the message.
+                if (err.offset >= 1) err.offset += b - 1;
+                return false;
+            }
+            if (!c.keep_raw) return true;
+        }
+        if (c.action == payload_action::raw && !valid_term(term, b, err, lim)) return false;
+        env.raw_d = std::move(term);
+        return true;
+    }
+};
+
 template <class S>
-pass etf_envelope(S& src, std::string_view in, envelope& env, chooser choose, void* ctx, decode_error& err,
-                  const decode_limits& lim, bool use_guess) {
-    env.clear();
-    scalar v;
-    if (!src.value(v)) return pass::failed;
-    if (v.t != vt::object) {
-        err = {};
-        err.code = codec_errc::not_an_object;
-        err.offset = src.offset();
-        return pass::failed;
-    }
-    std::string_view guess;
-    const bool guessed = use_guess && predict_t(in, guess) && guess != "nil";
-    bool decoded_on_guess = false;
-    std::size_t d_begin = 0, d_end = 0;
-    bool d_deferred = false;
-
-    std::string_view k;
-    bool done = false;
-    for (bool first = true;; first = false) {
-        if (!src.next_key(first, k, done)) return pass::failed;
-        if (done) break;
-        if (k == "d") {
-            env.has_d = true;
-            d_begin = src.pos();
-            payload_choice c;
-            const bool known = env.op >= 0 && (env.op != 0 || env.has_t);
-            if (known) {
-                c = choose(ctx, env.op, env.t, env.has_t);
-            } else if (guessed) {
-                c = choose(ctx, 0, guess, true);
-                decoded_on_guess = c.action == payload_action::decode;
-            } else {
-                c.action = payload_action::raw;
-                d_deferred = true;
-            }
-            if (c.action == payload_action::decode) {
-                pull::decoder<S> dec(src, lim.max_depth);
-                if (!dec.root(c.ti, c.storage, "d")) return decoded_on_guess ? pass::wrong_guess : pass::failed;
-                if (c.keep_raw) env.raw_d = standalone(in.substr(d_begin, src.pos() - d_begin));
-            } else {
-                if (!src.skip()) return pass::failed;
-                if (c.action == payload_action::raw && !d_deferred) {
-                    env.raw_d = standalone(in.substr(d_begin, src.pos() - d_begin));
-                }
-            }
-            d_end = src.pos();
-            continue;
-        }
-        if (k == "op") {
-            std::optional<std::int64_t> op;
-            if (!src.value(v) || !top_int(src, v, op, err)) return pass::failed;
-            env.op = op.value_or(-1);
-        } else if (k == "s") {
-            if (!src.value(v) || !top_int(src, v, env.s, err)) return pass::failed;
-        } else if (k == "t") {
-            if (!src.value(v)) return pass::failed;
-            if (v.t == vt::string) {
-                env.has_t = true;
-                env.t.assign(v.s);
-            } else if (v.t != vt::null) {
-                err = {};
-                err.code = codec_errc::type_mismatch;
-                err.offset = src.offset();
-                err.detail = "envelope t must be an atom, a binary or nil";
-                return pass::failed;
-            }
-        } else if (!src.skip()) { // an unknown top-level key
-            return pass::failed;
-        }
-    }
-    if (!src.finish()) return pass::failed;
-
-    const bool guess_right = env.op == 0 && env.has_t && env.t == guess;
-    if (decoded_on_guess && guess_right) return pass::ok;
-    if (!d_deferred && !(decoded_on_guess && !guess_right)) return pass::ok;
-    // Second pass over d with the real op/t.
-    const std::string term = standalone(in.substr(d_begin, d_end - d_begin));
-    payload_choice c = choose(ctx, env.op, env.t, env.has_t);
-    switch (c.action) {
-    case payload_action::decode:
-        if (decode_etf_value(term, *c.ti, c.storage, err, "d", lim)) {
-            if (c.keep_raw) env.raw_d = term;
-            return pass::ok;
-        }
-        // Offsets are into `term` (version byte + d): report them in the message.
-        if (err.offset >= 1) err.offset += d_begin - 1;
-        return pass::failed;
-    case payload_action::raw: env.raw_d = term; return pass::ok;
-    case payload_action::skip: return pass::ok;
-    }
-    return pass::ok;
+pass read_etf(S& src, std::string_view in, envelope& env, chooser choose, void* ctx, decode_error& err,
+              const decode_limits& lim, bool use_guess) {
+    return envelope_detail::read_envelope<etf_envelope>(src, in, env, choose, ctx, err, lim, use_guess);
 }
 
 pass reader_envelope(std::string_view in, envelope& env, chooser choose, void* ctx, decode_error& err,
                      const decode_limits& lim, bool use_guess) {
     etf::reader r(in, etf_limits(lim));
     reader_source src(r, err);
-    return etf_envelope(src, in, env, choose, ctx, err, lim, use_guess);
+    return read_etf(src, in, env, choose, ctx, err, lim, use_guess);
 }
 
 } // namespace
@@ -768,7 +703,7 @@ bool decode_etf_envelope(std::string_view in, envelope& env, chooser choose, voi
         });
     if (lim.etf_direct) {
         direct_source src(in, lim.max_depth, err);
-        if (etf_envelope(src, in, env, choose, ctx, err, lim, true) == pass::ok) return true;
+        if (read_etf(src, in, env, choose, ctx, err, lim, true) == pass::ok) return true;
         // Given up, failed or guessed wrong: start over with the reader (the chooser hands
         // out fresh storage again).
         count_fallback();

@@ -8,6 +8,7 @@
 // strings must be valid UTF-8 with no raw control characters, numbers follow the JSON
 // grammar, nothing may follow the document but whitespace.
 #include <dgw/codec/decode.hpp>
+#include <dgw/detail/codec/envelope.hpp>
 #include <dgw/detail/codec/pull.hpp>
 #include <dgw/detail/etf/utf8.hpp>
 
@@ -183,17 +184,19 @@ public:
     }
 
     /// Skips one value, checking it as strictly as if it were read.
-    bool skip() { return skip_value(0); }
+    bool skip(std::size_t depth) { return skip_value(depth); }
 
     /// After the document: only whitespace may follow.
     bool finish() {
         ws();
-        if (p_ != end_) return syntax("extra data after the JSON document");
+        if (p_ != end_) return fail_at(codec_errc::trailing_data, p_, "extra data after the JSON document");
         return true;
     }
 
+    // At the end of the input every syntax error is a truncation: the same text with more
+    // bytes after it could have been valid.
     [[gnu::cold, gnu::noinline]] bool syntax(const char* what) {
-        err_.code = codec_errc::syntax;
+        err_.code = p_ == end_ ? codec_errc::truncated : codec_errc::syntax;
         err_.offset = pos();
         err_.detail = what;
         return false;
@@ -232,8 +235,9 @@ private:
     bool literal(const char (&lit)[5]) { return literal_n(lit, 4); }
     bool literal(const char (&lit)[6]) { return literal_n(lit, 5); }
     bool literal_n(const char* lit, std::size_t n) {
-        if (static_cast<std::size_t>(end_ - p_) < n || std::memcmp(p_, lit, n) != 0)
-            return syntax("invalid literal");
+        const std::size_t left = static_cast<std::size_t>(end_ - p_);
+        if (left < n && std::memcmp(p_, lit, left) == 0) return fail_at(codec_errc::truncated, p_, "input ends inside a literal");
+        if (left < n || std::memcmp(p_, lit, n) != 0) return syntax("invalid literal");
         p_ += n;
         return true;
     }
@@ -394,7 +398,7 @@ private:
         const char* s = ++p_;
         for (;;) {
             skip_plain();
-            if (p_ == end_) return fail_at(codec_errc::syntax, s - 1, "unterminated string");
+            if (p_ == end_) return fail_at(codec_errc::truncated, s - 1, "unterminated string");
             const auto c = static_cast<unsigned char>(*p_);
             if (c == '"') {
                 out = std::string_view(s, static_cast<std::size_t>(p_ - s));
@@ -415,6 +419,8 @@ private:
         const auto* u = reinterpret_cast<const unsigned char*>(p_);
         const std::size_t len = u[0] >= 0xF0 ? 4 : u[0] >= 0xE0 ? 3 : 2;
         // invalid_utf8_at returns the input size when the whole (one) sequence is valid.
+        if (len > avail && etf::detail::invalid_utf8_at(std::string_view(p_, avail)) == avail)
+            return fail_at(codec_errc::truncated, p_, "input ends inside a UTF-8 sequence");
         if (len > avail || etf::detail::invalid_utf8_at(std::string_view(p_, len)) != len)
             return fail_at(codec_errc::invalid_utf8, p_, "invalid UTF-8 in a string");
         p_ += len;
@@ -428,7 +434,7 @@ private:
         return -1;
     }
     bool hex4(unsigned& cp) {
-        if (end_ - p_ < 4) return fail_at(codec_errc::syntax, p_, "truncated \\u escape");
+        if (end_ - p_ < 4) return fail_at(codec_errc::truncated, p_, "input ends inside a \\u escape");
         cp = 0;
         for (int i = 0; i < 4; ++i) {
             const int h = hex(p_[i]);
@@ -462,7 +468,7 @@ private:
             const char* run = p_;
             skip_plain();
             scratch_.append(run, static_cast<std::size_t>(p_ - run));
-            if (p_ == end_) return fail_at(codec_errc::syntax, open_quote, "unterminated string");
+            if (p_ == end_) return fail_at(codec_errc::truncated, open_quote, "unterminated string");
             const auto c = static_cast<unsigned char>(*p_);
             if (c == '"') {
                 ++p_;
@@ -470,7 +476,7 @@ private:
                 return true;
             }
             if (c == '\\') {
-                if (end_ - p_ < 2) return fail_at(codec_errc::syntax, open_quote, "unterminated string");
+                if (end_ - p_ < 2) return fail_at(codec_errc::truncated, open_quote, "unterminated string");
                 const char e = p_[1];
                 p_ += 2;
                 switch (e) {
@@ -487,6 +493,8 @@ private:
                     if (!hex4(cp)) return false;
                     if (cp >= 0xD800 && cp <= 0xDBFF) {
                         unsigned lo = 0;
+                        if (p_ == end_ || (end_ - p_ == 1 && p_[0] == '\\'))
+                            return fail_at(codec_errc::truncated, open_quote, "unterminated string");
                         if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u')
                             return fail_at(codec_errc::invalid_utf8, p_ - 6, "unpaired surrogate in a \\u escape");
                         p_ += 2;
@@ -546,107 +554,43 @@ std::string_view trim_ws(const char* b, const char* e) {
     return std::string_view(b, static_cast<std::size_t>(e - b));
 }
 
-bool top_mismatch(json_source& src, const char* what) {
-    decode_error& e = src.error();
-    e.code = codec_errc::type_mismatch;
-    e.offset = src.offset();
-    e.detail = what;
-    return false;
-}
+/// What JSON adds to the shared envelope pass (detail/codec/envelope.hpp).
+struct json_envelope {
+    // Discord writes t before d, so nothing needs predicting.
+    static bool guess_t(std::string_view, std::string_view&) { return false; }
+    static std::string kept(std::string_view in, std::size_t b, std::size_t e) {
+        return std::string(trim_ws(in.data() + b, in.data() + e));
+    }
+    static bool take_raw(json_source& src, std::string_view, std::size_t, std::string& out, const decode_limits& lim) {
+        pull::decoder<json_source> dec(src, lim.max_depth, envelope_detail::d_depth);
+        return dec.capture(out);
+    }
+    static bool later(std::string_view in, std::size_t b, std::size_t e, const payload_choice& c, envelope& env,
+                      decode_error& err, const decode_limits& lim) {
+        const std::string_view text = in.substr(b, e - b);
+        const decode_limits inner = envelope_detail::inside_envelope(lim);
+        bool ok;
+        if (c.action == payload_action::decode) {
+            ok = decode_json_value(text, *c.ti, c.storage, err, "d", inner);
+            if (ok && c.keep_raw) env.raw_d.assign(trim_ws(text.data(), text.data() + text.size()));
+        } else {
+            json_source src(text, inner.max_depth, err);
+            pull::decoder<json_source> dec(src, inner.max_depth);
+            ok = dec.capture(env.raw_d);
+        }
+        if (!ok) err.offset += b;
+        return ok;
+    }
+};
 
 } // namespace
 
 bool decode_json_envelope(std::string_view in, envelope& env, chooser choose, void* ctx, decode_error& err,
                           const decode_limits& lim) {
-    env.clear();
     err = {};
     json_source src(in, lim.max_depth, err);
-    pull::decoder<json_source> dec(src, lim.max_depth);
-    scalar v;
-    if (!src.value(v)) return false;
-    if (v.t != vt::object) {
-        err.code = codec_errc::not_an_object;
-        err.offset = src.offset();
-        return false;
-    }
-    // Discord writes t before d; a producer that puts d first gets a second pass over d's text.
-    std::string_view deferred;
-    bool d_deferred = false;
-    std::string_view k;
-    bool done = false;
-    for (bool first = true;; first = false) {
-        if (!src.next_key(first, k, done)) return false;
-        if (done) break;
-        if (k == "d") {
-            env.has_d = true;
-            if (env.op >= 0 && (env.op != 0 || env.has_t)) {
-                payload_choice c = choose(ctx, env.op, env.t, env.has_t);
-                if (c.action == payload_action::decode) {
-                    const char* b = src.cursor();
-                    if (!dec.root(c.ti, c.storage, "d")) return false;
-                    if (c.keep_raw) env.raw_d.assign(trim_ws(b, src.cursor()));
-                } else if (c.action == payload_action::raw) {
-                    if (!dec.capture(env.raw_d)) return false;
-                } else if (!src.skip()) {
-                    return false;
-                }
-            } else {
-                const char* b = src.cursor();
-                if (!src.skip()) return false;
-                deferred = std::string_view(b, static_cast<std::size_t>(src.cursor() - b));
-                d_deferred = true;
-            }
-            continue;
-        }
-        const bool is_op = k == "op", is_s = k == "s", is_t = k == "t";
-        if (!is_op && !is_s && !is_t) {
-            if (!src.skip()) return false;
-            continue;
-        }
-        if (!src.value(v)) return false;
-        if (v.t == vt::null) {
-            if (is_op) env.op = -1;
-            else if (is_s) env.s.reset();
-            else env.has_t = false;
-            continue;
-        }
-        if (is_t) {
-            if (v.t != vt::string) return top_mismatch(src, "envelope t must be a string or null");
-            env.has_t = true;
-            env.t.assign(v.s);
-        } else if (v.t == vt::int64) {
-            if (is_op) env.op = v.i;
-            else env.s = v.i;
-        } else if (v.t == vt::uint64) {
-            err.code = codec_errc::number_out_of_range;
-            err.offset = src.offset();
-            err.detail = "envelope op/s out of range";
-            return false;
-        } else {
-            return top_mismatch(src, "envelope op/s must be an integer or null");
-        }
-    }
-    if (!src.finish()) return false;
-    if (!d_deferred) return true;
-    // d came before op/t: decide now and decode its text.
-    payload_choice c = choose(ctx, env.op, env.t, env.has_t);
-    const std::size_t base = static_cast<std::size_t>(deferred.data() - in.data());
-    bool ok = true;
-    switch (c.action) {
-    case payload_action::decode:
-        ok = decode_json_value(deferred, *c.ti, c.storage, err, "d", lim);
-        if (ok && c.keep_raw) env.raw_d.assign(trim_ws(deferred.data(), deferred.data() + deferred.size()));
-        break;
-    case payload_action::raw: {
-        json_source s2(deferred, lim.max_depth, err);
-        pull::decoder<json_source> d2(s2, lim.max_depth);
-        ok = d2.capture(env.raw_d);
-        break;
-    }
-    case payload_action::skip: break;
-    }
-    if (!ok) err.offset += base;
-    return ok;
+    return envelope_detail::read_envelope<json_envelope>(src, in, env, choose, ctx, err, lim, false) ==
+           envelope_detail::pass::ok;
 }
 
 } // namespace dgw::codec

@@ -29,7 +29,8 @@
 ///                                in an object; `expect` is the likely key (may be empty),
 ///                                which a source may match in place
 ///   bool next_elem(bool first, bool& done)                        in an array
-///   bool skip()                  skips the next value entirely
+///   bool skip(std::size_t depth) skips the next value entirely; `depth` containers are
+///                                open around it, and its own nesting counts on from there
 ///   std::size_t offset() const   byte offset of the value just read (for errors)
 ///   decode_error& error()        filled by the source when one of the above fails
 
@@ -123,7 +124,9 @@ enum class slot : std::uint8_t { root, field, element };
 template <class S>
 class decoder {
 public:
-    decoder(S& src, std::size_t max_depth) : src_(src), max_depth_(max_depth) {}
+    /// `depth`: containers already open around the value (the envelope around `d`), so
+    /// the limit counts from the message root.
+    decoder(S& src, std::size_t max_depth, std::size_t depth = 0) : src_(src), max_depth_(max_depth), depth_(depth) {}
 
     /// Decodes one whole value into `obj` (described by `ti`); on failure the source's
     /// error() holds code, offset, detail, and the path below `root_name`.
@@ -434,7 +437,7 @@ private:
             if (i < 0) {
                 i = ti->find(k);
                 if (i < 0) {
-                    if (!src_.skip()) return false;
+                    if (!src_.skip(depth_)) return false;
                     continue;
                 }
                 if (order) order[prev].store(static_cast<std::uint16_t>(i + 1), std::memory_order_relaxed);
