@@ -321,7 +321,8 @@ void BM_json_basic_parser_noop(benchmark::State& st) {
 }
 
 // Typed decode (envelope + whole `d`), JSON or ETF, one GatewayMessage reused across messages.
-void typed(benchmark::State& st, const corpus& c, dgw::Encoding enc, const dgw::EventSet* only = nullptr) {
+void typed(benchmark::State& st, const corpus& c, dgw::Encoding enc, const dgw::EventSet* only = nullptr,
+           bool etf_direct = true) {
     if (!c.error.empty()) return st.SkipWithError(c.error.c_str());
     dgw::GatewayMessage out;
     dgw::decode_error err;
@@ -330,6 +331,7 @@ void typed(benchmark::State& st, const corpus& c, dgw::Encoding enc, const dgw::
     std::uint64_t failures = 0;
     dgw::DecodeOptions opt{};
     opt.events = only;
+    opt.limits.etf_direct = etf_direct;
     const std::uint64_t a0 = g_allocs;
     for (auto _ : st) {
         for (std::size_t i = 0; i < c.msgs.size(); ++i) {
@@ -400,6 +402,9 @@ void BM_etf_skip_walk(benchmark::State& st) {
 
 void BM_etf_typed(benchmark::State& st) { typed(st, g_etf, dgw::Encoding::Etf); }
 void BM_etf_envelope_only(benchmark::State& st) { typed(st, g_etf, dgw::Encoding::Etf, &no_events); }
+// The same decode through etf::reader alone: what the direct byte source (a third ETF
+// walker besides the reader and the skipper) buys. Issue 15 allows it only if it pays.
+void BM_etf_typed_reader_only(benchmark::State& st) { typed(st, g_etf, dgw::Encoding::Etf, nullptr, false); }
 
 BENCHMARK(BM_json_boost_parse);
 BENCHMARK(BM_json_basic_parser_noop);
@@ -409,6 +414,7 @@ BENCHMARK(BM_etf_token_walk);
 BENCHMARK(BM_etf_skip_walk);
 BENCHMARK(BM_etf_typed);
 BENCHMARK(BM_etf_envelope_only);
+BENCHMARK(BM_etf_typed_reader_only);
 
 // ---------------------------------------------------------------------------------------------
 // Reporter: the normal console table, plus messages/s and allocs/msg kept per benchmark for
@@ -503,6 +509,8 @@ void print_summary(const ratio_reporter& rep) {
     }
     if (const figures *a = get("BM_etf_typed"), *b = get("BM_etf_skip_walk"); a && b && b->items() > 0)
         std::printf("%-34s %8.3f %8s  (for scale)\n", "typed ETF  / ETF skip walk", a->items() / b->items(), "-");
+    if (const figures *a = get("BM_etf_typed"), *b = get("BM_etf_typed_reader_only"); a && b && b->items() > 0)
+        std::printf("%-34s %8.3f %8s  (the direct source's gain)\n", "typed ETF  / reader only", a->items() / b->items(), "-");
     std::fflush(stdout);
 }
 
