@@ -1,6 +1,6 @@
 #pragma once
 /// Splitting ws://, wss://, http:// and https:// URLs into what a connection needs
-/// (internal: shard.cpp and gateway_bot.cpp).
+/// (internal: shard_connect.cpp and gateway_bot.cpp).
 
 #include <optional>
 #include <string>
