@@ -75,6 +75,8 @@ struct ReadySession;
 struct UnavailableGuild;
 struct ReadyApplication;
 struct GatewayRateLimitMetadata;
+struct SessionStartLimit;
+struct GatewayBot;
 struct RoleColors;
 struct RoleTags;
 struct Role;
@@ -3076,6 +3078,48 @@ struct GatewayRateLimitMetadata {
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GatewayRateLimitMetadata&) const = default;
+};
+
+/// How many sessions (Identifies) a bot may still start, when that budget resets, and how many may start at once.
+/// @see https://discord.com/developers/docs/events/gateway#session-start-limit-object
+struct SessionStartLimit {
+    /// Receive-only, so not an aggregate: `SessionStartLimit()` then skips the zero fill (docs/codec.md).
+    SessionStartLimit() {}
+
+    /// Session starts allowed per reset period
+    std::int64_t total{};
+    /// Session starts left in this period
+    std::int64_t remaining{};
+    /// Milliseconds until the budget resets
+    std::int64_t reset_after{};
+    /// Identify requests allowed per 5 seconds
+    std::int64_t max_concurrency{};
+    /// Required fields that were absent when this value was decoded (bit per field in
+    /// declaration order); encoders omit them so decode -> encode reproduces the input.
+    std::uint64_t missing_ = 0;
+
+    /// Member-wise equality (unknown and missing fields included).
+    bool operator==(const SessionStartLimit&) const = default;
+};
+
+/// The response of GET /gateway/bot; the gateway URL plus what a sharded bot needs before it connects.
+/// @see https://discord.com/developers/docs/events/gateway#get-gateway-bot
+struct GatewayBot {
+    /// Receive-only, so not an aggregate: `GatewayBot()` then skips the zero fill (docs/codec.md).
+    GatewayBot() {}
+
+    /// WSS URL to connect to the gateway with (no query string)
+    std::string url;
+    /// Number of shards Discord recommends connecting with
+    std::int64_t shards{};
+    /// The bot's current budget of session starts (Identifies)
+    dgw::types::SessionStartLimit session_start_limit;
+    /// Required fields that were absent when this value was decoded (bit per field in
+    /// declaration order); encoders omit them so decode -> encode reproduces the input.
+    std::uint64_t missing_ = 0;
+
+    /// Member-wise equality (unknown and missing fields included).
+    bool operator==(const GatewayBot&) const = default;
 };
 
 /// The colors of a role; primary_color is always filled, the others need the ENHANCED_ROLE_COLORS guild feature.

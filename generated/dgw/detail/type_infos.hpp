@@ -133,6 +133,8 @@ extern const type_info ti_ReadySession;
 extern const type_info ti_UnavailableGuild;
 extern const type_info ti_ReadyApplication;
 extern const type_info ti_GatewayRateLimitMetadata;
+extern const type_info ti_SessionStartLimit;
+extern const type_info ti_GatewayBot;
 extern const type_info ti_RoleColors;
 extern const type_info ti_RoleTags;
 extern const type_info ti_Role;

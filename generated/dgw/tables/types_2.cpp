@@ -662,78 +662,74 @@ field_order order_Embed[15];
 } // namespace
 constinit const type_info ti_Embed = object_info<dgw::types::Embed>("Embed", fields_Embed, 14, &find_Embed, 0x0ull, order_Embed);
 
-// dgw::types::Role
+// dgw::types::RoleColors
 namespace {
-int find_Role(std::string_view k) noexcept {
+int find_RoleColors(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        switch (p[0]) {
-        case 'i':
-            if (std::memcmp(p, "icon", 4) == 0) return 5;
-            return -1;
-        case 'n':
-            if (std::memcmp(p, "name", 4) == 0) return 1;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "tags", 4) == 0) return 11;
-            return -1;
-        default: return -1;
-        }
-    case 5:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "color", 5) == 0) return 2;
-            return -1;
-        case 'f':
-            if (std::memcmp(p, "flags", 5) == 0) return 12;
-            return -1;
-        case 'h':
-            if (std::memcmp(p, "hoist", 5) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
-    case 6:
-        return std::memcmp(p, "colors", 6) == 0 ? 3 : -1;
-    case 7:
-        return std::memcmp(p, "managed", 7) == 0 ? 9 : -1;
-    case 8:
-        return std::memcmp(p, "position", 8) == 0 ? 7 : -1;
-    case 11:
-        switch (p[0]) {
-        case 'm':
-            if (std::memcmp(p, "mentionable", 11) == 0) return 10;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "permissions", 11) == 0) return 8;
-            return -1;
-        default: return -1;
-        }
     case 13:
-        return std::memcmp(p, "unicode_emoji", 13) == 0 ? 6 : -1;
+        return std::memcmp(p, "primary_color", 13) == 0 ? 0 : -1;
+    case 14:
+        return std::memcmp(p, "tertiary_color", 14) == 0 ? 2 : -1;
+    case 15:
+        return std::memcmp(p, "secondary_color", 15) == 0 ? 1 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_Role[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Role, id)},
-    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::Role, name)},
-    {"color", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::types::Role, color)},
-    {"colors", &dgw::codec::gen::ti_RoleColors, presence::required, 3, offsetof(dgw::types::Role, colors)},
-    {"hoist", &dgw::codec::ti_bool, presence::required, 4, offsetof(dgw::types::Role, hoist)},
-    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Role, icon)},
-    {"unicode_emoji", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Role, unicode_emoji)},
-    {"position", &dgw::codec::ti_int, presence::required, 5, offsetof(dgw::types::Role, position)},
-    {"permissions", &dgw::codec::gen::ti_Permissions, presence::required, 6, offsetof(dgw::types::Role, permissions)},
-    {"managed", &dgw::codec::ti_bool, presence::required, 7, offsetof(dgw::types::Role, managed)},
-    {"mentionable", &dgw::codec::ti_bool, presence::required, 8, offsetof(dgw::types::Role, mentionable)},
-    {"tags", &dgw::codec::gen::ti_RoleTags, presence::optional, -1, offsetof(dgw::types::Role, tags)},
-    {"flags", &dgw::codec::gen::ti_RoleFlags, presence::required, 9, offsetof(dgw::types::Role, flags)},
+constexpr field_info fields_RoleColors[] = {
+    {"primary_color", &dgw::codec::ti_int, presence::required, 0, offsetof(dgw::types::RoleColors, primary_color)},
+    {"secondary_color", &dgw::codec::ti_int, presence::nullable, 1, offsetof(dgw::types::RoleColors, secondary_color)},
+    {"tertiary_color", &dgw::codec::ti_int, presence::nullable, 2, offsetof(dgw::types::RoleColors, tertiary_color)},
 };
-field_order order_Role[14];
+field_order order_RoleColors[4];
 } // namespace
-constinit const type_info ti_Role = object_info<dgw::types::Role>("Role", fields_Role, 13, &find_Role, 0x3ffull, order_Role);
+constinit const type_info ti_RoleColors = object_info<dgw::types::RoleColors>("RoleColors", fields_RoleColors, 3, &find_RoleColors, 0x7ull, order_RoleColors);
+
+// dgw::types::IncidentsData
+namespace {
+int find_IncidentsData(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 16:
+        return std::memcmp(p, "raid_detected_at", 16) == 0 ? 3 : -1;
+    case 18:
+        return std::memcmp(p, "dms_disabled_until", 18) == 0 ? 1 : -1;
+    case 19:
+        return std::memcmp(p, "dm_spam_detected_at", 19) == 0 ? 2 : -1;
+    case 22:
+        return std::memcmp(p, "invites_disabled_until", 22) == 0 ? 0 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_IncidentsData[] = {
+    {"invites_disabled_until", &dgw::codec::ti_timestamp, presence::nullable, 0, offsetof(dgw::types::IncidentsData, invites_disabled_until)},
+    {"dms_disabled_until", &dgw::codec::ti_timestamp, presence::nullable, 1, offsetof(dgw::types::IncidentsData, dms_disabled_until)},
+    {"dm_spam_detected_at", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::types::IncidentsData, dm_spam_detected_at)},
+    {"raid_detected_at", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::types::IncidentsData, raid_detected_at)},
+};
+field_order order_IncidentsData[5];
+} // namespace
+constinit const type_info ti_IncidentsData = object_info<dgw::types::IncidentsData>("IncidentsData", fields_IncidentsData, 4, &find_IncidentsData, 0x3ull, order_IncidentsData);
+
+// dgw::types::Ban
+namespace {
+int find_Ban(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 4:
+        return std::memcmp(p, "user", 4) == 0 ? 1 : -1;
+    case 6:
+        return std::memcmp(p, "reason", 6) == 0 ? 0 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_Ban[] = {
+    {"reason", &dgw::codec::ti_string, presence::nullable, 0, offsetof(dgw::types::Ban, reason)},
+    {"user", &dgw::codec::gen::ti_User, presence::required, 1, offsetof(dgw::types::Ban, user)},
+};
+field_order order_Ban[3];
+} // namespace
+constinit const type_info ti_Ban = object_info<dgw::types::Ban>("Ban", fields_Ban, 2, &find_Ban, 0x3ull, order_Ban);
 
 // dgw::types::IntegrationAccount
 namespace {
@@ -1350,7 +1346,9 @@ template <> const codec::type_info& describe<dgw::types::MediaGalleryItem>() { r
 template <> const codec::type_info& describe<dgw::types::EmbedImage>() { return codec::gen::ti_EmbedImage; }
 template <> const codec::type_info& describe<dgw::types::EmbedProvider>() { return codec::gen::ti_EmbedProvider; }
 template <> const codec::type_info& describe<dgw::types::Embed>() { return codec::gen::ti_Embed; }
-template <> const codec::type_info& describe<dgw::types::Role>() { return codec::gen::ti_Role; }
+template <> const codec::type_info& describe<dgw::types::RoleColors>() { return codec::gen::ti_RoleColors; }
+template <> const codec::type_info& describe<dgw::types::IncidentsData>() { return codec::gen::ti_IncidentsData; }
+template <> const codec::type_info& describe<dgw::types::Ban>() { return codec::gen::ti_Ban; }
 template <> const codec::type_info& describe<dgw::types::IntegrationAccount>() { return codec::gen::ti_IntegrationAccount; }
 template <> const codec::type_info& describe<dgw::types::PartialGuildMember>() { return codec::gen::ti_PartialGuildMember; }
 template <> const codec::type_info& describe<dgw::types::Reaction>() { return codec::gen::ti_Reaction; }

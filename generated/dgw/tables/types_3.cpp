@@ -662,76 +662,45 @@ field_order order_GatewayRateLimitMetadata[3];
 } // namespace
 constinit const type_info ti_GatewayRateLimitMetadata = object_info<dgw::types::GatewayRateLimitMetadata>("GatewayRateLimitMetadata", fields_GatewayRateLimitMetadata, 2, &find_GatewayRateLimitMetadata, 0x1ull, order_GatewayRateLimitMetadata);
 
-// dgw::types::Sticker
+// dgw::types::RoleTags
 namespace {
-int find_Sticker(std::string_view k) noexcept {
+int find_RoleTags(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        switch (p[2]) {
-        case 'e':
-            if (std::memcmp(p, "user", 4) == 0) return 9;
-            return -1;
-        case 'g':
-            if (std::memcmp(p, "tags", 4) == 0) return 4;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "name", 4) == 0) return 2;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "type", 4) == 0) return 5;
-            return -1;
-        default: return -1;
-        }
-    case 7:
-        return std::memcmp(p, "pack_id", 7) == 0 ? 1 : -1;
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 8 : -1;
-    case 9:
-        return std::memcmp(p, "available", 9) == 0 ? 7 : -1;
-    case 10:
-        return std::memcmp(p, "sort_value", 10) == 0 ? 10 : -1;
-    case 11:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "description", 11) == 0) return 3;
-            return -1;
-        case 'f':
-            if (std::memcmp(p, "format_type", 11) == 0) return 6;
-            return -1;
-        default: return -1;
-        }
+    case 6:
+        return std::memcmp(p, "bot_id", 6) == 0 ? 0 : -1;
+    case 14:
+        return std::memcmp(p, "integration_id", 14) == 0 ? 1 : -1;
+    case 17:
+        return std::memcmp(p, "guild_connections", 17) == 0 ? 5 : -1;
+    case 18:
+        return std::memcmp(p, "premium_subscriber", 18) == 0 ? 2 : -1;
+    case 22:
+        return std::memcmp(p, "available_for_purchase", 22) == 0 ? 4 : -1;
+    case 23:
+        return std::memcmp(p, "subscription_listing_id", 23) == 0 ? 3 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_Sticker[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Sticker, id)},
-    {"pack_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Sticker, pack_id)},
-    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::Sticker, name)},
-    {"description", &dgw::codec::ti_string, presence::nullable, 2, offsetof(dgw::types::Sticker, description)},
-    {"tags", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::Sticker, tags)},
-    {"type", &dgw::codec::gen::ti_StickerType, presence::required, 4, offsetof(dgw::types::Sticker, type)},
-    {"format_type", &dgw::codec::gen::ti_StickerFormatType, presence::required, 5, offsetof(dgw::types::Sticker, format_type)},
-    {"available", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Sticker, available)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Sticker, guild_id)},
-    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::types::Sticker, user)},
-    {"sort_value", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Sticker, sort_value)},
+constexpr field_info fields_RoleTags[] = {
+    {"bot_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::RoleTags, bot_id)},
+    {"integration_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::RoleTags, integration_id)},
+    {"premium_subscriber", &dgw::codec::ti_bool, presence::optional_nullable, -1, offsetof(dgw::types::RoleTags, premium_subscriber)},
+    {"subscription_listing_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::RoleTags, subscription_listing_id)},
+    {"available_for_purchase", &dgw::codec::ti_bool, presence::optional_nullable, -1, offsetof(dgw::types::RoleTags, available_for_purchase)},
+    {"guild_connections", &dgw::codec::ti_bool, presence::optional_nullable, -1, offsetof(dgw::types::RoleTags, guild_connections)},
 };
-field_order order_Sticker[12];
+field_order order_RoleTags[7];
 } // namespace
-constinit const type_info ti_Sticker = object_info<dgw::types::Sticker>("Sticker", fields_Sticker, 11, &find_Sticker, 0x3full, order_Sticker);
+constinit const type_info ti_RoleTags = object_info<dgw::types::RoleTags>("RoleTags", fields_RoleTags, 6, &find_RoleTags, 0x0ull, order_RoleTags);
 
-// dgw::types::IntegrationApplication
+// dgw::types::Guild
 namespace {
-int find_IntegrationApplication(std::string_view k) noexcept {
+int find_Guild(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 2:
         return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 3:
-        return std::memcmp(p, "bot", 3) == 0 ? 4 : -1;
     case 4:
         switch (p[0]) {
         case 'i':
@@ -742,150 +711,178 @@ int find_IntegrationApplication(std::string_view k) noexcept {
             return -1;
         default: return -1;
         }
-    case 11:
-        return std::memcmp(p, "description", 11) == 0 ? 3 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_IntegrationApplication[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::IntegrationApplication, id)},
-    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::IntegrationApplication, name)},
-    {"icon", &dgw::codec::ti_string, presence::nullable, 2, offsetof(dgw::types::IntegrationApplication, icon)},
-    {"description", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::IntegrationApplication, description)},
-    {"bot", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::types::IntegrationApplication, bot)},
-};
-field_order order_IntegrationApplication[6];
-} // namespace
-constinit const type_info ti_IntegrationApplication = object_info<dgw::types::IntegrationApplication>("IntegrationApplication", fields_IntegrationApplication, 5, &find_IntegrationApplication, 0xfull, order_IntegrationApplication);
-
-// dgw::types::ChannelMention
-namespace {
-int find_ChannelMention(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        switch (p[0]) {
-        case 'n':
-            if (std::memcmp(p, "name", 4) == 0) return 3;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "type", 4) == 0) return 2;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_ChannelMention[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::ChannelMention, id)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::types::ChannelMention, guild_id)},
-    {"type", &dgw::codec::gen::ti_ChannelType, presence::required, 2, offsetof(dgw::types::ChannelMention, type)},
-    {"name", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::ChannelMention, name)},
-};
-field_order order_ChannelMention[5];
-} // namespace
-constinit const type_info ti_ChannelMention = object_info<dgw::types::ChannelMention>("ChannelMention", fields_ChannelMention, 4, &find_ChannelMention, 0xfull, order_ChannelMention);
-
-// dgw::types::Attachment
-namespace {
-int find_Attachment(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 3:
-        return std::memcmp(p, "url", 3) == 0 ? 6 : -1;
-    case 4:
-        return std::memcmp(p, "size", 4) == 0 ? 5 : -1;
     case 5:
         switch (p[0]) {
-        case 'f':
-            if (std::memcmp(p, "flags", 5) == 0) return 15;
+        case 'o':
+            if (std::memcmp(p, "owner", 5) == 0) return 6;
             return -1;
-        case 't':
-            if (std::memcmp(p, "title", 5) == 0) return 2;
-            return -1;
-        case 'w':
-            if (std::memcmp(p, "width", 5) == 0) return 9;
+        case 'r':
+            if (std::memcmp(p, "roles", 5) == 0) return 17;
             return -1;
         default: return -1;
         }
     case 6:
-        return std::memcmp(p, "height", 6) == 0 ? 8 : -1;
+        switch (p[0]) {
+        case 'b':
+            if (std::memcmp(p, "banner", 6) == 0) return 29;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "emojis", 6) == 0) return 18;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "region", 6) == 0) return 9;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "splash", 6) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
     case 8:
         switch (p[0]) {
         case 'f':
-            if (std::memcmp(p, "filename", 8) == 0) return 1;
+            if (std::memcmp(p, "features", 8) == 0) return 19;
             return -1;
-        case 'w':
-            if (std::memcmp(p, "waveform", 8) == 0) return 14;
+        case 'o':
+            if (std::memcmp(p, "owner_id", 8) == 0) return 7;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "stickers", 8) == 0) return 40;
             return -1;
         default: return -1;
         }
     case 9:
         switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "ephemeral", 9) == 0) return 12;
+        case 'i':
+            if (std::memcmp(p, "icon_hash", 9) == 0) return 3;
             return -1;
-        case 'p':
-            if (std::memcmp(p, "proxy_url", 9) == 0) return 7;
+        case 'm':
+            if (std::memcmp(p, "mfa_level", 9) == 0) return 20;
             return -1;
         default: return -1;
         }
+    case 10:
+        return std::memcmp(p, "nsfw_level", 10) == 0 ? 39 : -1;
     case 11:
         switch (p[0]) {
         case 'a':
-            if (std::memcmp(p, "application", 11) == 0) return 18;
+            if (std::memcmp(p, "afk_timeout", 11) == 0) return 11;
             return -1;
         case 'd':
-            if (std::memcmp(p, "description", 11) == 0) return 3;
+            if (std::memcmp(p, "description", 11) == 0) return 28;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "max_members", 11) == 0) return 26;
             return -1;
         case 'p':
-            if (std::memcmp(p, "placeholder", 11) == 0) return 10;
+            if (std::memcmp(p, "permissions", 11) == 0) return 8;
             return -1;
         default: return -1;
         }
     case 12:
-        return std::memcmp(p, "content_type", 12) == 0 ? 4 : -1;
+        return std::memcmp(p, "premium_tier", 12) == 0 ? 30 : -1;
     case 13:
-        return std::memcmp(p, "duration_secs", 13) == 0 ? 13 : -1;
+        return std::memcmp(p, "max_presences", 13) == 0 ? 25 : -1;
+    case 14:
+        switch (p[1]) {
+        case 'e':
+            if (std::memcmp(p, "welcome_screen", 14) == 0) return 38;
+            return -1;
+        case 'f':
+            if (std::memcmp(p, "afk_channel_id", 14) == 0) return 10;
+            return -1;
+        case 'i':
+            if (std::memcmp(p, "widget_enabled", 14) == 0) return 12;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "incidents_data", 14) == 0) return 43;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "application_id", 14) == 0) return 21;
+            return -1;
+        default: return -1;
+        }
     case 15:
-        return std::memcmp(p, "clip_created_at", 15) == 0 ? 17 : -1;
+        return std::memcmp(p, "vanity_url_code", 15) == 0 ? 27 : -1;
+    case 16:
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "discovery_splash", 16) == 0) return 5;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "preferred_locale", 16) == 0) return 32;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "rules_channel_id", 16) == 0) return 24;
+            return -1;
+        default: return -1;
+        }
     case 17:
-        return std::memcmp(p, "clip_participants", 17) == 0 ? 16 : -1;
-    case 19:
-        return std::memcmp(p, "placeholder_version", 19) == 0 ? 11 : -1;
+        switch (p[0]) {
+        case 's':
+            if (std::memcmp(p, "system_channel_id", 17) == 0) return 22;
+            return -1;
+        case 'w':
+            if (std::memcmp(p, "widget_channel_id", 17) == 0) return 13;
+            return -1;
+        default: return -1;
+        }
+    case 18:
+        return std::memcmp(p, "verification_level", 18) == 0 ? 14 : -1;
+    case 20:
+        return std::memcmp(p, "system_channel_flags", 20) == 0 ? 23 : -1;
+    case 23:
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "explicit_content_filter", 23) == 0) return 16;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "max_video_channel_users", 23) == 0) return 34;
+            return -1;
+        default: return -1;
+        }
+    case 24:
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "approximate_member_count", 24) == 0) return 36;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "safety_alerts_channel_id", 24) == 0) return 42;
+            return -1;
+        default: return -1;
+        }
+    case 25:
+        return std::memcmp(p, "public_updates_channel_id", 25) == 0 ? 33 : -1;
+    case 26:
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "approximate_presence_count", 26) == 0) return 37;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "premium_subscription_count", 26) == 0) return 31;
+            return -1;
+        default: return -1;
+        }
+    case 28:
+        return std::memcmp(p, "premium_progress_bar_enabled", 28) == 0 ? 41 : -1;
+    case 29:
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "default_message_notifications", 29) == 0) return 15;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "max_stage_video_channel_users", 29) == 0) return 35;
+            return -1;
+        default: return -1;
+        }
     default: return -1;
     }
 }
-constexpr field_info fields_Attachment[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Attachment, id)},
-    {"filename", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::Attachment, filename)},
-    {"title", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Attachment, title)},
-    {"description", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Attachment, description)},
-    {"content_type", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Attachment, content_type)},
-    {"size", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::types::Attachment, size)},
-    {"url", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::Attachment, url)},
-    {"proxy_url", &dgw::codec::ti_string, presence::required, 4, offsetof(dgw::types::Attachment, proxy_url)},
-    {"height", &dgw::codec::ti_int, presence::optional_nullable, -1, offsetof(dgw::types::Attachment, height)},
-    {"width", &dgw::codec::ti_int, presence::optional_nullable, -1, offsetof(dgw::types::Attachment, width)},
-    {"placeholder", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Attachment, placeholder)},
-    {"placeholder_version", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Attachment, placeholder_version)},
-    {"ephemeral", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Attachment, ephemeral)},
-    {"duration_secs", &dgw::codec::ti_double, presence::optional, -1, offsetof(dgw::types::Attachment, duration_secs)},
-    {"waveform", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Attachment, waveform)},
-    {"flags", &dgw::codec::gen::ti_AttachmentFlags, presence::optional, -1, offsetof(dgw::types::Attachment, flags)},
-    {"clip_participants", &dgw::codec::gen::ti_User_array, presence::optional, -1, offsetof(dgw::types::Attachment, clip_participants)},
-    {"clip_created_at", &dgw::codec::ti_timestamp, presence::optional, -1, offsetof(dgw::types::Attachment, clip_created_at)},
-    {"application", &dgw::codec::gen::ti_PartialApplication, presence::optional_nullable, -1, offsetof(dgw::types::Attachment, application)},
+constexpr field_info fields_Guild[] = {
+    DGW_FIELDS_Guild(dgw::types::Guild)
 };
-field_order order_Attachment[20];
+field_order order_Guild[45];
 } // namespace
-constinit const type_info ti_Attachment = object_info<dgw::types::Attachment>("Attachment", fields_Attachment, 19, &find_Attachment, 0x1full, order_Attachment);
+constinit const type_info ti_Guild = object_info<dgw::types::Guild>("Guild", fields_Guild, 44, &find_Guild, 0x1fffffffull, order_Guild);
 
 // dgw::types::MessageSnapshot
 namespace {
@@ -1331,10 +1328,8 @@ template <> const codec::type_info& describe<dgw::types::EmbedField>() { return 
 template <> const codec::type_info& describe<dgw::types::Hello>() { return codec::gen::ti_Hello; }
 template <> const codec::type_info& describe<dgw::types::UnavailableGuild>() { return codec::gen::ti_UnavailableGuild; }
 template <> const codec::type_info& describe<dgw::types::GatewayRateLimitMetadata>() { return codec::gen::ti_GatewayRateLimitMetadata; }
-template <> const codec::type_info& describe<dgw::types::Sticker>() { return codec::gen::ti_Sticker; }
-template <> const codec::type_info& describe<dgw::types::IntegrationApplication>() { return codec::gen::ti_IntegrationApplication; }
-template <> const codec::type_info& describe<dgw::types::ChannelMention>() { return codec::gen::ti_ChannelMention; }
-template <> const codec::type_info& describe<dgw::types::Attachment>() { return codec::gen::ti_Attachment; }
+template <> const codec::type_info& describe<dgw::types::RoleTags>() { return codec::gen::ti_RoleTags; }
+template <> const codec::type_info& describe<dgw::types::Guild>() { return codec::gen::ti_Guild; }
 template <> const codec::type_info& describe<dgw::types::MessageSnapshot>() { return codec::gen::ti_MessageSnapshot; }
 template <> const codec::type_info& describe<dgw::types::RoleSubscriptionData>() { return codec::gen::ti_RoleSubscriptionData; }
 template <> const codec::type_info& describe<dgw::types::PollAnswer>() { return codec::gen::ti_PollAnswer; }
