@@ -129,6 +129,8 @@ template <> const codec::type_info& describe<dgw::types::GatewayRateLimitMetadat
 template <> const codec::type_info& describe<dgw::types::SessionStartLimit>();
 /// The codec's field table of dgw::types::GatewayBot.
 template <> const codec::type_info& describe<dgw::types::GatewayBot>();
+/// The codec's field table of dgw::types::ApiError.
+template <> const codec::type_info& describe<dgw::types::ApiError>();
 /// The codec's field table of dgw::types::RoleColors.
 template <> const codec::type_info& describe<dgw::types::RoleColors>();
 /// The codec's field table of dgw::types::RoleTags.

@@ -77,6 +77,7 @@ struct ReadyApplication;
 struct GatewayRateLimitMetadata;
 struct SessionStartLimit;
 struct GatewayBot;
+struct ApiError;
 struct RoleColors;
 struct RoleTags;
 struct Role;
@@ -3120,6 +3121,28 @@ struct GatewayBot {
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GatewayBot&) const = default;
+};
+
+/// The JSON body of an HTTP API error (what GET /gateway/bot reads of a non-200 answer); a 429 adds retry_after and global.
+/// @see https://discord.com/developers/docs/topics/rate-limits#exceeding-a-rate-limit-rate-limit-response-structure
+struct ApiError {
+    /// Receive-only, so not an aggregate: `ApiError()` then skips the zero fill (docs/codec.md).
+    ApiError() {}
+
+    /// Discord's JSON error code (0 for a general error such as 401: Unauthorized)
+    std::optional<std::int64_t> code;
+    /// What went wrong, in words
+    std::optional<std::string> message;
+    /// 429: seconds to wait before another request (with a fraction)
+    std::optional<double> retry_after;
+    /// 429: whether the global rate limit, not the route's, was hit
+    std::optional<bool> global;
+    /// Required fields that were absent when this value was decoded (bit per field in
+    /// declaration order); encoders omit them so decode -> encode reproduces the input.
+    std::uint64_t missing_ = 0;
+
+    /// Member-wise equality (unknown and missing fields included).
+    bool operator==(const ApiError&) const = default;
 };
 
 /// The colors of a role; primary_color is always filled, the others need the ENHANCED_ROLE_COLORS guild feature.

@@ -135,6 +135,7 @@ extern const type_info ti_ReadyApplication;
 extern const type_info ti_GatewayRateLimitMetadata;
 extern const type_info ti_SessionStartLimit;
 extern const type_info ti_GatewayBot;
+extern const type_info ti_ApiError;
 extern const type_info ti_RoleColors;
 extern const type_info ti_RoleTags;
 extern const type_info ti_Role;

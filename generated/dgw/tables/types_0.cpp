@@ -736,9 +736,41 @@ field_order order_GatewayBot[4];
 } // namespace
 constinit const type_info ti_GatewayBot = object_info<dgw::types::GatewayBot>("GatewayBot", fields_GatewayBot, 3, &find_GatewayBot, 0x7ull, order_GatewayBot);
 
-// dgw::types::Role
+// dgw::types::RoleTags
 namespace {
-int find_Role(std::string_view k) noexcept {
+int find_RoleTags(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 6:
+        return std::memcmp(p, "bot_id", 6) == 0 ? 0 : -1;
+    case 14:
+        return std::memcmp(p, "integration_id", 14) == 0 ? 1 : -1;
+    case 17:
+        return std::memcmp(p, "guild_connections", 17) == 0 ? 5 : -1;
+    case 18:
+        return std::memcmp(p, "premium_subscriber", 18) == 0 ? 2 : -1;
+    case 22:
+        return std::memcmp(p, "available_for_purchase", 22) == 0 ? 4 : -1;
+    case 23:
+        return std::memcmp(p, "subscription_listing_id", 23) == 0 ? 3 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_RoleTags[] = {
+    {"bot_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::RoleTags, bot_id)},
+    {"integration_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::RoleTags, integration_id)},
+    {"premium_subscriber", &dgw::codec::ti_bool, presence::optional_nullable, -1, offsetof(dgw::types::RoleTags, premium_subscriber)},
+    {"subscription_listing_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::RoleTags, subscription_listing_id)},
+    {"available_for_purchase", &dgw::codec::ti_bool, presence::optional_nullable, -1, offsetof(dgw::types::RoleTags, available_for_purchase)},
+    {"guild_connections", &dgw::codec::ti_bool, presence::optional_nullable, -1, offsetof(dgw::types::RoleTags, guild_connections)},
+};
+field_order order_RoleTags[7];
+} // namespace
+constinit const type_info ti_RoleTags = object_info<dgw::types::RoleTags>("RoleTags", fields_RoleTags, 6, &find_RoleTags, 0x0ull, order_RoleTags);
+
+// dgw::types::Guild
+namespace {
+int find_Guild(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 2:
@@ -746,80 +778,347 @@ int find_Role(std::string_view k) noexcept {
     case 4:
         switch (p[0]) {
         case 'i':
-            if (std::memcmp(p, "icon", 4) == 0) return 5;
+            if (std::memcmp(p, "icon", 4) == 0) return 2;
             return -1;
         case 'n':
             if (std::memcmp(p, "name", 4) == 0) return 1;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "tags", 4) == 0) return 11;
             return -1;
         default: return -1;
         }
     case 5:
         switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "color", 5) == 0) return 2;
+        case 'o':
+            if (std::memcmp(p, "owner", 5) == 0) return 6;
             return -1;
-        case 'f':
-            if (std::memcmp(p, "flags", 5) == 0) return 12;
-            return -1;
-        case 'h':
-            if (std::memcmp(p, "hoist", 5) == 0) return 4;
+        case 'r':
+            if (std::memcmp(p, "roles", 5) == 0) return 17;
             return -1;
         default: return -1;
         }
     case 6:
-        return std::memcmp(p, "colors", 6) == 0 ? 3 : -1;
-    case 7:
-        return std::memcmp(p, "managed", 7) == 0 ? 9 : -1;
+        switch (p[0]) {
+        case 'b':
+            if (std::memcmp(p, "banner", 6) == 0) return 29;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "emojis", 6) == 0) return 18;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "region", 6) == 0) return 9;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "splash", 6) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        return std::memcmp(p, "position", 8) == 0 ? 7 : -1;
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "features", 8) == 0) return 19;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "owner_id", 8) == 0) return 7;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "stickers", 8) == 0) return 40;
+            return -1;
+        default: return -1;
+        }
+    case 9:
+        switch (p[0]) {
+        case 'i':
+            if (std::memcmp(p, "icon_hash", 9) == 0) return 3;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "mfa_level", 9) == 0) return 20;
+            return -1;
+        default: return -1;
+        }
+    case 10:
+        return std::memcmp(p, "nsfw_level", 10) == 0 ? 39 : -1;
     case 11:
         switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "afk_timeout", 11) == 0) return 11;
+            return -1;
+        case 'd':
+            if (std::memcmp(p, "description", 11) == 0) return 28;
+            return -1;
         case 'm':
-            if (std::memcmp(p, "mentionable", 11) == 0) return 10;
+            if (std::memcmp(p, "max_members", 11) == 0) return 26;
             return -1;
         case 'p':
             if (std::memcmp(p, "permissions", 11) == 0) return 8;
             return -1;
         default: return -1;
         }
+    case 12:
+        return std::memcmp(p, "premium_tier", 12) == 0 ? 30 : -1;
     case 13:
-        return std::memcmp(p, "unicode_emoji", 13) == 0 ? 6 : -1;
+        return std::memcmp(p, "max_presences", 13) == 0 ? 25 : -1;
+    case 14:
+        switch (p[1]) {
+        case 'e':
+            if (std::memcmp(p, "welcome_screen", 14) == 0) return 38;
+            return -1;
+        case 'f':
+            if (std::memcmp(p, "afk_channel_id", 14) == 0) return 10;
+            return -1;
+        case 'i':
+            if (std::memcmp(p, "widget_enabled", 14) == 0) return 12;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "incidents_data", 14) == 0) return 43;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "application_id", 14) == 0) return 21;
+            return -1;
+        default: return -1;
+        }
+    case 15:
+        return std::memcmp(p, "vanity_url_code", 15) == 0 ? 27 : -1;
+    case 16:
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "discovery_splash", 16) == 0) return 5;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "preferred_locale", 16) == 0) return 32;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "rules_channel_id", 16) == 0) return 24;
+            return -1;
+        default: return -1;
+        }
+    case 17:
+        switch (p[0]) {
+        case 's':
+            if (std::memcmp(p, "system_channel_id", 17) == 0) return 22;
+            return -1;
+        case 'w':
+            if (std::memcmp(p, "widget_channel_id", 17) == 0) return 13;
+            return -1;
+        default: return -1;
+        }
+    case 18:
+        return std::memcmp(p, "verification_level", 18) == 0 ? 14 : -1;
+    case 20:
+        return std::memcmp(p, "system_channel_flags", 20) == 0 ? 23 : -1;
+    case 23:
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "explicit_content_filter", 23) == 0) return 16;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "max_video_channel_users", 23) == 0) return 34;
+            return -1;
+        default: return -1;
+        }
+    case 24:
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "approximate_member_count", 24) == 0) return 36;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "safety_alerts_channel_id", 24) == 0) return 42;
+            return -1;
+        default: return -1;
+        }
+    case 25:
+        return std::memcmp(p, "public_updates_channel_id", 25) == 0 ? 33 : -1;
+    case 26:
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "approximate_presence_count", 26) == 0) return 37;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "premium_subscription_count", 26) == 0) return 31;
+            return -1;
+        default: return -1;
+        }
+    case 28:
+        return std::memcmp(p, "premium_progress_bar_enabled", 28) == 0 ? 41 : -1;
+    case 29:
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "default_message_notifications", 29) == 0) return 15;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "max_stage_video_channel_users", 29) == 0) return 35;
+            return -1;
+        default: return -1;
+        }
     default: return -1;
     }
 }
-constexpr field_info fields_Role[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Role, id)},
-    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::Role, name)},
-    {"color", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::types::Role, color)},
-    {"colors", &dgw::codec::gen::ti_RoleColors, presence::required, 3, offsetof(dgw::types::Role, colors)},
-    {"hoist", &dgw::codec::ti_bool, presence::required, 4, offsetof(dgw::types::Role, hoist)},
-    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Role, icon)},
-    {"unicode_emoji", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Role, unicode_emoji)},
-    {"position", &dgw::codec::ti_int, presence::required, 5, offsetof(dgw::types::Role, position)},
-    {"permissions", &dgw::codec::gen::ti_Permissions, presence::required, 6, offsetof(dgw::types::Role, permissions)},
-    {"managed", &dgw::codec::ti_bool, presence::required, 7, offsetof(dgw::types::Role, managed)},
-    {"mentionable", &dgw::codec::ti_bool, presence::required, 8, offsetof(dgw::types::Role, mentionable)},
-    {"tags", &dgw::codec::gen::ti_RoleTags, presence::optional, -1, offsetof(dgw::types::Role, tags)},
-    {"flags", &dgw::codec::gen::ti_RoleFlags, presence::required, 9, offsetof(dgw::types::Role, flags)},
+constexpr field_info fields_Guild[] = {
+    DGW_FIELDS_Guild(dgw::types::Guild)
 };
-field_order order_Role[14];
+field_order order_Guild[45];
 } // namespace
-constinit const type_info ti_Role = object_info<dgw::types::Role>("Role", fields_Role, 13, &find_Role, 0x3ffull, order_Role);
+constinit const type_info ti_Guild = object_info<dgw::types::Guild>("Guild", fields_Guild, 44, &find_Guild, 0x1fffffffull, order_Guild);
 
-// dgw::types::Integration
+// dgw::types::MessageSnapshot
 namespace {
-int find_Integration(std::string_view k) noexcept {
+int find_MessageSnapshot(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 7:
+        return std::memcmp(p, "message", 7) == 0 ? 0 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_MessageSnapshot[] = {
+    {"message", &dgw::codec::gen::ti_MessageSnapshotMessage, presence::required, 0, offsetof(dgw::types::MessageSnapshot, message)},
+};
+field_order order_MessageSnapshot[2];
+} // namespace
+constinit const type_info ti_MessageSnapshot = object_info<dgw::types::MessageSnapshot>("MessageSnapshot", fields_MessageSnapshot, 1, &find_MessageSnapshot, 0x1ull, order_MessageSnapshot);
+
+// dgw::types::RoleSubscriptionData
+namespace {
+int find_RoleSubscriptionData(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 9:
+        return std::memcmp(p, "tier_name", 9) == 0 ? 1 : -1;
+    case 10:
+        return std::memcmp(p, "is_renewal", 10) == 0 ? 3 : -1;
+    case 23:
+        return std::memcmp(p, "total_months_subscribed", 23) == 0 ? 2 : -1;
+    case 28:
+        return std::memcmp(p, "role_subscription_listing_id", 28) == 0 ? 0 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_RoleSubscriptionData[] = {
+    {"role_subscription_listing_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::RoleSubscriptionData, role_subscription_listing_id)},
+    {"tier_name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::RoleSubscriptionData, tier_name)},
+    {"total_months_subscribed", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::types::RoleSubscriptionData, total_months_subscribed)},
+    {"is_renewal", &dgw::codec::ti_bool, presence::required, 3, offsetof(dgw::types::RoleSubscriptionData, is_renewal)},
+};
+field_order order_RoleSubscriptionData[5];
+} // namespace
+constinit const type_info ti_RoleSubscriptionData = object_info<dgw::types::RoleSubscriptionData>("RoleSubscriptionData", fields_RoleSubscriptionData, 4, &find_RoleSubscriptionData, 0xfull, order_RoleSubscriptionData);
+
+// dgw::types::PollAnswer
+namespace {
+int find_PollAnswer(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 9:
+        return std::memcmp(p, "answer_id", 9) == 0 ? 0 : -1;
+    case 10:
+        return std::memcmp(p, "poll_media", 10) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_PollAnswer[] = {
+    {"answer_id", &dgw::codec::ti_int, presence::required, 0, offsetof(dgw::types::PollAnswer, answer_id)},
+    {"poll_media", &dgw::codec::gen::ti_PollMedia, presence::required, 1, offsetof(dgw::types::PollAnswer, poll_media)},
+};
+field_order order_PollAnswer[3];
+} // namespace
+constinit const type_info ti_PollAnswer = object_info<dgw::types::PollAnswer>("PollAnswer", fields_PollAnswer, 2, &find_PollAnswer, 0x3ull, order_PollAnswer);
+
+// dgw::types::MessageCall
+namespace {
+int find_MessageCall(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 12:
+        return std::memcmp(p, "participants", 12) == 0 ? 0 : -1;
+    case 15:
+        return std::memcmp(p, "ended_timestamp", 15) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_MessageCall[] = {
+    {"participants", &dgw::codec::ti_snowflake_array, presence::required, 0, offsetof(dgw::types::MessageCall, participants)},
+    {"ended_timestamp", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::types::MessageCall, ended_timestamp)},
+};
+field_order order_MessageCall[3];
+} // namespace
+constinit const type_info ti_MessageCall = object_info<dgw::types::MessageCall>("MessageCall", fields_MessageCall, 2, &find_MessageCall, 0x1ull, order_MessageCall);
+
+// dgw::types::ResolvedData
+namespace {
+int find_ResolvedData(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 5:
+        switch (p[0]) {
+        case 'r':
+            if (std::memcmp(p, "roles", 5) == 0) return 2;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "users", 5) == 0) return 0;
+            return -1;
+        default: return -1;
+        }
+    case 7:
+        return std::memcmp(p, "members", 7) == 0 ? 1 : -1;
+    case 8:
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "channels", 8) == 0) return 3;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "messages", 8) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
+    case 11:
+        return std::memcmp(p, "attachments", 11) == 0 ? 5 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_ResolvedData[] = {
+    {"users", &dgw::codec::gen::ti_User_map, presence::optional, -1, offsetof(dgw::types::ResolvedData, users)},
+    {"members", &dgw::codec::gen::ti_PartialGuildMember_map, presence::optional, -1, offsetof(dgw::types::ResolvedData, members)},
+    {"roles", &dgw::codec::gen::ti_Role_map, presence::optional, -1, offsetof(dgw::types::ResolvedData, roles)},
+    {"channels", &dgw::codec::gen::ti_Channel_map, presence::optional, -1, offsetof(dgw::types::ResolvedData, channels)},
+    {"messages", &dgw::codec::gen::ti_Message_map, presence::optional, -1, offsetof(dgw::types::ResolvedData, messages)},
+    {"attachments", &dgw::codec::gen::ti_Attachment_map, presence::optional, -1, offsetof(dgw::types::ResolvedData, attachments)},
+};
+field_order order_ResolvedData[7];
+} // namespace
+constinit const type_info ti_ResolvedData = object_info<dgw::types::ResolvedData>("ResolvedData", fields_ResolvedData, 6, &find_ResolvedData, 0x0ull, order_ResolvedData);
+
+// dgw::types::InteractionGuild
+namespace {
+int find_InteractionGuild(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 6:
+        return std::memcmp(p, "locale", 6) == 0 ? 1 : -1;
+    case 8:
+        return std::memcmp(p, "features", 8) == 0 ? 2 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_InteractionGuild[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::InteractionGuild, id)},
+    {"locale", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InteractionGuild, locale)},
+    {"features", &dgw::codec::gen::ti_GuildFeature_array, presence::optional, -1, offsetof(dgw::types::InteractionGuild, features)},
+};
+field_order order_InteractionGuild[4];
+} // namespace
+constinit const type_info ti_InteractionGuild = object_info<dgw::types::InteractionGuild>("InteractionGuild", fields_InteractionGuild, 3, &find_InteractionGuild, 0x1ull, order_InteractionGuild);
+
+// dgw::types::Interaction
+namespace {
+int find_Interaction(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 2:
         return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
         switch (p[0]) {
-        case 'n':
-            if (std::memcmp(p, "name", 4) == 0) return 1;
+        case 'd':
+            if (std::memcmp(p, "data", 4) == 0) return 3;
             return -1;
         case 't':
             if (std::memcmp(p, "type", 4) == 0) return 2;
@@ -829,229 +1128,195 @@ int find_Integration(std::string_view k) noexcept {
             return -1;
         default: return -1;
         }
-    case 6:
-        return std::memcmp(p, "scopes", 6) == 0 ? 15 : -1;
-    case 7:
-        switch (p[1]) {
-        case 'c':
-            if (std::memcmp(p, "account", 7) == 0) return 10;
+    case 5:
+        switch (p[0]) {
+        case 'g':
+            if (std::memcmp(p, "guild", 5) == 0) return 4;
             return -1;
-        case 'e':
-            if (std::memcmp(p, "revoked", 7) == 0) return 13;
+        case 't':
+            if (std::memcmp(p, "token", 5) == 0) return 10;
+            return -1;
+        default: return -1;
+        }
+    case 6:
+        switch (p[0]) {
+        case 'l':
+            if (std::memcmp(p, "locale", 6) == 0) return 14;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "member", 6) == 0) return 8;
+            return -1;
+        default: return -1;
+        }
+    case 7:
+        switch (p[2]) {
+        case 'a':
+            if (std::memcmp(p, "channel", 7) == 0) return 6;
             return -1;
         case 'n':
-            if (std::memcmp(p, "enabled", 7) == 0) return 3;
+            if (std::memcmp(p, "context", 7) == 0) return 18;
             return -1;
-        case 'o':
-            if (std::memcmp(p, "role_id", 7) == 0) return 5;
+        case 'r':
+            if (std::memcmp(p, "version", 7) == 0) return 11;
             return -1;
-        case 'y':
-            if (std::memcmp(p, "syncing", 7) == 0) return 4;
+        case 's':
+            if (std::memcmp(p, "message", 7) == 0) return 12;
+            return -1;
+        default: return -1;
+        }
+    case 8:
+        return std::memcmp(p, "guild_id", 8) == 0 ? 5 : -1;
+    case 10:
+        return std::memcmp(p, "channel_id", 10) == 0 ? 7 : -1;
+    case 12:
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "entitlements", 12) == 0) return 16;
+            return -1;
+        case 'g':
+            if (std::memcmp(p, "guild_locale", 12) == 0) return 15;
+            return -1;
+        default: return -1;
+        }
+    case 14:
+        return std::memcmp(p, "application_id", 14) == 0 ? 1 : -1;
+    case 15:
+        return std::memcmp(p, "app_permissions", 15) == 0 ? 13 : -1;
+    case 21:
+        return std::memcmp(p, "attachment_size_limit", 21) == 0 ? 19 : -1;
+    case 30:
+        return std::memcmp(p, "authorizing_integration_owners", 30) == 0 ? 17 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_Interaction[] = {
+    DGW_FIELDS_Interaction(dgw::types::Interaction)
+};
+field_order order_Interaction[21];
+} // namespace
+constinit const type_info ti_Interaction = object_info<dgw::types::Interaction>("Interaction", fields_Interaction, 20, &find_Interaction, 0x1ffull, order_Interaction);
+
+// dgw::types::GuildScheduledEventEntityMetadata
+namespace {
+int find_GuildScheduledEventEntityMetadata(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 8:
+        return std::memcmp(p, "location", 8) == 0 ? 0 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_GuildScheduledEventEntityMetadata[] = {
+    {"location", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::GuildScheduledEventEntityMetadata, location)},
+};
+field_order order_GuildScheduledEventEntityMetadata[2];
+} // namespace
+constinit const type_info ti_GuildScheduledEventEntityMetadata = object_info<dgw::types::GuildScheduledEventEntityMetadata>("GuildScheduledEventEntityMetadata", fields_GuildScheduledEventEntityMetadata, 1, &find_GuildScheduledEventEntityMetadata, 0x0ull, order_GuildScheduledEventEntityMetadata);
+
+// dgw::types::GuildScheduledEventRecurrenceRule
+namespace {
+int find_GuildScheduledEventRecurrenceRule(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 3:
+        return std::memcmp(p, "end", 3) == 0 ? 1 : -1;
+    case 5:
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "count", 5) == 0) return 9;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "start", 5) == 0) return 0;
+            return -1;
+        default: return -1;
+        }
+    case 8:
+        switch (p[0]) {
+        case 'b':
+            if (std::memcmp(p, "by_month", 8) == 0) return 6;
+            return -1;
+        case 'i':
+            if (std::memcmp(p, "interval", 8) == 0) return 3;
             return -1;
         default: return -1;
         }
     case 9:
-        return std::memcmp(p, "synced_at", 9) == 0 ? 11 : -1;
-    case 11:
-        return std::memcmp(p, "application", 11) == 0 ? 14 : -1;
-    case 15:
-        return std::memcmp(p, "expire_behavior", 15) == 0 ? 7 : -1;
-    case 16:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "enable_emoticons", 16) == 0) return 6;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "subscriber_count", 16) == 0) return 12;
-            return -1;
-        default: return -1;
-        }
-    case 19:
-        return std::memcmp(p, "expire_grace_period", 19) == 0 ? 8 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_Integration[] = {
-    DGW_FIELDS_Integration(dgw::types::Integration)
-};
-field_order order_Integration[17];
-} // namespace
-constinit const type_info ti_Integration = object_info<dgw::types::Integration>("Integration", fields_Integration, 16, &find_Integration, 0x1full, order_Integration);
-
-// dgw::types::ReactionCountDetails
-namespace {
-int find_ReactionCountDetails(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 5:
-        return std::memcmp(p, "burst", 5) == 0 ? 0 : -1;
-    case 6:
-        return std::memcmp(p, "normal", 6) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_ReactionCountDetails[] = {
-    {"burst", &dgw::codec::ti_int, presence::required, 0, offsetof(dgw::types::ReactionCountDetails, burst)},
-    {"normal", &dgw::codec::ti_int, presence::required, 1, offsetof(dgw::types::ReactionCountDetails, normal)},
-};
-field_order order_ReactionCountDetails[3];
-} // namespace
-constinit const type_info ti_ReactionCountDetails = object_info<dgw::types::ReactionCountDetails>("ReactionCountDetails", fields_ReactionCountDetails, 2, &find_ReactionCountDetails, 0x3ull, order_ReactionCountDetails);
-
-// dgw::types::MessageActivity
-namespace {
-int find_MessageActivity(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 4:
-        return std::memcmp(p, "type", 4) == 0 ? 0 : -1;
-    case 8:
-        return std::memcmp(p, "party_id", 8) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_MessageActivity[] = {
-    {"type", &dgw::codec::gen::ti_MessageActivityType, presence::required, 0, offsetof(dgw::types::MessageActivity, type)},
-    {"party_id", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::MessageActivity, party_id)},
-};
-field_order order_MessageActivity[3];
-} // namespace
-constinit const type_info ti_MessageActivity = object_info<dgw::types::MessageActivity>("MessageActivity", fields_MessageActivity, 2, &find_MessageActivity, 0x1ull, order_MessageActivity);
-
-// dgw::types::MessageReference
-namespace {
-int find_MessageReference(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 4:
-        return std::memcmp(p, "type", 4) == 0 ? 0 : -1;
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 3 : -1;
+        return std::memcmp(p, "frequency", 9) == 0 ? 2 : -1;
     case 10:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "channel_id", 10) == 0) return 2;
-            return -1;
+        return std::memcmp(p, "by_weekday", 10) == 0 ? 4 : -1;
+    case 11:
+        return std::memcmp(p, "by_year_day", 11) == 0 ? 8 : -1;
+    case 12:
+        switch (p[3]) {
         case 'm':
-            if (std::memcmp(p, "message_id", 10) == 0) return 1;
+            if (std::memcmp(p, "by_month_day", 12) == 0) return 7;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "by_n_weekday", 12) == 0) return 5;
             return -1;
         default: return -1;
         }
-    case 18:
-        return std::memcmp(p, "fail_if_not_exists", 18) == 0 ? 4 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_MessageReference[] = {
-    {"type", &dgw::codec::gen::ti_MessageReferenceType, presence::optional, -1, offsetof(dgw::types::MessageReference, type)},
-    {"message_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::MessageReference, message_id)},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::MessageReference, channel_id)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::MessageReference, guild_id)},
-    {"fail_if_not_exists", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::MessageReference, fail_if_not_exists)},
+constexpr field_info fields_GuildScheduledEventRecurrenceRule[] = {
+    {"start", &dgw::codec::ti_timestamp, presence::required, 0, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, start)},
+    {"end", &dgw::codec::ti_timestamp, presence::nullable, 1, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, end)},
+    {"frequency", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRuleFrequency, presence::required, 2, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, frequency)},
+    {"interval", &dgw::codec::ti_int, presence::required, 3, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, interval)},
+    {"by_weekday", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRuleWeekday_array, presence::nullable, 4, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, by_weekday)},
+    {"by_n_weekday", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRuleNWeekday_array, presence::nullable, 5, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, by_n_weekday)},
+    {"by_month", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRuleMonth_array, presence::nullable, 6, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, by_month)},
+    {"by_month_day", &dgw::codec::ti_int_array, presence::nullable, 7, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, by_month_day)},
+    {"by_year_day", &dgw::codec::ti_int_array, presence::nullable, 8, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, by_year_day)},
+    {"count", &dgw::codec::ti_int, presence::nullable, 9, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, count)},
 };
-field_order order_MessageReference[6];
+field_order order_GuildScheduledEventRecurrenceRule[11];
 } // namespace
-constinit const type_info ti_MessageReference = object_info<dgw::types::MessageReference>("MessageReference", fields_MessageReference, 5, &find_MessageReference, 0x0ull, order_MessageReference);
+constinit const type_info ti_GuildScheduledEventRecurrenceRule = object_info<dgw::types::GuildScheduledEventRecurrenceRule>("GuildScheduledEventRecurrenceRule", fields_GuildScheduledEventRecurrenceRule, 10, &find_GuildScheduledEventRecurrenceRule, 0x3ffull, order_GuildScheduledEventRecurrenceRule);
 
-// dgw::types::MessageInteraction
+// dgw::types::StickerPack
 namespace {
-int find_MessageInteraction(std::string_view k) noexcept {
+int find_StickerPack(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 2:
         return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        switch (p[0]) {
-        case 'n':
-            if (std::memcmp(p, "name", 4) == 0) return 2;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "type", 4) == 0) return 1;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "user", 4) == 0) return 3;
-            return -1;
-        default: return -1;
-        }
+        return std::memcmp(p, "name", 4) == 0 ? 2 : -1;
     case 6:
-        return std::memcmp(p, "member", 6) == 0 ? 4 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_MessageInteraction[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::MessageInteraction, id)},
-    {"type", &dgw::codec::gen::ti_InteractionType, presence::required, 1, offsetof(dgw::types::MessageInteraction, type)},
-    {"name", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::types::MessageInteraction, name)},
-    {"user", &dgw::codec::gen::ti_User, presence::required, 3, offsetof(dgw::types::MessageInteraction, user)},
-    {"member", &dgw::codec::gen::ti_PartialGuildMember, presence::optional, -1, offsetof(dgw::types::MessageInteraction, member)},
-};
-field_order order_MessageInteraction[6];
-} // namespace
-constinit const type_info ti_MessageInteraction = object_info<dgw::types::MessageInteraction>("MessageInteraction", fields_MessageInteraction, 5, &find_MessageInteraction, 0xfull, order_MessageInteraction);
-
-// dgw::types::PollMedia
-namespace {
-int find_PollMedia(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 4:
-        return std::memcmp(p, "text", 4) == 0 ? 0 : -1;
-    case 5:
-        return std::memcmp(p, "emoji", 5) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_PollMedia[] = {
-    {"text", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::PollMedia, text)},
-    {"emoji", &dgw::codec::gen::ti_Emoji, presence::optional, -1, offsetof(dgw::types::PollMedia, emoji)},
-};
-field_order order_PollMedia[3];
-} // namespace
-constinit const type_info ti_PollMedia = object_info<dgw::types::PollMedia>("PollMedia", fields_PollMedia, 2, &find_PollMedia, 0x0ull, order_PollMedia);
-
-// dgw::types::Poll
-namespace {
-int find_Poll(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 6:
-        return std::memcmp(p, "expiry", 6) == 0 ? 2 : -1;
-    case 7:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "answers", 7) == 0) return 1;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "results", 7) == 0) return 5;
-            return -1;
-        default: return -1;
-        }
+        return std::memcmp(p, "sku_id", 6) == 0 ? 3 : -1;
     case 8:
-        return std::memcmp(p, "question", 8) == 0 ? 0 : -1;
+        return std::memcmp(p, "stickers", 8) == 0 ? 1 : -1;
     case 11:
-        return std::memcmp(p, "layout_type", 11) == 0 ? 4 : -1;
-    case 17:
-        return std::memcmp(p, "allow_multiselect", 17) == 0 ? 3 : -1;
+        return std::memcmp(p, "description", 11) == 0 ? 5 : -1;
+    case 15:
+        return std::memcmp(p, "banner_asset_id", 15) == 0 ? 6 : -1;
+    case 16:
+        return std::memcmp(p, "cover_sticker_id", 16) == 0 ? 4 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_Poll[] = {
-    {"question", &dgw::codec::gen::ti_PollMedia, presence::required, 0, offsetof(dgw::types::Poll, question)},
-    {"answers", &dgw::codec::gen::ti_PollAnswer_array, presence::required, 1, offsetof(dgw::types::Poll, answers)},
-    {"expiry", &dgw::codec::ti_timestamp, presence::nullable, 2, offsetof(dgw::types::Poll, expiry)},
-    {"allow_multiselect", &dgw::codec::ti_bool, presence::required, 3, offsetof(dgw::types::Poll, allow_multiselect)},
-    {"layout_type", &dgw::codec::gen::ti_PollLayoutType, presence::required, 4, offsetof(dgw::types::Poll, layout_type)},
-    {"results", &dgw::codec::gen::ti_PollResults, presence::optional, -1, offsetof(dgw::types::Poll, results)},
+constexpr field_info fields_StickerPack[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::StickerPack, id)},
+    {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::required, 1, offsetof(dgw::types::StickerPack, stickers)},
+    {"name", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::types::StickerPack, name)},
+    {"sku_id", &dgw::codec::ti_snowflake, presence::required, 3, offsetof(dgw::types::StickerPack, sku_id)},
+    {"cover_sticker_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::StickerPack, cover_sticker_id)},
+    {"description", &dgw::codec::ti_string, presence::required, 4, offsetof(dgw::types::StickerPack, description)},
+    {"banner_asset_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::StickerPack, banner_asset_id)},
 };
-field_order order_Poll[7];
+field_order order_StickerPack[8];
 } // namespace
-constinit const type_info ti_Poll = object_info<dgw::types::Poll>("Poll", fields_Poll, 6, &find_Poll, 0x1full, order_Poll);
+constinit const type_info ti_StickerPack = object_info<dgw::types::StickerPack>("StickerPack", fields_StickerPack, 7, &find_StickerPack, 0x1full, order_StickerPack);
 
-// dgw::types::ApplicationCommandInteractionDataOption
+// dgw::commands::UpdatePresenceActivity
 namespace {
-int find_ApplicationCommandInteractionDataOption(std::string_view k) noexcept {
+int find_UpdatePresenceActivity(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
+    case 3:
+        return std::memcmp(p, "url", 3) == 0 ? 2 : -1;
     case 4:
         switch (p[0]) {
         case 'n':
@@ -1063,328 +1328,59 @@ int find_ApplicationCommandInteractionDataOption(std::string_view k) noexcept {
         default: return -1;
         }
     case 5:
-        return std::memcmp(p, "value", 5) == 0 ? 2 : -1;
-    case 7:
-        switch (p[0]) {
-        case 'f':
-            if (std::memcmp(p, "focused", 7) == 0) return 4;
-            return -1;
-        case 'o':
-            if (std::memcmp(p, "options", 7) == 0) return 3;
-            return -1;
-        default: return -1;
-        }
+        return std::memcmp(p, "state", 5) == 0 ? 3 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_ApplicationCommandInteractionDataOption[] = {
-    {"name", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::ApplicationCommandInteractionDataOption, name)},
-    {"type", &dgw::codec::gen::ti_ApplicationCommandOptionType, presence::required, 1, offsetof(dgw::types::ApplicationCommandInteractionDataOption, type)},
-    {"value", &dgw::codec::ti_any, presence::optional, -1, offsetof(dgw::types::ApplicationCommandInteractionDataOption, value)},
-    {"options", &dgw::codec::gen::ti_ApplicationCommandInteractionDataOption_array, presence::optional, -1, offsetof(dgw::types::ApplicationCommandInteractionDataOption, options)},
-    {"focused", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::ApplicationCommandInteractionDataOption, focused)},
+constexpr field_info fields_UpdatePresenceActivity[] = {
+    {"name", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::commands::UpdatePresenceActivity, name)},
+    {"type", &dgw::codec::gen::ti_ActivityType, presence::required, 1, offsetof(dgw::commands::UpdatePresenceActivity, type)},
+    {"url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::commands::UpdatePresenceActivity, url)},
+    {"state", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::commands::UpdatePresenceActivity, state)},
 };
-field_order order_ApplicationCommandInteractionDataOption[6];
+field_order order_UpdatePresenceActivity[5];
 } // namespace
-constinit const type_info ti_ApplicationCommandInteractionDataOption = object_info<dgw::types::ApplicationCommandInteractionDataOption>("ApplicationCommandInteractionDataOption", fields_ApplicationCommandInteractionDataOption, 5, &find_ApplicationCommandInteractionDataOption, 0x3ull, order_ApplicationCommandInteractionDataOption);
+constinit const type_info ti_UpdatePresenceActivity = object_info<dgw::commands::UpdatePresenceActivity>("UpdatePresenceActivity", fields_UpdatePresenceActivity, 4, &find_UpdatePresenceActivity, 0x3ull, order_UpdatePresenceActivity);
 
-// dgw::types::Entitlement
+// dgw::commands::Resume
 namespace {
-int find_Entitlement(std::string_view k) noexcept {
+int find_Resume(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        return std::memcmp(p, "type", 4) == 0 ? 4 : -1;
-    case 6:
-        return std::memcmp(p, "sku_id", 6) == 0 ? 1 : -1;
-    case 7:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "deleted", 7) == 0) return 5;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "ends_at", 7) == 0) return 7;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "user_id", 7) == 0) return 3;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "consumed", 8) == 0) return 9;
-            return -1;
-        case 'g':
-            if (std::memcmp(p, "guild_id", 8) == 0) return 8;
-            return -1;
-        default: return -1;
-        }
-    case 9:
-        return std::memcmp(p, "starts_at", 9) == 0 ? 6 : -1;
-    case 14:
-        return std::memcmp(p, "application_id", 14) == 0 ? 2 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_Entitlement[] = {
-    DGW_FIELDS_Entitlement(dgw::types::Entitlement)
-};
-field_order order_Entitlement[11];
-} // namespace
-constinit const type_info ti_Entitlement = object_info<dgw::types::Entitlement>("Entitlement", fields_Entitlement, 10, &find_Entitlement, 0x7full, order_Entitlement);
-
-// dgw::types::GuildApplicationCommandPermissions
-namespace {
-int find_GuildApplicationCommandPermissions(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 2 : -1;
-    case 11:
-        return std::memcmp(p, "permissions", 11) == 0 ? 3 : -1;
-    case 14:
-        return std::memcmp(p, "application_id", 14) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_GuildApplicationCommandPermissions[] = {
-    DGW_FIELDS_GuildApplicationCommandPermissions(dgw::types::GuildApplicationCommandPermissions)
-};
-field_order order_GuildApplicationCommandPermissions[5];
-} // namespace
-constinit const type_info ti_GuildApplicationCommandPermissions = object_info<dgw::types::GuildApplicationCommandPermissions>("GuildApplicationCommandPermissions", fields_GuildApplicationCommandPermissions, 4, &find_GuildApplicationCommandPermissions, 0xfull, order_GuildApplicationCommandPermissions);
-
-// dgw::types::Subscription
-namespace {
-int find_Subscription(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 6:
-        return std::memcmp(p, "status", 6) == 0 ? 7 : -1;
-    case 7:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "country", 7) == 0) return 9;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "sku_ids", 7) == 0) return 2;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "user_id", 7) == 0) return 1;
-            return -1;
-        default: return -1;
-        }
-    case 11:
-        return std::memcmp(p, "canceled_at", 11) == 0 ? 8 : -1;
-    case 15:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "entitlement_ids", 15) == 0) return 3;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "renewal_sku_ids", 15) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
-    case 18:
-        return std::memcmp(p, "current_period_end", 18) == 0 ? 6 : -1;
-    case 20:
-        return std::memcmp(p, "current_period_start", 20) == 0 ? 5 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_Subscription[] = {
-    DGW_FIELDS_Subscription(dgw::types::Subscription)
-};
-field_order order_Subscription[11];
-} // namespace
-constinit const type_info ti_Subscription = object_info<dgw::types::Subscription>("Subscription", fields_Subscription, 10, &find_Subscription, 0x1ffull, order_Subscription);
-
-// dgw::types::GuildScheduledEvent
-namespace {
-int find_GuildScheduledEvent(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        return std::memcmp(p, "name", 4) == 0 ? 4 : -1;
+    case 3:
+        return std::memcmp(p, "seq", 3) == 0 ? 2 : -1;
     case 5:
-        return std::memcmp(p, "image", 5) == 0 ? 15 : -1;
-    case 6:
-        return std::memcmp(p, "status", 6) == 0 ? 9 : -1;
-    case 7:
-        return std::memcmp(p, "creator", 7) == 0 ? 13 : -1;
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
-    case 9:
-        return std::memcmp(p, "entity_id", 9) == 0 ? 11 : -1;
+        return std::memcmp(p, "token", 5) == 0 ? 0 : -1;
     case 10:
-        switch (p[1]) {
-        case 'h':
-            if (std::memcmp(p, "channel_id", 10) == 0) return 2;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "creator_id", 10) == 0) return 3;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "user_count", 10) == 0) return 14;
-            return -1;
-        default: return -1;
-        }
-    case 11:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "description", 11) == 0) return 5;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "entity_type", 11) == 0) return 10;
-            return -1;
-        default: return -1;
-        }
-    case 13:
-        return std::memcmp(p, "privacy_level", 13) == 0 ? 8 : -1;
-    case 15:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "entity_metadata", 15) == 0) return 12;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "recurrence_rule", 15) == 0) return 16;
-            return -1;
-        default: return -1;
-        }
-    case 18:
-        return std::memcmp(p, "scheduled_end_time", 18) == 0 ? 7 : -1;
-    case 20:
-        return std::memcmp(p, "scheduled_start_time", 20) == 0 ? 6 : -1;
+        return std::memcmp(p, "session_id", 10) == 0 ? 1 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_GuildScheduledEvent[] = {
-    DGW_FIELDS_GuildScheduledEvent(dgw::types::GuildScheduledEvent)
+constexpr field_info fields_Resume[] = {
+    {"token", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::commands::Resume, token)},
+    {"session_id", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::commands::Resume, session_id)},
+    {"seq", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::commands::Resume, seq)},
 };
-field_order order_GuildScheduledEvent[18];
+field_order order_Resume[4];
 } // namespace
-constinit const type_info ti_GuildScheduledEvent = object_info<dgw::types::GuildScheduledEvent>("GuildScheduledEvent", fields_GuildScheduledEvent, 17, &find_GuildScheduledEvent, 0xfffull, order_GuildScheduledEvent);
+constinit const type_info ti_Resume = object_info<dgw::commands::Resume>("Resume", fields_Resume, 3, &find_Resume, 0x7ull, order_Resume);
 
-// dgw::types::VoiceState
+// dgw::commands::RequestSoundboardSounds
 namespace {
-int find_VoiceState(std::string_view k) noexcept {
+int find_RequestSoundboardSounds(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 4:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "deaf", 4) == 0) return 5;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "mute", 4) == 0) return 6;
-            return -1;
-        default: return -1;
-        }
-    case 6:
-        return std::memcmp(p, "member", 6) == 0 ? 3 : -1;
-    case 7:
-        return std::memcmp(p, "user_id", 7) == 0 ? 2 : -1;
-    case 8:
-        switch (p[0]) {
-        case 'g':
-            if (std::memcmp(p, "guild_id", 8) == 0) return 0;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "suppress", 8) == 0) return 11;
-            return -1;
-        default: return -1;
-        }
     case 9:
-        switch (p[5]) {
-        case 'd':
-            if (std::memcmp(p, "self_deaf", 9) == 0) return 7;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "self_mute", 9) == 0) return 8;
-            return -1;
-        default: return -1;
-        }
-    case 10:
-        switch (p[2]) {
-        case 'a':
-            if (std::memcmp(p, "channel_id", 10) == 0) return 1;
-            return -1;
-        case 'l':
-            if (std::memcmp(p, "self_video", 10) == 0) return 10;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "session_id", 10) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
-    case 11:
-        return std::memcmp(p, "self_stream", 11) == 0 ? 9 : -1;
-    case 26:
-        return std::memcmp(p, "request_to_speak_timestamp", 26) == 0 ? 12 : -1;
+        return std::memcmp(p, "guild_ids", 9) == 0 ? 0 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_VoiceState[] = {
-    DGW_FIELDS_VoiceState(dgw::types::VoiceState)
+constexpr field_info fields_RequestSoundboardSounds[] = {
+    {"guild_ids", &dgw::codec::ti_snowflake_array, presence::required, 0, offsetof(dgw::commands::RequestSoundboardSounds, guild_ids)},
 };
-field_order order_VoiceState[14];
+field_order order_RequestSoundboardSounds[2];
 } // namespace
-constinit const type_info ti_VoiceState = object_info<dgw::types::VoiceState>("VoiceState", fields_VoiceState, 13, &find_VoiceState, 0x3ffull, order_VoiceState);
-
-// dgw::commands::RequestGuildMembers
-namespace {
-int find_RequestGuildMembers(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 5:
-        switch (p[0]) {
-        case 'l':
-            if (std::memcmp(p, "limit", 5) == 0) return 2;
-            return -1;
-        case 'n':
-            if (std::memcmp(p, "nonce", 5) == 0) return 5;
-            return -1;
-        case 'q':
-            if (std::memcmp(p, "query", 5) == 0) return 1;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        switch (p[0]) {
-        case 'g':
-            if (std::memcmp(p, "guild_id", 8) == 0) return 0;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "user_ids", 8) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
-    case 9:
-        return std::memcmp(p, "presences", 9) == 0 ? 3 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_RequestGuildMembers[] = {
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::commands::RequestGuildMembers, guild_id)},
-    {"query", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::commands::RequestGuildMembers, query)},
-    {"limit", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::commands::RequestGuildMembers, limit)},
-    {"presences", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::commands::RequestGuildMembers, presences)},
-    {"user_ids", &dgw::codec::ti_snowflake_array, presence::optional, -1, offsetof(dgw::commands::RequestGuildMembers, user_ids)},
-    {"nonce", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::commands::RequestGuildMembers, nonce)},
-};
-field_order order_RequestGuildMembers[7];
-} // namespace
-constinit const type_info ti_RequestGuildMembers = object_info<dgw::commands::RequestGuildMembers>("RequestGuildMembers", fields_RequestGuildMembers, 6, &find_RequestGuildMembers, 0x1ull, order_RequestGuildMembers);
+constinit const type_info ti_RequestSoundboardSounds = object_info<dgw::commands::RequestSoundboardSounds>("RequestSoundboardSounds", fields_RequestSoundboardSounds, 1, &find_RequestSoundboardSounds, 0x1ull, order_RequestSoundboardSounds);
 
 } // namespace dgw::codec::gen
 
@@ -1403,19 +1399,19 @@ template <> const codec::type_info& describe<dgw::types::EmbedAuthor>() { return
 template <> const codec::type_info& describe<dgw::types::ReadySession>() { return codec::gen::ti_ReadySession; }
 template <> const codec::type_info& describe<dgw::types::ReadyApplication>() { return codec::gen::ti_ReadyApplication; }
 template <> const codec::type_info& describe<dgw::types::GatewayBot>() { return codec::gen::ti_GatewayBot; }
-template <> const codec::type_info& describe<dgw::types::Role>() { return codec::gen::ti_Role; }
-template <> const codec::type_info& describe<dgw::types::Integration>() { return codec::gen::ti_Integration; }
-template <> const codec::type_info& describe<dgw::types::ReactionCountDetails>() { return codec::gen::ti_ReactionCountDetails; }
-template <> const codec::type_info& describe<dgw::types::MessageActivity>() { return codec::gen::ti_MessageActivity; }
-template <> const codec::type_info& describe<dgw::types::MessageReference>() { return codec::gen::ti_MessageReference; }
-template <> const codec::type_info& describe<dgw::types::MessageInteraction>() { return codec::gen::ti_MessageInteraction; }
-template <> const codec::type_info& describe<dgw::types::PollMedia>() { return codec::gen::ti_PollMedia; }
-template <> const codec::type_info& describe<dgw::types::Poll>() { return codec::gen::ti_Poll; }
-template <> const codec::type_info& describe<dgw::types::ApplicationCommandInteractionDataOption>() { return codec::gen::ti_ApplicationCommandInteractionDataOption; }
-template <> const codec::type_info& describe<dgw::types::Entitlement>() { return codec::gen::ti_Entitlement; }
-template <> const codec::type_info& describe<dgw::types::GuildApplicationCommandPermissions>() { return codec::gen::ti_GuildApplicationCommandPermissions; }
-template <> const codec::type_info& describe<dgw::types::Subscription>() { return codec::gen::ti_Subscription; }
-template <> const codec::type_info& describe<dgw::types::GuildScheduledEvent>() { return codec::gen::ti_GuildScheduledEvent; }
-template <> const codec::type_info& describe<dgw::types::VoiceState>() { return codec::gen::ti_VoiceState; }
-template <> const codec::type_info& describe<dgw::commands::RequestGuildMembers>() { return codec::gen::ti_RequestGuildMembers; }
+template <> const codec::type_info& describe<dgw::types::RoleTags>() { return codec::gen::ti_RoleTags; }
+template <> const codec::type_info& describe<dgw::types::Guild>() { return codec::gen::ti_Guild; }
+template <> const codec::type_info& describe<dgw::types::MessageSnapshot>() { return codec::gen::ti_MessageSnapshot; }
+template <> const codec::type_info& describe<dgw::types::RoleSubscriptionData>() { return codec::gen::ti_RoleSubscriptionData; }
+template <> const codec::type_info& describe<dgw::types::PollAnswer>() { return codec::gen::ti_PollAnswer; }
+template <> const codec::type_info& describe<dgw::types::MessageCall>() { return codec::gen::ti_MessageCall; }
+template <> const codec::type_info& describe<dgw::types::ResolvedData>() { return codec::gen::ti_ResolvedData; }
+template <> const codec::type_info& describe<dgw::types::InteractionGuild>() { return codec::gen::ti_InteractionGuild; }
+template <> const codec::type_info& describe<dgw::types::Interaction>() { return codec::gen::ti_Interaction; }
+template <> const codec::type_info& describe<dgw::types::GuildScheduledEventEntityMetadata>() { return codec::gen::ti_GuildScheduledEventEntityMetadata; }
+template <> const codec::type_info& describe<dgw::types::GuildScheduledEventRecurrenceRule>() { return codec::gen::ti_GuildScheduledEventRecurrenceRule; }
+template <> const codec::type_info& describe<dgw::types::StickerPack>() { return codec::gen::ti_StickerPack; }
+template <> const codec::type_info& describe<dgw::commands::UpdatePresenceActivity>() { return codec::gen::ti_UpdatePresenceActivity; }
+template <> const codec::type_info& describe<dgw::commands::Resume>() { return codec::gen::ti_Resume; }
+template <> const codec::type_info& describe<dgw::commands::RequestSoundboardSounds>() { return codec::gen::ti_RequestSoundboardSounds; }
 } // namespace dgw

@@ -662,74 +662,92 @@ field_order order_Embed[15];
 } // namespace
 constinit const type_info ti_Embed = object_info<dgw::types::Embed>("Embed", fields_Embed, 14, &find_Embed, 0x0ull, order_Embed);
 
-// dgw::types::RoleColors
+// dgw::types::ApiError
 namespace {
-int find_RoleColors(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 13:
-        return std::memcmp(p, "primary_color", 13) == 0 ? 0 : -1;
-    case 14:
-        return std::memcmp(p, "tertiary_color", 14) == 0 ? 2 : -1;
-    case 15:
-        return std::memcmp(p, "secondary_color", 15) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_RoleColors[] = {
-    {"primary_color", &dgw::codec::ti_int, presence::required, 0, offsetof(dgw::types::RoleColors, primary_color)},
-    {"secondary_color", &dgw::codec::ti_int, presence::nullable, 1, offsetof(dgw::types::RoleColors, secondary_color)},
-    {"tertiary_color", &dgw::codec::ti_int, presence::nullable, 2, offsetof(dgw::types::RoleColors, tertiary_color)},
-};
-field_order order_RoleColors[4];
-} // namespace
-constinit const type_info ti_RoleColors = object_info<dgw::types::RoleColors>("RoleColors", fields_RoleColors, 3, &find_RoleColors, 0x7ull, order_RoleColors);
-
-// dgw::types::IncidentsData
-namespace {
-int find_IncidentsData(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 16:
-        return std::memcmp(p, "raid_detected_at", 16) == 0 ? 3 : -1;
-    case 18:
-        return std::memcmp(p, "dms_disabled_until", 18) == 0 ? 1 : -1;
-    case 19:
-        return std::memcmp(p, "dm_spam_detected_at", 19) == 0 ? 2 : -1;
-    case 22:
-        return std::memcmp(p, "invites_disabled_until", 22) == 0 ? 0 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_IncidentsData[] = {
-    {"invites_disabled_until", &dgw::codec::ti_timestamp, presence::nullable, 0, offsetof(dgw::types::IncidentsData, invites_disabled_until)},
-    {"dms_disabled_until", &dgw::codec::ti_timestamp, presence::nullable, 1, offsetof(dgw::types::IncidentsData, dms_disabled_until)},
-    {"dm_spam_detected_at", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::types::IncidentsData, dm_spam_detected_at)},
-    {"raid_detected_at", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::types::IncidentsData, raid_detected_at)},
-};
-field_order order_IncidentsData[5];
-} // namespace
-constinit const type_info ti_IncidentsData = object_info<dgw::types::IncidentsData>("IncidentsData", fields_IncidentsData, 4, &find_IncidentsData, 0x3ull, order_IncidentsData);
-
-// dgw::types::Ban
-namespace {
-int find_Ban(std::string_view k) noexcept {
+int find_ApiError(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 4:
-        return std::memcmp(p, "user", 4) == 0 ? 1 : -1;
+        return std::memcmp(p, "code", 4) == 0 ? 0 : -1;
     case 6:
-        return std::memcmp(p, "reason", 6) == 0 ? 0 : -1;
+        return std::memcmp(p, "global", 6) == 0 ? 3 : -1;
+    case 7:
+        return std::memcmp(p, "message", 7) == 0 ? 1 : -1;
+    case 11:
+        return std::memcmp(p, "retry_after", 11) == 0 ? 2 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_Ban[] = {
-    {"reason", &dgw::codec::ti_string, presence::nullable, 0, offsetof(dgw::types::Ban, reason)},
-    {"user", &dgw::codec::gen::ti_User, presence::required, 1, offsetof(dgw::types::Ban, user)},
+constexpr field_info fields_ApiError[] = {
+    {"code", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::ApiError, code)},
+    {"message", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ApiError, message)},
+    {"retry_after", &dgw::codec::ti_double, presence::optional, -1, offsetof(dgw::types::ApiError, retry_after)},
+    {"global", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::ApiError, global)},
 };
-field_order order_Ban[3];
+field_order order_ApiError[5];
 } // namespace
-constinit const type_info ti_Ban = object_info<dgw::types::Ban>("Ban", fields_Ban, 2, &find_Ban, 0x3ull, order_Ban);
+constinit const type_info ti_ApiError = object_info<dgw::types::ApiError>("ApiError", fields_ApiError, 4, &find_ApiError, 0x0ull, order_ApiError);
+
+// dgw::types::Sticker
+namespace {
+int find_Sticker(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 4:
+        switch (p[2]) {
+        case 'e':
+            if (std::memcmp(p, "user", 4) == 0) return 9;
+            return -1;
+        case 'g':
+            if (std::memcmp(p, "tags", 4) == 0) return 4;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "name", 4) == 0) return 2;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "type", 4) == 0) return 5;
+            return -1;
+        default: return -1;
+        }
+    case 7:
+        return std::memcmp(p, "pack_id", 7) == 0 ? 1 : -1;
+    case 8:
+        return std::memcmp(p, "guild_id", 8) == 0 ? 8 : -1;
+    case 9:
+        return std::memcmp(p, "available", 9) == 0 ? 7 : -1;
+    case 10:
+        return std::memcmp(p, "sort_value", 10) == 0 ? 10 : -1;
+    case 11:
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "description", 11) == 0) return 3;
+            return -1;
+        case 'f':
+            if (std::memcmp(p, "format_type", 11) == 0) return 6;
+            return -1;
+        default: return -1;
+        }
+    default: return -1;
+    }
+}
+constexpr field_info fields_Sticker[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Sticker, id)},
+    {"pack_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Sticker, pack_id)},
+    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::Sticker, name)},
+    {"description", &dgw::codec::ti_string, presence::nullable, 2, offsetof(dgw::types::Sticker, description)},
+    {"tags", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::Sticker, tags)},
+    {"type", &dgw::codec::gen::ti_StickerType, presence::required, 4, offsetof(dgw::types::Sticker, type)},
+    {"format_type", &dgw::codec::gen::ti_StickerFormatType, presence::required, 5, offsetof(dgw::types::Sticker, format_type)},
+    {"available", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Sticker, available)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Sticker, guild_id)},
+    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::types::Sticker, user)},
+    {"sort_value", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Sticker, sort_value)},
+};
+field_order order_Sticker[12];
+} // namespace
+constinit const type_info ti_Sticker = object_info<dgw::types::Sticker>("Sticker", fields_Sticker, 11, &find_Sticker, 0x3full, order_Sticker);
 
 // dgw::types::IntegrationAccount
 namespace {
@@ -1346,9 +1364,8 @@ template <> const codec::type_info& describe<dgw::types::MediaGalleryItem>() { r
 template <> const codec::type_info& describe<dgw::types::EmbedImage>() { return codec::gen::ti_EmbedImage; }
 template <> const codec::type_info& describe<dgw::types::EmbedProvider>() { return codec::gen::ti_EmbedProvider; }
 template <> const codec::type_info& describe<dgw::types::Embed>() { return codec::gen::ti_Embed; }
-template <> const codec::type_info& describe<dgw::types::RoleColors>() { return codec::gen::ti_RoleColors; }
-template <> const codec::type_info& describe<dgw::types::IncidentsData>() { return codec::gen::ti_IncidentsData; }
-template <> const codec::type_info& describe<dgw::types::Ban>() { return codec::gen::ti_Ban; }
+template <> const codec::type_info& describe<dgw::types::ApiError>() { return codec::gen::ti_ApiError; }
+template <> const codec::type_info& describe<dgw::types::Sticker>() { return codec::gen::ti_Sticker; }
 template <> const codec::type_info& describe<dgw::types::IntegrationAccount>() { return codec::gen::ti_IntegrationAccount; }
 template <> const codec::type_info& describe<dgw::types::PartialGuildMember>() { return codec::gen::ti_PartialGuildMember; }
 template <> const codec::type_info& describe<dgw::types::Reaction>() { return codec::gen::ti_Reaction; }
