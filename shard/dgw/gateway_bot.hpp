@@ -54,8 +54,8 @@ struct gateway_bot {
 /// Decodes the JSON body as the schema's types::GatewayBot and checks what the decoder lets
 /// through (a required field absent, a count of 0, a number beyond 32 bits). On failure
 /// returns false, leaves `out` alone, and `err` names the field (`$.session_start_limit.total`);
-/// its offset is the byte where a malformed body went wrong, 0 for a missing or
-/// out-of-range field (the value was read already).
+/// its offset is the byte where a malformed body went wrong, or 0 for a field found absent
+/// or out of range by the check after decoding (which no longer knows where it stood).
 bool parse_gateway_bot(std::string_view body, gateway_bot& out, decode_error& err);
 
 /// Puts the URL, the recommended shard count and the session_start_limit into a manager's
