@@ -85,7 +85,7 @@ void shard_and_manager(const dgw::client_config& cfg, dgw::event_handlers& handl
     mo.shard = opt;                           // as above; shard id/count and the queue are set per shard
     std::unique_ptr<dgw::shard_manager> manager;
     dgw::fetch_gateway_bot(io, {.token = token}, [&](dgw::gateway_bot_result r) {
-        if (!r.ok()) return log(r.error);     // HTTP status, Discord's message, 429's retry_after
+        if (!r.ok()) return log(r.message()); // r.ec, the HTTP status, Discord's message, retry_after
         dgw::apply(*r.info, mo);              // url, recommended shard count, session_start_limit
         manager = std::make_unique<dgw::shard_manager>(io, mo, handlers);
         manager->start();

@@ -58,7 +58,7 @@ int main() {
     req.token = token;
     dgw::fetch_gateway_bot(io, req, [&](dgw::gateway_bot_result r) {
         if (!r.ok()) {
-            std::fprintf(stderr, "%s\n", r.error.c_str());
+            std::fprintf(stderr, "%s\n", r.message().c_str());
             status = 1;
             signals.cancel();
             return;

@@ -1,10 +1,12 @@
-// GET /gateway/bot: parsing the documented response, and the request against a local
+// GET /gateway/bot: decoding the documented response, and the request against a local
 // HTTP(S) server (Boost.Beast): headers sent, TLS verified, error statuses, 429's
-// retry_after, a server that never answers.
+// retry_after, a server that never answers; and which error_code each failure carries.
 #include <dgw/gateway_bot.hpp>
+#include <dgw/protocol_error.hpp>
 #include <dgw/shard_manager.hpp>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -105,8 +107,9 @@ BOOST_AUTO_TEST_SUITE(gateway_bot)
 
 BOOST_AUTO_TEST_CASE(parses_the_documented_example) {
     dgw::gateway_bot g;
-    std::string err;
-    BOOST_TEST_REQUIRE(dgw::parse_gateway_bot(documented, g, err), err);
+    dgw::decode_error err;
+    BOOST_TEST_REQUIRE(dgw::parse_gateway_bot(documented, g, err), err.message());
+    BOOST_TEST(!err);
     BOOST_TEST(g.url == "wss://gateway.discord.gg");
     BOOST_TEST(g.shards == 9u);
     BOOST_TEST(g.limit.total == 1000u);
@@ -123,28 +126,67 @@ BOOST_AUTO_TEST_CASE(parses_the_documented_example) {
 }
 
 BOOST_AUTO_TEST_CASE(parse_errors_name_the_field) {
-    const std::pair<std::string, std::string> cases[] = {
-        {"{", "not JSON"},
-        {"[]", "not a JSON object"},
-        {R"({"shards": 1, "session_start_limit": {}})", "url is missing"},
-        {R"({"url": "", "shards": 1})", "url is missing or not a non-empty string"},
-        {R"({"url": "wss://g", "shards": "9"})", "shards is not a non-negative integer"},
-        {R"({"url": "wss://g", "shards": 0})", "shards is 0"},
-        {R"({"url": "wss://g", "shards": 4294967296})", "shards is out of range"},
-        {R"({"url": "wss://g", "shards": 1})", "session_start_limit is missing"},
-        {R"({"url": "wss://g", "shards": 1, "session_start_limit": {"total": 1000, "remaining": -1,
-            "reset_after": 0, "max_concurrency": 1}})", "session_start_limit.remaining is not a non-negative integer"},
-        {R"({"url": "wss://g", "shards": 1, "session_start_limit": {"total": 1000, "remaining": 1,
-            "reset_after": 0}})", "session_start_limit.max_concurrency is missing"},
-        {R"({"url": "wss://g", "shards": 1, "session_start_limit": {"total": 1000, "remaining": 1,
-            "reset_after": 0, "max_concurrency": 0}})", "session_start_limit.max_concurrency is 0"},
+    using dgw::codec_errc;
+    struct bad {
+        std::string body;
+        codec_errc code;
+        std::string path;
     };
-    for (const auto& [body, want] : cases) {
-        dgw::gateway_bot g;
-        std::string err;
-        BOOST_TEST(!dgw::parse_gateway_bot(body, g, err), body);
-        BOOST_TEST(err.find(want) != std::string::npos, "\"" << err << "\" should contain \"" << want << "\"");
+    const bad cases[] = {
+        {"{", codec_errc::syntax, ""},
+        {"[]", codec_errc::type_mismatch, "$"},
+        {R"({"shards": 1, "session_start_limit": {}})", codec_errc::missing_field, "$.url"},
+        {R"({"url": "", "shards": 1})", codec_errc::missing_field, "$.url"},
+        {R"({"url": "wss://g", "shards": "9"})", codec_errc::type_mismatch, "$.shards"},
+        {R"({"url": "wss://g", "shards": 0})", codec_errc::number_out_of_range, "$.shards"},
+        {R"({"url": "wss://g", "shards": 4294967296})", codec_errc::number_out_of_range, "$.shards"},
+        {R"({"url": "wss://g", "shards": 1})", codec_errc::missing_field, "$.session_start_limit"},
+        {R"({"url": "wss://g", "shards": 1, "session_start_limit": {"total": 1000, "remaining": -1,
+            "reset_after": 0, "max_concurrency": 1}})", codec_errc::number_out_of_range, "$.session_start_limit.remaining"},
+        {R"({"url": "wss://g", "shards": 1, "session_start_limit": {"total": 1000, "remaining": 1,
+            "reset_after": 0}})", codec_errc::missing_field, "$.session_start_limit.max_concurrency"},
+        {R"({"url": "wss://g", "shards": 1, "session_start_limit": {"total": 1000, "remaining": 1,
+            "reset_after": 0, "max_concurrency": 0}})", codec_errc::number_out_of_range, "$.session_start_limit.max_concurrency"},
+        {R"({"url": "wss://g", "shards": 1, "session_start_limit": {"total": 1000, "remaining": 1,
+            "reset_after": 31622400001, "max_concurrency": 1}})", codec_errc::number_out_of_range, "$.session_start_limit.reset_after"},
+    };
+    for (const auto& [body, code, path] : cases) {
+        BOOST_TEST_CONTEXT(body) {
+            dgw::gateway_bot g;
+            g.url = "untouched";
+            dgw::decode_error err;
+            BOOST_TEST(!dgw::parse_gateway_bot(body, g, err));
+            BOOST_TEST(err.code == make_error_code(code), err.message());
+            if (!path.empty()) BOOST_TEST(err.path == path, err.message());
+            BOOST_TEST(g.url == "untouched"); // a failed parse leaves the output alone
+        }
     }
+}
+
+BOOST_AUTO_TEST_CASE(a_wrong_type_names_the_path_and_byte) {
+    const std::string body = R"({"url": "wss://g", "shards": 1, "session_start_limit": {"total": "1000", "remaining": 1,
+        "reset_after": 0, "max_concurrency": 1}})";
+    dgw::gateway_bot g;
+    dgw::decode_error err;
+    BOOST_TEST_REQUIRE(!dgw::parse_gateway_bot(body, g, err));
+    BOOST_TEST(err.code == make_error_code(dgw::codec_errc::type_mismatch));
+    BOOST_TEST(err.path == "$.session_start_limit.total");
+    BOOST_TEST(err.offset == body.find("\"1000\""), err.message());
+}
+
+BOOST_AUTO_TEST_CASE(error_codes_have_their_own_category) {
+    const boost::system::error_code ec = dgw::gateway_bot_errc::http_status;
+    BOOST_TEST(std::string(ec.category().name()) == "dgw.gateway_bot");
+    BOOST_TEST(&ec.category() == &dgw::gateway_bot_category());
+    BOOST_TEST(ec != make_error_code(dgw::gateway_bot_errc::bad_body));
+    BOOST_TEST(ec != dgw::make_error_code(dgw::protocol_errc::fatal_close)); // same value 1, other layer
+    for (auto e : {dgw::gateway_bot_errc::http_status, dgw::gateway_bot_errc::bad_body, dgw::gateway_bot_errc::bad_api_base})
+        BOOST_TEST(dgw::make_error_code(e).message().find("unknown") == std::string::npos);
+
+    dgw::gateway_bot_result ok;
+    ok.info.emplace();
+    BOOST_TEST(ok.ok());
+    BOOST_TEST(!ok.ec);
 }
 
 BOOST_AUTO_TEST_CASE(fetch_sends_the_token_and_user_agent) {
@@ -152,7 +194,8 @@ BOOST_AUTO_TEST_CASE(fetch_sends_the_token_and_user_agent) {
     t.answer(reply(http::status::ok, documented));
     t.fetch(t.req(t.base()));
     t.run();
-    BOOST_TEST_REQUIRE(t.result->ok(), t.result->error);
+    BOOST_TEST_REQUIRE(t.result->ok(), t.result->message());
+    BOOST_TEST(!t.result->ec);
     BOOST_TEST(t.result->status == 200);
     BOOST_TEST(t.result->info->shards == 9u);
     BOOST_REQUIRE(t.seen.has_value());
@@ -184,27 +227,35 @@ BOOST_AUTO_TEST_CASE(fetch_over_tls_checks_the_certificate) {
             t.fetch(std::move(r));
             t.run();
             if (std::string(host) == "localhost") {
-                BOOST_TEST(t.result->ok(), t.result->error);
+                BOOST_TEST(t.result->ok(), t.result->message());
                 BOOST_TEST(t.seen.has_value());
             } else {
                 BOOST_TEST(!t.result->ok());
-                BOOST_TEST(t.result->error.find("tls handshake failed") != std::string::npos, t.result->error);
+                // OpenSSL's verdict as Asio reports it, not one of ours.
+                BOOST_TEST(&t.result->ec.category() == &asio::error::get_ssl_category(), t.result->message());
+                BOOST_TEST(t.result->step == "tls handshake");
+                BOOST_TEST(t.result->message().find("tls handshake: ") != std::string::npos, t.result->message());
                 BOOST_TEST(!t.seen.has_value()); // nothing, not even the token, was sent
             }
         }
     }
 }
 
-BOOST_AUTO_TEST_CASE(fetch_unauthorized_is_an_error_without_the_token) {
+BOOST_AUTO_TEST_CASE(fetch_unauthorized_is_http_status_with_discords_message) {
     local_server t;
     t.answer(reply(http::status::unauthorized, R"({"message": "401: Unauthorized", "code": 0})"));
     t.fetch(t.req(t.base()));
     t.run();
-    BOOST_TEST(!t.result->ok());
-    BOOST_TEST(t.result->status == 401);
-    BOOST_TEST(t.result->error.find("HTTP 401") != std::string::npos, t.result->error);
-    BOOST_TEST(t.result->error.find("401: Unauthorized") != std::string::npos, t.result->error);
-    BOOST_TEST(t.result->error.find("SECRET") == std::string::npos);
+    const dgw::gateway_bot_result& r = *t.result;
+    BOOST_TEST(!r.ok());
+    BOOST_TEST(r.ec == make_error_code(dgw::gateway_bot_errc::http_status), r.ec.message());
+    BOOST_TEST(r.status == 401);
+    BOOST_TEST(r.detail == "401: Unauthorized");
+    BOOST_TEST(!r.body_error);
+    BOOST_TEST(r.step.empty());
+    BOOST_TEST(r.retry_after.count() == 0);
+    BOOST_TEST(r.message() == "GET /gateway/bot: HTTP 401 (401: Unauthorized): Discord refused the token");
+    BOOST_TEST(r.message().find("SECRET") == std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(fetch_rate_limited_reports_retry_after) {
@@ -214,9 +265,11 @@ BOOST_AUTO_TEST_CASE(fetch_rate_limited_reports_retry_after) {
     t.fetch(t.req(t.base()));
     t.run();
     BOOST_TEST(!t.result->ok());
+    BOOST_TEST(t.result->ec == make_error_code(dgw::gateway_bot_errc::http_status));
     BOOST_TEST(t.result->status == 429);
     BOOST_TEST(t.result->retry_after.count() == 1235); // rounded up, never early
-    BOOST_TEST(t.result->error.find("rate limited") != std::string::npos, t.result->error);
+    BOOST_TEST(t.result->detail == "You are being rate limited.");
+    BOOST_TEST(t.result->message().find("retry after 1235 ms") != std::string::npos, t.result->message());
 
     // A 429 from a proxy in front of Discord: no JSON body, only the Retry-After header.
     local_server u;
@@ -225,18 +278,36 @@ BOOST_AUTO_TEST_CASE(fetch_rate_limited_reports_retry_after) {
     u.answer(std::move(r));
     u.fetch(u.req(u.base()));
     u.run();
+    BOOST_TEST(u.result->ec == make_error_code(dgw::gateway_bot_errc::http_status));
     BOOST_TEST(u.result->status == 429);
     BOOST_TEST(u.result->retry_after.count() == 3000);
+    BOOST_TEST(u.result->detail.empty()); // no message to keep, and no decode error for it
 }
 
-BOOST_AUTO_TEST_CASE(fetch_rejects_a_malformed_body) {
+BOOST_AUTO_TEST_CASE(fetch_wrong_type_is_bad_body_with_path_and_offset) {
+    const std::string body = R"({"url": "wss://gateway.discord.gg", "shards": 9,
+        "session_start_limit": {"total": true, "remaining": 999, "reset_after": 14400000, "max_concurrency": 1}})";
     local_server t;
-    t.answer(reply(http::status::ok, R"({"url": "wss://gateway.discord.gg", "shards": -3})"));
+    t.answer(reply(http::status::ok, body));
     t.fetch(t.req(t.base()));
     t.run();
-    BOOST_TEST(!t.result->ok());
-    BOOST_TEST(t.result->status == 200);
-    BOOST_TEST(t.result->error.find("shards is not a non-negative integer") != std::string::npos, t.result->error);
+    const dgw::gateway_bot_result& r = *t.result;
+    BOOST_TEST(!r.ok());
+    BOOST_TEST(r.ec == make_error_code(dgw::gateway_bot_errc::bad_body), r.ec.message());
+    BOOST_TEST(r.status == 200);
+    BOOST_TEST(r.body_error.code == make_error_code(dgw::codec_errc::type_mismatch), r.body_error.message());
+    BOOST_TEST(r.body_error.path == "$.session_start_limit.total");
+    BOOST_TEST(r.body_error.offset == body.find("true"));
+    BOOST_TEST(r.message().find("$.session_start_limit.total") != std::string::npos, r.message());
+
+    // Well-typed but unusable: the check after decoding names the field too.
+    local_server u;
+    u.answer(reply(http::status::ok, R"({"url": "wss://gateway.discord.gg", "shards": -3})"));
+    u.fetch(u.req(u.base()));
+    u.run();
+    BOOST_TEST(u.result->ec == make_error_code(dgw::gateway_bot_errc::bad_body));
+    BOOST_TEST(u.result->body_error.code == make_error_code(dgw::codec_errc::number_out_of_range));
+    BOOST_TEST(u.result->body_error.path == "$.shards");
 }
 
 BOOST_AUTO_TEST_CASE(fetch_times_out_when_the_server_never_answers) {
@@ -253,7 +324,9 @@ BOOST_AUTO_TEST_CASE(fetch_times_out_when_the_server_never_answers) {
     const auto took = std::chrono::steady_clock::now() - t0;
     BOOST_TEST(!t.result->ok());
     BOOST_TEST(t.result->status == 0);
-    BOOST_TEST(t.result->error.find("timed out after 300 ms (during request)") != std::string::npos, t.result->error);
+    // The cause, not the operation_aborted it made the pending step see.
+    BOOST_TEST(t.result->ec == make_error_code(beast::error::timeout), t.result->ec.message());
+    BOOST_TEST(t.result->step == "request");
     BOOST_TEST(took >= 290ms);
     BOOST_TEST(took < 5s);
 }
@@ -265,12 +338,16 @@ BOOST_AUTO_TEST_CASE(fetch_reports_a_refused_connection_and_a_bad_url) {
     t.fetch(t.req(closed));
     t.run();
     BOOST_TEST(!t.result->ok());
-    BOOST_TEST(t.result->error.find("connect failed") != std::string::npos, t.result->error);
+    // Asio's own code, as a Beast user would compare it.
+    BOOST_TEST(t.result->ec == make_error_code(asio::error::connection_refused), t.result->ec.message());
+    BOOST_TEST(t.result->step == "connect");
+    BOOST_TEST(t.result->status == 0);
 
     local_server u;
     u.fetch(u.req("wss://discord.com/api/v10"));
     u.run();
-    BOOST_TEST(u.result->error.find("not an http:// or https:// URL") != std::string::npos, u.result->error);
+    BOOST_TEST(u.result->ec == make_error_code(dgw::gateway_bot_errc::bad_api_base));
+    BOOST_TEST(u.result->detail == "\"wss://discord.com/api/v10\": scheme wss");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

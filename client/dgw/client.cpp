@@ -216,9 +216,8 @@ std::chrono::milliseconds client::settle_backoff(clock::time_point now) {
     return std::chrono::milliseconds(static_cast<std::int64_t>(static_cast<double>(base.count()) * (0.5 + draw / 2)));
 }
 
-void client::reconnect_after(close_cause cause, std::optional<int> our_close, int code, std::string detail,
-                             bool resume, std::chrono::milliseconds delay, clock::time_point now, actions& out) {
-    std::optional<session_info> session = resume ? current_session() : std::nullopt;
+void client::reconnect_after(reconnect_plan plan, clock::time_point now, actions& out) {
+    std::optional<session_info> session = plan.resume ? current_session() : std::nullopt;
     // Resume's seq is an integer: without one (a READY that came with a null s) there is
     // nothing to resume from, so the next connection identifies.
     if (session && !session->seq) {
@@ -226,20 +225,19 @@ void client::reconnect_after(close_cause cause, std::optional<int> our_close, in
         session.reset();
     }
     // Details can quote decoder diagnostics of received bytes; they reach closes and state.
-    mask_secret(detail, config_.identify.token);
-    if (our_close) out.push_back(close_socket{*our_close, close_reason(detail)});
+    mask_secret(plan.detail, config_.identify.token);
+    if (plan.our_close) out.push_back(close_socket{*plan.our_close, close_reason(plan.detail)});
     const auto backoff = settle_backoff(now);
     const std::uint32_t streak = stats_.short_lived_streak;
-    std::string wait = std::to_string(std::max(delay, backoff).count()) + " ms";
-    if (backoff > delay)
+    std::string wait = std::to_string(std::max(plan.delay, backoff).count()) + " ms";
+    if (backoff > plan.delay)
         wait = "backing off " + std::to_string(backoff.count()) + " ms after " + std::to_string(streak) +
                " short-lived connections";
-    log(backoff > delay ? log_level::warning : log_level::info,
-        "closing (" + std::string(to_string(cause)) + ": " + detail + "); will " + (session ? "resume" : "identify") +
-            (backoff > delay ? ", " + wait : " after " + wait));
-    delay = std::max(delay, backoff);
-    enter_closed(state::closed{session, cause, code, detail}, out);
-    out.push_back(reconnect{url(), delay, session.has_value(), streak});
+    log(backoff > plan.delay ? log_level::warning : log_level::info,
+        "closing (" + std::string(to_string(plan.cause)) + ": " + plan.detail + "); will " +
+            (session ? "resume" : "identify") + (backoff > plan.delay ? ", " + wait : " after " + wait));
+    enter_closed(state::closed{session, plan.cause, plan.code, plan.detail}, out);
+    out.push_back(reconnect{url(), std::max(plan.delay, backoff), session.has_value(), streak});
 }
 
 void client::handle(const socket_closed& in, actions& out) {
@@ -248,17 +246,20 @@ void client::handle(const socket_closed& in, actions& out) {
     mask_secret(reason, config_.identify.token);
     std::string detail = "server closed with " + std::to_string(in.code) + (reason.empty() ? "" : " (" + reason + ")");
     // The schema's policy (generated): 4004/4010-4014 stop, 4007/4009 new session, else resume.
-    switch (close_action(in.code)) {
+    const CloseAction action = close_action(in.code);
+    switch (action) {
     case CloseAction::Stop:
         log(log_level::error, detail + "; not reconnecting");
         enter_closed(state::closed{std::nullopt, close_cause::server_closed, in.code, detail}, out);
         out.push_back(stop{make_error_code(protocol_errc::fatal_close), in.code, detail});
         return;
     case CloseAction::NewSession:
-        reconnect_after(close_cause::server_closed, std::nullopt, in.code, detail, false, {}, in.now, out);
-        return;
     case CloseAction::Resume:
-        reconnect_after(close_cause::server_closed, std::nullopt, in.code, detail, true, {}, in.now, out);
+        reconnect_after({.cause = close_cause::server_closed,
+                         .detail = std::move(detail),
+                         .code = in.code,
+                         .resume = action == CloseAction::Resume},
+                        in.now, out);
         return;
     }
 }
@@ -283,16 +284,21 @@ void client::handle(const timer_fired& in, actions& out) {
         ++(hello ? stats_.hello_timeouts : stats_.ready_timeouts);
         const auto limit = hello ? config_.hello_timeout : config_.ready_timeout;
         std::string what = hello ? "no Hello" : std::holds_alternative<state::resuming>(state_) ? "no RESUMED" : "no READY";
-        reconnect_after(hello ? close_cause::hello_timeout : close_cause::ready_timeout, config_.reconnect_close_code,
-                        config_.reconnect_close_code,
-                        what + " within " + std::to_string(limit.count()) + " ms", true, {}, in.now, out);
+        reconnect_after({.cause = hello ? close_cause::hello_timeout : close_cause::ready_timeout,
+                         .detail = what + " within " + std::to_string(limit.count()) + " ms",
+                         .our_close = config_.reconnect_close_code,
+                         .code = config_.reconnect_close_code},
+                        in.now, out);
         return;
     }
     link* conn = current_link();
     if (conn == nullptr) return;
     if (conn->beat.zombie(in.now)) {
-        reconnect_after(close_cause::zombie, config_.reconnect_close_code, config_.reconnect_close_code,
-                        "no heartbeat ACK since the previous heartbeat", true, {}, in.now, out);
+        reconnect_after({.cause = close_cause::zombie,
+                         .detail = "no heartbeat ACK since the previous heartbeat",
+                         .our_close = config_.reconnect_close_code,
+                         .code = config_.reconnect_close_code},
+                        in.now, out);
         return;
     }
     if (conn->beat.is_due(in.now)) send_heartbeat(*conn, in.now, out);

@@ -219,9 +219,19 @@ private:
     void sync_timer(clock::time_point now, actions& out);
     void refuse(boost::system::error_code ec, Opcode op, std::string detail, actions& out);
 
-    /// Closes toward a reconnect; `resume` asks to keep the session if there is one.
-    void reconnect_after(close_cause cause, std::optional<int> our_close, int code, std::string detail,
-                         bool resume, std::chrono::milliseconds delay, clock::time_point now, actions& out);
+    /// Why a connection ends toward a reconnect, and how the next one starts. A struct so
+    /// call sites name each value (designated initialisers) instead of passing bare bools.
+    struct reconnect_plan {
+        close_cause cause;                  ///< why, as state::closed reports it
+        std::string detail;                 ///< what happened, for the log and the close reason; the token is masked here
+        std::optional<int> our_close{};     ///< the close code we send; empty when the server closed first
+        int code = 0;                       ///< the close code state::closed reports (sent or received)
+        bool resume = true;                 ///< keep the session if there is one; false identifies anew
+        std::chrono::milliseconds delay{0}; ///< the least wait before reconnecting (back-off may add more)
+    };
+
+    /// Closes toward a reconnect as `plan` says.
+    void reconnect_after(reconnect_plan plan, clock::time_point now, actions& out);
     /// Counts the ending connection as healthy or short-lived; returns the back-off to add.
     std::chrono::milliseconds settle_backoff(clock::time_point now);
     /// The deadline of the handshake step being waited for, if any.

@@ -32,8 +32,11 @@ void client::handle(const message_received& in, actions& out) {
     if (!decode_inbound(in.bytes, config_.encoding, msg, err, opt)) {
         spare_ = std::move(msg.message);
         // A lost message may be a lost dispatch; resuming replays it from our last s.
-        reconnect_after(close_cause::malformed_message, config_.reconnect_close_code, config_.reconnect_close_code,
-                        "undecodable message: " + err.message(), true, {}, in.now, out);
+        reconnect_after({.cause = close_cause::malformed_message,
+                         .detail = "undecodable message: " + err.message(),
+                         .our_close = config_.reconnect_close_code,
+                         .code = config_.reconnect_close_code},
+                        in.now, out);
         return;
     }
 
@@ -49,20 +52,30 @@ void client::handle(const message_received& in, actions& out) {
         break;
     case Opcode::Reconnect:
         // Valid in any state, even before Hello: keep the session (non-1000 close) and resume.
-        reconnect_after(close_cause::reconnect_requested, config_.reconnect_close_code,
-                        config_.reconnect_close_code, "op 7 Reconnect", true, {}, in.now, out);
+        reconnect_after({.cause = close_cause::reconnect_requested,
+                         .detail = "op 7 Reconnect",
+                         .our_close = config_.reconnect_close_code,
+                         .code = config_.reconnect_close_code},
+                        in.now, out);
         break;
     case Opcode::InvalidSession: {
         if (msg.resumable) {
-            reconnect_after(close_cause::invalid_session, config_.reconnect_close_code,
-                            config_.reconnect_close_code, "op 9 Invalid Session (resumable)", true, {}, in.now, out);
+            reconnect_after({.cause = close_cause::invalid_session,
+                             .detail = "op 9 Invalid Session (resumable)",
+                             .our_close = config_.reconnect_close_code,
+                             .code = config_.reconnect_close_code},
+                            in.now, out);
         } else {
             auto delay = config_.invalid_session_delay
                              ? config_.invalid_session_delay()
                              : std::chrono::milliseconds(std::uniform_int_distribution<int>(1000, 5000)(rng_));
-            reconnect_after(close_cause::invalid_session, config_.reconnect_close_code,
-                            config_.reconnect_close_code, "op 9 Invalid Session (not resumable)", false, delay, in.now,
-                            out);
+            reconnect_after({.cause = close_cause::invalid_session,
+                             .detail = "op 9 Invalid Session (not resumable)",
+                             .our_close = config_.reconnect_close_code,
+                             .code = config_.reconnect_close_code,
+                             .resume = false,
+                             .delay = delay},
+                            in.now, out);
         }
         break;
     }

@@ -125,6 +125,12 @@ template <> const codec::type_info& describe<dgw::types::UnavailableGuild>();
 template <> const codec::type_info& describe<dgw::types::ReadyApplication>();
 /// The codec's field table of dgw::types::GatewayRateLimitMetadata.
 template <> const codec::type_info& describe<dgw::types::GatewayRateLimitMetadata>();
+/// The codec's field table of dgw::types::SessionStartLimit.
+template <> const codec::type_info& describe<dgw::types::SessionStartLimit>();
+/// The codec's field table of dgw::types::GatewayBot.
+template <> const codec::type_info& describe<dgw::types::GatewayBot>();
+/// The codec's field table of dgw::types::ApiError.
+template <> const codec::type_info& describe<dgw::types::ApiError>();
 /// The codec's field table of dgw::types::RoleColors.
 template <> const codec::type_info& describe<dgw::types::RoleColors>();
 /// The codec's field table of dgw::types::RoleTags.

@@ -75,6 +75,9 @@ struct ReadySession;
 struct UnavailableGuild;
 struct ReadyApplication;
 struct GatewayRateLimitMetadata;
+struct SessionStartLimit;
+struct GatewayBot;
+struct ApiError;
 struct RoleColors;
 struct RoleTags;
 struct Role;
@@ -3076,6 +3079,70 @@ struct GatewayRateLimitMetadata {
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GatewayRateLimitMetadata&) const = default;
+};
+
+/// How many sessions (Identifies) a bot may still start, when that budget resets, and how many may start at once.
+/// @see https://discord.com/developers/docs/events/gateway#session-start-limit-object
+struct SessionStartLimit {
+    /// Receive-only, so not an aggregate: `SessionStartLimit()` then skips the zero fill (docs/codec.md).
+    SessionStartLimit() {}
+
+    /// Session starts allowed per reset period
+    std::int64_t total{};
+    /// Session starts left in this period
+    std::int64_t remaining{};
+    /// Milliseconds until the budget resets
+    std::int64_t reset_after{};
+    /// Identify requests allowed per 5 seconds
+    std::int64_t max_concurrency{};
+    /// Required fields that were absent when this value was decoded (bit per field in
+    /// declaration order); encoders omit them so decode -> encode reproduces the input.
+    std::uint64_t missing_ = 0;
+
+    /// Member-wise equality (unknown and missing fields included).
+    bool operator==(const SessionStartLimit&) const = default;
+};
+
+/// The response of GET /gateway/bot; the gateway URL plus what a sharded bot needs before it connects.
+/// @see https://discord.com/developers/docs/events/gateway#get-gateway-bot
+struct GatewayBot {
+    /// Receive-only, so not an aggregate: `GatewayBot()` then skips the zero fill (docs/codec.md).
+    GatewayBot() {}
+
+    /// WSS URL to connect to the gateway with (no query string)
+    std::string url;
+    /// Number of shards Discord recommends connecting with
+    std::int64_t shards{};
+    /// The bot's current budget of session starts (Identifies)
+    dgw::types::SessionStartLimit session_start_limit;
+    /// Required fields that were absent when this value was decoded (bit per field in
+    /// declaration order); encoders omit them so decode -> encode reproduces the input.
+    std::uint64_t missing_ = 0;
+
+    /// Member-wise equality (unknown and missing fields included).
+    bool operator==(const GatewayBot&) const = default;
+};
+
+/// The JSON body of an HTTP API error (what GET /gateway/bot reads of a non-200 answer); a 429 adds retry_after and global.
+/// @see https://discord.com/developers/docs/topics/rate-limits#exceeding-a-rate-limit-rate-limit-response-structure
+struct ApiError {
+    /// Receive-only, so not an aggregate: `ApiError()` then skips the zero fill (docs/codec.md).
+    ApiError() {}
+
+    /// Discord's JSON error code (0 for a general error such as 401: Unauthorized)
+    std::optional<std::int64_t> code;
+    /// What went wrong, in words
+    std::optional<std::string> message;
+    /// 429: seconds to wait before another request (with a fraction)
+    std::optional<double> retry_after;
+    /// 429: whether the global rate limit, not the route's, was hit
+    std::optional<bool> global;
+    /// Required fields that were absent when this value was decoded (bit per field in
+    /// declaration order); encoders omit them so decode -> encode reproduces the input.
+    std::uint64_t missing_ = 0;
+
+    /// Member-wise equality (unknown and missing fields included).
+    bool operator==(const ApiError&) const = default;
 };
 
 /// The colors of a role; primary_color is always filled, the others need the ENHANCED_ROLE_COLORS guild feature.

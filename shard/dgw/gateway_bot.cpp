@@ -1,8 +1,10 @@
 #include <dgw/gateway_bot.hpp>
 
+#include <dgw/codec/typed.hpp>
 #include <dgw/detail/net_url.hpp>
 #include <dgw/shard_manager.hpp>
 #include <dgw/detail/tls_client.hpp>
+#include <dgw/types.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -11,8 +13,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <boost/json/parse.hpp>
-#include <boost/json/value.hpp>
 
 #include <cmath>
 #include <cstdlib>
@@ -26,80 +26,74 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-namespace json = boost::json;
 using tcp = asio::ip::tcp;
 
-/// A non-negative integer member of `obj` that fits `max`; false with `error` naming `path`.
-bool get_uint(const json::object& obj, const char* key, const std::string& path, std::uint64_t max,
-              std::uint64_t& out, std::string& error) {
-    const json::value* v = obj.if_contains(key);
-    if (v == nullptr) {
-        error = path + key + " is missing";
-        return false;
+struct gateway_bot_category_impl final : boost::system::error_category {
+    const char* name() const noexcept override { return "dgw.gateway_bot"; }
+    std::string message(int ev) const override {
+        switch (static_cast<gateway_bot_errc>(ev)) {
+        case gateway_bot_errc::http_status: return "Discord answered with an HTTP error status";
+        case gateway_bot_errc::bad_body: return "the response body is not a usable Get Gateway Bot response";
+        case gateway_bot_errc::bad_api_base: return "the API base is not an absolute http:// or https:// URL";
+        }
+        return "unknown gateway_bot error";
     }
-    if (v->is_uint64()) out = v->get_uint64();
-    else if (v->is_int64() && v->get_int64() >= 0) out = static_cast<std::uint64_t>(v->get_int64());
-    else {
-        error = path + key + " is not a non-negative integer";
-        return false;
-    }
-    if (out > max) {
-        error = path + key + " is out of range (" + std::to_string(out) + ")";
-        return false;
-    }
-    return true;
+};
+
+bool fail(decode_error& err, codec_errc code, std::string path, std::string detail) {
+    err = decode_error{code, 0, std::move(path), std::move(detail)};
+    return false;
+}
+
+// The typed decoder lets a required field be absent (a gateway event must survive Discord
+// dropping one) and notes it in missing_, one bit per required field in schema order.
+// Nothing here has a default to fall back on, so an absent field is an error.
+bool present(std::uint64_t missing, int bit, const char* path, decode_error& err) {
+    if (((missing >> bit) & 1u) == 0) return true;
+    return fail(err, codec_errc::missing_field, path, "");
+}
+
+/// The integer at bit `bit` of `missing`: present, and within [min, max] so the narrower
+/// field of gateway_bot holds it.
+bool in_range(std::int64_t v, std::uint64_t missing, int bit, const char* path, std::int64_t min,
+              std::int64_t max, decode_error& err) {
+    if (!present(missing, bit, path, err)) return false;
+    if (v >= min && v <= max) return true;
+    return fail(err, codec_errc::number_out_of_range, path,
+                std::to_string(v) + " is not in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
 }
 
 } // namespace
 
-bool parse_gateway_bot(std::string_view body, gateway_bot& out, std::string& error) {
-    boost::system::error_code ec;
-    const json::value doc = json::parse(body, ec);
-    if (ec) {
-        error = "the body is not JSON: " + ec.message();
-        return false;
-    }
-    const json::object* root = doc.if_object();
-    if (root == nullptr) {
-        error = "the body is not a JSON object";
-        return false;
-    }
-    gateway_bot g;
-    const json::value* url = root->if_contains("url");
-    if (url == nullptr || !url->is_string() || url->get_string().empty()) {
-        error = "url is missing or not a non-empty string";
-        return false;
-    }
-    g.url = std::string(url->get_string());
-    std::uint64_t n = 0;
-    constexpr std::uint64_t u32 = UINT32_MAX;
-    if (!get_uint(*root, "shards", "", u32, n, error)) return false;
-    if (n == 0) {
-        error = "shards is 0";
-        return false;
-    }
-    g.shards = static_cast<std::uint32_t>(n);
-    const json::value* lim = root->if_contains("session_start_limit");
-    if (lim == nullptr || !lim->is_object()) {
-        error = "session_start_limit is missing or not an object";
-        return false;
-    }
-    const json::object& l = lim->get_object();
-    const std::string p = "session_start_limit.";
-    if (!get_uint(l, "total", p, u32, n, error)) return false;
-    g.limit.total = static_cast<std::uint32_t>(n);
-    if (!get_uint(l, "remaining", p, u32, n, error)) return false;
-    g.limit.remaining = static_cast<std::uint32_t>(n);
+const boost::system::error_category& gateway_bot_category() noexcept {
+    static const gateway_bot_category_impl c;
+    return c;
+}
+
+bool parse_gateway_bot(std::string_view body, gateway_bot& out, decode_error& err) {
+    types::GatewayBot g;
+    if (!decode_json(body, g, err)) return false;
+    const types::SessionStartLimit& l = g.session_start_limit;
+    constexpr std::int64_t u32 = UINT32_MAX;
     // A day is 86.4M ms; anything up to a year is taken as given.
-    if (!get_uint(l, "reset_after", p, std::uint64_t{366} * 86'400'000, n, error)) return false;
-    g.limit.reset_after = std::chrono::milliseconds(static_cast<std::int64_t>(n));
-    if (!get_uint(l, "max_concurrency", p, u32, n, error)) return false;
-    if (n == 0) {
-        error = p + "max_concurrency is 0";
+    constexpr std::int64_t year_ms = std::int64_t{366} * 86'400'000;
+    // Bits: the fields' order in schema/types/gateway.yaml. 0 shards or 0 max_concurrency
+    // would leave the manager nothing to run or the identify queue nothing to grant.
+    if (!present(g.missing_, 0, "$.url", err)) return false;
+    if (g.url.empty()) return fail(err, codec_errc::missing_field, "$.url", "an empty string");
+    if (!in_range(g.shards, g.missing_, 1, "$.shards", 1, u32, err) ||
+        !present(g.missing_, 2, "$.session_start_limit", err) ||
+        !in_range(l.total, l.missing_, 0, "$.session_start_limit.total", 0, u32, err) ||
+        !in_range(l.remaining, l.missing_, 1, "$.session_start_limit.remaining", 0, u32, err) ||
+        !in_range(l.reset_after, l.missing_, 2, "$.session_start_limit.reset_after", 0, year_ms, err) ||
+        !in_range(l.max_concurrency, l.missing_, 3, "$.session_start_limit.max_concurrency", 1, u32, err))
         return false;
-    }
-    g.limit.max_concurrency = static_cast<std::uint32_t>(n);
-    out = std::move(g);
+    out.url = std::move(g.url);
+    out.shards = static_cast<std::uint32_t>(g.shards);
+    out.limit.total = static_cast<std::uint32_t>(l.total);
+    out.limit.remaining = static_cast<std::uint32_t>(l.remaining);
+    out.limit.reset_after = std::chrono::milliseconds(l.reset_after);
+    out.limit.max_concurrency = static_cast<std::uint32_t>(l.max_concurrency);
     return true;
 }
 
@@ -117,30 +111,25 @@ void interpret(const response& res, gateway_bot_result& out) {
     out.status = static_cast<int>(res.result_int());
     if (res.result() == http::status::ok) {
         gateway_bot g;
-        std::string why;
-        if (parse_gateway_bot(res.body(), g, why)) out.info = std::move(g);
-        else out.error = "GET /gateway/bot: unexpected response: " + why;
+        if (parse_gateway_bot(res.body(), g, out.body_error)) out.info = std::move(g);
+        else out.ec = gateway_bot_errc::bad_body;
         return;
     }
-    // Discord's error bodies are {"message": "...", "code": N}; 429 adds retry_after.
-    boost::system::error_code ec;
-    const json::value body = json::parse(res.body(), ec);
-    const json::object* obj = ec ? nullptr : body.if_object();
-    const json::value* message = obj ? obj->if_contains("message") : nullptr;
-    std::string what = "GET /gateway/bot: HTTP " + std::to_string(out.status) + " " + std::string(res.reason());
-    if (message && message->is_string()) what += " (" + std::string(message->get_string()) + ")";
-    if (res.result() == http::status::unauthorized) what += ": Discord refused the token";
+    out.ec = gateway_bot_errc::http_status;
+    // Discord's error bodies are {"message": "...", "code": N}; 429 adds retry_after. A
+    // proxy's error page is not JSON: the status alone then says what happened.
+    types::ApiError body;
+    decode_error ignored;
+    if (!decode_json(res.body(), body, ignored)) body = types::ApiError{};
+    if (body.message) out.detail = std::move(*body.message);
     if (res.result() == http::status::too_many_requests) {
         // retry_after in the body is in seconds, with a fraction; Retry-After is whole seconds.
-        double secs = 0;
-        if (const json::value* r = obj ? obj->if_contains("retry_after") : nullptr; r && r->is_number())
-            secs = r->to_number<double>();
+        double secs = body.retry_after.value_or(0);
         if (secs <= 0)
             if (auto h = res.find(http::field::retry_after); h != res.end()) secs = std::atof(std::string(h->value()).c_str());
         if (std::isfinite(secs) && secs > 0 && secs < 86'400)
             out.retry_after = std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(secs * 1000)));
     }
-    out.error = std::move(what);
 }
 
 /// One request: resolve, connect, (TLS), write, read, each step a callback. (Not a C++20
@@ -195,9 +184,10 @@ struct fetch_op : std::enable_shared_from_this<fetch_op> {
         if (finished) return true;
         if (!ec && !timed_out) return false;
         gateway_bot_result out;
-        out.error = timed_out ? "GET /gateway/bot: timed out after " + std::to_string(req.timeout.count()) +
-                                    " ms (during " + step + ")"
-                              : "GET /gateway/bot: " + std::string(step) + " failed: " + ec.message();
+        // The deadline closes the socket, so the step sees operation_aborted; the caller
+        // wants the cause, and Beast's own stream deadlines report it with this code.
+        out.ec = timed_out ? make_error_code(beast::error::timeout) : ec;
+        out.step = step;
         finish(std::move(out));
         return true;
     }
@@ -275,13 +265,31 @@ struct fetch_op : std::enable_shared_from_this<fetch_op> {
 
 } // namespace
 
+std::string gateway_bot_result::message() const {
+    std::string m = "GET /gateway/bot: ";
+    if (!ec) return m + "ok";
+    if (ec == gateway_bot_errc::http_status) {
+        m += "HTTP " + std::to_string(status);
+        if (!detail.empty()) m += " (" + detail + ")";
+        if (status == 401) m += ": Discord refused the token";
+        if (retry_after.count() > 0) m += ": retry after " + std::to_string(retry_after.count()) + " ms";
+        return m;
+    }
+    if (!step.empty()) m += std::string(step) + ": ";
+    m += ec.message();
+    if (ec == gateway_bot_errc::bad_body) m += ": " + body_error.message();
+    else if (!detail.empty()) m += ": " + detail;
+    return m;
+}
+
 void fetch_gateway_bot(asio::io_context& io, gateway_bot_request request, std::function<void(gateway_bot_result)> done) {
     std::string why;
     auto where = detail::parse_net_url(request.api_base, why);
-    if (where && where->scheme != "http" && where->scheme != "https") why = "not an http:// or https:// URL";
+    if (where && where->scheme != "http" && where->scheme != "https") why = "scheme " + where->scheme;
     if (!where || !why.empty()) {
         gateway_bot_result r;
-        r.error = "GET /gateway/bot: \"" + request.api_base + "\": " + why;
+        r.ec = gateway_bot_errc::bad_api_base;
+        r.detail = "\"" + request.api_base + "\": " + why;
         asio::post(io, [done = std::move(done), r = std::move(r)]() mutable { done(std::move(r)); });
         return;
     }

@@ -713,6 +713,29 @@ field_order order_ReadyApplication[4];
 } // namespace
 constinit const type_info ti_ReadyApplication = object_info<dgw::types::ReadyApplication>("ReadyApplication", fields_ReadyApplication, 3, &find_ReadyApplication, 0x3ull, order_ReadyApplication);
 
+// dgw::types::GatewayBot
+namespace {
+int find_GatewayBot(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 3:
+        return std::memcmp(p, "url", 3) == 0 ? 0 : -1;
+    case 6:
+        return std::memcmp(p, "shards", 6) == 0 ? 1 : -1;
+    case 19:
+        return std::memcmp(p, "session_start_limit", 19) == 0 ? 2 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_GatewayBot[] = {
+    {"url", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::GatewayBot, url)},
+    {"shards", &dgw::codec::ti_int, presence::required, 1, offsetof(dgw::types::GatewayBot, shards)},
+    {"session_start_limit", &dgw::codec::gen::ti_SessionStartLimit, presence::required, 2, offsetof(dgw::types::GatewayBot, session_start_limit)},
+};
+field_order order_GatewayBot[4];
+} // namespace
+constinit const type_info ti_GatewayBot = object_info<dgw::types::GatewayBot>("GatewayBot", fields_GatewayBot, 3, &find_GatewayBot, 0x7ull, order_GatewayBot);
+
 // dgw::types::RoleTags
 namespace {
 int find_RoleTags(std::string_view k) noexcept {
@@ -935,461 +958,429 @@ field_order order_Guild[45];
 } // namespace
 constinit const type_info ti_Guild = object_info<dgw::types::Guild>("Guild", fields_Guild, 44, &find_Guild, 0x1fffffffull, order_Guild);
 
-// dgw::types::MessageSnapshotMessage
+// dgw::types::MessageSnapshot
 namespace {
-int find_MessageSnapshotMessage(std::string_view k) noexcept {
+int find_MessageSnapshot(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 4:
-        return std::memcmp(p, "type", 4) == 0 ? 0 : -1;
-    case 5:
-        return std::memcmp(p, "flags", 5) == 0 ? 6 : -1;
-    case 6:
-        return std::memcmp(p, "embeds", 6) == 0 ? 2 : -1;
     case 7:
-        return std::memcmp(p, "content", 7) == 0 ? 1 : -1;
-    case 8:
-        switch (p[0]) {
-        case 'm':
-            if (std::memcmp(p, "mentions", 8) == 0) return 7;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "stickers", 8) == 0) return 9;
-            return -1;
-        default: return -1;
-        }
-    case 9:
-        return std::memcmp(p, "timestamp", 9) == 0 ? 4 : -1;
-    case 10:
-        return std::memcmp(p, "components", 10) == 0 ? 11 : -1;
-    case 11:
-        return std::memcmp(p, "attachments", 11) == 0 ? 3 : -1;
-    case 13:
-        switch (p[0]) {
-        case 'm':
-            if (std::memcmp(p, "mention_roles", 13) == 0) return 8;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "sticker_items", 13) == 0) return 10;
-            return -1;
-        default: return -1;
-        }
-    case 16:
-        return std::memcmp(p, "edited_timestamp", 16) == 0 ? 5 : -1;
+        return std::memcmp(p, "message", 7) == 0 ? 0 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_MessageSnapshotMessage[] = {
-    {"type", &dgw::codec::gen::ti_MessageType, presence::required, 0, offsetof(dgw::types::MessageSnapshotMessage, type)},
-    {"content", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::MessageSnapshotMessage, content)},
-    {"embeds", &dgw::codec::gen::ti_Embed_array, presence::required, 2, offsetof(dgw::types::MessageSnapshotMessage, embeds)},
-    {"attachments", &dgw::codec::gen::ti_Attachment_array, presence::required, 3, offsetof(dgw::types::MessageSnapshotMessage, attachments)},
-    {"timestamp", &dgw::codec::ti_timestamp, presence::required, 4, offsetof(dgw::types::MessageSnapshotMessage, timestamp)},
-    {"edited_timestamp", &dgw::codec::ti_timestamp, presence::nullable, 5, offsetof(dgw::types::MessageSnapshotMessage, edited_timestamp)},
-    {"flags", &dgw::codec::gen::ti_MessageFlags, presence::optional, -1, offsetof(dgw::types::MessageSnapshotMessage, flags)},
-    {"mentions", &dgw::codec::gen::ti_User_array, presence::required, 6, offsetof(dgw::types::MessageSnapshotMessage, mentions)},
-    {"mention_roles", &dgw::codec::ti_snowflake_array, presence::required, 7, offsetof(dgw::types::MessageSnapshotMessage, mention_roles)},
-    {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::optional, -1, offsetof(dgw::types::MessageSnapshotMessage, stickers)},
-    {"sticker_items", &dgw::codec::gen::ti_StickerItem_array, presence::optional, -1, offsetof(dgw::types::MessageSnapshotMessage, sticker_items)},
-    {"components", &dgw::codec::gen::ti_Component_array, presence::optional, -1, offsetof(dgw::types::MessageSnapshotMessage, components)},
+constexpr field_info fields_MessageSnapshot[] = {
+    {"message", &dgw::codec::gen::ti_MessageSnapshotMessage, presence::required, 0, offsetof(dgw::types::MessageSnapshot, message)},
 };
-field_order order_MessageSnapshotMessage[13];
+field_order order_MessageSnapshot[2];
 } // namespace
-constinit const type_info ti_MessageSnapshotMessage = object_info<dgw::types::MessageSnapshotMessage>("MessageSnapshotMessage", fields_MessageSnapshotMessage, 12, &find_MessageSnapshotMessage, 0xffull, order_MessageSnapshotMessage);
+constinit const type_info ti_MessageSnapshot = object_info<dgw::types::MessageSnapshot>("MessageSnapshot", fields_MessageSnapshot, 1, &find_MessageSnapshot, 0x1ull, order_MessageSnapshot);
 
-// dgw::types::PollResults
+// dgw::types::RoleSubscriptionData
 namespace {
-int find_PollResults(std::string_view k) noexcept {
+int find_RoleSubscriptionData(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 9:
+        return std::memcmp(p, "tier_name", 9) == 0 ? 1 : -1;
+    case 10:
+        return std::memcmp(p, "is_renewal", 10) == 0 ? 3 : -1;
+    case 23:
+        return std::memcmp(p, "total_months_subscribed", 23) == 0 ? 2 : -1;
+    case 28:
+        return std::memcmp(p, "role_subscription_listing_id", 28) == 0 ? 0 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_RoleSubscriptionData[] = {
+    {"role_subscription_listing_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::RoleSubscriptionData, role_subscription_listing_id)},
+    {"tier_name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::RoleSubscriptionData, tier_name)},
+    {"total_months_subscribed", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::types::RoleSubscriptionData, total_months_subscribed)},
+    {"is_renewal", &dgw::codec::ti_bool, presence::required, 3, offsetof(dgw::types::RoleSubscriptionData, is_renewal)},
+};
+field_order order_RoleSubscriptionData[5];
+} // namespace
+constinit const type_info ti_RoleSubscriptionData = object_info<dgw::types::RoleSubscriptionData>("RoleSubscriptionData", fields_RoleSubscriptionData, 4, &find_RoleSubscriptionData, 0xfull, order_RoleSubscriptionData);
+
+// dgw::types::PollAnswer
+namespace {
+int find_PollAnswer(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 9:
+        return std::memcmp(p, "answer_id", 9) == 0 ? 0 : -1;
+    case 10:
+        return std::memcmp(p, "poll_media", 10) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_PollAnswer[] = {
+    {"answer_id", &dgw::codec::ti_int, presence::required, 0, offsetof(dgw::types::PollAnswer, answer_id)},
+    {"poll_media", &dgw::codec::gen::ti_PollMedia, presence::required, 1, offsetof(dgw::types::PollAnswer, poll_media)},
+};
+field_order order_PollAnswer[3];
+} // namespace
+constinit const type_info ti_PollAnswer = object_info<dgw::types::PollAnswer>("PollAnswer", fields_PollAnswer, 2, &find_PollAnswer, 0x3ull, order_PollAnswer);
+
+// dgw::types::MessageCall
+namespace {
+int find_MessageCall(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 12:
-        return std::memcmp(p, "is_finalized", 12) == 0 ? 0 : -1;
-    case 13:
-        return std::memcmp(p, "answer_counts", 13) == 0 ? 1 : -1;
+        return std::memcmp(p, "participants", 12) == 0 ? 0 : -1;
+    case 15:
+        return std::memcmp(p, "ended_timestamp", 15) == 0 ? 1 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_PollResults[] = {
-    {"is_finalized", &dgw::codec::ti_bool, presence::required, 0, offsetof(dgw::types::PollResults, is_finalized)},
-    {"answer_counts", &dgw::codec::gen::ti_PollAnswerCount_array, presence::required, 1, offsetof(dgw::types::PollResults, answer_counts)},
+constexpr field_info fields_MessageCall[] = {
+    {"participants", &dgw::codec::ti_snowflake_array, presence::required, 0, offsetof(dgw::types::MessageCall, participants)},
+    {"ended_timestamp", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::types::MessageCall, ended_timestamp)},
 };
-field_order order_PollResults[3];
+field_order order_MessageCall[3];
 } // namespace
-constinit const type_info ti_PollResults = object_info<dgw::types::PollResults>("PollResults", fields_PollResults, 2, &find_PollResults, 0x3ull, order_PollResults);
+constinit const type_info ti_MessageCall = object_info<dgw::types::MessageCall>("MessageCall", fields_MessageCall, 2, &find_MessageCall, 0x1ull, order_MessageCall);
 
-// dgw::types::MessageSharedClientTheme
+// dgw::types::ResolvedData
 namespace {
-int find_MessageSharedClientTheme(std::string_view k) noexcept {
+int find_ResolvedData(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 6:
-        return std::memcmp(p, "colors", 6) == 0 ? 0 : -1;
+    case 5:
+        switch (p[0]) {
+        case 'r':
+            if (std::memcmp(p, "roles", 5) == 0) return 2;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "users", 5) == 0) return 0;
+            return -1;
+        default: return -1;
+        }
+    case 7:
+        return std::memcmp(p, "members", 7) == 0 ? 1 : -1;
     case 8:
-        return std::memcmp(p, "base_mix", 8) == 0 ? 2 : -1;
-    case 10:
-        return std::memcmp(p, "base_theme", 10) == 0 ? 3 : -1;
-    case 14:
-        return std::memcmp(p, "gradient_angle", 14) == 0 ? 1 : -1;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "channels", 8) == 0) return 3;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "messages", 8) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
+    case 11:
+        return std::memcmp(p, "attachments", 11) == 0 ? 5 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_MessageSharedClientTheme[] = {
-    {"colors", &dgw::codec::ti_string_array, presence::required, 0, offsetof(dgw::types::MessageSharedClientTheme, colors)},
-    {"gradient_angle", &dgw::codec::ti_int, presence::required, 1, offsetof(dgw::types::MessageSharedClientTheme, gradient_angle)},
-    {"base_mix", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::types::MessageSharedClientTheme, base_mix)},
-    {"base_theme", &dgw::codec::gen::ti_MessageBaseTheme, presence::optional_nullable, -1, offsetof(dgw::types::MessageSharedClientTheme, base_theme)},
+constexpr field_info fields_ResolvedData[] = {
+    {"users", &dgw::codec::gen::ti_User_map, presence::optional, -1, offsetof(dgw::types::ResolvedData, users)},
+    {"members", &dgw::codec::gen::ti_PartialGuildMember_map, presence::optional, -1, offsetof(dgw::types::ResolvedData, members)},
+    {"roles", &dgw::codec::gen::ti_Role_map, presence::optional, -1, offsetof(dgw::types::ResolvedData, roles)},
+    {"channels", &dgw::codec::gen::ti_Channel_map, presence::optional, -1, offsetof(dgw::types::ResolvedData, channels)},
+    {"messages", &dgw::codec::gen::ti_Message_map, presence::optional, -1, offsetof(dgw::types::ResolvedData, messages)},
+    {"attachments", &dgw::codec::gen::ti_Attachment_map, presence::optional, -1, offsetof(dgw::types::ResolvedData, attachments)},
 };
-field_order order_MessageSharedClientTheme[5];
+field_order order_ResolvedData[7];
 } // namespace
-constinit const type_info ti_MessageSharedClientTheme = object_info<dgw::types::MessageSharedClientTheme>("MessageSharedClientTheme", fields_MessageSharedClientTheme, 4, &find_MessageSharedClientTheme, 0x7ull, order_MessageSharedClientTheme);
+constinit const type_info ti_ResolvedData = object_info<dgw::types::ResolvedData>("ResolvedData", fields_ResolvedData, 6, &find_ResolvedData, 0x0ull, order_ResolvedData);
 
-// dgw::types::InteractionData
+// dgw::types::InteractionGuild
 namespace {
-int find_InteractionData(std::string_view k) noexcept {
+int find_InteractionGuild(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 6:
+        return std::memcmp(p, "locale", 6) == 0 ? 1 : -1;
+    case 8:
+        return std::memcmp(p, "features", 8) == 0 ? 2 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_InteractionGuild[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::InteractionGuild, id)},
+    {"locale", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InteractionGuild, locale)},
+    {"features", &dgw::codec::gen::ti_GuildFeature_array, presence::optional, -1, offsetof(dgw::types::InteractionGuild, features)},
+};
+field_order order_InteractionGuild[4];
+} // namespace
+constinit const type_info ti_InteractionGuild = object_info<dgw::types::InteractionGuild>("InteractionGuild", fields_InteractionGuild, 3, &find_InteractionGuild, 0x1ull, order_InteractionGuild);
+
+// dgw::types::Interaction
+namespace {
+int find_Interaction(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 2:
         return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
         switch (p[0]) {
-        case 'n':
-            if (std::memcmp(p, "name", 4) == 0) return 1;
+        case 'd':
+            if (std::memcmp(p, "data", 4) == 0) return 3;
             return -1;
         case 't':
             if (std::memcmp(p, "type", 4) == 0) return 2;
             return -1;
+        case 'u':
+            if (std::memcmp(p, "user", 4) == 0) return 9;
+            return -1;
         default: return -1;
         }
-    case 6:
-        return std::memcmp(p, "values", 6) == 0 ? 9 : -1;
-    case 7:
-        return std::memcmp(p, "options", 7) == 0 ? 4 : -1;
-    case 8:
+    case 5:
         switch (p[0]) {
         case 'g':
-            if (std::memcmp(p, "guild_id", 8) == 0) return 5;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "resolved", 8) == 0) return 3;
-            return -1;
-        default: return -1;
-        }
-    case 9:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "custom_id", 9) == 0) return 7;
+            if (std::memcmp(p, "guild", 5) == 0) return 4;
             return -1;
         case 't':
-            if (std::memcmp(p, "target_id", 9) == 0) return 6;
+            if (std::memcmp(p, "token", 5) == 0) return 10;
             return -1;
         default: return -1;
         }
-    case 10:
-        return std::memcmp(p, "components", 10) == 0 ? 10 : -1;
-    case 14:
-        return std::memcmp(p, "component_type", 14) == 0 ? 8 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_InteractionData[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::InteractionData, id)},
-    {"name", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InteractionData, name)},
-    {"type", &dgw::codec::gen::ti_ApplicationCommandType, presence::optional, -1, offsetof(dgw::types::InteractionData, type)},
-    {"resolved", &dgw::codec::gen::ti_ResolvedData, presence::optional, -1, offsetof(dgw::types::InteractionData, resolved)},
-    {"options", &dgw::codec::gen::ti_ApplicationCommandInteractionDataOption_array, presence::optional, -1, offsetof(dgw::types::InteractionData, options)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::InteractionData, guild_id)},
-    {"target_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::InteractionData, target_id)},
-    {"custom_id", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InteractionData, custom_id)},
-    {"component_type", &dgw::codec::gen::ti_ComponentType, presence::optional, -1, offsetof(dgw::types::InteractionData, component_type)},
-    {"values", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::InteractionData, values)},
-    {"components", &dgw::codec::gen::ti_Component_array, presence::optional, -1, offsetof(dgw::types::InteractionData, components)},
-};
-field_order order_InteractionData[12];
-} // namespace
-constinit const type_info ti_InteractionData = object_info<dgw::types::InteractionData>("InteractionData", fields_InteractionData, 11, &find_InteractionData, 0x0ull, order_InteractionData);
-
-// dgw::types::ApplicationCommandPermissions
-namespace {
-int find_ApplicationCommandPermissions(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        return std::memcmp(p, "type", 4) == 0 ? 1 : -1;
-    case 10:
-        return std::memcmp(p, "permission", 10) == 0 ? 2 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_ApplicationCommandPermissions[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::ApplicationCommandPermissions, id)},
-    {"type", &dgw::codec::gen::ti_ApplicationCommandPermissionType, presence::required, 1, offsetof(dgw::types::ApplicationCommandPermissions, type)},
-    {"permission", &dgw::codec::ti_bool, presence::required, 2, offsetof(dgw::types::ApplicationCommandPermissions, permission)},
-};
-field_order order_ApplicationCommandPermissions[4];
-} // namespace
-constinit const type_info ti_ApplicationCommandPermissions = object_info<dgw::types::ApplicationCommandPermissions>("ApplicationCommandPermissions", fields_ApplicationCommandPermissions, 3, &find_ApplicationCommandPermissions, 0x7ull, order_ApplicationCommandPermissions);
-
-// dgw::types::InviteTargetApplication
-namespace {
-int find_InviteTargetApplication(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 3:
-        return std::memcmp(p, "bot", 3) == 0 ? 7 : -1;
-    case 4:
+    case 6:
         switch (p[0]) {
-        case 'i':
-            if (std::memcmp(p, "icon", 4) == 0) return 2;
+        case 'l':
+            if (std::memcmp(p, "locale", 6) == 0) return 14;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "member", 6) == 0) return 8;
+            return -1;
+        default: return -1;
+        }
+    case 7:
+        switch (p[2]) {
+        case 'a':
+            if (std::memcmp(p, "channel", 7) == 0) return 6;
             return -1;
         case 'n':
-            if (std::memcmp(p, "name", 4) == 0) return 1;
+            if (std::memcmp(p, "context", 7) == 0) return 18;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "version", 7) == 0) return 11;
             return -1;
         case 's':
-            if (std::memcmp(p, "slug", 4) == 0) return 14;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "tags", 4) == 0) return 26;
-            return -1;
-        default: return -1;
-        }
-    case 5:
-        switch (p[0]) {
-        case 'f':
-            if (std::memcmp(p, "flags", 5) == 0) return 16;
-            return -1;
-        case 'o':
-            if (std::memcmp(p, "owner", 5) == 0) return 10;
+            if (std::memcmp(p, "message", 7) == 0) return 12;
             return -1;
         default: return -1;
         }
     case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 12 : -1;
-    case 9:
-        return std::memcmp(p, "flags_new", 9) == 0 ? 17 : -1;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 5 : -1;
     case 10:
+        return std::memcmp(p, "channel_id", 10) == 0 ? 7 : -1;
+    case 12:
         switch (p[0]) {
-        case 'b':
-            if (std::memcmp(p, "bot_public", 10) == 0) return 5;
+        case 'e':
+            if (std::memcmp(p, "entitlements", 12) == 0) return 16;
             return -1;
-        case 'v':
-            if (std::memcmp(p, "verify_key", 10) == 0) return 11;
+        case 'g':
+            if (std::memcmp(p, "guild_locale", 12) == 0) return 15;
             return -1;
         default: return -1;
         }
-    case 11:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "cover_image", 11) == 0) return 15;
-            return -1;
-        case 'd':
-            if (std::memcmp(p, "description", 11) == 0) return 3;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "rpc_origins", 11) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
-    case 13:
-        return std::memcmp(p, "redirect_uris", 13) == 0 ? 21 : -1;
     case 14:
-        return std::memcmp(p, "primary_sku_id", 14) == 0 ? 13 : -1;
-    case 18:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "custom_install_url", 18) == 0) return 27;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "event_webhooks_url", 18) == 0) return 24;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "privacy_policy_url", 18) == 0) return 9;
-            return -1;
-        default: return -1;
-        }
-    case 20:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "event_webhooks_types", 20) == 0) return 25;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "terms_of_service_url", 20) == 0) return 8;
-            return -1;
-        default: return -1;
-        }
-    case 22:
-        return std::memcmp(p, "bot_require_code_grant", 22) == 0 ? 6 : -1;
-    case 23:
-        return std::memcmp(p, "approximate_guild_count", 23) == 0 ? 18 : -1;
-    case 25:
-        return std::memcmp(p, "interactions_endpoint_url", 25) == 0 ? 22 : -1;
+        return std::memcmp(p, "application_id", 14) == 0 ? 1 : -1;
+    case 15:
+        return std::memcmp(p, "app_permissions", 15) == 0 ? 13 : -1;
+    case 21:
+        return std::memcmp(p, "attachment_size_limit", 21) == 0 ? 19 : -1;
     case 30:
-        return std::memcmp(p, "approximate_user_install_count", 30) == 0 ? 19 : -1;
-    case 33:
-        return std::memcmp(p, "role_connections_verification_url", 33) == 0 ? 23 : -1;
-    case 36:
-        return std::memcmp(p, "approximate_user_authorization_count", 36) == 0 ? 20 : -1;
+        return std::memcmp(p, "authorizing_integration_owners", 30) == 0 ? 17 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_InviteTargetApplication[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::InviteTargetApplication, id)},
-    {"name", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, name)},
-    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::InviteTargetApplication, icon)},
-    {"description", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, description)},
-    {"rpc_origins", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, rpc_origins)},
-    {"bot_public", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, bot_public)},
-    {"bot_require_code_grant", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, bot_require_code_grant)},
-    {"bot", &dgw::codec::gen::ti_PartialUser, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, bot)},
-    {"terms_of_service_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, terms_of_service_url)},
-    {"privacy_policy_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, privacy_policy_url)},
-    {"owner", &dgw::codec::gen::ti_PartialUser, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, owner)},
-    {"verify_key", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, verify_key)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, guild_id)},
-    {"primary_sku_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, primary_sku_id)},
-    {"slug", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, slug)},
-    {"cover_image", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, cover_image)},
-    {"flags", &dgw::codec::gen::ti_ApplicationFlags, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, flags)},
-    {"flags_new", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, flags_new)},
-    {"approximate_guild_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, approximate_guild_count)},
-    {"approximate_user_install_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, approximate_user_install_count)},
-    {"approximate_user_authorization_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, approximate_user_authorization_count)},
-    {"redirect_uris", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, redirect_uris)},
-    {"interactions_endpoint_url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::InviteTargetApplication, interactions_endpoint_url)},
-    {"role_connections_verification_url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::InviteTargetApplication, role_connections_verification_url)},
-    {"event_webhooks_url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::InviteTargetApplication, event_webhooks_url)},
-    {"event_webhooks_types", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, event_webhooks_types)},
-    {"tags", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, tags)},
-    {"custom_install_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, custom_install_url)},
+constexpr field_info fields_Interaction[] = {
+    DGW_FIELDS_Interaction(dgw::types::Interaction)
 };
-field_order order_InviteTargetApplication[29];
+field_order order_Interaction[21];
 } // namespace
-constinit const type_info ti_InviteTargetApplication = object_info<dgw::types::InviteTargetApplication>("InviteTargetApplication", fields_InviteTargetApplication, 28, &find_InviteTargetApplication, 0x1ull, order_InviteTargetApplication);
+constinit const type_info ti_Interaction = object_info<dgw::types::Interaction>("Interaction", fields_Interaction, 20, &find_Interaction, 0x1ffull, order_Interaction);
 
-// dgw::types::StageInstance
+// dgw::types::GuildScheduledEventEntityMetadata
 namespace {
-int find_StageInstance(std::string_view k) noexcept {
+int find_GuildScheduledEventEntityMetadata(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 8:
+        return std::memcmp(p, "location", 8) == 0 ? 0 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_GuildScheduledEventEntityMetadata[] = {
+    {"location", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::GuildScheduledEventEntityMetadata, location)},
+};
+field_order order_GuildScheduledEventEntityMetadata[2];
+} // namespace
+constinit const type_info ti_GuildScheduledEventEntityMetadata = object_info<dgw::types::GuildScheduledEventEntityMetadata>("GuildScheduledEventEntityMetadata", fields_GuildScheduledEventEntityMetadata, 1, &find_GuildScheduledEventEntityMetadata, 0x0ull, order_GuildScheduledEventEntityMetadata);
+
+// dgw::types::GuildScheduledEventRecurrenceRule
+namespace {
+int find_GuildScheduledEventRecurrenceRule(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 3:
+        return std::memcmp(p, "end", 3) == 0 ? 1 : -1;
+    case 5:
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "count", 5) == 0) return 9;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "start", 5) == 0) return 0;
+            return -1;
+        default: return -1;
+        }
+    case 8:
+        switch (p[0]) {
+        case 'b':
+            if (std::memcmp(p, "by_month", 8) == 0) return 6;
+            return -1;
+        case 'i':
+            if (std::memcmp(p, "interval", 8) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
+    case 9:
+        return std::memcmp(p, "frequency", 9) == 0 ? 2 : -1;
+    case 10:
+        return std::memcmp(p, "by_weekday", 10) == 0 ? 4 : -1;
+    case 11:
+        return std::memcmp(p, "by_year_day", 11) == 0 ? 8 : -1;
+    case 12:
+        switch (p[3]) {
+        case 'm':
+            if (std::memcmp(p, "by_month_day", 12) == 0) return 7;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "by_n_weekday", 12) == 0) return 5;
+            return -1;
+        default: return -1;
+        }
+    default: return -1;
+    }
+}
+constexpr field_info fields_GuildScheduledEventRecurrenceRule[] = {
+    {"start", &dgw::codec::ti_timestamp, presence::required, 0, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, start)},
+    {"end", &dgw::codec::ti_timestamp, presence::nullable, 1, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, end)},
+    {"frequency", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRuleFrequency, presence::required, 2, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, frequency)},
+    {"interval", &dgw::codec::ti_int, presence::required, 3, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, interval)},
+    {"by_weekday", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRuleWeekday_array, presence::nullable, 4, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, by_weekday)},
+    {"by_n_weekday", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRuleNWeekday_array, presence::nullable, 5, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, by_n_weekday)},
+    {"by_month", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRuleMonth_array, presence::nullable, 6, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, by_month)},
+    {"by_month_day", &dgw::codec::ti_int_array, presence::nullable, 7, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, by_month_day)},
+    {"by_year_day", &dgw::codec::ti_int_array, presence::nullable, 8, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, by_year_day)},
+    {"count", &dgw::codec::ti_int, presence::nullable, 9, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, count)},
+};
+field_order order_GuildScheduledEventRecurrenceRule[11];
+} // namespace
+constinit const type_info ti_GuildScheduledEventRecurrenceRule = object_info<dgw::types::GuildScheduledEventRecurrenceRule>("GuildScheduledEventRecurrenceRule", fields_GuildScheduledEventRecurrenceRule, 10, &find_GuildScheduledEventRecurrenceRule, 0x3ffull, order_GuildScheduledEventRecurrenceRule);
+
+// dgw::types::StickerPack
+namespace {
+int find_StickerPack(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 2:
         return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 5:
-        return std::memcmp(p, "topic", 5) == 0 ? 3 : -1;
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
-    case 10:
-        return std::memcmp(p, "channel_id", 10) == 0 ? 2 : -1;
-    case 13:
-        return std::memcmp(p, "privacy_level", 13) == 0 ? 4 : -1;
-    case 21:
-        return std::memcmp(p, "discoverable_disabled", 21) == 0 ? 5 : -1;
-    case 24:
-        return std::memcmp(p, "guild_scheduled_event_id", 24) == 0 ? 6 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_StageInstance[] = {
-    DGW_FIELDS_StageInstance(dgw::types::StageInstance)
-};
-field_order order_StageInstance[8];
-} // namespace
-constinit const type_info ti_StageInstance = object_info<dgw::types::StageInstance>("StageInstance", fields_StageInstance, 7, &find_StageInstance, 0x7full, order_StageInstance);
-
-// dgw::commands::IdentifyConnectionProperties
-namespace {
-int find_IdentifyConnectionProperties(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "os", 2) == 0 ? 0 : -1;
+    case 4:
+        return std::memcmp(p, "name", 4) == 0 ? 2 : -1;
     case 6:
-        return std::memcmp(p, "device", 6) == 0 ? 2 : -1;
-    case 7:
-        return std::memcmp(p, "browser", 7) == 0 ? 1 : -1;
+        return std::memcmp(p, "sku_id", 6) == 0 ? 3 : -1;
+    case 8:
+        return std::memcmp(p, "stickers", 8) == 0 ? 1 : -1;
+    case 11:
+        return std::memcmp(p, "description", 11) == 0 ? 5 : -1;
+    case 15:
+        return std::memcmp(p, "banner_asset_id", 15) == 0 ? 6 : -1;
+    case 16:
+        return std::memcmp(p, "cover_sticker_id", 16) == 0 ? 4 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_IdentifyConnectionProperties[] = {
-    {"os", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::commands::IdentifyConnectionProperties, os)},
-    {"browser", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::commands::IdentifyConnectionProperties, browser)},
-    {"device", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::commands::IdentifyConnectionProperties, device)},
+constexpr field_info fields_StickerPack[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::StickerPack, id)},
+    {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::required, 1, offsetof(dgw::types::StickerPack, stickers)},
+    {"name", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::types::StickerPack, name)},
+    {"sku_id", &dgw::codec::ti_snowflake, presence::required, 3, offsetof(dgw::types::StickerPack, sku_id)},
+    {"cover_sticker_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::StickerPack, cover_sticker_id)},
+    {"description", &dgw::codec::ti_string, presence::required, 4, offsetof(dgw::types::StickerPack, description)},
+    {"banner_asset_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::StickerPack, banner_asset_id)},
 };
-field_order order_IdentifyConnectionProperties[4];
+field_order order_StickerPack[8];
 } // namespace
-constinit const type_info ti_IdentifyConnectionProperties = object_info<dgw::commands::IdentifyConnectionProperties>("IdentifyConnectionProperties", fields_IdentifyConnectionProperties, 3, &find_IdentifyConnectionProperties, 0x7ull, order_IdentifyConnectionProperties);
+constinit const type_info ti_StickerPack = object_info<dgw::types::StickerPack>("StickerPack", fields_StickerPack, 7, &find_StickerPack, 0x1full, order_StickerPack);
 
-// dgw::commands::Identify
+// dgw::commands::UpdatePresenceActivity
 namespace {
-int find_Identify(std::string_view k) noexcept {
+int find_UpdatePresenceActivity(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 5:
+    case 3:
+        return std::memcmp(p, "url", 3) == 0 ? 2 : -1;
+    case 4:
         switch (p[0]) {
-        case 's':
-            if (std::memcmp(p, "shard", 5) == 0) return 4;
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 0;
             return -1;
         case 't':
-            if (std::memcmp(p, "token", 5) == 0) return 0;
+            if (std::memcmp(p, "type", 4) == 0) return 1;
             return -1;
         default: return -1;
         }
-    case 7:
-        return std::memcmp(p, "intents", 7) == 0 ? 6 : -1;
-    case 8:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "compress", 8) == 0) return 2;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "presence", 8) == 0) return 5;
-            return -1;
-        default: return -1;
-        }
-    case 10:
-        return std::memcmp(p, "properties", 10) == 0 ? 1 : -1;
-    case 12:
-        return std::memcmp(p, "capabilities", 12) == 0 ? 7 : -1;
-    case 15:
-        return std::memcmp(p, "large_threshold", 15) == 0 ? 3 : -1;
+    case 5:
+        return std::memcmp(p, "state", 5) == 0 ? 3 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_Identify[] = {
-    {"token", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::commands::Identify, token)},
-    {"properties", &dgw::codec::gen::ti_IdentifyConnectionProperties, presence::required, 1, offsetof(dgw::commands::Identify, properties)},
-    {"compress", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::commands::Identify, compress)},
-    {"large_threshold", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::commands::Identify, large_threshold)},
-    {"shard", &dgw::codec::ti_int_array, presence::optional, -1, offsetof(dgw::commands::Identify, shard)},
-    {"presence", &dgw::codec::gen::ti_UpdatePresence, presence::optional, -1, offsetof(dgw::commands::Identify, presence)},
-    {"intents", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::commands::Identify, intents)},
-    {"capabilities", &dgw::codec::gen::ti_GatewayCapabilities, presence::optional, -1, offsetof(dgw::commands::Identify, capabilities)},
+constexpr field_info fields_UpdatePresenceActivity[] = {
+    {"name", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::commands::UpdatePresenceActivity, name)},
+    {"type", &dgw::codec::gen::ti_ActivityType, presence::required, 1, offsetof(dgw::commands::UpdatePresenceActivity, type)},
+    {"url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::commands::UpdatePresenceActivity, url)},
+    {"state", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::commands::UpdatePresenceActivity, state)},
 };
-field_order order_Identify[9];
+field_order order_UpdatePresenceActivity[5];
 } // namespace
-constinit const type_info ti_Identify = object_info<dgw::commands::Identify>("Identify", fields_Identify, 8, &find_Identify, 0x7ull, order_Identify);
+constinit const type_info ti_UpdatePresenceActivity = object_info<dgw::commands::UpdatePresenceActivity>("UpdatePresenceActivity", fields_UpdatePresenceActivity, 4, &find_UpdatePresenceActivity, 0x3ull, order_UpdatePresenceActivity);
 
-// dgw::commands::RequestChannelInfo
+// dgw::commands::Resume
 namespace {
-int find_RequestChannelInfo(std::string_view k) noexcept {
+int find_Resume(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 6:
-        return std::memcmp(p, "fields", 6) == 0 ? 1 : -1;
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 0 : -1;
+    case 3:
+        return std::memcmp(p, "seq", 3) == 0 ? 2 : -1;
+    case 5:
+        return std::memcmp(p, "token", 5) == 0 ? 0 : -1;
+    case 10:
+        return std::memcmp(p, "session_id", 10) == 0 ? 1 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_RequestChannelInfo[] = {
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::commands::RequestChannelInfo, guild_id)},
-    {"fields", &dgw::codec::ti_string_array, presence::required, 1, offsetof(dgw::commands::RequestChannelInfo, fields)},
+constexpr field_info fields_Resume[] = {
+    {"token", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::commands::Resume, token)},
+    {"session_id", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::commands::Resume, session_id)},
+    {"seq", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::commands::Resume, seq)},
 };
-field_order order_RequestChannelInfo[3];
+field_order order_Resume[4];
 } // namespace
-constinit const type_info ti_RequestChannelInfo = object_info<dgw::commands::RequestChannelInfo>("RequestChannelInfo", fields_RequestChannelInfo, 2, &find_RequestChannelInfo, 0x3ull, order_RequestChannelInfo);
+constinit const type_info ti_Resume = object_info<dgw::commands::Resume>("Resume", fields_Resume, 3, &find_Resume, 0x7ull, order_Resume);
+
+// dgw::commands::RequestSoundboardSounds
+namespace {
+int find_RequestSoundboardSounds(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 9:
+        return std::memcmp(p, "guild_ids", 9) == 0 ? 0 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_RequestSoundboardSounds[] = {
+    {"guild_ids", &dgw::codec::ti_snowflake_array, presence::required, 0, offsetof(dgw::commands::RequestSoundboardSounds, guild_ids)},
+};
+field_order order_RequestSoundboardSounds[2];
+} // namespace
+constinit const type_info ti_RequestSoundboardSounds = object_info<dgw::commands::RequestSoundboardSounds>("RequestSoundboardSounds", fields_RequestSoundboardSounds, 1, &find_RequestSoundboardSounds, 0x1ull, order_RequestSoundboardSounds);
 
 } // namespace dgw::codec::gen
 
@@ -1407,16 +1398,20 @@ template <> const codec::type_info& describe<dgw::types::EmbedThumbnail>() { ret
 template <> const codec::type_info& describe<dgw::types::EmbedAuthor>() { return codec::gen::ti_EmbedAuthor; }
 template <> const codec::type_info& describe<dgw::types::ReadySession>() { return codec::gen::ti_ReadySession; }
 template <> const codec::type_info& describe<dgw::types::ReadyApplication>() { return codec::gen::ti_ReadyApplication; }
+template <> const codec::type_info& describe<dgw::types::GatewayBot>() { return codec::gen::ti_GatewayBot; }
 template <> const codec::type_info& describe<dgw::types::RoleTags>() { return codec::gen::ti_RoleTags; }
 template <> const codec::type_info& describe<dgw::types::Guild>() { return codec::gen::ti_Guild; }
-template <> const codec::type_info& describe<dgw::types::MessageSnapshotMessage>() { return codec::gen::ti_MessageSnapshotMessage; }
-template <> const codec::type_info& describe<dgw::types::PollResults>() { return codec::gen::ti_PollResults; }
-template <> const codec::type_info& describe<dgw::types::MessageSharedClientTheme>() { return codec::gen::ti_MessageSharedClientTheme; }
-template <> const codec::type_info& describe<dgw::types::InteractionData>() { return codec::gen::ti_InteractionData; }
-template <> const codec::type_info& describe<dgw::types::ApplicationCommandPermissions>() { return codec::gen::ti_ApplicationCommandPermissions; }
-template <> const codec::type_info& describe<dgw::types::InviteTargetApplication>() { return codec::gen::ti_InviteTargetApplication; }
-template <> const codec::type_info& describe<dgw::types::StageInstance>() { return codec::gen::ti_StageInstance; }
-template <> const codec::type_info& describe<dgw::commands::IdentifyConnectionProperties>() { return codec::gen::ti_IdentifyConnectionProperties; }
-template <> const codec::type_info& describe<dgw::commands::Identify>() { return codec::gen::ti_Identify; }
-template <> const codec::type_info& describe<dgw::commands::RequestChannelInfo>() { return codec::gen::ti_RequestChannelInfo; }
+template <> const codec::type_info& describe<dgw::types::MessageSnapshot>() { return codec::gen::ti_MessageSnapshot; }
+template <> const codec::type_info& describe<dgw::types::RoleSubscriptionData>() { return codec::gen::ti_RoleSubscriptionData; }
+template <> const codec::type_info& describe<dgw::types::PollAnswer>() { return codec::gen::ti_PollAnswer; }
+template <> const codec::type_info& describe<dgw::types::MessageCall>() { return codec::gen::ti_MessageCall; }
+template <> const codec::type_info& describe<dgw::types::ResolvedData>() { return codec::gen::ti_ResolvedData; }
+template <> const codec::type_info& describe<dgw::types::InteractionGuild>() { return codec::gen::ti_InteractionGuild; }
+template <> const codec::type_info& describe<dgw::types::Interaction>() { return codec::gen::ti_Interaction; }
+template <> const codec::type_info& describe<dgw::types::GuildScheduledEventEntityMetadata>() { return codec::gen::ti_GuildScheduledEventEntityMetadata; }
+template <> const codec::type_info& describe<dgw::types::GuildScheduledEventRecurrenceRule>() { return codec::gen::ti_GuildScheduledEventRecurrenceRule; }
+template <> const codec::type_info& describe<dgw::types::StickerPack>() { return codec::gen::ti_StickerPack; }
+template <> const codec::type_info& describe<dgw::commands::UpdatePresenceActivity>() { return codec::gen::ti_UpdatePresenceActivity; }
+template <> const codec::type_info& describe<dgw::commands::Resume>() { return codec::gen::ti_Resume; }
+template <> const codec::type_info& describe<dgw::commands::RequestSoundboardSounds>() { return codec::gen::ti_RequestSoundboardSounds; }
 } // namespace dgw

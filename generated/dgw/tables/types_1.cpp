@@ -720,78 +720,380 @@ field_order order_Component[38];
 } // namespace
 constinit const type_info ti_Component = object_info<dgw::types::Component>("Component", fields_Component, 37, &find_Component, 0x1ull, order_Component);
 
-// dgw::types::RoleColors
+// dgw::types::SessionStartLimit
 namespace {
-int find_RoleColors(std::string_view k) noexcept {
+int find_SessionStartLimit(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 13:
-        return std::memcmp(p, "primary_color", 13) == 0 ? 0 : -1;
-    case 14:
-        return std::memcmp(p, "tertiary_color", 14) == 0 ? 2 : -1;
+    case 5:
+        return std::memcmp(p, "total", 5) == 0 ? 0 : -1;
+    case 9:
+        return std::memcmp(p, "remaining", 9) == 0 ? 1 : -1;
+    case 11:
+        return std::memcmp(p, "reset_after", 11) == 0 ? 2 : -1;
     case 15:
-        return std::memcmp(p, "secondary_color", 15) == 0 ? 1 : -1;
+        return std::memcmp(p, "max_concurrency", 15) == 0 ? 3 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_RoleColors[] = {
-    {"primary_color", &dgw::codec::ti_int, presence::required, 0, offsetof(dgw::types::RoleColors, primary_color)},
-    {"secondary_color", &dgw::codec::ti_int, presence::nullable, 1, offsetof(dgw::types::RoleColors, secondary_color)},
-    {"tertiary_color", &dgw::codec::ti_int, presence::nullable, 2, offsetof(dgw::types::RoleColors, tertiary_color)},
+constexpr field_info fields_SessionStartLimit[] = {
+    {"total", &dgw::codec::ti_int, presence::required, 0, offsetof(dgw::types::SessionStartLimit, total)},
+    {"remaining", &dgw::codec::ti_int, presence::required, 1, offsetof(dgw::types::SessionStartLimit, remaining)},
+    {"reset_after", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::types::SessionStartLimit, reset_after)},
+    {"max_concurrency", &dgw::codec::ti_int, presence::required, 3, offsetof(dgw::types::SessionStartLimit, max_concurrency)},
 };
-field_order order_RoleColors[4];
+field_order order_SessionStartLimit[5];
 } // namespace
-constinit const type_info ti_RoleColors = object_info<dgw::types::RoleColors>("RoleColors", fields_RoleColors, 3, &find_RoleColors, 0x7ull, order_RoleColors);
+constinit const type_info ti_SessionStartLimit = object_info<dgw::types::SessionStartLimit>("SessionStartLimit", fields_SessionStartLimit, 4, &find_SessionStartLimit, 0xfull, order_SessionStartLimit);
 
-// dgw::types::IncidentsData
+// dgw::types::Role
 namespace {
-int find_IncidentsData(std::string_view k) noexcept {
+int find_Role(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 16:
-        return std::memcmp(p, "raid_detected_at", 16) == 0 ? 3 : -1;
-    case 18:
-        return std::memcmp(p, "dms_disabled_until", 18) == 0 ? 1 : -1;
-    case 19:
-        return std::memcmp(p, "dm_spam_detected_at", 19) == 0 ? 2 : -1;
-    case 22:
-        return std::memcmp(p, "invites_disabled_until", 22) == 0 ? 0 : -1;
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 4:
+        switch (p[0]) {
+        case 'i':
+            if (std::memcmp(p, "icon", 4) == 0) return 5;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 1;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "tags", 4) == 0) return 11;
+            return -1;
+        default: return -1;
+        }
+    case 5:
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "color", 5) == 0) return 2;
+            return -1;
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 12;
+            return -1;
+        case 'h':
+            if (std::memcmp(p, "hoist", 5) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
+    case 6:
+        return std::memcmp(p, "colors", 6) == 0 ? 3 : -1;
+    case 7:
+        return std::memcmp(p, "managed", 7) == 0 ? 9 : -1;
+    case 8:
+        return std::memcmp(p, "position", 8) == 0 ? 7 : -1;
+    case 11:
+        switch (p[0]) {
+        case 'm':
+            if (std::memcmp(p, "mentionable", 11) == 0) return 10;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "permissions", 11) == 0) return 8;
+            return -1;
+        default: return -1;
+        }
+    case 13:
+        return std::memcmp(p, "unicode_emoji", 13) == 0 ? 6 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_IncidentsData[] = {
-    {"invites_disabled_until", &dgw::codec::ti_timestamp, presence::nullable, 0, offsetof(dgw::types::IncidentsData, invites_disabled_until)},
-    {"dms_disabled_until", &dgw::codec::ti_timestamp, presence::nullable, 1, offsetof(dgw::types::IncidentsData, dms_disabled_until)},
-    {"dm_spam_detected_at", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::types::IncidentsData, dm_spam_detected_at)},
-    {"raid_detected_at", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::types::IncidentsData, raid_detected_at)},
+constexpr field_info fields_Role[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Role, id)},
+    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::Role, name)},
+    {"color", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::types::Role, color)},
+    {"colors", &dgw::codec::gen::ti_RoleColors, presence::required, 3, offsetof(dgw::types::Role, colors)},
+    {"hoist", &dgw::codec::ti_bool, presence::required, 4, offsetof(dgw::types::Role, hoist)},
+    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Role, icon)},
+    {"unicode_emoji", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Role, unicode_emoji)},
+    {"position", &dgw::codec::ti_int, presence::required, 5, offsetof(dgw::types::Role, position)},
+    {"permissions", &dgw::codec::gen::ti_Permissions, presence::required, 6, offsetof(dgw::types::Role, permissions)},
+    {"managed", &dgw::codec::ti_bool, presence::required, 7, offsetof(dgw::types::Role, managed)},
+    {"mentionable", &dgw::codec::ti_bool, presence::required, 8, offsetof(dgw::types::Role, mentionable)},
+    {"tags", &dgw::codec::gen::ti_RoleTags, presence::optional, -1, offsetof(dgw::types::Role, tags)},
+    {"flags", &dgw::codec::gen::ti_RoleFlags, presence::required, 9, offsetof(dgw::types::Role, flags)},
 };
-field_order order_IncidentsData[5];
+field_order order_Role[14];
 } // namespace
-constinit const type_info ti_IncidentsData = object_info<dgw::types::IncidentsData>("IncidentsData", fields_IncidentsData, 4, &find_IncidentsData, 0x3ull, order_IncidentsData);
+constinit const type_info ti_Role = object_info<dgw::types::Role>("Role", fields_Role, 13, &find_Role, 0x3ffull, order_Role);
 
-// dgw::types::Ban
+// dgw::types::IntegrationApplication
 namespace {
-int find_Ban(std::string_view k) noexcept {
+int find_IntegrationApplication(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 3:
+        return std::memcmp(p, "bot", 3) == 0 ? 4 : -1;
+    case 4:
+        switch (p[0]) {
+        case 'i':
+            if (std::memcmp(p, "icon", 4) == 0) return 2;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
+    case 11:
+        return std::memcmp(p, "description", 11) == 0 ? 3 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_IntegrationApplication[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::IntegrationApplication, id)},
+    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::IntegrationApplication, name)},
+    {"icon", &dgw::codec::ti_string, presence::nullable, 2, offsetof(dgw::types::IntegrationApplication, icon)},
+    {"description", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::IntegrationApplication, description)},
+    {"bot", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::types::IntegrationApplication, bot)},
+};
+field_order order_IntegrationApplication[6];
+} // namespace
+constinit const type_info ti_IntegrationApplication = object_info<dgw::types::IntegrationApplication>("IntegrationApplication", fields_IntegrationApplication, 5, &find_IntegrationApplication, 0xfull, order_IntegrationApplication);
+
+// dgw::types::ChannelMention
+namespace {
+int find_ChannelMention(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 4:
+        switch (p[0]) {
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 3;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "type", 4) == 0) return 2;
+            return -1;
+        default: return -1;
+        }
+    case 8:
+        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_ChannelMention[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::ChannelMention, id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::types::ChannelMention, guild_id)},
+    {"type", &dgw::codec::gen::ti_ChannelType, presence::required, 2, offsetof(dgw::types::ChannelMention, type)},
+    {"name", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::ChannelMention, name)},
+};
+field_order order_ChannelMention[5];
+} // namespace
+constinit const type_info ti_ChannelMention = object_info<dgw::types::ChannelMention>("ChannelMention", fields_ChannelMention, 4, &find_ChannelMention, 0xfull, order_ChannelMention);
+
+// dgw::types::Attachment
+namespace {
+int find_Attachment(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 3:
+        return std::memcmp(p, "url", 3) == 0 ? 6 : -1;
+    case 4:
+        return std::memcmp(p, "size", 4) == 0 ? 5 : -1;
+    case 5:
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 15;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "title", 5) == 0) return 2;
+            return -1;
+        case 'w':
+            if (std::memcmp(p, "width", 5) == 0) return 9;
+            return -1;
+        default: return -1;
+        }
+    case 6:
+        return std::memcmp(p, "height", 6) == 0 ? 8 : -1;
+    case 8:
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "filename", 8) == 0) return 1;
+            return -1;
+        case 'w':
+            if (std::memcmp(p, "waveform", 8) == 0) return 14;
+            return -1;
+        default: return -1;
+        }
+    case 9:
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "ephemeral", 9) == 0) return 12;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "proxy_url", 9) == 0) return 7;
+            return -1;
+        default: return -1;
+        }
+    case 11:
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "application", 11) == 0) return 18;
+            return -1;
+        case 'd':
+            if (std::memcmp(p, "description", 11) == 0) return 3;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "placeholder", 11) == 0) return 10;
+            return -1;
+        default: return -1;
+        }
+    case 12:
+        return std::memcmp(p, "content_type", 12) == 0 ? 4 : -1;
+    case 13:
+        return std::memcmp(p, "duration_secs", 13) == 0 ? 13 : -1;
+    case 15:
+        return std::memcmp(p, "clip_created_at", 15) == 0 ? 17 : -1;
+    case 17:
+        return std::memcmp(p, "clip_participants", 17) == 0 ? 16 : -1;
+    case 19:
+        return std::memcmp(p, "placeholder_version", 19) == 0 ? 11 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_Attachment[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Attachment, id)},
+    {"filename", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::Attachment, filename)},
+    {"title", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Attachment, title)},
+    {"description", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Attachment, description)},
+    {"content_type", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Attachment, content_type)},
+    {"size", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::types::Attachment, size)},
+    {"url", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::Attachment, url)},
+    {"proxy_url", &dgw::codec::ti_string, presence::required, 4, offsetof(dgw::types::Attachment, proxy_url)},
+    {"height", &dgw::codec::ti_int, presence::optional_nullable, -1, offsetof(dgw::types::Attachment, height)},
+    {"width", &dgw::codec::ti_int, presence::optional_nullable, -1, offsetof(dgw::types::Attachment, width)},
+    {"placeholder", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Attachment, placeholder)},
+    {"placeholder_version", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Attachment, placeholder_version)},
+    {"ephemeral", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Attachment, ephemeral)},
+    {"duration_secs", &dgw::codec::ti_double, presence::optional, -1, offsetof(dgw::types::Attachment, duration_secs)},
+    {"waveform", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Attachment, waveform)},
+    {"flags", &dgw::codec::gen::ti_AttachmentFlags, presence::optional, -1, offsetof(dgw::types::Attachment, flags)},
+    {"clip_participants", &dgw::codec::gen::ti_User_array, presence::optional, -1, offsetof(dgw::types::Attachment, clip_participants)},
+    {"clip_created_at", &dgw::codec::ti_timestamp, presence::optional, -1, offsetof(dgw::types::Attachment, clip_created_at)},
+    {"application", &dgw::codec::gen::ti_PartialApplication, presence::optional_nullable, -1, offsetof(dgw::types::Attachment, application)},
+};
+field_order order_Attachment[20];
+} // namespace
+constinit const type_info ti_Attachment = object_info<dgw::types::Attachment>("Attachment", fields_Attachment, 19, &find_Attachment, 0x1full, order_Attachment);
+
+// dgw::types::MessageSnapshotMessage
+namespace {
+int find_MessageSnapshotMessage(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 4:
-        return std::memcmp(p, "user", 4) == 0 ? 1 : -1;
+        return std::memcmp(p, "type", 4) == 0 ? 0 : -1;
+    case 5:
+        return std::memcmp(p, "flags", 5) == 0 ? 6 : -1;
     case 6:
-        return std::memcmp(p, "reason", 6) == 0 ? 0 : -1;
+        return std::memcmp(p, "embeds", 6) == 0 ? 2 : -1;
+    case 7:
+        return std::memcmp(p, "content", 7) == 0 ? 1 : -1;
+    case 8:
+        switch (p[0]) {
+        case 'm':
+            if (std::memcmp(p, "mentions", 8) == 0) return 7;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "stickers", 8) == 0) return 9;
+            return -1;
+        default: return -1;
+        }
+    case 9:
+        return std::memcmp(p, "timestamp", 9) == 0 ? 4 : -1;
+    case 10:
+        return std::memcmp(p, "components", 10) == 0 ? 11 : -1;
+    case 11:
+        return std::memcmp(p, "attachments", 11) == 0 ? 3 : -1;
+    case 13:
+        switch (p[0]) {
+        case 'm':
+            if (std::memcmp(p, "mention_roles", 13) == 0) return 8;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "sticker_items", 13) == 0) return 10;
+            return -1;
+        default: return -1;
+        }
+    case 16:
+        return std::memcmp(p, "edited_timestamp", 16) == 0 ? 5 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_Ban[] = {
-    {"reason", &dgw::codec::ti_string, presence::nullable, 0, offsetof(dgw::types::Ban, reason)},
-    {"user", &dgw::codec::gen::ti_User, presence::required, 1, offsetof(dgw::types::Ban, user)},
+constexpr field_info fields_MessageSnapshotMessage[] = {
+    {"type", &dgw::codec::gen::ti_MessageType, presence::required, 0, offsetof(dgw::types::MessageSnapshotMessage, type)},
+    {"content", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::MessageSnapshotMessage, content)},
+    {"embeds", &dgw::codec::gen::ti_Embed_array, presence::required, 2, offsetof(dgw::types::MessageSnapshotMessage, embeds)},
+    {"attachments", &dgw::codec::gen::ti_Attachment_array, presence::required, 3, offsetof(dgw::types::MessageSnapshotMessage, attachments)},
+    {"timestamp", &dgw::codec::ti_timestamp, presence::required, 4, offsetof(dgw::types::MessageSnapshotMessage, timestamp)},
+    {"edited_timestamp", &dgw::codec::ti_timestamp, presence::nullable, 5, offsetof(dgw::types::MessageSnapshotMessage, edited_timestamp)},
+    {"flags", &dgw::codec::gen::ti_MessageFlags, presence::optional, -1, offsetof(dgw::types::MessageSnapshotMessage, flags)},
+    {"mentions", &dgw::codec::gen::ti_User_array, presence::required, 6, offsetof(dgw::types::MessageSnapshotMessage, mentions)},
+    {"mention_roles", &dgw::codec::ti_snowflake_array, presence::required, 7, offsetof(dgw::types::MessageSnapshotMessage, mention_roles)},
+    {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::optional, -1, offsetof(dgw::types::MessageSnapshotMessage, stickers)},
+    {"sticker_items", &dgw::codec::gen::ti_StickerItem_array, presence::optional, -1, offsetof(dgw::types::MessageSnapshotMessage, sticker_items)},
+    {"components", &dgw::codec::gen::ti_Component_array, presence::optional, -1, offsetof(dgw::types::MessageSnapshotMessage, components)},
 };
-field_order order_Ban[3];
+field_order order_MessageSnapshotMessage[13];
 } // namespace
-constinit const type_info ti_Ban = object_info<dgw::types::Ban>("Ban", fields_Ban, 2, &find_Ban, 0x3ull, order_Ban);
+constinit const type_info ti_MessageSnapshotMessage = object_info<dgw::types::MessageSnapshotMessage>("MessageSnapshotMessage", fields_MessageSnapshotMessage, 12, &find_MessageSnapshotMessage, 0xffull, order_MessageSnapshotMessage);
 
-// dgw::types::Integration
+// dgw::types::PollResults
 namespace {
-int find_Integration(std::string_view k) noexcept {
+int find_PollResults(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 12:
+        return std::memcmp(p, "is_finalized", 12) == 0 ? 0 : -1;
+    case 13:
+        return std::memcmp(p, "answer_counts", 13) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_PollResults[] = {
+    {"is_finalized", &dgw::codec::ti_bool, presence::required, 0, offsetof(dgw::types::PollResults, is_finalized)},
+    {"answer_counts", &dgw::codec::gen::ti_PollAnswerCount_array, presence::required, 1, offsetof(dgw::types::PollResults, answer_counts)},
+};
+field_order order_PollResults[3];
+} // namespace
+constinit const type_info ti_PollResults = object_info<dgw::types::PollResults>("PollResults", fields_PollResults, 2, &find_PollResults, 0x3ull, order_PollResults);
+
+// dgw::types::MessageSharedClientTheme
+namespace {
+int find_MessageSharedClientTheme(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 6:
+        return std::memcmp(p, "colors", 6) == 0 ? 0 : -1;
+    case 8:
+        return std::memcmp(p, "base_mix", 8) == 0 ? 2 : -1;
+    case 10:
+        return std::memcmp(p, "base_theme", 10) == 0 ? 3 : -1;
+    case 14:
+        return std::memcmp(p, "gradient_angle", 14) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_MessageSharedClientTheme[] = {
+    {"colors", &dgw::codec::ti_string_array, presence::required, 0, offsetof(dgw::types::MessageSharedClientTheme, colors)},
+    {"gradient_angle", &dgw::codec::ti_int, presence::required, 1, offsetof(dgw::types::MessageSharedClientTheme, gradient_angle)},
+    {"base_mix", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::types::MessageSharedClientTheme, base_mix)},
+    {"base_theme", &dgw::codec::gen::ti_MessageBaseTheme, presence::optional_nullable, -1, offsetof(dgw::types::MessageSharedClientTheme, base_theme)},
+};
+field_order order_MessageSharedClientTheme[5];
+} // namespace
+constinit const type_info ti_MessageSharedClientTheme = object_info<dgw::types::MessageSharedClientTheme>("MessageSharedClientTheme", fields_MessageSharedClientTheme, 4, &find_MessageSharedClientTheme, 0x7ull, order_MessageSharedClientTheme);
+
+// dgw::types::InteractionData
+namespace {
+int find_InteractionData(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 2:
@@ -804,567 +1106,338 @@ int find_Integration(std::string_view k) noexcept {
         case 't':
             if (std::memcmp(p, "type", 4) == 0) return 2;
             return -1;
-        case 'u':
-            if (std::memcmp(p, "user", 4) == 0) return 9;
-            return -1;
         default: return -1;
         }
     case 6:
-        return std::memcmp(p, "scopes", 6) == 0 ? 15 : -1;
+        return std::memcmp(p, "values", 6) == 0 ? 9 : -1;
     case 7:
-        switch (p[1]) {
-        case 'c':
-            if (std::memcmp(p, "account", 7) == 0) return 10;
+        return std::memcmp(p, "options", 7) == 0 ? 4 : -1;
+    case 8:
+        switch (p[0]) {
+        case 'g':
+            if (std::memcmp(p, "guild_id", 8) == 0) return 5;
             return -1;
-        case 'e':
-            if (std::memcmp(p, "revoked", 7) == 0) return 13;
-            return -1;
-        case 'n':
-            if (std::memcmp(p, "enabled", 7) == 0) return 3;
-            return -1;
-        case 'o':
-            if (std::memcmp(p, "role_id", 7) == 0) return 5;
-            return -1;
-        case 'y':
-            if (std::memcmp(p, "syncing", 7) == 0) return 4;
+        case 'r':
+            if (std::memcmp(p, "resolved", 8) == 0) return 3;
             return -1;
         default: return -1;
         }
     case 9:
-        return std::memcmp(p, "synced_at", 9) == 0 ? 11 : -1;
-    case 11:
-        return std::memcmp(p, "application", 11) == 0 ? 14 : -1;
-    case 15:
-        return std::memcmp(p, "expire_behavior", 15) == 0 ? 7 : -1;
-    case 16:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "enable_emoticons", 16) == 0) return 6;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "subscriber_count", 16) == 0) return 12;
-            return -1;
-        default: return -1;
-        }
-    case 19:
-        return std::memcmp(p, "expire_grace_period", 19) == 0 ? 8 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_Integration[] = {
-    DGW_FIELDS_Integration(dgw::types::Integration)
-};
-field_order order_Integration[17];
-} // namespace
-constinit const type_info ti_Integration = object_info<dgw::types::Integration>("Integration", fields_Integration, 16, &find_Integration, 0x1full, order_Integration);
-
-// dgw::types::ReactionCountDetails
-namespace {
-int find_ReactionCountDetails(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 5:
-        return std::memcmp(p, "burst", 5) == 0 ? 0 : -1;
-    case 6:
-        return std::memcmp(p, "normal", 6) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_ReactionCountDetails[] = {
-    {"burst", &dgw::codec::ti_int, presence::required, 0, offsetof(dgw::types::ReactionCountDetails, burst)},
-    {"normal", &dgw::codec::ti_int, presence::required, 1, offsetof(dgw::types::ReactionCountDetails, normal)},
-};
-field_order order_ReactionCountDetails[3];
-} // namespace
-constinit const type_info ti_ReactionCountDetails = object_info<dgw::types::ReactionCountDetails>("ReactionCountDetails", fields_ReactionCountDetails, 2, &find_ReactionCountDetails, 0x3ull, order_ReactionCountDetails);
-
-// dgw::types::MessageActivity
-namespace {
-int find_MessageActivity(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 4:
-        return std::memcmp(p, "type", 4) == 0 ? 0 : -1;
-    case 8:
-        return std::memcmp(p, "party_id", 8) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_MessageActivity[] = {
-    {"type", &dgw::codec::gen::ti_MessageActivityType, presence::required, 0, offsetof(dgw::types::MessageActivity, type)},
-    {"party_id", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::MessageActivity, party_id)},
-};
-field_order order_MessageActivity[3];
-} // namespace
-constinit const type_info ti_MessageActivity = object_info<dgw::types::MessageActivity>("MessageActivity", fields_MessageActivity, 2, &find_MessageActivity, 0x1ull, order_MessageActivity);
-
-// dgw::types::MessageReference
-namespace {
-int find_MessageReference(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 4:
-        return std::memcmp(p, "type", 4) == 0 ? 0 : -1;
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 3 : -1;
-    case 10:
         switch (p[0]) {
         case 'c':
-            if (std::memcmp(p, "channel_id", 10) == 0) return 2;
+            if (std::memcmp(p, "custom_id", 9) == 0) return 7;
             return -1;
-        case 'm':
-            if (std::memcmp(p, "message_id", 10) == 0) return 1;
+        case 't':
+            if (std::memcmp(p, "target_id", 9) == 0) return 6;
             return -1;
         default: return -1;
         }
-    case 18:
-        return std::memcmp(p, "fail_if_not_exists", 18) == 0 ? 4 : -1;
+    case 10:
+        return std::memcmp(p, "components", 10) == 0 ? 10 : -1;
+    case 14:
+        return std::memcmp(p, "component_type", 14) == 0 ? 8 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_MessageReference[] = {
-    {"type", &dgw::codec::gen::ti_MessageReferenceType, presence::optional, -1, offsetof(dgw::types::MessageReference, type)},
-    {"message_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::MessageReference, message_id)},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::MessageReference, channel_id)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::MessageReference, guild_id)},
-    {"fail_if_not_exists", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::MessageReference, fail_if_not_exists)},
+constexpr field_info fields_InteractionData[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::InteractionData, id)},
+    {"name", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InteractionData, name)},
+    {"type", &dgw::codec::gen::ti_ApplicationCommandType, presence::optional, -1, offsetof(dgw::types::InteractionData, type)},
+    {"resolved", &dgw::codec::gen::ti_ResolvedData, presence::optional, -1, offsetof(dgw::types::InteractionData, resolved)},
+    {"options", &dgw::codec::gen::ti_ApplicationCommandInteractionDataOption_array, presence::optional, -1, offsetof(dgw::types::InteractionData, options)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::InteractionData, guild_id)},
+    {"target_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::InteractionData, target_id)},
+    {"custom_id", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InteractionData, custom_id)},
+    {"component_type", &dgw::codec::gen::ti_ComponentType, presence::optional, -1, offsetof(dgw::types::InteractionData, component_type)},
+    {"values", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::InteractionData, values)},
+    {"components", &dgw::codec::gen::ti_Component_array, presence::optional, -1, offsetof(dgw::types::InteractionData, components)},
 };
-field_order order_MessageReference[6];
+field_order order_InteractionData[12];
 } // namespace
-constinit const type_info ti_MessageReference = object_info<dgw::types::MessageReference>("MessageReference", fields_MessageReference, 5, &find_MessageReference, 0x0ull, order_MessageReference);
+constinit const type_info ti_InteractionData = object_info<dgw::types::InteractionData>("InteractionData", fields_InteractionData, 11, &find_InteractionData, 0x0ull, order_InteractionData);
 
-// dgw::types::MessageInteraction
+// dgw::types::ApplicationCommandPermissions
 namespace {
-int find_MessageInteraction(std::string_view k) noexcept {
+int find_ApplicationCommandPermissions(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 2:
         return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        switch (p[0]) {
-        case 'n':
-            if (std::memcmp(p, "name", 4) == 0) return 2;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "type", 4) == 0) return 1;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "user", 4) == 0) return 3;
-            return -1;
-        default: return -1;
-        }
-    case 6:
-        return std::memcmp(p, "member", 6) == 0 ? 4 : -1;
+        return std::memcmp(p, "type", 4) == 0 ? 1 : -1;
+    case 10:
+        return std::memcmp(p, "permission", 10) == 0 ? 2 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_MessageInteraction[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::MessageInteraction, id)},
-    {"type", &dgw::codec::gen::ti_InteractionType, presence::required, 1, offsetof(dgw::types::MessageInteraction, type)},
-    {"name", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::types::MessageInteraction, name)},
-    {"user", &dgw::codec::gen::ti_User, presence::required, 3, offsetof(dgw::types::MessageInteraction, user)},
-    {"member", &dgw::codec::gen::ti_PartialGuildMember, presence::optional, -1, offsetof(dgw::types::MessageInteraction, member)},
+constexpr field_info fields_ApplicationCommandPermissions[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::ApplicationCommandPermissions, id)},
+    {"type", &dgw::codec::gen::ti_ApplicationCommandPermissionType, presence::required, 1, offsetof(dgw::types::ApplicationCommandPermissions, type)},
+    {"permission", &dgw::codec::ti_bool, presence::required, 2, offsetof(dgw::types::ApplicationCommandPermissions, permission)},
 };
-field_order order_MessageInteraction[6];
+field_order order_ApplicationCommandPermissions[4];
 } // namespace
-constinit const type_info ti_MessageInteraction = object_info<dgw::types::MessageInteraction>("MessageInteraction", fields_MessageInteraction, 5, &find_MessageInteraction, 0xfull, order_MessageInteraction);
+constinit const type_info ti_ApplicationCommandPermissions = object_info<dgw::types::ApplicationCommandPermissions>("ApplicationCommandPermissions", fields_ApplicationCommandPermissions, 3, &find_ApplicationCommandPermissions, 0x7ull, order_ApplicationCommandPermissions);
 
-// dgw::types::PollMedia
+// dgw::types::InviteTargetApplication
 namespace {
-int find_PollMedia(std::string_view k) noexcept {
+int find_InviteTargetApplication(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 4:
-        return std::memcmp(p, "text", 4) == 0 ? 0 : -1;
-    case 5:
-        return std::memcmp(p, "emoji", 5) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_PollMedia[] = {
-    {"text", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::PollMedia, text)},
-    {"emoji", &dgw::codec::gen::ti_Emoji, presence::optional, -1, offsetof(dgw::types::PollMedia, emoji)},
-};
-field_order order_PollMedia[3];
-} // namespace
-constinit const type_info ti_PollMedia = object_info<dgw::types::PollMedia>("PollMedia", fields_PollMedia, 2, &find_PollMedia, 0x0ull, order_PollMedia);
-
-// dgw::types::Poll
-namespace {
-int find_Poll(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 6:
-        return std::memcmp(p, "expiry", 6) == 0 ? 2 : -1;
-    case 7:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "answers", 7) == 0) return 1;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "results", 7) == 0) return 5;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        return std::memcmp(p, "question", 8) == 0 ? 0 : -1;
-    case 11:
-        return std::memcmp(p, "layout_type", 11) == 0 ? 4 : -1;
-    case 17:
-        return std::memcmp(p, "allow_multiselect", 17) == 0 ? 3 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_Poll[] = {
-    {"question", &dgw::codec::gen::ti_PollMedia, presence::required, 0, offsetof(dgw::types::Poll, question)},
-    {"answers", &dgw::codec::gen::ti_PollAnswer_array, presence::required, 1, offsetof(dgw::types::Poll, answers)},
-    {"expiry", &dgw::codec::ti_timestamp, presence::nullable, 2, offsetof(dgw::types::Poll, expiry)},
-    {"allow_multiselect", &dgw::codec::ti_bool, presence::required, 3, offsetof(dgw::types::Poll, allow_multiselect)},
-    {"layout_type", &dgw::codec::gen::ti_PollLayoutType, presence::required, 4, offsetof(dgw::types::Poll, layout_type)},
-    {"results", &dgw::codec::gen::ti_PollResults, presence::optional, -1, offsetof(dgw::types::Poll, results)},
-};
-field_order order_Poll[7];
-} // namespace
-constinit const type_info ti_Poll = object_info<dgw::types::Poll>("Poll", fields_Poll, 6, &find_Poll, 0x1full, order_Poll);
-
-// dgw::types::ApplicationCommandInteractionDataOption
-namespace {
-int find_ApplicationCommandInteractionDataOption(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 3:
+        return std::memcmp(p, "bot", 3) == 0 ? 7 : -1;
     case 4:
         switch (p[0]) {
+        case 'i':
+            if (std::memcmp(p, "icon", 4) == 0) return 2;
+            return -1;
         case 'n':
-            if (std::memcmp(p, "name", 4) == 0) return 0;
+            if (std::memcmp(p, "name", 4) == 0) return 1;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "slug", 4) == 0) return 14;
             return -1;
         case 't':
-            if (std::memcmp(p, "type", 4) == 0) return 1;
+            if (std::memcmp(p, "tags", 4) == 0) return 26;
             return -1;
         default: return -1;
         }
     case 5:
-        return std::memcmp(p, "value", 5) == 0 ? 2 : -1;
-    case 7:
         switch (p[0]) {
         case 'f':
-            if (std::memcmp(p, "focused", 7) == 0) return 4;
+            if (std::memcmp(p, "flags", 5) == 0) return 16;
             return -1;
         case 'o':
-            if (std::memcmp(p, "options", 7) == 0) return 3;
-            return -1;
-        default: return -1;
-        }
-    default: return -1;
-    }
-}
-constexpr field_info fields_ApplicationCommandInteractionDataOption[] = {
-    {"name", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::ApplicationCommandInteractionDataOption, name)},
-    {"type", &dgw::codec::gen::ti_ApplicationCommandOptionType, presence::required, 1, offsetof(dgw::types::ApplicationCommandInteractionDataOption, type)},
-    {"value", &dgw::codec::ti_any, presence::optional, -1, offsetof(dgw::types::ApplicationCommandInteractionDataOption, value)},
-    {"options", &dgw::codec::gen::ti_ApplicationCommandInteractionDataOption_array, presence::optional, -1, offsetof(dgw::types::ApplicationCommandInteractionDataOption, options)},
-    {"focused", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::ApplicationCommandInteractionDataOption, focused)},
-};
-field_order order_ApplicationCommandInteractionDataOption[6];
-} // namespace
-constinit const type_info ti_ApplicationCommandInteractionDataOption = object_info<dgw::types::ApplicationCommandInteractionDataOption>("ApplicationCommandInteractionDataOption", fields_ApplicationCommandInteractionDataOption, 5, &find_ApplicationCommandInteractionDataOption, 0x3ull, order_ApplicationCommandInteractionDataOption);
-
-// dgw::types::Entitlement
-namespace {
-int find_Entitlement(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        return std::memcmp(p, "type", 4) == 0 ? 4 : -1;
-    case 6:
-        return std::memcmp(p, "sku_id", 6) == 0 ? 1 : -1;
-    case 7:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "deleted", 7) == 0) return 5;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "ends_at", 7) == 0) return 7;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "user_id", 7) == 0) return 3;
+            if (std::memcmp(p, "owner", 5) == 0) return 10;
             return -1;
         default: return -1;
         }
     case 8:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "consumed", 8) == 0) return 9;
-            return -1;
-        case 'g':
-            if (std::memcmp(p, "guild_id", 8) == 0) return 8;
-            return -1;
-        default: return -1;
-        }
+        return std::memcmp(p, "guild_id", 8) == 0 ? 12 : -1;
     case 9:
-        return std::memcmp(p, "starts_at", 9) == 0 ? 6 : -1;
-    case 14:
-        return std::memcmp(p, "application_id", 14) == 0 ? 2 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_Entitlement[] = {
-    DGW_FIELDS_Entitlement(dgw::types::Entitlement)
-};
-field_order order_Entitlement[11];
-} // namespace
-constinit const type_info ti_Entitlement = object_info<dgw::types::Entitlement>("Entitlement", fields_Entitlement, 10, &find_Entitlement, 0x7full, order_Entitlement);
-
-// dgw::types::GuildApplicationCommandPermissions
-namespace {
-int find_GuildApplicationCommandPermissions(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 2 : -1;
-    case 11:
-        return std::memcmp(p, "permissions", 11) == 0 ? 3 : -1;
-    case 14:
-        return std::memcmp(p, "application_id", 14) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_GuildApplicationCommandPermissions[] = {
-    DGW_FIELDS_GuildApplicationCommandPermissions(dgw::types::GuildApplicationCommandPermissions)
-};
-field_order order_GuildApplicationCommandPermissions[5];
-} // namespace
-constinit const type_info ti_GuildApplicationCommandPermissions = object_info<dgw::types::GuildApplicationCommandPermissions>("GuildApplicationCommandPermissions", fields_GuildApplicationCommandPermissions, 4, &find_GuildApplicationCommandPermissions, 0xfull, order_GuildApplicationCommandPermissions);
-
-// dgw::types::Subscription
-namespace {
-int find_Subscription(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 6:
-        return std::memcmp(p, "status", 6) == 0 ? 7 : -1;
-    case 7:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "country", 7) == 0) return 9;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "sku_ids", 7) == 0) return 2;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "user_id", 7) == 0) return 1;
-            return -1;
-        default: return -1;
-        }
-    case 11:
-        return std::memcmp(p, "canceled_at", 11) == 0 ? 8 : -1;
-    case 15:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "entitlement_ids", 15) == 0) return 3;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "renewal_sku_ids", 15) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
-    case 18:
-        return std::memcmp(p, "current_period_end", 18) == 0 ? 6 : -1;
-    case 20:
-        return std::memcmp(p, "current_period_start", 20) == 0 ? 5 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_Subscription[] = {
-    DGW_FIELDS_Subscription(dgw::types::Subscription)
-};
-field_order order_Subscription[11];
-} // namespace
-constinit const type_info ti_Subscription = object_info<dgw::types::Subscription>("Subscription", fields_Subscription, 10, &find_Subscription, 0x1ffull, order_Subscription);
-
-// dgw::types::GuildScheduledEvent
-namespace {
-int find_GuildScheduledEvent(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        return std::memcmp(p, "name", 4) == 0 ? 4 : -1;
-    case 5:
-        return std::memcmp(p, "image", 5) == 0 ? 15 : -1;
-    case 6:
-        return std::memcmp(p, "status", 6) == 0 ? 9 : -1;
-    case 7:
-        return std::memcmp(p, "creator", 7) == 0 ? 13 : -1;
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
-    case 9:
-        return std::memcmp(p, "entity_id", 9) == 0 ? 11 : -1;
+        return std::memcmp(p, "flags_new", 9) == 0 ? 17 : -1;
     case 10:
-        switch (p[1]) {
-        case 'h':
-            if (std::memcmp(p, "channel_id", 10) == 0) return 2;
+        switch (p[0]) {
+        case 'b':
+            if (std::memcmp(p, "bot_public", 10) == 0) return 5;
             return -1;
-        case 'r':
-            if (std::memcmp(p, "creator_id", 10) == 0) return 3;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "user_count", 10) == 0) return 14;
+        case 'v':
+            if (std::memcmp(p, "verify_key", 10) == 0) return 11;
             return -1;
         default: return -1;
         }
     case 11:
         switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "description", 11) == 0) return 5;
+        case 'c':
+            if (std::memcmp(p, "cover_image", 11) == 0) return 15;
             return -1;
-        case 'e':
-            if (std::memcmp(p, "entity_type", 11) == 0) return 10;
+        case 'd':
+            if (std::memcmp(p, "description", 11) == 0) return 3;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "rpc_origins", 11) == 0) return 4;
             return -1;
         default: return -1;
         }
     case 13:
-        return std::memcmp(p, "privacy_level", 13) == 0 ? 8 : -1;
-    case 15:
+        return std::memcmp(p, "redirect_uris", 13) == 0 ? 21 : -1;
+    case 14:
+        return std::memcmp(p, "primary_sku_id", 14) == 0 ? 13 : -1;
+    case 18:
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "custom_install_url", 18) == 0) return 27;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "event_webhooks_url", 18) == 0) return 24;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "privacy_policy_url", 18) == 0) return 9;
+            return -1;
+        default: return -1;
+        }
+    case 20:
         switch (p[0]) {
         case 'e':
-            if (std::memcmp(p, "entity_metadata", 15) == 0) return 12;
+            if (std::memcmp(p, "event_webhooks_types", 20) == 0) return 25;
             return -1;
-        case 'r':
-            if (std::memcmp(p, "recurrence_rule", 15) == 0) return 16;
+        case 't':
+            if (std::memcmp(p, "terms_of_service_url", 20) == 0) return 8;
             return -1;
         default: return -1;
         }
-    case 18:
-        return std::memcmp(p, "scheduled_end_time", 18) == 0 ? 7 : -1;
-    case 20:
-        return std::memcmp(p, "scheduled_start_time", 20) == 0 ? 6 : -1;
+    case 22:
+        return std::memcmp(p, "bot_require_code_grant", 22) == 0 ? 6 : -1;
+    case 23:
+        return std::memcmp(p, "approximate_guild_count", 23) == 0 ? 18 : -1;
+    case 25:
+        return std::memcmp(p, "interactions_endpoint_url", 25) == 0 ? 22 : -1;
+    case 30:
+        return std::memcmp(p, "approximate_user_install_count", 30) == 0 ? 19 : -1;
+    case 33:
+        return std::memcmp(p, "role_connections_verification_url", 33) == 0 ? 23 : -1;
+    case 36:
+        return std::memcmp(p, "approximate_user_authorization_count", 36) == 0 ? 20 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_GuildScheduledEvent[] = {
-    DGW_FIELDS_GuildScheduledEvent(dgw::types::GuildScheduledEvent)
+constexpr field_info fields_InviteTargetApplication[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::InviteTargetApplication, id)},
+    {"name", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, name)},
+    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::InviteTargetApplication, icon)},
+    {"description", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, description)},
+    {"rpc_origins", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, rpc_origins)},
+    {"bot_public", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, bot_public)},
+    {"bot_require_code_grant", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, bot_require_code_grant)},
+    {"bot", &dgw::codec::gen::ti_PartialUser, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, bot)},
+    {"terms_of_service_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, terms_of_service_url)},
+    {"privacy_policy_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, privacy_policy_url)},
+    {"owner", &dgw::codec::gen::ti_PartialUser, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, owner)},
+    {"verify_key", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, verify_key)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, guild_id)},
+    {"primary_sku_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, primary_sku_id)},
+    {"slug", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, slug)},
+    {"cover_image", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, cover_image)},
+    {"flags", &dgw::codec::gen::ti_ApplicationFlags, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, flags)},
+    {"flags_new", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, flags_new)},
+    {"approximate_guild_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, approximate_guild_count)},
+    {"approximate_user_install_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, approximate_user_install_count)},
+    {"approximate_user_authorization_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, approximate_user_authorization_count)},
+    {"redirect_uris", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, redirect_uris)},
+    {"interactions_endpoint_url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::InviteTargetApplication, interactions_endpoint_url)},
+    {"role_connections_verification_url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::InviteTargetApplication, role_connections_verification_url)},
+    {"event_webhooks_url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::InviteTargetApplication, event_webhooks_url)},
+    {"event_webhooks_types", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, event_webhooks_types)},
+    {"tags", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, tags)},
+    {"custom_install_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, custom_install_url)},
 };
-field_order order_GuildScheduledEvent[18];
+field_order order_InviteTargetApplication[29];
 } // namespace
-constinit const type_info ti_GuildScheduledEvent = object_info<dgw::types::GuildScheduledEvent>("GuildScheduledEvent", fields_GuildScheduledEvent, 17, &find_GuildScheduledEvent, 0xfffull, order_GuildScheduledEvent);
+constinit const type_info ti_InviteTargetApplication = object_info<dgw::types::InviteTargetApplication>("InviteTargetApplication", fields_InviteTargetApplication, 28, &find_InviteTargetApplication, 0x1ull, order_InviteTargetApplication);
 
-// dgw::types::VoiceState
+// dgw::types::StageInstance
 namespace {
-int find_VoiceState(std::string_view k) noexcept {
+int find_StageInstance(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 4:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "deaf", 4) == 0) return 5;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "mute", 4) == 0) return 6;
-            return -1;
-        default: return -1;
-        }
-    case 6:
-        return std::memcmp(p, "member", 6) == 0 ? 3 : -1;
-    case 7:
-        return std::memcmp(p, "user_id", 7) == 0 ? 2 : -1;
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 5:
+        return std::memcmp(p, "topic", 5) == 0 ? 3 : -1;
     case 8:
-        switch (p[0]) {
-        case 'g':
-            if (std::memcmp(p, "guild_id", 8) == 0) return 0;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "suppress", 8) == 0) return 11;
-            return -1;
-        default: return -1;
-        }
-    case 9:
-        switch (p[5]) {
-        case 'd':
-            if (std::memcmp(p, "self_deaf", 9) == 0) return 7;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "self_mute", 9) == 0) return 8;
-            return -1;
-        default: return -1;
-        }
+        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
     case 10:
-        switch (p[2]) {
-        case 'a':
-            if (std::memcmp(p, "channel_id", 10) == 0) return 1;
-            return -1;
-        case 'l':
-            if (std::memcmp(p, "self_video", 10) == 0) return 10;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "session_id", 10) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
-    case 11:
-        return std::memcmp(p, "self_stream", 11) == 0 ? 9 : -1;
-    case 26:
-        return std::memcmp(p, "request_to_speak_timestamp", 26) == 0 ? 12 : -1;
+        return std::memcmp(p, "channel_id", 10) == 0 ? 2 : -1;
+    case 13:
+        return std::memcmp(p, "privacy_level", 13) == 0 ? 4 : -1;
+    case 21:
+        return std::memcmp(p, "discoverable_disabled", 21) == 0 ? 5 : -1;
+    case 24:
+        return std::memcmp(p, "guild_scheduled_event_id", 24) == 0 ? 6 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_VoiceState[] = {
-    DGW_FIELDS_VoiceState(dgw::types::VoiceState)
+constexpr field_info fields_StageInstance[] = {
+    DGW_FIELDS_StageInstance(dgw::types::StageInstance)
 };
-field_order order_VoiceState[14];
+field_order order_StageInstance[8];
 } // namespace
-constinit const type_info ti_VoiceState = object_info<dgw::types::VoiceState>("VoiceState", fields_VoiceState, 13, &find_VoiceState, 0x3ffull, order_VoiceState);
+constinit const type_info ti_StageInstance = object_info<dgw::types::StageInstance>("StageInstance", fields_StageInstance, 7, &find_StageInstance, 0x7full, order_StageInstance);
 
-// dgw::commands::RequestGuildMembers
+// dgw::commands::IdentifyConnectionProperties
 namespace {
-int find_RequestGuildMembers(std::string_view k) noexcept {
+int find_IdentifyConnectionProperties(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "os", 2) == 0 ? 0 : -1;
+    case 6:
+        return std::memcmp(p, "device", 6) == 0 ? 2 : -1;
+    case 7:
+        return std::memcmp(p, "browser", 7) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_IdentifyConnectionProperties[] = {
+    {"os", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::commands::IdentifyConnectionProperties, os)},
+    {"browser", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::commands::IdentifyConnectionProperties, browser)},
+    {"device", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::commands::IdentifyConnectionProperties, device)},
+};
+field_order order_IdentifyConnectionProperties[4];
+} // namespace
+constinit const type_info ti_IdentifyConnectionProperties = object_info<dgw::commands::IdentifyConnectionProperties>("IdentifyConnectionProperties", fields_IdentifyConnectionProperties, 3, &find_IdentifyConnectionProperties, 0x7ull, order_IdentifyConnectionProperties);
+
+// dgw::commands::Identify
+namespace {
+int find_Identify(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 5:
         switch (p[0]) {
-        case 'l':
-            if (std::memcmp(p, "limit", 5) == 0) return 2;
+        case 's':
+            if (std::memcmp(p, "shard", 5) == 0) return 4;
             return -1;
-        case 'n':
-            if (std::memcmp(p, "nonce", 5) == 0) return 5;
-            return -1;
-        case 'q':
-            if (std::memcmp(p, "query", 5) == 0) return 1;
+        case 't':
+            if (std::memcmp(p, "token", 5) == 0) return 0;
             return -1;
         default: return -1;
         }
+    case 7:
+        return std::memcmp(p, "intents", 7) == 0 ? 6 : -1;
     case 8:
         switch (p[0]) {
-        case 'g':
-            if (std::memcmp(p, "guild_id", 8) == 0) return 0;
+        case 'c':
+            if (std::memcmp(p, "compress", 8) == 0) return 2;
             return -1;
-        case 'u':
-            if (std::memcmp(p, "user_ids", 8) == 0) return 4;
+        case 'p':
+            if (std::memcmp(p, "presence", 8) == 0) return 5;
             return -1;
         default: return -1;
         }
-    case 9:
-        return std::memcmp(p, "presences", 9) == 0 ? 3 : -1;
+    case 10:
+        return std::memcmp(p, "properties", 10) == 0 ? 1 : -1;
+    case 12:
+        return std::memcmp(p, "capabilities", 12) == 0 ? 7 : -1;
+    case 15:
+        return std::memcmp(p, "large_threshold", 15) == 0 ? 3 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_RequestGuildMembers[] = {
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::commands::RequestGuildMembers, guild_id)},
-    {"query", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::commands::RequestGuildMembers, query)},
-    {"limit", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::commands::RequestGuildMembers, limit)},
-    {"presences", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::commands::RequestGuildMembers, presences)},
-    {"user_ids", &dgw::codec::ti_snowflake_array, presence::optional, -1, offsetof(dgw::commands::RequestGuildMembers, user_ids)},
-    {"nonce", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::commands::RequestGuildMembers, nonce)},
+constexpr field_info fields_Identify[] = {
+    {"token", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::commands::Identify, token)},
+    {"properties", &dgw::codec::gen::ti_IdentifyConnectionProperties, presence::required, 1, offsetof(dgw::commands::Identify, properties)},
+    {"compress", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::commands::Identify, compress)},
+    {"large_threshold", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::commands::Identify, large_threshold)},
+    {"shard", &dgw::codec::ti_int_array, presence::optional, -1, offsetof(dgw::commands::Identify, shard)},
+    {"presence", &dgw::codec::gen::ti_UpdatePresence, presence::optional, -1, offsetof(dgw::commands::Identify, presence)},
+    {"intents", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::commands::Identify, intents)},
+    {"capabilities", &dgw::codec::gen::ti_GatewayCapabilities, presence::optional, -1, offsetof(dgw::commands::Identify, capabilities)},
 };
-field_order order_RequestGuildMembers[7];
+field_order order_Identify[9];
 } // namespace
-constinit const type_info ti_RequestGuildMembers = object_info<dgw::commands::RequestGuildMembers>("RequestGuildMembers", fields_RequestGuildMembers, 6, &find_RequestGuildMembers, 0x1ull, order_RequestGuildMembers);
+constinit const type_info ti_Identify = object_info<dgw::commands::Identify>("Identify", fields_Identify, 8, &find_Identify, 0x7ull, order_Identify);
+
+// dgw::commands::RequestChannelInfo
+namespace {
+int find_RequestChannelInfo(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 6:
+        return std::memcmp(p, "fields", 6) == 0 ? 1 : -1;
+    case 8:
+        return std::memcmp(p, "guild_id", 8) == 0 ? 0 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_RequestChannelInfo[] = {
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::commands::RequestChannelInfo, guild_id)},
+    {"fields", &dgw::codec::ti_string_array, presence::required, 1, offsetof(dgw::commands::RequestChannelInfo, fields)},
+};
+field_order order_RequestChannelInfo[3];
+} // namespace
+constinit const type_info ti_RequestChannelInfo = object_info<dgw::commands::RequestChannelInfo>("RequestChannelInfo", fields_RequestChannelInfo, 2, &find_RequestChannelInfo, 0x3ull, order_RequestChannelInfo);
 
 } // namespace dgw::codec::gen
 
@@ -1381,21 +1454,19 @@ template <> const codec::type_info& describe<dgw::types::ClientStatus>() { retur
 template <> const codec::type_info& describe<dgw::types::ThreadAddedMember>() { return codec::gen::ti_ThreadAddedMember; }
 template <> const codec::type_info& describe<dgw::types::SelectDefaultValue>() { return codec::gen::ti_SelectDefaultValue; }
 template <> const codec::type_info& describe<dgw::types::Component>() { return codec::gen::ti_Component; }
-template <> const codec::type_info& describe<dgw::types::RoleColors>() { return codec::gen::ti_RoleColors; }
-template <> const codec::type_info& describe<dgw::types::IncidentsData>() { return codec::gen::ti_IncidentsData; }
-template <> const codec::type_info& describe<dgw::types::Ban>() { return codec::gen::ti_Ban; }
-template <> const codec::type_info& describe<dgw::types::Integration>() { return codec::gen::ti_Integration; }
-template <> const codec::type_info& describe<dgw::types::ReactionCountDetails>() { return codec::gen::ti_ReactionCountDetails; }
-template <> const codec::type_info& describe<dgw::types::MessageActivity>() { return codec::gen::ti_MessageActivity; }
-template <> const codec::type_info& describe<dgw::types::MessageReference>() { return codec::gen::ti_MessageReference; }
-template <> const codec::type_info& describe<dgw::types::MessageInteraction>() { return codec::gen::ti_MessageInteraction; }
-template <> const codec::type_info& describe<dgw::types::PollMedia>() { return codec::gen::ti_PollMedia; }
-template <> const codec::type_info& describe<dgw::types::Poll>() { return codec::gen::ti_Poll; }
-template <> const codec::type_info& describe<dgw::types::ApplicationCommandInteractionDataOption>() { return codec::gen::ti_ApplicationCommandInteractionDataOption; }
-template <> const codec::type_info& describe<dgw::types::Entitlement>() { return codec::gen::ti_Entitlement; }
-template <> const codec::type_info& describe<dgw::types::GuildApplicationCommandPermissions>() { return codec::gen::ti_GuildApplicationCommandPermissions; }
-template <> const codec::type_info& describe<dgw::types::Subscription>() { return codec::gen::ti_Subscription; }
-template <> const codec::type_info& describe<dgw::types::GuildScheduledEvent>() { return codec::gen::ti_GuildScheduledEvent; }
-template <> const codec::type_info& describe<dgw::types::VoiceState>() { return codec::gen::ti_VoiceState; }
-template <> const codec::type_info& describe<dgw::commands::RequestGuildMembers>() { return codec::gen::ti_RequestGuildMembers; }
+template <> const codec::type_info& describe<dgw::types::SessionStartLimit>() { return codec::gen::ti_SessionStartLimit; }
+template <> const codec::type_info& describe<dgw::types::Role>() { return codec::gen::ti_Role; }
+template <> const codec::type_info& describe<dgw::types::IntegrationApplication>() { return codec::gen::ti_IntegrationApplication; }
+template <> const codec::type_info& describe<dgw::types::ChannelMention>() { return codec::gen::ti_ChannelMention; }
+template <> const codec::type_info& describe<dgw::types::Attachment>() { return codec::gen::ti_Attachment; }
+template <> const codec::type_info& describe<dgw::types::MessageSnapshotMessage>() { return codec::gen::ti_MessageSnapshotMessage; }
+template <> const codec::type_info& describe<dgw::types::PollResults>() { return codec::gen::ti_PollResults; }
+template <> const codec::type_info& describe<dgw::types::MessageSharedClientTheme>() { return codec::gen::ti_MessageSharedClientTheme; }
+template <> const codec::type_info& describe<dgw::types::InteractionData>() { return codec::gen::ti_InteractionData; }
+template <> const codec::type_info& describe<dgw::types::ApplicationCommandPermissions>() { return codec::gen::ti_ApplicationCommandPermissions; }
+template <> const codec::type_info& describe<dgw::types::InviteTargetApplication>() { return codec::gen::ti_InviteTargetApplication; }
+template <> const codec::type_info& describe<dgw::types::StageInstance>() { return codec::gen::ti_StageInstance; }
+template <> const codec::type_info& describe<dgw::commands::IdentifyConnectionProperties>() { return codec::gen::ti_IdentifyConnectionProperties; }
+template <> const codec::type_info& describe<dgw::commands::Identify>() { return codec::gen::ti_Identify; }
+template <> const codec::type_info& describe<dgw::commands::RequestChannelInfo>() { return codec::gen::ti_RequestChannelInfo; }
 } // namespace dgw

@@ -662,78 +662,92 @@ field_order order_Embed[15];
 } // namespace
 constinit const type_info ti_Embed = object_info<dgw::types::Embed>("Embed", fields_Embed, 14, &find_Embed, 0x0ull, order_Embed);
 
-// dgw::types::Role
+// dgw::types::ApiError
 namespace {
-int find_Role(std::string_view k) noexcept {
+int find_ApiError(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 4:
+        return std::memcmp(p, "code", 4) == 0 ? 0 : -1;
+    case 6:
+        return std::memcmp(p, "global", 6) == 0 ? 3 : -1;
+    case 7:
+        return std::memcmp(p, "message", 7) == 0 ? 1 : -1;
+    case 11:
+        return std::memcmp(p, "retry_after", 11) == 0 ? 2 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_ApiError[] = {
+    {"code", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::ApiError, code)},
+    {"message", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ApiError, message)},
+    {"retry_after", &dgw::codec::ti_double, presence::optional, -1, offsetof(dgw::types::ApiError, retry_after)},
+    {"global", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::ApiError, global)},
+};
+field_order order_ApiError[5];
+} // namespace
+constinit const type_info ti_ApiError = object_info<dgw::types::ApiError>("ApiError", fields_ApiError, 4, &find_ApiError, 0x0ull, order_ApiError);
+
+// dgw::types::Sticker
+namespace {
+int find_Sticker(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 2:
         return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        switch (p[0]) {
-        case 'i':
-            if (std::memcmp(p, "icon", 4) == 0) return 5;
+        switch (p[2]) {
+        case 'e':
+            if (std::memcmp(p, "user", 4) == 0) return 9;
             return -1;
-        case 'n':
-            if (std::memcmp(p, "name", 4) == 0) return 1;
+        case 'g':
+            if (std::memcmp(p, "tags", 4) == 0) return 4;
             return -1;
-        case 't':
-            if (std::memcmp(p, "tags", 4) == 0) return 11;
-            return -1;
-        default: return -1;
-        }
-    case 5:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "color", 5) == 0) return 2;
-            return -1;
-        case 'f':
-            if (std::memcmp(p, "flags", 5) == 0) return 12;
-            return -1;
-        case 'h':
-            if (std::memcmp(p, "hoist", 5) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
-    case 6:
-        return std::memcmp(p, "colors", 6) == 0 ? 3 : -1;
-    case 7:
-        return std::memcmp(p, "managed", 7) == 0 ? 9 : -1;
-    case 8:
-        return std::memcmp(p, "position", 8) == 0 ? 7 : -1;
-    case 11:
-        switch (p[0]) {
         case 'm':
-            if (std::memcmp(p, "mentionable", 11) == 0) return 10;
+            if (std::memcmp(p, "name", 4) == 0) return 2;
             return -1;
         case 'p':
-            if (std::memcmp(p, "permissions", 11) == 0) return 8;
+            if (std::memcmp(p, "type", 4) == 0) return 5;
             return -1;
         default: return -1;
         }
-    case 13:
-        return std::memcmp(p, "unicode_emoji", 13) == 0 ? 6 : -1;
+    case 7:
+        return std::memcmp(p, "pack_id", 7) == 0 ? 1 : -1;
+    case 8:
+        return std::memcmp(p, "guild_id", 8) == 0 ? 8 : -1;
+    case 9:
+        return std::memcmp(p, "available", 9) == 0 ? 7 : -1;
+    case 10:
+        return std::memcmp(p, "sort_value", 10) == 0 ? 10 : -1;
+    case 11:
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "description", 11) == 0) return 3;
+            return -1;
+        case 'f':
+            if (std::memcmp(p, "format_type", 11) == 0) return 6;
+            return -1;
+        default: return -1;
+        }
     default: return -1;
     }
 }
-constexpr field_info fields_Role[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Role, id)},
-    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::Role, name)},
-    {"color", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::types::Role, color)},
-    {"colors", &dgw::codec::gen::ti_RoleColors, presence::required, 3, offsetof(dgw::types::Role, colors)},
-    {"hoist", &dgw::codec::ti_bool, presence::required, 4, offsetof(dgw::types::Role, hoist)},
-    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Role, icon)},
-    {"unicode_emoji", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Role, unicode_emoji)},
-    {"position", &dgw::codec::ti_int, presence::required, 5, offsetof(dgw::types::Role, position)},
-    {"permissions", &dgw::codec::gen::ti_Permissions, presence::required, 6, offsetof(dgw::types::Role, permissions)},
-    {"managed", &dgw::codec::ti_bool, presence::required, 7, offsetof(dgw::types::Role, managed)},
-    {"mentionable", &dgw::codec::ti_bool, presence::required, 8, offsetof(dgw::types::Role, mentionable)},
-    {"tags", &dgw::codec::gen::ti_RoleTags, presence::optional, -1, offsetof(dgw::types::Role, tags)},
-    {"flags", &dgw::codec::gen::ti_RoleFlags, presence::required, 9, offsetof(dgw::types::Role, flags)},
+constexpr field_info fields_Sticker[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Sticker, id)},
+    {"pack_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Sticker, pack_id)},
+    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::Sticker, name)},
+    {"description", &dgw::codec::ti_string, presence::nullable, 2, offsetof(dgw::types::Sticker, description)},
+    {"tags", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::Sticker, tags)},
+    {"type", &dgw::codec::gen::ti_StickerType, presence::required, 4, offsetof(dgw::types::Sticker, type)},
+    {"format_type", &dgw::codec::gen::ti_StickerFormatType, presence::required, 5, offsetof(dgw::types::Sticker, format_type)},
+    {"available", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Sticker, available)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Sticker, guild_id)},
+    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::types::Sticker, user)},
+    {"sort_value", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Sticker, sort_value)},
 };
-field_order order_Role[14];
+field_order order_Sticker[12];
 } // namespace
-constinit const type_info ti_Role = object_info<dgw::types::Role>("Role", fields_Role, 13, &find_Role, 0x3ffull, order_Role);
+constinit const type_info ti_Sticker = object_info<dgw::types::Sticker>("Sticker", fields_Sticker, 11, &find_Sticker, 0x3full, order_Sticker);
 
 // dgw::types::IntegrationAccount
 namespace {
@@ -1350,7 +1364,8 @@ template <> const codec::type_info& describe<dgw::types::MediaGalleryItem>() { r
 template <> const codec::type_info& describe<dgw::types::EmbedImage>() { return codec::gen::ti_EmbedImage; }
 template <> const codec::type_info& describe<dgw::types::EmbedProvider>() { return codec::gen::ti_EmbedProvider; }
 template <> const codec::type_info& describe<dgw::types::Embed>() { return codec::gen::ti_Embed; }
-template <> const codec::type_info& describe<dgw::types::Role>() { return codec::gen::ti_Role; }
+template <> const codec::type_info& describe<dgw::types::ApiError>() { return codec::gen::ti_ApiError; }
+template <> const codec::type_info& describe<dgw::types::Sticker>() { return codec::gen::ti_Sticker; }
 template <> const codec::type_info& describe<dgw::types::IntegrationAccount>() { return codec::gen::ti_IntegrationAccount; }
 template <> const codec::type_info& describe<dgw::types::PartialGuildMember>() { return codec::gen::ti_PartialGuildMember; }
 template <> const codec::type_info& describe<dgw::types::Reaction>() { return codec::gen::ti_Reaction; }

@@ -662,393 +662,87 @@ field_order order_GatewayRateLimitMetadata[3];
 } // namespace
 constinit const type_info ti_GatewayRateLimitMetadata = object_info<dgw::types::GatewayRateLimitMetadata>("GatewayRateLimitMetadata", fields_GatewayRateLimitMetadata, 2, &find_GatewayRateLimitMetadata, 0x1ull, order_GatewayRateLimitMetadata);
 
-// dgw::types::Sticker
+// dgw::types::RoleColors
 namespace {
-int find_Sticker(std::string_view k) noexcept {
+int find_RoleColors(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        switch (p[2]) {
-        case 'e':
-            if (std::memcmp(p, "user", 4) == 0) return 9;
-            return -1;
-        case 'g':
-            if (std::memcmp(p, "tags", 4) == 0) return 4;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "name", 4) == 0) return 2;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "type", 4) == 0) return 5;
-            return -1;
-        default: return -1;
-        }
-    case 7:
-        return std::memcmp(p, "pack_id", 7) == 0 ? 1 : -1;
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 8 : -1;
-    case 9:
-        return std::memcmp(p, "available", 9) == 0 ? 7 : -1;
-    case 10:
-        return std::memcmp(p, "sort_value", 10) == 0 ? 10 : -1;
-    case 11:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "description", 11) == 0) return 3;
-            return -1;
-        case 'f':
-            if (std::memcmp(p, "format_type", 11) == 0) return 6;
-            return -1;
-        default: return -1;
-        }
+    case 13:
+        return std::memcmp(p, "primary_color", 13) == 0 ? 0 : -1;
+    case 14:
+        return std::memcmp(p, "tertiary_color", 14) == 0 ? 2 : -1;
+    case 15:
+        return std::memcmp(p, "secondary_color", 15) == 0 ? 1 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_Sticker[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Sticker, id)},
-    {"pack_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Sticker, pack_id)},
-    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::Sticker, name)},
-    {"description", &dgw::codec::ti_string, presence::nullable, 2, offsetof(dgw::types::Sticker, description)},
-    {"tags", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::Sticker, tags)},
-    {"type", &dgw::codec::gen::ti_StickerType, presence::required, 4, offsetof(dgw::types::Sticker, type)},
-    {"format_type", &dgw::codec::gen::ti_StickerFormatType, presence::required, 5, offsetof(dgw::types::Sticker, format_type)},
-    {"available", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Sticker, available)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Sticker, guild_id)},
-    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::types::Sticker, user)},
-    {"sort_value", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Sticker, sort_value)},
+constexpr field_info fields_RoleColors[] = {
+    {"primary_color", &dgw::codec::ti_int, presence::required, 0, offsetof(dgw::types::RoleColors, primary_color)},
+    {"secondary_color", &dgw::codec::ti_int, presence::nullable, 1, offsetof(dgw::types::RoleColors, secondary_color)},
+    {"tertiary_color", &dgw::codec::ti_int, presence::nullable, 2, offsetof(dgw::types::RoleColors, tertiary_color)},
 };
-field_order order_Sticker[12];
+field_order order_RoleColors[4];
 } // namespace
-constinit const type_info ti_Sticker = object_info<dgw::types::Sticker>("Sticker", fields_Sticker, 11, &find_Sticker, 0x3full, order_Sticker);
+constinit const type_info ti_RoleColors = object_info<dgw::types::RoleColors>("RoleColors", fields_RoleColors, 3, &find_RoleColors, 0x7ull, order_RoleColors);
 
-// dgw::types::IntegrationApplication
+// dgw::types::IncidentsData
 namespace {
-int find_IntegrationApplication(std::string_view k) noexcept {
+int find_IncidentsData(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 16:
+        return std::memcmp(p, "raid_detected_at", 16) == 0 ? 3 : -1;
+    case 18:
+        return std::memcmp(p, "dms_disabled_until", 18) == 0 ? 1 : -1;
+    case 19:
+        return std::memcmp(p, "dm_spam_detected_at", 19) == 0 ? 2 : -1;
+    case 22:
+        return std::memcmp(p, "invites_disabled_until", 22) == 0 ? 0 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_IncidentsData[] = {
+    {"invites_disabled_until", &dgw::codec::ti_timestamp, presence::nullable, 0, offsetof(dgw::types::IncidentsData, invites_disabled_until)},
+    {"dms_disabled_until", &dgw::codec::ti_timestamp, presence::nullable, 1, offsetof(dgw::types::IncidentsData, dms_disabled_until)},
+    {"dm_spam_detected_at", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::types::IncidentsData, dm_spam_detected_at)},
+    {"raid_detected_at", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::types::IncidentsData, raid_detected_at)},
+};
+field_order order_IncidentsData[5];
+} // namespace
+constinit const type_info ti_IncidentsData = object_info<dgw::types::IncidentsData>("IncidentsData", fields_IncidentsData, 4, &find_IncidentsData, 0x3ull, order_IncidentsData);
+
+// dgw::types::Ban
+namespace {
+int find_Ban(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 4:
+        return std::memcmp(p, "user", 4) == 0 ? 1 : -1;
+    case 6:
+        return std::memcmp(p, "reason", 6) == 0 ? 0 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_Ban[] = {
+    {"reason", &dgw::codec::ti_string, presence::nullable, 0, offsetof(dgw::types::Ban, reason)},
+    {"user", &dgw::codec::gen::ti_User, presence::required, 1, offsetof(dgw::types::Ban, user)},
+};
+field_order order_Ban[3];
+} // namespace
+constinit const type_info ti_Ban = object_info<dgw::types::Ban>("Ban", fields_Ban, 2, &find_Ban, 0x3ull, order_Ban);
+
+// dgw::types::Integration
+namespace {
+int find_Integration(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 2:
         return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 3:
-        return std::memcmp(p, "bot", 3) == 0 ? 4 : -1;
     case 4:
         switch (p[0]) {
-        case 'i':
-            if (std::memcmp(p, "icon", 4) == 0) return 2;
-            return -1;
         case 'n':
             if (std::memcmp(p, "name", 4) == 0) return 1;
             return -1;
-        default: return -1;
-        }
-    case 11:
-        return std::memcmp(p, "description", 11) == 0 ? 3 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_IntegrationApplication[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::IntegrationApplication, id)},
-    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::IntegrationApplication, name)},
-    {"icon", &dgw::codec::ti_string, presence::nullable, 2, offsetof(dgw::types::IntegrationApplication, icon)},
-    {"description", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::IntegrationApplication, description)},
-    {"bot", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::types::IntegrationApplication, bot)},
-};
-field_order order_IntegrationApplication[6];
-} // namespace
-constinit const type_info ti_IntegrationApplication = object_info<dgw::types::IntegrationApplication>("IntegrationApplication", fields_IntegrationApplication, 5, &find_IntegrationApplication, 0xfull, order_IntegrationApplication);
-
-// dgw::types::ChannelMention
-namespace {
-int find_ChannelMention(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        switch (p[0]) {
-        case 'n':
-            if (std::memcmp(p, "name", 4) == 0) return 3;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "type", 4) == 0) return 2;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_ChannelMention[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::ChannelMention, id)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::types::ChannelMention, guild_id)},
-    {"type", &dgw::codec::gen::ti_ChannelType, presence::required, 2, offsetof(dgw::types::ChannelMention, type)},
-    {"name", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::ChannelMention, name)},
-};
-field_order order_ChannelMention[5];
-} // namespace
-constinit const type_info ti_ChannelMention = object_info<dgw::types::ChannelMention>("ChannelMention", fields_ChannelMention, 4, &find_ChannelMention, 0xfull, order_ChannelMention);
-
-// dgw::types::Attachment
-namespace {
-int find_Attachment(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 3:
-        return std::memcmp(p, "url", 3) == 0 ? 6 : -1;
-    case 4:
-        return std::memcmp(p, "size", 4) == 0 ? 5 : -1;
-    case 5:
-        switch (p[0]) {
-        case 'f':
-            if (std::memcmp(p, "flags", 5) == 0) return 15;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "title", 5) == 0) return 2;
-            return -1;
-        case 'w':
-            if (std::memcmp(p, "width", 5) == 0) return 9;
-            return -1;
-        default: return -1;
-        }
-    case 6:
-        return std::memcmp(p, "height", 6) == 0 ? 8 : -1;
-    case 8:
-        switch (p[0]) {
-        case 'f':
-            if (std::memcmp(p, "filename", 8) == 0) return 1;
-            return -1;
-        case 'w':
-            if (std::memcmp(p, "waveform", 8) == 0) return 14;
-            return -1;
-        default: return -1;
-        }
-    case 9:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "ephemeral", 9) == 0) return 12;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "proxy_url", 9) == 0) return 7;
-            return -1;
-        default: return -1;
-        }
-    case 11:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "application", 11) == 0) return 18;
-            return -1;
-        case 'd':
-            if (std::memcmp(p, "description", 11) == 0) return 3;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "placeholder", 11) == 0) return 10;
-            return -1;
-        default: return -1;
-        }
-    case 12:
-        return std::memcmp(p, "content_type", 12) == 0 ? 4 : -1;
-    case 13:
-        return std::memcmp(p, "duration_secs", 13) == 0 ? 13 : -1;
-    case 15:
-        return std::memcmp(p, "clip_created_at", 15) == 0 ? 17 : -1;
-    case 17:
-        return std::memcmp(p, "clip_participants", 17) == 0 ? 16 : -1;
-    case 19:
-        return std::memcmp(p, "placeholder_version", 19) == 0 ? 11 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_Attachment[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Attachment, id)},
-    {"filename", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::Attachment, filename)},
-    {"title", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Attachment, title)},
-    {"description", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Attachment, description)},
-    {"content_type", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Attachment, content_type)},
-    {"size", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::types::Attachment, size)},
-    {"url", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::Attachment, url)},
-    {"proxy_url", &dgw::codec::ti_string, presence::required, 4, offsetof(dgw::types::Attachment, proxy_url)},
-    {"height", &dgw::codec::ti_int, presence::optional_nullable, -1, offsetof(dgw::types::Attachment, height)},
-    {"width", &dgw::codec::ti_int, presence::optional_nullable, -1, offsetof(dgw::types::Attachment, width)},
-    {"placeholder", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Attachment, placeholder)},
-    {"placeholder_version", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Attachment, placeholder_version)},
-    {"ephemeral", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Attachment, ephemeral)},
-    {"duration_secs", &dgw::codec::ti_double, presence::optional, -1, offsetof(dgw::types::Attachment, duration_secs)},
-    {"waveform", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Attachment, waveform)},
-    {"flags", &dgw::codec::gen::ti_AttachmentFlags, presence::optional, -1, offsetof(dgw::types::Attachment, flags)},
-    {"clip_participants", &dgw::codec::gen::ti_User_array, presence::optional, -1, offsetof(dgw::types::Attachment, clip_participants)},
-    {"clip_created_at", &dgw::codec::ti_timestamp, presence::optional, -1, offsetof(dgw::types::Attachment, clip_created_at)},
-    {"application", &dgw::codec::gen::ti_PartialApplication, presence::optional_nullable, -1, offsetof(dgw::types::Attachment, application)},
-};
-field_order order_Attachment[20];
-} // namespace
-constinit const type_info ti_Attachment = object_info<dgw::types::Attachment>("Attachment", fields_Attachment, 19, &find_Attachment, 0x1full, order_Attachment);
-
-// dgw::types::MessageSnapshot
-namespace {
-int find_MessageSnapshot(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 7:
-        return std::memcmp(p, "message", 7) == 0 ? 0 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_MessageSnapshot[] = {
-    {"message", &dgw::codec::gen::ti_MessageSnapshotMessage, presence::required, 0, offsetof(dgw::types::MessageSnapshot, message)},
-};
-field_order order_MessageSnapshot[2];
-} // namespace
-constinit const type_info ti_MessageSnapshot = object_info<dgw::types::MessageSnapshot>("MessageSnapshot", fields_MessageSnapshot, 1, &find_MessageSnapshot, 0x1ull, order_MessageSnapshot);
-
-// dgw::types::RoleSubscriptionData
-namespace {
-int find_RoleSubscriptionData(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 9:
-        return std::memcmp(p, "tier_name", 9) == 0 ? 1 : -1;
-    case 10:
-        return std::memcmp(p, "is_renewal", 10) == 0 ? 3 : -1;
-    case 23:
-        return std::memcmp(p, "total_months_subscribed", 23) == 0 ? 2 : -1;
-    case 28:
-        return std::memcmp(p, "role_subscription_listing_id", 28) == 0 ? 0 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_RoleSubscriptionData[] = {
-    {"role_subscription_listing_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::RoleSubscriptionData, role_subscription_listing_id)},
-    {"tier_name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::RoleSubscriptionData, tier_name)},
-    {"total_months_subscribed", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::types::RoleSubscriptionData, total_months_subscribed)},
-    {"is_renewal", &dgw::codec::ti_bool, presence::required, 3, offsetof(dgw::types::RoleSubscriptionData, is_renewal)},
-};
-field_order order_RoleSubscriptionData[5];
-} // namespace
-constinit const type_info ti_RoleSubscriptionData = object_info<dgw::types::RoleSubscriptionData>("RoleSubscriptionData", fields_RoleSubscriptionData, 4, &find_RoleSubscriptionData, 0xfull, order_RoleSubscriptionData);
-
-// dgw::types::PollAnswer
-namespace {
-int find_PollAnswer(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 9:
-        return std::memcmp(p, "answer_id", 9) == 0 ? 0 : -1;
-    case 10:
-        return std::memcmp(p, "poll_media", 10) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_PollAnswer[] = {
-    {"answer_id", &dgw::codec::ti_int, presence::required, 0, offsetof(dgw::types::PollAnswer, answer_id)},
-    {"poll_media", &dgw::codec::gen::ti_PollMedia, presence::required, 1, offsetof(dgw::types::PollAnswer, poll_media)},
-};
-field_order order_PollAnswer[3];
-} // namespace
-constinit const type_info ti_PollAnswer = object_info<dgw::types::PollAnswer>("PollAnswer", fields_PollAnswer, 2, &find_PollAnswer, 0x3ull, order_PollAnswer);
-
-// dgw::types::MessageCall
-namespace {
-int find_MessageCall(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 12:
-        return std::memcmp(p, "participants", 12) == 0 ? 0 : -1;
-    case 15:
-        return std::memcmp(p, "ended_timestamp", 15) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_MessageCall[] = {
-    {"participants", &dgw::codec::ti_snowflake_array, presence::required, 0, offsetof(dgw::types::MessageCall, participants)},
-    {"ended_timestamp", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::types::MessageCall, ended_timestamp)},
-};
-field_order order_MessageCall[3];
-} // namespace
-constinit const type_info ti_MessageCall = object_info<dgw::types::MessageCall>("MessageCall", fields_MessageCall, 2, &find_MessageCall, 0x1ull, order_MessageCall);
-
-// dgw::types::ResolvedData
-namespace {
-int find_ResolvedData(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 5:
-        switch (p[0]) {
-        case 'r':
-            if (std::memcmp(p, "roles", 5) == 0) return 2;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "users", 5) == 0) return 0;
-            return -1;
-        default: return -1;
-        }
-    case 7:
-        return std::memcmp(p, "members", 7) == 0 ? 1 : -1;
-    case 8:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "channels", 8) == 0) return 3;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "messages", 8) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
-    case 11:
-        return std::memcmp(p, "attachments", 11) == 0 ? 5 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_ResolvedData[] = {
-    {"users", &dgw::codec::gen::ti_User_map, presence::optional, -1, offsetof(dgw::types::ResolvedData, users)},
-    {"members", &dgw::codec::gen::ti_PartialGuildMember_map, presence::optional, -1, offsetof(dgw::types::ResolvedData, members)},
-    {"roles", &dgw::codec::gen::ti_Role_map, presence::optional, -1, offsetof(dgw::types::ResolvedData, roles)},
-    {"channels", &dgw::codec::gen::ti_Channel_map, presence::optional, -1, offsetof(dgw::types::ResolvedData, channels)},
-    {"messages", &dgw::codec::gen::ti_Message_map, presence::optional, -1, offsetof(dgw::types::ResolvedData, messages)},
-    {"attachments", &dgw::codec::gen::ti_Attachment_map, presence::optional, -1, offsetof(dgw::types::ResolvedData, attachments)},
-};
-field_order order_ResolvedData[7];
-} // namespace
-constinit const type_info ti_ResolvedData = object_info<dgw::types::ResolvedData>("ResolvedData", fields_ResolvedData, 6, &find_ResolvedData, 0x0ull, order_ResolvedData);
-
-// dgw::types::InteractionGuild
-namespace {
-int find_InteractionGuild(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 6:
-        return std::memcmp(p, "locale", 6) == 0 ? 1 : -1;
-    case 8:
-        return std::memcmp(p, "features", 8) == 0 ? 2 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_InteractionGuild[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::InteractionGuild, id)},
-    {"locale", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InteractionGuild, locale)},
-    {"features", &dgw::codec::gen::ti_GuildFeature_array, presence::optional, -1, offsetof(dgw::types::InteractionGuild, features)},
-};
-field_order order_InteractionGuild[4];
-} // namespace
-constinit const type_info ti_InteractionGuild = object_info<dgw::types::InteractionGuild>("InteractionGuild", fields_InteractionGuild, 3, &find_InteractionGuild, 0x1ull, order_InteractionGuild);
-
-// dgw::types::Interaction
-namespace {
-int find_Interaction(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "data", 4) == 0) return 3;
-            return -1;
         case 't':
             if (std::memcmp(p, "type", 4) == 0) return 2;
             return -1;
@@ -1057,195 +751,229 @@ int find_Interaction(std::string_view k) noexcept {
             return -1;
         default: return -1;
         }
-    case 5:
-        switch (p[0]) {
-        case 'g':
-            if (std::memcmp(p, "guild", 5) == 0) return 4;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "token", 5) == 0) return 10;
-            return -1;
-        default: return -1;
-        }
     case 6:
-        switch (p[0]) {
-        case 'l':
-            if (std::memcmp(p, "locale", 6) == 0) return 14;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "member", 6) == 0) return 8;
-            return -1;
-        default: return -1;
-        }
+        return std::memcmp(p, "scopes", 6) == 0 ? 15 : -1;
     case 7:
-        switch (p[2]) {
-        case 'a':
-            if (std::memcmp(p, "channel", 7) == 0) return 6;
+        switch (p[1]) {
+        case 'c':
+            if (std::memcmp(p, "account", 7) == 0) return 10;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "revoked", 7) == 0) return 13;
             return -1;
         case 'n':
-            if (std::memcmp(p, "context", 7) == 0) return 18;
+            if (std::memcmp(p, "enabled", 7) == 0) return 3;
             return -1;
-        case 'r':
-            if (std::memcmp(p, "version", 7) == 0) return 11;
+        case 'o':
+            if (std::memcmp(p, "role_id", 7) == 0) return 5;
             return -1;
-        case 's':
-            if (std::memcmp(p, "message", 7) == 0) return 12;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 5 : -1;
-    case 10:
-        return std::memcmp(p, "channel_id", 10) == 0 ? 7 : -1;
-    case 12:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "entitlements", 12) == 0) return 16;
-            return -1;
-        case 'g':
-            if (std::memcmp(p, "guild_locale", 12) == 0) return 15;
-            return -1;
-        default: return -1;
-        }
-    case 14:
-        return std::memcmp(p, "application_id", 14) == 0 ? 1 : -1;
-    case 15:
-        return std::memcmp(p, "app_permissions", 15) == 0 ? 13 : -1;
-    case 21:
-        return std::memcmp(p, "attachment_size_limit", 21) == 0 ? 19 : -1;
-    case 30:
-        return std::memcmp(p, "authorizing_integration_owners", 30) == 0 ? 17 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_Interaction[] = {
-    DGW_FIELDS_Interaction(dgw::types::Interaction)
-};
-field_order order_Interaction[21];
-} // namespace
-constinit const type_info ti_Interaction = object_info<dgw::types::Interaction>("Interaction", fields_Interaction, 20, &find_Interaction, 0x1ffull, order_Interaction);
-
-// dgw::types::GuildScheduledEventEntityMetadata
-namespace {
-int find_GuildScheduledEventEntityMetadata(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 8:
-        return std::memcmp(p, "location", 8) == 0 ? 0 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_GuildScheduledEventEntityMetadata[] = {
-    {"location", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::GuildScheduledEventEntityMetadata, location)},
-};
-field_order order_GuildScheduledEventEntityMetadata[2];
-} // namespace
-constinit const type_info ti_GuildScheduledEventEntityMetadata = object_info<dgw::types::GuildScheduledEventEntityMetadata>("GuildScheduledEventEntityMetadata", fields_GuildScheduledEventEntityMetadata, 1, &find_GuildScheduledEventEntityMetadata, 0x0ull, order_GuildScheduledEventEntityMetadata);
-
-// dgw::types::GuildScheduledEventRecurrenceRule
-namespace {
-int find_GuildScheduledEventRecurrenceRule(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 3:
-        return std::memcmp(p, "end", 3) == 0 ? 1 : -1;
-    case 5:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "count", 5) == 0) return 9;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "start", 5) == 0) return 0;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        switch (p[0]) {
-        case 'b':
-            if (std::memcmp(p, "by_month", 8) == 0) return 6;
-            return -1;
-        case 'i':
-            if (std::memcmp(p, "interval", 8) == 0) return 3;
+        case 'y':
+            if (std::memcmp(p, "syncing", 7) == 0) return 4;
             return -1;
         default: return -1;
         }
     case 9:
-        return std::memcmp(p, "frequency", 9) == 0 ? 2 : -1;
-    case 10:
-        return std::memcmp(p, "by_weekday", 10) == 0 ? 4 : -1;
+        return std::memcmp(p, "synced_at", 9) == 0 ? 11 : -1;
     case 11:
-        return std::memcmp(p, "by_year_day", 11) == 0 ? 8 : -1;
-    case 12:
-        switch (p[3]) {
-        case 'm':
-            if (std::memcmp(p, "by_month_day", 12) == 0) return 7;
+        return std::memcmp(p, "application", 11) == 0 ? 14 : -1;
+    case 15:
+        return std::memcmp(p, "expire_behavior", 15) == 0 ? 7 : -1;
+    case 16:
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "enable_emoticons", 16) == 0) return 6;
             return -1;
-        case 'n':
-            if (std::memcmp(p, "by_n_weekday", 12) == 0) return 5;
+        case 's':
+            if (std::memcmp(p, "subscriber_count", 16) == 0) return 12;
             return -1;
         default: return -1;
         }
+    case 19:
+        return std::memcmp(p, "expire_grace_period", 19) == 0 ? 8 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_GuildScheduledEventRecurrenceRule[] = {
-    {"start", &dgw::codec::ti_timestamp, presence::required, 0, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, start)},
-    {"end", &dgw::codec::ti_timestamp, presence::nullable, 1, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, end)},
-    {"frequency", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRuleFrequency, presence::required, 2, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, frequency)},
-    {"interval", &dgw::codec::ti_int, presence::required, 3, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, interval)},
-    {"by_weekday", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRuleWeekday_array, presence::nullable, 4, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, by_weekday)},
-    {"by_n_weekday", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRuleNWeekday_array, presence::nullable, 5, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, by_n_weekday)},
-    {"by_month", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRuleMonth_array, presence::nullable, 6, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, by_month)},
-    {"by_month_day", &dgw::codec::ti_int_array, presence::nullable, 7, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, by_month_day)},
-    {"by_year_day", &dgw::codec::ti_int_array, presence::nullable, 8, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, by_year_day)},
-    {"count", &dgw::codec::ti_int, presence::nullable, 9, offsetof(dgw::types::GuildScheduledEventRecurrenceRule, count)},
+constexpr field_info fields_Integration[] = {
+    DGW_FIELDS_Integration(dgw::types::Integration)
 };
-field_order order_GuildScheduledEventRecurrenceRule[11];
+field_order order_Integration[17];
 } // namespace
-constinit const type_info ti_GuildScheduledEventRecurrenceRule = object_info<dgw::types::GuildScheduledEventRecurrenceRule>("GuildScheduledEventRecurrenceRule", fields_GuildScheduledEventRecurrenceRule, 10, &find_GuildScheduledEventRecurrenceRule, 0x3ffull, order_GuildScheduledEventRecurrenceRule);
+constinit const type_info ti_Integration = object_info<dgw::types::Integration>("Integration", fields_Integration, 16, &find_Integration, 0x1full, order_Integration);
 
-// dgw::types::StickerPack
+// dgw::types::ReactionCountDetails
 namespace {
-int find_StickerPack(std::string_view k) noexcept {
+int find_ReactionCountDetails(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 5:
+        return std::memcmp(p, "burst", 5) == 0 ? 0 : -1;
+    case 6:
+        return std::memcmp(p, "normal", 6) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_ReactionCountDetails[] = {
+    {"burst", &dgw::codec::ti_int, presence::required, 0, offsetof(dgw::types::ReactionCountDetails, burst)},
+    {"normal", &dgw::codec::ti_int, presence::required, 1, offsetof(dgw::types::ReactionCountDetails, normal)},
+};
+field_order order_ReactionCountDetails[3];
+} // namespace
+constinit const type_info ti_ReactionCountDetails = object_info<dgw::types::ReactionCountDetails>("ReactionCountDetails", fields_ReactionCountDetails, 2, &find_ReactionCountDetails, 0x3ull, order_ReactionCountDetails);
+
+// dgw::types::MessageActivity
+namespace {
+int find_MessageActivity(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 4:
+        return std::memcmp(p, "type", 4) == 0 ? 0 : -1;
+    case 8:
+        return std::memcmp(p, "party_id", 8) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_MessageActivity[] = {
+    {"type", &dgw::codec::gen::ti_MessageActivityType, presence::required, 0, offsetof(dgw::types::MessageActivity, type)},
+    {"party_id", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::MessageActivity, party_id)},
+};
+field_order order_MessageActivity[3];
+} // namespace
+constinit const type_info ti_MessageActivity = object_info<dgw::types::MessageActivity>("MessageActivity", fields_MessageActivity, 2, &find_MessageActivity, 0x1ull, order_MessageActivity);
+
+// dgw::types::MessageReference
+namespace {
+int find_MessageReference(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 4:
+        return std::memcmp(p, "type", 4) == 0 ? 0 : -1;
+    case 8:
+        return std::memcmp(p, "guild_id", 8) == 0 ? 3 : -1;
+    case 10:
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "channel_id", 10) == 0) return 2;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "message_id", 10) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
+    case 18:
+        return std::memcmp(p, "fail_if_not_exists", 18) == 0 ? 4 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_MessageReference[] = {
+    {"type", &dgw::codec::gen::ti_MessageReferenceType, presence::optional, -1, offsetof(dgw::types::MessageReference, type)},
+    {"message_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::MessageReference, message_id)},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::MessageReference, channel_id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::MessageReference, guild_id)},
+    {"fail_if_not_exists", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::MessageReference, fail_if_not_exists)},
+};
+field_order order_MessageReference[6];
+} // namespace
+constinit const type_info ti_MessageReference = object_info<dgw::types::MessageReference>("MessageReference", fields_MessageReference, 5, &find_MessageReference, 0x0ull, order_MessageReference);
+
+// dgw::types::MessageInteraction
+namespace {
+int find_MessageInteraction(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 2:
         return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
-        return std::memcmp(p, "name", 4) == 0 ? 2 : -1;
+        switch (p[0]) {
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 2;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "type", 4) == 0) return 1;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user", 4) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        return std::memcmp(p, "sku_id", 6) == 0 ? 3 : -1;
-    case 8:
-        return std::memcmp(p, "stickers", 8) == 0 ? 1 : -1;
-    case 11:
-        return std::memcmp(p, "description", 11) == 0 ? 5 : -1;
-    case 15:
-        return std::memcmp(p, "banner_asset_id", 15) == 0 ? 6 : -1;
-    case 16:
-        return std::memcmp(p, "cover_sticker_id", 16) == 0 ? 4 : -1;
+        return std::memcmp(p, "member", 6) == 0 ? 4 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_StickerPack[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::StickerPack, id)},
-    {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::required, 1, offsetof(dgw::types::StickerPack, stickers)},
-    {"name", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::types::StickerPack, name)},
-    {"sku_id", &dgw::codec::ti_snowflake, presence::required, 3, offsetof(dgw::types::StickerPack, sku_id)},
-    {"cover_sticker_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::StickerPack, cover_sticker_id)},
-    {"description", &dgw::codec::ti_string, presence::required, 4, offsetof(dgw::types::StickerPack, description)},
-    {"banner_asset_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::StickerPack, banner_asset_id)},
+constexpr field_info fields_MessageInteraction[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::MessageInteraction, id)},
+    {"type", &dgw::codec::gen::ti_InteractionType, presence::required, 1, offsetof(dgw::types::MessageInteraction, type)},
+    {"name", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::types::MessageInteraction, name)},
+    {"user", &dgw::codec::gen::ti_User, presence::required, 3, offsetof(dgw::types::MessageInteraction, user)},
+    {"member", &dgw::codec::gen::ti_PartialGuildMember, presence::optional, -1, offsetof(dgw::types::MessageInteraction, member)},
 };
-field_order order_StickerPack[8];
+field_order order_MessageInteraction[6];
 } // namespace
-constinit const type_info ti_StickerPack = object_info<dgw::types::StickerPack>("StickerPack", fields_StickerPack, 7, &find_StickerPack, 0x1full, order_StickerPack);
+constinit const type_info ti_MessageInteraction = object_info<dgw::types::MessageInteraction>("MessageInteraction", fields_MessageInteraction, 5, &find_MessageInteraction, 0xfull, order_MessageInteraction);
 
-// dgw::commands::UpdatePresenceActivity
+// dgw::types::PollMedia
 namespace {
-int find_UpdatePresenceActivity(std::string_view k) noexcept {
+int find_PollMedia(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 3:
-        return std::memcmp(p, "url", 3) == 0 ? 2 : -1;
+    case 4:
+        return std::memcmp(p, "text", 4) == 0 ? 0 : -1;
+    case 5:
+        return std::memcmp(p, "emoji", 5) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_PollMedia[] = {
+    {"text", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::PollMedia, text)},
+    {"emoji", &dgw::codec::gen::ti_Emoji, presence::optional, -1, offsetof(dgw::types::PollMedia, emoji)},
+};
+field_order order_PollMedia[3];
+} // namespace
+constinit const type_info ti_PollMedia = object_info<dgw::types::PollMedia>("PollMedia", fields_PollMedia, 2, &find_PollMedia, 0x0ull, order_PollMedia);
+
+// dgw::types::Poll
+namespace {
+int find_Poll(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 6:
+        return std::memcmp(p, "expiry", 6) == 0 ? 2 : -1;
+    case 7:
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "answers", 7) == 0) return 1;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "results", 7) == 0) return 5;
+            return -1;
+        default: return -1;
+        }
+    case 8:
+        return std::memcmp(p, "question", 8) == 0 ? 0 : -1;
+    case 11:
+        return std::memcmp(p, "layout_type", 11) == 0 ? 4 : -1;
+    case 17:
+        return std::memcmp(p, "allow_multiselect", 17) == 0 ? 3 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_Poll[] = {
+    {"question", &dgw::codec::gen::ti_PollMedia, presence::required, 0, offsetof(dgw::types::Poll, question)},
+    {"answers", &dgw::codec::gen::ti_PollAnswer_array, presence::required, 1, offsetof(dgw::types::Poll, answers)},
+    {"expiry", &dgw::codec::ti_timestamp, presence::nullable, 2, offsetof(dgw::types::Poll, expiry)},
+    {"allow_multiselect", &dgw::codec::ti_bool, presence::required, 3, offsetof(dgw::types::Poll, allow_multiselect)},
+    {"layout_type", &dgw::codec::gen::ti_PollLayoutType, presence::required, 4, offsetof(dgw::types::Poll, layout_type)},
+    {"results", &dgw::codec::gen::ti_PollResults, presence::optional, -1, offsetof(dgw::types::Poll, results)},
+};
+field_order order_Poll[7];
+} // namespace
+constinit const type_info ti_Poll = object_info<dgw::types::Poll>("Poll", fields_Poll, 6, &find_Poll, 0x1full, order_Poll);
+
+// dgw::types::ApplicationCommandInteractionDataOption
+namespace {
+int find_ApplicationCommandInteractionDataOption(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
     case 4:
         switch (p[0]) {
         case 'n':
@@ -1257,59 +985,328 @@ int find_UpdatePresenceActivity(std::string_view k) noexcept {
         default: return -1;
         }
     case 5:
-        return std::memcmp(p, "state", 5) == 0 ? 3 : -1;
+        return std::memcmp(p, "value", 5) == 0 ? 2 : -1;
+    case 7:
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "focused", 7) == 0) return 4;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "options", 7) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
     default: return -1;
     }
 }
-constexpr field_info fields_UpdatePresenceActivity[] = {
-    {"name", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::commands::UpdatePresenceActivity, name)},
-    {"type", &dgw::codec::gen::ti_ActivityType, presence::required, 1, offsetof(dgw::commands::UpdatePresenceActivity, type)},
-    {"url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::commands::UpdatePresenceActivity, url)},
-    {"state", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::commands::UpdatePresenceActivity, state)},
+constexpr field_info fields_ApplicationCommandInteractionDataOption[] = {
+    {"name", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::ApplicationCommandInteractionDataOption, name)},
+    {"type", &dgw::codec::gen::ti_ApplicationCommandOptionType, presence::required, 1, offsetof(dgw::types::ApplicationCommandInteractionDataOption, type)},
+    {"value", &dgw::codec::ti_any, presence::optional, -1, offsetof(dgw::types::ApplicationCommandInteractionDataOption, value)},
+    {"options", &dgw::codec::gen::ti_ApplicationCommandInteractionDataOption_array, presence::optional, -1, offsetof(dgw::types::ApplicationCommandInteractionDataOption, options)},
+    {"focused", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::ApplicationCommandInteractionDataOption, focused)},
 };
-field_order order_UpdatePresenceActivity[5];
+field_order order_ApplicationCommandInteractionDataOption[6];
 } // namespace
-constinit const type_info ti_UpdatePresenceActivity = object_info<dgw::commands::UpdatePresenceActivity>("UpdatePresenceActivity", fields_UpdatePresenceActivity, 4, &find_UpdatePresenceActivity, 0x3ull, order_UpdatePresenceActivity);
+constinit const type_info ti_ApplicationCommandInteractionDataOption = object_info<dgw::types::ApplicationCommandInteractionDataOption>("ApplicationCommandInteractionDataOption", fields_ApplicationCommandInteractionDataOption, 5, &find_ApplicationCommandInteractionDataOption, 0x3ull, order_ApplicationCommandInteractionDataOption);
 
-// dgw::commands::Resume
+// dgw::types::Entitlement
 namespace {
-int find_Resume(std::string_view k) noexcept {
+int find_Entitlement(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 3:
-        return std::memcmp(p, "seq", 3) == 0 ? 2 : -1;
-    case 5:
-        return std::memcmp(p, "token", 5) == 0 ? 0 : -1;
-    case 10:
-        return std::memcmp(p, "session_id", 10) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_Resume[] = {
-    {"token", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::commands::Resume, token)},
-    {"session_id", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::commands::Resume, session_id)},
-    {"seq", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::commands::Resume, seq)},
-};
-field_order order_Resume[4];
-} // namespace
-constinit const type_info ti_Resume = object_info<dgw::commands::Resume>("Resume", fields_Resume, 3, &find_Resume, 0x7ull, order_Resume);
-
-// dgw::commands::RequestSoundboardSounds
-namespace {
-int find_RequestSoundboardSounds(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 4:
+        return std::memcmp(p, "type", 4) == 0 ? 4 : -1;
+    case 6:
+        return std::memcmp(p, "sku_id", 6) == 0 ? 1 : -1;
+    case 7:
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "deleted", 7) == 0) return 5;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "ends_at", 7) == 0) return 7;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user_id", 7) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
+    case 8:
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "consumed", 8) == 0) return 9;
+            return -1;
+        case 'g':
+            if (std::memcmp(p, "guild_id", 8) == 0) return 8;
+            return -1;
+        default: return -1;
+        }
     case 9:
-        return std::memcmp(p, "guild_ids", 9) == 0 ? 0 : -1;
+        return std::memcmp(p, "starts_at", 9) == 0 ? 6 : -1;
+    case 14:
+        return std::memcmp(p, "application_id", 14) == 0 ? 2 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_RequestSoundboardSounds[] = {
-    {"guild_ids", &dgw::codec::ti_snowflake_array, presence::required, 0, offsetof(dgw::commands::RequestSoundboardSounds, guild_ids)},
+constexpr field_info fields_Entitlement[] = {
+    DGW_FIELDS_Entitlement(dgw::types::Entitlement)
 };
-field_order order_RequestSoundboardSounds[2];
+field_order order_Entitlement[11];
 } // namespace
-constinit const type_info ti_RequestSoundboardSounds = object_info<dgw::commands::RequestSoundboardSounds>("RequestSoundboardSounds", fields_RequestSoundboardSounds, 1, &find_RequestSoundboardSounds, 0x1ull, order_RequestSoundboardSounds);
+constinit const type_info ti_Entitlement = object_info<dgw::types::Entitlement>("Entitlement", fields_Entitlement, 10, &find_Entitlement, 0x7full, order_Entitlement);
+
+// dgw::types::GuildApplicationCommandPermissions
+namespace {
+int find_GuildApplicationCommandPermissions(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 8:
+        return std::memcmp(p, "guild_id", 8) == 0 ? 2 : -1;
+    case 11:
+        return std::memcmp(p, "permissions", 11) == 0 ? 3 : -1;
+    case 14:
+        return std::memcmp(p, "application_id", 14) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_GuildApplicationCommandPermissions[] = {
+    DGW_FIELDS_GuildApplicationCommandPermissions(dgw::types::GuildApplicationCommandPermissions)
+};
+field_order order_GuildApplicationCommandPermissions[5];
+} // namespace
+constinit const type_info ti_GuildApplicationCommandPermissions = object_info<dgw::types::GuildApplicationCommandPermissions>("GuildApplicationCommandPermissions", fields_GuildApplicationCommandPermissions, 4, &find_GuildApplicationCommandPermissions, 0xfull, order_GuildApplicationCommandPermissions);
+
+// dgw::types::Subscription
+namespace {
+int find_Subscription(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 6:
+        return std::memcmp(p, "status", 6) == 0 ? 7 : -1;
+    case 7:
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "country", 7) == 0) return 9;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "sku_ids", 7) == 0) return 2;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user_id", 7) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
+    case 11:
+        return std::memcmp(p, "canceled_at", 11) == 0 ? 8 : -1;
+    case 15:
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "entitlement_ids", 15) == 0) return 3;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "renewal_sku_ids", 15) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
+    case 18:
+        return std::memcmp(p, "current_period_end", 18) == 0 ? 6 : -1;
+    case 20:
+        return std::memcmp(p, "current_period_start", 20) == 0 ? 5 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_Subscription[] = {
+    DGW_FIELDS_Subscription(dgw::types::Subscription)
+};
+field_order order_Subscription[11];
+} // namespace
+constinit const type_info ti_Subscription = object_info<dgw::types::Subscription>("Subscription", fields_Subscription, 10, &find_Subscription, 0x1ffull, order_Subscription);
+
+// dgw::types::GuildScheduledEvent
+namespace {
+int find_GuildScheduledEvent(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 4:
+        return std::memcmp(p, "name", 4) == 0 ? 4 : -1;
+    case 5:
+        return std::memcmp(p, "image", 5) == 0 ? 15 : -1;
+    case 6:
+        return std::memcmp(p, "status", 6) == 0 ? 9 : -1;
+    case 7:
+        return std::memcmp(p, "creator", 7) == 0 ? 13 : -1;
+    case 8:
+        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
+    case 9:
+        return std::memcmp(p, "entity_id", 9) == 0 ? 11 : -1;
+    case 10:
+        switch (p[1]) {
+        case 'h':
+            if (std::memcmp(p, "channel_id", 10) == 0) return 2;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "creator_id", 10) == 0) return 3;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "user_count", 10) == 0) return 14;
+            return -1;
+        default: return -1;
+        }
+    case 11:
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "description", 11) == 0) return 5;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "entity_type", 11) == 0) return 10;
+            return -1;
+        default: return -1;
+        }
+    case 13:
+        return std::memcmp(p, "privacy_level", 13) == 0 ? 8 : -1;
+    case 15:
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "entity_metadata", 15) == 0) return 12;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "recurrence_rule", 15) == 0) return 16;
+            return -1;
+        default: return -1;
+        }
+    case 18:
+        return std::memcmp(p, "scheduled_end_time", 18) == 0 ? 7 : -1;
+    case 20:
+        return std::memcmp(p, "scheduled_start_time", 20) == 0 ? 6 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_GuildScheduledEvent[] = {
+    DGW_FIELDS_GuildScheduledEvent(dgw::types::GuildScheduledEvent)
+};
+field_order order_GuildScheduledEvent[18];
+} // namespace
+constinit const type_info ti_GuildScheduledEvent = object_info<dgw::types::GuildScheduledEvent>("GuildScheduledEvent", fields_GuildScheduledEvent, 17, &find_GuildScheduledEvent, 0xfffull, order_GuildScheduledEvent);
+
+// dgw::types::VoiceState
+namespace {
+int find_VoiceState(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 4:
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "deaf", 4) == 0) return 5;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "mute", 4) == 0) return 6;
+            return -1;
+        default: return -1;
+        }
+    case 6:
+        return std::memcmp(p, "member", 6) == 0 ? 3 : -1;
+    case 7:
+        return std::memcmp(p, "user_id", 7) == 0 ? 2 : -1;
+    case 8:
+        switch (p[0]) {
+        case 'g':
+            if (std::memcmp(p, "guild_id", 8) == 0) return 0;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "suppress", 8) == 0) return 11;
+            return -1;
+        default: return -1;
+        }
+    case 9:
+        switch (p[5]) {
+        case 'd':
+            if (std::memcmp(p, "self_deaf", 9) == 0) return 7;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "self_mute", 9) == 0) return 8;
+            return -1;
+        default: return -1;
+        }
+    case 10:
+        switch (p[2]) {
+        case 'a':
+            if (std::memcmp(p, "channel_id", 10) == 0) return 1;
+            return -1;
+        case 'l':
+            if (std::memcmp(p, "self_video", 10) == 0) return 10;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "session_id", 10) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
+    case 11:
+        return std::memcmp(p, "self_stream", 11) == 0 ? 9 : -1;
+    case 26:
+        return std::memcmp(p, "request_to_speak_timestamp", 26) == 0 ? 12 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_VoiceState[] = {
+    DGW_FIELDS_VoiceState(dgw::types::VoiceState)
+};
+field_order order_VoiceState[14];
+} // namespace
+constinit const type_info ti_VoiceState = object_info<dgw::types::VoiceState>("VoiceState", fields_VoiceState, 13, &find_VoiceState, 0x3ffull, order_VoiceState);
+
+// dgw::commands::RequestGuildMembers
+namespace {
+int find_RequestGuildMembers(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 5:
+        switch (p[0]) {
+        case 'l':
+            if (std::memcmp(p, "limit", 5) == 0) return 2;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "nonce", 5) == 0) return 5;
+            return -1;
+        case 'q':
+            if (std::memcmp(p, "query", 5) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
+    case 8:
+        switch (p[0]) {
+        case 'g':
+            if (std::memcmp(p, "guild_id", 8) == 0) return 0;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user_ids", 8) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
+    case 9:
+        return std::memcmp(p, "presences", 9) == 0 ? 3 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_RequestGuildMembers[] = {
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::commands::RequestGuildMembers, guild_id)},
+    {"query", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::commands::RequestGuildMembers, query)},
+    {"limit", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::commands::RequestGuildMembers, limit)},
+    {"presences", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::commands::RequestGuildMembers, presences)},
+    {"user_ids", &dgw::codec::ti_snowflake_array, presence::optional, -1, offsetof(dgw::commands::RequestGuildMembers, user_ids)},
+    {"nonce", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::commands::RequestGuildMembers, nonce)},
+};
+field_order order_RequestGuildMembers[7];
+} // namespace
+constinit const type_info ti_RequestGuildMembers = object_info<dgw::commands::RequestGuildMembers>("RequestGuildMembers", fields_RequestGuildMembers, 6, &find_RequestGuildMembers, 0x1ull, order_RequestGuildMembers);
 
 } // namespace dgw::codec::gen
 
@@ -1331,21 +1328,21 @@ template <> const codec::type_info& describe<dgw::types::EmbedField>() { return 
 template <> const codec::type_info& describe<dgw::types::Hello>() { return codec::gen::ti_Hello; }
 template <> const codec::type_info& describe<dgw::types::UnavailableGuild>() { return codec::gen::ti_UnavailableGuild; }
 template <> const codec::type_info& describe<dgw::types::GatewayRateLimitMetadata>() { return codec::gen::ti_GatewayRateLimitMetadata; }
-template <> const codec::type_info& describe<dgw::types::Sticker>() { return codec::gen::ti_Sticker; }
-template <> const codec::type_info& describe<dgw::types::IntegrationApplication>() { return codec::gen::ti_IntegrationApplication; }
-template <> const codec::type_info& describe<dgw::types::ChannelMention>() { return codec::gen::ti_ChannelMention; }
-template <> const codec::type_info& describe<dgw::types::Attachment>() { return codec::gen::ti_Attachment; }
-template <> const codec::type_info& describe<dgw::types::MessageSnapshot>() { return codec::gen::ti_MessageSnapshot; }
-template <> const codec::type_info& describe<dgw::types::RoleSubscriptionData>() { return codec::gen::ti_RoleSubscriptionData; }
-template <> const codec::type_info& describe<dgw::types::PollAnswer>() { return codec::gen::ti_PollAnswer; }
-template <> const codec::type_info& describe<dgw::types::MessageCall>() { return codec::gen::ti_MessageCall; }
-template <> const codec::type_info& describe<dgw::types::ResolvedData>() { return codec::gen::ti_ResolvedData; }
-template <> const codec::type_info& describe<dgw::types::InteractionGuild>() { return codec::gen::ti_InteractionGuild; }
-template <> const codec::type_info& describe<dgw::types::Interaction>() { return codec::gen::ti_Interaction; }
-template <> const codec::type_info& describe<dgw::types::GuildScheduledEventEntityMetadata>() { return codec::gen::ti_GuildScheduledEventEntityMetadata; }
-template <> const codec::type_info& describe<dgw::types::GuildScheduledEventRecurrenceRule>() { return codec::gen::ti_GuildScheduledEventRecurrenceRule; }
-template <> const codec::type_info& describe<dgw::types::StickerPack>() { return codec::gen::ti_StickerPack; }
-template <> const codec::type_info& describe<dgw::commands::UpdatePresenceActivity>() { return codec::gen::ti_UpdatePresenceActivity; }
-template <> const codec::type_info& describe<dgw::commands::Resume>() { return codec::gen::ti_Resume; }
-template <> const codec::type_info& describe<dgw::commands::RequestSoundboardSounds>() { return codec::gen::ti_RequestSoundboardSounds; }
+template <> const codec::type_info& describe<dgw::types::RoleColors>() { return codec::gen::ti_RoleColors; }
+template <> const codec::type_info& describe<dgw::types::IncidentsData>() { return codec::gen::ti_IncidentsData; }
+template <> const codec::type_info& describe<dgw::types::Ban>() { return codec::gen::ti_Ban; }
+template <> const codec::type_info& describe<dgw::types::Integration>() { return codec::gen::ti_Integration; }
+template <> const codec::type_info& describe<dgw::types::ReactionCountDetails>() { return codec::gen::ti_ReactionCountDetails; }
+template <> const codec::type_info& describe<dgw::types::MessageActivity>() { return codec::gen::ti_MessageActivity; }
+template <> const codec::type_info& describe<dgw::types::MessageReference>() { return codec::gen::ti_MessageReference; }
+template <> const codec::type_info& describe<dgw::types::MessageInteraction>() { return codec::gen::ti_MessageInteraction; }
+template <> const codec::type_info& describe<dgw::types::PollMedia>() { return codec::gen::ti_PollMedia; }
+template <> const codec::type_info& describe<dgw::types::Poll>() { return codec::gen::ti_Poll; }
+template <> const codec::type_info& describe<dgw::types::ApplicationCommandInteractionDataOption>() { return codec::gen::ti_ApplicationCommandInteractionDataOption; }
+template <> const codec::type_info& describe<dgw::types::Entitlement>() { return codec::gen::ti_Entitlement; }
+template <> const codec::type_info& describe<dgw::types::GuildApplicationCommandPermissions>() { return codec::gen::ti_GuildApplicationCommandPermissions; }
+template <> const codec::type_info& describe<dgw::types::Subscription>() { return codec::gen::ti_Subscription; }
+template <> const codec::type_info& describe<dgw::types::GuildScheduledEvent>() { return codec::gen::ti_GuildScheduledEvent; }
+template <> const codec::type_info& describe<dgw::types::VoiceState>() { return codec::gen::ti_VoiceState; }
+template <> const codec::type_info& describe<dgw::commands::RequestGuildMembers>() { return codec::gen::ti_RequestGuildMembers; }
 } // namespace dgw
