@@ -61,8 +61,8 @@ void bm_pipeline(benchmark::State& state, const char* file, dgw::Encoding enc, s
     dgw::GatewayMessage msg;
     dgw::decode_error err;
     std::string json;
-    static const dgw::EventSet no_events{};
-    dgw::DecodeOptions opt;
+    static const dgw::event_set no_events{};
+    dgw::decode_options opt;
     if (st == stage::envelope_only) opt.events = &no_events;
     std::uint64_t out_bytes = 0;
     for (auto _ : state) {

@@ -321,7 +321,7 @@ void BM_json_basic_parser_noop(benchmark::State& st) {
 }
 
 // Typed decode (envelope + whole `d`), JSON or ETF, one GatewayMessage reused across messages.
-void typed(benchmark::State& st, const corpus& c, dgw::Encoding enc, const dgw::EventSet* only = nullptr,
+void typed(benchmark::State& st, const corpus& c, dgw::Encoding enc, const dgw::event_set* only = nullptr,
            bool etf_direct = true) {
     if (!c.error.empty()) return st.SkipWithError(c.error.c_str());
     dgw::GatewayMessage out;
@@ -329,7 +329,7 @@ void typed(benchmark::State& st, const corpus& c, dgw::Encoding enc, const dgw::
     dgw::decode_error first;
     std::size_t first_index = 0;
     std::uint64_t failures = 0;
-    dgw::DecodeOptions opt{};
+    dgw::decode_options opt{};
     opt.events = only;
     opt.limits.etf_direct = etf_direct;
     const std::uint64_t a0 = g_allocs;
@@ -353,7 +353,7 @@ void BM_json_typed(benchmark::State& st) { typed(st, g_json, dgw::Encoding::Json
 
 // Envelope only: every d skipped (checked, not stored), what a client pays for events
 // nobody handles.
-const dgw::EventSet no_events{};
+const dgw::event_set no_events{};
 void BM_json_envelope_only(benchmark::State& st) { typed(st, g_json, dgw::Encoding::Json, &no_events); }
 
 // ---------------------------------------------------------------------------------------------
