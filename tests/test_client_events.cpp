@@ -437,7 +437,7 @@ BOOST_DATA_TEST_CASE(raw_scope_all_alone_copies_no_decoded_d, bdata::make(encodi
 }
 
 BOOST_DATA_TEST_CASE(decode_failures_carry_the_session, bdata::make(encodings), enc_name) {
-    harness h(parse_encoding(enc_name), [](client_config& c) { c.decode_events = EventSet{EventType::MessageCreate}; });
+    harness h(parse_encoding(enc_name), [](client_config& c) { c.decode_events = event_set{EventType::MessageCreate}; });
     h.feed(hello());
     h.feed(bad_message(1)); // before READY: no session yet
     h.feed(ready(2, "sess-F"));
@@ -461,7 +461,7 @@ BOOST_DATA_TEST_CASE(intents_come_from_the_handlers, bdata::make(encodings), enc
     handlers.on<events::Ready>([](const events::Ready&) {}); // gated by no intent
     handlers.on_raw([](const RawEvent&, const dispatch_info&) {}); // adds none
     BOOST_TEST(static_cast<std::uint64_t>(handlers.intents()) == (guild_members | guild_messages | direct_messages));
-    BOOST_TEST((handlers.events() == EventSet{EventType::MessageCreate, EventType::GuildMemberAdd, EventType::Ready}));
+    BOOST_TEST((handlers.events() == event_set{EventType::MessageCreate, EventType::GuildMemberAdd, EventType::Ready}));
 
     // More rows of the docs' table: TYPING_START is gated by GUILD_MESSAGE_TYPING (1 << 11)
     // and DIRECT_MESSAGE_TYPING (1 << 14); GUILD_BAN_ADD by GUILD_MODERATION (1 << 2);

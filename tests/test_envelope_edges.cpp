@@ -188,7 +188,7 @@ struct result {
     decode_error err;
 };
 
-result run(const std::string& bytes, Encoding enc, const dgw::DecodeOptions& opt = {}) {
+result run(const std::string& bytes, Encoding enc, const dgw::decode_options& opt = {}) {
     result r;
     // Each input in a heap block of exactly its size, so ASan sees a read past the end.
     std::unique_ptr<char[]> block(new char[bytes.empty() ? 1 : bytes.size()]);
@@ -224,7 +224,7 @@ BOOST_AUTO_TEST_CASE(every_row_has_the_same_outcome_in_json_and_etf) {
         check(rw, rw.expect, j, Encoding::Json);
         check(rw, rw.expect, x, Encoding::Etf);
         // The ETF reader alone (no direct source) must agree too.
-        dgw::DecodeOptions slow;
+        dgw::decode_options slow;
         slow.limits.etf_direct = false;
         check(rw, rw.expect, run(wire(rw.message, Encoding::Etf), Encoding::Etf, slow), Encoding::Etf);
         if (j.ok && x.ok) {
@@ -239,9 +239,9 @@ BOOST_AUTO_TEST_CASE(every_row_has_the_same_outcome_in_json_and_etf) {
 
 BOOST_AUTO_TEST_CASE(skipped_and_kept_d_refuse_the_same_nesting) {
     // A filtered event: its d is skipped (keep_raw off) or kept raw (keep_raw on).
-    const dgw::EventSet none;
+    const dgw::event_set none;
     for (bool keep : {false, true}) {
-        dgw::DecodeOptions opt;
+        dgw::decode_options opt;
         opt.events = &none;
         opt.keep_raw = keep;
         const term deep = object({{"op", integer(0)}, {"t", atom("USER_UPDATE")}, {"d", nested(512)}});

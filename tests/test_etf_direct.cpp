@@ -34,7 +34,7 @@ struct outcome {
 
 outcome run(std::string_view in, bool direct) {
     outcome o;
-    dgw::DecodeOptions opt;
+    dgw::decode_options opt;
     opt.keep_raw = true;
     opt.limits.etf_direct = direct;
     const std::uint64_t before = dgw::codec::etf_reader_fallbacks();

@@ -51,7 +51,7 @@ std::string etf_fixture(const std::string& name) { return read_file(etf_fixtures
 
 /// Decodes or fails the test case, naming what failed.
 GatewayMessage must_decode(std::string_view bytes, Encoding enc, const std::string& what,
-                           const dgw::DecodeOptions& opt = {}) {
+                           const dgw::decode_options& opt = {}) {
     GatewayMessage m;
     decode_error err;
     const bool ok = dgw::decode(bytes, enc, m, err, opt);
@@ -147,7 +147,7 @@ BOOST_AUTO_TEST_SUITE(events)
 BOOST_AUTO_TEST_CASE(json_fixtures_decode_to_the_event_their_t_names) {
     BOOST_TEST(dgw::event_type_count == 79u);
     BOOST_TEST_REQUIRE(fixtures().size() >= 79u);
-    dgw::EventSet covered;
+    dgw::event_set covered;
     for (const auto& f : fixtures()) {
         BOOST_TEST_CONTEXT(f.name) {
             const std::string t(f.value.at("t").as_string());
@@ -170,7 +170,7 @@ BOOST_AUTO_TEST_CASE(json_fixtures_decode_to_the_event_their_t_names) {
                    "no fixture for event " << i << " " << dgw::to_string(static_cast<EventType>(i)));
     BOOST_TEST(covered.size() == 79u);
     BOOST_TEST(!covered.contains(EventType::Unknown));
-    BOOST_TEST((covered == dgw::EventSet::all()));
+    BOOST_TEST((covered == dgw::event_set::all()));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -649,12 +649,12 @@ BOOST_AUTO_TEST_CASE(every_truncation_fails_cleanly_and_the_decoder_recovers) {
 }
 
 // ---------------------------------------------------------------------------------------
-// EventSet filter.
+// event_set filter.
 
 BOOST_AUTO_TEST_CASE(event_set_filter_decodes_only_listed_events) {
-    const dgw::EventSet set{EventType::MessageCreate, EventType::Ready};
+    const dgw::event_set set{EventType::MessageCreate, EventType::Ready};
     for (bool keep_raw : {false, true}) {
-        dgw::DecodeOptions opt;
+        dgw::decode_options opt;
         opt.events = &set;
         opt.keep_raw = keep_raw;
         for (const auto& f : fixtures()) {
@@ -706,7 +706,7 @@ std::string typing_start_with_a_misleading_tail(json::object d) {
 
 BOOST_AUTO_TEST_CASE(keep_decoded_raw_keeps_d_as_received) {
     for (const bool direct : {true, false}) {
-        dgw::DecodeOptions opt;
+        dgw::decode_options opt;
         opt.keep_decoded_raw = true;
         opt.limits.etf_direct = direct;
         for (const auto& f : fixtures()) {
@@ -743,7 +743,7 @@ BOOST_AUTO_TEST_CASE(keep_decoded_raw_keeps_d_as_received) {
     o["d"] = f.value.at("d");
     o["op"] = 0;
     o["t"] = "MESSAGE_CREATE";
-    dgw::DecodeOptions opt;
+    dgw::decode_options opt;
     opt.keep_decoded_raw = true;
     const GatewayMessage m = must_decode(json::serialize(o), Encoding::Json, "d first", opt);
     BOOST_TEST(json::parse(m.raw.data) == f.value.at("d"));
@@ -753,8 +753,8 @@ BOOST_AUTO_TEST_CASE(keep_decoded_raw_drops_the_copy_of_a_wrong_etf_guess) {
     // The tail says MESSAGE_CREATE (decoded and kept on the guess); the message is a
     // TYPING_START nobody selected: the copy taken on the guess must not stay behind.
     const std::string etf = typing_start_with_a_misleading_tail({{"channel_id", "1"}, {"user_id", "2"}});
-    const dgw::EventSet set{EventType::MessageCreate};
-    dgw::DecodeOptions opt;
+    const dgw::event_set set{EventType::MessageCreate};
+    dgw::decode_options opt;
     opt.events = &set;
     opt.keep_decoded_raw = true;
     const GatewayMessage m = must_decode(etf, Encoding::Etf, "wrong guess", opt);

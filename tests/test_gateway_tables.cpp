@@ -293,24 +293,24 @@ BOOST_AUTO_TEST_CASE(which_intents_gate_which_events) {
 
 BOOST_AUTO_TEST_CASE(events_for_and_intents_for_sets) {
     const auto g = gating();
-    dgw::EventSet only_ungated;
+    dgw::event_set only_ungated;
     for (const auto& n : ungated) only_ungated.insert(ev(n.c_str()));
     BOOST_TEST((dgw::events_for(Intents::None) == only_ungated));
     BOOST_TEST(dgw::events_for(Intents::None).size() == 16u);
-    BOOST_TEST((dgw::events_for(dgw::all_intents) == dgw::EventSet::all()));
+    BOOST_TEST((dgw::events_for(dgw::all_intents) == dgw::event_set::all()));
     // MESSAGE_CONTENT alone adds nothing.
     BOOST_TEST((dgw::events_for(Intents::MessageContent) == only_ungated));
     // Each intent alone: the ungated events plus the ones it gates.
     for (const auto& r : intent_table()) {
         BOOST_TEST_CONTEXT(r.name) {
-            dgw::EventSet expected = only_ungated;
+            dgw::event_set expected = only_ungated;
             for (const char* e : r.events) expected.insert(ev(e));
             BOOST_TEST((dgw::events_for(bit(r.bit)) == expected));
             BOOST_TEST(dgw::events_for(bit(r.bit)).size() == 16u + r.events.size());
         }
     }
     // A combination: DMs only.
-    const dgw::EventSet dms = dgw::events_for(Intents::DirectMessages);
+    const dgw::event_set dms = dgw::events_for(Intents::DirectMessages);
     BOOST_TEST(dms.contains(EventType::MessageCreate));
     BOOST_TEST(dms.contains(EventType::ChannelPinsUpdate));
     BOOST_TEST(!dms.contains(EventType::MessageDeleteBulk)); // guild-only
@@ -318,17 +318,17 @@ BOOST_AUTO_TEST_CASE(events_for_and_intents_for_sets) {
     BOOST_TEST(dms.contains(EventType::Ready));
 
     // intents_for(set): the union over the events' gating intents.
-    const dgw::EventSet bot{EventType::MessageCreate, EventType::GuildMemberAdd, EventType::Ready, EventType::InteractionCreate};
+    const dgw::event_set bot{EventType::MessageCreate, EventType::GuildMemberAdd, EventType::Ready, EventType::InteractionCreate};
     const std::uint64_t want = u(Intents::GuildMessages | Intents::DirectMessages | Intents::GuildMembers);
     BOOST_TEST(u(dgw::intents_for(bot)) == want);
     const std::vector<EventType> list{EventType::MessageCreate, EventType::GuildMemberAdd, EventType::Ready, EventType::InteractionCreate};
     BOOST_TEST(u(dgw::intents_for(std::span<const EventType>(list))) == want);
     BOOST_TEST(u(dgw::intents_for(only_ungated)) == 0u);
-    BOOST_TEST(u(dgw::intents_for(dgw::EventSet{})) == 0u);
+    BOOST_TEST(u(dgw::intents_for(dgw::event_set{})) == 0u);
     // Every gated event together needs every intent but MESSAGE_CONTENT.
-    BOOST_TEST(u(dgw::intents_for(dgw::EventSet::all())) == (0x331FFFFu & ~(1u << 15)));
+    BOOST_TEST(u(dgw::intents_for(dgw::event_set::all())) == (0x331FFFFu & ~(1u << 15)));
     // Round trip: the events of intents_for(S) include S.
-    const dgw::EventSet back = dgw::events_for(dgw::intents_for(bot));
+    const dgw::event_set back = dgw::events_for(dgw::intents_for(bot));
     for (EventType t : {EventType::MessageCreate, EventType::GuildMemberAdd, EventType::Ready, EventType::InteractionCreate})
         BOOST_TEST(back.contains(t));
 }

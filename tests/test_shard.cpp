@@ -405,9 +405,12 @@ BOOST_AUTO_TEST_CASE(manager_rejects_invalid_shard_lists) {
         dgw::shard_manager m(io, mo, handlers);
         m.start();
     };
-    BOOST_CHECK_THROW(start_with(0, {}), std::invalid_argument);
-    BOOST_CHECK_THROW(start_with(2, {0, 2}), std::invalid_argument);
-    BOOST_CHECK_THROW(start_with(4, {1, 3, 1}), std::invalid_argument);
+    const auto invalid_config = [](const boost::system::system_error& e) {
+        return e.code() == dgw::protocol_errc::invalid_config;
+    };
+    BOOST_CHECK_EXCEPTION(start_with(0, {}), boost::system::system_error, invalid_config);
+    BOOST_CHECK_EXCEPTION(start_with(2, {0, 2}), boost::system::system_error, invalid_config);
+    BOOST_CHECK_EXCEPTION(start_with(4, {1, 3, 1}), boost::system::system_error, invalid_config);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

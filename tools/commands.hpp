@@ -28,7 +28,7 @@ struct read_options {
 };
 
 /// `dgw decode`.
-struct decode_options {
+struct decode_command_options {
     read_options read;
     std::string output = "-"; ///< --output
     bool raw = false;         ///< --raw: generic conversion instead of the typed round trip
@@ -51,7 +51,7 @@ struct convert_options {
 bool direction_selected(const std::string& want, capture::direction d);
 
 /// Runs `dgw decode`; returns the exit status.
-int run_decode(const decode_options& o);
+int run_decode(const decode_command_options& o);
 /// Runs `dgw convert`; returns the exit status.
 int run_convert(const convert_options& o);
 

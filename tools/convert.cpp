@@ -89,7 +89,7 @@ int run_convert(const convert_options& o) {
         h.compression = capture_compression(transport);
         capture::write_header(buf, h); // created_us stays 0: converted files are reproducible
     }
-    DecodeOptions dopt;
+    dgw::decode_options dopt;
     dopt.events = filter.typed_events();
     GatewayMessage msg;
     decode_error err;

@@ -38,7 +38,7 @@ bool direction_selected(const std::string& want, capture::direction d) {
     return true;
 }
 
-int run_decode(const decode_options& o) {
+int run_decode(const decode_command_options& o) {
     const auto wall0 = clock::now();
     diag d(o.read.quiet);
     event_filter filter;
@@ -66,7 +66,7 @@ int run_decode(const decode_options& o) {
 
     const bool print_lines = !o.stats_only;
     const bool want_stats = o.stats || o.stats_only;
-    DecodeOptions dopt;
+    dgw::decode_options dopt;
     // Filtered-out dispatches need not be decoded, unless --stats is to time every message.
     dopt.events = want_stats ? nullptr : filter.typed_events();
     GatewayMessage msg;

@@ -24,14 +24,14 @@ public:
     bool active() const noexcept { return active_; }
     /// True when a message with this op and t is selected.
     bool matches(std::int64_t op, std::string_view t) const;
-    /// The known events to decode into types, for DecodeOptions::events; nullptr when
+    /// The known events to decode into types, for decode_options::events; nullptr when
     /// every dispatch is selected (no filter, or op 0 given).
-    const EventSet* typed_events() const noexcept { return active_ && !all_dispatch_ ? &known_ : nullptr; }
+    const event_set* typed_events() const noexcept { return active_ && !all_dispatch_ ? &known_ : nullptr; }
 
 private:
     bool active_ = false;
     bool all_dispatch_ = false;
-    EventSet known_;
+    event_set known_;
     std::set<std::string, std::less<>> names_; // dispatch names, matched against t
     std::set<std::int64_t> ops_;
 };

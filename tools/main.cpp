@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     app.footer("Run `dgw decode --help` or `dgw convert --help` for each command's options.");
 
-    decode_options dec;
+    decode_command_options dec;
     std::string dec_from;
     std::uint64_t dec_limit = 0;
     CLI::App* dcmd = app.add_subcommand(

@@ -89,7 +89,7 @@ struct client_config {
     /// a RawEvent without their `d` being parsed. Unset: every known event is decoded.
     /// READY is always decoded (the client needs its session). event_handlers::apply sets
     /// this to exactly the handled events.
-    std::optional<EventSet> decode_events;
+    std::optional<event_set> decode_events;
     /// Known events left undecoded keep their `d` (RawEvent::data, one copy per event),
     /// for a raw handler that wants them. Unknown event names always keep their `d`.
     bool keep_unhandled_raw = false;

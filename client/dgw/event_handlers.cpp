@@ -30,8 +30,8 @@ event_handlers& event_handlers::on_decode_error(error_handler fn) {
     return *this;
 }
 
-EventSet event_handlers::events() const noexcept {
-    EventSet s;
+event_set event_handlers::events() const noexcept {
+    event_set s;
     for (std::size_t i = 1; i < typed_.size(); ++i)
         if (!typed_[i].empty()) s.insert(static_cast<EventType>(i));
     return s;

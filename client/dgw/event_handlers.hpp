@@ -140,7 +140,7 @@ public:
     event_handlers& on_decode_error(error_handler fn);
 
     /// The event types with at least one typed handler.
-    EventSet events() const noexcept;
+    event_set events() const noexcept;
 
     /// The intents that deliver every handled event (intents_for(events())).
     ///

@@ -37,7 +37,7 @@ enum class codec_errc {
     syntax = 1,           ///< malformed JSON
     type_mismatch,        ///< value of the wrong type for the field (see path)
     invalid_snowflake,    ///< snowflake that is not a decimal uint64
-    missing_field,        ///< a required field (of a type, or the envelope's op) is absent
+    missing_field,        ///< a field that must be present is absent (the envelope's op, a Hello's interval)
     not_an_object,        ///< the gateway envelope is not an object / map
     too_deep,             ///< nesting deeper than the configured limit
     invalid_utf8,         ///< text that is not valid UTF-8

@@ -226,14 +226,14 @@ EventType event_type_from_string(std::string_view n) noexcept {
     return EventType::Unknown;
 }
 
-std::size_t EventSet::size() const noexcept {
+std::size_t event_set::size() const noexcept {
     std::size_t n = 0;
     for (auto w : bits_) n += static_cast<std::size_t>(std::popcount(w));
     return n;
 }
 
-EventSet EventSet::all() noexcept {
-    EventSet s;
+event_set event_set::all() noexcept {
+    event_set s;
     for (std::size_t i = 1; i <= event_type_count; ++i) s.insert(static_cast<EventType>(i));
     return s;
 }

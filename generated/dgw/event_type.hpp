@@ -103,12 +103,12 @@ std::string_view to_string(EventType t) noexcept;
 EventType event_type_from_string(std::string_view name) noexcept;
 
 /// A set of event types (a bitset), e.g. the events a bot handles.
-class EventSet {
+class event_set {
 public:
     /// The empty set.
-    constexpr EventSet() = default;
-    /// The set of the listed types: `EventSet{EventType::MessageCreate, EventType::Ready}`.
-    constexpr EventSet(std::initializer_list<EventType> ts) {
+    constexpr event_set() = default;
+    /// The set of the listed types: `event_set{EventType::MessageCreate, EventType::Ready}`.
+    constexpr event_set(std::initializer_list<EventType> ts) {
         for (EventType t : ts) insert(t);
     }
     /// Adds `t` (no effect when already present).
@@ -126,9 +126,9 @@ public:
     /// Number of types in the set.
     std::size_t size() const noexcept;
     /// Every known event type.
-    static EventSet all() noexcept;
+    static event_set all() noexcept;
     /// Same members.
-    friend constexpr bool operator==(const EventSet&, const EventSet&) = default;
+    friend constexpr bool operator==(const event_set&, const event_set&) = default;
 
 private:
     static constexpr std::size_t idx(EventType t) noexcept { return static_cast<std::size_t>(t); }

@@ -262,7 +262,7 @@ const void* event_payload(const Event& ev) {
 
 struct choose_ctx {
     GatewayMessage* msg;
-    const DecodeOptions* opt;
+    const decode_options* opt;
     bool raw = false;     // d kept undecoded in envelope::raw_d
     bool decoded = false; // d decoded into a typed event
 };
@@ -301,7 +301,7 @@ codec::payload_choice choose(void* vc, std::int64_t op, std::string_view t, bool
 
 } // namespace
 
-bool decode(std::string_view bytes, Encoding enc, GatewayMessage& out, decode_error& err, const DecodeOptions& opt) {
+bool decode(std::string_view bytes, Encoding enc, GatewayMessage& out, decode_error& err, const decode_options& opt) {
     out.type = EventType::Unknown;
     out.hello.reset();
     out.resumable.reset();

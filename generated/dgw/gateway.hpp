@@ -29,7 +29,7 @@ struct GatewayMessage {
     std::optional<types::Hello> hello; ///< op 10
     std::optional<bool> resumable;     ///< op 9: whether the session may be resumed
 
-    /// With DecodeOptions::keep_decoded_raw, a dispatch decoded into `event` also keeps its
+    /// With decode_options::keep_decoded_raw, a dispatch decoded into `event` also keeps its
     /// name and its `d` here as received (JSON text, or an ETF term with its version byte),
     /// for a raw log or a forwarder. Empty otherwise, and when `event` is itself a RawEvent.
     RawEvent raw;
@@ -39,10 +39,10 @@ struct GatewayMessage {
 };
 
 /// Options of decode().
-struct DecodeOptions {
+struct decode_options {
     /// Only these events are decoded; others become a RawEvent (with or without data,
     /// see keep_raw). nullptr: all known events are decoded.
-    const EventSet* events = nullptr;
+    const event_set* events = nullptr;
     /// Keep the undecoded `d` of filtered events (costs a copy). Unknown events always keep it.
     bool keep_raw = false;
     /// Also keep the `d` of dispatches decoded into a typed event, as received, in
@@ -54,7 +54,7 @@ struct DecodeOptions {
 
 /// Decodes one gateway message. On error `err` says what and where (field path, byte offset).
 bool decode(std::string_view bytes, Encoding enc, GatewayMessage& out, decode_error& err,
-            const DecodeOptions& opt = {});
+            const decode_options& opt = {});
 
 /// Encodes a message as the gateway would send it: JSON with keys t, s, op, d; ETF as
 /// Erlang would (atom keys, integer snowflakes) unless `style` says otherwise.

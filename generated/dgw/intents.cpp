@@ -80,15 +80,15 @@ Intents intents_for(std::span<const EventType> ts) noexcept {
     return r;
 }
 
-Intents intents_for(const EventSet& ts) noexcept {
+Intents intents_for(const event_set& ts) noexcept {
     Intents r = Intents::None;
     for (std::size_t i = 1; i <= event_type_count; ++i)
         if (ts.contains(static_cast<EventType>(i))) r |= intents_for(static_cast<EventType>(i));
     return r;
 }
 
-EventSet events_for(Intents intents) noexcept {
-    EventSet s;
+event_set events_for(Intents intents) noexcept {
+    event_set s;
     for (std::size_t i = 1; i <= event_type_count; ++i) {
         const auto t = static_cast<EventType>(i);
         const Intents g = intents_for(t);

@@ -79,12 +79,12 @@ Intents intents_for(EventType t) noexcept;
 /// The intents a bot needs to receive every event in `ts` (the union over each event's
 /// gating intents; an event gated by several, like MESSAGE_CREATE, asks for all of them).
 Intents intents_for(std::span<const EventType> ts) noexcept;
-/// intents_for() over the events of an EventSet.
-Intents intents_for(const EventSet& ts) noexcept;
+/// intents_for() over the events of an event_set.
+Intents intents_for(const event_set& ts) noexcept;
 /// True when no intent gates `t` (READY, INTERACTION_CREATE, ...).
 bool is_ungated(EventType t) noexcept;
 /// The events a session identified with `intents` can receive (ungated ones included).
-EventSet events_for(Intents intents) noexcept;
+event_set events_for(Intents intents) noexcept;
 /// The documented name of one intent bit ("GUILD_MESSAGES"), or "".
 std::string_view to_string(Intents single) noexcept;
 

@@ -1,7 +1,10 @@
 #include <dgw/shard_manager.hpp>
 
+#include <dgw/protocol_error.hpp>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/system/system_error.hpp>
 
 #include <algorithm>
 #include <set>
@@ -58,19 +61,23 @@ struct shard_manager::impl : std::enable_shared_from_this<impl> {
         });
     }
 
+    // Invalid configuration throws as the client's does (docs/conventions.md).
+    [[noreturn]] static void invalid(const std::string& why) {
+        throw boost::system::system_error(make_error_code(protocol_errc::invalid_config), why);
+    }
+
     void start() {
         if (!shards.empty()) return;
-        if (opt.shard_count == 0) throw std::invalid_argument("shard_count must be at least 1");
+        if (opt.shard_count == 0) invalid("shard_count must be at least 1");
         std::vector<std::uint32_t> ids = opt.shard_ids;
         if (ids.empty())
             for (std::uint32_t i = 0; i < opt.shard_count; ++i) ids.push_back(i);
         std::set<std::uint32_t> seen;
         for (std::uint32_t id : ids) {
             if (id >= opt.shard_count)
-                throw std::invalid_argument("shard id " + std::to_string(id) + " is not below shard_count " +
-                                            std::to_string(opt.shard_count));
+                invalid("shard id " + std::to_string(id) + " is not below shard_count " + std::to_string(opt.shard_count));
             // Two connections with one [id, count] would both get that shard's events.
-            if (!seen.insert(id).second) throw std::invalid_argument("shard id " + std::to_string(id) + " is listed twice");
+            if (!seen.insert(id).second) invalid("shard id " + std::to_string(id) + " is listed twice");
         }
         for (std::uint32_t id : ids) {
             shard_options so = opt.shard;

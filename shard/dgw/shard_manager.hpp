@@ -47,7 +47,7 @@ public:
     shard_manager(const shard_manager&) = delete;
     shard_manager& operator=(const shard_manager&) = delete;
 
-    /// Creates and starts every shard (invalid options throw std::invalid_argument).
+    /// Creates and starts every shard (invalid options throw boost::system::system_error with protocol_errc::invalid_config).
     void start();
     /// Shuts every running shard down (close 1000), in whatever phase each is, and drops
     /// the queue's wake-up timer: nothing of the manager stays pending on the io_context.

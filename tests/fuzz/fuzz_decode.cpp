@@ -20,7 +20,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view in(reinterpret_cast<const char*>(data), size);
     const dgw::Encoding enc = !in.empty() && data[0] == 131 ? dgw::Encoding::Etf : dgw::Encoding::Json;
-    dgw::DecodeOptions opt;
+    dgw::decode_options opt;
     opt.keep_raw = true;
     dgw::GatewayMessage m;
     dgw::decode_error err;
@@ -31,7 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const bool ok_used = dgw::decode(in, enc, used, eu, opt);
     if (ok != ok_used || (ok && !(m == used)) || (!ok && eu.message() != err.message())) std::abort();
     if (enc == dgw::Encoding::Etf) {
-        dgw::DecodeOptions slow = opt;
+        dgw::decode_options slow = opt;
         slow.limits.etf_direct = false;
         dgw::GatewayMessage ms;
         dgw::decode_error es;

@@ -35,8 +35,8 @@ bool decode_inbound(std::string_view bytes, Encoding enc, inbound& out, decode_e
     GatewayMessage& m = *out.message;
     err = decode_error{};
 
-    EventSet chosen;
-    DecodeOptions first;
+    event_set chosen;
+    decode_options first;
     if (opt.events != nullptr) {
         chosen = *opt.events;
         chosen.insert(EventType::Ready);
@@ -54,8 +54,8 @@ bool decode_inbound(std::string_view bytes, Encoding enc, inbound& out, decode_e
         // d leaves s unread, and s must advance whatever happens to d. Keeping d raw costs a
         // copy, but only on this rare path, and the failure report carries it.
         decode_error event_err = std::move(err);
-        const EventSet none;
-        DecodeOptions envelope_only;
+        const event_set none;
+        decode_options envelope_only;
         envelope_only.events = &none;
         envelope_only.keep_raw = true;
         envelope_only.limits = first.limits;

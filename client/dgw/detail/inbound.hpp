@@ -23,7 +23,7 @@ struct GatewayMessage;
 struct inbound_options {
     /// Events whose `d` is decoded into their struct; nullptr: every known event.
     /// READY is decoded whatever this says: the client needs its session_id.
-    const EventSet* events = nullptr;
+    const event_set* events = nullptr;
     /// Known events left undecoded keep their `d` in RawEvent::data (a copy per event).
     bool keep_raw = false;
     /// Decoded events also keep their `d` as received in GatewayMessage::raw.
