@@ -30,18 +30,15 @@ struct skip_fault {
     std::uint64_t len = 0;  ///< length: declared bytes + children + still-pending terms
 };
 
-/// Skips `pending` terms starting at `pos`. Every term takes at least one byte, so the
-/// count of terms still due never exceeds the remaining input: checking each new count
-/// against that keeps the counters bounded (no overflow) and catches lying counts early.
-/// One loop, no call per term. Structure and bounds are checked, content is not (no
-/// UTF-8 check, bigs unchecked). `levels` is how many containers may nest along any path,
-/// counting the skipped terms themselves (an empty map or tuple counts): the caller's
-/// depth limit minus the containers already open, so skipping a value and reading it
-/// refuse the same nesting. On success `pos` is just past the last term; on failure `f`
-/// says why and `pos` is kept.
-inline bool skip_terms(std::string_view d, std::size_t& pos, std::uint64_t pending, skip_fault& f,
-                       std::size_t levels = static_cast<std::size_t>(-1)) {
+/// One pass of skip_terms. Exact: a stack of counts tracks the depth. Not exact: one flat
+/// count of terms due, and a count of containers opened; while that stays within
+/// `levels` no path can nest deeper, and once it does not, `recount` asks for the exact
+/// pass (which then finds the same faults, plus any nesting past `levels`).
+template <bool Exact>
+inline bool skip_pass(std::string_view d, std::size_t& pos, std::uint64_t pending, skip_fault& f, std::size_t levels,
+                      bool& recount) {
     std::size_t at = pos;
+    std::size_t containers = 0;
     const std::size_t n = d.size();
     // Terms still due at each open level; the current level's count is `here`. Deep
     // nesting spills to the heap (gateway payloads stay far below the inline size).
@@ -56,7 +53,7 @@ inline bool skip_terms(std::string_view d, std::size_t& pos, std::uint64_t pendi
     std::uint64_t total = pending; // terms due at every level, for the length check
     for (;;) {
         while (here == 0) {
-            if (depth == 0) {
+            if (!Exact || depth == 0) {
                 pos = at;
                 return true;
             }
@@ -147,12 +144,20 @@ inline bool skip_terms(std::string_view d, std::size_t& pos, std::uint64_t pendi
             f = {skip_fault::what::length, tg, at, header, len};
             return false;
         }
-        if (container && depth >= levels) {
-            f = {skip_fault::what::too_deep, tg, at, 0, 0};
+        if constexpr (Exact) {
+            if (container && depth >= levels) {
+                f = {skip_fault::what::too_deep, tg, at, 0, 0};
+                return false;
+            }
+        } else if (container && ++containers > levels) {
+            recount = true;
             return false;
         }
         at += header + static_cast<std::size_t>(bytes);
-        if (children != 0) {
+        if (!Exact) {
+            here += children;
+            total += children;
+        } else if (children != 0) {
             if (depth == capacity) {
                 // Bounded by `levels` and, since every container takes a byte, by the input.
                 const std::size_t grown = capacity * 2;
@@ -168,6 +173,23 @@ inline bool skip_terms(std::string_view d, std::size_t& pos, std::uint64_t pendi
             total += children;
         }
     }
+}
+
+/// Skips `pending` terms starting at `pos`. Every term takes at least one byte, so the
+/// count of terms still due never exceeds the remaining input: checking each new count
+/// against that keeps the counters bounded (no overflow) and catches lying counts early.
+/// One loop, no call per term. Structure and bounds are checked, content is not (no
+/// UTF-8 check, bigs unchecked). `levels` is how many containers may nest along any path,
+/// counting the skipped terms themselves (an empty map or tuple counts): the caller's
+/// depth limit minus the containers already open, so skipping a value and reading it
+/// refuse the same nesting. On success `pos` is just past the last term; on failure `f`
+/// says why and `pos` is kept.
+/// Most values hold fewer containers than `levels`, and take only the flat pass.
+inline bool skip_terms(std::string_view d, std::size_t& pos, std::uint64_t pending, skip_fault& f,
+                       std::size_t levels = static_cast<std::size_t>(-1)) {
+    bool recount = false;
+    if (skip_pass<false>(d, pos, pending, f, levels, recount)) return true;
+    return recount && skip_pass<true>(d, pos, pending, f, levels, recount);
 }
 
 } // namespace dgw::etf::detail

@@ -1,0 +1,130 @@
+#pragma once
+/// The ETF reader as a pull source for pull::decoder (internal; etf_front.cpp only): the
+/// general path, which handles every ETF form and words every error.
+
+#include <dgw/codec/decode.hpp>
+#include <dgw/detail/codec/pull.hpp>
+#include <dgw/error.hpp>
+#include <dgw/etf/reader.hpp>
+
+#include <cstddef>
+#include <string_view>
+
+namespace dgw::codec::etf_detail {
+
+using pull::scalar;
+using pull::vt;
+
+inline etf::limits etf_limits(const decode_limits& lim) {
+    etf::limits l;
+    l.max_depth = lim.max_depth;
+    return l;
+}
+
+inline bool reader_failed(const etf::reader& r, decode_error& err) {
+    err = r.error();
+    return false;
+}
+
+inline bool expect_end(etf::reader& r, decode_error& err) {
+    etf::token t;
+    if (!r.next(t)) return reader_failed(r, err);
+    if (t.kind != etf::token_kind::end) {
+        err = {};
+        err.code = etf_errc::trailing_data;
+        err.offset = t.offset;
+        return false;
+    }
+    return true;
+}
+
+/// The ETF reader as a pull source. Arrays need one token of look-ahead: the reader only
+/// says an array ended by returning its end token, so an element's first token is kept.
+class reader_source {
+public:
+    reader_source(etf::reader& r, decode_error& err) : r_(r), err_(err) {}
+
+    decode_error& error() { return err_; }
+    std::size_t offset() const { return at_; }
+    std::size_t pos() const { return r_.offset(); }
+    bool finish() { return expect_end(r_, err_); }
+
+    bool value(scalar& v) {
+        etf::token& t = tok_;
+        if (stashed_) stashed_ = false;
+        else if (!r_.next(t)) return reader_failed(r_, err_);
+        at_ = t.offset;
+        switch (t.kind) {
+        case etf::token_kind::map_begin: v.t = vt::object; return true;
+        case etf::token_kind::array_begin: v.t = vt::array; v.count = t.count; return true;
+        case etf::token_kind::string: v.t = vt::string; v.s = t.str; return true;
+        case etf::token_kind::int64: v.t = vt::int64; v.i = t.i; return true;
+        case etf::token_kind::uint64: v.t = vt::uint64; v.u = t.u; return true;
+        case etf::token_kind::float64: v.t = vt::float64; v.f = t.f; return true;
+        case etf::token_kind::boolean: v.t = vt::boolean; v.b = t.b; return true;
+        case etf::token_kind::null: v.t = vt::null; return true;
+        default: return unexpected(t);
+        }
+    }
+
+    bool next_key(bool, std::string_view& k, bool& done, std::string_view = {}) {
+        etf::token& t = tok_;
+        if (!r_.next(t)) return reader_failed(r_, err_);
+        at_ = t.offset;
+        if (t.kind == etf::token_kind::map_end) {
+            done = true;
+            return true;
+        }
+        if (t.kind != etf::token_kind::key) return unexpected(t);
+        k = t.str;
+        done = false;
+        return true;
+    }
+
+    bool next_elem(bool, bool& done) {
+        etf::token& t = tok_;
+        if (!r_.next(t)) return reader_failed(r_, err_);
+        at_ = t.offset;
+        done = t.kind == etf::token_kind::array_end;
+        stashed_ = !done;
+        return true;
+    }
+
+    // The reader counts open containers itself, so `depth` agrees with it already.
+    bool skip(std::size_t /*depth*/) {
+        if (!stashed_) return r_.skip_value() || reader_failed(r_, err_);
+        stashed_ = false;
+        if (tok_.kind != etf::token_kind::map_begin && tok_.kind != etf::token_kind::array_begin) return true;
+        // The element's opening token was already read: walk to its end.
+        etf::token t;
+        for (std::size_t level = 1; level > 0;) {
+            if (!r_.next(t)) return reader_failed(r_, err_);
+            switch (t.kind) {
+            case etf::token_kind::map_begin:
+            case etf::token_kind::array_begin: ++level; break;
+            case etf::token_kind::map_end:
+            case etf::token_kind::array_end: --level; break;
+            case etf::token_kind::end: return unexpected(t);
+            default: break;
+            }
+        }
+        return true;
+    }
+
+private:
+    etf::reader& r_;
+    decode_error& err_;
+    etf::token tok_;
+    bool stashed_ = false;
+    std::size_t at_ = 0;
+
+    [[gnu::cold, gnu::noinline]] bool unexpected(const etf::token& t) {
+        err_ = {};
+        err_.code = t.kind == etf::token_kind::end ? make_error_code(etf_errc::truncated)
+                                                    : make_error_code(etf_errc::unexpected_type);
+        err_.offset = t.offset;
+        return false;
+    }
+};
+
+} // namespace dgw::codec::etf_detail
