@@ -3,13 +3,15 @@
 Everything a template needs is computed here (C++ type spellings, table names, key lookup
 switches), so the templates only lay text out."""
 import os
+import zlib
 
 import jinja2
 
 from schema_model import SCALARS, pascal, snake, topo_order
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
-CODEC_CHUNKS = 4  # type tables are split so both cores compile in parallel
+TYPE_TABLES = 4  # tables/types_<k>.cpp: split so both cores compile them in parallel
+EVENT_TABLES = 2  # tables/events_<k>.cpp
 
 SCALAR_CPP = {
     "snowflake": "dgw::Snowflake",
@@ -35,6 +37,14 @@ def dox(text):
             parts[k] = parts[k].replace(ch, "\\" + ch)
     t = "`".join(parts)
     return t + "." if t.endswith("\\") else t  # a trailing backslash would splice the next line into the comment
+
+
+def table_shard(name, n):
+    """Which of `n` table sources holds the codec table named `name`: decided by the name
+    alone, so adding, changing or removing one type never moves another between files, and
+    a schema edit's generated diff stays the size of the edit (a split by position, or by
+    running size, rewrote every table source). crc32, as Python's hash() is salted per run."""
+    return zlib.crc32(name.encode("utf-8")) % n
 
 
 class Ctx:
@@ -292,17 +302,15 @@ def render_all(model, marker):
     put("dgw/detail/type_infos.hpp", "type_infos.hpp.j2")
     base_views = sorted((v for v in tv + cv + ev if v["is_base"]), key=lambda v: v["name"])
     put("dgw/detail/field_lists.hpp", "field_lists.hpp.j2", bases=base_views)
-    # type tables, split into chunks of roughly equal field counts
-    chunks = [[] for _ in range(CODEC_CHUNKS)]
-    sizes = [0] * CODEC_CHUNKS
-    for s in tv + cv:
-        k = sizes.index(min(sizes))
-        chunks[k].append(s)
-        sizes[k] += len(s["fields"]) + 4
-    for k, chunk in enumerate(chunks):
-        put(f"dgw/tables/types_{k}.cpp", "tables.cpp.j2", structs=chunk, with_enums=(k == 0),
-            with_composites=(k == 1))
-    half = (len(ev) + 1) // 2
-    for k, chunk in enumerate((ev[:half], ev[half:])):
-        put(f"dgw/tables/events_{k}.cpp", "tables.cpp.j2", structs=chunk, with_enums=False, with_composites=False)
+    # Within a table source, tables keep the order they have in the headers (schema order),
+    # so a new type is an insertion there too.
+    def shard(items, n, k):
+        return [x for x in items if table_shard(x["name"], n) == k]
+
+    for k in range(TYPE_TABLES):
+        put(f"dgw/tables/types_{k}.cpp", "tables.cpp.j2", structs=shard(tv + cv, TYPE_TABLES, k),
+            table_enums=shard(enums, TYPE_TABLES, k), table_composites=shard(composites, TYPE_TABLES, k))
+    for k in range(EVENT_TABLES):
+        put(f"dgw/tables/events_{k}.cpp", "tables.cpp.j2", structs=shard(ev, EVENT_TABLES, k),
+            table_enums=[], table_composites=[])
     return files

@@ -10,6 +10,7 @@ the tree is never touched. Prints one line per case and "N passed, M failed"; ex
 any failure.
 """
 import argparse
+import difflib
 import filecmp
 import os
 import shutil
@@ -246,6 +247,96 @@ def case_field_doc_on_member(ctx, tmp):
     check("guild_id means \\@everyone" in text, "'@' in a doc is not escaped for Doxygen")
 
 
+def render(ctx, schema, out):
+    """Renders `schema` into `out` and returns {relative path: lines}."""
+    r = ctx.run("--schema", schema, "--out", out)
+    check(r.returncode == 0, f"render of {schema} failed:\n{r.stderr}")
+    tree = {}
+    for rel in files_under(out):
+        with open(os.path.join(out, rel), encoding="utf-8") as f:
+            tree[rel] = f.read().splitlines()
+    return tree
+
+
+def tree_diff(before, after):
+    """{file: (lines removed, lines added)} for every file that differs, as a line diff sees it."""
+    out = {}
+    for rel in sorted(set(before) | set(after)):
+        a, b = before.get(rel, []), after.get(rel, [])
+        if a == b:
+            continue
+        # No autojunk: it would treat lines common in a large file (`}`, `default: return -1;`)
+        # as junk and report hunks larger than the change.
+        removed = added = 0
+        for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+            if op != "equal":
+                removed += i2 - i1
+                added += j2 - j1
+        out[rel] = (removed, added)
+    return out
+
+
+def table_of(tree, name):
+    """The table source that defines ti_<name>: where the type's codec table lives."""
+    holders = [rel for rel, lines in tree.items() if rel.startswith(os.path.join("dgw", "tables"))
+               and any(l.startswith(f"constinit const type_info ti_{name} = ") for l in lines)]
+    check(len(holders) == 1, f"ti_{name} is defined in {holders}, expected one table source")
+    return holders[0]
+
+
+def schema_edit_diff(ctx, tmp, path, old, new):
+    """Renders schema/ as it is and with one edit; returns (tree after, diff of the two)."""
+    schema = os.path.join(tmp, "schema")
+    shutil.copytree(ctx.schema, schema)
+    before = render(ctx, schema, os.path.join(tmp, "before"))
+    edit(os.path.join(schema, *path.split("/")), old, new)
+    after = render(ctx, schema, os.path.join(tmp, "after"))
+    return after, tree_diff(before, after)
+
+
+def describe_diff(d):
+    return ", ".join(f"{rel} -{r} +{a}" for rel, (r, a) in d.items())
+
+
+# A schema edit is reviewed through the generated diff it brings, so that diff must be about
+# the size of the edit: one field, or one small type, must not rewrite other types' tables
+# (they were once dealt into table sources by position, and one field moved ~2,000 lines).
+# AvatarDecorationData and the new type sit first in the schema, where a shift in any
+# position-based split would reach every type after them.
+
+def case_one_field_edit_diff_is_small(ctx, tmp):
+    line = "      sku_id: {type: snowflake, doc: \"ID of the avatar decoration's SKU\"}\n"
+    after, d = schema_edit_diff(ctx, tmp, "types/user.yaml", line,
+                                line + "      expires_at?: {type: timestamp, doc: \"When the decoration expires\"}\n")
+    allowed = {os.path.join("dgw", "types.hpp"), table_of(after, "AvatarDecorationData")}
+    check(set(d) <= allowed, f"a field of AvatarDecorationData changed files beyond {sorted(allowed)}: {describe_diff(d)}")
+    # Measured 9: the member and its doc comment in types.hpp (+2); in the table, a length
+    # case of the key lookup (+2), the field entry (+1), and the order array's size and the
+    # object_info's field count (-2 +2). The bound leaves room for a new key whose length
+    # another key has, which turns that length case into a switch on a character.
+    total = sum(r + a for r, a in d.values())
+    check(0 < total <= 16, f"one new field changed {total} generated lines: {describe_diff(d)}")
+
+
+def case_one_type_addition_diff_is_small(ctx, tmp):
+    after, d = schema_edit_diff(ctx, tmp, "types/user.yaml", "types:\n  User:\n",
+                                "types:\n  UserNote:\n"
+                                "    doc: A note on a user.\n"
+                                "    docs: https://discord.com/developers/docs/resources/user#user-object\n"
+                                "    fields:\n"
+                                "      note: {type: string, doc: \"The note\"}\n\n"
+                                "  User:\n")
+    allowed = {os.path.join("dgw", "types.hpp"), os.path.join("dgw", "describe.hpp"),
+               os.path.join("dgw", "detail", "type_infos.hpp"), table_of(after, "UserNote")}
+    check(set(d) <= allowed, f"a new type changed files beyond {sorted(allowed)}: {describe_diff(d)}")
+    # Nothing else is renumbered, reordered or moved: the new type's lines are all there is.
+    check(all(r == 0 for r, _ in d.values()), f"adding a type removed generated lines: {describe_diff(d)}")
+    # Measured 38: the struct in types.hpp (17), its table (18), its describe<> (2) and
+    # its extern type_info (1). A template that adds a line to every struct moves this.
+    total = sum(a for _, a in d.values())
+    check(0 < total <= 40, f"one new 1-field type added {total} generated lines: {describe_diff(d)}")
+
+
 CASES = [
     case_duplicate_type_across_files,
     case_duplicate_enum_value,
@@ -260,6 +351,8 @@ CASES = [
     case_deterministic,
     case_check_reports_stale_missing_extra,
     case_check_on_copy_of_generated,
+    case_one_field_edit_diff_is_small,
+    case_one_type_addition_diff_is_small,
 ]
 
 

@@ -15,6 +15,519 @@
 
 namespace dgw::codec::gen {
 
+// dgw::events::ApplicationCommandPermissionsUpdate
+namespace {
+int find_own_ApplicationCommandPermissionsUpdate(std::string_view k) noexcept {
+    (void)k;
+    return -1;
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
+int find_ApplicationCommandPermissionsUpdate(std::string_view k) noexcept {
+    const int i = find_own_ApplicationCommandPermissionsUpdate(k);
+    return i >= 0 ? i : ti_GuildApplicationCommandPermissions.find(k);
+}
+constexpr field_info fields_ApplicationCommandPermissionsUpdate[] = {
+    DGW_FIELDS_GuildApplicationCommandPermissions(dgw::events::ApplicationCommandPermissionsUpdate)
+};
+field_order order_ApplicationCommandPermissionsUpdate[5];
+} // namespace
+constinit const type_info ti_ApplicationCommandPermissionsUpdate = object_info<dgw::events::ApplicationCommandPermissionsUpdate>("ApplicationCommandPermissionsUpdate", fields_ApplicationCommandPermissionsUpdate, 4, &find_ApplicationCommandPermissionsUpdate, 0xfull, order_ApplicationCommandPermissionsUpdate);
+
+// dgw::events::AutoModerationRuleCreate
+namespace {
+int find_own_AutoModerationRuleCreate(std::string_view k) noexcept {
+    (void)k;
+    return -1;
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
+int find_AutoModerationRuleCreate(std::string_view k) noexcept {
+    const int i = find_own_AutoModerationRuleCreate(k);
+    return i >= 0 ? i : ti_AutoModerationRule.find(k);
+}
+constexpr field_info fields_AutoModerationRuleCreate[] = {
+    DGW_FIELDS_AutoModerationRule(dgw::events::AutoModerationRuleCreate)
+};
+field_order order_AutoModerationRuleCreate[12];
+} // namespace
+constinit const type_info ti_AutoModerationRuleCreate = object_info<dgw::events::AutoModerationRuleCreate>("AutoModerationRuleCreate", fields_AutoModerationRuleCreate, 11, &find_AutoModerationRuleCreate, 0x7ffull, order_AutoModerationRuleCreate);
+
+// dgw::events::AutoModerationRuleDelete
+namespace {
+int find_own_AutoModerationRuleDelete(std::string_view k) noexcept {
+    (void)k;
+    return -1;
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
+int find_AutoModerationRuleDelete(std::string_view k) noexcept {
+    const int i = find_own_AutoModerationRuleDelete(k);
+    return i >= 0 ? i : ti_AutoModerationRule.find(k);
+}
+constexpr field_info fields_AutoModerationRuleDelete[] = {
+    DGW_FIELDS_AutoModerationRule(dgw::events::AutoModerationRuleDelete)
+};
+field_order order_AutoModerationRuleDelete[12];
+} // namespace
+constinit const type_info ti_AutoModerationRuleDelete = object_info<dgw::events::AutoModerationRuleDelete>("AutoModerationRuleDelete", fields_AutoModerationRuleDelete, 11, &find_AutoModerationRuleDelete, 0x7ffull, order_AutoModerationRuleDelete);
+
+// dgw::events::ChannelPinsUpdate
+namespace {
+int find_ChannelPinsUpdate(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 8:
+        return std::memcmp(p, "guild_id", 8) == 0 ? 0 : -1;
+    case 10:
+        return std::memcmp(p, "channel_id", 10) == 0 ? 1 : -1;
+    case 18:
+        return std::memcmp(p, "last_pin_timestamp", 18) == 0 ? 2 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_ChannelPinsUpdate[] = {
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::ChannelPinsUpdate, guild_id)},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::ChannelPinsUpdate, channel_id)},
+    {"last_pin_timestamp", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::events::ChannelPinsUpdate, last_pin_timestamp)},
+};
+field_order order_ChannelPinsUpdate[4];
+} // namespace
+constinit const type_info ti_ChannelPinsUpdate = object_info<dgw::events::ChannelPinsUpdate>("ChannelPinsUpdate", fields_ChannelPinsUpdate, 3, &find_ChannelPinsUpdate, 0x1ull, order_ChannelPinsUpdate);
+
+// dgw::events::ChannelUpdate
+namespace {
+int find_own_ChannelUpdate(std::string_view k) noexcept {
+    (void)k;
+    return -1;
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
+int find_ChannelUpdate(std::string_view k) noexcept {
+    const int i = find_own_ChannelUpdate(k);
+    return i >= 0 ? i : ti_Channel.find(k);
+}
+constexpr field_info fields_ChannelUpdate[] = {
+    DGW_FIELDS_Channel(dgw::events::ChannelUpdate)
+};
+field_order order_ChannelUpdate[37];
+} // namespace
+constinit const type_info ti_ChannelUpdate = object_info<dgw::events::ChannelUpdate>("ChannelUpdate", fields_ChannelUpdate, 36, &find_ChannelUpdate, 0x3ull, order_ChannelUpdate);
+
+// dgw::events::EntitlementUpdate
+namespace {
+int find_own_EntitlementUpdate(std::string_view k) noexcept {
+    (void)k;
+    return -1;
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
+int find_EntitlementUpdate(std::string_view k) noexcept {
+    const int i = find_own_EntitlementUpdate(k);
+    return i >= 0 ? i : ti_Entitlement.find(k);
+}
+constexpr field_info fields_EntitlementUpdate[] = {
+    DGW_FIELDS_Entitlement(dgw::events::EntitlementUpdate)
+};
+field_order order_EntitlementUpdate[11];
+} // namespace
+constinit const type_info ti_EntitlementUpdate = object_info<dgw::events::EntitlementUpdate>("EntitlementUpdate", fields_EntitlementUpdate, 10, &find_EntitlementUpdate, 0x7full, order_EntitlementUpdate);
+
+// dgw::events::GuildAuditLogEntryCreate
+namespace {
+int find_own_GuildAuditLogEntryCreate(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 8:
+        return std::memcmp(p, "guild_id", 8) == 0 ? 7 : -1;
+    default: return -1;
+    }
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
+int find_GuildAuditLogEntryCreate(std::string_view k) noexcept {
+    const int i = find_own_GuildAuditLogEntryCreate(k);
+    return i >= 0 ? i : ti_AuditLogEntry.find(k);
+}
+constexpr field_info fields_GuildAuditLogEntryCreate[] = {
+    DGW_FIELDS_AuditLogEntry(dgw::events::GuildAuditLogEntryCreate)
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 4, offsetof(dgw::events::GuildAuditLogEntryCreate, guild_id)},
+};
+field_order order_GuildAuditLogEntryCreate[9];
+} // namespace
+constinit const type_info ti_GuildAuditLogEntryCreate = object_info<dgw::events::GuildAuditLogEntryCreate>("GuildAuditLogEntryCreate", fields_GuildAuditLogEntryCreate, 8, &find_GuildAuditLogEntryCreate, 0x1full, order_GuildAuditLogEntryCreate);
+
+// dgw::events::GuildCreate
+namespace {
+int find_own_GuildCreate(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 5:
+        return std::memcmp(p, "large", 5) == 0 ? 45 : -1;
+    case 7:
+        switch (p[0]) {
+        case 'm':
+            if (std::memcmp(p, "members", 7) == 0) return 49;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "threads", 7) == 0) return 51;
+            return -1;
+        default: return -1;
+        }
+    case 8:
+        return std::memcmp(p, "channels", 8) == 0 ? 50 : -1;
+    case 9:
+        switch (p[0]) {
+        case 'j':
+            if (std::memcmp(p, "joined_at", 9) == 0) return 44;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "presences", 9) == 0) return 52;
+            return -1;
+        default: return -1;
+        }
+    case 11:
+        return std::memcmp(p, "unavailable", 11) == 0 ? 46 : -1;
+    case 12:
+        switch (p[0]) {
+        case 'm':
+            if (std::memcmp(p, "member_count", 12) == 0) return 47;
+            return -1;
+        case 'v':
+            if (std::memcmp(p, "voice_states", 12) == 0) return 48;
+            return -1;
+        default: return -1;
+        }
+    case 15:
+        return std::memcmp(p, "stage_instances", 15) == 0 ? 53 : -1;
+    case 17:
+        return std::memcmp(p, "soundboard_sounds", 17) == 0 ? 55 : -1;
+    case 22:
+        return std::memcmp(p, "guild_scheduled_events", 22) == 0 ? 54 : -1;
+    default: return -1;
+    }
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
+int find_GuildCreate(std::string_view k) noexcept {
+    const int i = find_own_GuildCreate(k);
+    return i >= 0 ? i : ti_Guild.find(k);
+}
+constexpr field_info fields_GuildCreate[] = {
+    DGW_FIELDS_Guild(dgw::events::GuildCreate)
+    {"joined_at", &dgw::codec::ti_timestamp, presence::required, 29, offsetof(dgw::events::GuildCreate, joined_at)},
+    {"large", &dgw::codec::ti_bool, presence::required, 30, offsetof(dgw::events::GuildCreate, large)},
+    {"unavailable", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::GuildCreate, unavailable)},
+    {"member_count", &dgw::codec::ti_int, presence::required, 31, offsetof(dgw::events::GuildCreate, member_count)},
+    {"voice_states", &dgw::codec::gen::ti_VoiceState_array, presence::required, 32, offsetof(dgw::events::GuildCreate, voice_states)},
+    {"members", &dgw::codec::gen::ti_GuildMember_array, presence::required, 33, offsetof(dgw::events::GuildCreate, members)},
+    {"channels", &dgw::codec::gen::ti_Channel_array, presence::required, 34, offsetof(dgw::events::GuildCreate, channels)},
+    {"threads", &dgw::codec::gen::ti_Channel_array, presence::required, 35, offsetof(dgw::events::GuildCreate, threads)},
+    {"presences", &dgw::codec::gen::ti_Presence_array, presence::required, 36, offsetof(dgw::events::GuildCreate, presences)},
+    {"stage_instances", &dgw::codec::gen::ti_StageInstance_array, presence::required, 37, offsetof(dgw::events::GuildCreate, stage_instances)},
+    {"guild_scheduled_events", &dgw::codec::gen::ti_GuildScheduledEvent_array, presence::required, 38, offsetof(dgw::events::GuildCreate, guild_scheduled_events)},
+    {"soundboard_sounds", &dgw::codec::gen::ti_SoundboardSound_array, presence::required, 39, offsetof(dgw::events::GuildCreate, soundboard_sounds)},
+};
+field_order order_GuildCreate[57];
+} // namespace
+constinit const type_info ti_GuildCreate = object_info<dgw::events::GuildCreate>("GuildCreate", fields_GuildCreate, 56, &find_GuildCreate, 0xffffffffffull, order_GuildCreate);
+
+// dgw::events::GuildDelete
+namespace {
+int find_own_GuildDelete(std::string_view k) noexcept {
+    (void)k;
+    return -1;
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
+int find_GuildDelete(std::string_view k) noexcept {
+    const int i = find_own_GuildDelete(k);
+    return i >= 0 ? i : ti_UnavailableGuild.find(k);
+}
+constexpr field_info fields_GuildDelete[] = {
+    DGW_FIELDS_UnavailableGuild(dgw::events::GuildDelete)
+};
+field_order order_GuildDelete[3];
+} // namespace
+constinit const type_info ti_GuildDelete = object_info<dgw::events::GuildDelete>("GuildDelete", fields_GuildDelete, 2, &find_GuildDelete, 0x1ull, order_GuildDelete);
+
+// dgw::events::GuildMemberAdd
+namespace {
+int find_own_GuildMemberAdd(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 8:
+        return std::memcmp(p, "guild_id", 8) == 0 ? 16 : -1;
+    default: return -1;
+    }
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
+int find_GuildMemberAdd(std::string_view k) noexcept {
+    const int i = find_own_GuildMemberAdd(k);
+    return i >= 0 ? i : ti_GuildMember.find(k);
+}
+constexpr field_info fields_GuildMemberAdd[] = {
+    DGW_FIELDS_GuildMember(dgw::events::GuildMemberAdd)
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 5, offsetof(dgw::events::GuildMemberAdd, guild_id)},
+};
+field_order order_GuildMemberAdd[18];
+} // namespace
+constinit const type_info ti_GuildMemberAdd = object_info<dgw::events::GuildMemberAdd>("GuildMemberAdd", fields_GuildMemberAdd, 17, &find_GuildMemberAdd, 0x3full, order_GuildMemberAdd);
+
+// dgw::events::GuildMemberRemove
+namespace {
+int find_GuildMemberRemove(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 4:
+        return std::memcmp(p, "user", 4) == 0 ? 1 : -1;
+    case 8:
+        return std::memcmp(p, "guild_id", 8) == 0 ? 0 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_GuildMemberRemove[] = {
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::GuildMemberRemove, guild_id)},
+    {"user", &dgw::codec::gen::ti_User, presence::required, 1, offsetof(dgw::events::GuildMemberRemove, user)},
+};
+field_order order_GuildMemberRemove[3];
+} // namespace
+constinit const type_info ti_GuildMemberRemove = object_info<dgw::events::GuildMemberRemove>("GuildMemberRemove", fields_GuildMemberRemove, 2, &find_GuildMemberRemove, 0x3ull, order_GuildMemberRemove);
+
+// dgw::events::GuildMemberUpdate
+namespace {
+int find_GuildMemberUpdate(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 4:
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "deaf", 4) == 0) return 8;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "mute", 4) == 0) return 9;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "nick", 4) == 0) return 3;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user", 4) == 0) return 2;
+            return -1;
+        default: return -1;
+        }
+    case 5:
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 12;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "roles", 5) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
+    case 6:
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "avatar", 6) == 0) return 4;
+            return -1;
+        case 'b':
+            if (std::memcmp(p, "banner", 6) == 0) return 5;
+            return -1;
+        default: return -1;
+        }
+    case 7:
+        return std::memcmp(p, "pending", 7) == 0 ? 10 : -1;
+    case 8:
+        return std::memcmp(p, "guild_id", 8) == 0 ? 0 : -1;
+    case 9:
+        return std::memcmp(p, "joined_at", 9) == 0 ? 6 : -1;
+    case 12:
+        return std::memcmp(p, "collectibles", 12) == 0 ? 14 : -1;
+    case 13:
+        return std::memcmp(p, "premium_since", 13) == 0 ? 7 : -1;
+    case 22:
+        return std::memcmp(p, "avatar_decoration_data", 22) == 0 ? 13 : -1;
+    case 28:
+        return std::memcmp(p, "communication_disabled_until", 28) == 0 ? 11 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_GuildMemberUpdate[] = {
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::GuildMemberUpdate, guild_id)},
+    {"roles", &dgw::codec::ti_snowflake_array, presence::required, 1, offsetof(dgw::events::GuildMemberUpdate, roles)},
+    {"user", &dgw::codec::gen::ti_User, presence::required, 2, offsetof(dgw::events::GuildMemberUpdate, user)},
+    {"nick", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::events::GuildMemberUpdate, nick)},
+    {"avatar", &dgw::codec::ti_string, presence::nullable, 3, offsetof(dgw::events::GuildMemberUpdate, avatar)},
+    {"banner", &dgw::codec::ti_string, presence::nullable, 4, offsetof(dgw::events::GuildMemberUpdate, banner)},
+    {"joined_at", &dgw::codec::ti_timestamp, presence::nullable, 5, offsetof(dgw::events::GuildMemberUpdate, joined_at)},
+    {"premium_since", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::events::GuildMemberUpdate, premium_since)},
+    {"deaf", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::GuildMemberUpdate, deaf)},
+    {"mute", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::GuildMemberUpdate, mute)},
+    {"pending", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::GuildMemberUpdate, pending)},
+    {"communication_disabled_until", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::events::GuildMemberUpdate, communication_disabled_until)},
+    {"flags", &dgw::codec::gen::ti_GuildMemberFlags, presence::optional, -1, offsetof(dgw::events::GuildMemberUpdate, flags)},
+    {"avatar_decoration_data", &dgw::codec::gen::ti_AvatarDecorationData, presence::optional_nullable, -1, offsetof(dgw::events::GuildMemberUpdate, avatar_decoration_data)},
+    {"collectibles", &dgw::codec::gen::ti_Collectibles, presence::optional_nullable, -1, offsetof(dgw::events::GuildMemberUpdate, collectibles)},
+};
+field_order order_GuildMemberUpdate[16];
+} // namespace
+constinit const type_info ti_GuildMemberUpdate = object_info<dgw::events::GuildMemberUpdate>("GuildMemberUpdate", fields_GuildMemberUpdate, 15, &find_GuildMemberUpdate, 0x3full, order_GuildMemberUpdate);
+
+// dgw::events::GuildRoleCreate
+namespace {
+int find_GuildRoleCreate(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 4:
+        return std::memcmp(p, "role", 4) == 0 ? 1 : -1;
+    case 8:
+        return std::memcmp(p, "guild_id", 8) == 0 ? 0 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_GuildRoleCreate[] = {
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::GuildRoleCreate, guild_id)},
+    {"role", &dgw::codec::gen::ti_Role, presence::required, 1, offsetof(dgw::events::GuildRoleCreate, role)},
+};
+field_order order_GuildRoleCreate[3];
+} // namespace
+constinit const type_info ti_GuildRoleCreate = object_info<dgw::events::GuildRoleCreate>("GuildRoleCreate", fields_GuildRoleCreate, 2, &find_GuildRoleCreate, 0x3ull, order_GuildRoleCreate);
+
+// dgw::events::GuildRoleDelete
+namespace {
+int find_GuildRoleDelete(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 7:
+        return std::memcmp(p, "role_id", 7) == 0 ? 1 : -1;
+    case 8:
+        return std::memcmp(p, "guild_id", 8) == 0 ? 0 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_GuildRoleDelete[] = {
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::GuildRoleDelete, guild_id)},
+    {"role_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::GuildRoleDelete, role_id)},
+};
+field_order order_GuildRoleDelete[3];
+} // namespace
+constinit const type_info ti_GuildRoleDelete = object_info<dgw::events::GuildRoleDelete>("GuildRoleDelete", fields_GuildRoleDelete, 2, &find_GuildRoleDelete, 0x3ull, order_GuildRoleDelete);
+
+// dgw::events::GuildScheduledEventCreate
+namespace {
+int find_own_GuildScheduledEventCreate(std::string_view k) noexcept {
+    (void)k;
+    return -1;
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
+int find_GuildScheduledEventCreate(std::string_view k) noexcept {
+    const int i = find_own_GuildScheduledEventCreate(k);
+    return i >= 0 ? i : ti_GuildScheduledEvent.find(k);
+}
+constexpr field_info fields_GuildScheduledEventCreate[] = {
+    DGW_FIELDS_GuildScheduledEvent(dgw::events::GuildScheduledEventCreate)
+};
+field_order order_GuildScheduledEventCreate[18];
+} // namespace
+constinit const type_info ti_GuildScheduledEventCreate = object_info<dgw::events::GuildScheduledEventCreate>("GuildScheduledEventCreate", fields_GuildScheduledEventCreate, 17, &find_GuildScheduledEventCreate, 0xfffull, order_GuildScheduledEventCreate);
+
+// dgw::events::GuildScheduledEventDelete
+namespace {
+int find_own_GuildScheduledEventDelete(std::string_view k) noexcept {
+    (void)k;
+    return -1;
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
+int find_GuildScheduledEventDelete(std::string_view k) noexcept {
+    const int i = find_own_GuildScheduledEventDelete(k);
+    return i >= 0 ? i : ti_GuildScheduledEvent.find(k);
+}
+constexpr field_info fields_GuildScheduledEventDelete[] = {
+    DGW_FIELDS_GuildScheduledEvent(dgw::events::GuildScheduledEventDelete)
+};
+field_order order_GuildScheduledEventDelete[18];
+} // namespace
+constinit const type_info ti_GuildScheduledEventDelete = object_info<dgw::events::GuildScheduledEventDelete>("GuildScheduledEventDelete", fields_GuildScheduledEventDelete, 17, &find_GuildScheduledEventDelete, 0xfffull, order_GuildScheduledEventDelete);
+
+// dgw::events::GuildScheduledEventUserRemove
+namespace {
+int find_GuildScheduledEventUserRemove(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 7:
+        return std::memcmp(p, "user_id", 7) == 0 ? 1 : -1;
+    case 8:
+        return std::memcmp(p, "guild_id", 8) == 0 ? 2 : -1;
+    case 24:
+        return std::memcmp(p, "guild_scheduled_event_id", 24) == 0 ? 0 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_GuildScheduledEventUserRemove[] = {
+    {"guild_scheduled_event_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::GuildScheduledEventUserRemove, guild_scheduled_event_id)},
+    {"user_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::GuildScheduledEventUserRemove, user_id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::events::GuildScheduledEventUserRemove, guild_id)},
+};
+field_order order_GuildScheduledEventUserRemove[4];
+} // namespace
+constinit const type_info ti_GuildScheduledEventUserRemove = object_info<dgw::events::GuildScheduledEventUserRemove>("GuildScheduledEventUserRemove", fields_GuildScheduledEventUserRemove, 3, &find_GuildScheduledEventUserRemove, 0x7ull, order_GuildScheduledEventUserRemove);
+
+// dgw::events::GuildSoundboardSoundsUpdate
+namespace {
+int find_GuildSoundboardSoundsUpdate(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 8:
+        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
+    case 17:
+        return std::memcmp(p, "soundboard_sounds", 17) == 0 ? 0 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_GuildSoundboardSoundsUpdate[] = {
+    {"soundboard_sounds", &dgw::codec::gen::ti_SoundboardSound_array, presence::required, 0, offsetof(dgw::events::GuildSoundboardSoundsUpdate, soundboard_sounds)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::GuildSoundboardSoundsUpdate, guild_id)},
+};
+field_order order_GuildSoundboardSoundsUpdate[3];
+} // namespace
+constinit const type_info ti_GuildSoundboardSoundsUpdate = object_info<dgw::events::GuildSoundboardSoundsUpdate>("GuildSoundboardSoundsUpdate", fields_GuildSoundboardSoundsUpdate, 2, &find_GuildSoundboardSoundsUpdate, 0x3ull, order_GuildSoundboardSoundsUpdate);
+
+// dgw::events::GuildSoundboardSoundUpdate
+namespace {
+int find_own_GuildSoundboardSoundUpdate(std::string_view k) noexcept {
+    (void)k;
+    return -1;
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
+int find_GuildSoundboardSoundUpdate(std::string_view k) noexcept {
+    const int i = find_own_GuildSoundboardSoundUpdate(k);
+    return i >= 0 ? i : ti_SoundboardSound.find(k);
+}
+constexpr field_info fields_GuildSoundboardSoundUpdate[] = {
+    DGW_FIELDS_SoundboardSound(dgw::events::GuildSoundboardSoundUpdate)
+};
+field_order order_GuildSoundboardSoundUpdate[9];
+} // namespace
+constinit const type_info ti_GuildSoundboardSoundUpdate = object_info<dgw::events::GuildSoundboardSoundUpdate>("GuildSoundboardSoundUpdate", fields_GuildSoundboardSoundUpdate, 8, &find_GuildSoundboardSoundUpdate, 0x3full, order_GuildSoundboardSoundUpdate);
+
+// dgw::events::GuildStickersUpdate
+namespace {
+int find_GuildStickersUpdate(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 8:
+        switch (p[0]) {
+        case 'g':
+            if (std::memcmp(p, "guild_id", 8) == 0) return 0;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "stickers", 8) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
+    default: return -1;
+    }
+}
+constexpr field_info fields_GuildStickersUpdate[] = {
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::GuildStickersUpdate, guild_id)},
+    {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::required, 1, offsetof(dgw::events::GuildStickersUpdate, stickers)},
+};
+field_order order_GuildStickersUpdate[3];
+} // namespace
+constinit const type_info ti_GuildStickersUpdate = object_info<dgw::events::GuildStickersUpdate>("GuildStickersUpdate", fields_GuildStickersUpdate, 2, &find_GuildStickersUpdate, 0x3ull, order_GuildStickersUpdate);
+
 // dgw::events::IntegrationUpdate
 namespace {
 int find_own_IntegrationUpdate(std::string_view k) noexcept {
@@ -37,135 +550,6 @@ constexpr field_info fields_IntegrationUpdate[] = {
 field_order order_IntegrationUpdate[18];
 } // namespace
 constinit const type_info ti_IntegrationUpdate = object_info<dgw::events::IntegrationUpdate>("IntegrationUpdate", fields_IntegrationUpdate, 17, &find_IntegrationUpdate, 0x3full, order_IntegrationUpdate);
-
-// dgw::events::InteractionCreate
-namespace {
-int find_own_InteractionCreate(std::string_view k) noexcept {
-    (void)k;
-    return -1;
-}
-// Other keys go to the base's lookup: its indices hold here, as its fields come first.
-int find_InteractionCreate(std::string_view k) noexcept {
-    const int i = find_own_InteractionCreate(k);
-    return i >= 0 ? i : ti_Interaction.find(k);
-}
-constexpr field_info fields_InteractionCreate[] = {
-    DGW_FIELDS_Interaction(dgw::events::InteractionCreate)
-};
-field_order order_InteractionCreate[21];
-} // namespace
-constinit const type_info ti_InteractionCreate = object_info<dgw::events::InteractionCreate>("InteractionCreate", fields_InteractionCreate, 20, &find_InteractionCreate, 0x1ffull, order_InteractionCreate);
-
-// dgw::events::InviteCreate
-namespace {
-int find_InviteCreate(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 4:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "code", 4) == 0) return 1;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "uses", 4) == 0) return 11;
-            return -1;
-        default: return -1;
-        }
-    case 7:
-        switch (p[0]) {
-        case 'i':
-            if (std::memcmp(p, "inviter", 7) == 0) return 4;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "max_age", 7) == 0) return 5;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        switch (p[0]) {
-        case 'g':
-            if (std::memcmp(p, "guild_id", 8) == 0) return 3;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "max_uses", 8) == 0) return 6;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "role_ids", 8) == 0) return 13;
-            return -1;
-        default: return -1;
-        }
-    case 9:
-        return std::memcmp(p, "temporary", 9) == 0 ? 10 : -1;
-    case 10:
-        switch (p[1]) {
-        case 'h':
-            if (std::memcmp(p, "channel_id", 10) == 0) return 0;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "created_at", 10) == 0) return 2;
-            return -1;
-        case 'x':
-            if (std::memcmp(p, "expires_at", 10) == 0) return 12;
-            return -1;
-        default: return -1;
-        }
-    case 11:
-        switch (p[7]) {
-        case 't':
-            if (std::memcmp(p, "target_type", 11) == 0) return 7;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "target_user", 11) == 0) return 8;
-            return -1;
-        default: return -1;
-        }
-    case 18:
-        return std::memcmp(p, "target_application", 18) == 0 ? 9 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_InviteCreate[] = {
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::InviteCreate, channel_id)},
-    {"code", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::events::InviteCreate, code)},
-    {"created_at", &dgw::codec::ti_timestamp, presence::required, 2, offsetof(dgw::events::InviteCreate, created_at)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::InviteCreate, guild_id)},
-    {"inviter", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::events::InviteCreate, inviter)},
-    {"max_age", &dgw::codec::ti_int, presence::required, 3, offsetof(dgw::events::InviteCreate, max_age)},
-    {"max_uses", &dgw::codec::ti_int, presence::required, 4, offsetof(dgw::events::InviteCreate, max_uses)},
-    {"target_type", &dgw::codec::gen::ti_InviteTargetType, presence::optional, -1, offsetof(dgw::events::InviteCreate, target_type)},
-    {"target_user", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::events::InviteCreate, target_user)},
-    {"target_application", &dgw::codec::gen::ti_InviteTargetApplication, presence::optional, -1, offsetof(dgw::events::InviteCreate, target_application)},
-    {"temporary", &dgw::codec::ti_bool, presence::required, 5, offsetof(dgw::events::InviteCreate, temporary)},
-    {"uses", &dgw::codec::ti_int, presence::required, 6, offsetof(dgw::events::InviteCreate, uses)},
-    {"expires_at", &dgw::codec::ti_timestamp, presence::nullable, 7, offsetof(dgw::events::InviteCreate, expires_at)},
-    {"role_ids", &dgw::codec::ti_snowflake_array, presence::optional, -1, offsetof(dgw::events::InviteCreate, role_ids)},
-};
-field_order order_InviteCreate[15];
-} // namespace
-constinit const type_info ti_InviteCreate = object_info<dgw::events::InviteCreate>("InviteCreate", fields_InviteCreate, 14, &find_InviteCreate, 0xffull, order_InviteCreate);
-
-// dgw::events::InviteDelete
-namespace {
-int find_InviteDelete(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 4:
-        return std::memcmp(p, "code", 4) == 0 ? 2 : -1;
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
-    case 10:
-        return std::memcmp(p, "channel_id", 10) == 0 ? 0 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_InviteDelete[] = {
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::InviteDelete, channel_id)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::InviteDelete, guild_id)},
-    {"code", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::events::InviteDelete, code)},
-};
-field_order order_InviteDelete[4];
-} // namespace
-constinit const type_info ti_InviteDelete = object_info<dgw::events::InviteDelete>("InviteDelete", fields_InviteDelete, 3, &find_InviteDelete, 0x3ull, order_InviteDelete);
 
 // dgw::events::MessageCreate
 namespace {
@@ -219,29 +603,6 @@ field_order order_MessageDelete[4];
 } // namespace
 constinit const type_info ti_MessageDelete = object_info<dgw::events::MessageDelete>("MessageDelete", fields_MessageDelete, 3, &find_MessageDelete, 0x3ull, order_MessageDelete);
 
-// dgw::events::MessageDeleteBulk
-namespace {
-int find_MessageDeleteBulk(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 3:
-        return std::memcmp(p, "ids", 3) == 0 ? 0 : -1;
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 2 : -1;
-    case 10:
-        return std::memcmp(p, "channel_id", 10) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_MessageDeleteBulk[] = {
-    {"ids", &dgw::codec::ti_snowflake_array, presence::required, 0, offsetof(dgw::events::MessageDeleteBulk, ids)},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::MessageDeleteBulk, channel_id)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::MessageDeleteBulk, guild_id)},
-};
-field_order order_MessageDeleteBulk[4];
-} // namespace
-constinit const type_info ti_MessageDeleteBulk = object_info<dgw::events::MessageDeleteBulk>("MessageDeleteBulk", fields_MessageDeleteBulk, 3, &find_MessageDeleteBulk, 0x3ull, order_MessageDeleteBulk);
-
 // dgw::events::MessagePollVoteAdd
 namespace {
 int find_MessagePollVoteAdd(std::string_view k) noexcept {
@@ -276,97 +637,6 @@ constexpr field_info fields_MessagePollVoteAdd[] = {
 field_order order_MessagePollVoteAdd[6];
 } // namespace
 constinit const type_info ti_MessagePollVoteAdd = object_info<dgw::events::MessagePollVoteAdd>("MessagePollVoteAdd", fields_MessagePollVoteAdd, 5, &find_MessagePollVoteAdd, 0xfull, order_MessagePollVoteAdd);
-
-// dgw::events::MessagePollVoteRemove
-namespace {
-int find_MessagePollVoteRemove(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 7:
-        return std::memcmp(p, "user_id", 7) == 0 ? 0 : -1;
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 3 : -1;
-    case 9:
-        return std::memcmp(p, "answer_id", 9) == 0 ? 4 : -1;
-    case 10:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "channel_id", 10) == 0) return 1;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "message_id", 10) == 0) return 2;
-            return -1;
-        default: return -1;
-        }
-    default: return -1;
-    }
-}
-constexpr field_info fields_MessagePollVoteRemove[] = {
-    {"user_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::MessagePollVoteRemove, user_id)},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::MessagePollVoteRemove, channel_id)},
-    {"message_id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::events::MessagePollVoteRemove, message_id)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::MessagePollVoteRemove, guild_id)},
-    {"answer_id", &dgw::codec::ti_int, presence::required, 3, offsetof(dgw::events::MessagePollVoteRemove, answer_id)},
-};
-field_order order_MessagePollVoteRemove[6];
-} // namespace
-constinit const type_info ti_MessagePollVoteRemove = object_info<dgw::events::MessagePollVoteRemove>("MessagePollVoteRemove", fields_MessagePollVoteRemove, 5, &find_MessagePollVoteRemove, 0xfull, order_MessagePollVoteRemove);
-
-// dgw::events::MessageReactionAdd
-namespace {
-int find_MessageReactionAdd(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 4:
-        return std::memcmp(p, "type", 4) == 0 ? 9 : -1;
-    case 5:
-        switch (p[0]) {
-        case 'b':
-            if (std::memcmp(p, "burst", 5) == 0) return 7;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "emoji", 5) == 0) return 5;
-            return -1;
-        default: return -1;
-        }
-    case 6:
-        return std::memcmp(p, "member", 6) == 0 ? 4 : -1;
-    case 7:
-        return std::memcmp(p, "user_id", 7) == 0 ? 0 : -1;
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 3 : -1;
-    case 10:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "channel_id", 10) == 0) return 1;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "message_id", 10) == 0) return 2;
-            return -1;
-        default: return -1;
-        }
-    case 12:
-        return std::memcmp(p, "burst_colors", 12) == 0 ? 8 : -1;
-    case 17:
-        return std::memcmp(p, "message_author_id", 17) == 0 ? 6 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_MessageReactionAdd[] = {
-    {"user_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::MessageReactionAdd, user_id)},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::MessageReactionAdd, channel_id)},
-    {"message_id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::events::MessageReactionAdd, message_id)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::MessageReactionAdd, guild_id)},
-    {"member", &dgw::codec::gen::ti_GuildMember, presence::optional, -1, offsetof(dgw::events::MessageReactionAdd, member)},
-    {"emoji", &dgw::codec::gen::ti_Emoji, presence::required, 3, offsetof(dgw::events::MessageReactionAdd, emoji)},
-    {"message_author_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::MessageReactionAdd, message_author_id)},
-    {"burst", &dgw::codec::ti_bool, presence::required, 4, offsetof(dgw::events::MessageReactionAdd, burst)},
-    {"burst_colors", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::events::MessageReactionAdd, burst_colors)},
-    {"type", &dgw::codec::gen::ti_ReactionType, presence::required, 5, offsetof(dgw::events::MessageReactionAdd, type)},
-};
-field_order order_MessageReactionAdd[11];
-} // namespace
-constinit const type_info ti_MessageReactionAdd = object_info<dgw::events::MessageReactionAdd>("MessageReactionAdd", fields_MessageReactionAdd, 10, &find_MessageReactionAdd, 0x3full, order_MessageReactionAdd);
 
 // dgw::events::MessageReactionRemove
 namespace {
@@ -415,35 +685,6 @@ field_order order_MessageReactionRemove[8];
 } // namespace
 constinit const type_info ti_MessageReactionRemove = object_info<dgw::events::MessageReactionRemove>("MessageReactionRemove", fields_MessageReactionRemove, 7, &find_MessageReactionRemove, 0x3full, order_MessageReactionRemove);
 
-// dgw::events::MessageReactionRemoveAll
-namespace {
-int find_MessageReactionRemoveAll(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 2 : -1;
-    case 10:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "channel_id", 10) == 0) return 0;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "message_id", 10) == 0) return 1;
-            return -1;
-        default: return -1;
-        }
-    default: return -1;
-    }
-}
-constexpr field_info fields_MessageReactionRemoveAll[] = {
-    {"channel_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::MessageReactionRemoveAll, channel_id)},
-    {"message_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::MessageReactionRemoveAll, message_id)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::MessageReactionRemoveAll, guild_id)},
-};
-field_order order_MessageReactionRemoveAll[4];
-} // namespace
-constinit const type_info ti_MessageReactionRemoveAll = object_info<dgw::events::MessageReactionRemoveAll>("MessageReactionRemoveAll", fields_MessageReactionRemoveAll, 3, &find_MessageReactionRemoveAll, 0x3ull, order_MessageReactionRemoveAll);
-
 // dgw::events::MessageReactionRemoveEmoji
 namespace {
 int find_MessageReactionRemoveEmoji(std::string_view k) noexcept {
@@ -475,76 +716,6 @@ constexpr field_info fields_MessageReactionRemoveEmoji[] = {
 field_order order_MessageReactionRemoveEmoji[5];
 } // namespace
 constinit const type_info ti_MessageReactionRemoveEmoji = object_info<dgw::events::MessageReactionRemoveEmoji>("MessageReactionRemoveEmoji", fields_MessageReactionRemoveEmoji, 4, &find_MessageReactionRemoveEmoji, 0x7ull, order_MessageReactionRemoveEmoji);
-
-// dgw::events::MessageUpdate
-namespace {
-int find_own_MessageUpdate(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 6:
-        return std::memcmp(p, "member", 6) == 0 ? 38 : -1;
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 37 : -1;
-    case 12:
-        return std::memcmp(p, "channel_type", 12) == 0 ? 39 : -1;
-    default: return -1;
-    }
-}
-// Other keys go to the base's lookup: its indices hold here, as its fields come first.
-int find_MessageUpdate(std::string_view k) noexcept {
-    const int i = find_own_MessageUpdate(k);
-    return i >= 0 ? i : ti_Message.find(k);
-}
-constexpr field_info fields_MessageUpdate[] = {
-    DGW_FIELDS_Message(dgw::events::MessageUpdate)
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::events::MessageUpdate, guild_id)},
-    {"member", &dgw::codec::gen::ti_PartialGuildMember, presence::optional, -1, offsetof(dgw::events::MessageUpdate, member)},
-    {"channel_type", &dgw::codec::gen::ti_ChannelType, presence::optional, -1, offsetof(dgw::events::MessageUpdate, channel_type)},
-};
-field_order order_MessageUpdate[41];
-} // namespace
-constinit const type_info ti_MessageUpdate = object_info<dgw::events::MessageUpdate>("MessageUpdate", fields_MessageUpdate, 40, &find_MessageUpdate, 0x3fffull, order_MessageUpdate);
-
-// dgw::events::PresenceUpdate
-namespace {
-int find_own_PresenceUpdate(std::string_view k) noexcept {
-    (void)k;
-    return -1;
-}
-// Other keys go to the base's lookup: its indices hold here, as its fields come first.
-int find_PresenceUpdate(std::string_view k) noexcept {
-    const int i = find_own_PresenceUpdate(k);
-    return i >= 0 ? i : ti_Presence.find(k);
-}
-constexpr field_info fields_PresenceUpdate[] = {
-    DGW_FIELDS_Presence(dgw::events::PresenceUpdate)
-};
-field_order order_PresenceUpdate[6];
-} // namespace
-constinit const type_info ti_PresenceUpdate = object_info<dgw::events::PresenceUpdate>("PresenceUpdate", fields_PresenceUpdate, 5, &find_PresenceUpdate, 0x1full, order_PresenceUpdate);
-
-// dgw::events::RateLimited
-namespace {
-int find_RateLimited(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 4:
-        return std::memcmp(p, "meta", 4) == 0 ? 2 : -1;
-    case 6:
-        return std::memcmp(p, "opcode", 6) == 0 ? 0 : -1;
-    case 11:
-        return std::memcmp(p, "retry_after", 11) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_RateLimited[] = {
-    {"opcode", &dgw::codec::ti_int, presence::required, 0, offsetof(dgw::events::RateLimited, opcode)},
-    {"retry_after", &dgw::codec::ti_double, presence::required, 1, offsetof(dgw::events::RateLimited, retry_after)},
-    {"meta", &dgw::codec::gen::ti_GatewayRateLimitMetadata, presence::required, 2, offsetof(dgw::events::RateLimited, meta)},
-};
-field_order order_RateLimited[4];
-} // namespace
-constinit const type_info ti_RateLimited = object_info<dgw::events::RateLimited>("RateLimited", fields_RateLimited, 3, &find_RateLimited, 0x7ull, order_RateLimited);
 
 // dgw::events::Ready
 namespace {
@@ -580,43 +751,6 @@ constexpr field_info fields_Ready[] = {
 field_order order_Ready[8];
 } // namespace
 constinit const type_info ti_Ready = object_info<dgw::events::Ready>("Ready", fields_Ready, 7, &find_Ready, 0x3full, order_Ready);
-
-// dgw::events::Resumed
-namespace {
-int find_Resumed(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 6:
-        return std::memcmp(p, "_trace", 6) == 0 ? 0 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_Resumed[] = {
-    {"_trace", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::events::Resumed, _trace)},
-};
-field_order order_Resumed[2];
-} // namespace
-constinit const type_info ti_Resumed = object_info<dgw::events::Resumed>("Resumed", fields_Resumed, 1, &find_Resumed, 0x0ull, order_Resumed);
-
-// dgw::events::SoundboardSounds
-namespace {
-int find_SoundboardSounds(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
-    case 17:
-        return std::memcmp(p, "soundboard_sounds", 17) == 0 ? 0 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_SoundboardSounds[] = {
-    {"soundboard_sounds", &dgw::codec::gen::ti_SoundboardSound_array, presence::required, 0, offsetof(dgw::events::SoundboardSounds, soundboard_sounds)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::SoundboardSounds, guild_id)},
-};
-field_order order_SoundboardSounds[3];
-} // namespace
-constinit const type_info ti_SoundboardSounds = object_info<dgw::events::SoundboardSounds>("SoundboardSounds", fields_SoundboardSounds, 2, &find_SoundboardSounds, 0x3ull, order_SoundboardSounds);
 
 // dgw::events::StageInstanceCreate
 namespace {
@@ -654,60 +788,6 @@ field_order order_StageInstanceDelete[8];
 } // namespace
 constinit const type_info ti_StageInstanceDelete = object_info<dgw::events::StageInstanceDelete>("StageInstanceDelete", fields_StageInstanceDelete, 7, &find_StageInstanceDelete, 0x7full, order_StageInstanceDelete);
 
-// dgw::events::StageInstanceUpdate
-namespace {
-int find_own_StageInstanceUpdate(std::string_view k) noexcept {
-    (void)k;
-    return -1;
-}
-// Other keys go to the base's lookup: its indices hold here, as its fields come first.
-int find_StageInstanceUpdate(std::string_view k) noexcept {
-    const int i = find_own_StageInstanceUpdate(k);
-    return i >= 0 ? i : ti_StageInstance.find(k);
-}
-constexpr field_info fields_StageInstanceUpdate[] = {
-    DGW_FIELDS_StageInstance(dgw::events::StageInstanceUpdate)
-};
-field_order order_StageInstanceUpdate[8];
-} // namespace
-constinit const type_info ti_StageInstanceUpdate = object_info<dgw::events::StageInstanceUpdate>("StageInstanceUpdate", fields_StageInstanceUpdate, 7, &find_StageInstanceUpdate, 0x7full, order_StageInstanceUpdate);
-
-// dgw::events::SubscriptionCreate
-namespace {
-int find_own_SubscriptionCreate(std::string_view k) noexcept {
-    (void)k;
-    return -1;
-}
-// Other keys go to the base's lookup: its indices hold here, as its fields come first.
-int find_SubscriptionCreate(std::string_view k) noexcept {
-    const int i = find_own_SubscriptionCreate(k);
-    return i >= 0 ? i : ti_Subscription.find(k);
-}
-constexpr field_info fields_SubscriptionCreate[] = {
-    DGW_FIELDS_Subscription(dgw::events::SubscriptionCreate)
-};
-field_order order_SubscriptionCreate[11];
-} // namespace
-constinit const type_info ti_SubscriptionCreate = object_info<dgw::events::SubscriptionCreate>("SubscriptionCreate", fields_SubscriptionCreate, 10, &find_SubscriptionCreate, 0x1ffull, order_SubscriptionCreate);
-
-// dgw::events::SubscriptionDelete
-namespace {
-int find_own_SubscriptionDelete(std::string_view k) noexcept {
-    (void)k;
-    return -1;
-}
-// Other keys go to the base's lookup: its indices hold here, as its fields come first.
-int find_SubscriptionDelete(std::string_view k) noexcept {
-    const int i = find_own_SubscriptionDelete(k);
-    return i >= 0 ? i : ti_Subscription.find(k);
-}
-constexpr field_info fields_SubscriptionDelete[] = {
-    DGW_FIELDS_Subscription(dgw::events::SubscriptionDelete)
-};
-field_order order_SubscriptionDelete[11];
-} // namespace
-constinit const type_info ti_SubscriptionDelete = object_info<dgw::events::SubscriptionDelete>("SubscriptionDelete", fields_SubscriptionDelete, 10, &find_SubscriptionDelete, 0x1ffull, order_SubscriptionDelete);
-
 // dgw::events::SubscriptionUpdate
 namespace {
 int find_own_SubscriptionUpdate(std::string_view k) noexcept {
@@ -725,55 +805,6 @@ constexpr field_info fields_SubscriptionUpdate[] = {
 field_order order_SubscriptionUpdate[11];
 } // namespace
 constinit const type_info ti_SubscriptionUpdate = object_info<dgw::events::SubscriptionUpdate>("SubscriptionUpdate", fields_SubscriptionUpdate, 10, &find_SubscriptionUpdate, 0x1ffull, order_SubscriptionUpdate);
-
-// dgw::events::ThreadCreate
-namespace {
-int find_own_ThreadCreate(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 13:
-        return std::memcmp(p, "newly_created", 13) == 0 ? 36 : -1;
-    default: return -1;
-    }
-}
-// Other keys go to the base's lookup: its indices hold here, as its fields come first.
-int find_ThreadCreate(std::string_view k) noexcept {
-    const int i = find_own_ThreadCreate(k);
-    return i >= 0 ? i : ti_Channel.find(k);
-}
-constexpr field_info fields_ThreadCreate[] = {
-    DGW_FIELDS_Channel(dgw::events::ThreadCreate)
-    {"newly_created", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::events::ThreadCreate, newly_created)},
-};
-field_order order_ThreadCreate[38];
-} // namespace
-constinit const type_info ti_ThreadCreate = object_info<dgw::events::ThreadCreate>("ThreadCreate", fields_ThreadCreate, 37, &find_ThreadCreate, 0x3ull, order_ThreadCreate);
-
-// dgw::events::ThreadDelete
-namespace {
-int find_ThreadDelete(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        return std::memcmp(p, "type", 4) == 0 ? 3 : -1;
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
-    case 9:
-        return std::memcmp(p, "parent_id", 9) == 0 ? 2 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_ThreadDelete[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::ThreadDelete, id)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::ThreadDelete, guild_id)},
-    {"parent_id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::events::ThreadDelete, parent_id)},
-    {"type", &dgw::codec::gen::ti_ChannelType, presence::required, 3, offsetof(dgw::events::ThreadDelete, type)},
-};
-field_order order_ThreadDelete[5];
-} // namespace
-constinit const type_info ti_ThreadDelete = object_info<dgw::events::ThreadDelete>("ThreadDelete", fields_ThreadDelete, 4, &find_ThreadDelete, 0xfull, order_ThreadDelete);
 
 // dgw::events::ThreadListSync
 namespace {
@@ -836,29 +867,6 @@ field_order order_ThreadMembersUpdate[6];
 } // namespace
 constinit const type_info ti_ThreadMembersUpdate = object_info<dgw::events::ThreadMembersUpdate>("ThreadMembersUpdate", fields_ThreadMembersUpdate, 5, &find_ThreadMembersUpdate, 0x7ull, order_ThreadMembersUpdate);
 
-// dgw::events::ThreadMemberUpdate
-namespace {
-int find_own_ThreadMemberUpdate(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 5 : -1;
-    default: return -1;
-    }
-}
-// Other keys go to the base's lookup: its indices hold here, as its fields come first.
-int find_ThreadMemberUpdate(std::string_view k) noexcept {
-    const int i = find_own_ThreadMemberUpdate(k);
-    return i >= 0 ? i : ti_ThreadMember.find(k);
-}
-constexpr field_info fields_ThreadMemberUpdate[] = {
-    DGW_FIELDS_ThreadMember(dgw::events::ThreadMemberUpdate)
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 2, offsetof(dgw::events::ThreadMemberUpdate, guild_id)},
-};
-field_order order_ThreadMemberUpdate[7];
-} // namespace
-constinit const type_info ti_ThreadMemberUpdate = object_info<dgw::events::ThreadMemberUpdate>("ThreadMemberUpdate", fields_ThreadMemberUpdate, 6, &find_ThreadMemberUpdate, 0x7ull, order_ThreadMemberUpdate);
-
 // dgw::events::ThreadUpdate
 namespace {
 int find_own_ThreadUpdate(std::string_view k) noexcept {
@@ -905,24 +913,6 @@ constexpr field_info fields_TypingStart[] = {
 field_order order_TypingStart[6];
 } // namespace
 constinit const type_info ti_TypingStart = object_info<dgw::events::TypingStart>("TypingStart", fields_TypingStart, 5, &find_TypingStart, 0x7ull, order_TypingStart);
-
-// dgw::events::UserUpdate
-namespace {
-int find_own_UserUpdate(std::string_view k) noexcept {
-    (void)k;
-    return -1;
-}
-// Other keys go to the base's lookup: its indices hold here, as its fields come first.
-int find_UserUpdate(std::string_view k) noexcept {
-    const int i = find_own_UserUpdate(k);
-    return i >= 0 ? i : ti_User.find(k);
-}
-constexpr field_info fields_UserUpdate[] = {
-    DGW_FIELDS_User(dgw::events::UserUpdate)
-};
-field_order order_UserUpdate[20];
-} // namespace
-constinit const type_info ti_UserUpdate = object_info<dgw::events::UserUpdate>("UserUpdate", fields_UserUpdate, 19, &find_UserUpdate, 0x1full, order_UserUpdate);
 
 // dgw::events::VoiceChannelEffectSend
 namespace {
@@ -997,58 +987,6 @@ field_order order_VoiceChannelStartTimeUpdate[4];
 } // namespace
 constinit const type_info ti_VoiceChannelStartTimeUpdate = object_info<dgw::events::VoiceChannelStartTimeUpdate>("VoiceChannelStartTimeUpdate", fields_VoiceChannelStartTimeUpdate, 3, &find_VoiceChannelStartTimeUpdate, 0x3ull, order_VoiceChannelStartTimeUpdate);
 
-// dgw::events::VoiceChannelStatusUpdate
-namespace {
-int find_VoiceChannelStatusUpdate(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 6:
-        return std::memcmp(p, "status", 6) == 0 ? 2 : -1;
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_VoiceChannelStatusUpdate[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::events::VoiceChannelStatusUpdate, id)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::VoiceChannelStatusUpdate, guild_id)},
-    {"status", &dgw::codec::ti_string, presence::nullable, 2, offsetof(dgw::events::VoiceChannelStatusUpdate, status)},
-};
-field_order order_VoiceChannelStatusUpdate[4];
-} // namespace
-constinit const type_info ti_VoiceChannelStatusUpdate = object_info<dgw::events::VoiceChannelStatusUpdate>("VoiceChannelStatusUpdate", fields_VoiceChannelStatusUpdate, 3, &find_VoiceChannelStatusUpdate, 0x7ull, order_VoiceChannelStatusUpdate);
-
-// dgw::events::VoiceServerUpdate
-namespace {
-int find_VoiceServerUpdate(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 5:
-        return std::memcmp(p, "token", 5) == 0 ? 0 : -1;
-    case 8:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "endpoint", 8) == 0) return 2;
-            return -1;
-        case 'g':
-            if (std::memcmp(p, "guild_id", 8) == 0) return 1;
-            return -1;
-        default: return -1;
-        }
-    default: return -1;
-    }
-}
-constexpr field_info fields_VoiceServerUpdate[] = {
-    {"token", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::events::VoiceServerUpdate, token)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::events::VoiceServerUpdate, guild_id)},
-    {"endpoint", &dgw::codec::ti_string, presence::nullable, 2, offsetof(dgw::events::VoiceServerUpdate, endpoint)},
-};
-field_order order_VoiceServerUpdate[4];
-} // namespace
-constinit const type_info ti_VoiceServerUpdate = object_info<dgw::events::VoiceServerUpdate>("VoiceServerUpdate", fields_VoiceServerUpdate, 3, &find_VoiceServerUpdate, 0x7ull, order_VoiceServerUpdate);
-
 // dgw::events::VoiceStateUpdate
 namespace {
 int find_own_VoiceStateUpdate(std::string_view k) noexcept {
@@ -1090,43 +1028,42 @@ constinit const type_info ti_WebhooksUpdate = object_info<dgw::events::WebhooksU
 } // namespace dgw::codec::gen
 
 namespace dgw {
+template <> const codec::type_info& describe<dgw::events::ApplicationCommandPermissionsUpdate>() { return codec::gen::ti_ApplicationCommandPermissionsUpdate; }
+template <> const codec::type_info& describe<dgw::events::AutoModerationRuleCreate>() { return codec::gen::ti_AutoModerationRuleCreate; }
+template <> const codec::type_info& describe<dgw::events::AutoModerationRuleDelete>() { return codec::gen::ti_AutoModerationRuleDelete; }
+template <> const codec::type_info& describe<dgw::events::ChannelPinsUpdate>() { return codec::gen::ti_ChannelPinsUpdate; }
+template <> const codec::type_info& describe<dgw::events::ChannelUpdate>() { return codec::gen::ti_ChannelUpdate; }
+template <> const codec::type_info& describe<dgw::events::EntitlementUpdate>() { return codec::gen::ti_EntitlementUpdate; }
+template <> const codec::type_info& describe<dgw::events::GuildAuditLogEntryCreate>() { return codec::gen::ti_GuildAuditLogEntryCreate; }
+template <> const codec::type_info& describe<dgw::events::GuildCreate>() { return codec::gen::ti_GuildCreate; }
+template <> const codec::type_info& describe<dgw::events::GuildDelete>() { return codec::gen::ti_GuildDelete; }
+template <> const codec::type_info& describe<dgw::events::GuildMemberAdd>() { return codec::gen::ti_GuildMemberAdd; }
+template <> const codec::type_info& describe<dgw::events::GuildMemberRemove>() { return codec::gen::ti_GuildMemberRemove; }
+template <> const codec::type_info& describe<dgw::events::GuildMemberUpdate>() { return codec::gen::ti_GuildMemberUpdate; }
+template <> const codec::type_info& describe<dgw::events::GuildRoleCreate>() { return codec::gen::ti_GuildRoleCreate; }
+template <> const codec::type_info& describe<dgw::events::GuildRoleDelete>() { return codec::gen::ti_GuildRoleDelete; }
+template <> const codec::type_info& describe<dgw::events::GuildScheduledEventCreate>() { return codec::gen::ti_GuildScheduledEventCreate; }
+template <> const codec::type_info& describe<dgw::events::GuildScheduledEventDelete>() { return codec::gen::ti_GuildScheduledEventDelete; }
+template <> const codec::type_info& describe<dgw::events::GuildScheduledEventUserRemove>() { return codec::gen::ti_GuildScheduledEventUserRemove; }
+template <> const codec::type_info& describe<dgw::events::GuildSoundboardSoundsUpdate>() { return codec::gen::ti_GuildSoundboardSoundsUpdate; }
+template <> const codec::type_info& describe<dgw::events::GuildSoundboardSoundUpdate>() { return codec::gen::ti_GuildSoundboardSoundUpdate; }
+template <> const codec::type_info& describe<dgw::events::GuildStickersUpdate>() { return codec::gen::ti_GuildStickersUpdate; }
 template <> const codec::type_info& describe<dgw::events::IntegrationUpdate>() { return codec::gen::ti_IntegrationUpdate; }
-template <> const codec::type_info& describe<dgw::events::InteractionCreate>() { return codec::gen::ti_InteractionCreate; }
-template <> const codec::type_info& describe<dgw::events::InviteCreate>() { return codec::gen::ti_InviteCreate; }
-template <> const codec::type_info& describe<dgw::events::InviteDelete>() { return codec::gen::ti_InviteDelete; }
 template <> const codec::type_info& describe<dgw::events::MessageCreate>() { return codec::gen::ti_MessageCreate; }
 template <> const codec::type_info& describe<dgw::events::MessageDelete>() { return codec::gen::ti_MessageDelete; }
-template <> const codec::type_info& describe<dgw::events::MessageDeleteBulk>() { return codec::gen::ti_MessageDeleteBulk; }
 template <> const codec::type_info& describe<dgw::events::MessagePollVoteAdd>() { return codec::gen::ti_MessagePollVoteAdd; }
-template <> const codec::type_info& describe<dgw::events::MessagePollVoteRemove>() { return codec::gen::ti_MessagePollVoteRemove; }
-template <> const codec::type_info& describe<dgw::events::MessageReactionAdd>() { return codec::gen::ti_MessageReactionAdd; }
 template <> const codec::type_info& describe<dgw::events::MessageReactionRemove>() { return codec::gen::ti_MessageReactionRemove; }
-template <> const codec::type_info& describe<dgw::events::MessageReactionRemoveAll>() { return codec::gen::ti_MessageReactionRemoveAll; }
 template <> const codec::type_info& describe<dgw::events::MessageReactionRemoveEmoji>() { return codec::gen::ti_MessageReactionRemoveEmoji; }
-template <> const codec::type_info& describe<dgw::events::MessageUpdate>() { return codec::gen::ti_MessageUpdate; }
-template <> const codec::type_info& describe<dgw::events::PresenceUpdate>() { return codec::gen::ti_PresenceUpdate; }
-template <> const codec::type_info& describe<dgw::events::RateLimited>() { return codec::gen::ti_RateLimited; }
 template <> const codec::type_info& describe<dgw::events::Ready>() { return codec::gen::ti_Ready; }
-template <> const codec::type_info& describe<dgw::events::Resumed>() { return codec::gen::ti_Resumed; }
-template <> const codec::type_info& describe<dgw::events::SoundboardSounds>() { return codec::gen::ti_SoundboardSounds; }
 template <> const codec::type_info& describe<dgw::events::StageInstanceCreate>() { return codec::gen::ti_StageInstanceCreate; }
 template <> const codec::type_info& describe<dgw::events::StageInstanceDelete>() { return codec::gen::ti_StageInstanceDelete; }
-template <> const codec::type_info& describe<dgw::events::StageInstanceUpdate>() { return codec::gen::ti_StageInstanceUpdate; }
-template <> const codec::type_info& describe<dgw::events::SubscriptionCreate>() { return codec::gen::ti_SubscriptionCreate; }
-template <> const codec::type_info& describe<dgw::events::SubscriptionDelete>() { return codec::gen::ti_SubscriptionDelete; }
 template <> const codec::type_info& describe<dgw::events::SubscriptionUpdate>() { return codec::gen::ti_SubscriptionUpdate; }
-template <> const codec::type_info& describe<dgw::events::ThreadCreate>() { return codec::gen::ti_ThreadCreate; }
-template <> const codec::type_info& describe<dgw::events::ThreadDelete>() { return codec::gen::ti_ThreadDelete; }
 template <> const codec::type_info& describe<dgw::events::ThreadListSync>() { return codec::gen::ti_ThreadListSync; }
 template <> const codec::type_info& describe<dgw::events::ThreadMembersUpdate>() { return codec::gen::ti_ThreadMembersUpdate; }
-template <> const codec::type_info& describe<dgw::events::ThreadMemberUpdate>() { return codec::gen::ti_ThreadMemberUpdate; }
 template <> const codec::type_info& describe<dgw::events::ThreadUpdate>() { return codec::gen::ti_ThreadUpdate; }
 template <> const codec::type_info& describe<dgw::events::TypingStart>() { return codec::gen::ti_TypingStart; }
-template <> const codec::type_info& describe<dgw::events::UserUpdate>() { return codec::gen::ti_UserUpdate; }
 template <> const codec::type_info& describe<dgw::events::VoiceChannelEffectSend>() { return codec::gen::ti_VoiceChannelEffectSend; }
 template <> const codec::type_info& describe<dgw::events::VoiceChannelStartTimeUpdate>() { return codec::gen::ti_VoiceChannelStartTimeUpdate; }
-template <> const codec::type_info& describe<dgw::events::VoiceChannelStatusUpdate>() { return codec::gen::ti_VoiceChannelStatusUpdate; }
-template <> const codec::type_info& describe<dgw::events::VoiceServerUpdate>() { return codec::gen::ti_VoiceServerUpdate; }
 template <> const codec::type_info& describe<dgw::events::VoiceStateUpdate>() { return codec::gen::ti_VoiceStateUpdate; }
 template <> const codec::type_info& describe<dgw::events::WebhooksUpdate>() { return codec::gen::ti_WebhooksUpdate; }
 } // namespace dgw

@@ -15,164 +15,70 @@
 
 namespace dgw::codec::gen {
 
-constinit const type_info ti_ActivityFlags = int_info<dgw::types::ActivityFlags>(kind::flags, "ActivityFlags");
-constinit const type_info ti_ActivityStatusDisplayType = int_info<dgw::types::ActivityStatusDisplayType>(kind::int_enum, "ActivityStatusDisplayType");
-constinit const type_info ti_ActivityType = int_info<dgw::types::ActivityType>(kind::int_enum, "ActivityType");
-constinit const type_info ti_ApplicationCommandOptionType = int_info<dgw::types::ApplicationCommandOptionType>(kind::int_enum, "ApplicationCommandOptionType");
-constinit const type_info ti_ApplicationCommandPermissionType = int_info<dgw::types::ApplicationCommandPermissionType>(kind::int_enum, "ApplicationCommandPermissionType");
 constinit const type_info ti_ApplicationCommandType = int_info<dgw::types::ApplicationCommandType>(kind::int_enum, "ApplicationCommandType");
-constinit const type_info ti_ApplicationEventWebhookStatus = int_info<dgw::types::ApplicationEventWebhookStatus>(kind::int_enum, "ApplicationEventWebhookStatus");
 constinit const type_info ti_ApplicationFlags = int_info<dgw::types::ApplicationFlags>(kind::flags, "ApplicationFlags");
-constinit const type_info ti_ApplicationIntegrationType = int_info<dgw::types::ApplicationIntegrationType>(kind::int_enum, "ApplicationIntegrationType");
-constinit const type_info ti_ApplicationTeamMemberRole = base_info<std::string>(kind::string_enum, "ApplicationTeamMemberRole");
-constinit const type_info ti_ApplicationTeamMembershipState = int_info<dgw::types::ApplicationTeamMembershipState>(kind::int_enum, "ApplicationTeamMembershipState");
 constinit const type_info ti_AttachmentFlags = int_info<dgw::types::AttachmentFlags>(kind::flags, "AttachmentFlags");
-constinit const type_info ti_AuditLogEvent = int_info<dgw::types::AuditLogEvent>(kind::int_enum, "AuditLogEvent");
-constinit const type_info ti_AutoModerationActionType = int_info<dgw::types::AutoModerationActionType>(kind::int_enum, "AutoModerationActionType");
-constinit const type_info ti_AutoModerationEventType = int_info<dgw::types::AutoModerationEventType>(kind::int_enum, "AutoModerationEventType");
 constinit const type_info ti_AutoModerationKeywordPresetType = int_info<dgw::types::AutoModerationKeywordPresetType>(kind::int_enum, "AutoModerationKeywordPresetType");
-constinit const type_info ti_AutoModerationTriggerType = int_info<dgw::types::AutoModerationTriggerType>(kind::int_enum, "AutoModerationTriggerType");
 constinit const type_info ti_ButtonStyle = int_info<dgw::types::ButtonStyle>(kind::int_enum, "ButtonStyle");
-constinit const type_info ti_ChannelFlags = int_info<dgw::types::ChannelFlags>(kind::flags, "ChannelFlags");
-constinit const type_info ti_ChannelType = int_info<dgw::types::ChannelType>(kind::int_enum, "ChannelType");
-constinit const type_info ti_ComponentType = int_info<dgw::types::ComponentType>(kind::int_enum, "ComponentType");
 constinit const type_info ti_DefaultMessageNotificationLevel = int_info<dgw::types::DefaultMessageNotificationLevel>(kind::int_enum, "DefaultMessageNotificationLevel");
-constinit const type_info ti_EmbedFlags = int_info<dgw::types::EmbedFlags>(kind::flags, "EmbedFlags");
 constinit const type_info ti_EmbedMediaFlags = int_info<dgw::types::EmbedMediaFlags>(kind::flags, "EmbedMediaFlags");
-constinit const type_info ti_EntitlementType = int_info<dgw::types::EntitlementType>(kind::int_enum, "EntitlementType");
-constinit const type_info ti_ExplicitContentFilterLevel = int_info<dgw::types::ExplicitContentFilterLevel>(kind::int_enum, "ExplicitContentFilterLevel");
-constinit const type_info ti_ForumLayoutType = int_info<dgw::types::ForumLayoutType>(kind::int_enum, "ForumLayoutType");
-constinit const type_info ti_GatewayCapabilities = int_info<dgw::types::GatewayCapabilities>(kind::flags, "GatewayCapabilities");
-constinit const type_info ti_GuildFeature = base_info<std::string>(kind::string_enum, "GuildFeature");
-constinit const type_info ti_GuildInviteFlags = int_info<dgw::types::GuildInviteFlags>(kind::flags, "GuildInviteFlags");
 constinit const type_info ti_GuildMemberFlags = int_info<dgw::types::GuildMemberFlags>(kind::flags, "GuildMemberFlags");
-constinit const type_info ti_GuildScheduledEventEntityType = int_info<dgw::types::GuildScheduledEventEntityType>(kind::int_enum, "GuildScheduledEventEntityType");
 constinit const type_info ti_GuildScheduledEventPrivacyLevel = int_info<dgw::types::GuildScheduledEventPrivacyLevel>(kind::int_enum, "GuildScheduledEventPrivacyLevel");
-constinit const type_info ti_GuildScheduledEventRecurrenceRuleFrequency = int_info<dgw::types::GuildScheduledEventRecurrenceRuleFrequency>(kind::int_enum, "GuildScheduledEventRecurrenceRuleFrequency");
-constinit const type_info ti_GuildScheduledEventRecurrenceRuleMonth = int_info<dgw::types::GuildScheduledEventRecurrenceRuleMonth>(kind::int_enum, "GuildScheduledEventRecurrenceRuleMonth");
-constinit const type_info ti_GuildScheduledEventRecurrenceRuleWeekday = int_info<dgw::types::GuildScheduledEventRecurrenceRuleWeekday>(kind::int_enum, "GuildScheduledEventRecurrenceRuleWeekday");
-constinit const type_info ti_GuildScheduledEventStatus = int_info<dgw::types::GuildScheduledEventStatus>(kind::int_enum, "GuildScheduledEventStatus");
-constinit const type_info ti_IntegrationExpireBehavior = int_info<dgw::types::IntegrationExpireBehavior>(kind::int_enum, "IntegrationExpireBehavior");
 constinit const type_info ti_InteractionContextType = int_info<dgw::types::InteractionContextType>(kind::int_enum, "InteractionContextType");
-constinit const type_info ti_InteractionType = int_info<dgw::types::InteractionType>(kind::int_enum, "InteractionType");
-constinit const type_info ti_InviteTargetType = int_info<dgw::types::InviteTargetType>(kind::int_enum, "InviteTargetType");
-constinit const type_info ti_InviteType = int_info<dgw::types::InviteType>(kind::int_enum, "InviteType");
 constinit const type_info ti_MessageActivityType = int_info<dgw::types::MessageActivityType>(kind::int_enum, "MessageActivityType");
 constinit const type_info ti_MessageBaseTheme = int_info<dgw::types::MessageBaseTheme>(kind::int_enum, "MessageBaseTheme");
 constinit const type_info ti_MessageFlags = int_info<dgw::types::MessageFlags>(kind::flags, "MessageFlags");
-constinit const type_info ti_MessageReferenceType = int_info<dgw::types::MessageReferenceType>(kind::int_enum, "MessageReferenceType");
-constinit const type_info ti_MessageType = int_info<dgw::types::MessageType>(kind::int_enum, "MessageType");
-constinit const type_info ti_MfaLevel = int_info<dgw::types::MfaLevel>(kind::int_enum, "MfaLevel");
 constinit const type_info ti_NsfwLevel = int_info<dgw::types::NsfwLevel>(kind::int_enum, "NsfwLevel");
-constinit const type_info ti_OverwriteType = int_info<dgw::types::OverwriteType>(kind::int_enum, "OverwriteType");
 constinit const type_info ti_Permissions = int_info<dgw::types::Permissions>(kind::string_flags, "Permissions");
-constinit const type_info ti_PollLayoutType = int_info<dgw::types::PollLayoutType>(kind::int_enum, "PollLayoutType");
 constinit const type_info ti_PremiumTier = int_info<dgw::types::PremiumTier>(kind::int_enum, "PremiumTier");
-constinit const type_info ti_PremiumType = int_info<dgw::types::PremiumType>(kind::int_enum, "PremiumType");
-constinit const type_info ti_ReactionType = int_info<dgw::types::ReactionType>(kind::int_enum, "ReactionType");
-constinit const type_info ti_RoleFlags = int_info<dgw::types::RoleFlags>(kind::flags, "RoleFlags");
 constinit const type_info ti_SelectDefaultValueType = base_info<std::string>(kind::string_enum, "SelectDefaultValueType");
 constinit const type_info ti_SortOrderType = int_info<dgw::types::SortOrderType>(kind::int_enum, "SortOrderType");
 constinit const type_info ti_StagePrivacyLevel = int_info<dgw::types::StagePrivacyLevel>(kind::int_enum, "StagePrivacyLevel");
-constinit const type_info ti_StickerFormatType = int_info<dgw::types::StickerFormatType>(kind::int_enum, "StickerFormatType");
-constinit const type_info ti_StickerType = int_info<dgw::types::StickerType>(kind::int_enum, "StickerType");
-constinit const type_info ti_SubscriptionStatus = int_info<dgw::types::SubscriptionStatus>(kind::int_enum, "SubscriptionStatus");
-constinit const type_info ti_SystemChannelFlags = int_info<dgw::types::SystemChannelFlags>(kind::flags, "SystemChannelFlags");
-constinit const type_info ti_TextInputStyle = int_info<dgw::types::TextInputStyle>(kind::int_enum, "TextInputStyle");
-constinit const type_info ti_UnfurledMediaItemFlags = int_info<dgw::types::UnfurledMediaItemFlags>(kind::flags, "UnfurledMediaItemFlags");
-constinit const type_info ti_UserFlags = int_info<dgw::types::UserFlags>(kind::flags, "UserFlags");
-constinit const type_info ti_VerificationLevel = int_info<dgw::types::VerificationLevel>(kind::int_enum, "VerificationLevel");
-constinit const type_info ti_VideoQualityMode = int_info<dgw::types::VideoQualityMode>(kind::int_enum, "VideoQualityMode");
-constinit const type_info ti_VoiceChannelEffectAnimationType = int_info<dgw::types::VoiceChannelEffectAnimationType>(kind::int_enum, "VoiceChannelEffectAnimationType");
 
-// dgw::types::AvatarDecorationData
+constinit const type_info ti_Activity_array = array_info<dgw::types::Activity>("Activity[]", &dgw::codec::gen::ti_Activity);
+constinit const type_info ti_ApplicationCommandInteractionDataOption_array = array_info<dgw::types::ApplicationCommandInteractionDataOption>("ApplicationCommandInteractionDataOption[]", &dgw::codec::gen::ti_ApplicationCommandInteractionDataOption);
+constinit const type_info ti_ChannelMention_array = array_info<dgw::types::ChannelMention>("ChannelMention[]", &dgw::codec::gen::ti_ChannelMention);
+constinit const type_info ti_ChannelType_array = array_info<dgw::types::ChannelType>("ChannelType[]", &dgw::codec::gen::ti_ChannelType);
+constinit const type_info ti_Channel_map = map_info<dgw::types::Channel>("map<Channel>", &dgw::codec::gen::ti_Channel);
+constinit const type_info ti_Entitlement_array = array_info<dgw::types::Entitlement>("Entitlement[]", &dgw::codec::gen::ti_Entitlement);
+constinit const type_info ti_GuildScheduledEventRecurrenceRuleNWeekday_array = array_info<dgw::types::GuildScheduledEventRecurrenceRuleNWeekday>("GuildScheduledEventRecurrenceRuleNWeekday[]", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRuleNWeekday);
+constinit const type_info ti_MediaGalleryItem_array = array_info<dgw::types::MediaGalleryItem>("MediaGalleryItem[]", &dgw::codec::gen::ti_MediaGalleryItem);
+constinit const type_info ti_Message_map = map_info<dgw::types::Message>("map<Message>", &dgw::codec::gen::ti_Message);
+constinit const type_info ti_Overwrite_array = array_info<dgw::types::Overwrite>("Overwrite[]", &dgw::codec::gen::ti_Overwrite);
+constinit const type_info ti_Role_array = array_info<dgw::types::Role>("Role[]", &dgw::codec::gen::ti_Role);
+constinit const type_info ti_Sticker_array = array_info<dgw::types::Sticker>("Sticker[]", &dgw::codec::gen::ti_Sticker);
+
+// dgw::types::Nameplate
 namespace {
-int find_AvatarDecorationData(std::string_view k) noexcept {
+int find_Nameplate(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 5:
-        return std::memcmp(p, "asset", 5) == 0 ? 0 : -1;
-    case 6:
-        return std::memcmp(p, "sku_id", 6) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_AvatarDecorationData[] = {
-    {"asset", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::AvatarDecorationData, asset)},
-    {"sku_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::types::AvatarDecorationData, sku_id)},
-};
-field_order order_AvatarDecorationData[3];
-} // namespace
-constinit const type_info ti_AvatarDecorationData = object_info<dgw::types::AvatarDecorationData>("AvatarDecorationData", fields_AvatarDecorationData, 2, &find_AvatarDecorationData, 0x3ull, order_AvatarDecorationData);
-
-// dgw::types::ApplicationTeamMember
-namespace {
-int find_ApplicationTeamMember(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 4:
         switch (p[0]) {
-        case 'r':
-            if (std::memcmp(p, "role", 4) == 0) return 3;
+        case 'a':
+            if (std::memcmp(p, "asset", 5) == 0) return 1;
             return -1;
-        case 'u':
-            if (std::memcmp(p, "user", 4) == 0) return 2;
+        case 'l':
+            if (std::memcmp(p, "label", 5) == 0) return 2;
             return -1;
         default: return -1;
         }
+    case 6:
+        return std::memcmp(p, "sku_id", 6) == 0 ? 0 : -1;
     case 7:
-        return std::memcmp(p, "team_id", 7) == 0 ? 1 : -1;
-    case 16:
-        return std::memcmp(p, "membership_state", 16) == 0 ? 0 : -1;
+        return std::memcmp(p, "palette", 7) == 0 ? 3 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_ApplicationTeamMember[] = {
-    {"membership_state", &dgw::codec::gen::ti_ApplicationTeamMembershipState, presence::required, 0, offsetof(dgw::types::ApplicationTeamMember, membership_state)},
-    {"team_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::types::ApplicationTeamMember, team_id)},
-    {"user", &dgw::codec::gen::ti_PartialUser, presence::required, 2, offsetof(dgw::types::ApplicationTeamMember, user)},
-    {"role", &dgw::codec::gen::ti_ApplicationTeamMemberRole, presence::required, 3, offsetof(dgw::types::ApplicationTeamMember, role)},
+constexpr field_info fields_Nameplate[] = {
+    {"sku_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Nameplate, sku_id)},
+    {"asset", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::Nameplate, asset)},
+    {"label", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::types::Nameplate, label)},
+    {"palette", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::Nameplate, palette)},
 };
-field_order order_ApplicationTeamMember[5];
+field_order order_Nameplate[5];
 } // namespace
-constinit const type_info ti_ApplicationTeamMember = object_info<dgw::types::ApplicationTeamMember>("ApplicationTeamMember", fields_ApplicationTeamMember, 4, &find_ApplicationTeamMember, 0xfull, order_ApplicationTeamMember);
-
-// dgw::types::WelcomeScreen
-namespace {
-int find_WelcomeScreen(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 11:
-        return std::memcmp(p, "description", 11) == 0 ? 0 : -1;
-    case 16:
-        return std::memcmp(p, "welcome_channels", 16) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_WelcomeScreen[] = {
-    {"description", &dgw::codec::ti_string, presence::nullable, 0, offsetof(dgw::types::WelcomeScreen, description)},
-    {"welcome_channels", &dgw::codec::gen::ti_WelcomeScreenChannel_array, presence::required, 1, offsetof(dgw::types::WelcomeScreen, welcome_channels)},
-};
-field_order order_WelcomeScreen[3];
-} // namespace
-constinit const type_info ti_WelcomeScreen = object_info<dgw::types::WelcomeScreen>("WelcomeScreen", fields_WelcomeScreen, 2, &find_WelcomeScreen, 0x3ull, order_WelcomeScreen);
-
-// dgw::types::ApplicationIntegrationTypeConfiguration
-namespace {
-int find_ApplicationIntegrationTypeConfiguration(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 21:
-        return std::memcmp(p, "oauth2_install_params", 21) == 0 ? 0 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_ApplicationIntegrationTypeConfiguration[] = {
-    {"oauth2_install_params", &dgw::codec::gen::ti_ApplicationInstallParams, presence::optional, -1, offsetof(dgw::types::ApplicationIntegrationTypeConfiguration, oauth2_install_params)},
-};
-field_order order_ApplicationIntegrationTypeConfiguration[2];
-} // namespace
-constinit const type_info ti_ApplicationIntegrationTypeConfiguration = object_info<dgw::types::ApplicationIntegrationTypeConfiguration>("ApplicationIntegrationTypeConfiguration", fields_ApplicationIntegrationTypeConfiguration, 1, &find_ApplicationIntegrationTypeConfiguration, 0x0ull, order_ApplicationIntegrationTypeConfiguration);
+constinit const type_info ti_Nameplate = object_info<dgw::types::Nameplate>("Nameplate", fields_Nameplate, 4, &find_Nameplate, 0xfull, order_Nameplate);
 
 // dgw::types::PartialApplication
 namespace {
@@ -335,265 +241,573 @@ field_order order_PartialApplication[34];
 } // namespace
 constinit const type_info ti_PartialApplication = object_info<dgw::types::PartialApplication>("PartialApplication", fields_PartialApplication, 33, &find_PartialApplication, 0x1ull, order_PartialApplication);
 
-// dgw::types::ThreadMetadata
+// dgw::types::AuditLogEntry
 namespace {
-int find_ThreadMetadata(std::string_view k) noexcept {
+int find_AuditLogEntry(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 3 : -1;
     case 6:
-        return std::memcmp(p, "locked", 6) == 0 ? 3 : -1;
-    case 8:
-        return std::memcmp(p, "archived", 8) == 0 ? 0 : -1;
-    case 9:
-        return std::memcmp(p, "invitable", 9) == 0 ? 4 : -1;
-    case 16:
-        return std::memcmp(p, "create_timestamp", 16) == 0 ? 5 : -1;
-    case 17:
-        return std::memcmp(p, "archive_timestamp", 17) == 0 ? 2 : -1;
-    case 21:
-        return std::memcmp(p, "auto_archive_duration", 21) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_ThreadMetadata[] = {
-    {"archived", &dgw::codec::ti_bool, presence::required, 0, offsetof(dgw::types::ThreadMetadata, archived)},
-    {"auto_archive_duration", &dgw::codec::ti_int, presence::required, 1, offsetof(dgw::types::ThreadMetadata, auto_archive_duration)},
-    {"archive_timestamp", &dgw::codec::ti_timestamp, presence::required, 2, offsetof(dgw::types::ThreadMetadata, archive_timestamp)},
-    {"locked", &dgw::codec::ti_bool, presence::required, 3, offsetof(dgw::types::ThreadMetadata, locked)},
-    {"invitable", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::ThreadMetadata, invitable)},
-    {"create_timestamp", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::types::ThreadMetadata, create_timestamp)},
-};
-field_order order_ThreadMetadata[7];
-} // namespace
-constinit const type_info ti_ThreadMetadata = object_info<dgw::types::ThreadMetadata>("ThreadMetadata", fields_ThreadMetadata, 6, &find_ThreadMetadata, 0xfull, order_ThreadMetadata);
-
-// dgw::types::ForumTag
-namespace {
-int find_ForumTag(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        return std::memcmp(p, "name", 4) == 0 ? 1 : -1;
-    case 8:
-        return std::memcmp(p, "emoji_id", 8) == 0 ? 3 : -1;
-    case 9:
-        return std::memcmp(p, "moderated", 9) == 0 ? 2 : -1;
-    case 10:
-        return std::memcmp(p, "emoji_name", 10) == 0 ? 4 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_ForumTag[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::ForumTag, id)},
-    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::ForumTag, name)},
-    {"moderated", &dgw::codec::ti_bool, presence::required, 2, offsetof(dgw::types::ForumTag, moderated)},
-    {"emoji_id", &dgw::codec::ti_snowflake, presence::nullable, 3, offsetof(dgw::types::ForumTag, emoji_id)},
-    {"emoji_name", &dgw::codec::ti_string, presence::nullable, 4, offsetof(dgw::types::ForumTag, emoji_name)},
-};
-field_order order_ForumTag[6];
-} // namespace
-constinit const type_info ti_ForumTag = object_info<dgw::types::ForumTag>("ForumTag", fields_ForumTag, 5, &find_ForumTag, 0x1full, order_ForumTag);
-
-// dgw::types::Channel
-namespace {
-int find_Channel(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        switch (p[1]) {
-        case 'a':
-            if (std::memcmp(p, "name", 4) == 0) return 5;
-            return -1;
+        return std::memcmp(p, "reason", 6) == 0 ? 6 : -1;
+    case 7:
+        switch (p[0]) {
         case 'c':
-            if (std::memcmp(p, "icon", 4) == 0) return 13;
+            if (std::memcmp(p, "changes", 7) == 0) return 1;
             return -1;
-        case 's':
-            if (std::memcmp(p, "nsfw", 4) == 0) return 7;
+        case 'o':
+            if (std::memcmp(p, "options", 7) == 0) return 5;
             return -1;
-        case 'y':
+        case 'u':
+            if (std::memcmp(p, "user_id", 7) == 0) return 2;
+            return -1;
+        default: return -1;
+        }
+    case 9:
+        return std::memcmp(p, "target_id", 9) == 0 ? 0 : -1;
+    case 11:
+        return std::memcmp(p, "action_type", 11) == 0 ? 4 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_AuditLogEntry[] = {
+    DGW_FIELDS_AuditLogEntry(dgw::types::AuditLogEntry)
+};
+field_order order_AuditLogEntry[8];
+} // namespace
+constinit const type_info ti_AuditLogEntry = object_info<dgw::types::AuditLogEntry>("AuditLogEntry", fields_AuditLogEntry, 7, &find_AuditLogEntry, 0xfull, order_AuditLogEntry);
+
+// dgw::types::AutoModerationActionMetadata
+namespace {
+int find_AutoModerationActionMetadata(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 10:
+        return std::memcmp(p, "channel_id", 10) == 0 ? 0 : -1;
+    case 14:
+        return std::memcmp(p, "custom_message", 14) == 0 ? 2 : -1;
+    case 16:
+        return std::memcmp(p, "duration_seconds", 16) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_AutoModerationActionMetadata[] = {
+    {"channel_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::AutoModerationActionMetadata, channel_id)},
+    {"duration_seconds", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::AutoModerationActionMetadata, duration_seconds)},
+    {"custom_message", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::AutoModerationActionMetadata, custom_message)},
+};
+field_order order_AutoModerationActionMetadata[4];
+} // namespace
+constinit const type_info ti_AutoModerationActionMetadata = object_info<dgw::types::AutoModerationActionMetadata>("AutoModerationActionMetadata", fields_AutoModerationActionMetadata, 3, &find_AutoModerationActionMetadata, 0x0ull, order_AutoModerationActionMetadata);
+
+// dgw::types::AutoModerationAction
+namespace {
+int find_AutoModerationAction(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 4:
+        return std::memcmp(p, "type", 4) == 0 ? 0 : -1;
+    case 8:
+        return std::memcmp(p, "metadata", 8) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_AutoModerationAction[] = {
+    {"type", &dgw::codec::gen::ti_AutoModerationActionType, presence::required, 0, offsetof(dgw::types::AutoModerationAction, type)},
+    {"metadata", &dgw::codec::gen::ti_AutoModerationActionMetadata, presence::optional, -1, offsetof(dgw::types::AutoModerationAction, metadata)},
+};
+field_order order_AutoModerationAction[3];
+} // namespace
+constinit const type_info ti_AutoModerationAction = object_info<dgw::types::AutoModerationAction>("AutoModerationAction", fields_AutoModerationAction, 2, &find_AutoModerationAction, 0x1ull, order_AutoModerationAction);
+
+// dgw::types::AutoModerationRule
+namespace {
+int find_AutoModerationRule(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 4:
+        return std::memcmp(p, "name", 4) == 0 ? 2 : -1;
+    case 7:
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "actions", 7) == 0) return 7;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "enabled", 7) == 0) return 8;
+            return -1;
+        default: return -1;
+        }
+    case 8:
+        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
+    case 10:
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "creator_id", 10) == 0) return 3;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "event_type", 10) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
+    case 12:
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "exempt_roles", 12) == 0) return 9;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "trigger_type", 12) == 0) return 5;
+            return -1;
+        default: return -1;
+        }
+    case 15:
+        return std::memcmp(p, "exempt_channels", 15) == 0 ? 10 : -1;
+    case 16:
+        return std::memcmp(p, "trigger_metadata", 16) == 0 ? 6 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_AutoModerationRule[] = {
+    DGW_FIELDS_AutoModerationRule(dgw::types::AutoModerationRule)
+};
+field_order order_AutoModerationRule[12];
+} // namespace
+constinit const type_info ti_AutoModerationRule = object_info<dgw::types::AutoModerationRule>("AutoModerationRule", fields_AutoModerationRule, 11, &find_AutoModerationRule, 0x7ffull, order_AutoModerationRule);
+
+// dgw::types::GuildMember
+namespace {
+int find_GuildMember(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 4:
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "deaf", 4) == 0) return 7;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "mute", 4) == 0) return 8;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "nick", 4) == 0) return 1;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user", 4) == 0) return 0;
+            return -1;
+        default: return -1;
+        }
+    case 5:
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 9;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "roles", 5) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
+    case 6:
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "avatar", 6) == 0) return 2;
+            return -1;
+        case 'b':
+            if (std::memcmp(p, "banner", 6) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
+    case 7:
+        return std::memcmp(p, "pending", 7) == 0 ? 10 : -1;
+    case 9:
+        return std::memcmp(p, "joined_at", 9) == 0 ? 5 : -1;
+    case 11:
+        return std::memcmp(p, "permissions", 11) == 0 ? 11 : -1;
+    case 12:
+        return std::memcmp(p, "collectibles", 12) == 0 ? 14 : -1;
+    case 13:
+        return std::memcmp(p, "premium_since", 13) == 0 ? 6 : -1;
+    case 22:
+        return std::memcmp(p, "avatar_decoration_data", 22) == 0 ? 13 : -1;
+    case 25:
+        return std::memcmp(p, "unusual_dm_activity_until", 25) == 0 ? 15 : -1;
+    case 28:
+        return std::memcmp(p, "communication_disabled_until", 28) == 0 ? 12 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_GuildMember[] = {
+    DGW_FIELDS_GuildMember(dgw::types::GuildMember)
+};
+field_order order_GuildMember[17];
+} // namespace
+constinit const type_info ti_GuildMember = object_info<dgw::types::GuildMember>("GuildMember", fields_GuildMember, 16, &find_GuildMember, 0x1full, order_GuildMember);
+
+// dgw::types::ActivityTimestamps
+namespace {
+int find_ActivityTimestamps(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 3:
+        return std::memcmp(p, "end", 3) == 0 ? 1 : -1;
+    case 5:
+        return std::memcmp(p, "start", 5) == 0 ? 0 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_ActivityTimestamps[] = {
+    {"start", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::ActivityTimestamps, start)},
+    {"end", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::ActivityTimestamps, end)},
+};
+field_order order_ActivityTimestamps[3];
+} // namespace
+constinit const type_info ti_ActivityTimestamps = object_info<dgw::types::ActivityTimestamps>("ActivityTimestamps", fields_ActivityTimestamps, 2, &find_ActivityTimestamps, 0x0ull, order_ActivityTimestamps);
+
+// dgw::types::ActivityParty
+namespace {
+int find_ActivityParty(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 4:
+        return std::memcmp(p, "size", 4) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_ActivityParty[] = {
+    {"id", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ActivityParty, id)},
+    {"size", &dgw::codec::ti_int_array, presence::optional, -1, offsetof(dgw::types::ActivityParty, size)},
+};
+field_order order_ActivityParty[3];
+} // namespace
+constinit const type_info ti_ActivityParty = object_info<dgw::types::ActivityParty>("ActivityParty", fields_ActivityParty, 2, &find_ActivityParty, 0x0ull, order_ActivityParty);
+
+// dgw::types::Activity
+namespace {
+int find_Activity(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 3:
+        return std::memcmp(p, "url", 3) == 0 ? 2 : -1;
+    case 4:
+        switch (p[0]) {
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 0;
+            return -1;
+        case 't':
             if (std::memcmp(p, "type", 4) == 0) return 1;
             return -1;
         default: return -1;
         }
     case 5:
         switch (p[0]) {
-        case 'f':
-            if (std::memcmp(p, "flags", 5) == 0) return 28;
+        case 'e':
+            if (std::memcmp(p, "emoji", 5) == 0) return 11;
             return -1;
-        case 't':
-            if (std::memcmp(p, "topic", 5) == 0) return 6;
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 16;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "party", 5) == 0) return 12;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "state", 5) == 0) return 9;
             return -1;
         default: return -1;
         }
     case 6:
-        return std::memcmp(p, "member", 6) == 0 ? 24 : -1;
+        return std::memcmp(p, "assets", 6) == 0 ? 13 : -1;
     case 7:
         switch (p[0]) {
         case 'b':
-            if (std::memcmp(p, "bitrate", 7) == 0) return 9;
+            if (std::memcmp(p, "buttons", 7) == 0) return 17;
             return -1;
-        case 'm':
-            if (std::memcmp(p, "managed", 7) == 0) return 16;
+        case 'd':
+            if (std::memcmp(p, "details", 7) == 0) return 7;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "secrets", 7) == 0) return 14;
             return -1;
         default: return -1;
         }
     case 8:
-        switch (p[0]) {
-        case 'g':
-            if (std::memcmp(p, "guild_id", 8) == 0) return 2;
-            return -1;
-        case 'o':
-            if (std::memcmp(p, "owner_id", 8) == 0) return 14;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "position", 8) == 0) return 3;
-            return -1;
-        default: return -1;
-        }
+        return std::memcmp(p, "instance", 8) == 0 ? 15 : -1;
     case 9:
-        return std::memcmp(p, "parent_id", 9) == 0 ? 17 : -1;
+        return std::memcmp(p, "state_url", 9) == 0 ? 10 : -1;
     case 10:
-        switch (p[1]) {
-        case 'e':
-            if (std::memcmp(p, "recipients", 10) == 0) return 12;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "user_limit", 10) == 0) return 10;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "created_at", 10) == 0) return 3;
             return -1;
         case 't':
-            if (std::memcmp(p, "rtc_region", 10) == 0) return 19;
+            if (std::memcmp(p, "timestamps", 10) == 0) return 4;
             return -1;
         default: return -1;
         }
     case 11:
-        return std::memcmp(p, "permissions", 11) == 0 ? 26 : -1;
-    case 12:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "applied_tags", 12) == 0) return 31;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "member_count", 12) == 0) return 22;
-            return -1;
-        default: return -1;
-        }
-    case 13:
-        return std::memcmp(p, "message_count", 13) == 0 ? 21 : -1;
+        return std::memcmp(p, "details_url", 11) == 0 ? 8 : -1;
     case 14:
-        switch (p[1]) {
-        case 'p':
-            if (std::memcmp(p, "application_id", 14) == 0) return 15;
-            return -1;
-        case 'v':
-            if (std::memcmp(p, "available_tags", 14) == 0) return 30;
-            return -1;
-        default: return -1;
-        }
-    case 15:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "app_permissions", 15) == 0) return 27;
-            return -1;
-        case 'l':
-            if (std::memcmp(p, "last_message_id", 15) == 0) return 8;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "thread_metadata", 15) == 0) return 23;
-            return -1;
-        default: return -1;
-        }
-    case 18:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "default_sort_order", 18) == 0) return 34;
-            return -1;
-        case 'l':
-            if (std::memcmp(p, "last_pin_timestamp", 18) == 0) return 18;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "total_message_sent", 18) == 0) return 29;
-            return -1;
-        case 'v':
-            if (std::memcmp(p, "video_quality_mode", 18) == 0) return 20;
-            return -1;
-        default: return -1;
-        }
+        return std::memcmp(p, "application_id", 14) == 0 ? 5 : -1;
     case 19:
-        return std::memcmp(p, "rate_limit_per_user", 19) == 0 ? 11 : -1;
-    case 20:
-        return std::memcmp(p, "default_forum_layout", 20) == 0 ? 35 : -1;
-    case 21:
-        return std::memcmp(p, "permission_overwrites", 21) == 0 ? 4 : -1;
-    case 22:
-        return std::memcmp(p, "default_reaction_emoji", 22) == 0 ? 32 : -1;
-    case 29:
-        return std::memcmp(p, "default_auto_archive_duration", 29) == 0 ? 25 : -1;
-    case 34:
-        return std::memcmp(p, "default_thread_rate_limit_per_user", 34) == 0 ? 33 : -1;
+        return std::memcmp(p, "status_display_type", 19) == 0 ? 6 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_Channel[] = {
-    DGW_FIELDS_Channel(dgw::types::Channel)
+constexpr field_info fields_Activity[] = {
+    {"name", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::Activity, name)},
+    {"type", &dgw::codec::gen::ti_ActivityType, presence::required, 1, offsetof(dgw::types::Activity, type)},
+    {"url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Activity, url)},
+    {"created_at", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::types::Activity, created_at)},
+    {"timestamps", &dgw::codec::gen::ti_ActivityTimestamps, presence::optional, -1, offsetof(dgw::types::Activity, timestamps)},
+    {"application_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Activity, application_id)},
+    {"status_display_type", &dgw::codec::gen::ti_ActivityStatusDisplayType, presence::optional_nullable, -1, offsetof(dgw::types::Activity, status_display_type)},
+    {"details", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Activity, details)},
+    {"details_url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Activity, details_url)},
+    {"state", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Activity, state)},
+    {"state_url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Activity, state_url)},
+    {"emoji", &dgw::codec::gen::ti_ActivityEmoji, presence::optional_nullable, -1, offsetof(dgw::types::Activity, emoji)},
+    {"party", &dgw::codec::gen::ti_ActivityParty, presence::optional, -1, offsetof(dgw::types::Activity, party)},
+    {"assets", &dgw::codec::gen::ti_ActivityAssets, presence::optional, -1, offsetof(dgw::types::Activity, assets)},
+    {"secrets", &dgw::codec::gen::ti_ActivitySecrets, presence::optional, -1, offsetof(dgw::types::Activity, secrets)},
+    {"instance", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Activity, instance)},
+    {"flags", &dgw::codec::gen::ti_ActivityFlags, presence::optional, -1, offsetof(dgw::types::Activity, flags)},
+    {"buttons", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::Activity, buttons)},
 };
-field_order order_Channel[37];
+field_order order_Activity[19];
 } // namespace
-constinit const type_info ti_Channel = object_info<dgw::types::Channel>("Channel", fields_Channel, 36, &find_Channel, 0x3ull, order_Channel);
+constinit const type_info ti_Activity = object_info<dgw::types::Activity>("Activity", fields_Activity, 18, &find_Activity, 0x7ull, order_Activity);
 
-// dgw::types::UnfurledMediaItem
+// dgw::types::SelectDefaultValue
 namespace {
-int find_UnfurledMediaItem(std::string_view k) noexcept {
+int find_SelectDefaultValue(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 4:
+        return std::memcmp(p, "type", 4) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_SelectDefaultValue[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::SelectDefaultValue, id)},
+    {"type", &dgw::codec::gen::ti_SelectDefaultValueType, presence::required, 1, offsetof(dgw::types::SelectDefaultValue, type)},
+};
+field_order order_SelectDefaultValue[3];
+} // namespace
+constinit const type_info ti_SelectDefaultValue = object_info<dgw::types::SelectDefaultValue>("SelectDefaultValue", fields_SelectDefaultValue, 2, &find_SelectDefaultValue, 0x3ull, order_SelectDefaultValue);
+
+// dgw::types::Component
+namespace {
+int find_Component(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 1 : -1;
     case 3:
-        return std::memcmp(p, "url", 3) == 0 ? 0 : -1;
-    case 5:
+        return std::memcmp(p, "url", 3) == 0 ? 6 : -1;
+    case 4:
         switch (p[0]) {
         case 'f':
-            if (std::memcmp(p, "flags", 5) == 0) return 7;
+            if (std::memcmp(p, "file", 4) == 0) return 28;
             return -1;
-        case 'w':
-            if (std::memcmp(p, "width", 5) == 0) return 3;
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 29;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "size", 4) == 0) return 30;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "type", 4) == 0) return 0;
+            return -1;
+        default: return -1;
+        }
+    case 5:
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "emoji", 5) == 0) return 5;
+            return -1;
+        case 'i':
+            if (std::memcmp(p, "items", 5) == 0) return 27;
+            return -1;
+        case 'l':
+            if (std::memcmp(p, "label", 5) == 0) return 4;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "media", 5) == 0) return 24;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "style", 5) == 0) return 3;
+            return -1;
+        case 'v':
+            if (std::memcmp(p, "value", 5) == 0) return 18;
             return -1;
         default: return -1;
         }
     case 6:
-        return std::memcmp(p, "height", 6) == 0 ? 2 : -1;
+        switch (p[0]) {
+        case 's':
+            if (std::memcmp(p, "sku_id", 6) == 0) return 7;
+            return -1;
+        case 'v':
+            if (std::memcmp(p, "values", 6) == 0) return 19;
+            return -1;
+        default: return -1;
+        }
+    case 7:
+        switch (p[2]) {
+        case 'a':
+            if (std::memcmp(p, "spacing", 7) == 0) return 32;
+            return -1;
+        case 'f':
+            if (std::memcmp(p, "default", 7) == 0) return 20;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "content", 7) == 0) return 23;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "spoiler", 7) == 0) return 26;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "options", 7) == 0) return 9;
+            return -1;
+        case 'v':
+            if (std::memcmp(p, "divider", 7) == 0) return 31;
+            return -1;
+        default: return -1;
+        }
+    case 8:
+        switch (p[3]) {
+        case 'a':
+            if (std::memcmp(p, "disabled", 8) == 0) return 8;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "resolved", 8) == 0) return 36;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "required", 8) == 0) return 15;
+            return -1;
+        default: return -1;
+        }
     case 9:
-        return std::memcmp(p, "proxy_url", 9) == 0 ? 1 : -1;
+        switch (p[1]) {
+        case 'c':
+            if (std::memcmp(p, "accessory", 9) == 0) return 22;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "component", 9) == 0) return 34;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "custom_id", 9) == 0) return 2;
+            return -1;
+        default: return -1;
+        }
+    case 10:
+        switch (p[2]) {
+        case 'l':
+            if (std::memcmp(p, "file_types", 10) == 0) return 35;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "components", 10) == 0) return 21;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "min_values", 10) == 0) return 11;
+            if (std::memcmp(p, "min_length", 10) == 0) return 16;
+            return -1;
+        case 'x':
+            if (std::memcmp(p, "max_values", 10) == 0) return 12;
+            if (std::memcmp(p, "max_length", 10) == 0) return 17;
+            return -1;
+        default: return -1;
+        }
     case 11:
-        return std::memcmp(p, "placeholder", 11) == 0 ? 4 : -1;
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "description", 11) == 0) return 25;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "placeholder", 11) == 0) return 10;
+            return -1;
+        default: return -1;
+        }
     case 12:
-        return std::memcmp(p, "content_type", 12) == 0 ? 6 : -1;
+        return std::memcmp(p, "accent_color", 12) == 0 ? 33 : -1;
     case 13:
-        return std::memcmp(p, "attachment_id", 13) == 0 ? 8 : -1;
-    case 19:
-        return std::memcmp(p, "placeholder_version", 19) == 0 ? 5 : -1;
+        return std::memcmp(p, "channel_types", 13) == 0 ? 14 : -1;
+    case 14:
+        return std::memcmp(p, "default_values", 14) == 0 ? 13 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_UnfurledMediaItem[] = {
-    {"url", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::UnfurledMediaItem, url)},
-    {"proxy_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::UnfurledMediaItem, proxy_url)},
-    {"height", &dgw::codec::ti_int, presence::optional_nullable, -1, offsetof(dgw::types::UnfurledMediaItem, height)},
-    {"width", &dgw::codec::ti_int, presence::optional_nullable, -1, offsetof(dgw::types::UnfurledMediaItem, width)},
-    {"placeholder", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::UnfurledMediaItem, placeholder)},
-    {"placeholder_version", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::UnfurledMediaItem, placeholder_version)},
-    {"content_type", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::UnfurledMediaItem, content_type)},
-    {"flags", &dgw::codec::gen::ti_UnfurledMediaItemFlags, presence::optional, -1, offsetof(dgw::types::UnfurledMediaItem, flags)},
-    {"attachment_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::UnfurledMediaItem, attachment_id)},
+constexpr field_info fields_Component[] = {
+    {"type", &dgw::codec::gen::ti_ComponentType, presence::required, 0, offsetof(dgw::types::Component, type)},
+    {"id", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Component, id)},
+    {"custom_id", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Component, custom_id)},
+    {"style", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Component, style)},
+    {"label", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Component, label)},
+    {"emoji", &dgw::codec::gen::ti_Emoji, presence::optional, -1, offsetof(dgw::types::Component, emoji)},
+    {"url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Component, url)},
+    {"sku_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Component, sku_id)},
+    {"disabled", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Component, disabled)},
+    {"options", &dgw::codec::gen::ti_SelectOption_array, presence::optional, -1, offsetof(dgw::types::Component, options)},
+    {"placeholder", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Component, placeholder)},
+    {"min_values", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Component, min_values)},
+    {"max_values", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Component, max_values)},
+    {"default_values", &dgw::codec::gen::ti_SelectDefaultValue_array, presence::optional, -1, offsetof(dgw::types::Component, default_values)},
+    {"channel_types", &dgw::codec::gen::ti_ChannelType_array, presence::optional, -1, offsetof(dgw::types::Component, channel_types)},
+    {"required", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Component, required)},
+    {"min_length", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Component, min_length)},
+    {"max_length", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Component, max_length)},
+    {"value", &dgw::codec::ti_any, presence::optional, -1, offsetof(dgw::types::Component, value)},
+    {"values", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::Component, values)},
+    {"default", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Component, default_)},
+    {"components", &dgw::codec::gen::ti_Component_array, presence::optional, -1, offsetof(dgw::types::Component, components)},
+    {"accessory", &dgw::codec::gen::ti_Component_box, presence::optional, -1, offsetof(dgw::types::Component, accessory)},
+    {"content", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Component, content)},
+    {"media", &dgw::codec::gen::ti_UnfurledMediaItem, presence::optional, -1, offsetof(dgw::types::Component, media)},
+    {"description", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Component, description)},
+    {"spoiler", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Component, spoiler)},
+    {"items", &dgw::codec::gen::ti_MediaGalleryItem_array, presence::optional, -1, offsetof(dgw::types::Component, items)},
+    {"file", &dgw::codec::gen::ti_UnfurledMediaItem, presence::optional, -1, offsetof(dgw::types::Component, file)},
+    {"name", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Component, name)},
+    {"size", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Component, size)},
+    {"divider", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Component, divider)},
+    {"spacing", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Component, spacing)},
+    {"accent_color", &dgw::codec::ti_int, presence::optional_nullable, -1, offsetof(dgw::types::Component, accent_color)},
+    {"component", &dgw::codec::gen::ti_Component_box, presence::optional, -1, offsetof(dgw::types::Component, component)},
+    {"file_types", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::Component, file_types)},
+    {"resolved", &dgw::codec::gen::ti_ResolvedData_box, presence::optional, -1, offsetof(dgw::types::Component, resolved)},
 };
-field_order order_UnfurledMediaItem[10];
+field_order order_Component[38];
 } // namespace
-constinit const type_info ti_UnfurledMediaItem = object_info<dgw::types::UnfurledMediaItem>("UnfurledMediaItem", fields_UnfurledMediaItem, 9, &find_UnfurledMediaItem, 0x1ull, order_UnfurledMediaItem);
+constinit const type_info ti_Component = object_info<dgw::types::Component>("Component", fields_Component, 37, &find_Component, 0x1ull, order_Component);
 
-// dgw::types::EmbedThumbnail
+// dgw::types::EmbedFooter
 namespace {
-int find_EmbedThumbnail(std::string_view k) noexcept {
+int find_EmbedFooter(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 4:
+        return std::memcmp(p, "text", 4) == 0 ? 0 : -1;
+    case 8:
+        return std::memcmp(p, "icon_url", 8) == 0 ? 1 : -1;
+    case 14:
+        return std::memcmp(p, "proxy_icon_url", 14) == 0 ? 2 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_EmbedFooter[] = {
+    {"text", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::EmbedFooter, text)},
+    {"icon_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedFooter, icon_url)},
+    {"proxy_icon_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedFooter, proxy_icon_url)},
+};
+field_order order_EmbedFooter[4];
+} // namespace
+constinit const type_info ti_EmbedFooter = object_info<dgw::types::EmbedFooter>("EmbedFooter", fields_EmbedFooter, 3, &find_EmbedFooter, 0x1ull, order_EmbedFooter);
+
+// dgw::types::EmbedVideo
+namespace {
+int find_EmbedVideo(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 3:
@@ -629,148 +843,112 @@ int find_EmbedThumbnail(std::string_view k) noexcept {
     default: return -1;
     }
 }
-constexpr field_info fields_EmbedThumbnail[] = {
-    {"url", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::EmbedThumbnail, url)},
-    {"proxy_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedThumbnail, proxy_url)},
-    {"height", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::EmbedThumbnail, height)},
-    {"width", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::EmbedThumbnail, width)},
-    {"content_type", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedThumbnail, content_type)},
-    {"placeholder", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedThumbnail, placeholder)},
-    {"placeholder_version", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::EmbedThumbnail, placeholder_version)},
-    {"description", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedThumbnail, description)},
-    {"flags", &dgw::codec::gen::ti_EmbedMediaFlags, presence::optional, -1, offsetof(dgw::types::EmbedThumbnail, flags)},
+constexpr field_info fields_EmbedVideo[] = {
+    {"url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedVideo, url)},
+    {"proxy_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedVideo, proxy_url)},
+    {"height", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::EmbedVideo, height)},
+    {"width", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::EmbedVideo, width)},
+    {"content_type", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedVideo, content_type)},
+    {"placeholder", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedVideo, placeholder)},
+    {"placeholder_version", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::EmbedVideo, placeholder_version)},
+    {"description", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedVideo, description)},
+    {"flags", &dgw::codec::gen::ti_EmbedMediaFlags, presence::optional, -1, offsetof(dgw::types::EmbedVideo, flags)},
 };
-field_order order_EmbedThumbnail[10];
+field_order order_EmbedVideo[10];
 } // namespace
-constinit const type_info ti_EmbedThumbnail = object_info<dgw::types::EmbedThumbnail>("EmbedThumbnail", fields_EmbedThumbnail, 9, &find_EmbedThumbnail, 0x1ull, order_EmbedThumbnail);
+constinit const type_info ti_EmbedVideo = object_info<dgw::types::EmbedVideo>("EmbedVideo", fields_EmbedVideo, 9, &find_EmbedVideo, 0x0ull, order_EmbedVideo);
 
-// dgw::types::EmbedAuthor
+// dgw::types::EmbedField
 namespace {
-int find_EmbedAuthor(std::string_view k) noexcept {
+int find_EmbedField(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 3:
-        return std::memcmp(p, "url", 3) == 0 ? 1 : -1;
     case 4:
         return std::memcmp(p, "name", 4) == 0 ? 0 : -1;
-    case 8:
-        return std::memcmp(p, "icon_url", 8) == 0 ? 2 : -1;
-    case 14:
-        return std::memcmp(p, "proxy_icon_url", 14) == 0 ? 3 : -1;
+    case 5:
+        return std::memcmp(p, "value", 5) == 0 ? 1 : -1;
+    case 6:
+        return std::memcmp(p, "inline", 6) == 0 ? 2 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_EmbedAuthor[] = {
-    {"name", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::EmbedAuthor, name)},
-    {"url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedAuthor, url)},
-    {"icon_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedAuthor, icon_url)},
-    {"proxy_icon_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedAuthor, proxy_icon_url)},
+constexpr field_info fields_EmbedField[] = {
+    {"name", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::EmbedField, name)},
+    {"value", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::EmbedField, value)},
+    {"inline", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::EmbedField, inline_)},
 };
-field_order order_EmbedAuthor[5];
+field_order order_EmbedField[4];
 } // namespace
-constinit const type_info ti_EmbedAuthor = object_info<dgw::types::EmbedAuthor>("EmbedAuthor", fields_EmbedAuthor, 4, &find_EmbedAuthor, 0x1ull, order_EmbedAuthor);
+constinit const type_info ti_EmbedField = object_info<dgw::types::EmbedField>("EmbedField", fields_EmbedField, 3, &find_EmbedField, 0x3ull, order_EmbedField);
 
-// dgw::types::ReadySession
+// dgw::types::UnavailableGuild
 namespace {
-int find_ReadySession(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 10:
-        return std::memcmp(p, "session_id", 10) == 0 ? 0 : -1;
-    case 18:
-        return std::memcmp(p, "resume_gateway_url", 18) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_ReadySession[] = {
-    {"session_id", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::ReadySession, session_id)},
-    {"resume_gateway_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ReadySession, resume_gateway_url)},
-};
-field_order order_ReadySession[3];
-} // namespace
-constinit const type_info ti_ReadySession = object_info<dgw::types::ReadySession>("ReadySession", fields_ReadySession, 2, &find_ReadySession, 0x1ull, order_ReadySession);
-
-// dgw::types::ReadyApplication
-namespace {
-int find_ReadyApplication(std::string_view k) noexcept {
+int find_UnavailableGuild(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 2:
         return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 11:
+        return std::memcmp(p, "unavailable", 11) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_UnavailableGuild[] = {
+    DGW_FIELDS_UnavailableGuild(dgw::types::UnavailableGuild)
+};
+field_order order_UnavailableGuild[3];
+} // namespace
+constinit const type_info ti_UnavailableGuild = object_info<dgw::types::UnavailableGuild>("UnavailableGuild", fields_UnavailableGuild, 2, &find_UnavailableGuild, 0x1ull, order_UnavailableGuild);
+
+// dgw::types::GatewayRateLimitMetadata
+namespace {
+int find_GatewayRateLimitMetadata(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
     case 5:
-        return std::memcmp(p, "flags", 5) == 0 ? 1 : -1;
+        return std::memcmp(p, "nonce", 5) == 0 ? 1 : -1;
+    case 8:
+        return std::memcmp(p, "guild_id", 8) == 0 ? 0 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_GatewayRateLimitMetadata[] = {
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::GatewayRateLimitMetadata, guild_id)},
+    {"nonce", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::GatewayRateLimitMetadata, nonce)},
+};
+field_order order_GatewayRateLimitMetadata[3];
+} // namespace
+constinit const type_info ti_GatewayRateLimitMetadata = object_info<dgw::types::GatewayRateLimitMetadata>("GatewayRateLimitMetadata", fields_GatewayRateLimitMetadata, 2, &find_GatewayRateLimitMetadata, 0x1ull, order_GatewayRateLimitMetadata);
+
+// dgw::types::SessionStartLimit
+namespace {
+int find_SessionStartLimit(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 5:
+        return std::memcmp(p, "total", 5) == 0 ? 0 : -1;
     case 9:
-        return std::memcmp(p, "flags_new", 9) == 0 ? 2 : -1;
+        return std::memcmp(p, "remaining", 9) == 0 ? 1 : -1;
+    case 11:
+        return std::memcmp(p, "reset_after", 11) == 0 ? 2 : -1;
+    case 15:
+        return std::memcmp(p, "max_concurrency", 15) == 0 ? 3 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_ReadyApplication[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::ReadyApplication, id)},
-    {"flags", &dgw::codec::gen::ti_ApplicationFlags, presence::required, 1, offsetof(dgw::types::ReadyApplication, flags)},
-    {"flags_new", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ReadyApplication, flags_new)},
+constexpr field_info fields_SessionStartLimit[] = {
+    {"total", &dgw::codec::ti_int, presence::required, 0, offsetof(dgw::types::SessionStartLimit, total)},
+    {"remaining", &dgw::codec::ti_int, presence::required, 1, offsetof(dgw::types::SessionStartLimit, remaining)},
+    {"reset_after", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::types::SessionStartLimit, reset_after)},
+    {"max_concurrency", &dgw::codec::ti_int, presence::required, 3, offsetof(dgw::types::SessionStartLimit, max_concurrency)},
 };
-field_order order_ReadyApplication[4];
+field_order order_SessionStartLimit[5];
 } // namespace
-constinit const type_info ti_ReadyApplication = object_info<dgw::types::ReadyApplication>("ReadyApplication", fields_ReadyApplication, 3, &find_ReadyApplication, 0x3ull, order_ReadyApplication);
+constinit const type_info ti_SessionStartLimit = object_info<dgw::types::SessionStartLimit>("SessionStartLimit", fields_SessionStartLimit, 4, &find_SessionStartLimit, 0xfull, order_SessionStartLimit);
 
-// dgw::types::GatewayBot
+// dgw::types::Role
 namespace {
-int find_GatewayBot(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 3:
-        return std::memcmp(p, "url", 3) == 0 ? 0 : -1;
-    case 6:
-        return std::memcmp(p, "shards", 6) == 0 ? 1 : -1;
-    case 19:
-        return std::memcmp(p, "session_start_limit", 19) == 0 ? 2 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_GatewayBot[] = {
-    {"url", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::GatewayBot, url)},
-    {"shards", &dgw::codec::ti_int, presence::required, 1, offsetof(dgw::types::GatewayBot, shards)},
-    {"session_start_limit", &dgw::codec::gen::ti_SessionStartLimit, presence::required, 2, offsetof(dgw::types::GatewayBot, session_start_limit)},
-};
-field_order order_GatewayBot[4];
-} // namespace
-constinit const type_info ti_GatewayBot = object_info<dgw::types::GatewayBot>("GatewayBot", fields_GatewayBot, 3, &find_GatewayBot, 0x7ull, order_GatewayBot);
-
-// dgw::types::RoleTags
-namespace {
-int find_RoleTags(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 6:
-        return std::memcmp(p, "bot_id", 6) == 0 ? 0 : -1;
-    case 14:
-        return std::memcmp(p, "integration_id", 14) == 0 ? 1 : -1;
-    case 17:
-        return std::memcmp(p, "guild_connections", 17) == 0 ? 5 : -1;
-    case 18:
-        return std::memcmp(p, "premium_subscriber", 18) == 0 ? 2 : -1;
-    case 22:
-        return std::memcmp(p, "available_for_purchase", 22) == 0 ? 4 : -1;
-    case 23:
-        return std::memcmp(p, "subscription_listing_id", 23) == 0 ? 3 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_RoleTags[] = {
-    {"bot_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::RoleTags, bot_id)},
-    {"integration_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::RoleTags, integration_id)},
-    {"premium_subscriber", &dgw::codec::ti_bool, presence::optional_nullable, -1, offsetof(dgw::types::RoleTags, premium_subscriber)},
-    {"subscription_listing_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::RoleTags, subscription_listing_id)},
-    {"available_for_purchase", &dgw::codec::ti_bool, presence::optional_nullable, -1, offsetof(dgw::types::RoleTags, available_for_purchase)},
-    {"guild_connections", &dgw::codec::ti_bool, presence::optional_nullable, -1, offsetof(dgw::types::RoleTags, guild_connections)},
-};
-field_order order_RoleTags[7];
-} // namespace
-constinit const type_info ti_RoleTags = object_info<dgw::types::RoleTags>("RoleTags", fields_RoleTags, 6, &find_RoleTags, 0x0ull, order_RoleTags);
-
-// dgw::types::Guild
-namespace {
-int find_Guild(std::string_view k) noexcept {
+int find_Role(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 2:
@@ -778,185 +956,204 @@ int find_Guild(std::string_view k) noexcept {
     case 4:
         switch (p[0]) {
         case 'i':
-            if (std::memcmp(p, "icon", 4) == 0) return 2;
+            if (std::memcmp(p, "icon", 4) == 0) return 5;
             return -1;
         case 'n':
             if (std::memcmp(p, "name", 4) == 0) return 1;
             return -1;
+        case 't':
+            if (std::memcmp(p, "tags", 4) == 0) return 11;
+            return -1;
         default: return -1;
         }
     case 5:
         switch (p[0]) {
-        case 'o':
-            if (std::memcmp(p, "owner", 5) == 0) return 6;
+        case 'c':
+            if (std::memcmp(p, "color", 5) == 0) return 2;
             return -1;
-        case 'r':
-            if (std::memcmp(p, "roles", 5) == 0) return 17;
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 12;
+            return -1;
+        case 'h':
+            if (std::memcmp(p, "hoist", 5) == 0) return 4;
             return -1;
         default: return -1;
         }
     case 6:
-        switch (p[0]) {
-        case 'b':
-            if (std::memcmp(p, "banner", 6) == 0) return 29;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "emojis", 6) == 0) return 18;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "region", 6) == 0) return 9;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "splash", 6) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
+        return std::memcmp(p, "colors", 6) == 0 ? 3 : -1;
+    case 7:
+        return std::memcmp(p, "managed", 7) == 0 ? 9 : -1;
     case 8:
-        switch (p[0]) {
-        case 'f':
-            if (std::memcmp(p, "features", 8) == 0) return 19;
-            return -1;
-        case 'o':
-            if (std::memcmp(p, "owner_id", 8) == 0) return 7;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "stickers", 8) == 0) return 40;
-            return -1;
-        default: return -1;
-        }
-    case 9:
-        switch (p[0]) {
-        case 'i':
-            if (std::memcmp(p, "icon_hash", 9) == 0) return 3;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "mfa_level", 9) == 0) return 20;
-            return -1;
-        default: return -1;
-        }
-    case 10:
-        return std::memcmp(p, "nsfw_level", 10) == 0 ? 39 : -1;
+        return std::memcmp(p, "position", 8) == 0 ? 7 : -1;
     case 11:
         switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "afk_timeout", 11) == 0) return 11;
-            return -1;
-        case 'd':
-            if (std::memcmp(p, "description", 11) == 0) return 28;
-            return -1;
         case 'm':
-            if (std::memcmp(p, "max_members", 11) == 0) return 26;
+            if (std::memcmp(p, "mentionable", 11) == 0) return 10;
             return -1;
         case 'p':
             if (std::memcmp(p, "permissions", 11) == 0) return 8;
             return -1;
         default: return -1;
         }
-    case 12:
-        return std::memcmp(p, "premium_tier", 12) == 0 ? 30 : -1;
     case 13:
-        return std::memcmp(p, "max_presences", 13) == 0 ? 25 : -1;
-    case 14:
+        return std::memcmp(p, "unicode_emoji", 13) == 0 ? 6 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_Role[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Role, id)},
+    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::Role, name)},
+    {"color", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::types::Role, color)},
+    {"colors", &dgw::codec::gen::ti_RoleColors, presence::required, 3, offsetof(dgw::types::Role, colors)},
+    {"hoist", &dgw::codec::ti_bool, presence::required, 4, offsetof(dgw::types::Role, hoist)},
+    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Role, icon)},
+    {"unicode_emoji", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Role, unicode_emoji)},
+    {"position", &dgw::codec::ti_int, presence::required, 5, offsetof(dgw::types::Role, position)},
+    {"permissions", &dgw::codec::gen::ti_Permissions, presence::required, 6, offsetof(dgw::types::Role, permissions)},
+    {"managed", &dgw::codec::ti_bool, presence::required, 7, offsetof(dgw::types::Role, managed)},
+    {"mentionable", &dgw::codec::ti_bool, presence::required, 8, offsetof(dgw::types::Role, mentionable)},
+    {"tags", &dgw::codec::gen::ti_RoleTags, presence::optional, -1, offsetof(dgw::types::Role, tags)},
+    {"flags", &dgw::codec::gen::ti_RoleFlags, presence::required, 9, offsetof(dgw::types::Role, flags)},
+};
+field_order order_Role[14];
+} // namespace
+constinit const type_info ti_Role = object_info<dgw::types::Role>("Role", fields_Role, 13, &find_Role, 0x3ffull, order_Role);
+
+// dgw::types::Integration
+namespace {
+int find_Integration(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 4:
+        switch (p[0]) {
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 1;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "type", 4) == 0) return 2;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user", 4) == 0) return 9;
+            return -1;
+        default: return -1;
+        }
+    case 6:
+        return std::memcmp(p, "scopes", 6) == 0 ? 15 : -1;
+    case 7:
         switch (p[1]) {
+        case 'c':
+            if (std::memcmp(p, "account", 7) == 0) return 10;
+            return -1;
         case 'e':
-            if (std::memcmp(p, "welcome_screen", 14) == 0) return 38;
-            return -1;
-        case 'f':
-            if (std::memcmp(p, "afk_channel_id", 14) == 0) return 10;
-            return -1;
-        case 'i':
-            if (std::memcmp(p, "widget_enabled", 14) == 0) return 12;
+            if (std::memcmp(p, "revoked", 7) == 0) return 13;
             return -1;
         case 'n':
-            if (std::memcmp(p, "incidents_data", 14) == 0) return 43;
+            if (std::memcmp(p, "enabled", 7) == 0) return 3;
             return -1;
-        case 'p':
-            if (std::memcmp(p, "application_id", 14) == 0) return 21;
+        case 'o':
+            if (std::memcmp(p, "role_id", 7) == 0) return 5;
+            return -1;
+        case 'y':
+            if (std::memcmp(p, "syncing", 7) == 0) return 4;
             return -1;
         default: return -1;
         }
+    case 9:
+        return std::memcmp(p, "synced_at", 9) == 0 ? 11 : -1;
+    case 11:
+        return std::memcmp(p, "application", 11) == 0 ? 14 : -1;
     case 15:
-        return std::memcmp(p, "vanity_url_code", 15) == 0 ? 27 : -1;
+        return std::memcmp(p, "expire_behavior", 15) == 0 ? 7 : -1;
     case 16:
         switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "discovery_splash", 16) == 0) return 5;
+        case 'e':
+            if (std::memcmp(p, "enable_emoticons", 16) == 0) return 6;
             return -1;
-        case 'p':
-            if (std::memcmp(p, "preferred_locale", 16) == 0) return 32;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "rules_channel_id", 16) == 0) return 24;
+        case 's':
+            if (std::memcmp(p, "subscriber_count", 16) == 0) return 12;
             return -1;
         default: return -1;
         }
-    case 17:
+    case 19:
+        return std::memcmp(p, "expire_grace_period", 19) == 0 ? 8 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_Integration[] = {
+    DGW_FIELDS_Integration(dgw::types::Integration)
+};
+field_order order_Integration[17];
+} // namespace
+constinit const type_info ti_Integration = object_info<dgw::types::Integration>("Integration", fields_Integration, 16, &find_Integration, 0x1full, order_Integration);
+
+// dgw::types::ChannelMention
+namespace {
+int find_ChannelMention(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 4:
         switch (p[0]) {
-        case 's':
-            if (std::memcmp(p, "system_channel_id", 17) == 0) return 22;
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 3;
             return -1;
-        case 'w':
-            if (std::memcmp(p, "widget_channel_id", 17) == 0) return 13;
+        case 't':
+            if (std::memcmp(p, "type", 4) == 0) return 2;
+            return -1;
+        default: return -1;
+        }
+    case 8:
+        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_ChannelMention[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::ChannelMention, id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::types::ChannelMention, guild_id)},
+    {"type", &dgw::codec::gen::ti_ChannelType, presence::required, 2, offsetof(dgw::types::ChannelMention, type)},
+    {"name", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::ChannelMention, name)},
+};
+field_order order_ChannelMention[5];
+} // namespace
+constinit const type_info ti_ChannelMention = object_info<dgw::types::ChannelMention>("ChannelMention", fields_ChannelMention, 4, &find_ChannelMention, 0xfull, order_ChannelMention);
+
+// dgw::types::MessageReference
+namespace {
+int find_MessageReference(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 4:
+        return std::memcmp(p, "type", 4) == 0 ? 0 : -1;
+    case 8:
+        return std::memcmp(p, "guild_id", 8) == 0 ? 3 : -1;
+    case 10:
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "channel_id", 10) == 0) return 2;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "message_id", 10) == 0) return 1;
             return -1;
         default: return -1;
         }
     case 18:
-        return std::memcmp(p, "verification_level", 18) == 0 ? 14 : -1;
-    case 20:
-        return std::memcmp(p, "system_channel_flags", 20) == 0 ? 23 : -1;
-    case 23:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "explicit_content_filter", 23) == 0) return 16;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "max_video_channel_users", 23) == 0) return 34;
-            return -1;
-        default: return -1;
-        }
-    case 24:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "approximate_member_count", 24) == 0) return 36;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "safety_alerts_channel_id", 24) == 0) return 42;
-            return -1;
-        default: return -1;
-        }
-    case 25:
-        return std::memcmp(p, "public_updates_channel_id", 25) == 0 ? 33 : -1;
-    case 26:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "approximate_presence_count", 26) == 0) return 37;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "premium_subscription_count", 26) == 0) return 31;
-            return -1;
-        default: return -1;
-        }
-    case 28:
-        return std::memcmp(p, "premium_progress_bar_enabled", 28) == 0 ? 41 : -1;
-    case 29:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "default_message_notifications", 29) == 0) return 15;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "max_stage_video_channel_users", 29) == 0) return 35;
-            return -1;
-        default: return -1;
-        }
+        return std::memcmp(p, "fail_if_not_exists", 18) == 0 ? 4 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_Guild[] = {
-    DGW_FIELDS_Guild(dgw::types::Guild)
+constexpr field_info fields_MessageReference[] = {
+    {"type", &dgw::codec::gen::ti_MessageReferenceType, presence::optional, -1, offsetof(dgw::types::MessageReference, type)},
+    {"message_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::MessageReference, message_id)},
+    {"channel_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::MessageReference, channel_id)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::MessageReference, guild_id)},
+    {"fail_if_not_exists", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::MessageReference, fail_if_not_exists)},
 };
-field_order order_Guild[45];
+field_order order_MessageReference[6];
 } // namespace
-constinit const type_info ti_Guild = object_info<dgw::types::Guild>("Guild", fields_Guild, 44, &find_Guild, 0x1fffffffull, order_Guild);
+constinit const type_info ti_MessageReference = object_info<dgw::types::MessageReference>("MessageReference", fields_MessageReference, 5, &find_MessageReference, 0x0ull, order_MessageReference);
 
 // dgw::types::MessageSnapshot
 namespace {
@@ -1001,45 +1198,28 @@ field_order order_RoleSubscriptionData[5];
 } // namespace
 constinit const type_info ti_RoleSubscriptionData = object_info<dgw::types::RoleSubscriptionData>("RoleSubscriptionData", fields_RoleSubscriptionData, 4, &find_RoleSubscriptionData, 0xfull, order_RoleSubscriptionData);
 
-// dgw::types::PollAnswer
+// dgw::types::PollAnswerCount
 namespace {
-int find_PollAnswer(std::string_view k) noexcept {
+int find_PollAnswerCount(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 9:
-        return std::memcmp(p, "answer_id", 9) == 0 ? 0 : -1;
-    case 10:
-        return std::memcmp(p, "poll_media", 10) == 0 ? 1 : -1;
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 5:
+        return std::memcmp(p, "count", 5) == 0 ? 1 : -1;
+    case 8:
+        return std::memcmp(p, "me_voted", 8) == 0 ? 2 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_PollAnswer[] = {
-    {"answer_id", &dgw::codec::ti_int, presence::required, 0, offsetof(dgw::types::PollAnswer, answer_id)},
-    {"poll_media", &dgw::codec::gen::ti_PollMedia, presence::required, 1, offsetof(dgw::types::PollAnswer, poll_media)},
+constexpr field_info fields_PollAnswerCount[] = {
+    {"id", &dgw::codec::ti_int, presence::required, 0, offsetof(dgw::types::PollAnswerCount, id)},
+    {"count", &dgw::codec::ti_int, presence::required, 1, offsetof(dgw::types::PollAnswerCount, count)},
+    {"me_voted", &dgw::codec::ti_bool, presence::required, 2, offsetof(dgw::types::PollAnswerCount, me_voted)},
 };
-field_order order_PollAnswer[3];
+field_order order_PollAnswerCount[4];
 } // namespace
-constinit const type_info ti_PollAnswer = object_info<dgw::types::PollAnswer>("PollAnswer", fields_PollAnswer, 2, &find_PollAnswer, 0x3ull, order_PollAnswer);
-
-// dgw::types::MessageCall
-namespace {
-int find_MessageCall(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 12:
-        return std::memcmp(p, "participants", 12) == 0 ? 0 : -1;
-    case 15:
-        return std::memcmp(p, "ended_timestamp", 15) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_MessageCall[] = {
-    {"participants", &dgw::codec::ti_snowflake_array, presence::required, 0, offsetof(dgw::types::MessageCall, participants)},
-    {"ended_timestamp", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::types::MessageCall, ended_timestamp)},
-};
-field_order order_MessageCall[3];
-} // namespace
-constinit const type_info ti_MessageCall = object_info<dgw::types::MessageCall>("MessageCall", fields_MessageCall, 2, &find_MessageCall, 0x1ull, order_MessageCall);
+constinit const type_info ti_PollAnswerCount = object_info<dgw::types::PollAnswerCount>("PollAnswerCount", fields_PollAnswerCount, 3, &find_PollAnswerCount, 0x7ull, order_PollAnswerCount);
 
 // dgw::types::ResolvedData
 namespace {
@@ -1084,29 +1264,6 @@ constexpr field_info fields_ResolvedData[] = {
 field_order order_ResolvedData[7];
 } // namespace
 constinit const type_info ti_ResolvedData = object_info<dgw::types::ResolvedData>("ResolvedData", fields_ResolvedData, 6, &find_ResolvedData, 0x0ull, order_ResolvedData);
-
-// dgw::types::InteractionGuild
-namespace {
-int find_InteractionGuild(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 6:
-        return std::memcmp(p, "locale", 6) == 0 ? 1 : -1;
-    case 8:
-        return std::memcmp(p, "features", 8) == 0 ? 2 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_InteractionGuild[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::InteractionGuild, id)},
-    {"locale", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InteractionGuild, locale)},
-    {"features", &dgw::codec::gen::ti_GuildFeature_array, presence::optional, -1, offsetof(dgw::types::InteractionGuild, features)},
-};
-field_order order_InteractionGuild[4];
-} // namespace
-constinit const type_info ti_InteractionGuild = object_info<dgw::types::InteractionGuild>("InteractionGuild", fields_InteractionGuild, 3, &find_InteractionGuild, 0x1ull, order_InteractionGuild);
 
 // dgw::types::Interaction
 namespace {
@@ -1196,22 +1353,68 @@ field_order order_Interaction[21];
 } // namespace
 constinit const type_info ti_Interaction = object_info<dgw::types::Interaction>("Interaction", fields_Interaction, 20, &find_Interaction, 0x1ffull, order_Interaction);
 
-// dgw::types::GuildScheduledEventEntityMetadata
+// dgw::types::ApplicationCommandPermissions
 namespace {
-int find_GuildScheduledEventEntityMetadata(std::string_view k) noexcept {
+int find_ApplicationCommandPermissions(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 8:
-        return std::memcmp(p, "location", 8) == 0 ? 0 : -1;
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 4:
+        return std::memcmp(p, "type", 4) == 0 ? 1 : -1;
+    case 10:
+        return std::memcmp(p, "permission", 10) == 0 ? 2 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_GuildScheduledEventEntityMetadata[] = {
-    {"location", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::GuildScheduledEventEntityMetadata, location)},
+constexpr field_info fields_ApplicationCommandPermissions[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::ApplicationCommandPermissions, id)},
+    {"type", &dgw::codec::gen::ti_ApplicationCommandPermissionType, presence::required, 1, offsetof(dgw::types::ApplicationCommandPermissions, type)},
+    {"permission", &dgw::codec::ti_bool, presence::required, 2, offsetof(dgw::types::ApplicationCommandPermissions, permission)},
 };
-field_order order_GuildScheduledEventEntityMetadata[2];
+field_order order_ApplicationCommandPermissions[4];
 } // namespace
-constinit const type_info ti_GuildScheduledEventEntityMetadata = object_info<dgw::types::GuildScheduledEventEntityMetadata>("GuildScheduledEventEntityMetadata", fields_GuildScheduledEventEntityMetadata, 1, &find_GuildScheduledEventEntityMetadata, 0x0ull, order_GuildScheduledEventEntityMetadata);
+constinit const type_info ti_ApplicationCommandPermissions = object_info<dgw::types::ApplicationCommandPermissions>("ApplicationCommandPermissions", fields_ApplicationCommandPermissions, 3, &find_ApplicationCommandPermissions, 0x7ull, order_ApplicationCommandPermissions);
+
+// dgw::types::ActivityButton
+namespace {
+int find_ActivityButton(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 3:
+        return std::memcmp(p, "url", 3) == 0 ? 1 : -1;
+    case 5:
+        return std::memcmp(p, "label", 5) == 0 ? 0 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_ActivityButton[] = {
+    {"label", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::ActivityButton, label)},
+    {"url", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::ActivityButton, url)},
+};
+field_order order_ActivityButton[3];
+} // namespace
+constinit const type_info ti_ActivityButton = object_info<dgw::types::ActivityButton>("ActivityButton", fields_ActivityButton, 2, &find_ActivityButton, 0x3ull, order_ActivityButton);
+
+// dgw::types::GuildScheduledEventRecurrenceRuleNWeekday
+namespace {
+int find_GuildScheduledEventRecurrenceRuleNWeekday(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 1:
+        return std::memcmp(p, "n", 1) == 0 ? 0 : -1;
+    case 3:
+        return std::memcmp(p, "day", 3) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_GuildScheduledEventRecurrenceRuleNWeekday[] = {
+    {"n", &dgw::codec::ti_int, presence::required, 0, offsetof(dgw::types::GuildScheduledEventRecurrenceRuleNWeekday, n)},
+    {"day", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRuleWeekday, presence::required, 1, offsetof(dgw::types::GuildScheduledEventRecurrenceRuleNWeekday, day)},
+};
+field_order order_GuildScheduledEventRecurrenceRuleNWeekday[3];
+} // namespace
+constinit const type_info ti_GuildScheduledEventRecurrenceRuleNWeekday = object_info<dgw::types::GuildScheduledEventRecurrenceRuleNWeekday>("GuildScheduledEventRecurrenceRuleNWeekday", fields_GuildScheduledEventRecurrenceRuleNWeekday, 2, &find_GuildScheduledEventRecurrenceRuleNWeekday, 0x3ull, order_GuildScheduledEventRecurrenceRuleNWeekday);
 
 // dgw::types::GuildScheduledEventRecurrenceRule
 namespace {
@@ -1310,60 +1513,50 @@ field_order order_StickerPack[8];
 } // namespace
 constinit const type_info ti_StickerPack = object_info<dgw::types::StickerPack>("StickerPack", fields_StickerPack, 7, &find_StickerPack, 0x1full, order_StickerPack);
 
-// dgw::commands::UpdatePresenceActivity
+// dgw::commands::RequestGuildMembers
 namespace {
-int find_UpdatePresenceActivity(std::string_view k) noexcept {
+int find_RequestGuildMembers(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 3:
-        return std::memcmp(p, "url", 3) == 0 ? 2 : -1;
-    case 4:
+    case 5:
         switch (p[0]) {
-        case 'n':
-            if (std::memcmp(p, "name", 4) == 0) return 0;
+        case 'l':
+            if (std::memcmp(p, "limit", 5) == 0) return 2;
             return -1;
-        case 't':
-            if (std::memcmp(p, "type", 4) == 0) return 1;
+        case 'n':
+            if (std::memcmp(p, "nonce", 5) == 0) return 5;
+            return -1;
+        case 'q':
+            if (std::memcmp(p, "query", 5) == 0) return 1;
             return -1;
         default: return -1;
         }
-    case 5:
-        return std::memcmp(p, "state", 5) == 0 ? 3 : -1;
+    case 8:
+        switch (p[0]) {
+        case 'g':
+            if (std::memcmp(p, "guild_id", 8) == 0) return 0;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user_ids", 8) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
+    case 9:
+        return std::memcmp(p, "presences", 9) == 0 ? 3 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_UpdatePresenceActivity[] = {
-    {"name", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::commands::UpdatePresenceActivity, name)},
-    {"type", &dgw::codec::gen::ti_ActivityType, presence::required, 1, offsetof(dgw::commands::UpdatePresenceActivity, type)},
-    {"url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::commands::UpdatePresenceActivity, url)},
-    {"state", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::commands::UpdatePresenceActivity, state)},
+constexpr field_info fields_RequestGuildMembers[] = {
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::commands::RequestGuildMembers, guild_id)},
+    {"query", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::commands::RequestGuildMembers, query)},
+    {"limit", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::commands::RequestGuildMembers, limit)},
+    {"presences", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::commands::RequestGuildMembers, presences)},
+    {"user_ids", &dgw::codec::ti_snowflake_array, presence::optional, -1, offsetof(dgw::commands::RequestGuildMembers, user_ids)},
+    {"nonce", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::commands::RequestGuildMembers, nonce)},
 };
-field_order order_UpdatePresenceActivity[5];
+field_order order_RequestGuildMembers[7];
 } // namespace
-constinit const type_info ti_UpdatePresenceActivity = object_info<dgw::commands::UpdatePresenceActivity>("UpdatePresenceActivity", fields_UpdatePresenceActivity, 4, &find_UpdatePresenceActivity, 0x3ull, order_UpdatePresenceActivity);
-
-// dgw::commands::Resume
-namespace {
-int find_Resume(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 3:
-        return std::memcmp(p, "seq", 3) == 0 ? 2 : -1;
-    case 5:
-        return std::memcmp(p, "token", 5) == 0 ? 0 : -1;
-    case 10:
-        return std::memcmp(p, "session_id", 10) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_Resume[] = {
-    {"token", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::commands::Resume, token)},
-    {"session_id", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::commands::Resume, session_id)},
-    {"seq", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::commands::Resume, seq)},
-};
-field_order order_Resume[4];
-} // namespace
-constinit const type_info ti_Resume = object_info<dgw::commands::Resume>("Resume", fields_Resume, 3, &find_Resume, 0x7ull, order_Resume);
+constinit const type_info ti_RequestGuildMembers = object_info<dgw::commands::RequestGuildMembers>("RequestGuildMembers", fields_RequestGuildMembers, 6, &find_RequestGuildMembers, 0x1ull, order_RequestGuildMembers);
 
 // dgw::commands::RequestSoundboardSounds
 namespace {
@@ -1385,33 +1578,38 @@ constinit const type_info ti_RequestSoundboardSounds = object_info<dgw::commands
 } // namespace dgw::codec::gen
 
 namespace dgw {
-template <> const codec::type_info& describe<dgw::types::AvatarDecorationData>() { return codec::gen::ti_AvatarDecorationData; }
-template <> const codec::type_info& describe<dgw::types::ApplicationTeamMember>() { return codec::gen::ti_ApplicationTeamMember; }
-template <> const codec::type_info& describe<dgw::types::WelcomeScreen>() { return codec::gen::ti_WelcomeScreen; }
-template <> const codec::type_info& describe<dgw::types::ApplicationIntegrationTypeConfiguration>() { return codec::gen::ti_ApplicationIntegrationTypeConfiguration; }
+template <> const codec::type_info& describe<dgw::types::Nameplate>() { return codec::gen::ti_Nameplate; }
 template <> const codec::type_info& describe<dgw::types::PartialApplication>() { return codec::gen::ti_PartialApplication; }
-template <> const codec::type_info& describe<dgw::types::ThreadMetadata>() { return codec::gen::ti_ThreadMetadata; }
-template <> const codec::type_info& describe<dgw::types::ForumTag>() { return codec::gen::ti_ForumTag; }
-template <> const codec::type_info& describe<dgw::types::Channel>() { return codec::gen::ti_Channel; }
-template <> const codec::type_info& describe<dgw::types::UnfurledMediaItem>() { return codec::gen::ti_UnfurledMediaItem; }
-template <> const codec::type_info& describe<dgw::types::EmbedThumbnail>() { return codec::gen::ti_EmbedThumbnail; }
-template <> const codec::type_info& describe<dgw::types::EmbedAuthor>() { return codec::gen::ti_EmbedAuthor; }
-template <> const codec::type_info& describe<dgw::types::ReadySession>() { return codec::gen::ti_ReadySession; }
-template <> const codec::type_info& describe<dgw::types::ReadyApplication>() { return codec::gen::ti_ReadyApplication; }
-template <> const codec::type_info& describe<dgw::types::GatewayBot>() { return codec::gen::ti_GatewayBot; }
-template <> const codec::type_info& describe<dgw::types::RoleTags>() { return codec::gen::ti_RoleTags; }
-template <> const codec::type_info& describe<dgw::types::Guild>() { return codec::gen::ti_Guild; }
+template <> const codec::type_info& describe<dgw::types::AuditLogEntry>() { return codec::gen::ti_AuditLogEntry; }
+template <> const codec::type_info& describe<dgw::types::AutoModerationActionMetadata>() { return codec::gen::ti_AutoModerationActionMetadata; }
+template <> const codec::type_info& describe<dgw::types::AutoModerationAction>() { return codec::gen::ti_AutoModerationAction; }
+template <> const codec::type_info& describe<dgw::types::AutoModerationRule>() { return codec::gen::ti_AutoModerationRule; }
+template <> const codec::type_info& describe<dgw::types::GuildMember>() { return codec::gen::ti_GuildMember; }
+template <> const codec::type_info& describe<dgw::types::ActivityTimestamps>() { return codec::gen::ti_ActivityTimestamps; }
+template <> const codec::type_info& describe<dgw::types::ActivityParty>() { return codec::gen::ti_ActivityParty; }
+template <> const codec::type_info& describe<dgw::types::Activity>() { return codec::gen::ti_Activity; }
+template <> const codec::type_info& describe<dgw::types::SelectDefaultValue>() { return codec::gen::ti_SelectDefaultValue; }
+template <> const codec::type_info& describe<dgw::types::Component>() { return codec::gen::ti_Component; }
+template <> const codec::type_info& describe<dgw::types::EmbedFooter>() { return codec::gen::ti_EmbedFooter; }
+template <> const codec::type_info& describe<dgw::types::EmbedVideo>() { return codec::gen::ti_EmbedVideo; }
+template <> const codec::type_info& describe<dgw::types::EmbedField>() { return codec::gen::ti_EmbedField; }
+template <> const codec::type_info& describe<dgw::types::UnavailableGuild>() { return codec::gen::ti_UnavailableGuild; }
+template <> const codec::type_info& describe<dgw::types::GatewayRateLimitMetadata>() { return codec::gen::ti_GatewayRateLimitMetadata; }
+template <> const codec::type_info& describe<dgw::types::SessionStartLimit>() { return codec::gen::ti_SessionStartLimit; }
+template <> const codec::type_info& describe<dgw::types::Role>() { return codec::gen::ti_Role; }
+template <> const codec::type_info& describe<dgw::types::Integration>() { return codec::gen::ti_Integration; }
+template <> const codec::type_info& describe<dgw::types::ChannelMention>() { return codec::gen::ti_ChannelMention; }
+template <> const codec::type_info& describe<dgw::types::MessageReference>() { return codec::gen::ti_MessageReference; }
 template <> const codec::type_info& describe<dgw::types::MessageSnapshot>() { return codec::gen::ti_MessageSnapshot; }
 template <> const codec::type_info& describe<dgw::types::RoleSubscriptionData>() { return codec::gen::ti_RoleSubscriptionData; }
-template <> const codec::type_info& describe<dgw::types::PollAnswer>() { return codec::gen::ti_PollAnswer; }
-template <> const codec::type_info& describe<dgw::types::MessageCall>() { return codec::gen::ti_MessageCall; }
+template <> const codec::type_info& describe<dgw::types::PollAnswerCount>() { return codec::gen::ti_PollAnswerCount; }
 template <> const codec::type_info& describe<dgw::types::ResolvedData>() { return codec::gen::ti_ResolvedData; }
-template <> const codec::type_info& describe<dgw::types::InteractionGuild>() { return codec::gen::ti_InteractionGuild; }
 template <> const codec::type_info& describe<dgw::types::Interaction>() { return codec::gen::ti_Interaction; }
-template <> const codec::type_info& describe<dgw::types::GuildScheduledEventEntityMetadata>() { return codec::gen::ti_GuildScheduledEventEntityMetadata; }
+template <> const codec::type_info& describe<dgw::types::ApplicationCommandPermissions>() { return codec::gen::ti_ApplicationCommandPermissions; }
+template <> const codec::type_info& describe<dgw::types::ActivityButton>() { return codec::gen::ti_ActivityButton; }
+template <> const codec::type_info& describe<dgw::types::GuildScheduledEventRecurrenceRuleNWeekday>() { return codec::gen::ti_GuildScheduledEventRecurrenceRuleNWeekday; }
 template <> const codec::type_info& describe<dgw::types::GuildScheduledEventRecurrenceRule>() { return codec::gen::ti_GuildScheduledEventRecurrenceRule; }
 template <> const codec::type_info& describe<dgw::types::StickerPack>() { return codec::gen::ti_StickerPack; }
-template <> const codec::type_info& describe<dgw::commands::UpdatePresenceActivity>() { return codec::gen::ti_UpdatePresenceActivity; }
-template <> const codec::type_info& describe<dgw::commands::Resume>() { return codec::gen::ti_Resume; }
+template <> const codec::type_info& describe<dgw::commands::RequestGuildMembers>() { return codec::gen::ti_RequestGuildMembers; }
 template <> const codec::type_info& describe<dgw::commands::RequestSoundboardSounds>() { return codec::gen::ti_RequestSoundboardSounds; }
 } // namespace dgw

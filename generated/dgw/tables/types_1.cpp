@@ -15,95 +15,147 @@
 
 namespace dgw::codec::gen {
 
-constinit const type_info ti_Activity_array = array_info<dgw::types::Activity>("Activity[]", &dgw::codec::gen::ti_Activity);
-constinit const type_info ti_ApplicationCommandInteractionDataOption_array = array_info<dgw::types::ApplicationCommandInteractionDataOption>("ApplicationCommandInteractionDataOption[]", &dgw::codec::gen::ti_ApplicationCommandInteractionDataOption);
-constinit const type_info ti_ApplicationCommandPermissions_array = array_info<dgw::types::ApplicationCommandPermissions>("ApplicationCommandPermissions[]", &dgw::codec::gen::ti_ApplicationCommandPermissions);
+constinit const type_info ti_ApplicationCommandOptionType = int_info<dgw::types::ApplicationCommandOptionType>(kind::int_enum, "ApplicationCommandOptionType");
+constinit const type_info ti_ApplicationIntegrationType = int_info<dgw::types::ApplicationIntegrationType>(kind::int_enum, "ApplicationIntegrationType");
+constinit const type_info ti_ComponentType = int_info<dgw::types::ComponentType>(kind::int_enum, "ComponentType");
+constinit const type_info ti_EntitlementType = int_info<dgw::types::EntitlementType>(kind::int_enum, "EntitlementType");
+constinit const type_info ti_ExplicitContentFilterLevel = int_info<dgw::types::ExplicitContentFilterLevel>(kind::int_enum, "ExplicitContentFilterLevel");
+constinit const type_info ti_GuildScheduledEventEntityType = int_info<dgw::types::GuildScheduledEventEntityType>(kind::int_enum, "GuildScheduledEventEntityType");
+constinit const type_info ti_GuildScheduledEventRecurrenceRuleMonth = int_info<dgw::types::GuildScheduledEventRecurrenceRuleMonth>(kind::int_enum, "GuildScheduledEventRecurrenceRuleMonth");
+constinit const type_info ti_InviteTargetType = int_info<dgw::types::InviteTargetType>(kind::int_enum, "InviteTargetType");
+constinit const type_info ti_MessageReferenceType = int_info<dgw::types::MessageReferenceType>(kind::int_enum, "MessageReferenceType");
+constinit const type_info ti_OverwriteType = int_info<dgw::types::OverwriteType>(kind::int_enum, "OverwriteType");
+constinit const type_info ti_ReactionType = int_info<dgw::types::ReactionType>(kind::int_enum, "ReactionType");
+constinit const type_info ti_SubscriptionStatus = int_info<dgw::types::SubscriptionStatus>(kind::int_enum, "SubscriptionStatus");
+constinit const type_info ti_SystemChannelFlags = int_info<dgw::types::SystemChannelFlags>(kind::flags, "SystemChannelFlags");
+constinit const type_info ti_VerificationLevel = int_info<dgw::types::VerificationLevel>(kind::int_enum, "VerificationLevel");
+
 constinit const type_info ti_ApplicationIntegrationTypeConfiguration_map = map_info<dgw::types::ApplicationIntegrationTypeConfiguration>("map<ApplicationIntegrationTypeConfiguration>", &dgw::codec::gen::ti_ApplicationIntegrationTypeConfiguration);
-constinit const type_info ti_ApplicationTeamMember_array = array_info<dgw::types::ApplicationTeamMember>("ApplicationTeamMember[]", &dgw::codec::gen::ti_ApplicationTeamMember);
-constinit const type_info ti_Attachment_array = array_info<dgw::types::Attachment>("Attachment[]", &dgw::codec::gen::ti_Attachment);
-constinit const type_info ti_Attachment_map = map_info<dgw::types::Attachment>("map<Attachment>", &dgw::codec::gen::ti_Attachment);
-constinit const type_info ti_AuditLogChange_array = array_info<dgw::types::AuditLogChange>("AuditLogChange[]", &dgw::codec::gen::ti_AuditLogChange);
-constinit const type_info ti_AutoModerationAction_array = array_info<dgw::types::AutoModerationAction>("AutoModerationAction[]", &dgw::codec::gen::ti_AutoModerationAction);
 constinit const type_info ti_AutoModerationKeywordPresetType_array = array_info<dgw::types::AutoModerationKeywordPresetType>("AutoModerationKeywordPresetType[]", &dgw::codec::gen::ti_AutoModerationKeywordPresetType);
-constinit const type_info ti_ChannelInfoChannel_array = array_info<dgw::types::ChannelInfoChannel>("ChannelInfoChannel[]", &dgw::codec::gen::ti_ChannelInfoChannel);
-constinit const type_info ti_ChannelMention_array = array_info<dgw::types::ChannelMention>("ChannelMention[]", &dgw::codec::gen::ti_ChannelMention);
-constinit const type_info ti_ChannelType_array = array_info<dgw::types::ChannelType>("ChannelType[]", &dgw::codec::gen::ti_ChannelType);
-constinit const type_info ti_Channel_array = array_info<dgw::types::Channel>("Channel[]", &dgw::codec::gen::ti_Channel);
-constinit const type_info ti_Channel_map = map_info<dgw::types::Channel>("map<Channel>", &dgw::codec::gen::ti_Channel);
-constinit const type_info ti_Component_array = array_info<dgw::types::Component>("Component[]", &dgw::codec::gen::ti_Component);
-constinit const type_info ti_Component_box = boxed_info<dgw::types::Component>("Component", &dgw::codec::gen::ti_Component);
-constinit const type_info ti_EmbedField_array = array_info<dgw::types::EmbedField>("EmbedField[]", &dgw::codec::gen::ti_EmbedField);
-constinit const type_info ti_Embed_array = array_info<dgw::types::Embed>("Embed[]", &dgw::codec::gen::ti_Embed);
 constinit const type_info ti_Emoji_array = array_info<dgw::types::Emoji>("Emoji[]", &dgw::codec::gen::ti_Emoji);
-constinit const type_info ti_Entitlement_array = array_info<dgw::types::Entitlement>("Entitlement[]", &dgw::codec::gen::ti_Entitlement);
 constinit const type_info ti_ForumTag_array = array_info<dgw::types::ForumTag>("ForumTag[]", &dgw::codec::gen::ti_ForumTag);
-constinit const type_info ti_GuildFeature_array = array_info<std::string>("GuildFeature[]", &dgw::codec::gen::ti_GuildFeature);
-constinit const type_info ti_GuildMember_array = array_info<dgw::types::GuildMember>("GuildMember[]", &dgw::codec::gen::ti_GuildMember);
 constinit const type_info ti_GuildScheduledEventRecurrenceRuleMonth_array = array_info<dgw::types::GuildScheduledEventRecurrenceRuleMonth>("GuildScheduledEventRecurrenceRuleMonth[]", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRuleMonth);
-constinit const type_info ti_GuildScheduledEventRecurrenceRuleNWeekday_array = array_info<dgw::types::GuildScheduledEventRecurrenceRuleNWeekday>("GuildScheduledEventRecurrenceRuleNWeekday[]", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRuleNWeekday);
 constinit const type_info ti_GuildScheduledEventRecurrenceRuleWeekday_array = array_info<dgw::types::GuildScheduledEventRecurrenceRuleWeekday>("GuildScheduledEventRecurrenceRuleWeekday[]", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRuleWeekday);
-constinit const type_info ti_GuildScheduledEvent_array = array_info<dgw::types::GuildScheduledEvent>("GuildScheduledEvent[]", &dgw::codec::gen::ti_GuildScheduledEvent);
-constinit const type_info ti_MediaGalleryItem_array = array_info<dgw::types::MediaGalleryItem>("MediaGalleryItem[]", &dgw::codec::gen::ti_MediaGalleryItem);
-constinit const type_info ti_MessageInteractionMetadata_box = boxed_info<dgw::types::MessageInteractionMetadata>("MessageInteractionMetadata", &dgw::codec::gen::ti_MessageInteractionMetadata);
 constinit const type_info ti_MessageSnapshot_array = array_info<dgw::types::MessageSnapshot>("MessageSnapshot[]", &dgw::codec::gen::ti_MessageSnapshot);
 constinit const type_info ti_Message_box = boxed_info<dgw::types::Message>("Message", &dgw::codec::gen::ti_Message);
-constinit const type_info ti_Message_map = map_info<dgw::types::Message>("map<Message>", &dgw::codec::gen::ti_Message);
-constinit const type_info ti_Overwrite_array = array_info<dgw::types::Overwrite>("Overwrite[]", &dgw::codec::gen::ti_Overwrite);
-constinit const type_info ti_PartialGuildMember_map = map_info<dgw::types::PartialGuildMember>("map<PartialGuildMember>", &dgw::codec::gen::ti_PartialGuildMember);
-constinit const type_info ti_PollAnswerCount_array = array_info<dgw::types::PollAnswerCount>("PollAnswerCount[]", &dgw::codec::gen::ti_PollAnswerCount);
 constinit const type_info ti_PollAnswer_array = array_info<dgw::types::PollAnswer>("PollAnswer[]", &dgw::codec::gen::ti_PollAnswer);
-constinit const type_info ti_Presence_array = array_info<dgw::types::Presence>("Presence[]", &dgw::codec::gen::ti_Presence);
-constinit const type_info ti_Reaction_array = array_info<dgw::types::Reaction>("Reaction[]", &dgw::codec::gen::ti_Reaction);
-constinit const type_info ti_ResolvedData_box = boxed_info<dgw::types::ResolvedData>("ResolvedData", &dgw::codec::gen::ti_ResolvedData);
-constinit const type_info ti_Role_array = array_info<dgw::types::Role>("Role[]", &dgw::codec::gen::ti_Role);
-constinit const type_info ti_Role_map = map_info<dgw::types::Role>("map<Role>", &dgw::codec::gen::ti_Role);
 constinit const type_info ti_SelectDefaultValue_array = array_info<dgw::types::SelectDefaultValue>("SelectDefaultValue[]", &dgw::codec::gen::ti_SelectDefaultValue);
-constinit const type_info ti_SelectOption_array = array_info<dgw::types::SelectOption>("SelectOption[]", &dgw::codec::gen::ti_SelectOption);
 constinit const type_info ti_SoundboardSound_array = array_info<dgw::types::SoundboardSound>("SoundboardSound[]", &dgw::codec::gen::ti_SoundboardSound);
 constinit const type_info ti_StageInstance_array = array_info<dgw::types::StageInstance>("StageInstance[]", &dgw::codec::gen::ti_StageInstance);
-constinit const type_info ti_StickerItem_array = array_info<dgw::types::StickerItem>("StickerItem[]", &dgw::codec::gen::ti_StickerItem);
-constinit const type_info ti_Sticker_array = array_info<dgw::types::Sticker>("Sticker[]", &dgw::codec::gen::ti_Sticker);
-constinit const type_info ti_ThreadAddedMember_array = array_info<dgw::types::ThreadAddedMember>("ThreadAddedMember[]", &dgw::codec::gen::ti_ThreadAddedMember);
 constinit const type_info ti_ThreadMember_array = array_info<dgw::types::ThreadMember>("ThreadMember[]", &dgw::codec::gen::ti_ThreadMember);
-constinit const type_info ti_UnavailableGuild_array = array_info<dgw::types::UnavailableGuild>("UnavailableGuild[]", &dgw::codec::gen::ti_UnavailableGuild);
 constinit const type_info ti_UpdatePresenceActivity_array = array_info<dgw::commands::UpdatePresenceActivity>("UpdatePresenceActivity[]", &dgw::codec::gen::ti_UpdatePresenceActivity);
-constinit const type_info ti_User_array = array_info<dgw::types::User>("User[]", &dgw::codec::gen::ti_User);
-constinit const type_info ti_User_map = map_info<dgw::types::User>("map<User>", &dgw::codec::gen::ti_User);
-constinit const type_info ti_VoiceState_array = array_info<dgw::types::VoiceState>("VoiceState[]", &dgw::codec::gen::ti_VoiceState);
 constinit const type_info ti_WelcomeScreenChannel_array = array_info<dgw::types::WelcomeScreenChannel>("WelcomeScreenChannel[]", &dgw::codec::gen::ti_WelcomeScreenChannel);
-constinit const type_info ti_snowflake_map = map_info<dgw::Snowflake>("map<snowflake>", &dgw::codec::ti_snowflake);
 
-// dgw::types::Nameplate
+// dgw::types::PartialUser
 namespace {
-int find_Nameplate(std::string_view k) noexcept {
+int find_PartialUser(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 3:
+        return std::memcmp(p, "bot", 3) == 0 ? 5 : -1;
     case 5:
         switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "asset", 5) == 0) return 1;
+        case 'e':
+            if (std::memcmp(p, "email", 5) == 0) return 12;
             return -1;
-        case 'l':
-            if (std::memcmp(p, "label", 5) == 0) return 2;
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 13;
             return -1;
         default: return -1;
         }
     case 6:
-        return std::memcmp(p, "sku_id", 6) == 0 ? 0 : -1;
-    case 7:
-        return std::memcmp(p, "palette", 7) == 0 ? 3 : -1;
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "avatar", 6) == 0) return 4;
+            return -1;
+        case 'b':
+            if (std::memcmp(p, "banner", 6) == 0) return 8;
+            return -1;
+        case 'l':
+            if (std::memcmp(p, "locale", 6) == 0) return 10;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "system", 6) == 0) return 6;
+            return -1;
+        default: return -1;
+        }
+    case 8:
+        switch (p[0]) {
+        case 'u':
+            if (std::memcmp(p, "username", 8) == 0) return 1;
+            return -1;
+        case 'v':
+            if (std::memcmp(p, "verified", 8) == 0) return 11;
+            return -1;
+        default: return -1;
+        }
+    case 11:
+        switch (p[0]) {
+        case 'g':
+            if (std::memcmp(p, "global_name", 11) == 0) return 3;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "mfa_enabled", 11) == 0) return 7;
+            return -1;
+        default: return -1;
+        }
+    case 12:
+        switch (p[1]) {
+        case 'c':
+            if (std::memcmp(p, "accent_color", 12) == 0) return 9;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "collectibles", 12) == 0) return 17;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "premium_type", 12) == 0) return 14;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "public_flags", 12) == 0) return 15;
+            return -1;
+        default: return -1;
+        }
+    case 13:
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "discriminator", 13) == 0) return 2;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "primary_guild", 13) == 0) return 18;
+            return -1;
+        default: return -1;
+        }
+    case 22:
+        return std::memcmp(p, "avatar_decoration_data", 22) == 0 ? 16 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_Nameplate[] = {
-    {"sku_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Nameplate, sku_id)},
-    {"asset", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::Nameplate, asset)},
-    {"label", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::types::Nameplate, label)},
-    {"palette", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::Nameplate, palette)},
+constexpr field_info fields_PartialUser[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::PartialUser, id)},
+    {"username", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::PartialUser, username)},
+    {"discriminator", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::PartialUser, discriminator)},
+    {"global_name", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::PartialUser, global_name)},
+    {"avatar", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::PartialUser, avatar)},
+    {"bot", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::PartialUser, bot)},
+    {"system", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::PartialUser, system)},
+    {"mfa_enabled", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::PartialUser, mfa_enabled)},
+    {"banner", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::PartialUser, banner)},
+    {"accent_color", &dgw::codec::ti_int, presence::optional_nullable, -1, offsetof(dgw::types::PartialUser, accent_color)},
+    {"locale", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::PartialUser, locale)},
+    {"verified", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::PartialUser, verified)},
+    {"email", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::PartialUser, email)},
+    {"flags", &dgw::codec::gen::ti_UserFlags, presence::optional, -1, offsetof(dgw::types::PartialUser, flags)},
+    {"premium_type", &dgw::codec::gen::ti_PremiumType, presence::optional, -1, offsetof(dgw::types::PartialUser, premium_type)},
+    {"public_flags", &dgw::codec::gen::ti_UserFlags, presence::optional, -1, offsetof(dgw::types::PartialUser, public_flags)},
+    {"avatar_decoration_data", &dgw::codec::gen::ti_AvatarDecorationData, presence::optional_nullable, -1, offsetof(dgw::types::PartialUser, avatar_decoration_data)},
+    {"collectibles", &dgw::codec::gen::ti_Collectibles, presence::optional_nullable, -1, offsetof(dgw::types::PartialUser, collectibles)},
+    {"primary_guild", &dgw::codec::gen::ti_UserPrimaryGuild, presence::optional_nullable, -1, offsetof(dgw::types::PartialUser, primary_guild)},
 };
-field_order order_Nameplate[5];
+field_order order_PartialUser[20];
 } // namespace
-constinit const type_info ti_Nameplate = object_info<dgw::types::Nameplate>("Nameplate", fields_Nameplate, 4, &find_Nameplate, 0xfull, order_Nameplate);
+constinit const type_info ti_PartialUser = object_info<dgw::types::PartialUser>("PartialUser", fields_PartialUser, 19, &find_PartialUser, 0x1ull, order_PartialUser);
 
 // dgw::types::ApplicationTeam
 namespace {
@@ -140,6 +192,65 @@ field_order order_ApplicationTeam[6];
 } // namespace
 constinit const type_info ti_ApplicationTeam = object_info<dgw::types::ApplicationTeam>("ApplicationTeam", fields_ApplicationTeam, 5, &find_ApplicationTeam, 0x1full, order_ApplicationTeam);
 
+// dgw::types::ApplicationGuild
+namespace {
+int find_ApplicationGuild(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 4:
+        switch (p[0]) {
+        case 'i':
+            if (std::memcmp(p, "icon", 4) == 0) return 2;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
+    case 6:
+        switch (p[0]) {
+        case 'b':
+            if (std::memcmp(p, "banner", 6) == 0) return 4;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "splash", 6) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
+    case 8:
+        return std::memcmp(p, "features", 8) == 0 ? 6 : -1;
+    case 11:
+        return std::memcmp(p, "description", 11) == 0 ? 5 : -1;
+    case 14:
+        return std::memcmp(p, "welcome_screen", 14) == 0 ? 10 : -1;
+    case 15:
+        return std::memcmp(p, "vanity_url_code", 15) == 0 ? 8 : -1;
+    case 18:
+        return std::memcmp(p, "verification_level", 18) == 0 ? 7 : -1;
+    case 26:
+        return std::memcmp(p, "premium_subscription_count", 26) == 0 ? 9 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_ApplicationGuild[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::ApplicationGuild, id)},
+    {"name", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ApplicationGuild, name)},
+    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::ApplicationGuild, icon)},
+    {"splash", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::ApplicationGuild, splash)},
+    {"banner", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::ApplicationGuild, banner)},
+    {"description", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::ApplicationGuild, description)},
+    {"features", &dgw::codec::gen::ti_GuildFeature_array, presence::optional, -1, offsetof(dgw::types::ApplicationGuild, features)},
+    {"verification_level", &dgw::codec::gen::ti_VerificationLevel, presence::optional, -1, offsetof(dgw::types::ApplicationGuild, verification_level)},
+    {"vanity_url_code", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::ApplicationGuild, vanity_url_code)},
+    {"premium_subscription_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::ApplicationGuild, premium_subscription_count)},
+    {"welcome_screen", &dgw::codec::gen::ti_WelcomeScreen, presence::optional, -1, offsetof(dgw::types::ApplicationGuild, welcome_screen)},
+};
+field_order order_ApplicationGuild[12];
+} // namespace
+constinit const type_info ti_ApplicationGuild = object_info<dgw::types::ApplicationGuild>("ApplicationGuild", fields_ApplicationGuild, 11, &find_ApplicationGuild, 0x1ull, order_ApplicationGuild);
+
 // dgw::types::ApplicationInstallParams
 namespace {
 int find_ApplicationInstallParams(std::string_view k) noexcept {
@@ -160,166 +271,51 @@ field_order order_ApplicationInstallParams[3];
 } // namespace
 constinit const type_info ti_ApplicationInstallParams = object_info<dgw::types::ApplicationInstallParams>("ApplicationInstallParams", fields_ApplicationInstallParams, 2, &find_ApplicationInstallParams, 0x3ull, order_ApplicationInstallParams);
 
-// dgw::types::Application
+// dgw::types::ApplicationIntegrationTypeConfiguration
 namespace {
-int find_Application(std::string_view k) noexcept {
+int find_ApplicationIntegrationTypeConfiguration(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 3:
-        return std::memcmp(p, "bot", 3) == 0 ? 7 : -1;
-    case 4:
-        switch (p[2]) {
-        case 'a':
-            if (std::memcmp(p, "team", 4) == 0) return 12;
-            return -1;
-        case 'g':
-            if (std::memcmp(p, "tags", 4) == 0) return 29;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "name", 4) == 0) return 1;
-            return -1;
-        case 'o':
-            if (std::memcmp(p, "icon", 4) == 0) return 2;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "slug", 4) == 0) return 16;
-            return -1;
-        default: return -1;
-        }
-    case 5:
-        switch (p[0]) {
-        case 'f':
-            if (std::memcmp(p, "flags", 5) == 0) return 18;
-            return -1;
-        case 'g':
-            if (std::memcmp(p, "guild", 5) == 0) return 14;
-            return -1;
-        case 'o':
-            if (std::memcmp(p, "owner", 5) == 0) return 10;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 13 : -1;
-    case 9:
-        return std::memcmp(p, "flags_new", 9) == 0 ? 19 : -1;
-    case 10:
-        switch (p[0]) {
-        case 'b':
-            if (std::memcmp(p, "bot_public", 10) == 0) return 5;
-            return -1;
-        case 'v':
-            if (std::memcmp(p, "verify_key", 10) == 0) return 11;
-            return -1;
-        default: return -1;
-        }
-    case 11:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "cover_image", 11) == 0) return 17;
-            return -1;
-        case 'd':
-            if (std::memcmp(p, "description", 11) == 0) return 3;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "rpc_origins", 11) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
-    case 13:
-        return std::memcmp(p, "redirect_uris", 13) == 0 ? 23 : -1;
-    case 14:
-        switch (p[0]) {
-        case 'i':
-            if (std::memcmp(p, "install_params", 14) == 0) return 30;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "primary_sku_id", 14) == 0) return 15;
-            return -1;
-        default: return -1;
-        }
-    case 18:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "custom_install_url", 18) == 0) return 32;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "event_webhooks_url", 18) == 0) return 26;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "privacy_policy_url", 18) == 0) return 9;
-            return -1;
-        default: return -1;
-        }
-    case 20:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "event_webhooks_types", 20) == 0) return 28;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "terms_of_service_url", 20) == 0) return 8;
-            return -1;
-        default: return -1;
-        }
     case 21:
-        return std::memcmp(p, "event_webhooks_status", 21) == 0 ? 27 : -1;
-    case 22:
-        return std::memcmp(p, "bot_require_code_grant", 22) == 0 ? 6 : -1;
-    case 23:
-        return std::memcmp(p, "approximate_guild_count", 23) == 0 ? 20 : -1;
-    case 24:
-        return std::memcmp(p, "integration_types_config", 24) == 0 ? 31 : -1;
-    case 25:
-        return std::memcmp(p, "interactions_endpoint_url", 25) == 0 ? 24 : -1;
-    case 30:
-        return std::memcmp(p, "approximate_user_install_count", 30) == 0 ? 21 : -1;
-    case 33:
-        return std::memcmp(p, "role_connections_verification_url", 33) == 0 ? 25 : -1;
-    case 36:
-        return std::memcmp(p, "approximate_user_authorization_count", 36) == 0 ? 22 : -1;
+        return std::memcmp(p, "oauth2_install_params", 21) == 0 ? 0 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_Application[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Application, id)},
-    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::Application, name)},
-    {"icon", &dgw::codec::ti_string, presence::nullable, 2, offsetof(dgw::types::Application, icon)},
-    {"description", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::Application, description)},
-    {"rpc_origins", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::Application, rpc_origins)},
-    {"bot_public", &dgw::codec::ti_bool, presence::required, 4, offsetof(dgw::types::Application, bot_public)},
-    {"bot_require_code_grant", &dgw::codec::ti_bool, presence::required, 5, offsetof(dgw::types::Application, bot_require_code_grant)},
-    {"bot", &dgw::codec::gen::ti_PartialUser, presence::optional, -1, offsetof(dgw::types::Application, bot)},
-    {"terms_of_service_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Application, terms_of_service_url)},
-    {"privacy_policy_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Application, privacy_policy_url)},
-    {"owner", &dgw::codec::gen::ti_PartialUser, presence::optional, -1, offsetof(dgw::types::Application, owner)},
-    {"verify_key", &dgw::codec::ti_string, presence::required, 6, offsetof(dgw::types::Application, verify_key)},
-    {"team", &dgw::codec::gen::ti_ApplicationTeam, presence::nullable, 7, offsetof(dgw::types::Application, team)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Application, guild_id)},
-    {"guild", &dgw::codec::gen::ti_ApplicationGuild, presence::optional, -1, offsetof(dgw::types::Application, guild)},
-    {"primary_sku_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Application, primary_sku_id)},
-    {"slug", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Application, slug)},
-    {"cover_image", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Application, cover_image)},
-    {"flags", &dgw::codec::gen::ti_ApplicationFlags, presence::optional, -1, offsetof(dgw::types::Application, flags)},
-    {"flags_new", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Application, flags_new)},
-    {"approximate_guild_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Application, approximate_guild_count)},
-    {"approximate_user_install_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Application, approximate_user_install_count)},
-    {"approximate_user_authorization_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Application, approximate_user_authorization_count)},
-    {"redirect_uris", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::Application, redirect_uris)},
-    {"interactions_endpoint_url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Application, interactions_endpoint_url)},
-    {"role_connections_verification_url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Application, role_connections_verification_url)},
-    {"event_webhooks_url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Application, event_webhooks_url)},
-    {"event_webhooks_status", &dgw::codec::gen::ti_ApplicationEventWebhookStatus, presence::optional, -1, offsetof(dgw::types::Application, event_webhooks_status)},
-    {"event_webhooks_types", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::Application, event_webhooks_types)},
-    {"tags", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::Application, tags)},
-    {"install_params", &dgw::codec::gen::ti_ApplicationInstallParams, presence::optional, -1, offsetof(dgw::types::Application, install_params)},
-    {"integration_types_config", &dgw::codec::gen::ti_ApplicationIntegrationTypeConfiguration_map, presence::optional, -1, offsetof(dgw::types::Application, integration_types_config)},
-    {"custom_install_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Application, custom_install_url)},
+constexpr field_info fields_ApplicationIntegrationTypeConfiguration[] = {
+    {"oauth2_install_params", &dgw::codec::gen::ti_ApplicationInstallParams, presence::optional, -1, offsetof(dgw::types::ApplicationIntegrationTypeConfiguration, oauth2_install_params)},
 };
-field_order order_Application[34];
+field_order order_ApplicationIntegrationTypeConfiguration[2];
 } // namespace
-constinit const type_info ti_Application = object_info<dgw::types::Application>("Application", fields_Application, 33, &find_Application, 0xffull, order_Application);
+constinit const type_info ti_ApplicationIntegrationTypeConfiguration = object_info<dgw::types::ApplicationIntegrationTypeConfiguration>("ApplicationIntegrationTypeConfiguration", fields_ApplicationIntegrationTypeConfiguration, 1, &find_ApplicationIntegrationTypeConfiguration, 0x0ull, order_ApplicationIntegrationTypeConfiguration);
+
+// dgw::types::AuditLogChange
+namespace {
+int find_AuditLogChange(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 3:
+        return std::memcmp(p, "key", 3) == 0 ? 2 : -1;
+    case 9:
+        switch (p[0]) {
+        case 'n':
+            if (std::memcmp(p, "new_value", 9) == 0) return 0;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "old_value", 9) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
+    default: return -1;
+    }
+}
+constexpr field_info fields_AuditLogChange[] = {
+    {"new_value", &dgw::codec::ti_any, presence::optional, -1, offsetof(dgw::types::AuditLogChange, new_value)},
+    {"old_value", &dgw::codec::ti_any, presence::optional, -1, offsetof(dgw::types::AuditLogChange, old_value)},
+    {"key", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::AuditLogChange, key)},
+};
+field_order order_AuditLogChange[4];
+} // namespace
+constinit const type_info ti_AuditLogChange = object_info<dgw::types::AuditLogChange>("AuditLogChange", fields_AuditLogChange, 3, &find_AuditLogChange, 0x1ull, order_AuditLogChange);
 
 // dgw::types::Overwrite
 namespace {
@@ -353,95 +349,59 @@ field_order order_Overwrite[5];
 } // namespace
 constinit const type_info ti_Overwrite = object_info<dgw::types::Overwrite>("Overwrite", fields_Overwrite, 4, &find_Overwrite, 0xfull, order_Overwrite);
 
-// dgw::types::GuildMember
+// dgw::types::ThreadMember
 namespace {
-int find_GuildMember(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 4:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "deaf", 4) == 0) return 7;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "mute", 4) == 0) return 8;
-            return -1;
-        case 'n':
-            if (std::memcmp(p, "nick", 4) == 0) return 1;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "user", 4) == 0) return 0;
-            return -1;
-        default: return -1;
-        }
-    case 5:
-        switch (p[0]) {
-        case 'f':
-            if (std::memcmp(p, "flags", 5) == 0) return 9;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "roles", 5) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
-    case 6:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "avatar", 6) == 0) return 2;
-            return -1;
-        case 'b':
-            if (std::memcmp(p, "banner", 6) == 0) return 3;
-            return -1;
-        default: return -1;
-        }
-    case 7:
-        return std::memcmp(p, "pending", 7) == 0 ? 10 : -1;
-    case 9:
-        return std::memcmp(p, "joined_at", 9) == 0 ? 5 : -1;
-    case 11:
-        return std::memcmp(p, "permissions", 11) == 0 ? 11 : -1;
-    case 12:
-        return std::memcmp(p, "collectibles", 12) == 0 ? 14 : -1;
-    case 13:
-        return std::memcmp(p, "premium_since", 13) == 0 ? 6 : -1;
-    case 22:
-        return std::memcmp(p, "avatar_decoration_data", 22) == 0 ? 13 : -1;
-    case 25:
-        return std::memcmp(p, "unusual_dm_activity_until", 25) == 0 ? 15 : -1;
-    case 28:
-        return std::memcmp(p, "communication_disabled_until", 28) == 0 ? 12 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_GuildMember[] = {
-    DGW_FIELDS_GuildMember(dgw::types::GuildMember)
-};
-field_order order_GuildMember[17];
-} // namespace
-constinit const type_info ti_GuildMember = object_info<dgw::types::GuildMember>("GuildMember", fields_GuildMember, 16, &find_GuildMember, 0x1full, order_GuildMember);
-
-// dgw::types::ActivityEmoji
-namespace {
-int find_ActivityEmoji(std::string_view k) noexcept {
+int find_ThreadMember(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 1 : -1;
-    case 4:
-        return std::memcmp(p, "name", 4) == 0 ? 0 : -1;
-    case 8:
-        return std::memcmp(p, "animated", 8) == 0 ? 2 : -1;
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 5:
+        return std::memcmp(p, "flags", 5) == 0 ? 3 : -1;
+    case 6:
+        return std::memcmp(p, "member", 6) == 0 ? 4 : -1;
+    case 7:
+        return std::memcmp(p, "user_id", 7) == 0 ? 1 : -1;
+    case 14:
+        return std::memcmp(p, "join_timestamp", 14) == 0 ? 2 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_ActivityEmoji[] = {
-    {"name", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::ActivityEmoji, name)},
-    {"id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::ActivityEmoji, id)},
-    {"animated", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::ActivityEmoji, animated)},
+constexpr field_info fields_ThreadMember[] = {
+    DGW_FIELDS_ThreadMember(dgw::types::ThreadMember)
 };
-field_order order_ActivityEmoji[4];
+field_order order_ThreadMember[6];
 } // namespace
-constinit const type_info ti_ActivityEmoji = object_info<dgw::types::ActivityEmoji>("ActivityEmoji", fields_ActivityEmoji, 3, &find_ActivityEmoji, 0x1ull, order_ActivityEmoji);
+constinit const type_info ti_ThreadMember = object_info<dgw::types::ThreadMember>("ThreadMember", fields_ThreadMember, 5, &find_ThreadMember, 0x3ull, order_ThreadMember);
+
+// dgw::types::ForumTag
+namespace {
+int find_ForumTag(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 4:
+        return std::memcmp(p, "name", 4) == 0 ? 1 : -1;
+    case 8:
+        return std::memcmp(p, "emoji_id", 8) == 0 ? 3 : -1;
+    case 9:
+        return std::memcmp(p, "moderated", 9) == 0 ? 2 : -1;
+    case 10:
+        return std::memcmp(p, "emoji_name", 10) == 0 ? 4 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_ForumTag[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::ForumTag, id)},
+    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::ForumTag, name)},
+    {"moderated", &dgw::codec::ti_bool, presence::required, 2, offsetof(dgw::types::ForumTag, moderated)},
+    {"emoji_id", &dgw::codec::ti_snowflake, presence::nullable, 3, offsetof(dgw::types::ForumTag, emoji_id)},
+    {"emoji_name", &dgw::codec::ti_string, presence::nullable, 4, offsetof(dgw::types::ForumTag, emoji_name)},
+};
+field_order order_ForumTag[6];
+} // namespace
+constinit const type_info ti_ForumTag = object_info<dgw::types::ForumTag>("ForumTag", fields_ForumTag, 5, &find_ForumTag, 0x1full, order_ForumTag);
 
 // dgw::types::ActivitySecrets
 namespace {
@@ -492,604 +452,363 @@ field_order order_ClientStatus[5];
 } // namespace
 constinit const type_info ti_ClientStatus = object_info<dgw::types::ClientStatus>("ClientStatus", fields_ClientStatus, 4, &find_ClientStatus, 0x0ull, order_ClientStatus);
 
-// dgw::types::ThreadAddedMember
+// dgw::types::SelectOption
 namespace {
-int find_own_ThreadAddedMember(std::string_view k) noexcept {
+int find_SelectOption(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 8:
-        return std::memcmp(p, "presence", 8) == 0 ? 5 : -1;
-    default: return -1;
-    }
-}
-// Other keys go to the base's lookup: its indices hold here, as its fields come first.
-int find_ThreadAddedMember(std::string_view k) noexcept {
-    const int i = find_own_ThreadAddedMember(k);
-    return i >= 0 ? i : ti_ThreadMember.find(k);
-}
-constexpr field_info fields_ThreadAddedMember[] = {
-    DGW_FIELDS_ThreadMember(dgw::types::ThreadAddedMember)
-    {"presence", &dgw::codec::gen::ti_Presence, presence::optional_nullable, -1, offsetof(dgw::types::ThreadAddedMember, presence)},
-};
-field_order order_ThreadAddedMember[7];
-} // namespace
-constinit const type_info ti_ThreadAddedMember = object_info<dgw::types::ThreadAddedMember>("ThreadAddedMember", fields_ThreadAddedMember, 6, &find_ThreadAddedMember, 0x3ull, order_ThreadAddedMember);
-
-// dgw::types::SelectDefaultValue
-namespace {
-int find_SelectDefaultValue(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        return std::memcmp(p, "type", 4) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_SelectDefaultValue[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::SelectDefaultValue, id)},
-    {"type", &dgw::codec::gen::ti_SelectDefaultValueType, presence::required, 1, offsetof(dgw::types::SelectDefaultValue, type)},
-};
-field_order order_SelectDefaultValue[3];
-} // namespace
-constinit const type_info ti_SelectDefaultValue = object_info<dgw::types::SelectDefaultValue>("SelectDefaultValue", fields_SelectDefaultValue, 2, &find_SelectDefaultValue, 0x3ull, order_SelectDefaultValue);
-
-// dgw::types::Component
-namespace {
-int find_Component(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 1 : -1;
-    case 3:
-        return std::memcmp(p, "url", 3) == 0 ? 6 : -1;
-    case 4:
-        switch (p[0]) {
-        case 'f':
-            if (std::memcmp(p, "file", 4) == 0) return 28;
-            return -1;
-        case 'n':
-            if (std::memcmp(p, "name", 4) == 0) return 29;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "size", 4) == 0) return 30;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "type", 4) == 0) return 0;
-            return -1;
-        default: return -1;
-        }
     case 5:
         switch (p[0]) {
         case 'e':
-            if (std::memcmp(p, "emoji", 5) == 0) return 5;
-            return -1;
-        case 'i':
-            if (std::memcmp(p, "items", 5) == 0) return 27;
+            if (std::memcmp(p, "emoji", 5) == 0) return 3;
             return -1;
         case 'l':
-            if (std::memcmp(p, "label", 5) == 0) return 4;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "media", 5) == 0) return 24;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "style", 5) == 0) return 3;
+            if (std::memcmp(p, "label", 5) == 0) return 0;
             return -1;
         case 'v':
-            if (std::memcmp(p, "value", 5) == 0) return 18;
-            return -1;
-        default: return -1;
-        }
-    case 6:
-        switch (p[0]) {
-        case 's':
-            if (std::memcmp(p, "sku_id", 6) == 0) return 7;
-            return -1;
-        case 'v':
-            if (std::memcmp(p, "values", 6) == 0) return 19;
+            if (std::memcmp(p, "value", 5) == 0) return 1;
             return -1;
         default: return -1;
         }
     case 7:
-        switch (p[2]) {
-        case 'a':
-            if (std::memcmp(p, "spacing", 7) == 0) return 32;
-            return -1;
-        case 'f':
-            if (std::memcmp(p, "default", 7) == 0) return 20;
-            return -1;
-        case 'n':
-            if (std::memcmp(p, "content", 7) == 0) return 23;
-            return -1;
-        case 'o':
-            if (std::memcmp(p, "spoiler", 7) == 0) return 26;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "options", 7) == 0) return 9;
-            return -1;
-        case 'v':
-            if (std::memcmp(p, "divider", 7) == 0) return 31;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        switch (p[3]) {
-        case 'a':
-            if (std::memcmp(p, "disabled", 8) == 0) return 8;
-            return -1;
-        case 'o':
-            if (std::memcmp(p, "resolved", 8) == 0) return 36;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "required", 8) == 0) return 15;
-            return -1;
-        default: return -1;
-        }
-    case 9:
-        switch (p[1]) {
-        case 'c':
-            if (std::memcmp(p, "accessory", 9) == 0) return 22;
-            return -1;
-        case 'o':
-            if (std::memcmp(p, "component", 9) == 0) return 34;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "custom_id", 9) == 0) return 2;
-            return -1;
-        default: return -1;
-        }
-    case 10:
-        switch (p[2]) {
-        case 'l':
-            if (std::memcmp(p, "file_types", 10) == 0) return 35;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "components", 10) == 0) return 21;
-            return -1;
-        case 'n':
-            if (std::memcmp(p, "min_values", 10) == 0) return 11;
-            if (std::memcmp(p, "min_length", 10) == 0) return 16;
-            return -1;
-        case 'x':
-            if (std::memcmp(p, "max_values", 10) == 0) return 12;
-            if (std::memcmp(p, "max_length", 10) == 0) return 17;
-            return -1;
-        default: return -1;
-        }
+        return std::memcmp(p, "default", 7) == 0 ? 4 : -1;
     case 11:
+        return std::memcmp(p, "description", 11) == 0 ? 2 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_SelectOption[] = {
+    {"label", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::SelectOption, label)},
+    {"value", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::SelectOption, value)},
+    {"description", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::SelectOption, description)},
+    {"emoji", &dgw::codec::gen::ti_Emoji, presence::optional, -1, offsetof(dgw::types::SelectOption, emoji)},
+    {"default", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::SelectOption, default_)},
+};
+field_order order_SelectOption[6];
+} // namespace
+constinit const type_info ti_SelectOption = object_info<dgw::types::SelectOption>("SelectOption", fields_SelectOption, 5, &find_SelectOption, 0x3ull, order_SelectOption);
+
+// dgw::types::UnfurledMediaItem
+namespace {
+int find_UnfurledMediaItem(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 3:
+        return std::memcmp(p, "url", 3) == 0 ? 0 : -1;
+    case 5:
         switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "description", 11) == 0) return 25;
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 7;
             return -1;
-        case 'p':
-            if (std::memcmp(p, "placeholder", 11) == 0) return 10;
+        case 'w':
+            if (std::memcmp(p, "width", 5) == 0) return 3;
             return -1;
         default: return -1;
         }
+    case 6:
+        return std::memcmp(p, "height", 6) == 0 ? 2 : -1;
+    case 9:
+        return std::memcmp(p, "proxy_url", 9) == 0 ? 1 : -1;
+    case 11:
+        return std::memcmp(p, "placeholder", 11) == 0 ? 4 : -1;
     case 12:
-        return std::memcmp(p, "accent_color", 12) == 0 ? 33 : -1;
+        return std::memcmp(p, "content_type", 12) == 0 ? 6 : -1;
     case 13:
-        return std::memcmp(p, "channel_types", 13) == 0 ? 14 : -1;
-    case 14:
-        return std::memcmp(p, "default_values", 14) == 0 ? 13 : -1;
+        return std::memcmp(p, "attachment_id", 13) == 0 ? 8 : -1;
+    case 19:
+        return std::memcmp(p, "placeholder_version", 19) == 0 ? 5 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_Component[] = {
-    {"type", &dgw::codec::gen::ti_ComponentType, presence::required, 0, offsetof(dgw::types::Component, type)},
-    {"id", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Component, id)},
-    {"custom_id", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Component, custom_id)},
-    {"style", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Component, style)},
-    {"label", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Component, label)},
-    {"emoji", &dgw::codec::gen::ti_Emoji, presence::optional, -1, offsetof(dgw::types::Component, emoji)},
-    {"url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Component, url)},
-    {"sku_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Component, sku_id)},
-    {"disabled", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Component, disabled)},
-    {"options", &dgw::codec::gen::ti_SelectOption_array, presence::optional, -1, offsetof(dgw::types::Component, options)},
-    {"placeholder", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Component, placeholder)},
-    {"min_values", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Component, min_values)},
-    {"max_values", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Component, max_values)},
-    {"default_values", &dgw::codec::gen::ti_SelectDefaultValue_array, presence::optional, -1, offsetof(dgw::types::Component, default_values)},
-    {"channel_types", &dgw::codec::gen::ti_ChannelType_array, presence::optional, -1, offsetof(dgw::types::Component, channel_types)},
-    {"required", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Component, required)},
-    {"min_length", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Component, min_length)},
-    {"max_length", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Component, max_length)},
-    {"value", &dgw::codec::ti_any, presence::optional, -1, offsetof(dgw::types::Component, value)},
-    {"values", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::Component, values)},
-    {"default", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Component, default_)},
-    {"components", &dgw::codec::gen::ti_Component_array, presence::optional, -1, offsetof(dgw::types::Component, components)},
-    {"accessory", &dgw::codec::gen::ti_Component_box, presence::optional, -1, offsetof(dgw::types::Component, accessory)},
-    {"content", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Component, content)},
-    {"media", &dgw::codec::gen::ti_UnfurledMediaItem, presence::optional, -1, offsetof(dgw::types::Component, media)},
-    {"description", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Component, description)},
-    {"spoiler", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Component, spoiler)},
-    {"items", &dgw::codec::gen::ti_MediaGalleryItem_array, presence::optional, -1, offsetof(dgw::types::Component, items)},
-    {"file", &dgw::codec::gen::ti_UnfurledMediaItem, presence::optional, -1, offsetof(dgw::types::Component, file)},
-    {"name", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Component, name)},
-    {"size", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Component, size)},
-    {"divider", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Component, divider)},
-    {"spacing", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Component, spacing)},
-    {"accent_color", &dgw::codec::ti_int, presence::optional_nullable, -1, offsetof(dgw::types::Component, accent_color)},
-    {"component", &dgw::codec::gen::ti_Component_box, presence::optional, -1, offsetof(dgw::types::Component, component)},
-    {"file_types", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::Component, file_types)},
-    {"resolved", &dgw::codec::gen::ti_ResolvedData_box, presence::optional, -1, offsetof(dgw::types::Component, resolved)},
+constexpr field_info fields_UnfurledMediaItem[] = {
+    {"url", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::UnfurledMediaItem, url)},
+    {"proxy_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::UnfurledMediaItem, proxy_url)},
+    {"height", &dgw::codec::ti_int, presence::optional_nullable, -1, offsetof(dgw::types::UnfurledMediaItem, height)},
+    {"width", &dgw::codec::ti_int, presence::optional_nullable, -1, offsetof(dgw::types::UnfurledMediaItem, width)},
+    {"placeholder", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::UnfurledMediaItem, placeholder)},
+    {"placeholder_version", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::UnfurledMediaItem, placeholder_version)},
+    {"content_type", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::UnfurledMediaItem, content_type)},
+    {"flags", &dgw::codec::gen::ti_UnfurledMediaItemFlags, presence::optional, -1, offsetof(dgw::types::UnfurledMediaItem, flags)},
+    {"attachment_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::UnfurledMediaItem, attachment_id)},
 };
-field_order order_Component[38];
+field_order order_UnfurledMediaItem[10];
 } // namespace
-constinit const type_info ti_Component = object_info<dgw::types::Component>("Component", fields_Component, 37, &find_Component, 0x1ull, order_Component);
+constinit const type_info ti_UnfurledMediaItem = object_info<dgw::types::UnfurledMediaItem>("UnfurledMediaItem", fields_UnfurledMediaItem, 9, &find_UnfurledMediaItem, 0x1ull, order_UnfurledMediaItem);
 
-// dgw::types::SessionStartLimit
+// dgw::types::MediaGalleryItem
 namespace {
-int find_SessionStartLimit(std::string_view k) noexcept {
+int find_MediaGalleryItem(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 5:
-        return std::memcmp(p, "total", 5) == 0 ? 0 : -1;
-    case 9:
-        return std::memcmp(p, "remaining", 9) == 0 ? 1 : -1;
-    case 11:
-        return std::memcmp(p, "reset_after", 11) == 0 ? 2 : -1;
-    case 15:
-        return std::memcmp(p, "max_concurrency", 15) == 0 ? 3 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_SessionStartLimit[] = {
-    {"total", &dgw::codec::ti_int, presence::required, 0, offsetof(dgw::types::SessionStartLimit, total)},
-    {"remaining", &dgw::codec::ti_int, presence::required, 1, offsetof(dgw::types::SessionStartLimit, remaining)},
-    {"reset_after", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::types::SessionStartLimit, reset_after)},
-    {"max_concurrency", &dgw::codec::ti_int, presence::required, 3, offsetof(dgw::types::SessionStartLimit, max_concurrency)},
-};
-field_order order_SessionStartLimit[5];
-} // namespace
-constinit const type_info ti_SessionStartLimit = object_info<dgw::types::SessionStartLimit>("SessionStartLimit", fields_SessionStartLimit, 4, &find_SessionStartLimit, 0xfull, order_SessionStartLimit);
-
-// dgw::types::Role
-namespace {
-int find_Role(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        switch (p[0]) {
-        case 'i':
-            if (std::memcmp(p, "icon", 4) == 0) return 5;
-            return -1;
-        case 'n':
-            if (std::memcmp(p, "name", 4) == 0) return 1;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "tags", 4) == 0) return 11;
-            return -1;
-        default: return -1;
-        }
-    case 5:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "color", 5) == 0) return 2;
-            return -1;
-        case 'f':
-            if (std::memcmp(p, "flags", 5) == 0) return 12;
-            return -1;
-        case 'h':
-            if (std::memcmp(p, "hoist", 5) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
-    case 6:
-        return std::memcmp(p, "colors", 6) == 0 ? 3 : -1;
+        return std::memcmp(p, "media", 5) == 0 ? 0 : -1;
     case 7:
-        return std::memcmp(p, "managed", 7) == 0 ? 9 : -1;
-    case 8:
-        return std::memcmp(p, "position", 8) == 0 ? 7 : -1;
+        return std::memcmp(p, "spoiler", 7) == 0 ? 2 : -1;
     case 11:
-        switch (p[0]) {
-        case 'm':
-            if (std::memcmp(p, "mentionable", 11) == 0) return 10;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "permissions", 11) == 0) return 8;
-            return -1;
-        default: return -1;
-        }
-    case 13:
-        return std::memcmp(p, "unicode_emoji", 13) == 0 ? 6 : -1;
+        return std::memcmp(p, "description", 11) == 0 ? 1 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_Role[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Role, id)},
-    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::Role, name)},
-    {"color", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::types::Role, color)},
-    {"colors", &dgw::codec::gen::ti_RoleColors, presence::required, 3, offsetof(dgw::types::Role, colors)},
-    {"hoist", &dgw::codec::ti_bool, presence::required, 4, offsetof(dgw::types::Role, hoist)},
-    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Role, icon)},
-    {"unicode_emoji", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Role, unicode_emoji)},
-    {"position", &dgw::codec::ti_int, presence::required, 5, offsetof(dgw::types::Role, position)},
-    {"permissions", &dgw::codec::gen::ti_Permissions, presence::required, 6, offsetof(dgw::types::Role, permissions)},
-    {"managed", &dgw::codec::ti_bool, presence::required, 7, offsetof(dgw::types::Role, managed)},
-    {"mentionable", &dgw::codec::ti_bool, presence::required, 8, offsetof(dgw::types::Role, mentionable)},
-    {"tags", &dgw::codec::gen::ti_RoleTags, presence::optional, -1, offsetof(dgw::types::Role, tags)},
-    {"flags", &dgw::codec::gen::ti_RoleFlags, presence::required, 9, offsetof(dgw::types::Role, flags)},
+constexpr field_info fields_MediaGalleryItem[] = {
+    {"media", &dgw::codec::gen::ti_UnfurledMediaItem, presence::required, 0, offsetof(dgw::types::MediaGalleryItem, media)},
+    {"description", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::MediaGalleryItem, description)},
+    {"spoiler", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::MediaGalleryItem, spoiler)},
 };
-field_order order_Role[14];
+field_order order_MediaGalleryItem[4];
 } // namespace
-constinit const type_info ti_Role = object_info<dgw::types::Role>("Role", fields_Role, 13, &find_Role, 0x3ffull, order_Role);
+constinit const type_info ti_MediaGalleryItem = object_info<dgw::types::MediaGalleryItem>("MediaGalleryItem", fields_MediaGalleryItem, 3, &find_MediaGalleryItem, 0x1ull, order_MediaGalleryItem);
 
-// dgw::types::IntegrationApplication
+// dgw::types::ReadySession
 namespace {
-int find_IntegrationApplication(std::string_view k) noexcept {
+int find_ReadySession(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 10:
+        return std::memcmp(p, "session_id", 10) == 0 ? 0 : -1;
+    case 18:
+        return std::memcmp(p, "resume_gateway_url", 18) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_ReadySession[] = {
+    {"session_id", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::ReadySession, session_id)},
+    {"resume_gateway_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ReadySession, resume_gateway_url)},
+};
+field_order order_ReadySession[3];
+} // namespace
+constinit const type_info ti_ReadySession = object_info<dgw::types::ReadySession>("ReadySession", fields_ReadySession, 2, &find_ReadySession, 0x1ull, order_ReadySession);
+
+// dgw::types::GatewayBot
+namespace {
+int find_GatewayBot(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
     case 3:
-        return std::memcmp(p, "bot", 3) == 0 ? 4 : -1;
-    case 4:
-        switch (p[0]) {
-        case 'i':
-            if (std::memcmp(p, "icon", 4) == 0) return 2;
-            return -1;
-        case 'n':
-            if (std::memcmp(p, "name", 4) == 0) return 1;
-            return -1;
-        default: return -1;
-        }
-    case 11:
-        return std::memcmp(p, "description", 11) == 0 ? 3 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_IntegrationApplication[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::IntegrationApplication, id)},
-    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::IntegrationApplication, name)},
-    {"icon", &dgw::codec::ti_string, presence::nullable, 2, offsetof(dgw::types::IntegrationApplication, icon)},
-    {"description", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::IntegrationApplication, description)},
-    {"bot", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::types::IntegrationApplication, bot)},
-};
-field_order order_IntegrationApplication[6];
-} // namespace
-constinit const type_info ti_IntegrationApplication = object_info<dgw::types::IntegrationApplication>("IntegrationApplication", fields_IntegrationApplication, 5, &find_IntegrationApplication, 0xfull, order_IntegrationApplication);
-
-// dgw::types::ChannelMention
-namespace {
-int find_ChannelMention(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        switch (p[0]) {
-        case 'n':
-            if (std::memcmp(p, "name", 4) == 0) return 3;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "type", 4) == 0) return 2;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_ChannelMention[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::ChannelMention, id)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::types::ChannelMention, guild_id)},
-    {"type", &dgw::codec::gen::ti_ChannelType, presence::required, 2, offsetof(dgw::types::ChannelMention, type)},
-    {"name", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::ChannelMention, name)},
-};
-field_order order_ChannelMention[5];
-} // namespace
-constinit const type_info ti_ChannelMention = object_info<dgw::types::ChannelMention>("ChannelMention", fields_ChannelMention, 4, &find_ChannelMention, 0xfull, order_ChannelMention);
-
-// dgw::types::Attachment
-namespace {
-int find_Attachment(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 3:
-        return std::memcmp(p, "url", 3) == 0 ? 6 : -1;
-    case 4:
-        return std::memcmp(p, "size", 4) == 0 ? 5 : -1;
-    case 5:
-        switch (p[0]) {
-        case 'f':
-            if (std::memcmp(p, "flags", 5) == 0) return 15;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "title", 5) == 0) return 2;
-            return -1;
-        case 'w':
-            if (std::memcmp(p, "width", 5) == 0) return 9;
-            return -1;
-        default: return -1;
-        }
+        return std::memcmp(p, "url", 3) == 0 ? 0 : -1;
     case 6:
-        return std::memcmp(p, "height", 6) == 0 ? 8 : -1;
-    case 8:
-        switch (p[0]) {
-        case 'f':
-            if (std::memcmp(p, "filename", 8) == 0) return 1;
-            return -1;
-        case 'w':
-            if (std::memcmp(p, "waveform", 8) == 0) return 14;
-            return -1;
-        default: return -1;
-        }
-    case 9:
-        switch (p[0]) {
+        return std::memcmp(p, "shards", 6) == 0 ? 1 : -1;
+    case 19:
+        return std::memcmp(p, "session_start_limit", 19) == 0 ? 2 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_GatewayBot[] = {
+    {"url", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::GatewayBot, url)},
+    {"shards", &dgw::codec::ti_int, presence::required, 1, offsetof(dgw::types::GatewayBot, shards)},
+    {"session_start_limit", &dgw::codec::gen::ti_SessionStartLimit, presence::required, 2, offsetof(dgw::types::GatewayBot, session_start_limit)},
+};
+field_order order_GatewayBot[4];
+} // namespace
+constinit const type_info ti_GatewayBot = object_info<dgw::types::GatewayBot>("GatewayBot", fields_GatewayBot, 3, &find_GatewayBot, 0x7ull, order_GatewayBot);
+
+// dgw::types::Sticker
+namespace {
+int find_Sticker(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 4:
+        switch (p[2]) {
         case 'e':
-            if (std::memcmp(p, "ephemeral", 9) == 0) return 12;
+            if (std::memcmp(p, "user", 4) == 0) return 9;
+            return -1;
+        case 'g':
+            if (std::memcmp(p, "tags", 4) == 0) return 4;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "name", 4) == 0) return 2;
             return -1;
         case 'p':
-            if (std::memcmp(p, "proxy_url", 9) == 0) return 7;
+            if (std::memcmp(p, "type", 4) == 0) return 5;
             return -1;
         default: return -1;
         }
+    case 7:
+        return std::memcmp(p, "pack_id", 7) == 0 ? 1 : -1;
+    case 8:
+        return std::memcmp(p, "guild_id", 8) == 0 ? 8 : -1;
+    case 9:
+        return std::memcmp(p, "available", 9) == 0 ? 7 : -1;
+    case 10:
+        return std::memcmp(p, "sort_value", 10) == 0 ? 10 : -1;
     case 11:
         switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "application", 11) == 0) return 18;
-            return -1;
         case 'd':
             if (std::memcmp(p, "description", 11) == 0) return 3;
             return -1;
-        case 'p':
-            if (std::memcmp(p, "placeholder", 11) == 0) return 10;
+        case 'f':
+            if (std::memcmp(p, "format_type", 11) == 0) return 6;
             return -1;
         default: return -1;
         }
-    case 12:
-        return std::memcmp(p, "content_type", 12) == 0 ? 4 : -1;
-    case 13:
-        return std::memcmp(p, "duration_secs", 13) == 0 ? 13 : -1;
-    case 15:
-        return std::memcmp(p, "clip_created_at", 15) == 0 ? 17 : -1;
-    case 17:
-        return std::memcmp(p, "clip_participants", 17) == 0 ? 16 : -1;
-    case 19:
-        return std::memcmp(p, "placeholder_version", 19) == 0 ? 11 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_Attachment[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Attachment, id)},
-    {"filename", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::Attachment, filename)},
-    {"title", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Attachment, title)},
-    {"description", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Attachment, description)},
-    {"content_type", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Attachment, content_type)},
-    {"size", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::types::Attachment, size)},
-    {"url", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::Attachment, url)},
-    {"proxy_url", &dgw::codec::ti_string, presence::required, 4, offsetof(dgw::types::Attachment, proxy_url)},
-    {"height", &dgw::codec::ti_int, presence::optional_nullable, -1, offsetof(dgw::types::Attachment, height)},
-    {"width", &dgw::codec::ti_int, presence::optional_nullable, -1, offsetof(dgw::types::Attachment, width)},
-    {"placeholder", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Attachment, placeholder)},
-    {"placeholder_version", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Attachment, placeholder_version)},
-    {"ephemeral", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Attachment, ephemeral)},
-    {"duration_secs", &dgw::codec::ti_double, presence::optional, -1, offsetof(dgw::types::Attachment, duration_secs)},
-    {"waveform", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Attachment, waveform)},
-    {"flags", &dgw::codec::gen::ti_AttachmentFlags, presence::optional, -1, offsetof(dgw::types::Attachment, flags)},
-    {"clip_participants", &dgw::codec::gen::ti_User_array, presence::optional, -1, offsetof(dgw::types::Attachment, clip_participants)},
-    {"clip_created_at", &dgw::codec::ti_timestamp, presence::optional, -1, offsetof(dgw::types::Attachment, clip_created_at)},
-    {"application", &dgw::codec::gen::ti_PartialApplication, presence::optional_nullable, -1, offsetof(dgw::types::Attachment, application)},
+constexpr field_info fields_Sticker[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Sticker, id)},
+    {"pack_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Sticker, pack_id)},
+    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::Sticker, name)},
+    {"description", &dgw::codec::ti_string, presence::nullable, 2, offsetof(dgw::types::Sticker, description)},
+    {"tags", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::Sticker, tags)},
+    {"type", &dgw::codec::gen::ti_StickerType, presence::required, 4, offsetof(dgw::types::Sticker, type)},
+    {"format_type", &dgw::codec::gen::ti_StickerFormatType, presence::required, 5, offsetof(dgw::types::Sticker, format_type)},
+    {"available", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Sticker, available)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Sticker, guild_id)},
+    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::types::Sticker, user)},
+    {"sort_value", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Sticker, sort_value)},
 };
-field_order order_Attachment[20];
+field_order order_Sticker[12];
 } // namespace
-constinit const type_info ti_Attachment = object_info<dgw::types::Attachment>("Attachment", fields_Attachment, 19, &find_Attachment, 0x1full, order_Attachment);
+constinit const type_info ti_Sticker = object_info<dgw::types::Sticker>("Sticker", fields_Sticker, 11, &find_Sticker, 0x3full, order_Sticker);
 
-// dgw::types::MessageSnapshotMessage
+// dgw::types::Ban
 namespace {
-int find_MessageSnapshotMessage(std::string_view k) noexcept {
+int find_Ban(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 4:
-        return std::memcmp(p, "type", 4) == 0 ? 0 : -1;
-    case 5:
-        return std::memcmp(p, "flags", 5) == 0 ? 6 : -1;
+        return std::memcmp(p, "user", 4) == 0 ? 1 : -1;
     case 6:
-        return std::memcmp(p, "embeds", 6) == 0 ? 2 : -1;
-    case 7:
-        return std::memcmp(p, "content", 7) == 0 ? 1 : -1;
-    case 8:
-        switch (p[0]) {
-        case 'm':
-            if (std::memcmp(p, "mentions", 8) == 0) return 7;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "stickers", 8) == 0) return 9;
-            return -1;
-        default: return -1;
-        }
-    case 9:
-        return std::memcmp(p, "timestamp", 9) == 0 ? 4 : -1;
-    case 10:
-        return std::memcmp(p, "components", 10) == 0 ? 11 : -1;
-    case 11:
-        return std::memcmp(p, "attachments", 11) == 0 ? 3 : -1;
-    case 13:
-        switch (p[0]) {
-        case 'm':
-            if (std::memcmp(p, "mention_roles", 13) == 0) return 8;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "sticker_items", 13) == 0) return 10;
-            return -1;
-        default: return -1;
-        }
-    case 16:
-        return std::memcmp(p, "edited_timestamp", 16) == 0 ? 5 : -1;
+        return std::memcmp(p, "reason", 6) == 0 ? 0 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_MessageSnapshotMessage[] = {
-    {"type", &dgw::codec::gen::ti_MessageType, presence::required, 0, offsetof(dgw::types::MessageSnapshotMessage, type)},
-    {"content", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::MessageSnapshotMessage, content)},
-    {"embeds", &dgw::codec::gen::ti_Embed_array, presence::required, 2, offsetof(dgw::types::MessageSnapshotMessage, embeds)},
-    {"attachments", &dgw::codec::gen::ti_Attachment_array, presence::required, 3, offsetof(dgw::types::MessageSnapshotMessage, attachments)},
-    {"timestamp", &dgw::codec::ti_timestamp, presence::required, 4, offsetof(dgw::types::MessageSnapshotMessage, timestamp)},
-    {"edited_timestamp", &dgw::codec::ti_timestamp, presence::nullable, 5, offsetof(dgw::types::MessageSnapshotMessage, edited_timestamp)},
-    {"flags", &dgw::codec::gen::ti_MessageFlags, presence::optional, -1, offsetof(dgw::types::MessageSnapshotMessage, flags)},
-    {"mentions", &dgw::codec::gen::ti_User_array, presence::required, 6, offsetof(dgw::types::MessageSnapshotMessage, mentions)},
-    {"mention_roles", &dgw::codec::ti_snowflake_array, presence::required, 7, offsetof(dgw::types::MessageSnapshotMessage, mention_roles)},
-    {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::optional, -1, offsetof(dgw::types::MessageSnapshotMessage, stickers)},
-    {"sticker_items", &dgw::codec::gen::ti_StickerItem_array, presence::optional, -1, offsetof(dgw::types::MessageSnapshotMessage, sticker_items)},
-    {"components", &dgw::codec::gen::ti_Component_array, presence::optional, -1, offsetof(dgw::types::MessageSnapshotMessage, components)},
+constexpr field_info fields_Ban[] = {
+    {"reason", &dgw::codec::ti_string, presence::nullable, 0, offsetof(dgw::types::Ban, reason)},
+    {"user", &dgw::codec::gen::ti_User, presence::required, 1, offsetof(dgw::types::Ban, user)},
 };
-field_order order_MessageSnapshotMessage[13];
+field_order order_Ban[3];
 } // namespace
-constinit const type_info ti_MessageSnapshotMessage = object_info<dgw::types::MessageSnapshotMessage>("MessageSnapshotMessage", fields_MessageSnapshotMessage, 12, &find_MessageSnapshotMessage, 0xffull, order_MessageSnapshotMessage);
+constinit const type_info ti_Ban = object_info<dgw::types::Ban>("Ban", fields_Ban, 2, &find_Ban, 0x3ull, order_Ban);
 
-// dgw::types::PollResults
+// dgw::types::Reaction
 namespace {
-int find_PollResults(std::string_view k) noexcept {
+int find_Reaction(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "me", 2) == 0 ? 2 : -1;
+    case 5:
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "count", 5) == 0) return 0;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "emoji", 5) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
+    case 8:
+        return std::memcmp(p, "me_burst", 8) == 0 ? 3 : -1;
+    case 12:
+        return std::memcmp(p, "burst_colors", 12) == 0 ? 5 : -1;
+    case 13:
+        return std::memcmp(p, "count_details", 13) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_Reaction[] = {
+    {"count", &dgw::codec::ti_int, presence::required, 0, offsetof(dgw::types::Reaction, count)},
+    {"count_details", &dgw::codec::gen::ti_ReactionCountDetails, presence::required, 1, offsetof(dgw::types::Reaction, count_details)},
+    {"me", &dgw::codec::ti_bool, presence::required, 2, offsetof(dgw::types::Reaction, me)},
+    {"me_burst", &dgw::codec::ti_bool, presence::required, 3, offsetof(dgw::types::Reaction, me_burst)},
+    {"emoji", &dgw::codec::gen::ti_Emoji, presence::required, 4, offsetof(dgw::types::Reaction, emoji)},
+    {"burst_colors", &dgw::codec::ti_string_array, presence::required, 5, offsetof(dgw::types::Reaction, burst_colors)},
+};
+field_order order_Reaction[7];
+} // namespace
+constinit const type_info ti_Reaction = object_info<dgw::types::Reaction>("Reaction", fields_Reaction, 6, &find_Reaction, 0x3full, order_Reaction);
+
+// dgw::types::StickerItem
+namespace {
+int find_StickerItem(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 4:
+        return std::memcmp(p, "name", 4) == 0 ? 1 : -1;
+    case 11:
+        return std::memcmp(p, "format_type", 11) == 0 ? 2 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_StickerItem[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::StickerItem, id)},
+    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::StickerItem, name)},
+    {"format_type", &dgw::codec::gen::ti_StickerFormatType, presence::required, 2, offsetof(dgw::types::StickerItem, format_type)},
+};
+field_order order_StickerItem[4];
+} // namespace
+constinit const type_info ti_StickerItem = object_info<dgw::types::StickerItem>("StickerItem", fields_StickerItem, 3, &find_StickerItem, 0x7ull, order_StickerItem);
+
+// dgw::types::MessageInteractionMetadata
+namespace {
+int find_MessageInteractionMetadata(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 4:
+        switch (p[0]) {
+        case 't':
+            if (std::memcmp(p, "type", 4) == 0) return 1;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user", 4) == 0) return 2;
+            return -1;
+        default: return -1;
+        }
+    case 11:
+        return std::memcmp(p, "target_user", 11) == 0 ? 5 : -1;
+    case 17:
+        return std::memcmp(p, "target_message_id", 17) == 0 ? 6 : -1;
+    case 21:
+        return std::memcmp(p, "interacted_message_id", 21) == 0 ? 7 : -1;
+    case 28:
+        return std::memcmp(p, "original_response_message_id", 28) == 0 ? 4 : -1;
+    case 30:
+        return std::memcmp(p, "authorizing_integration_owners", 30) == 0 ? 3 : -1;
+    case 31:
+        return std::memcmp(p, "triggering_interaction_metadata", 31) == 0 ? 8 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_MessageInteractionMetadata[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::MessageInteractionMetadata, id)},
+    {"type", &dgw::codec::gen::ti_InteractionType, presence::required, 1, offsetof(dgw::types::MessageInteractionMetadata, type)},
+    {"user", &dgw::codec::gen::ti_User, presence::required, 2, offsetof(dgw::types::MessageInteractionMetadata, user)},
+    {"authorizing_integration_owners", &dgw::codec::gen::ti_snowflake_map, presence::required, 3, offsetof(dgw::types::MessageInteractionMetadata, authorizing_integration_owners)},
+    {"original_response_message_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::MessageInteractionMetadata, original_response_message_id)},
+    {"target_user", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::types::MessageInteractionMetadata, target_user)},
+    {"target_message_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::MessageInteractionMetadata, target_message_id)},
+    {"interacted_message_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::MessageInteractionMetadata, interacted_message_id)},
+    {"triggering_interaction_metadata", &dgw::codec::gen::ti_MessageInteractionMetadata_box, presence::optional, -1, offsetof(dgw::types::MessageInteractionMetadata, triggering_interaction_metadata)},
+};
+field_order order_MessageInteractionMetadata[10];
+} // namespace
+constinit const type_info ti_MessageInteractionMetadata = object_info<dgw::types::MessageInteractionMetadata>("MessageInteractionMetadata", fields_MessageInteractionMetadata, 9, &find_MessageInteractionMetadata, 0xfull, order_MessageInteractionMetadata);
+
+// dgw::types::MessageCall
+namespace {
+int find_MessageCall(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 12:
-        return std::memcmp(p, "is_finalized", 12) == 0 ? 0 : -1;
-    case 13:
-        return std::memcmp(p, "answer_counts", 13) == 0 ? 1 : -1;
+        return std::memcmp(p, "participants", 12) == 0 ? 0 : -1;
+    case 15:
+        return std::memcmp(p, "ended_timestamp", 15) == 0 ? 1 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_PollResults[] = {
-    {"is_finalized", &dgw::codec::ti_bool, presence::required, 0, offsetof(dgw::types::PollResults, is_finalized)},
-    {"answer_counts", &dgw::codec::gen::ti_PollAnswerCount_array, presence::required, 1, offsetof(dgw::types::PollResults, answer_counts)},
+constexpr field_info fields_MessageCall[] = {
+    {"participants", &dgw::codec::ti_snowflake_array, presence::required, 0, offsetof(dgw::types::MessageCall, participants)},
+    {"ended_timestamp", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::types::MessageCall, ended_timestamp)},
 };
-field_order order_PollResults[3];
+field_order order_MessageCall[3];
 } // namespace
-constinit const type_info ti_PollResults = object_info<dgw::types::PollResults>("PollResults", fields_PollResults, 2, &find_PollResults, 0x3ull, order_PollResults);
-
-// dgw::types::MessageSharedClientTheme
-namespace {
-int find_MessageSharedClientTheme(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 6:
-        return std::memcmp(p, "colors", 6) == 0 ? 0 : -1;
-    case 8:
-        return std::memcmp(p, "base_mix", 8) == 0 ? 2 : -1;
-    case 10:
-        return std::memcmp(p, "base_theme", 10) == 0 ? 3 : -1;
-    case 14:
-        return std::memcmp(p, "gradient_angle", 14) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_MessageSharedClientTheme[] = {
-    {"colors", &dgw::codec::ti_string_array, presence::required, 0, offsetof(dgw::types::MessageSharedClientTheme, colors)},
-    {"gradient_angle", &dgw::codec::ti_int, presence::required, 1, offsetof(dgw::types::MessageSharedClientTheme, gradient_angle)},
-    {"base_mix", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::types::MessageSharedClientTheme, base_mix)},
-    {"base_theme", &dgw::codec::gen::ti_MessageBaseTheme, presence::optional_nullable, -1, offsetof(dgw::types::MessageSharedClientTheme, base_theme)},
-};
-field_order order_MessageSharedClientTheme[5];
-} // namespace
-constinit const type_info ti_MessageSharedClientTheme = object_info<dgw::types::MessageSharedClientTheme>("MessageSharedClientTheme", fields_MessageSharedClientTheme, 4, &find_MessageSharedClientTheme, 0x7ull, order_MessageSharedClientTheme);
+constinit const type_info ti_MessageCall = object_info<dgw::types::MessageCall>("MessageCall", fields_MessageCall, 2, &find_MessageCall, 0x1ull, order_MessageCall);
 
 // dgw::types::InteractionData
 namespace {
@@ -1156,166 +875,136 @@ field_order order_InteractionData[12];
 } // namespace
 constinit const type_info ti_InteractionData = object_info<dgw::types::InteractionData>("InteractionData", fields_InteractionData, 11, &find_InteractionData, 0x0ull, order_InteractionData);
 
-// dgw::types::ApplicationCommandPermissions
+// dgw::types::InteractionGuild
 namespace {
-int find_ApplicationCommandPermissions(std::string_view k) noexcept {
+int find_InteractionGuild(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 2:
         return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        return std::memcmp(p, "type", 4) == 0 ? 1 : -1;
-    case 10:
-        return std::memcmp(p, "permission", 10) == 0 ? 2 : -1;
+    case 6:
+        return std::memcmp(p, "locale", 6) == 0 ? 1 : -1;
+    case 8:
+        return std::memcmp(p, "features", 8) == 0 ? 2 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_ApplicationCommandPermissions[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::ApplicationCommandPermissions, id)},
-    {"type", &dgw::codec::gen::ti_ApplicationCommandPermissionType, presence::required, 1, offsetof(dgw::types::ApplicationCommandPermissions, type)},
-    {"permission", &dgw::codec::ti_bool, presence::required, 2, offsetof(dgw::types::ApplicationCommandPermissions, permission)},
+constexpr field_info fields_InteractionGuild[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::InteractionGuild, id)},
+    {"locale", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InteractionGuild, locale)},
+    {"features", &dgw::codec::gen::ti_GuildFeature_array, presence::optional, -1, offsetof(dgw::types::InteractionGuild, features)},
 };
-field_order order_ApplicationCommandPermissions[4];
+field_order order_InteractionGuild[4];
 } // namespace
-constinit const type_info ti_ApplicationCommandPermissions = object_info<dgw::types::ApplicationCommandPermissions>("ApplicationCommandPermissions", fields_ApplicationCommandPermissions, 3, &find_ApplicationCommandPermissions, 0x7ull, order_ApplicationCommandPermissions);
+constinit const type_info ti_InteractionGuild = object_info<dgw::types::InteractionGuild>("InteractionGuild", fields_InteractionGuild, 3, &find_InteractionGuild, 0x1ull, order_InteractionGuild);
 
-// dgw::types::InviteTargetApplication
+// dgw::types::GuildScheduledEventEntityMetadata
 namespace {
-int find_InviteTargetApplication(std::string_view k) noexcept {
+int find_GuildScheduledEventEntityMetadata(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 8:
+        return std::memcmp(p, "location", 8) == 0 ? 0 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_GuildScheduledEventEntityMetadata[] = {
+    {"location", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::GuildScheduledEventEntityMetadata, location)},
+};
+field_order order_GuildScheduledEventEntityMetadata[2];
+} // namespace
+constinit const type_info ti_GuildScheduledEventEntityMetadata = object_info<dgw::types::GuildScheduledEventEntityMetadata>("GuildScheduledEventEntityMetadata", fields_GuildScheduledEventEntityMetadata, 1, &find_GuildScheduledEventEntityMetadata, 0x0ull, order_GuildScheduledEventEntityMetadata);
+
+// dgw::types::GuildScheduledEvent
+namespace {
+int find_GuildScheduledEvent(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 2:
         return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 3:
-        return std::memcmp(p, "bot", 3) == 0 ? 7 : -1;
     case 4:
-        switch (p[0]) {
-        case 'i':
-            if (std::memcmp(p, "icon", 4) == 0) return 2;
+        return std::memcmp(p, "name", 4) == 0 ? 4 : -1;
+    case 5:
+        return std::memcmp(p, "image", 5) == 0 ? 15 : -1;
+    case 6:
+        return std::memcmp(p, "status", 6) == 0 ? 9 : -1;
+    case 7:
+        return std::memcmp(p, "creator", 7) == 0 ? 13 : -1;
+    case 8:
+        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
+    case 9:
+        return std::memcmp(p, "entity_id", 9) == 0 ? 11 : -1;
+    case 10:
+        switch (p[1]) {
+        case 'h':
+            if (std::memcmp(p, "channel_id", 10) == 0) return 2;
             return -1;
-        case 'n':
-            if (std::memcmp(p, "name", 4) == 0) return 1;
+        case 'r':
+            if (std::memcmp(p, "creator_id", 10) == 0) return 3;
             return -1;
         case 's':
-            if (std::memcmp(p, "slug", 4) == 0) return 14;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "tags", 4) == 0) return 26;
-            return -1;
-        default: return -1;
-        }
-    case 5:
-        switch (p[0]) {
-        case 'f':
-            if (std::memcmp(p, "flags", 5) == 0) return 16;
-            return -1;
-        case 'o':
-            if (std::memcmp(p, "owner", 5) == 0) return 10;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 12 : -1;
-    case 9:
-        return std::memcmp(p, "flags_new", 9) == 0 ? 17 : -1;
-    case 10:
-        switch (p[0]) {
-        case 'b':
-            if (std::memcmp(p, "bot_public", 10) == 0) return 5;
-            return -1;
-        case 'v':
-            if (std::memcmp(p, "verify_key", 10) == 0) return 11;
+            if (std::memcmp(p, "user_count", 10) == 0) return 14;
             return -1;
         default: return -1;
         }
     case 11:
         switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "cover_image", 11) == 0) return 15;
-            return -1;
         case 'd':
-            if (std::memcmp(p, "description", 11) == 0) return 3;
+            if (std::memcmp(p, "description", 11) == 0) return 5;
             return -1;
-        case 'r':
-            if (std::memcmp(p, "rpc_origins", 11) == 0) return 4;
+        case 'e':
+            if (std::memcmp(p, "entity_type", 11) == 0) return 10;
             return -1;
         default: return -1;
         }
     case 13:
-        return std::memcmp(p, "redirect_uris", 13) == 0 ? 21 : -1;
-    case 14:
-        return std::memcmp(p, "primary_sku_id", 14) == 0 ? 13 : -1;
+        return std::memcmp(p, "privacy_level", 13) == 0 ? 8 : -1;
+    case 15:
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "entity_metadata", 15) == 0) return 12;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "recurrence_rule", 15) == 0) return 16;
+            return -1;
+        default: return -1;
+        }
     case 18:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "custom_install_url", 18) == 0) return 27;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "event_webhooks_url", 18) == 0) return 24;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "privacy_policy_url", 18) == 0) return 9;
-            return -1;
-        default: return -1;
-        }
+        return std::memcmp(p, "scheduled_end_time", 18) == 0 ? 7 : -1;
     case 20:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "event_webhooks_types", 20) == 0) return 25;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "terms_of_service_url", 20) == 0) return 8;
-            return -1;
-        default: return -1;
-        }
-    case 22:
-        return std::memcmp(p, "bot_require_code_grant", 22) == 0 ? 6 : -1;
-    case 23:
-        return std::memcmp(p, "approximate_guild_count", 23) == 0 ? 18 : -1;
-    case 25:
-        return std::memcmp(p, "interactions_endpoint_url", 25) == 0 ? 22 : -1;
-    case 30:
-        return std::memcmp(p, "approximate_user_install_count", 30) == 0 ? 19 : -1;
-    case 33:
-        return std::memcmp(p, "role_connections_verification_url", 33) == 0 ? 23 : -1;
-    case 36:
-        return std::memcmp(p, "approximate_user_authorization_count", 36) == 0 ? 20 : -1;
+        return std::memcmp(p, "scheduled_start_time", 20) == 0 ? 6 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_InviteTargetApplication[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::InviteTargetApplication, id)},
-    {"name", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, name)},
-    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::InviteTargetApplication, icon)},
-    {"description", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, description)},
-    {"rpc_origins", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, rpc_origins)},
-    {"bot_public", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, bot_public)},
-    {"bot_require_code_grant", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, bot_require_code_grant)},
-    {"bot", &dgw::codec::gen::ti_PartialUser, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, bot)},
-    {"terms_of_service_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, terms_of_service_url)},
-    {"privacy_policy_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, privacy_policy_url)},
-    {"owner", &dgw::codec::gen::ti_PartialUser, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, owner)},
-    {"verify_key", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, verify_key)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, guild_id)},
-    {"primary_sku_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, primary_sku_id)},
-    {"slug", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, slug)},
-    {"cover_image", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, cover_image)},
-    {"flags", &dgw::codec::gen::ti_ApplicationFlags, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, flags)},
-    {"flags_new", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, flags_new)},
-    {"approximate_guild_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, approximate_guild_count)},
-    {"approximate_user_install_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, approximate_user_install_count)},
-    {"approximate_user_authorization_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, approximate_user_authorization_count)},
-    {"redirect_uris", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, redirect_uris)},
-    {"interactions_endpoint_url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::InviteTargetApplication, interactions_endpoint_url)},
-    {"role_connections_verification_url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::InviteTargetApplication, role_connections_verification_url)},
-    {"event_webhooks_url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::InviteTargetApplication, event_webhooks_url)},
-    {"event_webhooks_types", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, event_webhooks_types)},
-    {"tags", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, tags)},
-    {"custom_install_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, custom_install_url)},
+constexpr field_info fields_GuildScheduledEvent[] = {
+    DGW_FIELDS_GuildScheduledEvent(dgw::types::GuildScheduledEvent)
 };
-field_order order_InviteTargetApplication[29];
+field_order order_GuildScheduledEvent[18];
 } // namespace
-constinit const type_info ti_InviteTargetApplication = object_info<dgw::types::InviteTargetApplication>("InviteTargetApplication", fields_InviteTargetApplication, 28, &find_InviteTargetApplication, 0x1ull, order_InviteTargetApplication);
+constinit const type_info ti_GuildScheduledEvent = object_info<dgw::types::GuildScheduledEvent>("GuildScheduledEvent", fields_GuildScheduledEvent, 17, &find_GuildScheduledEvent, 0xfffull, order_GuildScheduledEvent);
+
+// dgw::types::GuildScheduledEventUser
+namespace {
+int find_GuildScheduledEventUser(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 4:
+        return std::memcmp(p, "user", 4) == 0 ? 1 : -1;
+    case 6:
+        return std::memcmp(p, "member", 6) == 0 ? 2 : -1;
+    case 24:
+        return std::memcmp(p, "guild_scheduled_event_id", 24) == 0 ? 0 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_GuildScheduledEventUser[] = {
+    {"guild_scheduled_event_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::GuildScheduledEventUser, guild_scheduled_event_id)},
+    {"user", &dgw::codec::gen::ti_User, presence::required, 1, offsetof(dgw::types::GuildScheduledEventUser, user)},
+    {"member", &dgw::codec::gen::ti_GuildMember, presence::optional, -1, offsetof(dgw::types::GuildScheduledEventUser, member)},
+};
+field_order order_GuildScheduledEventUser[4];
+} // namespace
+constinit const type_info ti_GuildScheduledEventUser = object_info<dgw::types::GuildScheduledEventUser>("GuildScheduledEventUser", fields_GuildScheduledEventUser, 3, &find_GuildScheduledEventUser, 0x3ull, order_GuildScheduledEventUser);
 
 // dgw::types::StageInstance
 namespace {
@@ -1419,54 +1108,37 @@ field_order order_Identify[9];
 } // namespace
 constinit const type_info ti_Identify = object_info<dgw::commands::Identify>("Identify", fields_Identify, 8, &find_Identify, 0x7ull, order_Identify);
 
-// dgw::commands::RequestChannelInfo
-namespace {
-int find_RequestChannelInfo(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 6:
-        return std::memcmp(p, "fields", 6) == 0 ? 1 : -1;
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 0 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_RequestChannelInfo[] = {
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::commands::RequestChannelInfo, guild_id)},
-    {"fields", &dgw::codec::ti_string_array, presence::required, 1, offsetof(dgw::commands::RequestChannelInfo, fields)},
-};
-field_order order_RequestChannelInfo[3];
-} // namespace
-constinit const type_info ti_RequestChannelInfo = object_info<dgw::commands::RequestChannelInfo>("RequestChannelInfo", fields_RequestChannelInfo, 2, &find_RequestChannelInfo, 0x3ull, order_RequestChannelInfo);
-
 } // namespace dgw::codec::gen
 
 namespace dgw {
-template <> const codec::type_info& describe<dgw::types::Nameplate>() { return codec::gen::ti_Nameplate; }
+template <> const codec::type_info& describe<dgw::types::PartialUser>() { return codec::gen::ti_PartialUser; }
 template <> const codec::type_info& describe<dgw::types::ApplicationTeam>() { return codec::gen::ti_ApplicationTeam; }
+template <> const codec::type_info& describe<dgw::types::ApplicationGuild>() { return codec::gen::ti_ApplicationGuild; }
 template <> const codec::type_info& describe<dgw::types::ApplicationInstallParams>() { return codec::gen::ti_ApplicationInstallParams; }
-template <> const codec::type_info& describe<dgw::types::Application>() { return codec::gen::ti_Application; }
+template <> const codec::type_info& describe<dgw::types::ApplicationIntegrationTypeConfiguration>() { return codec::gen::ti_ApplicationIntegrationTypeConfiguration; }
+template <> const codec::type_info& describe<dgw::types::AuditLogChange>() { return codec::gen::ti_AuditLogChange; }
 template <> const codec::type_info& describe<dgw::types::Overwrite>() { return codec::gen::ti_Overwrite; }
-template <> const codec::type_info& describe<dgw::types::GuildMember>() { return codec::gen::ti_GuildMember; }
-template <> const codec::type_info& describe<dgw::types::ActivityEmoji>() { return codec::gen::ti_ActivityEmoji; }
+template <> const codec::type_info& describe<dgw::types::ThreadMember>() { return codec::gen::ti_ThreadMember; }
+template <> const codec::type_info& describe<dgw::types::ForumTag>() { return codec::gen::ti_ForumTag; }
 template <> const codec::type_info& describe<dgw::types::ActivitySecrets>() { return codec::gen::ti_ActivitySecrets; }
 template <> const codec::type_info& describe<dgw::types::ClientStatus>() { return codec::gen::ti_ClientStatus; }
-template <> const codec::type_info& describe<dgw::types::ThreadAddedMember>() { return codec::gen::ti_ThreadAddedMember; }
-template <> const codec::type_info& describe<dgw::types::SelectDefaultValue>() { return codec::gen::ti_SelectDefaultValue; }
-template <> const codec::type_info& describe<dgw::types::Component>() { return codec::gen::ti_Component; }
-template <> const codec::type_info& describe<dgw::types::SessionStartLimit>() { return codec::gen::ti_SessionStartLimit; }
-template <> const codec::type_info& describe<dgw::types::Role>() { return codec::gen::ti_Role; }
-template <> const codec::type_info& describe<dgw::types::IntegrationApplication>() { return codec::gen::ti_IntegrationApplication; }
-template <> const codec::type_info& describe<dgw::types::ChannelMention>() { return codec::gen::ti_ChannelMention; }
-template <> const codec::type_info& describe<dgw::types::Attachment>() { return codec::gen::ti_Attachment; }
-template <> const codec::type_info& describe<dgw::types::MessageSnapshotMessage>() { return codec::gen::ti_MessageSnapshotMessage; }
-template <> const codec::type_info& describe<dgw::types::PollResults>() { return codec::gen::ti_PollResults; }
-template <> const codec::type_info& describe<dgw::types::MessageSharedClientTheme>() { return codec::gen::ti_MessageSharedClientTheme; }
+template <> const codec::type_info& describe<dgw::types::SelectOption>() { return codec::gen::ti_SelectOption; }
+template <> const codec::type_info& describe<dgw::types::UnfurledMediaItem>() { return codec::gen::ti_UnfurledMediaItem; }
+template <> const codec::type_info& describe<dgw::types::MediaGalleryItem>() { return codec::gen::ti_MediaGalleryItem; }
+template <> const codec::type_info& describe<dgw::types::ReadySession>() { return codec::gen::ti_ReadySession; }
+template <> const codec::type_info& describe<dgw::types::GatewayBot>() { return codec::gen::ti_GatewayBot; }
+template <> const codec::type_info& describe<dgw::types::Sticker>() { return codec::gen::ti_Sticker; }
+template <> const codec::type_info& describe<dgw::types::Ban>() { return codec::gen::ti_Ban; }
+template <> const codec::type_info& describe<dgw::types::Reaction>() { return codec::gen::ti_Reaction; }
+template <> const codec::type_info& describe<dgw::types::StickerItem>() { return codec::gen::ti_StickerItem; }
+template <> const codec::type_info& describe<dgw::types::MessageInteractionMetadata>() { return codec::gen::ti_MessageInteractionMetadata; }
+template <> const codec::type_info& describe<dgw::types::MessageCall>() { return codec::gen::ti_MessageCall; }
 template <> const codec::type_info& describe<dgw::types::InteractionData>() { return codec::gen::ti_InteractionData; }
-template <> const codec::type_info& describe<dgw::types::ApplicationCommandPermissions>() { return codec::gen::ti_ApplicationCommandPermissions; }
-template <> const codec::type_info& describe<dgw::types::InviteTargetApplication>() { return codec::gen::ti_InviteTargetApplication; }
+template <> const codec::type_info& describe<dgw::types::InteractionGuild>() { return codec::gen::ti_InteractionGuild; }
+template <> const codec::type_info& describe<dgw::types::GuildScheduledEventEntityMetadata>() { return codec::gen::ti_GuildScheduledEventEntityMetadata; }
+template <> const codec::type_info& describe<dgw::types::GuildScheduledEvent>() { return codec::gen::ti_GuildScheduledEvent; }
+template <> const codec::type_info& describe<dgw::types::GuildScheduledEventUser>() { return codec::gen::ti_GuildScheduledEventUser; }
 template <> const codec::type_info& describe<dgw::types::StageInstance>() { return codec::gen::ti_StageInstance; }
 template <> const codec::type_info& describe<dgw::commands::IdentifyConnectionProperties>() { return codec::gen::ti_IdentifyConnectionProperties; }
 template <> const codec::type_info& describe<dgw::commands::Identify>() { return codec::gen::ti_Identify; }
-template <> const codec::type_info& describe<dgw::commands::RequestChannelInfo>() { return codec::gen::ti_RequestChannelInfo; }
 } // namespace dgw

@@ -15,434 +15,316 @@
 
 namespace dgw::codec::gen {
 
-// dgw::types::Collectibles
+constinit const type_info ti_ActivityFlags = int_info<dgw::types::ActivityFlags>(kind::flags, "ActivityFlags");
+constinit const type_info ti_ActivityStatusDisplayType = int_info<dgw::types::ActivityStatusDisplayType>(kind::int_enum, "ActivityStatusDisplayType");
+constinit const type_info ti_ApplicationCommandPermissionType = int_info<dgw::types::ApplicationCommandPermissionType>(kind::int_enum, "ApplicationCommandPermissionType");
+constinit const type_info ti_ApplicationTeamMemberRole = base_info<std::string>(kind::string_enum, "ApplicationTeamMemberRole");
+constinit const type_info ti_ApplicationTeamMembershipState = int_info<dgw::types::ApplicationTeamMembershipState>(kind::int_enum, "ApplicationTeamMembershipState");
+constinit const type_info ti_ChannelType = int_info<dgw::types::ChannelType>(kind::int_enum, "ChannelType");
+constinit const type_info ti_EmbedFlags = int_info<dgw::types::EmbedFlags>(kind::flags, "EmbedFlags");
+constinit const type_info ti_GuildFeature = base_info<std::string>(kind::string_enum, "GuildFeature");
+constinit const type_info ti_GuildInviteFlags = int_info<dgw::types::GuildInviteFlags>(kind::flags, "GuildInviteFlags");
+constinit const type_info ti_GuildScheduledEventRecurrenceRuleFrequency = int_info<dgw::types::GuildScheduledEventRecurrenceRuleFrequency>(kind::int_enum, "GuildScheduledEventRecurrenceRuleFrequency");
+constinit const type_info ti_GuildScheduledEventRecurrenceRuleWeekday = int_info<dgw::types::GuildScheduledEventRecurrenceRuleWeekday>(kind::int_enum, "GuildScheduledEventRecurrenceRuleWeekday");
+constinit const type_info ti_GuildScheduledEventStatus = int_info<dgw::types::GuildScheduledEventStatus>(kind::int_enum, "GuildScheduledEventStatus");
+constinit const type_info ti_InviteType = int_info<dgw::types::InviteType>(kind::int_enum, "InviteType");
+constinit const type_info ti_MessageType = int_info<dgw::types::MessageType>(kind::int_enum, "MessageType");
+constinit const type_info ti_RoleFlags = int_info<dgw::types::RoleFlags>(kind::flags, "RoleFlags");
+constinit const type_info ti_StickerFormatType = int_info<dgw::types::StickerFormatType>(kind::int_enum, "StickerFormatType");
+constinit const type_info ti_StickerType = int_info<dgw::types::StickerType>(kind::int_enum, "StickerType");
+constinit const type_info ti_UnfurledMediaItemFlags = int_info<dgw::types::UnfurledMediaItemFlags>(kind::flags, "UnfurledMediaItemFlags");
+constinit const type_info ti_VideoQualityMode = int_info<dgw::types::VideoQualityMode>(kind::int_enum, "VideoQualityMode");
+
+constinit const type_info ti_ApplicationCommandPermissions_array = array_info<dgw::types::ApplicationCommandPermissions>("ApplicationCommandPermissions[]", &dgw::codec::gen::ti_ApplicationCommandPermissions);
+constinit const type_info ti_ApplicationTeamMember_array = array_info<dgw::types::ApplicationTeamMember>("ApplicationTeamMember[]", &dgw::codec::gen::ti_ApplicationTeamMember);
+constinit const type_info ti_Attachment_map = map_info<dgw::types::Attachment>("map<Attachment>", &dgw::codec::gen::ti_Attachment);
+constinit const type_info ti_AutoModerationAction_array = array_info<dgw::types::AutoModerationAction>("AutoModerationAction[]", &dgw::codec::gen::ti_AutoModerationAction);
+constinit const type_info ti_Channel_array = array_info<dgw::types::Channel>("Channel[]", &dgw::codec::gen::ti_Channel);
+constinit const type_info ti_Component_box = boxed_info<dgw::types::Component>("Component", &dgw::codec::gen::ti_Component);
+constinit const type_info ti_Embed_array = array_info<dgw::types::Embed>("Embed[]", &dgw::codec::gen::ti_Embed);
+constinit const type_info ti_GuildMember_array = array_info<dgw::types::GuildMember>("GuildMember[]", &dgw::codec::gen::ti_GuildMember);
+constinit const type_info ti_PartialGuildMember_map = map_info<dgw::types::PartialGuildMember>("map<PartialGuildMember>", &dgw::codec::gen::ti_PartialGuildMember);
+constinit const type_info ti_PollAnswerCount_array = array_info<dgw::types::PollAnswerCount>("PollAnswerCount[]", &dgw::codec::gen::ti_PollAnswerCount);
+constinit const type_info ti_Reaction_array = array_info<dgw::types::Reaction>("Reaction[]", &dgw::codec::gen::ti_Reaction);
+constinit const type_info ti_ResolvedData_box = boxed_info<dgw::types::ResolvedData>("ResolvedData", &dgw::codec::gen::ti_ResolvedData);
+constinit const type_info ti_SelectOption_array = array_info<dgw::types::SelectOption>("SelectOption[]", &dgw::codec::gen::ti_SelectOption);
+constinit const type_info ti_StickerItem_array = array_info<dgw::types::StickerItem>("StickerItem[]", &dgw::codec::gen::ti_StickerItem);
+constinit const type_info ti_User_map = map_info<dgw::types::User>("map<User>", &dgw::codec::gen::ti_User);
+constinit const type_info ti_VoiceState_array = array_info<dgw::types::VoiceState>("VoiceState[]", &dgw::codec::gen::ti_VoiceState);
+
+// dgw::types::UserPrimaryGuild
 namespace {
-int find_Collectibles(std::string_view k) noexcept {
+int find_UserPrimaryGuild(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 9:
-        return std::memcmp(p, "nameplate", 9) == 0 ? 0 : -1;
+    case 3:
+        return std::memcmp(p, "tag", 3) == 0 ? 2 : -1;
+    case 5:
+        return std::memcmp(p, "badge", 5) == 0 ? 3 : -1;
+    case 16:
+        return std::memcmp(p, "identity_enabled", 16) == 0 ? 1 : -1;
+    case 17:
+        return std::memcmp(p, "identity_guild_id", 17) == 0 ? 0 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_Collectibles[] = {
-    {"nameplate", &dgw::codec::gen::ti_Nameplate, presence::optional, -1, offsetof(dgw::types::Collectibles, nameplate)},
+constexpr field_info fields_UserPrimaryGuild[] = {
+    {"identity_guild_id", &dgw::codec::ti_snowflake, presence::nullable, 0, offsetof(dgw::types::UserPrimaryGuild, identity_guild_id)},
+    {"identity_enabled", &dgw::codec::ti_bool, presence::nullable, 1, offsetof(dgw::types::UserPrimaryGuild, identity_enabled)},
+    {"tag", &dgw::codec::ti_string, presence::nullable, 2, offsetof(dgw::types::UserPrimaryGuild, tag)},
+    {"badge", &dgw::codec::ti_string, presence::nullable, 3, offsetof(dgw::types::UserPrimaryGuild, badge)},
 };
-field_order order_Collectibles[2];
+field_order order_UserPrimaryGuild[5];
 } // namespace
-constinit const type_info ti_Collectibles = object_info<dgw::types::Collectibles>("Collectibles", fields_Collectibles, 1, &find_Collectibles, 0x0ull, order_Collectibles);
+constinit const type_info ti_UserPrimaryGuild = object_info<dgw::types::UserPrimaryGuild>("UserPrimaryGuild", fields_UserPrimaryGuild, 4, &find_UserPrimaryGuild, 0xfull, order_UserPrimaryGuild);
 
-// dgw::types::PartialUser
+// dgw::types::ApplicationTeamMember
 namespace {
-int find_PartialUser(std::string_view k) noexcept {
+int find_ApplicationTeamMember(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 4:
+        switch (p[0]) {
+        case 'r':
+            if (std::memcmp(p, "role", 4) == 0) return 3;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user", 4) == 0) return 2;
+            return -1;
+        default: return -1;
+        }
+    case 7:
+        return std::memcmp(p, "team_id", 7) == 0 ? 1 : -1;
+    case 16:
+        return std::memcmp(p, "membership_state", 16) == 0 ? 0 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_ApplicationTeamMember[] = {
+    {"membership_state", &dgw::codec::gen::ti_ApplicationTeamMembershipState, presence::required, 0, offsetof(dgw::types::ApplicationTeamMember, membership_state)},
+    {"team_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::types::ApplicationTeamMember, team_id)},
+    {"user", &dgw::codec::gen::ti_PartialUser, presence::required, 2, offsetof(dgw::types::ApplicationTeamMember, user)},
+    {"role", &dgw::codec::gen::ti_ApplicationTeamMemberRole, presence::required, 3, offsetof(dgw::types::ApplicationTeamMember, role)},
+};
+field_order order_ApplicationTeamMember[5];
+} // namespace
+constinit const type_info ti_ApplicationTeamMember = object_info<dgw::types::ApplicationTeamMember>("ApplicationTeamMember", fields_ApplicationTeamMember, 4, &find_ApplicationTeamMember, 0xfull, order_ApplicationTeamMember);
+
+// dgw::types::Application
+namespace {
+int find_Application(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 2:
         return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 3:
-        return std::memcmp(p, "bot", 3) == 0 ? 5 : -1;
-    case 5:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "email", 5) == 0) return 12;
+        return std::memcmp(p, "bot", 3) == 0 ? 7 : -1;
+    case 4:
+        switch (p[2]) {
+        case 'a':
+            if (std::memcmp(p, "team", 4) == 0) return 12;
             return -1;
-        case 'f':
-            if (std::memcmp(p, "flags", 5) == 0) return 13;
+        case 'g':
+            if (std::memcmp(p, "tags", 4) == 0) return 29;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "name", 4) == 0) return 1;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "icon", 4) == 0) return 2;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "slug", 4) == 0) return 16;
             return -1;
         default: return -1;
         }
-    case 6:
+    case 5:
         switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "avatar", 6) == 0) return 4;
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 18;
             return -1;
-        case 'b':
-            if (std::memcmp(p, "banner", 6) == 0) return 8;
+        case 'g':
+            if (std::memcmp(p, "guild", 5) == 0) return 14;
             return -1;
-        case 'l':
-            if (std::memcmp(p, "locale", 6) == 0) return 10;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "system", 6) == 0) return 6;
+        case 'o':
+            if (std::memcmp(p, "owner", 5) == 0) return 10;
             return -1;
         default: return -1;
         }
     case 8:
+        return std::memcmp(p, "guild_id", 8) == 0 ? 13 : -1;
+    case 9:
+        return std::memcmp(p, "flags_new", 9) == 0 ? 19 : -1;
+    case 10:
         switch (p[0]) {
-        case 'u':
-            if (std::memcmp(p, "username", 8) == 0) return 1;
+        case 'b':
+            if (std::memcmp(p, "bot_public", 10) == 0) return 5;
             return -1;
         case 'v':
-            if (std::memcmp(p, "verified", 8) == 0) return 11;
+            if (std::memcmp(p, "verify_key", 10) == 0) return 11;
             return -1;
         default: return -1;
         }
     case 11:
         switch (p[0]) {
-        case 'g':
-            if (std::memcmp(p, "global_name", 11) == 0) return 3;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "mfa_enabled", 11) == 0) return 7;
-            return -1;
-        default: return -1;
-        }
-    case 12:
-        switch (p[1]) {
         case 'c':
-            if (std::memcmp(p, "accent_color", 12) == 0) return 9;
+            if (std::memcmp(p, "cover_image", 11) == 0) return 17;
             return -1;
-        case 'o':
-            if (std::memcmp(p, "collectibles", 12) == 0) return 17;
+        case 'd':
+            if (std::memcmp(p, "description", 11) == 0) return 3;
             return -1;
         case 'r':
-            if (std::memcmp(p, "premium_type", 12) == 0) return 14;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "public_flags", 12) == 0) return 15;
+            if (std::memcmp(p, "rpc_origins", 11) == 0) return 4;
             return -1;
         default: return -1;
         }
     case 13:
+        return std::memcmp(p, "redirect_uris", 13) == 0 ? 23 : -1;
+    case 14:
         switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "discriminator", 13) == 0) return 2;
+        case 'i':
+            if (std::memcmp(p, "install_params", 14) == 0) return 30;
             return -1;
         case 'p':
-            if (std::memcmp(p, "primary_guild", 13) == 0) return 18;
-            return -1;
-        default: return -1;
-        }
-    case 22:
-        return std::memcmp(p, "avatar_decoration_data", 22) == 0 ? 16 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_PartialUser[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::PartialUser, id)},
-    {"username", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::PartialUser, username)},
-    {"discriminator", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::PartialUser, discriminator)},
-    {"global_name", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::PartialUser, global_name)},
-    {"avatar", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::PartialUser, avatar)},
-    {"bot", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::PartialUser, bot)},
-    {"system", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::PartialUser, system)},
-    {"mfa_enabled", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::PartialUser, mfa_enabled)},
-    {"banner", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::PartialUser, banner)},
-    {"accent_color", &dgw::codec::ti_int, presence::optional_nullable, -1, offsetof(dgw::types::PartialUser, accent_color)},
-    {"locale", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::PartialUser, locale)},
-    {"verified", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::PartialUser, verified)},
-    {"email", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::PartialUser, email)},
-    {"flags", &dgw::codec::gen::ti_UserFlags, presence::optional, -1, offsetof(dgw::types::PartialUser, flags)},
-    {"premium_type", &dgw::codec::gen::ti_PremiumType, presence::optional, -1, offsetof(dgw::types::PartialUser, premium_type)},
-    {"public_flags", &dgw::codec::gen::ti_UserFlags, presence::optional, -1, offsetof(dgw::types::PartialUser, public_flags)},
-    {"avatar_decoration_data", &dgw::codec::gen::ti_AvatarDecorationData, presence::optional_nullable, -1, offsetof(dgw::types::PartialUser, avatar_decoration_data)},
-    {"collectibles", &dgw::codec::gen::ti_Collectibles, presence::optional_nullable, -1, offsetof(dgw::types::PartialUser, collectibles)},
-    {"primary_guild", &dgw::codec::gen::ti_UserPrimaryGuild, presence::optional_nullable, -1, offsetof(dgw::types::PartialUser, primary_guild)},
-};
-field_order order_PartialUser[20];
-} // namespace
-constinit const type_info ti_PartialUser = object_info<dgw::types::PartialUser>("PartialUser", fields_PartialUser, 19, &find_PartialUser, 0x1ull, order_PartialUser);
-
-// dgw::types::AuditLogChange
-namespace {
-int find_AuditLogChange(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 3:
-        return std::memcmp(p, "key", 3) == 0 ? 2 : -1;
-    case 9:
-        switch (p[0]) {
-        case 'n':
-            if (std::memcmp(p, "new_value", 9) == 0) return 0;
-            return -1;
-        case 'o':
-            if (std::memcmp(p, "old_value", 9) == 0) return 1;
-            return -1;
-        default: return -1;
-        }
-    default: return -1;
-    }
-}
-constexpr field_info fields_AuditLogChange[] = {
-    {"new_value", &dgw::codec::ti_any, presence::optional, -1, offsetof(dgw::types::AuditLogChange, new_value)},
-    {"old_value", &dgw::codec::ti_any, presence::optional, -1, offsetof(dgw::types::AuditLogChange, old_value)},
-    {"key", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::AuditLogChange, key)},
-};
-field_order order_AuditLogChange[4];
-} // namespace
-constinit const type_info ti_AuditLogChange = object_info<dgw::types::AuditLogChange>("AuditLogChange", fields_AuditLogChange, 3, &find_AuditLogChange, 0x1ull, order_AuditLogChange);
-
-// dgw::types::AuditLogEntry
-namespace {
-int find_AuditLogEntry(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 3 : -1;
-    case 6:
-        return std::memcmp(p, "reason", 6) == 0 ? 6 : -1;
-    case 7:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "changes", 7) == 0) return 1;
-            return -1;
-        case 'o':
-            if (std::memcmp(p, "options", 7) == 0) return 5;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "user_id", 7) == 0) return 2;
-            return -1;
-        default: return -1;
-        }
-    case 9:
-        return std::memcmp(p, "target_id", 9) == 0 ? 0 : -1;
-    case 11:
-        return std::memcmp(p, "action_type", 11) == 0 ? 4 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_AuditLogEntry[] = {
-    DGW_FIELDS_AuditLogEntry(dgw::types::AuditLogEntry)
-};
-field_order order_AuditLogEntry[8];
-} // namespace
-constinit const type_info ti_AuditLogEntry = object_info<dgw::types::AuditLogEntry>("AuditLogEntry", fields_AuditLogEntry, 7, &find_AuditLogEntry, 0xfull, order_AuditLogEntry);
-
-// dgw::types::AutoModerationTriggerMetadata
-namespace {
-int find_AutoModerationTriggerMetadata(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 7:
-        return std::memcmp(p, "presets", 7) == 0 ? 2 : -1;
-    case 10:
-        return std::memcmp(p, "allow_list", 10) == 0 ? 3 : -1;
-    case 14:
-        switch (p[0]) {
-        case 'k':
-            if (std::memcmp(p, "keyword_filter", 14) == 0) return 0;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "regex_patterns", 14) == 0) return 1;
-            return -1;
-        default: return -1;
-        }
-    case 19:
-        return std::memcmp(p, "mention_total_limit", 19) == 0 ? 4 : -1;
-    case 31:
-        return std::memcmp(p, "mention_raid_protection_enabled", 31) == 0 ? 5 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_AutoModerationTriggerMetadata[] = {
-    {"keyword_filter", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::AutoModerationTriggerMetadata, keyword_filter)},
-    {"regex_patterns", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::AutoModerationTriggerMetadata, regex_patterns)},
-    {"presets", &dgw::codec::gen::ti_AutoModerationKeywordPresetType_array, presence::optional, -1, offsetof(dgw::types::AutoModerationTriggerMetadata, presets)},
-    {"allow_list", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::AutoModerationTriggerMetadata, allow_list)},
-    {"mention_total_limit", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::AutoModerationTriggerMetadata, mention_total_limit)},
-    {"mention_raid_protection_enabled", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::AutoModerationTriggerMetadata, mention_raid_protection_enabled)},
-};
-field_order order_AutoModerationTriggerMetadata[7];
-} // namespace
-constinit const type_info ti_AutoModerationTriggerMetadata = object_info<dgw::types::AutoModerationTriggerMetadata>("AutoModerationTriggerMetadata", fields_AutoModerationTriggerMetadata, 6, &find_AutoModerationTriggerMetadata, 0x0ull, order_AutoModerationTriggerMetadata);
-
-// dgw::types::AutoModerationRule
-namespace {
-int find_AutoModerationRule(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        return std::memcmp(p, "name", 4) == 0 ? 2 : -1;
-    case 7:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "actions", 7) == 0) return 7;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "enabled", 7) == 0) return 8;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
-    case 10:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "creator_id", 10) == 0) return 3;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "event_type", 10) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
-    case 12:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "exempt_roles", 12) == 0) return 9;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "trigger_type", 12) == 0) return 5;
-            return -1;
-        default: return -1;
-        }
-    case 15:
-        return std::memcmp(p, "exempt_channels", 15) == 0 ? 10 : -1;
-    case 16:
-        return std::memcmp(p, "trigger_metadata", 16) == 0 ? 6 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_AutoModerationRule[] = {
-    DGW_FIELDS_AutoModerationRule(dgw::types::AutoModerationRule)
-};
-field_order order_AutoModerationRule[12];
-} // namespace
-constinit const type_info ti_AutoModerationRule = object_info<dgw::types::AutoModerationRule>("AutoModerationRule", fields_AutoModerationRule, 11, &find_AutoModerationRule, 0x7ffull, order_AutoModerationRule);
-
-// dgw::types::ThreadMember
-namespace {
-int find_ThreadMember(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 5:
-        return std::memcmp(p, "flags", 5) == 0 ? 3 : -1;
-    case 6:
-        return std::memcmp(p, "member", 6) == 0 ? 4 : -1;
-    case 7:
-        return std::memcmp(p, "user_id", 7) == 0 ? 1 : -1;
-    case 14:
-        return std::memcmp(p, "join_timestamp", 14) == 0 ? 2 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_ThreadMember[] = {
-    DGW_FIELDS_ThreadMember(dgw::types::ThreadMember)
-};
-field_order order_ThreadMember[6];
-} // namespace
-constinit const type_info ti_ThreadMember = object_info<dgw::types::ThreadMember>("ThreadMember", fields_ThreadMember, 5, &find_ThreadMember, 0x3ull, order_ThreadMember);
-
-// dgw::types::DefaultReaction
-namespace {
-int find_DefaultReaction(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 8:
-        return std::memcmp(p, "emoji_id", 8) == 0 ? 0 : -1;
-    case 10:
-        return std::memcmp(p, "emoji_name", 10) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_DefaultReaction[] = {
-    {"emoji_id", &dgw::codec::ti_snowflake, presence::nullable, 0, offsetof(dgw::types::DefaultReaction, emoji_id)},
-    {"emoji_name", &dgw::codec::ti_string, presence::nullable, 1, offsetof(dgw::types::DefaultReaction, emoji_name)},
-};
-field_order order_DefaultReaction[3];
-} // namespace
-constinit const type_info ti_DefaultReaction = object_info<dgw::types::DefaultReaction>("DefaultReaction", fields_DefaultReaction, 2, &find_DefaultReaction, 0x3ull, order_DefaultReaction);
-
-// dgw::types::ActivityTimestamps
-namespace {
-int find_ActivityTimestamps(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 3:
-        return std::memcmp(p, "end", 3) == 0 ? 1 : -1;
-    case 5:
-        return std::memcmp(p, "start", 5) == 0 ? 0 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_ActivityTimestamps[] = {
-    {"start", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::ActivityTimestamps, start)},
-    {"end", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::ActivityTimestamps, end)},
-};
-field_order order_ActivityTimestamps[3];
-} // namespace
-constinit const type_info ti_ActivityTimestamps = object_info<dgw::types::ActivityTimestamps>("ActivityTimestamps", fields_ActivityTimestamps, 2, &find_ActivityTimestamps, 0x0ull, order_ActivityTimestamps);
-
-// dgw::types::ActivityAssets
-namespace {
-int find_ActivityAssets(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 9:
-        switch (p[0]) {
-        case 'l':
-            if (std::memcmp(p, "large_url", 9) == 0) return 2;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "small_url", 9) == 0) return 5;
-            return -1;
-        default: return -1;
-        }
-    case 10:
-        switch (p[0]) {
-        case 'l':
-            if (std::memcmp(p, "large_text", 10) == 0) return 1;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "small_text", 10) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
-    case 11:
-        switch (p[0]) {
-        case 'l':
-            if (std::memcmp(p, "large_image", 11) == 0) return 0;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "small_image", 11) == 0) return 3;
+            if (std::memcmp(p, "primary_sku_id", 14) == 0) return 15;
             return -1;
         default: return -1;
         }
     case 18:
-        return std::memcmp(p, "invite_cover_image", 18) == 0 ? 6 : -1;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "custom_install_url", 18) == 0) return 32;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "event_webhooks_url", 18) == 0) return 26;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "privacy_policy_url", 18) == 0) return 9;
+            return -1;
+        default: return -1;
+        }
+    case 20:
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "event_webhooks_types", 20) == 0) return 28;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "terms_of_service_url", 20) == 0) return 8;
+            return -1;
+        default: return -1;
+        }
+    case 21:
+        return std::memcmp(p, "event_webhooks_status", 21) == 0 ? 27 : -1;
+    case 22:
+        return std::memcmp(p, "bot_require_code_grant", 22) == 0 ? 6 : -1;
+    case 23:
+        return std::memcmp(p, "approximate_guild_count", 23) == 0 ? 20 : -1;
+    case 24:
+        return std::memcmp(p, "integration_types_config", 24) == 0 ? 31 : -1;
+    case 25:
+        return std::memcmp(p, "interactions_endpoint_url", 25) == 0 ? 24 : -1;
+    case 30:
+        return std::memcmp(p, "approximate_user_install_count", 30) == 0 ? 21 : -1;
+    case 33:
+        return std::memcmp(p, "role_connections_verification_url", 33) == 0 ? 25 : -1;
+    case 36:
+        return std::memcmp(p, "approximate_user_authorization_count", 36) == 0 ? 22 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_ActivityAssets[] = {
-    {"large_image", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ActivityAssets, large_image)},
-    {"large_text", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ActivityAssets, large_text)},
-    {"large_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ActivityAssets, large_url)},
-    {"small_image", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ActivityAssets, small_image)},
-    {"small_text", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ActivityAssets, small_text)},
-    {"small_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ActivityAssets, small_url)},
-    {"invite_cover_image", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ActivityAssets, invite_cover_image)},
+constexpr field_info fields_Application[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Application, id)},
+    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::Application, name)},
+    {"icon", &dgw::codec::ti_string, presence::nullable, 2, offsetof(dgw::types::Application, icon)},
+    {"description", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::Application, description)},
+    {"rpc_origins", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::Application, rpc_origins)},
+    {"bot_public", &dgw::codec::ti_bool, presence::required, 4, offsetof(dgw::types::Application, bot_public)},
+    {"bot_require_code_grant", &dgw::codec::ti_bool, presence::required, 5, offsetof(dgw::types::Application, bot_require_code_grant)},
+    {"bot", &dgw::codec::gen::ti_PartialUser, presence::optional, -1, offsetof(dgw::types::Application, bot)},
+    {"terms_of_service_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Application, terms_of_service_url)},
+    {"privacy_policy_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Application, privacy_policy_url)},
+    {"owner", &dgw::codec::gen::ti_PartialUser, presence::optional, -1, offsetof(dgw::types::Application, owner)},
+    {"verify_key", &dgw::codec::ti_string, presence::required, 6, offsetof(dgw::types::Application, verify_key)},
+    {"team", &dgw::codec::gen::ti_ApplicationTeam, presence::nullable, 7, offsetof(dgw::types::Application, team)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Application, guild_id)},
+    {"guild", &dgw::codec::gen::ti_ApplicationGuild, presence::optional, -1, offsetof(dgw::types::Application, guild)},
+    {"primary_sku_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Application, primary_sku_id)},
+    {"slug", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Application, slug)},
+    {"cover_image", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Application, cover_image)},
+    {"flags", &dgw::codec::gen::ti_ApplicationFlags, presence::optional, -1, offsetof(dgw::types::Application, flags)},
+    {"flags_new", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Application, flags_new)},
+    {"approximate_guild_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Application, approximate_guild_count)},
+    {"approximate_user_install_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Application, approximate_user_install_count)},
+    {"approximate_user_authorization_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Application, approximate_user_authorization_count)},
+    {"redirect_uris", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::Application, redirect_uris)},
+    {"interactions_endpoint_url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Application, interactions_endpoint_url)},
+    {"role_connections_verification_url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Application, role_connections_verification_url)},
+    {"event_webhooks_url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Application, event_webhooks_url)},
+    {"event_webhooks_status", &dgw::codec::gen::ti_ApplicationEventWebhookStatus, presence::optional, -1, offsetof(dgw::types::Application, event_webhooks_status)},
+    {"event_webhooks_types", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::Application, event_webhooks_types)},
+    {"tags", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::Application, tags)},
+    {"install_params", &dgw::codec::gen::ti_ApplicationInstallParams, presence::optional, -1, offsetof(dgw::types::Application, install_params)},
+    {"integration_types_config", &dgw::codec::gen::ti_ApplicationIntegrationTypeConfiguration_map, presence::optional, -1, offsetof(dgw::types::Application, integration_types_config)},
+    {"custom_install_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Application, custom_install_url)},
 };
-field_order order_ActivityAssets[8];
+field_order order_Application[34];
 } // namespace
-constinit const type_info ti_ActivityAssets = object_info<dgw::types::ActivityAssets>("ActivityAssets", fields_ActivityAssets, 7, &find_ActivityAssets, 0x0ull, order_ActivityAssets);
+constinit const type_info ti_Application = object_info<dgw::types::Application>("Application", fields_Application, 33, &find_Application, 0xffull, order_Application);
 
-// dgw::types::Presence
+// dgw::types::ThreadMetadata
 namespace {
-int find_Presence(std::string_view k) noexcept {
+int find_ThreadMetadata(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 4:
-        return std::memcmp(p, "user", 4) == 0 ? 0 : -1;
     case 6:
-        return std::memcmp(p, "status", 6) == 0 ? 2 : -1;
+        return std::memcmp(p, "locked", 6) == 0 ? 3 : -1;
     case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
-    case 10:
-        return std::memcmp(p, "activities", 10) == 0 ? 3 : -1;
-    case 13:
-        return std::memcmp(p, "client_status", 13) == 0 ? 4 : -1;
+        return std::memcmp(p, "archived", 8) == 0 ? 0 : -1;
+    case 9:
+        return std::memcmp(p, "invitable", 9) == 0 ? 4 : -1;
+    case 16:
+        return std::memcmp(p, "create_timestamp", 16) == 0 ? 5 : -1;
+    case 17:
+        return std::memcmp(p, "archive_timestamp", 17) == 0 ? 2 : -1;
+    case 21:
+        return std::memcmp(p, "auto_archive_duration", 21) == 0 ? 1 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_Presence[] = {
-    DGW_FIELDS_Presence(dgw::types::Presence)
+constexpr field_info fields_ThreadMetadata[] = {
+    {"archived", &dgw::codec::ti_bool, presence::required, 0, offsetof(dgw::types::ThreadMetadata, archived)},
+    {"auto_archive_duration", &dgw::codec::ti_int, presence::required, 1, offsetof(dgw::types::ThreadMetadata, auto_archive_duration)},
+    {"archive_timestamp", &dgw::codec::ti_timestamp, presence::required, 2, offsetof(dgw::types::ThreadMetadata, archive_timestamp)},
+    {"locked", &dgw::codec::ti_bool, presence::required, 3, offsetof(dgw::types::ThreadMetadata, locked)},
+    {"invitable", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::ThreadMetadata, invitable)},
+    {"create_timestamp", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::types::ThreadMetadata, create_timestamp)},
 };
-field_order order_Presence[6];
+field_order order_ThreadMetadata[7];
 } // namespace
-constinit const type_info ti_Presence = object_info<dgw::types::Presence>("Presence", fields_Presence, 5, &find_Presence, 0x1full, order_Presence);
+constinit const type_info ti_ThreadMetadata = object_info<dgw::types::ThreadMetadata>("ThreadMetadata", fields_ThreadMetadata, 6, &find_ThreadMetadata, 0xfull, order_ThreadMetadata);
+
+// dgw::types::ActivityEmoji
+namespace {
+int find_ActivityEmoji(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 1 : -1;
+    case 4:
+        return std::memcmp(p, "name", 4) == 0 ? 0 : -1;
+    case 8:
+        return std::memcmp(p, "animated", 8) == 0 ? 2 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_ActivityEmoji[] = {
+    {"name", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::ActivityEmoji, name)},
+    {"id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::ActivityEmoji, id)},
+    {"animated", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::ActivityEmoji, animated)},
+};
+field_order order_ActivityEmoji[4];
+} // namespace
+constinit const type_info ti_ActivityEmoji = object_info<dgw::types::ActivityEmoji>("ActivityEmoji", fields_ActivityEmoji, 3, &find_ActivityEmoji, 0x1ull, order_ActivityEmoji);
 
 // dgw::types::Emoji
 namespace {
@@ -488,82 +370,6 @@ field_order order_Emoji[9];
 } // namespace
 constinit const type_info ti_Emoji = object_info<dgw::types::Emoji>("Emoji", fields_Emoji, 8, &find_Emoji, 0x3ull, order_Emoji);
 
-// dgw::types::MediaGalleryItem
-namespace {
-int find_MediaGalleryItem(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 5:
-        return std::memcmp(p, "media", 5) == 0 ? 0 : -1;
-    case 7:
-        return std::memcmp(p, "spoiler", 7) == 0 ? 2 : -1;
-    case 11:
-        return std::memcmp(p, "description", 11) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_MediaGalleryItem[] = {
-    {"media", &dgw::codec::gen::ti_UnfurledMediaItem, presence::required, 0, offsetof(dgw::types::MediaGalleryItem, media)},
-    {"description", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::MediaGalleryItem, description)},
-    {"spoiler", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::MediaGalleryItem, spoiler)},
-};
-field_order order_MediaGalleryItem[4];
-} // namespace
-constinit const type_info ti_MediaGalleryItem = object_info<dgw::types::MediaGalleryItem>("MediaGalleryItem", fields_MediaGalleryItem, 3, &find_MediaGalleryItem, 0x1ull, order_MediaGalleryItem);
-
-// dgw::types::EmbedImage
-namespace {
-int find_EmbedImage(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 3:
-        return std::memcmp(p, "url", 3) == 0 ? 0 : -1;
-    case 5:
-        switch (p[0]) {
-        case 'f':
-            if (std::memcmp(p, "flags", 5) == 0) return 8;
-            return -1;
-        case 'w':
-            if (std::memcmp(p, "width", 5) == 0) return 3;
-            return -1;
-        default: return -1;
-        }
-    case 6:
-        return std::memcmp(p, "height", 6) == 0 ? 2 : -1;
-    case 9:
-        return std::memcmp(p, "proxy_url", 9) == 0 ? 1 : -1;
-    case 11:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "description", 11) == 0) return 7;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "placeholder", 11) == 0) return 5;
-            return -1;
-        default: return -1;
-        }
-    case 12:
-        return std::memcmp(p, "content_type", 12) == 0 ? 4 : -1;
-    case 19:
-        return std::memcmp(p, "placeholder_version", 19) == 0 ? 6 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_EmbedImage[] = {
-    {"url", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::EmbedImage, url)},
-    {"proxy_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedImage, proxy_url)},
-    {"height", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::EmbedImage, height)},
-    {"width", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::EmbedImage, width)},
-    {"content_type", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedImage, content_type)},
-    {"placeholder", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedImage, placeholder)},
-    {"placeholder_version", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::EmbedImage, placeholder_version)},
-    {"description", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedImage, description)},
-    {"flags", &dgw::codec::gen::ti_EmbedMediaFlags, presence::optional, -1, offsetof(dgw::types::EmbedImage, flags)},
-};
-field_order order_EmbedImage[10];
-} // namespace
-constinit const type_info ti_EmbedImage = object_info<dgw::types::EmbedImage>("EmbedImage", fields_EmbedImage, 9, &find_EmbedImage, 0x1ull, order_EmbedImage);
-
 // dgw::types::EmbedProvider
 namespace {
 int find_EmbedProvider(std::string_view k) noexcept {
@@ -584,170 +390,129 @@ field_order order_EmbedProvider[3];
 } // namespace
 constinit const type_info ti_EmbedProvider = object_info<dgw::types::EmbedProvider>("EmbedProvider", fields_EmbedProvider, 2, &find_EmbedProvider, 0x0ull, order_EmbedProvider);
 
-// dgw::types::Embed
+// dgw::types::Hello
 namespace {
-int find_Embed(std::string_view k) noexcept {
+int find_Hello(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 3:
-        return std::memcmp(p, "url", 3) == 0 ? 3 : -1;
-    case 4:
-        return std::memcmp(p, "type", 4) == 0 ? 1 : -1;
-    case 5:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "color", 5) == 0) return 5;
-            return -1;
-        case 'f':
-            if (std::memcmp(p, "flags", 5) == 0) return 13;
-            return -1;
-        case 'i':
-            if (std::memcmp(p, "image", 5) == 0) return 7;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "title", 5) == 0) return 0;
-            return -1;
-        case 'v':
-            if (std::memcmp(p, "video", 5) == 0) return 9;
-            return -1;
-        default: return -1;
-        }
     case 6:
-        switch (p[1]) {
-        case 'i':
-            if (std::memcmp(p, "fields", 6) == 0) return 12;
-            return -1;
-        case 'o':
-            if (std::memcmp(p, "footer", 6) == 0) return 6;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "author", 6) == 0) return 11;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        return std::memcmp(p, "provider", 8) == 0 ? 10 : -1;
-    case 9:
-        switch (p[1]) {
-        case 'h':
-            if (std::memcmp(p, "thumbnail", 9) == 0) return 8;
-            return -1;
-        case 'i':
-            if (std::memcmp(p, "timestamp", 9) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
-    case 11:
-        return std::memcmp(p, "description", 11) == 0 ? 2 : -1;
+        return std::memcmp(p, "_trace", 6) == 0 ? 1 : -1;
+    case 18:
+        return std::memcmp(p, "heartbeat_interval", 18) == 0 ? 0 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_Embed[] = {
-    {"title", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Embed, title)},
-    {"type", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Embed, type)},
-    {"description", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Embed, description)},
-    {"url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Embed, url)},
-    {"timestamp", &dgw::codec::ti_timestamp, presence::optional, -1, offsetof(dgw::types::Embed, timestamp)},
-    {"color", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Embed, color)},
-    {"footer", &dgw::codec::gen::ti_EmbedFooter, presence::optional, -1, offsetof(dgw::types::Embed, footer)},
-    {"image", &dgw::codec::gen::ti_EmbedImage, presence::optional, -1, offsetof(dgw::types::Embed, image)},
-    {"thumbnail", &dgw::codec::gen::ti_EmbedThumbnail, presence::optional, -1, offsetof(dgw::types::Embed, thumbnail)},
-    {"video", &dgw::codec::gen::ti_EmbedVideo, presence::optional, -1, offsetof(dgw::types::Embed, video)},
-    {"provider", &dgw::codec::gen::ti_EmbedProvider, presence::optional, -1, offsetof(dgw::types::Embed, provider)},
-    {"author", &dgw::codec::gen::ti_EmbedAuthor, presence::optional, -1, offsetof(dgw::types::Embed, author)},
-    {"fields", &dgw::codec::gen::ti_EmbedField_array, presence::optional, -1, offsetof(dgw::types::Embed, fields)},
-    {"flags", &dgw::codec::gen::ti_EmbedFlags, presence::optional, -1, offsetof(dgw::types::Embed, flags)},
+constexpr field_info fields_Hello[] = {
+    {"heartbeat_interval", &dgw::codec::ti_int, presence::required, 0, offsetof(dgw::types::Hello, heartbeat_interval)},
+    {"_trace", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::Hello, _trace)},
 };
-field_order order_Embed[15];
+field_order order_Hello[3];
 } // namespace
-constinit const type_info ti_Embed = object_info<dgw::types::Embed>("Embed", fields_Embed, 14, &find_Embed, 0x0ull, order_Embed);
+constinit const type_info ti_Hello = object_info<dgw::types::Hello>("Hello", fields_Hello, 2, &find_Hello, 0x1ull, order_Hello);
 
-// dgw::types::ApiError
+// dgw::types::ReadyApplication
 namespace {
-int find_ApiError(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 4:
-        return std::memcmp(p, "code", 4) == 0 ? 0 : -1;
-    case 6:
-        return std::memcmp(p, "global", 6) == 0 ? 3 : -1;
-    case 7:
-        return std::memcmp(p, "message", 7) == 0 ? 1 : -1;
-    case 11:
-        return std::memcmp(p, "retry_after", 11) == 0 ? 2 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_ApiError[] = {
-    {"code", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::ApiError, code)},
-    {"message", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ApiError, message)},
-    {"retry_after", &dgw::codec::ti_double, presence::optional, -1, offsetof(dgw::types::ApiError, retry_after)},
-    {"global", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::ApiError, global)},
-};
-field_order order_ApiError[5];
-} // namespace
-constinit const type_info ti_ApiError = object_info<dgw::types::ApiError>("ApiError", fields_ApiError, 4, &find_ApiError, 0x0ull, order_ApiError);
-
-// dgw::types::Sticker
-namespace {
-int find_Sticker(std::string_view k) noexcept {
+int find_ReadyApplication(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 2:
         return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        switch (p[2]) {
-        case 'e':
-            if (std::memcmp(p, "user", 4) == 0) return 9;
-            return -1;
-        case 'g':
-            if (std::memcmp(p, "tags", 4) == 0) return 4;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "name", 4) == 0) return 2;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "type", 4) == 0) return 5;
-            return -1;
-        default: return -1;
-        }
-    case 7:
-        return std::memcmp(p, "pack_id", 7) == 0 ? 1 : -1;
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 8 : -1;
+    case 5:
+        return std::memcmp(p, "flags", 5) == 0 ? 1 : -1;
     case 9:
-        return std::memcmp(p, "available", 9) == 0 ? 7 : -1;
-    case 10:
-        return std::memcmp(p, "sort_value", 10) == 0 ? 10 : -1;
-    case 11:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "description", 11) == 0) return 3;
-            return -1;
-        case 'f':
-            if (std::memcmp(p, "format_type", 11) == 0) return 6;
-            return -1;
-        default: return -1;
-        }
+        return std::memcmp(p, "flags_new", 9) == 0 ? 2 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_Sticker[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Sticker, id)},
-    {"pack_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Sticker, pack_id)},
-    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::Sticker, name)},
-    {"description", &dgw::codec::ti_string, presence::nullable, 2, offsetof(dgw::types::Sticker, description)},
-    {"tags", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::Sticker, tags)},
-    {"type", &dgw::codec::gen::ti_StickerType, presence::required, 4, offsetof(dgw::types::Sticker, type)},
-    {"format_type", &dgw::codec::gen::ti_StickerFormatType, presence::required, 5, offsetof(dgw::types::Sticker, format_type)},
-    {"available", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Sticker, available)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Sticker, guild_id)},
-    {"user", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::types::Sticker, user)},
-    {"sort_value", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Sticker, sort_value)},
+constexpr field_info fields_ReadyApplication[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::ReadyApplication, id)},
+    {"flags", &dgw::codec::gen::ti_ApplicationFlags, presence::required, 1, offsetof(dgw::types::ReadyApplication, flags)},
+    {"flags_new", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ReadyApplication, flags_new)},
 };
-field_order order_Sticker[12];
+field_order order_ReadyApplication[4];
 } // namespace
-constinit const type_info ti_Sticker = object_info<dgw::types::Sticker>("Sticker", fields_Sticker, 11, &find_Sticker, 0x3full, order_Sticker);
+constinit const type_info ti_ReadyApplication = object_info<dgw::types::ReadyApplication>("ReadyApplication", fields_ReadyApplication, 3, &find_ReadyApplication, 0x3ull, order_ReadyApplication);
+
+// dgw::types::RoleColors
+namespace {
+int find_RoleColors(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 13:
+        return std::memcmp(p, "primary_color", 13) == 0 ? 0 : -1;
+    case 14:
+        return std::memcmp(p, "tertiary_color", 14) == 0 ? 2 : -1;
+    case 15:
+        return std::memcmp(p, "secondary_color", 15) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_RoleColors[] = {
+    {"primary_color", &dgw::codec::ti_int, presence::required, 0, offsetof(dgw::types::RoleColors, primary_color)},
+    {"secondary_color", &dgw::codec::ti_int, presence::nullable, 1, offsetof(dgw::types::RoleColors, secondary_color)},
+    {"tertiary_color", &dgw::codec::ti_int, presence::nullable, 2, offsetof(dgw::types::RoleColors, tertiary_color)},
+};
+field_order order_RoleColors[4];
+} // namespace
+constinit const type_info ti_RoleColors = object_info<dgw::types::RoleColors>("RoleColors", fields_RoleColors, 3, &find_RoleColors, 0x7ull, order_RoleColors);
+
+// dgw::types::RoleTags
+namespace {
+int find_RoleTags(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 6:
+        return std::memcmp(p, "bot_id", 6) == 0 ? 0 : -1;
+    case 14:
+        return std::memcmp(p, "integration_id", 14) == 0 ? 1 : -1;
+    case 17:
+        return std::memcmp(p, "guild_connections", 17) == 0 ? 5 : -1;
+    case 18:
+        return std::memcmp(p, "premium_subscriber", 18) == 0 ? 2 : -1;
+    case 22:
+        return std::memcmp(p, "available_for_purchase", 22) == 0 ? 4 : -1;
+    case 23:
+        return std::memcmp(p, "subscription_listing_id", 23) == 0 ? 3 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_RoleTags[] = {
+    {"bot_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::RoleTags, bot_id)},
+    {"integration_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::RoleTags, integration_id)},
+    {"premium_subscriber", &dgw::codec::ti_bool, presence::optional_nullable, -1, offsetof(dgw::types::RoleTags, premium_subscriber)},
+    {"subscription_listing_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::RoleTags, subscription_listing_id)},
+    {"available_for_purchase", &dgw::codec::ti_bool, presence::optional_nullable, -1, offsetof(dgw::types::RoleTags, available_for_purchase)},
+    {"guild_connections", &dgw::codec::ti_bool, presence::optional_nullable, -1, offsetof(dgw::types::RoleTags, guild_connections)},
+};
+field_order order_RoleTags[7];
+} // namespace
+constinit const type_info ti_RoleTags = object_info<dgw::types::RoleTags>("RoleTags", fields_RoleTags, 6, &find_RoleTags, 0x0ull, order_RoleTags);
+
+// dgw::types::IncidentsData
+namespace {
+int find_IncidentsData(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 16:
+        return std::memcmp(p, "raid_detected_at", 16) == 0 ? 3 : -1;
+    case 18:
+        return std::memcmp(p, "dms_disabled_until", 18) == 0 ? 1 : -1;
+    case 19:
+        return std::memcmp(p, "dm_spam_detected_at", 19) == 0 ? 2 : -1;
+    case 22:
+        return std::memcmp(p, "invites_disabled_until", 22) == 0 ? 0 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_IncidentsData[] = {
+    {"invites_disabled_until", &dgw::codec::ti_timestamp, presence::nullable, 0, offsetof(dgw::types::IncidentsData, invites_disabled_until)},
+    {"dms_disabled_until", &dgw::codec::ti_timestamp, presence::nullable, 1, offsetof(dgw::types::IncidentsData, dms_disabled_until)},
+    {"dm_spam_detected_at", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::types::IncidentsData, dm_spam_detected_at)},
+    {"raid_detected_at", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::types::IncidentsData, raid_detected_at)},
+};
+field_order order_IncidentsData[5];
+} // namespace
+constinit const type_info ti_IncidentsData = object_info<dgw::types::IncidentsData>("IncidentsData", fields_IncidentsData, 4, &find_IncidentsData, 0x3ull, order_IncidentsData);
 
 // dgw::types::IntegrationAccount
 namespace {
@@ -768,6 +533,41 @@ constexpr field_info fields_IntegrationAccount[] = {
 field_order order_IntegrationAccount[3];
 } // namespace
 constinit const type_info ti_IntegrationAccount = object_info<dgw::types::IntegrationAccount>("IntegrationAccount", fields_IntegrationAccount, 2, &find_IntegrationAccount, 0x3ull, order_IntegrationAccount);
+
+// dgw::types::IntegrationApplication
+namespace {
+int find_IntegrationApplication(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 3:
+        return std::memcmp(p, "bot", 3) == 0 ? 4 : -1;
+    case 4:
+        switch (p[0]) {
+        case 'i':
+            if (std::memcmp(p, "icon", 4) == 0) return 2;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
+    case 11:
+        return std::memcmp(p, "description", 11) == 0 ? 3 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_IntegrationApplication[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::IntegrationApplication, id)},
+    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::IntegrationApplication, name)},
+    {"icon", &dgw::codec::ti_string, presence::nullable, 2, offsetof(dgw::types::IntegrationApplication, icon)},
+    {"description", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::IntegrationApplication, description)},
+    {"bot", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::types::IntegrationApplication, bot)},
+};
+field_order order_IntegrationApplication[6];
+} // namespace
+constinit const type_info ti_IntegrationApplication = object_info<dgw::types::IntegrationApplication>("IntegrationApplication", fields_IntegrationApplication, 5, &find_IntegrationApplication, 0xfull, order_IntegrationApplication);
 
 // dgw::types::PartialGuildMember
 namespace {
@@ -851,357 +651,265 @@ field_order order_PartialGuildMember[17];
 } // namespace
 constinit const type_info ti_PartialGuildMember = object_info<dgw::types::PartialGuildMember>("PartialGuildMember", fields_PartialGuildMember, 16, &find_PartialGuildMember, 0x0ull, order_PartialGuildMember);
 
-// dgw::types::Reaction
+// dgw::types::ReactionCountDetails
 namespace {
-int find_Reaction(std::string_view k) noexcept {
+int find_ReactionCountDetails(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "me", 2) == 0 ? 2 : -1;
     case 5:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "count", 5) == 0) return 0;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "emoji", 5) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        return std::memcmp(p, "me_burst", 8) == 0 ? 3 : -1;
-    case 12:
-        return std::memcmp(p, "burst_colors", 12) == 0 ? 5 : -1;
-    case 13:
-        return std::memcmp(p, "count_details", 13) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_Reaction[] = {
-    {"count", &dgw::codec::ti_int, presence::required, 0, offsetof(dgw::types::Reaction, count)},
-    {"count_details", &dgw::codec::gen::ti_ReactionCountDetails, presence::required, 1, offsetof(dgw::types::Reaction, count_details)},
-    {"me", &dgw::codec::ti_bool, presence::required, 2, offsetof(dgw::types::Reaction, me)},
-    {"me_burst", &dgw::codec::ti_bool, presence::required, 3, offsetof(dgw::types::Reaction, me_burst)},
-    {"emoji", &dgw::codec::gen::ti_Emoji, presence::required, 4, offsetof(dgw::types::Reaction, emoji)},
-    {"burst_colors", &dgw::codec::ti_string_array, presence::required, 5, offsetof(dgw::types::Reaction, burst_colors)},
-};
-field_order order_Reaction[7];
-} // namespace
-constinit const type_info ti_Reaction = object_info<dgw::types::Reaction>("Reaction", fields_Reaction, 6, &find_Reaction, 0x3full, order_Reaction);
-
-// dgw::types::StickerItem
-namespace {
-int find_StickerItem(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        return std::memcmp(p, "name", 4) == 0 ? 1 : -1;
-    case 11:
-        return std::memcmp(p, "format_type", 11) == 0 ? 2 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_StickerItem[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::StickerItem, id)},
-    {"name", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::StickerItem, name)},
-    {"format_type", &dgw::codec::gen::ti_StickerFormatType, presence::required, 2, offsetof(dgw::types::StickerItem, format_type)},
-};
-field_order order_StickerItem[4];
-} // namespace
-constinit const type_info ti_StickerItem = object_info<dgw::types::StickerItem>("StickerItem", fields_StickerItem, 3, &find_StickerItem, 0x7ull, order_StickerItem);
-
-// dgw::types::MessageInteractionMetadata
-namespace {
-int find_MessageInteractionMetadata(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        switch (p[0]) {
-        case 't':
-            if (std::memcmp(p, "type", 4) == 0) return 1;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "user", 4) == 0) return 2;
-            return -1;
-        default: return -1;
-        }
-    case 11:
-        return std::memcmp(p, "target_user", 11) == 0 ? 5 : -1;
-    case 17:
-        return std::memcmp(p, "target_message_id", 17) == 0 ? 6 : -1;
-    case 21:
-        return std::memcmp(p, "interacted_message_id", 21) == 0 ? 7 : -1;
-    case 28:
-        return std::memcmp(p, "original_response_message_id", 28) == 0 ? 4 : -1;
-    case 30:
-        return std::memcmp(p, "authorizing_integration_owners", 30) == 0 ? 3 : -1;
-    case 31:
-        return std::memcmp(p, "triggering_interaction_metadata", 31) == 0 ? 8 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_MessageInteractionMetadata[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::MessageInteractionMetadata, id)},
-    {"type", &dgw::codec::gen::ti_InteractionType, presence::required, 1, offsetof(dgw::types::MessageInteractionMetadata, type)},
-    {"user", &dgw::codec::gen::ti_User, presence::required, 2, offsetof(dgw::types::MessageInteractionMetadata, user)},
-    {"authorizing_integration_owners", &dgw::codec::gen::ti_snowflake_map, presence::required, 3, offsetof(dgw::types::MessageInteractionMetadata, authorizing_integration_owners)},
-    {"original_response_message_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::MessageInteractionMetadata, original_response_message_id)},
-    {"target_user", &dgw::codec::gen::ti_User, presence::optional, -1, offsetof(dgw::types::MessageInteractionMetadata, target_user)},
-    {"target_message_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::MessageInteractionMetadata, target_message_id)},
-    {"interacted_message_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::MessageInteractionMetadata, interacted_message_id)},
-    {"triggering_interaction_metadata", &dgw::codec::gen::ti_MessageInteractionMetadata_box, presence::optional, -1, offsetof(dgw::types::MessageInteractionMetadata, triggering_interaction_metadata)},
-};
-field_order order_MessageInteractionMetadata[10];
-} // namespace
-constinit const type_info ti_MessageInteractionMetadata = object_info<dgw::types::MessageInteractionMetadata>("MessageInteractionMetadata", fields_MessageInteractionMetadata, 9, &find_MessageInteractionMetadata, 0xfull, order_MessageInteractionMetadata);
-
-// dgw::types::PollAnswerCount
-namespace {
-int find_PollAnswerCount(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 5:
-        return std::memcmp(p, "count", 5) == 0 ? 1 : -1;
-    case 8:
-        return std::memcmp(p, "me_voted", 8) == 0 ? 2 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_PollAnswerCount[] = {
-    {"id", &dgw::codec::ti_int, presence::required, 0, offsetof(dgw::types::PollAnswerCount, id)},
-    {"count", &dgw::codec::ti_int, presence::required, 1, offsetof(dgw::types::PollAnswerCount, count)},
-    {"me_voted", &dgw::codec::ti_bool, presence::required, 2, offsetof(dgw::types::PollAnswerCount, me_voted)},
-};
-field_order order_PollAnswerCount[4];
-} // namespace
-constinit const type_info ti_PollAnswerCount = object_info<dgw::types::PollAnswerCount>("PollAnswerCount", fields_PollAnswerCount, 3, &find_PollAnswerCount, 0x7ull, order_PollAnswerCount);
-
-// dgw::types::Message
-namespace {
-int find_Message(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 3:
-        return std::memcmp(p, "tts", 3) == 0 ? 6 : -1;
-    case 4:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "call", 4) == 0) return 35;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "poll", 4) == 0) return 34;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "type", 4) == 0) return 17;
-            return -1;
-        default: return -1;
-        }
-    case 5:
-        switch (p[0]) {
-        case 'f':
-            if (std::memcmp(p, "flags", 5) == 0) return 21;
-            return -1;
-        case 'n':
-            if (std::memcmp(p, "nonce", 5) == 0) return 14;
-            return -1;
-        default: return -1;
-        }
+        return std::memcmp(p, "burst", 5) == 0 ? 0 : -1;
     case 6:
-        switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "author", 6) == 0) return 2;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "embeds", 6) == 0) return 12;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "pinned", 6) == 0) return 15;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "thread", 6) == 0) return 27;
-            return -1;
-        default: return -1;
-        }
+        return std::memcmp(p, "normal", 6) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_ReactionCountDetails[] = {
+    {"burst", &dgw::codec::ti_int, presence::required, 0, offsetof(dgw::types::ReactionCountDetails, burst)},
+    {"normal", &dgw::codec::ti_int, presence::required, 1, offsetof(dgw::types::ReactionCountDetails, normal)},
+};
+field_order order_ReactionCountDetails[3];
+} // namespace
+constinit const type_info ti_ReactionCountDetails = object_info<dgw::types::ReactionCountDetails>("ReactionCountDetails", fields_ReactionCountDetails, 2, &find_ReactionCountDetails, 0x3ull, order_ReactionCountDetails);
+
+// dgw::types::MessageSnapshotMessage
+namespace {
+int find_MessageSnapshotMessage(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 4:
+        return std::memcmp(p, "type", 4) == 0 ? 0 : -1;
+    case 5:
+        return std::memcmp(p, "flags", 5) == 0 ? 6 : -1;
+    case 6:
+        return std::memcmp(p, "embeds", 6) == 0 ? 2 : -1;
     case 7:
-        return std::memcmp(p, "content", 7) == 0 ? 3 : -1;
+        return std::memcmp(p, "content", 7) == 0 ? 1 : -1;
     case 8:
         switch (p[0]) {
-        case 'a':
-            if (std::memcmp(p, "activity", 8) == 0) return 18;
-            return -1;
         case 'm':
-            if (std::memcmp(p, "mentions", 8) == 0) return 8;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "position", 8) == 0) return 31;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "resolved", 8) == 0) return 33;
+            if (std::memcmp(p, "mentions", 8) == 0) return 7;
             return -1;
         case 's':
-            if (std::memcmp(p, "stickers", 8) == 0) return 30;
+            if (std::memcmp(p, "stickers", 8) == 0) return 9;
             return -1;
         default: return -1;
         }
     case 9:
-        switch (p[0]) {
-        case 'r':
-            if (std::memcmp(p, "reactions", 9) == 0) return 13;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "timestamp", 9) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
+        return std::memcmp(p, "timestamp", 9) == 0 ? 4 : -1;
     case 10:
-        switch (p[1]) {
-        case 'e':
-            if (std::memcmp(p, "webhook_id", 10) == 0) return 16;
-            return -1;
-        case 'h':
-            if (std::memcmp(p, "channel_id", 10) == 0) return 1;
-            return -1;
-        case 'o':
-            if (std::memcmp(p, "components", 10) == 0) return 28;
-            return -1;
-        default: return -1;
-        }
+        return std::memcmp(p, "components", 10) == 0 ? 11 : -1;
     case 11:
-        switch (p[1]) {
-        case 'n':
-            if (std::memcmp(p, "interaction", 11) == 0) return 26;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "application", 11) == 0) return 19;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "attachments", 11) == 0) return 11;
-            return -1;
-        default: return -1;
-        }
+        return std::memcmp(p, "attachments", 11) == 0 ? 3 : -1;
     case 13:
         switch (p[0]) {
         case 'm':
-            if (std::memcmp(p, "mention_roles", 13) == 0) return 9;
+            if (std::memcmp(p, "mention_roles", 13) == 0) return 8;
             return -1;
         case 's':
-            if (std::memcmp(p, "sticker_items", 13) == 0) return 29;
+            if (std::memcmp(p, "sticker_items", 13) == 0) return 10;
             return -1;
         default: return -1;
         }
-    case 14:
-        return std::memcmp(p, "application_id", 14) == 0 ? 20 : -1;
     case 16:
-        switch (p[8]) {
-        case 'c':
-            if (std::memcmp(p, "mention_channels", 16) == 0) return 10;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "mention_everyone", 16) == 0) return 7;
-            return -1;
-        case 'i':
-            if (std::memcmp(p, "edited_timestamp", 16) == 0) return 5;
-            return -1;
-        default: return -1;
-        }
-    case 17:
-        switch (p[8]) {
-        case 'r':
-            if (std::memcmp(p, "message_reference", 17) == 0) return 22;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "message_snapshots", 17) == 0) return 23;
-            return -1;
-        default: return -1;
-        }
-    case 18:
-        return std::memcmp(p, "referenced_message", 18) == 0 ? 24 : -1;
-    case 19:
-        return std::memcmp(p, "shared_client_theme", 19) == 0 ? 36 : -1;
-    case 20:
-        return std::memcmp(p, "interaction_metadata", 20) == 0 ? 25 : -1;
-    case 22:
-        return std::memcmp(p, "role_subscription_data", 22) == 0 ? 32 : -1;
+        return std::memcmp(p, "edited_timestamp", 16) == 0 ? 5 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_Message[] = {
-    DGW_FIELDS_Message(dgw::types::Message)
+constexpr field_info fields_MessageSnapshotMessage[] = {
+    {"type", &dgw::codec::gen::ti_MessageType, presence::required, 0, offsetof(dgw::types::MessageSnapshotMessage, type)},
+    {"content", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::MessageSnapshotMessage, content)},
+    {"embeds", &dgw::codec::gen::ti_Embed_array, presence::required, 2, offsetof(dgw::types::MessageSnapshotMessage, embeds)},
+    {"attachments", &dgw::codec::gen::ti_Attachment_array, presence::required, 3, offsetof(dgw::types::MessageSnapshotMessage, attachments)},
+    {"timestamp", &dgw::codec::ti_timestamp, presence::required, 4, offsetof(dgw::types::MessageSnapshotMessage, timestamp)},
+    {"edited_timestamp", &dgw::codec::ti_timestamp, presence::nullable, 5, offsetof(dgw::types::MessageSnapshotMessage, edited_timestamp)},
+    {"flags", &dgw::codec::gen::ti_MessageFlags, presence::optional, -1, offsetof(dgw::types::MessageSnapshotMessage, flags)},
+    {"mentions", &dgw::codec::gen::ti_User_array, presence::required, 6, offsetof(dgw::types::MessageSnapshotMessage, mentions)},
+    {"mention_roles", &dgw::codec::ti_snowflake_array, presence::required, 7, offsetof(dgw::types::MessageSnapshotMessage, mention_roles)},
+    {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::optional, -1, offsetof(dgw::types::MessageSnapshotMessage, stickers)},
+    {"sticker_items", &dgw::codec::gen::ti_StickerItem_array, presence::optional, -1, offsetof(dgw::types::MessageSnapshotMessage, sticker_items)},
+    {"components", &dgw::codec::gen::ti_Component_array, presence::optional, -1, offsetof(dgw::types::MessageSnapshotMessage, components)},
 };
-field_order order_Message[38];
+field_order order_MessageSnapshotMessage[13];
 } // namespace
-constinit const type_info ti_Message = object_info<dgw::types::Message>("Message", fields_Message, 37, &find_Message, 0x3fffull, order_Message);
+constinit const type_info ti_MessageSnapshotMessage = object_info<dgw::types::MessageSnapshotMessage>("MessageSnapshotMessage", fields_MessageSnapshotMessage, 12, &find_MessageSnapshotMessage, 0xffull, order_MessageSnapshotMessage);
 
-// dgw::types::ActivityButton
+// dgw::types::PollMedia
 namespace {
-int find_ActivityButton(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 3:
-        return std::memcmp(p, "url", 3) == 0 ? 1 : -1;
-    case 5:
-        return std::memcmp(p, "label", 5) == 0 ? 0 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_ActivityButton[] = {
-    {"label", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::ActivityButton, label)},
-    {"url", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::ActivityButton, url)},
-};
-field_order order_ActivityButton[3];
-} // namespace
-constinit const type_info ti_ActivityButton = object_info<dgw::types::ActivityButton>("ActivityButton", fields_ActivityButton, 2, &find_ActivityButton, 0x3ull, order_ActivityButton);
-
-// dgw::types::GuildScheduledEventRecurrenceRuleNWeekday
-namespace {
-int find_GuildScheduledEventRecurrenceRuleNWeekday(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 1:
-        return std::memcmp(p, "n", 1) == 0 ? 0 : -1;
-    case 3:
-        return std::memcmp(p, "day", 3) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_GuildScheduledEventRecurrenceRuleNWeekday[] = {
-    {"n", &dgw::codec::ti_int, presence::required, 0, offsetof(dgw::types::GuildScheduledEventRecurrenceRuleNWeekday, n)},
-    {"day", &dgw::codec::gen::ti_GuildScheduledEventRecurrenceRuleWeekday, presence::required, 1, offsetof(dgw::types::GuildScheduledEventRecurrenceRuleNWeekday, day)},
-};
-field_order order_GuildScheduledEventRecurrenceRuleNWeekday[3];
-} // namespace
-constinit const type_info ti_GuildScheduledEventRecurrenceRuleNWeekday = object_info<dgw::types::GuildScheduledEventRecurrenceRuleNWeekday>("GuildScheduledEventRecurrenceRuleNWeekday", fields_GuildScheduledEventRecurrenceRuleNWeekday, 2, &find_GuildScheduledEventRecurrenceRuleNWeekday, 0x3ull, order_GuildScheduledEventRecurrenceRuleNWeekday);
-
-// dgw::types::GuildScheduledEventUser
-namespace {
-int find_GuildScheduledEventUser(std::string_view k) noexcept {
+int find_PollMedia(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 4:
-        return std::memcmp(p, "user", 4) == 0 ? 1 : -1;
-    case 6:
-        return std::memcmp(p, "member", 6) == 0 ? 2 : -1;
-    case 24:
-        return std::memcmp(p, "guild_scheduled_event_id", 24) == 0 ? 0 : -1;
+        return std::memcmp(p, "text", 4) == 0 ? 0 : -1;
+    case 5:
+        return std::memcmp(p, "emoji", 5) == 0 ? 1 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_GuildScheduledEventUser[] = {
-    {"guild_scheduled_event_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::GuildScheduledEventUser, guild_scheduled_event_id)},
-    {"user", &dgw::codec::gen::ti_User, presence::required, 1, offsetof(dgw::types::GuildScheduledEventUser, user)},
-    {"member", &dgw::codec::gen::ti_GuildMember, presence::optional, -1, offsetof(dgw::types::GuildScheduledEventUser, member)},
+constexpr field_info fields_PollMedia[] = {
+    {"text", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::PollMedia, text)},
+    {"emoji", &dgw::codec::gen::ti_Emoji, presence::optional, -1, offsetof(dgw::types::PollMedia, emoji)},
 };
-field_order order_GuildScheduledEventUser[4];
+field_order order_PollMedia[3];
 } // namespace
-constinit const type_info ti_GuildScheduledEventUser = object_info<dgw::types::GuildScheduledEventUser>("GuildScheduledEventUser", fields_GuildScheduledEventUser, 3, &find_GuildScheduledEventUser, 0x3ull, order_GuildScheduledEventUser);
+constinit const type_info ti_PollMedia = object_info<dgw::types::PollMedia>("PollMedia", fields_PollMedia, 2, &find_PollMedia, 0x0ull, order_PollMedia);
+
+// dgw::types::PollAnswer
+namespace {
+int find_PollAnswer(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 9:
+        return std::memcmp(p, "answer_id", 9) == 0 ? 0 : -1;
+    case 10:
+        return std::memcmp(p, "poll_media", 10) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_PollAnswer[] = {
+    {"answer_id", &dgw::codec::ti_int, presence::required, 0, offsetof(dgw::types::PollAnswer, answer_id)},
+    {"poll_media", &dgw::codec::gen::ti_PollMedia, presence::required, 1, offsetof(dgw::types::PollAnswer, poll_media)},
+};
+field_order order_PollAnswer[3];
+} // namespace
+constinit const type_info ti_PollAnswer = object_info<dgw::types::PollAnswer>("PollAnswer", fields_PollAnswer, 2, &find_PollAnswer, 0x3ull, order_PollAnswer);
+
+// dgw::types::MessageSharedClientTheme
+namespace {
+int find_MessageSharedClientTheme(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 6:
+        return std::memcmp(p, "colors", 6) == 0 ? 0 : -1;
+    case 8:
+        return std::memcmp(p, "base_mix", 8) == 0 ? 2 : -1;
+    case 10:
+        return std::memcmp(p, "base_theme", 10) == 0 ? 3 : -1;
+    case 14:
+        return std::memcmp(p, "gradient_angle", 14) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_MessageSharedClientTheme[] = {
+    {"colors", &dgw::codec::ti_string_array, presence::required, 0, offsetof(dgw::types::MessageSharedClientTheme, colors)},
+    {"gradient_angle", &dgw::codec::ti_int, presence::required, 1, offsetof(dgw::types::MessageSharedClientTheme, gradient_angle)},
+    {"base_mix", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::types::MessageSharedClientTheme, base_mix)},
+    {"base_theme", &dgw::codec::gen::ti_MessageBaseTheme, presence::optional_nullable, -1, offsetof(dgw::types::MessageSharedClientTheme, base_theme)},
+};
+field_order order_MessageSharedClientTheme[5];
+} // namespace
+constinit const type_info ti_MessageSharedClientTheme = object_info<dgw::types::MessageSharedClientTheme>("MessageSharedClientTheme", fields_MessageSharedClientTheme, 4, &find_MessageSharedClientTheme, 0x7ull, order_MessageSharedClientTheme);
+
+// dgw::types::ApplicationCommandInteractionDataOption
+namespace {
+int find_ApplicationCommandInteractionDataOption(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 4:
+        switch (p[0]) {
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 0;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "type", 4) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
+    case 5:
+        return std::memcmp(p, "value", 5) == 0 ? 2 : -1;
+    case 7:
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "focused", 7) == 0) return 4;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "options", 7) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
+    default: return -1;
+    }
+}
+constexpr field_info fields_ApplicationCommandInteractionDataOption[] = {
+    {"name", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::ApplicationCommandInteractionDataOption, name)},
+    {"type", &dgw::codec::gen::ti_ApplicationCommandOptionType, presence::required, 1, offsetof(dgw::types::ApplicationCommandInteractionDataOption, type)},
+    {"value", &dgw::codec::ti_any, presence::optional, -1, offsetof(dgw::types::ApplicationCommandInteractionDataOption, value)},
+    {"options", &dgw::codec::gen::ti_ApplicationCommandInteractionDataOption_array, presence::optional, -1, offsetof(dgw::types::ApplicationCommandInteractionDataOption, options)},
+    {"focused", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::ApplicationCommandInteractionDataOption, focused)},
+};
+field_order order_ApplicationCommandInteractionDataOption[6];
+} // namespace
+constinit const type_info ti_ApplicationCommandInteractionDataOption = object_info<dgw::types::ApplicationCommandInteractionDataOption>("ApplicationCommandInteractionDataOption", fields_ApplicationCommandInteractionDataOption, 5, &find_ApplicationCommandInteractionDataOption, 0x3ull, order_ApplicationCommandInteractionDataOption);
+
+// dgw::types::Entitlement
+namespace {
+int find_Entitlement(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 4:
+        return std::memcmp(p, "type", 4) == 0 ? 4 : -1;
+    case 6:
+        return std::memcmp(p, "sku_id", 6) == 0 ? 1 : -1;
+    case 7:
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "deleted", 7) == 0) return 5;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "ends_at", 7) == 0) return 7;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "user_id", 7) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
+    case 8:
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "consumed", 8) == 0) return 9;
+            return -1;
+        case 'g':
+            if (std::memcmp(p, "guild_id", 8) == 0) return 8;
+            return -1;
+        default: return -1;
+        }
+    case 9:
+        return std::memcmp(p, "starts_at", 9) == 0 ? 6 : -1;
+    case 14:
+        return std::memcmp(p, "application_id", 14) == 0 ? 2 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_Entitlement[] = {
+    DGW_FIELDS_Entitlement(dgw::types::Entitlement)
+};
+field_order order_Entitlement[11];
+} // namespace
+constinit const type_info ti_Entitlement = object_info<dgw::types::Entitlement>("Entitlement", fields_Entitlement, 10, &find_Entitlement, 0x7full, order_Entitlement);
+
+// dgw::types::GuildApplicationCommandPermissions
+namespace {
+int find_GuildApplicationCommandPermissions(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 8:
+        return std::memcmp(p, "guild_id", 8) == 0 ? 2 : -1;
+    case 11:
+        return std::memcmp(p, "permissions", 11) == 0 ? 3 : -1;
+    case 14:
+        return std::memcmp(p, "application_id", 14) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_GuildApplicationCommandPermissions[] = {
+    DGW_FIELDS_GuildApplicationCommandPermissions(dgw::types::GuildApplicationCommandPermissions)
+};
+field_order order_GuildApplicationCommandPermissions[5];
+} // namespace
+constinit const type_info ti_GuildApplicationCommandPermissions = object_info<dgw::types::GuildApplicationCommandPermissions>("GuildApplicationCommandPermissions", fields_GuildApplicationCommandPermissions, 4, &find_GuildApplicationCommandPermissions, 0xfull, order_GuildApplicationCommandPermissions);
 
 // dgw::types::SoundboardSound
 namespace {
@@ -1247,54 +955,28 @@ field_order order_SoundboardSound[9];
 } // namespace
 constinit const type_info ti_SoundboardSound = object_info<dgw::types::SoundboardSound>("SoundboardSound", fields_SoundboardSound, 8, &find_SoundboardSound, 0x3full, order_SoundboardSound);
 
-// dgw::types::ChannelInfoChannel
+// dgw::commands::Resume
 namespace {
-int find_ChannelInfoChannel(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 6:
-        return std::memcmp(p, "status", 6) == 0 ? 1 : -1;
-    case 16:
-        return std::memcmp(p, "voice_start_time", 16) == 0 ? 2 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_ChannelInfoChannel[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::ChannelInfoChannel, id)},
-    {"status", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::ChannelInfoChannel, status)},
-    {"voice_start_time", &dgw::codec::ti_int, presence::optional_nullable, -1, offsetof(dgw::types::ChannelInfoChannel, voice_start_time)},
-};
-field_order order_ChannelInfoChannel[4];
-} // namespace
-constinit const type_info ti_ChannelInfoChannel = object_info<dgw::types::ChannelInfoChannel>("ChannelInfoChannel", fields_ChannelInfoChannel, 3, &find_ChannelInfoChannel, 0x1ull, order_ChannelInfoChannel);
-
-// dgw::commands::UpdatePresence
-namespace {
-int find_UpdatePresence(std::string_view k) noexcept {
+int find_Resume(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 3:
-        return std::memcmp(p, "afk", 3) == 0 ? 3 : -1;
+        return std::memcmp(p, "seq", 3) == 0 ? 2 : -1;
     case 5:
-        return std::memcmp(p, "since", 5) == 0 ? 0 : -1;
-    case 6:
-        return std::memcmp(p, "status", 6) == 0 ? 2 : -1;
+        return std::memcmp(p, "token", 5) == 0 ? 0 : -1;
     case 10:
-        return std::memcmp(p, "activities", 10) == 0 ? 1 : -1;
+        return std::memcmp(p, "session_id", 10) == 0 ? 1 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_UpdatePresence[] = {
-    {"since", &dgw::codec::ti_int, presence::nullable, 0, offsetof(dgw::commands::UpdatePresence, since)},
-    {"activities", &dgw::codec::gen::ti_UpdatePresenceActivity_array, presence::required, 1, offsetof(dgw::commands::UpdatePresence, activities)},
-    {"status", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::commands::UpdatePresence, status)},
-    {"afk", &dgw::codec::ti_bool, presence::required, 3, offsetof(dgw::commands::UpdatePresence, afk)},
+constexpr field_info fields_Resume[] = {
+    {"token", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::commands::Resume, token)},
+    {"session_id", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::commands::Resume, session_id)},
+    {"seq", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::commands::Resume, seq)},
 };
-field_order order_UpdatePresence[5];
+field_order order_Resume[4];
 } // namespace
-constinit const type_info ti_UpdatePresence = object_info<dgw::commands::UpdatePresence>("UpdatePresence", fields_UpdatePresence, 4, &find_UpdatePresence, 0xfull, order_UpdatePresence);
+constinit const type_info ti_Resume = object_info<dgw::commands::Resume>("Resume", fields_Resume, 3, &find_Resume, 0x7ull, order_Resume);
 
 // dgw::commands::Heartbeat
 namespace {
@@ -1312,6 +994,26 @@ constexpr field_info fields_Heartbeat[] = {
 field_order order_Heartbeat[2];
 } // namespace
 constinit const type_info ti_Heartbeat = object_info<dgw::commands::Heartbeat>("Heartbeat", fields_Heartbeat, 1, &find_Heartbeat, 0x1ull, order_Heartbeat);
+
+// dgw::commands::RequestChannelInfo
+namespace {
+int find_RequestChannelInfo(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 6:
+        return std::memcmp(p, "fields", 6) == 0 ? 1 : -1;
+    case 8:
+        return std::memcmp(p, "guild_id", 8) == 0 ? 0 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_RequestChannelInfo[] = {
+    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::commands::RequestChannelInfo, guild_id)},
+    {"fields", &dgw::codec::ti_string_array, presence::required, 1, offsetof(dgw::commands::RequestChannelInfo, fields)},
+};
+field_order order_RequestChannelInfo[3];
+} // namespace
+constinit const type_info ti_RequestChannelInfo = object_info<dgw::commands::RequestChannelInfo>("RequestChannelInfo", fields_RequestChannelInfo, 2, &find_RequestChannelInfo, 0x3ull, order_RequestChannelInfo);
 
 // dgw::commands::UpdateVoiceState
 namespace {
@@ -1348,37 +1050,32 @@ constinit const type_info ti_UpdateVoiceState = object_info<dgw::commands::Updat
 } // namespace dgw::codec::gen
 
 namespace dgw {
-template <> const codec::type_info& describe<dgw::types::Collectibles>() { return codec::gen::ti_Collectibles; }
-template <> const codec::type_info& describe<dgw::types::PartialUser>() { return codec::gen::ti_PartialUser; }
-template <> const codec::type_info& describe<dgw::types::AuditLogChange>() { return codec::gen::ti_AuditLogChange; }
-template <> const codec::type_info& describe<dgw::types::AuditLogEntry>() { return codec::gen::ti_AuditLogEntry; }
-template <> const codec::type_info& describe<dgw::types::AutoModerationTriggerMetadata>() { return codec::gen::ti_AutoModerationTriggerMetadata; }
-template <> const codec::type_info& describe<dgw::types::AutoModerationRule>() { return codec::gen::ti_AutoModerationRule; }
-template <> const codec::type_info& describe<dgw::types::ThreadMember>() { return codec::gen::ti_ThreadMember; }
-template <> const codec::type_info& describe<dgw::types::DefaultReaction>() { return codec::gen::ti_DefaultReaction; }
-template <> const codec::type_info& describe<dgw::types::ActivityTimestamps>() { return codec::gen::ti_ActivityTimestamps; }
-template <> const codec::type_info& describe<dgw::types::ActivityAssets>() { return codec::gen::ti_ActivityAssets; }
-template <> const codec::type_info& describe<dgw::types::Presence>() { return codec::gen::ti_Presence; }
+template <> const codec::type_info& describe<dgw::types::UserPrimaryGuild>() { return codec::gen::ti_UserPrimaryGuild; }
+template <> const codec::type_info& describe<dgw::types::ApplicationTeamMember>() { return codec::gen::ti_ApplicationTeamMember; }
+template <> const codec::type_info& describe<dgw::types::Application>() { return codec::gen::ti_Application; }
+template <> const codec::type_info& describe<dgw::types::ThreadMetadata>() { return codec::gen::ti_ThreadMetadata; }
+template <> const codec::type_info& describe<dgw::types::ActivityEmoji>() { return codec::gen::ti_ActivityEmoji; }
 template <> const codec::type_info& describe<dgw::types::Emoji>() { return codec::gen::ti_Emoji; }
-template <> const codec::type_info& describe<dgw::types::MediaGalleryItem>() { return codec::gen::ti_MediaGalleryItem; }
-template <> const codec::type_info& describe<dgw::types::EmbedImage>() { return codec::gen::ti_EmbedImage; }
 template <> const codec::type_info& describe<dgw::types::EmbedProvider>() { return codec::gen::ti_EmbedProvider; }
-template <> const codec::type_info& describe<dgw::types::Embed>() { return codec::gen::ti_Embed; }
-template <> const codec::type_info& describe<dgw::types::ApiError>() { return codec::gen::ti_ApiError; }
-template <> const codec::type_info& describe<dgw::types::Sticker>() { return codec::gen::ti_Sticker; }
+template <> const codec::type_info& describe<dgw::types::Hello>() { return codec::gen::ti_Hello; }
+template <> const codec::type_info& describe<dgw::types::ReadyApplication>() { return codec::gen::ti_ReadyApplication; }
+template <> const codec::type_info& describe<dgw::types::RoleColors>() { return codec::gen::ti_RoleColors; }
+template <> const codec::type_info& describe<dgw::types::RoleTags>() { return codec::gen::ti_RoleTags; }
+template <> const codec::type_info& describe<dgw::types::IncidentsData>() { return codec::gen::ti_IncidentsData; }
 template <> const codec::type_info& describe<dgw::types::IntegrationAccount>() { return codec::gen::ti_IntegrationAccount; }
+template <> const codec::type_info& describe<dgw::types::IntegrationApplication>() { return codec::gen::ti_IntegrationApplication; }
 template <> const codec::type_info& describe<dgw::types::PartialGuildMember>() { return codec::gen::ti_PartialGuildMember; }
-template <> const codec::type_info& describe<dgw::types::Reaction>() { return codec::gen::ti_Reaction; }
-template <> const codec::type_info& describe<dgw::types::StickerItem>() { return codec::gen::ti_StickerItem; }
-template <> const codec::type_info& describe<dgw::types::MessageInteractionMetadata>() { return codec::gen::ti_MessageInteractionMetadata; }
-template <> const codec::type_info& describe<dgw::types::PollAnswerCount>() { return codec::gen::ti_PollAnswerCount; }
-template <> const codec::type_info& describe<dgw::types::Message>() { return codec::gen::ti_Message; }
-template <> const codec::type_info& describe<dgw::types::ActivityButton>() { return codec::gen::ti_ActivityButton; }
-template <> const codec::type_info& describe<dgw::types::GuildScheduledEventRecurrenceRuleNWeekday>() { return codec::gen::ti_GuildScheduledEventRecurrenceRuleNWeekday; }
-template <> const codec::type_info& describe<dgw::types::GuildScheduledEventUser>() { return codec::gen::ti_GuildScheduledEventUser; }
+template <> const codec::type_info& describe<dgw::types::ReactionCountDetails>() { return codec::gen::ti_ReactionCountDetails; }
+template <> const codec::type_info& describe<dgw::types::MessageSnapshotMessage>() { return codec::gen::ti_MessageSnapshotMessage; }
+template <> const codec::type_info& describe<dgw::types::PollMedia>() { return codec::gen::ti_PollMedia; }
+template <> const codec::type_info& describe<dgw::types::PollAnswer>() { return codec::gen::ti_PollAnswer; }
+template <> const codec::type_info& describe<dgw::types::MessageSharedClientTheme>() { return codec::gen::ti_MessageSharedClientTheme; }
+template <> const codec::type_info& describe<dgw::types::ApplicationCommandInteractionDataOption>() { return codec::gen::ti_ApplicationCommandInteractionDataOption; }
+template <> const codec::type_info& describe<dgw::types::Entitlement>() { return codec::gen::ti_Entitlement; }
+template <> const codec::type_info& describe<dgw::types::GuildApplicationCommandPermissions>() { return codec::gen::ti_GuildApplicationCommandPermissions; }
 template <> const codec::type_info& describe<dgw::types::SoundboardSound>() { return codec::gen::ti_SoundboardSound; }
-template <> const codec::type_info& describe<dgw::types::ChannelInfoChannel>() { return codec::gen::ti_ChannelInfoChannel; }
-template <> const codec::type_info& describe<dgw::commands::UpdatePresence>() { return codec::gen::ti_UpdatePresence; }
+template <> const codec::type_info& describe<dgw::commands::Resume>() { return codec::gen::ti_Resume; }
 template <> const codec::type_info& describe<dgw::commands::Heartbeat>() { return codec::gen::ti_Heartbeat; }
+template <> const codec::type_info& describe<dgw::commands::RequestChannelInfo>() { return codec::gen::ti_RequestChannelInfo; }
 template <> const codec::type_info& describe<dgw::commands::UpdateVoiceState>() { return codec::gen::ti_UpdateVoiceState; }
 } // namespace dgw

@@ -15,31 +15,75 @@
 
 namespace dgw::codec::gen {
 
-// dgw::types::UserPrimaryGuild
+constinit const type_info ti_ActivityType = int_info<dgw::types::ActivityType>(kind::int_enum, "ActivityType");
+constinit const type_info ti_ApplicationEventWebhookStatus = int_info<dgw::types::ApplicationEventWebhookStatus>(kind::int_enum, "ApplicationEventWebhookStatus");
+constinit const type_info ti_AuditLogEvent = int_info<dgw::types::AuditLogEvent>(kind::int_enum, "AuditLogEvent");
+constinit const type_info ti_AutoModerationActionType = int_info<dgw::types::AutoModerationActionType>(kind::int_enum, "AutoModerationActionType");
+constinit const type_info ti_AutoModerationEventType = int_info<dgw::types::AutoModerationEventType>(kind::int_enum, "AutoModerationEventType");
+constinit const type_info ti_AutoModerationTriggerType = int_info<dgw::types::AutoModerationTriggerType>(kind::int_enum, "AutoModerationTriggerType");
+constinit const type_info ti_ChannelFlags = int_info<dgw::types::ChannelFlags>(kind::flags, "ChannelFlags");
+constinit const type_info ti_ForumLayoutType = int_info<dgw::types::ForumLayoutType>(kind::int_enum, "ForumLayoutType");
+constinit const type_info ti_GatewayCapabilities = int_info<dgw::types::GatewayCapabilities>(kind::flags, "GatewayCapabilities");
+constinit const type_info ti_IntegrationExpireBehavior = int_info<dgw::types::IntegrationExpireBehavior>(kind::int_enum, "IntegrationExpireBehavior");
+constinit const type_info ti_InteractionType = int_info<dgw::types::InteractionType>(kind::int_enum, "InteractionType");
+constinit const type_info ti_MfaLevel = int_info<dgw::types::MfaLevel>(kind::int_enum, "MfaLevel");
+constinit const type_info ti_PollLayoutType = int_info<dgw::types::PollLayoutType>(kind::int_enum, "PollLayoutType");
+constinit const type_info ti_PremiumType = int_info<dgw::types::PremiumType>(kind::int_enum, "PremiumType");
+constinit const type_info ti_TextInputStyle = int_info<dgw::types::TextInputStyle>(kind::int_enum, "TextInputStyle");
+constinit const type_info ti_UserFlags = int_info<dgw::types::UserFlags>(kind::flags, "UserFlags");
+constinit const type_info ti_VoiceChannelEffectAnimationType = int_info<dgw::types::VoiceChannelEffectAnimationType>(kind::int_enum, "VoiceChannelEffectAnimationType");
+
+constinit const type_info ti_Attachment_array = array_info<dgw::types::Attachment>("Attachment[]", &dgw::codec::gen::ti_Attachment);
+constinit const type_info ti_AuditLogChange_array = array_info<dgw::types::AuditLogChange>("AuditLogChange[]", &dgw::codec::gen::ti_AuditLogChange);
+constinit const type_info ti_ChannelInfoChannel_array = array_info<dgw::types::ChannelInfoChannel>("ChannelInfoChannel[]", &dgw::codec::gen::ti_ChannelInfoChannel);
+constinit const type_info ti_Component_array = array_info<dgw::types::Component>("Component[]", &dgw::codec::gen::ti_Component);
+constinit const type_info ti_EmbedField_array = array_info<dgw::types::EmbedField>("EmbedField[]", &dgw::codec::gen::ti_EmbedField);
+constinit const type_info ti_GuildFeature_array = array_info<std::string>("GuildFeature[]", &dgw::codec::gen::ti_GuildFeature);
+constinit const type_info ti_GuildScheduledEvent_array = array_info<dgw::types::GuildScheduledEvent>("GuildScheduledEvent[]", &dgw::codec::gen::ti_GuildScheduledEvent);
+constinit const type_info ti_MessageInteractionMetadata_box = boxed_info<dgw::types::MessageInteractionMetadata>("MessageInteractionMetadata", &dgw::codec::gen::ti_MessageInteractionMetadata);
+constinit const type_info ti_Presence_array = array_info<dgw::types::Presence>("Presence[]", &dgw::codec::gen::ti_Presence);
+constinit const type_info ti_Role_map = map_info<dgw::types::Role>("map<Role>", &dgw::codec::gen::ti_Role);
+constinit const type_info ti_ThreadAddedMember_array = array_info<dgw::types::ThreadAddedMember>("ThreadAddedMember[]", &dgw::codec::gen::ti_ThreadAddedMember);
+constinit const type_info ti_UnavailableGuild_array = array_info<dgw::types::UnavailableGuild>("UnavailableGuild[]", &dgw::codec::gen::ti_UnavailableGuild);
+constinit const type_info ti_User_array = array_info<dgw::types::User>("User[]", &dgw::codec::gen::ti_User);
+constinit const type_info ti_snowflake_map = map_info<dgw::Snowflake>("map<snowflake>", &dgw::codec::ti_snowflake);
+
+// dgw::types::AvatarDecorationData
 namespace {
-int find_UserPrimaryGuild(std::string_view k) noexcept {
+int find_AvatarDecorationData(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 3:
-        return std::memcmp(p, "tag", 3) == 0 ? 2 : -1;
     case 5:
-        return std::memcmp(p, "badge", 5) == 0 ? 3 : -1;
-    case 16:
-        return std::memcmp(p, "identity_enabled", 16) == 0 ? 1 : -1;
-    case 17:
-        return std::memcmp(p, "identity_guild_id", 17) == 0 ? 0 : -1;
+        return std::memcmp(p, "asset", 5) == 0 ? 0 : -1;
+    case 6:
+        return std::memcmp(p, "sku_id", 6) == 0 ? 1 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_UserPrimaryGuild[] = {
-    {"identity_guild_id", &dgw::codec::ti_snowflake, presence::nullable, 0, offsetof(dgw::types::UserPrimaryGuild, identity_guild_id)},
-    {"identity_enabled", &dgw::codec::ti_bool, presence::nullable, 1, offsetof(dgw::types::UserPrimaryGuild, identity_enabled)},
-    {"tag", &dgw::codec::ti_string, presence::nullable, 2, offsetof(dgw::types::UserPrimaryGuild, tag)},
-    {"badge", &dgw::codec::ti_string, presence::nullable, 3, offsetof(dgw::types::UserPrimaryGuild, badge)},
+constexpr field_info fields_AvatarDecorationData[] = {
+    {"asset", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::AvatarDecorationData, asset)},
+    {"sku_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::types::AvatarDecorationData, sku_id)},
 };
-field_order order_UserPrimaryGuild[5];
+field_order order_AvatarDecorationData[3];
 } // namespace
-constinit const type_info ti_UserPrimaryGuild = object_info<dgw::types::UserPrimaryGuild>("UserPrimaryGuild", fields_UserPrimaryGuild, 4, &find_UserPrimaryGuild, 0xfull, order_UserPrimaryGuild);
+constinit const type_info ti_AvatarDecorationData = object_info<dgw::types::AvatarDecorationData>("AvatarDecorationData", fields_AvatarDecorationData, 2, &find_AvatarDecorationData, 0x3ull, order_AvatarDecorationData);
+
+// dgw::types::Collectibles
+namespace {
+int find_Collectibles(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 9:
+        return std::memcmp(p, "nameplate", 9) == 0 ? 0 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_Collectibles[] = {
+    {"nameplate", &dgw::codec::gen::ti_Nameplate, presence::optional, -1, offsetof(dgw::types::Collectibles, nameplate)},
+};
+field_order order_Collectibles[2];
+} // namespace
+constinit const type_info ti_Collectibles = object_info<dgw::types::Collectibles>("Collectibles", fields_Collectibles, 1, &find_Collectibles, 0x0ull, order_Collectibles);
 
 // dgw::types::WelcomeScreenChannel
 namespace {
@@ -73,64 +117,25 @@ field_order order_WelcomeScreenChannel[5];
 } // namespace
 constinit const type_info ti_WelcomeScreenChannel = object_info<dgw::types::WelcomeScreenChannel>("WelcomeScreenChannel", fields_WelcomeScreenChannel, 4, &find_WelcomeScreenChannel, 0xfull, order_WelcomeScreenChannel);
 
-// dgw::types::ApplicationGuild
+// dgw::types::WelcomeScreen
 namespace {
-int find_ApplicationGuild(std::string_view k) noexcept {
+int find_WelcomeScreen(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        switch (p[0]) {
-        case 'i':
-            if (std::memcmp(p, "icon", 4) == 0) return 2;
-            return -1;
-        case 'n':
-            if (std::memcmp(p, "name", 4) == 0) return 1;
-            return -1;
-        default: return -1;
-        }
-    case 6:
-        switch (p[0]) {
-        case 'b':
-            if (std::memcmp(p, "banner", 6) == 0) return 4;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "splash", 6) == 0) return 3;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        return std::memcmp(p, "features", 8) == 0 ? 6 : -1;
     case 11:
-        return std::memcmp(p, "description", 11) == 0 ? 5 : -1;
-    case 14:
-        return std::memcmp(p, "welcome_screen", 14) == 0 ? 10 : -1;
-    case 15:
-        return std::memcmp(p, "vanity_url_code", 15) == 0 ? 8 : -1;
-    case 18:
-        return std::memcmp(p, "verification_level", 18) == 0 ? 7 : -1;
-    case 26:
-        return std::memcmp(p, "premium_subscription_count", 26) == 0 ? 9 : -1;
+        return std::memcmp(p, "description", 11) == 0 ? 0 : -1;
+    case 16:
+        return std::memcmp(p, "welcome_channels", 16) == 0 ? 1 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_ApplicationGuild[] = {
-    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::ApplicationGuild, id)},
-    {"name", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ApplicationGuild, name)},
-    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::ApplicationGuild, icon)},
-    {"splash", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::ApplicationGuild, splash)},
-    {"banner", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::ApplicationGuild, banner)},
-    {"description", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::ApplicationGuild, description)},
-    {"features", &dgw::codec::gen::ti_GuildFeature_array, presence::optional, -1, offsetof(dgw::types::ApplicationGuild, features)},
-    {"verification_level", &dgw::codec::gen::ti_VerificationLevel, presence::optional, -1, offsetof(dgw::types::ApplicationGuild, verification_level)},
-    {"vanity_url_code", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::ApplicationGuild, vanity_url_code)},
-    {"premium_subscription_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::ApplicationGuild, premium_subscription_count)},
-    {"welcome_screen", &dgw::codec::gen::ti_WelcomeScreen, presence::optional, -1, offsetof(dgw::types::ApplicationGuild, welcome_screen)},
+constexpr field_info fields_WelcomeScreen[] = {
+    {"description", &dgw::codec::ti_string, presence::nullable, 0, offsetof(dgw::types::WelcomeScreen, description)},
+    {"welcome_channels", &dgw::codec::gen::ti_WelcomeScreenChannel_array, presence::required, 1, offsetof(dgw::types::WelcomeScreen, welcome_channels)},
 };
-field_order order_ApplicationGuild[12];
+field_order order_WelcomeScreen[3];
 } // namespace
-constinit const type_info ti_ApplicationGuild = object_info<dgw::types::ApplicationGuild>("ApplicationGuild", fields_ApplicationGuild, 11, &find_ApplicationGuild, 0x1ull, order_ApplicationGuild);
+constinit const type_info ti_WelcomeScreen = object_info<dgw::types::WelcomeScreen>("WelcomeScreen", fields_WelcomeScreen, 2, &find_WelcomeScreen, 0x3ull, order_WelcomeScreen);
 
 // dgw::types::OptionalAuditEntryInfo
 namespace {
@@ -191,48 +196,43 @@ field_order order_OptionalAuditEntryInfo[14];
 } // namespace
 constinit const type_info ti_OptionalAuditEntryInfo = object_info<dgw::types::OptionalAuditEntryInfo>("OptionalAuditEntryInfo", fields_OptionalAuditEntryInfo, 13, &find_OptionalAuditEntryInfo, 0x0ull, order_OptionalAuditEntryInfo);
 
-// dgw::types::AutoModerationActionMetadata
+// dgw::types::AutoModerationTriggerMetadata
 namespace {
-int find_AutoModerationActionMetadata(std::string_view k) noexcept {
+int find_AutoModerationTriggerMetadata(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
+    case 7:
+        return std::memcmp(p, "presets", 7) == 0 ? 2 : -1;
     case 10:
-        return std::memcmp(p, "channel_id", 10) == 0 ? 0 : -1;
+        return std::memcmp(p, "allow_list", 10) == 0 ? 3 : -1;
     case 14:
-        return std::memcmp(p, "custom_message", 14) == 0 ? 2 : -1;
-    case 16:
-        return std::memcmp(p, "duration_seconds", 16) == 0 ? 1 : -1;
+        switch (p[0]) {
+        case 'k':
+            if (std::memcmp(p, "keyword_filter", 14) == 0) return 0;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "regex_patterns", 14) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
+    case 19:
+        return std::memcmp(p, "mention_total_limit", 19) == 0 ? 4 : -1;
+    case 31:
+        return std::memcmp(p, "mention_raid_protection_enabled", 31) == 0 ? 5 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_AutoModerationActionMetadata[] = {
-    {"channel_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::AutoModerationActionMetadata, channel_id)},
-    {"duration_seconds", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::AutoModerationActionMetadata, duration_seconds)},
-    {"custom_message", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::AutoModerationActionMetadata, custom_message)},
+constexpr field_info fields_AutoModerationTriggerMetadata[] = {
+    {"keyword_filter", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::AutoModerationTriggerMetadata, keyword_filter)},
+    {"regex_patterns", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::AutoModerationTriggerMetadata, regex_patterns)},
+    {"presets", &dgw::codec::gen::ti_AutoModerationKeywordPresetType_array, presence::optional, -1, offsetof(dgw::types::AutoModerationTriggerMetadata, presets)},
+    {"allow_list", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::AutoModerationTriggerMetadata, allow_list)},
+    {"mention_total_limit", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::AutoModerationTriggerMetadata, mention_total_limit)},
+    {"mention_raid_protection_enabled", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::AutoModerationTriggerMetadata, mention_raid_protection_enabled)},
 };
-field_order order_AutoModerationActionMetadata[4];
+field_order order_AutoModerationTriggerMetadata[7];
 } // namespace
-constinit const type_info ti_AutoModerationActionMetadata = object_info<dgw::types::AutoModerationActionMetadata>("AutoModerationActionMetadata", fields_AutoModerationActionMetadata, 3, &find_AutoModerationActionMetadata, 0x0ull, order_AutoModerationActionMetadata);
-
-// dgw::types::AutoModerationAction
-namespace {
-int find_AutoModerationAction(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 4:
-        return std::memcmp(p, "type", 4) == 0 ? 0 : -1;
-    case 8:
-        return std::memcmp(p, "metadata", 8) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_AutoModerationAction[] = {
-    {"type", &dgw::codec::gen::ti_AutoModerationActionType, presence::required, 0, offsetof(dgw::types::AutoModerationAction, type)},
-    {"metadata", &dgw::codec::gen::ti_AutoModerationActionMetadata, presence::optional, -1, offsetof(dgw::types::AutoModerationAction, metadata)},
-};
-field_order order_AutoModerationAction[3];
-} // namespace
-constinit const type_info ti_AutoModerationAction = object_info<dgw::types::AutoModerationAction>("AutoModerationAction", fields_AutoModerationAction, 2, &find_AutoModerationAction, 0x1ull, order_AutoModerationAction);
+constinit const type_info ti_AutoModerationTriggerMetadata = object_info<dgw::types::AutoModerationTriggerMetadata>("AutoModerationTriggerMetadata", fields_AutoModerationTriggerMetadata, 6, &find_AutoModerationTriggerMetadata, 0x0ull, order_AutoModerationTriggerMetadata);
 
 // dgw::types::User
 namespace {
@@ -327,6 +327,174 @@ field_order order_User[20];
 } // namespace
 constinit const type_info ti_User = object_info<dgw::types::User>("User", fields_User, 19, &find_User, 0x1full, order_User);
 
+// dgw::types::DefaultReaction
+namespace {
+int find_DefaultReaction(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 8:
+        return std::memcmp(p, "emoji_id", 8) == 0 ? 0 : -1;
+    case 10:
+        return std::memcmp(p, "emoji_name", 10) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_DefaultReaction[] = {
+    {"emoji_id", &dgw::codec::ti_snowflake, presence::nullable, 0, offsetof(dgw::types::DefaultReaction, emoji_id)},
+    {"emoji_name", &dgw::codec::ti_string, presence::nullable, 1, offsetof(dgw::types::DefaultReaction, emoji_name)},
+};
+field_order order_DefaultReaction[3];
+} // namespace
+constinit const type_info ti_DefaultReaction = object_info<dgw::types::DefaultReaction>("DefaultReaction", fields_DefaultReaction, 2, &find_DefaultReaction, 0x3ull, order_DefaultReaction);
+
+// dgw::types::Channel
+namespace {
+int find_Channel(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 4:
+        switch (p[1]) {
+        case 'a':
+            if (std::memcmp(p, "name", 4) == 0) return 5;
+            return -1;
+        case 'c':
+            if (std::memcmp(p, "icon", 4) == 0) return 13;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "nsfw", 4) == 0) return 7;
+            return -1;
+        case 'y':
+            if (std::memcmp(p, "type", 4) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
+    case 5:
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 28;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "topic", 5) == 0) return 6;
+            return -1;
+        default: return -1;
+        }
+    case 6:
+        return std::memcmp(p, "member", 6) == 0 ? 24 : -1;
+    case 7:
+        switch (p[0]) {
+        case 'b':
+            if (std::memcmp(p, "bitrate", 7) == 0) return 9;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "managed", 7) == 0) return 16;
+            return -1;
+        default: return -1;
+        }
+    case 8:
+        switch (p[0]) {
+        case 'g':
+            if (std::memcmp(p, "guild_id", 8) == 0) return 2;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "owner_id", 8) == 0) return 14;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "position", 8) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
+    case 9:
+        return std::memcmp(p, "parent_id", 9) == 0 ? 17 : -1;
+    case 10:
+        switch (p[1]) {
+        case 'e':
+            if (std::memcmp(p, "recipients", 10) == 0) return 12;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "user_limit", 10) == 0) return 10;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "rtc_region", 10) == 0) return 19;
+            return -1;
+        default: return -1;
+        }
+    case 11:
+        return std::memcmp(p, "permissions", 11) == 0 ? 26 : -1;
+    case 12:
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "applied_tags", 12) == 0) return 31;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "member_count", 12) == 0) return 22;
+            return -1;
+        default: return -1;
+        }
+    case 13:
+        return std::memcmp(p, "message_count", 13) == 0 ? 21 : -1;
+    case 14:
+        switch (p[1]) {
+        case 'p':
+            if (std::memcmp(p, "application_id", 14) == 0) return 15;
+            return -1;
+        case 'v':
+            if (std::memcmp(p, "available_tags", 14) == 0) return 30;
+            return -1;
+        default: return -1;
+        }
+    case 15:
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "app_permissions", 15) == 0) return 27;
+            return -1;
+        case 'l':
+            if (std::memcmp(p, "last_message_id", 15) == 0) return 8;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "thread_metadata", 15) == 0) return 23;
+            return -1;
+        default: return -1;
+        }
+    case 18:
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "default_sort_order", 18) == 0) return 34;
+            return -1;
+        case 'l':
+            if (std::memcmp(p, "last_pin_timestamp", 18) == 0) return 18;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "total_message_sent", 18) == 0) return 29;
+            return -1;
+        case 'v':
+            if (std::memcmp(p, "video_quality_mode", 18) == 0) return 20;
+            return -1;
+        default: return -1;
+        }
+    case 19:
+        return std::memcmp(p, "rate_limit_per_user", 19) == 0 ? 11 : -1;
+    case 20:
+        return std::memcmp(p, "default_forum_layout", 20) == 0 ? 35 : -1;
+    case 21:
+        return std::memcmp(p, "permission_overwrites", 21) == 0 ? 4 : -1;
+    case 22:
+        return std::memcmp(p, "default_reaction_emoji", 22) == 0 ? 32 : -1;
+    case 29:
+        return std::memcmp(p, "default_auto_archive_duration", 29) == 0 ? 25 : -1;
+    case 34:
+        return std::memcmp(p, "default_thread_rate_limit_per_user", 34) == 0 ? 33 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_Channel[] = {
+    DGW_FIELDS_Channel(dgw::types::Channel)
+};
+field_order order_Channel[37];
+} // namespace
+constinit const type_info ti_Channel = object_info<dgw::types::Channel>("Channel", fields_Channel, 36, &find_Channel, 0x3ull, order_Channel);
+
 // dgw::types::FollowedChannel
 namespace {
 int find_FollowedChannel(std::string_view k) noexcept {
@@ -353,183 +521,110 @@ field_order order_FollowedChannel[3];
 } // namespace
 constinit const type_info ti_FollowedChannel = object_info<dgw::types::FollowedChannel>("FollowedChannel", fields_FollowedChannel, 2, &find_FollowedChannel, 0x3ull, order_FollowedChannel);
 
-// dgw::types::ActivityParty
+// dgw::types::ActivityAssets
 namespace {
-int find_ActivityParty(std::string_view k) noexcept {
+int find_ActivityAssets(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        return std::memcmp(p, "size", 4) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_ActivityParty[] = {
-    {"id", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ActivityParty, id)},
-    {"size", &dgw::codec::ti_int_array, presence::optional, -1, offsetof(dgw::types::ActivityParty, size)},
-};
-field_order order_ActivityParty[3];
-} // namespace
-constinit const type_info ti_ActivityParty = object_info<dgw::types::ActivityParty>("ActivityParty", fields_ActivityParty, 2, &find_ActivityParty, 0x0ull, order_ActivityParty);
-
-// dgw::types::Activity
-namespace {
-int find_Activity(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 3:
-        return std::memcmp(p, "url", 3) == 0 ? 2 : -1;
-    case 4:
-        switch (p[0]) {
-        case 'n':
-            if (std::memcmp(p, "name", 4) == 0) return 0;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "type", 4) == 0) return 1;
-            return -1;
-        default: return -1;
-        }
-    case 5:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "emoji", 5) == 0) return 11;
-            return -1;
-        case 'f':
-            if (std::memcmp(p, "flags", 5) == 0) return 16;
-            return -1;
-        case 'p':
-            if (std::memcmp(p, "party", 5) == 0) return 12;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "state", 5) == 0) return 9;
-            return -1;
-        default: return -1;
-        }
-    case 6:
-        return std::memcmp(p, "assets", 6) == 0 ? 13 : -1;
-    case 7:
-        switch (p[0]) {
-        case 'b':
-            if (std::memcmp(p, "buttons", 7) == 0) return 17;
-            return -1;
-        case 'd':
-            if (std::memcmp(p, "details", 7) == 0) return 7;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "secrets", 7) == 0) return 14;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        return std::memcmp(p, "instance", 8) == 0 ? 15 : -1;
     case 9:
-        return std::memcmp(p, "state_url", 9) == 0 ? 10 : -1;
+        switch (p[0]) {
+        case 'l':
+            if (std::memcmp(p, "large_url", 9) == 0) return 2;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "small_url", 9) == 0) return 5;
+            return -1;
+        default: return -1;
+        }
     case 10:
         switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "created_at", 10) == 0) return 3;
-            return -1;
-        case 't':
-            if (std::memcmp(p, "timestamps", 10) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
-    case 11:
-        return std::memcmp(p, "details_url", 11) == 0 ? 8 : -1;
-    case 14:
-        return std::memcmp(p, "application_id", 14) == 0 ? 5 : -1;
-    case 19:
-        return std::memcmp(p, "status_display_type", 19) == 0 ? 6 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_Activity[] = {
-    {"name", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::Activity, name)},
-    {"type", &dgw::codec::gen::ti_ActivityType, presence::required, 1, offsetof(dgw::types::Activity, type)},
-    {"url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Activity, url)},
-    {"created_at", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::types::Activity, created_at)},
-    {"timestamps", &dgw::codec::gen::ti_ActivityTimestamps, presence::optional, -1, offsetof(dgw::types::Activity, timestamps)},
-    {"application_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::Activity, application_id)},
-    {"status_display_type", &dgw::codec::gen::ti_ActivityStatusDisplayType, presence::optional_nullable, -1, offsetof(dgw::types::Activity, status_display_type)},
-    {"details", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Activity, details)},
-    {"details_url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Activity, details_url)},
-    {"state", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Activity, state)},
-    {"state_url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::Activity, state_url)},
-    {"emoji", &dgw::codec::gen::ti_ActivityEmoji, presence::optional_nullable, -1, offsetof(dgw::types::Activity, emoji)},
-    {"party", &dgw::codec::gen::ti_ActivityParty, presence::optional, -1, offsetof(dgw::types::Activity, party)},
-    {"assets", &dgw::codec::gen::ti_ActivityAssets, presence::optional, -1, offsetof(dgw::types::Activity, assets)},
-    {"secrets", &dgw::codec::gen::ti_ActivitySecrets, presence::optional, -1, offsetof(dgw::types::Activity, secrets)},
-    {"instance", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Activity, instance)},
-    {"flags", &dgw::codec::gen::ti_ActivityFlags, presence::optional, -1, offsetof(dgw::types::Activity, flags)},
-    {"buttons", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::Activity, buttons)},
-};
-field_order order_Activity[19];
-} // namespace
-constinit const type_info ti_Activity = object_info<dgw::types::Activity>("Activity", fields_Activity, 18, &find_Activity, 0x7ull, order_Activity);
-
-// dgw::types::SelectOption
-namespace {
-int find_SelectOption(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 5:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "emoji", 5) == 0) return 3;
-            return -1;
         case 'l':
-            if (std::memcmp(p, "label", 5) == 0) return 0;
+            if (std::memcmp(p, "large_text", 10) == 0) return 1;
             return -1;
-        case 'v':
-            if (std::memcmp(p, "value", 5) == 0) return 1;
+        case 's':
+            if (std::memcmp(p, "small_text", 10) == 0) return 4;
             return -1;
         default: return -1;
         }
-    case 7:
-        return std::memcmp(p, "default", 7) == 0 ? 4 : -1;
     case 11:
-        return std::memcmp(p, "description", 11) == 0 ? 2 : -1;
+        switch (p[0]) {
+        case 'l':
+            if (std::memcmp(p, "large_image", 11) == 0) return 0;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "small_image", 11) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
+    case 18:
+        return std::memcmp(p, "invite_cover_image", 18) == 0 ? 6 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_SelectOption[] = {
-    {"label", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::SelectOption, label)},
-    {"value", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::SelectOption, value)},
-    {"description", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::SelectOption, description)},
-    {"emoji", &dgw::codec::gen::ti_Emoji, presence::optional, -1, offsetof(dgw::types::SelectOption, emoji)},
-    {"default", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::SelectOption, default_)},
+constexpr field_info fields_ActivityAssets[] = {
+    {"large_image", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ActivityAssets, large_image)},
+    {"large_text", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ActivityAssets, large_text)},
+    {"large_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ActivityAssets, large_url)},
+    {"small_image", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ActivityAssets, small_image)},
+    {"small_text", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ActivityAssets, small_text)},
+    {"small_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ActivityAssets, small_url)},
+    {"invite_cover_image", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ActivityAssets, invite_cover_image)},
 };
-field_order order_SelectOption[6];
+field_order order_ActivityAssets[8];
 } // namespace
-constinit const type_info ti_SelectOption = object_info<dgw::types::SelectOption>("SelectOption", fields_SelectOption, 5, &find_SelectOption, 0x3ull, order_SelectOption);
+constinit const type_info ti_ActivityAssets = object_info<dgw::types::ActivityAssets>("ActivityAssets", fields_ActivityAssets, 7, &find_ActivityAssets, 0x0ull, order_ActivityAssets);
 
-// dgw::types::EmbedFooter
+// dgw::types::Presence
 namespace {
-int find_EmbedFooter(std::string_view k) noexcept {
+int find_Presence(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 4:
-        return std::memcmp(p, "text", 4) == 0 ? 0 : -1;
+        return std::memcmp(p, "user", 4) == 0 ? 0 : -1;
+    case 6:
+        return std::memcmp(p, "status", 6) == 0 ? 2 : -1;
     case 8:
-        return std::memcmp(p, "icon_url", 8) == 0 ? 1 : -1;
-    case 14:
-        return std::memcmp(p, "proxy_icon_url", 14) == 0 ? 2 : -1;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
+    case 10:
+        return std::memcmp(p, "activities", 10) == 0 ? 3 : -1;
+    case 13:
+        return std::memcmp(p, "client_status", 13) == 0 ? 4 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_EmbedFooter[] = {
-    {"text", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::EmbedFooter, text)},
-    {"icon_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedFooter, icon_url)},
-    {"proxy_icon_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedFooter, proxy_icon_url)},
+constexpr field_info fields_Presence[] = {
+    DGW_FIELDS_Presence(dgw::types::Presence)
 };
-field_order order_EmbedFooter[4];
+field_order order_Presence[6];
 } // namespace
-constinit const type_info ti_EmbedFooter = object_info<dgw::types::EmbedFooter>("EmbedFooter", fields_EmbedFooter, 3, &find_EmbedFooter, 0x1ull, order_EmbedFooter);
+constinit const type_info ti_Presence = object_info<dgw::types::Presence>("Presence", fields_Presence, 5, &find_Presence, 0x1full, order_Presence);
 
-// dgw::types::EmbedVideo
+// dgw::types::ThreadAddedMember
 namespace {
-int find_EmbedVideo(std::string_view k) noexcept {
+int find_own_ThreadAddedMember(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 8:
+        return std::memcmp(p, "presence", 8) == 0 ? 5 : -1;
+    default: return -1;
+    }
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
+int find_ThreadAddedMember(std::string_view k) noexcept {
+    const int i = find_own_ThreadAddedMember(k);
+    return i >= 0 ? i : ti_ThreadMember.find(k);
+}
+constexpr field_info fields_ThreadAddedMember[] = {
+    DGW_FIELDS_ThreadMember(dgw::types::ThreadAddedMember)
+    {"presence", &dgw::codec::gen::ti_Presence, presence::optional_nullable, -1, offsetof(dgw::types::ThreadAddedMember, presence)},
+};
+field_order order_ThreadAddedMember[7];
+} // namespace
+constinit const type_info ti_ThreadAddedMember = object_info<dgw::types::ThreadAddedMember>("ThreadAddedMember", fields_ThreadAddedMember, 6, &find_ThreadAddedMember, 0x3ull, order_ThreadAddedMember);
+
+// dgw::types::EmbedImage
+namespace {
+int find_EmbedImage(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 3:
@@ -565,260 +660,490 @@ int find_EmbedVideo(std::string_view k) noexcept {
     default: return -1;
     }
 }
-constexpr field_info fields_EmbedVideo[] = {
-    {"url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedVideo, url)},
-    {"proxy_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedVideo, proxy_url)},
-    {"height", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::EmbedVideo, height)},
-    {"width", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::EmbedVideo, width)},
-    {"content_type", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedVideo, content_type)},
-    {"placeholder", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedVideo, placeholder)},
-    {"placeholder_version", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::EmbedVideo, placeholder_version)},
-    {"description", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedVideo, description)},
-    {"flags", &dgw::codec::gen::ti_EmbedMediaFlags, presence::optional, -1, offsetof(dgw::types::EmbedVideo, flags)},
+constexpr field_info fields_EmbedImage[] = {
+    {"url", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::EmbedImage, url)},
+    {"proxy_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedImage, proxy_url)},
+    {"height", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::EmbedImage, height)},
+    {"width", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::EmbedImage, width)},
+    {"content_type", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedImage, content_type)},
+    {"placeholder", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedImage, placeholder)},
+    {"placeholder_version", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::EmbedImage, placeholder_version)},
+    {"description", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedImage, description)},
+    {"flags", &dgw::codec::gen::ti_EmbedMediaFlags, presence::optional, -1, offsetof(dgw::types::EmbedImage, flags)},
 };
-field_order order_EmbedVideo[10];
+field_order order_EmbedImage[10];
 } // namespace
-constinit const type_info ti_EmbedVideo = object_info<dgw::types::EmbedVideo>("EmbedVideo", fields_EmbedVideo, 9, &find_EmbedVideo, 0x0ull, order_EmbedVideo);
+constinit const type_info ti_EmbedImage = object_info<dgw::types::EmbedImage>("EmbedImage", fields_EmbedImage, 9, &find_EmbedImage, 0x1ull, order_EmbedImage);
 
-// dgw::types::EmbedField
+// dgw::types::EmbedThumbnail
 namespace {
-int find_EmbedField(std::string_view k) noexcept {
+int find_EmbedThumbnail(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
+    case 3:
+        return std::memcmp(p, "url", 3) == 0 ? 0 : -1;
+    case 5:
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 8;
+            return -1;
+        case 'w':
+            if (std::memcmp(p, "width", 5) == 0) return 3;
+            return -1;
+        default: return -1;
+        }
+    case 6:
+        return std::memcmp(p, "height", 6) == 0 ? 2 : -1;
+    case 9:
+        return std::memcmp(p, "proxy_url", 9) == 0 ? 1 : -1;
+    case 11:
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "description", 11) == 0) return 7;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "placeholder", 11) == 0) return 5;
+            return -1;
+        default: return -1;
+        }
+    case 12:
+        return std::memcmp(p, "content_type", 12) == 0 ? 4 : -1;
+    case 19:
+        return std::memcmp(p, "placeholder_version", 19) == 0 ? 6 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_EmbedThumbnail[] = {
+    {"url", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::EmbedThumbnail, url)},
+    {"proxy_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedThumbnail, proxy_url)},
+    {"height", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::EmbedThumbnail, height)},
+    {"width", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::EmbedThumbnail, width)},
+    {"content_type", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedThumbnail, content_type)},
+    {"placeholder", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedThumbnail, placeholder)},
+    {"placeholder_version", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::EmbedThumbnail, placeholder_version)},
+    {"description", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedThumbnail, description)},
+    {"flags", &dgw::codec::gen::ti_EmbedMediaFlags, presence::optional, -1, offsetof(dgw::types::EmbedThumbnail, flags)},
+};
+field_order order_EmbedThumbnail[10];
+} // namespace
+constinit const type_info ti_EmbedThumbnail = object_info<dgw::types::EmbedThumbnail>("EmbedThumbnail", fields_EmbedThumbnail, 9, &find_EmbedThumbnail, 0x1ull, order_EmbedThumbnail);
+
+// dgw::types::EmbedAuthor
+namespace {
+int find_EmbedAuthor(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 3:
+        return std::memcmp(p, "url", 3) == 0 ? 1 : -1;
     case 4:
         return std::memcmp(p, "name", 4) == 0 ? 0 : -1;
-    case 5:
-        return std::memcmp(p, "value", 5) == 0 ? 1 : -1;
-    case 6:
-        return std::memcmp(p, "inline", 6) == 0 ? 2 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_EmbedField[] = {
-    {"name", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::EmbedField, name)},
-    {"value", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::EmbedField, value)},
-    {"inline", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::EmbedField, inline_)},
-};
-field_order order_EmbedField[4];
-} // namespace
-constinit const type_info ti_EmbedField = object_info<dgw::types::EmbedField>("EmbedField", fields_EmbedField, 3, &find_EmbedField, 0x3ull, order_EmbedField);
-
-// dgw::types::Hello
-namespace {
-int find_Hello(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 6:
-        return std::memcmp(p, "_trace", 6) == 0 ? 1 : -1;
-    case 18:
-        return std::memcmp(p, "heartbeat_interval", 18) == 0 ? 0 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_Hello[] = {
-    {"heartbeat_interval", &dgw::codec::ti_int, presence::required, 0, offsetof(dgw::types::Hello, heartbeat_interval)},
-    {"_trace", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::Hello, _trace)},
-};
-field_order order_Hello[3];
-} // namespace
-constinit const type_info ti_Hello = object_info<dgw::types::Hello>("Hello", fields_Hello, 2, &find_Hello, 0x1ull, order_Hello);
-
-// dgw::types::UnavailableGuild
-namespace {
-int find_UnavailableGuild(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 11:
-        return std::memcmp(p, "unavailable", 11) == 0 ? 1 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_UnavailableGuild[] = {
-    DGW_FIELDS_UnavailableGuild(dgw::types::UnavailableGuild)
-};
-field_order order_UnavailableGuild[3];
-} // namespace
-constinit const type_info ti_UnavailableGuild = object_info<dgw::types::UnavailableGuild>("UnavailableGuild", fields_UnavailableGuild, 2, &find_UnavailableGuild, 0x1ull, order_UnavailableGuild);
-
-// dgw::types::GatewayRateLimitMetadata
-namespace {
-int find_GatewayRateLimitMetadata(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 5:
-        return std::memcmp(p, "nonce", 5) == 0 ? 1 : -1;
     case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 0 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_GatewayRateLimitMetadata[] = {
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::GatewayRateLimitMetadata, guild_id)},
-    {"nonce", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::GatewayRateLimitMetadata, nonce)},
-};
-field_order order_GatewayRateLimitMetadata[3];
-} // namespace
-constinit const type_info ti_GatewayRateLimitMetadata = object_info<dgw::types::GatewayRateLimitMetadata>("GatewayRateLimitMetadata", fields_GatewayRateLimitMetadata, 2, &find_GatewayRateLimitMetadata, 0x1ull, order_GatewayRateLimitMetadata);
-
-// dgw::types::RoleColors
-namespace {
-int find_RoleColors(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 13:
-        return std::memcmp(p, "primary_color", 13) == 0 ? 0 : -1;
+        return std::memcmp(p, "icon_url", 8) == 0 ? 2 : -1;
     case 14:
-        return std::memcmp(p, "tertiary_color", 14) == 0 ? 2 : -1;
-    case 15:
-        return std::memcmp(p, "secondary_color", 15) == 0 ? 1 : -1;
+        return std::memcmp(p, "proxy_icon_url", 14) == 0 ? 3 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_RoleColors[] = {
-    {"primary_color", &dgw::codec::ti_int, presence::required, 0, offsetof(dgw::types::RoleColors, primary_color)},
-    {"secondary_color", &dgw::codec::ti_int, presence::nullable, 1, offsetof(dgw::types::RoleColors, secondary_color)},
-    {"tertiary_color", &dgw::codec::ti_int, presence::nullable, 2, offsetof(dgw::types::RoleColors, tertiary_color)},
+constexpr field_info fields_EmbedAuthor[] = {
+    {"name", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::EmbedAuthor, name)},
+    {"url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedAuthor, url)},
+    {"icon_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedAuthor, icon_url)},
+    {"proxy_icon_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::EmbedAuthor, proxy_icon_url)},
 };
-field_order order_RoleColors[4];
+field_order order_EmbedAuthor[5];
 } // namespace
-constinit const type_info ti_RoleColors = object_info<dgw::types::RoleColors>("RoleColors", fields_RoleColors, 3, &find_RoleColors, 0x7ull, order_RoleColors);
+constinit const type_info ti_EmbedAuthor = object_info<dgw::types::EmbedAuthor>("EmbedAuthor", fields_EmbedAuthor, 4, &find_EmbedAuthor, 0x1ull, order_EmbedAuthor);
 
-// dgw::types::IncidentsData
+// dgw::types::Embed
 namespace {
-int find_IncidentsData(std::string_view k) noexcept {
+int find_Embed(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 16:
-        return std::memcmp(p, "raid_detected_at", 16) == 0 ? 3 : -1;
-    case 18:
-        return std::memcmp(p, "dms_disabled_until", 18) == 0 ? 1 : -1;
-    case 19:
-        return std::memcmp(p, "dm_spam_detected_at", 19) == 0 ? 2 : -1;
-    case 22:
-        return std::memcmp(p, "invites_disabled_until", 22) == 0 ? 0 : -1;
+    case 3:
+        return std::memcmp(p, "url", 3) == 0 ? 3 : -1;
+    case 4:
+        return std::memcmp(p, "type", 4) == 0 ? 1 : -1;
+    case 5:
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "color", 5) == 0) return 5;
+            return -1;
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 13;
+            return -1;
+        case 'i':
+            if (std::memcmp(p, "image", 5) == 0) return 7;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "title", 5) == 0) return 0;
+            return -1;
+        case 'v':
+            if (std::memcmp(p, "video", 5) == 0) return 9;
+            return -1;
+        default: return -1;
+        }
+    case 6:
+        switch (p[1]) {
+        case 'i':
+            if (std::memcmp(p, "fields", 6) == 0) return 12;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "footer", 6) == 0) return 6;
+            return -1;
+        case 'u':
+            if (std::memcmp(p, "author", 6) == 0) return 11;
+            return -1;
+        default: return -1;
+        }
+    case 8:
+        return std::memcmp(p, "provider", 8) == 0 ? 10 : -1;
+    case 9:
+        switch (p[1]) {
+        case 'h':
+            if (std::memcmp(p, "thumbnail", 9) == 0) return 8;
+            return -1;
+        case 'i':
+            if (std::memcmp(p, "timestamp", 9) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
+    case 11:
+        return std::memcmp(p, "description", 11) == 0 ? 2 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_IncidentsData[] = {
-    {"invites_disabled_until", &dgw::codec::ti_timestamp, presence::nullable, 0, offsetof(dgw::types::IncidentsData, invites_disabled_until)},
-    {"dms_disabled_until", &dgw::codec::ti_timestamp, presence::nullable, 1, offsetof(dgw::types::IncidentsData, dms_disabled_until)},
-    {"dm_spam_detected_at", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::types::IncidentsData, dm_spam_detected_at)},
-    {"raid_detected_at", &dgw::codec::ti_timestamp, presence::optional_nullable, -1, offsetof(dgw::types::IncidentsData, raid_detected_at)},
+constexpr field_info fields_Embed[] = {
+    {"title", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Embed, title)},
+    {"type", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Embed, type)},
+    {"description", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Embed, description)},
+    {"url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Embed, url)},
+    {"timestamp", &dgw::codec::ti_timestamp, presence::optional, -1, offsetof(dgw::types::Embed, timestamp)},
+    {"color", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Embed, color)},
+    {"footer", &dgw::codec::gen::ti_EmbedFooter, presence::optional, -1, offsetof(dgw::types::Embed, footer)},
+    {"image", &dgw::codec::gen::ti_EmbedImage, presence::optional, -1, offsetof(dgw::types::Embed, image)},
+    {"thumbnail", &dgw::codec::gen::ti_EmbedThumbnail, presence::optional, -1, offsetof(dgw::types::Embed, thumbnail)},
+    {"video", &dgw::codec::gen::ti_EmbedVideo, presence::optional, -1, offsetof(dgw::types::Embed, video)},
+    {"provider", &dgw::codec::gen::ti_EmbedProvider, presence::optional, -1, offsetof(dgw::types::Embed, provider)},
+    {"author", &dgw::codec::gen::ti_EmbedAuthor, presence::optional, -1, offsetof(dgw::types::Embed, author)},
+    {"fields", &dgw::codec::gen::ti_EmbedField_array, presence::optional, -1, offsetof(dgw::types::Embed, fields)},
+    {"flags", &dgw::codec::gen::ti_EmbedFlags, presence::optional, -1, offsetof(dgw::types::Embed, flags)},
 };
-field_order order_IncidentsData[5];
+field_order order_Embed[15];
 } // namespace
-constinit const type_info ti_IncidentsData = object_info<dgw::types::IncidentsData>("IncidentsData", fields_IncidentsData, 4, &find_IncidentsData, 0x3ull, order_IncidentsData);
+constinit const type_info ti_Embed = object_info<dgw::types::Embed>("Embed", fields_Embed, 14, &find_Embed, 0x0ull, order_Embed);
 
-// dgw::types::Ban
+// dgw::types::ApiError
 namespace {
-int find_Ban(std::string_view k) noexcept {
+int find_ApiError(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 4:
-        return std::memcmp(p, "user", 4) == 0 ? 1 : -1;
+        return std::memcmp(p, "code", 4) == 0 ? 0 : -1;
     case 6:
-        return std::memcmp(p, "reason", 6) == 0 ? 0 : -1;
+        return std::memcmp(p, "global", 6) == 0 ? 3 : -1;
+    case 7:
+        return std::memcmp(p, "message", 7) == 0 ? 1 : -1;
+    case 11:
+        return std::memcmp(p, "retry_after", 11) == 0 ? 2 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_Ban[] = {
-    {"reason", &dgw::codec::ti_string, presence::nullable, 0, offsetof(dgw::types::Ban, reason)},
-    {"user", &dgw::codec::gen::ti_User, presence::required, 1, offsetof(dgw::types::Ban, user)},
+constexpr field_info fields_ApiError[] = {
+    {"code", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::ApiError, code)},
+    {"message", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ApiError, message)},
+    {"retry_after", &dgw::codec::ti_double, presence::optional, -1, offsetof(dgw::types::ApiError, retry_after)},
+    {"global", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::ApiError, global)},
 };
-field_order order_Ban[3];
+field_order order_ApiError[5];
 } // namespace
-constinit const type_info ti_Ban = object_info<dgw::types::Ban>("Ban", fields_Ban, 2, &find_Ban, 0x3ull, order_Ban);
+constinit const type_info ti_ApiError = object_info<dgw::types::ApiError>("ApiError", fields_ApiError, 4, &find_ApiError, 0x0ull, order_ApiError);
 
-// dgw::types::Integration
+// dgw::types::Guild
 namespace {
-int find_Integration(std::string_view k) noexcept {
+int find_Guild(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 2:
         return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
     case 4:
         switch (p[0]) {
+        case 'i':
+            if (std::memcmp(p, "icon", 4) == 0) return 2;
+            return -1;
         case 'n':
             if (std::memcmp(p, "name", 4) == 0) return 1;
             return -1;
-        case 't':
-            if (std::memcmp(p, "type", 4) == 0) return 2;
+        default: return -1;
+        }
+    case 5:
+        switch (p[0]) {
+        case 'o':
+            if (std::memcmp(p, "owner", 5) == 0) return 6;
             return -1;
-        case 'u':
-            if (std::memcmp(p, "user", 4) == 0) return 9;
+        case 'r':
+            if (std::memcmp(p, "roles", 5) == 0) return 17;
             return -1;
         default: return -1;
         }
     case 6:
-        return std::memcmp(p, "scopes", 6) == 0 ? 15 : -1;
-    case 7:
-        switch (p[1]) {
-        case 'c':
-            if (std::memcmp(p, "account", 7) == 0) return 10;
+        switch (p[0]) {
+        case 'b':
+            if (std::memcmp(p, "banner", 6) == 0) return 29;
             return -1;
         case 'e':
-            if (std::memcmp(p, "revoked", 7) == 0) return 13;
+            if (std::memcmp(p, "emojis", 6) == 0) return 18;
             return -1;
-        case 'n':
-            if (std::memcmp(p, "enabled", 7) == 0) return 3;
+        case 'r':
+            if (std::memcmp(p, "region", 6) == 0) return 9;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "splash", 6) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
+    case 8:
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "features", 8) == 0) return 19;
             return -1;
         case 'o':
-            if (std::memcmp(p, "role_id", 7) == 0) return 5;
+            if (std::memcmp(p, "owner_id", 8) == 0) return 7;
             return -1;
-        case 'y':
-            if (std::memcmp(p, "syncing", 7) == 0) return 4;
+        case 's':
+            if (std::memcmp(p, "stickers", 8) == 0) return 40;
             return -1;
         default: return -1;
         }
     case 9:
-        return std::memcmp(p, "synced_at", 9) == 0 ? 11 : -1;
-    case 11:
-        return std::memcmp(p, "application", 11) == 0 ? 14 : -1;
-    case 15:
-        return std::memcmp(p, "expire_behavior", 15) == 0 ? 7 : -1;
-    case 16:
         switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "enable_emoticons", 16) == 0) return 6;
+        case 'i':
+            if (std::memcmp(p, "icon_hash", 9) == 0) return 3;
             return -1;
-        case 's':
-            if (std::memcmp(p, "subscriber_count", 16) == 0) return 12;
+        case 'm':
+            if (std::memcmp(p, "mfa_level", 9) == 0) return 20;
             return -1;
         default: return -1;
         }
-    case 19:
-        return std::memcmp(p, "expire_grace_period", 19) == 0 ? 8 : -1;
+    case 10:
+        return std::memcmp(p, "nsfw_level", 10) == 0 ? 39 : -1;
+    case 11:
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "afk_timeout", 11) == 0) return 11;
+            return -1;
+        case 'd':
+            if (std::memcmp(p, "description", 11) == 0) return 28;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "max_members", 11) == 0) return 26;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "permissions", 11) == 0) return 8;
+            return -1;
+        default: return -1;
+        }
+    case 12:
+        return std::memcmp(p, "premium_tier", 12) == 0 ? 30 : -1;
+    case 13:
+        return std::memcmp(p, "max_presences", 13) == 0 ? 25 : -1;
+    case 14:
+        switch (p[1]) {
+        case 'e':
+            if (std::memcmp(p, "welcome_screen", 14) == 0) return 38;
+            return -1;
+        case 'f':
+            if (std::memcmp(p, "afk_channel_id", 14) == 0) return 10;
+            return -1;
+        case 'i':
+            if (std::memcmp(p, "widget_enabled", 14) == 0) return 12;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "incidents_data", 14) == 0) return 43;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "application_id", 14) == 0) return 21;
+            return -1;
+        default: return -1;
+        }
+    case 15:
+        return std::memcmp(p, "vanity_url_code", 15) == 0 ? 27 : -1;
+    case 16:
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "discovery_splash", 16) == 0) return 5;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "preferred_locale", 16) == 0) return 32;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "rules_channel_id", 16) == 0) return 24;
+            return -1;
+        default: return -1;
+        }
+    case 17:
+        switch (p[0]) {
+        case 's':
+            if (std::memcmp(p, "system_channel_id", 17) == 0) return 22;
+            return -1;
+        case 'w':
+            if (std::memcmp(p, "widget_channel_id", 17) == 0) return 13;
+            return -1;
+        default: return -1;
+        }
+    case 18:
+        return std::memcmp(p, "verification_level", 18) == 0 ? 14 : -1;
+    case 20:
+        return std::memcmp(p, "system_channel_flags", 20) == 0 ? 23 : -1;
+    case 23:
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "explicit_content_filter", 23) == 0) return 16;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "max_video_channel_users", 23) == 0) return 34;
+            return -1;
+        default: return -1;
+        }
+    case 24:
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "approximate_member_count", 24) == 0) return 36;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "safety_alerts_channel_id", 24) == 0) return 42;
+            return -1;
+        default: return -1;
+        }
+    case 25:
+        return std::memcmp(p, "public_updates_channel_id", 25) == 0 ? 33 : -1;
+    case 26:
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "approximate_presence_count", 26) == 0) return 37;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "premium_subscription_count", 26) == 0) return 31;
+            return -1;
+        default: return -1;
+        }
+    case 28:
+        return std::memcmp(p, "premium_progress_bar_enabled", 28) == 0 ? 41 : -1;
+    case 29:
+        switch (p[0]) {
+        case 'd':
+            if (std::memcmp(p, "default_message_notifications", 29) == 0) return 15;
+            return -1;
+        case 'm':
+            if (std::memcmp(p, "max_stage_video_channel_users", 29) == 0) return 35;
+            return -1;
+        default: return -1;
+        }
     default: return -1;
     }
 }
-constexpr field_info fields_Integration[] = {
-    DGW_FIELDS_Integration(dgw::types::Integration)
+constexpr field_info fields_Guild[] = {
+    DGW_FIELDS_Guild(dgw::types::Guild)
 };
-field_order order_Integration[17];
+field_order order_Guild[45];
 } // namespace
-constinit const type_info ti_Integration = object_info<dgw::types::Integration>("Integration", fields_Integration, 16, &find_Integration, 0x1full, order_Integration);
+constinit const type_info ti_Guild = object_info<dgw::types::Guild>("Guild", fields_Guild, 44, &find_Guild, 0x1fffffffull, order_Guild);
 
-// dgw::types::ReactionCountDetails
+// dgw::types::Attachment
 namespace {
-int find_ReactionCountDetails(std::string_view k) noexcept {
+int find_Attachment(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 3:
+        return std::memcmp(p, "url", 3) == 0 ? 6 : -1;
+    case 4:
+        return std::memcmp(p, "size", 4) == 0 ? 5 : -1;
     case 5:
-        return std::memcmp(p, "burst", 5) == 0 ? 0 : -1;
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 15;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "title", 5) == 0) return 2;
+            return -1;
+        case 'w':
+            if (std::memcmp(p, "width", 5) == 0) return 9;
+            return -1;
+        default: return -1;
+        }
     case 6:
-        return std::memcmp(p, "normal", 6) == 0 ? 1 : -1;
+        return std::memcmp(p, "height", 6) == 0 ? 8 : -1;
+    case 8:
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "filename", 8) == 0) return 1;
+            return -1;
+        case 'w':
+            if (std::memcmp(p, "waveform", 8) == 0) return 14;
+            return -1;
+        default: return -1;
+        }
+    case 9:
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "ephemeral", 9) == 0) return 12;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "proxy_url", 9) == 0) return 7;
+            return -1;
+        default: return -1;
+        }
+    case 11:
+        switch (p[0]) {
+        case 'a':
+            if (std::memcmp(p, "application", 11) == 0) return 18;
+            return -1;
+        case 'd':
+            if (std::memcmp(p, "description", 11) == 0) return 3;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "placeholder", 11) == 0) return 10;
+            return -1;
+        default: return -1;
+        }
+    case 12:
+        return std::memcmp(p, "content_type", 12) == 0 ? 4 : -1;
+    case 13:
+        return std::memcmp(p, "duration_secs", 13) == 0 ? 13 : -1;
+    case 15:
+        return std::memcmp(p, "clip_created_at", 15) == 0 ? 17 : -1;
+    case 17:
+        return std::memcmp(p, "clip_participants", 17) == 0 ? 16 : -1;
+    case 19:
+        return std::memcmp(p, "placeholder_version", 19) == 0 ? 11 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_ReactionCountDetails[] = {
-    {"burst", &dgw::codec::ti_int, presence::required, 0, offsetof(dgw::types::ReactionCountDetails, burst)},
-    {"normal", &dgw::codec::ti_int, presence::required, 1, offsetof(dgw::types::ReactionCountDetails, normal)},
+constexpr field_info fields_Attachment[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::Attachment, id)},
+    {"filename", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::Attachment, filename)},
+    {"title", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Attachment, title)},
+    {"description", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Attachment, description)},
+    {"content_type", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Attachment, content_type)},
+    {"size", &dgw::codec::ti_int, presence::required, 2, offsetof(dgw::types::Attachment, size)},
+    {"url", &dgw::codec::ti_string, presence::required, 3, offsetof(dgw::types::Attachment, url)},
+    {"proxy_url", &dgw::codec::ti_string, presence::required, 4, offsetof(dgw::types::Attachment, proxy_url)},
+    {"height", &dgw::codec::ti_int, presence::optional_nullable, -1, offsetof(dgw::types::Attachment, height)},
+    {"width", &dgw::codec::ti_int, presence::optional_nullable, -1, offsetof(dgw::types::Attachment, width)},
+    {"placeholder", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Attachment, placeholder)},
+    {"placeholder_version", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Attachment, placeholder_version)},
+    {"ephemeral", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Attachment, ephemeral)},
+    {"duration_secs", &dgw::codec::ti_double, presence::optional, -1, offsetof(dgw::types::Attachment, duration_secs)},
+    {"waveform", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::Attachment, waveform)},
+    {"flags", &dgw::codec::gen::ti_AttachmentFlags, presence::optional, -1, offsetof(dgw::types::Attachment, flags)},
+    {"clip_participants", &dgw::codec::gen::ti_User_array, presence::optional, -1, offsetof(dgw::types::Attachment, clip_participants)},
+    {"clip_created_at", &dgw::codec::ti_timestamp, presence::optional, -1, offsetof(dgw::types::Attachment, clip_created_at)},
+    {"application", &dgw::codec::gen::ti_PartialApplication, presence::optional_nullable, -1, offsetof(dgw::types::Attachment, application)},
 };
-field_order order_ReactionCountDetails[3];
+field_order order_Attachment[20];
 } // namespace
-constinit const type_info ti_ReactionCountDetails = object_info<dgw::types::ReactionCountDetails>("ReactionCountDetails", fields_ReactionCountDetails, 2, &find_ReactionCountDetails, 0x3ull, order_ReactionCountDetails);
+constinit const type_info ti_Attachment = object_info<dgw::types::Attachment>("Attachment", fields_Attachment, 19, &find_Attachment, 0x1full, order_Attachment);
 
 // dgw::types::MessageActivity
 namespace {
@@ -839,41 +1164,6 @@ constexpr field_info fields_MessageActivity[] = {
 field_order order_MessageActivity[3];
 } // namespace
 constinit const type_info ti_MessageActivity = object_info<dgw::types::MessageActivity>("MessageActivity", fields_MessageActivity, 2, &find_MessageActivity, 0x1ull, order_MessageActivity);
-
-// dgw::types::MessageReference
-namespace {
-int find_MessageReference(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 4:
-        return std::memcmp(p, "type", 4) == 0 ? 0 : -1;
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 3 : -1;
-    case 10:
-        switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "channel_id", 10) == 0) return 2;
-            return -1;
-        case 'm':
-            if (std::memcmp(p, "message_id", 10) == 0) return 1;
-            return -1;
-        default: return -1;
-        }
-    case 18:
-        return std::memcmp(p, "fail_if_not_exists", 18) == 0 ? 4 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_MessageReference[] = {
-    {"type", &dgw::codec::gen::ti_MessageReferenceType, presence::optional, -1, offsetof(dgw::types::MessageReference, type)},
-    {"message_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::MessageReference, message_id)},
-    {"channel_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::MessageReference, channel_id)},
-    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::MessageReference, guild_id)},
-    {"fail_if_not_exists", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::MessageReference, fail_if_not_exists)},
-};
-field_order order_MessageReference[6];
-} // namespace
-constinit const type_info ti_MessageReference = object_info<dgw::types::MessageReference>("MessageReference", fields_MessageReference, 5, &find_MessageReference, 0x0ull, order_MessageReference);
 
 // dgw::types::MessageInteraction
 namespace {
@@ -911,25 +1201,25 @@ field_order order_MessageInteraction[6];
 } // namespace
 constinit const type_info ti_MessageInteraction = object_info<dgw::types::MessageInteraction>("MessageInteraction", fields_MessageInteraction, 5, &find_MessageInteraction, 0xfull, order_MessageInteraction);
 
-// dgw::types::PollMedia
+// dgw::types::PollResults
 namespace {
-int find_PollMedia(std::string_view k) noexcept {
+int find_PollResults(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 4:
-        return std::memcmp(p, "text", 4) == 0 ? 0 : -1;
-    case 5:
-        return std::memcmp(p, "emoji", 5) == 0 ? 1 : -1;
+    case 12:
+        return std::memcmp(p, "is_finalized", 12) == 0 ? 0 : -1;
+    case 13:
+        return std::memcmp(p, "answer_counts", 13) == 0 ? 1 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_PollMedia[] = {
-    {"text", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::PollMedia, text)},
-    {"emoji", &dgw::codec::gen::ti_Emoji, presence::optional, -1, offsetof(dgw::types::PollMedia, emoji)},
+constexpr field_info fields_PollResults[] = {
+    {"is_finalized", &dgw::codec::ti_bool, presence::required, 0, offsetof(dgw::types::PollResults, is_finalized)},
+    {"answer_counts", &dgw::codec::gen::ti_PollAnswerCount_array, presence::required, 1, offsetof(dgw::types::PollResults, answer_counts)},
 };
-field_order order_PollMedia[3];
+field_order order_PollResults[3];
 } // namespace
-constinit const type_info ti_PollMedia = object_info<dgw::types::PollMedia>("PollMedia", fields_PollMedia, 2, &find_PollMedia, 0x0ull, order_PollMedia);
+constinit const type_info ti_PollResults = object_info<dgw::types::PollResults>("PollResults", fields_PollResults, 2, &find_PollResults, 0x3ull, order_PollResults);
 
 // dgw::types::Poll
 namespace {
@@ -969,117 +1259,301 @@ field_order order_Poll[7];
 } // namespace
 constinit const type_info ti_Poll = object_info<dgw::types::Poll>("Poll", fields_Poll, 6, &find_Poll, 0x1full, order_Poll);
 
-// dgw::types::ApplicationCommandInteractionDataOption
+// dgw::types::Message
 namespace {
-int find_ApplicationCommandInteractionDataOption(std::string_view k) noexcept {
+int find_Message(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 3:
+        return std::memcmp(p, "tts", 3) == 0 ? 6 : -1;
     case 4:
         switch (p[0]) {
-        case 'n':
-            if (std::memcmp(p, "name", 4) == 0) return 0;
+        case 'c':
+            if (std::memcmp(p, "call", 4) == 0) return 35;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "poll", 4) == 0) return 34;
             return -1;
         case 't':
-            if (std::memcmp(p, "type", 4) == 0) return 1;
+            if (std::memcmp(p, "type", 4) == 0) return 17;
             return -1;
         default: return -1;
         }
     case 5:
-        return std::memcmp(p, "value", 5) == 0 ? 2 : -1;
-    case 7:
         switch (p[0]) {
         case 'f':
-            if (std::memcmp(p, "focused", 7) == 0) return 4;
+            if (std::memcmp(p, "flags", 5) == 0) return 21;
             return -1;
-        case 'o':
-            if (std::memcmp(p, "options", 7) == 0) return 3;
+        case 'n':
+            if (std::memcmp(p, "nonce", 5) == 0) return 14;
             return -1;
         default: return -1;
         }
-    default: return -1;
-    }
-}
-constexpr field_info fields_ApplicationCommandInteractionDataOption[] = {
-    {"name", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::ApplicationCommandInteractionDataOption, name)},
-    {"type", &dgw::codec::gen::ti_ApplicationCommandOptionType, presence::required, 1, offsetof(dgw::types::ApplicationCommandInteractionDataOption, type)},
-    {"value", &dgw::codec::ti_any, presence::optional, -1, offsetof(dgw::types::ApplicationCommandInteractionDataOption, value)},
-    {"options", &dgw::codec::gen::ti_ApplicationCommandInteractionDataOption_array, presence::optional, -1, offsetof(dgw::types::ApplicationCommandInteractionDataOption, options)},
-    {"focused", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::ApplicationCommandInteractionDataOption, focused)},
-};
-field_order order_ApplicationCommandInteractionDataOption[6];
-} // namespace
-constinit const type_info ti_ApplicationCommandInteractionDataOption = object_info<dgw::types::ApplicationCommandInteractionDataOption>("ApplicationCommandInteractionDataOption", fields_ApplicationCommandInteractionDataOption, 5, &find_ApplicationCommandInteractionDataOption, 0x3ull, order_ApplicationCommandInteractionDataOption);
-
-// dgw::types::Entitlement
-namespace {
-int find_Entitlement(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        return std::memcmp(p, "type", 4) == 0 ? 4 : -1;
     case 6:
-        return std::memcmp(p, "sku_id", 6) == 0 ? 1 : -1;
-    case 7:
         switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "deleted", 7) == 0) return 5;
+        case 'a':
+            if (std::memcmp(p, "author", 6) == 0) return 2;
             return -1;
         case 'e':
-            if (std::memcmp(p, "ends_at", 7) == 0) return 7;
+            if (std::memcmp(p, "embeds", 6) == 0) return 12;
             return -1;
-        case 'u':
-            if (std::memcmp(p, "user_id", 7) == 0) return 3;
+        case 'p':
+            if (std::memcmp(p, "pinned", 6) == 0) return 15;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "thread", 6) == 0) return 27;
             return -1;
         default: return -1;
         }
+    case 7:
+        return std::memcmp(p, "content", 7) == 0 ? 3 : -1;
     case 8:
         switch (p[0]) {
-        case 'c':
-            if (std::memcmp(p, "consumed", 8) == 0) return 9;
+        case 'a':
+            if (std::memcmp(p, "activity", 8) == 0) return 18;
             return -1;
-        case 'g':
-            if (std::memcmp(p, "guild_id", 8) == 0) return 8;
+        case 'm':
+            if (std::memcmp(p, "mentions", 8) == 0) return 8;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "position", 8) == 0) return 31;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "resolved", 8) == 0) return 33;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "stickers", 8) == 0) return 30;
             return -1;
         default: return -1;
         }
     case 9:
-        return std::memcmp(p, "starts_at", 9) == 0 ? 6 : -1;
+        switch (p[0]) {
+        case 'r':
+            if (std::memcmp(p, "reactions", 9) == 0) return 13;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "timestamp", 9) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
+    case 10:
+        switch (p[1]) {
+        case 'e':
+            if (std::memcmp(p, "webhook_id", 10) == 0) return 16;
+            return -1;
+        case 'h':
+            if (std::memcmp(p, "channel_id", 10) == 0) return 1;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "components", 10) == 0) return 28;
+            return -1;
+        default: return -1;
+        }
+    case 11:
+        switch (p[1]) {
+        case 'n':
+            if (std::memcmp(p, "interaction", 11) == 0) return 26;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "application", 11) == 0) return 19;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "attachments", 11) == 0) return 11;
+            return -1;
+        default: return -1;
+        }
+    case 13:
+        switch (p[0]) {
+        case 'm':
+            if (std::memcmp(p, "mention_roles", 13) == 0) return 9;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "sticker_items", 13) == 0) return 29;
+            return -1;
+        default: return -1;
+        }
     case 14:
-        return std::memcmp(p, "application_id", 14) == 0 ? 2 : -1;
+        return std::memcmp(p, "application_id", 14) == 0 ? 20 : -1;
+    case 16:
+        switch (p[8]) {
+        case 'c':
+            if (std::memcmp(p, "mention_channels", 16) == 0) return 10;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "mention_everyone", 16) == 0) return 7;
+            return -1;
+        case 'i':
+            if (std::memcmp(p, "edited_timestamp", 16) == 0) return 5;
+            return -1;
+        default: return -1;
+        }
+    case 17:
+        switch (p[8]) {
+        case 'r':
+            if (std::memcmp(p, "message_reference", 17) == 0) return 22;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "message_snapshots", 17) == 0) return 23;
+            return -1;
+        default: return -1;
+        }
+    case 18:
+        return std::memcmp(p, "referenced_message", 18) == 0 ? 24 : -1;
+    case 19:
+        return std::memcmp(p, "shared_client_theme", 19) == 0 ? 36 : -1;
+    case 20:
+        return std::memcmp(p, "interaction_metadata", 20) == 0 ? 25 : -1;
+    case 22:
+        return std::memcmp(p, "role_subscription_data", 22) == 0 ? 32 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_Entitlement[] = {
-    DGW_FIELDS_Entitlement(dgw::types::Entitlement)
+constexpr field_info fields_Message[] = {
+    DGW_FIELDS_Message(dgw::types::Message)
 };
-field_order order_Entitlement[11];
+field_order order_Message[38];
 } // namespace
-constinit const type_info ti_Entitlement = object_info<dgw::types::Entitlement>("Entitlement", fields_Entitlement, 10, &find_Entitlement, 0x7full, order_Entitlement);
+constinit const type_info ti_Message = object_info<dgw::types::Message>("Message", fields_Message, 37, &find_Message, 0x3fffull, order_Message);
 
-// dgw::types::GuildApplicationCommandPermissions
+// dgw::types::InviteTargetApplication
 namespace {
-int find_GuildApplicationCommandPermissions(std::string_view k) noexcept {
+int find_InviteTargetApplication(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
     case 2:
         return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 3:
+        return std::memcmp(p, "bot", 3) == 0 ? 7 : -1;
+    case 4:
+        switch (p[0]) {
+        case 'i':
+            if (std::memcmp(p, "icon", 4) == 0) return 2;
+            return -1;
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 1;
+            return -1;
+        case 's':
+            if (std::memcmp(p, "slug", 4) == 0) return 14;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "tags", 4) == 0) return 26;
+            return -1;
+        default: return -1;
+        }
+    case 5:
+        switch (p[0]) {
+        case 'f':
+            if (std::memcmp(p, "flags", 5) == 0) return 16;
+            return -1;
+        case 'o':
+            if (std::memcmp(p, "owner", 5) == 0) return 10;
+            return -1;
+        default: return -1;
+        }
     case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 2 : -1;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 12 : -1;
+    case 9:
+        return std::memcmp(p, "flags_new", 9) == 0 ? 17 : -1;
+    case 10:
+        switch (p[0]) {
+        case 'b':
+            if (std::memcmp(p, "bot_public", 10) == 0) return 5;
+            return -1;
+        case 'v':
+            if (std::memcmp(p, "verify_key", 10) == 0) return 11;
+            return -1;
+        default: return -1;
+        }
     case 11:
-        return std::memcmp(p, "permissions", 11) == 0 ? 3 : -1;
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "cover_image", 11) == 0) return 15;
+            return -1;
+        case 'd':
+            if (std::memcmp(p, "description", 11) == 0) return 3;
+            return -1;
+        case 'r':
+            if (std::memcmp(p, "rpc_origins", 11) == 0) return 4;
+            return -1;
+        default: return -1;
+        }
+    case 13:
+        return std::memcmp(p, "redirect_uris", 13) == 0 ? 21 : -1;
     case 14:
-        return std::memcmp(p, "application_id", 14) == 0 ? 1 : -1;
+        return std::memcmp(p, "primary_sku_id", 14) == 0 ? 13 : -1;
+    case 18:
+        switch (p[0]) {
+        case 'c':
+            if (std::memcmp(p, "custom_install_url", 18) == 0) return 27;
+            return -1;
+        case 'e':
+            if (std::memcmp(p, "event_webhooks_url", 18) == 0) return 24;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "privacy_policy_url", 18) == 0) return 9;
+            return -1;
+        default: return -1;
+        }
+    case 20:
+        switch (p[0]) {
+        case 'e':
+            if (std::memcmp(p, "event_webhooks_types", 20) == 0) return 25;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "terms_of_service_url", 20) == 0) return 8;
+            return -1;
+        default: return -1;
+        }
+    case 22:
+        return std::memcmp(p, "bot_require_code_grant", 22) == 0 ? 6 : -1;
+    case 23:
+        return std::memcmp(p, "approximate_guild_count", 23) == 0 ? 18 : -1;
+    case 25:
+        return std::memcmp(p, "interactions_endpoint_url", 25) == 0 ? 22 : -1;
+    case 30:
+        return std::memcmp(p, "approximate_user_install_count", 30) == 0 ? 19 : -1;
+    case 33:
+        return std::memcmp(p, "role_connections_verification_url", 33) == 0 ? 23 : -1;
+    case 36:
+        return std::memcmp(p, "approximate_user_authorization_count", 36) == 0 ? 20 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_GuildApplicationCommandPermissions[] = {
-    DGW_FIELDS_GuildApplicationCommandPermissions(dgw::types::GuildApplicationCommandPermissions)
+constexpr field_info fields_InviteTargetApplication[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::InviteTargetApplication, id)},
+    {"name", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, name)},
+    {"icon", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::InviteTargetApplication, icon)},
+    {"description", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, description)},
+    {"rpc_origins", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, rpc_origins)},
+    {"bot_public", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, bot_public)},
+    {"bot_require_code_grant", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, bot_require_code_grant)},
+    {"bot", &dgw::codec::gen::ti_PartialUser, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, bot)},
+    {"terms_of_service_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, terms_of_service_url)},
+    {"privacy_policy_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, privacy_policy_url)},
+    {"owner", &dgw::codec::gen::ti_PartialUser, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, owner)},
+    {"verify_key", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, verify_key)},
+    {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, guild_id)},
+    {"primary_sku_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, primary_sku_id)},
+    {"slug", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, slug)},
+    {"cover_image", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, cover_image)},
+    {"flags", &dgw::codec::gen::ti_ApplicationFlags, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, flags)},
+    {"flags_new", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, flags_new)},
+    {"approximate_guild_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, approximate_guild_count)},
+    {"approximate_user_install_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, approximate_user_install_count)},
+    {"approximate_user_authorization_count", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, approximate_user_authorization_count)},
+    {"redirect_uris", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, redirect_uris)},
+    {"interactions_endpoint_url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::InviteTargetApplication, interactions_endpoint_url)},
+    {"role_connections_verification_url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::InviteTargetApplication, role_connections_verification_url)},
+    {"event_webhooks_url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::InviteTargetApplication, event_webhooks_url)},
+    {"event_webhooks_types", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, event_webhooks_types)},
+    {"tags", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, tags)},
+    {"custom_install_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, custom_install_url)},
 };
-field_order order_GuildApplicationCommandPermissions[5];
+field_order order_InviteTargetApplication[29];
 } // namespace
-constinit const type_info ti_GuildApplicationCommandPermissions = object_info<dgw::types::GuildApplicationCommandPermissions>("GuildApplicationCommandPermissions", fields_GuildApplicationCommandPermissions, 4, &find_GuildApplicationCommandPermissions, 0xfull, order_GuildApplicationCommandPermissions);
+constinit const type_info ti_InviteTargetApplication = object_info<dgw::types::InviteTargetApplication>("InviteTargetApplication", fields_InviteTargetApplication, 28, &find_InviteTargetApplication, 0x1ull, order_InviteTargetApplication);
 
 // dgw::types::Subscription
 namespace {
@@ -1128,74 +1602,6 @@ constexpr field_info fields_Subscription[] = {
 field_order order_Subscription[11];
 } // namespace
 constinit const type_info ti_Subscription = object_info<dgw::types::Subscription>("Subscription", fields_Subscription, 10, &find_Subscription, 0x1ffull, order_Subscription);
-
-// dgw::types::GuildScheduledEvent
-namespace {
-int find_GuildScheduledEvent(std::string_view k) noexcept {
-    const char* p = k.data();
-    switch (k.size()) {
-    case 2:
-        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
-    case 4:
-        return std::memcmp(p, "name", 4) == 0 ? 4 : -1;
-    case 5:
-        return std::memcmp(p, "image", 5) == 0 ? 15 : -1;
-    case 6:
-        return std::memcmp(p, "status", 6) == 0 ? 9 : -1;
-    case 7:
-        return std::memcmp(p, "creator", 7) == 0 ? 13 : -1;
-    case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 1 : -1;
-    case 9:
-        return std::memcmp(p, "entity_id", 9) == 0 ? 11 : -1;
-    case 10:
-        switch (p[1]) {
-        case 'h':
-            if (std::memcmp(p, "channel_id", 10) == 0) return 2;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "creator_id", 10) == 0) return 3;
-            return -1;
-        case 's':
-            if (std::memcmp(p, "user_count", 10) == 0) return 14;
-            return -1;
-        default: return -1;
-        }
-    case 11:
-        switch (p[0]) {
-        case 'd':
-            if (std::memcmp(p, "description", 11) == 0) return 5;
-            return -1;
-        case 'e':
-            if (std::memcmp(p, "entity_type", 11) == 0) return 10;
-            return -1;
-        default: return -1;
-        }
-    case 13:
-        return std::memcmp(p, "privacy_level", 13) == 0 ? 8 : -1;
-    case 15:
-        switch (p[0]) {
-        case 'e':
-            if (std::memcmp(p, "entity_metadata", 15) == 0) return 12;
-            return -1;
-        case 'r':
-            if (std::memcmp(p, "recurrence_rule", 15) == 0) return 16;
-            return -1;
-        default: return -1;
-        }
-    case 18:
-        return std::memcmp(p, "scheduled_end_time", 18) == 0 ? 7 : -1;
-    case 20:
-        return std::memcmp(p, "scheduled_start_time", 20) == 0 ? 6 : -1;
-    default: return -1;
-    }
-}
-constexpr field_info fields_GuildScheduledEvent[] = {
-    DGW_FIELDS_GuildScheduledEvent(dgw::types::GuildScheduledEvent)
-};
-field_order order_GuildScheduledEvent[18];
-} // namespace
-constinit const type_info ti_GuildScheduledEvent = object_info<dgw::types::GuildScheduledEvent>("GuildScheduledEvent", fields_GuildScheduledEvent, 17, &find_GuildScheduledEvent, 0xfffull, order_GuildScheduledEvent);
 
 // dgw::types::VoiceState
 namespace {
@@ -1263,86 +1669,119 @@ field_order order_VoiceState[14];
 } // namespace
 constinit const type_info ti_VoiceState = object_info<dgw::types::VoiceState>("VoiceState", fields_VoiceState, 13, &find_VoiceState, 0x3ffull, order_VoiceState);
 
-// dgw::commands::RequestGuildMembers
+// dgw::types::ChannelInfoChannel
 namespace {
-int find_RequestGuildMembers(std::string_view k) noexcept {
+int find_ChannelInfoChannel(std::string_view k) noexcept {
     const char* p = k.data();
     switch (k.size()) {
-    case 5:
-        switch (p[0]) {
-        case 'l':
-            if (std::memcmp(p, "limit", 5) == 0) return 2;
-            return -1;
-        case 'n':
-            if (std::memcmp(p, "nonce", 5) == 0) return 5;
-            return -1;
-        case 'q':
-            if (std::memcmp(p, "query", 5) == 0) return 1;
-            return -1;
-        default: return -1;
-        }
-    case 8:
-        switch (p[0]) {
-        case 'g':
-            if (std::memcmp(p, "guild_id", 8) == 0) return 0;
-            return -1;
-        case 'u':
-            if (std::memcmp(p, "user_ids", 8) == 0) return 4;
-            return -1;
-        default: return -1;
-        }
-    case 9:
-        return std::memcmp(p, "presences", 9) == 0 ? 3 : -1;
+    case 2:
+        return std::memcmp(p, "id", 2) == 0 ? 0 : -1;
+    case 6:
+        return std::memcmp(p, "status", 6) == 0 ? 1 : -1;
+    case 16:
+        return std::memcmp(p, "voice_start_time", 16) == 0 ? 2 : -1;
     default: return -1;
     }
 }
-constexpr field_info fields_RequestGuildMembers[] = {
-    {"guild_id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::commands::RequestGuildMembers, guild_id)},
-    {"query", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::commands::RequestGuildMembers, query)},
-    {"limit", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::commands::RequestGuildMembers, limit)},
-    {"presences", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::commands::RequestGuildMembers, presences)},
-    {"user_ids", &dgw::codec::ti_snowflake_array, presence::optional, -1, offsetof(dgw::commands::RequestGuildMembers, user_ids)},
-    {"nonce", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::commands::RequestGuildMembers, nonce)},
+constexpr field_info fields_ChannelInfoChannel[] = {
+    {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::ChannelInfoChannel, id)},
+    {"status", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::ChannelInfoChannel, status)},
+    {"voice_start_time", &dgw::codec::ti_int, presence::optional_nullable, -1, offsetof(dgw::types::ChannelInfoChannel, voice_start_time)},
 };
-field_order order_RequestGuildMembers[7];
+field_order order_ChannelInfoChannel[4];
 } // namespace
-constinit const type_info ti_RequestGuildMembers = object_info<dgw::commands::RequestGuildMembers>("RequestGuildMembers", fields_RequestGuildMembers, 6, &find_RequestGuildMembers, 0x1ull, order_RequestGuildMembers);
+constinit const type_info ti_ChannelInfoChannel = object_info<dgw::types::ChannelInfoChannel>("ChannelInfoChannel", fields_ChannelInfoChannel, 3, &find_ChannelInfoChannel, 0x1ull, order_ChannelInfoChannel);
+
+// dgw::commands::UpdatePresenceActivity
+namespace {
+int find_UpdatePresenceActivity(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 3:
+        return std::memcmp(p, "url", 3) == 0 ? 2 : -1;
+    case 4:
+        switch (p[0]) {
+        case 'n':
+            if (std::memcmp(p, "name", 4) == 0) return 0;
+            return -1;
+        case 't':
+            if (std::memcmp(p, "type", 4) == 0) return 1;
+            return -1;
+        default: return -1;
+        }
+    case 5:
+        return std::memcmp(p, "state", 5) == 0 ? 3 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_UpdatePresenceActivity[] = {
+    {"name", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::commands::UpdatePresenceActivity, name)},
+    {"type", &dgw::codec::gen::ti_ActivityType, presence::required, 1, offsetof(dgw::commands::UpdatePresenceActivity, type)},
+    {"url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::commands::UpdatePresenceActivity, url)},
+    {"state", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::commands::UpdatePresenceActivity, state)},
+};
+field_order order_UpdatePresenceActivity[5];
+} // namespace
+constinit const type_info ti_UpdatePresenceActivity = object_info<dgw::commands::UpdatePresenceActivity>("UpdatePresenceActivity", fields_UpdatePresenceActivity, 4, &find_UpdatePresenceActivity, 0x3ull, order_UpdatePresenceActivity);
+
+// dgw::commands::UpdatePresence
+namespace {
+int find_UpdatePresence(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 3:
+        return std::memcmp(p, "afk", 3) == 0 ? 3 : -1;
+    case 5:
+        return std::memcmp(p, "since", 5) == 0 ? 0 : -1;
+    case 6:
+        return std::memcmp(p, "status", 6) == 0 ? 2 : -1;
+    case 10:
+        return std::memcmp(p, "activities", 10) == 0 ? 1 : -1;
+    default: return -1;
+    }
+}
+constexpr field_info fields_UpdatePresence[] = {
+    {"since", &dgw::codec::ti_int, presence::nullable, 0, offsetof(dgw::commands::UpdatePresence, since)},
+    {"activities", &dgw::codec::gen::ti_UpdatePresenceActivity_array, presence::required, 1, offsetof(dgw::commands::UpdatePresence, activities)},
+    {"status", &dgw::codec::ti_string, presence::required, 2, offsetof(dgw::commands::UpdatePresence, status)},
+    {"afk", &dgw::codec::ti_bool, presence::required, 3, offsetof(dgw::commands::UpdatePresence, afk)},
+};
+field_order order_UpdatePresence[5];
+} // namespace
+constinit const type_info ti_UpdatePresence = object_info<dgw::commands::UpdatePresence>("UpdatePresence", fields_UpdatePresence, 4, &find_UpdatePresence, 0xfull, order_UpdatePresence);
 
 } // namespace dgw::codec::gen
 
 namespace dgw {
-template <> const codec::type_info& describe<dgw::types::UserPrimaryGuild>() { return codec::gen::ti_UserPrimaryGuild; }
+template <> const codec::type_info& describe<dgw::types::AvatarDecorationData>() { return codec::gen::ti_AvatarDecorationData; }
+template <> const codec::type_info& describe<dgw::types::Collectibles>() { return codec::gen::ti_Collectibles; }
 template <> const codec::type_info& describe<dgw::types::WelcomeScreenChannel>() { return codec::gen::ti_WelcomeScreenChannel; }
-template <> const codec::type_info& describe<dgw::types::ApplicationGuild>() { return codec::gen::ti_ApplicationGuild; }
+template <> const codec::type_info& describe<dgw::types::WelcomeScreen>() { return codec::gen::ti_WelcomeScreen; }
 template <> const codec::type_info& describe<dgw::types::OptionalAuditEntryInfo>() { return codec::gen::ti_OptionalAuditEntryInfo; }
-template <> const codec::type_info& describe<dgw::types::AutoModerationActionMetadata>() { return codec::gen::ti_AutoModerationActionMetadata; }
-template <> const codec::type_info& describe<dgw::types::AutoModerationAction>() { return codec::gen::ti_AutoModerationAction; }
+template <> const codec::type_info& describe<dgw::types::AutoModerationTriggerMetadata>() { return codec::gen::ti_AutoModerationTriggerMetadata; }
 template <> const codec::type_info& describe<dgw::types::User>() { return codec::gen::ti_User; }
+template <> const codec::type_info& describe<dgw::types::DefaultReaction>() { return codec::gen::ti_DefaultReaction; }
+template <> const codec::type_info& describe<dgw::types::Channel>() { return codec::gen::ti_Channel; }
 template <> const codec::type_info& describe<dgw::types::FollowedChannel>() { return codec::gen::ti_FollowedChannel; }
-template <> const codec::type_info& describe<dgw::types::ActivityParty>() { return codec::gen::ti_ActivityParty; }
-template <> const codec::type_info& describe<dgw::types::Activity>() { return codec::gen::ti_Activity; }
-template <> const codec::type_info& describe<dgw::types::SelectOption>() { return codec::gen::ti_SelectOption; }
-template <> const codec::type_info& describe<dgw::types::EmbedFooter>() { return codec::gen::ti_EmbedFooter; }
-template <> const codec::type_info& describe<dgw::types::EmbedVideo>() { return codec::gen::ti_EmbedVideo; }
-template <> const codec::type_info& describe<dgw::types::EmbedField>() { return codec::gen::ti_EmbedField; }
-template <> const codec::type_info& describe<dgw::types::Hello>() { return codec::gen::ti_Hello; }
-template <> const codec::type_info& describe<dgw::types::UnavailableGuild>() { return codec::gen::ti_UnavailableGuild; }
-template <> const codec::type_info& describe<dgw::types::GatewayRateLimitMetadata>() { return codec::gen::ti_GatewayRateLimitMetadata; }
-template <> const codec::type_info& describe<dgw::types::RoleColors>() { return codec::gen::ti_RoleColors; }
-template <> const codec::type_info& describe<dgw::types::IncidentsData>() { return codec::gen::ti_IncidentsData; }
-template <> const codec::type_info& describe<dgw::types::Ban>() { return codec::gen::ti_Ban; }
-template <> const codec::type_info& describe<dgw::types::Integration>() { return codec::gen::ti_Integration; }
-template <> const codec::type_info& describe<dgw::types::ReactionCountDetails>() { return codec::gen::ti_ReactionCountDetails; }
+template <> const codec::type_info& describe<dgw::types::ActivityAssets>() { return codec::gen::ti_ActivityAssets; }
+template <> const codec::type_info& describe<dgw::types::Presence>() { return codec::gen::ti_Presence; }
+template <> const codec::type_info& describe<dgw::types::ThreadAddedMember>() { return codec::gen::ti_ThreadAddedMember; }
+template <> const codec::type_info& describe<dgw::types::EmbedImage>() { return codec::gen::ti_EmbedImage; }
+template <> const codec::type_info& describe<dgw::types::EmbedThumbnail>() { return codec::gen::ti_EmbedThumbnail; }
+template <> const codec::type_info& describe<dgw::types::EmbedAuthor>() { return codec::gen::ti_EmbedAuthor; }
+template <> const codec::type_info& describe<dgw::types::Embed>() { return codec::gen::ti_Embed; }
+template <> const codec::type_info& describe<dgw::types::ApiError>() { return codec::gen::ti_ApiError; }
+template <> const codec::type_info& describe<dgw::types::Guild>() { return codec::gen::ti_Guild; }
+template <> const codec::type_info& describe<dgw::types::Attachment>() { return codec::gen::ti_Attachment; }
 template <> const codec::type_info& describe<dgw::types::MessageActivity>() { return codec::gen::ti_MessageActivity; }
-template <> const codec::type_info& describe<dgw::types::MessageReference>() { return codec::gen::ti_MessageReference; }
 template <> const codec::type_info& describe<dgw::types::MessageInteraction>() { return codec::gen::ti_MessageInteraction; }
-template <> const codec::type_info& describe<dgw::types::PollMedia>() { return codec::gen::ti_PollMedia; }
+template <> const codec::type_info& describe<dgw::types::PollResults>() { return codec::gen::ti_PollResults; }
 template <> const codec::type_info& describe<dgw::types::Poll>() { return codec::gen::ti_Poll; }
-template <> const codec::type_info& describe<dgw::types::ApplicationCommandInteractionDataOption>() { return codec::gen::ti_ApplicationCommandInteractionDataOption; }
-template <> const codec::type_info& describe<dgw::types::Entitlement>() { return codec::gen::ti_Entitlement; }
-template <> const codec::type_info& describe<dgw::types::GuildApplicationCommandPermissions>() { return codec::gen::ti_GuildApplicationCommandPermissions; }
+template <> const codec::type_info& describe<dgw::types::Message>() { return codec::gen::ti_Message; }
+template <> const codec::type_info& describe<dgw::types::InviteTargetApplication>() { return codec::gen::ti_InviteTargetApplication; }
 template <> const codec::type_info& describe<dgw::types::Subscription>() { return codec::gen::ti_Subscription; }
-template <> const codec::type_info& describe<dgw::types::GuildScheduledEvent>() { return codec::gen::ti_GuildScheduledEvent; }
 template <> const codec::type_info& describe<dgw::types::VoiceState>() { return codec::gen::ti_VoiceState; }
-template <> const codec::type_info& describe<dgw::commands::RequestGuildMembers>() { return codec::gen::ti_RequestGuildMembers; }
+template <> const codec::type_info& describe<dgw::types::ChannelInfoChannel>() { return codec::gen::ti_ChannelInfoChannel; }
+template <> const codec::type_info& describe<dgw::commands::UpdatePresenceActivity>() { return codec::gen::ti_UpdatePresenceActivity; }
+template <> const codec::type_info& describe<dgw::commands::UpdatePresence>() { return codec::gen::ti_UpdatePresence; }
 } // namespace dgw
