@@ -85,7 +85,8 @@ pass read_envelope(S& src, std::string_view in, envelope& env, chooser choose, v
     }
     std::string_view guess;
     const bool guessed = use_guess && F::guess_t(in, guess);
-    bool seen_op = false, seen_s = false, seen_t = false, decoded_on_guess = false, deferred = false;
+    bool seen_op = false, seen_s = false, seen_t = false, on_guess = false, decoded_on_guess = false,
+         deferred = false;
     std::size_t d_begin = 0, d_end = 0;
     auto repeated = [&](const char* key) {
         envelope_fail(err, codec_errc::repeated_key, src.offset(), key, "a key may appear once in the envelope");
@@ -102,13 +103,15 @@ pass read_envelope(S& src, std::string_view in, envelope& env, chooser choose, v
             env.has_d = true;
             d_begin = src.pos();
             // Once op is known and t is known or irrelevant, d goes straight to its place.
-            // Otherwise it is decoded on a predicted t (checked below), or its extent is
-            // noted and the decision waits for the end of the envelope.
+            // Otherwise it goes where a predicted t sends it (checked at the end), or its
+            // extent is noted and the decision waits for the end of the envelope.
             payload_choice c;
             if (seen_op && (env.op != 0 || seen_t)) {
                 c = choose(ctx, env.op, env.t, env.has_t);
-            } else if (guessed && (c = choose(ctx, 0, guess, true)).action == payload_action::decode) {
-                decoded_on_guess = true;
+            } else if (guessed) {
+                c = choose(ctx, 0, guess, true);
+                on_guess = true;
+                decoded_on_guess = c.action == payload_action::decode;
             } else {
                 c = {};
                 deferred = true;
@@ -158,7 +161,13 @@ pass read_envelope(S& src, std::string_view in, envelope& env, chooser choose, v
         envelope_fail(err, codec_errc::missing_field, 0, "op", "the envelope has no op");
         return pass::failed;
     }
-    if (decoded_on_guess) return env.op == 0 && env.has_t && env.t == guess ? pass::ok : pass::wrong_guess;
+    if (on_guess) {
+        if (env.op == 0 && env.has_t && env.t == guess) return pass::ok;
+        if (decoded_on_guess) return pass::wrong_guess;
+        // Skipped or kept on a wrong guess: decide again on the real op/t, over d's extent.
+        env.raw_d.clear();
+        deferred = true;
+    }
     if (!deferred) return pass::ok;
     const payload_choice c = choose(ctx, env.op, env.t, env.has_t);
     if (c.action == payload_action::skip) return pass::ok;
