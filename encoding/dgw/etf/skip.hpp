@@ -30,42 +30,41 @@ struct skip_fault {
     std::uint64_t len = 0;  ///< length: declared bytes + children + still-pending terms
 };
 
-/// One pass of skip_terms. Exact: a stack of counts tracks the depth. Not exact: one flat
-/// count of terms due, and a count of containers opened; while that stays within
-/// `levels` no path can nest deeper, and once it does not, `recount` asks for the exact
-/// pass (which then finds the same faults, plus any nesting past `levels`).
-template <bool Exact>
-inline bool skip_pass(std::string_view d, std::size_t& pos, std::uint64_t pending, skip_fault& f, std::size_t levels,
-                      bool& recount) {
+/// Skips `pending` terms starting at `pos`. Every term takes at least one byte, so the
+/// count of terms still due never exceeds the remaining input: checking each new count
+/// against that keeps the counters bounded (no overflow) and catches lying counts early.
+/// One loop, no call per term. Structure and bounds are checked, content is not (no
+/// UTF-8 check, bigs unchecked). `levels` is how many containers may nest along any path,
+/// counting the skipped terms themselves (an empty map or tuple counts): the caller's
+/// depth limit minus the containers already open, so skipping a value and reading it
+/// refuse the same nesting. On success `pos` is just past the last term; on failure `f`
+/// says why and `pos` is kept.
+inline bool skip_terms(std::string_view d, std::size_t& pos, std::uint64_t pending, skip_fault& f,
+                       std::size_t levels = static_cast<std::size_t>(-1)) {
     std::size_t at = pos;
-    std::size_t containers = 0;
     const std::size_t n = d.size();
-    // Terms still due at each open level; the current level's count is `here`. Deep
-    // nesting spills to the heap (gateway payloads stay far below the inline size).
+    // Terms still due at each open level, as count << 1 | whether the level is a list; the
+    // current level's is `here`. Deep nesting spills to the heap (gateway payloads stay far
+    // below the inline size). One pass that tracks depth costs less than a flat pass that
+    // must be repeated whenever a value holds more containers than `levels` (large d's do).
     constexpr std::size_t inline_levels = 32;
     std::uint64_t inline_outer[inline_levels];
     std::unique_ptr<std::uint64_t[]> heap_outer;
-    std::uint64_t* outer = inline_outer; // count << 1 | whether that level is a list
+    std::uint64_t* outer = inline_outer;
     std::size_t capacity = inline_levels;
     std::size_t depth = 0;
-    std::uint64_t here = pending;
-    bool here_list = false;
+    std::uint64_t here = pending << 1;
     std::uint64_t total = pending; // terms due at every level, for the length check
     for (;;) {
-        while (here == 0) {
-            if (!Exact || depth == 0) {
+        while (here < 2) {
+            if (depth == 0) {
                 pos = at;
                 return true;
             }
-            const std::uint64_t o = outer[--depth];
-            here = o >> 1;
-            here_list = (o & 1) != 0;
+            here = outer[--depth];
         }
-        --here;
+        here -= 2;
         --total;
-        // A list's last term is its tail: reading consumes a NIL tail with the list, so it
-        // opens no level, while a NIL anywhere else reads as an empty array and does.
-        const bool tail = here_list && here == 0;
         if (at >= n) {
             f = {skip_fault::what::no_term, 0, at, 0, 0};
             return false;
@@ -86,8 +85,10 @@ inline bool skip_pass(std::string_view d, std::size_t& pos, std::uint64_t pendin
         case tag::new_float: header = 9; break;
         case tag::float_text: header = 32; break;
         case tag::nil:
+            // A list's last term is its tail: reading consumes a NIL tail with the list, so
+            // it opens no level, while a NIL anywhere else reads as an empty array and does.
             header = 1;
-            container = !tail;
+            container = here != 1;
             break;
         case tag::string:
             container = true; // read as a list of bytes, so it nests like one
@@ -144,52 +145,25 @@ inline bool skip_pass(std::string_view d, std::size_t& pos, std::uint64_t pendin
             f = {skip_fault::what::length, tg, at, header, len};
             return false;
         }
-        if constexpr (Exact) {
-            if (container && depth >= levels) {
-                f = {skip_fault::what::too_deep, tg, at, 0, 0};
-                return false;
-            }
-        } else if (container && ++containers > levels) {
-            recount = true;
+        if (container && depth >= levels) {
+            f = {skip_fault::what::too_deep, tg, at, 0, 0};
             return false;
         }
         at += header + static_cast<std::size_t>(bytes);
-        if (!Exact) {
-            here += children;
-            total += children;
-        } else if (children != 0) {
-            if (depth == capacity) {
-                // Bounded by `levels` and, since every container takes a byte, by the input.
-                const std::size_t grown = capacity * 2;
-                auto bigger = std::make_unique<std::uint64_t[]>(grown);
-                std::copy_n(outer, depth, bigger.get());
-                heap_outer = std::move(bigger);
-                outer = heap_outer.get();
-                capacity = grown;
-            }
-            outer[depth++] = here << 1 | (here_list ? 1 : 0);
-            here = children;
-            here_list = tg == tag::list;
-            total += children;
+        if (children == 0) continue;
+        if (depth == capacity) {
+            // Bounded by `levels` and, since every container takes a byte, by the input.
+            const std::size_t grown = capacity * 2;
+            auto bigger = std::make_unique<std::uint64_t[]>(grown);
+            std::copy_n(outer, depth, bigger.get());
+            heap_outer = std::move(bigger);
+            outer = heap_outer.get();
+            capacity = grown;
         }
+        outer[depth++] = here;
+        here = children << 1 | (tg == tag::list ? 1 : 0);
+        total += children;
     }
-}
-
-/// Skips `pending` terms starting at `pos`. Every term takes at least one byte, so the
-/// count of terms still due never exceeds the remaining input: checking each new count
-/// against that keeps the counters bounded (no overflow) and catches lying counts early.
-/// One loop, no call per term. Structure and bounds are checked, content is not (no
-/// UTF-8 check, bigs unchecked). `levels` is how many containers may nest along any path,
-/// counting the skipped terms themselves (an empty map or tuple counts): the caller's
-/// depth limit minus the containers already open, so skipping a value and reading it
-/// refuse the same nesting. On success `pos` is just past the last term; on failure `f`
-/// says why and `pos` is kept.
-/// Most values hold fewer containers than `levels`, and take only the flat pass.
-inline bool skip_terms(std::string_view d, std::size_t& pos, std::uint64_t pending, skip_fault& f,
-                       std::size_t levels = static_cast<std::size_t>(-1)) {
-    bool recount = false;
-    if (skip_pass<false>(d, pos, pending, f, levels, recount)) return true;
-    return recount && skip_pass<true>(d, pos, pending, f, levels, recount);
 }
 
 } // namespace dgw::etf::detail
