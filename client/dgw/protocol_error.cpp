@@ -1,32 +1,29 @@
 #include <dgw/protocol_error.hpp>
 
-#include <string>
+#include <dgw/detail/error_category.hpp>
+
+#include <iterator>
 
 namespace dgw {
 namespace {
 
-struct protocol_category_impl final : boost::system::error_category {
-    const char* name() const noexcept override { return "dgw.protocol"; }
-    std::string message(int ev) const override {
-        switch (static_cast<protocol_errc>(ev)) {
-        case protocol_errc::payload_too_large: return "command payload exceeds 4096 bytes";
-        case protocol_errc::rate_limited: return "command queue full (gateway rate limit)";
-        case protocol_errc::not_ready: return "session not ready for commands";
-        case protocol_errc::client_closed: return "gateway client is closed";
-        case protocol_errc::invalid_config: return "invalid gateway client configuration";
-        case protocol_errc::invalid_command: return "opcode is not a user command";
-        case protocol_errc::malformed_message: return "malformed gateway message";
-        case protocol_errc::fatal_close: return "gateway closed with a non-reconnectable code";
-        case protocol_errc::shutdown: return "gateway client shut down";
-        }
-        return "unknown protocol error";
-    }
+constexpr const char* messages[] = {
+    "command payload exceeds 4096 bytes",            // payload_too_large
+    "command queue full (gateway rate limit)",       // rate_limited
+    "session not ready for commands",                // not_ready
+    "gateway client is closed",                      // client_closed
+    "invalid gateway client configuration",          // invalid_config
+    "opcode is not a user command",                  // invalid_command
+    "malformed gateway message",                     // malformed_message
+    "gateway closed with a non-reconnectable code",  // fatal_close
+    "gateway client shut down",                      // shutdown
 };
+static_assert(std::size(messages) == static_cast<std::size_t>(protocol_errc::shutdown));
 
 } // namespace
 
 const boost::system::error_category& protocol_category() noexcept {
-    static const protocol_category_impl c;
+    static constexpr detail::table_category c{"dgw.protocol", messages};
     return c;
 }
 

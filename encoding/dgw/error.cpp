@@ -1,65 +1,63 @@
 #include <dgw/error.hpp>
 
+#include <dgw/detail/error_category.hpp>
+
+#include <iterator>
 #include <optional>
 
 namespace dgw {
 namespace {
 
-struct etf_category_impl final : boost::system::error_category {
-    const char* name() const noexcept override { return "dgw.etf"; }
-    std::string message(int ev) const override {
-        switch (static_cast<etf_errc>(ev)) {
-        case etf_errc::truncated: return "ETF input truncated";
-        case etf_errc::bad_version: return "ETF version byte is not 131";
-        case etf_errc::unknown_tag: return "unsupported ETF tag";
-        case etf_errc::too_deep: return "ETF nesting exceeds the depth limit";
-        case etf_errc::big_too_large: return "ETF big integer exceeds 64 bits";
-        case etf_errc::length_too_large: return "ETF length exceeds the remaining input";
-        case etf_errc::compressed_too_large: return "ETF compressed term exceeds the size limit";
-        case etf_errc::compressed_corrupt: return "ETF compressed term is corrupt";
-        case etf_errc::trailing_data: return "trailing bytes after the ETF term";
-        case etf_errc::bad_atom: return "invalid ETF atom";
-        case etf_errc::invalid_utf8: return "ETF text is not valid UTF-8";
-        case etf_errc::unexpected_type: return "unexpected ETF term type";
-        case etf_errc::bad_float: return "ETF float is not finite or malformed";
-        case etf_errc::handler_stopped: return "ETF parse stopped by the handler";
-        }
-        return "unknown ETF error";
-    }
+constexpr const char* etf_messages[] = {
+    "ETF input truncated",                        // truncated
+    "ETF version byte is not 131",                // bad_version
+    "unsupported ETF tag",                        // unknown_tag
+    "ETF nesting exceeds the depth limit",        // too_deep
+    "ETF big integer exceeds 64 bits",            // big_too_large
+    "ETF length exceeds the remaining input",     // length_too_large
+    "ETF compressed term exceeds the size limit", // compressed_too_large
+    "ETF compressed term is corrupt",             // compressed_corrupt
+    "trailing bytes after the ETF term",          // trailing_data
+    "invalid ETF atom",                           // bad_atom
+    "ETF text is not valid UTF-8",                // invalid_utf8
+    "unexpected ETF term type",                   // unexpected_type
+    "ETF float is not finite or malformed",       // bad_float
+    "ETF parse stopped by the handler",           // handler_stopped
 };
+static_assert(std::size(etf_messages) == static_cast<std::size_t>(etf_errc::handler_stopped));
 
-struct codec_category_impl final : boost::system::error_category {
-    const char* name() const noexcept override { return "dgw.codec"; }
-    std::string message(int ev) const override {
-        switch (static_cast<codec_errc>(ev)) {
-        case codec_errc::syntax: return "JSON syntax error";
-        case codec_errc::type_mismatch: return "type mismatch";
-        case codec_errc::invalid_snowflake: return "invalid snowflake";
-        case codec_errc::missing_field: return "missing required field";
-        case codec_errc::not_an_object: return "gateway message is not an object";
-        case codec_errc::too_deep: return "nesting exceeds the depth limit";
-        case codec_errc::invalid_utf8: return "invalid UTF-8";
-        case codec_errc::number_out_of_range: return "number out of range";
-        case codec_errc::truncated: return "JSON input truncated";
-        case codec_errc::trailing_data: return "trailing bytes after the JSON document";
-        case codec_errc::repeated_key: return "repeated key in the gateway envelope";
-        }
-        return "unknown codec error";
-    }
+constexpr const char* codec_messages[] = {
+    "JSON syntax error",                      // syntax
+    "type mismatch",                          // type_mismatch
+    "invalid snowflake",                      // invalid_snowflake
+    "missing required field",                 // missing_field
+    "gateway message is not an object",       // not_an_object
+    "nesting exceeds the depth limit",        // too_deep
+    "invalid UTF-8",                          // invalid_utf8
+    "number out of range",                    // number_out_of_range
+    "JSON input truncated",                   // truncated
+    "trailing bytes after the JSON document", // trailing_data
+    "repeated key in the gateway envelope",   // repeated_key
 };
+static_assert(std::size(codec_messages) == static_cast<std::size_t>(codec_errc::repeated_key));
 
-struct compress_category_impl final : boost::system::error_category {
-    const char* name() const noexcept override { return "dgw.compress"; }
-    std::string message(int ev) const override {
-        switch (static_cast<compress_errc>(ev)) {
-        case compress_errc::corrupt: return "corrupt compressed stream";
-        case compress_errc::too_large: return "decompressed message exceeds the size limit";
-        case compress_errc::incomplete: return "compressed message is incomplete";
-        case compress_errc::library: return "decompression library error";
-        }
-        return "unknown compression error";
-    }
+constexpr const char* compress_messages[] = {
+    "corrupt compressed stream",                   // corrupt
+    "decompressed message exceeds the size limit", // too_large
+    "compressed message is incomplete",            // incomplete
+    "decompression library error",                 // library
 };
+static_assert(std::size(compress_messages) == static_cast<std::size_t>(compress_errc::library));
+
+constexpr const char* condition_messages[] = {
+    "input truncated",                            // truncated
+    "trailing bytes after the message",           // trailing_data
+    "nesting exceeds the depth limit",            // too_deep
+    "invalid UTF-8",                              // invalid_utf8
+    "malformed input",                            // malformed
+    "a value the schema or the envelope refuses", // bad_value
+};
+static_assert(std::size(condition_messages) == static_cast<std::size_t>(decode_condition::bad_value));
 
 // Which condition each code belongs to (besides `malformed`, which covers every code of
 // the grammar: see below).
@@ -109,19 +107,8 @@ bool is_malformed(const boost::system::error_code& ec) {
     return false;
 }
 
-struct decode_condition_category_impl final : boost::system::error_category {
-    const char* name() const noexcept override { return "dgw.decode"; }
-    std::string message(int ev) const override {
-        switch (static_cast<decode_condition>(ev)) {
-        case decode_condition::truncated: return "input truncated";
-        case decode_condition::trailing_data: return "trailing bytes after the message";
-        case decode_condition::too_deep: return "nesting exceeds the depth limit";
-        case decode_condition::invalid_utf8: return "invalid UTF-8";
-        case decode_condition::malformed: return "malformed input";
-        case decode_condition::bad_value: return "a value the schema or the envelope refuses";
-        }
-        return "unknown decode condition";
-    }
+struct decode_condition_category_impl final : detail::table_category {
+    using table_category::table_category;
     bool equivalent(const boost::system::error_code& ec, int cond) const noexcept override {
         if (static_cast<decode_condition>(cond) == decode_condition::malformed) return is_malformed(ec);
         const auto c = condition_of(ec);
@@ -132,20 +119,19 @@ struct decode_condition_category_impl final : boost::system::error_category {
 } // namespace
 
 const boost::system::error_category& decode_condition_category() noexcept {
-    static const decode_condition_category_impl c;
+    static constexpr decode_condition_category_impl c{"dgw.decode", condition_messages};
     return c;
 }
-
 const boost::system::error_category& etf_category() noexcept {
-    static const etf_category_impl c;
+    static constexpr detail::table_category c{"dgw.etf", etf_messages};
     return c;
 }
 const boost::system::error_category& codec_category() noexcept {
-    static const codec_category_impl c;
+    static constexpr detail::table_category c{"dgw.codec", codec_messages};
     return c;
 }
 const boost::system::error_category& compress_category() noexcept {
-    static const compress_category_impl c;
+    static constexpr detail::table_category c{"dgw.compress", compress_messages};
     return c;
 }
 
@@ -155,6 +141,14 @@ std::string decode_error::message() const {
     m += " (byte " + std::to_string(offset) + ")";
     if (!detail.empty()) m += ": " + detail;
     return m;
+}
+
+[[gnu::cold]] bool decode_error::fail(boost::system::error_code c, std::size_t at, std::string p, std::string d) {
+    code = c;
+    offset = at;
+    path = std::move(p);
+    detail = std::move(d);
+    return false;
 }
 
 } // namespace dgw

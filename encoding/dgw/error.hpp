@@ -3,7 +3,7 @@
 ///
 /// Each area has its own `enum class` and `boost::system::error_category`, so an
 /// error_code says both what went wrong and which layer found it. Messages come from
-/// one switch per category (error.cpp). Protocol-level and gateway close-code errors
+/// one table per category (error.cpp, detail/error_category.hpp). Protocol-level and gateway close-code errors
 /// live in client/ and generated/ respectively; nothing here knows a Discord type.
 
 #include <boost/system/error_code.hpp>
@@ -107,6 +107,9 @@ struct decode_error {
     explicit operator bool() const noexcept { return static_cast<bool>(code); }
     /// "type mismatch at d.author.id (byte 1234): expected string, got integer"
     std::string message() const;
+    /// Sets every member and returns false: the one way a decode step reports a failure
+    /// (`return err.fail(codec_errc::missing_field, 0, "op");`).
+    bool fail(boost::system::error_code c, std::size_t at, std::string p = {}, std::string d = {});
 };
 
 } // namespace dgw

@@ -6,14 +6,6 @@
 namespace dgw {
 namespace {
 
-bool fail(decode_error& err, codec_errc code, std::string path, std::string detail) {
-    err.code = code;
-    err.offset = 0;
-    err.path = std::move(path);
-    err.detail = std::move(detail);
-    return false;
-}
-
 // Only for a READY whose typed decode failed: the session must survive a type change in
 // some unrelated READY field, so read the two strings the client needs on their own (the
 // schema's ReadySession; every other field is skipped unread).
@@ -80,7 +72,7 @@ bool decode_inbound(std::string_view bytes, Encoding enc, inbound& out, decode_e
         return true;
     case Opcode::Hello:
         if (!m.hello || m.hello->heartbeat_interval <= 0)
-            return fail(err, codec_errc::missing_field, "d.heartbeat_interval", "Hello needs a positive interval");
+            return err.fail(codec_errc::missing_field, 0, "d.heartbeat_interval", "Hello needs a positive interval");
         out.heartbeat_interval = m.hello->heartbeat_interval;
         break;
     case Opcode::InvalidSession:

@@ -120,11 +120,9 @@ bool decode_inflated(std::string_view in, decode_error& err, const decode_limits
     err = {};
     if (!etf::reader::inflate_message(in, plain, err, etf_limits(lim))) return false;
     if (is_compressed(plain)) { // never nested (a zlib quine would recurse for ever)
-        err.code = etf_errc::unknown_tag;
-        err.offset = 0;
-        err.detail = "COMPRESSED (tag 80) is only allowed directly after the version byte "
-                     "(offset into the inflated COMPRESSED term)";
-        return false;
+        return err.fail(etf_errc::unknown_tag, 0, {},
+                        "COMPRESSED (tag 80) is only allowed directly after the version byte "
+                        "(offset into the inflated COMPRESSED term)");
     }
     if (decode(std::string_view(plain))) return true;
     if (err.offset >= 1) err.offset -= 1; // the version byte put in front
@@ -163,7 +161,7 @@ struct etf_envelope {
     // conversion to JSON) would refuse is refused here, not turned into something else later.
     template <class S>
     static bool take_raw(S& src, std::string_view in, std::size_t b, std::string& out, const decode_limits& lim) {
-        if (!src.skip(envelope_detail::d_depth)) return false;
+        if (!src.skip(envelope_detail::top_depth)) return false;
         out = standalone(in.substr(b, src.pos() - b));
         return valid_term(out, b, src.error(), lim);
     }

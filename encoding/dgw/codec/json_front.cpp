@@ -196,16 +196,10 @@ public:
     // At the end of the input every syntax error is a truncation: the same text with more
     // bytes after it could have been valid.
     [[gnu::cold, gnu::noinline]] bool syntax(const char* what) {
-        err_.code = p_ == end_ ? codec_errc::truncated : codec_errc::syntax;
-        err_.offset = pos();
-        err_.detail = what;
-        return false;
+        return err_.fail(p_ == end_ ? codec_errc::truncated : codec_errc::syntax, pos(), {}, what);
     }
     [[gnu::cold, gnu::noinline]] bool fail_at(codec_errc code, const char* q, std::string what) {
-        err_.code = code;
-        err_.offset = static_cast<std::size_t>(q - begin_);
-        err_.detail = std::move(what);
-        return false;
+        return err_.fail(code, static_cast<std::size_t>(q - begin_), {}, std::move(what));
     }
 
 private:
@@ -562,7 +556,7 @@ struct json_envelope {
         return std::string(trim_ws(in.data() + b, in.data() + e));
     }
     static bool take_raw(json_source& src, std::string_view, std::size_t, std::string& out, const decode_limits& lim) {
-        pull::decoder<json_source> dec(src, lim.max_depth, envelope_detail::d_depth);
+        pull::decoder<json_source> dec(src, lim.max_depth, envelope_detail::top_depth);
         return dec.capture(out);
     }
     static bool later(std::string_view in, std::size_t b, std::size_t e, const payload_choice& c, envelope& env,

@@ -32,20 +32,11 @@ namespace dgw::codec::envelope_detail {
 /// fresh storage, which a second decode into used storage could not promise).
 enum class pass { ok, failed, wrong_guess };
 
-/// The container depth of `d`'s own value: the envelope is the one open container. The
-/// depth limit counts from the message root, so `d` nests as deep in every path (read in
-/// place, skipped, kept raw or decoded after the envelope).
-inline constexpr std::size_t d_depth = 1;
-
-[[gnu::cold, gnu::noinline]] inline bool envelope_fail(decode_error& err, codec_errc code, std::size_t offset,
-                                                         const char* path, const char* detail) {
-    err = {};
-    err.code = code;
-    err.offset = offset;
-    err.path = path;
-    err.detail = detail;
-    return false;
-}
+/// The container depth of a top-level value (`d`, or a key Discord does not send): the
+/// envelope is the one open container. The depth limit counts from the message root, so
+/// `d` nests as deep in every path (read in place, skipped, kept raw or decoded after the
+/// envelope).
+inline constexpr std::size_t top_depth = 1;
 
 /// op: an integer that fits an int (opcodes are small; the client stores an int).
 /// s: an integer 0..2^63-1 or null. A uint64 from either encoding is out of range.
@@ -59,15 +50,15 @@ bool read_int(S& src, const pull::scalar& v, const char* key, bool nullable, std
     }
     if (v.t == vt::int64) {
         if (v.i < 0 || v.i > max)
-            return envelope_fail(src.error(), codec_errc::number_out_of_range, src.offset(), key,
+            return src.error().fail(codec_errc::number_out_of_range, src.offset(), key,
                                  "out of range for the envelope");
         out = v.i;
         return true;
     }
     if (v.t == vt::uint64)
-        return envelope_fail(src.error(), codec_errc::number_out_of_range, src.offset(), key,
+        return src.error().fail(codec_errc::number_out_of_range, src.offset(), key,
                              "out of range for the envelope");
-    return envelope_fail(src.error(), codec_errc::type_mismatch, src.offset(), key,
+    return src.error().fail(codec_errc::type_mismatch, src.offset(), key,
                          nullable ? "expected an integer or null" : "expected an integer");
 }
 
@@ -80,7 +71,7 @@ pass read_envelope(S& src, std::string_view in, envelope& env, chooser choose, v
     scalar v;
     if (!src.value(v)) return pass::failed;
     if (v.t != vt::object) {
-        envelope_fail(err, codec_errc::not_an_object, src.offset(), "", "the gateway envelope must be an object");
+        err.fail(codec_errc::not_an_object, src.offset(), "", "the gateway envelope must be an object");
         return pass::failed;
     }
     std::string_view guess;
@@ -89,7 +80,7 @@ pass read_envelope(S& src, std::string_view in, envelope& env, chooser choose, v
          deferred = false;
     std::size_t d_begin = 0, d_end = 0;
     auto repeated = [&](const char* key) {
-        envelope_fail(err, codec_errc::repeated_key, src.offset(), key, "a key may appear once in the envelope");
+        err.fail(codec_errc::repeated_key, src.offset(), key, "a key may appear once in the envelope");
         return pass::failed;
     };
 
@@ -117,12 +108,12 @@ pass read_envelope(S& src, std::string_view in, envelope& env, chooser choose, v
                 deferred = true;
             }
             if (c.action == payload_action::decode) {
-                pull::decoder<S> dec(src, lim.max_depth, d_depth);
+                pull::decoder<S> dec(src, lim.max_depth, top_depth);
                 if (!dec.root(c.ti, c.storage, "d")) return decoded_on_guess ? pass::wrong_guess : pass::failed;
                 if (c.keep_raw) env.raw_d = F::kept(in, d_begin, src.pos());
             } else if (c.action == payload_action::raw) {
                 if (!F::take_raw(src, in, d_begin, env.raw_d, lim)) return pass::failed;
-            } else if (!src.skip(d_depth)) {
+            } else if (!src.skip(top_depth)) {
                 return pass::failed;
             }
             d_end = src.pos();
@@ -130,7 +121,7 @@ pass read_envelope(S& src, std::string_view in, envelope& env, chooser choose, v
         }
         const bool is_op = k == "op", is_s = k == "s", is_t = k == "t";
         if (!is_op && !is_s && !is_t) { // a key Discord does not send: checked and passed over
-            if (!src.skip(d_depth)) return pass::failed;
+            if (!src.skip(top_depth)) return pass::failed;
             continue;
         }
         if (!src.value(v)) return pass::failed;
@@ -151,14 +142,14 @@ pass read_envelope(S& src, std::string_view in, envelope& env, chooser choose, v
                 env.has_t = true;
                 env.t.assign(v.s);
             } else if (v.t != vt::null) {
-                envelope_fail(err, codec_errc::type_mismatch, src.offset(), "t", "expected a string or null");
+                err.fail(codec_errc::type_mismatch, src.offset(), "t", "expected a string or null");
                 return pass::failed;
             }
         }
     }
     if (!src.finish()) return pass::failed;
     if (!seen_op) {
-        envelope_fail(err, codec_errc::missing_field, 0, "op", "the envelope has no op");
+        err.fail(codec_errc::missing_field, 0, "op", "the envelope has no op");
         return pass::failed;
     }
     if (on_guess) {
@@ -176,7 +167,7 @@ pass read_envelope(S& src, std::string_view in, envelope& env, chooser choose, v
 
 /// The limits for a `d` decoded on its own after the envelope: one level is the envelope.
 inline decode_limits inside_envelope(decode_limits lim) {
-    lim.max_depth = lim.max_depth > d_depth ? lim.max_depth - d_depth : 0;
+    lim.max_depth = lim.max_depth > top_depth ? lim.max_depth - top_depth : 0;
     return lim;
 }
 

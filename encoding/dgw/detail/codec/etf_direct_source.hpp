@@ -340,11 +340,7 @@ private:
 
     [[gnu::cold, gnu::noinline]] bool give_up() {
         gave_up_ = true;
-        err_ = {};
-        err_.code = etf_errc::unexpected_type;
-        err_.offset = at_;
-        err_.detail = "left to the general reader";
-        return false;
+        return err_.fail(etf_errc::unexpected_type, at_, {}, "left to the general reader");
     }
 
     bool push(frame_kind k, std::uint32_t n) {

@@ -30,10 +30,7 @@ inline bool expect_end(etf::reader& r, decode_error& err) {
     etf::token t;
     if (!r.next(t)) return reader_failed(r, err);
     if (t.kind != etf::token_kind::end) {
-        err = {};
-        err.code = etf_errc::trailing_data;
-        err.offset = t.offset;
-        return false;
+        return err.fail(etf_errc::trailing_data, t.offset);
     }
     return true;
 }
@@ -119,11 +116,7 @@ private:
     std::size_t at_ = 0;
 
     [[gnu::cold, gnu::noinline]] bool unexpected(const etf::token& t) {
-        err_ = {};
-        err_.code = t.kind == etf::token_kind::end ? make_error_code(etf_errc::truncated)
-                                                    : make_error_code(etf_errc::unexpected_type);
-        err_.offset = t.offset;
-        return false;
+        return err_.fail(t.kind == etf::token_kind::end ? etf_errc::truncated : etf_errc::unexpected_type, t.offset);
     }
 };
 

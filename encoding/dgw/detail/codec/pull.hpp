@@ -144,11 +144,7 @@ private:
     std::string path_; // built back to front while a failure unwinds
 
     [[gnu::cold, gnu::noinline]] bool fail(codec_errc e, std::string detail) {
-        decode_error& err = src_.error();
-        err.code = e;
-        err.offset = src_.offset();
-        err.detail = std::move(detail);
-        return false;
+        return src_.error().fail(e, src_.offset(), {}, std::move(detail)); // the path is set as it unwinds
     }
     [[gnu::cold, gnu::noinline]] bool mismatch(const type_info* ti, vt got) {
         return fail(codec_errc::type_mismatch,
