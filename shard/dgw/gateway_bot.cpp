@@ -1,6 +1,7 @@
 #include <dgw/gateway_bot.hpp>
 
 #include <dgw/codec/typed.hpp>
+#include <dgw/detail/error_category.hpp>
 #include <dgw/detail/net_url.hpp>
 #include <dgw/shard_manager.hpp>
 #include <dgw/detail/tls_client.hpp>
@@ -16,6 +17,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <iterator>
 #include <memory>
 #include <utility>
 
@@ -28,45 +30,28 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
-struct gateway_bot_category_impl final : boost::system::error_category {
-    const char* name() const noexcept override { return "dgw.gateway_bot"; }
-    std::string message(int ev) const override {
-        switch (static_cast<gateway_bot_errc>(ev)) {
-        case gateway_bot_errc::http_status: return "Discord answered with an HTTP error status";
-        case gateway_bot_errc::bad_body: return "the response body is not a usable Get Gateway Bot response";
-        case gateway_bot_errc::bad_api_base: return "the API base is not an absolute http:// or https:// URL";
-        }
-        return "unknown gateway_bot error";
-    }
+constexpr const char* messages[] = {
+    "Discord answered with an HTTP error status",                  // http_status
+    "the response body is not a usable Get Gateway Bot response",  // bad_body
+    "the API base is not an absolute http:// or https:// URL",     // bad_api_base
 };
+static_assert(std::size(messages) == static_cast<std::size_t>(gateway_bot_errc::bad_api_base));
 
-bool fail(decode_error& err, codec_errc code, std::string path, std::string detail) {
-    err = decode_error{code, 0, std::move(path), std::move(detail)};
-    return false;
-}
-
-// The typed decoder lets a required field be absent (a gateway event must survive Discord
-// dropping one) and notes it in missing_, one bit per required field in schema order.
-// Nothing here has a default to fall back on, so an absent field is an error.
-bool present(std::uint64_t missing, int bit, const char* path, decode_error& err) {
-    if (((missing >> bit) & 1u) == 0) return true;
-    return fail(err, codec_errc::missing_field, path, "");
-}
-
-/// The integer at bit `bit` of `missing`: present, and within [min, max] so the narrower
-/// field of gateway_bot holds it.
-bool in_range(std::int64_t v, std::uint64_t missing, int bit, const char* path, std::int64_t min,
-              std::int64_t max, decode_error& err) {
-    if (!present(missing, bit, path, err)) return false;
+/// The integer `v`, the field `name` of `obj`: present, and within [min, max] so the
+/// narrower field of gateway_bot holds it. Nothing here has a default to fall back on.
+template <class T>
+bool in_range(const T& obj, const char* name, std::int64_t v, const char* path, std::int64_t min, std::int64_t max,
+              decode_error& err) {
+    if (missing(obj, name)) return err.fail(codec_errc::missing_field, 0, path);
     if (v >= min && v <= max) return true;
-    return fail(err, codec_errc::number_out_of_range, path,
-                std::to_string(v) + " is not in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+    return err.fail(codec_errc::number_out_of_range, 0, path,
+                    std::to_string(v) + " is not in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
 }
 
 } // namespace
 
 const boost::system::error_category& gateway_bot_category() noexcept {
-    static const gateway_bot_category_impl c;
+    static constexpr detail::table_category c{"dgw.gateway_bot", messages};
     return c;
 }
 
@@ -77,16 +62,16 @@ bool parse_gateway_bot(std::string_view body, gateway_bot& out, decode_error& er
     constexpr std::int64_t u32 = UINT32_MAX;
     // A day is 86.4M ms; anything up to a year is taken as given.
     constexpr std::int64_t year_ms = std::int64_t{366} * 86'400'000;
-    // Bits: the fields' order in schema/types/gateway.yaml. 0 shards or 0 max_concurrency
-    // would leave the manager nothing to run or the identify queue nothing to grant.
-    if (!present(g.missing_, 0, "$.url", err)) return false;
-    if (g.url.empty()) return fail(err, codec_errc::missing_field, "$.url", "an empty string");
-    if (!in_range(g.shards, g.missing_, 1, "$.shards", 1, u32, err) ||
-        !present(g.missing_, 2, "$.session_start_limit", err) ||
-        !in_range(l.total, l.missing_, 0, "$.session_start_limit.total", 0, u32, err) ||
-        !in_range(l.remaining, l.missing_, 1, "$.session_start_limit.remaining", 0, u32, err) ||
-        !in_range(l.reset_after, l.missing_, 2, "$.session_start_limit.reset_after", 0, year_ms, err) ||
-        !in_range(l.max_concurrency, l.missing_, 3, "$.session_start_limit.max_concurrency", 1, u32, err))
+    // 0 shards or 0 max_concurrency would leave the manager nothing to run or the identify
+    // queue nothing to grant.
+    if (missing(g, "url")) return err.fail(codec_errc::missing_field, 0, "$.url");
+    if (g.url.empty()) return err.fail(codec_errc::missing_field, 0, "$.url", "an empty string");
+    if (!in_range(g, "shards", g.shards, "$.shards", 1, u32, err)) return false;
+    if (missing(g, "session_start_limit")) return err.fail(codec_errc::missing_field, 0, "$.session_start_limit");
+    if (!in_range(l, "total", l.total, "$.session_start_limit.total", 0, u32, err) ||
+        !in_range(l, "remaining", l.remaining, "$.session_start_limit.remaining", 0, u32, err) ||
+        !in_range(l, "reset_after", l.reset_after, "$.session_start_limit.reset_after", 0, year_ms, err) ||
+        !in_range(l, "max_concurrency", l.max_concurrency, "$.session_start_limit.max_concurrency", 1, u32, err))
         return false;
     out.url = std::move(g.url);
     out.shards = static_cast<std::uint32_t>(g.shards);

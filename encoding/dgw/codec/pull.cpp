@@ -64,3 +64,15 @@ const char* vt_name(vt t) noexcept {
 }
 
 } // namespace dgw::codec::pull
+
+namespace dgw::codec {
+
+bool field_missing(const type_info& ti, const void* obj, std::string_view name) noexcept {
+    for (std::size_t i = 0; i < ti.field_count; ++i) {
+        const field_info& f = ti.fields[i];
+        if (f.name == name) return f.required_bit < 0 || (ti.cmissing(obj) >> f.required_bit & 1) != 0;
+    }
+    return true;
+}
+
+} // namespace dgw::codec

@@ -11,6 +11,11 @@
 
 namespace dgw {
 
+namespace codec {
+/// See dgw::missing.
+bool field_missing(const type_info& ti, const void* obj, std::string_view name) noexcept;
+} // namespace codec
+
 /// The codec description of a generated type (specialised for every generated struct).
 template <class T>
 const codec::type_info& describe();
@@ -27,6 +32,14 @@ template <class T>
 bool decode_etf(std::string_view in, T& out, decode_error& err) {
     out = T{};
     return codec::decode_etf_value(in, describe<T>(), &out, err, "$");
+}
+/// Whether the required field `name` was absent when `v` was decoded: the typed decoder
+/// lets a required field be absent (a gateway event must survive Discord dropping one) and
+/// notes it in `missing_`. A name that is not one of T's required fields also answers true,
+/// so code that needs a field fails loudly when the schema renames it or makes it optional.
+template <class T>
+bool missing(const T& v, std::string_view name) {
+    return codec::field_missing(describe<T>(), &v, name);
 }
 /// Compact JSON text of a value.
 template <class T>
