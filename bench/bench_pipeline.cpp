@@ -84,7 +84,7 @@ void bm_pipeline(benchmark::State& state, const char* file, dgw::Encoding enc, s
             benchmark::DoNotOptimize(&msg);
             if (st == stage::typed_to_json) {
                 json.clear();
-                dgw::encode(msg, dgw::Encoding::Json, json);
+                if (!dgw::encode(msg, dgw::Encoding::Json, json, err)) return state.SkipWithError(err.message().c_str());
                 benchmark::DoNotOptimize(json.data());
             }
         }

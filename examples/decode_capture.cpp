@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
             r.bytes += frame.size();
             if (printed < limit) {
                 line.clear();
-                dgw::encode(msg, dgw::Encoding::Json, line);
+                if (!dgw::encode(msg, dgw::Encoding::Json, line, err)) line = "(not printable: " + err.message() + ")";
                 if (line.size() > 300) line = line.substr(0, 300) + "...";
                 std::cout << line << "\n";
                 ++printed;

@@ -61,7 +61,8 @@ GatewayMessage must_decode(std::string_view bytes, Encoding enc, const std::stri
 
 std::string encode(const GatewayMessage& m, Encoding enc, dgw::codec::etf_style style = {true, true}) {
     std::string out;
-    dgw::encode(m, enc, out, style);
+    decode_error err;
+    BOOST_REQUIRE_MESSAGE(dgw::encode(m, enc, out, err, style), err.message());
     return out;
 }
 
@@ -471,6 +472,35 @@ BOOST_AUTO_TEST_CASE(unknown_event_is_kept_raw) {
     BOOST_TEST(as_json(me).at("d") == d);
     const GatewayMessage cross = must_decode(encode(mj, Encoding::Etf), Encoding::Etf, "json raw -> etf");
     BOOST_TEST(generic(std::get<dgw::RawEvent>(cross.event).data) == d);
+}
+
+// A raw d that the other encoding cannot hold is an error naming d, never a null written
+// in its place; the output is left as it was.
+BOOST_AUTO_TEST_CASE(a_raw_d_that_cannot_be_converted_is_an_error) {
+    GatewayMessage m;
+    m.op = 0;
+    m.t = "FUTURE_EVENT";
+    auto& raw = m.event.emplace<dgw::RawEvent>();
+    raw.name = "FUTURE_EVENT";
+    raw.encoding = Encoding::Json;
+    raw.data = R"({"a":[1,2)";
+    std::string out = "kept";
+    decode_error err;
+    BOOST_TEST(!dgw::encode(m, Encoding::Etf, out, err));
+    BOOST_TEST(out == "kept");
+    BOOST_TEST(err.path == "d");
+    BOOST_TEST(err.offset == raw.data.size()); // where the text ends too early
+    BOOST_TEST(dgw::encode(m, Encoding::Json, out, err)); // as it came: nothing to convert
+    BOOST_TEST(!err);
+
+    raw.encoding = Encoding::Etf;
+    raw.data = std::string("\x83\x6a\x6a", 3); // NIL, then a byte after the term
+    out = "kept";
+    BOOST_TEST(!dgw::encode(m, Encoding::Json, out, err));
+    BOOST_TEST(out == "kept");
+    BOOST_TEST(err.path == "d");
+    BOOST_TEST((err.code == dgw::decode_condition::trailing_data));
+    BOOST_TEST(err.offset == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(unknown_enum_values_and_flag_bits_are_kept) {

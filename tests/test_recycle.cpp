@@ -38,7 +38,8 @@ GatewayMessage fresh_decode(std::string_view bytes, Encoding enc, bool& ok, deco
 
 std::string encode_json(const GatewayMessage& m) {
     std::string out;
-    dgw::encode(m, Encoding::Json, out);
+    decode_error err;
+    BOOST_REQUIRE_MESSAGE(dgw::encode(m, Encoding::Json, out, err), err.message());
     return out;
 }
 

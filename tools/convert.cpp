@@ -126,8 +126,11 @@ int run_convert(const convert_options& o) {
             if (!filter.matches(op, t)) continue;
             if (o.read.limit && written >= *o.read.limit) break;
             // The typed round trip writes Discord's receive style: atom keys, integer snowflakes.
-            if (typed_ok) encode(msg, to, payload, codec::etf_style{true, true});
-            else encode_generic(generic, to, payload);
+            if (typed_ok && !encode(msg, to, payload, err, codec::etf_style{true, true})) {
+                d.error(position(m) + ": " + err.message() + "; message dropped");
+                continue;
+            }
+            if (!typed_ok) encode_generic(generic, to, payload);
 
             const bool sent = m.dir == capture::direction::send;
             if (sent && comp && format != out_format::capture) {

@@ -108,8 +108,14 @@ int run_decode(const decode_command_options& o) {
             if (want_stats) table.add(stats::key(op, t), m.bytes.size(), m.wire_bytes, seconds(t1, t2));
             const bool limited = o.read.limit && sum.printed >= *o.read.limit;
             if (print_lines && !limited && filter.matches(op, t)) {
-                if (o.raw) append_envelope(generic, buf);
-                else encode(msg, Encoding::Json, buf);
+                const std::size_t start = buf.size();
+                if (o.raw) {
+                    append_envelope(generic, buf);
+                } else if (!encode(msg, Encoding::Json, buf, err)) {
+                    d.error(position(m) + ": " + reason(err) + "; not printable as JSON");
+                    buf.resize(start);
+                    continue;
+                }
                 buf.push_back('\n');
                 out->maybe_flush();
                 ++sum.printed;

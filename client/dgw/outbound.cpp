@@ -1,6 +1,7 @@
 #include <dgw/outbound.hpp>
 
 #include <dgw/codec/encode.hpp>
+#include <dgw/etf/json.hpp>
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -61,16 +62,12 @@ commands::Identify identify_command(const identify_params& p) {
 // The user's own d is the one Boost.JSON DOM on the send path: it is serialized here and
 // handed to the same envelope writer as the generated commands.
 frame encode_frame(const command& c, Encoding enc) {
-    const std::string d = boost::json::serialize(c.d.get());
     frame f;
     f.binary = enc == Encoding::Etf;
-    if (enc == Encoding::Json) {
-        codec::encode_command(static_cast<std::int64_t>(c.op), codec::payload_ref{nullptr, nullptr, d}, false, f.bytes);
-    } else {
-        std::string term;
-        codec::json_text_to_etf_term(d, term, codec::etf_style{}); // binary keys, as clients must send
-        codec::encode_command(static_cast<std::int64_t>(c.op), codec::payload_ref{nullptr, nullptr, term}, true, f.bytes);
-    }
+    std::string d;
+    if (f.binary) etf::from_json(c.d.get(), d, etf::writer_options{false}); // binary keys, as clients must send
+    else d = boost::json::serialize(c.d.get());
+    codec::encode_command(static_cast<std::int64_t>(c.op), codec::payload_ref{nullptr, nullptr, d}, f.binary, f.bytes);
     return f;
 }
 

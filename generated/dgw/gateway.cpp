@@ -329,7 +329,8 @@ bool decode(std::string_view bytes, Encoding enc, GatewayMessage& out, decode_er
     return true;
 }
 
-void encode(const GatewayMessage& m, Encoding enc, std::string& out, codec::etf_style style) {
+bool encode(const GatewayMessage& m, Encoding enc, std::string& out, decode_error& err, codec::etf_style style) {
+    err = {};
     codec::payload_ref d;
     std::string converted;
     if (m.op == 10 && m.hello) {
@@ -340,11 +341,11 @@ void encode(const GatewayMessage& m, Encoding enc, std::string& out, codec::etf_
         if (!raw->data.empty()) {
             if (raw->encoding == enc) {
                 d.raw = raw->data;
-            } else if (enc == Encoding::Json) {
-                codec::etf_term_to_json_text(raw->data, converted);
-                d.raw = converted;
+            } else if (enc == Encoding::Json ? !codec::etf_term_to_json_text(raw->data, converted, err)
+                                             : !codec::json_text_to_etf_term(raw->data, converted, style, err)) {
+                err.path.assign(1, 'd'); // (assign from a literal trips GCC 12 -Wrestrict)
+                return false;
             } else {
-                codec::json_text_to_etf_term(raw->data, converted, style); // writes the version byte
                 d.raw = converted;
             }
         }
@@ -355,6 +356,7 @@ void encode(const GatewayMessage& m, Encoding enc, std::string& out, codec::etf_
     if (!m.t.empty()) t = m.t;
     if (enc == Encoding::Json) codec::encode_json_envelope(m.op, m.s, t, d, out);
     else codec::encode_etf_envelope(m.op, m.s, t, d, out, style);
+    return true;
 }
 
 } // namespace dgw

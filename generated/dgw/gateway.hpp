@@ -57,8 +57,10 @@ bool decode(std::string_view bytes, Encoding enc, GatewayMessage& out, decode_er
             const decode_options& opt = {});
 
 /// Encodes a message as the gateway would send it: JSON with keys t, s, op, d; ETF as
-/// Erlang would (atom keys, integer snowflakes) unless `style` says otherwise.
-void encode(const GatewayMessage& m, Encoding enc, std::string& out,
+/// Erlang would (atom keys, integer snowflakes) unless `style` says otherwise. Fails only
+/// when a raw `d` kept in the other encoding cannot be converted (invalid JSON text, or an
+/// ETF term JSON cannot hold): then `err` says where in `d`, and `out` is unchanged.
+bool encode(const GatewayMessage& m, Encoding enc, std::string& out, decode_error& err,
             codec::etf_style style = {true, true});
 
 } // namespace dgw

@@ -47,7 +47,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (ec) std::abort(); // accepted text Boost.JSON rejects
     }
     std::string again;
-    dgw::encode(m, enc, again);
+    if (!dgw::encode(m, enc, again, err)) std::abort(); // nothing to convert: cannot fail
+    // Into the other encoding a kept raw d is converted, which may fail, but only cleanly.
+    std::string other;
+    const auto other_enc = enc == dgw::Encoding::Json ? dgw::Encoding::Etf : dgw::Encoding::Json;
+    if (!dgw::encode(m, other_enc, other, err) && (!err || !other.empty())) std::abort();
     dgw::GatewayMessage m2;
     if (!dgw::decode(again, enc, m2, err, opt)) std::abort();
     return 0;

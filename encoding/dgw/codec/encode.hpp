@@ -3,6 +3,7 @@
 /// Absent optional fields and required fields recorded as missing at decode time are
 /// omitted; null stays null. So decode -> encode reproduces every known field.
 
+#include <dgw/error.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -47,9 +48,10 @@ void encode_etf_envelope(std::int64_t op, std::optional<std::int64_t> s, std::op
 void encode_command(std::int64_t op, const payload_ref& d, bool etf, std::string& out);
 
 /// Converts a raw ETF term (with version byte) to the JSON text the typed JSON encoder
-/// would write for an `any` value, and back; used for raw payloads across encodings.
-bool etf_term_to_json_text(std::string_view etf, std::string& out);
+/// would write for an `any` value, and back; used for raw payloads across encodings. On
+/// failure `err` says what and where (a byte offset into the input) and `out` is unchanged.
+bool etf_term_to_json_text(std::string_view etf, std::string& out, decode_error& err);
 /// Appends a standalone ETF message (version byte included) of the JSON text.
-void json_text_to_etf_term(std::string_view json, std::string& out, etf_style style);
+bool json_text_to_etf_term(std::string_view json, std::string& out, etf_style style, decode_error& err);
 
 } // namespace dgw::codec

@@ -93,11 +93,9 @@ struct etf_emitter final : emitter {
         if (style.snowflakes_as_int) {
             w.uint64(v);
         } else {
-            char buf[24];
             std::string s;
             json::append_uint(s, v);
             w.string(s);
-            (void)buf;
         }
     }
     void any(std::string_view t) override {
@@ -280,8 +278,7 @@ void encode_command(std::int64_t op, const payload_ref& d, bool etf, std::string
     e.end_object();
 }
 
-bool etf_term_to_json_text(std::string_view etf, std::string& out) {
-    decode_error err;
+bool etf_term_to_json_text(std::string_view etf, std::string& out, decode_error& err) {
     boost::json::value v = etf::to_json(etf, err);
     if (err) return false;
     // Through the typed capture rules: snowflake-sized integers stay numbers here.
@@ -289,10 +286,14 @@ bool etf_term_to_json_text(std::string_view etf, std::string& out) {
     return true;
 }
 
-void json_text_to_etf_term(std::string_view json, std::string& out, etf_style style) {
+bool json_text_to_etf_term(std::string_view json, std::string& out, etf_style style, decode_error& err) {
+    boost::json::stream_parser p;
     boost::system::error_code ec;
-    boost::json::value v = boost::json::parse(json, ec);
-    etf::from_json(v, out, etf::writer_options{style.atom_keys});
+    const std::size_t used = p.write_some(json.data(), json.size(), ec);
+    if (!ec) p.finish(ec);
+    if (ec) return err.fail(ec, used, {}, "not valid JSON text");
+    etf::from_json(p.release(), out, etf::writer_options{style.atom_keys});
+    return true;
 }
 
 } // namespace dgw::codec
