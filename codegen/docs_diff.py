@@ -412,6 +412,7 @@ class Located:
 
     def __init__(self, table=None, page=None, others=(), mode="full", how="", error=None, unchecked=None,
                  variants=()):
+        self.footnote = set()  # words of the container row's footnote (fields it adds in prose)
         self.variants = list(variants)  # union: [(table, page, further tables)]
         self.table = table
         self.page = page
@@ -575,8 +576,30 @@ class Checker:
                 url = DOCS_URL + f"{dt.link[0]}#{dt.link[1]}"
                 t2, p2, _ = self.field_tables(url)
                 if t2 and t2[0] is not table:
-                    return Located(t2[0], p2, t2[1:], "subset", f"via {o.name}.{f.name} -> {dt.link[0]}#{dt.link[1]}")
+                    loc = Located(t2[0], p2, t2[1:], "subset", f"via {o.name}.{f.name} -> {dt.link[0]}#{dt.link[1]}")
+                    loc.footnote = self.footnote(o.docs, table, f.name)
+                    return loc
         return None
+
+    def footnote(self, url, table, name):
+        """Words of the footnote a row's mark points to: THREAD_MEMBERS_UPDATE's added_members
+        "will also include the guild member and nullable presence objects"."""
+        fcol = table.column("field", "name", "parameter")
+        for r in table.rows:
+            if fcol >= len(r) or not re.match(re.escape(name) + r"\b", r[fcol].strip()):
+                continue
+            m = FOOTNOTE_MARK.search(r[fcol])
+            if not m:
+                return set()
+            mark = clean_mark(m.group(0))
+            blocks, _, _ = self.section(url)
+            words = set()
+            for b in blocks:
+                m2 = FOOTNOTE_MARK.match(b[1]) if b[0] == "text" else None
+                if m2 and clean_mark(m2.group(0)) == mark:
+                    words.update(re.findall(r"[a-z_]+", clean_text(b[1]).lower()))
+            return words
+        return set()
 
     def is_subset(self, s, table):
         """Whether the type is a part of the object its table documents: it is called partial
@@ -770,6 +793,9 @@ class Checker:
                 # A field of another variant's table: each variant has it or not, so the union's
                 # optional field is not a mismatch.
                 self.compare_field(f, more[f.name], True, entry)
+            elif f.name in loc.footnote:
+                if self.strict:
+                    entry.add("unchecked", f"{f.name}: named only in a footnote of the containing table")
             elif f in candidates and not is_undocumented(f):
                 entry.add("extra", f"{f.name}{'?' if f.optional else ''}: {f.type.text}")
 
@@ -951,6 +977,14 @@ class Checker:
             for ev in i["events"]:
                 if ev not in events:
                     entry.add("extra", f"{i.get('name')}: event {ev}")
+
+
+FOOTNOTE_MARK = re.compile(r"(?:\\\*)+|\*+|\\?\[\d+\\?\]")
+
+
+def clean_mark(s):
+    """A footnote mark as written in a cell or at a footnote's start: \\*, *, \\[1\\] or [1]."""
+    return s.replace("\\", "").strip()
 
 
 def wire_name(name):

@@ -54,6 +54,7 @@ Widgets are made up for this test.
 | parts         | array of [gadget](/developers/resources/widget#gadget-object) objects | its gadgets                 |
 {extra_rows}
 \\[1\\] The name is not unique.
+{after_table}
 
 <ManualAnchor id="widget-object-widget-kinds" />
 ###### Widget Kinds
@@ -171,12 +172,13 @@ def fill(template, **parts):
 
 
 def setup(tmp, extra_rows="", extra_kinds="", extra_flags="", widget_fields=WIDGET_FIELDS, extra_types="",
-          events=True):
+          events=True, after_table=""):
     """Writes the docs checkout and the schema; returns (docs dir, schema dir)."""
     docs = os.path.join(tmp, "discord-api-docs")
     schema = os.path.join(tmp, "schema")
     write(os.path.join(docs, "developers", "resources", "widget.mdx"),
-          fill(WIDGET_PAGE, extra_rows=extra_rows, extra_kinds=extra_kinds, extra_flags=extra_flags))
+          fill(WIDGET_PAGE, extra_rows=extra_rows, extra_kinds=extra_kinds, extra_flags=extra_flags,
+               after_table=after_table))
     write(os.path.join(docs, "developers", "events", "gateway-events.mdx"), EVENTS_PAGE)
     write(os.path.join(schema, "types", "widget.yaml"),
           fill(SCHEMA, widget_fields=widget_fields, extra_types=extra_types))
@@ -385,6 +387,28 @@ def case_partial_type_shares_table(ctx, tmp):
     expect_only(r, [("mismatch", "name: not nullable in the docs, nullable in the schema")], "partial type nullability")
 
 
+def case_link_to_the_containing_table(ctx, tmp):
+    # WidgetHolder's docs link names the widget table, where `holder` is a "partial gadget
+    # object": the checker follows the row's link and compares WidgetHolder with the gadget
+    # table as a part of it. `shine` is not in that table; the row's footnote names it.
+    row = "| holder? \\*   | partial [gadget](/developers/resources/widget#gadget-object) object | who holds it |\n"
+    note = "\\* The holder also carries a `shine` field.\n"
+    extra = ("\n  WidgetHolder:\n    doc: The partial gadget holding a widget.\n"
+             "    docs: https://discord.com/developers/docs/resources/widget#widget-object\n"
+             "    fields:\n      id: {type: snowflake, doc: \"Id\"}\n      shine?: {type: bool, doc: \"Shine\"}\n")
+    fields = WIDGET_FIELDS + '      holder?: {type: WidgetHolder, doc: "Holder"}\n'
+    docs, schema = setup(tmp, extra_rows=row, after_table=note, widget_fields=fields, extra_types=extra)
+    r = run(ctx, docs, "--schema", schema, "--all")
+    expect(r, 0, "container link")
+    expect_only(r, [], "container link")
+    check("via Widget.holder" in r.stdout and "(Gadget Structure)" in r.stdout,
+          f"WidgetHolder was not compared with the gadget table:\n{r.stdout}")
+    docs, schema = setup(os.path.join(tmp, "b"), extra_rows=row, widget_fields=fields, extra_types=extra)
+    r = run(ctx, docs, "--schema", schema)
+    expect(r, 1, "container link without the footnote")
+    expect_only(r, [("extra", "shine?: bool")], "container link without the footnote")
+
+
 def case_usage_errors(ctx, tmp):
     docs, schema = setup(tmp)
     r = run(ctx, os.path.join(tmp, "nowhere"), "--schema", schema)
@@ -417,6 +441,7 @@ CASES = [
     case_unresolvable_anchor,
     case_event_extra_fields,
     case_partial_type_shares_table,
+    case_link_to_the_containing_table,
     case_usage_errors,
 ]
 
