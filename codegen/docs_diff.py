@@ -932,6 +932,44 @@ class Checker:
                     entry.add("mismatch", f"{v} {it.get('name')}: action {it['action']} in the schema, "
                                           f"reconnect {rc} in the docs")
 
+    def check_event_list(self, entry):
+        """The docs' table of receive events (on the page the events link to) against the
+        schema's events: an event the schema lacks has no entry of its own to report it."""
+        pages = sorted({split_url(e.docs)[0] for e in self.m.events})
+        if not pages:
+            return
+        url = DOCS_URL + f"{pages[0]}#{RECEIVE_EVENTS_ANCHOR}"
+        entry.url = url
+        blocks, page, err = self.section(url)
+        if err:
+            entry.add("unchecked", err)
+            return
+        opcodes = {norm_key(str(o.get("name", ""))) for o in self.m.opcodes if o.get("direction") == "receive"}
+        docs = []
+        for b in blocks:
+            if b[0] != "table":
+                continue
+            ncol = b[1].column("name", "event")
+            for r in b[1].rows:
+                if ncol is None or ncol >= len(r):
+                    continue
+                name = clean_text(r[ncol])
+                # Hello, Reconnect and Invalid Session are receive opcodes, listed with the events.
+                if name and norm_key(name) not in opcodes:
+                    docs.append(wire_name(name))
+            if docs:
+                entry.source = f"{page.rel}:{b[1].line} ({b[1].heading})"
+                break
+        if not docs:
+            entry.add("unchecked", f"no table of events in #{RECEIVE_EVENTS_ANCHOR} of {page.rel}")
+            return
+        ours = {e.wire_name for e in self.m.events}
+        for name in docs:
+            if name not in ours:
+                entry.add("missing", name)
+        for name in sorted(ours - set(docs)):
+            entry.add("extra", name)
+
     def check_intents(self, intents, entry):
         """The docs list intents in a code block: `NAME (1 << bit)` and its events as `- EVENT`."""
         url = intents[0].get("docs")
@@ -980,6 +1018,9 @@ class Checker:
 
 
 FOOTNOTE_MARK = re.compile(r"(?:\\\*)+|\*+|\\?\[\d+\\?\]")
+
+
+RECEIVE_EVENTS_ANCHOR = "receive-events"
 
 
 def clean_mark(s):
@@ -1080,6 +1121,9 @@ def collect(model, checker):
         else:
             check(items, kind, e)
         entries.append(e)
+    e = Entry("list", "events", "events/", None)
+    checker.check_event_list(e)
+    entries.append(e)
     entries.sort(key=lambda e: (e.where, e.kind, e.name))
     return entries
 

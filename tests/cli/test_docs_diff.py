@@ -90,6 +90,13 @@ EVENTS_PAGE = """---
 title: Gateway Events
 ---
 
+## Receive Events
+
+| Name                                                            | Description           |
+|-----------------------------------------------------------------|-----------------------|
+| [Widget Create](/developers/events/gateway-events#widget-create) | Widget was created    |
+{more_events}
+
 #### Widget Create
 
 Sent when a widget is created. The inner payload is a [widget](/developers/resources/widget#widget-object) object with the following extra fields:
@@ -172,14 +179,14 @@ def fill(template, **parts):
 
 
 def setup(tmp, extra_rows="", extra_kinds="", extra_flags="", widget_fields=WIDGET_FIELDS, extra_types="",
-          events=True, after_table=""):
+          events=True, after_table="", more_events=""):
     """Writes the docs checkout and the schema; returns (docs dir, schema dir)."""
     docs = os.path.join(tmp, "discord-api-docs")
     schema = os.path.join(tmp, "schema")
     write(os.path.join(docs, "developers", "resources", "widget.mdx"),
           fill(WIDGET_PAGE, extra_rows=extra_rows, extra_kinds=extra_kinds, extra_flags=extra_flags,
                after_table=after_table))
-    write(os.path.join(docs, "developers", "events", "gateway-events.mdx"), EVENTS_PAGE)
+    write(os.path.join(docs, "developers", "events", "gateway-events.mdx"), fill(EVENTS_PAGE, more_events=more_events))
     write(os.path.join(schema, "types", "widget.yaml"),
           fill(SCHEMA, widget_fields=widget_fields, extra_types=extra_types))
     if events:
@@ -371,6 +378,21 @@ def case_event_extra_fields(ctx, tmp):
     check("event WIDGET_CREATE" in r.stdout, r.stdout)
 
 
+def case_event_missing_from_schema(ctx, tmp):
+    # An event the schema lacks has no entry of its own: the docs' list of receive events
+    # reports it. Hello is a receive opcode listed with them, not an event.
+    more = ("| [Widget Delete](/developers/events/gateway-events#widget-delete) | Widget was deleted |\n"
+            "| [Hello](/developers/events/gateway-events#hello) | Heartbeat interval |\n")
+    docs, schema = setup(tmp, more_events=more)
+    write(os.path.join(schema, "gateway.yaml"),
+          "opcodes:\n  - name: Hello\n    value: 10\n    direction: receive\n    doc: Sent on connection.\n"
+          "    docs: https://discord.com/developers/docs/topics/opcodes-and-status-codes#gateway-gateway-opcodes\n")
+    r = run(ctx, docs, "--schema", schema)
+    expect(r, 1, "event missing from the schema")
+    expect_only(r, [("missing", "WIDGET_DELETE"),
+                    ("anchor", "no page for 'topics/opcodes-and-status-codes'")], "event missing from the schema")
+
+
 def case_partial_type_shares_table(ctx, tmp):
     # PartialWidget is documented by the widget table but carries only some fields, all
     # optional: neither the left-out fields nor their optionality is drift.
@@ -440,6 +462,7 @@ CASES = [
     case_undocumented_field_not_reported,
     case_unresolvable_anchor,
     case_event_extra_fields,
+    case_event_missing_from_schema,
     case_partial_type_shares_table,
     case_link_to_the_containing_table,
     case_usage_errors,
