@@ -6,8 +6,23 @@
 Every type, event, command, enum and flags set of the schema names its docs section with
 `docs:` (https://discord.com/developers/docs/<page>#<anchor>). The page is looked up in the
 checkout (developers/<page>.mdx, or the older docs/<Page>.md layout), the anchor at a
-heading or a <ManualAnchor id=...>, and the first field table (or values table) of that
-section is compared with the schema entry. Per entry it prints:
+<ManualAnchor id=...>, a heading's slug or the old site's joined "<parent>-<heading>" form,
+and the first field table (or values table) of that section is compared with the entry:
+
+  - an event that extends a type and whose table lists "extra fields" is compared on its own
+    fields; one whose payload is just its base ("the inner payload is a channel object") is
+    left to the base; "the same extra fields as [X]" is followed;
+  - a partial type (called partial, or sharing the table of a bigger object) is not expected
+    to have every field, nor the docs' required ones as required;
+  - a type whose link names the table of the object that holds it (ApplicationGuild ->
+    the application table's `guild` row) is compared with the table that row links to;
+  - a type documented as variants (Component: the component types table links one section
+    per component) is compared with the union of the variants' tables;
+  - gateway.yaml's opcodes and close codes (values, direction, reconnect) and intents (bits
+    and their events, from the docs' code block), and the docs' table of receive events
+    against the schema's events.
+
+Per entry it prints:
 
     missing   a documented field or enum/flags value the schema lacks
     extra     a schema field or value the docs do not list (fields whose doc starts with
