@@ -25,6 +25,7 @@ struct read_options {
     std::string direction = "all";    ///< --direction recv|send|all (captures)
     std::optional<std::uint64_t> limit; ///< --limit: at most this many messages out
     bool quiet = false;               ///< --quiet: no progress bar, no notes
+    std::string unknown = "keep";     ///< --unknown keep|drop: typed output keeps the fields the schema lacks
 };
 
 /// `dgw decode`.

@@ -90,6 +90,7 @@ int run_convert(const convert_options& o) {
         capture::write_header(buf, h); // created_us stays 0: converted files are reproducible
     }
     dgw::decode_options dopt;
+    dopt.limits.keep_unknown = o.read.unknown == "keep";
     dopt.events = filter.typed_events();
     GatewayMessage msg;
     decode_error err;

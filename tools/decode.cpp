@@ -67,6 +67,7 @@ int run_decode(const decode_command_options& o) {
     const bool print_lines = !o.stats_only;
     const bool want_stats = o.stats || o.stats_only;
     dgw::decode_options dopt;
+    dopt.limits.keep_unknown = o.read.unknown == "keep";
     // Filtered-out dispatches need not be decoded, unless --stats is to time every message.
     dopt.events = want_stats ? nullptr : filter.typed_events();
     GatewayMessage msg;

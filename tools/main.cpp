@@ -49,6 +49,11 @@ void add_read_options(CLI::App* cmd, read_options& r, std::string& from) {
         ->transform(CLI::AsSizeValue(false))
         ->capture_default_str();
     cmd->add_flag("-q,--quiet", r.quiet, "No progress bar and no notes on stderr (errors are still reported)");
+    cmd->add_option("--unknown", r.unknown,
+                    "Fields the schema does not have: keep them in the typed output (written after "
+                    "the known fields of their object) or drop them")
+        ->check(CLI::IsMember({"keep", "drop"}))
+        ->capture_default_str();
 }
 
 void apply_from(read_options& r, const std::string& from) {

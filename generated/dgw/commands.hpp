@@ -81,6 +81,9 @@ struct IdentifyConnectionProperties {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const IdentifyConnectionProperties&) const = default;
@@ -100,6 +103,9 @@ struct UpdatePresenceActivity {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const UpdatePresenceActivity&) const = default;
@@ -122,6 +128,9 @@ struct UpdatePresence {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const UpdatePresence&) const = default;
@@ -152,6 +161,9 @@ struct Identify {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Identify&) const = default;
@@ -172,6 +184,9 @@ struct Resume {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Resume&) const = default;
@@ -188,6 +203,9 @@ struct Heartbeat {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Heartbeat&) const = default;
@@ -214,6 +232,9 @@ struct RequestGuildMembers {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const RequestGuildMembers&) const = default;
@@ -230,6 +251,9 @@ struct RequestSoundboardSounds {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const RequestSoundboardSounds&) const = default;
@@ -248,6 +272,9 @@ struct RequestChannelInfo {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const RequestChannelInfo&) const = default;
@@ -270,6 +297,9 @@ struct UpdateVoiceState {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const UpdateVoiceState&) const = default;

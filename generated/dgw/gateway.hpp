@@ -48,7 +48,9 @@ struct decode_options {
     /// Also keep the `d` of dispatches decoded into a typed event, as received, in
     /// GatewayMessage::raw (costs a copy of every such `d`).
     bool keep_decoded_raw = false;
-    /// Depth and size limits that bound the work a hostile message can cause.
+    /// Depth and size limits that bound the work a hostile message can cause, and
+    /// `limits.keep_unknown`: keep the fields the schema does not know in each object's
+    /// `unknown_`, so that encode() writes them back (a lossless round trip).
     codec::decode_limits limits;
 };
 

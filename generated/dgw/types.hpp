@@ -7,6 +7,7 @@
 #include <dgw/raw_json.hpp>
 #include <dgw/snowflake.hpp>
 #include <dgw/timestamp.hpp>
+#include <dgw/unknown_fields.hpp>
 
 #include <cstdint>
 #include <map>
@@ -1409,6 +1410,9 @@ struct AvatarDecorationData {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const AvatarDecorationData&) const = default;
@@ -1431,6 +1435,9 @@ struct Nameplate {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Nameplate&) const = default;
@@ -1447,6 +1454,9 @@ struct Collectibles {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Collectibles&) const = default;
@@ -1469,6 +1479,9 @@ struct UserPrimaryGuild {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const UserPrimaryGuild&) const = default;
@@ -1521,6 +1534,9 @@ struct PartialUser {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const PartialUser&) const = default;
@@ -1543,6 +1559,9 @@ struct ApplicationTeamMember {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ApplicationTeamMember&) const = default;
@@ -1567,6 +1586,9 @@ struct ApplicationTeam {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ApplicationTeam&) const = default;
@@ -1589,6 +1611,9 @@ struct WelcomeScreenChannel {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const WelcomeScreenChannel&) const = default;
@@ -1607,6 +1632,9 @@ struct WelcomeScreen {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const WelcomeScreen&) const = default;
@@ -1643,6 +1671,9 @@ struct ApplicationGuild {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ApplicationGuild&) const = default;
@@ -1661,6 +1692,9 @@ struct ApplicationInstallParams {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ApplicationInstallParams&) const = default;
@@ -1677,6 +1711,9 @@ struct ApplicationIntegrationTypeConfiguration {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ApplicationIntegrationTypeConfiguration&) const = default;
@@ -1757,6 +1794,9 @@ struct Application {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Application&) const = default;
@@ -1837,6 +1877,9 @@ struct PartialApplication {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const PartialApplication&) const = default;
@@ -1857,6 +1900,9 @@ struct AuditLogChange {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const AuditLogChange&) const = default;
@@ -1897,6 +1943,9 @@ struct OptionalAuditEntryInfo {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const OptionalAuditEntryInfo&) const = default;
@@ -1925,6 +1974,9 @@ struct AuditLogEntry {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const AuditLogEntry&) const = default;
@@ -1951,6 +2003,9 @@ struct AutoModerationTriggerMetadata {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const AutoModerationTriggerMetadata&) const = default;
@@ -1971,6 +2026,9 @@ struct AutoModerationActionMetadata {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const AutoModerationActionMetadata&) const = default;
@@ -1989,6 +2047,9 @@ struct AutoModerationAction {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const AutoModerationAction&) const = default;
@@ -2025,6 +2086,9 @@ struct AutoModerationRule {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const AutoModerationRule&) const = default;
@@ -2047,6 +2111,9 @@ struct Overwrite {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Overwrite&) const = default;
@@ -2099,6 +2166,9 @@ struct User {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const User&) const = default;
@@ -2125,6 +2195,9 @@ struct ThreadMetadata {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ThreadMetadata&) const = default;
@@ -2171,6 +2244,9 @@ struct GuildMember {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GuildMember&) const = default;
@@ -2195,6 +2271,9 @@ struct ThreadMember {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ThreadMember&) const = default;
@@ -2219,6 +2298,9 @@ struct ForumTag {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ForumTag&) const = default;
@@ -2237,6 +2319,9 @@ struct DefaultReaction {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const DefaultReaction&) const = default;
@@ -2323,6 +2408,9 @@ struct Channel {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Channel&) const = default;
@@ -2341,6 +2429,9 @@ struct FollowedChannel {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const FollowedChannel&) const = default;
@@ -2359,6 +2450,9 @@ struct ActivityTimestamps {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ActivityTimestamps&) const = default;
@@ -2379,6 +2473,9 @@ struct ActivityEmoji {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ActivityEmoji&) const = default;
@@ -2397,6 +2494,9 @@ struct ActivityParty {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ActivityParty&) const = default;
@@ -2425,6 +2525,9 @@ struct ActivityAssets {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ActivityAssets&) const = default;
@@ -2445,6 +2548,9 @@ struct ActivitySecrets {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ActivitySecrets&) const = default;
@@ -2495,6 +2601,9 @@ struct Activity {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Activity&) const = default;
@@ -2517,6 +2626,9 @@ struct ClientStatus {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ClientStatus&) const = default;
@@ -2541,6 +2653,9 @@ struct Presence {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Presence&) const = default;
@@ -2584,6 +2699,9 @@ struct Emoji {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Emoji&) const = default;
@@ -2608,6 +2726,9 @@ struct SelectOption {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const SelectOption&) const = default;
@@ -2626,6 +2747,9 @@ struct SelectDefaultValue {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const SelectDefaultValue&) const = default;
@@ -2658,6 +2782,9 @@ struct UnfurledMediaItem {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const UnfurledMediaItem&) const = default;
@@ -2678,6 +2805,9 @@ struct MediaGalleryItem {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const MediaGalleryItem&) const = default;
@@ -2766,6 +2896,9 @@ struct Component {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Component&) const = default;
@@ -2786,6 +2919,9 @@ struct EmbedFooter {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const EmbedFooter&) const = default;
@@ -2818,6 +2954,9 @@ struct EmbedImage {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const EmbedImage&) const = default;
@@ -2850,6 +2989,9 @@ struct EmbedThumbnail {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const EmbedThumbnail&) const = default;
@@ -2882,6 +3024,9 @@ struct EmbedVideo {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const EmbedVideo&) const = default;
@@ -2900,6 +3045,9 @@ struct EmbedProvider {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const EmbedProvider&) const = default;
@@ -2922,6 +3070,9 @@ struct EmbedAuthor {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const EmbedAuthor&) const = default;
@@ -2942,6 +3093,9 @@ struct EmbedField {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const EmbedField&) const = default;
@@ -2984,6 +3138,9 @@ struct Embed {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Embed&) const = default;
@@ -3002,6 +3159,9 @@ struct Hello {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Hello&) const = default;
@@ -3020,6 +3180,9 @@ struct ReadySession {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ReadySession&) const = default;
@@ -3038,6 +3201,9 @@ struct UnavailableGuild {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const UnavailableGuild&) const = default;
@@ -3058,6 +3224,9 @@ struct ReadyApplication {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ReadyApplication&) const = default;
@@ -3076,6 +3245,9 @@ struct GatewayRateLimitMetadata {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GatewayRateLimitMetadata&) const = default;
@@ -3098,6 +3270,9 @@ struct SessionStartLimit {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const SessionStartLimit&) const = default;
@@ -3118,6 +3293,9 @@ struct GatewayBot {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GatewayBot&) const = default;
@@ -3140,6 +3318,9 @@ struct ApiError {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ApiError&) const = default;
@@ -3160,6 +3341,9 @@ struct RoleColors {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const RoleColors&) const = default;
@@ -3186,6 +3370,9 @@ struct RoleTags {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const RoleTags&) const = default;
@@ -3226,6 +3413,9 @@ struct Role {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Role&) const = default;
@@ -3262,6 +3452,9 @@ struct Sticker {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Sticker&) const = default;
@@ -3284,6 +3477,9 @@ struct IncidentsData {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const IncidentsData&) const = default;
@@ -3386,6 +3582,9 @@ struct Guild {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Guild&) const = default;
@@ -3404,6 +3603,9 @@ struct Ban {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Ban&) const = default;
@@ -3422,6 +3624,9 @@ struct IntegrationAccount {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const IntegrationAccount&) const = default;
@@ -3446,6 +3651,9 @@ struct IntegrationApplication {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const IntegrationApplication&) const = default;
@@ -3492,6 +3700,9 @@ struct Integration {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Integration&) const = default;
@@ -3538,6 +3749,9 @@ struct PartialGuildMember {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const PartialGuildMember&) const = default;
@@ -3560,6 +3774,9 @@ struct ChannelMention {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ChannelMention&) const = default;
@@ -3612,6 +3829,9 @@ struct Attachment {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Attachment&) const = default;
@@ -3630,6 +3850,9 @@ struct ReactionCountDetails {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ReactionCountDetails&) const = default;
@@ -3656,6 +3879,9 @@ struct Reaction {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Reaction&) const = default;
@@ -3674,6 +3900,9 @@ struct MessageActivity {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const MessageActivity&) const = default;
@@ -3698,6 +3927,9 @@ struct MessageReference {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const MessageReference&) const = default;
@@ -3718,6 +3950,9 @@ struct StickerItem {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const StickerItem&) const = default;
@@ -3756,6 +3991,9 @@ struct MessageSnapshotMessage {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const MessageSnapshotMessage&) const = default;
@@ -3772,6 +4010,9 @@ struct MessageSnapshot {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const MessageSnapshot&) const = default;
@@ -3804,6 +4045,9 @@ struct MessageInteractionMetadata {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const MessageInteractionMetadata&) const = default;
@@ -3828,6 +4072,9 @@ struct MessageInteraction {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const MessageInteraction&) const = default;
@@ -3850,6 +4097,9 @@ struct RoleSubscriptionData {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const RoleSubscriptionData&) const = default;
@@ -3868,6 +4118,9 @@ struct PollMedia {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const PollMedia&) const = default;
@@ -3886,6 +4139,9 @@ struct PollAnswer {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const PollAnswer&) const = default;
@@ -3906,6 +4162,9 @@ struct PollAnswerCount {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const PollAnswerCount&) const = default;
@@ -3924,6 +4183,9 @@ struct PollResults {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const PollResults&) const = default;
@@ -3950,6 +4212,9 @@ struct Poll {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Poll&) const = default;
@@ -3968,6 +4233,9 @@ struct MessageCall {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const MessageCall&) const = default;
@@ -3990,6 +4258,9 @@ struct MessageSharedClientTheme {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const MessageSharedClientTheme&) const = default;
@@ -4078,6 +4349,9 @@ struct Message {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Message&) const = default;
@@ -4104,6 +4378,9 @@ struct ResolvedData {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ResolvedData&) const = default;
@@ -4128,6 +4405,9 @@ struct ApplicationCommandInteractionDataOption {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ApplicationCommandInteractionDataOption&) const = default;
@@ -4164,6 +4444,9 @@ struct InteractionData {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const InteractionData&) const = default;
@@ -4184,6 +4467,9 @@ struct InteractionGuild {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const InteractionGuild&) const = default;
@@ -4218,6 +4504,9 @@ struct Entitlement {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Entitlement&) const = default;
@@ -4272,6 +4561,9 @@ struct Interaction {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Interaction&) const = default;
@@ -4292,6 +4584,9 @@ struct ApplicationCommandPermissions {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ApplicationCommandPermissions&) const = default;
@@ -4314,6 +4609,9 @@ struct GuildApplicationCommandPermissions {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GuildApplicationCommandPermissions&) const = default;
@@ -4384,6 +4682,9 @@ struct InviteTargetApplication {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const InviteTargetApplication&) const = default;
@@ -4418,6 +4719,9 @@ struct Subscription {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const Subscription&) const = default;
@@ -4436,6 +4740,9 @@ struct ActivityButton {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ActivityButton&) const = default;
@@ -4452,6 +4759,9 @@ struct GuildScheduledEventEntityMetadata {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GuildScheduledEventEntityMetadata&) const = default;
@@ -4470,6 +4780,9 @@ struct GuildScheduledEventRecurrenceRuleNWeekday {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GuildScheduledEventRecurrenceRuleNWeekday&) const = default;
@@ -4504,6 +4817,9 @@ struct GuildScheduledEventRecurrenceRule {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GuildScheduledEventRecurrenceRule&) const = default;
@@ -4552,6 +4868,9 @@ struct GuildScheduledEvent {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GuildScheduledEvent&) const = default;
@@ -4572,6 +4891,9 @@ struct GuildScheduledEventUser {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const GuildScheduledEventUser&) const = default;
@@ -4602,6 +4924,9 @@ struct SoundboardSound {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const SoundboardSound&) const = default;
@@ -4630,6 +4955,9 @@ struct StageInstance {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const StageInstance&) const = default;
@@ -4658,6 +4986,9 @@ struct StickerPack {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const StickerPack&) const = default;
@@ -4698,6 +5029,9 @@ struct VoiceState {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const VoiceState&) const = default;
@@ -4718,6 +5052,9 @@ struct ChannelInfoChannel {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const ChannelInfoChannel&) const = default;

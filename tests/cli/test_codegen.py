@@ -331,10 +331,11 @@ def case_one_type_addition_diff_is_small(ctx, tmp):
     check(set(d) <= allowed, f"a new type changed files beyond {sorted(allowed)}: {describe_diff(d)}")
     # Nothing else is renumbered, reordered or moved: the new type's lines are all there is.
     check(all(r == 0 for r, _ in d.values()), f"adding a type removed generated lines: {describe_diff(d)}")
-    # Measured 38: the struct in types.hpp (17), its table (18), its describe<> (2) and
-    # its extern type_info (1). A template that adds a line to every struct moves this.
+    # Measured 41: the struct in types.hpp (20, of which 3 are its unknown_ member), its
+    # table (18), its describe<> (2) and its extern type_info (1). A template that adds a
+    # line to every struct moves this.
     total = sum(a for _, a in d.values())
-    check(0 < total <= 40, f"one new 1-field type added {total} generated lines: {describe_diff(d)}")
+    check(0 < total <= 43, f"one new 1-field type added {total} generated lines: {describe_diff(d)}")
 
 
 CASES = [

@@ -188,14 +188,30 @@ def case_raw_fidelity(ctx, tmp):
     check(len(lines) == len(msgs), "line count")
     for line, m in zip(lines, msgs):
         check(json.loads(line) == m, f"--raw lost or changed fields of {m.get('t')}")
-    typed, _ = ctx.decode(path)
-    check("x_not_in_schema" not in typed[0], "the typed output kept a field the schema does not know")
     # ETF: integers stay numbers (snowflakes included); every field is kept.
     lines, _ = ctx.decode("--raw", write(os.path.join(tmp, "r.etf"), b"".join(ctx.etf_msgs)))
     for line, fx, stem in zip(lines, ctx.fixtures, ctx.stems):
         check(loose_equal(json.loads(line), fx), f"--raw of {stem}.etf differs from {stem}.json")
     mc = json.loads(lines[ctx.stems.index("MESSAGE_CREATE")])
     check(isinstance(mc["d"]["id"], int), "--raw of ETF: the snowflake is not a number")
+
+
+def case_unknown_fields(ctx, tmp):
+    """Fields the schema lacks stay in the typed output by default (--unknown=keep), from JSON
+    and from ETF alike; --unknown=drop leaves them out."""
+    i = ctx.stems.index("MESSAGE_CREATE")
+    m = json.loads(json.dumps(ctx.fixtures[i]))
+    m["d"]["x_extra"] = {"kept": [1, 2.5, None, True, "s\u00e9"]}
+    m["d"]["author"]["x_author"] = "a"
+    path = write(os.path.join(tmp, "u.jsonl"), json.dumps(m, separators=(",", ":")).encode())
+    lines, _ = ctx.decode(path)
+    check(len(lines) == 1 and json.loads(lines[0]) == m, "typed output with the default --unknown=keep is not the input")
+    etf = os.path.join(tmp, "u.etf")
+    ctx.convert("--to", "etf", path, etf)
+    from_etf, _ = ctx.decode(etf)
+    check(from_etf == lines, "the same message as ETF prints another line")
+    dropped, _ = ctx.decode("--unknown=drop", path)
+    check(dropped == [ctx.ref[i]], "--unknown=drop did not print the fixture's own line")
 
 
 def case_corrupt_message_in_middle(ctx, tmp):
@@ -481,7 +497,7 @@ def case_bomb_memory(ctx, tmp):
 
 CASES = [case_reference, case_input_forms, case_zlib_message_split_over_frames, case_etf_and_json_identical,
          case_raw_fidelity, case_corrupt_message_in_middle, case_corrupt_compressed_stream, case_capture_format,
-         case_stdin_and_large_input, case_events_filter, case_stats_and_limit, case_convert_six_ways,
+         case_unknown_fields, case_stdin_and_large_input, case_events_filter, case_stats_and_limit, case_convert_six_ways,
          case_bomb_memory, case_help_and_usage]
 
 

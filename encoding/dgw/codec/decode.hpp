@@ -64,6 +64,9 @@ struct decode_limits {
     /// ETF: try the direct byte reader first (etf_front.cpp). false forces the general
     /// etf::reader path, which tests use to check that both give the same results.
     bool etf_direct = true;
+    /// Keep the fields a generated type does not know in its `unknown_` (as received), so
+    /// that encoding the value again writes them back. Off, they are checked and skipped.
+    bool keep_unknown = false;
 };
 
 /// How many ETF decodes the direct reader handed to etf::reader since the program

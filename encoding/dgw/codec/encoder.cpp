@@ -7,9 +7,11 @@
 #include <dgw/raw_json.hpp>
 #include <dgw/snowflake.hpp>
 #include <dgw/timestamp.hpp>
+#include <dgw/unknown_fields.hpp>
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <vector>
 
 namespace dgw::codec {
@@ -21,6 +23,8 @@ struct emitter {
     virtual ~emitter() = default;
     virtual void begin_object(std::uint32_t n) = 0;
     virtual void key(std::string_view k) = 0;
+    /// A key of a snowflake-keyed map: digits, which Erlang writes as a binary, not an atom.
+    virtual void map_key(std::string_view k) { key(k); }
     virtual void end_object() = 0;
     virtual void begin_array(std::uint32_t n) = 0;
     virtual void end_array() = 0;
@@ -32,6 +36,9 @@ struct emitter {
     virtual void string(std::string_view v) = 0;
     virtual void snowflake(std::uint64_t v) = 0;
     virtual void any(std::string_view json_text) = 0;
+    /// A value kept by keep_unknown, converted when it came in the other encoding. The
+    /// decoder checked it as strictly as a conversion does, so a conversion cannot fail.
+    virtual void unknown(const unknown_fields::field& f) = 0;
 };
 
 struct json_emitter final : emitter {
@@ -70,6 +77,14 @@ struct json_emitter final : emitter {
         out += '"';
     }
     void any(std::string_view t) override { sep(); out += t.empty() ? std::string_view("null") : t; }
+    void unknown(const unknown_fields::field& f) override {
+        if (f.encoding == Encoding::Json) return any(f.value);
+        std::string term(1, static_cast<char>(131));
+        term.append(f.value);
+        decode_error err;
+        const boost::json::value v = etf::to_json(term, err);
+        any(boost::json::serialize(v));
+    }
 };
 
 struct etf_emitter final : emitter {
@@ -80,6 +95,7 @@ struct etf_emitter final : emitter {
 
     void begin_object(std::uint32_t n) override { w.begin_map(n); }
     void key(std::string_view k) override { w.key(k); }
+    void map_key(std::string_view k) override { w.string(k); }
     void end_object() override {}
     void begin_array(std::uint32_t n) override { w.begin_array(n); }
     void end_array() override { w.end_array(); }
@@ -105,12 +121,25 @@ struct etf_emitter final : emitter {
         etf::from_json(v, term, etf::writer_options{style.atom_keys});
         out.append(term, 1, std::string::npos); // drop the version byte: this is a nested term
     }
+    void unknown(const unknown_fields::field& f) override {
+        if (f.encoding == Encoding::Etf) out.append(f.value);
+        else any(f.value);
+    }
 };
 
 void emit(const type_info& ti, const void* p, emitter& e);
 
-/// Whether an object's field is written, and its value's address (nullptr: null).
-bool field_present(const field_info& f, const void* obj, std::uint64_t missing, const void*& value) {
+bool has_key(const unknown_fields& u, std::string_view key) {
+    for (const unknown_fields::field f : u)
+        if (f.key == key) return true;
+    return false;
+}
+
+/// Whether an object's field is written, and its value's address (nullptr: null). A field
+/// kept as received among the unknown ones is written from there.
+bool field_present(const field_info& f, const void* obj, std::uint64_t missing, const unknown_fields& unknown,
+                   const void*& value) {
+    if (!unknown.empty() && has_key(unknown, f.name)) return false;
     const void* slot = f.cget(obj);
     switch (f.pres) {
     case presence::required:
@@ -157,16 +186,26 @@ void emit(const type_info& ti, const void* p, emitter& e) {
     case kind::boxed: emit(*ti.elem, ti.cunbox(p), e); return;
     case kind::object: {
         const std::uint64_t missing = ti.cmissing(p);
-        std::uint32_t n = 0;
+        const unknown_fields& unknown = *ti.cunknown(p);
+        std::uint32_t n = static_cast<std::uint32_t>(unknown.size());
         const void* v;
-        for (std::uint16_t i = 0; i < ti.field_count; ++i) n += field_present(ti.fields[i], p, missing, v);
+        for (std::uint16_t i = 0; i < ti.field_count; ++i) n += field_present(ti.fields[i], p, missing, unknown, v);
         e.begin_object(n);
         for (std::uint16_t i = 0; i < ti.field_count; ++i) {
             const field_info& f = ti.fields[i];
-            if (!field_present(f, p, missing, v)) continue;
+            if (!field_present(f, p, missing, unknown, v)) continue;
             e.key(f.name);
             if (v) emit(*f.type, v, e);
             else e.null();
+        }
+        if (!unknown.empty()) {
+            // In key order: JSON and ETF input (Erlang sorts map keys) then print the same line.
+            std::vector<unknown_fields::field> sorted(unknown.begin(), unknown.end());
+            std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
+            for (const unknown_fields::field& f : sorted) {
+                e.key(f.key);
+                e.unknown(f);
+            }
         }
         e.end_object();
         return;
@@ -185,7 +224,7 @@ void emit(const type_info& ti, const void* p, emitter& e) {
             auto& mc = *static_cast<map_ctx*>(vc);
             std::string ks;
             json::append_uint(ks, k);
-            mc.e->key(ks);
+            mc.e->map_key(ks);
             emit(*mc.elem, v, *mc.e);
         });
         e.end_object();

@@ -85,7 +85,7 @@ std::string standalone(std::string_view term) {
 
 template <class S>
 bool decode_value_with(S& src, const type_info& ti, void* obj, std::string_view root, const decode_limits& lim) {
-    pull::decoder<S> dec(src, lim.max_depth);
+    pull::decoder<S> dec(src, lim);
     return dec.root(&ti, obj, root) && src.finish();
 }
 
@@ -162,19 +162,9 @@ struct etf_envelope {
     template <class S>
     static bool take_raw(S& src, std::string_view in, std::size_t b, std::string& out, const decode_limits& lim) {
         if (!src.skip(envelope_detail::top_depth)) return false;
+        if (!etf_detail::valid_term_at(in, b, src.pos(), envelope_detail::inside_envelope(lim).max_depth, src.error()))
+            return false;
         out = standalone(in.substr(b, src.pos() - b));
-        return valid_term(out, b, src.error(), lim);
-    }
-    static bool valid_term(std::string_view term, std::size_t b, decode_error& err, const decode_limits& lim) {
-        etf::reader r(term, etf_limits(envelope_detail::inside_envelope(lim)));
-        etf::token t;
-        do {
-            if (!r.next(t)) {
-                err = r.error();
-                if (err.offset >= 1) err.offset += b - 1; // into the message, not `term`
-                return false;
-            }
-        } while (t.kind != etf::token_kind::end);
         return true;
     }
     static bool later(std::string_view in, std::size_t b, std::size_t e, const payload_choice& c, envelope& env,
@@ -188,7 +178,9 @@ struct etf_envelope {
             }
             if (!c.keep_raw) return true;
         }
-        if (c.action == payload_action::raw && !valid_term(term, b, err, lim)) return false;
+        if (c.action == payload_action::raw &&
+            !etf_detail::valid_term_at(in, b, e, envelope_detail::inside_envelope(lim).max_depth, err))
+            return false;
         env.raw_d = std::move(term);
         return true;
     }

@@ -12,6 +12,7 @@
 #include <dgw/detail/codec/pull.hpp>
 #include <dgw/detail/etf/utf8.hpp>
 
+#include <algorithm>
 #include <bit>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -185,6 +186,10 @@ public:
 
     /// Skips one value, checking it as strictly as if it were read.
     bool skip(std::size_t depth) { return skip_value(depth); }
+
+    static constexpr Encoding encoding = Encoding::Json;
+    /// A skipped value's text (checked by the skip), without the whitespace around it.
+    std::string_view kept(std::size_t b, std::size_t e, std::size_t) const;
 
     /// After the document: only whitespace may follow.
     bool finish() {
@@ -534,7 +539,7 @@ bool decode_json_value(std::string_view in, const type_info& ti, void* obj, deco
                        const decode_limits& lim) {
     err = {};
     json_source src(in, lim.max_depth, err);
-    pull::decoder<json_source> dec(src, lim.max_depth);
+    pull::decoder<json_source> dec(src, lim);
     return dec.root(&ti, obj, root) && src.finish();
 }
 
@@ -548,6 +553,29 @@ std::string_view trim_ws(const char* b, const char* e) {
     return std::string_view(b, static_cast<std::size_t>(e - b));
 }
 
+// Compact, as the encoders write JSON: whitespace between tokens is dropped (pretty input
+// keeps its values, not its layout). The skip checked the text, so strings are well formed.
+std::string_view json_source::kept(std::size_t b, std::size_t e, std::size_t) const {
+    const std::string_view v = trim_ws(begin_ + b, begin_ + e);
+    auto ws = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+    if (std::none_of(v.begin(), v.end(), ws)) return v;
+    thread_local std::string compact;
+    compact.clear();
+    bool in_string = false;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        const char c = v[i];
+        if (in_string) {
+            compact += c;
+            if (c == '\\') compact += v[++i];
+            else if (c == '"') in_string = false;
+        } else if (!ws(c)) {
+            compact += c;
+            in_string = c == '"';
+        }
+    }
+    return compact;
+}
+
 /// What JSON adds to the shared envelope pass (detail/codec/envelope.hpp).
 struct json_envelope {
     // Discord writes t before d, so nothing needs predicting.
@@ -556,7 +584,7 @@ struct json_envelope {
         return std::string(trim_ws(in.data() + b, in.data() + e));
     }
     static bool take_raw(json_source& src, std::string_view, std::size_t, std::string& out, const decode_limits& lim) {
-        pull::decoder<json_source> dec(src, lim.max_depth, envelope_detail::top_depth);
+        pull::decoder<json_source> dec(src, lim, envelope_detail::top_depth);
         return dec.capture(out);
     }
     static bool later(std::string_view in, std::size_t b, std::size_t e, const payload_choice& c, envelope& env,
@@ -569,7 +597,7 @@ struct json_envelope {
             if (ok && c.keep_raw) env.raw_d.assign(trim_ws(text.data(), text.data() + text.size()));
         } else {
             json_source src(text, inner.max_depth, err);
-            pull::decoder<json_source> dec(src, inner.max_depth);
+            pull::decoder<json_source> dec(src, inner);
             ok = dec.capture(env.raw_d);
         }
         if (!ok) err.offset += b;

@@ -20,18 +20,19 @@ bool field_missing(const type_info& ti, const void* obj, std::string_view name) 
 template <class T>
 const codec::type_info& describe();
 
-/// Decodes a JSON value of type T (unknown fields ignored; errors name the field path).
-/// `out` is replaced: nothing of an earlier value survives.
+/// Decodes a JSON value of type T (unknown fields skipped, or kept with
+/// `lim.keep_unknown`; errors name the field path). `out` is replaced: nothing of an
+/// earlier value survives.
 template <class T>
-bool decode_json(std::string_view in, T& out, decode_error& err) {
+bool decode_json(std::string_view in, T& out, decode_error& err, const codec::decode_limits& lim = {}) {
     out = T{};
-    return codec::decode_json_value(in, describe<T>(), &out, err, "$");
+    return codec::decode_json_value(in, describe<T>(), &out, err, "$", lim);
 }
 /// Decodes an ETF message (version byte + term) of type T; `out` is replaced.
 template <class T>
-bool decode_etf(std::string_view in, T& out, decode_error& err) {
+bool decode_etf(std::string_view in, T& out, decode_error& err, const codec::decode_limits& lim = {}) {
     out = T{};
-    return codec::decode_etf_value(in, describe<T>(), &out, err, "$");
+    return codec::decode_etf_value(in, describe<T>(), &out, err, "$", lim);
 }
 /// Whether the required field `name` was absent when `v` was decoded: the typed decoder
 /// lets a required field be absent (a gateway event must survive Discord dropping one) and

@@ -131,6 +131,12 @@ public:
     /// Number of containers currently open.
     std::size_t depth() const noexcept { return depth_; }
 
+    /// The bytes offsets refer to: the input, or the inflated term inside COMPRESSED.
+    std::string_view input() const noexcept { return data_; }
+
+    /// The limits this reader enforces.
+    const limits& limit() const noexcept { return lim_; }
+
     /// For a message whose term is COMPRESSED (byte 80 after the version byte): writes the
     /// version byte and the inflated term to `out`, so it can be read as a plain message.
     /// Same checks and errors as reading it (size limit, corrupt or trailing zlib data).

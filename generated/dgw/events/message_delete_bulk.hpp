@@ -21,6 +21,9 @@ struct MessageDeleteBulk {
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
+    /// Fields the schema does not have, kept as received when decoded with
+    /// `keep_unknown`; the encoders write them back after the known ones.
+    dgw::unknown_fields unknown_{};
 
     /// Member-wise equality (unknown and missing fields included).
     bool operator==(const MessageDeleteBulk&) const = default;

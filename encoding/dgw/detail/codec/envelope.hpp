@@ -108,7 +108,7 @@ pass read_envelope(S& src, std::string_view in, envelope& env, chooser choose, v
                 deferred = true;
             }
             if (c.action == payload_action::decode) {
-                pull::decoder<S> dec(src, lim.max_depth, top_depth);
+                pull::decoder<S> dec(src, lim, top_depth);
                 if (!dec.root(c.ti, c.storage, "d")) return decoded_on_guess ? pass::wrong_guess : pass::failed;
                 if (c.keep_raw) env.raw_d = F::kept(in, d_begin, src.pos());
             } else if (c.action == payload_action::raw) {

@@ -5,9 +5,11 @@
 #include <dgw/codec/decode.hpp>
 #include <dgw/detail/codec/pull.hpp>
 #include <dgw/error.hpp>
+#include <dgw/detail/etf/tags.hpp>
 #include <dgw/etf/reader.hpp>
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace dgw::codec::etf_detail {
@@ -19,6 +21,28 @@ inline etf::limits etf_limits(const decode_limits& lim) {
     etf::limits l;
     l.max_depth = lim.max_depth;
     return l;
+}
+
+/// Reads the term at [b, e) of the message `in` to its end, as a reader of it would, at
+/// most `levels` containers deep: what the skipper let through (it checks structure, not
+/// UTF-8, atoms or floats) and a later conversion would refuse is refused here. Errors
+/// are at offsets into `in`.
+inline bool valid_term_at(std::string_view in, std::size_t b, std::size_t e, std::size_t levels, decode_error& err) {
+    thread_local std::string term; // the reader wants a version byte in front
+    term.assign(1, static_cast<char>(etf::tag::version));
+    term.append(in.substr(b, e - b));
+    etf::limits l;
+    l.max_depth = levels;
+    etf::reader r(term, l);
+    etf::token t;
+    do {
+        if (!r.next(t)) {
+            err = r.error();
+            if (err.offset >= 1) err.offset += b - 1;
+            return false;
+        }
+    } while (t.kind != etf::token_kind::end);
+    return true;
 }
 
 inline bool reader_failed(const etf::reader& r, decode_error& err) {
@@ -45,6 +69,13 @@ public:
     std::size_t offset() const { return at_; }
     std::size_t pos() const { return r_.offset(); }
     bool finish() { return expect_end(r_, err_); }
+
+    static constexpr Encoding encoding = Encoding::Etf;
+    std::string_view kept(std::size_t b, std::size_t e, std::size_t depth) {
+        const std::size_t limit = r_.limit().max_depth;
+        if (!valid_term_at(r_.input(), b, e, depth < limit ? limit - depth : 0, err_)) return {};
+        return r_.input().substr(b, e - b);
+    }
 
     bool value(scalar& v) {
         etf::token& t = tok_;

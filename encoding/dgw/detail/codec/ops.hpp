@@ -55,6 +55,8 @@ template <class S>
 struct object_ops {
     static std::uint64_t* missing(void* p) { return &static_cast<S*>(p)->missing_; }
     static std::uint64_t cmissing(const void* p) { return static_cast<const S*>(p)->missing_; }
+    static unknown_fields* unknown(void* p) { return &static_cast<S*>(p)->unknown_; }
+    static const unknown_fields* cunknown(const void* p) { return &static_cast<const S*>(p)->unknown_; }
 };
 
 /// A generated struct S with its field table (`n` entries) and key lookup.
@@ -70,6 +72,8 @@ constexpr type_info object_info(std::string_view name, const field_info* fields,
     ti.order = order;
     ti.missing = &object_ops<S>::missing;
     ti.cmissing = &object_ops<S>::cmissing;
+    ti.unknown = &object_ops<S>::unknown;
+    ti.cunknown = &object_ops<S>::cunknown;
     ti.clear = &wrap_ops<S>::clear;
     return ti;
 }

@@ -11,10 +11,12 @@
 /// skip/capture flags) through several indirect calls. Pulling keeps the target in the
 /// C++ call frame and lets unknown fields go through the source's fast skip.
 ///
-/// Rules: unknown fields are skipped; a required field that never arrives is recorded in
+/// Rules: unknown fields are skipped, or kept in the object's `unknown_` as received when
+/// `decode_limits::keep_unknown` is set; a required field that never arrives is recorded in
 /// the struct's `missing_` mask (so encoding it again omits it); null for a field the
 /// schema says is not nullable is treated as absent rather than failing the whole event
-/// (Discord's nullability notes are not always right); any other type mismatch is an
+/// (Discord's nullability notes are not always right), and with keep_unknown the null is
+/// kept among the unknown fields, so it is written back; any other type mismatch is an
 /// error naming the field path.
 ///
 /// The storage decoded into must be default-constructed (callers reset it first). A key
@@ -33,7 +35,15 @@
 ///                                open around it, and its own nesting counts on from there
 ///   std::size_t offset() const   byte offset of the value just read (for errors)
 ///   decode_error& error()        filled by the source when one of the above fails
+/// and, for keep_unknown:
+///   std::size_t pos() const      where the next value starts
+///   std::string_view kept(std::size_t b, std::size_t e)
+///                                the bytes of the value at [b, e) as unknown_fields keeps
+///                                them: checked as strictly as if they were read (false-y
+///                                data() with error() filled when not), in `encoding`
+///   static constexpr Encoding encoding
 
+#include <dgw/codec/decode.hpp>
 #include <dgw/detail/codec/type_info.hpp>
 #include <dgw/error.hpp>
 #include <dgw/detail/json/text.hpp>
@@ -41,6 +51,7 @@
 #include <dgw/raw_json.hpp>
 #include <dgw/snowflake.hpp>
 #include <dgw/timestamp.hpp>
+#include <dgw/unknown_fields.hpp>
 
 #include <charconv>
 #include <cmath>
@@ -52,6 +63,15 @@
 #include <string_view>
 #include <tuple>
 #include <utility>
+
+namespace dgw::codec {
+/// The decoder's way to add to unknown_fields (which nothing else may add to).
+struct unknown_access {
+    static void add(unknown_fields& u, Encoding enc, std::string_view key, std::string_view value) {
+        u.add(enc, key, value);
+    }
+};
+} // namespace dgw::codec
 
 namespace dgw::codec::pull {
 
@@ -126,7 +146,8 @@ class decoder {
 public:
     /// `depth`: containers already open around the value (the envelope around `d`), so
     /// the limit counts from the message root.
-    decoder(S& src, std::size_t max_depth, std::size_t depth = 0) : src_(src), max_depth_(max_depth), depth_(depth) {}
+    decoder(S& src, const decode_limits& lim, std::size_t depth = 0)
+        : src_(src), max_depth_(lim.max_depth), depth_(depth), keep_unknown_(lim.keep_unknown) {}
 
     /// Decodes one whole value into `obj` (described by `ti`); on failure the source's
     /// error() holds code, offset, detail, and the path below `root_name`.
@@ -141,6 +162,10 @@ private:
     S& src_;
     std::size_t max_depth_;
     std::size_t depth_ = 0;
+    bool keep_unknown_ = false;
+    // The field's value also goes to the unknown fields, as received (object() keeps it):
+    // a null its type cannot hold, or a form the typed value would not write back.
+    bool set_aside_ = false;
     std::string path_; // built back to front while a failure unwinds
 
     [[gnu::cold, gnu::noinline]] bool fail(codec_errc e, std::string detail) {
@@ -278,10 +303,12 @@ private:
 
     bool null(const type_info* ti, presence pres, void* storage, slot where, std::uint64_t* missing, int bit) {
         switch (pres) {
-        case presence::nullable:
+        case presence::nullable: ti->opt_reset(storage); return true;
         case presence::optional:
-            // optional-but-not-nullable null: treated as absent (see above)
+            // optional-but-not-nullable null: treated as absent (see above), and kept as
+            // an unknown field by object() when those are kept, so encoding writes it back
             ti->opt_reset(storage);
+            set_aside_ = keep_unknown_;
             return true;
         case presence::optional_nullable: ti->maybe_set_null(storage); return true;
         case presence::required: break;
@@ -291,8 +318,10 @@ private:
             return true;
         }
         if (where == slot::element) return mismatch(ti, vt::null);
-        // Not nullable per schema: keep it recorded as missing rather than invent a value.
+        // Not nullable per schema: keep it recorded as missing rather than invent a value
+        // (and, as above, the null itself among the unknown fields when those are kept).
         if (where == slot::field && bit >= 0) *missing |= std::uint64_t{1} << bit;
+        set_aside_ = keep_unknown_ && where == slot::field;
         return true;
     }
 
@@ -302,6 +331,10 @@ private:
         case kind::snowflake:
             if (v < 0) return fail(codec_errc::invalid_snowflake, "negative integer " + std::to_string(v));
             open_as<Snowflake>(pres, storage)->value = static_cast<std::uint64_t>(v);
+            // No real snowflake fits INTEGER_EXT: such a number is another value sharing the
+            // name (InteractionData's component `id`), kept as it came. The same bound in both
+            // encodings, so JSON and ETF input still print the same line.
+            set_aside_ = keep_unknown_ && v <= INT32_MAX;
             return true;
         case kind::float64: *static_cast<double*>(open(ti, pres, storage)) = static_cast<double>(v); return true;
         case kind::int_enum:
@@ -433,7 +466,7 @@ private:
             if (i < 0) {
                 i = ti->find(k);
                 if (i < 0) {
-                    if (!src_.skip(depth_)) return false;
+                    if (!(keep_unknown_ ? keep(ti, obj, k) : src_.skip(depth_))) return false;
                     continue;
                 }
                 if (order) order[prev].store(static_cast<std::uint16_t>(i + 1), std::memory_order_relaxed);
@@ -444,12 +477,39 @@ private:
             if (f.required_bit >= 0) missing &= ~(std::uint64_t{1} << f.required_bit);
             const int fast = try_fast(f.type, f.pres, f.get(obj));
             if (fast > 0) continue;
+            const std::size_t vb = src_.pos(); // not consumed: try_fast reads only its own form
             if (fast < 0 || !value_generic(f.type, f.pres, f.get(obj), slot::field, &missing, f.required_bit)) {
                 prepend(f.name);
                 return false;
             }
+            if (set_aside_) [[unlikely]] {
+                set_aside_ = false;
+                if (!keep_as_received(ti, obj, f.name, vb)) return false;
+            }
         }
         *ti->missing(obj) = missing;
+        return true;
+    }
+
+    // Out of line: only keep_unknown pays for it.
+    [[gnu::noinline]] bool keep(const type_info* ti, void* obj, std::string_view k) {
+        const std::string key(k); // k may view the source's unescape buffer, which skipping reuses
+        const std::size_t b = src_.pos();
+        if (!src_.skip(depth_)) return false;
+        const std::string_view value = src_.kept(b, src_.pos(), depth_);
+        if (value.data() == nullptr) return false;
+        unknown_access::add(*ti->unknown(obj), S::encoding, key, value);
+        return true;
+    }
+
+    // A null where the schema allows none (Discord's nullability notes are not always
+    // right, and absent, null and a value must stay three things through a round trip), or
+    // a number in a snowflake field (see integer()): kept under the field's name, which the
+    // encoders then write instead of the typed member.
+    [[gnu::noinline]] bool keep_as_received(const type_info* ti, void* obj, std::string_view name, std::size_t b) {
+        const std::string_view value = src_.kept(b, src_.pos(), depth_);
+        if (value.data() == nullptr) return false;
+        unknown_access::add(*ti->unknown(obj), S::encoding, name, value);
         return true;
     }
 

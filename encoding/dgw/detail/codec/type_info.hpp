@@ -16,6 +16,10 @@
 #include <cstdint>
 #include <string_view>
 
+namespace dgw {
+class unknown_fields;
+}
+
 namespace dgw::codec {
 
 /// What a value is on the wire and how it is stored.
@@ -88,6 +92,8 @@ struct type_info {
     field_order* order = nullptr;                        ///< field_count + 1 entries, or nullptr
     std::uint64_t* (*missing)(void* obj) = nullptr;      ///< the struct's `missing_` mask
     std::uint64_t (*cmissing)(const void* obj) = nullptr;
+    unknown_fields* (*unknown)(void* obj) = nullptr;     ///< the struct's `unknown_` fields
+    const unknown_fields* (*cunknown)(const void* obj) = nullptr;
     void (*clear)(void* obj) = nullptr;                  ///< reset to a default-constructed value
 
     // kind::int_enum, flags, string_flags
