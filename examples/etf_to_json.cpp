@@ -1,4 +1,4 @@
-// etf_to_json: prints ETF messages as JSON lines.
+// etf_to_json: prints ETF messages as JSON lines (snowflake-sized integers as strings).
 //
 // Usage: etf_to_json FILE
 // FILE holds one ETF term (it starts with the version byte 131) or a sequence of terms,
@@ -18,7 +18,8 @@ namespace {
 
 bool print(std::string_view etf, std::size_t index) {
     dgw::decode_error ec;
-    const auto v = dgw::etf::to_json(etf, ec);
+    // Integers beyond +-(2^53-1) (snowflakes) as strings, as dgw's JSON output writes them.
+    const auto v = dgw::etf::to_json(etf, ec, {}, {}, dgw::big_integers::string);
     if (ec) {
         std::cerr << "message " << index << ": " << ec.message() << '\n';
         return false;

@@ -2,12 +2,18 @@
 // corpus with its JSON twin (same messages, snowflakes as integers in ETF, strings in JSON).
 #include "test_etf_util.hpp"
 
+#include <dgw/codec/encode.hpp>
+#include <dgw/detail/json/dom.hpp>
+#include <dgw/detail/json/text.hpp>
 #include <dgw/etf/json.hpp>
+#include <dgw/etf/writer.hpp>
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <sstream>
 
 namespace json = boost::json;
@@ -171,6 +177,123 @@ BOOST_AUTO_TEST_CASE(shared_corpus_agrees_with_json) {
     const auto msgs = etf_test::unframe(etf_test::read_file(dir + "corpus_small.etf"));
     BOOST_TEST(msgs.size() == 472u);
     check_corpus(msgs, etf_test::read_file(dir + "corpus_small.jsonl"));
+}
+
+// Integers outside +-(2^53-1) where no schema type applies: JSON output writes them as
+// strings by default (big_integers::string), as numbers when asked. 2^53 itself is a
+// string: a reader with doubles cannot tell it from 2^53 + 1.
+namespace {
+
+constexpr std::int64_t safe = (std::int64_t{1} << 53) - 1;
+
+// [2^53-1, 2^53, -(2^53-1), -2^53, uint64 max, int64 min, 0, 2^53+1, {"id": 2^53}] as ETF.
+std::string boundary_etf() {
+    std::string out;
+    dgw::etf::writer w(out);
+    w.version();
+    w.begin_array(9);
+    w.int64(safe);
+    w.int64(safe + 1);
+    w.int64(-safe);
+    w.int64(-safe - 1);
+    w.uint64(std::numeric_limits<std::uint64_t>::max());
+    w.int64(std::numeric_limits<std::int64_t>::min());
+    w.int64(0);
+    w.int64(safe + 2);
+    w.begin_map(1);
+    w.key("id");
+    w.int64(safe + 1);
+    w.end_array();
+    return out;
+}
+
+constexpr std::string_view boundary_numbers =
+    R"([9007199254740991,9007199254740992,-9007199254740991,-9007199254740992,18446744073709551615,)"
+    R"(-9223372036854775808,0,9007199254740993,{"id":9007199254740992}])";
+constexpr std::string_view boundary_strings =
+    R"([9007199254740991,"9007199254740992",-9007199254740991,"-9007199254740992","18446744073709551615",)"
+    R"("-9223372036854775808",0,"9007199254740993",{"id":"9007199254740992"}])";
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(safe_integer_bounds) {
+    BOOST_TEST(dgw::max_safe_integer == 9007199254740991ull);
+    BOOST_TEST(dgw::is_safe_integer(safe));
+    BOOST_TEST(dgw::is_safe_integer(-safe));
+    BOOST_TEST(!dgw::is_safe_integer(safe + 1));
+    BOOST_TEST(!dgw::is_safe_integer(-safe - 1));
+    BOOST_TEST(dgw::is_safe_integer(std::uint64_t{9007199254740991ull}));
+    BOOST_TEST(!dgw::is_safe_integer(std::uint64_t{9007199254740992ull}));
+    BOOST_TEST(!dgw::is_safe_integer(std::numeric_limits<std::int64_t>::min()));
+    BOOST_TEST(!dgw::is_safe_integer(std::numeric_limits<std::uint64_t>::max()));
+}
+
+BOOST_AUTO_TEST_CASE(big_integers_in_the_dom) {
+    const std::string etf = boundary_etf();
+    // Default: exact numbers (the DOM is data; output decides).
+    const json::value num = decode(etf);
+    BOOST_TEST(num == json::parse(boundary_numbers));
+    BOOST_TEST(num.at(4).is_uint64());
+    BOOST_TEST(num.at(5).is_int64());
+    dgw::decode_error ec;
+    const json::value str = dgw::etf::to_json(etf, ec, {}, {}, dgw::big_integers::string);
+    BOOST_TEST(!ec);
+    BOOST_TEST(str == json::parse(boundary_strings));
+    BOOST_TEST(str.at(0).is_int64());
+    BOOST_TEST(str.at(1).is_string());
+}
+
+BOOST_AUTO_TEST_CASE(big_integers_in_json_text) {
+    const std::string etf = boundary_etf();
+    for (const auto big : {dgw::big_integers::string, dgw::big_integers::number}) {
+        const std::string_view want = big == dgw::big_integers::string ? boundary_strings : boundary_numbers;
+        BOOST_TEST_CONTEXT((big == dgw::big_integers::string ? "string" : "number")) {
+            std::string out;
+            dgw::decode_error err;
+            BOOST_TEST(dgw::codec::etf_term_to_json_text(etf, out, err, big));
+            BOOST_TEST(out == want);
+            out.clear();
+            dgw::json::append_value(out, decode(etf), big);
+            BOOST_TEST(out == want);
+            out.clear();
+            dgw::json::append_int(out, -safe - 1, big);
+            dgw::json::append_uint(out, std::uint64_t{9007199254740992ull}, big);
+            dgw::json::append_int(out, safe, big);
+            BOOST_TEST(out == (big == dgw::big_integers::string ? R"("-9007199254740992""9007199254740992"9007199254740991)"
+                                                               : "-90071992547409929007199254740992" "9007199254740991"));
+        }
+    }
+    // The default is string; doubles keep dgw's form (1.5, not Boost's 1.5E0).
+    std::string out;
+    dgw::decode_error err;
+    BOOST_TEST(dgw::codec::etf_term_to_json_text(etf, out, err));
+    BOOST_TEST(out == boundary_strings);
+    std::string f;
+    dgw::etf::from_json(json::parse("[1.5,2.0]"), f);
+    out.clear();
+    BOOST_TEST(dgw::codec::etf_term_to_json_text(f, out, err));
+    BOOST_TEST(out == "[1.5,2.0]");
+}
+
+BOOST_AUTO_TEST_CASE(big_integers_quoted_in_text) {
+    auto quoted = [](std::string_view text) {
+        std::string out = "<";
+        dgw::json::append_quoting_big_integers(out, text);
+        return out;
+    };
+    BOOST_TEST(quoted(boundary_numbers) == "<" + std::string(boundary_strings));
+    BOOST_TEST(quoted(boundary_strings) == "<" + std::string(boundary_strings)); // nothing twice
+    // Strings (keys and values, escaped quotes included), fractions and exponents are left
+    // alone; whitespace is kept.
+    BOOST_TEST(quoted(R"({"12345678901234567890":"a \"9007199254740992\" b\\","x":[1.5e300,-0.5,9007199254740992.0,)"
+                      R"(1E16,90071992547409920e0,12345678901234567890123], "y" :  -9007199254740993 , "z":true})") ==
+               R"(<{"12345678901234567890":"a \"9007199254740992\" b\\","x":[1.5e300,-0.5,9007199254740992.0,)"
+               R"(1E16,90071992547409920e0,"12345678901234567890123"], "y" :  "-9007199254740993" , "z":true})");
+    BOOST_TEST(quoted("9007199254740992") == R"(<"9007199254740992")");
+    BOOST_TEST(quoted("-9007199254740991") == "<-9007199254740991");
+    BOOST_TEST(quoted("") == "<");
+    BOOST_TEST(quoted("\"unterminated 9007199254740992") == "<\"unterminated 9007199254740992");
+    BOOST_TEST(quoted("\"ends in a backslash\\") == "<\"ends in a backslash\\");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

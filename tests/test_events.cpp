@@ -533,6 +533,58 @@ BOOST_AUTO_TEST_CASE(unknown_enum_values_and_flag_bits_are_kept) {
     BOOST_TEST(as_json(mm) == w);
 }
 
+// Integers beyond +-(2^53-1) where the schema has no type (a RawEvent's d, `any` fields):
+// JSON output writes them as strings by default, so an ETF message (snowflakes as integers)
+// prints as its JSON twin (snowflakes as strings) does; big_integers::number writes
+// numbers; ETF output keeps integers either way. Typed fields are not affected.
+BOOST_AUTO_TEST_CASE(big_integers_without_a_schema_type) {
+    const std::uint64_t id = 1576183625941254149ull;
+    // An unknown event.
+    const json::value d = {{"id", id}, {"n", 42}, {"safe", 9007199254740991ll}, {"neg", -9007199254740992ll}, {"f", 1.5}};
+    const std::string text = R"({"t":"FUTURE_EVENT","s":7,"op":0,"d":{"id":"1576183625941254149","n":42,)"
+                             R"("safe":9007199254740991,"neg":"-9007199254740992","f":1.5}})";
+    const std::string bare = R"({"t":"FUTURE_EVENT","s":7,"op":0,"d":{"id":1576183625941254149,"n":42,)"
+                             R"("safe":9007199254740991,"neg":-9007199254740992,"f":1.5}})";
+    const GatewayMessage me = must_decode(etf_envelope(d, 0, 7, "FUTURE_EVENT"), Encoding::Etf, "etf");
+    const GatewayMessage mj = must_decode(text, Encoding::Json, "json, strings");
+    const GatewayMessage mb = must_decode(bare, Encoding::Json, "json, numbers");
+    BOOST_TEST(encode(me, Encoding::Json) == text);
+    BOOST_TEST(encode(mj, Encoding::Json) == text);
+    BOOST_TEST(encode(mb, Encoding::Json) == text);
+    auto as_numbers = [](const GatewayMessage& m) {
+        std::string out;
+        decode_error err;
+        BOOST_TEST(dgw::encode(m, Encoding::Json, out, err, {true, true}, dgw::big_integers::number));
+        return out;
+    };
+    BOOST_TEST(as_numbers(me) == bare);
+    BOOST_TEST(as_numbers(mb) == bare);
+    BOOST_TEST(as_numbers(mj) == text); // strings in the input stay strings
+    // ETF output keeps the integers, whatever the JSON setting.
+    BOOST_TEST(generic(encode(me, Encoding::Etf)).at("d") == d);
+
+    // An `any` field: an audit log change's values.
+    json::value v = fixture_named("GUILD_AUDIT_LOG_ENTRY_CREATE").value;
+    json::value w = v;
+    v.at("d").at("changes").as_array()[0] = {{"key", "owner_id"}, {"old_value", id - 1}, {"new_value", id}};
+    w.at("d").at("changes").as_array()[0] = {
+        {"key", "owner_id"}, {"old_value", std::to_string(id - 1)}, {"new_value", std::to_string(id)}};
+    const GatewayMessage ae = must_decode(etf_envelope(v.at("d"), 0, 88, "GUILD_AUDIT_LOG_ENTRY_CREATE"), Encoding::Etf,
+                                          "audit log etf");
+    const GatewayMessage aj = must_decode(json::serialize(w), Encoding::Json, "audit log json");
+    const auto& change = std::get<dgw::events::GuildAuditLogEntryCreate>(ae.event).changes->at(0);
+    BOOST_TEST(change.new_value->text == "1576183625941254149"); // RawJson keeps the exact number
+    BOOST_TEST(encode(ae, Encoding::Json) == encode(aj, Encoding::Json));
+    BOOST_TEST(as_json(ae).at("d").at("changes").at(0).at("new_value") == json::value("1576183625941254149"));
+    BOOST_TEST(dgw::encode_json(change) ==
+               R"({"new_value":"1576183625941254149","old_value":"1576183625941254148","key":"owner_id"})");
+    BOOST_TEST(dgw::encode_json(change, dgw::big_integers::number) ==
+               R"({"new_value":1576183625941254149,"old_value":1576183625941254148,"key":"owner_id"})");
+    const GatewayMessage again = must_decode(encode(ae, Encoding::Etf), Encoding::Etf, "audit log etf again");
+    BOOST_TEST((again == ae));
+    BOOST_TEST(generic(encode(ae, Encoding::Etf)).at("d").at("changes").at(0).at("new_value") == json::value(id));
+}
+
 BOOST_AUTO_TEST_CASE(unknown_opcode_keeps_d_raw) {
     const std::string text = R"({"op":99,"d":{"x":[1,2,{"y":null}]},"s":null,"t":null})";
     const GatewayMessage mj = must_decode(text, Encoding::Json, "op 99");

@@ -3,6 +3,8 @@
 
 #include "input.hpp"
 
+#include <dgw/encoding.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -33,6 +35,9 @@ struct decode_command_options {
     read_options read;
     std::string output = "-"; ///< --output
     bool raw = false;         ///< --raw: generic conversion instead of the typed round trip
+    /// --big-integers: integers beyond +-2^53-1 without a schema type (--raw, unknown
+    /// events, `any` fields) as strings (default) or numbers
+    big_integers big = big_integers::string;
     bool stats = false;       ///< --stats: table after the lines
     bool stats_only = false;  ///< --stats-only: the table without the lines
 };
@@ -46,6 +51,8 @@ struct convert_options {
     std::string format = "framed";      ///< --format framed|capture|lines|raw
     std::optional<int> level;           ///< --level: compression level
     bool raw = false;                   ///< --raw: generic conversion (every field kept)
+    /// --big-integers (--to json only): as for decode; unset means string
+    std::optional<big_integers> big;
 };
 
 /// True when a message travelling in direction `d` is selected by --direction `want`.

@@ -34,6 +34,8 @@ out_format check_options(const convert_options& o, Encoding& to, std::optional<c
     else throw std::invalid_argument("--format must be framed, capture, lines or raw");
     if (f == out_format::lines && (to != Encoding::Json || transport))
         throw std::invalid_argument("--format lines needs --to json and --compress none");
+    if (o.big && to != Encoding::Json)
+        throw std::invalid_argument("--big-integers applies to --to json (ETF keeps integers as integers)");
     return f;
 }
 
@@ -44,8 +46,8 @@ capture::compression capture_compression(std::optional<compress::transport> t) {
 }
 
 // The generic conversion of `v` into `to`: every field kept, ETF map keys as atoms.
-void encode_generic(const boost::json::value& v, Encoding to, std::string& out) {
-    if (to == Encoding::Json) append_envelope(v, out);
+void encode_generic(const boost::json::value& v, Encoding to, big_integers big, std::string& out) {
+    if (to == Encoding::Json) append_envelope(v, out, big);
     else etf::from_json(v, out, etf::writer_options{true});
 }
 
@@ -89,6 +91,7 @@ int run_convert(const convert_options& o) {
         h.compression = capture_compression(transport);
         capture::write_header(buf, h); // created_us stays 0: converted files are reproducible
     }
+    const big_integers big = o.big.value_or(big_integers::string);
     dgw::decode_options dopt;
     dopt.limits.keep_unknown = o.read.unknown == "keep";
     dopt.events = filter.typed_events();
@@ -127,11 +130,11 @@ int run_convert(const convert_options& o) {
             if (!filter.matches(op, t)) continue;
             if (o.read.limit && written >= *o.read.limit) break;
             // The typed round trip writes Discord's receive style: atom keys, integer snowflakes.
-            if (typed_ok && !encode(msg, to, payload, err, codec::etf_style{true, true})) {
+            if (typed_ok && !encode(msg, to, payload, err, codec::etf_style{true, true}, big)) {
                 d.error(position(m) + ": " + err.message() + "; message dropped");
                 continue;
             }
-            if (!typed_ok) encode_generic(generic, to, payload);
+            if (!typed_ok) encode_generic(generic, to, big, payload);
 
             const bool sent = m.dir == capture::direction::send;
             if (sent && comp && format != out_format::capture) {

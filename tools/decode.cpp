@@ -111,8 +111,8 @@ int run_decode(const decode_command_options& o) {
             if (print_lines && !limited && filter.matches(op, t)) {
                 const std::size_t start = buf.size();
                 if (o.raw) {
-                    append_envelope(generic, buf);
-                } else if (!encode(msg, Encoding::Json, buf, err)) {
+                    append_envelope(generic, buf, o.big);
+                } else if (!encode(msg, Encoding::Json, buf, err, {true, true}, o.big)) {
                     d.error(position(m) + ": " + reason(err) + "; not printable as JSON");
                     buf.resize(start);
                     continue;

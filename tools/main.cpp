@@ -60,6 +60,20 @@ void apply_from(read_options& r, const std::string& from) {
     if (!from.empty()) r.source.form = *parse_input_form(from);
 }
 
+constexpr const char* big_integers_help =
+    "Integers beyond +-(2^53-1) where the schema gives no type (--raw, unknown events' d, "
+    "`any` fields such as audit log values; typically ETF snowflakes): string writes them as "
+    "decimal strings, as Discord's JSON spells snowflakes, so jq and JavaScript keep every digit "
+    "and ETF and JSON input print alike; number writes JSON numbers, exact in the text";
+
+CLI::Option* add_big_integers(CLI::App* cmd, std::string& big) {
+    return cmd->add_option("--big-integers", big, big_integers_help)->check(CLI::IsMember({"string", "number"}));
+}
+
+dgw::big_integers parse_big_integers(const std::string& s) {
+    return s == "number" ? dgw::big_integers::number : dgw::big_integers::string;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -83,7 +97,10 @@ int main(int argc, char** argv) {
     add_read_options(dcmd, dec.read, dec_from);
     dcmd->add_flag("--raw", dec.raw,
                    "Generic conversion instead of the typed round trip: every field kept, ETF "
-                   "integers (snowflakes) stay numbers");
+                   "integers stay integers (those beyond +-(2^53-1), snowflakes, as strings: see "
+                   "--big-integers)");
+    std::string dec_big = "string";
+    add_big_integers(dcmd, dec_big)->capture_default_str();
     dcmd->add_flag("--stats", dec.stats,
                    "After the lines, print a table: messages, bytes and decode time per event type, "
                    "compressed vs decompressed bytes");
@@ -95,6 +112,9 @@ int main(int argc, char** argv) {
 By default each message is decoded into dgw's generated types and written back as JSON
 (snowflakes as strings, as Discord's JSON has them), so ETF and JSON captures of the same
 traffic print the same lines. Fields the schema does not know are dropped; --raw keeps them.
+Where no schema type applies (--raw, unknown events, `any` fields), integers beyond
++-(2^53-1) are printed as strings, so an ETF snowflake prints as its JSON string does and
+jq keeps every digit; --big-integers=number prints them as numbers.
 )") + input_help);
 
     convert_options conv;
@@ -121,11 +141,15 @@ traffic print the same lines. Fields the schema does not know are dropped; --raw
     ccmd->add_option("--level", conv_level, "Compression level (default: zlib 6, zstd 3)");
     ccmd->add_flag("--raw", conv.raw,
                    "Generic conversion instead of the typed round trip (keeps fields the schema does "
-                   "not know; ETF snowflakes stay as in the input)");
+                   "not know; ETF integers stay integers in ETF output, see --big-integers for JSON)");
+    std::string conv_big;
+    add_big_integers(ccmd, conv_big)->description(std::string(big_integers_help) +
+                                                  ". --to json only (default: string)");
     ccmd->add_option("-n,--limit", conv_limit, "Write at most N messages");
     ccmd->footer(std::string(R"(
 Messages are decoded into dgw's generated types and encoded again: ETF as Discord sends it
-(atom keys, integer snowflakes), JSON with the keys t, s, op, d. A message that fails the
+(atom keys, integer snowflakes), JSON with the keys t, s, op, d (integers beyond +-(2^53-1)
+without a schema type as strings unless --big-integers=number). A message that fails the
 typed decode is reported and written with the generic conversion. Examples:
   dgw convert --to etf --compress zstd-stream traffic.jsonl traffic.zstd
   dgw convert --to json --format lines capture.zstd - | head
@@ -141,11 +165,13 @@ typed decode is reported and written with the generic conversion. Examples:
         if (dcmd->parsed()) {
             apply_from(dec.read, dec_from);
             if (dcmd->count("--limit")) dec.read.limit = dec_limit;
+            dec.big = parse_big_integers(dec_big);
             return run_decode(dec);
         }
         apply_from(conv.read, conv_from);
         if (ccmd->count("--limit")) conv.read.limit = conv_limit;
         if (ccmd->count("--level")) conv.level = conv_level;
+        if (ccmd->count("--big-integers")) conv.big = parse_big_integers(conv_big);
         return run_convert(conv);
     } catch (const std::exception& e) {
         // Nothing should get here; if it does, report instead of aborting.

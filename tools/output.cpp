@@ -1,6 +1,7 @@
 #include "output.hpp"
 
 #include <dgw/etf/json.hpp>
+#include <dgw/detail/json/dom.hpp>
 #include <dgw/detail/json/text.hpp>
 
 #include <boost/json/parse.hpp>
@@ -93,49 +94,8 @@ bool to_value(std::string_view bytes, Encoding enc, boost::json::value& out, std
     return true;
 }
 
-namespace {
-
-// Compact JSON with dgw's number formatting (shortest round-trip doubles, which
-// boost::json::serialize writes in exponent form).
-void append_value(const boost::json::value& v, std::string& out) {
-    switch (v.kind()) {
-    case boost::json::kind::null: out += "null"; break;
-    case boost::json::kind::bool_: out += v.get_bool() ? "true" : "false"; break;
-    case boost::json::kind::int64: json::append_int(out, v.get_int64()); break;
-    case boost::json::kind::uint64: json::append_uint(out, v.get_uint64()); break;
-    case boost::json::kind::double_: json::append_double(out, v.get_double()); break;
-    case boost::json::kind::string: json::append_string(out, v.get_string()); break;
-    case boost::json::kind::array: {
-        out.push_back('[');
-        bool first = true;
-        for (const auto& e : v.get_array()) {
-            if (!first) out.push_back(',');
-            first = false;
-            append_value(e, out);
-        }
-        out.push_back(']');
-        break;
-    }
-    case boost::json::kind::object: {
-        out.push_back('{');
-        bool first = true;
-        for (const auto& kv : v.get_object()) {
-            if (!first) out.push_back(',');
-            first = false;
-            json::append_string(out, kv.key());
-            out.push_back(':');
-            append_value(kv.value(), out);
-        }
-        out.push_back('}');
-        break;
-    }
-    }
-}
-
-} // namespace
-
-void append_envelope(const boost::json::value& v, std::string& out) {
-    if (!v.is_object()) return append_value(v, out);
+void append_envelope(const boost::json::value& v, std::string& out, big_integers big) {
+    if (!v.is_object()) return json::append_value(out, v, big);
     // ETF maps arrive sorted (d, op, s, t); print the envelope in the gateway's JSON order.
     static constexpr std::string_view order[] = {"t", "s", "op", "d"};
     const auto& obj = v.get_object();
@@ -146,7 +106,7 @@ void append_envelope(const boost::json::value& v, std::string& out) {
         first = false;
         json::append_string(out, k);
         out.push_back(':');
-        append_value(val, out);
+        json::append_value(out, val, big);
     };
     for (std::string_view k : order)
         if (const auto* val = obj.if_contains(k)) put(k, *val);

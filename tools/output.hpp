@@ -57,13 +57,13 @@ private:
 std::optional<std::pair<std::uint64_t, std::uint64_t>> file_identity(const std::string& path);
 
 /// Parses one message (JSON text or an ETF term) into a generic JSON value: every field
-/// kept, ETF integers stay numbers, atoms and binaries become strings. On failure returns
-/// false with `why` set.
+/// kept, ETF integers stay numbers (exact), atoms and binaries become strings. On failure
+/// returns false with `why` set.
 bool to_value(std::string_view bytes, Encoding enc, boost::json::value& out, std::string& why);
 
 /// Appends `v` as compact JSON; a top-level object is written with t, s, op, d first
-/// (the gateway's order), then any other keys.
-void append_envelope(const boost::json::value& v, std::string& out);
+/// (the gateway's order), then any other keys. Integers beyond +-2^53-1 as `big` says.
+void append_envelope(const boost::json::value& v, std::string& out, big_integers big);
 
 /// The op and t of a generic envelope (op -1 and "" when absent or not an object).
 void envelope_fields(const boost::json::value& v, std::int64_t& op, std::string_view& t);

@@ -329,7 +329,8 @@ bool decode(std::string_view bytes, Encoding enc, GatewayMessage& out, decode_er
     return true;
 }
 
-bool encode(const GatewayMessage& m, Encoding enc, std::string& out, decode_error& err, codec::etf_style style) {
+bool encode(const GatewayMessage& m, Encoding enc, std::string& out, decode_error& err, codec::etf_style style,
+            big_integers big) {
     err = {};
     codec::payload_ref d;
     std::string converted;
@@ -341,11 +342,15 @@ bool encode(const GatewayMessage& m, Encoding enc, std::string& out, decode_erro
         if (!raw->data.empty()) {
             if (raw->encoding == enc) {
                 d.raw = raw->data;
-            } else if (enc == Encoding::Json ? !codec::etf_term_to_json_text(raw->data, converted, err)
-                                             : !codec::json_text_to_etf_term(raw->data, converted, style, err)) {
-                err.path.assign(1, 'd'); // (assign from a literal trips GCC 12 -Wrestrict)
-                return false;
             } else {
+                // To JSON with integers as numbers: the envelope's writer quotes big ones as `big` says.
+                const bool ok = enc == Encoding::Json
+                                    ? codec::etf_term_to_json_text(raw->data, converted, err, big_integers::number)
+                                    : codec::json_text_to_etf_term(raw->data, converted, style, err);
+                if (!ok) {
+                    err.path.assign(1, 'd'); // (assign from a literal trips GCC 12 -Wrestrict)
+                    return false;
+                }
                 d.raw = converted;
             }
         }
@@ -354,7 +359,7 @@ bool encode(const GatewayMessage& m, Encoding enc, std::string& out, decode_erro
     }
     std::optional<std::string_view> t;
     if (!m.t.empty()) t = m.t;
-    if (enc == Encoding::Json) codec::encode_json_envelope(m.op, m.s, t, d, out);
+    if (enc == Encoding::Json) codec::encode_json_envelope(m.op, m.s, t, d, out, big);
     else codec::encode_etf_envelope(m.op, m.s, t, d, out, style);
     return true;
 }

@@ -62,7 +62,10 @@ bool decode(std::string_view bytes, Encoding enc, GatewayMessage& out, decode_er
 /// Erlang would (atom keys, integer snowflakes) unless `style` says otherwise. Fails only
 /// when a raw `d` kept in the other encoding cannot be converted (invalid JSON text, or an
 /// ETF term JSON cannot hold): then `err` says where in `d`, and `out` is unchanged.
+/// JSON: integers beyond +-2^53-1 where the schema has no type (a RawEvent's `d`, `any`
+/// fields) are written as `big` says; by default as strings, so an ETF message prints as
+/// its JSON twin does. ETF output keeps them integers whatever `big` says.
 bool encode(const GatewayMessage& m, Encoding enc, std::string& out, decode_error& err,
-            codec::etf_style style = {true, true});
+            codec::etf_style style = {true, true}, big_integers big = big_integers::string);
 
 } // namespace dgw

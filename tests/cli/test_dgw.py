@@ -6,9 +6,10 @@ tests/fixtures/compress (streams made by the corpus tools) and examples/.
     test_dgw.py --bin-dir BUILD --source-dir SRC
 
 Covers every input form (detected and named with --from), ETF vs JSON of the same traffic
-giving identical typed lines, --raw fidelity, a corrupt message in the middle of a capture,
-corrupt and truncated compressed streams, stdin, --events, --stats, --limit, --help and
-`dgw convert` in all six encoding x compression combinations. Prints one line per case and
+giving identical typed lines, --raw fidelity, integers beyond 2^53 (--big-integers, jq), a
+corrupt message in the middle of a capture, corrupt and truncated compressed streams, stdin,
+--events, --stats, --limit, --help and `dgw convert` in all six encoding x compression
+combinations. Prints one line per case and
 "N passed, M failed"; exits 1 on any failure.
 """
 import argparse
@@ -111,6 +112,49 @@ def loose_equal(etf_value, json_value):
     return a == b and type(a) is type(b) or (isinstance(a, (int, float)) and isinstance(b, (int, float)) and a == b)
 
 
+MAX_SAFE = 2 ** 53 - 1
+
+
+def big_as_strings(v):
+    """`v` as dgw prints it by default where no schema type applies: integers beyond
+    +-(2^53-1) as decimal strings."""
+    if isinstance(v, dict):
+        return {k: big_as_strings(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [big_as_strings(x) for x in v]
+    if isinstance(v, int) and not isinstance(v, bool) and abs(v) > MAX_SAFE:
+        return str(v)
+    return v
+
+
+def etf_term(v):
+    """A Python value as an ETF term (no version byte), as Discord writes them: dict keys as
+    atoms, str as binaries, ints of any size, floats as NEW_FLOAT_EXT, None as nil."""
+    if v is None or isinstance(v, bool):
+        return etf_atom({None: "nil", True: "true", False: "false"}[v])
+    if isinstance(v, int):
+        if 0 <= v < 256:
+            return b"\x61" + bytes([v])
+        if -2 ** 31 <= v < 2 ** 31:
+            return b"\x62" + struct.pack(">i", v)
+        mag = abs(v)
+        digits = mag.to_bytes((mag.bit_length() + 7) // 8, "little")
+        return b"\x6e" + bytes([len(digits), 1 if v < 0 else 0]) + digits
+    if isinstance(v, float):
+        return b"\x46" + struct.pack(">d", v)
+    if isinstance(v, str):
+        return b"\x6d" + struct.pack(">I", len(v.encode())) + v.encode()
+    if isinstance(v, list):
+        return b"\x6c" + struct.pack(">I", len(v)) + b"".join(map(etf_term, v)) + b"\x6a" if v else b"\x6a"
+    return b"\x74" + struct.pack(">I", len(v)) + b"".join(etf_atom(k) + etf_term(x) for k, x in v.items())
+
+
+def etf_dispatch(t, s, d):
+    """A dispatch as Discord's ETF: keys d, op, s, t; t an atom."""
+    return (b"\x83\x74\x00\x00\x00\x04" + etf_atom("d") + etf_term(d) + etf_atom("op") + etf_term(0)
+            + etf_atom("s") + etf_term(s) + etf_atom("t") + etf_atom(t))
+
+
 # ---- cases ------------------------------------------------------------------------------
 
 def case_reference(ctx, tmp):
@@ -184,16 +228,100 @@ def case_raw_fidelity(ctx, tmp):
     msgs[0] = dict(msgs[0], x_not_in_schema={"kept": [1, 2.5, None, True]})  # an unknown field
     data = b"\n".join(json.dumps(m).encode() for m in msgs)
     path = write(os.path.join(tmp, "r.jsonl"), data)
-    lines, _ = ctx.decode("--raw", path)
+    lines, _ = ctx.decode("--raw", "--big-integers=number", path)
     check(len(lines) == len(msgs), "line count")
     for line, m in zip(lines, msgs):
-        check(json.loads(line) == m, f"--raw lost or changed fields of {m.get('t')}")
-    # ETF: integers stay numbers (snowflakes included); every field is kept.
-    lines, _ = ctx.decode("--raw", write(os.path.join(tmp, "r.etf"), b"".join(ctx.etf_msgs)))
+        check(json.loads(line) == m, f"--raw --big-integers=number lost or changed fields of {m.get('t')}")
+    # By default integers beyond +-(2^53-1) (GUILD_MEMBERS_CHUNK.int_not_found) are strings.
+    lines, _ = ctx.decode("--raw", path)
+    check(any(big_as_strings(m) != m for m in msgs), "no fixture has a big integer in JSON")
+    for line, m in zip(lines, msgs):
+        check(json.loads(line) == big_as_strings(m), f"--raw lost or changed fields of {m.get('t')}")
+    # ETF: every field is kept; integers stay numbers, snowflakes (beyond 2^53) as strings
+    # unless --big-integers=number.
+    etf_path = write(os.path.join(tmp, "r.etf"), b"".join(ctx.etf_msgs))
+    lines, _ = ctx.decode("--raw", etf_path)
     for line, fx, stem in zip(lines, ctx.fixtures, ctx.stems):
-        check(loose_equal(json.loads(line), fx), f"--raw of {stem}.etf differs from {stem}.json")
+        check(loose_equal(json.loads(line), big_as_strings(fx)), f"--raw of {stem}.etf differs from {stem}.json")
     mc = json.loads(lines[ctx.stems.index("MESSAGE_CREATE")])
-    check(isinstance(mc["d"]["id"], int), "--raw of ETF: the snowflake is not a number")
+    check(mc["d"]["id"] == str(ctx.fixtures[ctx.stems.index("MESSAGE_CREATE")]["d"]["id"]),
+          "--raw of ETF: the snowflake is not a string")
+    lines, _ = ctx.decode("--raw", "--big-integers", "number", etf_path)
+    for line, fx, stem in zip(lines, ctx.fixtures, ctx.stems):
+        check(loose_equal(json.loads(line), fx), f"--raw --big-integers number of {stem}.etf differs from {stem}.json")
+    mc = json.loads(lines[ctx.stems.index("MESSAGE_CREATE")])
+    check(isinstance(mc["d"]["id"], int), "--raw --big-integers number of ETF: the snowflake is not a number")
+
+
+def case_big_integers(ctx, tmp):
+    """Integers beyond +-(2^53-1) where the schema has no type (an unknown event's d, an
+    audit log change's values, everything under --raw) print as strings by default, so the
+    ETF form of a message (snowflakes as integers) and its JSON form (snowflakes as strings)
+    print the same line and jq keeps every digit; --big-integers=number prints numbers."""
+    sf = 1576183625941254149
+    d_etf = {"id": sf, "n": 42, "safe": MAX_SAFE, "neg": -(MAX_SAFE + 1), "f": 1.5, "list": [sf, "x", None, True]}
+    d_json = {"id": str(sf), "n": 42, "safe": MAX_SAFE, "neg": str(-(MAX_SAFE + 1)), "f": 1.5,
+              "list": [str(sf), "x", None, True]}
+    audit = ctx.fixtures[ctx.stems.index("GUILD_AUDIT_LOG_ENTRY_CREATE")]
+    a_etf = json.loads(json.dumps(audit["d"]))
+    a_etf["changes"][0] = {"key": "owner_id", "old_value": sf - 1, "new_value": sf}
+    a_json = json.loads(json.dumps(audit["d"]))
+    a_json["changes"][0] = {"key": "owner_id", "old_value": str(sf - 1), "new_value": str(sf)}
+    etf = write(os.path.join(tmp, "big.etf"), etf_dispatch("X_FUTURE_EVENT", 7, d_etf)
+                + etf_dispatch("GUILD_AUDIT_LOG_ENTRY_CREATE", 8, a_etf))
+    compact = {"separators": (",", ":")}
+    jl = write(os.path.join(tmp, "big.jsonl"), (
+        json.dumps({"t": "X_FUTURE_EVENT", "s": 7, "op": 0, "d": d_json}, **compact) + "\n"
+        + json.dumps({"t": "GUILD_AUDIT_LOG_ENTRY_CREATE", "s": 8, "op": 0, "d": a_json}, **compact) + "\n").encode())
+    want_unknown = json.dumps({"t": "X_FUTURE_EVENT", "s": 7, "op": 0, "d": d_json}, **compact)
+    for mode in ([], ["--raw"]):
+        e, _ = ctx.decode(*mode, etf)
+        j, _ = ctx.decode(*mode, jl)
+        check(len(e) == 2 and e == j, f"decode {' '.join(mode)}: ETF and JSON lines differ:\n{e}\n{j}")
+        check(e[0] == want_unknown, f"decode {' '.join(mode)} of the unknown event: {e[0]}")
+        check(json.loads(e[1])["d"]["changes"][0] == a_json["changes"][0], f"audit log change: {e[1][:300]}")
+        # --big-integers=number: today's numbers from ETF (JSON strings stay strings).
+        n, _ = ctx.decode(*mode, "--big-integers=number", etf)
+        check(f'"id":{sf},' in n[0] and f'"neg":{-(MAX_SAFE + 1)},' in n[0] and f'"list":[{sf},' in n[0],
+              f"--big-integers=number: {n[0]}")
+        check(json.loads(n[0])["d"] == d_etf and json.loads(n[1])["d"]["changes"][0]["new_value"] == sf,
+              f"--big-integers=number: {n}")
+        n, _ = ctx.decode(*mode, "--big-integers", "number", jl)
+        check(n == j, f"--big-integers=number changed strings of JSON input: {n}")
+        s, _ = ctx.decode(*mode, "--big-integers=string", etf)
+        check(s == e, "--big-integers=string is not the default")
+    # jq keeps every digit of the ETF snowflake in --raw output (a double would not).
+    raw, _ = ctx.decode("--raw", etf)
+    digits = [str(sf), str(sf), str(sf - 1)]
+    if shutil.which("jq"):
+        jq = 'if .t == "X_FUTURE_EVENT" then .d.id, .d.list[0] else .d.changes[0].new_value, .d.changes[0].old_value end'
+        r = subprocess.run(["jq", "-r", jq], input="\n".join(raw).encode(), capture_output=True, timeout=60)
+        out = r.stdout.decode().split()
+        check(r.returncode == 0 and out == [str(sf)] + digits, f"jq printed {out}")
+        num, _ = ctx.decode("--raw", "--big-integers=number", etf)
+        r = subprocess.run(["jq", "-r", ".d.id"], input=num[0].encode(), capture_output=True, timeout=60)
+        print(f"     jq, --big-integers=number: {sf} -> {r.stdout.decode().strip()}")
+    else:
+        print("     jq not installed: checked the text instead")
+        v = [json.loads(l) for l in raw]
+        check([v[0]["d"]["id"], v[0]["d"]["list"][0], v[1]["d"]["changes"][0]["old_value"]] == digits,
+              f"--raw strings: {raw}")
+    check(float(sf) != sf, "the snowflake must be one a double cannot hold")
+    # convert --to json writes the same (typed and --raw); the option is for JSON output only.
+    out = os.path.join(tmp, "big.json")
+    ctx.convert("--to", "json", "--format", "lines", etf, out)
+    e, _ = ctx.decode(etf)
+    check(open(out, encoding="utf-8").read().splitlines() == e, "convert --to json differs from decode")
+    ctx.convert("--to", "json", "--format", "lines", "--big-integers=number", etf, out)
+    check(f'"id":{sf},' in open(out, encoding="utf-8").read(), "convert --big-integers=number")
+    ctx.convert("--raw", "--to", "json", "--format", "lines", etf, out)
+    check(open(out, encoding="utf-8").read().splitlines()[0] == want_unknown, "convert --raw --to json")
+    r = ctx.run("convert", "--to", "etf", "--big-integers=number", etf, os.path.join(tmp, "x"))
+    check(r.returncode == 2 and b"--big-integers" in r.stderr, "--big-integers with --to etf must be refused")
+    # ETF output keeps the integers.
+    ctx.convert("--to", "etf", etf, os.path.join(tmp, "big.framed"))
+    n, _ = ctx.decode("--raw", "--big-integers=number", os.path.join(tmp, "big.framed"))
+    check(json.loads(n[0])["d"] == d_etf, f"convert --to etf: {n[0]}")
 
 
 def case_unknown_fields(ctx, tmp):
@@ -401,7 +529,7 @@ def case_convert_six_ways(ctx, tmp):
             elif to == "etf":
                 check(all(f[:2] == b"\x83t" and f[6] in (100, 115, 118, 119) for f in frames),
                       "ETF: a map with atom keys")
-    raw, _ = ctx.decode("--raw", os.path.join(tmp, "o.etf.none"))
+    raw, _ = ctx.decode("--raw", "--big-integers=number", os.path.join(tmp, "o.etf.none"))
     mc = json.loads(raw[ctx.stems.index("MESSAGE_CREATE")])
     check(isinstance(mc["d"]["id"], int) and isinstance(mc["d"]["author"]["id"], int),
           "ETF written by convert has integer snowflakes")
@@ -420,16 +548,17 @@ def case_help_and_usage(ctx, tmp):
     check(r.returncode == 0 and "decode" in out and "convert" in out, f"dgw --help:\n{out}")
     r = ctx.run("decode", "--help")
     want = {"--help", "--from", "--events", "--direction", "--max-message-size", "--quiet", "--raw", "--stats",
-            "--stats-only", "--limit", "--output"}
+            "--stats-only", "--limit", "--output", "--big-integers"}
     have = opts(r.stdout.decode())
     check(r.returncode == 0 and want <= have, f"decode --help lacks {want - have}")
     for form in ("json-lines", "etf", "framed", "zlib-stream", "zstd-stream", "capture"):
         check(form in r.stdout.decode(), f"decode --help does not describe {form}")
     r = ctx.run("convert", "--help")
-    want = {"--to", "--compress", "--format", "--level", "--raw", "--limit", "--from", "--events"}
+    want = {"--to", "--compress", "--format", "--level", "--raw", "--limit", "--from", "--events", "--big-integers"}
     have = opts(r.stdout.decode())
     check(r.returncode == 0 and want <= have, f"convert --help lacks {want - have}")
-    for args in (["decode", "--no-such-option"], ["frobnicate"], [], ["decode", "--from", "xml"]):
+    for args in (["decode", "--no-such-option"], ["frobnicate"], [], ["decode", "--from", "xml"],
+                 ["decode", "--big-integers=double"]):
         r = ctx.run(*args)
         check(r.returncode == 2, f"dgw {' '.join(args)}: exit {r.returncode}, expected 2")
     r = ctx.run("decode", os.path.join(tmp, "missing"))
@@ -496,8 +625,9 @@ def case_bomb_memory(ctx, tmp):
               f"{name} bomb: peak RSS {rss} KiB, {rss - base} above an empty decode's; limit {limit_mib} MiB")
 
 CASES = [case_reference, case_input_forms, case_zlib_message_split_over_frames, case_etf_and_json_identical,
-         case_raw_fidelity, case_corrupt_message_in_middle, case_corrupt_compressed_stream, case_capture_format,
-         case_unknown_fields, case_stdin_and_large_input, case_events_filter, case_stats_and_limit, case_convert_six_ways,
+         case_raw_fidelity, case_big_integers, case_corrupt_message_in_middle, case_corrupt_compressed_stream,
+         case_capture_format, case_unknown_fields, case_stdin_and_large_input, case_events_filter,
+         case_stats_and_limit, case_convert_six_ways,
          case_bomb_memory, case_help_and_usage]
 
 

@@ -3,6 +3,7 @@
 /// Absent optional fields and required fields recorded as missing at decode time are
 /// omitted; null stays null. So decode -> encode reproduces every known field.
 
+#include <dgw/encoding.hpp>
 #include <dgw/error.hpp>
 
 #include <cstdint>
@@ -22,8 +23,10 @@ struct etf_style {
     bool snowflakes_as_int = false; ///< snowflakes as integers (Discord's style) instead of binaries
 };
 
-/// Appends the compact JSON text of one value.
-void encode_json_value(const type_info& ti, const void* obj, std::string& out);
+/// Appends the compact JSON text of one value. `big`: how integers beyond +-2^53-1 in its
+/// `any` fields (dgw::RawJson) are written; typed fields are not affected.
+void encode_json_value(const type_info& ti, const void* obj, std::string& out,
+                       big_integers big = big_integers::string);
 /// Appends one ETF term (no version byte).
 void encode_etf_value(const type_info& ti, const void* obj, std::string& out, etf_style style = {});
 
@@ -35,22 +38,26 @@ struct payload_ref {
     std::string_view raw;   ///< used when ti == nullptr and !raw.empty()
 };
 
-/// Appends `{"t":..,"s":..,"op":..,"d":..}` (Discord's key order).
+/// Appends `{"t":..,"s":..,"op":..,"d":..}` (Discord's key order). `big`: how integers
+/// beyond +-2^53-1 in a raw `d` and in `any` fields are written.
 void encode_json_envelope(std::int64_t op, std::optional<std::int64_t> s, std::optional<std::string_view> t,
-                          const payload_ref& d, std::string& out);
+                          const payload_ref& d, std::string& out, big_integers big = big_integers::string);
 /// Appends a whole ETF message (version byte + map of d, op, s, t). `raw` for ETF is a
 /// standalone term (with version byte); `raw_json` lets JSON text be converted.
 void encode_etf_envelope(std::int64_t op, std::optional<std::int64_t> s, std::optional<std::string_view> t,
                          const payload_ref& d, std::string& out, etf_style style = {});
 
 /// Appends a client command `{"op":op,"d":d}`: JSON text, or ETF with binary keys and
-/// snowflakes as binaries (`etf` true), as Discord requires of what clients send.
+/// snowflakes as binaries (`etf` true), as Discord requires of what clients send. A raw
+/// JSON `d` is sent as written (big integers included).
 void encode_command(std::int64_t op, const payload_ref& d, bool etf, std::string& out);
 
 /// Converts a raw ETF term (with version byte) to the JSON text the typed JSON encoder
-/// would write for an `any` value, and back; used for raw payloads across encodings. On
+/// would write for an `any` value, and back; used for raw payloads across encodings. With
+/// big_integers::number that is the text a RawJson captured from the same term holds. On
 /// failure `err` says what and where (a byte offset into the input) and `out` is unchanged.
-bool etf_term_to_json_text(std::string_view etf, std::string& out, decode_error& err);
+bool etf_term_to_json_text(std::string_view etf, std::string& out, decode_error& err,
+                           big_integers big = big_integers::string);
 /// Appends a standalone ETF message (version byte included) of the JSON text.
 bool json_text_to_etf_term(std::string_view json, std::string& out, etf_style style, decode_error& err);
 

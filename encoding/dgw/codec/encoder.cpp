@@ -3,6 +3,7 @@
 #include <dgw/error.hpp>
 #include <dgw/etf/json.hpp>
 #include <dgw/etf/writer.hpp>
+#include <dgw/detail/json/dom.hpp>
 #include <dgw/detail/json/text.hpp>
 #include <dgw/raw_json.hpp>
 #include <dgw/snowflake.hpp>
@@ -45,7 +46,8 @@ struct json_emitter final : emitter {
     std::string& out;
     std::vector<bool> first;  // per open container: nothing written yet
     bool after_key = false;
-    explicit json_emitter(std::string& o) : out(o) {}
+    big_integers big; // for the untyped text of `any` values and raw payloads
+    json_emitter(std::string& o, big_integers b) : out(o), big(b) {}
 
     void sep() {
         if (after_key) { after_key = false; return; }
@@ -76,14 +78,20 @@ struct json_emitter final : emitter {
         json::append_uint(out, v);
         out += '"';
     }
-    void any(std::string_view t) override { sep(); out += t.empty() ? std::string_view("null") : t; }
+    void any(std::string_view t) override {
+        sep();
+        if (t.empty()) out += "null";
+        else if (big == big_integers::string) json::append_quoting_big_integers(out, t);
+        else out += t;
+    }
     void unknown(const unknown_fields::field& f) override {
         if (f.encoding == Encoding::Json) return any(f.value);
         std::string term(1, static_cast<char>(131));
         term.append(f.value);
         decode_error err;
         const boost::json::value v = etf::to_json(term, err);
-        any(boost::json::serialize(v));
+        sep();
+        json::append_value(out, v, big);
     }
 };
 
@@ -248,8 +256,8 @@ void emit_payload(const payload_ref& d, emitter& e, bool etf) {
 
 } // namespace
 
-void encode_json_value(const type_info& ti, const void* obj, std::string& out) {
-    json_emitter e(out);
+void encode_json_value(const type_info& ti, const void* obj, std::string& out, big_integers big) {
+    json_emitter e(out, big);
     emit(ti, obj, e);
 }
 
@@ -259,8 +267,8 @@ void encode_etf_value(const type_info& ti, const void* obj, std::string& out, et
 }
 
 void encode_json_envelope(std::int64_t op, std::optional<std::int64_t> s, std::optional<std::string_view> t,
-                          const payload_ref& d, std::string& out) {
-    json_emitter e(out);
+                          const payload_ref& d, std::string& out, big_integers big) {
+    json_emitter e(out, big);
     e.begin_object(4);
     e.key("t");
     if (t) e.string(*t);
@@ -308,7 +316,8 @@ void encode_command(std::int64_t op, const payload_ref& d, bool etf, std::string
         e.int64(op);
         return;
     }
-    json_emitter e(out);
+    // The client's own command goes out as written: its raw d is not rewritten.
+    json_emitter e(out, big_integers::number);
     e.begin_object(2);
     e.key("op");
     e.int64(op);
@@ -317,11 +326,11 @@ void encode_command(std::int64_t op, const payload_ref& d, bool etf, std::string
     e.end_object();
 }
 
-bool etf_term_to_json_text(std::string_view etf, std::string& out, decode_error& err) {
+bool etf_term_to_json_text(std::string_view etf, std::string& out, decode_error& err, big_integers big) {
     boost::json::value v = etf::to_json(etf, err);
     if (err) return false;
-    // Through the typed capture rules: snowflake-sized integers stay numbers here.
-    out += boost::json::serialize(v);
+    // As the RawJson capture writes numbers (boost::json::serialize would write 1.5 as 1.5E0).
+    json::append_value(out, v, big);
     return true;
 }
 

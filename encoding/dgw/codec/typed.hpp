@@ -42,11 +42,12 @@ template <class T>
 bool missing(const T& v, std::string_view name) {
     return codec::field_missing(describe<T>(), &v, name);
 }
-/// Compact JSON text of a value.
+/// Compact JSON text of a value. Integers beyond +-2^53-1 in its `any` fields
+/// (dgw::RawJson) are strings unless `big` is big_integers::number.
 template <class T>
-std::string encode_json(const T& v) {
+std::string encode_json(const T& v, big_integers big = big_integers::string) {
     std::string out;
-    codec::encode_json_value(describe<T>(), &v, out);
+    codec::encode_json_value(describe<T>(), &v, out, big);
     return out;
 }
 /// An ETF message (version byte + term) of a value.

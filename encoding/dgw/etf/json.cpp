@@ -3,6 +3,8 @@
 
 #include <boost/json/value_stack.hpp>
 
+#include <charconv>
+
 namespace dgw::etf {
 namespace {
 
@@ -13,6 +15,7 @@ struct dom_builder {
     // does), so small messages build without allocating scratch space.
     unsigned char temp[4096];
     boost::json::value_stack st{{}, temp, sizeof temp};
+    big_integers big = big_integers::number;
 
     bool on_document_begin() { return true; }
     bool on_document_end() { return true; }
@@ -35,12 +38,20 @@ struct dom_builder {
         return true;
     }
     bool on_int64(std::int64_t v) {
-        st.push_int64(v);
+        if (big == big_integers::string && !is_safe_integer(v)) push_decimal(v);
+        else st.push_int64(v);
         return true;
     }
     bool on_uint64(std::uint64_t v) {
-        st.push_uint64(v);
+        if (big == big_integers::string && !is_safe_integer(v)) push_decimal(v);
+        else st.push_uint64(v);
         return true;
+    }
+    template <class Int>
+    void push_decimal(Int v) {
+        char buf[24];
+        const auto r = std::to_chars(buf, buf + sizeof buf, v);
+        st.push_string(std::string_view(buf, static_cast<std::size_t>(r.ptr - buf)));
     }
     bool on_double(double v) {
         st.push_double(v);
@@ -85,8 +96,10 @@ void write_value(writer& w, const boost::json::value& v) {
 
 } // namespace
 
-boost::json::value to_json(std::string_view etf, decode_error& ec, limits lim, boost::json::storage_ptr sp) {
+boost::json::value to_json(std::string_view etf, decode_error& ec, limits lim, boost::json::storage_ptr sp,
+                           big_integers big) {
     dom_builder b;
+    b.big = big;
     b.st.reset(std::move(sp));
     ec = {};
     if (!parse(etf, b, ec, lim)) return nullptr;

@@ -44,6 +44,73 @@ void append_uint(std::string& out, std::uint64_t v) {
     out.append(buf, r.ptr);
 }
 
+void append_int(std::string& out, std::int64_t v, big_integers big) {
+    if (big == big_integers::number || is_safe_integer(v)) return append_int(out, v);
+    out.push_back('"');
+    append_int(out, v);
+    out.push_back('"');
+}
+
+void append_uint(std::string& out, std::uint64_t v, big_integers big) {
+    if (big == big_integers::number || is_safe_integer(v)) return append_uint(out, v);
+    out.push_back('"');
+    append_uint(out, v);
+    out.push_back('"');
+}
+
+namespace {
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// Whether the decimal digits `d` (no sign) are a magnitude above max_safe_integer.
+bool beyond_safe(std::string_view d) {
+    while (d.size() > 1 && d.front() == '0') d.remove_prefix(1); // not in valid JSON; harmless
+    constexpr std::string_view max = "9007199254740991"; // max_safe_integer: 16 digits
+    static_assert(max.size() == 16);
+    // Digit strings of the same length compare as their values do.
+    return d.size() > max.size() || (d.size() == max.size() && d > max);
+}
+
+} // namespace
+
+void append_quoting_big_integers(std::string& out, std::string_view text) {
+    const std::size_t n = text.size();
+    std::size_t done = 0; // text[0, done) is in `out`
+    std::size_t i = 0;
+    while (i < n) {
+        const char c = text[i];
+        if (c == '"') { // a string (a key or a value): skip to its closing quote
+            for (++i; i < n && text[i] != '"'; ++i)
+                if (text[i] == '\\') ++i;
+            ++i;
+            continue;
+        }
+        if (c != '-' && !is_digit(c)) {
+            ++i;
+            continue;
+        }
+        const std::size_t start = i;
+        if (c == '-') ++i;
+        const std::size_t digits = i;
+        while (i < n && is_digit(text[i])) ++i;
+        const std::size_t digits_end = i;
+        bool integer = true;
+        while (i < n && (is_digit(text[i]) || text[i] == '.' || text[i] == 'e' || text[i] == 'E' || text[i] == '+' ||
+                         text[i] == '-')) {
+            integer = false;
+            ++i;
+        }
+        if (integer && beyond_safe(text.substr(digits, digits_end - digits))) {
+            out.append(text.data() + done, start - done);
+            out.push_back('"');
+            out.append(text.data() + start, i - start);
+            out.push_back('"');
+            done = i;
+        }
+    }
+    out.append(text.data() + done, n - done);
+}
+
 void append_double(std::string& out, double v) {
     if (!std::isfinite(v)) {
         out += "null";
