@@ -89,6 +89,7 @@ struct IntegrationAccount;
 struct IntegrationApplication;
 struct Integration;
 struct PartialGuildMember;
+struct MentionedUser;
 struct ChannelMention;
 struct Attachment;
 struct ReactionCountDetails;
@@ -3543,6 +3544,19 @@ struct PartialGuildMember {
     bool operator==(const PartialGuildMember&) const = default;
 };
 
+/// A user mentioned by a message: a user object that, in MESSAGE_CREATE and MESSAGE_UPDATE (and in the messages they carry, such as referenced_message), may have an additional partial member field for the mentioned user's membership in the message's guild.
+/// @see https://discord.com/developers/docs/events/gateway-events#message-create
+struct MentionedUser : dgw::types::User {
+    /// Receive-only, so not an aggregate: `MentionedUser()` then skips the zero fill (docs/codec.md).
+    MentionedUser() {}
+
+    /// The mentioned user's partial guild member (without user), in guild messages of gateway events
+    std::optional<dgw::types::PartialGuildMember> member;
+
+    /// Member-wise equality (unknown and missing fields included).
+    bool operator==(const MentionedUser&) const = default;
+};
+
 /// A channel mentioned in a (crossposted) message.
 /// @see https://discord.com/developers/docs/resources/message#channel-mention-object-channel-mention-structure
 struct ChannelMention {
@@ -3743,8 +3757,8 @@ struct MessageSnapshotMessage {
     std::optional<dgw::Timestamp> edited_timestamp;
     /// Message flags
     std::optional<dgw::types::MessageFlags> flags;
-    /// Users mentioned by the message
-    std::vector<dgw::types::User> mentions;
+    /// Users mentioned by the message (with their partial member, when Discord sends it)
+    std::vector<dgw::types::MentionedUser> mentions;
     /// Roles mentioned by the message
     std::vector<dgw::Snowflake> mention_roles;
     /// Deprecated: stickers sent with the message
@@ -4017,8 +4031,8 @@ struct Message {
     bool tts{};
     /// Whether it mentions everyone
     bool mention_everyone{};
-    /// Users mentioned by the message
-    std::vector<dgw::types::User> mentions;
+    /// Users mentioned by the message; in gateway message events each may carry its partial member
+    std::vector<dgw::types::MentionedUser> mentions;
     /// Roles mentioned by the message
     std::vector<dgw::Snowflake> mention_roles;
     /// Only sent for crossposted messages

@@ -723,7 +723,7 @@ constexpr field_info fields_MessageSnapshotMessage[] = {
     {"timestamp", &dgw::codec::ti_timestamp, presence::required, 4, offsetof(dgw::types::MessageSnapshotMessage, timestamp)},
     {"edited_timestamp", &dgw::codec::ti_timestamp, presence::nullable, 5, offsetof(dgw::types::MessageSnapshotMessage, edited_timestamp)},
     {"flags", &dgw::codec::gen::ti_MessageFlags, presence::optional, -1, offsetof(dgw::types::MessageSnapshotMessage, flags)},
-    {"mentions", &dgw::codec::gen::ti_User_array, presence::required, 6, offsetof(dgw::types::MessageSnapshotMessage, mentions)},
+    {"mentions", &dgw::codec::gen::ti_MentionedUser_array, presence::required, 6, offsetof(dgw::types::MessageSnapshotMessage, mentions)},
     {"mention_roles", &dgw::codec::ti_snowflake_array, presence::required, 7, offsetof(dgw::types::MessageSnapshotMessage, mention_roles)},
     {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::optional, -1, offsetof(dgw::types::MessageSnapshotMessage, stickers)},
     {"sticker_items", &dgw::codec::gen::ti_StickerItem_array, presence::optional, -1, offsetof(dgw::types::MessageSnapshotMessage, sticker_items)},

@@ -40,6 +40,7 @@ constinit const type_info ti_Component_array = array_info<dgw::types::Component>
 constinit const type_info ti_EmbedField_array = array_info<dgw::types::EmbedField>("EmbedField[]", &dgw::codec::gen::ti_EmbedField);
 constinit const type_info ti_GuildFeature_array = array_info<std::string>("GuildFeature[]", &dgw::codec::gen::ti_GuildFeature);
 constinit const type_info ti_GuildScheduledEvent_array = array_info<dgw::types::GuildScheduledEvent>("GuildScheduledEvent[]", &dgw::codec::gen::ti_GuildScheduledEvent);
+constinit const type_info ti_MentionedUser_array = array_info<dgw::types::MentionedUser>("MentionedUser[]", &dgw::codec::gen::ti_MentionedUser);
 constinit const type_info ti_MessageInteractionMetadata_box = boxed_info<dgw::types::MessageInteractionMetadata>("MessageInteractionMetadata", &dgw::codec::gen::ti_MessageInteractionMetadata);
 constinit const type_info ti_Presence_array = array_info<dgw::types::Presence>("Presence[]", &dgw::codec::gen::ti_Presence);
 constinit const type_info ti_Role_map = map_info<dgw::types::Role>("map<Role>", &dgw::codec::gen::ti_Role);
