@@ -1541,6 +1541,8 @@ struct ApplicationTeamMember {
     dgw::types::PartialUser user;
     /// The member's role on the team (admin, developer, read-only)
     std::string role;
+    /// Undocumented; observed in the docs' example application object: always ["*"], the legacy form of role
+    std::optional<std::vector<std::string>> permissions;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
@@ -4333,7 +4335,7 @@ struct GuildApplicationCommandPermissions {
     bool operator==(const GuildApplicationCommandPermissions&) const = default;
 };
 
-/// The partial application object sent as an invite's target_application (the embedded application to open for an embedded application invite). Every field but id may be absent. Owner-only sub-objects of the application (team, guild, install_params, integration_types_config, event_webhooks_status) are not modelled here.
+/// The partial application object sent as an invite's target_application (the embedded application to open for an embedded application invite). Every field but id may be absent.
 /// @see https://discord.com/developers/docs/resources/application#application-object
 struct InviteTargetApplication {
     /// Receive-only, so not an aggregate: `InviteTargetApplication()` then skips the zero fill (docs/codec.md).
@@ -4363,8 +4365,12 @@ struct InviteTargetApplication {
     std::optional<dgw::types::PartialUser> owner;
     /// Hex key for verifying interactions and GameSDK GetTicket
     std::optional<std::string> verify_key;
+    /// Team that owns the app, if a team does
+    dgw::maybe<dgw::types::ApplicationTeam> team;
     /// Guild associated with the app, such as its support server
     std::optional<dgw::Snowflake> guild_id;
+    /// The associated guild, partial
+    std::optional<dgw::types::ApplicationGuild> guild;
     /// The game SKU, if the app is a game sold on Discord
     std::optional<dgw::Snowflake> primary_sku_id;
     /// Store page URL slug, if the app is a game sold on Discord
@@ -4389,10 +4395,16 @@ struct InviteTargetApplication {
     dgw::maybe<std::string> role_connections_verification_url;
     /// URL that receives webhook events
     dgw::maybe<std::string> event_webhooks_url;
+    /// Whether webhook events are enabled, disabled, or disabled by Discord
+    std::optional<dgw::types::ApplicationEventWebhookStatus> event_webhooks_status;
     /// Webhook event types the app subscribes to
     std::optional<std::vector<std::string>> event_webhooks_types;
     /// Up to 5 tags describing the app
     std::optional<std::vector<std::string>> tags;
+    /// Settings of the app's default in-app authorization link
+    std::optional<dgw::types::ApplicationInstallParams> install_params;
+    /// Default install scopes and permissions per installation context (guild or user)
+    std::optional<std::map<dgw::Snowflake, dgw::types::ApplicationIntegrationTypeConfiguration>> integration_types_config;
     /// Custom authorization URL, when the app uses one
     std::optional<std::string> custom_install_url;
     /// Required fields that were absent when this value was decoded (bit per field in

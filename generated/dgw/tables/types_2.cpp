@@ -95,6 +95,8 @@ int find_ApplicationTeamMember(std::string_view k) noexcept {
         }
     case 7:
         return std::memcmp(p, "team_id", 7) == 0 ? 1 : -1;
+    case 11:
+        return std::memcmp(p, "permissions", 11) == 0 ? 4 : -1;
     case 16:
         return std::memcmp(p, "membership_state", 16) == 0 ? 0 : -1;
     default: return -1;
@@ -105,10 +107,11 @@ constexpr field_info fields_ApplicationTeamMember[] = {
     {"team_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::types::ApplicationTeamMember, team_id)},
     {"user", &dgw::codec::gen::ti_PartialUser, presence::required, 2, offsetof(dgw::types::ApplicationTeamMember, user)},
     {"role", &dgw::codec::gen::ti_ApplicationTeamMemberRole, presence::required, 3, offsetof(dgw::types::ApplicationTeamMember, role)},
+    {"permissions", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::ApplicationTeamMember, permissions)},
 };
-field_order order_ApplicationTeamMember[5];
+field_order order_ApplicationTeamMember[6];
 } // namespace
-constinit const type_info ti_ApplicationTeamMember = object_info<dgw::types::ApplicationTeamMember>("ApplicationTeamMember", fields_ApplicationTeamMember, 4, &find_ApplicationTeamMember, 0xfull, order_ApplicationTeamMember);
+constinit const type_info ti_ApplicationTeamMember = object_info<dgw::types::ApplicationTeamMember>("ApplicationTeamMember", fields_ApplicationTeamMember, 5, &find_ApplicationTeamMember, 0xfull, order_ApplicationTeamMember);
 
 // dgw::types::Application
 namespace {
