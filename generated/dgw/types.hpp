@@ -2728,8 +2728,8 @@ struct Component {
     std::optional<std::int64_t> min_length;
     /// Text input maximum length
     std::optional<std::int64_t> max_length;
-    /// Text input value (string); in modal submit responses: text input string, radio group ?string, checkbox bool
-    std::optional<dgw::RawJson> value;
+    /// Text input value (string); in modal submit responses: text input string, radio group string or null (nothing selected), checkbox bool
+    dgw::maybe<dgw::RawJson> value;
     /// Modal submit responses: selected values or ids (select menus, checkbox group, file upload)
     std::optional<std::vector<std::string>> values;
     /// Checkbox: selected by default

@@ -758,7 +758,7 @@ constexpr field_info fields_Component[] = {
     {"required", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Component, required)},
     {"min_length", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Component, min_length)},
     {"max_length", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Component, max_length)},
-    {"value", &dgw::codec::ti_any, presence::optional, -1, offsetof(dgw::types::Component, value)},
+    {"value", &dgw::codec::ti_any, presence::optional_nullable, -1, offsetof(dgw::types::Component, value)},
     {"values", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::Component, values)},
     {"default", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Component, default_)},
     {"components", &dgw::codec::gen::ti_Component_array, presence::optional, -1, offsetof(dgw::types::Component, components)},
