@@ -2602,10 +2602,10 @@ struct SelectOption {
     std::string label;
     /// Value the app receives when chosen (up to 100 characters)
     std::string value;
-    /// Extra text under the label (up to 100 characters)
-    std::optional<std::string> description;
-    /// Partial emoji (id, name, animated)
-    std::optional<dgw::types::Emoji> emoji;
+    /// Extra text under the label (up to 100 characters); null observed in the shared corpus
+    dgw::maybe<std::string> description;
+    /// Partial emoji (id, name, animated); null observed in the shared corpus
+    dgw::maybe<dgw::types::Emoji> emoji;
     /// Whether the option is preselected
     std::optional<bool> default_;
     /// Required fields that were absent when this value was decoded (bit per field in
