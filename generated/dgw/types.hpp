@@ -3054,8 +3054,8 @@ struct ReadyApplication {
 
     /// The application's id
     dgw::Snowflake id;
-    /// The application's public flags
-    dgw::types::ApplicationFlags flags{};
+    /// The application's public flags; READY says it sends them, the application object calls them optional
+    std::optional<dgw::types::ApplicationFlags> flags;
     /// The full application flags as a decimal string (bits beyond 30 appear only here)
     std::optional<std::string> flags_new;
     /// Required fields that were absent when this value was decoded (bit per field in

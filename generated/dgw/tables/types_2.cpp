@@ -429,12 +429,12 @@ int find_ReadyApplication(std::string_view k) noexcept {
 }
 constexpr field_info fields_ReadyApplication[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::ReadyApplication, id)},
-    {"flags", &dgw::codec::gen::ti_ApplicationFlags, presence::required, 1, offsetof(dgw::types::ReadyApplication, flags)},
+    {"flags", &dgw::codec::gen::ti_ApplicationFlags, presence::optional, -1, offsetof(dgw::types::ReadyApplication, flags)},
     {"flags_new", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ReadyApplication, flags_new)},
 };
 field_order order_ReadyApplication[4];
 } // namespace
-constinit const type_info ti_ReadyApplication = object_info<dgw::types::ReadyApplication>("ReadyApplication", fields_ReadyApplication, 3, &find_ReadyApplication, 0x3ull, order_ReadyApplication);
+constinit const type_info ti_ReadyApplication = object_info<dgw::types::ReadyApplication>("ReadyApplication", fields_ReadyApplication, 3, &find_ReadyApplication, 0x1ull, order_ReadyApplication);
 
 // dgw::types::RoleColors
 namespace {
