@@ -2169,7 +2169,7 @@ struct GuildMember {
     dgw::maybe<dgw::types::AvatarDecorationData> avatar_decoration_data;
     /// The member's collectibles
     dgw::maybe<dgw::types::Collectibles> collectibles;
-    /// Not in the docs' table; appears (as null) in the docs' example payloads
+    /// Undocumented; observed (as null) in the docs' example member payloads (components reference)
     dgw::maybe<dgw::Timestamp> unusual_dm_activity_until;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
@@ -4193,7 +4193,7 @@ struct InteractionGuild {
 
     /// The guild's id
     dgw::Snowflake id;
-    /// Preferred locale of the guild
+    /// Undocumented; observed in interaction guilds of the shared corpus and typed in discord-api-types: the guild's preferred locale
     std::optional<std::string> locale;
     /// Enabled guild features
     std::optional<std::vector<std::string>> features;
