@@ -17,7 +17,14 @@ and the first field table (or values table) of that section is compared with the
   - a type whose link names the table of the object that holds it (ApplicationGuild ->
     the application table's `guild` row) is compared with the table that row links to;
   - a type documented as variants (Component: the component types table links one section
-    per component) is compared with the union of the variants' tables;
+    per component) is compared with the union of the variants' tables; a field nullable in
+    one variant is nullable in the union;
+  - a row whose type adds a field to the linked object ("array of user objects, optionally
+    with an additional partial member field") needs the schema's element type to have that
+    field; a type linked to such a row is compared with the linked object's table, the added
+    field counting as documented;
+  - a "Required" column that says "true when ..." or "one of ..." makes a field required only
+    in some requests: the schema may make it optional;
   - gateway.yaml's opcodes and close codes (values, direction, reconnect) and intents (bits
     and their events, from the docs' code block), and the docs' table of receive events
     against the schema's events.
@@ -27,7 +34,8 @@ Per entry it prints:
     missing   a documented field or enum/flags value the schema lacks
     extra     a schema field or value the docs do not list (fields whose doc starts with
               "Undocumented" are expected to be absent and are not reported)
-    mismatch  optional (`name?`), nullable (`?type`) or type differs
+    mismatch  optional (`name?`), nullable (`?type`) or type differs (a field the schema makes
+              nullable against the docs is not reported when its doc says "null observed in ...")
     anchor    the docs link names a page or anchor the checkout does not have
     unchecked a comparison the checker cannot make with confidence (a docs type it cannot
               map, a table that does not describe the entry); informational
@@ -317,8 +325,19 @@ class DocType:
         "object": "object", "objects": "object",
     }
 
+    # "array of [user](...) objects, optionally with an additional partial [member](...) field":
+    # each element is the linked object plus the named field.
+    ADDS = re.compile(r",?\s*(?:optionally\s+)?with\s+an?\s+additional\s+(?:partial\s+)?"
+                      r"(?:\[([A-Za-z_][A-Za-z0-9_]*)\]\([^)]*\)|`?([A-Za-z_][A-Za-z0-9_]*)`?)\s+(?:field|object)\s*$")
+
     def __init__(self, raw, page):
         self.raw = raw
+        self.adds = []  # fields the docs add to the linked object, in this row only
+        self.conditional = False  # required only in some cases (a "Required" cell such as "true when ...")
+        m = self.ADDS.search(raw)
+        if m:
+            self.adds.append(m.group(1) or m.group(2))
+            raw = raw[:m.start()]
         links = [parse_href(m.group(2), page) for m in LINK.finditer(raw)]
         links = [l for l in links if l]
         self.link = links[0] if len(links) == 1 else None
@@ -412,6 +431,12 @@ def is_undocumented(field):
     return (field.doc or "").strip().lower().startswith("undocumented")
 
 
+def null_observed(field):
+    """A field the docs call non-nullable that the schema makes nullable on evidence: its doc
+    says where ("...; null observed in the shared corpus")."""
+    return "null observed in" in (field.doc or "").lower()
+
+
 def split_url(url):
     rest = url[len(DOCS_URL):] if url and url.startswith(DOCS_URL) else (url or "")
     path, _, anchor = rest.partition("#")
@@ -428,6 +453,7 @@ class Located:
     def __init__(self, table=None, page=None, others=(), mode="full", how="", error=None, unchecked=None,
                  variants=()):
         self.footnote = set()  # words of the container row's footnote (fields it adds in prose)
+        self.added = set()  # fields the container row's type adds ("with an additional ... field")
         self.variants = list(variants)  # union: [(table, page, further tables)]
         self.table = table
         self.page = page
@@ -593,6 +619,7 @@ class Checker:
                 if t2 and t2[0] is not table:
                     loc = Located(t2[0], p2, t2[1:], "subset", f"via {o.name}.{f.name} -> {dt.link[0]}#{dt.link[1]}")
                     loc.footnote = self.footnote(o.docs, table, f.name)
+                    loc.added = set(dt.adds)
                     return loc
         return None
 
@@ -748,6 +775,7 @@ class Checker:
             return self._rows[key]
         fcol = table.column("field", "name", "parameter")
         tcol = table.column("type")
+        rcol = table.column("required")
         rows = {}
         for r in table.rows:
             if fcol >= len(r) or tcol >= len(r):
@@ -757,7 +785,13 @@ class Checker:
             m = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)\s*(\?)?", raw)
             if not m or m.group(1) in rows:
                 continue
-            rows[m.group(1)] = (bool(m.group(2)), DocType(r[tcol], page.key))
+            dt = DocType(r[tcol], page.key)
+            # A "Required" column saying "true when specifying query" or "one of query or
+            # user_ids": required in some requests only, so an optional schema field is right.
+            if rcol is not None and rcol < len(r):
+                req = clean_text(r[rcol]).lower()
+                dt.conditional = bool(req) and req not in ("true", "false", "yes", "no")
+            rows[m.group(1)] = (bool(m.group(2)), dt)
         self._rows[key] = rows
         return rows
 
@@ -808,6 +842,8 @@ class Checker:
                 # A field of another variant's table: each variant has it or not, so the union's
                 # optional field is not a mismatch.
                 self.compare_field(f, more[f.name], True, entry)
+            elif f.name in loc.added:
+                pass  # documented by the holder's row: "with an additional ... field"
             elif f.name in loc.footnote:
                 if self.strict:
                     entry.add("unchecked", f"{f.name}: named only in a footnote of the containing table")
@@ -817,19 +853,24 @@ class Checker:
     def check_union(self, s, loc, entry):
         """Every variant's fields belong to the type, each optional as far as the union goes;
         a field is compared with the first variant that documents it."""
-        rows, more = {}, {}
+        rows, more, every = {}, {}, {}
         for t, p, further in loc.variants:
             for k, v in self.doc_rows(t, p).items():
                 rows.setdefault(k, v)
+                every.setdefault(k, []).append(v)
             for t2 in further:
                 for k, v in self.doc_rows(t2, p).items():
                     more.setdefault(k, v)
+                    every.setdefault(k, []).append(v)
         fields = {f.name for f in s.all_fields}
         for name, (opt, dt) in rows.items():
             if name not in fields:
                 entry.add("missing", f"{name}{'?' if opt else ''}: {dt.text()}")
         for f in s.all_fields:
             row = rows.get(f.name) or more.get(f.name)
+            if row is not None and f.type.nullable and not row[1].nullable:
+                # Nullable in one variant (a radio group's value) makes the union's field nullable.
+                row = next((r for r in every[f.name] if r[1].nullable), row)
             if row is not None:
                 self.compare_field(f, row, True, entry)
             elif not is_undocumented(f):
@@ -842,6 +883,7 @@ class Checker:
         name = f.name
         dshow = f"{name}{'?' if opt else ''}: {dt.text()}"
         sshow = f"{name}{'?' if f.optional else ''}: {f.type.text}"
+        loose = loose or dt.conditional
         if is_undocumented(f):
             entry.add("mismatch", f"{name}: the schema calls it undocumented; the docs list it ({dshow})")
         if opt != f.optional and (opt or not loose):
@@ -849,9 +891,21 @@ class Checker:
                                   f"{'optional' if f.optional else 'required'} in the schema "
                                   f"(docs {dshow} | schema {sshow})")
         if dt.nullable != f.type.nullable and dt.base != "null":
-            entry.add("mismatch", f"{name}: {'nullable' if dt.nullable else 'not nullable'} in the docs, "
-                                  f"{'nullable' if f.type.nullable else 'not nullable'} in the schema "
-                                  f"(docs {dshow} | schema {sshow})")
+            if f.type.nullable and null_observed(f):
+                # Nullable beyond the docs on evidence the field's doc names.
+                if self.strict:
+                    entry.add("unchecked", f"{name}: nullable in the schema, not in the docs; its doc says "
+                                           f"where null was observed")
+            else:
+                entry.add("mismatch", f"{name}: {'nullable' if dt.nullable else 'not nullable'} in the docs, "
+                                      f"{'nullable' if f.type.nullable else 'not nullable'} in the schema "
+                                      f"(docs {dshow} | schema {sshow})")
+        if dt.adds and f.type.base in self.m.structs:
+            have = {x.name for x in self.m.structs[f.type.base].all_fields}
+            for extra in dt.adds:
+                if extra not in have:
+                    entry.add("mismatch", f"{name}: the docs add `{extra}` to the {dt.text().split(',')[0]}; "
+                                          f"{f.type.base} has no `{extra}` field")
         verdict, why = self.compare_type(dt, f.type)
         line = f"{name}: type: docs \"{dt.text()}\", schema \"{f.type.text}\"" + (f" ({why})" if why else "")
         if verdict == "mismatch":

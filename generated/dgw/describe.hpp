@@ -153,6 +153,8 @@ template <> const codec::type_info& describe<dgw::types::IntegrationApplication>
 template <> const codec::type_info& describe<dgw::types::Integration>();
 /// The codec's field table of dgw::types::PartialGuildMember.
 template <> const codec::type_info& describe<dgw::types::PartialGuildMember>();
+/// The codec's field table of dgw::types::MentionedUser.
+template <> const codec::type_info& describe<dgw::types::MentionedUser>();
 /// The codec's field table of dgw::types::ChannelMention.
 template <> const codec::type_info& describe<dgw::types::ChannelMention>();
 /// The codec's field table of dgw::types::Attachment.

@@ -90,6 +90,7 @@ struct IntegrationAccount;
 struct IntegrationApplication;
 struct Integration;
 struct PartialGuildMember;
+struct MentionedUser;
 struct ChannelMention;
 struct Attachment;
 struct ReactionCountDetails;
@@ -1556,6 +1557,8 @@ struct ApplicationTeamMember {
     dgw::types::PartialUser user;
     /// The member's role on the team (admin, developer, read-only)
     std::string role;
+    /// Undocumented; observed in the docs' example application object: always ["*"], the legacy form of role
+    std::optional<std::vector<std::string>> permissions;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
     std::uint64_t missing_ = 0;
@@ -2239,7 +2242,7 @@ struct GuildMember {
     dgw::maybe<dgw::types::AvatarDecorationData> avatar_decoration_data;
     /// The member's collectibles
     dgw::maybe<dgw::types::Collectibles> collectibles;
-    /// Not in the docs' table; appears (as null) in the docs' example payloads
+    /// Undocumented; observed (as null) in the docs' example member payloads (components reference)
     dgw::maybe<dgw::Timestamp> unusual_dm_activity_until;
     /// Required fields that were absent when this value was decoded (bit per field in
     /// declaration order); encoders omit them so decode -> encode reproduces the input.
@@ -2717,10 +2720,10 @@ struct SelectOption {
     std::string label;
     /// Value the app receives when chosen (up to 100 characters)
     std::string value;
-    /// Extra text under the label (up to 100 characters)
-    std::optional<std::string> description;
-    /// Partial emoji (id, name, animated)
-    std::optional<dgw::types::Emoji> emoji;
+    /// Extra text under the label (up to 100 characters); null observed in the shared corpus
+    dgw::maybe<std::string> description;
+    /// Partial emoji (id, name, animated); null observed in the shared corpus
+    dgw::maybe<dgw::types::Emoji> emoji;
     /// Whether the option is preselected
     std::optional<bool> default_;
     /// Required fields that were absent when this value was decoded (bit per field in
@@ -2855,8 +2858,8 @@ struct Component {
     std::optional<std::int64_t> min_length;
     /// Text input maximum length
     std::optional<std::int64_t> max_length;
-    /// Text input value (string); in modal submit responses: text input string, radio group ?string, checkbox bool
-    std::optional<dgw::RawJson> value;
+    /// Text input value (string); in modal submit responses: text input string, radio group string or null (nothing selected), checkbox bool
+    dgw::maybe<dgw::RawJson> value;
     /// Modal submit responses: selected values or ids (select menus, checkbox group, file upload)
     std::optional<std::vector<std::string>> values;
     /// Checkbox: selected by default
@@ -3217,8 +3220,8 @@ struct ReadyApplication {
 
     /// The application's id
     dgw::Snowflake id;
-    /// The application's public flags
-    dgw::types::ApplicationFlags flags{};
+    /// The application's public flags; READY says it sends them, the application object calls them optional
+    std::optional<dgw::types::ApplicationFlags> flags;
     /// The full application flags as a decimal string (bits beyond 30 appear only here)
     std::optional<std::string> flags_new;
     /// Required fields that were absent when this value was decoded (bit per field in
@@ -3757,6 +3760,19 @@ struct PartialGuildMember {
     bool operator==(const PartialGuildMember&) const = default;
 };
 
+/// A user mentioned by a message: a user object that, in MESSAGE_CREATE and MESSAGE_UPDATE (and in the messages they carry, such as referenced_message), may have an additional partial member field for the mentioned user's membership in the message's guild.
+/// @see https://discord.com/developers/docs/events/gateway-events#message-create
+struct MentionedUser : dgw::types::User {
+    /// Receive-only, so not an aggregate: `MentionedUser()` then skips the zero fill (docs/codec.md).
+    MentionedUser() {}
+
+    /// The mentioned user's partial guild member (without user), in guild messages of gateway events
+    std::optional<dgw::types::PartialGuildMember> member;
+
+    /// Member-wise equality (unknown and missing fields included).
+    bool operator==(const MentionedUser&) const = default;
+};
+
 /// A channel mentioned in a (crossposted) message.
 /// @see https://discord.com/developers/docs/resources/message#channel-mention-object-channel-mention-structure
 struct ChannelMention {
@@ -3978,8 +3994,8 @@ struct MessageSnapshotMessage {
     std::optional<dgw::Timestamp> edited_timestamp;
     /// Message flags
     std::optional<dgw::types::MessageFlags> flags;
-    /// Users mentioned by the message
-    std::vector<dgw::types::User> mentions;
+    /// Users mentioned by the message (with their partial member, when Discord sends it)
+    std::vector<dgw::types::MentionedUser> mentions;
     /// Roles mentioned by the message
     std::vector<dgw::Snowflake> mention_roles;
     /// Deprecated: stickers sent with the message
@@ -4288,8 +4304,8 @@ struct Message {
     bool tts{};
     /// Whether it mentions everyone
     bool mention_everyone{};
-    /// Users mentioned by the message
-    std::vector<dgw::types::User> mentions;
+    /// Users mentioned by the message; in gateway message events each may carry its partial member
+    std::vector<dgw::types::MentionedUser> mentions;
     /// Roles mentioned by the message
     std::vector<dgw::Snowflake> mention_roles;
     /// Only sent for crossposted messages
@@ -4460,7 +4476,7 @@ struct InteractionGuild {
 
     /// The guild's id
     dgw::Snowflake id;
-    /// Preferred locale of the guild
+    /// Undocumented; observed in interaction guilds of the shared corpus and typed in discord-api-types: the guild's preferred locale
     std::optional<std::string> locale;
     /// Enabled guild features
     std::optional<std::vector<std::string>> features;
@@ -4617,7 +4633,7 @@ struct GuildApplicationCommandPermissions {
     bool operator==(const GuildApplicationCommandPermissions&) const = default;
 };
 
-/// The partial application object sent as an invite's target_application (the embedded application to open for an embedded application invite). Every field but id may be absent. Owner-only sub-objects of the application (team, guild, install_params, integration_types_config, event_webhooks_status) are not modelled here.
+/// The partial application object sent as an invite's target_application (the embedded application to open for an embedded application invite). Every field but id may be absent.
 /// @see https://discord.com/developers/docs/resources/application#application-object
 struct InviteTargetApplication {
     /// Receive-only, so not an aggregate: `InviteTargetApplication()` then skips the zero fill (docs/codec.md).
@@ -4647,8 +4663,12 @@ struct InviteTargetApplication {
     std::optional<dgw::types::PartialUser> owner;
     /// Hex key for verifying interactions and GameSDK GetTicket
     std::optional<std::string> verify_key;
+    /// Team that owns the app, if a team does
+    dgw::maybe<dgw::types::ApplicationTeam> team;
     /// Guild associated with the app, such as its support server
     std::optional<dgw::Snowflake> guild_id;
+    /// The associated guild, partial
+    std::optional<dgw::types::ApplicationGuild> guild;
     /// The game SKU, if the app is a game sold on Discord
     std::optional<dgw::Snowflake> primary_sku_id;
     /// Store page URL slug, if the app is a game sold on Discord
@@ -4673,10 +4693,16 @@ struct InviteTargetApplication {
     dgw::maybe<std::string> role_connections_verification_url;
     /// URL that receives webhook events
     dgw::maybe<std::string> event_webhooks_url;
+    /// Whether webhook events are enabled, disabled, or disabled by Discord
+    std::optional<dgw::types::ApplicationEventWebhookStatus> event_webhooks_status;
     /// Webhook event types the app subscribes to
     std::optional<std::vector<std::string>> event_webhooks_types;
     /// Up to 5 tags describing the app
     std::optional<std::vector<std::string>> tags;
+    /// Settings of the app's default in-app authorization link
+    std::optional<dgw::types::ApplicationInstallParams> install_params;
+    /// Default install scopes and permissions per installation context (guild or user)
+    std::optional<std::map<dgw::Snowflake, dgw::types::ApplicationIntegrationTypeConfiguration>> integration_types_config;
     /// Custom authorization URL, when the app uses one
     std::optional<std::string> custom_install_url;
     /// Required fields that were absent when this value was decoded (bit per field in

@@ -431,6 +431,139 @@ def case_link_to_the_containing_table(ctx, tmp):
     expect_only(r, [("extra", "shine?: bool")], "container link without the footnote")
 
 
+def case_row_adds_a_field(ctx, tmp):
+    # "array of gadget objects, optionally with an additional partial owner field" (Discord's
+    # MESSAGE_CREATE mentions): the element type must have the added field. Fan (a gadget
+    # with owner) is compared with the gadget table and its owner is documented by the row.
+    row = ("| fans?         | array of [gadget](/developers/resources/widget#gadget-object) objects, optionally "
+           "with an additional partial [owner](/developers/resources/widget#gadget-object) field | fans |\n")
+    extra = ("\n  Fan:\n    doc: A gadget that is a fan of a widget.\n"
+             "    docs: https://discord.com/developers/docs/resources/widget#widget-object\n"
+             "    extends: Gadget\n"
+             "    fields:\n      owner?: {type: Gadget, doc: \"Owner\"}\n")
+    fields = WIDGET_FIELDS + '      fans?: {type: "Fan[]", doc: "Fans"}\n'
+    docs, schema = setup(tmp, extra_rows=row, widget_fields=fields, extra_types=extra)
+    r = run(ctx, docs, "--schema", schema, "--all")
+    expect(r, 0, "row adds a field")
+    expect_only(r, [], "row adds a field")
+    check("via Widget.fans" in r.stdout, f"Fan was not compared with the gadget table:\n{r.stdout}")
+    # A plain gadget array loses the owner: that is drift.
+    fields = WIDGET_FIELDS + '      fans?: {type: "Gadget[]", doc: "Fans"}\n'
+    docs, schema = setup(os.path.join(tmp, "b"), extra_rows=row, widget_fields=fields)
+    r = run(ctx, docs, "--schema", schema)
+    expect(r, 1, "row adds a field the type lacks")
+    expect_only(r, [("mismatch", "fans: the docs add `owner` to the array of gadget objects; Gadget has no `owner` field")],
+                "row adds a field the type lacks")
+
+
+REQUEST_SECTION = """
+### Widget Request
+
+<ManualAnchor id="widget-request-structure" />
+###### Widget Request Structure
+
+| Field    | Type      | Description         | Required                   |
+|----------|-----------|---------------------|----------------------------|
+| guild_id | snowflake | the guild           | true                       |
+| query?   | string    | what to look for    | one of query or ids        |
+| limit    | integer   | how many            | true when specifying query |
+"""
+
+
+def case_conditionally_required(ctx, tmp):
+    # A "Required" cell such as "true when specifying query": the schema may make it optional.
+    extra = ("\n  WidgetRequest:\n    doc: A request for widgets.\n"
+             "    docs: https://discord.com/developers/docs/resources/widget#widget-request-structure\n"
+             "    fields:\n      guild_id: {type: snowflake, doc: \"Guild\"}\n"
+             "      query?: {type: string, doc: \"Query\"}\n      limit?: {type: int, doc: \"Limit\"}\n")
+    docs, schema = setup(tmp, after_table=REQUEST_SECTION, extra_types=extra)
+    r = run(ctx, docs, "--schema", schema)
+    expect(r, 0, "conditionally required")
+    expect_only(r, [], "conditionally required")
+    # "true" is not conditional.
+    docs, schema = setup(os.path.join(tmp, "b"), after_table=REQUEST_SECTION,
+                         extra_types=extra.replace("guild_id: {type", "guild_id?: {type"))
+    r = run(ctx, docs, "--schema", schema)
+    expect(r, 1, "required column true")
+    expect_only(r, [("mismatch", "guild_id: required in the docs, optional in the schema")], "required column true")
+
+
+def case_null_observed(ctx, tmp):
+    # The docs say string; the schema makes it nullable and its doc says where null was seen.
+    fields = WIDGET_FIELDS.replace('name: {type: string, doc: "Name"}',
+                                   'name: {type: "?string", doc: "Name; null observed in captures"}')
+    docs, schema = setup(tmp, widget_fields=fields)
+    r = run(ctx, docs, "--schema", schema)
+    expect(r, 0, "null observed")
+    expect_only(r, [], "null observed")
+    r = run(ctx, docs, "--schema", schema, "--strict")
+    expect(r, 1, "null observed --strict")
+    expect_only(r, [("unchecked", "name: nullable in the schema, not in the docs")], "null observed --strict")
+    # Without the evidence it is a mismatch.
+    fields = WIDGET_FIELDS.replace('name: {type: string', 'name: {type: "?string"')
+    docs, schema = setup(os.path.join(tmp, "b"), widget_fields=fields)
+    r = run(ctx, docs, "--schema", schema)
+    expect(r, 1, "nullable without evidence")
+    expect_only(r, [("mismatch", "name: not nullable in the docs, nullable in the schema")], "nullable without evidence")
+
+
+THING_PAGE = """---
+title: Thing Resource
+---
+
+import {ManualAnchor} from '/snippets/manualanchor.jsx'
+
+### Thing Object
+
+| Type | Name                                             | Description |
+|------|--------------------------------------------------|-------------|
+| 1    | [Thing A](/developers/resources/thing#thing-a-structure) | one kind    |
+| 2    | [Thing B](/developers/resources/thing#thing-b-structure) | another     |
+
+### Thing A
+
+<ManualAnchor id="thing-a-structure" />
+###### Thing A Structure
+
+| Field  | Type    | Description |
+|--------|---------|-------------|
+| type   | integer | 1           |
+| value? | string  | a text      |
+
+### Thing B
+
+<ManualAnchor id="thing-b-structure" />
+###### Thing B Structure
+
+| Field  | Type    | Description          |
+|--------|---------|----------------------|
+| type   | integer | 2                    |
+| value? | {btype} | a choice, if any     |
+"""
+
+THING_SCHEMA = """types:
+  Thing:
+    doc: A thing of one of two kinds.
+    docs: https://discord.com/developers/docs/resources/thing#thing-object
+    fields:
+      type: {type: int, doc: "Kind"}
+      value?: {type: "?string", doc: "Value"}
+"""
+
+
+def case_union_nullable_in_one_variant(ctx, tmp):
+    # One struct for two variants: `value` is null in variant B only, so the union's field is
+    # nullable (a modal's radio group value next to a text input's).
+    for sub, btype, code, wanted in (("a", "?string", 0, []),
+                                     ("b", "string", 1, [("mismatch", "value: not nullable in the docs, nullable")])):
+        docs, schema = setup(os.path.join(tmp, sub))
+        write(os.path.join(docs, "developers", "resources", "thing.mdx"), fill(THING_PAGE, btype=btype))
+        write(os.path.join(schema, "types", "thing.yaml"), THING_SCHEMA)
+        r = run(ctx, docs, "--schema", schema)
+        expect(r, code, f"union variant {btype}")
+        expect_only(r, wanted, f"union variant {btype}")
+
+
 def case_usage_errors(ctx, tmp):
     docs, schema = setup(tmp)
     r = run(ctx, os.path.join(tmp, "nowhere"), "--schema", schema)
@@ -465,6 +598,10 @@ CASES = [
     case_event_missing_from_schema,
     case_partial_type_shares_table,
     case_link_to_the_containing_table,
+    case_row_adds_a_field,
+    case_conditionally_required,
+    case_null_observed,
+    case_union_nullable_in_one_variant,
     case_usage_errors,
 ]
 

@@ -230,7 +230,7 @@
     {"edited_timestamp", &dgw::codec::ti_timestamp, presence::nullable, 5, offsetof(S, edited_timestamp)}, \
     {"tts", &dgw::codec::ti_bool, presence::required, 6, offsetof(S, tts)}, \
     {"mention_everyone", &dgw::codec::ti_bool, presence::required, 7, offsetof(S, mention_everyone)}, \
-    {"mentions", &dgw::codec::gen::ti_User_array, presence::required, 8, offsetof(S, mentions)}, \
+    {"mentions", &dgw::codec::gen::ti_MentionedUser_array, presence::required, 8, offsetof(S, mentions)}, \
     {"mention_roles", &dgw::codec::ti_snowflake_array, presence::required, 9, offsetof(S, mention_roles)}, \
     {"mention_channels", &dgw::codec::gen::ti_ChannelMention_array, presence::optional, -1, offsetof(S, mention_channels)}, \
     {"attachments", &dgw::codec::gen::ti_Attachment_array, presence::required, 10, offsetof(S, attachments)}, \

@@ -36,7 +36,7 @@ struct GuildMemberUpdate {
     std::optional<bool> pending;
     /// When the member's timeout expires
     dgw::maybe<dgw::Timestamp> communication_disabled_until;
-    /// Not in the docs' event table; sent by Discord and typed in discord-api-types
+    /// Undocumented; observed in the shared corpus's GUILD_MEMBER_UPDATE events and typed in discord-api-types: guild member flags
     std::optional<dgw::types::GuildMemberFlags> flags;
     /// Member's guild avatar decoration
     dgw::maybe<dgw::types::AvatarDecorationData> avatar_decoration_data;

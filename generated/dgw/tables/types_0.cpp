@@ -758,7 +758,7 @@ constexpr field_info fields_Component[] = {
     {"required", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Component, required)},
     {"min_length", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Component, min_length)},
     {"max_length", &dgw::codec::ti_int, presence::optional, -1, offsetof(dgw::types::Component, max_length)},
-    {"value", &dgw::codec::ti_any, presence::optional, -1, offsetof(dgw::types::Component, value)},
+    {"value", &dgw::codec::ti_any, presence::optional_nullable, -1, offsetof(dgw::types::Component, value)},
     {"values", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::Component, values)},
     {"default", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::Component, default_)},
     {"components", &dgw::codec::gen::ti_Component_array, presence::optional, -1, offsetof(dgw::types::Component, components)},
@@ -1087,6 +1087,29 @@ constexpr field_info fields_Integration[] = {
 field_order order_Integration[17];
 } // namespace
 constinit const type_info ti_Integration = object_info<dgw::types::Integration>("Integration", fields_Integration, 16, &find_Integration, 0x1full, order_Integration);
+
+// dgw::types::MentionedUser
+namespace {
+int find_own_MentionedUser(std::string_view k) noexcept {
+    const char* p = k.data();
+    switch (k.size()) {
+    case 6:
+        return std::memcmp(p, "member", 6) == 0 ? 19 : -1;
+    default: return -1;
+    }
+}
+// Other keys go to the base's lookup: its indices hold here, as its fields come first.
+int find_MentionedUser(std::string_view k) noexcept {
+    const int i = find_own_MentionedUser(k);
+    return i >= 0 ? i : ti_User.find(k);
+}
+constexpr field_info fields_MentionedUser[] = {
+    DGW_FIELDS_User(dgw::types::MentionedUser)
+    {"member", &dgw::codec::gen::ti_PartialGuildMember, presence::optional, -1, offsetof(dgw::types::MentionedUser, member)},
+};
+field_order order_MentionedUser[21];
+} // namespace
+constinit const type_info ti_MentionedUser = object_info<dgw::types::MentionedUser>("MentionedUser", fields_MentionedUser, 20, &find_MentionedUser, 0x1full, order_MentionedUser);
 
 // dgw::types::ChannelMention
 namespace {
@@ -1598,6 +1621,7 @@ template <> const codec::type_info& describe<dgw::types::GatewayRateLimitMetadat
 template <> const codec::type_info& describe<dgw::types::SessionStartLimit>() { return codec::gen::ti_SessionStartLimit; }
 template <> const codec::type_info& describe<dgw::types::Role>() { return codec::gen::ti_Role; }
 template <> const codec::type_info& describe<dgw::types::Integration>() { return codec::gen::ti_Integration; }
+template <> const codec::type_info& describe<dgw::types::MentionedUser>() { return codec::gen::ti_MentionedUser; }
 template <> const codec::type_info& describe<dgw::types::ChannelMention>() { return codec::gen::ti_ChannelMention; }
 template <> const codec::type_info& describe<dgw::types::MessageReference>() { return codec::gen::ti_MessageReference; }
 template <> const codec::type_info& describe<dgw::types::MessageSnapshot>() { return codec::gen::ti_MessageSnapshot; }

@@ -480,8 +480,8 @@ int find_SelectOption(std::string_view k) noexcept {
 constexpr field_info fields_SelectOption[] = {
     {"label", &dgw::codec::ti_string, presence::required, 0, offsetof(dgw::types::SelectOption, label)},
     {"value", &dgw::codec::ti_string, presence::required, 1, offsetof(dgw::types::SelectOption, value)},
-    {"description", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::SelectOption, description)},
-    {"emoji", &dgw::codec::gen::ti_Emoji, presence::optional, -1, offsetof(dgw::types::SelectOption, emoji)},
+    {"description", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::SelectOption, description)},
+    {"emoji", &dgw::codec::gen::ti_Emoji, presence::optional_nullable, -1, offsetof(dgw::types::SelectOption, emoji)},
     {"default", &dgw::codec::ti_bool, presence::optional, -1, offsetof(dgw::types::SelectOption, default_)},
 };
 field_order order_SelectOption[6];

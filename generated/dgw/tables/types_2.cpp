@@ -95,6 +95,8 @@ int find_ApplicationTeamMember(std::string_view k) noexcept {
         }
     case 7:
         return std::memcmp(p, "team_id", 7) == 0 ? 1 : -1;
+    case 11:
+        return std::memcmp(p, "permissions", 11) == 0 ? 4 : -1;
     case 16:
         return std::memcmp(p, "membership_state", 16) == 0 ? 0 : -1;
     default: return -1;
@@ -105,10 +107,11 @@ constexpr field_info fields_ApplicationTeamMember[] = {
     {"team_id", &dgw::codec::ti_snowflake, presence::required, 1, offsetof(dgw::types::ApplicationTeamMember, team_id)},
     {"user", &dgw::codec::gen::ti_PartialUser, presence::required, 2, offsetof(dgw::types::ApplicationTeamMember, user)},
     {"role", &dgw::codec::gen::ti_ApplicationTeamMemberRole, presence::required, 3, offsetof(dgw::types::ApplicationTeamMember, role)},
+    {"permissions", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::ApplicationTeamMember, permissions)},
 };
-field_order order_ApplicationTeamMember[5];
+field_order order_ApplicationTeamMember[6];
 } // namespace
-constinit const type_info ti_ApplicationTeamMember = object_info<dgw::types::ApplicationTeamMember>("ApplicationTeamMember", fields_ApplicationTeamMember, 4, &find_ApplicationTeamMember, 0xfull, order_ApplicationTeamMember);
+constinit const type_info ti_ApplicationTeamMember = object_info<dgw::types::ApplicationTeamMember>("ApplicationTeamMember", fields_ApplicationTeamMember, 5, &find_ApplicationTeamMember, 0xfull, order_ApplicationTeamMember);
 
 // dgw::types::Application
 namespace {
@@ -426,12 +429,12 @@ int find_ReadyApplication(std::string_view k) noexcept {
 }
 constexpr field_info fields_ReadyApplication[] = {
     {"id", &dgw::codec::ti_snowflake, presence::required, 0, offsetof(dgw::types::ReadyApplication, id)},
-    {"flags", &dgw::codec::gen::ti_ApplicationFlags, presence::required, 1, offsetof(dgw::types::ReadyApplication, flags)},
+    {"flags", &dgw::codec::gen::ti_ApplicationFlags, presence::optional, -1, offsetof(dgw::types::ReadyApplication, flags)},
     {"flags_new", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::ReadyApplication, flags_new)},
 };
 field_order order_ReadyApplication[4];
 } // namespace
-constinit const type_info ti_ReadyApplication = object_info<dgw::types::ReadyApplication>("ReadyApplication", fields_ReadyApplication, 3, &find_ReadyApplication, 0x3ull, order_ReadyApplication);
+constinit const type_info ti_ReadyApplication = object_info<dgw::types::ReadyApplication>("ReadyApplication", fields_ReadyApplication, 3, &find_ReadyApplication, 0x1ull, order_ReadyApplication);
 
 // dgw::types::RoleColors
 namespace {
@@ -723,7 +726,7 @@ constexpr field_info fields_MessageSnapshotMessage[] = {
     {"timestamp", &dgw::codec::ti_timestamp, presence::required, 4, offsetof(dgw::types::MessageSnapshotMessage, timestamp)},
     {"edited_timestamp", &dgw::codec::ti_timestamp, presence::nullable, 5, offsetof(dgw::types::MessageSnapshotMessage, edited_timestamp)},
     {"flags", &dgw::codec::gen::ti_MessageFlags, presence::optional, -1, offsetof(dgw::types::MessageSnapshotMessage, flags)},
-    {"mentions", &dgw::codec::gen::ti_User_array, presence::required, 6, offsetof(dgw::types::MessageSnapshotMessage, mentions)},
+    {"mentions", &dgw::codec::gen::ti_MentionedUser_array, presence::required, 6, offsetof(dgw::types::MessageSnapshotMessage, mentions)},
     {"mention_roles", &dgw::codec::ti_snowflake_array, presence::required, 7, offsetof(dgw::types::MessageSnapshotMessage, mention_roles)},
     {"stickers", &dgw::codec::gen::ti_Sticker_array, presence::optional, -1, offsetof(dgw::types::MessageSnapshotMessage, stickers)},
     {"sticker_items", &dgw::codec::gen::ti_StickerItem_array, presence::optional, -1, offsetof(dgw::types::MessageSnapshotMessage, sticker_items)},

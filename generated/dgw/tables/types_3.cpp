@@ -40,6 +40,7 @@ constinit const type_info ti_Component_array = array_info<dgw::types::Component>
 constinit const type_info ti_EmbedField_array = array_info<dgw::types::EmbedField>("EmbedField[]", &dgw::codec::gen::ti_EmbedField);
 constinit const type_info ti_GuildFeature_array = array_info<std::string>("GuildFeature[]", &dgw::codec::gen::ti_GuildFeature);
 constinit const type_info ti_GuildScheduledEvent_array = array_info<dgw::types::GuildScheduledEvent>("GuildScheduledEvent[]", &dgw::codec::gen::ti_GuildScheduledEvent);
+constinit const type_info ti_MentionedUser_array = array_info<dgw::types::MentionedUser>("MentionedUser[]", &dgw::codec::gen::ti_MentionedUser);
 constinit const type_info ti_MessageInteractionMetadata_box = boxed_info<dgw::types::MessageInteractionMetadata>("MessageInteractionMetadata", &dgw::codec::gen::ti_MessageInteractionMetadata);
 constinit const type_info ti_Presence_array = array_info<dgw::types::Presence>("Presence[]", &dgw::codec::gen::ti_Presence);
 constinit const type_info ti_Role_map = map_info<dgw::types::Role>("map<Role>", &dgw::codec::gen::ti_Role);
@@ -1427,25 +1428,31 @@ int find_InviteTargetApplication(std::string_view k) noexcept {
     case 3:
         return std::memcmp(p, "bot", 3) == 0 ? 7 : -1;
     case 4:
-        switch (p[0]) {
-        case 'i':
-            if (std::memcmp(p, "icon", 4) == 0) return 2;
+        switch (p[2]) {
+        case 'a':
+            if (std::memcmp(p, "team", 4) == 0) return 12;
             return -1;
-        case 'n':
+        case 'g':
+            if (std::memcmp(p, "tags", 4) == 0) return 29;
+            return -1;
+        case 'm':
             if (std::memcmp(p, "name", 4) == 0) return 1;
             return -1;
-        case 's':
-            if (std::memcmp(p, "slug", 4) == 0) return 14;
+        case 'o':
+            if (std::memcmp(p, "icon", 4) == 0) return 2;
             return -1;
-        case 't':
-            if (std::memcmp(p, "tags", 4) == 0) return 26;
+        case 'u':
+            if (std::memcmp(p, "slug", 4) == 0) return 16;
             return -1;
         default: return -1;
         }
     case 5:
         switch (p[0]) {
         case 'f':
-            if (std::memcmp(p, "flags", 5) == 0) return 16;
+            if (std::memcmp(p, "flags", 5) == 0) return 18;
+            return -1;
+        case 'g':
+            if (std::memcmp(p, "guild", 5) == 0) return 14;
             return -1;
         case 'o':
             if (std::memcmp(p, "owner", 5) == 0) return 10;
@@ -1453,9 +1460,9 @@ int find_InviteTargetApplication(std::string_view k) noexcept {
         default: return -1;
         }
     case 8:
-        return std::memcmp(p, "guild_id", 8) == 0 ? 12 : -1;
+        return std::memcmp(p, "guild_id", 8) == 0 ? 13 : -1;
     case 9:
-        return std::memcmp(p, "flags_new", 9) == 0 ? 17 : -1;
+        return std::memcmp(p, "flags_new", 9) == 0 ? 19 : -1;
     case 10:
         switch (p[0]) {
         case 'b':
@@ -1469,7 +1476,7 @@ int find_InviteTargetApplication(std::string_view k) noexcept {
     case 11:
         switch (p[0]) {
         case 'c':
-            if (std::memcmp(p, "cover_image", 11) == 0) return 15;
+            if (std::memcmp(p, "cover_image", 11) == 0) return 17;
             return -1;
         case 'd':
             if (std::memcmp(p, "description", 11) == 0) return 3;
@@ -1480,16 +1487,24 @@ int find_InviteTargetApplication(std::string_view k) noexcept {
         default: return -1;
         }
     case 13:
-        return std::memcmp(p, "redirect_uris", 13) == 0 ? 21 : -1;
+        return std::memcmp(p, "redirect_uris", 13) == 0 ? 23 : -1;
     case 14:
-        return std::memcmp(p, "primary_sku_id", 14) == 0 ? 13 : -1;
+        switch (p[0]) {
+        case 'i':
+            if (std::memcmp(p, "install_params", 14) == 0) return 30;
+            return -1;
+        case 'p':
+            if (std::memcmp(p, "primary_sku_id", 14) == 0) return 15;
+            return -1;
+        default: return -1;
+        }
     case 18:
         switch (p[0]) {
         case 'c':
-            if (std::memcmp(p, "custom_install_url", 18) == 0) return 27;
+            if (std::memcmp(p, "custom_install_url", 18) == 0) return 32;
             return -1;
         case 'e':
-            if (std::memcmp(p, "event_webhooks_url", 18) == 0) return 24;
+            if (std::memcmp(p, "event_webhooks_url", 18) == 0) return 26;
             return -1;
         case 'p':
             if (std::memcmp(p, "privacy_policy_url", 18) == 0) return 9;
@@ -1499,25 +1514,29 @@ int find_InviteTargetApplication(std::string_view k) noexcept {
     case 20:
         switch (p[0]) {
         case 'e':
-            if (std::memcmp(p, "event_webhooks_types", 20) == 0) return 25;
+            if (std::memcmp(p, "event_webhooks_types", 20) == 0) return 28;
             return -1;
         case 't':
             if (std::memcmp(p, "terms_of_service_url", 20) == 0) return 8;
             return -1;
         default: return -1;
         }
+    case 21:
+        return std::memcmp(p, "event_webhooks_status", 21) == 0 ? 27 : -1;
     case 22:
         return std::memcmp(p, "bot_require_code_grant", 22) == 0 ? 6 : -1;
     case 23:
-        return std::memcmp(p, "approximate_guild_count", 23) == 0 ? 18 : -1;
+        return std::memcmp(p, "approximate_guild_count", 23) == 0 ? 20 : -1;
+    case 24:
+        return std::memcmp(p, "integration_types_config", 24) == 0 ? 31 : -1;
     case 25:
-        return std::memcmp(p, "interactions_endpoint_url", 25) == 0 ? 22 : -1;
+        return std::memcmp(p, "interactions_endpoint_url", 25) == 0 ? 24 : -1;
     case 30:
-        return std::memcmp(p, "approximate_user_install_count", 30) == 0 ? 19 : -1;
+        return std::memcmp(p, "approximate_user_install_count", 30) == 0 ? 21 : -1;
     case 33:
-        return std::memcmp(p, "role_connections_verification_url", 33) == 0 ? 23 : -1;
+        return std::memcmp(p, "role_connections_verification_url", 33) == 0 ? 25 : -1;
     case 36:
-        return std::memcmp(p, "approximate_user_authorization_count", 36) == 0 ? 20 : -1;
+        return std::memcmp(p, "approximate_user_authorization_count", 36) == 0 ? 22 : -1;
     default: return -1;
     }
 }
@@ -1534,7 +1553,9 @@ constexpr field_info fields_InviteTargetApplication[] = {
     {"privacy_policy_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, privacy_policy_url)},
     {"owner", &dgw::codec::gen::ti_PartialUser, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, owner)},
     {"verify_key", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, verify_key)},
+    {"team", &dgw::codec::gen::ti_ApplicationTeam, presence::optional_nullable, -1, offsetof(dgw::types::InviteTargetApplication, team)},
     {"guild_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, guild_id)},
+    {"guild", &dgw::codec::gen::ti_ApplicationGuild, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, guild)},
     {"primary_sku_id", &dgw::codec::ti_snowflake, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, primary_sku_id)},
     {"slug", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, slug)},
     {"cover_image", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, cover_image)},
@@ -1547,13 +1568,16 @@ constexpr field_info fields_InviteTargetApplication[] = {
     {"interactions_endpoint_url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::InviteTargetApplication, interactions_endpoint_url)},
     {"role_connections_verification_url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::InviteTargetApplication, role_connections_verification_url)},
     {"event_webhooks_url", &dgw::codec::ti_string, presence::optional_nullable, -1, offsetof(dgw::types::InviteTargetApplication, event_webhooks_url)},
+    {"event_webhooks_status", &dgw::codec::gen::ti_ApplicationEventWebhookStatus, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, event_webhooks_status)},
     {"event_webhooks_types", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, event_webhooks_types)},
     {"tags", &dgw::codec::ti_string_array, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, tags)},
+    {"install_params", &dgw::codec::gen::ti_ApplicationInstallParams, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, install_params)},
+    {"integration_types_config", &dgw::codec::gen::ti_ApplicationIntegrationTypeConfiguration_map, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, integration_types_config)},
     {"custom_install_url", &dgw::codec::ti_string, presence::optional, -1, offsetof(dgw::types::InviteTargetApplication, custom_install_url)},
 };
-field_order order_InviteTargetApplication[29];
+field_order order_InviteTargetApplication[34];
 } // namespace
-constinit const type_info ti_InviteTargetApplication = object_info<dgw::types::InviteTargetApplication>("InviteTargetApplication", fields_InviteTargetApplication, 28, &find_InviteTargetApplication, 0x1ull, order_InviteTargetApplication);
+constinit const type_info ti_InviteTargetApplication = object_info<dgw::types::InviteTargetApplication>("InviteTargetApplication", fields_InviteTargetApplication, 33, &find_InviteTargetApplication, 0x1ull, order_InviteTargetApplication);
 
 // dgw::types::Subscription
 namespace {
