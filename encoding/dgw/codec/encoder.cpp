@@ -42,6 +42,23 @@ struct emitter {
     virtual void unknown(const unknown_fields::field& f) = 0;
 };
 
+void sort_keys(boost::json::value& v) {
+    if (auto* a = v.if_array()) {
+        for (auto& e : *a) sort_keys(e);
+    } else if (auto* o = v.if_object()) {
+        std::vector<boost::json::key_value_pair*> kv;
+        for (auto& p : *o) {
+            sort_keys(p.value());
+            kv.push_back(&p);
+        }
+        std::sort(kv.begin(), kv.end(), [](const auto* a, const auto* b) { return a->key() < b->key(); });
+        boost::json::object sorted(o->storage());
+        sorted.reserve(kv.size());
+        for (auto* p : kv) sorted.emplace(p->key(), std::move(p->value()));
+        *o = std::move(sorted);
+    }
+}
+
 struct json_emitter final : emitter {
     std::string& out;
     std::vector<bool> first;  // per open container: nothing written yet
@@ -84,12 +101,19 @@ struct json_emitter final : emitter {
         else if (big == big_integers::string) json::append_quoting_big_integers(out, t);
         else out += t;
     }
+    // Objects inside come out with their keys sorted, as the fields themselves are: JSON
+    // input keeps its producer's order, ETF input Erlang's, and both must print one line.
     void unknown(const unknown_fields::field& f) override {
-        if (f.encoding == Encoding::Json) return any(f.value);
-        std::string term(1, static_cast<char>(131));
-        term.append(f.value);
-        decode_error err;
-        const boost::json::value v = etf::to_json(term, err);
+        boost::json::value v;
+        if (f.encoding == Encoding::Json) {
+            v = boost::json::parse(f.value);
+        } else {
+            std::string term(1, static_cast<char>(131));
+            term.append(f.value);
+            decode_error err;
+            v = etf::to_json(term, err);
+        }
+        sort_keys(v);
         sep();
         json::append_value(out, v, big);
     }
