@@ -1,7 +1,9 @@
 // GET /gateway/bot: decoding the documented response, and the request against a local
 // HTTP(S) server (Boost.Beast): headers sent, TLS verified, error statuses, 429's
 // retry_after, a server that never answers; and which error_code each failure carries.
+#include <dgw/codec/typed.hpp>
 #include <dgw/gateway_bot.hpp>
+#include <dgw/types.hpp>
 #include <dgw/protocol_error.hpp>
 #include <dgw/shard_manager.hpp>
 
@@ -348,6 +350,25 @@ BOOST_AUTO_TEST_CASE(fetch_reports_a_refused_connection_and_a_bad_url) {
     u.run();
     BOOST_TEST(u.result->ec == make_error_code(dgw::gateway_bot_errc::bad_api_base));
     BOOST_TEST(u.result->detail == "\"wss://discord.com/api/v10\": scheme wss");
+}
+
+// parse_gateway_bot asks dgw::missing by name: absent required fields answer true, present
+// ones false, and so does a name the type does not have (a renamed field fails loudly).
+BOOST_AUTO_TEST_CASE(missing_asks_by_field_name) {
+    dgw::types::GatewayBot g;
+    dgw::decode_error err;
+    BOOST_REQUIRE(dgw::decode_json(R"({"url":"wss://gateway.discord.gg","shards":2,"session_start_limit":)"
+                                   R"({"total":1000,"remaining":999,"reset_after":1,"max_concurrency":1}})",
+                                   g, err));
+    BOOST_TEST(!dgw::missing(g, "url"));
+    BOOST_TEST(!dgw::missing(g, "session_start_limit"));
+    BOOST_TEST(!dgw::missing(g.session_start_limit, "max_concurrency"));
+    BOOST_TEST(dgw::missing(g, "no_such_field"));
+    BOOST_REQUIRE(dgw::decode_json(R"({"shards":2,"session_start_limit":{"total":1}})", g, err));
+    BOOST_TEST(dgw::missing(g, "url"));
+    BOOST_TEST(!dgw::missing(g, "shards"));
+    BOOST_TEST(dgw::missing(g.session_start_limit, "remaining"));
+    BOOST_TEST(!dgw::missing(g.session_start_limit, "total"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
