@@ -5,6 +5,7 @@
 #include "test_files.hpp"
 
 #include <dgw/etf/json.hpp>
+#include <dgw/gateway.hpp>
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
@@ -51,6 +52,34 @@ inline const event_fixture& event_fixture_named(const std::string& name) {
 inline std::string etf_of(const boost::json::value& v) {
     std::string out;
     dgw::etf::from_json(v, out, dgw::etf::writer_options{true});
+    return out;
+}
+
+/// Where two JSON values first differ, for messages that say which field broke.
+inline std::string first_diff(const boost::json::value& a, const boost::json::value& b, const std::string& path = "$") {
+    if (a == b) return {};
+    if (a.is_object() && b.is_object()) {
+        for (const auto& [k, v] : a.as_object()) {
+            const boost::json::value* w = b.as_object().if_contains(k);
+            if (!w) return path + "." + std::string(k) + ": only on the left";
+            if (auto d = first_diff(v, *w, path + "." + std::string(k)); !d.empty()) return d;
+        }
+        for (const auto& [k, v] : b.as_object())
+            if (!a.as_object().contains(k)) return path + "." + std::string(k) + ": only on the right";
+    }
+    if (a.is_array() && b.is_array() && a.as_array().size() == b.as_array().size()) {
+        for (std::size_t i = 0; i < a.as_array().size(); ++i)
+            if (auto d = first_diff(a.as_array()[i], b.as_array()[i], path + "[" + std::to_string(i) + "]"); !d.empty())
+                return d;
+    }
+    return path + ": " + boost::json::serialize(a) + " vs " + boost::json::serialize(b);
+}
+
+/// The message encoded, or the test case fails with the reason.
+inline std::string must_encode(const dgw::GatewayMessage& m, dgw::Encoding enc) {
+    std::string out;
+    dgw::decode_error err;
+    BOOST_REQUIRE_MESSAGE(dgw::encode(m, enc, out, err), err.message());
     return out;
 }
 

@@ -46,6 +46,7 @@ using fixture = dgw_test::event_fixture;
 const std::vector<fixture>& fixtures() { return dgw_test::event_fixtures(); }
 const fixture& fixture_named(const std::string& name) { return dgw_test::event_fixture_named(name); }
 using dgw_test::etf_of;
+using dgw_test::first_diff;
 
 std::string etf_fixture(const std::string& name) { return read_file(etf_fixtures_dir / (name + ".etf")); }
 
@@ -68,25 +69,6 @@ std::string encode(const GatewayMessage& m, Encoding enc, dgw::codec::etf_style 
 
 json::value as_json(const GatewayMessage& m) { return json::parse(encode(m, Encoding::Json)); }
 
-/// Where two JSON values first differ, for messages that say which field broke.
-std::string first_diff(const json::value& a, const json::value& b, const std::string& path = "$") {
-    if (a == b) return {};
-    if (a.is_object() && b.is_object()) {
-        for (const auto& [k, v] : a.as_object()) {
-            const json::value* w = b.as_object().if_contains(k);
-            if (!w) return path + "." + std::string(k) + ": only on the left";
-            if (auto d = first_diff(v, *w, path + "." + std::string(k)); !d.empty()) return d;
-        }
-        for (const auto& [k, v] : b.as_object())
-            if (!a.as_object().contains(k)) return path + "." + std::string(k) + ": only on the right";
-    }
-    if (a.is_array() && b.is_array() && a.as_array().size() == b.as_array().size()) {
-        for (std::size_t i = 0; i < a.as_array().size(); ++i)
-            if (auto d = first_diff(a.as_array()[i], b.as_array()[i], path + "[" + std::to_string(i) + "]"); !d.empty())
-                return d;
-    }
-    return path + ": " + json::serialize(a) + " vs " + json::serialize(b);
-}
 
 std::string quote(const std::string& s) {
     std::string q = "'";

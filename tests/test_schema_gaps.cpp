@@ -26,29 +26,11 @@ using dgw::Encoding;
 using dgw::GatewayMessage;
 using dgw::Snowflake;
 using dgw_test::etf_of;
+using dgw_test::first_diff;
+using dgw_test::must_encode;
 
 namespace {
 
-/// Where two JSON values first differ, for messages that say which field broke.
-std::string first_diff(const json::value& a, const json::value& b, const std::string& path = "$") {
-    if (a == b) return {};
-    if (a.is_object() && b.is_object()) {
-        for (const auto& [k, v] : a.as_object()) {
-            const json::value* w = b.as_object().if_contains(k);
-            if (!w) return path + "." + std::string(k) + ": only on the left";
-            if (auto d = first_diff(v, *w, path + "." + std::string(k)); !d.empty()) return d;
-        }
-        for (const auto& [k, v] : b.as_object())
-            if (!a.as_object().contains(k)) return path + "." + std::string(k) + ": only on the right";
-    }
-    if (a.is_array() && b.is_array() && a.as_array().size() == b.as_array().size()) {
-        for (std::size_t i = 0; i < a.as_array().size(); ++i)
-            if (auto d = first_diff(a.as_array()[i], b.as_array()[i], path + "[" + std::to_string(i) + "]");
-                !d.empty())
-                return d;
-    }
-    return path + ": " + json::serialize(a) + " vs " + json::serialize(b);
-}
 
 /// The same value with every id-like string (15 to 20 digits) as an integer: how Discord's
 /// ETF carries snowflakes. Object keys (snowflake-keyed maps) stay strings, as in Erlang.
@@ -107,12 +89,6 @@ GatewayMessage must_decode(std::string_view bytes, Encoding enc, const std::stri
     return m;
 }
 
-std::string must_encode(const GatewayMessage& m, Encoding enc) {
-    std::string out;
-    decode_error err;
-    BOOST_REQUIRE_MESSAGE(dgw::encode(m, enc, out, err), err.message());
-    return out;
-}
 
 /// Decodes a whole gateway message from JSON and from ETF (ids as binaries, then as
 /// integers); all three decode equal, each re-encodes to the input as JSON, and ETF out

@@ -25,6 +25,7 @@ namespace json = boost::json;
 using dgw::decode_error;
 using dgw::Encoding;
 using dgw::GatewayMessage;
+using dgw_test::must_encode;
 
 namespace {
 
@@ -41,12 +42,6 @@ GatewayMessage must_decode(std::string_view bytes, Encoding enc, const dgw::deco
     return m;
 }
 
-std::string must_encode(const GatewayMessage& m, Encoding enc) {
-    std::string out;
-    decode_error err;
-    BOOST_REQUIRE_MESSAGE(dgw::encode(m, enc, out, err), err.message());
-    return out;
-}
 
 json::value etf_value(std::string_view etf) {
     decode_error err;

@@ -21,17 +21,12 @@ import shutil
 import struct
 import subprocess
 import sys
-import tempfile
 import zlib
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cli_cases import Failure, check, run_cases  # noqa: E402
 
-class Failure(Exception):
-    pass
 
-
-def check(cond, msg):
-    if not cond:
-        raise Failure(msg)
 
 
 class Ctx:
@@ -653,25 +648,12 @@ def main(argv=None):
         print(f"FAIL: {ctx.dgw} is not built")
         print("0 passed, 1 failed")
         return 1
-    passed = failed = 0
-    for case in CASES:
-        with tempfile.TemporaryDirectory(prefix="dgw_cli_") as tmp:
-            try:
-                if ctx.ref is None and case is not case_reference:
-                    raise Failure("no reference lines (case_reference failed)")
-                case(ctx, tmp)
-            except Failure as e:
-                failed += 1
-                print(f"FAIL {case.__name__}: {e}")
-                continue
-            except (OSError, subprocess.SubprocessError, ValueError, KeyError, IndexError) as e:
-                failed += 1
-                print(f"FAIL {case.__name__}: {type(e).__name__}: {e}")
-                continue
-        passed += 1
-        print(f"ok   {case.__name__}")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    def reference_first(case):
+        if ctx.ref is None and case is not case_reference:
+            raise Failure("no reference lines (case_reference failed)")
+
+    return run_cases(CASES, ctx, "dgw_cli_", errors=(OSError, subprocess.SubprocessError, ValueError, KeyError, IndexError),
+                     precondition=reference_first)
 
 
 if __name__ == "__main__":

@@ -13,18 +13,11 @@ import argparse
 import os
 import subprocess
 import sys
-import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cli_cases import Failure, check, run_cases  # noqa: E402
 
 PYTHON = "/usr/bin/python3"
-
-
-class Failure(Exception):
-    pass
-
-
-def check(cond, msg):
-    if not cond:
-        raise Failure(msg)
 
 
 # A page in the current docs layout: ManualAnchor ids before the h6 tables, links in the
@@ -612,19 +605,7 @@ def main(argv=None):
     ap.add_argument("--source-dir", required=True)
     args = ap.parse_args(argv)
     ctx = Ctx(os.path.abspath(args.source_dir))
-    passed = failed = 0
-    for case in CASES:
-        with tempfile.TemporaryDirectory(prefix="dgw_docs_diff_") as tmp:
-            try:
-                case(ctx, tmp)
-            except Failure as e:
-                failed += 1
-                print(f"FAIL {case.__name__}: {e}")
-                continue
-        passed += 1
-        print(f"ok   {case.__name__}")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return run_cases(CASES, ctx, "dgw_docs_diff_")
 
 
 if __name__ == "__main__":
