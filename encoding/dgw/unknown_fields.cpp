@@ -26,8 +26,6 @@ unknown_fields& unknown_fields::operator=(const unknown_fields& o) {
     return *this;
 }
 
-unknown_fields::~unknown_fields() = default;
-
 unknown_fields::field unknown_fields::iterator::operator*() const {
     const std::uint32_t k = u32_at(at_ + 1), v = u32_at(at_ + 5);
     return {std::string_view(at_ + header, k), std::string_view(at_ + header + k, v),

@@ -72,7 +72,8 @@ public:
     unknown_fields& operator=(const unknown_fields& o);
     /// Takes the other's fields.
     unknown_fields& operator=(unknown_fields&&) noexcept = default;
-    ~unknown_fields();
+    /// Inline: every generated struct is destroyed through it, mostly with nothing to free.
+    ~unknown_fields() = default;
 
     /// No fields.
     bool empty() const noexcept { return !data_ || data_->empty(); }

@@ -51,7 +51,7 @@ void sort_keys(boost::json::value& v) {
             sort_keys(p.value());
             kv.push_back(&p);
         }
-        std::sort(kv.begin(), kv.end(), [](const auto* a, const auto* b) { return a->key() < b->key(); });
+        std::stable_sort(kv.begin(), kv.end(), [](const auto* a, const auto* b) { return a->key() < b->key(); });
         boost::json::object sorted(o->storage());
         sorted.reserve(kv.size());
         for (auto* p : kv) sorted.emplace(p->key(), std::move(p->value()));
@@ -233,7 +233,7 @@ void emit(const type_info& ti, const void* p, emitter& e) {
         if (!unknown.empty()) {
             // In key order: JSON and ETF input (Erlang sorts map keys) then print the same line.
             std::vector<unknown_fields::field> sorted(unknown.begin(), unknown.end());
-            std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
+            std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
             for (const unknown_fields::field& f : sorted) {
                 e.key(f.key);
                 e.unknown(f);

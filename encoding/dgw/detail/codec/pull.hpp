@@ -477,14 +477,15 @@ private:
             if (f.required_bit >= 0) missing &= ~(std::uint64_t{1} << f.required_bit);
             const int fast = try_fast(f.type, f.pres, f.get(obj));
             if (fast > 0) continue;
-            const std::size_t vb = src_.pos(); // not consumed: try_fast reads only its own form
-            if (fast < 0 || !value_generic(f.type, f.pres, f.get(obj), slot::field, &missing, f.required_bit)) {
+            if (fast < 0) {
                 prepend(f.name);
                 return false;
             }
-            if (set_aside_) [[unlikely]] {
-                set_aside_ = false;
-                if (!keep_as_received(ti, obj, f.name, vb)) return false;
+            // Off the common path: decoding without keep_unknown pays one test per field here.
+            if (keep_unknown_ ? !field_keeping(ti, obj, f, &missing)
+                              : !value_generic(f.type, f.pres, f.get(obj), slot::field, &missing, f.required_bit)) {
+                prepend(f.name);
+                return false;
             }
         }
         *ti->missing(obj) = missing;
@@ -500,6 +501,16 @@ private:
         if (value.data() == nullptr) return false;
         unknown_access::add(*ti->unknown(obj), S::encoding, key, value);
         return true;
+    }
+
+    // A field's value with keep_unknown: decoded, and also kept as received when the typed
+    // member cannot give it back (see set_aside_).
+    [[gnu::noinline]] bool field_keeping(const type_info* ti, void* obj, const field_info& f, std::uint64_t* missing) {
+        const std::size_t vb = src_.pos(); // nothing consumed yet: try_fast reads only its own form
+        if (!value_generic(f.type, f.pres, f.get(obj), slot::field, missing, f.required_bit)) return false;
+        if (!set_aside_) return true;
+        set_aside_ = false;
+        return keep_as_received(ti, obj, f.name, vb);
     }
 
     // A null where the schema allows none (Discord's nullability notes are not always
