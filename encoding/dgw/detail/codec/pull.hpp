@@ -275,7 +275,11 @@ private:
     }
 
     bool value(const type_info* ti, presence pres, void* storage, slot where, std::uint64_t* missing, int bit) {
-        if (const int r = try_fast(ti, pres, storage); r != 0) return r > 0;
+        // keep_unknown reads every value the generic way: the sources' fast forms differ (ETF
+        // reads an integer snowflake fast, JSON only a string one), and what is kept as
+        // received must not depend on which source read it.
+        if (!keep_unknown_)
+            if (const int r = try_fast(ti, pres, storage); r != 0) return r > 0;
         return value_generic(ti, pres, storage, where, missing, bit);
     }
 
@@ -475,15 +479,17 @@ private:
             const field_info& f = ti->fields[i];
             std::tie(guess, expect) = predict(prev);
             if (f.required_bit >= 0) missing &= ~(std::uint64_t{1} << f.required_bit);
+            // Off the common path: decoding without keep_unknown pays one test per field here.
+            if (keep_unknown_) [[unlikely]] {
+                if (!field_keeping(ti, obj, f, &missing)) {
+                    prepend(f.name);
+                    return false;
+                }
+                continue;
+            }
             const int fast = try_fast(f.type, f.pres, f.get(obj));
             if (fast > 0) continue;
-            if (fast < 0) {
-                prepend(f.name);
-                return false;
-            }
-            // Off the common path: decoding without keep_unknown pays one test per field here.
-            if (keep_unknown_ ? !field_keeping(ti, obj, f, &missing)
-                              : !value_generic(f.type, f.pres, f.get(obj), slot::field, &missing, f.required_bit)) {
+            if (fast < 0 || !value_generic(f.type, f.pres, f.get(obj), slot::field, &missing, f.required_bit)) {
                 prepend(f.name);
                 return false;
             }
@@ -506,7 +512,7 @@ private:
     // A field's value with keep_unknown: decoded, and also kept as received when the typed
     // member cannot give it back (see set_aside_).
     [[gnu::noinline]] bool field_keeping(const type_info* ti, void* obj, const field_info& f, std::uint64_t* missing) {
-        const std::size_t vb = src_.pos(); // nothing consumed yet: try_fast reads only its own form
+        const std::size_t vb = src_.pos();
         if (!value_generic(f.type, f.pres, f.get(obj), slot::field, missing, f.required_bit)) return false;
         if (!set_aside_) return true;
         set_aside_ = false;
