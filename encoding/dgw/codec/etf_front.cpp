@@ -85,8 +85,7 @@ std::string standalone(std::string_view term) {
 
 template <class S>
 bool decode_value_with(S& src, const type_info& ti, void* obj, std::string_view root, const decode_limits& lim) {
-    pull::decoder<S> dec(src, lim);
-    return dec.root(&ti, obj, root) && src.finish();
+    return pull::decode_root(src, lim, 0, &ti, obj, root) && src.finish();
 }
 
 bool decode_value_slow(std::string_view in, const type_info& ti, void* obj, decode_error& err, std::string_view root,

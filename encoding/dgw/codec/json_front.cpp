@@ -541,8 +541,7 @@ bool decode_json_value(std::string_view in, const type_info& ti, void* obj, deco
                        const decode_limits& lim) {
     err = {};
     json_source src(in, lim.max_depth, err);
-    pull::decoder<json_source> dec(src, lim);
-    return dec.root(&ti, obj, root) && src.finish();
+    return pull::decode_root(src, lim, 0, &ti, obj, root) && src.finish();
 }
 
 namespace {

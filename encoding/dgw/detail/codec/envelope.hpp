@@ -108,8 +108,7 @@ pass read_envelope(S& src, std::string_view in, envelope& env, chooser choose, v
                 deferred = true;
             }
             if (c.action == payload_action::decode) {
-                pull::decoder<S> dec(src, lim, top_depth);
-                if (!dec.root(c.ti, c.storage, "d")) return decoded_on_guess ? pass::wrong_guess : pass::failed;
+                if (!pull::decode_root(src, lim, top_depth, c.ti, c.storage, "d")) return decoded_on_guess ? pass::wrong_guess : pass::failed;
                 if (c.keep_raw) env.raw_d = F::kept(in, d_begin, src.pos());
             } else if (c.action == payload_action::raw) {
                 if (!F::take_raw(src, in, d_begin, env.raw_d, lim)) return pass::failed;

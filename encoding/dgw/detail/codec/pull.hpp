@@ -141,13 +141,15 @@ const char* vt_name(vt t) noexcept;
 /// Where a value sits, for the null rules: the root, a field of an object, an element.
 enum class slot : std::uint8_t { root, field, element };
 
-template <class S>
+/// `Keep`: decode_limits::keep_unknown. A template parameter, not a flag, so that decoding
+/// without it pays nothing for the keeping on the hot path (decode_root picks).
+template <class S, bool Keep = false>
 class decoder {
 public:
     /// `depth`: containers already open around the value (the envelope around `d`), so
     /// the limit counts from the message root.
     decoder(S& src, const decode_limits& lim, std::size_t depth = 0)
-        : src_(src), max_depth_(lim.max_depth), depth_(depth), keep_unknown_(lim.keep_unknown) {}
+        : src_(src), max_depth_(lim.max_depth), depth_(depth) {}
 
     /// Decodes one whole value into `obj` (described by `ti`); on failure the source's
     /// error() holds code, offset, detail, and the path below `root_name`.
@@ -162,7 +164,6 @@ private:
     S& src_;
     std::size_t max_depth_;
     std::size_t depth_ = 0;
-    bool keep_unknown_ = false;
     // The field's value also goes to the unknown fields, as received (object() keeps it):
     // a null its type cannot hold, or a form the typed value would not write back.
     bool set_aside_ = false;
@@ -278,7 +279,7 @@ private:
         // keep_unknown reads every value the generic way: the sources' fast forms differ (ETF
         // reads an integer snowflake fast, JSON only a string one), and what is kept as
         // received must not depend on which source read it.
-        if (!keep_unknown_)
+        if constexpr (!Keep)
             if (const int r = try_fast(ti, pres, storage); r != 0) return r > 0;
         return value_generic(ti, pres, storage, where, missing, bit);
     }
@@ -312,7 +313,7 @@ private:
             // optional-but-not-nullable null: treated as absent (see above), and kept as
             // an unknown field by object() when those are kept, so encoding writes it back
             ti->opt_reset(storage);
-            set_aside_ = keep_unknown_;
+            set_aside_ = Keep;
             return true;
         case presence::optional_nullable: ti->maybe_set_null(storage); return true;
         case presence::required: break;
@@ -325,7 +326,7 @@ private:
         // Not nullable per schema: keep it recorded as missing rather than invent a value
         // (and, as above, the null itself among the unknown fields when those are kept).
         if (where == slot::field && bit >= 0) *missing |= std::uint64_t{1} << bit;
-        set_aside_ = keep_unknown_ && where == slot::field;
+        set_aside_ = Keep && where == slot::field;
         return true;
     }
 
@@ -338,7 +339,7 @@ private:
             // No real snowflake fits INTEGER_EXT: such a number is another value sharing the
             // name (InteractionData's component `id`), kept as it came. The same bound in both
             // encodings, so JSON and ETF input still print the same line.
-            set_aside_ = keep_unknown_ && v <= INT32_MAX;
+            set_aside_ = Keep && v <= INT32_MAX;
             return true;
         case kind::float64: *static_cast<double*>(open(ti, pres, storage)) = static_cast<double>(v); return true;
         case kind::int_enum:
@@ -470,7 +471,7 @@ private:
             if (i < 0) {
                 i = ti->find(k);
                 if (i < 0) {
-                    if (!(keep_unknown_ ? keep(ti, obj, k) : src_.skip(depth_))) return false;
+                    if (!(Keep ? keep(ti, obj, k) : src_.skip(depth_))) return false;
                     continue;
                 }
                 if (order) order[prev].store(static_cast<std::uint16_t>(i + 1), std::memory_order_relaxed);
@@ -479,8 +480,7 @@ private:
             const field_info& f = ti->fields[i];
             std::tie(guess, expect) = predict(prev);
             if (f.required_bit >= 0) missing &= ~(std::uint64_t{1} << f.required_bit);
-            // Off the common path: decoding without keep_unknown pays one test per field here.
-            if (keep_unknown_) [[unlikely]] {
+            if constexpr (Keep) {
                 if (!field_keeping(ti, obj, f, &missing)) {
                     prepend(f.name);
                     return false;
@@ -498,15 +498,11 @@ private:
         return true;
     }
 
-    // Out of line: only keep_unknown pays for it.
+    // An unknown field, kept: out of line, as the rest of the keeping.
     [[gnu::noinline]] bool keep(const type_info* ti, void* obj, std::string_view k) {
         const std::string key(k); // k may view the source's unescape buffer, which skipping reuses
         const std::size_t b = src_.pos();
-        if (!src_.skip(depth_)) return false;
-        const std::string_view value = src_.kept(b, src_.pos(), depth_);
-        if (value.data() == nullptr) return false;
-        unknown_access::add(*ti->unknown(obj), S::encoding, key, value);
-        return true;
+        return src_.skip(depth_) && keep_as_received(ti, obj, key, b);
     }
 
     // A field's value with keep_unknown: decoded, and also kept as received when the typed
@@ -635,5 +631,14 @@ public:
         return capture_value(out);
     }
 };
+
+/// Decodes one whole value with `decoder<S>` (see decoder::root), keeping unknown fields
+/// when `lim.keep_unknown` says so. `depth`: containers already open around the value.
+template <class S>
+bool decode_root(S& src, const decode_limits& lim, std::size_t depth, const type_info* ti, void* obj,
+                 std::string_view root_name) {
+    if (lim.keep_unknown) return decoder<S, true>(src, lim, depth).root(ti, obj, root_name);
+    return decoder<S, false>(src, lim, depth).root(ti, obj, root_name);
+}
 
 } // namespace dgw::codec::pull
