@@ -322,7 +322,7 @@ void BM_json_basic_parser_noop(benchmark::State& st) {
 
 // Typed decode (envelope + whole `d`), JSON or ETF, one GatewayMessage reused across messages.
 void typed(benchmark::State& st, const corpus& c, dgw::Encoding enc, const dgw::event_set* only = nullptr,
-           bool etf_direct = true, bool keep_unknown = false) {
+           bool etf_direct = true, bool keep_unknown = false, bool keep_mismatched = false) {
     if (!c.error.empty()) return st.SkipWithError(c.error.c_str());
     dgw::GatewayMessage out;
     dgw::decode_error err;
@@ -333,6 +333,7 @@ void typed(benchmark::State& st, const corpus& c, dgw::Encoding enc, const dgw::
     opt.events = only;
     opt.limits.etf_direct = etf_direct;
     opt.limits.keep_unknown = keep_unknown;
+    opt.keep_mismatched = keep_mismatched;
     const std::uint64_t a0 = g_allocs;
     for (auto _ : st) {
         for (std::size_t i = 0; i < c.msgs.size(); ++i) {
@@ -353,6 +354,10 @@ void typed(benchmark::State& st, const corpus& c, dgw::Encoding enc, const dgw::
 void BM_json_typed(benchmark::State& st) { typed(st, g_json, dgw::Encoding::Json); }
 // With the fields the schema lacks kept in each object's unknown_: what losing nothing costs.
 void BM_json_typed_keep_unknown(benchmark::State& st) { typed(st, g_json, dgw::Encoding::Json, nullptr, true, true); }
+// With values of the wrong type set aside instead of failing (the client's default).
+void BM_json_typed_keep_mismatched(benchmark::State& st) {
+    typed(st, g_json, dgw::Encoding::Json, nullptr, true, false, true);
+}
 
 // Envelope only: every d skipped (checked, not stored), what a client pays for events
 // nobody handles.
@@ -409,11 +414,15 @@ void BM_etf_envelope_only(benchmark::State& st) { typed(st, g_etf, dgw::Encoding
 // walker besides the reader and the skipper) buys. Issue 15 allows it only if it pays.
 void BM_etf_typed_reader_only(benchmark::State& st) { typed(st, g_etf, dgw::Encoding::Etf, nullptr, false); }
 void BM_etf_typed_keep_unknown(benchmark::State& st) { typed(st, g_etf, dgw::Encoding::Etf, nullptr, true, true); }
+void BM_etf_typed_keep_mismatched(benchmark::State& st) {
+    typed(st, g_etf, dgw::Encoding::Etf, nullptr, true, false, true);
+}
 
 BENCHMARK(BM_json_boost_parse);
 BENCHMARK(BM_json_basic_parser_noop);
 BENCHMARK(BM_json_typed);
 BENCHMARK(BM_json_typed_keep_unknown);
+BENCHMARK(BM_json_typed_keep_mismatched);
 BENCHMARK(BM_json_envelope_only);
 BENCHMARK(BM_etf_token_walk);
 BENCHMARK(BM_etf_skip_walk);
@@ -421,6 +430,7 @@ BENCHMARK(BM_etf_typed);
 BENCHMARK(BM_etf_envelope_only);
 BENCHMARK(BM_etf_typed_reader_only);
 BENCHMARK(BM_etf_typed_keep_unknown);
+BENCHMARK(BM_etf_typed_keep_mismatched);
 
 // ---------------------------------------------------------------------------------------------
 // Reporter: the normal console table, plus messages/s and allocs/msg kept per benchmark for

@@ -110,6 +110,8 @@ struct decode_error {
     /// Sets every member and returns false: the one way a decode step reports a failure
     /// (`return err.fail(codec_errc::missing_field, 0, "op");`).
     bool fail(boost::system::error_code c, std::size_t at, std::string p = {}, std::string d = {});
+    /// Member-wise equality.
+    bool operator==(const decode_error&) const = default;
 };
 
 } // namespace dgw

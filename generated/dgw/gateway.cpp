@@ -307,10 +307,13 @@ bool decode(std::string_view bytes, Encoding enc, GatewayMessage& out, decode_er
     out.resumable.reset();
     out.raw.name.clear();
     out.raw.data.clear();
+    out.mismatched.clear();
     choose_ctx c{&out, &opt};
     thread_local codec::envelope env;
-    const bool ok = enc == Encoding::Json ? codec::decode_json_envelope(bytes, env, &choose, &c, err, opt.limits)
-                                          : codec::decode_etf_envelope(bytes, env, &choose, &c, err, opt.limits);
+    codec::decode_limits lim = opt.limits;
+    if (opt.keep_mismatched) lim.mismatched = &out.mismatched;
+    const bool ok = enc == Encoding::Json ? codec::decode_json_envelope(bytes, env, &choose, &c, err, lim)
+                                          : codec::decode_etf_envelope(bytes, env, &choose, &c, err, lim);
     out.op = env.op;
     out.s = env.s;
     out.t.assign(env.t);

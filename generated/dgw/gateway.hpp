@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace dgw {
 
@@ -34,6 +35,12 @@ struct GatewayMessage {
     /// for a raw log or a forwarder. Empty otherwise, and when `event` is itself a RawEvent.
     RawEvent raw;
 
+    /// With decode_options::keep_mismatched: the values that had the wrong type for their
+    /// field (a null the schema does not allow included), one entry each, saying where
+    /// (`d.author.id`, byte offset) and what was expected. Each was kept as received in
+    /// its object's `unknown_`, and the field left as if absent. Empty otherwise.
+    std::vector<decode_error> mismatched;
+
     /// Member-wise equality.
     bool operator==(const GatewayMessage&) const = default;
 };
@@ -48,6 +55,10 @@ struct decode_options {
     /// Also keep the `d` of dispatches decoded into a typed event, as received, in
     /// GatewayMessage::raw (costs a copy of every such `d`).
     bool keep_decoded_raw = false;
+    /// A value of the wrong type for its field does not fail the event: it is kept in its
+    /// object's `unknown_` and listed in GatewayMessage::mismatched (see
+    /// codec::decode_limits::mismatched, which decode() points there).
+    bool keep_mismatched = false;
     /// Depth and size limits that bound the work a hostile message can cause, and
     /// `limits.keep_unknown`: keep the fields the schema does not know in each object's
     /// `unknown_`, so that encode() writes them back (a lossless round trip).

@@ -10,7 +10,11 @@
 //  - with unknown fields kept, nothing is accepted that is refused without (JSON: the
 //    same verdict), both ETF paths agree, and encoding reaches a fixed point: what the
 //    encoder writes decodes and encodes again, in both encodings, to the same bytes
-//    within three rounds.
+//    within three rounds;
+//  - with mismatched values set aside (keep_mismatched), nothing refused before is refused
+//    now, a message is accepted only where the strict decode accepts it or some value was
+//    set aside (each report names a code and a path in d), both ETF paths report the same,
+//    and what decodes encodes and decodes again.
 #include <dgw/gateway.hpp>
 
 #include <boost/json/parse.hpp>
@@ -82,6 +86,36 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                     second.clear();
                 }
                 if (!settled) std::abort();
+            }
+        }
+    }
+    {
+        dgw::decode_options lenient = opt;
+        lenient.keep_mismatched = true;
+        dgw::GatewayMessage ml;
+        dgw::decode_error el;
+        const bool ok_len = dgw::decode(in, enc, ml, el, lenient);
+        if (ok && !ok_len) std::abort();
+        if (ok_len && !ok && ml.mismatched.empty()) std::abort();
+        for (const auto& e : ml.mismatched)
+            if (!e.code || e.path.rfind("d", 0) != 0) std::abort();
+        if (enc == dgw::Encoding::Etf) {
+            lenient.limits.etf_direct = false;
+            dgw::GatewayMessage mls;
+            dgw::decode_error els;
+            const bool ok_len_slow = dgw::decode(in, enc, mls, els, lenient);
+            if (ok_len != ok_len_slow || (ok_len && !(ml == mls))) std::abort();
+            lenient.limits.etf_direct = true;
+        }
+        if (ok_len) {
+            for (const auto out_enc : {dgw::Encoding::Json, dgw::Encoding::Etf}) {
+                std::string out;
+                if (!dgw::encode(ml, out_enc, out, el)) {
+                    if (out_enc == enc || !el) std::abort(); // only a raw d's conversion may fail
+                    continue;
+                }
+                dgw::GatewayMessage back;
+                if (!dgw::decode(out, out_enc, back, el, lenient)) std::abort();
             }
         }
     }

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace dgw::codec {
 
@@ -67,6 +68,13 @@ struct decode_limits {
     /// Keep the fields a generated type does not know in its `unknown_` (as received), so
     /// that encoding the value again writes them back. Off, they are checked and skipped.
     bool keep_unknown = false;
+    /// Set: a value of the wrong type for its field (a null the schema does not allow
+    /// included) does not fail the decode. The field is left as if absent (a required one
+    /// is recorded as missing), its value is kept as received in the object's `unknown_`
+    /// (so encoding writes it back), and a decode_error saying what and where (code, path,
+    /// byte offset) is appended here. Malformed, truncated or too deep input still fails.
+    /// nullptr: such a value fails the decode.
+    std::vector<decode_error>* mismatched = nullptr;
 };
 
 /// How many ETF decodes the direct reader handed to etf::reader since the program

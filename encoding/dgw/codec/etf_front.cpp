@@ -96,6 +96,16 @@ bool decode_value_slow(std::string_view in, const type_info& ti, void* obj, deco
     return decode_value_with(src, ti, obj, root, lim);
 }
 
+// A pass that starts over takes back the mismatches the abandoned one reported.
+struct mismatch_mark {
+    std::vector<decode_error>* v;
+    std::size_t n;
+    explicit mismatch_mark(const decode_limits& lim) : v(lim.mismatched), n(v ? v->size() : 0) {}
+    void undo() const {
+        if (v) v->erase(v->begin() + static_cast<std::ptrdiff_t>(n), v->end());
+    }
+};
+
 std::atomic<std::uint64_t> fallbacks{0};
 
 void count_fallback() { fallbacks.fetch_add(1, std::memory_order_relaxed); }
@@ -140,10 +150,12 @@ bool decode_etf_value(std::string_view in, const type_info& ti, void* obj, decod
         });
     // The slow path needs a clean object to start over, which only objects can promise.
     if (ti.k == kind::object && lim.etf_direct) {
+        const mismatch_mark mark(lim);
         direct_source src(in, lim.max_depth, err);
         if (decode_value_with(src, ti, obj, root, lim)) return true;
         count_fallback();
         ti.clear(obj);
+        mark.undo();
     }
     return decode_value_slow(in, ti, obj, err, root, lim);
 }
@@ -170,11 +182,13 @@ struct etf_envelope {
                       decode_error& err, const decode_limits& lim) {
         std::string term = standalone(in.substr(b, e - b));
         if (c.action == payload_action::decode) {
+            const std::size_t n0 = lim.mismatched ? lim.mismatched->size() : 0;
             if (!decode_etf_value(term, *c.ti, c.storage, err, "d", envelope_detail::inside_envelope(lim))) {
                 // Offsets are into `term` (version byte + d): report them in the message.
                 if (err.offset >= 1) err.offset += b - 1;
                 return false;
             }
+            envelope_detail::shift_mismatches(lim, n0, static_cast<std::ptrdiff_t>(b) - 1);
             if (!c.keep_raw) return true;
         }
         if (c.action == payload_action::raw &&
@@ -206,6 +220,7 @@ bool decode_etf_envelope(std::string_view in, envelope& env, chooser choose, voi
         return decode_inflated(in, err, lim, [&](std::string_view plain) {
             return decode_etf_envelope(plain, env, choose, ctx, err, lim);
         });
+    const mismatch_mark mark(lim);
     if (lim.etf_direct) {
         direct_source src(in, lim.max_depth, err);
         if (read_etf(src, in, env, choose, ctx, err, lim, true) == pass::ok) return true;
@@ -213,6 +228,7 @@ bool decode_etf_envelope(std::string_view in, envelope& env, chooser choose, voi
         // out fresh storage again).
         count_fallback();
         err = {};
+        mark.undo();
     }
     switch (reader_envelope(in, env, choose, ctx, err, lim, true)) {
     case pass::ok: return true;
@@ -220,6 +236,7 @@ bool decode_etf_envelope(std::string_view in, envelope& env, chooser choose, voi
     case pass::wrong_guess: break;
     }
     err = {};
+    mark.undo();
     return reader_envelope(in, env, choose, ctx, err, lim, false) == pass::ok;
 }
 

@@ -35,6 +35,16 @@ public:
     decode_error& error() { return err_; }
     std::size_t offset() const { return static_cast<std::size_t>(at_ - begin_); }
     std::size_t pos() const { return static_cast<std::size_t>(p_ - begin_); }
+
+    /// See pull.hpp: JSON text can simply be read again from the mark.
+    struct mark_type {
+        std::size_t pos;
+    };
+    mark_type mark() const { return {pos()}; }
+    bool skip_from(const mark_type& m, std::size_t depth) {
+        p_ = begin_ + m.pos;
+        return skip_value(depth);
+    }
     const char* cursor() const { return p_; }
 
     [[gnu::always_inline]] bool value(scalar& v) {
@@ -594,7 +604,9 @@ struct json_envelope {
         const decode_limits inner = envelope_detail::inside_envelope(lim);
         bool ok;
         if (c.action == payload_action::decode) {
+            const std::size_t n0 = lim.mismatched ? lim.mismatched->size() : 0;
             ok = decode_json_value(text, *c.ti, c.storage, err, "d", inner);
+            if (ok) envelope_detail::shift_mismatches(lim, n0, static_cast<std::ptrdiff_t>(b));
             if (ok && c.keep_raw) env.raw_d.assign(trim_ws(text.data(), text.data() + text.size()));
         } else {
             json_source src(text, inner.max_depth, err);

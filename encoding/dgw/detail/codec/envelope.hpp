@@ -170,4 +170,12 @@ inline decode_limits inside_envelope(decode_limits lim) {
     return lim;
 }
 
+/// A `d` decoded on its own after the envelope reports offsets into its own bytes: the
+/// mismatches it added from `n0` on are moved by `by` to point into the message.
+inline void shift_mismatches(const decode_limits& lim, std::size_t n0, std::ptrdiff_t by) {
+    if (lim.mismatched == nullptr) return;
+    for (std::size_t i = n0; i < lim.mismatched->size(); ++i)
+        (*lim.mismatched)[i].offset = static_cast<std::size_t>(static_cast<std::ptrdiff_t>((*lim.mismatched)[i].offset) + by);
+}
+
 } // namespace dgw::codec::envelope_detail

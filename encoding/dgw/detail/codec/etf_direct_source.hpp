@@ -48,6 +48,20 @@ public:
     std::size_t offset() const { return at_; }
     std::size_t pos() const { return pos_; }
     bool gave_up() const { return gave_up_; }
+
+    /// See pull.hpp. The frames below `depth` are untouched by a value read inside them.
+    struct mark_type {
+        std::size_t pos, depth;
+        bool byte_pending;
+    };
+    mark_type mark() const { return {pos_, depth_, byte_pending_}; }
+    bool skip_from(const mark_type& m, std::size_t depth) {
+        if (gave_up_) return false;
+        pos_ = m.pos;
+        depth_ = m.depth;
+        byte_pending_ = m.byte_pending;
+        return skip(depth);
+    }
     bool finish() { return (!gave_up_ && depth_ == 0 && pos_ == d_.size()) || give_up(); }
 
     bool value(scalar& v) {

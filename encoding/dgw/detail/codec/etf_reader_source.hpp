@@ -68,6 +68,20 @@ public:
     decode_error& error() { return err_; }
     std::size_t offset() const { return at_; }
     std::size_t pos() const { return r_.offset(); }
+
+    /// See pull.hpp. The reader cannot go back, but it knows how deep it is: reading on
+    /// until the containers opened since the mark are closed again ends the value.
+    struct mark_type {
+        std::size_t pos, depth;
+    };
+    mark_type mark() const { return {r_.offset(), r_.depth()}; }
+    bool skip_from(const mark_type& m, std::size_t /*depth*/) {
+        stashed_ = false; // a failed value was read past its first token
+        etf::token t;
+        while (r_.depth() > m.depth)
+            if (!r_.next(t)) return reader_failed(r_, err_);
+        return true;
+    }
     bool finish() { return expect_end(r_, err_); }
 
     static constexpr Encoding encoding = Encoding::Etf;

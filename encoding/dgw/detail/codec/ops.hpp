@@ -48,6 +48,7 @@ constexpr type_info base_info(kind k, std::string_view name) {
     ti.maybe_reset = &wrap_ops<T>::maybe_reset;
     ti.maybe_state = &wrap_ops<T>::maybe_state;
     ti.maybe_get = &wrap_ops<T>::maybe_get;
+    ti.clear = &wrap_ops<T>::clear;
     return ti;
 }
 
@@ -74,7 +75,6 @@ constexpr type_info object_info(std::string_view name, const field_info* fields,
     ti.cmissing = &object_ops<S>::cmissing;
     ti.unknown = &object_ops<S>::unknown;
     ti.cunknown = &object_ops<S>::cunknown;
-    ti.clear = &wrap_ops<S>::clear;
     return ti;
 }
 

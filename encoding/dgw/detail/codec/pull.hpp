@@ -42,6 +42,12 @@
 ///                                them: checked as strictly as if they were read (false-y
 ///                                data() with error() filled when not), in `encoding`
 ///   static constexpr Encoding encoding
+/// and, for decode_limits::mismatched:
+///   mark_type mark() const       where the next value starts, and what it takes to get back there
+///   bool skip_from(const mark_type& m, std::size_t depth)
+///                                after a value that began at `m` failed somewhere inside
+///                                it: leaves the source just past that value (checked as
+///                                skip() checks), as if it had been skipped
 
 #include <dgw/codec/decode.hpp>
 #include <dgw/detail/codec/type_info.hpp>
@@ -63,6 +69,7 @@
 #include <string_view>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 namespace dgw::codec {
 /// The decoder's way to add to unknown_fields (which nothing else may add to).
@@ -141,21 +148,37 @@ const char* vt_name(vt t) noexcept;
 /// Where a value sits, for the null rules: the root, a field of an object, an element.
 enum class slot : std::uint8_t { root, field, element };
 
-/// `Keep`: decode_limits::keep_unknown. A template parameter, not a flag, so that decoding
-/// without it pays nothing for the keeping on the hot path (decode_root picks).
-template <class S, bool Keep = false>
+/// `Keep`: decode_limits::keep_unknown. `Recover`: decode_limits::mismatched is set. Template
+/// parameters, not flags, so that decoding without them pays nothing for them on the hot
+/// path (decode_root picks).
+///
+/// Recovering: a field whose value has the wrong type (a null the schema does not allow
+/// included) is not an error. Its member is left as if the field were absent (a required
+/// one is recorded as missing), the value is kept as received among the object's unknown
+/// fields (so encoding writes it back), and a decode_error saying what and where is
+/// appended to *decode_limits::mismatched. Only the decoder's own verdicts on a value are
+/// recovered from (type_mismatch, number_out_of_range, invalid_snowflake); malformed,
+/// truncated or too deep input still fails the whole decode. The innermost field around
+/// the bad value is the one set aside: `mentions: [5]` sets `mentions` aside, while a bad
+/// `id` in one mention sets only that mention's `id` aside.
+template <class S, bool Keep = false, bool Recover = false>
 class decoder {
 public:
     /// `depth`: containers already open around the value (the envelope around `d`), so
     /// the limit counts from the message root.
     decoder(S& src, const decode_limits& lim, std::size_t depth = 0)
-        : src_(src), max_depth_(lim.max_depth), depth_(depth) {}
+        : src_(src), max_depth_(lim.max_depth), depth_(depth), mismatched_(lim.mismatched) {}
 
     /// Decodes one whole value into `obj` (described by `ti`); on failure the source's
     /// error() holds code, offset, detail, and the path below `root_name`.
     bool root(const type_info* ti, void* obj, std::string_view root_name) {
         path_.clear();
-        if (value(ti, presence::required, obj, slot::root, nullptr, -1)) return true;
+        [[maybe_unused]] const std::size_t n0 = issues();
+        if (value(ti, presence::required, obj, slot::root, nullptr, -1)) {
+            if constexpr (Recover)
+                for (std::size_t i = n0; i < mismatched_->size(); ++i) (*mismatched_)[i].path.insert(0, root_name);
+            return true;
+        }
         set_path(src_.error(), root_name, path_);
         return false;
     }
@@ -164,12 +187,31 @@ private:
     S& src_;
     std::size_t max_depth_;
     std::size_t depth_ = 0;
+    std::vector<decode_error>* mismatched_;
     // The field's value also goes to the unknown fields, as received (object() keeps it):
     // a null its type cannot hold, or a form the typed value would not write back.
     bool set_aside_ = false;
+    // ... and, recovering, is reported as a mismatch (a null its type cannot hold).
+    bool report_null_ = false;
+    // The last failure is the decoder's verdict on a well-formed value (see Recover).
+    bool bad_value_ = false;
     std::string path_; // built back to front while a failure unwinds
 
+    std::size_t issues() const {
+        if constexpr (Recover) return mismatched_->size();
+        return 0;
+    }
+    // Issues from n0 on were found below `field` / element `index`: their paths grow
+    // back to front as the decode climbs out, as path_ does on a failure.
+    [[gnu::cold, gnu::noinline]] void prefix_issues(std::size_t n0, std::string_view field) {
+        for (std::size_t i = n0; i < mismatched_->size(); ++i) prepend_field((*mismatched_)[i].path, field);
+    }
+    [[gnu::cold, gnu::noinline]] void prefix_issues(std::size_t n0, std::uint64_t index) {
+        for (std::size_t i = n0; i < mismatched_->size(); ++i) prepend_index((*mismatched_)[i].path, index);
+    }
+
     [[gnu::cold, gnu::noinline]] bool fail(codec_errc e, std::string detail) {
+        bad_value_ = e != codec_errc::too_deep;
         return src_.error().fail(e, src_.offset(), {}, std::move(detail)); // the path is set as it unwinds
     }
     [[gnu::cold, gnu::noinline]] bool mismatch(const type_info* ti, vt got) {
@@ -313,7 +355,7 @@ private:
             // optional-but-not-nullable null: treated as absent (see above), and kept as
             // an unknown field by object() when those are kept, so encoding writes it back
             ti->opt_reset(storage);
-            set_aside_ = Keep;
+            set_aside_ = report_null_ = Keep || Recover;
             return true;
         case presence::optional_nullable: ti->maybe_set_null(storage); return true;
         case presence::required: break;
@@ -326,7 +368,7 @@ private:
         // Not nullable per schema: keep it recorded as missing rather than invent a value
         // (and, as above, the null itself among the unknown fields when those are kept).
         if (where == slot::field && bit >= 0) *missing |= std::uint64_t{1} << bit;
-        set_aside_ = Keep && where == slot::field;
+        set_aside_ = report_null_ = (Keep || Recover) && where == slot::field;
         return true;
     }
 
@@ -486,6 +528,22 @@ private:
                     return false;
                 }
                 continue;
+            } else if constexpr (Recover) {
+                const auto m = src_.mark();
+                const std::size_t n0 = mismatched_->size();
+                const int fast = try_fast(f.type, f.pres, f.get(obj));
+                if (fast > 0) continue;
+                if (fast == 0 && value_generic(f.type, f.pres, f.get(obj), slot::field, &missing, f.required_bit)) {
+                    if (set_aside_ && !set_aside(ti, obj, f, m.pos)) {
+                        prepend(f.name);
+                        return false;
+                    }
+                } else if (!recover(ti, obj, f, m, &missing)) {
+                    prepend(f.name);
+                    return false;
+                }
+                if (mismatched_->size() != n0) prefix_issues(n0, f.name);
+                continue;
             }
             const int fast = try_fast(f.type, f.pres, f.get(obj));
             if (fast > 0) continue;
@@ -508,11 +566,62 @@ private:
     // A field's value with keep_unknown: decoded, and also kept as received when the typed
     // member cannot give it back (see set_aside_).
     [[gnu::noinline]] bool field_keeping(const type_info* ti, void* obj, const field_info& f, std::uint64_t* missing) {
-        const std::size_t vb = src_.pos();
-        if (!value_generic(f.type, f.pres, f.get(obj), slot::field, missing, f.required_bit)) return false;
-        if (!set_aside_) return true;
+        if constexpr (Recover) {
+            const auto m = src_.mark();
+            const std::size_t n0 = mismatched_->size();
+            if (!value_generic(f.type, f.pres, f.get(obj), slot::field, missing, f.required_bit)) {
+                if (!recover(ti, obj, f, m, missing)) return false;
+            } else if (set_aside_ && !set_aside(ti, obj, f, m.pos)) {
+                return false;
+            }
+            if (mismatched_->size() != n0) prefix_issues(n0, f.name);
+            return true;
+        } else {
+            const std::size_t vb = src_.pos();
+            if (!value_generic(f.type, f.pres, f.get(obj), slot::field, missing, f.required_bit)) return false;
+            return !set_aside_ || set_aside(ti, obj, f, vb);
+        }
+    }
+
+    // The value just decoded into field `f`, which began at `b`, also goes to the unknown
+    // fields (see set_aside_); recovering, a null the schema does not allow is reported.
+    [[gnu::noinline]] bool set_aside(const type_info* ti, void* obj, const field_info& f, std::size_t b) {
         set_aside_ = false;
-        return keep_as_received(ti, obj, f.name, vb);
+        [[maybe_unused]] const bool report = report_null_;
+        report_null_ = false;
+        if constexpr (Recover) {
+            if (report) {
+                decode_error issue;
+                issue.fail(codec_errc::type_mismatch, b, {},
+                           std::string("null where ") + std::string(f.type->name) + " allows none");
+                mismatched_->push_back(std::move(issue));
+            }
+        }
+        return keep_as_received(ti, obj, f.name, b);
+    }
+
+    // Recovering (see the class comment): field `f`, whose value began at `m`, failed. A
+    // verdict on its value is set aside; anything else stays a failure.
+    template <class Mark>
+    [[gnu::cold, gnu::noinline]] bool recover(const type_info* ti, void* obj, const field_info& f, const Mark& m,
+                                              std::uint64_t* missing) {
+        if (!bad_value_) return false;
+        bad_value_ = false;
+        set_aside_ = report_null_ = false;
+        decode_error issue = std::move(src_.error());
+        src_.error() = decode_error{};
+        issue.path = std::move(path_);
+        path_.clear();
+        switch (f.pres) {
+        case presence::required: f.type->clear(f.get(obj)); break;
+        case presence::optional:
+        case presence::nullable: f.type->opt_reset(f.get(obj)); break;
+        case presence::optional_nullable: f.type->maybe_reset(f.get(obj)); break;
+        }
+        if (f.required_bit >= 0) *missing |= std::uint64_t{1} << f.required_bit;
+        if (!src_.skip_from(m, depth_) || !keep_as_received(ti, obj, f.name, m.pos)) return false;
+        mismatched_->push_back(std::move(issue));
+        return true;
     }
 
     // A null where the schema allows none (Discord's nullability notes are not always
@@ -540,10 +649,13 @@ private:
             // growing 1, 2, 4 (1.7 allocations per message on the corpus). Few for large
             // structs, whose spare room would cost more than the moves it saves.
             if (n == 0 && count == 0) ti->reserve(arr, ti->elem_size <= 64 ? 8 : ti->elem_size <= 1024 ? 4 : 2);
+            [[maybe_unused]] const std::size_t n0 = issues();
             if (!value(ti->elem, presence::required, ti->emplace_back(arr), slot::element, nullptr, -1)) {
                 prepend(std::uint64_t{n});
                 return false;
             }
+            if constexpr (Recover)
+                if (mismatched_->size() != n0) prefix_issues(n0, std::uint64_t{n});
         }
     }
 
@@ -556,10 +668,13 @@ private:
             std::uint64_t key;
             if (!parse_u64(k, key))
                 return fail(codec_errc::invalid_snowflake, "map key \"" + std::string(k.substr(0, 32)) + "\"");
+            [[maybe_unused]] const std::size_t n0 = issues();
             if (!value(ti->elem, presence::required, ti->map_emplace(m, key), slot::element, nullptr, -1)) {
                 prepend(key);
                 return false;
             }
+            if constexpr (Recover)
+                if (mismatched_->size() != n0) prefix_issues(n0, key);
         }
     }
 
@@ -633,10 +748,15 @@ public:
 };
 
 /// Decodes one whole value with `decoder<S>` (see decoder::root), keeping unknown fields
-/// when `lim.keep_unknown` says so. `depth`: containers already open around the value.
+/// when `lim.keep_unknown` says so and recovering from mismatched values when
+/// `lim.mismatched` is set. `depth`: containers already open around the value.
 template <class S>
 bool decode_root(S& src, const decode_limits& lim, std::size_t depth, const type_info* ti, void* obj,
                  std::string_view root_name) {
+    if (lim.mismatched != nullptr) {
+        if (lim.keep_unknown) return decoder<S, true, true>(src, lim, depth).root(ti, obj, root_name);
+        return decoder<S, false, true>(src, lim, depth).root(ti, obj, root_name);
+    }
     if (lim.keep_unknown) return decoder<S, true>(src, lim, depth).root(ti, obj, root_name);
     return decoder<S, false>(src, lim, depth).root(ti, obj, root_name);
 }

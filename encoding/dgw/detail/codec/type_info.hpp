@@ -83,6 +83,7 @@ struct type_info {
     void (*maybe_reset)(void*) = nullptr;
     int (*maybe_state)(const void*) = nullptr;           ///< 0 absent, 1 null, 2 value
     const void* (*maybe_get)(const void*) = nullptr;
+    void (*clear)(void*) = nullptr;                      ///< the T itself back to a default-constructed value
 
     // kind::object
     const field_info* fields = nullptr;
@@ -94,7 +95,6 @@ struct type_info {
     std::uint64_t (*cmissing)(const void* obj) = nullptr;
     unknown_fields* (*unknown)(void* obj) = nullptr;     ///< the struct's `unknown_` fields
     const unknown_fields* (*cunknown)(const void* obj) = nullptr;
-    void (*clear)(void* obj) = nullptr;                  ///< reset to a default-constructed value
 
     // kind::int_enum, flags, string_flags
     void (*set_int)(void*, std::int64_t) = nullptr;
