@@ -139,7 +139,10 @@ BOOST_DATA_TEST_CASE(a_type_error_fails_only_when_the_event_is_handled, bdata::m
     handled.on<events::MessageCreate>([](const events::MessageCreate&) { BOOST_FAIL("must not be called"); });
     std::vector<std::string> errors;
     handled.on_decode_error([&](const event_decode_failed& f) { errors.push_back(f.error.path); });
-    harness a(enc, [&](client_config& c) { handled.apply(c); });
+    harness a(enc, [&](client_config& c) {
+        handled.apply(c);
+        c.keep_mismatched = false; // strict: the default sets the value aside (see below)
+    });
     a.to_ready(1);
     a.feed(bad_message(2));
     BOOST_TEST(a.events.size() == 1u); // READY only
@@ -181,12 +184,65 @@ BOOST_DATA_TEST_CASE(a_type_error_fails_only_when_the_event_is_handled, bdata::m
     }
 }
 
+// The default (client_config::keep_mismatched): a value of the wrong type is set aside, the
+// event reaches its handler, and each event type's first such event is logged once.
+BOOST_DATA_TEST_CASE(a_wrong_type_is_set_aside_and_logged_once_per_event_type, bdata::make(encodings), enc_name) {
+    auto enc = parse_encoding(enc_name);
+    event_handlers handlers;
+    std::vector<std::string> seen;
+    handlers.on<events::MessageCreate>([&](const events::MessageCreate& m, const dispatch_info& i) {
+        seen.push_back("MESSAGE_CREATE " + std::to_string(*i.s) + " content=" + m.content);
+    });
+    handlers.on<events::PresenceUpdate>([&](const events::PresenceUpdate&, const dispatch_info& i) {
+        seen.push_back("PRESENCE_UPDATE " + std::to_string(*i.s));
+    });
+    harness h(enc, [&](client_config& c) { handlers.apply(c); });
+    h.feed(hello());
+    auto r = ready(1, "sess-odd");
+    r.at("d").as_object()["v"] = "ten"; // even READY: the session opens, typed
+    h.feed(r);
+    BOOST_TEST_REQUIRE(std::holds_alternative<state::connected>(h.c.state()));
+    h.feed(bad_message(2));
+    h.feed(bad_message_d_first(3));
+    h.feed(dispatch("PRESENCE_UPDATE", 4, {{"user", {{"id", "80351110224678912"}, {"username", 5}}},
+                                           {"guild_id", "41771983423143937"}, {"status", "online"},
+                                           {"activities", boost::json::array{}}}));
+    // A new connection (resume) keeps the record of what was logged.
+    h.feed(reconnect_op());
+    h.reconnect_client();
+    h.feed(hello());
+    h.feed(dispatch("RESUMED", 5));
+    h.feed(bad_message(6));
+    for (auto& e : h.events) handlers.dispatch(e);
+
+    BOOST_TEST(h.decode_failures.empty());
+    BOOST_TEST(seen == (std::vector<std::string>{"MESSAGE_CREATE 2 content=", "MESSAGE_CREATE 3 content=",
+                                                 "PRESENCE_UPDATE 4", "MESSAGE_CREATE 6 content="}),
+               boost::test_tools::per_element());
+    const auto& m = *h.events[1].message;
+    BOOST_REQUIRE(m.mismatched.size() == 1u);
+    BOOST_TEST(m.mismatched[0].path == "d.content");
+    BOOST_TEST((m.mismatched[0].code == codec_errc::type_mismatch));
+    std::vector<std::string> logged;
+    for (const auto& l : h.log_lines)
+        if (l.find("values of the wrong type") != std::string::npos) logged.push_back(l);
+    BOOST_TEST_REQUIRE(logged.size() == 3u); // READY, MESSAGE_CREATE, PRESENCE_UPDATE: once each
+    BOOST_TEST(logged[0].find("warning: event READY") == 0u);
+    BOOST_TEST(logged[1].find("at d.content") != std::string::npos);
+    BOOST_TEST(logged[2].find("at d.user.username") != std::string::npos);
+    BOOST_TEST(h.c.stats().events_with_mismatches == 5u);
+    BOOST_TEST(h.c.stats().event_decode_failures == 0u);
+}
+
 BOOST_DATA_TEST_CASE(a_failed_event_still_advances_the_sequence, bdata::make(encodings), enc_name) {
     auto enc = parse_encoding(enc_name);
     event_handlers handlers;
     int good = 0;
     handlers.on<events::MessageCreate>([&](const events::MessageCreate&) { ++good; });
-    harness h(enc, [&](client_config& c) { handlers.apply(c); });
+    harness h(enc, [&](client_config& c) {
+        handlers.apply(c);
+        c.keep_mismatched = false;
+    });
     h.auto_ack = true;
     h.to_ready(1);
 
@@ -226,7 +282,10 @@ BOOST_DATA_TEST_CASE(a_failed_event_still_advances_the_sequence, bdata::make(enc
 BOOST_DATA_TEST_CASE(a_ready_that_fails_to_decode_still_opens_the_session, bdata::make(encodings), enc_name) {
     auto enc = parse_encoding(enc_name);
     // Nothing handled: READY is decoded anyway, for the client's own sake.
-    harness h(enc, [](client_config& c) { event_handlers{}.apply(c); });
+    harness h(enc, [](client_config& c) {
+        event_handlers{}.apply(c);
+        c.keep_mismatched = false;
+    });
     h.feed(hello());
     auto r = ready(1, "sess-broken");
     r.at("d").as_object()["v"] = "ten"; // Discord changed a type elsewhere in READY
@@ -437,7 +496,10 @@ BOOST_DATA_TEST_CASE(raw_scope_all_alone_copies_no_decoded_d, bdata::make(encodi
 }
 
 BOOST_DATA_TEST_CASE(decode_failures_carry_the_session, bdata::make(encodings), enc_name) {
-    harness h(parse_encoding(enc_name), [](client_config& c) { c.decode_events = event_set{EventType::MessageCreate}; });
+    harness h(parse_encoding(enc_name), [](client_config& c) {
+        c.decode_events = event_set{EventType::MessageCreate};
+        c.keep_mismatched = false;
+    });
     h.feed(hello());
     h.feed(bad_message(1)); // before READY: no session yet
     h.feed(ready(2, "sess-F"));

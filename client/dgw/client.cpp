@@ -60,6 +60,7 @@ client::client(client_config config, client& parent)
             session_id_ = std::make_shared<const std::string>(dead->resumable->session_id);
     }
     stats_ = parent.stats_;
+    mismatch_logged_ = parent.mismatch_logged_; // once per event type for the whole shard, not per connection
     ++stats_.reconnects;
     pending_ = std::move(parent.pending_);
     parent.pending_.clear();

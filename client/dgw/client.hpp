@@ -97,6 +97,12 @@ struct client_config {
     /// `d` as received, in deliver_event::message->raw (GatewayMessage::raw): one copy per
     /// event, for a raw log or a forwarder next to typed handlers.
     bool keep_decoded_raw = false;
+    /// A field of the wrong type does not fail its event (Discord documents that it does
+    /// not validate the types in some events, such as PRESENCE_UPDATE): the event is
+    /// delivered with the field as if absent, the value kept in the object's `unknown_`,
+    /// and the path in GatewayMessage::mismatched; each event type's first such event is
+    /// logged as a warning with the paths. Off: such an event arrives as event_decode_failed.
+    bool keep_mismatched = true;
     log_hook log;         ///< optional; lines never contain the token
     capture_hook capture; ///< optional; frames with the token masked
 };
@@ -116,6 +122,8 @@ struct client_stats {
     std::uint64_t commands_sent = 0;     ///< user commands that left
     std::uint64_t commands_refused = 0;  ///< user commands refused (command_refused actions)
     std::uint64_t event_decode_failures = 0; ///< dispatches whose `d` did not fit their type
+    /// Dispatches delivered with values set aside (client_config::keep_mismatched).
+    std::uint64_t events_with_mismatches = 0;
     std::uint64_t hello_timeouts = 0;    ///< connections closed for want of Hello
     std::uint64_t ready_timeouts = 0;    ///< connections closed for want of READY/RESUMED
     std::uint64_t short_lived = 0;       ///< connections that ended before proving healthy
@@ -211,6 +219,7 @@ private:
 
     void on_hello(std::int64_t interval_ms, clock::time_point now, actions& out);
     void on_dispatch(inbound& msg, clock::time_point now, actions& out);
+    void note_mismatches(const GatewayMessage& m);
     void submit(frame f, Opcode op, clock::time_point now, actions& out);
     void send_identify(link& conn, clock::time_point now, actions& out);
     void send_heartbeat(link& conn, clock::time_point now, actions& out);
@@ -251,6 +260,7 @@ private:
     /// Storage of the last non-dispatch message, reused for the next one: a GatewayMessage
     /// is ~17 KB, and only dispatches need their own (they leave in deliver_event).
     std::shared_ptr<GatewayMessage> spare_;
+    event_set mismatch_logged_; // event types whose mismatched fields were logged (once each)
     /// The live (or resuming) session's id, shared with every deliver_event and
     /// event_decode_failed it produces; null before READY.
     std::shared_ptr<const std::string> session_id_;

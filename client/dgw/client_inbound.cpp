@@ -29,6 +29,7 @@ void client::handle(const message_received& in, actions& out) {
     opt.events = config_.decode_events ? &*config_.decode_events : nullptr;
     opt.keep_raw = config_.keep_unhandled_raw;
     opt.keep_decoded_raw = config_.keep_decoded_raw;
+    opt.keep_mismatched = config_.keep_mismatched;
     if (!decode_inbound(in.bytes, config_.encoding, msg, err, opt)) {
         spare_ = std::move(msg.message);
         // A lost message may be a lost dispatch; resuming replays it from our last s.
@@ -188,7 +189,20 @@ void client::on_dispatch(inbound& msg, clock::time_point now, actions& out) {
                                            session_id_});
         return;
     }
+    if (!m.mismatched.empty()) note_mismatches(m);
     out.push_back(deliver_event{m.t, m.s, m.type, shard, std::move(msg.message), session_id_});
+}
+
+void client::note_mismatches(const GatewayMessage& m) {
+    ++stats_.events_with_mismatches;
+    if (mismatch_logged_.contains(m.type)) return;
+    mismatch_logged_.insert(m.type);
+    std::string line = "event " + m.t + ": values of the wrong type kept aside (logged once per event type):";
+    for (const decode_error& e : m.mismatched) line += " " + e.message() + ";";
+    line.pop_back();
+    // Decoder details can quote received bytes; nothing the client hands out carries the token.
+    mask_secret(line, config_.identify.token);
+    log(log_level::warning, std::move(line));
 }
 
 } // namespace dgw

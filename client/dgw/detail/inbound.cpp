@@ -36,6 +36,7 @@ bool decode_inbound(std::string_view bytes, Encoding enc, inbound& out, decode_e
     }
     first.keep_raw = opt.keep_raw;
     first.keep_decoded_raw = opt.keep_decoded_raw;
+    first.keep_mismatched = opt.keep_mismatched;
     auto selected = [&](EventType t) {
         return t != EventType::Unknown && (opt.events == nullptr || chosen.contains(t));
     };

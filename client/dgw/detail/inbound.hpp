@@ -28,6 +28,8 @@ struct inbound_options {
     bool keep_raw = false;
     /// Decoded events also keep their `d` as received in GatewayMessage::raw.
     bool keep_decoded_raw = false;
+    /// Values of the wrong type are set aside, not fatal (decode_options::keep_mismatched).
+    bool keep_mismatched = false;
 };
 
 /// What the state machine needs from one received message, and the message itself.
