@@ -28,6 +28,7 @@ struct read_options {
     std::optional<std::uint64_t> limit; ///< --limit: at most this many messages out
     bool quiet = false;               ///< --quiet: no progress bar, no notes
     std::string unknown = "keep";     ///< --unknown keep|drop: typed output keeps the fields the schema lacks
+    std::string mismatched = "keep";  ///< --mismatched keep|fail: a value of the wrong type is kept as received, or fails its message
 };
 
 /// `dgw decode`.

@@ -94,6 +94,8 @@ int run_convert(const convert_options& o) {
     const big_integers big = o.big.value_or(big_integers::string);
     dgw::decode_options dopt;
     dopt.limits.keep_unknown = o.read.unknown == "keep";
+    dopt.keep_mismatched = o.read.mismatched == "keep";
+    mismatch_notes mismatches;
     dopt.events = filter.typed_events();
     GatewayMessage msg;
     decode_error err;
@@ -113,6 +115,7 @@ int run_convert(const convert_options& o) {
             if (!o.raw) {
                 typed_ok = decode(m.bytes, enc, msg, err, dopt);
                 if (typed_ok) {
+                    if (!msg.mismatched.empty()) mismatches.add(d, position(m), msg.t, msg.mismatched);
                     op = msg.op;
                     t = msg.t;
                 } else {

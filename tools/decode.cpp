@@ -68,6 +68,8 @@ int run_decode(const decode_command_options& o) {
     const bool want_stats = o.stats || o.stats_only;
     dgw::decode_options dopt;
     dopt.limits.keep_unknown = o.read.unknown == "keep";
+    dopt.keep_mismatched = o.read.mismatched == "keep";
+    mismatch_notes mismatches;
     // Filtered-out dispatches need not be decoded, unless --stats is to time every message.
     dopt.events = want_stats ? nullptr : filter.typed_events();
     GatewayMessage msg;
@@ -97,6 +99,7 @@ int run_decode(const decode_command_options& o) {
             } else {
                 ok = decode(m.bytes, enc, msg, err, dopt);
                 if (!ok) why = reason(err);
+                else if (!msg.mismatched.empty()) mismatches.add(d, position(m), msg.t, msg.mismatched);
                 op = msg.op;
                 t = msg.t;
             }

@@ -2,6 +2,8 @@
 
 #include "byte_source.hpp"
 
+#include <dgw/error.hpp>
+
 #include <cstdio>
 #include <string>
 #include <sys/ioctl.h>
@@ -96,6 +98,15 @@ void diag::finish() {
     if (errors_ > max_printed_errors)
         std::fprintf(stderr, "dgw: %llu more errors not shown\n",
                      static_cast<unsigned long long>(errors_ - max_printed_errors));
+}
+
+void mismatch_notes::add(diag& d, std::string_view where, std::string_view t, const std::vector<decode_error>& found) {
+    for (const decode_error& e : found) {
+        std::string key = std::string(t) + ' ' + e.path;
+        if (!seen_.insert(std::move(key)).second) continue;
+        d.warning(std::string(where) + " (" + std::string(t) + "): " + e.message() +
+                  "; kept as received (--mismatched=fail refuses such messages; later ones at this path not shown)");
+    }
 }
 
 } // namespace dgw::tool

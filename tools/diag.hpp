@@ -5,7 +5,14 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <set>
+#include <string>
 #include <string_view>
+#include <vector>
+
+namespace dgw {
+struct decode_error;
+}
 
 namespace dgw::tool {
 
@@ -50,6 +57,17 @@ private:
     std::uint64_t errors_ = 0;
     std::uint64_t last_messages_ = 0;
     std::chrono::steady_clock::time_point start_, last_draw_;
+};
+
+/// Values set aside by --mismatched=keep (GatewayMessage::mismatched): each event name and
+/// path is reported once, as a warning, with the first message it was seen in.
+class mismatch_notes {
+public:
+    /// Warns about the reports of one message (`where`: its position) not seen before.
+    void add(diag& d, std::string_view where, std::string_view t, const std::vector<decode_error>& found);
+
+private:
+    std::set<std::string> seen_;
 };
 
 } // namespace dgw::tool

@@ -54,6 +54,12 @@ void add_read_options(CLI::App* cmd, read_options& r, std::string& from) {
                     "the known fields of their object) or drop them")
         ->check(CLI::IsMember({"keep", "drop"}))
         ->capture_default_str();
+    cmd->add_option("--mismatched", r.mismatched,
+                    "A value of the wrong type for its schema field (a null the schema does not allow "
+                    "included): keep it in the typed output as received, with a warning naming its path "
+                    "once per event and path, or fail the message")
+        ->check(CLI::IsMember({"keep", "fail"}))
+        ->capture_default_str();
 }
 
 void apply_from(read_options& r, const std::string& from) {

@@ -337,6 +337,28 @@ def case_unknown_fields(ctx, tmp):
     check(dropped == [ctx.ref[i]], "--unknown=drop did not print the fixture's own line")
 
 
+def case_mismatched_values(ctx, tmp):
+    """A value of the wrong type is kept in the typed output by default, from JSON and from
+    ETF alike, with one warning per event and path; --mismatched=fail refuses the message."""
+    i = ctx.stems.index("MESSAGE_CREATE")
+    m = json.loads(json.dumps(ctx.fixtures[i]))
+    m["d"]["content"] = 12
+    m["d"]["author"]["id"] = True
+    line = json.dumps(m, separators=(",", ":")).encode()
+    path = write(os.path.join(tmp, "m.jsonl"), line + b"\n" + line + b"\n")
+    lines, err = ctx.decode(path)
+    check(len(lines) == 2 and all(json.loads(x) == m for x in lines),
+          "typed output with the default --mismatched=keep is not the input")
+    for p in ("d.content", "d.author.id"):
+        check(err.count(f"at {p} ") == 1, f"expected one warning naming {p}:\n{err}")
+    etf = os.path.join(tmp, "m.etf")
+    ctx.convert("--to", "etf", path, etf)
+    from_etf, _ = ctx.decode(etf)
+    check(from_etf == lines, "the same messages as ETF print other lines")
+    refused, err = ctx.decode("--mismatched=fail", path, rc=1)
+    check(refused == [] and err.count("type mismatch at d.") == 2, f"--mismatched=fail did not refuse both:\n{err}")
+
+
 def case_leaf_coverage(ctx, tmp):
     """scripts/leaf_coverage.py on the small corpus: with unknown fields kept every leaf of
     the input comes out; dropped, at least 99.5% of the documented ones still do."""
@@ -372,13 +394,13 @@ def case_corrupt_message_in_middle(ctx, tmp):
     lines, err = ctx.decode(write(os.path.join(tmp, "bad.etf"), b"".join(etf)), rc=1)
     check(f"message {k} at byte {off}" in err and "tag" in err, f"ETF terms: stderr:\n{err}")
     check(lines == ctx.ref[:k] + ctx.ref[k + 1:], "ETF terms: the other messages were not all printed")
-    # A typed decode error (wrong type in a known field) names the field path.
+    # A typed decode error (wrong type in a known field, --mismatched=fail) names the field path.
     bad = json.loads(ctx.json_msgs[k])
     bad["d"]["id"] = {"not": "a snowflake"} if isinstance(bad["d"], dict) and "id" in bad["d"] else bad["d"]
     msgs = list(ctx.json_msgs)
     msgs[k] = json.dumps(bad).encode()
     if msgs[k] != ctx.json_msgs[k]:
-        _, err = ctx.decode(write(os.path.join(tmp, "type.framed"), framed(msgs)), rc=1)
+        _, err = ctx.decode("--mismatched=fail", write(os.path.join(tmp, "type.framed"), framed(msgs)), rc=1)
         check("d.id" in err, f"typed error without the field path:\n{err}")
 
 
@@ -633,7 +655,7 @@ def case_bomb_memory(ctx, tmp):
 
 CASES = [case_reference, case_input_forms, case_zlib_message_split_over_frames, case_etf_and_json_identical,
          case_raw_fidelity, case_big_integers, case_corrupt_message_in_middle, case_corrupt_compressed_stream,
-         case_capture_format, case_unknown_fields, case_leaf_coverage, case_stdin_and_large_input, case_events_filter,
+         case_capture_format, case_unknown_fields, case_mismatched_values, case_leaf_coverage, case_stdin_and_large_input, case_events_filter,
          case_stats_and_limit, case_convert_six_ways,
          case_bomb_memory, case_help_and_usage]
 
