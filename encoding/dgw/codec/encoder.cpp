@@ -74,8 +74,7 @@ struct json_emitter final : emitter {
     }
     void begin_object(std::uint32_t) override { sep(); out += '{'; first.push_back(true); }
     void key(std::string_view k) override {
-        if (first.back()) first.back() = false;
-        else out += ',';
+        sep();
         json::append_string(out, k);
         out += ':';
         after_key = true;
@@ -161,17 +160,13 @@ struct etf_emitter final : emitter {
 
 void emit(const type_info& ti, const void* p, emitter& e);
 
-bool has_key(const unknown_fields& u, std::string_view key) {
-    for (const unknown_fields::field f : u)
-        if (f.key == key) return true;
-    return false;
-}
-
 /// Whether an object's field is written, and its value's address (nullptr: null). A field
 /// kept as received among the unknown ones is written from there.
 bool field_present(const field_info& f, const void* obj, std::uint64_t missing, const unknown_fields& unknown,
                    const void*& value) {
-    if (!unknown.empty() && has_key(unknown, f.name)) return false;
+    if (!unknown.empty() &&
+        std::ranges::any_of(unknown, [&](const unknown_fields::field& u) { return u.key == f.name; }))
+        return false;
     const void* slot = f.cget(obj);
     switch (f.pres) {
     case presence::required:
