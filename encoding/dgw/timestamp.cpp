@@ -1,18 +1,16 @@
 #include <dgw/timestamp.hpp>
 
+#include <charconv>
 #include <chrono>
 
 namespace dgw {
 namespace {
 
+// The `n` decimal digits at `pos`, without a sign (from_chars would take a '-').
 bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
-    if (pos + n > s.size()) return false;
-    out = 0;
-    for (std::size_t i = pos; i < pos + n; ++i) {
-        if (s[i] < '0' || s[i] > '9') return false;
-        out = out * 10 + (s[i] - '0');
-    }
-    return true;
+    if (pos + n > s.size() || s[pos] == '-') return false;
+    const char* const b = s.data() + pos;
+    return std::from_chars(b, b + n, out).ptr == b + n;
 }
 
 } // namespace
