@@ -137,13 +137,8 @@ struct etf_emitter final : emitter {
     void float64(double v) override { w.float64(v); }
     void string(std::string_view v) override { w.string(v); }
     void snowflake(std::uint64_t v) override {
-        if (style.snowflakes_as_int) {
-            w.uint64(v);
-        } else {
-            std::string s;
-            json::append_uint(s, v);
-            w.string(s);
-        }
+        if (style.snowflakes_as_int) w.uint64(v);
+        else w.string(std::to_string(v));
     }
     void any(std::string_view t) override {
         boost::system::error_code ec;
@@ -203,12 +198,7 @@ void emit(const type_info& ti, const void* p, emitter& e) {
     case kind::snowflake: e.snowflake(static_cast<const Snowflake*>(p)->value); return;
     case kind::int_enum: e.int64(ti.get_int(p)); return;
     case kind::flags: e.uint64(static_cast<std::uint64_t>(ti.get_int(p))); return;
-    case kind::string_flags: {
-        std::string s;
-        json::append_uint(s, static_cast<std::uint64_t>(ti.get_int(p)));
-        e.string(s);
-        return;
-    }
+    case kind::string_flags: e.string(std::to_string(static_cast<std::uint64_t>(ti.get_int(p)))); return;
     case kind::any: e.any(static_cast<const RawJson*>(p)->text); return;
     case kind::boxed: emit(*ti.elem, ti.cunbox(p), e); return;
     case kind::object: {
@@ -249,9 +239,7 @@ void emit(const type_info& ti, const void* p, emitter& e) {
         map_ctx c{ti.elem, &e};
         ti.map_each(p, &c, [](void* vc, std::uint64_t k, const void* v) {
             auto& mc = *static_cast<map_ctx*>(vc);
-            std::string ks;
-            json::append_uint(ks, k);
-            mc.e->map_key(ks);
+            mc.e->map_key(std::to_string(k));
             emit(*mc.elem, v, *mc.e);
         });
         e.end_object();
