@@ -61,27 +61,25 @@ void sort_keys(boost::json::value& v) {
 
 struct json_emitter final : emitter {
     std::string& out;
-    std::vector<bool> first;  // per open container: nothing written yet
-    bool after_key = false;
+    bool comma = false; // something precedes the next value or key in its container
     big_integers big; // for the untyped text of `any` values and raw payloads
     json_emitter(std::string& o, big_integers b) : out(o), big(b) {}
 
+    // Before a value or a key; a key's value and a container's first element follow no comma.
     void sep() {
-        if (after_key) { after_key = false; return; }
-        if (first.empty()) return;
-        if (first.back()) first.back() = false;
-        else out += ',';
+        if (comma) out += ',';
+        comma = true;
     }
-    void begin_object(std::uint32_t) override { sep(); out += '{'; first.push_back(true); }
+    void begin_object(std::uint32_t) override { sep(); out += '{'; comma = false; }
     void key(std::string_view k) override {
         sep();
         json::append_string(out, k);
         out += ':';
-        after_key = true;
+        comma = false;
     }
-    void end_object() override { out += '}'; first.pop_back(); }
-    void begin_array(std::uint32_t) override { sep(); out += '['; first.push_back(true); }
-    void end_array() override { out += ']'; first.pop_back(); }
+    void end_object() override { out += '}'; comma = true; }
+    void begin_array(std::uint32_t) override { sep(); out += '['; comma = false; }
+    void end_array() override { out += ']'; comma = true; }
     void null() override { sep(); out += "null"; }
     void boolean(bool v) override { sep(); out += v ? "true" : "false"; }
     void int64(std::int64_t v) override { sep(); json::append_int(out, v); }
