@@ -12,13 +12,12 @@ void client::refuse(boost::system::error_code ec, Opcode op, std::string detail,
     out.push_back(command_refused{ec, op, std::move(detail)});
 }
 
+// Refused or sent as an encoded_command; encoded only when it gets past the refusals
+// that do not look at the frame (which then matches the connection's encoding).
 void client::handle(const user_command& in, actions& out) {
-    const Opcode op = in.cmd.op;
-    if (closed()) return refuse(protocol_errc::client_closed, op, "the connection is closed", out);
-    if (!is_user_command(op))
-        return refuse(protocol_errc::invalid_command, op,
-                      "op " + std::to_string(static_cast<int>(op)) + " is not a user command", out);
-    submit(encode_frame(in.cmd, config_.encoding), op, in.now, out);
+    encoded_command c{in.cmd.op, {}, in.now};
+    if (!closed() && is_user_command(c.op)) c.message = encode_frame(in.cmd, config_.encoding);
+    handle(c, out);
 }
 
 void client::handle(encoded_command& in, actions& out) {

@@ -64,6 +64,14 @@ bool event_handlers::dispatch(const deliver_event& e) const {
         return false;
     };
     bool ran = false;
+    auto run_raw = [&](const RawEvent& raw, bool unknown, bool unhandled) {
+        for (const auto& r : raw_)
+            if (covers(r.scope, unknown, unhandled)) {
+                r.fn(raw, info);
+                ran = true;
+            }
+        return ran;
+    };
     if (!std::holds_alternative<RawEvent>(ev)) {
         const auto& hs = typed_[ev.index()];
         for (const auto& h : hs) h(ev, info);
@@ -74,23 +82,11 @@ bool event_handlers::dispatch(const deliver_event& e) const {
         RawEvent named;
         const bool kept = !e.message->raw.data.empty();
         if (!kept) named.name = e.t;
-        const RawEvent& raw = kept ? e.message->raw : named;
-        for (const auto& r : raw_)
-            if (covers(r.scope, false, false)) {
-                r.fn(raw, info);
-                ran = true;
-            }
-        return ran;
+        return run_raw(kept ? e.message->raw : named, false, false);
     }
     const bool unknown = e.type == EventType::Unknown;
     const bool unhandled = !unknown && typed_[static_cast<std::size_t>(e.type)].empty();
-    const auto& raw = std::get<RawEvent>(ev);
-    for (const auto& r : raw_)
-        if (covers(r.scope, unknown, unhandled)) {
-            r.fn(raw, info);
-            ran = true;
-        }
-    return ran;
+    return run_raw(std::get<RawEvent>(ev), unknown, unhandled);
 }
 
 bool event_handlers::dispatch(const event_decode_failed& e) const {

@@ -119,17 +119,13 @@ public:
     template <class E, class F>
         requires is_event_v<E>
     event_handlers& on(F fn) {
-        if constexpr (std::is_invocable_v<F&, const E&, const dispatch_info&>) {
-            add(event_type_of<E>, [fn = std::move(fn)](const Event& e, const dispatch_info& i) mutable {
-                fn(*std::get_if<E>(&e), i);
-            });
-        } else {
-            static_assert(std::is_invocable_v<F&, const E&>,
-                          "an event handler takes (const E&, const dispatch_info&) or (const E&)");
-            add(event_type_of<E>, [fn = std::move(fn)](const Event& e, const dispatch_info&) mutable {
-                fn(*std::get_if<E>(&e));
-            });
-        }
+        constexpr bool with_info = std::is_invocable_v<F&, const E&, const dispatch_info&>;
+        static_assert(with_info || std::is_invocable_v<F&, const E&>,
+                      "an event handler takes (const E&, const dispatch_info&) or (const E&)");
+        add(event_type_of<E>, [fn = std::move(fn)](const Event& e, const dispatch_info& i) mutable {
+            if constexpr (with_info) fn(*std::get_if<E>(&e), i);
+            else fn(*std::get_if<E>(&e));
+        });
         return *this;
     }
 

@@ -35,8 +35,7 @@ identify_queue::ticket local_identify_queue::request(std::uint32_t shard_id, std
 }
 
 void local_identify_queue::cancel(ticket t) {
-    auto it = std::find_if(waiting_.begin(), waiting_.end(), [t](const pending& p) { return p.id == t; });
-    if (it != waiting_.end()) waiting_.erase(it);
+    std::erase_if(waiting_, [t](const pending& p) { return p.id == t; }); // tickets are unique
 }
 
 void local_identify_queue::start_in_order(std::vector<std::uint32_t> shard_ids) {

@@ -8,10 +8,11 @@
 /// <boost/json/fwd.hpp>; its members are defined (and instantiated for boost::json::value)
 /// in the library, so making, copying and destroying one needs
 /// nothing more. Code that reads or builds the JSON includes the Boost.JSON headers it uses.
+/// Inside, it is a dgw::boxed: the same value semantics, compiled where T is complete.
+
+#include <dgw/boxed.hpp>
 
 #include <boost/json/fwd.hpp>
-
-#include <memory>
 
 namespace dgw {
 
@@ -36,7 +37,7 @@ public:
     const T* operator->() const { return &get(); } ///< &get()
 
 private:
-    std::unique_ptr<T> p_;
+    boxed<T> b_;
 };
 
 // The only instantiation; it lives in the library (outbound.cpp).

@@ -10,32 +10,23 @@
 namespace dgw {
 
 template <class T>
-json_box<T>::json_box() : p_(std::make_unique<T>()) {}
+json_box<T>::json_box() = default;
 template <class T>
-json_box<T>::json_box(T v) : p_(std::make_unique<T>(std::move(v))) {}
+json_box<T>::json_box(T v) : b_(std::move(v)) {}
 template <class T>
-json_box<T>::json_box(const json_box& o) : p_(std::make_unique<T>(o.get())) {}
+json_box<T>::json_box(const json_box&) = default;
 template <class T>
-json_box<T>::json_box(json_box&& o) noexcept = default;
+json_box<T>::json_box(json_box&&) noexcept = default;
 template <class T>
-json_box<T>& json_box<T>::operator=(const json_box& o) {
-    if (this != &o) p_ = std::make_unique<T>(o.get());
-    return *this;
-}
+json_box<T>& json_box<T>::operator=(const json_box&) = default;
 template <class T>
-json_box<T>& json_box<T>::operator=(json_box&& o) noexcept = default;
+json_box<T>& json_box<T>::operator=(json_box&&) noexcept = default;
 template <class T>
 json_box<T>::~json_box() = default;
 template <class T>
-T& json_box<T>::get() {
-    if (!p_) p_ = std::make_unique<T>();
-    return *p_;
-}
+T& json_box<T>::get() { return b_.get(); }
 template <class T>
-const T& json_box<T>::get() const {
-    static const T empty{};
-    return p_ ? *p_ : empty;
-}
+const T& json_box<T>::get() const { return b_.get(); }
 
 template class json_box<boost::json::value>;
 

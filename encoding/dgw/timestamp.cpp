@@ -1,26 +1,16 @@
 #include <dgw/timestamp.hpp>
 
+#include <charconv>
+#include <chrono>
+
 namespace dgw {
 namespace {
 
+// The `n` decimal digits at `pos`, without a sign (from_chars would take a '-').
 bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
-    if (pos + n > s.size()) return false;
-    out = 0;
-    for (std::size_t i = pos; i < pos + n; ++i) {
-        if (s[i] < '0' || s[i] > '9') return false;
-        out = out * 10 + (s[i] - '0');
-    }
-    return true;
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-    y -= m <= 2;
-    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const unsigned yoe = static_cast<unsigned>(y - era * 400);
-    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+    if (pos + n > s.size() || s[pos] == '-') return false;
+    const char* const b = s.data() + pos;
+    return std::from_chars(b, b + n, out).ptr == b + n;
 }
 
 } // namespace
@@ -58,7 +48,9 @@ std::optional<std::int64_t> Timestamp::unix_micros() const {
         return std::nullopt;
     }
     if (i != s.size()) return std::nullopt;
-    const std::int64_t days = days_from_civil(Y, static_cast<unsigned>(M), static_cast<unsigned>(D));
+    // A day past the month's end (Feb 30) counts on into the next month, as the standard says.
+    const std::chrono::sys_days date{std::chrono::year{Y} / M / D};
+    const std::int64_t days = date.time_since_epoch().count();
     const std::int64_t secs = days * 86400 + h * 3600 + m * 60 + sec - offset_s;
     return secs * 1000000 + frac;
 }

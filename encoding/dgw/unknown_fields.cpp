@@ -1,6 +1,7 @@
 #include <dgw/unknown_fields.hpp>
 
 #include <cstring>
+#include <iterator>
 
 namespace dgw {
 namespace {
@@ -38,9 +39,7 @@ unknown_fields::iterator& unknown_fields::iterator::operator++() {
 }
 
 std::size_t unknown_fields::size() const noexcept {
-    std::size_t n = 0;
-    for (auto it = begin(); it != end(); ++it) ++n;
-    return n;
+    return static_cast<std::size_t>(std::distance(begin(), end()));
 }
 
 unknown_fields::iterator unknown_fields::begin() const noexcept { return iterator(empty() ? nullptr : data_->data()); }

@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 
+#include <iterator>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -57,21 +58,12 @@ shard_phase shard::impl::phase() const noexcept {
 }
 
 const char* to_string(shard_phase p) noexcept {
-    switch (p) {
-    case shard_phase::idle: return "idle";
-    case shard_phase::resolving: return "resolving";
-    case shard_phase::connecting: return "connecting";
-    case shard_phase::tls_handshake: return "tls_handshake";
-    case shard_phase::websocket_handshake: return "websocket_handshake";
-    case shard_phase::awaiting_hello: return "awaiting_hello";
-    case shard_phase::awaiting_identify_permit: return "awaiting_identify_permit";
-    case shard_phase::identifying: return "identifying";
-    case shard_phase::resuming: return "resuming";
-    case shard_phase::connected: return "connected";
-    case shard_phase::backing_off: return "backing_off";
-    case shard_phase::stopped: return "stopped";
-    }
-    return "?";
+    constexpr const char* names[] = {"idle", "resolving", "connecting", "tls_handshake", "websocket_handshake",
+                                     "awaiting_hello", "awaiting_identify_permit", "identifying", "resuming",
+                                     "connected", "backing_off", "stopped"}; // in declaration order
+    static_assert(std::size(names) == static_cast<std::size_t>(shard_phase::stopped) + 1);
+    const auto i = static_cast<std::size_t>(p);
+    return i < std::size(names) ? names[i] : "?";
 }
 
 shard::shard(boost::asio::io_context& io, shard_options options, event_handlers& handlers)

@@ -61,28 +61,25 @@ void sort_keys(boost::json::value& v) {
 
 struct json_emitter final : emitter {
     std::string& out;
-    std::vector<bool> first;  // per open container: nothing written yet
-    bool after_key = false;
+    bool comma = false; // something precedes the next value or key in its container
     big_integers big; // for the untyped text of `any` values and raw payloads
     json_emitter(std::string& o, big_integers b) : out(o), big(b) {}
 
+    // Before a value or a key; a key's value and a container's first element follow no comma.
     void sep() {
-        if (after_key) { after_key = false; return; }
-        if (first.empty()) return;
-        if (first.back()) first.back() = false;
-        else out += ',';
+        if (comma) out += ',';
+        comma = true;
     }
-    void begin_object(std::uint32_t) override { sep(); out += '{'; first.push_back(true); }
+    void begin_object(std::uint32_t) override { sep(); out += '{'; comma = false; }
     void key(std::string_view k) override {
-        if (first.back()) first.back() = false;
-        else out += ',';
+        sep();
         json::append_string(out, k);
         out += ':';
-        after_key = true;
+        comma = false;
     }
-    void end_object() override { out += '}'; first.pop_back(); }
-    void begin_array(std::uint32_t) override { sep(); out += '['; first.push_back(true); }
-    void end_array() override { out += ']'; first.pop_back(); }
+    void end_object() override { out += '}'; comma = true; }
+    void begin_array(std::uint32_t) override { sep(); out += '['; comma = false; }
+    void end_array() override { out += ']'; comma = true; }
     void null() override { sep(); out += "null"; }
     void boolean(bool v) override { sep(); out += v ? "true" : "false"; }
     void int64(std::int64_t v) override { sep(); json::append_int(out, v); }
@@ -138,13 +135,8 @@ struct etf_emitter final : emitter {
     void float64(double v) override { w.float64(v); }
     void string(std::string_view v) override { w.string(v); }
     void snowflake(std::uint64_t v) override {
-        if (style.snowflakes_as_int) {
-            w.uint64(v);
-        } else {
-            std::string s;
-            json::append_uint(s, v);
-            w.string(s);
-        }
+        if (style.snowflakes_as_int) w.uint64(v);
+        else w.string(std::to_string(v));
     }
     void any(std::string_view t) override {
         boost::system::error_code ec;
@@ -161,17 +153,13 @@ struct etf_emitter final : emitter {
 
 void emit(const type_info& ti, const void* p, emitter& e);
 
-bool has_key(const unknown_fields& u, std::string_view key) {
-    for (const unknown_fields::field f : u)
-        if (f.key == key) return true;
-    return false;
-}
-
 /// Whether an object's field is written, and its value's address (nullptr: null). A field
 /// kept as received among the unknown ones is written from there.
 bool field_present(const field_info& f, const void* obj, std::uint64_t missing, const unknown_fields& unknown,
                    const void*& value) {
-    if (!unknown.empty() && has_key(unknown, f.name)) return false;
+    if (!unknown.empty() &&
+        std::ranges::any_of(unknown, [&](const unknown_fields::field& u) { return u.key == f.name; }))
+        return false;
     const void* slot = f.cget(obj);
     switch (f.pres) {
     case presence::required:
@@ -208,12 +196,7 @@ void emit(const type_info& ti, const void* p, emitter& e) {
     case kind::snowflake: e.snowflake(static_cast<const Snowflake*>(p)->value); return;
     case kind::int_enum: e.int64(ti.get_int(p)); return;
     case kind::flags: e.uint64(static_cast<std::uint64_t>(ti.get_int(p))); return;
-    case kind::string_flags: {
-        std::string s;
-        json::append_uint(s, static_cast<std::uint64_t>(ti.get_int(p)));
-        e.string(s);
-        return;
-    }
+    case kind::string_flags: e.string(std::to_string(static_cast<std::uint64_t>(ti.get_int(p)))); return;
     case kind::any: e.any(static_cast<const RawJson*>(p)->text); return;
     case kind::boxed: emit(*ti.elem, ti.cunbox(p), e); return;
     case kind::object: {
@@ -254,9 +237,7 @@ void emit(const type_info& ti, const void* p, emitter& e) {
         map_ctx c{ti.elem, &e};
         ti.map_each(p, &c, [](void* vc, std::uint64_t k, const void* v) {
             auto& mc = *static_cast<map_ctx*>(vc);
-            std::string ks;
-            json::append_uint(ks, k);
-            mc.e->map_key(ks);
+            mc.e->map_key(std::to_string(k));
             emit(*mc.elem, v, *mc.e);
         });
         e.end_object();

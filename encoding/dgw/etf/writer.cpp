@@ -1,4 +1,5 @@
 #include <dgw/detail/etf/tags.hpp>
+#include <dgw/detail/etf/utf8.hpp>
 #include <dgw/etf/writer.hpp>
 
 #include <cstring>
@@ -125,9 +126,7 @@ void writer::null() { atom("nil"); }
 void writer::atom(std::string_view a) {
     if (a.size() > std::numeric_limits<std::uint16_t>::max())
         throw std::length_error("ETF atom longer than 65535 bytes");
-    bool ascii = true;
-    for (const char c : a) ascii &= static_cast<unsigned char>(c) < 0x80;
-    put_u8(ascii ? tag::atom : tag::atom_utf8);
+    put_u8(detail::has_high_bit(a) ? tag::atom_utf8 : tag::atom);
     put_be16(static_cast<std::uint32_t>(a.size()));
     out_.append(a);
 }

@@ -48,16 +48,13 @@ bool read_int(S& src, const pull::scalar& v, const char* key, bool nullable, std
         out.reset();
         return true;
     }
-    if (v.t == vt::int64) {
-        if (v.i < 0 || v.i > max)
-            return src.error().fail(codec_errc::number_out_of_range, src.offset(), key,
-                                 "out of range for the envelope");
+    if (v.t == vt::int64 && v.i >= 0 && v.i <= max) {
         out = v.i;
         return true;
     }
-    if (v.t == vt::uint64)
+    if (v.t == vt::int64 || v.t == vt::uint64)
         return src.error().fail(codec_errc::number_out_of_range, src.offset(), key,
-                             "out of range for the envelope");
+                                "out of range for the envelope");
     return src.error().fail(codec_errc::type_mismatch, src.offset(), key,
                          nullable ? "expected an integer or null" : "expected an integer");
 }

@@ -12,22 +12,20 @@ void append_value(std::string& out, const boost::json::value& v, big_integers bi
     case boost::json::kind::double_: append_double(out, v.get_double()); break;
     case boost::json::kind::string: append_string(out, v.get_string()); break;
     case boost::json::kind::array: {
+        const auto& a = v.get_array();
         out.push_back('[');
-        bool first = true;
-        for (const auto& e : v.get_array()) {
-            if (!first) out.push_back(',');
-            first = false;
+        for (const auto& e : a) {
+            if (&e != a.begin()) out.push_back(',');
             append_value(out, e, big);
         }
         out.push_back(']');
         break;
     }
     case boost::json::kind::object: {
+        const auto& o = v.get_object();
         out.push_back('{');
-        bool first = true;
-        for (const auto& kv : v.get_object()) {
-            if (!first) out.push_back(',');
-            first = false;
+        for (const auto& kv : o) {
+            if (&kv != o.begin()) out.push_back(',');
             append_string(out, kv.key());
             out.push_back(':');
             append_value(out, kv.value(), big);

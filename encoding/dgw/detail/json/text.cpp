@@ -32,31 +32,24 @@ void append_string(std::string& out, std::string_view s) {
     out.push_back('"');
 }
 
-void append_int(std::string& out, std::int64_t v) {
+namespace {
+
+// The four integer appenders, signed or not.
+template <class Int>
+void append_integer(std::string& out, Int v, big_integers big) {
+    const bool quoted = big == big_integers::string && !is_safe_integer(v);
+    if (quoted) out.push_back('"');
     char buf[24];
-    auto r = std::to_chars(buf, buf + sizeof buf, v);
-    out.append(buf, r.ptr);
+    out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+    if (quoted) out.push_back('"');
 }
 
-void append_uint(std::string& out, std::uint64_t v) {
-    char buf[24];
-    auto r = std::to_chars(buf, buf + sizeof buf, v);
-    out.append(buf, r.ptr);
-}
+} // namespace
 
-void append_int(std::string& out, std::int64_t v, big_integers big) {
-    if (big == big_integers::number || is_safe_integer(v)) return append_int(out, v);
-    out.push_back('"');
-    append_int(out, v);
-    out.push_back('"');
-}
-
-void append_uint(std::string& out, std::uint64_t v, big_integers big) {
-    if (big == big_integers::number || is_safe_integer(v)) return append_uint(out, v);
-    out.push_back('"');
-    append_uint(out, v);
-    out.push_back('"');
-}
+void append_int(std::string& out, std::int64_t v) { append_integer(out, v, big_integers::number); }
+void append_uint(std::string& out, std::uint64_t v) { append_integer(out, v, big_integers::number); }
+void append_int(std::string& out, std::int64_t v, big_integers big) { append_integer(out, v, big); }
+void append_uint(std::string& out, std::uint64_t v, big_integers big) { append_integer(out, v, big); }
 
 namespace {
 
