@@ -41,7 +41,8 @@ public:
         std::size_t pos;
     };
     mark_type mark() const { return {pos()}; }
-    bool skip_from(const mark_type& m, std::size_t depth) {
+    // Out of line, as the recovery that calls it: only a mismatch pays for it.
+    [[gnu::cold, gnu::noinline]] bool skip_from(const mark_type& m, std::size_t depth) {
         p_ = begin_ + m.pos;
         return skip_value(depth);
     }
@@ -162,7 +163,7 @@ public:
 
     // A plain integer of up to 18 digits (no sign, fraction or exponent); anything else
     // is left to value().
-    int try_int(std::int64_t& i) {
+    [[gnu::always_inline]] int try_int(std::int64_t& i) {
         const char* q = p_;
         std::int64_t v = 0;
         while (q != end_ && digit(*q) && q - p_ < 18) v = v * 10 + (*q++ - '0');
@@ -245,7 +246,7 @@ private:
 
     bool literal(const char (&lit)[5]) { return literal_n(lit, 4); }
     bool literal(const char (&lit)[6]) { return literal_n(lit, 5); }
-    bool literal_n(const char* lit, std::size_t n) {
+    [[gnu::always_inline]] bool literal_n(const char* lit, std::size_t n) {
         const std::size_t left = static_cast<std::size_t>(end_ - p_);
         if (left < n && std::memcmp(p_, lit, left) == 0) return fail_at(codec_errc::truncated, p_, "input ends inside a literal");
         if (left < n || std::memcmp(p_, lit, n) != 0) return syntax("invalid literal");
