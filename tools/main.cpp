@@ -2,9 +2,11 @@
 //
 //   dgw decode [options] [FILE|-]       one line of JSON per gateway message
 //   dgw convert --to json|etf [options] IN OUT
+//   dgw connect [options]               run a shard, one line of JSON per dispatch
 //
 // The command line is parsed here (CLI11); the work is in decode.cpp and convert.cpp.
 #include "commands.hpp"
+#include "connect.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -82,11 +84,11 @@ int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);
 
     CLI::App app{"dgw: decode and convert captured Discord gateway traffic (JSON or ETF, plain,\n"
-                 "framed, zlib-stream or zstd-stream).",
+                 "framed, zlib-stream or zstd-stream), and connect to a gateway.",
                  "dgw"};
     app.set_version_flag("--version", "dgw 0.1.0");
     app.require_subcommand(1);
-    app.footer("Run `dgw decode --help` or `dgw convert --help` for each command's options.");
+    app.footer("Run `dgw decode --help`, `dgw convert --help` or `dgw connect --help` for each command's options.");
 
     decode_command_options dec;
     std::string dec_from;
@@ -155,6 +157,65 @@ typed decode is reported and written with the generic conversion. Examples:
   dgw convert --to json --format lines capture.zstd - | head
 )") + input_help);
 
+    connect_options con;
+    std::string con_big = "string";
+    std::string con_ids;
+    CLI::App* kcmd = app.add_subcommand(
+        "connect", "Connect to a gateway as a bot (token from $DISCORD_TOKEN) and print one line of JSON per dispatch");
+    kcmd->add_option("--url", con.url,
+                     "Gateway URL (ws:// or wss://, without query); default: GET /gateway/bot's url");
+    kcmd->add_option("--encoding", con.encoding, "Payload encoding")
+        ->check(CLI::IsMember({"json", "etf"}))
+        ->capture_default_str();
+    kcmd->add_option("--compress", con.compress, "Transport compression")
+        ->check(CLI::IsMember({"none", "zlib-stream", "zstd-stream"}))
+        ->capture_default_str();
+    kcmd->add_option("--events", con.events,
+                     "Only print these dispatches (MESSAGE_CREATE,READY); without --intents they also "
+                     "choose the intents")
+        ->take_all();
+    kcmd->add_option("--intents", con.intents,
+                     "Identify intents: names (GUILDS,GUILD_MESSAGES) or a number; default: the intents "
+                     "of --events (the schema's table), else every non-privileged intent");
+    kcmd->add_flag("--raw", con.raw, "Generic conversion instead of the typed round trip (as dgw decode --raw)");
+    kcmd->add_option("--unknown", con.unknown, "Fields the schema does not have: keep or drop (typed lines)")
+        ->check(CLI::IsMember({"keep", "drop"}))
+        ->capture_default_str();
+    add_big_integers(kcmd, con_big)->capture_default_str();
+    kcmd->add_option("--shards", con.shards, "Total shard count; more than one runs a shard manager");
+    kcmd->add_option("--shard-ids", con_ids, "The shards to run, e.g. 0,2,5 (default: all of --shards)");
+    kcmd->add_option("--max-concurrency", con.max_concurrency,
+                     "Identifies per 5 s (buckets) for --shards with --url; default: GET /gateway/bot's, or 1");
+    kcmd->add_option("--log-level", con.log_level, "Logs on stderr: connects, resumes, closes, reconnects")
+        ->check(CLI::IsMember({"debug", "info", "warning", "error", "off"}))
+        ->capture_default_str();
+    kcmd->add_option("--capture", con.capture,
+                     "Record the session in dgw's capture format (docs/capture-format.md), the token "
+                     "replaced by [REDACTED]; one shard only");
+    kcmd->add_option("--backoff", con.backoff,
+                     "Reconnect back-off INITIAL[,MAX] after short-lived connections, e.g. 20ms,100ms "
+                     "(default 1s,60s; shorter only against a test gateway)");
+    kcmd->add_option("--invalid-session-delay", con.invalid_session_delay,
+                     "Wait after op 9 d=false before identifying, e.g. 50ms (default: 1-5 s at random, as "
+                     "Discord asks; shorter only against a test gateway)");
+    kcmd->add_option("--api-base", con.api_base, "Where GET /gateway/bot goes (a test server)")->group("");
+    kcmd->footer(R"(
+The bot token is read from the environment variable DISCORD_TOKEN, never from the command
+line, and appears in no output, log line or capture. Each dispatch is printed as it arrives,
+as `dgw decode` prints it: {"t":...,"s":...,"op":0,"d":...}, decoded into dgw's types and
+written back (unknown fields kept), or with --raw the generic conversion; with more than one
+shard each line ends with "shard":N. Runs until SIGINT or SIGTERM (closes with 1000).
+
+Exit status: 0 stopped by SIGINT/SIGTERM; 1 as 0, but some dispatches could not be decoded
+(reported on stderr) or the capture could not be written; 2 usage error, DISCORD_TOKEN unset,
+a file that cannot be created; 3 the gateway closed with a code that forbids reconnecting
+(4004, 4010-4014; stderr names it); 4 no session could start (GET /gateway/bot failed, the
+gateway URL is unusable).
+  DISCORD_TOKEN=... dgw connect --events MESSAGE_CREATE
+  DISCORD_TOKEN=... dgw connect --encoding etf --compress zstd-stream --capture s.cap
+  dgw decode --events op:0 s.cap         # the same lines again (op 0 only: no Hello, ACKs, sends)
+)");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -162,6 +223,25 @@ typed decode is reported and written with the generic conversion. Examples:
         return rc == 0 ? exit_ok : exit_usage;
     }
     try {
+        if (kcmd->parsed()) {
+            con.big = parse_big_integers(con_big);
+            for (std::size_t p = 0; p < con_ids.size();) {
+                const std::size_t c = std::min(con_ids.find(',', p), con_ids.size());
+                const std::string id = con_ids.substr(p, c - p);
+                p = c + 1;
+                if (id.empty()) continue;
+                try {
+                    std::size_t used = 0;
+                    const unsigned long v = std::stoul(id, &used);
+                    if (used != id.size() || v > 0xFFFFFFFFul) throw std::invalid_argument(id);
+                    con.shard_ids.push_back(static_cast<std::uint32_t>(v));
+                } catch (const std::exception&) {
+                    std::fprintf(stderr, "dgw: error: --shard-ids: '%s' is not a shard id\n", id.c_str());
+                    return exit_usage;
+                }
+            }
+            return run_connect(con);
+        }
         if (dcmd->parsed()) {
             apply_from(dec.read, dec_from);
             if (dcmd->count("--limit")) dec.read.limit = dec_limit;
