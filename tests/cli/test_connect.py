@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
-"""CLI tests of `dgw connect` that need no gateway: usage errors, DISCORD_TOKEN, GET
-/gateway/bot against a local HTTP server (an error status, then a URL nobody listens on),
-SIGTERM while the shard backs off. The token is a distinctive string that must appear in no
-output. Sessions against a live gateway are in test_live.py (`dgw gateway serve`).
+"""CLI tests of `dgw connect`: usage errors, DISCORD_TOKEN, GET /gateway/bot against a
+local HTTP server (an error status, then a URL nobody listens on), SIGTERM while the shard
+backs off; and short sessions against `dgw gateway serve`: fatal closes (a wrong token:
+4004, privileged intents: 4014) and their exit status, --events with the intents derived
+from them, --raw, two shards in one process. The token is a distinctive string that must
+appear in no output. The fault-injection matrix (6 encoding x compression combinations)
+is test_live.py.
 
     test_connect.py --bin-dir BUILD --source-dir SRC
 """
@@ -171,8 +174,142 @@ def case_gateway_bot_url_is_used(ctx, tmp):
           f"stderr:\n{err}")
 
 
+class Serve:
+    """`dgw gateway serve` on a free port with the token TOKEN, for one case."""
+
+    def __init__(self, ctx, tmp, *args, events=True):
+        self.log_path = os.path.join(tmp, "serve.log")
+        cmd = [ctx.dgw, "gateway", "serve", "--listen", "127.0.0.1:0", "--identify-interval-ms", "0",
+               "--log", self.log_path, *args]
+        if events:
+            cmd += ["--events", os.path.join(ctx.src, "examples", "capture.zstd")]
+        self.p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ctx.env())
+        self.url = self.p.stdout.readline().decode().strip()
+        check(self.url.startswith("ws://"), f"dgw gateway serve printed {self.url!r}")
+
+    def log(self):
+        with open(self.log_path, encoding="utf-8") as f:
+            return [json.loads(l) for l in f if l.endswith("\n")]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.p.send_signal(signal.SIGTERM)
+        try:
+            self.p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait()
+
+
+def session_until(ctx, args, done, limit=15):
+    """Runs dgw connect until done(stdout lines so far) holds, then SIGTERM; returns
+    (lines as JSON, stderr). A thread reads stdout, so done() is polled even while no
+    line comes."""
+    p = subprocess.Popen([ctx.dgw, "connect", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ctx.env())
+    raw, err = [], []
+    readers = [threading.Thread(target=lambda: raw.extend(iter(p.stdout.readline, b"")), daemon=True),
+               threading.Thread(target=lambda: err.append(p.stderr.read()), daemon=True)]
+    for t in readers:
+        t.start()
+    deadline = time.monotonic() + limit
+    try:
+        while not done(list(raw)):
+            check(p.poll() is None, f"dgw connect ended early (exit {p.returncode})")
+            check(time.monotonic() < deadline, f"not done within {limit} s ({len(raw)} lines)")
+            time.sleep(0.02)
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=10)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        for t in readers:
+            t.join(timeout=5)
+    errors = b"".join(err)
+    no_token(b"".join(raw), errors)
+    check(p.returncode == 0, f"exit {p.returncode}, expected 0:\n{errors.decode()[-2000:]}")
+    return [json.loads(l) for l in raw], errors.decode()
+
+
+def case_fatal_close_wrong_token(ctx, tmp):
+    """The gateway refuses the token (4004): exit 3, the code named on stderr, no retry."""
+    with Serve(ctx, tmp, "--token", "the-servers-own-token") as srv:
+        r = ctx.run("connect", "--url", srv.url, "--encoding", "etf")
+        log = srv.log()
+    check(r.returncode == 3, f"exit {r.returncode}, expected 3:\n{r.stderr.decode()}")
+    check(b"4004 (AuthenticationFailed)" in r.stderr, f"stderr: {r.stderr.decode()}")
+    check(r.stdout == b"", f"stdout: {r.stdout.decode()[:500]}")
+    check(sum(1 for e in log if e["ev"] == "connect") == 1, "it connected again after 4004")
+
+
+def case_fatal_close_privileged_intents(ctx, tmp):
+    """GUILD_MEMBERS without the server's --privileged: 4014, exit 3."""
+    with Serve(ctx, tmp) as srv:
+        r = ctx.run("connect", "--url", srv.url, "--intents", "GUILDS,GUILD_MEMBERS")
+        log = srv.log()
+    check(r.returncode == 3 and b"4014 (DisallowedIntents)" in r.stderr, f"exit {r.returncode}: {r.stderr.decode()}")
+    closes = [e["code"] for e in log if e["ev"] == "close"]
+    check(closes == [4014] and sum(1 for e in log if e["ev"] == "connect") == 1, f"closes {closes}")
+
+
+def case_events_choose_intents(ctx, tmp):
+    """--events MESSAGE_CREATE prints only those and identifies with their intents
+    (GUILD_MESSAGES | DIRECT_MESSAGES = 4608, from the schema's table)."""
+    with Serve(ctx, tmp) as srv:
+        def done(ls):
+            log = srv.log()
+            return any(e["ev"] == "feed_done" for e in log) and \
+                len(ls) == sum(1 for e in log if e["ev"] == "dispatch" and e["t"] == "MESSAGE_CREATE")
+        lines, err = session_until(ctx, ["--url", srv.url, "--events", "MESSAGE_CREATE"], done)
+        log = srv.log()
+    ids = [e for e in log if e["ev"] == "identify"]
+    check(ids and ids[0]["intents"] == 4608, f"identify: {ids}")
+    check(lines and all(l["t"] == "MESSAGE_CREATE" for l in lines), f"{len({l['t'] for l in lines})} event types")
+    served = sum(1 for e in log if e["ev"] == "dispatch" and e["t"] == "MESSAGE_CREATE")
+    check(len(lines) == served, f"{len(lines)} lines, {served} MESSAGE_CREATE served")
+
+
+def case_raw_matches_decode_raw(ctx, tmp):
+    """--raw lines are `dgw decode --raw` of the capture, ETF integers and all (with
+    --big-integers number, snowflakes stay numbers)."""
+    cap = os.path.join(tmp, "s.cap")
+    with Serve(ctx, tmp) as srv:
+        lines, _ = session_until(ctx, ["--url", srv.url, "--raw", "--big-integers", "number", "--encoding", "etf",
+                                       "--compress", "zstd-stream", "--capture", cap], lambda ls: len(ls) >= 299)
+    r = subprocess.run([ctx.dgw, "decode", "--raw", "--big-integers", "number", "--events", "op:0", cap],
+                       capture_output=True, timeout=60)
+    want = [json.loads(l) for l in r.stdout.splitlines()]
+    check(r.returncode == 0 and want == lines, f"decode --raw of the capture: {len(want)} lines, connect printed {len(lines)}")
+    check(any(isinstance(l["d"].get("id"), int) for l in lines if isinstance(l["d"], dict)),
+          "--raw --big-integers number should keep ETF snowflakes as integers")
+    no_token(open(cap, "rb").read())
+
+
+def case_two_shards(ctx, tmp):
+    """--shards 2: a shard_manager; every line says its shard; each shard's session is whole."""
+    with Serve(ctx, tmp, "--shards", "2", "--max-concurrency", "2") as srv:
+        def done(ls):
+            log = srv.log()
+            feeds = [e for e in log if e["ev"] == "feed_done"]
+            return len(feeds) == 2 and len(ls) == sum(1 for e in log if e["ev"] == "dispatch")
+        lines, err = session_until(ctx, ["--url", srv.url, "--shards", "2", "--max-concurrency", "2"], done)
+        log = srv.log()
+    by_shard = {0: [], 1: []}
+    for l in lines:
+        by_shard[l["shard"]].append(l)
+    for k, ls in by_shard.items():
+        check(ls and ls[0]["t"] == "READY", f"shard {k}: first line {ls[:1]}")
+        check([l["s"] for l in ls] == list(range(1, len(ls) + 1)), f"shard {k}: sequence has gaps or repeats")
+        served = [e for e in log if e["ev"] == "dispatch" and e["shard"] == k]
+        check(len(ls) == len(served), f"shard {k}: {len(ls)} lines, {len(served)} served")
+    check("2 identified" in err, f"summary: {err[-300:]}")
+
+
 CASES = [case_help, case_usage_errors, case_sigterm_while_backing_off, case_gateway_bot_error,
-         case_gateway_bot_url_is_used]
+         case_gateway_bot_url_is_used, case_fatal_close_wrong_token, case_fatal_close_privileged_intents,
+         case_events_choose_intents, case_raw_matches_decode_raw, case_two_shards]
 
 
 def main(argv=None):
