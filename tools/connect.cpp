@@ -340,9 +340,9 @@ private:
             buf += ",\"shard\":" + std::to_string(shard_id) + "}";
         }
         buf.push_back('\n');
-        ++printed_;
         try {
             out_->flush(); // a line per dispatch, as it arrives
+            ++printed_;
         } catch (const broken_pipe&) {
             broken_pipe_ = true; // the reader went away (`dgw connect | head`): end the session
             stop_all();
