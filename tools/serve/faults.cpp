@@ -11,22 +11,26 @@ const char* const fault_syntax_help = R"(Faults (--fault LINE, repeatable, or --
   TRIGGER [shard K]: ACTION
 Triggers:
   at DURATION              once, DURATION after the server started (2.5s, 300ms); hits every
-                           connection that has identified or resumed by then
-  after N dispatches       once, when the N-th new dispatch (server-wide, replays not counted)
-                           has been written; hits the connection that wrote it
+                           live connection
+  after N dispatches       once, when the N-th new dispatch has been written (server-wide,
+                           replays not counted); hits the connection that wrote it
   every N dispatches       the same after every N-th new dispatch
   on SIGUSR1 | on SIGUSR2  each time the signal arrives; hits every live connection
-  shard K                  only connections identified (or resumed) as shard K
+  shard K                  only connections identified (or resumed) as shard K; after/every
+                           then count that shard's dispatches only
 Actions:
   op7                      send op 7 Reconnect (the client should resume)
   op9 true | op9 false     send op 9 Invalid Session; false also ends the session
-  close CODE [REASON]      close with CODE; 4003, 4004, 4007, 4009-4014, 1000 and 1001 end the session
+  close CODE [REASON]      close with CODE; 4003, 4004, 4007 and 4009-4014 end the session
+                           (a Resume then gets op 9 false), other codes keep it resumable
   drop                     close the TCP connection without a close frame
   zombie                   stop acknowledging heartbeats on that connection
   delay DURATION           hold the connection's next message that long
   split                    write the next message as two websocket messages (zlib-stream only:
                            its 00 00 ff ff suffix marks the end; elsewhere Discord never splits,
                            so the fault is logged as skipped)
+Messages a fault sends (op 7, op 9, a close frame) queue behind the dispatches already
+queued for that connection, at most 4.
 Examples: "after 50 dispatches: op7"  "at 2.5s: close 4009"  "on SIGUSR1 shard 1: drop")";
 
 namespace {
