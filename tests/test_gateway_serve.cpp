@@ -97,11 +97,12 @@ serve::options base_options() {
 
 /// The server on its own thread, with its log collected.
 struct server_fixture {
+    // The log outlives the server: ~server() may still write to it.
+    mutable std::mutex m;
+    std::vector<std::string> lines;
     asio::io_context io;
     std::unique_ptr<serve::server> srv;
     std::thread th;
-    mutable std::mutex m;
-    std::vector<std::string> lines;
 
     explicit server_fixture(serve::options o) {
         srv = std::make_unique<serve::server>(io, std::move(o), [this](std::string_view l) {
@@ -557,6 +558,14 @@ BOOST_AUTO_TEST_CASE(fault_op7_and_op9) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(fault_op1_asks_for_a_heartbeat) {
+    fault_run r("after 2 dispatches: op1");
+    open_session(r.c);
+    BOOST_TEST(r.c.expect(1).at("d").is_null());
+    r.c.send(op_msg(1, 3));
+    r.c.expect(11);
+}
+
 BOOST_AUTO_TEST_CASE(fault_close_and_drop) {
     {
         fault_run r("after 2 dispatches: close 4009 timed out here");
@@ -664,7 +673,7 @@ BOOST_AUTO_TEST_CASE(fault_script_syntax) {
     BOOST_TEST(fs[2].signal == SIGUSR1);
     BOOST_TEST(fs[2].shard.value() == 1u);
     BOOST_TEST(fs[3].delay.count() == 20);
-    for (const char* bad : {"op7", "after x dispatches: op7", "at 1s: op9", "at 1s: close 99", "soon: drop",
+    for (const char* bad : {"op7", "after x dispatches: op7", "at 1s: op9", "at 1s: close 99", "at 1s: close 1006", "soon: drop",
                             "at 1s: drop now", "on SIGHUP: drop"})
         BOOST_CHECK_THROW(serve::parse_fault(bad), serve::fault_syntax_error);
     BOOST_CHECK_THROW(serve::parse_fault_script("at 1s: drop\nbogus\n"), serve::fault_syntax_error);

@@ -175,6 +175,15 @@ void server_state::apply_fault(std::size_t i, connection& c) {
         c.send_control(m, "invalid_session");
         break;
     }
+    case fault_kind::heartbeat: {
+        json::object m;
+        m["t"] = nullptr;
+        m["s"] = nullptr;
+        m["op"] = 1;
+        m["d"] = nullptr;
+        c.send_control(m, "heartbeat_request");
+        break;
+    }
     case fault_kind::close: c.close_with(f.code, f.reason, "fault"); break;
     case fault_kind::drop: c.drop("fault"); break;
     case fault_kind::zombie: c.zombie(); break;
