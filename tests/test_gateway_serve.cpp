@@ -2,13 +2,16 @@
 // websocket client: every close code Discord enforces, op 9 for a too-fast identify,
 // Resume with replay across connections, each fault kind as a client sees it, the six
 // encoding x compression combinations decoded with the library's own decompressors, and
-// shard routing. The server runs on its own thread; its JSON-lines log is collected and
+// shard routing; then the library's own dgw::shard through op 7, a drop, a zombie and
+// op 9 true, receiving every dispatch exactly once. The server runs on its own thread; its JSON-lines log is collected and
 // asserted on too. Intervals are shortened through the options so the suite stays fast.
 
 #include "serve/server.hpp"
 
 #include <dgw/compress/decompressor.hpp>
 #include <dgw/etf/json.hpp>
+#include <dgw/event_handlers.hpp>
+#include <dgw/shard.hpp>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -738,6 +741,68 @@ BOOST_AUTO_TEST_CASE(shards_get_their_guilds) {
     BOOST_TEST(got[1].size() == std::size_t(guild_events / 2));
     for (const auto& id : got[1]) BOOST_TEST(std::stoi(id) % 2 == 0); // ids k + 1 for odd k
     BOOST_TEST(got[0].back() == "102");
+}
+
+// The library's shard as the client: four faults in one session, each followed by a
+// Resume, and every dispatch delivered exactly once. Dispatches are paced (20/s) so that
+// each fault meets a connection of its own; the zombie comes last, and the test waits for
+// the shard to notice it (no ACK by the next beat) and resume.
+BOOST_DATA_TEST_CASE(shard_client_resumes_through_faults, bdata::xrange(2), k) {
+    // ETF + zlib-stream, JSON + zstd-stream.
+    const dgw::Encoding enc = k == 0 ? dgw::Encoding::Etf : dgw::Encoding::Json;
+    const auto comp = k == 0 ? dgw::transport_compression::zlib_stream : dgw::transport_compression::zstd_stream;
+    serve::options o = base_options();
+    o.heartbeat_interval = 150ms;
+    o.rate = 20;
+    for (const char* f : {"after 3 dispatches: op7", "after 6 dispatches: drop", "after 9 dispatches: op9 true",
+                          "after 12 dispatches: zombie"})
+        o.faults.push_back(serve::parse_fault(f));
+    server_fixture s(o);
+
+    asio::io_context io;
+    dgw::event_handlers h;
+    std::vector<std::int64_t> seqs;
+    std::set<std::uint64_t> ids;
+    std::vector<std::string> logs;
+    int resumed = 0;
+    dgw::shard* sh = nullptr;
+    h.on<dgw::events::MessageCreate>([&](const dgw::events::MessageCreate& m, const dgw::dispatch_info& i) {
+        seqs.push_back(i.s.value_or(-1));
+        ids.insert(m.id.value);
+        if (ids.size() == std::size_t(total_events) && resumed == 4) sh->shutdown();
+    });
+    h.on<dgw::events::Resumed>([&](const dgw::events::Resumed&) {
+        if (++resumed == 4 && ids.size() == std::size_t(total_events)) sh->shutdown();
+    });
+    dgw::shard_options so;
+    so.client.identify.token = token;
+    so.client.identify.intents = dgw::Intents::Guilds | dgw::Intents::GuildMessages;
+    so.client.gateway_url = s.srv->url();
+    so.client.encoding = enc;
+    so.client.compression = comp;
+    so.client.await_identify_permit = false;
+    so.client.jitter = [] { return 0.1; };
+    so.client.backoff.initial = 20ms;
+    so.client.backoff.max = 80ms;
+    so.client.backoff.jitter = [] { return 1.0; };
+    so.client.backoff.healthy_after = 10ms; // each connection here is short: no growing back-off
+    so.client.log = [&](dgw::log_level, std::string_view l) { logs.emplace_back(l); };
+    dgw::shard shard(io, so, h);
+    sh = &shard;
+    std::optional<dgw::stop> stopped;
+    shard.on_stop([&](const dgw::stop& st) { stopped = st; });
+    shard.start();
+    io.run_for(10s);
+    BOOST_TEST(stopped.has_value());
+    BOOST_TEST(ids.size() == std::size_t(total_events));
+    std::set<std::int64_t> unique(seqs.begin(), seqs.end());
+    BOOST_TEST(unique.size() == seqs.size()); // no dispatch twice
+    BOOST_TEST(resumed == 4);
+    BOOST_TEST(s.log("identify").size() == 1u); // one session throughout
+    BOOST_TEST(s.log("resume").size() == 4u);
+    BOOST_TEST(s.log("fault").size() == 4u);
+    if (ids.size() != std::size_t(total_events) || resumed != 4)
+        for (const auto& l : logs) BOOST_TEST_MESSAGE("shard: " << l);
 }
 
 BOOST_AUTO_TEST_CASE(gateway_bot_over_https_and_wss) {
