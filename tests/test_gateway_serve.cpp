@@ -11,6 +11,7 @@
 #include <dgw/compress/decompressor.hpp>
 #include <dgw/etf/json.hpp>
 #include <dgw/event_handlers.hpp>
+#include <dgw/gateway_bot.hpp>
 #include <dgw/shard.hpp>
 
 #include <boost/asio/connect.hpp>
@@ -26,6 +27,7 @@
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -803,6 +805,31 @@ BOOST_DATA_TEST_CASE(shard_client_resumes_through_faults, bdata::xrange(2), k) {
     BOOST_TEST(s.log("fault").size() == 4u);
     if (ids.size() != std::size_t(total_events) || resumed != 4)
         for (const auto& l : logs) BOOST_TEST_MESSAGE("shard: " << l);
+}
+
+// The library's own GET /gateway/bot (dgw::fetch_gateway_bot) reads what the server answers.
+BOOST_AUTO_TEST_CASE(library_fetch_gateway_bot) {
+    serve::options o = base_options();
+    o.shards = 4;
+    o.max_concurrency = 2;
+    server_fixture s(o);
+    asio::io_context io;
+    std::vector<dgw::gateway_bot_result> got;
+    for (const char* tok : {"serve-test-token.SECRET", "wrong"}) {
+        dgw::gateway_bot_request req;
+        req.token = tok;
+        req.api_base = "http://127.0.0.1:" + std::to_string(s.port()) + "/api/v10";
+        dgw::fetch_gateway_bot(io, req, [&](dgw::gateway_bot_result r) { got.push_back(std::move(r)); });
+    }
+    io.run_for(5s);
+    BOOST_REQUIRE_EQUAL(got.size(), 2u);
+    std::sort(got.begin(), got.end(), [](const auto& a, const auto& b) { return a.ok() > b.ok(); });
+    BOOST_REQUIRE_MESSAGE(got[0].ok(), got[0].message());
+    BOOST_TEST(got[0].info->url == s.srv->url());
+    BOOST_TEST(got[0].info->shards == 4u);
+    BOOST_TEST(got[0].info->limit.max_concurrency == 2u);
+    BOOST_TEST(got[1].status == 401);
+    BOOST_TEST(got[1].detail == "401: Unauthorized");
 }
 
 BOOST_AUTO_TEST_CASE(gateway_bot_over_https_and_wss) {
