@@ -1,4 +1,4 @@
-// dgw: decode and convert captured Discord gateway traffic.
+// dgw: decode and convert captured Discord gateway traffic; serve a local gateway.
 //
 //   dgw decode [options] [FILE|-]       one line of JSON per gateway message
 //   dgw convert --to json|etf [options] IN OUT
@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);
 
     CLI::App app{"dgw: decode and convert captured Discord gateway traffic (JSON or ETF, plain,\n"
-                 "framed, zlib-stream or zstd-stream), and connect to a gateway.",
+                 "framed, zlib-stream or zstd-stream), connect to a gateway, and serve a local one.",
                  "dgw"};
     app.set_version_flag("--version", "dgw 0.1.0");
     app.require_subcommand(1);

@@ -20,10 +20,10 @@ namespace {
 struct entry {
     std::string t;
     std::optional<std::uint64_t> guild;
-    // The typed message (what `dgw convert` writes); messages whose typed decode fails
-    // keep their generic value instead.
-    std::optional<GatewayMessage> typed;
-    boost::json::object generic;
+    // The message as read: decoded into the generated types and encoded again per send
+    // (a GatewayMessage per event would cost kilobytes each: the largest event's size).
+    std::string bytes;
+    Encoding enc = Encoding::Json;
 };
 
 std::optional<std::uint64_t> snowflake(const boost::json::value* v) {
@@ -59,12 +59,9 @@ event_feed event_feed::load(const std::string& path, unsigned shards) {
     file_source in(path); // throws std::runtime_error
     auto src = open_source(in, {}, d);
     if (!src) throw std::runtime_error("--events " + path + ": unreadable (see above)");
-    decode_options opt;
-    opt.limits.keep_unknown = true; // serve what the file has, unknown fields included
     message m;
     boost::json::value generic;
     std::string why;
-    decode_error err;
     while (src->next(m)) {
         if (m.dir != capture::direction::recv) continue;
         const Encoding enc = looks_like_etf(m.bytes) ? Encoding::Etf : Encoding::Json;
@@ -84,13 +81,8 @@ event_feed event_feed::load(const std::string& path, unsigned shards) {
             if (!e.guild && (e.t == "GUILD_CREATE" || e.t == "GUILD_UPDATE" || e.t == "GUILD_DELETE"))
                 e.guild = snowflake(dd.if_contains("id"));
         }
-        GatewayMessage msg;
-        if (decode(m.bytes, enc, msg, err, opt)) {
-            e.typed.emplace(std::move(msg));
-        } else {
-            // Snowflakes beyond 2^53 are strings in the generic value, as Discord's JSON has them.
-            e.generic = std::move(o);
-        }
+        e.bytes = std::string(m.bytes);
+        e.enc = enc;
         const unsigned shard = e.guild ? static_cast<unsigned>((*e.guild >> 22) % p.shards.size()) : 0;
         p.shards[shard].push_back(p.events.size());
         p.events.push_back(std::move(e));
@@ -120,19 +112,23 @@ std::vector<std::string> event_feed::guilds(unsigned shard) const {
 }
 
 bool event_feed::encode(std::size_t i, std::int64_t s, Encoding enc, std::string& out) const {
-    entry& e = p_->events.at(i);
-    if (e.typed) {
-        // One message per event, shared by every session: only s differs (single thread).
-        e.typed->s = s;
-        decode_error err;
-        return dgw::encode(*e.typed, enc, out, err);
+    const entry& e = p_->events.at(i);
+    decode_options opt;
+    opt.limits.keep_unknown = true; // serve what the file has, unknown fields included
+    GatewayMessage msg;
+    decode_error err;
+    if (decode(e.bytes, e.enc, msg, err, opt)) {
+        // What `dgw convert` writes: ETF as Discord sends it (atom keys, integer snowflakes).
+        msg.s = s;
+        return dgw::encode(msg, enc, out, err);
     }
-    e.generic["s"] = s;
-    if (enc == Encoding::Json) {
-        out += boost::json::serialize(e.generic);
-    } else {
-        etf::from_json(e.generic, out, {.atom_keys = true});
-    }
+    // Not of its schema type: the generic conversion (snowflakes beyond 2^53 as strings).
+    boost::json::value v;
+    std::string why;
+    if (!to_value(e.bytes, e.enc, v, why) || !v.is_object()) return false;
+    v.as_object()["s"] = s;
+    if (enc == Encoding::Json) out += boost::json::serialize(v);
+    else etf::from_json(v, out, {.atom_keys = true});
     return true;
 }
 

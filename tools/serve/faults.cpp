@@ -11,22 +11,27 @@ const char* const fault_syntax_help = R"(Faults (--fault LINE, repeatable, or --
   TRIGGER [shard K]: ACTION
 Triggers:
   at DURATION              once, DURATION after the server started (2.5s, 300ms); hits every
-                           connection that has identified or resumed by then
-  after N dispatches       once, when the N-th new dispatch (server-wide, replays not counted)
-                           has been written; hits the connection that wrote it
+                           live connection
+  after N dispatches       once, when the N-th new dispatch has been written (server-wide,
+                           replays not counted); hits the connection that wrote it
   every N dispatches       the same after every N-th new dispatch
   on SIGUSR1 | on SIGUSR2  each time the signal arrives; hits every live connection
-  shard K                  only connections identified (or resumed) as shard K
+  shard K                  only connections identified (or resumed) as shard K; after/every
+                           then count that shard's dispatches only
 Actions:
   op7                      send op 7 Reconnect (the client should resume)
   op9 true | op9 false     send op 9 Invalid Session; false also ends the session
-  close CODE [REASON]      close with CODE; 4003, 4004, 4007, 4009-4014, 1000 and 1001 end the session
+  op1                      send op 1 Heartbeat (the client must heartbeat at once)
+  close CODE [REASON]      close with CODE; 4003, 4004, 4007 and 4009-4014 end the session
+                           (a Resume then gets op 9 false), other codes keep it resumable
   drop                     close the TCP connection without a close frame
   zombie                   stop acknowledging heartbeats on that connection
   delay DURATION           hold the connection's next message that long
   split                    write the next message as two websocket messages (zlib-stream only:
                            its 00 00 ff ff suffix marks the end; elsewhere Discord never splits,
                            so the fault is logged as skipped)
+Messages a fault sends (op 7, op 9, a close frame) queue behind the dispatches already
+queued for that connection, at most 4.
 Examples: "after 50 dispatches: op7"  "at 2.5s: close 4009"  "on SIGUSR1 shard 1: drop")";
 
 namespace {
@@ -86,6 +91,7 @@ std::string_view to_string(fault_kind k) noexcept {
     case fault_kind::zombie: return "zombie";
     case fault_kind::delay: return "delay";
     case fault_kind::split: return "split";
+    case fault_kind::heartbeat: return "op1";
     }
     return "?";
 }
@@ -139,7 +145,9 @@ fault parse_fault(std::string_view line) {
         f.kind = fault_kind::close;
         if (act.size() < 2) fail(line, "close takes a code");
         const std::uint64_t c = number(line, act[1]);
-        if (c < 1000 || c > 4999) fail(line, "close codes are 1000..4999");
+        // What a close frame may carry (RFC 6455 7.4): 1004-1006 and 1015 are not sent.
+        if (c < 1000 || c > 4999 || (c >= 1004 && c <= 1006) || (c >= 1015 && c < 3000))
+            fail(line, "close codes are 1000-1003, 1007-1014, 3000-4999 (for 1006, a drop, use drop)");
         f.code = static_cast<std::uint16_t>(c);
         // The rest of the line is the reason, as written.
         const std::string_view rest = line.substr(colon + 1);
@@ -151,6 +159,8 @@ fault parse_fault(std::string_view line) {
         if (reason.size() > 123) fail(line, "a close reason has at most 123 bytes");
         f.reason = std::string(reason);
         want = act.size();
+    } else if (a == "op1" || a == "heartbeat") {
+        f.kind = fault_kind::heartbeat;
     } else if (a == "drop") {
         f.kind = fault_kind::drop;
     } else if (a == "zombie") {
@@ -163,7 +173,7 @@ fault parse_fault(std::string_view line) {
     } else if (a == "split") {
         f.kind = fault_kind::split;
     } else {
-        fail(line, "actions: op7, op9 true|false, close CODE [REASON], drop, zombie, delay DURATION, split");
+        fail(line, "actions: op7, op9 true|false, op1, close CODE [REASON], drop, zombie, delay DURATION, split");
     }
     if (act.size() != want) fail(line, "unexpected \"" + std::string(act[want]) + "\" after the action");
     return f;

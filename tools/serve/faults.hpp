@@ -22,6 +22,7 @@ enum class fault_kind : std::uint8_t {
     zombie,          ///< `zombie`: stop acknowledging heartbeats on this connection
     delay,           ///< `delay DURATION`: hold the next message that long
     split,           ///< `split`: write the next zlib-stream message as two websocket messages
+    heartbeat,       ///< `op1`: ask for a heartbeat now (op 1 from the server)
 };
 
 /// When a fault fires.

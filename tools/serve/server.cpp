@@ -43,12 +43,18 @@ tcp::endpoint resolve(asio::io_context& io, const std::string& host, std::uint16
     tcp::resolver r(io);
     auto results = r.resolve(host, std::to_string(port), tcp::resolver::passive | tcp::resolver::numeric_service);
     if (results.empty()) throw std::runtime_error("--listen: cannot resolve " + host);
+    // localhost: IPv4 when there is one, as clients that connect to 127.0.0.1 expect.
+    for (const auto& r : results)
+        if (r.endpoint().address().is_v4()) return r.endpoint();
     return results.begin()->endpoint();
 }
 
 json::object discord_error(int status) {
     json::object o;
-    o["message"] = status == 401 ? "401: Unauthorized" : status == 404 ? "404: Not Found" : "400: Bad Request";
+    o["message"] = status == 401   ? "401: Unauthorized"
+                   : status == 404 ? "404: Not Found"
+                   : status == 405 ? "405: Method Not Allowed"
+                                   : "400: Bad Request";
     o["code"] = 0;
     return o;
 }
@@ -167,6 +173,15 @@ void server_state::apply_fault(std::size_t i, connection& c) {
             c.detach();
         }
         c.send_control(m, "invalid_session");
+        break;
+    }
+    case fault_kind::heartbeat: {
+        json::object m;
+        m["t"] = nullptr;
+        m["s"] = nullptr;
+        m["op"] = 1;
+        m["d"] = nullptr;
+        c.send_control(m, "heartbeat_request");
         break;
     }
     case fault_kind::close: c.close_with(f.code, f.reason, "fault"); break;
