@@ -37,7 +37,7 @@ FAULTS = [
 RESUMES = 4      # op7, op9 true, drop, zombie
 IDENTIFIES = 3   # the first session, after op9 false, after 4009
 HEARTBEAT_MS = 300
-RATE = 400       # dispatches per second: a fault takes effect before the next is due
+RATE = 250       # dispatches per second: 80 ms between faults, so each takes effect before the next is due
 
 
 class Ctx:
