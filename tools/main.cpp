@@ -1,14 +1,22 @@
-// dgw: decode and convert captured Discord gateway traffic.
+// dgw: decode and convert captured Discord gateway traffic; serve a local gateway.
 //
 //   dgw decode [options] [FILE|-]       one line of JSON per gateway message
 //   dgw convert --to json|etf [options] IN OUT
+//   dgw connect [options]               run a shard, one line of JSON per dispatch
+//   dgw gateway serve --listen HOST:PORT --token TOKEN [--events FILE] [options]
 //
-// The command line is parsed here (CLI11); the work is in decode.cpp and convert.cpp.
+// The command line is parsed here (CLI11); the work is in decode.cpp, convert.cpp,
+// connect.cpp and serve/.
 #include "commands.hpp"
+#include "connect.hpp"
+#include "serve/server.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
 
 namespace {
 
@@ -88,11 +96,12 @@ int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);
 
     CLI::App app{"dgw: decode and convert captured Discord gateway traffic (JSON or ETF, plain,\n"
-                 "framed, zlib-stream or zstd-stream).",
+                 "framed, zlib-stream or zstd-stream), connect to a gateway, and serve a local one.",
                  "dgw"};
     app.set_version_flag("--version", "dgw 0.1.0");
     app.require_subcommand(1);
-    app.footer("Run `dgw decode --help` or `dgw convert --help` for each command's options.");
+    app.footer("Run `dgw decode --help`, `dgw convert --help`, `dgw connect --help` or `dgw gateway serve "
+               "--help` for each command's options.");
 
     decode_command_options dec;
     std::string dec_from;
@@ -161,6 +170,120 @@ typed decode is reported and written with the generic conversion. Examples:
   dgw convert --to json --format lines capture.zstd - | head
 )") + input_help);
 
+    connect_options con;
+    std::string con_big = "string";
+    std::string con_ids;
+    CLI::App* kcmd = app.add_subcommand(
+        "connect", "Connect to a gateway as a bot (token from $DISCORD_TOKEN) and print one line of JSON per dispatch");
+    kcmd->add_option("--url", con.url,
+                     "Gateway URL (ws:// or wss://, without query); default: GET /gateway/bot's url");
+    kcmd->add_option("--encoding", con.encoding, "Payload encoding")
+        ->check(CLI::IsMember({"json", "etf"}))
+        ->capture_default_str();
+    kcmd->add_option("--compress", con.compress, "Transport compression")
+        ->check(CLI::IsMember({"none", "zlib-stream", "zstd-stream"}))
+        ->capture_default_str();
+    kcmd->add_option("--events", con.events,
+                     "Only print these dispatches (MESSAGE_CREATE,READY); without --intents they also "
+                     "choose the intents")
+        ->take_all();
+    kcmd->add_option("--intents", con.intents,
+                     "Identify intents: names (GUILDS,GUILD_MESSAGES) or a number; default: the intents "
+                     "of --events (the schema's table), else every non-privileged intent");
+    kcmd->add_flag("--raw", con.raw, "Generic conversion instead of the typed round trip (as dgw decode --raw)");
+    kcmd->add_option("--unknown", con.unknown, "Fields the schema does not have: keep or drop (typed lines)")
+        ->check(CLI::IsMember({"keep", "drop"}))
+        ->capture_default_str();
+    add_big_integers(kcmd, con_big)->capture_default_str();
+    kcmd->add_option("--shards", con.shards, "Total shard count; more than one runs a shard manager");
+    kcmd->add_option("--shard-ids", con_ids, "The shards to run, e.g. 0,2,5 (default: all of --shards)");
+    kcmd->add_option("--max-concurrency", con.max_concurrency,
+                     "Identifies per 5 s (buckets) for --shards with --url; default: GET /gateway/bot's, or 1");
+    kcmd->add_option("--log-level", con.log_level, "Logs on stderr: connects, resumes, closes, reconnects")
+        ->check(CLI::IsMember({"debug", "info", "warning", "error", "off"}))
+        ->capture_default_str();
+    kcmd->add_option("--capture", con.capture,
+                     "Record the session in dgw's capture format (docs/capture-format.md), the token "
+                     "replaced by [REDACTED]; one shard only");
+    kcmd->add_option("--backoff", con.backoff,
+                     "Reconnect back-off INITIAL[,MAX] after short-lived connections, e.g. 20ms,100ms "
+                     "(default 1s,60s; shorter only against a test gateway)");
+    kcmd->add_option("--invalid-session-delay", con.invalid_session_delay,
+                     "Wait after op 9 d=false before identifying, e.g. 50ms (default: 1-5 s at random, as "
+                     "Discord asks; shorter only against a test gateway)");
+    kcmd->add_option("--api-base", con.api_base, "Where GET /gateway/bot goes (a test server)")->group("");
+    kcmd->footer(R"(
+The bot token is read from the environment variable DISCORD_TOKEN, never from the command
+line, and appears in no output, log line or capture. Each dispatch is printed as it arrives,
+as `dgw decode` prints it: {"t":...,"s":...,"op":0,"d":...}, decoded into dgw's types and
+written back (unknown fields kept), or with --raw the generic conversion; with more than one
+shard each line ends with "shard":N. Runs until SIGINT or SIGTERM (closes with 1000).
+
+Exit status: 0 stopped by SIGINT/SIGTERM; 1 as 0, but some dispatches could not be decoded
+(reported on stderr) or the capture could not be written; 2 usage error, DISCORD_TOKEN unset,
+a file that cannot be created; 3 the gateway closed with a code that forbids reconnecting
+(4004, 4010-4014; stderr names it); 4 no session could start (GET /gateway/bot failed, the
+gateway URL is unusable).
+  DISCORD_TOKEN=... dgw connect --events MESSAGE_CREATE
+  DISCORD_TOKEN=... dgw connect --encoding etf --compress zstd-stream --capture s.cap
+  dgw decode --events op:0 s.cap         # the same lines again (op 0 only: no Hello, ACKs, sends)
+)");
+
+    // dgw gateway serve
+    CLI::App* gcmd = app.add_subcommand("gateway", "A local Discord gateway for bots and tests");
+    gcmd->require_subcommand(1);
+    CLI::App* scmd = gcmd->add_subcommand(
+        "serve", "Serve a local gateway: GET /api/v10/gateway/bot, websocket sessions, the dispatches of a "
+                 "capture, Discord's close codes, injected faults; logs JSON lines");
+    dgw::tool::serve::options srv;
+    std::string srv_log, srv_faults;
+    std::vector<std::string> srv_fault_lines, srv_tls;
+    long long identify_ms = 5000, heartbeat_ms = 41250, heartbeat_timeout_ms = 0;
+    scmd->add_option("--listen", srv.listen, "HOST:PORT to listen on; port 0 picks a free one")->capture_default_str();
+    scmd->add_option("--token", srv.token, "The bot token clients must send (default: $DISCORD_TOKEN)");
+    scmd->add_option("--events", srv.events,
+                     "Dispatches to send, from a capture or JSON lines (any form `dgw decode` reads); "
+                     "READY and RESUMED in it are skipped, the server writes its own");
+    scmd->add_option("--shards", srv.shards,
+                     "Shard count Identify must carry (4010 otherwise). An event with a guild (d.guild_id, "
+                     "or d.id of GUILD_CREATE/UPDATE/DELETE) goes to shard (guild_id >> 22) % N, others "
+                     "to shard 0")
+        ->capture_default_str();
+    scmd->add_option("--rate", srv.rate, "Dispatches per second per session (default: as fast as the socket allows)");
+    scmd->add_option("--max-concurrency", srv.max_concurrency,
+                     "session_start_limit.max_concurrency: identify buckets shard_id % N")
+        ->capture_default_str();
+    scmd->add_option("--identify-interval-ms", identify_ms,
+                     "One identify per bucket per this many ms; a faster one gets op 9 (Discord: 5000)")
+        ->capture_default_str();
+    scmd->add_option("--heartbeat-interval-ms", heartbeat_ms, "Hello's heartbeat_interval")->capture_default_str();
+    scmd->add_option("--heartbeat-timeout-ms", heartbeat_timeout_ms,
+                     "Close with 4009 when no heartbeat came for this long (default: twice the interval)");
+    scmd->add_flag("--privileged", srv.privileged,
+                   "Allow the privileged intents (GUILD_MEMBERS, GUILD_PRESENCES, MESSAGE_CONTENT); "
+                   "without it Identify with them closes with 4014");
+    scmd->add_option("--session-start-total", srv.session_start_total,
+                     "session_start_limit.total; each identify takes one from remaining, none left gives op 9")
+        ->capture_default_str();
+    scmd->add_option("--fault", srv_fault_lines, "A fault, e.g. \"after 50 dispatches: op7\" (repeatable; below)");
+    scmd->add_option("--faults", srv_faults, "A file of faults, one per line (below)");
+    scmd->add_option("--log", srv_log, "Write the JSON-lines log to this file (appended) instead of stderr");
+    scmd->add_option("--tls", srv_tls, "CERT KEY (PEM files): serve wss:// and https://")->expected(2);
+    scmd->footer(std::string(R"(
+The first line on stdout is the ws:// (wss://) URL served, flushed; GET /api/v10/gateway/bot
+(Authorization: Bot TOKEN, else 401) returns it with shards and session_start_limit.
+Websocket connections on any path, query v=10 (else close 4012), encoding=json|etf,
+compress=zlib-stream|zstd-stream. Enforced: 4001 unknown op, 4002 undecodable payload / ETF
+atom keys / over 4096 bytes, 4003 before identify, 4004 bad token, 4005 second identify,
+4007 bad resume seq, 4008 over 120 payloads per 60 s, 4009 no heartbeat in time, 4010 bad
+shard, 4013 invalid intents, 4014 privileged intents; op 9 for identifies faster than
+max_concurrency per interval. Sessions outlive connections: Resume replays every dispatch
+after its seq, then RESUMED. Each session numbers its own s (READY is 1).
+Log lines (stderr or --log): {"ts":SECONDS,"ev":KIND,...} with KIND listen, http, connect,
+hello... see docs/gateway-serve.md. The token is never logged.
+
+)") + dgw::tool::serve::fault_syntax_help);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -168,12 +291,59 @@ typed decode is reported and written with the generic conversion. Examples:
         return rc == 0 ? exit_ok : exit_usage;
     }
     try {
+        if (kcmd->parsed()) {
+            con.big = parse_big_integers(con_big);
+            for (std::size_t p = 0; p < con_ids.size();) {
+                const std::size_t c = std::min(con_ids.find(',', p), con_ids.size());
+                const std::string id = con_ids.substr(p, c - p);
+                p = c + 1;
+                if (id.empty()) continue;
+                try {
+                    std::size_t used = 0;
+                    const unsigned long v = std::stoul(id, &used);
+                    if (used != id.size() || v > 0xFFFFFFFFul) throw std::invalid_argument(id);
+                    con.shard_ids.push_back(static_cast<std::uint32_t>(v));
+                } catch (const std::exception&) {
+                    std::fprintf(stderr, "dgw: error: --shard-ids: '%s' is not a shard id\n", id.c_str());
+                    return exit_usage;
+                }
+            }
+            return run_connect(con);
+        }
+        if (scmd->parsed()) {
+            if (srv.token.empty())
+                if (const char* env = std::getenv("DISCORD_TOKEN")) srv.token = env;
+            srv.identify_interval = std::chrono::milliseconds(identify_ms);
+            srv.heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);
+            srv.heartbeat_timeout = std::chrono::milliseconds(heartbeat_timeout_ms);
+            if (srv_tls.size() == 2) {
+                srv.tls_cert = srv_tls[0];
+                srv.tls_key = srv_tls[1];
+            }
+            try {
+                for (const auto& line : srv_fault_lines) srv.faults.push_back(dgw::tool::serve::parse_fault(line));
+                if (!srv_faults.empty()) {
+                    std::ifstream f(srv_faults);
+                    if (!f) {
+                        std::fprintf(stderr, "dgw: cannot open --faults %s\n", srv_faults.c_str());
+                        return exit_usage;
+                    }
+                    const std::string text((std::istreambuf_iterator<char>(f)), {});
+                    for (auto& x : dgw::tool::serve::parse_fault_script(text)) srv.faults.push_back(std::move(x));
+                }
+            } catch (const dgw::tool::serve::fault_syntax_error& e) {
+                std::fprintf(stderr, "dgw: %s\n", e.what());
+                return exit_usage;
+            }
+            return dgw::tool::serve::run_serve(std::move(srv), srv_log);
+        }
         if (dcmd->parsed()) {
             apply_from(dec.read, dec_from);
             if (dcmd->count("--limit")) dec.read.limit = dec_limit;
             dec.big = parse_big_integers(dec_big);
             return run_decode(dec);
         }
+        if (!ccmd->parsed()) return exit_usage;
         apply_from(conv.read, conv_from);
         if (ccmd->count("--limit")) conv.read.limit = conv_limit;
         if (ccmd->count("--level")) conv.level = conv_level;

@@ -29,6 +29,34 @@ namespace dgw {
 
 class identify_queue;
 
+/// The websocket frame type of an observed message.
+enum class wire_frame {
+    text,   ///< a text message (JSON)
+    binary, ///< a binary message (ETF, or anything transport-compressed)
+    close,  ///< a close frame
+};
+
+/// One websocket message of a shard's connection as it crossed the wire, for
+/// shard_options::observe_wire.
+struct wire_message {
+    capture_direction direction = capture_direction::received; ///< who sent it
+    wire_frame frame = wire_frame::binary;                    ///< its websocket frame type
+    /// The message, valid during the call only. Received: the bytes exactly as they came,
+    /// transport-compressed when the connection is (a reader feeds them to a decompressor
+    /// reset at every first_of_connection). Sent: the bytes as written, except that the token
+    /// in an Identify or a Resume is replaced by redacted_token (see redact_token), so an
+    /// observer never holds it. Close: the close frame's payload, the code as two big-endian
+    /// bytes followed by the reason.
+    std::string_view bytes;
+    /// The first message observed on this connection, in either direction (a Resume opens a
+    /// new connection too): the gateway starts a new zlib or zstd stream here.
+    bool first_of_connection = false;
+    std::uint32_t shard_id = 0; ///< the shard's id (client.identify.shard_id)
+};
+
+/// Receives every websocket message of a shard, on the io_context's thread; it must not throw.
+using wire_observer = std::function<void(const wire_message&)>;
+
 /// How a shard connects; `client` is what every connection's client gets.
 struct shard_options {
     /// Token, intents, shard id, gateway URL (wss://gateway.discord.gg from GET /gateway/bot),
@@ -45,6 +73,10 @@ struct shard_options {
     std::chrono::milliseconds close_timeout{500};
     /// Largest websocket message and largest decompressed gateway message accepted.
     std::size_t max_message_bytes = std::size_t{64} << 20;
+    /// Optional: called with every websocket message, received (before decompression), sent
+    /// (when its write starts; the token redacted) and close frames (both ways), for a wire
+    /// capture (`dgw connect --capture`). Empty: no copy, no cost.
+    wire_observer observe_wire;
     // The delay between connections (back-off, op 9) is the client's decision:
     // client_config::backoff, hello_timeout and ready_timeout.
 };

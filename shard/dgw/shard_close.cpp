@@ -33,6 +33,8 @@ void shard::impl::close(const conn_ptr& c, int code, const std::string& reason) 
 
 void shard::impl::close_now(const conn_ptr& c) {
     const auto why = std::get<connection::closing>(c->state).frame;
+    if (opt.observe_wire)
+        observe_close(*c, capture_direction::sent, why.code, std::string_view(why.reason.data(), why.reason.size()));
     c->with_ws([&](auto& ws) {
         // Runs even after the shard moved on to a new connection: it owns this socket.
         ws.async_close(why, [self = shared_from_this(), c](boost::system::error_code) { self->teardown(c); });

@@ -32,6 +32,11 @@ void shard::impl::on_read(const conn_ptr& c, boost::system::error_code ec) {
     c->got_message = true;
     const auto data = c->buffer.cdata();
     std::string_view bytes(static_cast<const char*>(data.data()), data.size());
+    if (opt.observe_wire) {
+        bool binary = true;
+        c->with_ws([&](auto& ws) { binary = ws.got_binary(); });
+        observe(*c, capture_direction::received, binary ? wire_frame::binary : wire_frame::text, bytes);
+    }
     if (dec) {
         const compress::result r = dec->feed(bytes);
         if (r.failed()) {
@@ -65,6 +70,7 @@ void shard::impl::connection_lost(const conn_ptr& c, boost::system::error_code e
             reason = std::string(ws.reason().reason.data(), ws.reason().reason.size());
         }
     });
+    if (opt.observe_wire && ec == websocket::error::closed) observe_close(*c, capture_direction::received, code, reason);
     if (code == 1006 && !c->got_message) ++stats.connect_failures;
     teardown(c);
     log(log_level::info, "connection ended (" + (ec == websocket::error::closed ? "close " + std::to_string(code)
@@ -94,6 +100,17 @@ void shard::impl::enqueue(frame f) {
 void shard::impl::write_next(const conn_ptr& c) {
     std::get<connection::open>(c->state).writing = true;
     const frame& f = c->outq.front();
+    if (opt.observe_wire) {
+        const std::string& token = opt.client.identify.token;
+        const wire_frame type = f.binary ? wire_frame::binary : wire_frame::text;
+        if (!token.empty() && f.bytes.find(token) != std::string::npos) {
+            std::string copy = f.bytes; // an Identify or a Resume: the observer never sees the token
+            redact_token(copy, token, f.binary ? Encoding::Etf : Encoding::Json);
+            observe(*c, capture_direction::sent, type, copy);
+        } else {
+            observe(*c, capture_direction::sent, type, f.bytes);
+        }
+    }
     c->with_ws([&](auto& ws) {
         ws.binary(f.binary);
         ws.async_write(asio::buffer(f.bytes), [self = shared_from_this(), c](boost::system::error_code ec, std::size_t) {
@@ -107,6 +124,26 @@ void shard::impl::write_next(const conn_ptr& c) {
             if (c->is<connection::open>() && !c->outq.empty()) self->write_next(c);
         });
     });
+}
+
+// ---- observing ---------------------------------------------------------------------------
+
+void shard::impl::observe(connection& c, capture_direction d, wire_frame f, std::string_view bytes) {
+    wire_message m;
+    m.direction = d;
+    m.frame = f;
+    m.bytes = bytes;
+    m.first_of_connection = !std::exchange(c.observed, true);
+    m.shard_id = opt.client.identify.shard_id;
+    opt.observe_wire(m);
+}
+
+void shard::impl::observe_close(connection& c, capture_direction d, int code, std::string_view reason) {
+    std::string payload;
+    payload.push_back(static_cast<char>((code >> 8) & 0xFF));
+    payload.push_back(static_cast<char>(code & 0xFF));
+    payload.append(reason);
+    observe(c, d, wire_frame::close, payload);
 }
 
 } // namespace dgw

@@ -79,6 +79,8 @@ struct shard::impl::connection {
     // History rather than state: a 1006 after any message is a lost connection, not a
     // failed attempt, whichever state the connection ended in.
     bool got_message = false;
+    // A message went to shard_options::observe_wire: the next is not the connection's first.
+    bool observed = false;
 
     connection(boost::asio::io_context& io, std::uint64_t g, detail::net_endpoint e)
         : gen(g), where(std::move(e)), resolver(io), deadline(io) {}

@@ -84,6 +84,10 @@ struct shard::impl : std::enable_shared_from_this<impl> {
     void connection_lost(const conn_ptr& c, boost::system::error_code ec);
     void close_and_lose(const conn_ptr& c, const std::string& why);
     void enqueue(frame f);
+    /// Hands one message to opt.observe_wire (which the caller checked is set).
+    void observe(connection& c, capture_direction d, wire_frame f, std::string_view bytes);
+    /// As observe(), for a close frame with this code and reason.
+    void observe_close(connection& c, capture_direction d, int code, std::string_view reason);
     void write_next(const conn_ptr& c);
 
     // shard_actions.cpp: what the client asks for
