@@ -12,7 +12,6 @@ corrupt message in the middle of a capture, corrupt and truncated compressed str
 combinations. Prints one line per case and
 "N passed, M failed"; exits 1 on any failure.
 """
-import argparse
 import glob
 import json
 import os
@@ -24,7 +23,7 @@ import sys
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cli_cases import Failure, check, run_cases  # noqa: E402
+from cli_cases import Failure, check, tool_main  # noqa: E402
 
 
 
@@ -661,21 +660,14 @@ CASES = [case_reference, case_input_forms, case_zlib_message_split_over_frames, 
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--bin-dir", required=True)
-    ap.add_argument("--source-dir", required=True)
-    args = ap.parse_args(argv)
-    ctx = Ctx(os.path.abspath(args.bin_dir), os.path.abspath(args.source_dir))
-    if not os.access(ctx.dgw, os.X_OK):
-        print(f"FAIL: {ctx.dgw} is not built")
-        print("0 passed, 1 failed")
-        return 1
-    def reference_first(case):
-        if ctx.ref is None and case is not case_reference:
-            raise Failure("no reference lines (case_reference failed)")
+    def reference_first(ctx):
+        def check_reference(case):
+            if ctx.ref is None and case is not case_reference:
+                raise Failure("no reference lines (case_reference failed)")
+        return check_reference
 
-    return run_cases(CASES, ctx, "dgw_cli_", errors=(OSError, subprocess.SubprocessError, ValueError, KeyError, IndexError),
-                     precondition=reference_first)
+    return tool_main(__doc__, Ctx, CASES, "dgw_cli_", errors=(OSError, subprocess.SubprocessError, ValueError, KeyError, IndexError),
+                     precondition=reference_first, argv=argv)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ SIGUSR1), and check the JSON-lines log.
 
 Prints one line per case and "N passed, M failed"; exits 1 on any failure.
 """
-import argparse
 import base64
 import json
 import os
@@ -24,7 +23,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cli_cases import Failure, check, run_cases  # noqa: E402
+from cli_cases import Failure, check, tool_main  # noqa: E402
 
 TOKEN = "cli-serve-token.SECRET"
 EVENTS = ["GUILD_CREATE", "MESSAGE_CREATE", "TYPING_START", "MESSAGE_REACTION_ADD", "PRESENCE_UPDATE"]
@@ -216,17 +215,7 @@ CASES = [case_gateway_bot_and_session, case_token_from_environment, case_usage_e
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--bin-dir", required=True)
-    ap.add_argument("--source-dir", required=True)
-    args = ap.parse_args(argv)
-    ctx = Ctx(os.path.abspath(args.bin_dir), os.path.abspath(args.source_dir))
-    if not os.access(ctx.dgw, os.X_OK):
-        print(f"FAIL: {ctx.dgw} is not built")
-        print("0 passed, 1 failed")
-        return 1
-    return run_cases(CASES, ctx, "dgw_serve_cli_",
-                     errors=(OSError, subprocess.SubprocessError, ValueError, KeyError, IndexError, EOFError))
+    return tool_main(__doc__, Ctx, CASES, "dgw_serve_cli_", errors=(OSError, subprocess.SubprocessError, ValueError, KeyError, IndexError, EOFError), argv=argv)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ or capture.
 
     test_live.py --bin-dir BUILD --source-dir SRC
 """
-import argparse
 import json
 import os
 import signal
@@ -19,7 +18,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cli_cases import Failure, check, run_cases  # noqa: E402
+from cli_cases import Failure, check, tool_main  # noqa: E402
 
 TOKEN = "MTEyMzQ1Njc4OTAxMjM0NTY3.GliveT.live-test-distinctive-token_QRS"
 
@@ -211,16 +210,7 @@ CASES = [make_case(e, c) for e in ("json", "etf") for c in ("none", "zlib-stream
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--bin-dir", required=True)
-    ap.add_argument("--source-dir", required=True)
-    args = ap.parse_args(argv)
-    ctx = Ctx(os.path.abspath(args.bin_dir), os.path.abspath(args.source_dir))
-    if not os.access(ctx.dgw, os.X_OK):
-        print(f"FAIL: {ctx.dgw} is not built")
-        print("0 passed, 1 failed")
-        return 1
-    return run_cases(CASES, ctx, "dgw_live_", errors=(OSError, subprocess.SubprocessError, ValueError, KeyError))
+    return tool_main(__doc__, Ctx, CASES, "dgw_live_", errors=(OSError, subprocess.SubprocessError, ValueError, KeyError), argv=argv)
 
 
 if __name__ == "__main__":

@@ -82,7 +82,7 @@ awaitable<void> connection::run(http_request req) {
         json::object d;
         d["heartbeat_interval"] = srv_.opt.heartbeat_interval.count();
         d["_trace"] = trace();
-        send_control(control(10, std::move(d)), "hello");
+        send_control(10, std::move(d), "hello");
         asio::co_spawn(srv_.io, heartbeat_watch(), asio::detached);
     }
     std::string buf;
@@ -126,10 +126,10 @@ void connection::enqueue(out_item item) {
     wake_writer_.cancel();
 }
 
-void connection::send_control(const json::object& msg, std::string_view what) {
+void connection::send_control(int op, json::value d, std::string_view what) {
     if (done_ || closing_) return;
     out_item it;
-    wire_.encode(msg, it.bytes);
+    wire_.encode(control(op, std::move(d)), it.bytes);
     it.t = std::string(what);
     enqueue(std::move(it));
 }
@@ -312,7 +312,7 @@ void connection::on_heartbeat(const json::object& msg) {
     o["d"] = d ? *d : json::value(nullptr);
     o["acked"] = !zombie_;
     srv_.log.write("heartbeat", o);
-    if (!zombie_) send_control(control(11, nullptr), "heartbeat_ack");
+    if (!zombie_) send_control(11, nullptr, "heartbeat_ack");
 }
 
 void connection::invalid_session(bool resumable, std::string_view why) {
@@ -321,7 +321,7 @@ void connection::invalid_session(bool resumable, std::string_view why) {
     o["d"] = resumable;
     o["why"] = why;
     srv_.log.write("invalid_session", o);
-    send_control(control(9, resumable), "invalid_session");
+    send_control(9, resumable, "invalid_session");
 }
 
 void connection::on_identify(const json::object& d) {

@@ -153,37 +153,15 @@ void server_state::apply_fault(std::size_t i, connection& c) {
     }
     log.write("fault", o);
     switch (f.kind) {
-    case fault_kind::reconnect: {
-        json::object m;
-        m["t"] = nullptr;
-        m["s"] = nullptr;
-        m["op"] = 7;
-        m["d"] = nullptr;
-        c.send_control(m, "reconnect");
-        break;
-    }
-    case fault_kind::invalid_session: {
-        json::object m;
-        m["t"] = nullptr;
-        m["s"] = nullptr;
-        m["op"] = 9;
-        m["d"] = f.resumable;
+    case fault_kind::reconnect: c.send_control(7, nullptr, "reconnect"); break;
+    case fault_kind::invalid_session:
         if (!f.resumable && c.sess()) {
             end_session(*c.sess(), "fault: op9 false");
             c.detach();
         }
-        c.send_control(m, "invalid_session");
+        c.send_control(9, f.resumable, "invalid_session");
         break;
-    }
-    case fault_kind::heartbeat: {
-        json::object m;
-        m["t"] = nullptr;
-        m["s"] = nullptr;
-        m["op"] = 1;
-        m["d"] = nullptr;
-        c.send_control(m, "heartbeat_request");
-        break;
-    }
+    case fault_kind::heartbeat: c.send_control(1, nullptr, "heartbeat_request"); break;
     case fault_kind::close: c.close_with(f.code, f.reason, "fault"); break;
     case fault_kind::drop: c.drop("fault"); break;
     case fault_kind::zombie: c.zombie(); break;

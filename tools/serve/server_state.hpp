@@ -96,7 +96,8 @@ public:
     bool alive() const noexcept { return !done_ && !closing_; }
 
     // Fault actions.
-    void send_control(const boost::json::object& msg, std::string_view what);
+    /// Queues a non-dispatch message {t: null, s: null, op, d}; `what` names it in the log.
+    void send_control(int op, boost::json::value d, std::string_view what);
     /// Queues a close frame after what is queued; `why` is logged (what the client did).
     void close_with(std::uint16_t code, std::string_view reason, std::string_view why = {});
     void drop(std::string_view why);
