@@ -59,20 +59,41 @@ def closed_port():
 
 
 def run_then_term(ctx, args, after, limit=10):
-    """Starts dgw connect, sends SIGTERM after `after` seconds; returns (rc, stdout, stderr, seconds to exit)."""
+    """Starts dgw connect, sends SIGTERM `after` seconds after its first log line (its signal
+    handlers are in place by then, however slow the build is to start); returns (rc,
+    stdout, stderr, seconds to exit)."""
     p = subprocess.Popen([ctx.dgw, "connect", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          env=ctx.env())
+    chunks = {"out": [], "err": []}
+    logged = threading.Event()
+
+    def pump(stream, key):
+        for line in stream:
+            chunks[key].append(line)
+            if key == "err":
+                logged.set()
+    pumps = [threading.Thread(target=pump, args=(p.stdout, "out"), daemon=True),
+             threading.Thread(target=pump, args=(p.stderr, "err"), daemon=True)]
+    for t in pumps:
+        t.start()
+    if not logged.wait(limit):
+        p.kill()
+        raise Failure(f"dgw connect logged nothing within {limit} s")
     time.sleep(after)
     t0 = time.monotonic()
     p.send_signal(signal.SIGTERM)
     try:
-        out, err = p.communicate(timeout=limit)
+        p.wait(timeout=limit)
     except subprocess.TimeoutExpired:
         p.kill()
-        out, err = p.communicate()
-        raise Failure(f"dgw connect did not exit within {limit} s of SIGTERM:\n{err.decode()[-2000:]}")
+        p.wait()
+        raise Failure(f"dgw connect did not exit within {limit} s of SIGTERM:\n{b''.join(chunks['err']).decode()[-2000:]}")
+    took = time.monotonic() - t0
+    for t in pumps:
+        t.join(limit)
+    out, err = b"".join(chunks["out"]), b"".join(chunks["err"])
     no_token(out, err)
-    return p.returncode, out.decode(), err.decode(), time.monotonic() - t0
+    return p.returncode, out.decode(), err.decode(), took
 
 
 class GatewayBot(http.server.BaseHTTPRequestHandler):
