@@ -72,8 +72,8 @@ struct decode_limits {
     /// included) does not fail the decode. The field is left as if absent (a required one
     /// is recorded as missing), its value is kept as received in the object's `unknown_`
     /// (so encoding writes it back), and a decode_error saying what and where (code, path,
-    /// byte offset) is appended here. Malformed, truncated or too deep input still fails.
-    /// nullptr: such a value fails the decode.
+    /// byte offset) is appended here. Malformed, truncated or too deep input still fails,
+    /// and a failed decode appends nothing. nullptr: such a value fails the decode.
     std::vector<decode_error>* mismatched = nullptr;
 };
 

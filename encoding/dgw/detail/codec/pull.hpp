@@ -180,6 +180,9 @@ public:
             return true;
         }
         set_path(src_.error(), root_name, path_);
+        // A failed value reports no mismatches: those found before the failure would
+        // carry paths below a value that was never completed.
+        if constexpr (Recover) mismatched_->erase(mismatched_->begin() + static_cast<std::ptrdiff_t>(n0), mismatched_->end());
         return false;
     }
 
