@@ -75,6 +75,14 @@ inline std::string first_diff(const boost::json::value& a, const boost::json::va
     return path + ": " + boost::json::serialize(a) + " vs " + boost::json::serialize(b);
 }
 
+/// The message decoded with `opt`, or the test case fails with the reason.
+inline dgw::GatewayMessage must_decode(std::string_view bytes, dgw::Encoding enc, const dgw::decode_options& opt) {
+    dgw::GatewayMessage m;
+    dgw::decode_error err;
+    BOOST_REQUIRE_MESSAGE(dgw::decode(bytes, enc, m, err, opt), dgw::to_string(enc) << ": " << err.message());
+    return m;
+}
+
 /// The message encoded, or the test case fails with the reason.
 inline std::string must_encode(const dgw::GatewayMessage& m, dgw::Encoding enc) {
     std::string out;

@@ -21,6 +21,7 @@ using dgw::decode_error;
 using dgw::Encoding;
 using dgw::GatewayMessage;
 using dgw_test::etf_of;
+using dgw_test::must_decode;
 using dgw_test::must_encode;
 
 namespace {
@@ -55,12 +56,6 @@ std::vector<std::string> paths_of(const GatewayMessage& m) {
     return p;
 }
 
-GatewayMessage must_decode(std::string_view bytes, Encoding enc, const dgw::decode_options& opt) {
-    GatewayMessage m;
-    decode_error err;
-    BOOST_REQUIRE_MESSAGE(dgw::decode(bytes, enc, m, err, opt), dgw::to_string(enc) << ": " << err.message());
-    return m;
-}
 
 } // namespace
 

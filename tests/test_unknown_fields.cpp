@@ -25,6 +25,7 @@ namespace json = boost::json;
 using dgw::decode_error;
 using dgw::Encoding;
 using dgw::GatewayMessage;
+using dgw_test::must_decode;
 using dgw_test::must_encode;
 
 namespace {
@@ -35,12 +36,6 @@ dgw::decode_options keeping() {
     return o;
 }
 
-GatewayMessage must_decode(std::string_view bytes, Encoding enc, const dgw::decode_options& opt) {
-    GatewayMessage m;
-    decode_error err;
-    BOOST_REQUIRE_MESSAGE(dgw::decode(bytes, enc, m, err, opt), dgw::to_string(enc) << ": " << err.message());
-    return m;
-}
 
 
 json::value etf_value(std::string_view etf) {
