@@ -3,7 +3,13 @@
 
 set(DGW_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/dgw)
 
-install(TARGETS dgw_codec dgw_client dgw_shard dgw
+set(DGW_INSTALL_TARGETS dgw_codec dgw_client dgw_shard dgw)
+set(DGW_INSTALL_INCLUDE_ROOTS encoding generated client shard)
+if(TARGET dgw_cluster)
+  list(APPEND DGW_INSTALL_TARGETS dgw_cluster)
+  list(APPEND DGW_INSTALL_INCLUDE_ROOTS cluster)
+endif()
+install(TARGETS ${DGW_INSTALL_TARGETS}
   EXPORT dgwTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
@@ -12,11 +18,8 @@ install(TARGETS dgw_codec dgw_client dgw_shard dgw
 
 # One include/dgw/ tree, as in the source's include roots. dgw/detail/ is installed because
 # public headers include parts of it; it is not API and carries no stability promise.
-install(DIRECTORY
-    ${PROJECT_SOURCE_DIR}/encoding/dgw
-    ${PROJECT_SOURCE_DIR}/generated/dgw
-    ${PROJECT_SOURCE_DIR}/client/dgw
-    ${PROJECT_SOURCE_DIR}/shard/dgw
+list(TRANSFORM DGW_INSTALL_INCLUDE_ROOTS REPLACE "(.+)" "${PROJECT_SOURCE_DIR}/\\1/dgw" OUTPUT_VARIABLE _dgw_include_dirs)
+install(DIRECTORY ${_dgw_include_dirs}
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
   FILES_MATCHING PATTERN "*.hpp"
   PATTERN "tables" EXCLUDE) # generated/dgw/tables/ holds sources only
@@ -27,7 +30,10 @@ install(DIRECTORY
 if(NOT BUILD_SHARED_LIBS AND CMAKE_STRIP)
   install(CODE "
     if(CMAKE_INSTALL_DO_STRIP)
-      foreach(_dgw_lib dgw_codec dgw_client dgw_shard)
+      foreach(_dgw_lib ${DGW_INSTALL_TARGETS})
+        if(_dgw_lib STREQUAL \"dgw\")
+          continue()
+        endif()
         execute_process(COMMAND \"${CMAKE_STRIP}\" --strip-debug
           \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}/lib\${_dgw_lib}.a\")
       endforeach()
@@ -44,6 +50,11 @@ endif()
 
 install(EXPORT dgwTargets NAMESPACE dgw:: DESTINATION ${DGW_CMAKE_DIR} FILE dgwTargets.cmake)
 
+if(TARGET dgw_cluster)
+  set(DGW_HAVE_CLUSTER TRUE)
+else()
+  set(DGW_HAVE_CLUSTER FALSE)
+endif()
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/dgwConfig.cmake.in
   ${PROJECT_BINARY_DIR}/dgwConfig.cmake
   INSTALL_DESTINATION ${DGW_CMAKE_DIR})
@@ -57,6 +68,7 @@ install(FILES
     ${PROJECT_BINARY_DIR}/dgwConfig.cmake
     ${PROJECT_BINARY_DIR}/dgwConfigVersion.cmake
     ${PROJECT_SOURCE_DIR}/cmake/Finddgw_zstd.cmake
+    ${PROJECT_SOURCE_DIR}/cmake/Finddgw_hiredis.cmake
   DESTINATION ${DGW_CMAKE_DIR})
 
 # pkg-config: one file per library and dgw.pc for everything. Boost has no .pc on Debian,
@@ -85,7 +97,19 @@ set(DGW_PC_DIR ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 # Relative to the .pc file, so an extracted package (dpkg -x) works where it lands.
 file(RELATIVE_PATH DGW_PC_TO_PREFIX ${CMAKE_INSTALL_PREFIX}/${DGW_PC_DIR} ${CMAKE_INSTALL_PREFIX})
 string(REGEX REPLACE "/$" "" DGW_PC_TO_PREFIX "${DGW_PC_TO_PREFIX}")
-foreach(pc dgw dgw-codec dgw-client dgw-shard)
+set(_dgw_pcs dgw dgw-codec dgw-client dgw-shard)
+if(TARGET dgw_cluster)
+  list(APPEND _dgw_pcs dgw-cluster)
+  # hiredis has a .pc on Debian; a static dgw_cluster needs it on the link line.
+  if(BUILD_SHARED_LIBS)
+    set(DGW_PC_CLUSTER_REQUIRES "")
+    set(DGW_PC_CLUSTER_REQUIRES_PRIVATE "hiredis")
+  else()
+    set(DGW_PC_CLUSTER_REQUIRES ", hiredis")
+    set(DGW_PC_CLUSTER_REQUIRES_PRIVATE "")
+  endif()
+endif()
+foreach(pc ${_dgw_pcs})
   configure_file(${PROJECT_SOURCE_DIR}/cmake/${pc}.pc.in ${PROJECT_BINARY_DIR}/pkgconfig/${pc}.pc @ONLY)
   install(FILES ${PROJECT_BINARY_DIR}/pkgconfig/${pc}.pc DESTINATION ${DGW_PC_DIR})
 endforeach()
@@ -115,4 +139,7 @@ set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 # dgwConfig.cmake looks for (they pull in the runtime libraries the dgw tool needs).
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
   "libboost1.81-dev, libboost-json1.81-dev, libboost-url1.81-dev, zlib1g-dev, libzstd-dev, libssl-dev, libstdc++6")
+if(TARGET dgw_cluster)
+  string(APPEND CPACK_DEBIAN_PACKAGE_DEPENDS ", libhiredis-dev")
+endif()
 include(CPack)

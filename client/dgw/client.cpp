@@ -45,6 +45,16 @@ client::client(client_config config)
     validate();
 }
 
+client::client(client_config config, session_info session)
+    : config_(std::move(config)), state_(state::awaiting_hello{}), rng_(std::random_device{}()) {
+    validate();
+    if (session.session_id.empty())
+        throw boost::system::system_error(make_error_code(protocol_errc::invalid_config),
+                                          "a session to resume needs its session_id");
+    session_id_ = std::make_shared<const std::string>(session.session_id);
+    state_ = state::awaiting_hello{std::move(session), std::nullopt};
+}
+
 client::client(client_config config, client& parent)
     : config_(std::move(config)), state_(state::awaiting_hello{}), rng_(std::random_device{}()) {
     validate();

@@ -144,6 +144,11 @@ public:
     /// Throws boost::system::system_error(protocol_errc::invalid_config) on a bad config.
     explicit client(client_config config);
 
+    /// A client that resumes `session`, kept from an earlier process (a session store):
+    /// it connects to session.resume_gateway_url and sends Resume after Hello. Should
+    /// Discord refuse (op 9 d=false: the session is gone), its child identifies as usual.
+    client(client_config config, session_info session);
+
     /// The next client after `parent` died: it resumes when the parent is resumable.
     ///
     /// Takes over the parent's unsent command queue (those commands never left) and its
@@ -189,6 +194,9 @@ public:
     bool closed() const noexcept { return std::holds_alternative<state::closed>(state_); }
     /// True when this client will Resume (or, when closed, when its child would).
     bool resumes() const noexcept;
+    /// The session this client has or resumes (id, resume URL, last sequence), if any:
+    /// what a session store keeps so that another process can resume it.
+    std::optional<session_info> session() const { return current_session(); }
     /// Where this client's socket must connect (gateway URL or resume URL, with query).
     std::string url() const;
     /// The query every URL of this client carries.

@@ -3,6 +3,7 @@
 #include <dgw/gateway.hpp>
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace dgw {
 
@@ -17,6 +18,13 @@ static_assert(!is_event_v<RawEvent> && !is_event_v<int>);
 
 void event_handlers::add(EventType t, erased_handler fn) {
     typed_[static_cast<std::size_t>(t)].push_back(std::move(fn));
+}
+
+event_handlers& event_handlers::on_type(EventType t, erased_handler fn) {
+    if (t == EventType::Unknown || static_cast<std::size_t>(t) > event_type_count)
+        throw std::invalid_argument("event_handlers::on_type: not a known event type");
+    add(t, std::move(fn));
+    return *this;
 }
 
 event_handlers& event_handlers::on_raw(raw_handler fn, raw_scope scope) {

@@ -129,6 +129,11 @@ public:
         return *this;
     }
 
+    /// Registers `fn` for the event type `t` chosen at run time (a forwarder that publishes
+    /// a configured list of events); `fn` gets the Event holding that type's struct.
+    /// Unknown is refused (std::invalid_argument): unknown names reach on_raw handlers.
+    event_handlers& on_type(EventType t, erased_handler fn);
+
     /// Registers a raw handler; `scope` says what reaches it (see raw_scope).
     event_handlers& on_raw(raw_handler fn, raw_scope scope = raw_scope::unknown);
 

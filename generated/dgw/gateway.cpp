@@ -332,6 +332,11 @@ bool decode(std::string_view bytes, Encoding enc, GatewayMessage& out, decode_er
     return true;
 }
 
+codec::payload_ref payload_of(const Event& ev) noexcept {
+    if (const auto* raw = std::get_if<RawEvent>(&ev)) return {nullptr, nullptr, raw->data};
+    return {payload_types[ev.index()], event_payload(ev), {}};
+}
+
 bool encode(const GatewayMessage& m, Encoding enc, std::string& out, decode_error& err, codec::etf_style style,
             big_integers big) {
     err = {};

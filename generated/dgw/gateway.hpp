@@ -79,4 +79,9 @@ bool decode(std::string_view bytes, Encoding enc, GatewayMessage& out, decode_er
 bool encode(const GatewayMessage& m, Encoding enc, std::string& out, decode_error& err,
             codec::etf_style style = {true, true}, big_integers big = big_integers::string);
 
+/// The typed `d` of a decoded event, for the value encoders (codec::encode_json_value,
+/// codec::encode_msgpack_value, ...): its description and address. A RawEvent has no
+/// description: the result holds its `d` in `raw` (RawEvent::data, in RawEvent::encoding).
+codec::payload_ref payload_of(const Event& ev) noexcept;
+
 } // namespace dgw

@@ -34,7 +34,9 @@ void shard::impl::log(log_level level, const std::string& line) const {
 void shard::impl::start() {
     if (started || dead) return;
     started = true;
-    cl.emplace(opt.client); // validates the configuration (throws on a rule it breaks)
+    // Both validate the configuration (and throw on a rule it breaks).
+    if (opt.resume) cl.emplace(opt.client, *opt.resume);
+    else cl.emplace(opt.client);
     connect(cl->url());
 }
 

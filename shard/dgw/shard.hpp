@@ -67,6 +67,10 @@ struct shard_options {
     identify_queue* identify = nullptr;
     /// TLS for wss:// URLs; nullptr: the system's trusted CAs, peer and host name verified.
     boost::asio::ssl::context* tls = nullptr;
+    /// A session to resume on the first connection (session_id, resume_gateway_url, seq),
+    /// kept by an earlier process; empty: the first connection identifies. Discord replays
+    /// the dispatches after `seq`; if the session is gone (op 9 d=false) the shard identifies.
+    std::optional<session_info> resume;
     /// Resolve + TCP connect + TLS + websocket handshake must finish within this.
     std::chrono::milliseconds connect_timeout{10'000};
     /// Our close handshake (close frame sent, the gateway's close awaited) is cut after this.

@@ -84,7 +84,8 @@ struct shard_manager::impl : std::enable_shared_from_this<impl> {
             so.client.identify.shard_id = id;
             so.client.identify.shard_count = opt.shard_count;
             so.client.await_identify_permit = true;
-            so.identify = &front;
+            so.identify = opt.shared_identify ? opt.shared_identify : &front;
+            if (auto r = opt.resume.find(id); r != opt.resume.end()) so.resume = r->second;
             auto s = std::make_unique<shard>(io, std::move(so), handlers);
             s->on_stop([w = weak_from_this(), id](const stop& st) {
                 auto self = w.lock();

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -35,6 +36,13 @@ struct shard_manager_options {
     /// Extra time between two Identifies of one bucket, beyond Discord's 5 s
     /// (local_identify_queue::default_margin says why).
     std::chrono::milliseconds identify_margin = local_identify_queue::default_margin;
+    /// A queue shared with other processes (redis_identify_queue of dgw::cluster) to use
+    /// instead of the manager's local one; it must outlive the manager. nullptr: local.
+    dgw::identify_queue* shared_identify = nullptr;
+    /// Sessions to resume, by shard id (kept by an earlier process: a session store). A
+    /// shard without one identifies; one whose session Discord no longer has identifies
+    /// after its op 9.
+    std::map<std::uint32_t, session_info> resume;
 };
 
 /// Runs the shards of one bot on one io_context, sharing one identify queue.
