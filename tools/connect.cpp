@@ -13,6 +13,10 @@
 #include "filter.hpp"
 #include "output.hpp"
 
+#ifdef DGW_TOOL_CLUSTER
+#include <dgw/cluster_node.hpp>
+#include <dgw/metrics.hpp>
+#endif
 #include <dgw/close_code.hpp>
 #include <dgw/gateway.hpp>
 #include <dgw/gateway_bot.hpp>
@@ -186,7 +190,11 @@ private:
         handlers_.on_decode_error([this](const event_decode_failed& e) { print(e.t, e.s, e.shard_id); });
 
         const std::size_t count = o_.shard_ids.empty() ? o_.shards.value_or(1) : o_.shard_ids.size();
-        many_ = count > 1 || (o_.shards && *o_.shards > 1);
+        many_ = count > 1 || (o_.shards && *o_.shards > 1) || !o_.cluster.empty();
+        if (o_.cluster.empty() && (!o_.process.empty() || !o_.publish.empty() || !o_.metrics.empty())) {
+            d_.error("--process, --publish and --metrics need --cluster redis://HOST:PORT");
+            return false;
+        }
         if (!o_.capture.empty() && count > 1) {
             d_.error("--capture records one connection at a time: run one shard (--shard-ids N) per capture");
             return false;
@@ -239,6 +247,7 @@ private:
     }
 
     void start(shard_options so, std::optional<session_start_limit> limit) {
+        if (!o_.cluster.empty()) return start_cluster(std::move(so), limit);
         if (!many_) {
             if (!o_.shard_ids.empty()) {
                 so.client.identify.shard_id = o_.shard_ids.front();
@@ -265,6 +274,79 @@ private:
         manager_->start();
     }
 
+    // "3/4" -> {3, 4}.
+    static std::pair<std::uint32_t, std::uint32_t> parse_process(std::string_view s) {
+        const std::size_t slash = s.find('/');
+        std::uint32_t k = 0, m = 0;
+        bool ok = slash != std::string_view::npos;
+        if (ok) {
+            auto a = std::from_chars(s.data(), s.data() + slash, k);
+            auto b = std::from_chars(s.data() + slash + 1, s.data() + s.size(), m);
+            ok = a.ec == std::errc{} && a.ptr == s.data() + slash && b.ec == std::errc{} && b.ptr == s.data() + s.size() &&
+                 m > 0 && k < m;
+        }
+        if (!ok)
+            throw std::invalid_argument("--process: '" + std::string(s) +
+                                        "' is not K/M with K below M (process K of M, counted from 0)");
+        return {k, m};
+    }
+
+    void start_cluster(shard_options so, std::optional<session_start_limit> limit) {
+#ifdef DGW_TOOL_CLUSTER
+        cluster_options co;
+        co.redis_url = o_.cluster;
+        co.prefix = o_.prefix;
+        co.manager.shard = std::move(so);
+        co.manager.shard_count = o_.shards.value_or(0);
+        if (co.manager.shard_count == 0)
+            for (std::uint32_t id : o_.shard_ids) co.manager.shard_count = std::max(co.manager.shard_count, id + 1);
+        if (co.manager.shard_count == 0) co.manager.shard_count = 1;
+        if (!o_.process.empty()) {
+            const auto [k, m] = parse_process(o_.process);
+            co.manager.shard_ids = process_shards(co.manager.shard_count, k, m);
+        } else {
+            co.manager.shard_ids = o_.shard_ids;
+        }
+        if (limit) co.manager.limit = *limit;
+        if (o_.max_concurrency) co.manager.limit.max_concurrency = *o_.max_concurrency;
+        if (!o_.identify_period.empty()) co.identify.bucket_period = parse_duration(o_.identify_period, "--identify-period");
+        if (!o_.publish.empty()) {
+            publish_options p;
+            for (const std::string& name : o_.publish) {
+                if (name == "all") {
+                    p.events = event_set::all();
+                    p.unknown = true;
+                    continue;
+                }
+                const EventType t = event_type_from_string(name);
+                if (t == EventType::Unknown)
+                    throw std::invalid_argument("--publish: '" + name + "' is not an event name this build knows (or all)");
+                p.events.insert(t);
+            }
+            p.format = o_.publish_format == "json" ? publish_format::json : publish_format::msgpack;
+            p.maxlen = o_.publish_maxlen;
+            co.publish = p;
+        }
+        if (level_) co.log = [this](log_level l, std::string_view line) { log(l, line); };
+        pending_ = co.manager.shard_ids.empty() ? co.manager.shard_count : co.manager.shard_ids.size();
+        node_ = std::make_unique<cluster_node>(io_, std::move(co), handlers_);
+        node_->on_stop([this](std::uint32_t id, const stop& s) { on_stop(id, s); });
+        if (!o_.metrics.empty()) {
+            const std::string labels = o_.process.empty() ? std::string() : "process=\"" + o_.process + "\"";
+            metrics_ = std::make_unique<metrics_server>(io_, o_.metrics, [this, labels] {
+                return prometheus_text(node_->snapshot(), labels);
+            });
+            log(log_level::info, "metrics: http://" + o_.metrics.substr(0, o_.metrics.rfind(':')) + ":" +
+                                     std::to_string(metrics_->port()) + "/metrics");
+        }
+        node_->start();
+#else
+        (void)so;
+        (void)limit;
+        throw std::invalid_argument("--cluster: this dgw was built without dgw::cluster (DGW_BUILD_CLUSTER=OFF)");
+#endif
+    }
+
     // ---- events ----
     void on_signal(boost::system::error_code ec, int sig) {
         if (ec) return;
@@ -283,6 +365,13 @@ private:
         stopping_ = true;
         if (shard_) shard_->shutdown();
         if (manager_) manager_->shutdown();
+#ifdef DGW_TOOL_CLUSTER
+        if (node_) {
+            if (!node_->manager()) pending_ = 0; // the shards never started (Redis never answered)
+            node_->shutdown();
+        }
+        if (metrics_) metrics_->shutdown();
+#endif
         done_if_idle();
     }
 
@@ -304,6 +393,9 @@ private:
             // error they all share).
             stopping_ = true;
             if (manager_) manager_->shutdown();
+#ifdef DGW_TOOL_CLUSTER
+            if (node_) node_->shutdown();
+#endif
         }
         done_if_idle();
     }
@@ -422,6 +514,17 @@ private:
         if (shard_) add(*shard_);
         if (manager_)
             for (const auto& s : manager_->shards()) add(*s);
+#ifdef DGW_TOOL_CLUSTER
+        if (node_ && node_->manager())
+            for (const auto& s : node_->manager()->shards()) add(*s);
+        if (node_) {
+            const cluster_snapshot cs = node_->snapshot();
+            log(log_level::info, "cluster: " + std::to_string(cs.published) + " events published, " +
+                                     std::to_string(cs.publish_dropped) + " dropped, " +
+                                     std::to_string(cs.publish_buffered) + " unwritten, " +
+                                     std::to_string(cs.sessions_written) + " session writes");
+        }
+#endif
         log(log_level::info, std::to_string(printed_) + " dispatches printed, " + std::to_string(connects) +
                                  " connections, " + std::to_string(identified) + " identified, " +
                                  std::to_string(resumed) + " resumed");
@@ -441,6 +544,10 @@ private:
     std::optional<log_level> level_;
     std::unique_ptr<shard> shard_;
     std::unique_ptr<shard_manager> manager_;
+#ifdef DGW_TOOL_CLUSTER
+    std::unique_ptr<cluster_node> node_;
+    std::unique_ptr<metrics_server> metrics_;
+#endif
     std::unique_ptr<out_file> out_, capture_;
     bool many_ = false, stopping_ = false, broken_pipe_ = false, capture_failed_ = false;
     bool uncompressed_ = false, etf_ = false;

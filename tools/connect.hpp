@@ -5,6 +5,7 @@
 
 #include <dgw/encoding.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -37,6 +38,15 @@ struct connect_options {
     std::string capture;              ///< --capture FILE: record the session
     std::string backoff;              ///< --backoff INITIAL[,MAX]: reconnect back-off (test gateways)
     std::string invalid_session_delay; ///< --invalid-session-delay: op 9 d=false wait (test gateways)
+    // Across processes (dgw::cluster):
+    std::string cluster;              ///< --cluster redis://HOST:PORT: identify queue and sessions in Redis
+    std::string process;              ///< --process K/M: run the shards with id % M == K
+    std::string prefix = "dgw";       ///< --prefix: Redis keys of this bot
+    std::vector<std::string> publish; ///< --publish MESSAGE_CREATE,...|all: events to Redis Streams
+    std::string publish_format = "msgpack"; ///< --publish-format msgpack|json
+    std::size_t publish_maxlen = 100000;    ///< --publish-maxlen: MAXLEN ~ per stream
+    std::string identify_period;      ///< --identify-period: bucket window (a test gateway's; Discord: 5s)
+    std::string metrics;              ///< --metrics HOST:PORT: Prometheus text at GET /metrics
 };
 
 /// Runs `dgw connect` until SIGINT/SIGTERM or a fatal close; returns the exit status.

@@ -212,6 +212,33 @@ typed decode is reported and written with the generic conversion. Examples:
                      "Wait after op 9 d=false before identifying, e.g. 50ms (default: 1-5 s at random, as "
                      "Discord asks; shorter only against a test gateway)");
     kcmd->add_option("--api-base", con.api_base, "Where GET /gateway/bot goes (a test server)")->group("");
+    kcmd->add_option("--cluster", con.cluster,
+                     "redis://HOST:PORT: share the identify queue and keep sessions in Redis, so shards can run "
+                     "in many processes and a replacement process resumes them (docs/cluster.md)")
+        ->group("Across processes");
+    kcmd->add_option("--process", con.process, "K/M: run the shards whose id % M == K (needs --cluster, --shards)")
+        ->group("Across processes");
+    kcmd->add_option("--prefix", con.prefix, "Prefix of this bot's Redis keys")->capture_default_str()->group("Across processes");
+    kcmd->add_option("--publish", con.publish,
+                     "Publish these dispatches (MESSAGE_CREATE,GUILD_CREATE or all) to Redis Streams in "
+                     "@discordjs/brokers' layout: XADD <name> * data <d>")
+        ->delimiter(',')
+        ->group("Across processes");
+    kcmd->add_option("--publish-format", con.publish_format, "Encoding of the published d")
+        ->check(CLI::IsMember({"msgpack", "json"}))
+        ->capture_default_str()
+        ->group("Across processes");
+    kcmd->add_option("--publish-maxlen", con.publish_maxlen, "MAXLEN ~ of each stream")
+        ->capture_default_str()
+        ->group("Across processes");
+    kcmd->add_option("--metrics", con.metrics,
+                     "HOST:PORT: serve Prometheus metrics (shard states, latency, events, reconnects, identify "
+                     "queue, Redis) at GET /metrics")
+        ->group("Across processes");
+    kcmd->add_option("--identify-period", con.identify_period,
+                     "One identify per bucket per this window (default 5s, Discord's; shorter only against a "
+                     "test gateway)")
+        ->group("");
     kcmd->footer(R"(
 The bot token is read from the environment variable DISCORD_TOKEN, never from the command
 line, and appears in no output, log line or capture. Each dispatch is printed as it arrives,
