@@ -424,6 +424,21 @@ BOOST_AUTO_TEST_CASE(typed_scalars_and_sizes) {
     }
 }
 
+// Unknown fields as deep as the decoder accepts (512 levels by default) are written back.
+BOOST_AUTO_TEST_CASE(deep_unknown_fields) {
+    const std::string deep = std::string(100, '[') + "1" + std::string(100, ']');
+    for (const Encoding enc : {Encoding::Json, Encoding::Etf}) {
+        json::value in = json::parse(message_with_extras);
+        in.at("d").as_object()["x_deep"] = json_writer_value(deep);
+        const std::string bytes = enc == Encoding::Json ? json::serialize(in) : dgw_test::etf_of(in);
+        const GatewayMessage m = must_decode(bytes, enc, keeping());
+        CHECK_SAME(msgpack_d(m), json_d(m));
+        // The ETF writer keeps it too (it wrote null for JSON kept deeper than 32 levels).
+        const GatewayMessage back = must_decode(dgw_test::must_encode(m, Encoding::Etf), Encoding::Etf, keeping());
+        CHECK_SAME(msgpack_d(back), json_d(m));
+    }
+}
+
 BOOST_AUTO_TEST_CASE(malformed_json_fails_with_an_offset) {
     struct bad {
         const char* text;

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <limits>
 #include <vector>
 
 namespace dgw::codec {
@@ -61,6 +62,15 @@ void sort_keys(boost::json::value& v) {
     }
 }
 
+/// Parsing JSON text the decoder captured (RawJson, kept unknown values): as deep as the
+/// decoder let it be (decode_limits::max_depth), where Boost's default of 32 levels would
+/// make the JSON writer throw and the ETF writer write null.
+boost::json::parse_options any_depth() {
+    boost::json::parse_options opt;
+    opt.max_depth = std::numeric_limits<std::size_t>::max();
+    return opt;
+}
+
 /// A value kept by keep_unknown as a JSON value, for the writers that are not its own
 /// encoding's. Objects inside come out with their keys sorted, as the fields themselves
 /// are: JSON input keeps its producer's order, ETF input Erlang's, and both must give one
@@ -68,7 +78,7 @@ void sort_keys(boost::json::value& v) {
 boost::json::value unknown_value(const unknown_fields::field& f) {
     boost::json::value v;
     if (f.encoding == Encoding::Json) {
-        v = boost::json::parse(f.value);
+        v = boost::json::parse(f.value, {}, any_depth());
     } else {
         std::string term(1, static_cast<char>(131));
         term.append(f.value);
@@ -148,7 +158,7 @@ struct etf_emitter final : emitter {
     }
     void any(std::string_view t) override {
         boost::system::error_code ec;
-        boost::json::value v = boost::json::parse(t.empty() ? std::string_view("null") : t, ec);
+        boost::json::value v = boost::json::parse(t.empty() ? std::string_view("null") : t, ec, {}, any_depth());
         std::string term;
         etf::from_json(v, term, etf::writer_options{style.atom_keys});
         out.append(term, 1, std::string::npos); // drop the version byte: this is a nested term
