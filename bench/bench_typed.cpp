@@ -7,6 +7,9 @@
 //   BM_etf_skip_walk           a raw structural walk (the skipper: lengths and bounds only,
 //                              no tokens, no UTF-8 check); shown for scale, no target
 //   BM_etf_typed               dgw::decode(..., Encoding::Etf, ...) into the generated types
+//   BM_json_encode             each typed event's `d` written as JSON (encode_json_value)
+//   BM_msgpack_encode          the same values as MessagePack (encode_msgpack_value), as
+//                              @discordjs/brokers publish them; out_bytes_per_msg compares sizes
 //
 // One iteration = every message of the corpus once. items/s = messages/s, bytes/s = input
 // bytes/s; "allocs_per_msg" = global operator new calls during the timed loop / messages.
@@ -24,6 +27,7 @@
 // allocs_per_msg counts every global operator new (all variants are replaced below), so it
 // includes Boost.JSON's allocations through the default resource.
 
+#include <dgw/describe.hpp>
 #include <dgw/encoding.hpp>
 #include <dgw/etf/reader.hpp>
 #include <dgw/etf/skip.hpp>
@@ -51,6 +55,8 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 // ---------------------------------------------------------------------------------------------
@@ -431,6 +437,65 @@ BENCHMARK(BM_etf_envelope_only);
 BENCHMARK(BM_etf_typed_reader_only);
 BENCHMARK(BM_etf_typed_keep_unknown);
 BENCHMARK(BM_etf_typed_keep_mismatched);
+
+// ---------------------------------------------------------------------------------------------
+// Encoding: the typed events of the JSON corpus, decoded once; one iteration writes every
+// event's `d` once (RawEvents, the non-dispatch messages, are left out of both).
+
+const std::vector<dgw::GatewayMessage>& typed_events() {
+    static const std::vector<dgw::GatewayMessage> all = [] {
+        std::vector<dgw::GatewayMessage> v;
+        dgw::decode_error err;
+        for (const std::string_view m : g_json.msgs) {
+            dgw::GatewayMessage msg;
+            if (dgw::decode(m, dgw::Encoding::Json, msg, err) && !std::holds_alternative<dgw::RawEvent>(msg.event))
+                v.push_back(std::move(msg));
+        }
+        return v;
+    }();
+    return all;
+}
+
+template <class Write>
+void encode_events(benchmark::State& st, Write write) {
+    if (!g_json.error.empty()) return st.SkipWithError(g_json.error.c_str());
+    const auto& events = typed_events();
+    if (events.empty()) return st.SkipWithError("no typed event in the corpus");
+    std::string out;
+    std::size_t bytes = 0;
+    const std::uint64_t a0 = g_allocs;
+    for (auto _ : st) {
+        for (const dgw::GatewayMessage& m : events) {
+            out.clear(); // capacity kept, as a publisher reusing its buffer would
+            std::visit(
+                [&](const auto& ev) {
+                    using T = std::decay_t<decltype(ev)>;
+                    if constexpr (!std::is_same_v<T, dgw::RawEvent>) write(dgw::describe<T>(), &ev, out);
+                },
+                m.event);
+            bytes += out.size();
+            benchmark::DoNotOptimize(out.data());
+        }
+    }
+    const double n = static_cast<double>(st.iterations()) * static_cast<double>(events.size());
+    st.SetItemsProcessed(static_cast<std::int64_t>(st.iterations() * events.size()));
+    st.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+    st.counters["allocs_per_msg"] = n > 0 ? static_cast<double>(g_allocs - a0) / n : 0.0;
+    st.counters["out_bytes_per_msg"] = n > 0 ? static_cast<double>(bytes) / n : 0.0;
+}
+
+void BM_json_encode(benchmark::State& st) {
+    encode_events(st, [](const dgw::codec::type_info& ti, const void* p, std::string& out) {
+        dgw::codec::encode_json_value(ti, p, out);
+    });
+}
+void BM_msgpack_encode(benchmark::State& st) {
+    encode_events(st, [](const dgw::codec::type_info& ti, const void* p, std::string& out) {
+        dgw::codec::encode_msgpack_value(ti, p, out);
+    });
+}
+BENCHMARK(BM_json_encode);
+BENCHMARK(BM_msgpack_encode);
 
 // ---------------------------------------------------------------------------------------------
 // Reporter: the normal console table, plus messages/s and allocs/msg kept per benchmark for

@@ -12,6 +12,7 @@ pkgs=(
   python3-jinja2 python3-yaml
   doxygen
   libhiredis-dev redis-server libmsgpack-dev
+  libmsgpuck-dev
   erlang-base
   clang libclang-rt-14-dev
 )

@@ -1,5 +1,6 @@
 #pragma once
-/// Typed encoders: walk a generated struct's `type_info` and write JSON text or ETF.
+/// Typed encoders: walk a generated struct's `type_info` and write JSON text, ETF or
+/// MessagePack.
 /// Absent optional fields and required fields recorded as missing at decode time are
 /// omitted; null stays null. So decode -> encode reproduces every known field.
 
@@ -29,6 +30,12 @@ void encode_json_value(const type_info& ti, const void* obj, std::string& out,
                        big_integers big = big_integers::string);
 /// Appends one ETF term (no version byte).
 void encode_etf_value(const type_info& ti, const void* obj, std::string& out, etf_style style = {});
+/// Appends one MessagePack value: the value encode_json_value writes (big_integers::string),
+/// same keys in the same order, snowflakes and string flags as strings, timestamps as text,
+/// `any` fields and kept unknown fields converted, integers beyond +-2^53-1 in them as
+/// strings. What @discordjs/brokers carry as an event's `d` (decoded by @msgpack/msgpack),
+/// read in JavaScript without losing a digit.
+void encode_msgpack_value(const type_info& ti, const void* obj, std::string& out);
 
 /// The payload of an envelope: a typed value, raw bytes in the target encoding
 /// (JSON text / an ETF term *with* version byte), or absent (d: null).
@@ -60,5 +67,16 @@ bool etf_term_to_json_text(std::string_view etf, std::string& out, decode_error&
                            big_integers big = big_integers::string);
 /// Appends a standalone ETF message (version byte included) of the JSON text.
 bool json_text_to_etf_term(std::string_view json, std::string& out, etf_style style, decode_error& err);
+
+/// Appends the MessagePack value of JSON text (a raw payload): keys in the text's order,
+/// integers outside +-2^53-1 (beyond 64 bits too) as strings of their digits, as the JSON
+/// writer's big_integers::string quotes them, other numbers as float64. Nesting up to 512
+/// levels, as the typed decoders accept. On failure `err` says what and where (a byte
+/// offset into `json`) and `out` is unchanged.
+bool json_text_to_msgpack(std::string_view json, std::string& out, decode_error& err);
+/// Appends the MessagePack value of a raw ETF term (with version byte): the value
+/// etf_term_to_json_text writes as JSON, integers outside +-2^53-1 as strings. On failure
+/// `err` says what and where and `out` is unchanged.
+bool etf_term_to_msgpack(std::string_view etf, std::string& out, decode_error& err);
 
 } // namespace dgw::codec

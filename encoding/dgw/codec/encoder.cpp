@@ -5,6 +5,7 @@
 #include <dgw/etf/writer.hpp>
 #include <dgw/detail/json/dom.hpp>
 #include <dgw/detail/json/text.hpp>
+#include <dgw/detail/msgpack/writer.hpp>
 #include <dgw/raw_json.hpp>
 #include <dgw/snowflake.hpp>
 #include <dgw/timestamp.hpp>
@@ -13,12 +14,14 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <charconv>
+#include <limits>
 #include <vector>
 
 namespace dgw::codec {
 namespace {
 
-/// The two output formats behind one small interface, so the walk over type_info is
+/// The output formats behind one small interface, so the walk over type_info is
 /// written once. Virtual calls are fine here: encoding is not on the receive hot path.
 struct emitter {
     virtual ~emitter() = default;
@@ -57,6 +60,33 @@ void sort_keys(boost::json::value& v) {
         for (auto* p : kv) sorted.emplace(p->key(), std::move(p->value()));
         *o = std::move(sorted);
     }
+}
+
+/// Parsing JSON text the decoder captured (RawJson, kept unknown values): as deep as the
+/// decoder let it be (decode_limits::max_depth), where Boost's default of 32 levels would
+/// make the JSON writer throw and the ETF writer write null.
+boost::json::parse_options any_depth() {
+    boost::json::parse_options opt;
+    opt.max_depth = std::numeric_limits<std::size_t>::max();
+    return opt;
+}
+
+/// A value kept by keep_unknown as a JSON value, for the writers that are not its own
+/// encoding's. Objects inside come out with their keys sorted, as the fields themselves
+/// are: JSON input keeps its producer's order, ETF input Erlang's, and both must give one
+/// output.
+boost::json::value unknown_value(const unknown_fields::field& f) {
+    boost::json::value v;
+    if (f.encoding == Encoding::Json) {
+        v = boost::json::parse(f.value, {}, any_depth());
+    } else {
+        std::string term(1, static_cast<char>(131));
+        term.append(f.value);
+        decode_error err;
+        v = etf::to_json(term, err);
+    }
+    sort_keys(v);
+    return v;
 }
 
 struct json_emitter final : emitter {
@@ -98,21 +128,9 @@ struct json_emitter final : emitter {
         else if (big == big_integers::string) json::append_quoting_big_integers(out, t);
         else out += t;
     }
-    // Objects inside come out with their keys sorted, as the fields themselves are: JSON
-    // input keeps its producer's order, ETF input Erlang's, and both must print one line.
     void unknown(const unknown_fields::field& f) override {
-        boost::json::value v;
-        if (f.encoding == Encoding::Json) {
-            v = boost::json::parse(f.value);
-        } else {
-            std::string term(1, static_cast<char>(131));
-            term.append(f.value);
-            decode_error err;
-            v = etf::to_json(term, err);
-        }
-        sort_keys(v);
         sep();
-        json::append_value(out, v, big);
+        json::append_value(out, unknown_value(f), big);
     }
 };
 
@@ -140,7 +158,7 @@ struct etf_emitter final : emitter {
     }
     void any(std::string_view t) override {
         boost::system::error_code ec;
-        boost::json::value v = boost::json::parse(t.empty() ? std::string_view("null") : t, ec);
+        boost::json::value v = boost::json::parse(t.empty() ? std::string_view("null") : t, ec, {}, any_depth());
         std::string term;
         etf::from_json(v, term, etf::writer_options{style.atom_keys});
         out.append(term, 1, std::string::npos); // drop the version byte: this is a nested term
@@ -149,6 +167,37 @@ struct etf_emitter final : emitter {
         if (f.encoding == Encoding::Etf) out.append(f.value);
         else any(f.value);
     }
+};
+
+/// The value the JSON writer writes (with big_integers::string), in MessagePack: what
+/// discord.js' Redis brokers carry. Snowflakes stay strings, as in Discord's JSON.
+struct msgpack_emitter final : emitter {
+    std::string& out;
+    explicit msgpack_emitter(std::string& o) : out(o) {}
+
+    void begin_object(std::uint32_t n) override { msgpack::append_map(out, n); }
+    void key(std::string_view k) override { msgpack::append_string(out, k); }
+    void end_object() override {}
+    void begin_array(std::uint32_t n) override { msgpack::append_array(out, n); }
+    void end_array() override {}
+    void null() override { msgpack::append_nil(out); }
+    void boolean(bool v) override { msgpack::append_bool(out, v); }
+    void int64(std::int64_t v) override { msgpack::append_int(out, v); }
+    void uint64(std::uint64_t v) override { msgpack::append_uint(out, v); }
+    void float64(double v) override { msgpack::append_double(out, v); }
+    void string(std::string_view v) override { msgpack::append_string(out, v); }
+    void snowflake(std::uint64_t v) override {
+        char buf[24];
+        msgpack::append_string(out, std::string_view(buf, static_cast<std::size_t>(
+                                                              std::to_chars(buf, buf + sizeof buf, v).ptr - buf)));
+    }
+    // RawJson text was checked by the decoder that captured it, so the conversion does not
+    // fail; if a hand-made one is not JSON, nil keeps the output well formed (as ETF's does).
+    void any(std::string_view t) override {
+        decode_error err;
+        if (t.empty() || !msgpack::append_json_text(out, t, err)) msgpack::append_nil(out);
+    }
+    void unknown(const unknown_fields::field& f) override { msgpack::append_value(out, unknown_value(f)); }
 };
 
 void emit(const type_info& ti, const void* p, emitter& e);
@@ -271,6 +320,11 @@ void encode_etf_value(const type_info& ti, const void* obj, std::string& out, et
     emit(ti, obj, e);
 }
 
+void encode_msgpack_value(const type_info& ti, const void* obj, std::string& out) {
+    msgpack_emitter e(out);
+    emit(ti, obj, e);
+}
+
 void encode_json_envelope(std::int64_t op, std::optional<std::int64_t> s, std::optional<std::string_view> t,
                           const payload_ref& d, std::string& out, big_integers big) {
     json_emitter e(out, big);
@@ -346,6 +400,17 @@ bool json_text_to_etf_term(std::string_view json, std::string& out, etf_style st
     if (!ec) p.finish(ec);
     if (ec) return err.fail(ec, used, {}, "not valid JSON text");
     etf::from_json(p.release(), out, etf::writer_options{style.atom_keys});
+    return true;
+}
+
+bool json_text_to_msgpack(std::string_view json, std::string& out, decode_error& err) {
+    return msgpack::append_json_text(out, json, err);
+}
+
+bool etf_term_to_msgpack(std::string_view etf, std::string& out, decode_error& err) {
+    const boost::json::value v = etf::to_json(etf, err);
+    if (err) return false;
+    msgpack::append_value(out, v);
     return true;
 }
 

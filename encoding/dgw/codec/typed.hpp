@@ -50,6 +50,13 @@ std::string encode_json(const T& v, big_integers big = big_integers::string) {
     codec::encode_json_value(describe<T>(), &v, out, big);
     return out;
 }
+/// The MessagePack value of a value: the JSON encoder's value (see encode_msgpack_value).
+template <class T>
+std::string encode_msgpack(const T& v) {
+    std::string out;
+    codec::encode_msgpack_value(describe<T>(), &v, out);
+    return out;
+}
 /// An ETF message (version byte + term) of a value.
 template <class T>
 std::string encode_etf(const T& v, codec::etf_style style = {}) {
