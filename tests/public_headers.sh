@@ -2,7 +2,8 @@
 # Compiles every public header alone (-fsyntax-only, one translation unit per header), as a
 # user who includes only that header would, and checks the edge of each target:
 #   dgw::codec and dgw::client headers pull in neither Beast, Asio nor OpenSSL;
-#   dgw::client headers do not pull in Boost.JSON's DOM (value, object, array, string).
+#   dgw::client headers do not pull in Boost.JSON's DOM (value, object, array, string);
+#   dgw::cluster headers do not pull in hiredis.
 # Public = every .hpp of the include roots outside a detail/ folder, i.e. what
 # `cmake --install` puts into include/dgw/ and promises.
 # Usage: public_headers.sh CXX SOURCE_DIR
@@ -20,6 +21,12 @@ check() { # ROOT/dgw/NAME.hpp
 #endif
 " ;;
   esac
+  if [ "$root" = cluster ]; then
+    forbid+="#if defined(__HIREDIS_H) || defined(HIREDIS_H)
+#error \"$rel (dgw::cluster) pulls in hiredis\"
+#endif
+"
+  fi
   if [ "$root" = client ]; then
     forbid+="#if defined(BOOST_JSON_VALUE_HPP) || defined(BOOST_JSON_OBJECT_HPP) || defined(BOOST_JSON_ARRAY_HPP) || defined(BOOST_JSON_STRING_HPP)
 #error \"$rel (dgw::client) pulls in Boost.JSON's DOM\"
@@ -28,13 +35,15 @@ check() { # ROOT/dgw/NAME.hpp
   fi
   printf '#include <%s>\n%s' "$rel" "$forbid" |
     "$cxx" -std=c++20 -fsyntax-only -Wall -Wextra -Wpedantic -Werror \
-      -I"$src/encoding" -I"$src/generated" -I"$src/client" -I"$src/shard" -x c++ - 2>&1 |
+      -I"$src/encoding" -I"$src/generated" -I"$src/client" -I"$src/shard" -I"$src/cluster" -x c++ - 2>&1 |
     sed "s|^|$rel: |" || true
 }
 export -f check
 
 cd "$src"
-headers=$(find encoding generated client shard -name '*.hpp' -not -path '*/detail/*' | sort)
+roots="encoding generated client shard"
+[ -d cluster ] && roots+=" cluster"
+headers=$(find $roots -name '*.hpp' -not -path '*/detail/*' | sort)
 out=$(printf '%s\n' $headers | xargs -P "$(nproc)" -I{} bash -c 'check {}')
 n=$(printf '%s\n' $headers | wc -l)
 if [ -n "$out" ]; then

@@ -10,7 +10,7 @@ if [ -d src ]; then
   echo "src/ exists: library files belong to client/dgw/ (sans-IO) or shard/dgw/ (networking)"
   missing=1
 fi
-for f in $(find encoding generated client shard -name '*.cpp' | sort); do
+for f in $(find encoding generated client shard cluster -name '*.cpp' | sort); do
   grep -qE "^\s+$f\)?\s*$" CMakeLists.txt || { echo "not in CMakeLists.txt: $f"; missing=1; }
 done
 [ $missing -eq 0 ] && echo "sources_listed: every library source is listed"

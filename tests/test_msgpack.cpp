@@ -504,4 +504,67 @@ BOOST_AUTO_TEST_CASE(every_prefix_of_a_fixture) {
     }
 }
 
+// msgpack_to_json_text, the worker's way back: every fixture's msgpack reads back as the
+// JSON writer's text (so the typed decoder gets the same event), and bad bytes fail with
+// an offset.
+BOOST_AUTO_TEST_CASE(msgpack_reads_back_as_the_json_writers_text) {
+    for (const auto& f : dgw_test::event_fixtures()) {
+        BOOST_TEST_CONTEXT(f.name) {
+            const GatewayMessage m = must_decode(f.text, Encoding::Json, keeping(true));
+            const auto d = dgw::payload_of(m.event);
+            BOOST_REQUIRE(d.ti);
+            std::string packed, text, want;
+            dgw::codec::encode_msgpack_value(*d.ti, d.obj, packed);
+            dgw::codec::encode_json_value(*d.ti, d.obj, want);
+            decode_error err;
+            BOOST_REQUIRE_MESSAGE(dgw::codec::msgpack_to_json_text(packed, text, err), err.message());
+            BOOST_TEST(text == want); // byte for byte: key order, numbers, escapes
+            // Every strict prefix fails as truncated, and leaves the output alone.
+            for (std::size_t n = 0; n < packed.size(); n += 1 + n / 16) {
+                std::string out = "x";
+                BOOST_TEST(!dgw::codec::msgpack_to_json_text(std::string_view(packed).substr(0, n), out, err));
+                BOOST_TEST(out == "x");
+                BOOST_TEST((err.code == dgw::codec_errc::truncated), n << ": " << err.message());
+                BOOST_TEST(err.offset <= n);
+            }
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(msgpack_without_a_json_form_or_lying_fails_with_an_offset) {
+    struct bad {
+        std::string bytes;
+        dgw::codec_errc code;
+        std::size_t at;
+    };
+    const std::string deep(100000, '\x91'); // [[[[...: a nesting bomb
+    const bad cases[] = {
+        {std::string("\x81\x01\x02", 3), dgw::codec_errc::type_mismatch, 1},       // {1: 2}: integer key
+        {std::string("\x91\xc4\x01z", 4), dgw::codec_errc::syntax, 1},             // bin
+        {std::string("\xd4\x01\x00", 3), dgw::codec_errc::syntax, 0},              // fixext
+        {std::string("\xc1", 1), dgw::codec_errc::syntax, 0},                        // never used
+        {std::string("\xc0\xc0", 2), dgw::codec_errc::trailing_data, 1},
+        {std::string("\xdb\xff\xff\xff\xff", 5), dgw::codec_errc::truncated, 5},  // a 4 GiB string
+        {std::string("\xdd\xff\xff\xff\xff", 5), dgw::codec_errc::truncated, 5},  // 4 G elements
+        {std::string("\xdf\xff\xff\xff\xff\xc0", 6), dgw::codec_errc::truncated, 5},
+        {std::string("\xa2\xc3\x28", 3), dgw::codec_errc::invalid_utf8, 1},        // bad UTF-8
+        {deep, dgw::codec_errc::too_deep, 513},
+    };
+    for (const auto& c : cases) {
+        BOOST_TEST_CONTEXT(dgw_test::hex(c.bytes.substr(0, 8))) {
+            std::string out;
+            decode_error err;
+            BOOST_TEST(!dgw::codec::msgpack_to_json_text(c.bytes, out, err));
+            BOOST_TEST(out.empty());
+            BOOST_TEST((err.code == c.code), err.message());
+            BOOST_TEST(err.offset == c.at);
+        }
+    }
+    // float32, negative fixints and every integer width read back as numbers.
+    std::string out;
+    decode_error err;
+    BOOST_REQUIRE(dgw::codec::msgpack_to_json_text(std::string("\x95\xca\x3f\xc0\x00\x00\xff\xd0\x80\xcd\xff\xff\xd3\x80\x00\x00\x00\x00\x00\x00\x00", 21), out, err));
+    BOOST_TEST(out == "[1.5,-1,-128,65535,-9223372036854775808]");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

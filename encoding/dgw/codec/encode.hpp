@@ -79,4 +79,12 @@ bool json_text_to_msgpack(std::string_view json, std::string& out, decode_error&
 /// `err` says what and where and `out` is unchanged.
 bool etf_term_to_msgpack(std::string_view etf, std::string& out, decode_error& err);
 
+/// Appends the JSON text of one MessagePack value (what a worker reads from a stream that
+/// cluster_node published), for the typed JSON decoder: maps with string keys, arrays,
+/// strings (UTF-8), integers, floats, booleans and nil. Binary, extension types and
+/// non-string keys have no JSON form and fail, as do truncated input, bytes after the
+/// value and nesting beyond 512 levels; `err` says what and where (a byte offset), and
+/// `out` is unchanged.
+bool msgpack_to_json_text(std::string_view msgpack, std::string& out, decode_error& err);
+
 } // namespace dgw::codec
