@@ -72,6 +72,8 @@ broker.on('MESSAGE_CREATE', async ({ data, ack }) => {
 	await ack();
 	process.stdout.write(`${JSON.stringify(line)}\n`);
 	printed += 1;
+	// Exits without broker.destroy(): in 1.0.0 its group clean-up script (xcleangroup.lua) does
+	// not compile in Redis ("'then' expected near '!'"), and the test checks the group after us.
 	if (printed === count) {
 		process.stdout.write('done\n', () => process.exit(0));
 	}

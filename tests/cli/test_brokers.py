@@ -158,7 +158,8 @@ def run(body):
     try:
         body(procs)
     except Failure as e:
-        diag = "".join(f"\n--- {os.path.basename(p.err_path)}:\n{tail(p.err_path)}" for p in procs if hasattr(p, "err_path"))
+        diag = "".join(f"\n--- {os.path.basename(p.err_path)}:\n{tail(p.err_path)}" for p in procs
+                       if hasattr(p, "err_path") and tail(p.err_path).strip())
         raise Failure(f"{e}{diag}")
     finally:
         for p in procs:
