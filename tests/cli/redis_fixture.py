@@ -1,5 +1,5 @@
 """A real redis-server on a free loopback port, for the CLI tests that need one
-(test_brokers.py; test_cluster.py holds the same code and can import this instead), and a
+(test_brokers.py, test_cluster.py), and a
 minimal RESP client for the checks the tests make outside the code under test."""
 import os
 import shutil
@@ -33,7 +33,7 @@ class Redis:
 
     def start(self):
         exe = shutil.which("redis-server") or "/usr/bin/redis-server"
-        check(os.access(exe, os.X_OK), "redis-server is not installed (tools/install-deps.sh installs it)")
+        check(os.access(exe, os.X_OK), "redis-server is not installed (scripts/install-deps.sh installs it)")
         self.proc = subprocess.Popen([exe, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
                                       "--save", "", "--appendonly", "no", "--logfile", os.path.join(self.dir, "log")],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Interoperability with discord.js' own consumer: what `dgw connect --cluster ... --publish
+"""
+Interoperability with discord.js' own consumer: what `dgw connect --cluster ... --publish
 MESSAGE_CREATE` writes to Redis Streams is read by @discordjs/brokers' PubSubRedisBroker,
 installed from the npm registry and used as its users use it (tests/cli/brokers_worker.mjs).
 
@@ -27,6 +28,7 @@ No Node.js, no npm or no registry is a failure, not a skip.
 
     test_brokers.py --bin-dir BUILD --source-dir SRC
 """
+# needs: dgw::cluster
 import json
 import os
 import shutil

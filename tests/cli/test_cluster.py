@@ -16,96 +16,16 @@ whose JSON-lines log records every identify, resume and dispatch.
 # needs: dgw::cluster
 import json
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cli_cases import Failure, check, tool_main  # noqa: E402
+from redis_fixture import Redis  # noqa: E402
 
 TOKEN = "MTEyMzQ1Njc4OTAxMjM0NTY3.GclusT.cluster-test-distinctive-token"
-
-
-# ---- a real redis-server and a minimal RESP client (for checks outside the code under test)
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Redis:
-    def __init__(self, tmp):
-        self.port = free_port()
-        self.dir = os.path.join(tmp, "redis")
-        os.makedirs(self.dir, exist_ok=True)
-        self.proc = None
-        self.start()
-
-    @property
-    def url(self):
-        return f"redis://127.0.0.1:{self.port}"
-
-    def start(self):
-        exe = shutil.which("redis-server") or "/usr/bin/redis-server"
-        self.proc = subprocess.Popen([exe, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
-                                      "--save", "", "--appendonly", "no", "--logfile", os.path.join(self.dir, "log")],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                if self.call("PING") == "PONG":
-                    return
-            except OSError:
-                pass
-            check(time.monotonic() < deadline, "redis-server did not start")
-            time.sleep(0.02)
-
-    def kill(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-
-    def call(self, *args):
-        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
-            parts = [f"*{len(args)}\r\n".encode()]
-            for a in args:
-                b = a if isinstance(a, bytes) else str(a).encode()
-                parts.append(f"${len(b)}\r\n".encode() + b + b"\r\n")
-            s.sendall(b"".join(parts))
-            f = s.makefile("rb")
-            return self._read(f)
-
-    def _read(self, f):
-        line = f.readline()
-        kind, rest = line[:1], line[1:-2]
-        if kind == b"+":
-            return rest.decode()
-        if kind == b"-":
-            raise Failure(f"redis error: {rest.decode()}")
-        if kind == b":":
-            return int(rest)
-        if kind == b"$":
-            n = int(rest)
-            if n < 0:
-                return None
-            data = f.read(n + 2)[:-2]
-            return data
-        if kind == b"*":
-            n = int(rest)
-            return None if n < 0 else [self._read(f) for _ in range(n)]
-        raise Failure(f"unexpected RESP {line!r}")
-
-    def stream(self, name):
-        """[(id, payload bytes)] of a stream, oldest first."""
-        out = []
-        for entry_id, fields in self.call("XRANGE", name, "-", "+") or []:
-            kv = dict(zip(fields[::2], fields[1::2]))
-            out.append((entry_id.decode(), kv[b"data"]))
-        return out
 
 
 # ---- the processes
