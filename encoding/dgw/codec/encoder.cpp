@@ -191,11 +191,13 @@ struct msgpack_emitter final : emitter {
         msgpack::append_string(out, std::string_view(buf, static_cast<std::size_t>(
                                                               std::to_chars(buf, buf + sizeof buf, v).ptr - buf)));
     }
-    // RawJson text was checked by the decoder that captured it, so the conversion does not
-    // fail; if a hand-made one is not JSON, nil keeps the output well formed (as ETF's does).
+    // RawJson text was checked by the decoder that captured it (to its own depth limit), so
+    // the conversion does not fail; if a hand-made one is not JSON, nil keeps the output
+    // well formed (as ETF's does).
     void any(std::string_view t) override {
         decode_error err;
-        if (t.empty() || !msgpack::append_json_text(out, t, err)) msgpack::append_nil(out);
+        if (t.empty() || !msgpack::append_json_text(out, t, err, std::numeric_limits<std::size_t>::max()))
+            msgpack::append_nil(out);
     }
     void unknown(const unknown_fields::field& f) override { msgpack::append_value(out, unknown_value(f)); }
 };
