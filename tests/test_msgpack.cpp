@@ -551,7 +551,7 @@ BOOST_AUTO_TEST_CASE(msgpack_without_a_json_form_or_lying_fails_with_an_offset) 
         {deep, dgw::codec_errc::too_deep, 513},
     };
     for (const auto& c : cases) {
-        BOOST_TEST_CONTEXT(dgw_test::hex(c.bytes.substr(0, 8))) {
+        BOOST_TEST_CONTEXT(etf_test::hex(c.bytes.substr(0, 8))) {
             std::string out;
             decode_error err;
             BOOST_TEST(!dgw::codec::msgpack_to_json_text(c.bytes, out, err));

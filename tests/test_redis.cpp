@@ -213,8 +213,11 @@ BOOST_AUTO_TEST_CASE(processes_share_buckets_order_and_one_budget) {
     std::vector<std::unique_ptr<process>> procs;
     for (int i = 0; i < 3; ++i) procs.push_back(std::make_unique<process>(io, srv, fast(2, 700)));
     std::vector<grant> grants;
-    // 12 shards, process = id % 3, all asking at once (higher ids first, to prove the order
-    // is Redis' and not the arrival's).
+    // 12 shards, process = id % 3, each process declaring its shards first (as cluster_node
+    // does before they connect), then all asking at once, higher ids first: the order is
+    // Redis' and not the arrival's.
+    for (int k = 0; k < 3; ++k) procs[k]->queue.enroll({std::uint32_t(k), std::uint32_t(k + 3), std::uint32_t(k + 6), std::uint32_t(k + 9)});
+    run_until(io, [] { return false; }, 100ms);
     for (int id = 11; id >= 0; --id)
         procs[id % 3]->queue.request(id, [&grants, id] { grants.push_back({static_cast<std::uint32_t>(id), clk::now()}); });
     BOOST_REQUIRE(run_until(io, [&] { return grants.size() == 12; }, 20s));

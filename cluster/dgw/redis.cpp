@@ -86,8 +86,13 @@ endpoint parse_url(std::string_view url) {
     e.host = u.host_address();
     if (e.host.empty()) bad_url(url, "no host");
     if (u.has_port()) {
-        if (u.port_number() == 0) bad_url(url, "the port is not a number from 1 to 65535");
-        e.port = u.port_number();
+        // port_number() wraps a number beyond 16 bits; read the digits.
+        const std::string_view p = u.port();
+        unsigned n = 0;
+        auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), n);
+        if (ec != std::errc{} || end != p.data() + p.size() || n == 0 || n > 65535)
+            bad_url(url, "the port is not a number from 1 to 65535");
+        e.port = static_cast<std::uint16_t>(n);
     }
     if (u.has_userinfo()) {
         e.username = u.user();

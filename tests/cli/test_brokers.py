@@ -221,7 +221,7 @@ def dgw_publishes(ctx, tmp, fmt):
         procs.append(srv)
         url = srv.stdout.readline().decode().strip()
         check(url.startswith("ws://"), f"serve printed {url!r}")
-        api = "http://" + url[len("ws://"):].split("/")[0]
+        api = "http://" + url[len("ws://"):].split("/")[0] + "/api/v10"
         out = open(os.path.join(tmp, "connect.out"), "wb")
         err = open(os.path.join(tmp, "connect.err"), "wb")
         cmd = [ctx.dgw, "connect", "--api-base", api, "--compress", "zlib-stream", "--cluster", redis.url,

@@ -65,7 +65,7 @@ def serve(ctx, tmp, shards, mc, rate, extra=()):
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ctx.env)
     url = p.stdout.readline().decode().strip()
     check(url.startswith("ws://"), f"serve printed {url!r}")
-    api = "http://" + url[len("ws://"):].split("/")[0]
+    api = "http://" + url[len("ws://"):].split("/")[0] + "/api/v10"
     return p, slog, api
 
 
