@@ -171,9 +171,8 @@ BOOST_AUTO_TEST_CASE(nothing_listening_is_unreachable_and_shutdown_ends_everythi
     BOOST_TEST((clk::now() - t0 < 2s));
 }
 
-BOOST_AUTO_TEST_SUITE_END()
-
-BOOST_AUTO_TEST_SUITE(redis_identify_queue)
+// Nested in `redis`: CTest runs one suite per file (--run_test=redis).
+BOOST_AUTO_TEST_SUITE(identify_queue)
 
 namespace {
 
@@ -339,7 +338,7 @@ BOOST_AUTO_TEST_SUITE_END()
 
 // The worker side: what cluster_node publishes, read back through a consumer group by
 // dgw::stream_consumer and decoded into the typed event again.
-BOOST_AUTO_TEST_SUITE(redis_streams)
+BOOST_AUTO_TEST_SUITE(streams)
 
 BOOST_AUTO_TEST_CASE(a_consumer_group_reads_published_messages_and_decodes_their_fields) {
     dgw_test::redis_server srv;
@@ -432,3 +431,5 @@ BOOST_AUTO_TEST_CASE(a_restarted_consumer_gets_its_unacknowledged_entries_first)
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE_END() // redis

@@ -36,7 +36,6 @@ struct cluster_node::impl : std::enable_shared_from_this<impl> {
         std::optional<session_info> written; // as last written to Redis
         bool dirty = false;                  // dispatches since the last write
         bool ended = false;                  // stopped for good: its entry is deleted
-        bool resumed_from_store = false;
     };
 
     boost::asio::io_context& io;
@@ -147,12 +146,12 @@ struct cluster_node::impl : std::enable_shared_from_this<impl> {
     void start_shards(std::map<std::uint32_t, session_info> found) {
         shard_manager_options mo = opt.manager;
         mo.shared_identify = &queue;
+        mo.threads = 0;
         std::string resumed;
         for (std::uint32_t id : shard_ids()) {
             tracked& t = sessions[id];
             if (auto it = found.find(id); it != found.end()) {
                 t.written = it->second;
-                t.resumed_from_store = true;
                 resumed += (resumed.empty() ? "" : ", ") + std::to_string(id) + " (seq " +
                            (it->second.seq ? std::to_string(*it->second.seq) : std::string("none")) + ")";
             }
@@ -364,26 +363,7 @@ cluster_snapshot cluster_node::snapshot() const {
     s.identify_waiting = qs.waiting;
     s.identify_grants = qs.grants;
     s.identify_budget = qs.remaining;
-    for (const auto& [id, t] : m.sessions) {
-        shard_snapshot ss;
-        ss.id = id;
-        ss.resumed_from_store = t.resumed_from_store;
-        if (m.manager)
-            if (shard* sh = const_cast<shard_manager&>(*m.manager).find(id)) {
-                ss.phase = sh->phase();
-                ss.connects = sh->stats().connects;
-                ss.resumes = sh->stats().resumes;
-                if (const client* c = sh->current_client()) {
-                    const auto& cs = c->stats();
-                    ss.dispatches = cs.dispatches;
-                    ss.identifies = cs.identifies;
-                    ss.reconnects = cs.reconnects;
-                    if (cs.heartbeat_latency)
-                        ss.latency = std::chrono::duration_cast<std::chrono::milliseconds>(*cs.heartbeat_latency);
-                }
-            }
-        s.shards.push_back(ss);
-    }
+    if (m.manager) s.shards = m.manager->snapshot();
     return s;
 }
 

@@ -48,7 +48,9 @@ struct publish_options {
     std::size_t max_buffered = 100000; ///< events kept while Redis is unreachable
 };
 
-/// What a cluster_node runs.
+/// What a cluster_node runs. The node runs its shards on one io_context (manager.threads
+/// is ignored): its publishing and session keeping are single-threaded, and a bot that
+/// needs more cores runs more processes (process_shards()), each a node.
 struct cluster_options {
     std::string redis_url = "redis://127.0.0.1:6379"; ///< redis://[[user]:password@]host[:port][/db]
     std::string prefix = "dgw";                        ///< every key of this bot starts with it
@@ -71,22 +73,9 @@ struct cluster_options {
 /// The shards with `id % of == index` among [0, shard_count): process `index` of `of`.
 std::vector<std::uint32_t> process_shards(std::uint32_t shard_count, std::uint32_t index, std::uint32_t of);
 
-/// One shard's numbers in a snapshot.
-struct shard_snapshot {
-    std::uint32_t id = 0;
-    shard_phase phase = shard_phase::idle;
-    std::optional<std::chrono::milliseconds> latency; ///< last heartbeat round trip
-    std::uint64_t dispatches = 0;   ///< dispatches received (across connections)
-    std::uint64_t connects = 0;     ///< connection attempts
-    std::uint64_t resumes = 0;      ///< connections opened to resume
-    std::uint64_t identifies = 0;   ///< Identify payloads sent
-    std::uint64_t reconnects = 0;   ///< connections after the first
-    bool resumed_from_store = false; ///< its first connection resumed a stored session
-};
-
 /// Everything a cluster_node can tell an operator, at one instant.
 struct cluster_snapshot {
-    std::vector<shard_snapshot> shards;
+    std::vector<shard_snapshot> shards; ///< shard_manager::snapshot(), with resumed_from_store
     bool redis_up = false;
     std::uint64_t redis_connects = 0, redis_failures = 0;
     std::size_t identify_waiting = 0;          ///< identify requests of this process waiting

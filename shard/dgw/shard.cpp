@@ -37,6 +37,7 @@ void shard::impl::start() {
     // Both validate the configuration (and throw on a rule it breaks).
     if (opt.resume) cl.emplace(opt.client, *opt.resume);
     else cl.emplace(opt.client);
+    if (opt.resume) ++stats.resumes; // a connection opened to resume, as a reconnect's
     connect(cl->url());
 }
 

@@ -8,8 +8,14 @@
 /// once and they identify in the order and at the rate Discord allows. Resumes do not
 /// count against the budget and never wait.
 ///
-/// Like shard, everything runs on the given io_context: call start(), shutdown() and
-/// the accessors from a thread running it.
+/// Threads: by default every shard runs on the given io_context; call start(), shutdown()
+/// and the accessors from a thread running it. With `threads` = N > 1 the manager runs the
+/// shards on N threads of its own, one io_context each, shard i on context i % N; the given
+/// io_context keeps the manager's own work (the identify queue's timer, stop callbacks).
+/// One io_context per thread rather than one shared context with a strand per shard: a
+/// shard's handlers always run on the same thread (its buffers and decompressor stay in
+/// that core's cache), nothing pays for strand dispatch on every completion, and the shard
+/// code stays single-threaded as it is on one io_context.
 
 #include <dgw/identify_queue.hpp>
 #include <dgw/shard.hpp>
@@ -18,6 +24,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace dgw {
@@ -39,13 +46,34 @@ struct shard_manager_options {
     /// A queue shared with other processes (redis_identify_queue of dgw::cluster) to use
     /// instead of the manager's local one; it must outlive the manager. nullptr: local.
     dgw::identify_queue* shared_identify = nullptr;
+    /// Threads running the shards: 0 or 1 runs them on the io_context given to the manager;
+    /// N > 1 starts N threads, each with its own io_context (see the file comment). With
+    /// N > 1 the event handlers run on the shards' threads, concurrently: they must be
+    /// thread-safe, and shards() must not be read while running (use snapshot()).
+    std::size_t threads = 0;
     /// Sessions to resume, by shard id (kept by an earlier process: a session store). A
     /// shard without one identifies; one whose session Discord no longer has identifies
     /// after its op 9.
     std::map<std::uint32_t, session_info> resume;
 };
 
-/// Runs the shards of one bot on one io_context, sharing one identify queue.
+/// One shard's numbers at one instant (shard_manager::snapshot()).
+struct shard_snapshot {
+    std::uint32_t id = 0;                             ///< shard id
+    shard_phase phase = shard_phase::idle;            ///< where it is
+    std::optional<std::chrono::milliseconds> latency; ///< last heartbeat round trip
+    std::uint64_t dispatches = 0;   ///< dispatches received, across connections
+    std::uint64_t connects = 0;     ///< connection attempts
+    std::uint64_t resumes = 0;      ///< connections opened to resume (a stored session's included)
+    std::uint64_t identifies = 0;   ///< Identify payloads sent
+    std::uint64_t reconnects = 0;   ///< connections after the first
+    bool resumed_from_store = false; ///< its first connection resumed a session given in options.resume
+};
+
+/// The shard of a guild's events: (guild_id >> 22) % shard_count, Discord's formula.
+std::uint32_t shard_for_guild(std::uint64_t guild_id, std::uint32_t shard_count) noexcept;
+
+/// Runs the shards of one bot, sharing one identify queue.
 class shard_manager {
 public:
     /// The shards are made by start(); `handlers` serves all of them (dispatch_info says
@@ -61,7 +89,8 @@ public:
     /// the queue's wake-up timer: nothing of the manager stays pending on the io_context.
     void shutdown();
 
-    /// Called once per shard when it stops for good.
+    /// Called once per shard when it stops for good (on the manager's io_context, also with
+    /// `threads` > 1).
     void on_stop(std::function<void(std::uint32_t shard_id, const stop&)> cb);
 
     /// The shards, in shard_ids order (empty before start()).
@@ -70,8 +99,15 @@ public:
     shard* find(std::uint32_t shard_id) noexcept;
     /// Shards started and not yet stopped.
     std::size_t running() const noexcept;
-    /// The shared identify queue (its remaining() budget, waiting() requests).
+    /// The shared identify queue (its remaining() budget, waiting() requests). With
+    /// `threads` > 1, read it on the manager's io_context only.
     const local_identify_queue& identify_queue() const noexcept;
+    /// The shard that receives `guild_id`'s events (shard_for_guild with this shard_count).
+    std::uint32_t shard_for_guild(std::uint64_t guild_id) const noexcept;
+    /// Every shard's state, latency and counters, taken on each shard's own thread (with
+    /// `threads` > 1 this waits for every pool thread: call it from a thread outside the
+    /// pool, e.g. one running the manager's io_context). In shard_ids order.
+    std::vector<shard_snapshot> snapshot() const;
 
 private:
     struct impl;

@@ -16,10 +16,12 @@ whose JSON-lines log records every identify, resume and dispatch.
 # needs: dgw::cluster
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cli_cases import Failure, check, tool_main  # noqa: E402
@@ -79,12 +81,49 @@ def connect(ctx, tmp, name, api, redis, shards, process, publish=(), fmt="json")
     err = open(os.path.join(tmp, f"{name}.err"), "wb")
     cmd = [ctx.dgw, "connect", "--api-base", api, "--compress", "zlib-stream", "--cluster", redis.url,
            "--shards", str(shards), "--process", process, "--events", "READY", "--log-level", "info",
-           "--backoff", "50ms,200ms", "--invalid-session-delay", "50ms"]
+           "--backoff", "50ms,200ms", "--invalid-session-delay", "50ms", "--metrics", "127.0.0.1:0"]
     if publish:
         cmd += ["--publish", ",".join(publish), "--publish-format", fmt]
     p = subprocess.Popen(cmd, stdout=out, stderr=err, env=ctx.env)
     p.err_path = err.name
     return p
+
+
+def scrape(p, limit=10):
+    """{(name, labels): value} from the process' GET /metrics (its port from its log)."""
+    deadline = time.monotonic() + limit
+    port = None
+    while port is None:
+        m = re.search(r"metrics: http://127\.0\.0\.1:(\d+)/metrics", open(p.err_path, encoding="utf-8").read())
+        if m:
+            port = int(m.group(1))
+        else:
+            check(time.monotonic() < deadline, "no metrics address in the log")
+            time.sleep(0.05)
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+        check(r.status == 200 and r.headers["Content-Type"].startswith("text/plain; version=0.0.4"),
+              f"metrics: {r.status} {r.headers['Content-Type']}")
+        text = r.read().decode()
+    out = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = re.fullmatch(r"([a-z_]+)(?:\{(.*)\})? (\S+)", line)
+        check(m, f"not a Prometheus sample: {line!r}")
+        labels = tuple(sorted(re.findall(r'(\w+)="([^"]*)"', m.group(2) or "")))
+        out[(m.group(1), labels)] = float(m.group(3))
+    return out
+
+
+def per_shard(samples, name, process):
+    """{shard id: value} of a per-shard metric."""
+    out = {}
+    for (n, labels), v in samples.items():
+        d = dict(labels)
+        if n == name:
+            check(d.get("process") == process, f"{n} without process=\"{process}\": {labels}")
+            out[int(d["shard"])] = (v, d.get("phase"))
+    return out
 
 
 def stop(p, limit=15):
@@ -142,6 +181,24 @@ def case_four_processes_share_buckets_and_budget(ctx, tmp):
             procs.append(connect(ctx, tmp, f"p{k}", api, redis, 32, f"{k}/4"))
         # 16 identifies per bucket, 5 s apart (plus the 250 ms margin): about 80 s.
         wait_for("32 identifies", lambda: sum(e["ev"] == "identify" for e in read_log(slog)) >= 32, 150, procs[1:])
+        # Scraped while running, each process' metrics agree with what the gateway saw.
+        def settled():
+            for k in range(4):
+                states = per_shard(scrape(procs[1 + k]), "dgw_shard_state", f"{k}/4")
+                if sorted(states) != list(range(k, 32, 4)) or any(ph != "connected" for _, ph in states.values()):
+                    return False
+            return True
+        wait_for("every shard connected in the metrics", settled, 15, procs[1:])
+        for k in range(4):
+            m = scrape(procs[1 + k])
+            ident = per_shard(m, "dgw_shard_identifies_total", f"{k}/4")
+            check(sorted(ident) == list(range(k, 32, 4)) and all(v == 1 for v, _ in ident.values()),
+                  f"process {k}: identifies per shard {ident}")
+            res = per_shard(m, "dgw_shard_resumes_total", f"{k}/4")
+            check(all(v == 0 for v, _ in res.values()), f"process {k}: resumes {res}")
+            check(m[("dgw_redis_up", (("process", f"{k}/4"),))] == 1, f"process {k}: redis down in the metrics")
+            check(m[("dgw_identify_grants_total", (("process", f"{k}/4"),))] == 8, f"process {k}: grants")
+            check(m[("dgw_identify_waiting", (("process", f"{k}/4"),))] == 0, f"process {k}: still waiting")
         for p in procs[1:]:
             check(stop(p) == 0, f"dgw connect exit {p.returncode}:\n{tail(p.err_path)}")
         stop(srv)
@@ -200,6 +257,14 @@ def case_kill_9_and_replacement_resumes_exactly_once(ctx, tmp):
             return done >= {0, 1, 2, 3}
         wait_for("every shard's feed sent", fed, 60, [p1, p0b])
         time.sleep(0.5)  # the last batch (written every 100 ms)
+        m = scrape(p0b)
+        check({k: v for k, (v, _) in per_shard(m, "dgw_shard_resumed_from_store", "0/2").items()} == {0: 1, 2: 1},
+              f"resumed_from_store: {per_shard(m, 'dgw_shard_resumed_from_store', '0/2')}")
+        check({k: v for k, (v, _) in per_shard(m, "dgw_shard_resumes_total", "0/2").items()} == {0: 1, 2: 1},
+              f"resumes: {per_shard(m, 'dgw_shard_resumes_total', '0/2')}")
+        check(all(v == 0 for v, _ in per_shard(m, "dgw_shard_identifies_total", "0/2").values()),
+              "the replacement identified")
+        check(m[("dgw_publish_buffered", (("process", "0/2"),))] == 0, "events left unwritten")
         for p in (p1, p0b):
             check(stop(p) == 0, f"dgw connect exit {p.returncode}:\n{tail(p.err_path)}")
         stop(srv)
@@ -209,6 +274,7 @@ def case_kill_9_and_replacement_resumes_exactly_once(ctx, tmp):
         check(resumed == {0, 2}, f"the replacement resumed shards {resumed}, expected 0 and 2")
         check(not any(e["ev"] == "resume_failed" for e in log), "a resume failed")
         err = open(p0b.err_path, encoding="utf-8").read()
+        
         check("resuming stored sessions of shard(s) 0" in err, f"replacement log: {err[-600:]}")
         # Every MESSAGE_CREATE of the feed in the stream, exactly once; per shard in feed order.
         expected = [l["d"]["id"] for l in feed if l["t"] == "MESSAGE_CREATE"]

@@ -20,7 +20,7 @@ public:
     reader(std::string_view in, std::string& out, decode_error& err) : in_(in), out_(out), err_(err) {}
 
     bool value(std::size_t depth) {
-        if (depth > max_depth) return fail(codec_errc::too_deep, "nested deeper than 512 levels");
+        if (depth >= max_depth) return fail(codec_errc::too_deep, "nested deeper than 512 levels");
         std::uint8_t b = 0;
         if (!byte(b)) return false;
         if (b <= 0x7f) return json::append_uint(out_, b), true;
