@@ -5,7 +5,7 @@
 // user's shutdown with 1000. Transport compression is produced the way the gateway does it
 // (one zstd context flushed per message; one deflate stream with Z_SYNC_FLUSH).
 
-#include "test_gateway_peer.hpp"
+#include "gateway_peer.hpp"
 
 namespace {
 
@@ -66,7 +66,7 @@ void full_session(dgw::Encoding enc, dgw::transport_compression comp) {
             auto cmd = co_await c->expect(3);
             presence_status = str(cmd.at("d").at("status"));
             // A resumable close, as the gateway does when it restarts a node.
-            co_await c->ws.async_close(websocket::close_reason(static_cast<websocket::close_code>(4000)), use_awaitable);
+            co_await c->close(4000);
             first_heartbeats = c->heartbeats;
             beats_before_ready = c->heartbeat_seq;
         }
@@ -82,8 +82,8 @@ void full_session(dgw::Encoding enc, dgw::transport_compression comp) {
             co_await c->dispatch("RESUMED", 4, {});
             auto end = co_await c->recv(); // heartbeats until the client's close frame
             BOOST_CHECK(!end);
-            BOOST_CHECK(c->ended == websocket::error::closed);
-            close_code = c->ws.reason().code;
+            BOOST_CHECK(c->client_closed());
+            close_code = c->close_code();
             second_heartbeats = c->heartbeat_seq;
         }
     };
@@ -150,15 +150,14 @@ BOOST_AUTO_TEST_CASE(tls_session_with_a_verified_certificate) {
     int close_code = 0;
     auto script = [&]() -> awaitable<void> {
         auto c = co_await accept_tls(t.acc, server_tls);
-        if (const char* name = SSL_get_servername(c->ws.next_layer().native_handle(), TLSEXT_NAMETYPE_host_name))
-            sni = name;
+        sni = c->server_name();
         co_await c->send(hello(45000));
         auto id = co_await c->expect(2);
         co_await c->dispatch("READY", 1, fixture_d("READY"));
         co_await c->dispatch("MESSAGE_CREATE", 2, msg);
         auto end = co_await c->recv();
         BOOST_CHECK(!end);
-        close_code = c->ws.reason().code;
+        close_code = c->close_code();
     };
     t.run(sh, script());
     BOOST_TEST(sni == "localhost");
@@ -201,8 +200,7 @@ BOOST_AUTO_TEST_CASE(fatal_close_code_stops_without_reconnecting) {
         auto c = co_await accept(t.acc);
         co_await c->send(hello(45000));
         co_await c->expect(2);
-        co_await c->ws.async_close(websocket::close_reason(static_cast<websocket::close_code>(4004), "Authentication failed."),
-                                   use_awaitable);
+        co_await c->close(4004, "Authentication failed.");
     };
     t.run(sh, script());
     BOOST_REQUIRE(t.stopped);
@@ -252,7 +250,7 @@ BOOST_AUTO_TEST_CASE(corrupt_zstd_stream_drops_the_connection_and_resumes) {
             co_await c->send_raw("\xff\xfe this is not zstd", true);
             auto end = co_await c->recv(); // the shard drops the TCP connection, no close frame
             BOOST_CHECK(!end);
-            BOOST_CHECK(c->ended != websocket::error::closed);
+            BOOST_CHECK(!c->client_closed());
         }
         {
             auto c = co_await accept(t.acc);
@@ -284,7 +282,7 @@ BOOST_AUTO_TEST_CASE(undecodable_message_closes_with_4000_and_resumes) {
             co_await c->send_raw("{\"op\":0,\"s\":2,\"t\":\"MESSAGE_CREATE\",\"d\":{\"id\":", false);
             auto end = co_await c->recv();
             BOOST_CHECK(!end);
-            first_close = c->ws.reason().code;
+            first_close = c->close_code();
         }
         {
             auto c = co_await accept(t.acc);
@@ -355,7 +353,7 @@ BOOST_AUTO_TEST_CASE(manager_spaces_identifies_by_concurrency_bucket) {
         co_await c->dispatch("READY", 1, ready);
         auto end = co_await c->recv();
         BOOST_CHECK(!end);
-        s.close_code = c->ws.reason().code;
+        s.close_code = c->close_code();
         identifies.push_back(s);
         ++finished;
     };

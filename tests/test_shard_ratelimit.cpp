@@ -13,7 +13,7 @@
 // lateness at Discord's scale, against 2 s of margin); without a margin the second batch
 // lands in the gateway's window together with the first and it closes with 4008.
 
-#include "test_gateway_peer.hpp"
+#include "gateway_peer.hpp"
 
 namespace {
 

@@ -7,15 +7,12 @@
 // Timings are shortened through the options (back-off 50 ms doubling to 3 s, healthy after
 // 1.5 s: the defaults divided by 20); the client_backoff suite shows what the defaults give.
 
-#include "test_gateway_peer.hpp"
+#include "gateway_peer.hpp"
 
 #include <boost/test/data/test_case.hpp>
 
-#include <atomic>
 #include <map>
-#include <mutex>
 #include <memory>
-#include <thread>
 
 namespace bdata = boost::unit_test::data;
 
@@ -36,7 +33,6 @@ std::ostream& operator<<(std::ostream& os, ending e) {
 }
 
 json::object reconnect_op() { return {{"op", 7}, {"d", nullptr}}; }
-json::object invalid_session_op() { return {{"op", 9}, {"d", false}}; }
 double ms(steady::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
 /// Scaled-down defaults: back-off 50 ms -> 3 s (1 s -> 60 s), healthy after 1.5 s (30 s).
@@ -80,21 +76,20 @@ void storm_then_recovery(ending how) {
             }
             if (accepted.back() - accepted.front() < 3s) { // the storm
                 if (how == ending::close_4000) {
-                    co_await c->ws.async_close(websocket::close_reason(static_cast<websocket::close_code>(4000)),
-                                               use_awaitable);
+                    co_await c->close(4000);
                 } else if (how == ending::op7) {
                     co_await c->send(reconnect_op());
                     auto end = co_await c->recv(); // the client closes (4000) and resumes
                     BOOST_CHECK(!end);
                 } else {
-                    beast::get_lowest_layer(c->ws).socket().close();
+                    c->drop_tcp();
                 }
                 continue;
             }
             // The gateway behaves: the connection lives past healthy_after, then one 4000.
             asio::steady_timer live(t.io, 2s);
             co_await live.async_wait(use_awaitable);
-            co_await c->ws.async_close(websocket::close_reason(static_cast<websocket::close_code>(4000)), use_awaitable);
+            co_await c->close(4000);
             const auto closed_at = steady::now();
             auto next = co_await accept(t.acc);
             reconnect_after_healthy = steady::now() - closed_at;
@@ -106,7 +101,7 @@ void storm_then_recovery(ending how) {
             sh.shutdown();
             auto end = co_await next->recv();
             BOOST_CHECK(!end);
-            BOOST_CHECK_EQUAL(next->ws.reason().code, 1000);
+            BOOST_CHECK_EQUAL(next->close_code(), 1000);
             co_return;
         }
     };
@@ -146,99 +141,6 @@ void storm_then_recovery(ending how) {
     for (const auto& l : t.logs) said = said || l.find("short-lived connections") != std::string::npos;
     BOOST_TEST(said);
 }
-
-// ---- a stalling gateway on its own thread ------------------------------------------------
-
-/// How the stalling gateway treats each connection.
-enum class stall {
-    tcp_silent,      ///< accept TCP, never answer (TLS or websocket handshake hangs)
-    no_hello,        ///< websocket upgrade, then silence
-    no_ready,        ///< Hello, then the Identify is never answered
-    session,         ///< Hello, READY after Identify, then reads (answers the close)
-    deaf_after_op9,  ///< a session, then op 9 (d=false) and no more reading: our close is never answered
-    deaf_session,    ///< a session, then no more reading: the shutdown's close is never answered
-};
-
-/// A gateway on its own io_context and thread, so that the shard's io.run() measures the
-/// shard alone. It records when each connection arrives; it asserts nothing (Boost.Test is
-/// not thread-safe), the test checks what it recorded.
-class stall_gateway {
-public:
-    explicit stall_gateway(stall mode) : mode_(mode) {
-        asio::co_spawn(io_, serve(), asio::detached);
-        thread_ = std::thread([this] { io_.run(); });
-    }
-    ~stall_gateway() {
-        io_.stop();
-        thread_.join();
-    }
-    std::string url() const { return "ws://127.0.0.1:" + std::to_string(port_); }
-    std::string wss_url() const { return "wss://localhost:" + std::to_string(port_); }
-    int connections() const { return connections_.load(); }
-    std::vector<steady::time_point> arrivals() const {
-        std::lock_guard lock(m_);
-        return arrivals_;
-    }
-
-private:
-    awaitable<void> serve() {
-        for (;;) {
-            auto [ec, sock] = co_await acc_.async_accept(asio::as_tuple(use_awaitable));
-            if (ec) co_return;
-            {
-                std::lock_guard lock(m_);
-                arrivals_.push_back(steady::now());
-            }
-            ++connections_;
-            asio::co_spawn(io_, one(std::move(sock)), asio::detached);
-        }
-    }
-
-    awaitable<void> one(tcp::socket sock) {
-        if (mode_ == stall::tcp_silent) {
-            char b[512];
-            for (;;) {
-                auto [ec, n] = co_await sock.async_read_some(asio::buffer(b), asio::as_tuple(use_awaitable));
-                if (ec) co_return;
-            }
-        }
-        websocket::stream<beast::tcp_stream> ws(std::move(sock));
-        auto [aec] = co_await ws.async_accept(asio::as_tuple(use_awaitable));
-        if (aec) co_return;
-        auto say = [&](const json::object& m) -> awaitable<bool> {
-            const std::string text = json::serialize(m);
-            auto [wec, n] = co_await ws.async_write(asio::buffer(text), asio::as_tuple(use_awaitable));
-            co_return !wec;
-        };
-        if (mode_ != stall::no_hello && !co_await say(hello(45000))) co_return;
-        for (;;) {
-            beast::flat_buffer buf;
-            auto [ec, n] = co_await ws.async_read(buf, asio::as_tuple(use_awaitable));
-            if (ec) co_return;
-            if (mode_ == stall::no_hello || mode_ == stall::no_ready) continue;
-            const auto v = json::parse(beast::buffers_to_string(buf.data()));
-            if (v.at("op").to_number<int>() != 2) continue;
-            json::object ready = fixture_d("READY");
-            ready["session_id"] = "stall-session";
-            if (!co_await say(envelope("READY", 1, ready))) co_return;
-            if (mode_ == stall::deaf_after_op9 || mode_ == stall::deaf_session) {
-                if (mode_ == stall::deaf_after_op9) co_await say(invalid_session_op());
-                asio::steady_timer forever(io_, 1h); // hold the socket, read nothing
-                co_await forever.async_wait(asio::as_tuple(use_awaitable));
-                co_return;
-            }
-        }
-    }
-
-    asio::io_context io_;
-    tcp::acceptor acc_{io_, {asio::ip::make_address("127.0.0.1"), 0}};
-    unsigned short port_ = acc_.local_endpoint().port();
-    stall mode_;
-    std::atomic<int> connections_{0};
-    mutable std::mutex m_;
-    std::vector<steady::time_point> arrivals_;
-    std::thread thread_;
-};
 
 /// A port whose accept queue is full, so a new connection's SYN is dropped and the TCP
 /// connect stays pending (Linux drops SYNs while the queue is over the backlog).

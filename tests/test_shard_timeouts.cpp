@@ -3,7 +3,7 @@
 // hello_timeout (20 s) and ready_timeout (15 s) the shard gives up and connects again within
 // 40 s. Its own suite (CTest runs suites in parallel): together these wait about 35 s.
 
-#include "test_gateway_peer.hpp"
+#include "gateway_peer.hpp"
 
 namespace {
 
@@ -35,7 +35,7 @@ template <class Serve> steady::duration second_connection_after(Serve serve_one,
         // The first connection was given up: the client closed it with 4000 (session kept).
         auto end = co_await first->recv();
         BOOST_CHECK(!end);
-        BOOST_CHECK_EQUAL(first->ws.reason().code, 4000);
+        BOOST_CHECK_EQUAL(first->close_code(), 4000);
         sh.shutdown();
         auto end2 = co_await second->recv();
         BOOST_CHECK(!end2);

@@ -6,7 +6,7 @@
 // (compressed: a decompressor reset at each first_of_connection reads them), close frames,
 // and Identify and Resume with [REDACTED] where the token was, in JSON and in ETF.
 
-#include "test_gateway_peer.hpp"
+#include "gateway_peer.hpp"
 
 #include <dgw/compress/decompressor.hpp>
 #include <dgw/log.hpp>
@@ -58,8 +58,7 @@ void observe_session(dgw::Encoding enc, dgw::transport_compression comp) {
             auto id = co_await c->open_session(ready);
             identify_token = str(id.at("d").at("token"));
             co_await c->dispatch("MESSAGE_CREATE", 2, msg);
-            co_await c->ws.async_close(websocket::close_reason(static_cast<websocket::close_code>(4000), "restart"),
-                                       use_awaitable);
+            co_await c->close(4000, "restart");
         }
         {
             auto c = co_await accept(t.acc);

@@ -1,7 +1,7 @@
 #pragma once
 // A TLS certificate made at test time, for local servers (shard and HTTP tests).
 #include <boost/asio/buffer.hpp>
-#include <boost/asio/ssl.hpp>
+#include <boost/asio/ssl/context.hpp> // not ssl.hpp: every shard test includes this, none needs a stream from it
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
