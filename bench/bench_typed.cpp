@@ -27,6 +27,8 @@
 // allocs_per_msg counts every global operator new (all variants are replaced below), so it
 // includes Boost.JSON's allocations through the default resource.
 
+#include "corpus.hpp"
+
 #include <dgw/describe.hpp>
 #include <dgw/encoding.hpp>
 #include <dgw/etf/reader.hpp>
@@ -131,49 +133,9 @@ corpus g_etf;
 double g_tokens_per_msg = 0; // ETF tokens per message, from the token walk (kept out of the
                              // counters so every benchmark shares one console table)
 
-std::string corpus_dir() {
-    if (const char* d = std::getenv("DGW_CORPUS"); d && *d) return d;
-    return DGW_DEFAULT_CORPUS;
-}
-
-std::string slurp(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) throw std::runtime_error("cannot open " + path + " (set DGW_CORPUS)");
-    return std::string(std::istreambuf_iterator<char>(f), {});
-}
-
-std::string unzstd(const std::string& z, const std::string& name) {
-    const unsigned long long size = ZSTD_getFrameContentSize(z.data(), z.size());
-    if (size == ZSTD_CONTENTSIZE_ERROR) throw std::runtime_error(name + ": not a zstd frame");
-    if (size != ZSTD_CONTENTSIZE_UNKNOWN) {
-        std::string out(static_cast<std::size_t>(size), '\0');
-        const std::size_t rc = ZSTD_decompress(out.data(), out.size(), z.data(), z.size());
-        if (ZSTD_isError(rc)) throw std::runtime_error(name + ": " + ZSTD_getErrorName(rc));
-        out.resize(rc);
-        return out;
-    }
-    // Content size not recorded (e.g. streamed compression): decompress as a stream.
-    std::string out;
-    ZSTD_DCtx* dctx = ZSTD_createDCtx();
-    ZSTD_inBuffer in{z.data(), z.size(), 0};
-    std::vector<char> buf(ZSTD_DStreamOutSize());
-    std::size_t rc = 1;
-    while (in.pos < in.size || rc != 0) {
-        ZSTD_outBuffer o{buf.data(), buf.size(), 0};
-        rc = ZSTD_decompressStream(dctx, &o, &in);
-        if (ZSTD_isError(rc)) {
-            ZSTD_freeDCtx(dctx);
-            throw std::runtime_error(name + ": " + ZSTD_getErrorName(rc));
-        }
-        out.append(buf.data(), o.pos);
-        if (in.pos == in.size && o.pos == 0 && rc != 0) {
-            ZSTD_freeDCtx(dctx);
-            throw std::runtime_error(name + ": truncated zstd stream");
-        }
-    }
-    ZSTD_freeDCtx(dctx);
-    return out;
-}
+using dgw_bench::corpus_dir;
+using dgw_bench::slurp;
+using dgw_bench::unzstd;
 
 void add(corpus& c, std::string_view m) {
     c.msgs.push_back(m);
