@@ -14,6 +14,7 @@
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -110,9 +111,13 @@ BOOST_AUTO_TEST_CASE(shards_run_on_a_pool_of_threads_each_on_one) {
                 std::lock_guard lock(mu);
                 n = got.size();
             }
-            if (n == shard_count * events_per_shard || std::chrono::steady_clock::now() > deadline) {
-                timed_out = n != shard_count * events_per_shard;
-                snap = m.snapshot(); // from the manager's thread, outside the pool
+            const bool all = n == shard_count * events_per_shard;
+            if (all) snap = m.snapshot(); // from the manager's thread, outside the pool
+            // Until every shard has had a heartbeat acknowledged too (latency measured).
+            const bool beaten = all && std::all_of(snap.begin(), snap.end(), [](const auto& s) { return s.latency.has_value(); });
+            if (beaten || std::chrono::steady_clock::now() > deadline) {
+                timed_out = !all;
+                if (!all) snap = m.snapshot();
                 m.shutdown();
                 return;
             }
