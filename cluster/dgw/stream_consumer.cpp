@@ -29,7 +29,7 @@ struct stream_consumer::impl : std::enable_shared_from_this<impl> {
         if (stopped) return;
         groups_left = opt.streams.size();
         for (const auto& s : opt.streams) {
-            redis.command({"XGROUP", "CREATE", s, opt.group, "$", "MKSTREAM"},
+            redis.command({"XGROUP", "CREATE", s, opt.group, "0", "MKSTREAM"},
                           [w = weak_from_this()](boost::system::error_code ec, redis::reply r) {
                               auto self = w.lock();
                               if (!self || self->stopped) return;

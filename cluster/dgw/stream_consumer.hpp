@@ -3,8 +3,9 @@
 /// one stream per event name (@discordjs/brokers' layout), so that several workers share
 /// the events and each event is handled by one of them.
 ///
-/// The group is created at the streams' end if it does not exist (XGROUP CREATE ... $
-/// MKSTREAM, as PubSubRedisBroker does). The consumer first takes back what it was given
+/// The group is created if it does not exist, at the start of the streams (XGROUP CREATE
+/// ... 0 MKSTREAM, as PubSubRedisBroker 1.x does): a new group reads what the streams still
+/// hold (MAXLEN bounds it), then what comes. The consumer first takes back what it was given
 /// before and never acknowledged (a crash before ack: its pending entries), then reads new
 /// entries with XREADGROUP ... BLOCK. Each entry reaches the handler with an ack function;
 /// an entry not acknowledged stays pending in Redis for this consumer name.

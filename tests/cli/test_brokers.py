@@ -17,6 +17,9 @@ read, and acks it. The test checks that:
   be strings);
 - the consumer group holds nothing pending afterwards (the package's ack reached Redis).
 
+A fourth case runs dgw's own worker instead (examples/stream_worker: dgw::stream_consumer,
+msgpack_to_json_text, the typed MessageCreate), with the same output and the same checks.
+
 Cases: MessagePack (the default format, which the package decodes as it is); JSON text
 (`--publish-format json`, read with the package's `decode` option set to JSON.parse, as a
 user of a JSON stream must); and a control in which Node itself writes the feed's `d` objects
@@ -59,6 +62,7 @@ class Ctx:
         self.events = os.path.join(src, "examples", "capture.zstd")
         self.env = dict(os.environ, DISCORD_TOKEN=TOKEN)
         self.npm_dir = os.path.join(bin_dir, "npm-brokers")
+        self.stream_worker = os.path.join(bin_dir, "examples", "stream_worker")
         self.node = None
         self.feed = None
         self.install_failed = None  # said once, in full, by the first case; the others refer to it
@@ -126,13 +130,14 @@ def stop(p, limit=15):
         raise Failure(f"{os.path.basename(p.args[0])} did not exit within {limit} s of SIGTERM")
 
 
-def start_worker(ctx, tmp, redis, fmt, procs):
-    """The broker consumer; returns once it has subscribed (its group exists)."""
+def start_worker(ctx, tmp, redis, fmt, procs, cpp=False):
+    """The broker consumer (or with `cpp` dgw's examples/stream_worker, which prints the same
+    lines); returns once it has subscribed (its group exists)."""
     out_path, err_path = os.path.join(tmp, "worker.out"), os.path.join(tmp, "worker.err")
+    args = [redis.url, GROUP, str(len(ctx.load_feed())), str(WORKER_TIMEOUT_MS), fmt]
+    cmd = [ctx.stream_worker, *args] if cpp else [ctx.node, os.path.join(ctx.npm_dir, "brokers_worker.mjs"), *args]
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
-        w = subprocess.Popen([ctx.node, os.path.join(ctx.npm_dir, "brokers_worker.mjs"), redis.url, GROUP,
-                              str(len(ctx.load_feed())), str(WORKER_TIMEOUT_MS), fmt],
-                             stdout=out, stderr=err, cwd=ctx.npm_dir)
+        w = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ctx.npm_dir if not cpp else tmp)
     w.out_path, w.err_path = out_path, err_path
     procs.append(w)
     deadline = time.monotonic() + 30
@@ -205,13 +210,16 @@ def compare(ctx, redis, out_path):
 
 # ---- the cases
 
-def dgw_publishes(ctx, tmp, fmt):
-    ctx.ensure_packages()
+def dgw_publishes(ctx, tmp, fmt, cpp=False):
+    if cpp:
+        check(os.access(ctx.stream_worker, os.X_OK), f"{ctx.stream_worker} is not built (DGW_BUILD_EXAMPLES)")
+    else:
+        ctx.ensure_packages()
     ctx.load_feed()
     redis = Redis(tmp)
 
     def body(procs):
-        w = start_worker(ctx, tmp, redis, fmt, procs)
+        w = start_worker(ctx, tmp, redis, fmt, procs, cpp)
         slog = os.path.join(tmp, "serve.log")
         serve_err = open(os.path.join(tmp, "serve.err"), "wb")
         srv = subprocess.Popen([ctx.dgw, "gateway", "serve", "--listen", "127.0.0.1:0", "--events", ctx.events,
@@ -244,7 +252,8 @@ def dgw_publishes(ctx, tmp, fmt):
         n = compare(ctx, redis, w.out_path)
         connect_err = open(client.err_path, encoding="utf-8", errors="replace").read()
         check(TOKEN not in connect_err, "the token appears in dgw connect's log")
-        print(f"     {fmt}: {n} MESSAGE_CREATE read by PubSubRedisBroker, fields equal to the feed")
+        reader = "dgw::stream_consumer (examples/stream_worker)" if cpp else "PubSubRedisBroker"
+        print(f"     {fmt}: {n} MESSAGE_CREATE read by {reader}, fields equal to the feed")
 
     try:
         run(body)
@@ -258,6 +267,10 @@ def case_dgw_publishes_msgpack(ctx, tmp):
 
 def case_dgw_publishes_json(ctx, tmp):
     dgw_publishes(ctx, tmp, "json")
+
+
+def case_dgw_cpp_consumer_reads_msgpack(ctx, tmp):
+    dgw_publishes(ctx, tmp, "msgpack", cpp=True)
 
 
 def case_control_node_writes_the_layout(ctx, tmp):
@@ -281,7 +294,8 @@ def case_control_node_writes_the_layout(ctx, tmp):
         redis.kill()
 
 
-CASES = [case_control_node_writes_the_layout, case_dgw_publishes_msgpack, case_dgw_publishes_json]
+CASES = [case_control_node_writes_the_layout, case_dgw_publishes_msgpack, case_dgw_publishes_json,
+         case_dgw_cpp_consumer_reads_msgpack]
 
 
 def main(argv=None):
