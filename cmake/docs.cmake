@@ -18,13 +18,14 @@ set(DOXYGEN_GENERATE_HTML YES)
 set(DOXYGEN_GENERATE_LATEX NO)
 set(DOXYGEN_FILE_PATTERNS "*.hpp")
 set(DOXYGEN_RECURSIVE YES)
-# Every include reads <dgw/...>: strip the three include roots from the shown paths.
+# Every include reads <dgw/...>: strip the include roots from the shown paths.
 set(DOXYGEN_FULL_PATH_NAMES YES)
 set(DOXYGEN_STRIP_FROM_PATH
     "${CMAKE_CURRENT_SOURCE_DIR}/generated"
     "${CMAKE_CURRENT_SOURCE_DIR}/encoding"
     "${CMAKE_CURRENT_SOURCE_DIR}/client"
-    "${CMAKE_CURRENT_SOURCE_DIR}/shard")
+    "${CMAKE_CURRENT_SOURCE_DIR}/shard"
+    "${CMAKE_CURRENT_SOURCE_DIR}/cluster")
 set(DOXYGEN_STRIP_FROM_INC_PATH ${DOXYGEN_STRIP_FROM_PATH})
 set(DOXYGEN_JAVADOC_AUTOBRIEF YES)
 set(DOXYGEN_EXTRACT_ALL NO)
@@ -53,5 +54,6 @@ doxygen_add_docs(docs
     "${CMAKE_CURRENT_SOURCE_DIR}/encoding/dgw"
     "${CMAKE_CURRENT_SOURCE_DIR}/client/dgw"
     "${CMAKE_CURRENT_SOURCE_DIR}/shard/dgw"
+    "${CMAKE_CURRENT_SOURCE_DIR}/cluster/dgw"
     WORKING_DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}"
     COMMENT "Doxygen: API reference in ${CMAKE_CURRENT_BINARY_DIR}/docs/html")

@@ -2,9 +2,9 @@
 /// One process of a bot whose shards run in many processes or machines, coordinated
 /// through Redis: a shard_manager whose shards identify through a redis_identify_queue,
 /// resume the sessions a dead predecessor left in the redis_session_store, and publish
-/// chosen events to Redis Streams in @discordjs/brokers' layout.
+/// chosen events to Redis Streams in \@discordjs/brokers' layout.
 ///
-/// Publishing: each chosen dispatch becomes `XADD <name> MAXLEN ~ <maxlen> * data <d>`,
+/// Publishing: each chosen dispatch becomes `XADD NAME MAXLEN ~ MAXLEN * data D`,
 /// `d` in Discord's JSON shape (snowflakes as strings), msgpack-encoded (what
 /// PubSubRedisBroker decodes) or JSON text. Events are batched and written every
 /// flush_interval in one MULTI/EXEC together with each shard's session (its last seq), so
@@ -32,7 +32,7 @@ namespace dgw {
 
 /// How published events are encoded.
 enum class publish_format {
-    msgpack, ///< MessagePack of d (what @discordjs/brokers decodes by default)
+    msgpack, ///< MessagePack of d (what \@discordjs/brokers decodes by default)
     json,    ///< JSON text of d
 };
 
@@ -76,8 +76,9 @@ std::vector<std::uint32_t> process_shards(std::uint32_t shard_count, std::uint32
 /// Everything a cluster_node can tell an operator, at one instant.
 struct cluster_snapshot {
     std::vector<shard_snapshot> shards; ///< shard_manager::snapshot(), with resumed_from_store
-    bool redis_up = false;
-    std::uint64_t redis_connects = 0, redis_failures = 0;
+    bool redis_up = false;             ///< the Redis connection is up now
+    std::uint64_t redis_connects = 0;  ///< Redis connections established
+    std::uint64_t redis_failures = 0;  ///< Redis connection attempts that failed
     std::size_t identify_waiting = 0;          ///< identify requests of this process waiting
     std::uint64_t identify_grants = 0;         ///< granted to this process
     std::optional<std::int64_t> identify_budget; ///< the shared daily budget after the last grant

@@ -19,8 +19,8 @@
 /// logged once per outage by the connection, and each waiting request asks again every
 /// poll_interval, so recovery grants at the normal pace, never in a burst.
 ///
-/// Keys: <prefix>:identify:budget, <prefix>:identify:bucket:<b> (lease),
-/// <prefix>:identify:waiting:<b> (sorted set of shard ids), <prefix>:identify:waiter:<id>.
+/// Keys: PREFIX:identify:budget, PREFIX:identify:bucket:B (lease),
+/// PREFIX:identify:waiting:B (sorted set of shard ids), PREFIX:identify:waiter:ID.
 /// The script touches keys it derives from its arguments, so it targets one Redis server
 /// (or one Redis Cluster slot with a hash-tagged prefix such as "{mybot}").
 

@@ -2,7 +2,7 @@
 /// Sessions kept in Redis, so that a process that replaces a dead one resumes its shards
 /// instead of identifying (which costs the daily budget and loses the events in between).
 ///
-/// One hash per shard, <prefix>:session:<shard_id>, with fields session_id,
+/// One hash per shard, PREFIX:session:SHARD_ID, with fields session_id,
 /// resume_gateway_url and seq, expiring `ttl` after its last write: Discord keeps a
 /// session resumable for a few minutes after its connection drops, and an entry older than
 /// that would only earn an op 9 and an Identify.

@@ -1,6 +1,6 @@
 #pragma once
 /// A worker's side of the event streams cluster_node publishes: a Redis consumer group over
-/// one stream per event name (@discordjs/brokers' layout), so that several workers share
+/// one stream per event name (\@discordjs/brokers' layout), so that several workers share
 /// the events and each event is handled by one of them.
 ///
 /// The group is created if it does not exist, at the start of the streams (XGROUP CREATE

@@ -33,7 +33,7 @@ void encode_etf_value(const type_info& ti, const void* obj, std::string& out, et
 /// Appends one MessagePack value: the value encode_json_value writes (big_integers::string),
 /// same keys in the same order, snowflakes and string flags as strings, timestamps as text,
 /// `any` fields and kept unknown fields converted, integers beyond +-2^53-1 in them as
-/// strings. What @discordjs/brokers carry as an event's `d` (decoded by @msgpack/msgpack),
+/// strings. What \@discordjs/brokers carry as an event's `d` (decoded by \@msgpack/msgpack),
 /// read in JavaScript without losing a digit.
 void encode_msgpack_value(const type_info& ti, const void* obj, std::string& out);
 
