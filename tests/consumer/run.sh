@@ -5,7 +5,8 @@
 #   2. the consumer with dgw through add_subdirectory and through FetchContent (git clone
 #      of this checkout's HEAD): dgw's tests and tools are not configured, flags untouched;
 #      FetchContent is configured only (the same CMake code add_subdirectory built and ran)
-#   3. pkg-config --cflags --libs dgw compiles and links a one-file program
+#   3. pkg-config --cflags --libs dgw compiles and links a one-file program (and dgw-cluster,
+#      with find_package(dgw COMPONENTS cluster), when dgw::cluster was built)
 #   4. cpack -G DEB; dpkg-deb -c lists the CMake package and headers; the consumer builds
 #      against the package extracted with dpkg -x
 # Usage: tests/consumer/run.sh [BUILD_DIR]   (default build/, as scripts/test.sh leaves it)
@@ -96,6 +97,29 @@ rules fail 0.3 client
 rules fail 1.0 client
 rules fail 0.2 nonsense
 echo "consumer: find_package(dgw 0.2 COMPONENTS client) needs no OpenSSL; 0.1, 0.3, 1.0 refused"
+
+step="cluster component"
+# dgw::cluster (when built): find_package(dgw COMPONENTS cluster) finds hiredis for it, and
+# pkg-config dgw-cluster links the same program.
+if [ -e "$prefix/include/dgw/cluster_node.hpp" ]; then
+  mkdir -p "$work/cl"
+  cat >"$work/cl/CMakeLists.txt" <<CMAKE
+cmake_minimum_required(VERSION 3.21)
+project(cluster_use CXX)
+set(CMAKE_CXX_STANDARD 20)
+find_package(dgw 0.2 REQUIRED COMPONENTS cluster)
+add_executable(cluster_use $root/tests/consumer/cluster_use.cpp)
+target_link_libraries(cluster_use PRIVATE dgw::cluster)
+CMAKE
+  cmake -S "$work/cl" -B "$work/cl/b" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" >"$work/cl.log" 2>&1 || { cat "$work/cl.log"; fail "configure"; }
+  cmake --build "$work/cl/b" >>"$work/cl.log" 2>&1 || { tail -n 30 "$work/cl.log"; fail "build"; }
+  "$work/cl/b/cluster_use" || fail "cluster_use (find_package)"
+  pc_cluster=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs dgw-cluster)
+  # shellcheck disable=SC2086 # the flags are words
+  g++ -std=c++20 -O1 -o "$work/pc_cluster_use" "$root/tests/consumer/cluster_use.cpp" $pc_cluster
+  LD_LIBRARY_PATH="$prefix/lib" "$work/pc_cluster_use" || fail "cluster_use (pkg-config)"
+  echo "consumer: dgw::cluster through find_package(COMPONENTS cluster) and pkg-config dgw-cluster"
+fi
 
 step="add_subdirectory"
 configure "$work/sub" -DDGW_CONSUMER_MODE=subdir -DDGW_SOURCE_DIR="$root"
