@@ -1,7 +1,11 @@
-"""What the CLI test files (tests/cli/test_*.py) share: a failure type, `check`, and the
-loop that runs each case in a temporary directory and prints one line per case."""
+"""What the CLI test files (tests/cli/test_*.py) share: a failure type, `check`, the loop
+that runs each case in a temporary directory and prints one line per case, and the handling
+of the processes the live tests start (JSON-lines logs, SIGTERM with a limit, clean-up)."""
 import argparse
+import json
 import os
+import signal
+import subprocess
 import tempfile
 
 
@@ -52,3 +56,54 @@ def tool_main(doc, make_ctx, cases, prefix, errors=(), precondition=None, argv=N
         print("0 passed, 1 failed")
         return 1
     return run_cases(cases, ctx, prefix, errors, precondition(ctx) if precondition else None)
+
+
+def read_log(path):
+    """The complete JSON lines of a log being written (a partial last line is left out)."""
+    out = []
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                if line.endswith("\n"):
+                    out.append(json.loads(line))
+    return out
+
+
+def tail(path, n=20):
+    """The last `n` lines of a file, or "" when it cannot be read."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return "".join(f.readlines()[-n:])
+    except OSError:
+        return ""
+
+
+def stop(p, limit=15):
+    """SIGTERM, then the exit status within `limit` s (else kill and fail)."""
+    if p.poll() is not None:
+        return p.returncode
+    p.send_signal(signal.SIGTERM)
+    try:
+        return p.wait(timeout=limit)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+        name = " ".join(os.path.basename(a) if i == 0 else a for i, a in enumerate(p.args[:2]))
+        raise Failure(f"{name} did not exit within {limit} s of SIGTERM")
+
+
+def run_procs(body):
+    """Runs body(procs), killing whatever it appended to procs; on a Failure, appends the
+    tail of each process' `err_path` that has something in it."""
+    procs = []
+    try:
+        body(procs)
+    except Failure as e:
+        diag = "".join(f"\n--- {os.path.basename(p.err_path)}:\n{tail(p.err_path, 25)}" for p in procs
+                       if hasattr(p, "err_path") and tail(p.err_path).strip())
+        raise Failure(f"{e}{diag}")
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()

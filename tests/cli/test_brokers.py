@@ -35,14 +35,13 @@ No Node.js, no npm or no registry is a failure, not a skip.
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from cli_cases import Failure, check, tool_main  # noqa: E402
+from cli_cases import Failure, check, run_procs, stop, tail, tool_main  # noqa: E402
 from redis_fixture import Redis  # noqa: E402
 
 TOKEN = "MTEyMzQ1Njc4OTAxMjM0NTY3.GbrokT.brokers-test-distinctive-token"
@@ -111,23 +110,8 @@ class Ctx:
 
 # ---- processes
 
-def tail(path, n=25):
-    try:
-        return "".join(open(path, encoding="utf-8", errors="replace").readlines()[-n:])
-    except OSError:
-        return ""
 
 
-def stop(p, limit=15):
-    if p.poll() is not None:
-        return p.returncode
-    p.send_signal(signal.SIGTERM)
-    try:
-        return p.wait(timeout=limit)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.wait()
-        raise Failure(f"{os.path.basename(p.args[0])} did not exit within {limit} s of SIGTERM")
 
 
 def start_worker(ctx, tmp, redis, fmt, procs, cpp=False):
@@ -159,20 +143,6 @@ def wait_worker(w, limit=WORKER_TIMEOUT_MS / 1000 + 15):
     check(rc == 0, f"the worker exit {rc}")  # run() appends its stderr
 
 
-def run(body):
-    """Runs body(procs), killing whatever it started; on failure, appends their stderr."""
-    procs = []
-    try:
-        body(procs)
-    except Failure as e:
-        diag = "".join(f"\n--- {os.path.basename(p.err_path)}:\n{tail(p.err_path)}" for p in procs
-                       if hasattr(p, "err_path") and tail(p.err_path).strip())
-        raise Failure(f"{e}{diag}")
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
 
 
 # ---- the comparison
@@ -256,7 +226,7 @@ def dgw_publishes(ctx, tmp, fmt, cpp=False):
         print(f"     {fmt}: {n} MESSAGE_CREATE read by {reader}, fields equal to the feed")
 
     try:
-        run(body)
+        run_procs(body)
     finally:
         redis.kill()
 
@@ -289,7 +259,7 @@ def case_control_node_writes_the_layout(ctx, tmp):
         print(f"     control: {n} MESSAGE_CREATE written by Node, read by PubSubRedisBroker")
 
     try:
-        run(body)
+        run_procs(body)
     finally:
         redis.kill()
 

@@ -17,14 +17,13 @@ whose JSON-lines log records every identify, resume and dispatch.
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cli_cases import Failure, check, tool_main  # noqa: E402
+from cli_cases import Failure, check, read_log, run_procs, stop, tail, tool_main  # noqa: E402
 from redis_fixture import Redis  # noqa: E402
 
 TOKEN = "MTEyMzQ1Njc4OTAxMjM0NTY3.GclusT.cluster-test-distinctive-token"
@@ -54,14 +53,6 @@ def shard_of(e):
     return e["shard"][0] if isinstance(e["shard"], list) else e["shard"]
 
 
-def read_log(path):
-    out = []
-    if os.path.exists(path):
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                if line.endswith("\n"):
-                    out.append(json.loads(line))
-    return out
 
 
 def serve(ctx, tmp, shards, mc, rate, extra=()):
@@ -126,16 +117,6 @@ def per_shard(samples, name, process):
     return out
 
 
-def stop(p, limit=15):
-    if p.poll() is not None:
-        return p.returncode
-    p.send_signal(signal.SIGTERM)
-    try:
-        return p.wait(timeout=limit)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.wait()
-        raise Failure(f"{p.args[1]} did not exit within {limit} s of SIGTERM")
 
 
 def wait_for(what, cond, limit, procs=()):
@@ -147,26 +128,8 @@ def wait_for(what, cond, limit, procs=()):
         time.sleep(0.05)
 
 
-def tail(path, n=20):
-    try:
-        return "".join(open(path, encoding="utf-8", errors="replace").readlines()[-n:])
-    except OSError:
-        return ""
 
 
-def run(ctx, tmp, body):
-    """Runs body(procs) with cleanup of every process started; prints their stderr on failure."""
-    procs = []
-    try:
-        body(procs)
-    except Failure as e:
-        diag = "".join(f"\n--- {os.path.basename(p.err_path)}:\n{tail(p.err_path)}" for p in procs if hasattr(p, "err_path"))
-        raise Failure(f"{e}{diag}")
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
 
 
 # ---- the cases
@@ -225,7 +188,7 @@ def case_four_processes_share_buckets_and_budget(ctx, tmp):
             check(TOKEN not in err, "the token appears in a log")
 
     try:
-        run(ctx, tmp, body)
+        run_procs(body)
     finally:
         redis.kill()
 
@@ -286,7 +249,7 @@ def case_kill_9_and_replacement_resumes_exactly_once(ctx, tmp):
         check(len(got) == len(expected), f"{len(got)} published, {len(expected)} in the feed")
 
     try:
-        run(ctx, tmp, body)
+        run_procs(body)
     finally:
         redis.kill()
 
@@ -315,7 +278,7 @@ def case_redis_outage_is_survived_without_identifies(ctx, tmp):
         check(" 0 dropped" in err, f"events dropped:\n{err[-400:]}")
 
     try:
-        run(ctx, tmp, body)
+        run_procs(body)
     finally:
         redis.kill()
 

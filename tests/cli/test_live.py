@@ -12,13 +12,12 @@ or capture.
 """
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cli_cases import Failure, check, tool_main  # noqa: E402
+from cli_cases import Failure, check, read_log, stop, tool_main  # noqa: E402
 
 TOKEN = "MTEyMzQ1Njc4OTAxMjM0NTY3.GliveT.live-test-distinctive-token_QRS"
 
@@ -57,14 +56,6 @@ class Ctx:
         return self.feed
 
 
-def read_log(path):
-    out = []
-    if os.path.exists(path):
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                if line.endswith("\n"):
-                    out.append(json.loads(line))
-    return out
 
 
 def read_lines(path):
@@ -73,14 +64,6 @@ def read_lines(path):
     return [json.loads(l) for l in text.split("\n")[:-1]]  # only complete lines
 
 
-def stop(p, limit=10):
-    p.send_signal(signal.SIGTERM)
-    try:
-        return p.wait(timeout=limit)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.wait()
-        raise Failure(f"{p.args[1]} did not exit within {limit} s of SIGTERM")
 
 
 def settled(log, out_path):
