@@ -74,28 +74,32 @@ std::string prometheus_text(const cluster_snapshot& s, std::string_view labels) 
     }
     w.help("dgw_shard_resumed_from_store", "gauge", "1 when the shard's first connection resumed a stored session");
     for (const auto& sh : s.shards) w.sample("dgw_shard_resumed_from_store", shard_label(sh.id), sh.resumed_from_store);
-    w.help("dgw_redis_up", "gauge", "1 while the Redis connection is up");
-    w.sample("dgw_redis_up", "", s.redis_up);
-    w.help("dgw_redis_connects_total", "counter", "Redis connections established");
-    w.sample("dgw_redis_connects_total", "", static_cast<double>(s.redis_connects));
-    w.help("dgw_redis_connect_failures_total", "counter", "Redis connection attempts that failed");
-    w.sample("dgw_redis_connect_failures_total", "", static_cast<double>(s.redis_failures));
-    w.help("dgw_identify_waiting", "gauge", "Identify requests of this process waiting for their turn");
-    w.sample("dgw_identify_waiting", "", static_cast<double>(s.identify_waiting));
-    w.help("dgw_identify_grants_total", "counter", "Identifies granted to this process");
-    w.sample("dgw_identify_grants_total", "", static_cast<double>(s.identify_grants));
+    struct process_sample {
+        const char* name;
+        const char* type;
+        const char* text;
+        double value;
+    };
+    const process_sample process[] = {
+        {"dgw_redis_up", "gauge", "1 while the Redis connection is up", s.redis_up ? 1.0 : 0.0},
+        {"dgw_redis_connects_total", "counter", "Redis connections established", double(s.redis_connects)},
+        {"dgw_redis_connect_failures_total", "counter", "Redis connection attempts that failed", double(s.redis_failures)},
+        {"dgw_identify_waiting", "gauge", "Identify requests of this process waiting for their turn", double(s.identify_waiting)},
+        {"dgw_identify_grants_total", "counter", "Identifies granted to this process", double(s.identify_grants)},
+        {"dgw_published_total", "counter", "Events written to Redis Streams", double(s.published)},
+        {"dgw_publish_dropped_total", "counter", "Events dropped because Redis stayed unreachable", double(s.publish_dropped)},
+        {"dgw_publish_buffered", "gauge", "Events waiting for the next write", double(s.publish_buffered)},
+        {"dgw_session_writes_total", "counter", "Session entries written to Redis", double(s.sessions_written)},
+    };
+    for (const auto& p : process) {
+        w.help(p.name, p.type, p.text);
+        w.sample(p.name, "", p.value);
+    }
+    // Unknown until this process has been granted an identify: no sample rather than a made-up one.
     if (s.identify_budget) {
         w.help("dgw_identify_budget_remaining", "gauge", "The bot's shared daily identify budget after the last grant");
         w.sample("dgw_identify_budget_remaining", "", static_cast<double>(*s.identify_budget));
     }
-    w.help("dgw_published_total", "counter", "Events written to Redis Streams");
-    w.sample("dgw_published_total", "", static_cast<double>(s.published));
-    w.help("dgw_publish_dropped_total", "counter", "Events dropped because Redis stayed unreachable");
-    w.sample("dgw_publish_dropped_total", "", static_cast<double>(s.publish_dropped));
-    w.help("dgw_publish_buffered", "gauge", "Events waiting for the next write");
-    w.sample("dgw_publish_buffered", "", static_cast<double>(s.publish_buffered));
-    w.help("dgw_session_writes_total", "counter", "Session entries written to Redis");
-    w.sample("dgw_session_writes_total", "", static_cast<double>(s.sessions_written));
     return out;
 }
 

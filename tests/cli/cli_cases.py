@@ -107,3 +107,12 @@ def run_procs(body):
             if p.poll() is None:
                 p.kill()
                 p.wait()
+
+
+def served_dispatches(dgw, events):
+    """The dispatches `dgw gateway serve --events EVENTS` sends, as `dgw decode` prints them,
+    in file order (the server's index i); READY and RESUMED are left out: it writes its own."""
+    r = subprocess.run([dgw, "decode", "--quiet", "--events", "op:0", events], capture_output=True, timeout=60)
+    check(r.returncode == 0, f"dgw decode {events}: {r.stderr.decode()[:1000]}")
+    lines = [json.loads(l) for l in r.stdout.splitlines()]
+    return [l for l in lines if l["t"] not in ("READY", "RESUMED")]

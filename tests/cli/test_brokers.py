@@ -41,7 +41,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from cli_cases import Failure, check, run_procs, stop, tail, tool_main  # noqa: E402
+from cli_cases import Failure, check, run_procs, served_dispatches, stop, tail, tool_main  # noqa: E402
 from redis_fixture import Redis  # noqa: E402
 
 TOKEN = "MTEyMzQ1Njc4OTAxMjM0NTY3.GbrokT.brokers-test-distinctive-token"
@@ -69,11 +69,7 @@ class Ctx:
     def load_feed(self):
         """The capture's MESSAGE_CREATE `d` objects, in feed order."""
         if self.feed is None:
-            r = subprocess.run([self.dgw, "decode", "--quiet", "--events", "op:0", self.events], capture_output=True,
-                               timeout=60)
-            check(r.returncode == 0, f"dgw decode {self.events}: {r.stderr.decode()[:1000]}")
-            lines = [json.loads(l) for l in r.stdout.splitlines()]
-            self.feed = [l["d"] for l in lines if l["t"] == "MESSAGE_CREATE"]
+            self.feed = [l["d"] for l in served_dispatches(self.dgw, self.events) if l["t"] == "MESSAGE_CREATE"]
             check(len(self.feed) == 118, f"{len(self.feed)} MESSAGE_CREATE in {self.events}, expected 118")
         return self.feed
 

@@ -23,7 +23,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cli_cases import Failure, check, read_log, run_procs, stop, tail, tool_main  # noqa: E402
+from cli_cases import Failure, check, read_log, run_procs, served_dispatches, stop, tail, tool_main  # noqa: E402
 from redis_fixture import Redis  # noqa: E402
 
 TOKEN = "MTEyMzQ1Njc4OTAxMjM0NTY3.GclusT.cluster-test-distinctive-token"
@@ -40,11 +40,7 @@ class Ctx:
 
     def load_feed(self):
         if self.feed is None:
-            r = subprocess.run([self.dgw, "decode", "--quiet", "--events", "op:0", self.events], capture_output=True,
-                               timeout=60)
-            check(r.returncode == 0, f"dgw decode: {r.stderr.decode()[:1000]}")
-            lines = [json.loads(l) for l in r.stdout.splitlines()]
-            self.feed = [l for l in lines if l["t"] not in ("READY", "RESUMED")]
+            self.feed = served_dispatches(self.dgw, self.events)
         return self.feed
 
 

@@ -17,7 +17,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cli_cases import Failure, check, read_log, stop, tool_main  # noqa: E402
+from cli_cases import Failure, check, read_log, served_dispatches, stop, tool_main  # noqa: E402
 
 TOKEN = "MTEyMzQ1Njc4OTAxMjM0NTY3.GliveT.live-test-distinctive-token_QRS"
 
@@ -48,11 +48,7 @@ class Ctx:
 
     def load_feed(self):
         if self.feed is None:
-            r = subprocess.run([self.dgw, "decode", "--quiet", "--events", "op:0", self.events], capture_output=True,
-                               timeout=60)
-            check(r.returncode == 0, f"dgw decode {self.events}: {r.stderr.decode()[:1000]}")
-            lines = [json.loads(l) for l in r.stdout.splitlines()]
-            self.feed = [l for l in lines if l["t"] not in ("READY", "RESUMED")]  # the server writes its own
+            self.feed = served_dispatches(self.dgw, self.events)
         return self.feed
 
 
