@@ -11,7 +11,7 @@ pkgs=(
   libcli11-dev
   python3-jinja2 python3-yaml
   doxygen
-  libhiredis-dev redis-server libmsgpack-dev
+  libhiredis-dev redis-server
   libmsgpuck-dev
   erlang-base
   clang libclang-rt-14-dev
