@@ -120,7 +120,7 @@ public:
 
     // A snowflake as Discord writes it: a quoted decimal of up to 19 digits (eight at a
     // time while they last). Anything else, including 20 digits, is left to value().
-    int try_snowflake(std::uint64_t& u) {
+    [[gnu::always_inline]] int try_snowflake(std::uint64_t& u) {
         if (p_ == end_ || *p_ != '"') return 0;
         const char* q = p_ + 1;
         std::uint64_t v = 0;
@@ -244,7 +244,7 @@ private:
         while (p_ != end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
     }
 
-    bool literal(const char (&lit)[5]) { return literal_n(lit, 4); }
+    [[gnu::always_inline]] bool literal(const char (&lit)[5]) { return literal_n(lit, 4); }
     bool literal(const char (&lit)[6]) { return literal_n(lit, 5); }
     [[gnu::always_inline]] bool literal_n(const char* lit, std::size_t n) {
         const std::size_t left = static_cast<std::size_t>(end_ - p_);

@@ -156,7 +156,7 @@ public:
     }
 
     // Snowflakes as Discord sends them: SMALL_BIG_EXT, positive, at most 8 bytes.
-    int try_snowflake(std::uint64_t& u) {
+    [[gnu::always_inline]] int try_snowflake(std::uint64_t& u) {
         const std::size_t at = pos_;
         const std::size_t left = d_.size() - at;
         if (gave_up_ || byte_pending_ || left < 3 || u8(at) != etf::tag::small_big) return 0;
@@ -193,7 +193,7 @@ public:
         return 0;
     }
 
-    int try_int(std::int64_t& i) {
+    [[gnu::always_inline]] int try_int(std::int64_t& i) {
         const std::size_t at = pos_;
         const std::size_t left = d_.size() - at;
         if (gave_up_ || byte_pending_ || left < 2) return 0;
@@ -292,7 +292,7 @@ public:
         return true;
     }
 
-    bool next_elem(bool, bool& done) {
+    [[gnu::always_inline]] bool next_elem(bool, bool& done) {
         if (gave_up_) return false;
         frame& f = frames_[depth_ - 1];
         if (f.remaining != 0) {
