@@ -430,6 +430,45 @@ BOOST_AUTO_TEST_CASE(a_restarted_consumer_gets_its_unacknowledged_entries_first)
     c2.shutdown();
 }
 
+// A stream deleted under a reading consumer (or a Redis that restarted empty) answers NOGROUP:
+// the consumer creates its group again and goes on with what is published next.
+BOOST_AUTO_TEST_CASE(a_deleted_stream_gets_its_group_again_and_is_read_on) {
+    dgw_test::redis_server srv;
+    boost::asio::io_context io;
+    dgw::redis::connection pub(io, options_for(srv)), sub(io, options_for(srv));
+    pub.start();
+    sub.start();
+    std::vector<std::string> log;
+    dgw::stream_consumer_options o;
+    o.streams = {"TYPING_START"};
+    o.group = "workers";
+    o.name = "w1";
+    o.block = 100ms;
+    o.retry = 50ms;
+    o.log = [&](dgw::log_level, std::string_view line) { log.emplace_back(line); };
+    std::vector<std::string> got;
+    dgw::stream_consumer c(io, sub, o, [&](const dgw::stream_entry& e, std::function<void()> ack) {
+        got.push_back(e.data);
+        ack();
+    });
+    c.start();
+    auto group_exists = [&] { return srv.cli("XINFO GROUPS TYPING_START").find("workers") != std::string::npos; };
+    BOOST_REQUIRE(run_until(io, group_exists));
+    call(io, pub, {"XADD", "TYPING_START", "*", "data", "a"});
+    BOOST_REQUIRE(run_until(io, [&] { return got.size() == 1; }));
+
+    BOOST_REQUIRE(srv.cli("DEL TYPING_START").find('1') != std::string::npos);
+    BOOST_REQUIRE(run_until(io, group_exists));
+    call(io, pub, {"XADD", "TYPING_START", "*", "data", "b"});
+    BOOST_REQUIRE(run_until(io, [&] { return got.size() == 2; }));
+    BOOST_TEST(got == (std::vector<std::string>{"a", "b"}));
+    BOOST_TEST(c.acked() == 2u);
+    // Said once: a read blocked at the DEL hears UNBLOCKED (Redis 7), one started after NOGROUP.
+    BOOST_TEST_REQUIRE(log.size() == 1u);
+    BOOST_TEST((log[0].find("UNBLOCKED") != std::string::npos || log[0].find("NOGROUP") != std::string::npos), log[0]);
+    c.shutdown();
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE_END() // redis

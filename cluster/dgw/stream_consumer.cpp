@@ -68,9 +68,11 @@ struct stream_consumer::impl : std::enable_shared_from_this<impl> {
             auto self = w.lock();
             if (!self || self->stopped) return;
             if (ec) {
-                // NOGROUP: the streams were deleted (or Redis restarted empty): create them again.
-                const bool regroup = ec == redis::errc::server_error && r.str.rfind("NOGROUP", 0) == 0;
-                return self->failed("XREADGROUP: " + (r.str.empty() ? ec.message() : r.str), regroup || ec != redis::errc::server_error);
+                // The streams were deleted (or Redis restarted empty): create them again. A read
+                // blocked at that moment hears UNBLOCKED, the next one NOGROUP.
+                const bool gone = ec == redis::errc::server_error &&
+                                  (r.str.rfind("NOGROUP", 0) == 0 || r.str.rfind("UNBLOCKED", 0) == 0);
+                return self->failed("XREADGROUP: " + (r.str.empty() ? ec.message() : r.str), gone || ec != redis::errc::server_error);
             }
             self->error_logged = false;
             self->deliver(r);
