@@ -4,6 +4,7 @@
 #include <dgw/gateway.hpp>
 #include <dgw/redis.hpp>
 #include <dgw/redis_identify_queue.hpp>
+#include <dgw/session_store.hpp>
 #include <dgw/stream_consumer.hpp>
 
 #include <boost/asio/io_context.hpp>
@@ -15,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -332,6 +334,82 @@ BOOST_AUTO_TEST_CASE(cancel_withdraws_the_place_in_line) {
     BOOST_REQUIRE(run_until(io, [&] { return order.size() == 2; }, 3s));
     run_until(io, [] { return false; }, 400ms);
     BOOST_TEST(order == (std::vector<std::uint32_t>{0, 2}), "shard 1 was granted after cancel");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// The session entries a replacement process resumes from, written and read back through a
+// real Redis: what is stored, what load() accepts, and that an entry dies with its ttl.
+BOOST_AUTO_TEST_SUITE(sessions)
+
+std::map<std::uint32_t, dgw::session_info> load(boost::asio::io_context& io, dgw::redis_session_store& store,
+                                                std::vector<std::uint32_t> ids) {
+    std::optional<std::map<std::uint32_t, dgw::session_info>> got;
+    store.load(ids, [&](boost::system::error_code ec, std::map<std::uint32_t, dgw::session_info> m) {
+        BOOST_TEST(!ec, ec.message());
+        got = std::move(m);
+    });
+    BOOST_REQUIRE(run_until(io, [&] { return got.has_value(); }));
+    return *got;
+}
+
+BOOST_AUTO_TEST_CASE(entries_are_written_read_back_and_expire_with_their_ttl) {
+    dgw_test::redis_server srv;
+    boost::asio::io_context io;
+    dgw::redis::connection c(io, options_for(srv));
+    c.start();
+    dgw::redis_session_store store(c, "bot", std::chrono::seconds(1));
+    BOOST_TEST(store.key(7) == "bot:session:7");
+
+    const dgw::session_info a{"a1b2c3", "wss://gateway-us-east1-b.discord.gg", 4711};
+    const dgw::session_info b{"d4e5f6", "wss://gateway-us-east1-c.discord.gg", std::nullopt};
+    for (const auto& cmd : store.write(0, a)) BOOST_TEST(!call(io, c, cmd).first);
+    // Shard 1 had a seq before; a session without one (READY not yet dispatched) drops it.
+    BOOST_TEST(!call(io, c, {"HSET", "bot:session:1", "seq", "99"}).first);
+    for (const auto& cmd : store.write(1, b)) BOOST_TEST(!call(io, c, cmd).first);
+    // Not a session of ours: no session_id. And one whose seq is not a number.
+    BOOST_TEST(!call(io, c, {"HSET", "bot:session:2", "resume_gateway_url", "wss://x", "seq", "5"}).first);
+    BOOST_TEST(!call(io, c, {"HSET", "bot:session:3", "session_id", "zz", "seq", "12abc"}).first);
+
+    BOOST_TEST(srv.cli("HGET bot:session:0 seq").find("4711") != std::string::npos);
+    const std::string ttl = srv.cli("PTTL bot:session:0");
+    BOOST_TEST((std::stoll(ttl) > 0 && std::stoll(ttl) <= 1000), ttl);
+
+    auto got = load(io, store, {0, 1, 2, 3, 4});
+    BOOST_TEST_REQUIRE(got.size() == 3u); // 2 has no id, 4 has no entry
+    BOOST_TEST(got[0].session_id == a.session_id);
+    BOOST_TEST(got[0].resume_gateway_url == a.resume_gateway_url);
+    BOOST_TEST((got[0].seq == a.seq));
+    BOOST_TEST(got[1].session_id == b.session_id);
+    BOOST_TEST(!got[1].seq.has_value());
+    BOOST_TEST(got[3].session_id == "zz");
+    BOOST_TEST(!got[3].seq.has_value()); // a seq it cannot read is not guessed
+
+    BOOST_TEST(!call(io, c, store.erase(1)).first);
+    BOOST_TEST(load(io, store, {1}).empty());
+    // Nothing rewrites shard 0 now, as after its process died: the entry goes with its ttl.
+    BOOST_REQUIRE(run_until(io, [&] { return srv.cli("EXISTS bot:session:0").find('0') != std::string::npos; }, 3s));
+    BOOST_TEST(load(io, store, {0}).empty());
+}
+
+BOOST_AUTO_TEST_CASE(redis_down_is_an_error_not_an_empty_answer) {
+    dgw_test::redis_server srv;
+    boost::asio::io_context io;
+    dgw::redis::connection c(io, options_for(srv));
+    c.start();
+    BOOST_TEST(call(io, c, {"PING"}).second.str == "PONG");
+    srv.stop();
+    dgw::redis_session_store store(c);
+    std::optional<boost::system::error_code> ec;
+    std::size_t found = 99;
+    store.load({0, 1}, [&](boost::system::error_code e, std::map<std::uint32_t, dgw::session_info> m) {
+        ec = e;
+        found = m.size();
+    });
+    BOOST_REQUIRE(run_until(io, [&] { return ec.has_value(); }));
+    // An empty map with no error would make the caller identify every shard.
+    BOOST_TEST(static_cast<bool>(*ec));
+    BOOST_TEST(found == 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
