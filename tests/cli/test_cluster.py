@@ -9,7 +9,9 @@ whose JSON-lines log records every identify, resume and dispatch.
 - kill -9 of a process and its replacement: the replacement resumes its shards (no new
   identify) and every MESSAGE_CREATE of the feed reaches the Redis stream exactly once;
 - Redis killed and started again mid-run: the process keeps running, says so once, makes
-  no identify, and publishes again after the recovery.
+  no identify, and publishes again after the recovery;
+- a process started while Redis is down: it waits (no identify, no exit), says so once,
+  and starts its shards when Redis comes.
 
     test_cluster.py --bin-dir BUILD --source-dir SRC
 """
@@ -279,7 +281,36 @@ def case_redis_outage_is_survived_without_identifies(ctx, tmp):
         redis.kill()
 
 
+def case_a_process_started_while_redis_is_down_waits_for_it(ctx, tmp):
+    redis = Redis(tmp)
+    redis.kill()
+
+    def body(procs):
+        srv, slog, api = serve(ctx, tmp, 2, 2, 10)
+        procs.append(srv)
+        p = connect(ctx, tmp, "p0", api, redis, 2, "0/1", publish=("MESSAGE_CREATE",))
+        procs.append(p)
+        # Without Redis it cannot know whether its shards have sessions to resume: it must
+        # neither identify (spending the budget, maybe twice) nor exit.
+        time.sleep(2)
+        check(p.poll() is None, f"dgw connect exited without Redis:\n{tail(p.err_path)}")
+        check(not any(e["ev"] == "identify" for e in read_log(slog)), "an identify while Redis was down")
+        redis.start()
+        wait_for("published", lambda: len(redis.stream("MESSAGE_CREATE")) >= 3, 30, [p])
+        check(stop(p) == 0, f"dgw connect exit {p.returncode}")
+        stop(srv)
+        check(sum(e["ev"] == "identify" for e in read_log(slog)) == 2, "not one identify per shard")
+        err = open(p.err_path, encoding="utf-8").read()
+        check(err.count("unreachable:") == 1, f"the outage not said exactly once:\n{err[-1500:]}")
+
+    try:
+        run_procs(body)
+    finally:
+        redis.kill()
+
+
 CASES = [case_kill_9_and_replacement_resumes_exactly_once, case_redis_outage_is_survived_without_identifies,
+         case_a_process_started_while_redis_is_down_waits_for_it,
          case_four_processes_share_buckets_and_budget]
 
 
