@@ -320,6 +320,37 @@ BOOST_AUTO_TEST_CASE(enrolled_shards_of_a_slower_process_keep_their_places) {
     BOOST_REQUIRE(run_until(io, [&] { return order.size() == 5; }, 3s));
 }
 
+// Redis' own count of script runs (INFO commandstats), for what a queue costs the server.
+std::uint64_t evalsha_calls(const dgw_test::redis_server& srv) {
+    const std::string info = srv.cli("INFO commandstats");
+    const auto at = info.find("cmdstat_evalsha:calls=");
+    return at == std::string::npos ? 0 : std::stoull(info.substr(at + 22));
+}
+
+// A big bot starts hundreds of shards at once: only each bucket's lowest waiting shard of a
+// process polls Redis, the others wait in the process, so the script runs per bucket and
+// poll, not per waiting shard.
+BOOST_AUTO_TEST_CASE(waiting_shards_cost_redis_one_poll_per_bucket) {
+    dgw_test::redis_server srv;
+    boost::asio::io_context io;
+    process p(io, srv, fast(2));
+    std::vector<std::uint32_t> order;
+    for (std::uint32_t id = 0; id < 40; ++id) p.queue.request(id, [&, id] { order.push_back(id); });
+    const auto t0 = clk::now();
+    BOOST_REQUIRE(run_until(io, [&] { return order.size() == 6; }, 5s)); // 3 per bucket: ~600 ms
+    const double polls = std::chrono::duration<double>(clk::now() - t0) / 50ms;
+    const std::uint64_t runs = evalsha_calls(srv);
+    // Two heads polling every 50 ms (or at the lease's end), plus each grant and the next
+    // head's first ask: 32 here, where one run per waiting shard and poll made 450.
+    BOOST_TEST(runs <= static_cast<std::uint64_t>(3 * polls + 12), runs << " script runs in " << polls << " polls");
+    BOOST_TEST_MESSAGE(runs << " script runs in " << polls << " polls");
+    BOOST_TEST(runs == p.queue.stats().attempts);
+    BOOST_TEST(order == (std::vector<std::uint32_t>{0, 1, 2, 3, 4, 5}));
+    // The others are in line in Redis all the while, for the other processes to see.
+    BOOST_TEST(srv.cli("ZCARD dgw:identify:waiting:0").find("17") != std::string::npos, srv.cli("ZCARD dgw:identify:waiting:0"));
+    p.queue.shutdown();
+}
+
 BOOST_AUTO_TEST_CASE(cancel_withdraws_the_place_in_line) {
     dgw_test::redis_server srv;
     boost::asio::io_context io;

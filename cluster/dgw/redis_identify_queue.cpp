@@ -5,22 +5,26 @@
 
 #include <algorithm>
 #include <map>
+#include <random>
 #include <set>
 
 namespace dgw {
 namespace {
 
-// KEYS: budget, bucket lease, bucket's waiting set. ARGV: shard id, lease ms, waiter ttl ms,
-// seed remaining, seed expiry ms, waiter key prefix.
+// KEYS: budget, bucket lease, bucket's waiting set, owners (shard id -> process token).
+// ARGV: shard id, lease ms, alive ttl ms, seed remaining, seed expiry ms, alive key prefix,
+// this process' token.
 // Returns {0, remaining} granted, {1, ms} wait (0: a lower shard is ahead), {2, ms} budget spent.
 constexpr std::string_view script = R"lua(
 local me = ARGV[1]
-local waiter = ARGV[6] .. me
-redis.call('SET', waiter, '1', 'PX', ARGV[3])
+redis.call('SET', ARGV[6] .. ARGV[7], '1', 'PX', ARGV[3])
 redis.call('ZADD', KEYS[3], tonumber(me), me)
+redis.call('HSET', KEYS[4], me, ARGV[7])
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', '(' .. me)) do
-  if redis.call('EXISTS', ARGV[6] .. id) == 1 then return {1, 0} end
+  local owner = redis.call('HGET', KEYS[4], id)
+  if owner and redis.call('EXISTS', ARGV[6] .. owner) == 1 then return {1, 0} end
   redis.call('ZREM', KEYS[3], id)
+  redis.call('HDEL', KEYS[4], id)
 end
 local lease = redis.call('PTTL', KEYS[2])
 if lease > 0 then return {1, lease} end
@@ -33,9 +37,22 @@ if tonumber(left) <= 0 then return {2, redis.call('PTTL', KEYS[1])} end
 redis.call('SET', KEYS[2], me, 'PX', ARGV[2])
 local now_left = redis.call('DECR', KEYS[1])
 redis.call('ZREM', KEYS[3], me)
-redis.call('DEL', waiter)
+redis.call('HDEL', KEYS[4], me)
 return {0, now_left}
 )lua";
+
+/// A random token naming this process in the owners hash.
+std::string process_token() {
+    std::random_device rd;
+    std::uniform_int_distribution<std::uint64_t> d;
+    std::uint64_t v = d(rd);
+    std::string s(16, '0');
+    for (char& c : s) {
+        c = "0123456789abcdef"[v & 15];
+        v >>= 4;
+    }
+    return s;
+}
 
 } // namespace
 
@@ -45,11 +62,13 @@ struct redis_identify_queue::impl : std::enable_shared_from_this<impl> {
         std::function<void()> on_grant;
         bool asking = false; // a script run is in flight
         std::unique_ptr<boost::asio::steady_timer> timer;
+        bool placed = false; // its place written once while it waits behind its bucket's head
     };
 
     boost::asio::io_context& io;
     redis::connection& redis;
     redis_identify_options opt;
+    const std::string token = process_token();
     std::chrono::steady_clock::time_point fetched = std::chrono::steady_clock::now();
     std::map<ticket, pending> waiting;
     ticket next = 1;
@@ -59,10 +78,11 @@ struct redis_identify_queue::impl : std::enable_shared_from_this<impl> {
     bool exhausted_logged = false;
     redis_identify_stats st;
     std::set<std::uint32_t> enrolled; // declared, not yet granted
-    boost::asio::steady_timer enroll_timer;
+    boost::asio::steady_timer renew_timer;
+    bool renewing = false;
 
     impl(boost::asio::io_context& io_, redis::connection& r, redis_identify_options o)
-        : io(io_), redis(r), opt(std::move(o)), enroll_timer(io_) {
+        : io(io_), redis(r), opt(std::move(o)), renew_timer(io_) {
         if (opt.limit.max_concurrency == 0) opt.limit.max_concurrency = 1;
     }
 
@@ -71,6 +91,7 @@ struct redis_identify_queue::impl : std::enable_shared_from_this<impl> {
     }
 
     std::string key(std::string_view what) const { return opt.prefix + ":identify:" + std::string(what); }
+    std::uint32_t bucket_of(std::uint32_t shard_id) const { return shard_id % opt.limit.max_concurrency; }
 
     /// The budget to seed the shared counter with, as of now: this process' fetch, or a full
     /// day's once its reset has passed.
@@ -81,9 +102,29 @@ struct redis_identify_queue::impl : std::enable_shared_from_this<impl> {
         return {opt.limit.total, 24 * 3600 * 1000};
     }
 
+    /// The request of this process that speaks for `bucket` in Redis: its lowest shard id
+    /// (the first ticket among equals). Only it runs the script; the others of the bucket
+    /// wait here, their places kept by renew(), so Redis sees one poll per bucket and
+    /// process instead of one per waiting shard.
+    std::map<ticket, pending>::iterator head(std::uint32_t bucket) {
+        auto best = waiting.end();
+        for (auto it = waiting.begin(); it != waiting.end(); ++it)
+            if (bucket_of(it->second.shard_id) == bucket && (best == waiting.end() || it->second.shard_id < best->second.shard_id))
+                best = it;
+        return best;
+    }
+
     void ask(ticket t) {
         auto it = waiting.find(t);
         if (stopped || it == waiting.end() || it->second.asking) return;
+        const std::uint32_t bucket = bucket_of(it->second.shard_id);
+        if (head(bucket) != it) { // the head asks; this one is woken when it leaves
+            if (!it->second.placed) {
+                it->second.placed = true; // at once, not at the next renew(): it holds back others now
+                place({it->second.shard_id});
+            }
+            return;
+        }
         if (sha.empty()) {
             load_script();
             return;
@@ -91,23 +132,29 @@ struct redis_identify_queue::impl : std::enable_shared_from_this<impl> {
         pending& p = it->second;
         p.asking = true;
         ++st.attempts;
-        const std::uint32_t bucket = p.shard_id % opt.limit.max_concurrency;
         const auto [left, expiry] = seed();
         std::vector<std::string> args{"EVALSHA",
                                       sha,
-                                      "3",
+                                      "4",
                                       key("budget"),
                                       key("bucket:" + std::to_string(bucket)),
                                       key("waiting:" + std::to_string(bucket)),
+                                      key("owners"),
                                       std::to_string(p.shard_id),
                                       std::to_string((opt.bucket_period + opt.margin).count()),
                                       std::to_string(opt.waiter_ttl.count()),
                                       std::to_string(left),
                                       std::to_string(expiry),
-                                      key("waiter:")};
+                                      key("alive:"),
+                                      token};
         redis.command(std::move(args), [w = weak_from_this(), t](boost::system::error_code ec, redis::reply r) {
             if (auto self = w.lock()) self->answered(t, ec, r);
         });
+    }
+
+    /// After a bucket's head left (granted or cancelled): the next one asks.
+    void wake(std::uint32_t bucket) {
+        if (auto it = head(bucket); it != waiting.end()) retry(it->first, std::chrono::milliseconds(0));
     }
 
     void load_script() {
@@ -153,11 +200,13 @@ struct redis_identify_queue::impl : std::enable_shared_from_this<impl> {
             ++st.grants;
             st.remaining = value;
             exhausted_logged = false;
-            log(log_level::debug, "identify queue: shard " + std::to_string(p.shard_id) + " may identify (" +
+            const std::uint32_t id = p.shard_id;
+            log(log_level::debug, "identify queue: shard " + std::to_string(id) + " may identify (" +
                                       std::to_string(value) + " identifies left today)");
             std::function<void()> cb = std::move(p.on_grant);
-            enrolled.erase(p.shard_id);
+            enrolled.erase(id);
             waiting.erase(it);
+            wake(bucket_of(id));
             cb();
             return;
         }
@@ -170,7 +219,7 @@ struct redis_identify_queue::impl : std::enable_shared_from_this<impl> {
             }
             return retry(t, std::chrono::milliseconds(std::max(value, 1LL)));
         }
-        // Wait for the lease (its exact expiry) or for a lower shard; renew the waiter key in time.
+        // Wait for the lease (its exact expiry) or for a lower shard.
         auto wait = value > 0 ? std::chrono::milliseconds(value) : opt.poll_interval;
         retry(t, std::min(wait, opt.poll_interval));
     }
@@ -187,34 +236,63 @@ struct redis_identify_queue::impl : std::enable_shared_from_this<impl> {
         });
     }
 
-    /// Keeps the enrolled shards' places: their waiter keys renewed, in their buckets' sets.
-    /// A shard with a request of its own renews its place itself.
-    void renew_enrolled() {
-        if (stopped || enrolled.empty()) return;
-        std::set<std::uint32_t> asking;
-        for (const auto& [t, p] : waiting) asking.insert(p.shard_id);
-        auto ignore = [](boost::system::error_code, redis::reply) {};
-        for (std::uint32_t id : enrolled) {
-            if (asking.count(id)) continue;
-            const std::string sid = std::to_string(id);
-            redis.command({"SET", key("waiter:" + sid), "1", "PX", std::to_string(opt.waiter_ttl.count())}, ignore);
-            redis.command({"ZADD", key("waiting:" + std::to_string(id % opt.limit.max_concurrency)), sid, sid}, ignore);
+    /// Every poll_interval while this process holds places: its alive key renewed (the
+    /// places of a process whose key expired are dropped by the others' script runs), and
+    /// the places of enrolled shards and of requests that are not their bucket's head put
+    /// back, in case Redis restarted empty. Heads put themselves back each time they ask;
+    /// a head's place is not written here, where it could land after its grant removed it.
+    void renew() {
+        renewing = false;
+        if (stopped || (enrolled.empty() && waiting.empty())) return;
+        std::set<std::uint32_t> heads;
+        for (std::uint32_t b = 0; b < opt.limit.max_concurrency && heads.size() < waiting.size(); ++b)
+            if (auto it = head(b); it != waiting.end()) heads.insert(it->second.shard_id);
+        std::vector<std::uint32_t> ids;
+        for (std::uint32_t id : enrolled)
+            if (!heads.count(id)) ids.push_back(id);
+        for (const auto& [t, p] : waiting)
+            if (!heads.count(p.shard_id) && !enrolled.count(p.shard_id)) ids.push_back(p.shard_id);
+        redis.command({"SET", key("alive:" + token), "1", "PX", std::to_string(opt.waiter_ttl.count())},
+                      [](boost::system::error_code, redis::reply) {});
+        place(ids);
+        keep_renewing();
+    }
+
+    /// Writes the places of `ids` (waiting sets and owners), one command per bucket.
+    void place(const std::vector<std::uint32_t>& ids) {
+        if (ids.empty()) return;
+        std::map<std::uint32_t, std::vector<std::string>> zadd; // bucket -> ZADD
+        std::vector<std::string> hset{"HSET", key("owners")};
+        for (std::uint32_t id : ids) {
+            auto& cmd = zadd[bucket_of(id)];
+            if (cmd.empty()) cmd = {"ZADD", key("waiting:" + std::to_string(bucket_of(id)))};
+            cmd.push_back(std::to_string(id));
+            cmd.push_back(std::to_string(id));
+            hset.push_back(std::to_string(id));
+            hset.push_back(token);
         }
-        enroll_timer.expires_after(opt.poll_interval);
-        enroll_timer.async_wait([w = weak_from_this()](boost::system::error_code ec) {
+        auto ignore = [](boost::system::error_code, redis::reply) {};
+        redis.command(std::move(hset), ignore);
+        for (auto& [b, cmd] : zadd) redis.command(std::move(cmd), ignore);
+    }
+
+    void keep_renewing() {
+        if (renewing || stopped) return;
+        renewing = true;
+        renew_timer.expires_after(opt.poll_interval);
+        renew_timer.async_wait([w = weak_from_this()](boost::system::error_code ec) {
             auto self = w.lock();
-            if (!ec && self) self->renew_enrolled();
+            if (!ec && self) self->renew();
         });
     }
 
-    void withdraw(const pending& p) { withdraw(p.shard_id); }
     void withdraw(std::uint32_t shard_id) {
-        const std::uint32_t bucket = shard_id % opt.limit.max_concurrency;
         const std::string id = std::to_string(shard_id);
-        // Best effort: if Redis is down the waiter key expires on its own.
+        // Best effort: if Redis is down, the others drop the place once this process' alive
+        // key expires.
         auto ignore = [](boost::system::error_code, redis::reply) {};
-        redis.command({"ZREM", key("waiting:" + std::to_string(bucket)), id}, ignore);
-        redis.command({"DEL", key("waiter:" + id)}, ignore);
+        redis.command({"ZREM", key("waiting:" + std::to_string(bucket_of(shard_id))), id}, ignore);
+        redis.command({"HDEL", key("owners"), id}, ignore);
     }
 };
 
@@ -227,6 +305,7 @@ redis_identify_queue::~redis_identify_queue() { shutdown(); }
 identify_queue::ticket redis_identify_queue::request(std::uint32_t shard_id, std::function<void()> on_grant) {
     const ticket t = impl_->next++;
     impl_->waiting.emplace(t, impl::pending{shard_id, std::move(on_grant), false, nullptr});
+    if (!impl_->renewing) impl_->renew(); // this process' alive key before anyone reads it
     impl_->ask(t);
     return t;
 }
@@ -234,14 +313,15 @@ identify_queue::ticket redis_identify_queue::request(std::uint32_t shard_id, std
 void redis_identify_queue::cancel(ticket t) {
     auto it = impl_->waiting.find(t);
     if (it == impl_->waiting.end()) return;
-    impl_->withdraw(it->second);
+    const std::uint32_t id = it->second.shard_id;
     impl_->waiting.erase(it);
+    if (!impl_->enrolled.count(id)) impl_->withdraw(id);
+    impl_->wake(impl_->bucket_of(id));
 }
 
 void redis_identify_queue::enroll(const std::vector<std::uint32_t>& shard_ids) {
-    const bool idle = impl_->enrolled.empty();
     impl_->enrolled.insert(shard_ids.begin(), shard_ids.end());
-    if (idle) impl_->renew_enrolled();
+    if (!impl_->renewing) impl_->renew();
 }
 
 void redis_identify_queue::leave(std::uint32_t shard_id) {
@@ -253,10 +333,12 @@ void redis_identify_queue::leave(std::uint32_t shard_id) {
 
 void redis_identify_queue::shutdown() {
     if (impl_->stopped) return;
-    impl_->enroll_timer.cancel();
+    impl_->renew_timer.cancel();
     for (std::uint32_t id : impl_->enrolled) impl_->withdraw(id);
+    for (auto& [t, p] : impl_->waiting)
+        if (!impl_->enrolled.count(p.shard_id)) impl_->withdraw(p.shard_id);
     impl_->enrolled.clear();
-    for (auto& [t, p] : impl_->waiting) impl_->withdraw(p);
+    impl_->redis.command({"DEL", impl_->key("alive:" + impl_->token)}, [](boost::system::error_code, redis::reply) {});
     impl_->stopped = true;
     impl_->waiting.clear();
 }

@@ -8,19 +8,26 @@
 /// - one Identify per bucket (shard_id % max_concurrency) per bucket_period + margin. The
 ///   grant sets the bucket's lease key with that expiry, so a process that dies right
 ///   after a grant holds the bucket no longer than one period;
-/// - within a bucket, the lowest shard id waiting goes first (Discord's start order). A
-///   waiting shard refreshes its own waiter key each time it asks; when its process dies the
-///   key expires (waiter_ttl) and the shards behind it stop waiting for it;
+/// - within a bucket, the lowest shard id waiting goes first (Discord's start order). Each
+///   waiting place names its process, whose alive key is renewed every poll_interval; when
+///   the process dies the key expires (waiter_ttl) and the shards behind its places stop
+///   waiting for them;
 /// - the daily session_start_limit is one counter for the bot, decremented once per grant.
 ///   The first process to find none seeds it from its GET /gateway/bot numbers, with the
 ///   counter expiring at the reset; afterwards every process reads the shared one.
 ///
+/// Only the lowest waiting shard of each bucket in a process runs the script (every
+/// poll_interval, or when the bucket's lease ends); the others wait in the process, their
+/// places in Redis all the same. So a process with hundreds of waiting shards costs Redis a
+/// few script runs per poll, not one per shard.
+///
 /// Redis unreachable: nothing is granted (a grant needs Redis to agree), the error is
-/// logged once per outage by the connection, and each waiting request asks again every
+/// logged once per outage by the connection, and each bucket's head asks again every
 /// poll_interval, so recovery grants at the normal pace, never in a burst.
 ///
 /// Keys: PREFIX:identify:budget, PREFIX:identify:bucket:B (lease),
-/// PREFIX:identify:waiting:B (sorted set of shard ids), PREFIX:identify:waiter:ID.
+/// PREFIX:identify:waiting:B (sorted set of shard ids), PREFIX:identify:owners (hash:
+/// shard id to process token), PREFIX:identify:alive:TOKEN.
 /// The script touches keys it derives from its arguments, so it targets one Redis server
 /// (or one Redis Cluster slot with a hash-tagged prefix such as "{mybot}").
 
@@ -48,10 +55,10 @@ struct redis_identify_options {
     std::chrono::milliseconds bucket_period{5000};
     /// Added to bucket_period (local_identify_queue::default_margin says why).
     std::chrono::milliseconds margin = local_identify_queue::default_margin;
-    /// A waiting request asks Redis again at least this often (sooner when the bucket's
-    /// lease says when it frees).
+    /// A bucket's head asks Redis again at least this often (sooner when the bucket's
+    /// lease says when it frees), and the process renews its alive key this often.
     std::chrono::milliseconds poll_interval{250};
-    /// How long a waiter's claim on its place survives without being renewed.
+    /// How long this process' places outlive its last renewal (after a kill -9).
     std::chrono::milliseconds waiter_ttl{2000};
     log_hook log; ///< optional: grants (debug), an exhausted budget (error)
 };
@@ -59,7 +66,7 @@ struct redis_identify_options {
 /// Counters of a redis_identify_queue.
 struct redis_identify_stats {
     std::uint64_t grants = 0;        ///< identifies granted to this process
-    std::uint64_t attempts = 0;      ///< script runs
+    std::uint64_t attempts = 0;      ///< script runs (one bucket head's ask each)
     std::uint64_t redis_errors = 0;  ///< script runs that got no answer (Redis down) or an error
     std::optional<std::int64_t> remaining; ///< the shared budget after this process' last grant
     std::size_t waiting = 0;         ///< requests of this process waiting now
