@@ -198,6 +198,7 @@ dgw::redis_identify_options fast(std::uint32_t max_concurrency, std::uint32_t re
     o.margin = 0ms;
     o.poll_interval = 50ms;
     o.waiter_ttl = 400ms;
+    o.settle = 0ms;
     return o;
 }
 
@@ -318,6 +319,27 @@ BOOST_AUTO_TEST_CASE(enrolled_shards_of_a_slower_process_keep_their_places) {
     BOOST_TEST(order.size() == 4u);
     late.queue.leave(8);
     BOOST_REQUIRE(run_until(io, [&] { return order.size() == 5; }, 3s));
+}
+
+// Processes started together are never quite together: one may declare its shards a few
+// hundred ms after another's first shard is ready. The settle time covers that.
+BOOST_AUTO_TEST_CASE(a_process_slow_to_start_keeps_the_order_within_the_settle_time) {
+    dgw_test::redis_server srv;
+    boost::asio::io_context io;
+    auto o = fast(1);
+    o.settle = 600ms;
+    process early(io, srv, o), late(io, srv, o);
+    std::vector<std::uint32_t> order;
+    const auto t0 = clk::now();
+    early.queue.enroll({1});
+    early.queue.request(1, [&] { order.push_back(1); });
+    run_until(io, [] { return false; }, 300ms);
+    BOOST_TEST(order.empty(), "asked before the settle time was over");
+    late.queue.enroll({0});
+    late.queue.request(0, [&] { order.push_back(0); });
+    BOOST_REQUIRE(run_until(io, [&] { return order.size() == 2; }, 5s));
+    BOOST_TEST(order == (std::vector<std::uint32_t>{0, 1}));
+    BOOST_TEST((clk::now() - t0 >= 900ms)); // late's own settle, then the bucket's period
 }
 
 // Redis' own count of script runs (INFO commandstats), for what a queue costs the server.

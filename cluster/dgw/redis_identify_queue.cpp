@@ -80,6 +80,7 @@ struct redis_identify_queue::impl : std::enable_shared_from_this<impl> {
     std::set<std::uint32_t> enrolled; // declared, not yet granted
     boost::asio::steady_timer renew_timer;
     bool renewing = false;
+    std::chrono::steady_clock::time_point settled; // no asking before (enroll() + settle)
 
     impl(boost::asio::io_context& io_, redis::connection& r, redis_identify_options o)
         : io(io_), redis(r), opt(std::move(o)), renew_timer(io_) {
@@ -117,6 +118,8 @@ struct redis_identify_queue::impl : std::enable_shared_from_this<impl> {
     void ask(ticket t) {
         auto it = waiting.find(t);
         if (stopped || it == waiting.end() || it->second.asking) return;
+        if (const auto now = std::chrono::steady_clock::now(); now < settled)
+            return retry(t, std::chrono::ceil<std::chrono::milliseconds>(settled - now));
         const std::uint32_t bucket = bucket_of(it->second.shard_id);
         if (head(bucket) != it) { // the head asks; this one is woken when it leaves
             if (!it->second.placed) {
@@ -320,6 +323,8 @@ void redis_identify_queue::cancel(ticket t) {
 }
 
 void redis_identify_queue::enroll(const std::vector<std::uint32_t>& shard_ids) {
+    if (shard_ids.empty()) return;
+    impl_->settled = std::max(impl_->settled, std::chrono::steady_clock::now() + impl_->opt.settle);
     impl_->enrolled.insert(shard_ids.begin(), shard_ids.end());
     if (!impl_->renewing) impl_->renew();
 }

@@ -60,6 +60,11 @@ struct redis_identify_options {
     std::chrono::milliseconds poll_interval{250};
     /// How long this process' places outlive its last renewal (after a kill -9).
     std::chrono::milliseconds waiter_ttl{2000};
+    /// After enroll(), this process' requests wait this long before asking Redis, so that
+    /// processes started together have all declared their shards first: each bucket then
+    /// starts in shard order across them even when one of them was slow to start. A process
+    /// started later than that takes its place in the line as it is.
+    std::chrono::milliseconds settle{1000};
     log_hook log; ///< optional: grants (debug), an exhausted budget (error)
 };
 
