@@ -34,7 +34,6 @@ struct cluster_node::impl : std::enable_shared_from_this<impl> {
     /// What the node knows of one of its shards' sessions.
     struct tracked {
         std::optional<session_info> written; // as last written to Redis
-        bool dirty = false;                  // dispatches since the last write
         bool ended = false;                  // stopped for good: its entry is deleted
     };
 
@@ -110,14 +109,6 @@ struct cluster_node::impl : std::enable_shared_from_this<impl> {
                     },
                     raw_scope::unknown);
         }
-        // Every dispatch moves its shard's seq; the write happens at the next flush.
-        handlers.on_raw(
-            [w = weak_from_this()](const RawEvent&, const dispatch_info& info) {
-                auto self = w.lock();
-                if (!self) return;
-                if (auto it = self->sessions.find(info.shard_id); it != self->sessions.end()) it->second.dirty = true;
-            },
-            raw_scope::all);
         handlers.apply(opt.manager.shard.client);
     }
 
@@ -171,7 +162,6 @@ struct cluster_node::impl : std::enable_shared_from_this<impl> {
             auto self = w.lock();
             if (!self) return;
             self->sessions[id].ended = true;
-            self->sessions[id].dirty = true;
             self->queue.leave(id);
             if (self->stop_cb) self->stop_cb(id, s);
             if (self->stopping && self->manager->running() == 0) self->final_flush();
@@ -257,7 +247,6 @@ struct cluster_node::impl : std::enable_shared_from_this<impl> {
         }
         std::vector<std::pair<std::uint32_t, std::optional<session_info>>> written;
         for (auto& [id, t] : sessions) {
-            if (!t.dirty && !refresh) continue;
             std::optional<session_info> now_s;
             if (!t.ended && manager)
                 if (const shard* s = manager->find(id))
@@ -275,7 +264,6 @@ struct cluster_node::impl : std::enable_shared_from_this<impl> {
             for (auto& c : store.write(id, *now_s)) cmds.push_back(std::move(c));
             written.emplace_back(id, std::move(now_s));
         }
-        for (auto& [id, t] : sessions) t.dirty = false;
         if (refresh) last_refresh = now;
         if (cmds.empty()) {
             if (then) then();
@@ -292,8 +280,8 @@ struct cluster_node::impl : std::enable_shared_from_this<impl> {
             self->writing = false;
             self->in_flight = 0;
             if (ec || r.type != redis::reply::kind::array) {
-                // Not written (or not known to be): keep the events; the sessions are re-read next time.
-                for (auto& [id, s] : written) self->sessions[id].dirty = true;
+                // Not written (or not known to be): keep the events; `written` is unchanged, so
+                // the next flush compares against it and writes the sessions again.
                 if (then) then();
                 return;
             }
