@@ -62,7 +62,6 @@ struct redis_identify_queue::impl : std::enable_shared_from_this<impl> {
         std::function<void()> on_grant;
         bool asking = false; // a script run is in flight
         std::unique_ptr<boost::asio::steady_timer> timer;
-        bool placed = false; // its place written once while it waits behind its bucket's head
     };
 
     boost::asio::io_context& io;
@@ -121,13 +120,7 @@ struct redis_identify_queue::impl : std::enable_shared_from_this<impl> {
         if (const auto now = std::chrono::steady_clock::now(); now < settled)
             return retry(t, std::chrono::ceil<std::chrono::milliseconds>(settled - now));
         const std::uint32_t bucket = bucket_of(it->second.shard_id);
-        if (head(bucket) != it) { // the head asks; this one is woken when it leaves
-            if (!it->second.placed) {
-                it->second.placed = true; // at once, not at the next renew(): it holds back others now
-                place({it->second.shard_id});
-            }
-            return;
-        }
+        if (head(bucket) != it) return; // the head asks; this one is woken when it leaves
         if (sha.empty()) {
             load_script();
             return;
@@ -247,9 +240,13 @@ struct redis_identify_queue::impl : std::enable_shared_from_this<impl> {
     void renew() {
         renewing = false;
         if (stopped || (enrolled.empty() && waiting.empty())) return;
+        std::map<std::uint32_t, std::uint32_t> lowest; // bucket -> its head's shard id
+        for (const auto& [t, p] : waiting) {
+            auto [it, fresh] = lowest.emplace(bucket_of(p.shard_id), p.shard_id);
+            if (!fresh) it->second = std::min(it->second, p.shard_id);
+        }
         std::set<std::uint32_t> heads;
-        for (std::uint32_t b = 0; b < opt.limit.max_concurrency && heads.size() < waiting.size(); ++b)
-            if (auto it = head(b); it != waiting.end()) heads.insert(it->second.shard_id);
+        for (const auto& [b, id] : lowest) heads.insert(id);
         std::vector<std::uint32_t> ids;
         for (std::uint32_t id : enrolled)
             if (!heads.count(id)) ids.push_back(id);
@@ -308,7 +305,11 @@ redis_identify_queue::~redis_identify_queue() { shutdown(); }
 identify_queue::ticket redis_identify_queue::request(std::uint32_t shard_id, std::function<void()> on_grant) {
     const ticket t = impl_->next++;
     impl_->waiting.emplace(t, impl::pending{shard_id, std::move(on_grant), false, nullptr});
-    if (!impl_->renewing) impl_->renew(); // this process' alive key before anyone reads it
+    // A request behind its bucket's head holds back higher ids of other processes from now
+    // on, not from the next renew() (which also writes this process' alive key first when it
+    // is not running yet). The head writes its own place when it asks.
+    if (!impl_->renewing) impl_->renew();
+    else if (impl_->head(impl_->bucket_of(shard_id))->first != t) impl_->place({shard_id});
     impl_->ask(t);
     return t;
 }
