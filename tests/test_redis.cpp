@@ -471,6 +471,16 @@ BOOST_AUTO_TEST_SUITE_END()
 // dgw::stream_consumer and decoded into the typed event again.
 BOOST_AUTO_TEST_SUITE(streams)
 
+/// Consumer w1 of group "workers" over `streams`.
+dgw::stream_consumer_options worker(std::vector<std::string> streams, std::chrono::milliseconds block) {
+    dgw::stream_consumer_options o;
+    o.streams = std::move(streams);
+    o.group = "workers";
+    o.name = "w1";
+    o.block = block;
+    return o;
+}
+
 BOOST_AUTO_TEST_CASE(a_consumer_group_reads_published_messages_and_decodes_their_fields) {
     dgw_test::redis_server srv;
     boost::asio::io_context io;
@@ -488,11 +498,7 @@ BOOST_AUTO_TEST_CASE(a_consumer_group_reads_published_messages_and_decodes_their
 
     std::vector<dgw::stream_entry> got;
     std::vector<std::function<void()>> acks;
-    dgw::stream_consumer_options o;
-    o.streams = {"MESSAGE_CREATE", "GUILD_CREATE"};
-    o.group = "workers";
-    o.name = "w1";
-    o.block = 200ms;
+    const auto o = worker({"MESSAGE_CREATE", "GUILD_CREATE"}, 200ms);
     dgw::stream_consumer c(io, sub, o, [&](const dgw::stream_entry& e, std::function<void()> ack) {
         got.push_back(e);
         acks.push_back(std::move(ack));
@@ -531,11 +537,7 @@ BOOST_AUTO_TEST_CASE(a_restarted_consumer_gets_its_unacknowledged_entries_first)
     dgw::redis::connection pub(io, options_for(srv)), sub(io, options_for(srv));
     pub.start();
     sub.start();
-    dgw::stream_consumer_options o;
-    o.streams = {"TYPING_START"};
-    o.group = "workers";
-    o.name = "w1";
-    o.block = 100ms;
+    const auto o = worker({"TYPING_START"}, 100ms);
     std::vector<std::string> first;
     {
         dgw::stream_consumer c(io, sub, o, [&](const dgw::stream_entry& e, std::function<void()> ack) {
@@ -570,11 +572,7 @@ BOOST_AUTO_TEST_CASE(a_deleted_stream_gets_its_group_again_and_is_read_on) {
     pub.start();
     sub.start();
     std::vector<std::string> log;
-    dgw::stream_consumer_options o;
-    o.streams = {"TYPING_START"};
-    o.group = "workers";
-    o.name = "w1";
-    o.block = 100ms;
+    auto o = worker({"TYPING_START"}, 100ms);
     o.retry = 50ms;
     o.log = [&](dgw::log_level, std::string_view line) { log.emplace_back(line); };
     std::vector<std::string> got;
