@@ -471,6 +471,17 @@ BOOST_AUTO_TEST_SUITE_END()
 // dgw::stream_consumer and decoded into the typed event again.
 BOOST_AUTO_TEST_SUITE(streams)
 
+/// A Redis server with two connections to it: one publishes, the other consumes.
+struct pub_sub {
+    dgw_test::redis_server srv;
+    boost::asio::io_context io;
+    dgw::redis::connection pub{io, options_for(srv)}, sub{io, options_for(srv)};
+    pub_sub() {
+        pub.start();
+        sub.start();
+    }
+};
+
 /// Consumer w1 of group "workers" over `streams`.
 dgw::stream_consumer_options worker(std::vector<std::string> streams, std::chrono::milliseconds block) {
     dgw::stream_consumer_options o;
@@ -481,12 +492,7 @@ dgw::stream_consumer_options worker(std::vector<std::string> streams, std::chron
     return o;
 }
 
-BOOST_AUTO_TEST_CASE(a_consumer_group_reads_published_messages_and_decodes_their_fields) {
-    dgw_test::redis_server srv;
-    boost::asio::io_context io;
-    dgw::redis::connection pub(io, options_for(srv)), sub(io, options_for(srv));
-    pub.start();
-    sub.start();
+BOOST_FIXTURE_TEST_CASE(a_consumer_group_reads_published_messages_and_decodes_their_fields, pub_sub) {
     // The documented MESSAGE_CREATE, as cluster_node encodes a published d.
     const auto& fx = dgw_test::event_fixture_named("MESSAGE_CREATE");
     dgw::GatewayMessage msg;
@@ -531,12 +537,7 @@ BOOST_AUTO_TEST_CASE(a_consumer_group_reads_published_messages_and_decodes_their
     c.shutdown();
 }
 
-BOOST_AUTO_TEST_CASE(a_restarted_consumer_gets_its_unacknowledged_entries_first) {
-    dgw_test::redis_server srv;
-    boost::asio::io_context io;
-    dgw::redis::connection pub(io, options_for(srv)), sub(io, options_for(srv));
-    pub.start();
-    sub.start();
+BOOST_FIXTURE_TEST_CASE(a_restarted_consumer_gets_its_unacknowledged_entries_first, pub_sub) {
     const auto o = worker({"TYPING_START"}, 100ms);
     std::vector<std::string> first;
     {
@@ -565,12 +566,7 @@ BOOST_AUTO_TEST_CASE(a_restarted_consumer_gets_its_unacknowledged_entries_first)
 
 // A stream deleted under a reading consumer (or a Redis that restarted empty) answers NOGROUP:
 // the consumer creates its group again and goes on with what is published next.
-BOOST_AUTO_TEST_CASE(a_deleted_stream_gets_its_group_again_and_is_read_on) {
-    dgw_test::redis_server srv;
-    boost::asio::io_context io;
-    dgw::redis::connection pub(io, options_for(srv)), sub(io, options_for(srv));
-    pub.start();
-    sub.start();
+BOOST_FIXTURE_TEST_CASE(a_deleted_stream_gets_its_group_again_and_is_read_on, pub_sub) {
     std::vector<std::string> log;
     auto o = worker({"TYPING_START"}, 100ms);
     o.retry = 50ms;
